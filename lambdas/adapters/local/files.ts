@@ -1,0 +1,69 @@
+/**
+ * Reading users' files with errors that name the file and line, and writing files so that a
+ * reader never sees half of one (write beside, then rename).
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { InputError } from '../../core/errors.ts';
+
+export async function readText(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, expected a file' : code === 'EACCES' ? 'permission denied' : String(error);
+    throw new InputError({ file: path }, why);
+  }
+}
+
+/** Parses JSON, or JSON lines (one document per line) when the file is not one document. */
+export async function readJson(path: string): Promise<unknown> {
+  const text = await readText(path);
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const lines = text.split('\n').filter((line) => line.trim());
+    if (lines.length > 1 && lines.every((line) => line.trim().startsWith('{'))) return parseJsonLines(text, path);
+    throw jsonError(text, path, error as Error);
+  }
+}
+
+function parseJsonLines(text: string, path: string): unknown[] {
+  return text.split('\n').flatMap((line, index) => {
+    if (!line.trim()) return [];
+    try {
+      return [JSON.parse(line)];
+    } catch (error) {
+      throw new InputError({ file: path, line: index + 1 }, `not valid JSON: ${(error as Error).message}`);
+    }
+  });
+}
+
+/** V8 says where JSON broke as a character position (or as line and column in newer versions). */
+function jsonError(text: string, path: string, error: Error): InputError {
+  const position = /position (\d+)/.exec(error.message)?.[1];
+  const lineColumn = /line (\d+) column (\d+)/.exec(error.message);
+  let line: number | undefined;
+  let column: number | undefined;
+  if (lineColumn) {
+    line = Number(lineColumn[1]);
+    column = Number(lineColumn[2]);
+  } else if (position !== undefined) {
+    const before = text.slice(0, Number(position)).split('\n');
+    line = before.length;
+    column = before.at(-1)!.length + 1;
+  } else if (!text.trim()) {
+    return new InputError({ file: path }, 'is empty, expected JSON');
+  }
+  const reason = error.message.replace(/^.*?JSON[^:]*:\s*/i, '').split(/ in JSON at| \(line/)[0];
+  return new InputError({ file: path, ...(line ? { line } : {}), ...(column ? { column } : {}) }, `not valid JSON (${reason})`);
+}
+
+/** Writes a file whole or not at all. */
+export async function writeAtomically(path: string, content: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temporary = `${path}.${randomUUID()}.tmp`;
+  await writeFile(temporary, content);
+  await rename(temporary, path);
+}

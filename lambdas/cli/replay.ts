@@ -1,0 +1,94 @@
+/**
+ * `stormguard replay`: the guardrail over exported data, as production would have run it.
+ * With no arguments, the bundled 2025 producer storm on embedded defaults.
+ */
+import { Command, Option } from 'commander';
+import { MultiBar, Presets } from 'cli-progress';
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { InputError } from '../core/errors.ts';
+import { replay } from '../core/replay.ts';
+import type { RolloutStep } from '../core/timeline.ts';
+import { ExportedMetrics, loadExports } from '../adapters/local/exports.ts';
+import { FlagFileController } from '../adapters/local/flag-file.ts';
+import { JsonLinesNotifier } from '../adapters/local/notifiers.ts';
+import { FileStateStore } from '../adapters/local/state-files.ts';
+import { loadConfig, scenarioExports } from './inputs.ts';
+import type { Io } from './main.ts';
+import { renderText, toJson } from './report.ts';
+
+export const DEFAULT_SCENARIO = 'pagerduty-2025';
+
+const optionsSchema = z.object({
+  scenario: z.string().optional(),
+  metrics: z.array(z.string()).optional(),
+  timeline: z.array(z.string()).optional(),
+  config: z.string().optional(),
+  mode: z.enum(['observe', 'enforce']).optional(),
+  state: z.string().optional(),
+  json: z.boolean().optional(),
+});
+
+export function replayCommand(io: Io, setExit: (code: number) => void): Command {
+  return new Command('replay')
+    .description('replay exported metrics and releases through the guardrail (default: the bundled 2025 storm)')
+    .addOption(new Option('--scenario <name>', `a bundled scenario (default ${DEFAULT_SCENARIO})`).conflicts('metrics'))
+    .option('--metrics <files...>', 'GetMetricData output (JSON, as `aws cloudwatch get-metric-data` prints it), one or more pages')
+    .option('--timeline <files...>', 'LaunchDarkly audit-log entries or webhook payloads, and deploy events (JSON or JSON lines)')
+    .option('--config <file>', 'guardrail configuration (YAML); default: embedded defaults for Amazon MSK')
+    .addOption(new Option('--mode <mode>', 'override the configured mode').choices(['observe', 'enforce']))
+    .option('--state <folder>', 'where to keep state, decisions, flags and alerts (must be new or empty)')
+    .option('--json', 'print the result as JSON (see docs/formats.md)')
+    .action(async (raw: unknown) => {
+      const options = optionsSchema.parse(raw);
+      if (options.timeline && !options.metrics) throw new InputError({ field: '--timeline' }, 'goes with --metrics (a bundled scenario has its own timeline)');
+      const loaded = await loadConfig(options.config);
+      const config = options.mode ? { ...loaded, mode: options.mode } : loaded;
+      const name = options.metrics ? 'exports' : (options.scenario ?? DEFAULT_SCENARIO);
+      const files = options.metrics ? { metrics: options.metrics, timeline: options.timeline ?? [] } : await scenarioExports(name);
+      const exported = await loadExports(files.metrics, files.timeline, config);
+
+      const stateFolder = await prepareStateFolder(options.state, name);
+      const steps = exported.releases.filter((r): r is RolloutStep => r.kind === 'rollout-step' && r.environment === config.environment);
+      const flags = await FlagFileController.create(join(stateFolder, 'flags.json'), steps);
+      const store = new FileStateStore(stateFolder);
+      const progress = io.interactive ? new MultiBar({ stream: process.stderr, clearOnComplete: true, format: ' replay [{bar}] {percentage}% | {value}/{total} periods' }, Presets.shades_classic) : undefined;
+      const bar = progress?.create(1, 0);
+      const result = await replay({ series: exported.series, releases: exported.releases }, config, { store, flags, notifiers: [new JsonLinesNotifier(join(stateFolder, 'alerts.jsonl'))] }, {
+        releasesDue: async (due) => {
+          for (const step of due) if (step.kind === 'rollout-step' && step.environment === config.environment) await flags.applyStep(step);
+        },
+        progress: (done, total) => {
+          bar?.setTotal(total);
+          bar?.update(done);
+        },
+      });
+      progress?.stop();
+      await store.save(result.state);
+
+      const logScale = new Map(config.signals.map((s) => [s.name, s.kind !== 'percent']));
+      const summary = {
+        title: name === 'exports' ? files.metrics.join(', ') : name,
+        mode: config.mode,
+        series: exported.series.length,
+        warnings: exported.warnings,
+        logScale: (signal: string) => logScale.get(signal) ?? true,
+        stateFolder,
+      };
+      io.out(options.json ? `${JSON.stringify(toJson(result, summary), null, 2)}\n` : renderText(result, summary));
+      if (Object.values(result.outcomes).some((o) => o.status === 'failed')) setExit(1);
+    });
+}
+
+/** A replay starts from nothing: its own folder under .stormguard/, or a new or empty one the user names. */
+async function prepareStateFolder(requested: string | undefined, name: string): Promise<string> {
+  if (requested === undefined) {
+    const folder = join('.stormguard', 'replays', name);
+    await rm(folder, { recursive: true, force: true });
+    return folder;
+  }
+  const existing = await readdir(requested).catch(() => [] as string[]);
+  if (existing.length > 0) throw new InputError({ field: '--state' }, `${requested} is not empty: name a new or empty folder, so nothing of yours is overwritten`);
+  return requested;
+}

@@ -1,0 +1,159 @@
+/**
+ * Alerts: what on-call reads. One alert per episode across brokers and signals, naming the
+ * release (flag, environment, step, when, by whom), the signal against its baseline, and what was
+ * done; one when it resolves; one when the guardrail goes blind or sees again; one for each
+ * step-up reverted while a flag was frozen.
+ */
+import type { AlertIntent, Episode } from './guardrail.ts';
+import { formatDuration, formatEffect, formatNumber, formatPercent, formatTime } from './format.ts';
+import type { Decision } from './policy.ts';
+import { type ReleaseEvent, targetName } from './timeline.ts';
+import type { Outcome } from '../ports.ts';
+
+export interface Alert {
+  /** Deduplication key: the same for every alert about one episode (or one blind signal). */
+  readonly key: string;
+  readonly kind: AlertIntent['kind'];
+  readonly severity: 'critical' | 'warning' | 'info';
+  readonly time: number;
+  readonly title: string;
+  readonly text: string;
+  readonly episodeId?: string;
+  readonly decisionIds?: readonly string[];
+}
+
+export interface AlertContext {
+  readonly episodes: readonly Episode[];
+  readonly decisions: ReadonlyMap<string, Decision>;
+  readonly outcomes: ReadonlyMap<string, Outcome>;
+  /** Signals scored in log space report factors; others differences. */
+  readonly logScale: (signal: string) => boolean;
+}
+
+export function renderAlert(intent: AlertIntent, context: AlertContext): Alert {
+  switch (intent.kind) {
+    case 'episode':
+      return episodeAlert(intent, findEpisode(context, intent.episodeId), context);
+    case 'resolved': {
+      const episode = findEpisode(context, intent.episodeId);
+      return {
+        key: `episode/${episode.id}`,
+        kind: 'resolved',
+        severity: 'info',
+        time: intent.time,
+        episodeId: episode.id,
+        title: `[Stormguard] Resolved: ${episode.first.signal} on ${episode.cluster} is back within its baseline`,
+        text: `Episode ${episode.id} resolved at ${formatTime(intent.time)}, after ${formatDuration(intent.time - episode.onset)}; no anomaly since ${formatTime(episode.lastAnomalyAt)}.`,
+      };
+    }
+    case 'reverted': {
+      const decision = context.decisions.get(intent.decisionId)!;
+      const release = decision.evidence.release;
+      return {
+        key: `revert/${decision.id}`,
+        kind: 'reverted',
+        severity: 'critical',
+        time: intent.time,
+        decisionIds: [decision.id],
+        title: `[Stormguard] Frozen flag ${decision.flag} stepped up to ${formatPercent(decision.fromPercent)}: ${actionVerb(decision, context)} to ${formatPercent(decision.toPercent)}`,
+        text: [
+          `Step up of a frozen flag: ${release ? describeRelease(release) : decision.flag}.`,
+          `Reason: ${decision.reason}.`,
+          `Action: ${describeAction(decision, context)}`,
+          `Acknowledge the freeze (stormguard ack --flag ${decision.flag} --env ${decision.environment}) once the cause is fixed.`,
+        ].join('\n'),
+      };
+    }
+    case 'blind':
+    case 'sight-restored': {
+      const blind = intent.kind === 'blind';
+      return {
+        key: `blind/${intent.cluster}/${intent.signal}`,
+        kind: intent.kind,
+        severity: blind ? 'warning' : 'info',
+        time: intent.time,
+        title: blind
+          ? `[Stormguard] Blind: ${intent.signal} on ${intent.cluster} stopped reporting (${intent.series.length} series)`
+          : `[Stormguard] Seeing again: ${intent.signal} on ${intent.cluster} reports again`,
+        text: blind
+          ? `No datapoint since ${formatTime(intent.since)} from: ${intent.series.join(', ')}.\n` +
+            'Missing data is not zero: the guardrail cannot see this signal, will not roll back because of it, and the gate denies step-ups until it reports again.'
+          : `Reporting again: ${intent.series.join(', ')}.`,
+      };
+    }
+  }
+}
+
+function episodeAlert(intent: Extract<AlertIntent, { kind: 'episode' }>, episode: Episode, context: AlertContext): Alert {
+  const decisions = intent.decisionIds.map((id) => context.decisions.get(id)!).filter(Boolean);
+  const { first } = episode;
+  const logScale = context.logScale(first.signal);
+  const attribution = episode.attribution;
+  const best = attribution && attribution.kind !== 'none' ? attribution.best : undefined;
+  const release = attribution?.kind === 'attributed' ? attribution.best.release : undefined;
+  const lines = [
+    `Episode ${episode.id} on cluster ${episode.cluster}, detected ${formatTime(episode.detectedAt)}.`,
+    `Signal: ${first.label} = ${formatNumber(first.value)} against a baseline of ${formatNumber(first.baseline)} ` +
+      `(${formatEffect(first.effect, logScale)}, z ${first.z.toFixed(1)}${first.msToLimit !== undefined ? `, limit in ${formatDuration(first.msToLimit)}` : ''}), first anomalous at ${formatTime(first.time)}; ` +
+      `${episode.series.length} series, signals ${episode.signals.join(', ')}.`,
+    release
+      ? `Release: ${describeRelease(release)} (confidence ${best!.confidence.toFixed(2)}${describeDose(best!.doseResponse, logScale)}).`
+      : attribution?.kind === 'ambiguous'
+        ? `Release: ambiguous between ${describeRelease(attribution.best.release)} and ${describeRelease(attribution.runnerUp.release)}.`
+        : 'Release: no release correlates with this episode.',
+    decisions.length > 0
+      ? decisions.map((d) => `Action: ${describeAction(d, context)}`).join('\n')
+      : `Action: none (${episode.holdReason ?? 'no decision'}).`,
+  ];
+  const headline = decisions[0]
+    ? `${actionVerb(decisions[0], context)} ${decisions[0].flag} ${formatPercent(decisions[0].fromPercent)} → ${formatPercent(decisions[0].toPercent)}`
+    : 'no rollback';
+  const what = release ? `after ${release.kind === 'deploy' ? `deploy ${release.service} ${release.version}` : `${release.flag} ${formatPercent(release.fromPercent)} → ${formatPercent(release.toPercent)}`}` : 'no release correlates';
+  return {
+    key: `episode/${episode.id}`,
+    kind: 'episode',
+    severity: 'critical',
+    time: intent.time,
+    episodeId: episode.id,
+    decisionIds: intent.decisionIds,
+    title: `[Stormguard] ${first.signal} ${formatEffect(first.effect, logScale)} on ${episode.cluster} ${what}: ${headline}`,
+    text: lines.join('\n'),
+  };
+}
+
+/** "flag K in production (fallthrough) stepped 0% → 1% at 2025-08-28 14:00 UTC by someone" */
+export function describeRelease(release: ReleaseEvent, options: { withTime: boolean } = { withTime: true }): string {
+  const when = options.withTime ? ` at ${formatTime(release.time)}` : '';
+  const by = release.by ? ` by ${release.by}` : '';
+  if (release.kind === 'deploy') return `deploy ${release.service} ${release.version} to ${release.environment}${when}${by}`;
+  return (
+    `flag ${release.flag} in ${release.environment} (${targetName(release.target)}) stepped ` +
+    `${formatPercent(release.fromPercent)} → ${formatPercent(release.toPercent)}${when}${by}`
+  );
+}
+
+function describeDose(dose: { levels: ReadonlyArray<{ percent: number; effect: number }>; consistent: boolean } | undefined, logScale: boolean): string {
+  if (!dose) return '';
+  const levels = dose.levels.map((l) => `${formatPercent(l.percent)}: ${logScale ? `${l.effect.toFixed(2)}x` : `${l.effect.toFixed(1)}`}`).join(', ');
+  return `; dose-response ${dose.consistent ? 'consistent' : 'inconsistent'}: ${levels}`;
+}
+
+function actionVerb(decision: Decision, context: AlertContext): string {
+  const outcome = context.outcomes.get(decision.id);
+  if (decision.mode === 'observe') return `would ${decision.action === 'revert' ? 'revert' : 'roll back'}`;
+  if (outcome?.status === 'failed') return `FAILED to ${decision.action === 'revert' ? 'revert' : 'roll back'}`;
+  return decision.action === 'revert' ? 'reverted' : 'rolled back';
+}
+
+function describeAction(decision: Decision, context: AlertContext): string {
+  const outcome = context.outcomes.get(decision.id);
+  const change = decision.turnOff ? 'turned off' : `${formatPercent(decision.fromPercent)} → ${formatPercent(decision.toPercent)}`;
+  const frozen = decision.action === 'rollback' && decision.mode === 'enforce' ? ', frozen until acknowledged' : '';
+  return `${actionVerb(decision, context)} ${decision.flag} in ${decision.environment} ${change} (${decision.mode} mode${frozen})${outcome ? `: ${outcome.detail}` : ''}.`;
+}
+
+function findEpisode(context: AlertContext, id: string): Episode {
+  const episode = context.episodes.find((e) => e.id === id);
+  if (!episode) throw new Error(`no episode ${id}`);
+  return episode;
+}

@@ -1,0 +1,41 @@
+/**
+ * Errors with a stable code, so callers branch on the code and users read the message.
+ *
+ * `InputError` is a user's mistake (a file, line or field that is not what was expected): the CLI
+ * prints its message and exits non-zero without a stack trace. Anything else is a bug.
+ */
+export class StormguardError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StormguardError';
+    this.code = code;
+  }
+}
+
+/** Where bad input was found: a file, and within it a line (1-based) or a field path. */
+export interface InputLocation {
+  readonly file?: string;
+  readonly line?: number;
+  readonly column?: number;
+  readonly field?: string;
+}
+
+export class InputError extends StormguardError {
+  readonly location: InputLocation;
+
+  constructor(location: InputLocation, message: string, options?: { cause?: unknown }) {
+    super('INPUT', `${describeLocation(location)}${message}`, options);
+    this.name = 'InputError';
+    this.location = location;
+  }
+}
+
+function describeLocation({ file, line, column, field }: InputLocation): string {
+  const where = [file, line === undefined ? undefined : `line ${line}${column ? `, column ${column}` : ''}`]
+    .filter(Boolean)
+    .join(', ');
+  const at = field ? `${where ? `${where}: ` : ''}field \`${field}\`` : where;
+  return at ? `${at}: ` : '';
+}

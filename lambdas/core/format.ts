@@ -1,0 +1,39 @@
+/**
+ * How numbers and times read in alerts and reports: one place, so every message says them alike.
+ */
+
+/** "2025-08-28 13:02 UTC" */
+export function formatTime(time: number): string {
+  return new Date(time).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+}
+
+/** "13:02" */
+export function formatClock(time: number): string {
+  return new Date(time).toISOString().slice(11, 16);
+}
+
+/** "5 h 44 min", "3 min", "45 s" */
+export function formatDuration(ms: number): string {
+  const sign = ms < 0 ? '-' : '';
+  const abs = Math.abs(ms);
+  if (abs < 60_000) return `${sign}${Math.round(abs / 1000)} s`;
+  const minutes = Math.round(abs / 60_000);
+  const hours = Math.floor(minutes / 60);
+  return `${sign}${hours > 0 ? `${hours} h ` : ''}${minutes % 60 || hours === 0 ? `${minutes % 60} min` : ''}`.trim();
+}
+
+/** Three significant digits, no exponent: 15.2, 0.0314, 1230. */
+export function formatNumber(value: number): string {
+  if (value === 0 || !Number.isFinite(value)) return String(value);
+  const digits = Math.max(0, 2 - Math.floor(Math.log10(Math.abs(value))));
+  return value.toFixed(Math.min(digits, 6));
+}
+
+/** "2.1x baseline" for factors, "+12.3 points over baseline" for differences. */
+export function formatEffect(effect: number, logScale: boolean): string {
+  return logScale ? `${effect.toFixed(1)}x baseline` : `${effect >= 0 ? '+' : ''}${effect.toFixed(1)} points over baseline`;
+}
+
+export function formatPercent(percent: number): string {
+  return `${Number(percent.toFixed(3))}%`;
+}

@@ -1,0 +1,127 @@
+/**
+ * The guardrail policy: given an episode's attribution, roll the flag back or hold, with a reason.
+ *
+ * It reads as a list of guards in order, each returning early with a reason from a fixed
+ * vocabulary (so alerts, logs and tests say the same thing). It decides; it does nothing itself:
+ * decisions are carried out afterwards through the ports, recorded first.
+ */
+import type { GuardrailConfig } from './config.ts';
+import type { Attribution, Candidate } from './correlate.ts';
+import { type RolloutStep, type RolloutTarget, targetName } from './timeline.ts';
+
+export type Mode = 'observe' | 'enforce';
+
+/** What the guardrail decided to do to a flag. */
+export interface Decision {
+  /** Unique per episode and flag (rollback) or per reverted step (revert): acting twice is impossible. */
+  readonly id: string;
+  readonly time: number;
+  /** rollback: an episode correlated with the flag; revert: a step up while the flag was frozen. */
+  readonly action: 'rollback' | 'revert';
+  readonly mode: Mode;
+  readonly flag: string;
+  readonly environment: string;
+  readonly target: RolloutTarget;
+  readonly fromPercent: number;
+  readonly toPercent: number;
+  /** Turn the flag off instead of changing its weights (rollback to `off`). */
+  readonly turnOff: boolean;
+  readonly reason: string;
+  readonly episodeId?: string;
+  readonly evidence: Evidence;
+}
+
+export interface Evidence {
+  readonly signal?: string;
+  readonly series?: string;
+  readonly value?: number;
+  readonly baseline?: number;
+  /** value over baseline (rates, counts) or minus baseline (percent). */
+  readonly effect?: number;
+  readonly z?: number;
+  readonly firstAnomalyAt?: number;
+  readonly seriesAffected?: number;
+  readonly signalsAffected?: readonly string[];
+  readonly release?: RolloutStep;
+  readonly confidence?: number;
+  readonly proximity?: number;
+  readonly response?: number;
+  readonly doseResponse?: Candidate['doseResponse'];
+}
+
+/** A flag held at a percentage after a rollback, until someone acknowledges. */
+export interface Freeze {
+  readonly flag: string;
+  readonly environment: string;
+  readonly target: RolloutTarget;
+  readonly percent: number;
+  readonly since: number;
+  readonly decisionId: string;
+}
+
+export type Verdict =
+  | { readonly kind: 'rollback'; readonly step: RolloutStep; readonly toPercent: number; readonly turnOff: boolean; readonly reason: string }
+  | { readonly kind: 'hold'; readonly reason: string };
+
+export interface PolicyContext {
+  readonly now: number;
+  /** The flag's freeze, while it is frozen. */
+  readonly freezeOf: (flag: string, environment: string) => Freeze | undefined;
+  /** When the guardrail last rolled this flag back, if it did. */
+  readonly lastRollbackAt: (flag: string, environment: string) => number | undefined;
+  /** The flag's rollout percentage now, as far as the guardrail knows. */
+  readonly currentPercent: (step: RolloutStep) => number;
+}
+
+/** Decides what to do about an episode given its attribution. */
+export function decide(attribution: Attribution, config: GuardrailConfig, context: PolicyContext): Verdict {
+  if (attribution.kind === 'none') return hold('no release correlates');
+  if (attribution.kind === 'ambiguous') {
+    return hold(`ambiguous: ${describeRelease(attribution.best)} and ${describeRelease(attribution.runnerUp)} correlate alike`);
+  }
+  const { release } = attribution.best;
+  if (release.kind === 'deploy') {
+    return hold(`the release is a deploy (${release.service} ${release.version}): Stormguard rolls back flags only`);
+  }
+  const flagPolicy = config.flags[release.flag];
+  if (flagPolicy && !flagPolicy.guarded) return hold(`flag ${release.flag} is not guarded`);
+  const freeze = context.freezeOf(release.flag, release.environment);
+  if (freeze) return hold(`${release.flag} is frozen at ${freeze.percent}% until acknowledged: its step-ups are reverted`);
+  const lastRollback = context.lastRollbackAt(release.flag, release.environment);
+  if (lastRollback !== undefined && context.now - lastRollback < config.rollback.cooldownMinutes * 60_000) {
+    return hold(`cooldown: ${release.flag} was rolled back ${Math.round((context.now - lastRollback) / 60_000)} min ago`);
+  }
+  const rollbackTo = flagPolicy?.rollbackTo ?? config.rollback.to;
+  const toPercent = rollbackTo === 'previous-step' ? release.fromPercent : 0;
+  const current = context.currentPercent(release);
+  if (current <= toPercent && rollbackTo !== 'off') {
+    return hold(`${release.flag} is already at ${current}%, at or below the rollback target ${toPercent}%`);
+  }
+  const reason = `${release.flag} ${release.fromPercent}% → ${release.toPercent}% correlates (confidence ${attribution.best.confidence.toFixed(2)})`;
+  return { kind: 'rollback', step: release, toPercent, turnOff: rollbackTo === 'off', reason };
+}
+
+/** A step up of a frozen flag is reverted to the frozen percentage. */
+export function revertsFreeze(step: RolloutStep, freeze: Freeze): boolean {
+  return (
+    step.flag === freeze.flag &&
+    step.environment === freeze.environment &&
+    targetName(step.target) === targetName(freeze.target) &&
+    step.time > freeze.since &&
+    step.toPercent > freeze.percent
+  );
+}
+
+export function freezeKey(flag: string, environment: string): string {
+  return `${flag}/${environment}`;
+}
+
+function hold(reason: string): Verdict {
+  return { kind: 'hold', reason };
+}
+
+function describeRelease({ release }: Candidate): string {
+  return release.kind === 'deploy'
+    ? `deploy ${release.service} ${release.version}`
+    : `${release.flag} ${release.fromPercent}% → ${release.toPercent}%`;
+}

@@ -1,0 +1,259 @@
+/**
+ * The simulator: what a Kafka cluster's brokers report, minute by minute, while a flag rolls out.
+ *
+ * It models API traffic with a daily cycle and noise; the typical rate at which applications
+ * create producers; a code path behind each flag that creates producers per request for the
+ * flagged share of traffic; per-broker connection creation, open connections and heap after GC;
+ * producer-ID state that partition leaders keep for `producer.id.expiration.ms` (24 h) and that
+ * drives heap; a broker that fails when its heap runs out, its partitions (and their producer
+ * state) moving to the brokers left. Randomness is seeded: one seed, one world.
+ *
+ * It writes what a user would export: GetMetricData pages, LaunchDarkly audit-log entries and
+ * deploy events (see `exportScenario`), so a simulation and a real incident go through the same door.
+ * Where each default number comes from is written beside it and in docs/simulator.md.
+ */
+import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
+import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
+import { z } from 'zod';
+
+const isoTime = z.string().refine((s) => Number.isFinite(Date.parse(s)), 'expected an ISO 8601 time');
+
+const scenarioSchema = z
+  .object({
+    name: z.string().min(1),
+    description: z.string(),
+    seed: z.number().int(),
+    start: isoTime.describe('first exported minute'),
+    end: isoTime.describe('end of the export (exclusive)'),
+    cluster: z.string().default('events-msk'),
+    environment: z.string().default('production'),
+    brokers: z.number().int().min(2).default(6),
+    traffic: z
+      .object({
+        peakRequestsPerSecond: z.number().positive().default(1556),
+        troughFraction: z.number().positive().max(1).default(0.35),
+        peakHourUtc: z.number().min(0).max(24).default(17),
+        noise: z.number().nonnegative().default(0.05),
+      })
+      .strict()
+      .default({ peakRequestsPerSecond: 1556, troughFraction: 0.35, peakHourUtc: 17, noise: 0.05 }),
+    producers: z
+      .object({
+        typicalPerSecondAtPeak: z.number().positive().default(14.06),
+        noise: z.number().nonnegative().default(0.08),
+        brokerNoise: z.number().nonnegative().default(0.06),
+        connectionsPerProducer: z.number().positive().default(3),
+        partitionsPerProducer: z.number().positive().default(4),
+        connectionLifetimeSeconds: z.number().positive().default(30),
+        longLivedConnectionsPerBroker: z.number().nonnegative().default(900),
+        interBrokerConnectionsPerBroker: z.number().nonnegative().default(40),
+      })
+      .strict()
+      .default({
+        typicalPerSecondAtPeak: 14.06,
+        noise: 0.08,
+        brokerNoise: 0.06,
+        connectionsPerProducer: 3,
+        partitionsPerProducer: 4,
+        connectionLifetimeSeconds: 30,
+        longLivedConnectionsPerBroker: 900,
+        interBrokerConnectionsPerBroker: 40,
+      }),
+    heap: z
+      .object({
+        sizeGiB: z.number().positive().default(6),
+        basePercent: z.number().min(0).max(100).default(32),
+        bytesPerProducerState: z.number().positive().default(650),
+        expirationHours: z.number().positive().default(24),
+        noise: z.number().nonnegative().default(0.4),
+      })
+      .strict()
+      .default({ sizeGiB: 6, basePercent: 32, bytesPerProducerState: 650, expirationHours: 24, noise: 0.4 }),
+    flags: z
+      .array(
+        z
+          .object({
+            key: z.string().min(1),
+            name: z.string().min(1),
+            producersPerRequest: z.number().nonnegative().default(0),
+            steps: z.array(z.object({ at: isoTime, percent: z.number().min(0).max(100), by: z.string(), comment: z.string().optional() }).strict()),
+          })
+          .strict(),
+      )
+      .default([]),
+    deploys: z
+      .array(
+        z
+          .object({
+            at: isoTime,
+            service: z.string(),
+            version: z.string(),
+            by: z.string(),
+            heapLeakPercentPerHour: z.number().nonnegative().default(0),
+          })
+          .strict(),
+      )
+      .default([]),
+    surges: z.array(z.object({ from: isoTime, to: isoTime, factor: z.number().positive() }).strict()).default([]),
+    outages: z
+      .array(z.object({ signal: z.string(), from: isoTime, to: isoTime.optional(), brokers: z.array(z.number().int()).optional() }).strict())
+      .default([]),
+    expected: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
+
+export type Scenario = z.infer<typeof scenarioSchema>;
+export const parseScenario = (value: unknown): Scenario => scenarioSchema.parse(value);
+export { scenarioSchema };
+
+export const SIMULATED_SIGNALS = ['ConnectionCreationRate', 'ConnectionCount', 'ClientConnectionCount', 'HeapMemoryAfterGC'] as const;
+export type SimulatedSignal = (typeof SIMULATED_SIGNALS)[number];
+
+export interface BrokerSeries {
+  readonly broker: number;
+  readonly signal: SimulatedSignal;
+  readonly times: number[];
+  readonly values: number[];
+}
+
+export interface SimulationResult {
+  readonly series: BrokerSeries[];
+  /** When each broker failed (its heap ran out), by broker id. */
+  readonly failures: ReadonlyArray<{ broker: number; time: number }>;
+}
+
+const MINUTE_MS = 60_000;
+const GIB = 1024 ** 3;
+
+/** Runs a scenario; brokers are numbered from 1 as in MSK's `Broker ID`. */
+export function simulate(scenario: Scenario): SimulationResult {
+  const random = normalSource(scenario.seed);
+  const start = Date.parse(scenario.start);
+  const end = Date.parse(scenario.end);
+  const expiryMinutes = Math.round(scenario.heap.expirationHours * 60);
+  // Producer state that exists at the first exported minute was created in the day before it.
+  const burnIn = start - expiryMinutes * MINUTE_MS;
+  const brokers = Array.from({ length: scenario.brokers }, (_, i) => ({
+    id: i + 1,
+    alive: true,
+    state: new Float64Array(expiryMinutes), // producer-ID entries created in each minute of the last day
+    stateTotal: 0,
+  }));
+  const series = brokers.flatMap((b) => SIMULATED_SIGNALS.map((signal) => ({ broker: b.id, signal, times: [] as number[], values: [] as number[] })));
+  const failures: Array<{ broker: number; time: number }> = [];
+  const heapBytes = scenario.heap.sizeGiB * GIB;
+
+  for (let time = burnIn, minute = 0; time < end; time += MINUTE_MS, minute++) {
+    const alive = brokers.filter((b) => b.alive);
+    if (alive.length === 0) break;
+    const traffic = dailyCycle(scenario, time) * surgeFactor(scenario, time);
+    const requests = scenario.traffic.peakRequestsPerSecond * traffic * random.logNormal(scenario.traffic.noise);
+    const typical = scenario.producers.typicalPerSecondAtPeak * traffic * random.logNormal(scenario.producers.noise);
+    const flagged = scenario.flags.reduce((sum, flag) => sum + (percentAt(flag.steps, time) / 100) * requests * flag.producersPerRequest, 0);
+    const producersPerSecond = typical + flagged;
+    const slot = minute % expiryMinutes;
+    for (const broker of alive) {
+      broker.stateTotal -= broker.state[slot]!;
+      const entries = (producersPerSecond * 60 * scenario.producers.partitionsPerProducer) / alive.length;
+      broker.state[slot] = entries;
+      broker.stateTotal += entries;
+    }
+    if (time < start) continue;
+    for (const broker of alive) {
+      const creationRate = ((producersPerSecond * scenario.producers.connectionsPerProducer) / alive.length) * random.logNormal(scenario.producers.brokerNoise);
+      const longLived = (scenario.producers.longLivedConnectionsPerBroker * scenario.brokers) / alive.length;
+      const clients = longLived * Math.sqrt(traffic) + creationRate * scenario.producers.connectionLifetimeSeconds;
+      const heap =
+        scenario.heap.basePercent +
+        ((broker.stateTotal * scenario.heap.bytesPerProducerState) / heapBytes) * 100 +
+        leakPercent(scenario, time) +
+        random.normal() * scenario.heap.noise;
+      if (heap >= 100) {
+        failBroker(broker, brokers);
+        failures.push({ broker: broker.id, time });
+        continue;
+      }
+      const values: Record<SimulatedSignal, number> = {
+        ConnectionCreationRate: creationRate,
+        ClientConnectionCount: Math.round(clients),
+        ConnectionCount: Math.round(clients + scenario.producers.interBrokerConnectionsPerBroker),
+        HeapMemoryAfterGC: Math.max(0, heap),
+      };
+      for (const signal of SIMULATED_SIGNALS) {
+        if (inOutage(scenario, signal, broker.id, time)) continue;
+        const s = series.find((x) => x.broker === broker.id && x.signal === signal)!;
+        s.times.push(time);
+        s.values.push(values[signal]);
+      }
+    }
+  }
+  return { series, failures };
+}
+
+/** The flag's rollout percentage at a time, from its steps. */
+export function percentAt(steps: ReadonlyArray<{ at: string; percent: number }>, time: number): number {
+  let percent = 0;
+  for (const step of steps) if (Date.parse(step.at) <= time) percent = step.percent;
+  return percent;
+}
+
+/** Traffic as a fraction of the daily peak: a cosine between the trough and 1. */
+function dailyCycle(scenario: Scenario, time: number): number {
+  const hour = (time / 3_600_000) % 24;
+  const { troughFraction, peakHourUtc } = scenario.traffic;
+  return troughFraction + ((1 - troughFraction) * (1 + Math.cos((2 * Math.PI * (hour - peakHourUtc)) / 24))) / 2;
+}
+
+function surgeFactor(scenario: Scenario, time: number): number {
+  let factor = 1;
+  for (const surge of scenario.surges) {
+    const from = Date.parse(surge.from);
+    const to = Date.parse(surge.to);
+    if (time < from || time >= to) continue;
+    // Ramp up and down over five minutes: real surges are steep but not square.
+    const ramp = Math.min(1, (time - from) / (5 * MINUTE_MS), (to - time) / (5 * MINUTE_MS));
+    factor *= 1 + (surge.factor - 1) * ramp;
+  }
+  return factor;
+}
+
+function leakPercent(scenario: Scenario, time: number): number {
+  return scenario.deploys.reduce((sum, deploy) => {
+    const since = time - Date.parse(deploy.at);
+    return since > 0 ? sum + (deploy.heapLeakPercentPerHour * since) / 3_600_000 : sum;
+  }, 0);
+}
+
+function inOutage(scenario: Scenario, signal: string, broker: number, time: number): boolean {
+  return scenario.outages.some(
+    (o) =>
+      o.signal === signal &&
+      time >= Date.parse(o.from) &&
+      (o.to === undefined || time < Date.parse(o.to)) &&
+      (o.brokers === undefined || o.brokers.includes(broker)),
+  );
+}
+
+/** A failed broker's partitions, and the producer state they carry, move to the brokers left. */
+function failBroker(broker: { alive: boolean; state: Float64Array; stateTotal: number }, all: ReadonlyArray<{ alive: boolean; state: Float64Array; stateTotal: number }>): void {
+  broker.alive = false;
+  const survivors = all.filter((b) => b.alive);
+  for (const survivor of survivors) {
+    for (let i = 0; i < broker.state.length; i++) survivor.state[i]! += broker.state[i]! / survivors.length;
+    survivor.stateTotal += broker.stateTotal / survivors.length;
+  }
+  broker.state.fill(0);
+  broker.stateTotal = 0;
+}
+
+/** Seeded normal and log-normal draws (Box–Muller over xoroshiro128+). */
+function normalSource(seed: number): { normal(): number; logNormal(sigma: number): number } {
+  const rng = xoroshiro128plus(seed);
+  const normal = () => {
+    const u = 1 - uniformFloat64(rng); // (0, 1]: log(0) is not a number
+    const v = uniformFloat64(rng);
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  };
+  // Mean-preserving: E[exp(N(-σ²/2, σ²))] = 1, so noise does not shift the level.
+  return { normal, logNormal: (sigma) => Math.exp(sigma * normal() - (sigma * sigma) / 2) };
+}

@@ -1,0 +1,61 @@
+/**
+ * The ports: what the core needs from the outside world, named for the role each system plays.
+ * Adapters (lambdas/adapters/<system>/) implement them; the core and the commands depend only on
+ * these interfaces.
+ */
+import type { Alert } from './core/alert.ts';
+import type { GuardrailState } from './core/guardrail.ts';
+import type { MetricSeries } from './core/metrics.ts';
+import type { Decision } from './core/policy.ts';
+import type { ReleaseEvent, RolloutTarget } from './core/timeline.ts';
+
+/** Where signals come from: CloudWatch GetMetricData, or exported files. */
+export interface MetricSource {
+  /** Datapoints with from < time <= to, per series. */
+  read(from: number, to: number): Promise<MetricSeries[]>;
+}
+
+/** Where the release timeline comes from: LaunchDarkly audit log and webhooks, deploy events. */
+export interface TimelineStore {
+  /** Every release up to `until`, ordered by time, each once. */
+  releases(until: number): Promise<ReleaseEvent[]>;
+}
+
+/** What a decision's execution came to. */
+export interface Outcome {
+  /** applied: the flag changed; unchanged: it already was at or below the target; observed: observe mode; failed. */
+  readonly status: 'applied' | 'unchanged' | 'observed' | 'failed';
+  readonly time: number;
+  readonly detail: string;
+}
+
+/** Where the guardrail keeps what it knows and what it did. */
+export interface StateStore {
+  load(): Promise<GuardrailState | undefined>;
+  save(state: GuardrailState): Promise<void>;
+  /**
+   * Records a decision before it is acted on. Returns false when a decision with the same id is
+   * already recorded: another run has it, and this one must not act.
+   */
+  recordDecision(decision: Decision): Promise<boolean>;
+  recordOutcome(decisionId: string, outcome: Outcome): Promise<void>;
+}
+
+/** What can change a flag's rollout: LaunchDarkly's REST API, or a local flag file. */
+export interface FlagController {
+  /** Sets the share of traffic served the flag's treatment (or turns the flag off). */
+  setRollout(request: {
+    readonly flag: string;
+    readonly environment: string;
+    readonly target: RolloutTarget;
+    readonly percent: number;
+    readonly turnOff: boolean;
+    readonly comment: string;
+  }): Promise<Omit<Outcome, 'time'>>;
+}
+
+/** Where alerts go: console, files, SNS, PagerDuty, Slack. A failing notifier never blocks a rollback. */
+export interface Notifier {
+  readonly name: string;
+  notify(alert: Alert): Promise<void>;
+}
