@@ -120,6 +120,8 @@ export interface SimulationResult {
   readonly series: BrokerSeries[];
   /** When each broker failed (its heap ran out), by broker id. */
   readonly failures: ReadonlyArray<{ broker: number; time: number }>;
+  /** The ground truth, cluster-wide, per exported minute: new producers per second, typical and in all. */
+  readonly producers: { readonly times: number[]; readonly typical: number[]; readonly total: number[] };
 }
 
 const MINUTE_MS = 60_000;
@@ -141,6 +143,7 @@ export function simulate(scenario: Scenario): SimulationResult {
   }));
   const series = brokers.flatMap((b) => SIMULATED_SIGNALS.map((signal) => ({ broker: b.id, signal, times: [] as number[], values: [] as number[] })));
   const failures: Array<{ broker: number; time: number }> = [];
+  const producers = { times: [] as number[], typical: [] as number[], total: [] as number[] };
   const heapBytes = scenario.heap.sizeGiB * GIB;
 
   for (let time = burnIn, minute = 0; time < end; time += MINUTE_MS, minute++) {
@@ -159,6 +162,9 @@ export function simulate(scenario: Scenario): SimulationResult {
       broker.stateTotal += entries;
     }
     if (time < start) continue;
+    producers.times.push(time);
+    producers.typical.push(typical);
+    producers.total.push(producersPerSecond);
     for (const broker of alive) {
       const creationRate = ((producersPerSecond * scenario.producers.connectionsPerProducer) / alive.length) * random.logNormal(scenario.producers.brokerNoise);
       const longLived = (scenario.producers.longLivedConnectionsPerBroker * scenario.brokers) / alive.length;
@@ -187,7 +193,7 @@ export function simulate(scenario: Scenario): SimulationResult {
       }
     }
   }
-  return { series, failures };
+  return { series, failures, producers };
 }
 
 /** The flag's rollout percentage at a time, from its steps. */
