@@ -19,10 +19,15 @@ export async function scenarioNames(): Promise<string[]> {
   return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
 }
 
-export async function loadScenario(name: string): Promise<Scenario> {
+/** The folder of a bundled scenario, or an error that lists the bundled ones. */
+async function scenarioFolder(name: string): Promise<string> {
   const names = await scenarioNames();
   if (!names.includes(name)) throw new InputError({ field: '--scenario' }, `no bundled scenario "${name}" (bundled: ${names.join(', ')})`);
-  const path = join(scenariosFolder, name, 'scenario.json');
+  return join(scenariosFolder, name);
+}
+
+export async function loadScenario(name: string): Promise<Scenario> {
+  const path = join(await scenarioFolder(name), 'scenario.json');
   const parsed = scenarioSchema.safeParse(await readJson(path));
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -33,7 +38,7 @@ export async function loadScenario(name: string): Promise<Scenario> {
 
 /** The exported files of a bundled scenario, as a user would pass them. */
 export async function scenarioExports(name: string): Promise<{ metrics: string[]; timeline: string[] }> {
-  const folder = join(scenariosFolder, name);
+  const folder = await scenarioFolder(name);
   const files = (await readdir(folder)).sort();
   return {
     metrics: files.filter((f) => f.startsWith('metrics-')).map((f) => join(folder, f)),

@@ -35,10 +35,10 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
   const setExit = (code: number) => {
     exitCode = code;
   };
-  program.addCommand(replayCommand(io, setExit));
-  program.addCommand(simulateCommand(io));
-  program.addCommand(detectCommand(io));
-  program.addCommand(ackCommand(io));
+  for (const command of [replayCommand(io, setExit), simulateCommand(io), detectCommand(io), ackCommand(io)]) {
+    // Added commands do not inherit these settings: without them a usage error exits the process.
+    program.addCommand(command.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err }).showHelpAfterError('(run with --help for usage)'));
+  }
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;

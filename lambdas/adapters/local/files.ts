@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { parse, type ParseError, printParseErrorCode } from 'jsonc-parser';
 import { InputError } from '../../core/errors.ts';
 
 export async function readText(path: string): Promise<string> {
@@ -40,24 +41,18 @@ function parseJsonLines(text: string, path: string): unknown[] {
   });
 }
 
-/** V8 says where JSON broke as a character position (or as line and column in newer versions). */
+/** Where JSON broke: V8 does not always say (Node 20), so a strict second parse finds the offset. */
 function jsonError(text: string, path: string, error: Error): InputError {
-  const position = /position (\d+)/.exec(error.message)?.[1];
-  const lineColumn = /line (\d+) column (\d+)/.exec(error.message);
-  let line: number | undefined;
-  let column: number | undefined;
-  if (lineColumn) {
-    line = Number(lineColumn[1]);
-    column = Number(lineColumn[2]);
-  } else if (position !== undefined) {
-    const before = text.slice(0, Number(position)).split('\n');
-    line = before.length;
-    column = before.at(-1)!.length + 1;
-  } else if (!text.trim()) {
-    return new InputError({ file: path }, 'is empty, expected JSON');
-  }
-  const reason = error.message.replace(/^.*?JSON[^:]*:\s*/i, '').split(/ in JSON at| \(line/)[0];
-  return new InputError({ file: path, ...(line ? { line } : {}), ...(column ? { column } : {}) }, `not valid JSON (${reason})`);
+  if (!text.trim()) return new InputError({ file: path }, 'is empty, expected JSON');
+  const errors: ParseError[] = [];
+  parse(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  const first = errors[0];
+  if (!first) return new InputError({ file: path }, `not valid JSON (${error.message})`);
+  const before = text.slice(0, first.offset).split('\n');
+  return new InputError(
+    { file: path, line: before.length, column: before.at(-1)!.length + 1 },
+    `not valid JSON (${printParseErrorCode(first.error)})`,
+  );
 }
 
 /** Writes a file whole or not at all. */

@@ -1,0 +1,72 @@
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { newFolder, stormguard } from './run.ts';
+
+describe('stormguard detect', () => {
+  it('writes timestamp,value,anomaly_score, high at a spike and low elsewhere (NAB format)', async () => {
+    const folder = await newFolder();
+    const input = join(folder, 'series.csv');
+    const rows = Array.from({ length: 120 }, (_, i) => `2014-04-01 ${String(Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}:00,${i === 100 ? 90 : 40 + Math.sin(i)}`);
+    await writeFile(input, `timestamp,value\n${rows.join('\n')}\n`);
+    const output = join(folder, 'scores.csv');
+    const { code } = await stormguard('detect', input, '--output', output);
+    expect(code).toBe(0);
+    const lines = (await readFile(output, 'utf8')).trim().split('\n');
+    expect(lines[0]).toBe('timestamp,value,anomaly_score');
+    expect(lines).toHaveLength(121);
+    const scores = lines.slice(1).map((l) => Number(l.split(',')[2]));
+    expect(lines[101]).toMatch(/^2014-04-01 01:40:00,90,/);
+    expect(scores[100]).toBeGreaterThan(0.999);
+    expect(Math.max(...scores.slice(31, 100))).toBeLessThan(0.99);
+  });
+
+  it('names the line of a value that is not a number', async () => {
+    const input = join(await newFolder(), 'bad.csv');
+    await writeFile(input, 'timestamp,value\n2014-04-01 00:00:00,1\n2014-04-01 00:01:00,NaN\n');
+    const { code, err } = await stormguard('detect', input);
+    expect(code).toBe(2);
+    expect(err).toBe(`stormguard: ${input}, line 3: expected a finite number, got "NaN"\n`);
+  });
+
+  it('names the header it expected', async () => {
+    const input = join(await newFolder(), 'bad.csv');
+    await writeFile(input, 'time,val\n1,2\n');
+    expect((await stormguard('detect', input)).err).toMatch(/line 1: expected the header `timestamp,value`/);
+  });
+});
+
+describe('stormguard simulate', () => {
+  it("writes a scenario's exports in the formats replay reads, and replay reads them", async () => {
+    const out = join(await newFolder(), 'storm');
+    expect((await stormguard('simulate', '--scenario', 'pagerduty-2025', '--out', out, '--seed', '7')).code).toBe(0);
+    expect((await readdir(out)).sort()).toEqual(['launchdarkly-audit-log.json', 'metrics-page-1.json', 'metrics-page-2.json']);
+    const page = JSON.parse(await readFile(join(out, 'metrics-page-1.json'), 'utf8'));
+    expect(page.NextToken).toBeTypeOf('string');
+    expect(page.MetricDataResults[0]).toMatchObject({ Id: 'm0', StatusCode: 'PartialData', Label: expect.stringMatching(/Cluster Name=events-msk, Broker ID=1$/) });
+    const replay = await stormguard(
+      'replay', '--metrics', join(out, 'metrics-page-1.json'), join(out, 'metrics-page-2.json'),
+      '--timeline', join(out, 'launchdarkly-audit-log.json'), '--state', join(out, 'state'), '--json',
+    );
+    expect(JSON.parse(replay.out).decisions.filter((d: { action: string }) => d.action === 'rollback')).toHaveLength(1);
+  });
+
+  it('asks for a scenario', async () => {
+    const { code, err } = await stormguard('simulate', '--out', await newFolder());
+    expect(code).toBe(2);
+    expect(err).toMatch(/name a scenario, or pass --all/);
+  });
+});
+
+describe('stormguard ack', () => {
+  it('lifts the freeze a rollback left', async () => {
+    const state = join(await newFolder(), 'state');
+    await stormguard('replay', '--state', state, '--json');
+    const ack = await stormguard('ack', '--flag', 'checkout-producer-per-request', '--env', 'production', '--state', state);
+    expect(ack.code).toBe(0);
+    expect(ack.out).toMatch(/freeze at 0% .* acknowledged/);
+    const again = await stormguard('ack', '--flag', 'checkout-producer-per-request', '--env', 'production', '--state', state);
+    expect(again.code).toBe(1);
+    expect(again.err).toMatch(/is not frozen/);
+  });
+});
