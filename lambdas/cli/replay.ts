@@ -3,7 +3,7 @@
  * With no arguments, the bundled 2025 producer storm on embedded defaults.
  */
 import { Command, Option } from 'commander';
-import { MultiBar, Presets } from 'cli-progress';
+import { Presets, SingleBar } from 'cli-progress';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -53,8 +53,10 @@ export function replayCommand(io: Io, setExit: (code: number) => void): Command 
       const steps = exported.releases.filter((r): r is RolloutStep => r.kind === 'rollout-step' && r.environment === config.environment);
       const flags = await FlagFileController.create(join(stateFolder, 'flags.json'), steps);
       const store = new FileStateStore(stateFolder);
-      const progress = io.interactive ? new MultiBar({ stream: process.stderr, clearOnComplete: true, format: ' replay [{bar}] {percentage}% | {value}/{total} periods' }, Presets.shades_classic) : undefined;
-      const bar = progress?.create(1, 0);
+      const bar = io.interactive
+        ? new SingleBar({ stream: process.stderr, clearOnComplete: true, format: ' replay [{bar}] {percentage}% | {value}/{total} periods' }, Presets.shades_classic)
+        : undefined;
+      bar?.start(1, 0);
       const result = await replay({ series: exported.series, releases: exported.releases }, config, { store, flags, notifiers: [new JsonLinesNotifier(join(stateFolder, 'alerts.jsonl'))] }, {
         releasesDue: async (due) => {
           for (const step of due) if (step.kind === 'rollout-step' && step.environment === config.environment) await flags.applyStep(step);
@@ -64,7 +66,7 @@ export function replayCommand(io: Io, setExit: (code: number) => void): Command 
           bar?.update(done);
         },
       });
-      progress?.stop();
+      bar?.stop();
       await store.save(result.state);
 
       const logScale = new Map(config.signals.map((s) => [s.name, s.kind !== 'percent']));

@@ -7,7 +7,7 @@
 import type { AlertIntent, Episode } from './guardrail.ts';
 import { formatDuration, formatEffect, formatNumber, formatPercent, formatTime } from './format.ts';
 import type { Decision } from './policy.ts';
-import { type ReleaseEvent, targetName } from './timeline.ts';
+import { type ReleaseEvent, releaseName, targetName } from './timeline.ts';
 import type { Outcome } from '../ports.ts';
 
 export interface Alert {
@@ -108,7 +108,7 @@ function episodeAlert(intent: Extract<AlertIntent, { kind: 'episode' }>, episode
   const headline = decisions[0]
     ? `${actionVerb(decisions[0], context)} ${decisions[0].flag} ${formatPercent(decisions[0].fromPercent)} → ${formatPercent(decisions[0].toPercent)}`
     : 'no rollback';
-  const what = release ? `after ${release.kind === 'deploy' ? `deploy ${release.service} ${release.version}` : `${release.flag} ${formatPercent(release.fromPercent)} → ${formatPercent(release.toPercent)}`}` : 'no release correlates';
+  const what = release ? `after ${releaseName(release)}` : 'no release correlates';
   return {
     key: `episode/${episode.id}`,
     kind: 'episode',

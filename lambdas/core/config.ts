@@ -152,6 +152,9 @@ function withSignalDefaults(parsed: ParsedConfig, source: string): GuardrailConf
       const field = ['signals', name, ...issue.path.map(String)].join('.');
       throw new InputError({ file: source, field }, issue.message);
     }
+    if (checked.data.forecast && checked.data.kind !== 'percent') {
+      throw new InputError({ file: source, field: `signals.${name}.forecast` }, 'a forecast needs `kind: percent` (it is a time to a percentage limit)');
+    }
     if (checked.data.enabled) signals.push({ ...checked.data, name });
   }
   return { ...parsed, signals };

@@ -1,18 +1,14 @@
 /**
- * The heap forecaster: how long until a percentage reaches its limit, at the slope of its recent
- * points (least squares over a window).
+ * The heap forecaster: how long until a percentage reaches its limit, at the slope of its newest
+ * points (least squares over a window of the series' history).
  *
  * Heap after GC follows a producer storm slowly (producer state lives for a day), so a level alarm
  * fires late; the time left at the current slope fires while there is still time to act.
  *
- * Cost: O(window) per forecast, O(window) memory per series.
+ * Cost: O(window) per forecast; no state of its own.
  */
 import { linearRegression } from 'simple-statistics';
-
-export interface ForecastState {
-  times: number[];
-  values: number[];
-}
+import type { History } from './history.ts';
 
 export interface Forecast {
   /** Percentage points per hour. */
@@ -23,30 +19,16 @@ export interface Forecast {
 
 const HOUR_MS = 3_600_000;
 
-export function newForecastState(): ForecastState {
-  return { times: [], values: [] };
-}
-
-/** Keeps the newest `window` points. */
-export function recordForForecast(state: ForecastState, window: number, time: number, value: number): void {
-  state.times.push(time);
-  state.values.push(value);
-  if (state.times.length > window) {
-    state.times.shift();
-    state.values.shift();
-  }
-}
-
-/** The forecast, or undefined until the window is full. */
-export function forecastToLimit(state: ForecastState, window: number, limit: number): Forecast | undefined {
-  const n = state.times.length;
+/** The forecast from the newest `window` points, or undefined while there are fewer. */
+export function forecastToLimit(history: History, window: number, limit: number): Forecast | undefined {
+  const n = history.times.length;
   if (n < window) return undefined;
-  const origin = state.times[0]!;
+  const origin = history.times[n - window]!;
   // Hours since the window's start keep the regression well conditioned.
-  const points = state.times.map((t, i) => [(t - origin) / HOUR_MS, state.values[i]!]);
+  const points: number[][] = [];
+  for (let i = n - window; i < n; i++) points.push([(history.times[i]! - origin) / HOUR_MS, history.values[i]!]);
   const { m: slopePerHour, b } = linearRegression(points);
-  const hoursNow = (state.times[n - 1]! - origin) / HOUR_MS;
-  const fitted = b + slopePerHour * hoursNow;
+  const fitted = b + slopePerHour * ((history.times[n - 1]! - origin) / HOUR_MS);
   if (fitted >= limit) return { slopePerHour, msToLimit: 0 };
   if (slopePerHour <= 0) return { slopePerHour, msToLimit: Infinity };
   return { slopePerHour, msToLimit: ((limit - fitted) / slopePerHour) * HOUR_MS };

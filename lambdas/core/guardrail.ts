@@ -12,7 +12,7 @@ import type { GuardrailConfig, SignalConfig } from './config.ts';
 import { type Attribution, correlate } from './correlate.ts';
 import { type DetectorSettings, type DetectorState, detectorSettings, newDetectorState, observe } from './detect.ts';
 import { formatTime } from './format.ts';
-import { type ForecastState, forecastToLimit, newForecastState, recordForForecast } from './forecast.ts';
+import { forecastToLimit } from './forecast.ts';
 import { type History, newHistory, remember } from './history.ts';
 import { type MetricSeries, seriesName } from './metrics.ts';
 import { type Decision, type Freeze, decide, freezeKey, revertsFreeze } from './policy.ts';
@@ -24,7 +24,7 @@ export interface SeriesState {
   readonly cluster: string;
   readonly dimensions: Readonly<Record<string, string>>;
   detector: DetectorState;
-  forecast?: ForecastState;
+  /** Scored values (logs for rates and counts), for the correlator and the heap forecast. */
   history: History;
   /** Consecutive anomalous points (level or forecast) and the first of them. */
   run: number;
@@ -103,7 +103,7 @@ export interface EvaluationInput {
   readonly releases: readonly ReleaseEvent[];
 }
 
-/** History kept per series: the correlator's lookback plus a window before it. */
+/** History kept per series: the correlator's lookback plus a window before it (and at least the forecast window). */
 const HISTORY_EXTRA_PERIODS = 60;
 
 export function newGuardrailState(): GuardrailState {
@@ -139,18 +139,21 @@ class EvaluationContext {
 
   scoreNewPoints(): Anomaly[] {
     const anomalies: Anomaly[] = [];
-    const historyCapacity = Math.ceil((this.config.correlation.lookbackMinutes * 60_000) / this.periodMs) + HISTORY_EXTRA_PERIODS;
+    const historyCapacity = Math.max(
+      Math.ceil((this.config.correlation.lookbackMinutes * 60_000) / this.periodMs) + HISTORY_EXTRA_PERIODS,
+      ...this.config.signals.map((s) => s.forecast?.windowPeriods ?? 0),
+    );
     for (const series of this.input.series) {
       const signal = this.signals.get(series.signal);
       if (!signal) continue;
-      const state = (this.state.series[series.key] ??= newSeriesState(series, signal.config));
+      const state = (this.state.series[series.key] ??= newSeriesState(series));
       for (const point of series.points) {
         if (point.time + this.periodMs > this.input.now) continue; // not complete yet
         const scored = observe(state.detector, signal.settings, point.time, point.value);
         if (!scored) continue;
         const { settings } = signal;
         remember(state.history, historyCapacity, point.time, settings.logScale ? Math.log(point.value + settings.logOffset) : point.value);
-        const forecast = this.forecast(state, signal.config, point.time, point.value);
+        const forecast = this.forecast(state, signal.config);
         const kind = scored.anomalous ? 'level' : forecast !== undefined ? 'forecast' : undefined;
         if (!kind) {
           state.run = 0;
@@ -180,11 +183,10 @@ class EvaluationContext {
   }
 
   /** Milliseconds until the heap limit when within the horizon, else undefined. */
-  private forecast(state: SeriesState, signal: SignalConfig, time: number, value: number): number | undefined {
-    if (!signal.forecast || !state.forecast) return undefined;
+  private forecast(state: SeriesState, signal: SignalConfig): number | undefined {
+    if (!signal.forecast) return undefined;
     const { windowPeriods, limitPercent, horizonMinutes } = signal.forecast;
-    recordForForecast(state.forecast, windowPeriods, time, value);
-    const forecast = forecastToLimit(state.forecast, windowPeriods, limitPercent);
+    const forecast = forecastToLimit(state.history, windowPeriods, limitPercent);
     return forecast && forecast.msToLimit <= horizonMinutes * 60_000 ? forecast.msToLimit : undefined;
   }
 
@@ -223,9 +225,8 @@ class EvaluationContext {
       this.extend(episode, clusterAnomalies);
       if (episode.decisionIds.length === 0) {
         // A release may have reached the timeline late (webhooks can lag): try again while open.
-        const before = episode.decisionIds.length;
         this.attributeAndDecide(episode, decisions);
-        if (episode.decisionIds.length > before) {
+        if (episode.decisionIds.length > 0) {
           alerts.push({ kind: 'episode', time: this.input.now, episodeId: episode.id, decisionIds: episode.decisionIds });
         }
       }
@@ -411,14 +412,13 @@ class EvaluationContext {
   }
 }
 
-function newSeriesState(series: MetricSeries, signal: SignalConfig): SeriesState {
+function newSeriesState(series: MetricSeries): SeriesState {
   return {
     key: series.key,
     signal: series.signal,
     cluster: series.cluster,
     dimensions: series.dimensions,
     detector: newDetectorState(),
-    ...(signal.forecast ? { forecast: newForecastState() } : {}),
     history: newHistory(),
     run: 0,
     runFirst: null,

@@ -7,7 +7,7 @@
  * `${PROP('MetricName')} Cluster Name=${PROP('Dim.Cluster Name')}, Broker ID=${PROP('Dim.Broker ID')}`
  * gives. Pages are merged by series; points are sorted (the API returns newest first by default).
  */
-import { InputError, StormguardError } from './errors.ts';
+import { InputError } from './errors.ts';
 
 export interface MetricPoint {
   readonly time: number;
@@ -144,19 +144,4 @@ function sortedUnique(points: MetricPoint[]): MetricPoint[] {
   const byTime = new Map<number, MetricPoint>();
   for (const point of points) byTime.set(point.time, point);
   return [...byTime.values()].sort((a, b) => a.time - b.time);
-}
-
-/** The metric period of a set of series: the most common spacing between consecutive points. */
-export function inferPeriodMs(series: readonly MetricSeries[]): number {
-  const spacings = new Map<number, number>();
-  for (const { points } of series) {
-    for (let i = 1; i < points.length; i++) {
-      const spacing = points[i]!.time - points[i - 1]!.time;
-      spacings.set(spacing, (spacings.get(spacing) ?? 0) + 1);
-    }
-  }
-  let best: [number, number] | undefined;
-  for (const entry of spacings) if (!best || entry[1] > best[1]) best = entry;
-  if (!best) throw new StormguardError('NO_DATA', 'the metrics have too few points to tell their period');
-  return best[0];
 }

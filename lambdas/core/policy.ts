@@ -7,7 +7,7 @@
  */
 import type { GuardrailConfig } from './config.ts';
 import type { Attribution, Candidate } from './correlate.ts';
-import { type RolloutStep, type RolloutTarget, targetName } from './timeline.ts';
+import { releaseName, type RolloutStep, type RolloutTarget, targetName } from './timeline.ts';
 
 export type Mode = 'observe' | 'enforce';
 
@@ -77,7 +77,7 @@ export interface PolicyContext {
 export function decide(attribution: Attribution, config: GuardrailConfig, context: PolicyContext): Verdict {
   if (attribution.kind === 'none') return hold('no release correlates');
   if (attribution.kind === 'ambiguous') {
-    return hold(`ambiguous: ${describeRelease(attribution.best)} and ${describeRelease(attribution.runnerUp)} correlate alike`);
+    return hold(`ambiguous: ${releaseName(attribution.best.release)} and ${releaseName(attribution.runnerUp.release)} correlate alike`);
   }
   const { release } = attribution.best;
   if (release.kind === 'deploy') {
@@ -97,7 +97,7 @@ export function decide(attribution: Attribution, config: GuardrailConfig, contex
   if (current <= toPercent && rollbackTo !== 'off') {
     return hold(`${release.flag} is already at ${current}%, at or below the rollback target ${toPercent}%`);
   }
-  const reason = `${release.flag} ${release.fromPercent}% → ${release.toPercent}% correlates (confidence ${attribution.best.confidence.toFixed(2)})`;
+  const reason = `${releaseName(release)} correlates (confidence ${attribution.best.confidence.toFixed(2)})`;
   return { kind: 'rollback', step: release, toPercent, turnOff: rollbackTo === 'off', reason };
 }
 
@@ -118,10 +118,4 @@ export function freezeKey(flag: string, environment: string): string {
 
 function hold(reason: string): Verdict {
   return { kind: 'hold', reason };
-}
-
-function describeRelease({ release }: Candidate): string {
-  return release.kind === 'deploy'
-    ? `deploy ${release.service} ${release.version}`
-    : `${release.flag} ${release.fromPercent}% → ${release.toPercent}%`;
 }

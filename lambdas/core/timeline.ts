@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { InputError } from './errors.ts';
+import { formatPercent } from './format.ts';
 
 /** Where in a flag's targeting a rollout lives: the default rule, or a rule by its id. */
 export type RolloutTarget = { readonly kind: 'fallthrough' } | { readonly kind: 'rule'; readonly ruleId: string };
@@ -188,6 +189,13 @@ function stepsOf(entry: z.infer<typeof auditEntry>, source: string, field: strin
     }
   }
   return steps;
+}
+
+/** A release in a few words: "storm 5% → 25%", "deploy api 2.1.0". */
+export function releaseName(release: ReleaseEvent): string {
+  return release.kind === 'deploy'
+    ? `deploy ${release.service} ${release.version}`
+    : `${release.flag} ${formatPercent(release.fromPercent)} → ${formatPercent(release.toPercent)}`;
 }
 
 export function targetName(target: RolloutTarget): string {

@@ -59,3 +59,9 @@ describe('configuration', () => {
     expect(error.message).toMatch(/not valid YAML/);
   });
 });
+
+describe('configuration constraints', () => {
+  it('refuses a heap-style forecast on a log-scaled signal', () => {
+    expect(() => parseConfig('signals:\n  ConnectionCount: { forecast: { limitPercent: 90 } }\n')).toThrow(/signals\.ConnectionCount\.forecast`: a forecast needs `kind: percent`/);
+  });
+});

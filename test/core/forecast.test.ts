@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { forecastToLimit, newForecastState, recordForForecast } from '../../lambdas/core/forecast.ts';
+import { forecastToLimit } from '../../lambdas/core/forecast.ts';
+import { newHistory, remember } from '../../lambdas/core/history.ts';
 
 const MINUTE = 60_000;
 
 function fed(values: (minute: number) => number, count = 30) {
-  const state = newForecastState();
-  for (let m = 0; m < count; m++) recordForForecast(state, 30, m * MINUTE, values(m));
-  return state;
+  const history = newHistory();
+  for (let m = 0; m < count; m++) remember(history, 1000, m * MINUTE, values(m));
+  return history;
 }
 
 describe('forecastToLimit', () => {
@@ -27,9 +28,9 @@ describe('forecastToLimit', () => {
     expect(forecastToLimit(fed(() => 95), 30, 90)!.msToLimit).toBe(0);
   });
 
-  it('keeps only the newest window of points', () => {
-    const state = fed((m) => m, 100);
-    expect(state.times).toHaveLength(30);
-    expect(state.times[0]).toBe(70 * MINUTE);
+  it('fits only the newest window of points', () => {
+    // Flat for an hour, then rising 10 points an hour: the window sees only the rise.
+    const forecast = forecastToLimit(fed((m) => (m < 60 ? 50 : 50 + (m - 60) / 6), 100), 30, 90)!;
+    expect(forecast.slopePerHour).toBeCloseTo(10, 9);
   });
 });
