@@ -6,8 +6,9 @@ import { Command, Option } from 'commander';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import { defaultConfig } from '../core/config.ts';
-import { detectorSettings, newDetectorState, observe } from '../core/detect.ts';
+import { detectorSettings, scoreSeries } from '../core/detect.ts';
 import { InputError } from '../core/errors.ts';
+import { nabScore } from '../core/format.ts';
 import { readText, writeAtomically } from '../adapters/local/files.ts';
 import type { Io } from './main.ts';
 
@@ -30,16 +31,12 @@ export function detectCommand(io: Io): Command {
       const defaults = defaultConfig();
       const signal = { ...defaults.signals.find((s) => s.kind === options.kind)!, direction: options.direction, name: 'input' };
       const settings = detectorSettings(signal, defaults.detector, medianSpacing(rows.map((r) => r.time)));
-      const state = newDetectorState();
-      const lines = ['timestamp,value,anomaly_score'];
-      for (const row of rows) {
-        const scored = observe(state, settings, row.time, row.value);
-        lines.push(`${row.stamp},${row.raw},${scored ? round(scored.score) : 0}`);
-      }
+      const { scores, counts } = scoreSeries(settings, rows);
+      const lines = ['timestamp,value,anomaly_score', ...rows.map((row, i) => `${row.stamp},${row.raw},${nabScore(scores[i]!)}`)];
       const text = `${lines.join('\n')}\n`;
       if (options.output) await writeAtomically(options.output, text);
       else io.out(text);
-      const { gaps, duplicates, outOfOrder, invalid } = state.counts;
+      const { gaps, duplicates, outOfOrder, invalid } = counts;
       if (gaps + duplicates + outOfOrder + invalid > 0) {
         io.err(`stormguard: ${input}: ${gaps} missing periods, ${duplicates} duplicate and ${outOfOrder} out-of-order timestamps (scored 0)\n`);
       }
@@ -80,6 +77,3 @@ function medianSpacing(times: readonly number[]): number {
   return spacings[spacings.length >> 1] ?? 60_000;
 }
 
-function round(score: number): number {
-  return Number(score.toPrecision(12));
-}

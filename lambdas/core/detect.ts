@@ -176,6 +176,17 @@ export function observeAll(
   return scores;
 }
 
+/**
+ * Scores a whole series from a fresh state: one score per input point, 0 for the points the
+ * detector skips (duplicate, out of order, invalid). What `stormguard detect` and the NAB
+ * benchmark write.
+ */
+export function scoreSeries(settings: DetectorSettings, points: ReadonlyArray<{ time: number; value: number }>): { scores: number[]; counts: DetectorCounts } {
+  const state = newDetectorState();
+  const scores = points.map((point) => observe(state, settings, point.time, point.value)?.score ?? 0);
+  return { scores, counts: state.counts };
+}
+
 /** The baseline in the series' own units. */
 export function baselineOf(state: DetectorState, settings: DetectorSettings): number {
   return settings.logScale ? Math.exp(state.mean) - settings.logOffset : state.mean;

@@ -37,3 +37,8 @@ export function formatEffect(effect: number, logScale: boolean): string {
 export function formatPercent(percent: number): string {
   return `${Number(percent.toFixed(3))}%`;
 }
+
+/** Twelve significant digits, as NAB's published results are written (and scored). */
+export function nabScore(score: number): number {
+  return Number(score.toPrecision(12));
+}
