@@ -12,8 +12,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { defaultConfig } from '../../lambdas/core/config.ts';
-import { detectorSettings, scoreSeries } from '../../lambdas/core/detect.ts';
+import { scoreSeries, settingsForSeries } from '../../lambdas/core/detect.ts';
 import { nabScore } from '../../lambdas/core/format.ts';
 import { type CorpusFile, readCorpus, readResultScores } from './corpus.ts';
 import { normalizedScore, optimizeThreshold, PROFILE_NAMES, PROFILES, type ProfileName, type ScoredFile } from './scorer.ts';
@@ -21,12 +20,9 @@ import { normalizedScore, optimizeThreshold, PROFILE_NAMES, PROFILES, type Profi
 const SHARED_NAB = join(import.meta.dirname, '../../../shared/nab');
 const RESULTS = join(import.meta.dirname, '../results/nab/stormguard');
 
-/** The detector as `stormguard detect` runs it on a series of unknown kind: linear scale, both directions. */
+/** The detector exactly as `stormguard detect` runs it by default: linear scale, both directions. */
 export function nabDetectorScores(file: Pick<CorpusFile, 'times' | 'values'>): number[] {
-  const defaults = defaultConfig();
-  const signal = { ...defaults.signals.find((s) => s.kind === 'percent')!, direction: 'both' as const, forecast: undefined, name: 'nab' };
-  const spacings = file.times.slice(1).map((t, i) => t - file.times[i]!).filter((s) => s > 0).sort((a, b) => a - b);
-  const settings = detectorSettings(signal, defaults.detector, spacings[spacings.length >> 1] ?? 60_000);
+  const settings = settingsForSeries(file.times, { kind: 'percent', direction: 'both' });
   const { scores } = scoreSeries(settings, file.times.map((time, i) => ({ time, value: file.values[i]! })));
   return scores.map(nabScore);
 }

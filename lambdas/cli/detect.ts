@@ -5,8 +5,7 @@
 import { Command, Option } from 'commander';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
-import { defaultConfig } from '../core/config.ts';
-import { detectorSettings, scoreSeries } from '../core/detect.ts';
+import { scoreSeries, settingsForSeries } from '../core/detect.ts';
 import { InputError } from '../core/errors.ts';
 import { nabScore } from '../core/format.ts';
 import { readText, writeAtomically } from '../adapters/local/files.ts';
@@ -28,9 +27,7 @@ export function detectCommand(io: Io): Command {
     .action(async (input: string, raw: unknown) => {
       const options = optionsSchema.parse(raw);
       const rows = readSeries(await readText(input), input);
-      const defaults = defaultConfig();
-      const signal = { ...defaults.signals.find((s) => s.kind === options.kind)!, direction: options.direction, name: 'input' };
-      const settings = detectorSettings(signal, defaults.detector, medianSpacing(rows.map((r) => r.time)));
+      const settings = settingsForSeries(rows.map((r) => r.time), options);
       const { scores, counts } = scoreSeries(settings, rows);
       const lines = ['timestamp,value,anomaly_score', ...rows.map((row, i) => `${row.stamp},${row.raw},${nabScore(scores[i]!)}`)];
       const text = `${lines.join('\n')}\n`;
@@ -70,10 +67,5 @@ function readSeries(text: string, file: string): Row[] {
     if (raw === '' || !Number.isFinite(value)) throw new InputError({ file, line: info.lines }, `expected a finite number, got ${JSON.stringify(raw)}`);
     return { stamp, raw, time, value };
   });
-}
-
-function medianSpacing(times: readonly number[]): number {
-  const spacings = times.slice(1).map((t, i) => t - times[i]!).filter((s) => s > 0).sort((a, b) => a - b);
-  return spacings[spacings.length >> 1] ?? 60_000;
 }
 

@@ -46,9 +46,22 @@ const configSchema = z
         warmupPeriods: z.number().int().min(2).default(30),
         confirmPeriods: z.number().int().min(1).default(2),
         corroboratingSeries: z.number().int().min(1).default(3),
+        extraHalfLives: z.array(z.number().positive()).default([]).describe('other level baselines that may explain a point (anomaly score)'),
+        seasonPeriods: z.number().int().nonnegative().default(0).describe('a seasonal baseline of this many periods; 0: none (anomaly score)'),
+        likelihoodHalfLife: z.number().positive().default(1000).describe("half-life of the deviation's long-run distribution (anomaly score)"),
+        quietPeriods: z.number().int().nonnegative().default(300).describe('after a high anomaly score, only lower ones for this many periods'),
       })
       .strict()
-      .default({ halfLifePeriods: 30, warmupPeriods: 30, confirmPeriods: 2, corroboratingSeries: 3 }),
+      .default({
+        halfLifePeriods: 30,
+        warmupPeriods: 30,
+        confirmPeriods: 2,
+        corroboratingSeries: 3,
+        extraHalfLives: [],
+        seasonPeriods: 0,
+        likelihoodHalfLife: 1000,
+        quietPeriods: 300,
+      }),
     signals: z.record(z.string().min(1), signalSchema.partial()).default({}),
     episodes: z
       .object({ quietPeriods: z.number().int().min(1).default(15) })

@@ -13,8 +13,8 @@
  *
  * Cost: O(1) time and memory per point.
  */
-import { errorFunction } from 'simple-statistics';
-import type { SignalConfig } from './config.ts';
+import type { GuardrailConfig, SignalConfig } from './config.ts';
+import { newScoringState, type ScoringSettings, type ScoringState, scorePoint } from './likelihood.ts';
 
 export interface DetectorSettings {
   readonly periodMs: number;
@@ -32,6 +32,8 @@ export interface DetectorSettings {
   readonly minSd: number;
   /** 1: only rises are anomalous; -1: only falls; 0: both. */
   readonly direction: 1 | -1 | 0;
+  /** How the anomaly score is calibrated (lambdas/core/likelihood.ts). */
+  readonly scoring: ScoringSettings;
 }
 
 export interface DetectorCounts {
@@ -51,6 +53,11 @@ export interface DetectorState {
   lastTime: number | null;
   /** Consecutive anomalous points so far. */
   run: number;
+  /** The lowest and highest scored values seen: no standard deviation is below a sliver of the range. */
+  low: number | null;
+  high: number | null;
+  /** The anomaly score's own state, from the end of the warm-up. */
+  scoring: ScoringState | null;
   counts: DetectorCounts;
 }
 
@@ -75,6 +82,8 @@ const LOG_MIN_SD = 0.05;
 const LINEAR_MIN_SD = 0.5;
 /** How much an anomalous point moves the mean, relative to a normal one. */
 const ANOMALY_WEIGHT = 0.1;
+/** No standard deviation below this fraction of the range seen: makes z scale-free on any series. */
+const RANGE_SD_FRACTION = 0.001;
 
 export function newDetectorState(): DetectorState {
   return {
@@ -83,16 +92,15 @@ export function newDetectorState(): DetectorState {
     variance: 0,
     lastTime: null,
     run: 0,
+    low: null,
+    high: null,
+    scoring: null,
     counts: { points: 0, gaps: 0, duplicates: 0, outOfOrder: 0, invalid: 0 },
   };
 }
 
 /** Detector settings for a configured signal. */
-export function detectorSettings(
-  signal: SignalConfig,
-  detector: { halfLifePeriods: number; warmupPeriods: number; confirmPeriods: number },
-  periodMs: number,
-): DetectorSettings {
+export function detectorSettings(signal: SignalConfig, detector: GuardrailConfig['detector'], periodMs: number): DetectorSettings {
   const logScale = signal.kind !== 'percent';
   return {
     periodMs,
@@ -105,7 +113,59 @@ export function detectorSettings(
     minEffect: logScale ? Math.log(signal.minFactor) : signal.minChange,
     minSd: signal.minSd ?? (logScale ? LOG_MIN_SD : LINEAR_MIN_SD),
     direction: signal.direction === 'up' ? 1 : signal.direction === 'down' ? -1 : 0,
+    scoring: {
+      extraHalfLives: detector.extraHalfLives,
+      seasonPeriods: detector.seasonPeriods,
+      likelihoodHalfLife: detector.likelihoodHalfLife,
+      quietPeriods: detector.quietPeriods,
+    },
   };
+}
+
+/**
+ * Settings for a series whose meaning is unknown (`stormguard detect`, the NAB benchmark): a slow
+ * baseline with a faster one beside it, a daily seasonal baseline when the series spans days, no
+ * floor but a sliver of its range, and no smallest effect. Chosen on NAB (docs/benchmarks.md).
+ */
+export function settingsForSeries(
+  times: readonly number[],
+  options: { kind: SignalConfig['kind']; direction: SignalConfig['direction'] },
+): DetectorSettings {
+  const periodMs = medianSpacing(times);
+  const spansDays = times.length > 0 && times.at(-1)! - times[0]! >= SEASON_MIN_CYCLES * DAY_MS;
+  const logScale = options.kind !== 'percent';
+  return {
+    periodMs,
+    logScale,
+    logOffset: 1,
+    alpha: alphaForHalfLife(SERIES_HALF_LIFE),
+    warmupPeriods: 30,
+    confirmPeriods: 2,
+    zThreshold: 4,
+    minEffect: 0,
+    minSd: 1e-9,
+    direction: options.direction === 'up' ? 1 : options.direction === 'down' ? -1 : 0,
+    scoring: {
+      extraHalfLives: [SERIES_FAST_HALF_LIFE],
+      seasonPeriods: spansDays ? Math.round(DAY_MS / periodMs) : 0,
+      likelihoodHalfLife: 1000,
+      quietPeriods: 300,
+    },
+  };
+}
+
+const SERIES_HALF_LIFE = 1000;
+const SERIES_FAST_HALF_LIFE = 100;
+const SEASON_MIN_CYCLES = 3;
+const DAY_MS = 86_400_000;
+
+function medianSpacing(times: readonly number[]): number {
+  const spacings = times
+    .slice(1)
+    .map((t, i) => t - times[i]!)
+    .filter((s) => s > 0)
+    .sort((a, b) => a - b);
+  return spacings[spacings.length >> 1] ?? 60_000;
 }
 
 /** The EWMA weight whose influence halves every `halfLife` points. */
@@ -134,21 +194,34 @@ export function observe(
   counts.points++;
 
   const y = settings.logScale ? Math.log(value + settings.logOffset) : value;
+  state.low = Math.min(state.low ?? y, y);
+  state.high = Math.max(state.high ?? y, y);
   if (state.n < settings.warmupPeriods) {
     // Until warm, weigh every point equally: the first points set the baseline, not the first one.
     updateBaseline(state, y, Math.max(settings.alpha, 1 / (state.n + 1)));
     state.n++;
     state.run = 0;
-    return score(state, settings, time, value, y, 0, false, true);
+    return result(state, settings, time, value, y, 0, 0, false, true);
   }
 
-  const sd = Math.sqrt(Math.max(state.variance, settings.minSd * settings.minSd));
+  const minSd = Math.max(settings.minSd, RANGE_SD_FRACTION * (state.high - state.low));
+  const sd = Math.sqrt(Math.max(state.variance, minSd * minSd));
   const deviation = y - state.mean;
   const z = deviation / sd;
   const directed = settings.direction === 0 ? Math.abs(z) : settings.direction * z;
   const anomalous = directed >= settings.zThreshold && directed * sd >= settings.minEffect;
   state.run = anomalous ? state.run + 1 : 0;
-  const result = score(state, settings, time, value, y, z, anomalous, false);
+  state.scoring ??= newScoringState(settings.scoring);
+  const score = scorePoint(state.scoring, settings.scoring, {
+    periodIndex: Math.round(time / settings.periodMs),
+    y,
+    deviation: Math.max(0, directed),
+    variance: state.variance,
+    minSd,
+    warmup: settings.warmupPeriods,
+    clip: settings.zThreshold,
+  });
+  const scored = result(state, settings, time, value, y, z, score, anomalous, false);
   const limit = settings.zThreshold * sd;
   const clipped = Math.max(-limit, Math.min(limit, deviation));
   if (anomalous) {
@@ -159,7 +232,7 @@ export function observe(
     updateBaseline(state, state.mean + clipped, settings.alpha);
   }
   state.n++;
-  return result;
+  return scored;
 }
 
 /** Feeds points in order; the same as calling `observe` for each. */
@@ -192,25 +265,24 @@ export function baselineOf(state: DetectorState, settings: DetectorSettings): nu
   return settings.logScale ? Math.exp(state.mean) - settings.logOffset : state.mean;
 }
 
-function score(
+function result(
   state: DetectorState,
   settings: DetectorSettings,
   time: number,
   value: number,
   y: number,
   z: number,
+  score: number,
   anomalous: boolean,
   warmingUp: boolean,
 ): PointScore {
-  const directed = settings.direction === 0 ? Math.abs(z) : settings.direction * z;
   return {
     time,
     value,
     baseline: baselineOf(state, settings),
     effect: settings.logScale ? Math.exp(y - state.mean) : y - state.mean,
     z,
-    // The probability mass of a normal within ±|z|: 0 at the mean, towards 1 far from it.
-    score: directed > 0 ? errorFunction(directed / Math.SQRT2) : 0,
+    score,
     anomalous,
     confirmed: anomalous && state.run >= settings.confirmPeriods,
     warmingUp,

@@ -1,0 +1,153 @@
+/**
+ * The anomaly score: how unusual a point is, calibrated so that one threshold means about the
+ * same on every series (NAB picks one threshold for a whole corpus; an operator sets one for a fleet).
+ *
+ * Three steps, each for a reason measured on NAB (docs/benchmarks.md):
+ * 1. Explained deviation. A point is only as surprising as the best baseline makes it: besides
+ *    the detector's own, other level baselines (`extraHalfLives`) and a seasonal one (the same
+ *    phase of earlier cycles, `seasonPeriods`) may each explain it; the smallest |z| counts.
+ *    A daily swing, or a level the fast baseline has not caught up with, is then not news.
+ * 2. Likelihood. The deviation's recent average (half-life one point: a lone outlier counts half,
+ *    two in a row in full) against the deviation's long-run distribution (Gaussian tail), as
+ *    Numenta's anomaly likelihood does with its raw scores, then log-scaled so that 0.999 and
+ *    0.999999 stay apart: score = ln(1 − p) / ln(1e-10), clamped to [0, 1].
+ * 3. Quiet period. After a score at or above ALERT_LEVEL, the next `quietPeriods` points score
+ *    below it: a run of anomalies is one event, and only its onset is news.
+ *
+ * The state is plain JSON, updated in place. Cost: O(extra baselines) per point; O(seasonPeriods)
+ * memory when seasonal.
+ */
+import { errorFunction } from 'simple-statistics';
+
+export interface ScoringSettings {
+  /** Half-lives, in periods, of extra level baselines that may explain a point. */
+  readonly extraHalfLives: readonly number[];
+  /** The season in periods (1440 for a day of minutes); 0: no seasonal baseline. */
+  readonly seasonPeriods: number;
+  /** Half-life, in periods, of the deviation's long-run distribution. */
+  readonly likelihoodHalfLife: number;
+  /** Points after a high score that score below it. */
+  readonly quietPeriods: number;
+}
+
+interface Ewma {
+  mean: number;
+  variance: number;
+  n: number;
+}
+
+export interface ScoringState {
+  extra: Ewma[];
+  season: { means: number[]; variances: number[]; counts: number[] } | null;
+  deviation: Ewma;
+  /** The deviation's recent average. */
+  recent: number;
+  /** Points since the last score at or above ALERT_LEVEL (null: none yet). */
+  sinceAlert: number | null;
+}
+
+/** The score from which a point counts as the onset of an anomaly (a likelihood of 1 − 1e-5). */
+export const ALERT_LEVEL = 0.5;
+/** Deviations beyond this many standard deviations are all "very far". */
+const MAX_DEVIATION = 10;
+/**
+ * Deviations learned before any score: at least a hundred, and a whole season when there is one
+ * (the distribution must have seen the daily swing). Fewer make the first scores spike, and a
+ * spike starts a quiet period that would mute a real anomaly just after.
+ */
+const LIKELIHOOD_MIN_WARMUP = 100;
+/** Weight of the newest deviation in the recent average (a half-life of one point). */
+const RECENT_ALPHA = 0.5;
+/** A seasonal phase is trusted from its third cycle. */
+const SEASON_WARMUP = 3;
+/** How fast the seasonal baseline follows: each phase is seen once a cycle, so it learns quickly. */
+const SEASON_ALPHA = 0.5;
+const LOG_FLOOR = Math.log(1e-10);
+/** Floor of the deviation's variance: a series that never deviated is not infinitely sure. */
+const MIN_DEVIATION_VARIANCE = 1e-6;
+
+export function newScoringState(settings: ScoringSettings): ScoringState {
+  return {
+    extra: settings.extraHalfLives.map(() => ({ mean: 0, variance: 0, n: 0 })),
+    season:
+      settings.seasonPeriods > 0
+        ? { means: new Array(settings.seasonPeriods).fill(0), variances: new Array(settings.seasonPeriods).fill(0), counts: new Array(settings.seasonPeriods).fill(0) }
+        : null,
+    deviation: { mean: 0, variance: 0, n: 0 },
+    recent: 0,
+    sinceAlert: null,
+  };
+}
+
+export interface ScoringInput {
+  /** The point's index in its period grid: picks the seasonal phase. */
+  readonly periodIndex: number;
+  /** The scored value (log or linear). */
+  readonly y: number;
+  /** |z| against the detector's own baseline. */
+  readonly deviation: number;
+  /** The detector's baseline variance. */
+  readonly variance: number;
+  /** Floor of any standard deviation, in scored units. */
+  readonly minSd: number;
+  /** Points before a baseline is trusted, and the detector's clip in standard deviations. */
+  readonly warmup: number;
+  readonly clip: number;
+}
+
+/** Scores one point after the detector's warm-up and updates the scoring state. */
+export function scorePoint(state: ScoringState, settings: ScoringSettings, input: ScoringInput): number {
+  const { y, minSd, warmup, clip } = input;
+  const floor = minSd * minSd;
+  let deviation = input.deviation;
+  if (state.season) {
+    const phase = ((input.periodIndex % settings.seasonPeriods) + settings.seasonPeriods) % settings.seasonPeriods;
+    const { means, variances, counts } = state.season;
+    if (counts[phase]! >= SEASON_WARMUP) {
+      deviation = Math.min(deviation, Math.abs(y - means[phase]!) / Math.sqrt(Math.max(variances[phase]!, input.variance, floor)));
+    }
+    const alpha = Math.max(SEASON_ALPHA, 1 / (counts[phase]! + 1));
+    const diff = y - means[phase]!;
+    means[phase] = means[phase]! + alpha * diff;
+    variances[phase] = (1 - alpha) * (variances[phase]! + diff * alpha * diff);
+    counts[phase] = counts[phase]! + 1;
+  }
+  settings.extraHalfLives.forEach((halfLife, i) => {
+    const baseline = state.extra[i]!;
+    const sd = Math.sqrt(Math.max(baseline.variance, floor));
+    if (baseline.n > warmup) deviation = Math.min(deviation, Math.abs(y - baseline.mean) / sd);
+    const diff = baseline.n > warmup ? Math.max(-clip * sd, Math.min(clip * sd, y - baseline.mean)) : y - baseline.mean;
+    update(baseline, diff, Math.max(alphaFor(halfLife), 1 / (baseline.n + 1)));
+  });
+
+  const bounded = Math.min(deviation, MAX_DEVIATION);
+  state.recent += RECENT_ALPHA * (bounded - state.recent);
+  const history = state.deviation;
+  let score = 0;
+  if (history.n >= Math.max(LIKELIHOOD_MIN_WARMUP, settings.seasonPeriods)) {
+    const tail = normalCdf((state.recent - history.mean) / Math.sqrt(Math.max(history.variance, MIN_DEVIATION_VARIANCE)));
+    score = Math.max(0, Math.min(1, Math.log(1.0000000001 - tail) / LOG_FLOOR));
+  }
+  update(history, bounded - history.mean, alphaFor(settings.likelihoodHalfLife));
+
+  if (state.sinceAlert !== null) state.sinceAlert++;
+  if (state.sinceAlert !== null && state.sinceAlert < settings.quietPeriods) score = Math.min(score, ALERT_LEVEL * 0.999);
+  if (score >= ALERT_LEVEL) state.sinceAlert = 0;
+  return score;
+}
+
+/** Finch's incremental EWMA mean and variance, given the deviation from the current mean. */
+function update(ewma: Ewma, diff: number, alpha: number): void {
+  const increment = alpha * diff;
+  ewma.mean += increment;
+  ewma.variance = (1 - alpha) * (ewma.variance + diff * increment);
+  ewma.n++;
+}
+
+function alphaFor(halfLife: number): number {
+  return 1 - Math.pow(0.5, 1 / halfLife);
+}
+
+function normalCdf(x: number): number {
+  return 0.5 * (1 + errorFunction(x / Math.SQRT2));
+}

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { scoreSeries, settingsForSeries } from '../../lambdas/core/detect.ts';
+import { ALERT_LEVEL } from '../../lambdas/core/likelihood.ts';
+
+const FIVE_MINUTES = 300_000;
+const DAY = 288; // five-minute periods
+const series = (values: number[]) => values.map((value, i) => ({ time: i * FIVE_MINUTES, value }));
+const noise = (i: number) => Math.sin(i * 12.9898) * 0.5;
+
+describe('the anomaly score', () => {
+  it('scores a spike at or above the alert level, and ordinary points far below it', () => {
+    const values = Array.from({ length: 1000 }, (_, i) => 50 + noise(i) + (i === 800 ? 20 : 0));
+    const { scores } = scoreSeries(settingsForSeries(values.map((_, i) => i * FIVE_MINUTES), { kind: 'percent', direction: 'both' }), series(values));
+    expect(scores[800]).toBeGreaterThanOrEqual(ALERT_LEVEL);
+    expect(Math.max(...scores.slice(0, 800))).toBeLessThan(ALERT_LEVEL);
+  });
+
+  it('lets only the onset of a run score high: a second spike within the quiet period does not', () => {
+    const spikes = new Set([600, 650, 1000]); // 650 is within 300 points of 600; 1000 is not
+    const values = Array.from({ length: 1100 }, (_, i) => 50 + noise(i) + (spikes.has(i) ? 20 : 0));
+    const { scores } = scoreSeries(settingsForSeries(values.map((_, i) => i * FIVE_MINUTES), { kind: 'percent', direction: 'both' }), series(values));
+    expect(scores[600]).toBeGreaterThanOrEqual(ALERT_LEVEL);
+    expect(scores[650]).toBeLessThan(ALERT_LEVEL);
+    expect(scores[1000]).toBeGreaterThanOrEqual(ALERT_LEVEL);
+  });
+
+  it('learns a daily cycle: with the seasonal baseline, days like the others score lower than without it', () => {
+    const values = Array.from({ length: 10 * DAY }, (_, i) => 50 + 30 * Math.sin((2 * Math.PI * i) / DAY) + noise(i));
+    const times = values.map((_, i) => i * FIVE_MINUTES);
+    const seasonal = settingsForSeries(times, { kind: 'percent', direction: 'both' });
+    expect(seasonal.scoring.seasonPeriods).toBe(DAY);
+    const flat = { ...seasonal, scoring: { ...seasonal.scoring, seasonPeriods: 0, extraHalfLives: [] } };
+    const lastDays = (s: typeof seasonal) => scoreSeries(s, series(values)).scores.slice(7 * DAY);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    expect(mean(lastDays(seasonal))).toBeLessThan(mean(lastDays(flat)));
+    expect(Math.max(...lastDays(seasonal))).toBeLessThan(ALERT_LEVEL);
+  });
+
+  it('keeps the seasonal baseline only for series that span days', () => {
+    expect(settingsForSeries([0, FIVE_MINUTES, 2 * FIVE_MINUTES], { kind: 'rate', direction: 'up' }).scoring.seasonPeriods).toBe(0);
+  });
+});
