@@ -5,8 +5,9 @@
  * environment, within the lookback) is scored on three things:
  * - proximity: exp(-lag / responseTime), where responseTime is how soon the leading signal moves
  *   after a release (minutes for connection rates, hours for heap);
- * - response: did the leading signal change at the release? For level signals, the median after
- *   the release against the median before it, in units of the smallest effect worth acting on;
+ * - response: did the leading signal change at the release? For level signals, the median within
+ *   its response time after the release against the median before it, in units of the smallest
+ *   effect worth acting on;
  *   for a heap forecast, the slope after against the slope before;
  * - dose-response, for a flag with several steps: the level at each step should grow with the
  *   rollout percentage. A flag whose steps do not move the signal in order is a weaker suspect.
@@ -56,8 +57,10 @@ export type Attribution =
   | { readonly kind: 'ambiguous'; readonly best: Candidate; readonly runnerUp: Candidate; readonly candidates: readonly Candidate[] }
   | { readonly kind: 'none'; readonly candidates: readonly Candidate[] };
 
-/** Points compared on each side of a release. */
+/** Points before a release that give its "before" level. */
 const WINDOW_PERIODS = 30;
+/** The shortest "after" window: a response needs a few points to be told from noise. */
+const MIN_RESPONSE_PERIODS = 3;
 /** A heap slope change, in percentage points per hour, that counts as a full response. */
 const TREND_RESPONSE_PER_HOUR = 2;
 /** Slopes need more points than levels to be steady: windows twice as long. */
@@ -119,7 +122,9 @@ function score(
 /** How much the leading signal changed at `time`, from 0 (not at all) to 1 (by the minimum effect or more). */
 function responseAt(time: number, now: number, histories: readonly History[], settings: CorrelationSettings): number {
   const window = WINDOW_PERIODS * settings.periodMs;
-  const until = Math.min(now, time + window) + 1;
+  // What the release did shows within the signal's response time: a change that came later (a
+  // surge a quarter of an hour after a harmless step) is not its response.
+  const until = Math.min(now, time + Math.max(settings.responseMs, MIN_RESPONSE_PERIODS * settings.periodMs)) + 1;
   const responses: number[] = [];
   for (const history of histories) {
     if (settings.trend) {
