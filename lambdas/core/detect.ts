@@ -14,7 +14,7 @@
  * Cost: O(1) time and memory per point.
  */
 import type { GuardrailConfig, SignalConfig } from './config.ts';
-import { newScoringState, type ScoringSettings, type ScoringState, scorePoint } from './likelihood.ts';
+import { newScoringState, type ScoringSettings, type ScoringState, scoreOf, scorePoint } from './likelihood.ts';
 
 export interface DetectorSettings {
   readonly periodMs: number;
@@ -114,9 +114,9 @@ export function detectorSettings(signal: SignalConfig, detector: GuardrailConfig
     minSd: signal.minSd ?? (logScale ? LOG_MIN_SD : LINEAR_MIN_SD),
     direction: signal.direction === 'up' ? 1 : signal.direction === 'down' ? -1 : 0,
     scoring: {
-      extraHalfLives: detector.extraHalfLives,
+      extraAlphas: detector.extraHalfLives.map(alphaForHalfLife),
       seasonPeriods: detector.seasonPeriods,
-      likelihoodHalfLife: detector.likelihoodHalfLife,
+      likelihoodAlpha: alphaForHalfLife(detector.likelihoodHalfLife),
       quietPeriods: detector.quietPeriods,
     },
   };
@@ -146,9 +146,9 @@ export function settingsForSeries(
     minSd: 1e-9,
     direction: options.direction === 'up' ? 1 : options.direction === 'down' ? -1 : 0,
     scoring: {
-      extraHalfLives: [SERIES_FAST_HALF_LIFE],
+      extraAlphas: [alphaForHalfLife(SERIES_FAST_HALF_LIFE)],
       seasonPeriods: spansDays ? Math.round(DAY_MS / periodMs) : 0,
-      likelihoodHalfLife: 1000,
+      likelihoodAlpha: alphaForHalfLife(1000),
       quietPeriods: 300,
     },
   };
@@ -201,7 +201,7 @@ export function observe(
     updateBaseline(state, y, Math.max(settings.alpha, 1 / (state.n + 1)));
     state.n++;
     state.run = 0;
-    return result(state, settings, time, value, y, 0, 0, false, true);
+    return result(state, settings, time, value, y, 0, Number.NaN, false, false, true);
   }
 
   const minSd = Math.max(settings.minSd, RANGE_SD_FRACTION * (state.high - state.low));
@@ -212,16 +212,9 @@ export function observe(
   const anomalous = directed >= settings.zThreshold && directed * sd >= settings.minEffect;
   state.run = anomalous ? state.run + 1 : 0;
   state.scoring ??= newScoringState(settings.scoring);
-  const score = scorePoint(state.scoring, settings.scoring, {
-    periodIndex: Math.round(time / settings.periodMs),
-    y,
-    deviation: Math.max(0, directed),
-    variance: state.variance,
-    minSd,
-    warmup: settings.warmupPeriods,
-    clip: settings.zThreshold,
-  });
-  const scored = result(state, settings, time, value, y, z, score, anomalous, false);
+  const periodIndex = Math.round(time / settings.periodMs);
+  const standardized = scorePoint(state.scoring, settings.scoring, periodIndex, y, Math.max(0, directed), state.variance, minSd, settings.warmupPeriods, settings.zThreshold);
+  const scored = result(state, settings, time, value, y, z, standardized, state.scoring.quieted, anomalous, false);
   const limit = settings.zThreshold * sd;
   const clipped = Math.max(-limit, Math.min(limit, deviation));
   if (anomalous) {
@@ -272,21 +265,43 @@ function result(
   value: number,
   y: number,
   z: number,
-  score: number,
+  standardized: number,
+  quieted: boolean,
   anomalous: boolean,
   warmingUp: boolean,
 ): PointScore {
-  return {
-    time,
-    value,
-    baseline: baselineOf(state, settings),
-    effect: settings.logScale ? Math.exp(y - state.mean) : y - state.mean,
-    z,
-    score,
-    anomalous,
-    confirmed: anomalous && state.run >= settings.confirmPeriods,
-    warmingUp,
-  };
+  const confirmed = anomalous && state.run >= settings.confirmPeriods;
+  return new ScoredPoint(time, value, y, state.mean, settings.logScale, settings.logOffset, z, standardized, quieted, anomalous, confirmed, warmingUp);
+}
+
+/** A point's score; baseline, effect and score (an exponential or a logarithm each) are computed only when read. */
+class ScoredPoint implements PointScore {
+  constructor(
+    readonly time: number,
+    readonly value: number,
+    private readonly scored: number,
+    private readonly mean: number,
+    private readonly logScale: boolean,
+    private readonly logOffset: number,
+    readonly z: number,
+    private readonly standardized: number,
+    private readonly quieted: boolean,
+    readonly anomalous: boolean,
+    readonly confirmed: boolean,
+    readonly warmingUp: boolean,
+  ) {}
+
+  get score(): number {
+    return scoreOf(this.standardized, this.quieted);
+  }
+
+  get baseline(): number {
+    return this.logScale ? Math.exp(this.mean) - this.logOffset : this.mean;
+  }
+
+  get effect(): number {
+    return this.logScale ? Math.exp(this.scored - this.mean) : this.scored - this.mean;
+  }
 }
 
 /** Finch's incremental EWMA mean and variance ("Incremental calculation of weighted mean and variance", 2009). */

@@ -20,12 +20,12 @@
 import { errorFunction } from 'simple-statistics';
 
 export interface ScoringSettings {
-  /** Half-lives, in periods, of extra level baselines that may explain a point. */
-  readonly extraHalfLives: readonly number[];
+  /** EWMA weights of extra level baselines that may explain a point. */
+  readonly extraAlphas: readonly number[];
   /** The season in periods (1440 for a day of minutes); 0: no seasonal baseline. */
   readonly seasonPeriods: number;
-  /** Half-life, in periods, of the deviation's long-run distribution. */
-  readonly likelihoodHalfLife: number;
+  /** EWMA weight of the deviation's long-run distribution. */
+  readonly likelihoodAlpha: number;
   /** Points after a high score that score below it. */
   readonly quietPeriods: number;
 }
@@ -44,10 +44,14 @@ export interface ScoringState {
   recent: number;
   /** Points since the last score at or above ALERT_LEVEL (null: none yet). */
   sinceAlert: number | null;
+  /** Whether the latest point's score is capped by a quiet period. */
+  quieted: boolean;
 }
 
 /** The score from which a point counts as the onset of an anomaly (a likelihood of 1 − 1e-5). */
 export const ALERT_LEVEL = 0.5;
+/** A standardised deviation below which the score is below ALERT_LEVEL (score(3) ≈ 0.29). */
+const ALERT_BOUND = 3;
 /** Deviations beyond this many standard deviations are all "very far". */
 const MAX_DEVIATION = 10;
 /**
@@ -68,7 +72,7 @@ const MIN_DEVIATION_VARIANCE = 1e-6;
 
 export function newScoringState(settings: ScoringSettings): ScoringState {
   return {
-    extra: settings.extraHalfLives.map(() => ({ mean: 0, variance: 0, n: 0 })),
+    extra: settings.extraAlphas.map(() => ({ mean: 0, variance: 0, n: 0 })),
     season:
       settings.seasonPeriods > 0
         ? { means: new Array(settings.seasonPeriods).fill(0), variances: new Array(settings.seasonPeriods).fill(0), counts: new Array(settings.seasonPeriods).fill(0) }
@@ -76,35 +80,52 @@ export function newScoringState(settings: ScoringSettings): ScoringState {
     deviation: { mean: 0, variance: 0, n: 0 },
     recent: 0,
     sinceAlert: null,
+    quieted: false,
   };
 }
 
-export interface ScoringInput {
-  /** The point's index in its period grid: picks the seasonal phase. */
-  readonly periodIndex: number;
-  /** The scored value (log or linear). */
-  readonly y: number;
-  /** |z| against the detector's own baseline. */
-  readonly deviation: number;
-  /** The detector's baseline variance. */
-  readonly variance: number;
-  /** Floor of any standard deviation, in scored units. */
-  readonly minSd: number;
-  /** Points before a baseline is trusted, and the detector's clip in standard deviations. */
-  readonly warmup: number;
-  readonly clip: number;
+/**
+ * What a point's score is made of: its standardised deviation against the long-run distribution
+ * (NaN while the likelihood warms up) and whether a quiet period caps it. `scoreOf` turns it into
+ * the score, only when someone reads it: most points' scores never are.
+ */
+export interface ScoreParts {
+  readonly standardized: number;
+  readonly quieted: boolean;
 }
 
-/** Scores one point after the detector's warm-up and updates the scoring state. */
-export function scorePoint(state: ScoringState, settings: ScoringSettings, input: ScoringInput): number {
-  const { y, minSd, warmup, clip } = input;
+/** The score of a point from its parts: exact, whenever it is read. */
+export function scoreOf(standardized: number, quieted: boolean): number {
+  if (Number.isNaN(standardized)) return 0;
+  const score = Math.max(0, Math.min(1, Math.log(1.0000000001 - normalCdf(standardized)) / LOG_FLOOR));
+  return quieted ? Math.min(score, ALERT_LEVEL * 0.999) : score;
+}
+
+/**
+ * Updates the scoring state with one point after the detector's warm-up and returns its
+ * standardised deviation (NaN while warming up); `state.quieted` says whether its score is capped.
+ * Arguments are positional because this runs for every point (docs/benchmarks.md): `periodIndex`
+ * picks the seasonal phase; `y` is the scored value; `deviation` |z| against the detector's
+ * baseline, whose variance is `variance`; `minSd` floors every standard deviation; `warmup` and
+ * `clip` are the detector's.
+ */
+export function scorePoint(
+  state: ScoringState,
+  settings: ScoringSettings,
+  periodIndex: number,
+  y: number,
+  deviation: number,
+  variance: number,
+  minSd: number,
+  warmup: number,
+  clip: number,
+): number {
   const floor = minSd * minSd;
-  let deviation = input.deviation;
   if (state.season) {
-    const phase = ((input.periodIndex % settings.seasonPeriods) + settings.seasonPeriods) % settings.seasonPeriods;
+    const phase = ((periodIndex % settings.seasonPeriods) + settings.seasonPeriods) % settings.seasonPeriods;
     const { means, variances, counts } = state.season;
     if (counts[phase]! >= SEASON_WARMUP) {
-      deviation = Math.min(deviation, Math.abs(y - means[phase]!) / Math.sqrt(Math.max(variances[phase]!, input.variance, floor)));
+      deviation = Math.min(deviation, Math.abs(y - means[phase]!) / Math.sqrt(Math.max(variances[phase]!, variance, floor)));
     }
     const alpha = Math.max(SEASON_ALPHA, 1 / (counts[phase]! + 1));
     const diff = y - means[phase]!;
@@ -112,28 +133,29 @@ export function scorePoint(state: ScoringState, settings: ScoringSettings, input
     variances[phase] = (1 - alpha) * (variances[phase]! + diff * alpha * diff);
     counts[phase] = counts[phase]! + 1;
   }
-  settings.extraHalfLives.forEach((halfLife, i) => {
+  for (let i = 0; i < settings.extraAlphas.length; i++) {
     const baseline = state.extra[i]!;
     const sd = Math.sqrt(Math.max(baseline.variance, floor));
     if (baseline.n > warmup) deviation = Math.min(deviation, Math.abs(y - baseline.mean) / sd);
     const diff = baseline.n > warmup ? Math.max(-clip * sd, Math.min(clip * sd, y - baseline.mean)) : y - baseline.mean;
-    update(baseline, diff, Math.max(alphaFor(halfLife), 1 / (baseline.n + 1)));
-  });
+    update(baseline, diff, Math.max(settings.extraAlphas[i]!, 1 / (baseline.n + 1)));
+  }
 
   const bounded = Math.min(deviation, MAX_DEVIATION);
   state.recent += RECENT_ALPHA * (bounded - state.recent);
   const history = state.deviation;
-  let score = 0;
-  if (history.n >= Math.max(LIKELIHOOD_MIN_WARMUP, settings.seasonPeriods)) {
-    const tail = normalCdf((state.recent - history.mean) / Math.sqrt(Math.max(history.variance, MIN_DEVIATION_VARIANCE)));
-    score = Math.max(0, Math.min(1, Math.log(1.0000000001 - tail) / LOG_FLOOR));
-  }
-  update(history, bounded - history.mean, alphaFor(settings.likelihoodHalfLife));
+  const standardized =
+    history.n >= Math.max(LIKELIHOOD_MIN_WARMUP, settings.seasonPeriods)
+      ? (state.recent - history.mean) / Math.sqrt(Math.max(history.variance, MIN_DEVIATION_VARIANCE))
+      : Number.NaN;
+  update(history, bounded - history.mean, settings.likelihoodAlpha);
 
   if (state.sinceAlert !== null) state.sinceAlert++;
-  if (state.sinceAlert !== null && state.sinceAlert < settings.quietPeriods) score = Math.min(score, ALERT_LEVEL * 0.999);
-  if (score >= ALERT_LEVEL) state.sinceAlert = 0;
-  return score;
+  const quieted = state.sinceAlert !== null && state.sinceAlert < settings.quietPeriods;
+  // Below ALERT_BOUND the score cannot reach ALERT_LEVEL: no need to compute it to know.
+  if (standardized >= ALERT_BOUND && scoreOf(standardized, quieted) >= ALERT_LEVEL) state.sinceAlert = 0;
+  state.quieted = quieted;
+  return standardized;
 }
 
 /** Finch's incremental EWMA mean and variance, given the deviation from the current mean. */
@@ -142,10 +164,6 @@ function update(ewma: Ewma, diff: number, alpha: number): void {
   ewma.mean += increment;
   ewma.variance = (1 - alpha) * (ewma.variance + diff * increment);
   ewma.n++;
-}
-
-function alphaFor(halfLife: number): number {
-  return 1 - Math.pow(0.5, 1 / halfLife);
 }
 
 function normalCdf(x: number): number {
