@@ -1,0 +1,139 @@
+/**
+ * `npm run bench:speed`: how fast and how big, on this machine, one core.
+ *
+ * - detector updates per second: the guardrail's detector over 1,000 series, round robin;
+ * - one guardrail evaluation over 1,000 and 10,000 series, one new datapoint each, including
+ *   loading the state from JSON and saving it back (what the scheduled Lambda does every minute);
+ * - memory per series: the detector's state alone, and the guardrail's whole series state
+ *   (detector plus the history the correlator reads);
+ * - the size of each bundled Lambda handler (lambdas/handlers/*.ts, bundled as CDK would).
+ *
+ * Numbers are printed, never asserted: the machines are shared. Each timing is the median of runs.
+ */
+import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { median } from 'simple-statistics';
+import { defaultConfig } from '../../lambdas/core/config.ts';
+import { detectorSettings, newDetectorState, observe } from '../../lambdas/core/detect.ts';
+import { evaluate, type GuardrailState, newGuardrailState } from '../../lambdas/core/guardrail.ts';
+import type { MetricSeries } from '../../lambdas/core/metrics.ts';
+
+const MINUTE = 60_000;
+const config = defaultConfig();
+const RUNS = 5;
+
+function time(run: () => void): number {
+  const samples: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const started = performance.now();
+    run();
+    samples.push(performance.now() - started);
+  }
+  return median(samples);
+}
+
+/** Detector updates per second over `seriesCount` series, `perSeries` points each. */
+function detectorThroughput(seriesCount: number, perSeries: number): number {
+  const settings = detectorSettings(config.signals.find((s) => s.name === 'ConnectionCreationRate')!, config.detector, MINUTE);
+  const values = Float64Array.from({ length: perSeries }, (_, i) => 10 * (1 + 0.05 * Math.sin(i * 1.7)));
+  const ms = time(() => {
+    const states = Array.from({ length: seriesCount }, newDetectorState);
+    for (let i = 0; i < perSeries; i++) {
+      const t = i * MINUTE;
+      const v = values[i]!;
+      for (const state of states) observe(state, settings, t, v);
+    }
+  });
+  return (seriesCount * perSeries) / (ms / 1000);
+}
+
+/** A warm guardrail state over `count` series (four MSK signals per broker), as JSON, and the next minute's points. */
+function warmState(count: number, minutes: number): { json: string; next: MetricSeries[]; now: number } {
+  const signals = ['ConnectionCreationRate', 'ConnectionCount', 'ClientConnectionCount', 'HeapMemoryAfterGC'];
+  const series = (minute: number): MetricSeries[] =>
+    Array.from({ length: count }, (_, i) => {
+      const signal = signals[i % signals.length]!;
+      const broker = String(Math.floor(i / signals.length) + 1);
+      const level = signal === 'HeapMemoryAfterGC' ? 40 : 100;
+      return {
+        key: `${signal} Broker ID=${broker}`,
+        signal,
+        cluster: `cluster-${Math.floor(i / 240)}`,
+        dimensions: { 'Broker ID': broker },
+        points: [{ time: minute * MINUTE, value: level * (1 + 0.03 * Math.sin(minute * 1.3 + i)) }],
+      };
+    });
+  const state = newGuardrailState();
+  for (let m = 0; m < minutes; m++) evaluate(state, { now: (m + 1) * MINUTE, series: series(m), releases: [] }, config);
+  return { json: JSON.stringify(state), next: series(minutes), now: (minutes + 1) * MINUTE };
+}
+
+function evaluationTime(count: number, minutes: number): { ms: number; stateBytes: number } {
+  const { json, next, now } = warmState(count, minutes);
+  const ms = time(() => {
+    const state = JSON.parse(json) as GuardrailState;
+    evaluate(state, { now, series: next, releases: [] }, config);
+    JSON.stringify(state);
+  });
+  return { ms, stateBytes: Buffer.byteLength(json) };
+}
+
+function bytesPerObject(count: number, make: (i: number) => unknown): number {
+  globalThis.gc?.();
+  const before = process.memoryUsage().heapUsed;
+  const kept = Array.from({ length: count }, (_, i) => make(i));
+  globalThis.gc?.();
+  const after = process.memoryUsage().heapUsed;
+  return kept.length > 0 ? (after - before) / count : 0;
+}
+
+async function lambdaSizes(): Promise<Array<{ name: string; bytes: number }>> {
+  const folder = join(import.meta.dirname, '../../lambdas/handlers');
+  if (!existsSync(folder)) return [];
+  const handlers = (await readdir(folder)).filter((f) => f.endsWith('.ts'));
+  const sizes: Array<{ name: string; bytes: number }> = [];
+  for (const handler of handlers) {
+    const result = await build({
+      entryPoints: [join(folder, handler)],
+      bundle: true,
+      platform: 'node',
+      target: 'node24',
+      format: 'esm',
+      minify: true,
+      write: false,
+      // As the CDK bundles for Node 24: SDK v3 clients are bundled too (no runtime-provided copy is relied on).
+      external: [],
+    });
+    sizes.push({ name: handler, bytes: result.outputFiles.reduce((n, f) => n + f.contents.byteLength, 0) });
+  }
+  return sizes;
+}
+
+async function main(): Promise<void> {
+  console.log(`machine: ${cpus()[0]?.model ?? 'unknown cpu'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.version}\n`);
+  const throughput = detectorThroughput(1000, 2000);
+  console.log(`detector: ${(throughput / 1e6).toFixed(1)} M updates/s on one core (1,000 series × 2,000 points, median of ${RUNS})`);
+  // A day of minutes fills the correlator's history (its lookback plus an hour).
+  const historyMinutes = config.correlation.lookbackMinutes + 60;
+  for (const count of [1000, 10_000]) {
+    const { ms, stateBytes } = evaluationTime(count, historyMinutes);
+    console.log(`one evaluation over ${count.toLocaleString('en')} series, state load and save included: ${ms.toFixed(0)} ms (state ${(stateBytes / 2 ** 20).toFixed(1)} MiB of JSON)`);
+  }
+  const settings = detectorSettings(config.signals[0]!, config.detector, MINUTE);
+  const detectorBytes = bytesPerObject(10_000, () => {
+    const state = newDetectorState();
+    for (let m = 0; m < 200; m++) observe(state, settings, m * MINUTE, 10 + (m % 7));
+    return state;
+  });
+  const { json } = warmState(1000, historyMinutes);
+  const seriesBytes = bytesPerObject(1, () => JSON.parse(json)) / 1000;
+  console.log(`memory per series: detector state ${detectorBytes.toFixed(0)} B; guardrail series state with ${historyMinutes} minutes of history ${(seriesBytes / 1024).toFixed(1)} KiB`);
+  const sizes = await lambdaSizes();
+  if (sizes.length === 0) console.log('Lambda bundles: none yet (lambdas/handlers/ comes with the AWS construct)');
+  for (const { name, bytes } of sizes) console.log(`Lambda bundle ${name}: ${(bytes / 1024).toFixed(0)} KiB minified`);
+}
+
+await main();
