@@ -14,6 +14,7 @@
  * Cost: O(1) time and memory per point.
  */
 import type { GuardrailConfig, SignalConfig } from './config.ts';
+import { alphaForHalfLife, updateEwma } from './ewma.ts';
 import { newScoringState, type ScoringSettings, type ScoringState, scoreOf, scorePoint } from './likelihood.ts';
 
 export interface DetectorSettings {
@@ -168,11 +169,6 @@ function medianSpacing(times: readonly number[]): number {
   return spacings[spacings.length >> 1] ?? 60_000;
 }
 
-/** The EWMA weight whose influence halves every `halfLife` points. */
-export function alphaForHalfLife(halfLife: number): number {
-  return 1 - Math.pow(0.5, 1 / halfLife);
-}
-
 /**
  * Scores one point and updates the state in place. Returns undefined for a point that is skipped
  * (duplicate, out of order, invalid); the state's counts say why.
@@ -198,8 +194,7 @@ export function observe(
   state.high = Math.max(state.high ?? y, y);
   if (state.n < settings.warmupPeriods) {
     // Until warm, weigh every point equally: the first points set the baseline, not the first one.
-    updateBaseline(state, y, Math.max(settings.alpha, 1 / (state.n + 1)));
-    state.n++;
+    updateEwma(state, y - state.mean, Math.max(settings.alpha, 1 / (state.n + 1)));
     state.run = 0;
     return result(state, settings, time, value, y, 0, Number.NaN, false, false, true);
   }
@@ -221,10 +216,10 @@ export function observe(
     // An anomaly nudges the mean and leaves the variance alone: a storm must not widen the band
     // that judges it, nor become the baseline within minutes. A lasting shift is learned in hours.
     state.mean += settings.alpha * ANOMALY_WEIGHT * clipped;
+    state.n++;
   } else {
-    updateBaseline(state, state.mean + clipped, settings.alpha);
+    updateEwma(state, clipped, settings.alpha);
   }
-  state.n++;
   return scored;
 }
 
@@ -302,14 +297,6 @@ class ScoredPoint implements PointScore {
   get effect(): number {
     return this.logScale ? Math.exp(this.scored - this.mean) : this.scored - this.mean;
   }
-}
-
-/** Finch's incremental EWMA mean and variance ("Incremental calculation of weighted mean and variance", 2009). */
-function updateBaseline(state: DetectorState, y: number, alpha: number): void {
-  const diff = y - state.mean;
-  const increment = alpha * diff;
-  state.mean += increment;
-  state.variance = (1 - alpha) * (state.variance + diff * increment);
 }
 
 function missingPeriods(elapsedMs: number, periodMs: number): number {

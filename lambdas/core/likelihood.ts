@@ -18,6 +18,7 @@
  * memory when seasonal.
  */
 import { errorFunction } from 'simple-statistics';
+import { type Ewma, newEwma, updateEwma } from './ewma.ts';
 
 export interface ScoringSettings {
   /** EWMA weights of extra level baselines that may explain a point. */
@@ -30,15 +31,10 @@ export interface ScoringSettings {
   readonly quietPeriods: number;
 }
 
-interface Ewma {
-  mean: number;
-  variance: number;
-  n: number;
-}
-
 export interface ScoringState {
   extra: Ewma[];
-  season: { means: number[]; variances: number[]; counts: number[] } | null;
+  /** One baseline per phase of the season. */
+  season: Ewma[] | null;
   deviation: Ewma;
   /** The deviation's recent average. */
   recent: number;
@@ -72,12 +68,9 @@ const MIN_DEVIATION_VARIANCE = 1e-6;
 
 export function newScoringState(settings: ScoringSettings): ScoringState {
   return {
-    extra: settings.extraAlphas.map(() => ({ mean: 0, variance: 0, n: 0 })),
-    season:
-      settings.seasonPeriods > 0
-        ? { means: new Array(settings.seasonPeriods).fill(0), variances: new Array(settings.seasonPeriods).fill(0), counts: new Array(settings.seasonPeriods).fill(0) }
-        : null,
-    deviation: { mean: 0, variance: 0, n: 0 },
+    extra: settings.extraAlphas.map(newEwma),
+    season: settings.seasonPeriods > 0 ? Array.from({ length: settings.seasonPeriods }, newEwma) : null,
+    deviation: newEwma(),
     recent: 0,
     sinceAlert: null,
     quieted: false,
@@ -122,23 +115,16 @@ export function scorePoint(
 ): number {
   const floor = minSd * minSd;
   if (state.season) {
-    const phase = ((periodIndex % settings.seasonPeriods) + settings.seasonPeriods) % settings.seasonPeriods;
-    const { means, variances, counts } = state.season;
-    if (counts[phase]! >= SEASON_WARMUP) {
-      deviation = Math.min(deviation, Math.abs(y - means[phase]!) / Math.sqrt(Math.max(variances[phase]!, variance, floor)));
-    }
-    const alpha = Math.max(SEASON_ALPHA, 1 / (counts[phase]! + 1));
-    const diff = y - means[phase]!;
-    means[phase] = means[phase]! + alpha * diff;
-    variances[phase] = (1 - alpha) * (variances[phase]! + diff * alpha * diff);
-    counts[phase] = counts[phase]! + 1;
+    const phase = state.season[((periodIndex % settings.seasonPeriods) + settings.seasonPeriods) % settings.seasonPeriods]!;
+    if (phase.n >= SEASON_WARMUP) deviation = Math.min(deviation, Math.abs(y - phase.mean) / Math.sqrt(Math.max(phase.variance, variance, floor)));
+    updateEwma(phase, y - phase.mean, Math.max(SEASON_ALPHA, 1 / (phase.n + 1)));
   }
   for (let i = 0; i < settings.extraAlphas.length; i++) {
     const baseline = state.extra[i]!;
     const sd = Math.sqrt(Math.max(baseline.variance, floor));
     if (baseline.n > warmup) deviation = Math.min(deviation, Math.abs(y - baseline.mean) / sd);
     const diff = baseline.n > warmup ? Math.max(-clip * sd, Math.min(clip * sd, y - baseline.mean)) : y - baseline.mean;
-    update(baseline, diff, Math.max(settings.extraAlphas[i]!, 1 / (baseline.n + 1)));
+    updateEwma(baseline, diff, Math.max(settings.extraAlphas[i]!, 1 / (baseline.n + 1)));
   }
 
   const bounded = Math.min(deviation, MAX_DEVIATION);
@@ -148,7 +134,7 @@ export function scorePoint(
     history.n >= Math.max(LIKELIHOOD_MIN_WARMUP, settings.seasonPeriods)
       ? (state.recent - history.mean) / Math.sqrt(Math.max(history.variance, MIN_DEVIATION_VARIANCE))
       : Number.NaN;
-  update(history, bounded - history.mean, settings.likelihoodAlpha);
+  updateEwma(history, bounded - history.mean, settings.likelihoodAlpha);
 
   if (state.sinceAlert !== null) state.sinceAlert++;
   const quieted = state.sinceAlert !== null && state.sinceAlert < settings.quietPeriods;
@@ -156,14 +142,6 @@ export function scorePoint(
   if (standardized >= ALERT_BOUND && scoreOf(standardized, quieted) >= ALERT_LEVEL) state.sinceAlert = 0;
   state.quieted = quieted;
   return standardized;
-}
-
-/** Finch's incremental EWMA mean and variance, given the deviation from the current mean. */
-function update(ewma: Ewma, diff: number, alpha: number): void {
-  const increment = alpha * diff;
-  ewma.mean += increment;
-  ewma.variance = (1 - alpha) * (ewma.variance + diff * increment);
-  ewma.n++;
 }
 
 function normalCdf(x: number): number {
