@@ -29,7 +29,7 @@ describe('the anomaly score', () => {
     const times = values.map((_, i) => i * FIVE_MINUTES);
     const seasonal = settingsForSeries(times, { kind: 'percent', direction: 'both' });
     expect(seasonal.scoring.seasonPeriods).toBe(DAY);
-    const flat = { ...seasonal, scoring: { ...seasonal.scoring, seasonPeriods: 0, extraHalfLives: [] } };
+    const flat: typeof seasonal = { ...seasonal, scoring: { ...seasonal.scoring, seasonPeriods: 0, extraAlphas: [] } };
     const lastDays = (s: typeof seasonal) => scoreSeries(s, series(values)).scores.slice(7 * DAY);
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     expect(mean(lastDays(seasonal))).toBeLessThan(mean(lastDays(flat)));
