@@ -5,14 +5,14 @@
  */
 import type { Alert } from './core/alert.ts';
 import type { GuardrailState } from './core/guardrail.ts';
-import type { MetricSeries } from './core/metrics.ts';
+import type { MetricReadout } from './core/metrics.ts';
 import type { Decision } from './core/policy.ts';
 import type { ReleaseEvent, RolloutTarget } from './core/timeline.ts';
 
 /** Where signals come from: CloudWatch GetMetricData, or exported files. */
 export interface MetricSource {
-  /** Datapoints with from < time <= to, per series. */
-  read(from: number, to: number): Promise<MetricSeries[]>;
+  /** Datapoints with from < time <= to, per series, and what could not be used. */
+  read(from: number, to: number): Promise<MetricReadout>;
 }
 
 /** Where the release timeline comes from: LaunchDarkly audit log and webhooks, deploy events. */
@@ -32,6 +32,10 @@ export interface Outcome {
 /** Where the guardrail keeps what it knows and what it did. */
 export interface StateStore {
   load(): Promise<GuardrailState | undefined>;
+  /**
+   * Saves the state if nobody saved another since it was loaded (its `revision`), and advances
+   * the revision; throws StateConflictError otherwise: a run that overlapped has saved first.
+   */
   save(state: GuardrailState): Promise<void>;
   /**
    * Records a decision before it is acted on. Returns false when a decision with the same id is

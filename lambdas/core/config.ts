@@ -29,6 +29,9 @@ const signalSchema = z
       .strict()
       .optional(),
     headroomPercent: z.number().positive().max(100).optional().describe('the gate denies step-ups above this'),
+    namespace: z.string().min(1).default('AWS/Kafka').describe('CloudWatch namespace'),
+    dimensions: z.array(z.string().min(1)).min(1).default(['Cluster Name', 'Broker ID']).describe('the dimensions that make one series'),
+    statistic: z.string().min(1).default('Average').describe('CloudWatch statistic'),
     enabled: z.boolean().default(true),
   })
   .strict();
@@ -39,7 +42,9 @@ const configSchema = z
   .object({
     mode: z.enum(['observe', 'enforce']).default('enforce'),
     environment: z.string().min(1).default('production'),
+    clusters: z.array(z.string().min(1)).default([]).describe('in AWS: the `Cluster Name` values to watch'),
     metricPeriodSeconds: z.number().int().positive().default(60),
+    publishDelaySeconds: z.number().int().nonnegative().default(120).describe('in AWS: evaluate periods at least this old (CloudWatch publishes late)'),
     detector: z
       .object({
         halfLifePeriods: z.number().positive().default(30),

@@ -22,6 +22,14 @@ export interface InputLocation {
   readonly field?: string;
 }
 
+/** Another run saved the state first: this run's evaluation is not the latest and must not be saved. */
+export class StateConflictError extends StormguardError {
+  constructor(message = 'the state was saved by another run since it was loaded') {
+    super('STATE_CONFLICT', message);
+    this.name = 'StateConflictError';
+  }
+}
+
 export class InputError extends StormguardError {
   readonly location: InputLocation;
 

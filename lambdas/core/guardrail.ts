@@ -71,6 +71,8 @@ export interface Episode {
 
 export interface GuardrailState {
   readonly version: 1;
+  /** Advanced by every save: two runs that loaded the same revision cannot both save. */
+  revision: number;
   /** The last evaluation's time. */
   evaluatedAt: number | null;
   series: Record<string, SeriesState>;
@@ -107,7 +109,7 @@ export interface EvaluationInput {
 const HISTORY_EXTRA_PERIODS = 60;
 
 export function newGuardrailState(): GuardrailState {
-  return { version: 1, evaluatedAt: null, series: {}, episodes: [], freezes: {}, setPercents: {}, lastRollbackAt: {} };
+  return { version: 1, revision: 0, evaluatedAt: null, series: {}, episodes: [], freezes: {}, setPercents: {}, lastRollbackAt: {} };
 }
 
 export function evaluate(state: GuardrailState, input: EvaluationInput, config: GuardrailConfig): Evaluation {
@@ -149,6 +151,7 @@ class EvaluationContext {
       const state = (this.state.series[series.key] ??= newSeriesState(series));
       for (const point of series.points) {
         if (point.time + this.periodMs > this.input.now) continue; // not complete yet
+        if (state.detector.lastTime !== null && point.time <= state.detector.lastTime) continue; // read again: already counted
         const scored = observe(state.detector, signal.settings, point.time, point.value);
         if (!scored) continue;
         const { settings } = signal;

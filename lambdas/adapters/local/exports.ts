@@ -4,7 +4,7 @@
  */
 import type { GuardrailConfig } from '../../core/config.ts';
 import { InputError } from '../../core/errors.ts';
-import { type MetricSeries, readGetMetricData } from '../../core/metrics.ts';
+import { type MetricReadout, type MetricSeries, readGetMetricData } from '../../core/metrics.ts';
 import { type ReleaseEvent, readTimeline } from '../../core/timeline.ts';
 import type { MetricSource, TimelineStore } from '../../ports.ts';
 import { readJson } from './files.ts';
@@ -30,8 +30,8 @@ export async function loadExports(metricFiles: readonly string[], timelineFiles:
 export class ExportedMetrics implements MetricSource {
   constructor(private readonly series: readonly MetricSeries[]) {}
 
-  async read(from: number, to: number): Promise<MetricSeries[]> {
-    return this.series.map((s) => ({ ...s, points: s.points.filter((p) => p.time > from && p.time <= to) }));
+  async read(from: number, to: number): Promise<MetricReadout> {
+    return { series: this.series.map((s) => ({ ...s, points: s.points.filter((p) => p.time > from && p.time <= to) })), warnings: [] };
   }
 }
 

@@ -6,6 +6,7 @@
  */
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { StateConflictError } from '../../core/errors.ts';
 import type { GuardrailState } from '../../core/guardrail.ts';
 import type { Decision } from '../../core/policy.ts';
 import type { Outcome, StateStore } from '../../ports.ts';
@@ -32,6 +33,9 @@ export class FileStateStore implements StateStore {
   }
 
   async save(state: GuardrailState): Promise<void> {
+    const saved = await this.load();
+    if (saved && saved.revision !== state.revision) throw new StateConflictError();
+    state.revision++;
     await writeAtomically(this.statePath, JSON.stringify(state));
   }
 

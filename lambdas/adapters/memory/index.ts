@@ -2,6 +2,7 @@
  * In-memory adapters: a StateStore and a FlagController that keep everything in the process.
  * For benchmarks and drills that run thousands of replays and need no files.
  */
+import { StateConflictError } from '../../core/errors.ts';
 import type { GuardrailState } from '../../core/guardrail.ts';
 import type { Decision } from '../../core/policy.ts';
 import type { FlagController, Outcome, StateStore } from '../../ports.ts';
@@ -16,6 +17,8 @@ export class MemoryStateStore implements StateStore {
   }
 
   async save(state: GuardrailState): Promise<void> {
+    if (this.state && this.state.revision !== state.revision) throw new StateConflictError();
+    state.revision++;
     this.state = structuredClone(state);
   }
 

@@ -1,0 +1,91 @@
+/**
+ * The CloudWatch MetricSource: the configured signals of the configured clusters, read with
+ * GetMetricData.
+ *
+ * One SEARCH expression per signal and cluster finds every broker's series (a search returns up
+ * to 500), labelled with a dynamic label in the form the export reader parses, so CloudWatch's
+ * answer goes through the same door as a user's `aws cloudwatch get-metric-data` output. Up to 500
+ * queries a request; every page is followed through `NextToken`; `PartialData` on a last page and
+ * failed statuses come back as warnings, never as zeros.
+ */
+import { type CloudWatchClient, GetMetricDataCommand, type GetMetricDataCommandOutput, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import type { GuardrailConfig, SignalConfig } from '../../core/config.ts';
+import { type MetricReadout, readGetMetricData } from '../../core/metrics.ts';
+import type { MetricSource } from '../../ports.ts';
+
+/** GetMetricData's limit of queries per request. */
+export const MAX_QUERIES_PER_REQUEST = 500;
+
+export class CloudWatchMetricSource implements MetricSource {
+  constructor(
+    private readonly client: Pick<CloudWatchClient, 'send'>,
+    private readonly config: GuardrailConfig,
+  ) {}
+
+  async read(from: number, to: number): Promise<MetricReadout> {
+    const queries = metricQueries(this.config);
+    const documents: Array<{ source: string; document: unknown }> = [];
+    for (let start = 0; start < queries.length; start += MAX_QUERIES_PER_REQUEST) {
+      const chunk = queries.slice(start, start + MAX_QUERIES_PER_REQUEST);
+      let nextToken: string | undefined;
+      let page = 0;
+      do {
+        const output = await this.client.send(
+          new GetMetricDataCommand({
+            MetricDataQueries: chunk,
+            StartTime: new Date(from),
+            EndTime: new Date(to + 1),
+            ScanBy: 'TimestampAscending',
+            ...(nextToken ? { NextToken: nextToken } : {}),
+          }),
+        );
+        documents.push({ source: `GetMetricData request ${start / MAX_QUERIES_PER_REQUEST + 1}, page ${++page}`, document: asDocument(output) });
+        nextToken = output.NextToken;
+      } while (nextToken);
+    }
+    const readout = readGetMetricData(documents, this.config.signals.map((s) => s.name));
+    const series = readout.series.map((s) => ({ ...s, points: s.points.filter((p) => p.time > from && p.time <= to) }));
+    const messages = documents.flatMap(({ source, document }) => ((document as { Messages?: Array<{ Code?: string; Value?: string }> }).Messages ?? []).map((m) => `${source}: ${m.Code}: ${m.Value}`));
+    return { series, warnings: [...readout.warnings, ...messages] };
+  }
+}
+
+/** The GetMetricData queries for a configuration: one SEARCH per signal and cluster. */
+export function metricQueries(config: GuardrailConfig): MetricDataQuery[] {
+  const queries: MetricDataQuery[] = [];
+  for (const signal of config.signals) {
+    for (const cluster of config.clusters) {
+      queries.push({
+        Id: `q${queries.length}`,
+        Expression: searchExpression(signal, cluster, config.metricPeriodSeconds),
+        Label: dynamicLabel(signal),
+        ReturnData: true,
+      });
+    }
+  }
+  return queries;
+}
+
+/** SEARCH('{AWS/Kafka,"Cluster Name","Broker ID"} MetricName="ConnectionCount" "Cluster Name"="events"', 'Average', 60) */
+export function searchExpression(signal: SignalConfig, cluster: string, periodSeconds: number): string {
+  const schema = [signal.namespace, ...signal.dimensions.map((d) => `"${d}"`)].join(',');
+  const clusterFilter = signal.dimensions.includes('Cluster Name') ? ` "Cluster Name"="${cluster}"` : '';
+  return `SEARCH('{${schema}} MetricName="${signal.name}"${clusterFilter}', '${signal.statistic}', ${periodSeconds})`;
+}
+
+/** "${PROP('MetricName')} Cluster Name=${PROP('Dim.Cluster Name')}, Broker ID=${PROP('Dim.Broker ID')}" */
+export function dynamicLabel(signal: SignalConfig): string {
+  return `\${PROP('MetricName')} ${signal.dimensions.map((d) => `${d}=\${PROP('Dim.${d}')}`).join(', ')}`;
+}
+
+/** The SDK's output as the AWS CLI prints it: timestamps as epoch seconds. */
+function asDocument(output: GetMetricDataCommandOutput): unknown {
+  return {
+    MetricDataResults: (output.MetricDataResults ?? []).map((r) => ({
+      ...r,
+      Timestamps: (r.Timestamps ?? []).map((t) => t.getTime() / 1000),
+      Values: r.Values ?? [],
+    })),
+    Messages: output.Messages ?? [],
+  };
+}

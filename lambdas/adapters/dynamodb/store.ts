@@ -1,0 +1,175 @@
+/**
+ * The DynamoDB StateStore and TimelineStore: one table, keys `pk` and `sk` (strings), `expiresAt`
+ * (epoch seconds) for DynamoDB's time to live.
+ *
+ * | pk               | sk                    | what                                                            |
+ * |------------------|-----------------------|-----------------------------------------------------------------|
+ * | `guardrail`      | `state`               | episodes, freezes, cooldowns, the last evaluation, the list of series; `revision` |
+ * | `series#<key>`   | `state`               | one series' detector and history (its own item: 400 KB limit, spread writes) |
+ * | `decision`       | `<decision id>`       | a decision, written before it is acted on; its `outcome` after; expires after 400 days |
+ * | `release`        | `<ISO time>#<id>`     | a release (rollout step or deploy); expires after 30 days       |
+ *
+ * Two runs that overlap (EventBridge delivers at least once) cannot both act or both save:
+ * a decision is put only if its id is new (`attribute_not_exists`), and the state only if its
+ * revision is the one that run loaded (the other gets StateConflictError). Series items are
+ * written after the state, by the run whose state was saved.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
+  BatchWriteCommand,
+  type BatchWriteCommandOutput,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { StateConflictError } from '../../core/errors.ts';
+import type { GuardrailState, SeriesState } from '../../core/guardrail.ts';
+import type { Decision } from '../../core/policy.ts';
+import { orderedUnique, type ReleaseEvent } from '../../core/timeline.ts';
+import type { Outcome, StateStore, TimelineStore } from '../../ports.ts';
+
+/** BatchGetItem and BatchWriteItem limits. */
+const GET_BATCH = 100;
+const WRITE_BATCH = 25;
+const DECISION_DAYS = 400;
+const RELEASE_DAYS = 30;
+/** Unprocessed batch items are retried this many times, with backoff, before giving up. */
+const BATCH_RETRIES = 5;
+
+interface StoredState extends Omit<GuardrailState, 'series'> {
+  readonly seriesKeys: string[];
+}
+
+export class DynamoStore implements StateStore, TimelineStore {
+  constructor(
+    private readonly client: Pick<DynamoDBDocumentClient, 'send'>,
+    private readonly table: string,
+  ) {}
+
+  async load(): Promise<GuardrailState | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.table, Key: { pk: 'guardrail', sk: 'state' }, ConsistentRead: true }));
+    if (!Item) return undefined;
+    const { seriesKeys, ...stored } = JSON.parse(Item.body as string) as StoredState;
+    const series: Record<string, SeriesState> = {};
+    for (let i = 0; i < seriesKeys.length; i += GET_BATCH) {
+      for (const item of await this.batchGet(seriesKeys.slice(i, i + GET_BATCH).map((key) => ({ pk: `series#${key}`, sk: 'state' })))) {
+        const state = JSON.parse(item.body as string) as SeriesState;
+        series[state.key] = state;
+      }
+    }
+    return { ...stored, revision: Item.revision as number, series };
+  }
+
+  async save(state: GuardrailState): Promise<void> {
+    const { series, ...rest } = state;
+    const stored: StoredState = { ...rest, seriesKeys: Object.keys(series) };
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: 'guardrail', sk: 'state', revision: state.revision + 1, body: JSON.stringify(stored) },
+          ConditionExpression: 'attribute_not_exists(pk) OR revision = :loaded',
+          ExpressionAttributeValues: { ':loaded': state.revision },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new StateConflictError();
+      throw error;
+    }
+    state.revision++;
+    const items = Object.values(series).map((s) => ({ pk: `series#${s.key}`, sk: 'state', body: JSON.stringify(s) }));
+    for (let i = 0; i < items.length; i += WRITE_BATCH) await this.batchPut(items.slice(i, i + WRITE_BATCH));
+  }
+
+  async recordDecision(decision: Decision): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: 'decision', sk: decision.id, body: JSON.stringify(decision), expiresAt: expiry(decision.time, DECISION_DAYS) },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async recordOutcome(decisionId: string, outcome: Outcome): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: 'decision', sk: decisionId },
+        UpdateExpression: 'SET outcome = :outcome',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':outcome': JSON.stringify(outcome) },
+      }),
+    );
+  }
+
+  /** Stores releases (from webhooks, the audit-log backfill, deploy events); a repeated id is the same item. */
+  async addReleases(releases: readonly ReleaseEvent[]): Promise<void> {
+    const items = orderedUnique(releases).map((r) => ({ pk: 'release', sk: releaseKey(r), body: JSON.stringify(r), expiresAt: expiry(r.time, RELEASE_DAYS) }));
+    for (let i = 0; i < items.length; i += WRITE_BATCH) await this.batchPut(items.slice(i, i + WRITE_BATCH));
+  }
+
+  async releases(until: number): Promise<ReleaseEvent[]> {
+    const releases: ReleaseEvent[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND sk <= :until',
+          // The upper bound sorts after every id at that millisecond.
+          ExpressionAttributeValues: { ':pk': 'release', ':until': `${new Date(until).toISOString()}#\uffff` },
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const item of page.Items ?? []) releases.push(JSON.parse(item.body as string) as ReleaseEvent);
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return orderedUnique(releases);
+  }
+
+  private async batchGet(keys: Array<Record<string, string>>): Promise<Array<Record<string, unknown>>> {
+    const items: Array<Record<string, unknown>> = [];
+    let pending: Array<Record<string, unknown>> | undefined = keys;
+    for (let attempt = 0; pending && pending.length > 0; attempt++) {
+      if (attempt > BATCH_RETRIES) throw new Error(`DynamoDB left ${pending.length} keys unread after ${BATCH_RETRIES} retries`);
+      if (attempt > 0) await backoff(attempt);
+      const output: BatchGetCommandOutput = await this.client.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } } }));
+      items.push(...(output.Responses?.[this.table] ?? []));
+      pending = output.UnprocessedKeys?.[this.table]?.Keys;
+    }
+    return items;
+  }
+
+  private async batchPut(items: Array<Record<string, unknown>>): Promise<void> {
+    let pending: Array<{ PutRequest?: { Item?: Record<string, unknown> } }> | undefined = items.map((Item) => ({ PutRequest: { Item } }));
+    for (let attempt = 0; pending && pending.length > 0; attempt++) {
+      if (attempt > BATCH_RETRIES) throw new Error(`DynamoDB left ${pending.length} items unwritten after ${BATCH_RETRIES} retries`);
+      if (attempt > 0) await backoff(attempt);
+      const output: BatchWriteCommandOutput = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.table]: pending as never } }));
+      pending = output.UnprocessedItems?.[this.table] as typeof pending;
+    }
+  }
+}
+
+function releaseKey(release: ReleaseEvent): string {
+  return `${new Date(release.time).toISOString()}#${release.id}`;
+}
+
+function expiry(time: number, days: number): number {
+  return Math.floor(time / 1000) + days * 86_400;
+}
+
+function backoff(attempt: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+}

@@ -1,0 +1,84 @@
+/**
+ * One scheduled run of the detector: what the Lambda does every minute, over ports.
+ *
+ * Load the state; read the signals from just before the last evaluation (late datapoints are
+ * taken now, points already counted are skipped) up to the newest complete period at least
+ * `publishDelaySeconds` old; read the releases; evaluate and carry out (decisions recorded first,
+ * so of two overlapping runs only one acts); save the state, refused if another run saved first.
+ */
+import { type ActingPorts, type Tick, tick } from './act.ts';
+import type { GuardrailConfig } from './config.ts';
+import { baselineOf, detectorSettings } from './detect.ts';
+import { newGuardrailState } from './guardrail.ts';
+import type { ReleaseEvent } from './timeline.ts';
+import type { MetricSource, StateStore, TimelineStore } from '../ports.ts';
+
+export interface RunPorts extends ActingPorts {
+  readonly metrics: MetricSource;
+  readonly timeline: TimelineStore;
+  readonly store: StateStore;
+}
+
+export interface RunResult extends Tick {
+  /** The evaluation's time: the end of the newest complete period evaluated. */
+  readonly evaluatedAt: number;
+  readonly seriesEvaluated: number;
+  readonly blindSeries: number;
+  /** Seconds from the newest datapoint read to the evaluation time (undefined: no data). */
+  readonly dataAgeSeconds?: number;
+  readonly warnings: readonly string[];
+  /** Per cluster and signal, the median baseline across its series: for the dashboard. */
+  readonly baselines: ReadonlyArray<{ cluster: string; signal: string; baseline: number }>;
+  /** Per flag in the guarded environment, its rollout percentage as the guardrail knows it. */
+  readonly rollouts: ReadonlyArray<{ flag: string; percent: number }>;
+}
+
+/** Periods read again before the last evaluation: late datapoints land there. */
+const LATE_PERIODS = 5;
+/** Periods read on the first run, so the detectors start warm. */
+const FIRST_RUN_PERIODS = 60;
+
+export async function runOnce(config: GuardrailConfig, ports: RunPorts, now: number): Promise<RunResult> {
+  const periodMs = config.metricPeriodSeconds * 1000;
+  const evaluatedAt = Math.floor((now - config.publishDelaySeconds * 1000) / periodMs) * periodMs;
+  const state = (await ports.store.load()) ?? newGuardrailState();
+  const from = (state.evaluatedAt ?? evaluatedAt - FIRST_RUN_PERIODS * periodMs) - LATE_PERIODS * periodMs;
+  const readout = await ports.metrics.read(from, evaluatedAt);
+  const releases = await ports.timeline.releases(evaluatedAt);
+  const result = await tick(state, { now: evaluatedAt, series: readout.series, releases }, config, ports);
+  await ports.store.save(state);
+  const newest = Math.max(...readout.series.flatMap((s) => s.points.map((p) => p.time + periodMs)));
+  const series = Object.values(state.series);
+  return {
+    ...result,
+    evaluatedAt,
+    seriesEvaluated: readout.series.filter((s) => s.points.length > 0).length,
+    blindSeries: series.filter((s) => s.blind).length,
+    ...(Number.isFinite(newest) ? { dataAgeSeconds: (evaluatedAt - newest) / 1000 } : {}),
+    warnings: readout.warnings,
+    baselines: medianBaselines(state.series, config),
+    rollouts: currentRollouts(releases, config.environment, state.setPercents),
+  };
+}
+
+function medianBaselines(series: ReturnType<typeof newGuardrailState>['series'], config: GuardrailConfig): RunResult['baselines'] {
+  const groups = new Map<string, { cluster: string; signal: string; values: number[] }>();
+  for (const s of Object.values(series)) {
+    const signal = config.signals.find((c) => c.name === s.signal);
+    if (!signal || s.detector.n === 0) continue;
+    const key = `${s.cluster}/${s.signal}`;
+    const group = groups.get(key) ?? { cluster: s.cluster, signal: s.signal, values: [] };
+    group.values.push(baselineOf(s.detector, detectorSettings(signal, config.detector, config.metricPeriodSeconds * 1000)));
+    groups.set(key, group);
+  }
+  return [...groups.values()].map(({ cluster, signal, values }) => ({ cluster, signal, baseline: values.sort((a, b) => a - b)[values.length >> 1]! }));
+}
+
+function currentRollouts(releases: readonly ReleaseEvent[], environment: string, own: Record<string, { percent: number; time: number }>): RunResult['rollouts'] {
+  const latest = new Map<string, { percent: number; time: number }>();
+  for (const r of releases) if (r.kind === 'rollout-step' && r.environment === environment && r.target.kind === 'fallthrough') latest.set(r.flag, { percent: r.toPercent, time: r.time });
+  return [...latest].map(([flag, step]) => {
+    const set = own[`${flag}/${environment}/fallthrough`];
+    return { flag, percent: set && set.time >= step.time ? set.percent : step.percent };
+  });
+}

@@ -1,0 +1,107 @@
+/**
+ * The detector Lambda, run every minute by EventBridge: wires CloudWatch, DynamoDB and SNS to the
+ * core's scheduled run, and reports on itself in embedded metric format (a heartbeat whose absence
+ * alarms, series evaluated, decisions, errors, data freshness, baselines, rollout percentages).
+ * SDK clients are created once per container.
+ */
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { ScheduledEvent } from 'aws-lambda';
+import { CloudWatchMetricSource } from '../adapters/cloudwatch/metric-source.ts';
+import { DynamoStore } from '../adapters/dynamodb/store.ts';
+import { NoFlagController } from '../adapters/none/flag-controller.ts';
+import { SnsNotifier } from '../adapters/sns/notifier.ts';
+import { type GuardrailConfig, parseConfig } from '../core/config.ts';
+import { StateConflictError } from '../core/errors.ts';
+import { type RunResult, runOnce } from '../core/run.ts';
+import type { FlagController } from '../ports.ts';
+import { requiredEnvironment } from './environment.ts';
+
+export const METRICS_NAMESPACE = 'Stormguard';
+
+export interface DetectorWiring {
+  readonly config: GuardrailConfig;
+  readonly cloudwatch: Pick<CloudWatchClient, 'send'>;
+  readonly dynamo: Pick<DynamoDBDocumentClient, 'send'>;
+  readonly sns: Pick<SNSClient, 'send'>;
+  readonly tableName: string;
+  readonly topicArn: string;
+  readonly flags: FlagController;
+  readonly metrics: Metrics;
+  readonly log: (entry: Record<string, unknown>) => void;
+}
+
+export type DetectorOutcome = { readonly status: 'evaluated'; readonly result: RunResult } | { readonly status: 'superseded' };
+
+export function createDetectorHandler(wiring: DetectorWiring): (event: Pick<ScheduledEvent, 'time'>) => Promise<DetectorOutcome> {
+  const store = new DynamoStore(wiring.dynamo, wiring.tableName);
+  const ports = {
+    metrics: new CloudWatchMetricSource(wiring.cloudwatch, wiring.config),
+    timeline: store,
+    store,
+    flags: wiring.flags,
+    notifiers: [new SnsNotifier(wiring.sns, wiring.topicArn)],
+  };
+  return async (event) => {
+    const { metrics } = wiring;
+    metrics.addMetric('Heartbeat', MetricUnit.Count, 1);
+    try {
+      const result = await runOnce(wiring.config, ports, Date.parse(event.time));
+      report(result, wiring);
+      return { status: 'evaluated', result };
+    } catch (error) {
+      if (error instanceof StateConflictError) {
+        // EventBridge delivered twice, or a run overlapped: the other run's evaluation stands.
+        metrics.addMetric('Superseded', MetricUnit.Count, 1);
+        wiring.log({ level: 'info', message: 'another run saved first; its evaluation stands', time: event.time });
+        return { status: 'superseded' };
+      }
+      metrics.addMetric('Errors', MetricUnit.Count, 1);
+      throw error;
+    } finally {
+      metrics.publishStoredMetrics();
+    }
+  };
+}
+
+function report(result: RunResult, { metrics, log }: DetectorWiring): void {
+  metrics.addMetric('SeriesEvaluated', MetricUnit.Count, result.seriesEvaluated);
+  metrics.addMetric('BlindSeries', MetricUnit.Count, result.blindSeries);
+  metrics.addMetric('Anomalies', MetricUnit.Count, result.anomalies.length);
+  metrics.addMetric('Decisions', MetricUnit.Count, result.acted.length);
+  metrics.addMetric('NotifierErrors', MetricUnit.Count, result.notifierErrors.length);
+  if (result.dataAgeSeconds !== undefined) metrics.addMetric('DataAge', MetricUnit.Seconds, result.dataAgeSeconds);
+  for (const { cluster, signal, baseline } of result.baselines) {
+    metrics.singleMetric().addDimensions({ Cluster: cluster, Signal: signal }).addMetric('Baseline', MetricUnit.NoUnit, baseline);
+  }
+  for (const { flag, percent } of result.rollouts) metrics.singleMetric().addDimensions({ Flag: flag }).addMetric('RolloutPercent', MetricUnit.Percent, percent);
+  for (const decision of result.acted) {
+    metrics.singleMetric().addDimensions({ Action: decision.action, Mode: decision.mode }).addMetric('DecisionsByAction', MetricUnit.Count, 1);
+    log({ level: 'warn', message: decision.reason, decision: decision.id, action: decision.action, flag: decision.flag, from: decision.fromPercent, to: decision.toPercent, outcome: result.outcomes.get(decision.id) });
+  }
+  for (const warning of [...result.warnings, ...result.notifierErrors]) log({ level: 'warn', message: warning });
+}
+
+// Created once per container; the configuration and names are read on the first invocation.
+const cloudwatch = new CloudWatchClient({});
+const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+const sns = new SNSClient({});
+let wired: ReturnType<typeof createDetectorHandler> | undefined;
+
+export const handler = (event: ScheduledEvent): Promise<DetectorOutcome> => {
+  wired ??= createDetectorHandler({
+    config: parseConfig(requiredEnvironment('STORMGUARD_CONFIG'), 'STORMGUARD_CONFIG'),
+    cloudwatch,
+    dynamo,
+    sns,
+    tableName: requiredEnvironment('TABLE_NAME'),
+    topicArn: requiredEnvironment('ALERT_TOPIC_ARN'),
+    flags: new NoFlagController('no LaunchDarkly controller is configured for this guardrail'),
+    metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'detector' }),
+    log: (entry) => console.log(JSON.stringify(entry)),
+  });
+  return wired(event);
+};
