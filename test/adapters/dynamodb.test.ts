@@ -1,0 +1,59 @@
+/** The DynamoDB store against dynalite, a local implementation of the DynamoDB API. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoStore } from '../../lambdas/adapters/dynamodb/store.ts';
+import { StateConflictError } from '../../lambdas/core/errors.ts';
+import { newGuardrailState } from '../../lambdas/core/guardrail.ts';
+import type { Decision } from '../../lambdas/core/policy.ts';
+import type { ReleaseEvent } from '../../lambdas/core/timeline.ts';
+import { type LocalDynamo, localDynamo } from '../support/dynalite.ts';
+
+let dynamo: LocalDynamo;
+beforeAll(async () => {
+  dynamo = await localDynamo();
+});
+afterAll(() => dynamo.close());
+
+const seriesState = (key: string) => ({
+  key, signal: 'ConnectionCount', cluster: 'c', dimensions: {}, run: 0, runFirst: null, blind: false,
+  detector: { n: 3, mean: 1, variance: 0.1, lastTime: 1000, run: 0, low: 0, high: 2, scoring: null, counts: { points: 3, gaps: 0, duplicates: 0, outOfOrder: 0, invalid: 0 } },
+  history: { times: [1000], values: [1] },
+});
+
+describe('DynamoStore', () => {
+  it('saves and loads the state whole, series in their own items (more than one batch of each)', async () => {
+    const store = new DynamoStore(dynamo.client, dynamo.table);
+    const state = newGuardrailState();
+    state.evaluatedAt = 123;
+    for (let i = 0; i < 130; i++) state.series[`s${i}`] = seriesState(`s${i}`);
+    await store.save(state);
+    expect(state.revision).toBe(1);
+    const loaded = await store.load();
+    expect(loaded).toEqual(state);
+  });
+
+  it('refuses a save from a run that loaded an older revision', async () => {
+    const store = new DynamoStore(dynamo.client, dynamo.table);
+    const [first, second] = [(await store.load())!, (await store.load())!];
+    await store.save(first);
+    await expect(store.save(second)).rejects.toBeInstanceOf(StateConflictError);
+    expect((await store.load())!.revision).toBe(first.revision);
+  });
+
+  it('records a decision once: of two runs recording it at once, one is told it was taken', async () => {
+    const decision = { id: 'events/2025-08-28T14:00:00.000Z/storm/production', time: Date.parse('2025-08-28T14:01:00Z') } as Decision;
+    const [a, b] = await Promise.all([
+      new DynamoStore(dynamo.client, dynamo.table).recordDecision(decision),
+      new DynamoStore(dynamo.client, dynamo.table).recordDecision(decision),
+    ]);
+    expect([a, b].sort()).toEqual([false, true]);
+    await new DynamoStore(dynamo.client, dynamo.table).recordOutcome(decision.id, { status: 'applied', time: decision.time, detail: 'ok' });
+  });
+
+  it('keeps releases in time order, once each, up to the time asked', async () => {
+    const store = new DynamoStore(dynamo.client, dynamo.table);
+    const step = (id: string, time: number): ReleaseEvent => ({ kind: 'rollout-step', id, time, flag: 'f', environment: 'production', target: { kind: 'fallthrough' }, fromPercent: 0, toPercent: 1 });
+    await store.addReleases([step('b', 2000), step('a', 1000), step('b', 2000), step('c', 3000)]);
+    expect((await store.releases(2000)).map((r) => r.id)).toEqual(['a', 'b']);
+    expect((await store.releases(5000)).map((r) => r.id)).toEqual(['a', 'b', 'c']);
+  });
+});
