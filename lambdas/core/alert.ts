@@ -116,7 +116,8 @@ function episodeAlert(intent: Extract<AlertIntent, { kind: 'episode' }>, episode
     time: intent.time,
     episodeId: episode.id,
     decisionIds: intent.decisionIds,
-    title: `[Stormguard] ${first.signal} ${formatEffect(first.effect, logScale)} on ${episode.cluster} ${what}: ${headline}`,
+    // What was done first: a subject cut short (SNS: 100 characters) still says it.
+    title: `[Stormguard] ${headline}: ${first.signal} ${formatEffect(first.effect, logScale)} on ${episode.cluster} ${what}`,
     text: lines.join('\n'),
   };
 }
