@@ -19,8 +19,7 @@ import { StateConflictError } from '../core/errors.ts';
 import { type RunResult, runOnce } from '../core/run.ts';
 import type { FlagController } from '../ports.ts';
 import { requiredEnvironment } from './environment.ts';
-
-export const METRICS_NAMESPACE = 'Stormguard';
+import { DETECTOR_SERVICE, METRICS_NAMESPACE } from './telemetry.ts';
 
 export interface DetectorWiring {
   readonly config: GuardrailConfig;
@@ -100,7 +99,7 @@ export const handler = (event: ScheduledEvent): Promise<DetectorOutcome> => {
     tableName: requiredEnvironment('TABLE_NAME'),
     topicArn: requiredEnvironment('ALERT_TOPIC_ARN'),
     flags: new NoFlagController('no LaunchDarkly controller is configured for this guardrail'),
-    metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'detector' }),
+    metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: DETECTOR_SERVICE }),
     log: (entry) => console.log(JSON.stringify(entry)),
   });
   return wired(event);

@@ -1,0 +1,274 @@
+/**
+ * StormguardGuardrail: the whole guardrail as one construct. A table for its state, the detector
+ * Lambda on a one-minute schedule, an alert topic whose path does not involve Kafka, alarms on
+ * the guardrail itself (errors, throttles, duration near the timeout, a missing heartbeat, stale
+ * data), and a dashboard.
+ */
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import type { GuardrailConfig } from '../lambdas/core/config.ts';
+import { dynamicLabel, searchExpression } from '../lambdas/adapters/cloudwatch/metric-source.ts';
+import { DETECTOR_SERVICE, METRICS_NAMESPACE } from '../lambdas/handlers/telemetry.ts';
+
+export interface StormguardGuardrailProps {
+  /** The validated configuration (lambdas/core/config.ts). */
+  readonly config: GuardrailConfig;
+  /** The configuration's text as written: the Lambda parses it again with the same schema. */
+  readonly configText: string;
+  /**
+   * How often the detector runs.
+   * @default one minute
+   */
+  readonly schedule?: Duration;
+  /**
+   * E-mail addresses subscribed to the alert topic.
+   * @default none: subscribe your paging and chat integrations to `alertTopic`
+   */
+  readonly alertEmails?: readonly string[];
+  /**
+   * An existing topic for alerts and alarms, instead of a new one. It must accept publishing from
+   * CloudWatch alarms (a customer managed key if encrypted).
+   * @default a new topic, encrypted with a new customer managed key
+   */
+  readonly alertTopic?: sns.ITopic;
+  /**
+   * How long the detector's logs are kept.
+   * @default one month
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * What happens to the state table when the stack is deleted.
+   * @default RETAIN: decisions are an audit trail
+   */
+  readonly tableRemovalPolicy?: RemovalPolicy;
+}
+
+/** The detector's timeout: the run must end before the next one starts. */
+const DETECTOR_TIMEOUT = Duration.seconds(50);
+/** Duration alarm: the run takes most of its timeout. */
+const DURATION_ALARM_FRACTION = 0.8;
+/** Data older than this at evaluation means CloudWatch is not delivering. */
+const STALE_DATA_SECONDS = 600;
+
+export class StormguardGuardrail extends Construct {
+  readonly table: dynamodb.TableV2;
+  readonly detector: NodejsFunction;
+  readonly alertTopic: sns.ITopic;
+  readonly alarms: cloudwatch.Alarm[];
+  readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, props: StormguardGuardrailProps) {
+    super(scope, id);
+    const { config } = props;
+    if (config.clusters.length === 0) {
+      throw new Error('StormguardGuardrail: the configuration names no cluster to watch (set `clusters` to the MSK `Cluster Name` values)');
+    }
+    if ((props.schedule?.toSeconds() ?? 60) < config.metricPeriodSeconds) {
+      throw new Error(`StormguardGuardrail: the schedule must not be shorter than the metric period (${config.metricPeriodSeconds} s)`);
+    }
+
+    this.table = new dynamodb.TableV2(this, 'State', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      billing: dynamodb.Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: 'expiresAt',
+      removalPolicy: props.tableRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
+
+    this.alertTopic = props.alertTopic ?? this.newAlertTopic();
+    for (const email of props.alertEmails ?? []) this.alertTopic.addSubscription(new subscriptions.EmailSubscription(email));
+
+    const logGroup = new logs.LogGroup(this, 'DetectorLogs', { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH });
+    const role = this.detectorRole(logGroup);
+    this.detector = new NodejsFunction(this, 'Detector', {
+      entry: fileURLToPath(new URL('../lambdas/handlers/detector.ts', import.meta.url)),
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 512,
+      timeout: DETECTOR_TIMEOUT,
+      role,
+      logGroup,
+      // One run at a time is enough; an overlapping one is refused by the state's revision anyway.
+      reservedConcurrentExecutions: 2,
+      environment: {
+        STORMGUARD_CONFIG: props.configText,
+        TABLE_NAME: this.table.tableName,
+        ALERT_TOPIC_ARN: this.alertTopic.topicArn,
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node24',
+        minify: true,
+        sourceMap: true,
+        // The SDK is bundled, tree-shaken to the commands used: no more of it than the handler needs.
+        externalModules: [],
+        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+      },
+    });
+    this.table.grantReadWriteData(role);
+    this.alertTopic.grantPublish(role);
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+      reason: 'Publishing to the KMS-encrypted alert topic needs GenerateDataKey on its key; the statement is scoped to that one key (Topic.grantPublish)',
+    });
+
+    new events.Rule(this, 'Schedule', {
+      schedule: events.Schedule.rate(props.schedule ?? Duration.minutes(1)),
+      targets: [new targets.LambdaFunction(this.detector, { retryAttempts: 0, maxEventAge: Duration.minutes(1) })],
+    });
+
+    this.alarms = this.selfAlarms();
+    const action = new SnsAction(this.alertTopic);
+    for (const alarm of this.alarms) {
+      alarm.addAlarmAction(action);
+      alarm.addOkAction(action);
+    }
+    this.dashboard = this.newDashboard(config);
+  }
+
+  private newAlertTopic(): sns.ITopic {
+    const key = new kms.Key(this, 'AlertKey', {
+      enableKeyRotation: true,
+      description: 'Stormguard alert topic: encrypts alerts at rest; CloudWatch alarms may publish',
+    });
+    // CloudWatch alarms cannot publish to a topic under the AWS managed SNS key: they need this.
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+      }),
+    );
+    return new sns.Topic(this, 'Alerts', { displayName: 'Stormguard alerts', masterKey: key, enforceSSL: true });
+  }
+
+  /** Least privilege: its own log group, its table, its topic, and GetMetricData (which has no resource-level permissions). */
+  private detectorRole(logGroup: logs.LogGroup): iam.Role {
+    const role = new iam.Role(this, 'DetectorRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Stormguard detector',
+    });
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
+    const getMetricData = new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] });
+    role.addToPolicy(getMetricData);
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      reason: 'cloudwatch:GetMetricData supports no resource-level permissions or conditions (IAM service authorization reference); it is read-only',
+    });
+    return role;
+  }
+
+  private selfAlarms(): cloudwatch.Alarm[] {
+    const fn = this.detector;
+    const heartbeat = new cloudwatch.Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: 'Heartbeat',
+      dimensionsMap: { service: DETECTOR_SERVICE },
+      statistic: 'SampleCount',
+      period: Duration.minutes(1),
+    });
+    const dataAge = new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: 'DataAge', dimensionsMap: { service: DETECTOR_SERVICE }, statistic: 'Maximum', period: Duration.minutes(1) });
+    return [
+      new cloudwatch.Alarm(this, 'DetectorErrors', {
+        alarmDescription: 'Stormguard: the detector failed in 2 of the last 3 minutes',
+        metric: fn.metricErrors({ period: Duration.minutes(1) }),
+        threshold: 1,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 2,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      new cloudwatch.Alarm(this, 'DetectorThrottles', {
+        alarmDescription: 'Stormguard: the detector was throttled',
+        metric: fn.metricThrottles({ period: Duration.minutes(1) }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      new cloudwatch.Alarm(this, 'DetectorDuration', {
+        alarmDescription: `Stormguard: runs take over ${DURATION_ALARM_FRACTION * 100}% of the detector's timeout`,
+        metric: fn.metricDuration({ period: Duration.minutes(1), statistic: 'Maximum' }),
+        threshold: DETECTOR_TIMEOUT.toMilliseconds() * DURATION_ALARM_FRACTION,
+        evaluationPeriods: 3,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      new cloudwatch.Alarm(this, 'HeartbeatMissing', {
+        alarmDescription: 'Stormguard: no detector heartbeat for 3 minutes: the guardrail is not watching',
+        metric: heartbeat,
+        threshold: 1,
+        evaluationPeriods: 3,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        // No heartbeat at all is the failure this alarm exists for.
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      }),
+      new cloudwatch.Alarm(this, 'StaleData', {
+        alarmDescription: `Stormguard: the newest datapoint is over ${STALE_DATA_SECONDS / 60} minutes old: the guardrail is blind`,
+        metric: dataAge,
+        threshold: STALE_DATA_SECONDS,
+        evaluationPeriods: 3,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    ];
+  }
+
+  private newDashboard(config: GuardrailConfig): cloudwatch.Dashboard {
+    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName: `Stormguard-${Stack.of(this).stackName}` });
+    const period = Duration.seconds(config.metricPeriodSeconds);
+    for (const cluster of config.clusters) {
+      dashboard.addWidgets(
+        new cloudwatch.TextWidget({ markdown: `## ${cluster}`, width: 24, height: 1 }),
+        ...config.signals.map(
+          (signal) =>
+            new cloudwatch.GraphWidget({
+              title: `${signal.name}: brokers and baseline`,
+              width: 12,
+              left: [
+                new cloudwatch.MathExpression({ expression: searchExpression(signal, cluster, config.metricPeriodSeconds), label: dynamicLabel(signal), usingMetrics: {}, period }),
+                new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: 'Baseline', dimensionsMap: { service: DETECTOR_SERVICE, Cluster: cluster, Signal: signal.name }, statistic: 'Average', period, label: 'baseline (median of brokers)' }),
+              ],
+            }),
+        ),
+      );
+    }
+    const stormguard = (metricName: string, statistic = 'Sum') => new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: DETECTOR_SERVICE }, statistic, period });
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Rollout percentages',
+        width: 12,
+        left: [new cloudwatch.MathExpression({ expression: `SEARCH('{${METRICS_NAMESPACE},Flag,service} MetricName="RolloutPercent"', 'Maximum', ${config.metricPeriodSeconds})`, label: '', usingMetrics: {}, period })],
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Decisions',
+        width: 12,
+        left: [new cloudwatch.MathExpression({ expression: `SEARCH('{${METRICS_NAMESPACE},Action,Mode,service} MetricName="DecisionsByAction"', 'Sum', ${config.metricPeriodSeconds})`, label: '', usingMetrics: {}, period })],
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'The guardrail itself',
+        width: 24,
+        left: [stormguard('Heartbeat', 'SampleCount'), stormguard('SeriesEvaluated', 'Maximum'), stormguard('Anomalies'), stormguard('Errors')],
+        right: [stormguard('DataAge', 'Maximum'), stormguard('BlindSeries', 'Maximum')],
+      }),
+      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', width: 24, alarms: this.alarms }),
+    );
+    return dashboard;
+  }
+}

@@ -1,0 +1,17 @@
+/** The stack that deploys one guardrail. */
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { StormguardGuardrail, type StormguardGuardrailProps } from './guardrail.ts';
+
+export interface StormguardStackProps extends StackProps {
+  readonly guardrail: StormguardGuardrailProps;
+}
+
+export class StormguardStack extends Stack {
+  readonly guardrail: StormguardGuardrail;
+
+  constructor(scope: Construct, id: string, props: StormguardStackProps) {
+    super(scope, id, props);
+    this.guardrail = new StormguardGuardrail(this, 'Guardrail', props.guardrail);
+  }
+}
