@@ -11,7 +11,7 @@ let configText: string;
 try {
   configText = readFileSync(source, 'utf8');
 } catch {
-  console.error(`stormguard: ${source}: no such file (copy stormguard.config.example.yaml and name your MSK clusters)`);
+  console.error(`stormguard: ${source}: no such file (see docs/deploy.md)`);
   process.exit(2);
 }
 const emails = process.env.STORMGUARD_ALERT_EMAILS?.split(',').map((e) => e.trim()).filter(Boolean);

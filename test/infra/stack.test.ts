@@ -1,0 +1,121 @@
+/**
+ * The template that deploys: built by the same function as bin/cdk.ts, with cdk.json's context
+ * passed in (a bare `new App()` would not read it), then checked by focused assertions, exact
+ * resource counts, and cdk-nag's validation report.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { stormguardApp } from '../../lib/app.ts';
+
+const root = join(import.meta.dirname, '../..');
+const context = JSON.parse(readFileSync(join(root, 'cdk.json'), 'utf8')).context as Record<string, unknown>;
+const configText = 'mode: enforce\nclusters: [events-msk, payments-msk]\n';
+
+let template: Template;
+let report: { pluginReports: Array<{ violations: unknown[]; suppressedViolations: Array<{ ruleName: string; reason: string }> }> };
+beforeAll(() => {
+  const { app, stack } = stormguardApp({ configText, configSource: 'test config', alertEmails: ['oncall@example.com'], appProps: { context } });
+  const assembly = app.synth();
+  template = Template.fromStack(stack);
+  const reportPath = join(assembly.directory, 'validation-report.json');
+  report = existsSync(reportPath) ? JSON.parse(readFileSync(reportPath, 'utf8')) : { pluginReports: [] };
+}, 120_000);
+
+describe('the Stormguard stack', () => {
+  it('has exactly the resources of one guardrail', () => {
+    const counts = {
+      'AWS::Lambda::Function': 1,
+      'AWS::Events::Rule': 1,
+      'AWS::DynamoDB::GlobalTable': 1,
+      'AWS::CloudWatch::Alarm': 5,
+      'AWS::CloudWatch::Dashboard': 1,
+      'AWS::SNS::Topic': 1,
+      'AWS::SNS::Subscription': 1,
+      'AWS::KMS::Key': 1,
+      'AWS::IAM::Role': 1,
+      'AWS::Logs::LogGroup': 1,
+    };
+    for (const [type, count] of Object.entries(counts)) template.resourceCountIs(type, count);
+  });
+
+  it('runs the detector on Node 24, ARM64, every minute, with the configuration as written', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Timeout: 50,
+      Environment: { Variables: Match.objectLike({ STORMGUARD_CONFIG: configText, TABLE_NAME: Match.anyValue(), ALERT_TOPIC_ARN: Match.anyValue() }) },
+    });
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
+  });
+
+  it('keeps state on demand, with point-in-time recovery and expiry', () => {
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      Replicas: [Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } })],
+    });
+    template.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Retain' });
+  });
+
+  it('alarms when the heartbeat stops, treating missing data as breaching, to the alert topic', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'Stormguard',
+      MetricName: 'Heartbeat',
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+      AlarmActions: [Match.objectLike({ Ref: Match.stringLikeRegexp('Alerts') })],
+    });
+    for (const metric of ['Errors', 'Throttles', 'Duration']) template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/Lambda', MetricName: metric });
+  });
+
+  it('encrypts the alert topic with a rotating key that CloudWatch alarms may use, and requires TLS', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    template.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' } })]) },
+    });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+  });
+
+  it('grants the detector no resource wildcard but GetMetricData, which has no resource-level permissions', () => {
+    const policies = template.findResources('AWS::IAM::Policy');
+    const statements = Object.values(policies).flatMap((p) => (p as { Properties: { PolicyDocument: { Statement: Array<{ Action: string | string[]; Resource: unknown }> } } }).Properties.PolicyDocument.Statement);
+    const wildcards = statements.filter((s) => s.Resource === '*');
+    expect(wildcards.map((s) => s.Action)).toEqual(['cloudwatch:GetMetricData']);
+  });
+
+  it('draws each cluster on the dashboard', () => {
+    const dashboard = Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0] as { Properties: { DashboardBody: unknown } };
+    const body = JSON.stringify(dashboard.Properties.DashboardBody);
+    for (const cluster of ['events-msk', 'payments-msk']) expect(body).toContain(cluster);
+    expect(body).toContain('RolloutPercent');
+    expect(body).toContain('Baseline');
+  });
+
+  it('passes cdk-nag AwsSolutions with no unacknowledged finding, each acknowledgement with its reason', () => {
+    const [awsSolutions] = report.pluginReports;
+    expect(awsSolutions, 'cdk-nag ran').toBeDefined();
+    expect(awsSolutions!.violations).toEqual([]);
+    expect(awsSolutions!.suppressedViolations.length).toBeGreaterThan(0);
+    for (const acknowledged of awsSolutions!.suppressedViolations) expect(acknowledged.reason.length, acknowledged.ruleName).toBeGreaterThan(40);
+  });
+});
+
+describe('the construct refuses what cannot work, at synth time', () => {
+  it('a configuration that names no cluster', () => {
+    expect(() => stormguardApp({ configText: 'mode: observe\n', configSource: 'x', appProps: { context } })).toThrow(
+      'StormguardGuardrail: the configuration names no cluster to watch (set `clusters` to the MSK `Cluster Name` values)',
+    );
+  });
+
+  it('a configuration with an unknown key, by line', () => {
+    expect(() => stormguardApp({ configText: 'clusters: [a]\nclustres: [b]\n', configSource: 'stormguard.config.yaml', appProps: { context } })).toThrow(
+      /stormguard\.config\.yaml, line 2: field `clustres`: unknown key/,
+    );
+  });
+});
