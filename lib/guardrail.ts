@@ -21,7 +21,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import type { GuardrailConfig } from '../lambdas/core/config.ts';
 import { dynamicLabel, searchExpression } from '../lambdas/adapters/cloudwatch/metric-source.ts';
-import { DETECTOR_SERVICE, METRICS_NAMESPACE } from '../lambdas/handlers/telemetry.ts';
+import { DETECTOR_SERVICE, METRICS_NAMESPACE } from '../lambdas/handlers/shared/telemetry.ts';
 
 export interface StormguardGuardrailProps {
   /** The validated configuration (lambdas/core/config.ts). */

@@ -1,5 +1,5 @@
 /** The stack that deploys one guardrail. */
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { StormguardGuardrail, type StormguardGuardrailProps } from './guardrail.ts';
 
@@ -13,5 +13,8 @@ export class StormguardStack extends Stack {
   constructor(scope: Construct, id: string, props: StormguardStackProps) {
     super(scope, id, props);
     this.guardrail = new StormguardGuardrail(this, 'Guardrail', props.guardrail);
+    new CfnOutput(this, 'AlertTopicArn', { value: this.guardrail.alertTopic.topicArn, description: 'Subscribe paging and chat integrations here' });
+    new CfnOutput(this, 'StateTable', { value: this.guardrail.table.tableName });
+    new CfnOutput(this, 'Dashboard', { value: this.guardrail.dashboard.dashboardName });
   }
 }

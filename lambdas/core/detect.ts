@@ -14,7 +14,7 @@
  * Cost: O(1) time and memory per point.
  */
 import type { GuardrailConfig, SignalConfig } from './config.ts';
-import { alphaForHalfLife, updateEwma } from './ewma.ts';
+import { alphaForHalfLife, type Ewma, newEwma, updateEwma } from './ewma.ts';
 import { newScoringState, type ScoringSettings, type ScoringState, scoreOf, scorePoint } from './likelihood.ts';
 
 export interface DetectorSettings {
@@ -48,9 +48,8 @@ export interface DetectorCounts {
 }
 
 export interface DetectorState {
-  n: number;
-  mean: number;
-  variance: number;
+  /** The baseline: the scored values' EWMA mean and variance, and how many points it has seen. */
+  baseline: Ewma;
   lastTime: number | null;
   /** Consecutive anomalous points so far. */
   run: number;
@@ -88,9 +87,7 @@ const RANGE_SD_FRACTION = 0.001;
 
 export function newDetectorState(): DetectorState {
   return {
-    n: 0,
-    mean: 0,
-    variance: 0,
+    baseline: newEwma(),
     lastTime: null,
     run: 0,
     low: null,
@@ -185,40 +182,42 @@ export function observe(
     if (time < state.lastTime) return void counts.outOfOrder++;
   }
   if (!Number.isFinite(value) || (settings.logScale && value < 0)) return void counts.invalid++;
-  if (state.lastTime !== null) counts.gaps += missingPeriods(time - state.lastTime, settings.periodMs);
+  // Consecutive periods (the common case) have no gap to count.
+  if (state.lastTime !== null && time - state.lastTime > settings.periodMs) counts.gaps += missingPeriods(time - state.lastTime, settings.periodMs);
   state.lastTime = time;
   counts.points++;
 
   const y = settings.logScale ? Math.log(value + settings.logOffset) : value;
-  state.low = Math.min(state.low ?? y, y);
-  state.high = Math.max(state.high ?? y, y);
-  if (state.n < settings.warmupPeriods) {
+  if (state.low === null || y < state.low) state.low = y;
+  if (state.high === null || y > state.high) state.high = y;
+  const { baseline } = state;
+  if (baseline.n < settings.warmupPeriods) {
     // Until warm, weigh every point equally: the first points set the baseline, not the first one.
-    updateEwma(state, y - state.mean, Math.max(settings.alpha, 1 / (state.n + 1)));
+    updateEwma(baseline, y - baseline.mean, Math.max(settings.alpha, 1 / (baseline.n + 1)));
     state.run = 0;
     return result(state, settings, time, value, y, 0, Number.NaN, false, false, true);
   }
 
   const minSd = Math.max(settings.minSd, RANGE_SD_FRACTION * (state.high - state.low));
-  const sd = Math.sqrt(Math.max(state.variance, minSd * minSd));
-  const deviation = y - state.mean;
+  const sd = Math.sqrt(Math.max(baseline.variance, minSd * minSd));
+  const deviation = y - baseline.mean;
   const z = deviation / sd;
   const directed = settings.direction === 0 ? Math.abs(z) : settings.direction * z;
   const anomalous = directed >= settings.zThreshold && directed * sd >= settings.minEffect;
   state.run = anomalous ? state.run + 1 : 0;
   state.scoring ??= newScoringState(settings.scoring);
-  const periodIndex = Math.round(time / settings.periodMs);
-  const standardized = scorePoint(state.scoring, settings.scoring, periodIndex, y, Math.max(0, directed), state.variance, minSd, settings.warmupPeriods, settings.zThreshold);
+  const periodIndex = settings.scoring.seasonPeriods > 0 ? Math.round(time / settings.periodMs) : 0;
+  const standardized = scorePoint(state.scoring, settings.scoring, periodIndex, y, Math.max(0, directed), baseline.variance, minSd, settings.warmupPeriods, settings.zThreshold);
   const scored = result(state, settings, time, value, y, z, standardized, state.scoring.quieted, anomalous, false);
   const limit = settings.zThreshold * sd;
   const clipped = Math.max(-limit, Math.min(limit, deviation));
   if (anomalous) {
     // An anomaly nudges the mean and leaves the variance alone: a storm must not widen the band
     // that judges it, nor become the baseline within minutes. A lasting shift is learned in hours.
-    state.mean += settings.alpha * ANOMALY_WEIGHT * clipped;
-    state.n++;
+    baseline.mean += settings.alpha * ANOMALY_WEIGHT * clipped;
+    baseline.n++;
   } else {
-    updateEwma(state, clipped, settings.alpha);
+    updateEwma(baseline, clipped, settings.alpha);
   }
   return scored;
 }
@@ -250,7 +249,7 @@ export function scoreSeries(settings: DetectorSettings, points: ReadonlyArray<{ 
 
 /** The baseline in the series' own units. */
 export function baselineOf(state: DetectorState, settings: DetectorSettings): number {
-  return settings.logScale ? Math.exp(state.mean) - settings.logOffset : state.mean;
+  return settings.logScale ? Math.exp(state.baseline.mean) - settings.logOffset : state.baseline.mean;
 }
 
 function result(
@@ -266,7 +265,7 @@ function result(
   warmingUp: boolean,
 ): PointScore {
   const confirmed = anomalous && state.run >= settings.confirmPeriods;
-  return new ScoredPoint(time, value, y, state.mean, settings.logScale, settings.logOffset, z, standardized, quieted, anomalous, confirmed, warmingUp);
+  return new ScoredPoint(time, value, y, state.baseline.mean, settings.logScale, settings.logOffset, z, standardized, quieted, anomalous, confirmed, warmingUp);
 }
 
 /** A point's score; baseline, effect and score (an exponential or a logarithm each) are computed only when read. */

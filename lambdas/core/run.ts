@@ -65,7 +65,7 @@ function medianBaselines(series: ReturnType<typeof newGuardrailState>['series'],
   const groups = new Map<string, { cluster: string; signal: string; values: number[] }>();
   for (const s of Object.values(series)) {
     const signal = config.signals.find((c) => c.name === s.signal);
-    if (!signal || s.detector.n === 0) continue;
+    if (!signal || s.detector.baseline.n === 0) continue;
     const key = `${s.cluster}/${s.signal}`;
     const group = groups.get(key) ?? { cluster: s.cluster, signal: s.signal, values: [] };
     group.values.push(baselineOf(s.detector, detectorSettings(signal, config.detector, config.metricPeriodSeconds * 1000)));

@@ -18,8 +18,8 @@ import { type GuardrailConfig, parseConfig } from '../core/config.ts';
 import { StateConflictError } from '../core/errors.ts';
 import { type RunResult, runOnce } from '../core/run.ts';
 import type { FlagController } from '../ports.ts';
-import { requiredEnvironment } from './environment.ts';
-import { DETECTOR_SERVICE, METRICS_NAMESPACE } from './telemetry.ts';
+import { requiredEnvironment } from './shared/environment.ts';
+import { DETECTOR_SERVICE, METRICS_NAMESPACE } from './shared/telemetry.ts';
 
 export interface DetectorWiring {
   readonly config: GuardrailConfig;

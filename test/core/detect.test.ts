@@ -81,8 +81,8 @@ describe('observe', () => {
     const settings: DetectorSettings = { ...percent, alpha: alphaForHalfLife(500), zThreshold: 100, minSd: 1e-9 };
     const values = Array.from({ length: 4000 }, (_, i) => 50 + 2 * Math.sin(i * 12.9898) * Math.SQRT2);
     observeAll(state, settings, values.map((value, i) => ({ time: i * MINUTE, value })));
-    expect(state.mean).toBeCloseTo(50, 0);
-    expect(Math.sqrt(state.variance)).toBeCloseTo(2, 0);
+    expect(state.baseline.mean).toBeCloseTo(50, 0);
+    expect(Math.sqrt(state.baseline.variance)).toBeCloseTo(2, 0);
   });
 
   it('counts gaps, duplicates, out-of-order and invalid values, and skips them', () => {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { CloudWatchClient, GetMetricDataCommand, type GetMetricDataCommandInput } from '@aws-sdk/client-cloudwatch';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { ScheduledEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoStore } from '../../lambdas/adapters/dynamodb/store.ts';
@@ -83,9 +84,24 @@ async function deploy(): Promise<Deployment> {
     metrics: new Metrics({ namespace: 'Stormguard', serviceName: 'detector', singleMetric: false }),
     log: () => {},
   });
-  const deployment = { dynamo, flags, store, invoke: (time: number) => handler({ time: new Date(time).toISOString() }) };
+  const deployment = { dynamo, flags, store, invoke: (time: number) => handler(scheduledEvent(time)) };
   deployments.push(deployment);
   return deployment;
+}
+
+/** A scheduled event as EventBridge delivers it to a Lambda target. */
+function scheduledEvent(time: number): ScheduledEvent {
+  return {
+    version: '0',
+    id: `89d1a02d-5ec7-412e-82f5-13505f849b${String(time % 100).padStart(2, '0')}`,
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: '123456789012',
+    time: new Date(time).toISOString().replace('.000Z', 'Z'),
+    region: 'eu-west-1',
+    resources: ['arn:aws:events:eu-west-1:123456789012:rule/Stormguard-GuardrailSchedule'],
+    detail: {},
+  };
 }
 
 /** EventBridge's scheduled times: every minute, evaluating the period that ended two minutes before. */
