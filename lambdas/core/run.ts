@@ -47,7 +47,9 @@ export async function runOnce(config: GuardrailConfig, ports: RunPorts, now: num
   const releases = await ports.timeline.releases(evaluatedAt);
   const result = await tick(state, { now: evaluatedAt, series: readout.series, releases }, config, ports);
   await ports.store.save(state);
-  const newest = Math.max(...readout.series.flatMap((s) => s.points.map((p) => p.time + periodMs)));
+  // A loop, not Math.max(...points): a first run over thousands of series reads too many to spread.
+  let newest = -Infinity;
+  for (const s of readout.series) for (const p of s.points) if (p.time + periodMs > newest) newest = p.time + periodMs;
   const series = Object.values(state.series);
   return {
     ...result,
@@ -62,13 +64,14 @@ export async function runOnce(config: GuardrailConfig, ports: RunPorts, now: num
 }
 
 function medianBaselines(series: ReturnType<typeof newGuardrailState>['series'], config: GuardrailConfig): RunResult['baselines'] {
+  const settings = new Map(config.signals.map((signal) => [signal.name, detectorSettings(signal, config.detector, config.metricPeriodSeconds * 1000)]));
   const groups = new Map<string, { cluster: string; signal: string; values: number[] }>();
   for (const s of Object.values(series)) {
-    const signal = config.signals.find((c) => c.name === s.signal);
-    if (!signal || s.detector.baseline.n === 0) continue;
+    const signalSettings = settings.get(s.signal);
+    if (!signalSettings || s.detector.baseline.n === 0) continue;
     const key = `${s.cluster}/${s.signal}`;
     const group = groups.get(key) ?? { cluster: s.cluster, signal: s.signal, values: [] };
-    group.values.push(baselineOf(s.detector, detectorSettings(signal, config.detector, config.metricPeriodSeconds * 1000)));
+    group.values.push(baselineOf(s.detector, signalSettings));
     groups.set(key, group);
   }
   return [...groups.values()].map(({ cluster, signal, values }) => ({ cluster, signal, baseline: values.sort((a, b) => a - b)[values.length >> 1]! }));
