@@ -23,8 +23,11 @@ export interface TimelineStore {
 
 /** What a decision's execution came to. */
 export interface Outcome {
-  /** applied: the flag changed; unchanged: it already was at or below the target; observed: observe mode; failed. */
-  readonly status: 'applied' | 'unchanged' | 'observed' | 'failed';
+  /**
+   * applied: the flag changed; unchanged: it already was at or below the target; observed: observe
+   * mode; awaiting-approval: the environment requires approval and a request was made; failed.
+   */
+  readonly status: 'applied' | 'unchanged' | 'observed' | 'awaiting-approval' | 'failed';
   readonly time: number;
   readonly detail: string;
 }

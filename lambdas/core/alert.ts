@@ -143,6 +143,7 @@ function actionVerb(decision: Decision, context: AlertContext): string {
   const outcome = context.outcomes.get(decision.id);
   if (decision.mode === 'observe') return `would ${decision.action === 'revert' ? 'revert' : 'roll back'}`;
   if (outcome?.status === 'failed') return `FAILED to ${decision.action === 'revert' ? 'revert' : 'roll back'}`;
+  if (outcome?.status === 'awaiting-approval') return `requested approval to ${decision.action === 'revert' ? 'revert' : 'roll back'}`;
   return decision.action === 'revert' ? 'reverted' : 'rolled back';
 }
 

@@ -1,0 +1,152 @@
+/**
+ * The LaunchDarkly flag controller against LaunchDarkly's own OpenAPI spec (served by Prism, a
+ * request-validating mock server) behind a stateful fake: every request it sends must validate.
+ */
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { LaunchDarklyFlagController, type LaunchDarklyOptions } from '../../lambdas/adapters/launchdarkly/flag-controller.ts';
+import { type FakeLaunchDarkly, fakeLaunchDarkly, type Prism, restFlag, specAvailable, startPrism } from '../support/launchdarkly.ts';
+
+let prism: Prism;
+let ld: FakeLaunchDarkly;
+let waits: number[];
+
+beforeAll(async () => {
+  if (specAvailable) prism = await startPrism();
+}, 90_000);
+afterAll(async () => prism?.stop());
+beforeEach(async () => {
+  if (!specAvailable) return;
+  ld = await fakeLaunchDarkly(prism);
+  waits = [];
+});
+afterEach(async () => {
+  if (!specAvailable) return;
+  // The contract: whatever the test did, every request the controller sent was valid.
+  expect(ld.violations).toEqual([]);
+  await ld.close();
+});
+
+const controller = (options: Partial<LaunchDarklyOptions> = {}) =>
+  new LaunchDarklyFlagController({
+    baseUrl: ld.url,
+    projectKey: 'default',
+    token: async () => 'api-0123456789abcdef',
+    sleep: async (ms) => void waits.push(ms),
+    random: () => 0.5,
+    now: () => 1_000_000,
+    ...options,
+  });
+const rollback = (percent: number, extra: Partial<Parameters<LaunchDarklyFlagController['setRollout']>[0]> = {}) => ({
+  flag: 'storm',
+  environment: 'production',
+  target: { kind: 'fallthrough' as const },
+  percent,
+  turnOff: false,
+  comment: 'Stormguard rollback 25% → 5%: ConnectionCreationRate 2.3x baseline [decision d1]',
+  ...extra,
+});
+const patches = () => ld.requests.filter((r) => r.method === 'PATCH');
+
+describe.skipIf(!specAvailable)('LaunchDarklyFlagController', () => {
+  it('rolls 25% back to 5% with one semantic patch of weights 5000 / 95000, and verifies by reading back', async () => {
+    ld.flags.set('storm', restFlag('storm', 'production', 25));
+    const outcome = await controller().setRollout(rollback(5));
+    expect(outcome).toEqual({ status: 'applied', detail: 'LaunchDarkly: storm in production (fallthrough) 25% → 5%, verified by reading the flag back' });
+    expect(patches()).toHaveLength(1);
+    const [patch] = patches();
+    expect(patch!.headers['content-type']).toBe('application/json; domain-model=launchdarkly.semanticpatch');
+    expect(patch!.body).toEqual({
+      environmentKey: 'production',
+      comment: rollback(5).comment,
+      instructions: [{ kind: 'updateFallthroughVariationOrRollout', rolloutWeights: { 'storm-true': 5000, 'storm-false': 95000 } }],
+    });
+    expect(ld.requests.map((r) => r.method)).toEqual(['GET', 'PATCH', 'GET']);
+    expect(ld.requests.every((r) => r.headers.authorization === 'api-0123456789abcdef')).toBe(true);
+  });
+
+  it('leaves a flag already at or below the target alone', async () => {
+    ld.flags.set('storm', restFlag('storm', 'production', 5));
+    expect((await controller().setRollout(rollback(5))).status).toBe('unchanged');
+    expect(patches()).toEqual([]);
+  });
+
+  it("rolls a rule's rollout back with updateRuleVariationOrRollout, and turns a flag off", async () => {
+    ld.flags.set('storm', restFlag('storm', 'production', 0, [{ _id: 'rule-eu', percent: 50 }]));
+    await controller().setRollout(rollback(10, { target: { kind: 'rule', ruleId: 'rule-eu' } }));
+    expect(patches()[0]!.body).toMatchObject({ instructions: [{ kind: 'updateRuleVariationOrRollout', ruleId: 'rule-eu', rolloutWeights: { 'storm-true': 10000, 'storm-false': 90000 } }] });
+    ld.flags.set('storm', restFlag('storm', 'production', 75));
+    expect((await controller().setRollout(rollback(0, { turnOff: true }))).status).toBe('applied');
+    expect(patches()[1]!.body).toMatchObject({ instructions: [{ kind: 'turnFlagOff' }] });
+  });
+
+  it('waits as Retry-After says on 429, with jitter, then succeeds', async () => {
+    ld.flags.set('storm', restFlag('storm', 'production', 25));
+    ld.script.push({ method: 'PATCH', status: 429, headers: { 'Retry-After': '2' } });
+    expect((await controller().setRollout(rollback(5))).status).toBe('applied');
+    expect(waits).toEqual([2000 + 250]);
+  });
+
+  it('waits until X-Ratelimit-Reset on 429 when there is no Retry-After', async () => {
+    ld.flags.set('storm', restFlag('storm', 'production', 25));
+    ld.script.push({ method: 'GET', status: 429, headers: { 'X-Ratelimit-Reset': String(1_000_000 + 3000) } });
+    expect((await controller().setRollout(rollback(5))).status).toBe('applied');
+    expect(waits).toEqual([3000 + 250]);
+  });
+
+  it('retries 5xx with growing backoff, and gives up after the bounded attempts', async () => {
+    ld.flags.set('storm', restFlag('storm', 'production', 25));
+    ld.script.push({ method: 'PATCH', status: 503 }, { method: 'PATCH', status: 502 });
+    expect((await controller().setRollout(rollback(5))).status).toBe('applied');
+    expect(waits).toEqual([500 + 250, 1000 + 250]);
+    ld.flags.set('storm', restFlag('storm', 'production', 25));
+    for (let i = 0; i < 4; i++) ld.script.push({ method: 'PATCH', status: 500 });
+    const failed = await controller().setRollout(rollback(5));
+    expect(failed).toMatchObject({ status: 'failed', detail: expect.stringMatching(/did not answer after 4 attempts \(PATCH .*: 500/) });
+  });
+
+  it('asks for approval where the environment requires it (405), and says so; or only fails', async () => {
+    ld.flags.set('storm', restFlag('storm', 'production', 25));
+    ld.script.push({ method: 'PATCH', status: 405 });
+    const requested = await controller({ onApprovalRequired: 'request-approval' }).setRollout(rollback(5));
+    expect(requested).toEqual({ status: 'awaiting-approval', detail: 'production requires approval for changes to storm (405): approval request approval-1 created; a human must approve it' });
+    expect(ld.requests.at(-1)).toMatchObject({ method: 'POST', path: '/api/v2/projects/default/flags/storm/environments/production/approval-requests' });
+    ld.script.push({ method: 'PATCH', status: 405 });
+    expect((await controller().setRollout(rollback(5))).detail).toMatch(/requires approval .* nothing was changed/);
+  });
+
+  it('on a conflicting pending change (400): applies with ignoreConflicts where configured, else fails', async () => {
+    ld.flags.set('storm', restFlag('storm', 'production', 25));
+    ld.script.push({ method: 'PATCH', status: 400, body: { code: 'conflict', message: 'pending changes conflict' } });
+    expect((await controller({ onConflict: 'ignore-conflicts' }).setRollout(rollback(5))).status).toBe('applied');
+    expect(patches().map((p) => p.path)).toEqual(['/api/v2/flags/default/storm', '/api/v2/flags/default/storm?ignoreConflicts=true']);
+    ld.flags.set('storm', restFlag('storm', 'production', 25));
+    ld.script.push({ method: 'PATCH', status: 400, body: { code: 'conflict', message: 'pending changes conflict' } });
+    expect((await controller().setRollout(rollback(5))).detail).toMatch(/refused the change to storm \(400\): conflict: pending changes conflict/);
+  });
+
+  it('says plainly when the token is refused (401, 403)', async () => {
+    ld.flags.set('storm', restFlag('storm', 'production', 25));
+    for (const status of [401, 403]) {
+      ld.script.push({ method: 'GET', status });
+      expect(await controller().setRollout(rollback(5))).toEqual({
+        status: 'failed',
+        detail: `LaunchDarkly refused the API token while reading storm (${status}): check the token's secret and its role (it needs writer access to the flag)`,
+      });
+    }
+  });
+
+  it('catches a request the spec forbids (the contract check can fail)', async () => {
+    ld.flags.set('storm', restFlag('storm', 'production', 25));
+    await fetch(`${ld.url}/api/v2/flags/default/storm`, {
+      method: 'PATCH',
+      headers: { 'Content-Type': 'application/json; domain-model=launchdarkly.semanticpatch', Authorization: 'api-x' },
+      body: JSON.stringify({ environmentKey: 'production', instructions: [{ kind: 'rollBackPlease', rolloutWeights: { a: 200000 } }] }),
+    });
+    expect(ld.violations.join('\n')).toMatch(/instructions\.0\.kind must be equal to one of the allowed values/);
+    ld.violations.length = 0;
+  });
+
+  it('says which flag LaunchDarkly does not have', async () => {
+    expect((await controller().setRollout(rollback(5))).detail).toBe('LaunchDarkly has no flag storm in project default (404)');
+  });
+});
