@@ -1,0 +1,42 @@
+/**
+ * LaunchDarkly webhook deliveries: the signature check and the reading of what they carry.
+ *
+ * LaunchDarkly signs each delivery with `X-LD-Signature`: the hex HMAC-SHA256 of the raw body,
+ * keyed with the webhook's secret. It is checked, in constant time, before anything is parsed.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { InputError } from '../../core/errors.ts';
+import { type ReleaseEvent, readTimeline } from '../../core/timeline.ts';
+
+/** Deliveries are audit-log entries with two flag versions: far below this. */
+export const MAX_WEBHOOK_BYTES = 256 * 1024;
+
+/** Whether `signature` is the hex HMAC-SHA256 of `body` under `secret`; constant time for equal lengths. */
+export function signatureIsValid(body: Buffer, signature: string | undefined, secret: string): boolean {
+  if (!signature || !/^[0-9a-f]+$/i.test(signature)) return false;
+  const expected = createHmac('sha256', secret).update(body).digest();
+  const given = Buffer.from(signature, 'hex');
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+export type WebhookVerdict =
+  | { readonly status: 200; readonly releases: ReleaseEvent[] }
+  | { readonly status: 400 | 401 | 413; readonly reason: string };
+
+/** Checks a delivery's size and signature, then reads its releases. Nothing is parsed before the signature holds. */
+export function readDelivery(body: Buffer, signature: string | undefined, secret: string): WebhookVerdict {
+  if (body.length > MAX_WEBHOOK_BYTES) return { status: 413, reason: `deliveries are at most ${MAX_WEBHOOK_BYTES} bytes` };
+  if (!signatureIsValid(body, signature, secret)) return { status: 401, reason: signature ? 'bad signature' : 'missing X-LD-Signature' };
+  let document: unknown;
+  try {
+    document = JSON.parse(body.toString('utf8'));
+  } catch {
+    return { status: 400, reason: 'the body is not JSON' };
+  }
+  try {
+    return { status: 200, releases: readTimeline([{ source: 'webhook', document }]).events };
+  } catch (error) {
+    if (error instanceof InputError) return { status: 400, reason: error.message };
+    throw error;
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * The LaunchDarkly webhook Lambda (a Function URL): verifies the signature before parsing, then
+ * stores the rollout steps the delivery carries. A delivery seen before is the same item again:
+ * replays and retries change nothing.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { DynamoStore } from '../adapters/dynamodb/store.ts';
+import { readDelivery } from '../adapters/launchdarkly/webhook.ts';
+import { requiredEnvironment } from './shared/environment.ts';
+
+export interface WebhookWiring {
+  readonly store: Pick<DynamoStore, 'addReleases'>;
+  readonly secret: () => Promise<string>;
+}
+
+export function createWebhookHandler(wiring: WebhookWiring): (event: Pick<APIGatewayProxyEventV2, 'body' | 'isBase64Encoded' | 'headers'>) => Promise<APIGatewayProxyStructuredResultV2> {
+  return async (event) => {
+    const body = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
+    const verdict = readDelivery(body, event.headers['x-ld-signature'], await wiring.secret());
+    if (verdict.status !== 200) return { statusCode: verdict.status, body: JSON.stringify({ message: verdict.reason }) };
+    await wiring.store.addReleases(verdict.releases);
+    return { statusCode: 200, body: JSON.stringify({ releases: verdict.releases.length }) };
+  };
+}
+
+const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+const secrets = new SecretsManagerClient({});
+let secret: Promise<string> | undefined;
+let wired: ReturnType<typeof createWebhookHandler> | undefined;
+
+export const handler = (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+  wired ??= createWebhookHandler({
+    store: new DynamoStore(dynamo, requiredEnvironment('TABLE_NAME')),
+    // Read once per container; never logged.
+    secret: () =>
+      (secret ??= secrets
+        .send(new GetSecretValueCommand({ SecretId: requiredEnvironment('WEBHOOK_SECRET_ARN') }))
+        .then((s) => s.SecretString ?? '')),
+  });
+  return wired(event);
+};

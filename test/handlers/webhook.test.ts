@@ -1,0 +1,68 @@
+/** The LaunchDarkly webhook: signatures checked before parsing; a replayed delivery changes nothing. */
+import { createHmac } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoStore } from '../../lambdas/adapters/dynamodb/store.ts';
+import { MAX_WEBHOOK_BYTES, signatureIsValid } from '../../lambdas/adapters/launchdarkly/webhook.ts';
+import { createWebhookHandler } from '../../lambdas/handlers/webhook.ts';
+import { stepEntry } from '../core/fixtures.ts';
+import { type LocalDynamo, localDynamo } from '../support/dynalite.ts';
+
+const SECRET = 'whsec-3f9a1c';
+const sign = (body: string, secret = SECRET) => createHmac('sha256', secret).update(body).digest('hex');
+let dynamo: LocalDynamo;
+let store: DynamoStore;
+let handler: ReturnType<typeof createWebhookHandler>;
+
+beforeAll(async () => {
+  dynamo = await localDynamo();
+  store = new DynamoStore(dynamo.client, dynamo.table);
+  handler = createWebhookHandler({ store, secret: async () => SECRET });
+});
+afterAll(() => dynamo.close());
+
+const delivery = JSON.stringify(stepEntry('66cf0e1a', Date.parse('2025-08-28T14:00:00Z'), 'checkout-producer-per-request', 0, 1));
+const post = (body: string, signature?: string, isBase64Encoded = false) =>
+  handler({ body: isBase64Encoded ? Buffer.from(body).toString('base64') : body, isBase64Encoded, headers: signature ? { 'x-ld-signature': signature } : {} });
+
+describe('signatureIsValid', () => {
+  it('accepts the hex HMAC-SHA256 of the raw body, and nothing else', () => {
+    const body = Buffer.from(delivery);
+    expect(signatureIsValid(body, sign(delivery), SECRET)).toBe(true);
+    expect(signatureIsValid(body, sign(delivery).toUpperCase(), SECRET)).toBe(true);
+    expect(signatureIsValid(body, sign(delivery, 'other'), SECRET)).toBe(false);
+    expect(signatureIsValid(Buffer.from(`${delivery} `), sign(delivery), SECRET)).toBe(false);
+    expect(signatureIsValid(body, sign(delivery).slice(0, 32), SECRET)).toBe(false);
+    expect(signatureIsValid(body, 'not hex at all', SECRET)).toBe(false);
+    expect(signatureIsValid(body, undefined, SECRET)).toBe(false);
+  });
+});
+
+describe('the webhook Lambda', () => {
+  it('stores the rollout step of a signed delivery (base64 bodies too)', async () => {
+    expect(await post(delivery, sign(delivery), true)).toMatchObject({ statusCode: 200, body: '{"releases":1}' });
+    expect((await store.releases(Date.parse('2025-08-28T15:00:00Z'))).map((r) => r.kind === 'rollout-step' && [r.flag, r.fromPercent, r.toPercent])).toEqual([['checkout-producer-per-request', 0, 1]]);
+  });
+
+  it('rejects forged, tampered and unsigned deliveries with 401, before parsing them', async () => {
+    const garbage = '{"this is": not json';
+    // Not JSON at all: a 401, not a 400, proves the signature is checked first.
+    expect((await post(garbage, sign(garbage, 'guessed-secret'))).statusCode).toBe(401);
+    expect((await post(delivery.replace('"date":', '"date": '), sign(delivery))).statusCode).toBe(401);
+    expect(await post(delivery)).toMatchObject({ statusCode: 401, body: '{"message":"missing X-LD-Signature"}' });
+  });
+
+  it('changes nothing when a delivery is replayed', async () => {
+    const before = await store.releases(Date.parse('2026-01-01T00:00:00Z'));
+    expect((await post(delivery, sign(delivery))).statusCode).toBe(200);
+    expect(await store.releases(Date.parse('2026-01-01T00:00:00Z'))).toEqual(before);
+  });
+
+  it('refuses bodies over the size bound, and signed bodies that are not deliveries', async () => {
+    const huge = 'x'.repeat(MAX_WEBHOOK_BYTES + 1);
+    expect((await post(huge, sign(huge))).statusCode).toBe(413);
+    const notJson = 'hello';
+    expect((await post(notJson, sign(notJson))).statusCode).toBe(400);
+    const wrongShape = JSON.stringify({ hello: 'world' });
+    expect(await post(wrongShape, sign(wrongShape))).toMatchObject({ statusCode: 400, body: expect.stringContaining('expected a LaunchDarkly audit-log entry') });
+  });
+});
