@@ -9,6 +9,7 @@ import { Command, CommanderError } from 'commander';
 import { InputError, StormguardError } from '../core/errors.ts';
 import { ackCommand } from './ack.ts';
 import { detectCommand } from './detect.ts';
+import { gateCommand } from './gate.ts';
 import { replayCommand } from './replay.ts';
 import { simulateCommand } from './simulate.ts';
 
@@ -35,7 +36,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
   const setExit = (code: number) => {
     exitCode = code;
   };
-  for (const command of [replayCommand(io, setExit), simulateCommand(io), detectCommand(io), ackCommand(io)]) {
+  for (const command of [replayCommand(io, setExit), simulateCommand(io), detectCommand(io), ackCommand(io), gateCommand(io, setExit)]) {
     // Added commands do not inherit these settings: without them a usage error exits the process.
     program.addCommand(command.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err }).showHelpAfterError('(run with --help for usage)'));
   }

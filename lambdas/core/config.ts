@@ -102,6 +102,10 @@ const configSchema = z
       .object({ staleAfterPeriods: z.number().int().min(1).default(5) })
       .strict()
       .default({ staleAfterPeriods: 5 }),
+    gate: z
+      .object({ bakeMinutes: z.number().nonnegative().default(30).describe('the gate denies a step up sooner than this after the last step') })
+      .strict()
+      .default({ bakeMinutes: 30 }),
     heap: z
       .object({ exhaustedPercent: z.number().positive().max(100).default(95) })
       .strict()

@@ -1,0 +1,34 @@
+/**
+ * The CD gate Lambda, invoked with IAM (no public endpoint): `{ flag, environment, targetPercent }`
+ * in, allow or deny with the reasons and evidence out (lambdas/core/gate.ts).
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { DynamoStore } from '../adapters/dynamodb/store.ts';
+import { type GuardrailConfig, parseConfig } from '../core/config.ts';
+import { decideGate, type GateAnswer } from '../core/gate.ts';
+import { requiredEnvironment } from './shared/environment.ts';
+
+const requestSchema = z.object({ flag: z.string().min(1), environment: z.string().min(1), targetPercent: z.number().min(0).max(100) }).strict();
+
+export function createGateHandler(config: GuardrailConfig, store: Pick<DynamoStore, 'load' | 'releases'>, now: () => number = Date.now): (event: unknown) => Promise<GateAnswer> {
+  return async (event) => {
+    const request = requestSchema.safeParse(event);
+    if (!request.success) {
+      const issue = request.error.issues[0]!;
+      return { verdict: 'unknown', reasons: [`bad request: field \`${issue.path.join('.') || '(body)'}\`: ${issue.message}`], evidence: {} };
+    }
+    const time = now();
+    const [state, releases] = await Promise.all([store.load(), store.releases(time)]);
+    return decideGate(state, releases, config, request.data, time);
+  };
+}
+
+const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+let wired: ReturnType<typeof createGateHandler> | undefined;
+
+export const handler = (event: unknown): Promise<GateAnswer> => {
+  wired ??= createGateHandler(parseConfig(requiredEnvironment('STORMGUARD_CONFIG'), 'STORMGUARD_CONFIG'), new DynamoStore(dynamo, requiredEnvironment('TABLE_NAME')));
+  return wired(event);
+};

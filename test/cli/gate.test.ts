@@ -1,0 +1,67 @@
+/** `stormguard gate`: exit codes and reasons, asking the gate Lambda (mocked) or a local state. */
+import { join } from 'node:path';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { gateCommand } from '../../lambdas/cli/gate.ts';
+import type { GateAnswer } from '../../lambdas/core/gate.ts';
+import { newFolder, stormguard } from './run.ts';
+
+const lambda = mockClient(LambdaClient);
+afterAll(() => lambda.restore());
+beforeEach(() => lambda.reset());
+const payload = (answer: GateAnswer) => ({ StatusCode: 200, Payload: new TextEncoder().encode(JSON.stringify(answer)) as never });
+const deny: GateAnswer = { verdict: 'deny', reasons: ['frozen: storm is frozen at 0% since 2025-08-28 14:01 UTC until acknowledged (stormguard ack)'], evidence: {} };
+const allow: GateAnswer = { verdict: 'allow', reasons: ['no guard objects to storm 5% → 25%'], evidence: {} };
+
+describe('stormguard gate, asking the gate Lambda', () => {
+  it('exits 1 with the reasons while denied, 0 once allowed (--wait)', async () => {
+    lambda.on(InvokeCommand).resolvesOnce(payload(deny)).resolvesOnce(payload(deny)).resolves(payload(allow));
+    expect((await stormguard('gate', '--flag', 'storm', '--env', 'production', '--to', '25', '--function', 'stormguard-gate')).code).toBe(1);
+    let out = '';
+    let err = '';
+    const sleeps: number[] = [];
+    let clock = 0;
+    // --wait, with time and sleep injected: asks until allowed.
+    const io = { out: (t: string) => void (out += t), err: (t: string) => void (err += t), interactive: false };
+    let code = -1;
+    const command = gateCommand(io, (c) => void (code = c), { lambda: () => lambda as unknown as LambdaClient, sleep: async (ms) => void (sleeps.push(ms), (clock += ms)), now: () => clock });
+    await command.parseAsync(['--flag', 'storm', '--env', 'production', '--to', '25', '--function', 'stormguard-gate', '--wait', '--interval', '30'], { from: 'user' });
+    expect(code).toBe(0);
+    expect(sleeps).toEqual([30_000]);
+    expect(err).toMatch(/gate: deny \(frozen: storm is frozen/);
+    expect(out).toBe('allow: storm in production → 25%\n  no guard objects to storm 5% → 25%\n');
+    const sent = JSON.parse(new TextDecoder().decode(lambda.commandCalls(InvokeCommand)[0]!.args[0].input.Payload as Uint8Array));
+    expect(sent).toEqual({ flag: 'storm', environment: 'production', targetPercent: 25 });
+  });
+
+  it('exits 2 when the gate cannot answer', async () => {
+    lambda.on(InvokeCommand).resolves({ StatusCode: 200, FunctionError: 'Unhandled', Payload: new TextEncoder().encode('{"errorMessage":"boom"}') as never });
+    const { code, out } = await stormguard('gate', '--flag', 'storm', '--env', 'production', '--to', '25', '--function', 'stormguard-gate');
+    expect(code).toBe(2);
+    expect(out).toMatch(/^unknown: .*\n  the gate Lambda failed \(Unhandled\)/);
+  });
+});
+
+describe('stormguard gate, on a local state', () => {
+  it('denies stepping up the storm flag after the replayed rollback: frozen and anomalous; allows after a benign rollout', async () => {
+    const storm = join(await newFolder(), 'state');
+    await stormguard('replay', '--state', storm, '--json');
+    const denied = await stormguard('gate', '--flag', 'checkout-producer-per-request', '--env', 'production', '--to', '5', '--state', storm);
+    expect(denied.code).toBe(1);
+    expect(denied.out).toMatch(/^deny: checkout-producer-per-request in production → 5%\n/);
+    expect(denied.out).toMatch(/frozen: checkout-producer-per-request is frozen at 0%/);
+    expect(denied.out).toMatch(/anomalous: episode events-msk\//);
+    const benign = join(await newFolder(), 'state');
+    await stormguard('replay', '--scenario', 'benign-rollout', '--state', benign, '--json');
+    const allowed = await stormguard('gate', '--flag', 'search-ranking-v2', '--env', 'production', '--to', '100', '--state', benign, '--json');
+    expect(allowed.code).toBe(0);
+    expect(JSON.parse(allowed.out).verdict).toBe('allow');
+  });
+
+  it('asks for a Lambda or a state folder', async () => {
+    const { code, err } = await stormguard('gate', '--flag', 'f', '--env', 'e', '--to', '5');
+    expect(code).toBe(2);
+    expect(err).toMatch(/name the gate Lambda \(--function\), or a local state folder \(--state\)/);
+  });
+});
