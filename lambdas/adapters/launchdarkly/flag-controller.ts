@@ -18,8 +18,9 @@ import { StormguardError } from '../../core/errors.ts';
 import { formatPercent } from '../../core/format.ts';
 import { type EnvironmentConfig, type RolloutTarget, servedPercent, targetName, weightsForPercent } from '../../core/timeline.ts';
 import type { FlagController, Outcome } from '../../ports.ts';
+import { RetriesExhaustedError, type RetryOptions, retryingFetch } from '../http/retrying-fetch.ts';
 
-export interface LaunchDarklyOptions {
+export interface LaunchDarklyOptions extends RetryOptions {
   /** @default https://app.launchdarkly.com */
   readonly baseUrl?: string;
   readonly projectKey: string;
@@ -29,14 +30,6 @@ export interface LaunchDarklyOptions {
   readonly onApprovalRequired?: 'request-approval' | 'page';
   /** On a conflicting pending change (400): apply anyway, or fail (and page). @default 'page' */
   readonly onConflict?: 'ignore-conflicts' | 'page';
-  /** Attempts per request, for 429, 5xx and timeouts. @default 4 */
-  readonly maxAttempts?: number;
-  /** @default 5000 */
-  readonly timeoutMs?: number;
-  /** Injected for tests: waiting, the clock (for X-Ratelimit-Reset) and jitter. */
-  readonly sleep?: (ms: number) => Promise<void>;
-  readonly now?: () => number;
-  readonly random?: () => number;
 }
 
 interface RestFlag {
@@ -53,8 +46,6 @@ interface Instruction {
 }
 
 const SEMANTIC_PATCH = 'application/json; domain-model=launchdarkly.semanticpatch';
-const BACKOFF_BASE_MS = 500;
-const MAX_WAIT_MS = 30_000;
 
 export class LaunchDarklyFlagController implements FlagController {
   private readonly baseUrl: string;
@@ -129,46 +120,18 @@ export class LaunchDarklyFlagController implements FlagController {
     return { status: 'awaiting-approval', detail: `${environment} requires approval for changes to ${flag} (405): approval request ${id} created; a human must approve it` };
   }
 
-  /** One request, retried on 429 (as told), 5xx and timeouts (backoff with jitter), up to maxAttempts. */
+  /** One request, retried on 429 (as told), 5xx and timeouts (backoff with jitter). */
   private async send(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<Response> {
-    const attempts = this.options.maxAttempts ?? 4;
-    const sleep = this.options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-    let lastProblem = '';
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      let response: Response;
-      try {
-        response = await fetch(`${this.baseUrl}${path}`, {
-          method,
-          headers: { Authorization: await this.options.token(), 'Content-Type': contentType },
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-          signal: AbortSignal.timeout(this.options.timeoutMs ?? 5000),
-        });
-      } catch (error) {
-        lastProblem = `${method} ${path}: ${error instanceof Error ? error.message : String(error)}`;
-        if (attempt < attempts) await sleep(this.backoff(attempt));
-        continue;
-      }
-      if (response.status !== 429 && response.status < 500) return response;
-      lastProblem = `${method} ${path}: ${response.status} ${await reason(response)}`;
-      if (attempt < attempts) await sleep(response.status === 429 ? this.rateLimitWait(response, attempt) : this.backoff(attempt));
+    try {
+      return await retryingFetch(
+        `${this.baseUrl}${path}`,
+        { method, headers: { Authorization: await this.options.token(), 'Content-Type': contentType }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) },
+        this.options,
+      );
+    } catch (error) {
+      if (error instanceof RetriesExhaustedError) throw new LaunchDarklyError(`LaunchDarkly did not answer after ${error.attempts} attempts (${error.lastProblem})`);
+      throw error;
     }
-    throw new LaunchDarklyError(`LaunchDarkly did not answer after ${attempts} attempts (${lastProblem})`);
-  }
-
-  private rateLimitWait(response: Response, attempt: number): number {
-    const retryAfter = Number(response.headers.get('Retry-After'));
-    const reset = Number(response.headers.get('X-Ratelimit-Reset'));
-    const now = (this.options.now ?? Date.now)();
-    const told = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : Number.isFinite(reset) && reset > now ? reset - now : this.backoff(attempt);
-    return Math.min(MAX_WAIT_MS, told + this.jitter(BACKOFF_BASE_MS));
-  }
-
-  private backoff(attempt: number): number {
-    return Math.min(MAX_WAIT_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1) + this.jitter(BACKOFF_BASE_MS));
-  }
-
-  private jitter(scale: number): number {
-    return Math.floor((this.options.random ?? Math.random)() * scale);
   }
 }
 

@@ -1,0 +1,76 @@
+/**
+ * The PagerDuty Notifier, over the Events API v2 (`POST /v2/enqueue`): an episode, a blind signal
+ * or a reverted step triggers an incident; its end resolves it. The dedup key is the alert's key,
+ * so one episode is one incident however many brokers and signals it spans.
+ */
+import type { Alert } from '../../core/alert.ts';
+import type { Notifier } from '../../ports.ts';
+import { type RetryOptions, retryingFetch } from '../http/retrying-fetch.ts';
+
+export const PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';
+/** The Events API's limit on a summary. */
+const SUMMARY_LIMIT = 1024;
+
+export interface PagerDutyEvent {
+  readonly routing_key: string;
+  readonly event_action: 'trigger' | 'resolve';
+  readonly dedup_key: string;
+  readonly payload?: {
+    readonly summary: string;
+    readonly source: string;
+    readonly severity: 'critical' | 'error' | 'warning' | 'info';
+    readonly timestamp: string;
+    readonly component: string;
+    readonly group: string;
+    readonly class: string;
+    readonly custom_details: Record<string, unknown>;
+  };
+  readonly client: string;
+  readonly links?: ReadonlyArray<{ readonly href: string; readonly text: string }>;
+}
+
+export interface PagerDutyOptions extends RetryOptions {
+  /** The integration's routing key (Secrets Manager in AWS). */
+  readonly routingKey: () => Promise<string>;
+  /** @default PAGERDUTY_EVENTS_URL */
+  readonly url?: string;
+  /** Links added to every incident (the dashboard, a runbook). */
+  readonly links?: ReadonlyArray<{ readonly href: string; readonly text: string }>;
+}
+
+export class PagerDutyNotifier implements Notifier {
+  readonly name = 'PagerDuty';
+
+  constructor(private readonly options: PagerDutyOptions) {}
+
+  async notify(alert: Alert): Promise<void> {
+    const event = pagerDutyEvent(alert, await this.options.routingKey(), this.options.links ?? []);
+    const response = await retryingFetch(this.options.url ?? PAGERDUTY_EVENTS_URL, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(event) }, this.options);
+    if (response.status !== 202) throw new Error(`PagerDuty answered ${response.status}: ${(await response.text()).slice(0, 300)}`);
+  }
+}
+
+/** The Events API v2 event for an alert: resolved and sight-restored resolve; the rest trigger. */
+export function pagerDutyEvent(alert: Alert, routingKey: string, links: ReadonlyArray<{ href: string; text: string }>): PagerDutyEvent {
+  const resolves = alert.kind === 'resolved' || alert.kind === 'sight-restored';
+  const dedupKey = alert.key;
+  if (resolves) return { routing_key: routingKey, event_action: 'resolve', dedup_key: dedupKey, client: 'Stormguard' };
+  const summary = `${alert.title.replace(/^\[Stormguard\] /, '')}`;
+  return {
+    routing_key: routingKey,
+    event_action: 'trigger',
+    dedup_key: dedupKey,
+    payload: {
+      summary: summary.length > SUMMARY_LIMIT ? `${summary.slice(0, SUMMARY_LIMIT - 1)}…` : summary,
+      source: 'stormguard',
+      severity: alert.severity,
+      timestamp: new Date(alert.time).toISOString(),
+      component: alert.episodeId?.split('/')[0] ?? 'kafka',
+      group: 'kafka',
+      class: alert.kind,
+      custom_details: { details: alert.text, ...(alert.decisionIds ? { decisions: alert.decisionIds } : {}) },
+    },
+    client: 'Stormguard',
+    ...(links.length > 0 ? { links } : {}),
+  };
+}

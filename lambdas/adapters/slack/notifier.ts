@@ -1,0 +1,46 @@
+/**
+ * The Slack Notifier, over an incoming webhook, in Block Kit: a header with what was done, the
+ * alert's lines as a section, and its kind and time as context; `text` is the fallback for
+ * notifications.
+ */
+import type { Alert } from '../../core/alert.ts';
+import type { Notifier } from '../../ports.ts';
+import { type RetryOptions, retryingFetch } from '../http/retrying-fetch.ts';
+
+/** Block Kit limits: a header's text, a section's text. */
+const HEADER_LIMIT = 150;
+const SECTION_LIMIT = 3000;
+
+export interface SlackOptions extends RetryOptions {
+  /** The incoming webhook URL (a secret: Secrets Manager in AWS). */
+  readonly webhookUrl: () => Promise<string>;
+}
+
+export class SlackNotifier implements Notifier {
+  readonly name = 'Slack';
+
+  constructor(private readonly options: SlackOptions) {}
+
+  async notify(alert: Alert): Promise<void> {
+    const response = await retryingFetch(await this.options.webhookUrl(), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(slackMessage(alert)) }, this.options);
+    if (response.status !== 200) throw new Error(`Slack answered ${response.status}: ${(await response.text()).slice(0, 300)}`);
+  }
+}
+
+const ICON: Record<Alert['severity'], string> = { critical: ':rotating_light:', warning: ':warning:', info: ':white_check_mark:' };
+
+export function slackMessage(alert: Alert): { text: string; blocks: unknown[] } {
+  const title = alert.title.replace(/^\[Stormguard\] /, '');
+  return {
+    text: `${alert.title}\n${alert.text}`,
+    blocks: [
+      { type: 'header', text: { type: 'plain_text', text: cut(`Stormguard: ${title}`, HEADER_LIMIT), emoji: true } },
+      { type: 'section', text: { type: 'mrkdwn', text: cut(alert.text, SECTION_LIMIT) } },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: `${ICON[alert.severity]} ${alert.severity} · ${alert.kind} · ${new Date(alert.time).toISOString()} · \`${alert.key}\`` }] },
+    ],
+  };
+}
+
+function cut(text: string, limit: number): string {
+  return text.length > limit ? `${text.slice(0, limit - 1)}…` : text;
+}

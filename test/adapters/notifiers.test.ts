@@ -1,0 +1,106 @@
+/** PagerDuty (Events API v2) and Slack (incoming webhook, Block Kit): payloads in each service's documented form. */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PagerDutyNotifier, pagerDutyEvent } from '../../lambdas/adapters/pagerduty/notifier.ts';
+import { SlackNotifier, slackMessage } from '../../lambdas/adapters/slack/notifier.ts';
+import type { Alert } from '../../lambdas/core/alert.ts';
+
+const episode: Alert = {
+  key: 'episode/events-msk/2025-08-28T14:00:00.000Z',
+  kind: 'episode',
+  severity: 'critical',
+  time: Date.parse('2025-08-28T14:01:00Z'),
+  episodeId: 'events-msk/2025-08-28T14:00:00.000Z',
+  decisionIds: ['events-msk/2025-08-28T14:00:00.000Z/checkout/production'],
+  title: '[Stormguard] rolled back checkout 1% → 0%: ConnectionCreationRate 2.3x baseline on events-msk after checkout 0% → 1%',
+  text: 'Episode …\nSignal: …\nRelease: …\nAction: …',
+};
+
+/** A stand-in service on loopback: answers from a script, records what it was sent. */
+let received: Array<{ path: string; body: unknown }> = [];
+let answers: Array<{ status: number; headers?: Record<string, string> }> = [];
+let url = '';
+const server = createServer((req, res) => {
+  let data = '';
+  req.on('data', (c) => (data += c));
+  req.on('end', () => {
+    received.push({ path: req.url!, body: JSON.parse(data) });
+    const answer = answers.shift() ?? { status: 202 };
+    res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers }).end(answer.status === 202 ? '{"status":"success","message":"Event processed"}' : 'ok');
+  });
+});
+beforeAll(async () => {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+describe('PagerDuty Events API v2', () => {
+  it('triggers an incident per episode, deduplicated by the episode, with a summary that names what happened', () => {
+    const event = pagerDutyEvent(episode, 'R0UT1NGKEY', [{ href: 'https://console.aws.amazon.com/cloudwatch/dashboards', text: 'Dashboard' }]);
+    expect(event).toEqual({
+      routing_key: 'R0UT1NGKEY',
+      event_action: 'trigger',
+      dedup_key: episode.key,
+      payload: {
+        summary: 'rolled back checkout 1% → 0%: ConnectionCreationRate 2.3x baseline on events-msk after checkout 0% → 1%',
+        source: 'stormguard',
+        severity: 'critical',
+        timestamp: '2025-08-28T14:01:00.000Z',
+        component: 'events-msk',
+        group: 'kafka',
+        class: 'episode',
+        custom_details: { details: episode.text, decisions: episode.decisionIds },
+      },
+      client: 'Stormguard',
+      links: [{ href: 'https://console.aws.amazon.com/cloudwatch/dashboards', text: 'Dashboard' }],
+    });
+  });
+
+  it('resolves with the same dedup key when the episode ends', () => {
+    expect(pagerDutyEvent({ ...episode, kind: 'resolved', severity: 'info' }, 'R0UT1NGKEY', [])).toEqual({ routing_key: 'R0UT1NGKEY', event_action: 'resolve', dedup_key: episode.key, client: 'Stormguard' });
+  });
+
+  it('keeps the summary within the 1024 characters the API allows', () => {
+    expect(pagerDutyEvent({ ...episode, title: 'x'.repeat(5000) }, 'k', []).payload!.summary).toHaveLength(1024);
+  });
+
+  it('posts to the Events API, retrying 429 as told, and reports a refusal', async () => {
+    received = [];
+    const waits: number[] = [];
+    answers = [{ status: 429, headers: { 'Retry-After': '1' } }, { status: 202 }];
+    const notifier = new PagerDutyNotifier({ routingKey: async () => 'R0UT1NGKEY', url: `${url}/v2/enqueue`, sleep: async (ms) => void waits.push(ms), random: () => 0 });
+    await notifier.notify(episode);
+    expect(received.map((r) => r.path)).toEqual(['/v2/enqueue', '/v2/enqueue']);
+    expect(waits).toEqual([1000]);
+    answers = [{ status: 400 }];
+    await expect(notifier.notify(episode)).rejects.toThrow(/PagerDuty answered 400/);
+  });
+});
+
+describe('Slack incoming webhook', () => {
+  it('sends Block Kit: a header with what was done, the details, the context; and a text fallback', () => {
+    const message = slackMessage(episode);
+    expect(message.text).toBe(`${episode.title}\n${episode.text}`);
+    expect(message.blocks).toEqual([
+      { type: 'header', text: { type: 'plain_text', text: 'Stormguard: rolled back checkout 1% → 0%: ConnectionCreationRate 2.3x baseline on events-msk after checkout 0% → 1%', emoji: true } },
+      { type: 'section', text: { type: 'mrkdwn', text: episode.text } },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: `:rotating_light: critical · episode · 2025-08-28T14:01:00.000Z · \`${episode.key}\`` }] },
+    ]);
+  });
+
+  it('keeps the header within Block Kit’s 150 characters', () => {
+    const header = slackMessage({ ...episode, title: 'y'.repeat(400) }).blocks[0] as { text: { text: string } };
+    expect(header.text.text).toHaveLength(150);
+  });
+
+  it('posts to the webhook and reports a refusal', async () => {
+    received = [];
+    answers = [{ status: 200 }];
+    await new SlackNotifier({ webhookUrl: async () => `${url}/services/T000/B000/XXX` }).notify(episode);
+    expect(received[0]!.path).toBe('/services/T000/B000/XXX');
+    answers = [{ status: 404 }];
+    await expect(new SlackNotifier({ webhookUrl: async () => `${url}/services/x`, maxAttempts: 1 }).notify(episode)).rejects.toThrow(/Slack answered 404/);
+  });
+});
