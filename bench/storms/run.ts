@@ -11,11 +11,10 @@ import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { median } from 'simple-statistics';
 import { MemoryStateStore, RecordingFlagController } from '../../lambdas/adapters/memory/index.ts';
 import { defaultConfig } from '../../lambdas/core/config.ts';
-import { exportScenario } from '../../lambdas/core/exports.ts';
-import { type MetricSeries, readGetMetricData } from '../../lambdas/core/metrics.ts';
+import { exportScenario, readExport } from '../../lambdas/core/exports.ts';
+import type { MetricSeries } from '../../lambdas/core/metrics.ts';
 import { evaluations, replay, type ReplayInput } from '../../lambdas/core/replay.ts';
 import { parseScenario, simulate } from '../../lambdas/core/simulate.ts';
-import { readTimeline } from '../../lambdas/core/timeline.ts';
 import { scenarioNames } from '../../lambdas/cli/inputs.ts';
 import { scenariosFolder } from '../../lambdas/cli/paths.ts';
 import { generatedCases, type StormCase } from './cases.ts';
@@ -46,12 +45,7 @@ export interface CaseResult {
 export async function runCase(c: StormCase): Promise<CaseResult> {
   const config = defaultConfig();
   const periodMs = config.metricPeriodSeconds * 1000;
-  const { files } = exportScenario(c.scenario, simulate(c.scenario));
-  const metrics = readGetMetricData(
-    Object.entries(files).filter(([name]) => name.startsWith('metrics-')).map(([source, document]) => ({ source, document })),
-    config.signals.map((s) => s.name),
-  );
-  const timeline = readTimeline(Object.entries(files).filter(([name]) => !name.startsWith('metrics-')).map(([source, document]) => ({ source, document })));
+  const { metrics, timeline } = readExport(exportScenario(c.scenario, simulate(c.scenario)).files, config.signals.map((s) => s.name));
   const random = xoroshiro128plus(c.scenario.seed);
   const series: MetricSeries[] = metrics.series.map((s) => ({ ...s, points: s.points.filter(() => uniformFloat64(random) >= (c.missingShare ?? 0)) }));
   const delays = new Map(series.map((s) => [s.key, s.points.map(() => (uniformFloat64(random) < (c.lateShare ?? 0) ? (1 + Math.floor(uniformFloat64(random) * 3)) * periodMs : 0))]));

@@ -8,13 +8,15 @@ import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { InputError } from '../core/errors.ts';
-import { replay } from '../core/replay.ts';
-import type { RolloutStep } from '../core/timeline.ts';
+import { replayClosedLoop } from '../core/closed-loop.ts';
+import { replay, type ReplayResult } from '../core/replay.ts';
+import type { ReleaseEvent, RolloutStep } from '../core/timeline.ts';
 import { ExportedMetrics, loadExports } from '../adapters/local/exports.ts';
 import { FlagFileController } from '../adapters/local/flag-file.ts';
 import { JsonLinesNotifier } from '../adapters/local/notifiers.ts';
+import { MemoryStateStore, RecordingFlagController } from '../adapters/memory/index.ts';
 import { FileStateStore } from '../adapters/local/state-files.ts';
-import { loadConfig, scenarioExports } from './inputs.ts';
+import { loadConfig, loadScenario, scenarioExports } from './inputs.ts';
 import type { Io } from './main.ts';
 import { renderText, toJson } from './report.ts';
 
@@ -28,6 +30,7 @@ const optionsSchema = z.object({
   mode: z.enum(['observe', 'enforce']).optional(),
   state: z.string().optional(),
   json: z.boolean().optional(),
+  closedLoop: z.boolean().optional(),
 });
 
 export function replayCommand(io: Io, setExit: (code: number) => void): Command {
@@ -40,9 +43,11 @@ export function replayCommand(io: Io, setExit: (code: number) => void): Command 
     .addOption(new Option('--mode <mode>', 'override the configured mode').choices(['observe', 'enforce']))
     .option('--state <folder>', 'where to keep state, decisions, flags and alerts (must be new or empty)')
     .option('--json', 'print the result as JSON (see docs/formats.md)')
+    .option('--closed-loop', "a bundled scenario re-simulated with the guardrail's rollback applied: what would have happened with it")
     .action(async (raw: unknown) => {
       const options = optionsSchema.parse(raw);
       if (options.timeline && !options.metrics) throw new InputError({ field: '--timeline' }, 'goes with --metrics (a bundled scenario has its own timeline)');
+      if (options.closedLoop && options.metrics) throw new InputError({ field: '--closed-loop' }, 'needs a bundled scenario: exported data cannot be re-lived');
       const loaded = await loadConfig(options.config);
       const config = options.mode ? { ...loaded, mode: options.mode } : loaded;
       const name = options.metrics ? 'exports' : (options.scenario ?? DEFAULT_SCENARIO);
@@ -53,30 +58,40 @@ export function replayCommand(io: Io, setExit: (code: number) => void): Command 
       const steps = exported.releases.filter((r): r is RolloutStep => r.kind === 'rollout-step' && r.environment === config.environment);
       const flags = await FlagFileController.create(join(stateFolder, 'flags.json'), steps);
       const store = new FileStateStore(stateFolder);
+      const live = { store, flags, notifiers: [new JsonLinesNotifier(join(stateFolder, 'alerts.jsonl'))] };
       const bar = io.interactive
         ? new SingleBar({ stream: process.stderr, clearOnComplete: true, format: ' replay [{bar}] {percentage}% | {value}/{total} periods' }, Presets.shades_classic)
         : undefined;
       bar?.start(1, 0);
-      const result = await replay({ series: exported.series, releases: exported.releases }, config, { store, flags, notifiers: [new JsonLinesNotifier(join(stateFolder, 'alerts.jsonl'))] }, {
-        releasesDue: async (due) => {
+      const hooks = {
+        releasesDue: async (due: readonly ReleaseEvent[]) => {
           for (const step of due) if (step.kind === 'rollout-step' && step.environment === config.environment) await flags.applyStep(step);
         },
-        progress: (done, total) => {
+        progress: (done: number, total: number) => {
           bar?.setTotal(total);
           bar?.update(done);
         },
-      });
+      };
+      let result: ReplayResult;
+      let withoutGuardrail: ReplayResult | undefined;
+      if (options.closedLoop) {
+        const probe = { store: new MemoryStateStore(), flags: new RecordingFlagController(), notifiers: [] };
+        ({ withGuardrail: result, withoutGuardrail } = await replayClosedLoop(await loadScenario(name), config, { probe, live }, hooks));
+      } else {
+        result = await replay({ series: exported.series, releases: exported.releases }, config, live, hooks);
+      }
       bar?.stop();
       await store.save(result.state);
 
       const logScale = new Map(config.signals.map((s) => [s.name, s.kind !== 'percent']));
       const summary = {
-        title: name === 'exports' ? files.metrics.join(', ') : name,
+        title: name === 'exports' ? files.metrics.join(', ') : `${name}${options.closedLoop ? ', closed loop' : ''}`,
         mode: config.mode,
         series: exported.series.length,
         warnings: exported.warnings,
         logScale: (signal: string) => logScale.get(signal) ?? true,
         stateFolder,
+        ...(withoutGuardrail ? { withoutGuardrail } : {}),
       };
       io.out(options.json ? `${JSON.stringify(toJson(result, summary), null, 2)}\n` : renderText(result, summary));
       if (Object.values(result.outcomes).some((o) => o.status === 'failed')) setExit(1);

@@ -13,6 +13,8 @@ export interface ReplaySummary {
   readonly warnings: readonly string[];
   readonly logScale: (signal: string) => boolean;
   readonly stateFolder: string;
+  /** A closed-loop replay's first pass: the world without the guardrail in the loop. */
+  readonly withoutGuardrail?: ReplayResult;
 }
 
 /** The first anomalous datapoint of the first episode, or of all anomalies when no episode opened. */
@@ -21,9 +23,9 @@ export function firstAnomaly(result: ReplayResult): Anomaly | undefined {
 }
 
 /** Without a guardrail, the heap ran out this long after the first rollback. */
-export function leadTimeMs(result: ReplayResult): number | undefined {
+export function leadTimeMs(result: ReplayResult, withoutGuardrail: ReplayResult = result): number | undefined {
   const rollback = result.decisions.find((d) => d.action === 'rollback' && d.mode === 'enforce');
-  return rollback && result.heapExhausted ? result.heapExhausted.time - rollback.time : undefined;
+  return rollback && withoutGuardrail.heapExhausted ? withoutGuardrail.heapExhausted.time - rollback.time : undefined;
 }
 
 export function renderText(result: ReplayResult, summary: ReplaySummary): string {
@@ -78,17 +80,22 @@ export function renderText(result: ReplayResult, summary: ReplaySummary): string
     if (alert.kind === 'episode') lines.push(...alert.text.split('\n').map((line) => `         ${line}`));
   }
 
-  section('Without a guardrail (the same data)');
-  const exhausted = result.heapExhausted;
+  const without = summary.withoutGuardrail;
+  section(without ? 'Without a guardrail (the same simulation, open loop)' : 'Without a guardrail (the same data)');
+  const exhausted = (without ?? result).heapExhausted;
   lines.push(
     exhausted
       ? `  ${exhausted.series} reached ${formatNumber(exhausted.value)}% (heap exhausted) at ${formatTime(exhausted.time)}`
       : '  the heap never ran out in this data',
   );
-  const lead = leadTimeMs(result);
-  if (lead !== undefined) {
-    lines.push(`  lead time gained by the rollback: ${formatDuration(lead)}`);
-    lines.push('  (the data after the rollback is what happened without it: live, the rollback and the freeze would have stopped what follows)');
+  const lead = leadTimeMs(result, without);
+  if (lead !== undefined) lines.push(`  lead time gained by the rollback: ${formatDuration(lead)}`);
+  if (without) {
+    section('With the guardrail in the loop (the same seeded world, its rollback applied)');
+    const peak = result.heapPeak;
+    lines.push(peak ? `  heap after GC peaked at ${formatNumber(peak.value)}% (${peak.series}, ${formatTime(peak.time)})${result.heapExhausted ? '' : ': it never ran out'}` : '  no heap data');
+  } else if (lead !== undefined) {
+    lines.push('  (the data after the rollback is what happened without it: live, the rollback and the freeze would have stopped what follows; see --closed-loop)');
   }
   for (const error of result.notifierErrors) lines.push(`  notifier error: ${error}`);
   lines.push('', `State, decisions, flags and alerts (JSON lines): ${summary.stateFolder}`);
@@ -98,7 +105,8 @@ export function renderText(result: ReplayResult, summary: ReplaySummary): string
 export function toJson(result: ReplayResult, summary: ReplaySummary): unknown {
   const iso = (time: number) => new Date(time).toISOString();
   const first = firstAnomaly(result);
-  const lead = leadTimeMs(result);
+  const without = summary.withoutGuardrail ?? result;
+  const lead = leadTimeMs(result, without);
   return {
     replay: summary.title,
     mode: summary.mode,
@@ -146,7 +154,9 @@ export function toJson(result: ReplayResult, summary: ReplaySummary): unknown {
     })),
     alerts: result.alerts.map((a) => ({ ...a, time: iso(a.time) })),
     anomalies: result.anomalies.map(anomalyJson),
-    withoutGuardrail: result.heapExhausted ? { heapExhaustedAt: iso(result.heapExhausted.time), series: result.heapExhausted.series, value: result.heapExhausted.value } : null,
+    closedLoop: summary.withoutGuardrail !== undefined,
+    withoutGuardrail: without.heapExhausted ? { heapExhaustedAt: iso(without.heapExhausted.time), series: without.heapExhausted.series, value: without.heapExhausted.value } : null,
+    heapPeak: result.heapPeak ? { time: iso(result.heapPeak.time), series: result.heapPeak.series, value: result.heapPeak.value } : null,
     leadTimeSeconds: lead === undefined ? null : lead / 1000,
   };
 }

@@ -6,8 +6,9 @@
  *   payloads), with the flag's `previousVersion` and `currentVersion`;
  * - deploy events as CD pipelines send them.
  */
+import { type MetricReadout, readGetMetricData } from './metrics.ts';
 import { type Scenario, type SimulationResult } from './simulate.ts';
-import { TOTAL_WEIGHT } from './timeline.ts';
+import { readTimeline, type TimelineReadout, TOTAL_WEIGHT } from './timeline.ts';
 
 export interface ScenarioExport {
   /** File name → JSON document. */
@@ -22,6 +23,15 @@ export function exportScenario(scenario: Scenario, result: SimulationResult): Sc
   if (scenario.flags.length > 0) files['launchdarkly-audit-log.json'] = auditLog(scenario);
   if (scenario.deploys.length > 0) files['deploys.json'] = deployEvents(scenario);
   return { files };
+}
+
+/** An export read back through the same readers as a user's files: the same door. */
+export function readExport(files: ScenarioExport['files'], signalNames: readonly string[]): { metrics: MetricReadout; timeline: TimelineReadout } {
+  const documents = Object.entries(files).map(([source, document]) => ({ source, document }));
+  return {
+    metrics: readGetMetricData(documents.filter((d) => d.source.startsWith('metrics-')), signalNames),
+    timeline: readTimeline(documents.filter((d) => !d.source.startsWith('metrics-'))),
+  };
 }
 
 /** The dynamic label a user gives each query: `${PROP('MetricName')} Cluster Name=…, Broker ID=…`. */
@@ -53,6 +63,7 @@ function auditLog(scenario: Scenario): unknown[] {
   for (const flag of scenario.flags) {
     let previous = 0;
     flag.steps.forEach((step, index) => {
+      if (step.source === 'guardrail') return;
       const date = Date.parse(step.at);
       const id = hexId(`${scenario.seed}/${flag.key}/${index}`);
       const [firstName, lastName] = nameOf(step.by);

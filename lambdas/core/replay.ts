@@ -49,6 +49,8 @@ export interface ReplayResult {
   readonly notifierErrors: string[];
   /** Without a guardrail: the first datapoint at or above the heap exhaustion level. */
   readonly heapExhausted?: HeapExhaustion;
+  /** The highest heap-after-GC datapoint of the data. */
+  readonly heapPeak?: HeapExhaustion;
   readonly state: GuardrailState;
 }
 
@@ -68,6 +70,7 @@ export async function replay(input: ReplayInput, config: GuardrailConfig, ports:
     hooks.progress?.(evaluation.index, schedule.total);
   }
   const heapExhausted = firstHeapExhaustion(input.series, config.heap.exhaustedPercent);
+  const peak = heapPeak(input.series);
   return {
     from: schedule.from,
     to: schedule.to,
@@ -76,6 +79,7 @@ export async function replay(input: ReplayInput, config: GuardrailConfig, ports:
     episodes: state.episodes,
     releases: input.releases,
     ...(heapExhausted ? { heapExhausted } : {}),
+    ...(peak ? { heapPeak: peak } : {}),
     state,
   };
 }
@@ -137,6 +141,16 @@ function takeVisible(series: MetricSeries, arrivals: readonly Arrival[], cursors
     .map((a) => a.index)
     .sort((a, b) => a - b)
     .map((index) => series.points[index]!);
+}
+
+/** The highest heap-after-GC datapoint, across all series. */
+export function heapPeak(series: readonly MetricSeries[]): HeapExhaustion | undefined {
+  let peak: HeapExhaustion | undefined;
+  for (const s of series) {
+    if (s.signal !== 'HeapMemoryAfterGC') continue;
+    for (const p of s.points) if (!peak || p.value > peak.value) peak = { time: p.time, series: seriesName(s), value: p.value };
+  }
+  return peak;
 }
 
 /** The first heap-after-GC datapoint at or above `percent`, across all series. */

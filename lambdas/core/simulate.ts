@@ -76,7 +76,18 @@ const scenarioSchema = z
             key: z.string().min(1),
             name: z.string().min(1),
             producersPerRequest: z.number().nonnegative().default(0),
-            steps: z.array(z.object({ at: isoTime, percent: z.number().min(0).max(100), by: z.string(), comment: z.string().optional() }).strict()),
+            steps: z.array(
+              z
+                .object({
+                  at: isoTime,
+                  percent: z.number().min(0).max(100),
+                  by: z.string(),
+                  comment: z.string().optional(),
+                  /** release: someone stepped the flag; guardrail: the guardrail's own change, which a replay decides again and so is not exported. */
+                  source: z.enum(['release', 'guardrail']).default('release'),
+                })
+                .strict(),
+            ),
           })
           .strict(),
       )
@@ -194,6 +205,23 @@ export function simulate(scenario: Scenario): SimulationResult {
     }
   }
   return { series, failures, producers };
+}
+
+/**
+ * The same world with the guardrail in it: each flag it rolled back changes at the rollback, and
+ * its later steps, which the freeze reverts and the gate denies, never happen. The simulator's
+ * noise does not depend on the flags, so everything before the rollback is as it was.
+ */
+export function withGuardrail(scenario: Scenario, decisions: ReadonlyArray<{ time: number; flag: string; toPercent: number; action: string; mode: string }>): Scenario {
+  return {
+    ...scenario,
+    flags: scenario.flags.map((flag) => {
+      const rollback = decisions.find((d) => d.flag === flag.key && d.action === 'rollback' && d.mode === 'enforce');
+      if (!rollback) return flag;
+      const before = flag.steps.filter((s) => Date.parse(s.at) < rollback.time);
+      return { ...flag, steps: [...before, { at: new Date(rollback.time).toISOString(), percent: rollback.toPercent, by: 'stormguard', source: 'guardrail' as const }] };
+    }),
+  };
 }
 
 /** The flag's rollout percentage at a time, from its steps. */

@@ -103,6 +103,24 @@ describe('stormguard replay: the bundled scenarios end as written down', () => {
   });
 });
 
+describe('stormguard replay --closed-loop', () => {
+  it('replays the storm with the rollback applied: one rollback, the episode resolves, the heap never runs out', async () => {
+    const result = (await replayJson('pagerduty-2025', '--closed-loop')) as Awaited<ReturnType<typeof replayJson>> & { closedLoop: boolean; heapPeak: { value: number } };
+    expect(result.closedLoop).toBe(true);
+    expect(result.decisions.map((d) => [d.action, d.fromPercent, d.toPercent])).toEqual([['rollback', 1, 0]]);
+    expect(result.alerts.map((a) => a.kind)).toEqual(['episode', 'resolved']);
+    expect(result.withoutGuardrail).not.toBeNull();
+    expect(result.heapPeak.value).toBeLessThan(60);
+    expect(result.leadTimeSeconds).toBeGreaterThan(3600);
+  });
+
+  it('needs a bundled scenario', async () => {
+    const { code, err } = await stormguard('replay', '--metrics', 'm.json', '--closed-loop');
+    expect(code).toBe(2);
+    expect(err).toMatch(/--closed-loop`: needs a bundled scenario/);
+  });
+});
+
 describe('stormguard replay: bad input is explained, not thrown', () => {
   const noStack = (err: string) => expect(err).not.toMatch(/\n\s+at /);
 
