@@ -102,6 +102,16 @@ const configSchema = z
       .object({ staleAfterPeriods: z.number().int().min(1).default(5) })
       .strict()
       .default({ staleAfterPeriods: 5 }),
+    launchDarkly: z
+      .object({
+        projectKey: z.string().min(1).describe('the LaunchDarkly project of the guarded flags'),
+        baseUrl: z.string().url().default('https://app.launchdarkly.com'),
+        onApprovalRequired: z.enum(['page', 'request-approval']).default('page').describe('405: only page, or also ask for approval'),
+        onConflict: z.enum(['page', 'ignore-conflicts']).default('page').describe('400 conflict with a pending change: page, or apply anyway'),
+      })
+      .strict()
+      .optional()
+      .describe('in AWS: roll flags back over the REST API; without it, decisions are recorded and alerted, no flag is changed'),
     gate: z
       .object({ bakeMinutes: z.number().nonnegative().default(30).describe('the gate denies a step up sooner than this after the last step') })
       .strict()

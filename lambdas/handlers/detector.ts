@@ -6,19 +6,24 @@
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { ScheduledEvent } from 'aws-lambda';
 import { CloudWatchMetricSource } from '../adapters/cloudwatch/metric-source.ts';
 import { DynamoStore } from '../adapters/dynamodb/store.ts';
+import { LaunchDarklyFlagController } from '../adapters/launchdarkly/flag-controller.ts';
 import { NoFlagController } from '../adapters/none/flag-controller.ts';
+import { PagerDutyNotifier } from '../adapters/pagerduty/notifier.ts';
+import { SlackNotifier } from '../adapters/slack/notifier.ts';
 import { SnsNotifier } from '../adapters/sns/notifier.ts';
 import { type GuardrailConfig, parseConfig } from '../core/config.ts';
 import { StateConflictError } from '../core/errors.ts';
 import { type RunResult, runOnce } from '../core/run.ts';
-import type { FlagController } from '../ports.ts';
+import type { FlagController, Notifier } from '../ports.ts';
 import { requiredEnvironment } from './shared/environment.ts';
+import { secretFrom } from './shared/secrets.ts';
 import { DETECTOR_SERVICE, METRICS_NAMESPACE } from './shared/telemetry.ts';
 
 export interface DetectorWiring {
@@ -29,6 +34,8 @@ export interface DetectorWiring {
   readonly tableName: string;
   readonly topicArn: string;
   readonly flags: FlagController;
+  /** Notifiers beside the SNS topic (PagerDuty, Slack), where configured. */
+  readonly notifiers?: readonly Notifier[];
   readonly metrics: Metrics;
   readonly log: (entry: Record<string, unknown>) => void;
 }
@@ -42,7 +49,7 @@ export function createDetectorHandler(wiring: DetectorWiring): (event: Pick<Sche
     timeline: store,
     store,
     flags: wiring.flags,
-    notifiers: [new SnsNotifier(wiring.sns, wiring.topicArn)],
+    notifiers: [new SnsNotifier(wiring.sns, wiring.topicArn), ...(wiring.notifiers ?? [])],
   };
   return async (event) => {
     const { metrics } = wiring;
@@ -84,23 +91,41 @@ function report(result: RunResult, { metrics, log }: DetectorWiring): void {
   for (const warning of [...result.warnings, ...result.notifierErrors]) log({ level: 'warn', message: warning });
 }
 
+/** The flag controller and notifiers the configuration and the secrets switch on. */
+function fromEnvironment(config: GuardrailConfig): Pick<DetectorWiring, 'flags' | 'notifiers'> {
+  const secret = (name: string) => (process.env[name] ? secretFrom(secrets, process.env[name]!) : undefined);
+  const token = secret('LAUNCHDARKLY_TOKEN_SECRET_ARN');
+  const routingKey = secret('PAGERDUTY_ROUTING_KEY_SECRET_ARN');
+  const slackUrl = secret('SLACK_WEBHOOK_SECRET_ARN');
+  const flags =
+    config.launchDarkly && token
+      ? new LaunchDarklyFlagController({ ...config.launchDarkly, token })
+      : new NoFlagController('no LaunchDarkly controller is configured for this guardrail (configuration `launchDarkly` and its token secret)');
+  const notifiers: Notifier[] = [...(routingKey ? [new PagerDutyNotifier({ routingKey })] : []), ...(slackUrl ? [new SlackNotifier({ webhookUrl: slackUrl })] : [])];
+  return { flags, notifiers };
+}
+
 // Created once per container; the configuration and names are read on the first invocation.
 const cloudwatch = new CloudWatchClient({});
 const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}));
 const sns = new SNSClient({});
+const secrets = new SecretsManagerClient({});
 let wired: ReturnType<typeof createDetectorHandler> | undefined;
 
 export const handler = (event: ScheduledEvent): Promise<DetectorOutcome> => {
-  wired ??= createDetectorHandler({
-    config: parseConfig(requiredEnvironment('STORMGUARD_CONFIG'), 'STORMGUARD_CONFIG'),
-    cloudwatch,
-    dynamo,
-    sns,
-    tableName: requiredEnvironment('TABLE_NAME'),
-    topicArn: requiredEnvironment('ALERT_TOPIC_ARN'),
-    flags: new NoFlagController('no LaunchDarkly controller is configured for this guardrail'),
-    metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: DETECTOR_SERVICE }),
-    log: (entry) => console.log(JSON.stringify(entry)),
-  });
+  if (!wired) {
+    const config = parseConfig(requiredEnvironment('STORMGUARD_CONFIG'), 'STORMGUARD_CONFIG');
+    wired = createDetectorHandler({
+      config,
+      cloudwatch,
+      dynamo,
+      sns,
+      tableName: requiredEnvironment('TABLE_NAME'),
+      topicArn: requiredEnvironment('ALERT_TOPIC_ARN'),
+      ...fromEnvironment(config),
+      metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: DETECTOR_SERVICE }),
+      log: (entry) => console.log(JSON.stringify(entry)),
+    });
+  }
   return wired(event);
 };

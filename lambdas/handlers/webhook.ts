@@ -4,12 +4,13 @@
  * replays and retries change nothing.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { DynamoStore } from '../adapters/dynamodb/store.ts';
 import { readDelivery } from '../adapters/launchdarkly/webhook.ts';
 import { requiredEnvironment } from './shared/environment.ts';
+import { secretFrom } from './shared/secrets.ts';
 
 export interface WebhookWiring {
   readonly store: Pick<DynamoStore, 'addReleases'>;
@@ -28,17 +29,12 @@ export function createWebhookHandler(wiring: WebhookWiring): (event: Pick<APIGat
 
 const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}));
 const secrets = new SecretsManagerClient({});
-let secret: Promise<string> | undefined;
 let wired: ReturnType<typeof createWebhookHandler> | undefined;
 
 export const handler = (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
   wired ??= createWebhookHandler({
     store: new DynamoStore(dynamo, requiredEnvironment('TABLE_NAME')),
-    // Read once per container; never logged.
-    secret: () =>
-      (secret ??= secrets
-        .send(new GetSecretValueCommand({ SecretId: requiredEnvironment('WEBHOOK_SECRET_ARN') }))
-        .then((s) => s.SecretString ?? '')),
+    secret: secretFrom(secrets, requiredEnvironment('WEBHOOK_SECRET_ARN')),
   });
   return wired(event);
 };

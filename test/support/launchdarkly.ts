@@ -83,6 +83,8 @@ export interface RecordedRequest {
 export interface FakeLaunchDarkly {
   readonly url: string;
   readonly flags: Map<string, RestFlag>;
+  /** Audit-log entries, whole (with previousVersion and currentVersion). */
+  readonly auditLog: Array<{ _id: string; date: number; kind: string }>;
   /** Answers given, in order, to the next requests of the same method, before the state answers. */
   readonly script: Scripted[];
   readonly requests: RecordedRequest[];
@@ -92,6 +94,7 @@ export interface FakeLaunchDarkly {
 
 export async function fakeLaunchDarkly(prism: Prism): Promise<FakeLaunchDarkly> {
   const flags = new Map<string, RestFlag>();
+  const auditLog: FakeLaunchDarkly['auditLog'] = [];
   const script: Scripted[] = [];
   const requests: RecordedRequest[] = [];
   const violations: string[] = [];
@@ -107,12 +110,12 @@ export async function fakeLaunchDarkly(prism: Prism): Promise<FakeLaunchDarkly> 
       res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers }).end(JSON.stringify(answer.body ?? { code: String(answer.status), message: 'scripted' }));
       return;
     }
-    const answer = respond(flags, req.method!, path, body);
+    const answer = respond(flags, auditLog, req.method!, path, body);
     res.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, flags, script, requests, violations, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return { url: `http://127.0.0.1:${port}`, flags, auditLog, script, requests, violations, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
 /**
@@ -133,8 +136,22 @@ async function validate(prism: Prism, req: IncomingMessage, path: string, raw: s
     .map((v) => `${req.method} ${path}: ${v.message}`);
 }
 
-function respond(flags: Map<string, RestFlag>, method: string, path: string, body: unknown): { status: number; body: unknown } {
+function respond(flags: Map<string, RestFlag>, auditLog: FakeLaunchDarkly['auditLog'], method: string, path: string, body: unknown): { status: number; body: unknown } {
   const url = new URL(path, 'http://fake');
+  if (method === 'GET' && url.pathname === '/api/v2/auditlog') {
+    // The listing, newest first, two at a time to exercise paging; without the flag versions.
+    const after = Number(url.searchParams.get('after') ?? 0);
+    const offset = Number(url.searchParams.get('offset') ?? 0);
+    const matching = auditLog.filter((e) => e.date > after).sort((a, b) => b.date - a.date);
+    const items = matching.slice(offset, offset + 2).map(({ _id, date, kind }) => ({ _id, date, kind, _links: {}, _accountId: 'a', accesses: [], name: 'n', description: '', shortDescription: '' }));
+    const next = offset + 2 < matching.length ? { next: { href: `/api/v2/auditlog?after=${after}&limit=20&offset=${offset + 2}`, type: 'application/json' } } : {};
+    return { status: 200, body: { items, _links: { self: { href: path, type: 'application/json' }, ...next } } };
+  }
+  const entryMatch = /^\/api\/v2\/auditlog\/([^/]+)$/.exec(url.pathname);
+  if (method === 'GET' && entryMatch) {
+    const entry = auditLog.find((e) => e._id === decodeURIComponent(entryMatch[1]!));
+    return entry ? { status: 200, body: entry } : { status: 404, body: { code: 'not_found', message: 'Unknown resource' } };
+  }
   const flagMatch = /^\/api\/v2\/flags\/[^/]+\/([^/]+)$/.exec(url.pathname);
   if (flagMatch) {
     const flag = flags.get(decodeURIComponent(flagMatch[1]!));

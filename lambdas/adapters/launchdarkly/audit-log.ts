@@ -1,0 +1,51 @@
+/**
+ * The LaunchDarkly audit log, read back for the webhook deliveries that never came: entries about
+ * the project's flags since a time (`GET /api/v2/auditlog`, page by page), each flag entry fetched
+ * whole (`GET /api/v2/auditlog/{id}`: the listing leaves out the flag's versions), read into
+ * rollout steps by the same reader as a delivery.
+ */
+import { type ReleaseEvent, readTimeline } from '../../core/timeline.ts';
+import { type RetryOptions, retryingFetch } from '../http/retrying-fetch.ts';
+
+export interface AuditLogOptions extends RetryOptions {
+  /** @default https://app.launchdarkly.com */
+  readonly baseUrl?: string;
+  readonly projectKey: string;
+  readonly token: () => Promise<string>;
+  /** Pages read at most per backfill. @default 10 */
+  readonly maxPages?: number;
+}
+
+interface Listing {
+  readonly items: ReadonlyArray<{ readonly _id: string; readonly kind: string }>;
+  readonly _links?: { readonly next?: { readonly href?: string } };
+}
+
+const PAGE_SIZE = 20;
+
+export class LaunchDarklyAuditLog {
+  private readonly baseUrl: string;
+
+  constructor(private readonly options: AuditLogOptions) {
+    this.baseUrl = (options.baseUrl ?? 'https://app.launchdarkly.com').replace(/\/$/, '');
+  }
+
+  /** The rollout steps recorded after `after` (epoch ms). */
+  async releasesSince(after: number): Promise<ReleaseEvent[]> {
+    const spec = encodeURIComponent(`proj/${this.options.projectKey}:env/*:flag/*`);
+    let path: string | undefined = `/api/v2/auditlog?after=${after}&limit=${PAGE_SIZE}&spec=${spec}`;
+    const entries: unknown[] = [];
+    for (let page = 0; path && page < (this.options.maxPages ?? 10); page++) {
+      const listing: Listing = await this.get(path);
+      for (const item of listing.items) if (item.kind === 'flag') entries.push(await this.get(`/api/v2/auditlog/${encodeURIComponent(item._id)}`));
+      path = listing._links?.next?.href;
+    }
+    return readTimeline([{ source: 'LaunchDarkly audit log', document: entries }]).events;
+  }
+
+  private async get<T>(path: string): Promise<T> {
+    const response = await retryingFetch(`${this.baseUrl}${path}`, { headers: { Authorization: await this.options.token() } }, this.options);
+    if (response.status !== 200) throw new Error(`LaunchDarkly answered ${response.status} to GET ${path.split('?')[0]}`);
+    return (await response.json()) as T;
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * The audit-log backfill Lambda, on a schedule: the rollout steps of the last two hours read back
+ * from LaunchDarkly's audit log and stored (a step stored before is the same item again).
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ScheduledEvent } from 'aws-lambda';
+import { DynamoStore } from '../adapters/dynamodb/store.ts';
+import { LaunchDarklyAuditLog } from '../adapters/launchdarkly/audit-log.ts';
+import { parseConfig } from '../core/config.ts';
+import { requiredEnvironment } from './shared/environment.ts';
+import { secretFrom } from './shared/secrets.ts';
+
+/** Read back further than the schedule, so a late or failed run loses nothing. */
+export const BACKFILL_WINDOW_MS = 2 * 3_600_000;
+
+export function createBackfillHandler(auditLog: Pick<LaunchDarklyAuditLog, 'releasesSince'>, store: Pick<DynamoStore, 'addReleases'>) {
+  return async (event: Pick<ScheduledEvent, 'time'>): Promise<{ releases: number }> => {
+    const releases = await auditLog.releasesSince(Date.parse(event.time) - BACKFILL_WINDOW_MS);
+    await store.addReleases(releases);
+    return { releases: releases.length };
+  };
+}
+
+const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+const secrets = new SecretsManagerClient({});
+let wired: ReturnType<typeof createBackfillHandler> | undefined;
+
+export const handler = (event: ScheduledEvent): Promise<{ releases: number }> => {
+  if (!wired) {
+    const config = parseConfig(requiredEnvironment('STORMGUARD_CONFIG'), 'STORMGUARD_CONFIG');
+    if (!config.launchDarkly) throw new Error('STORMGUARD_CONFIG: the backfill needs `launchDarkly.projectKey`');
+    const auditLog = new LaunchDarklyAuditLog({ ...config.launchDarkly, token: secretFrom(secrets, requiredEnvironment('LAUNCHDARKLY_TOKEN_SECRET_ARN')) });
+    wired = createBackfillHandler(auditLog, new DynamoStore(dynamo, requiredEnvironment('TABLE_NAME')));
+  }
+  return wired(event);
+};

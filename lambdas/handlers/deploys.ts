@@ -1,0 +1,44 @@
+/**
+ * The deploy-events Lambda, behind an IAM-authenticated Function URL: CD pipelines post deploy
+ * events (`{ id, time, service, version, environment, by? }`, one or an array), stored beside the
+ * rollout steps for the correlator.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { DynamoStore } from '../adapters/dynamodb/store.ts';
+import { InputError } from '../core/errors.ts';
+import { readTimeline } from '../core/timeline.ts';
+import { requiredEnvironment } from './shared/environment.ts';
+
+const MAX_BYTES = 64 * 1024;
+
+export function createDeploysHandler(store: Pick<DynamoStore, 'addReleases'>) {
+  return async (event: Pick<APIGatewayProxyEventV2, 'body' | 'isBase64Encoded'>): Promise<APIGatewayProxyStructuredResultV2> => {
+    const body = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
+    if (body.length > MAX_BYTES) return { statusCode: 413, body: JSON.stringify({ message: `at most ${MAX_BYTES} bytes` }) };
+    let document: unknown;
+    try {
+      document = JSON.parse(body.toString('utf8'));
+    } catch {
+      return { statusCode: 400, body: JSON.stringify({ message: 'the body is not JSON' }) };
+    }
+    try {
+      const { events } = readTimeline([{ source: 'request', document }]);
+      if (events.some((e) => e.kind !== 'deploy')) return { statusCode: 400, body: JSON.stringify({ message: 'only deploy events here; flag changes come from LaunchDarkly' }) };
+      await store.addReleases(events);
+      return { statusCode: 200, body: JSON.stringify({ deploys: events.length }) };
+    } catch (error) {
+      if (error instanceof InputError) return { statusCode: 400, body: JSON.stringify({ message: error.message }) };
+      throw error;
+    }
+  };
+}
+
+const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+let wired: ReturnType<typeof createDeploysHandler> | undefined;
+
+export const handler = (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+  wired ??= createDeploysHandler(new DynamoStore(dynamo, requiredEnvironment('TABLE_NAME')));
+  return wired(event);
+};

@@ -1,0 +1,48 @@
+/** The audit-log backfill against the fake LaunchDarkly, its requests checked against the vendor's spec by Prism. */
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { LaunchDarklyAuditLog } from '../../lambdas/adapters/launchdarkly/audit-log.ts';
+import { createBackfillHandler } from '../../lambdas/handlers/backfill.ts';
+import { stepEntry } from '../core/fixtures.ts';
+import { type FakeLaunchDarkly, fakeLaunchDarkly, type Prism, specAvailable, startPrism } from '../support/launchdarkly.ts';
+
+let prism: Prism;
+let ld: FakeLaunchDarkly;
+beforeAll(async () => {
+  if (specAvailable) prism = await startPrism();
+}, 90_000);
+afterAll(async () => prism?.stop());
+beforeEach(async () => {
+  if (specAvailable) ld = await fakeLaunchDarkly(prism);
+});
+afterEach(async () => {
+  if (!specAvailable) return;
+  expect(ld.violations).toEqual([]);
+  await ld.close();
+});
+
+const HOUR = 3_600_000;
+const t = Date.parse('2025-08-28T14:00:00Z');
+
+describe.skipIf(!specAvailable)('LaunchDarklyAuditLog', () => {
+  it('reads the rollout steps since a time, page by page, each entry fetched whole', async () => {
+    ld.auditLog.push(
+      stepEntry('e1', t - 3 * HOUR, 'storm', 0, 1),
+      stepEntry('e2', t, 'storm', 1, 5),
+      stepEntry('e3', t + HOUR, 'storm', 5, 25),
+      stepEntry('e4', t + 2 * HOUR, 'other', 0, 50),
+    );
+    const auditLog = new LaunchDarklyAuditLog({ baseUrl: ld.url, projectKey: 'default', token: async () => 'api-key' });
+    const releases = await auditLog.releasesSince(t - HOUR);
+    expect(releases.map((r) => r.kind === 'rollout-step' && [r.flag, r.fromPercent, r.toPercent])).toEqual([['storm', 1, 5], ['storm', 5, 25], ['other', 0, 50]]);
+    expect(ld.requests.filter((r) => r.path.startsWith('/api/v2/auditlog?')).length).toBe(2);
+    expect(ld.requests[0]!.path).toBe(`/api/v2/auditlog?after=${t - HOUR}&limit=20&spec=${encodeURIComponent('proj/default:env/*:flag/*')}`);
+  });
+
+  it('backfills the last two hours into the store, as often as it runs', async () => {
+    ld.auditLog.push(stepEntry('e2', t, 'storm', 1, 5));
+    const stored: unknown[] = [];
+    const backfill = createBackfillHandler(new LaunchDarklyAuditLog({ baseUrl: ld.url, projectKey: 'default', token: async () => 'api-key' }), { addReleases: async (r) => void stored.push(...r) });
+    expect(await backfill({ time: new Date(t + HOUR).toISOString() })).toEqual({ releases: 1 });
+    expect(await backfill({ time: new Date(t + 3 * HOUR).toISOString() })).toEqual({ releases: 0 });
+  });
+});

@@ -1,0 +1,24 @@
+/** The deploy-events Lambda: deploy events in, stored for the correlator; anything else refused with the reason. */
+import { describe, expect, it } from 'vitest';
+import type { ReleaseEvent } from '../../lambdas/core/timeline.ts';
+import { createDeploysHandler } from '../../lambdas/handlers/deploys.ts';
+import { stepEntry } from '../core/fixtures.ts';
+
+describe('the deploy-events Lambda', () => {
+  const stored: ReleaseEvent[] = [];
+  const handler = createDeploysHandler({ addReleases: async (r) => void stored.push(...r) });
+  const post = (body: unknown) => handler({ body: typeof body === 'string' ? body : JSON.stringify(body), isBase64Encoded: false });
+
+  it('stores deploy events, one or several', async () => {
+    const deploy = { id: 'd-1', time: '2025-10-02T10:00:00Z', service: 'payments-api', version: '2.14.0', environment: 'production', by: 'deploy-bot' };
+    expect(await post(deploy)).toMatchObject({ statusCode: 200, body: '{"deploys":1}' });
+    expect(await post([deploy, { ...deploy, id: 'd-2' }])).toMatchObject({ statusCode: 200, body: '{"deploys":2}' });
+    expect(stored.map((r) => r.id)).toEqual(['d-1', 'd-1', 'd-2']);
+  });
+
+  it('refuses what is not a deploy event, saying why', async () => {
+    expect((await post('not json')).statusCode).toBe(400);
+    expect(await post({ id: 'd', time: 'soon', service: 's', version: 'v', environment: 'e' })).toMatchObject({ statusCode: 400, body: expect.stringContaining('expected an ISO 8601 time') });
+    expect(await post(stepEntry('x', 1, 'f', 0, 1))).toMatchObject({ statusCode: 400, body: expect.stringContaining('only deploy events here') });
+  });
+});
