@@ -21,7 +21,13 @@ export function stormguardApp(options: StormguardAppOptions): { app: App; stack:
   const config = parseConfig(options.configText, options.configSource);
   const stack = new StormguardStack(app, 'Stormguard', {
     description: 'Stormguard: producer-storm guardrail for Kafka',
-    guardrail: { config, configText: options.configText, ...(options.alertEmails ? { alertEmails: options.alertEmails } : {}) },
+    guardrail: {
+      config,
+      configText: options.configText,
+      pagerDuty: config.alerts.pagerDuty,
+      slack: config.alerts.slack,
+      ...(options.alertEmails ? { alertEmails: options.alertEmails } : {}),
+    },
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stack };

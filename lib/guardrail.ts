@@ -16,6 +16,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
@@ -54,6 +55,16 @@ export interface StormguardGuardrailProps {
    * @default RETAIN: decisions are an audit trail
    */
   readonly tableRemovalPolicy?: RemovalPolicy;
+  /**
+   * Page through PagerDuty's Events API v2: a secret for the routing key is created (put its value in).
+   * @default false
+   */
+  readonly pagerDuty?: boolean;
+  /**
+   * Post to a Slack incoming webhook: a secret for its URL is created (put its value in).
+   * @default false
+   */
+  readonly slack?: boolean;
 }
 
 /** The detector's timeout: the run must end before the next one starts. */
@@ -66,6 +77,12 @@ const STALE_DATA_SECONDS = 600;
 export class StormguardGuardrail extends Construct {
   readonly table: dynamodb.TableV2;
   readonly detector: NodejsFunction;
+  /** The CD gate: invoked with IAM by pipelines (stormguard gate --function). */
+  readonly gate: NodejsFunction;
+  /** Deploy events from CD pipelines, over an IAM-authenticated Function URL. */
+  readonly deploysUrl: lambda.FunctionUrl;
+  /** LaunchDarkly's webhook endpoint, where `launchDarkly` is configured (signatures checked by the function). */
+  readonly webhookUrl?: lambda.FunctionUrl;
   readonly alertTopic: sns.ITopic;
   readonly alarms: cloudwatch.Alarm[];
   readonly dashboard: cloudwatch.Dashboard;
@@ -92,37 +109,59 @@ export class StormguardGuardrail extends Construct {
     this.alertTopic = props.alertTopic ?? this.newAlertTopic();
     for (const email of props.alertEmails ?? []) this.alertTopic.addSubscription(new subscriptions.EmailSubscription(email));
 
-    const logGroup = new logs.LogGroup(this, 'DetectorLogs', { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH });
-    const role = this.detectorRole(logGroup);
-    this.detector = new NodejsFunction(this, 'Detector', {
-      entry: fileURLToPath(new URL('../lambdas/handlers/detector.ts', import.meta.url)),
-      handler: 'handler',
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: 512,
+    const retention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+    const common = { STORMGUARD_CONFIG: props.configText, TABLE_NAME: this.table.tableName };
+    const secret = (id: string, what: string) => {
+      const created = new secretsmanager.Secret(this, id, { description: `Stormguard: ${what} (set it with aws secretsmanager put-secret-value)` });
+      Validations.of(created).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-SMG4',
+        reason: `${what} is issued by a third party; it is rotated there and put here, so Secrets Manager cannot rotate it`,
+      });
+      return created;
+    };
+    const launchDarklyToken = config.launchDarkly ? secret('LaunchDarklyToken', 'the LaunchDarkly API access token (writer role on the guarded flags)') : undefined;
+    const pagerDutyKey = props.pagerDuty ? secret('PagerDutyRoutingKey', 'the PagerDuty Events API v2 routing key') : undefined;
+    const slackUrl = props.slack ? secret('SlackWebhookUrl', 'the Slack incoming webhook URL') : undefined;
+
+    this.detector = this.newFunction('Detector', 'detector.ts', retention, {
       timeout: DETECTOR_TIMEOUT,
-      role,
-      logGroup,
       // One run at a time is enough; an overlapping one is refused by the state's revision anyway.
       reservedConcurrentExecutions: 2,
       environment: {
-        STORMGUARD_CONFIG: props.configText,
-        TABLE_NAME: this.table.tableName,
+        ...common,
         ALERT_TOPIC_ARN: this.alertTopic.topicArn,
-        NODE_OPTIONS: '--enable-source-maps',
-      },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node24',
-        minify: true,
-        sourceMap: true,
-        // The SDK is bundled, tree-shaken to the commands used: no more of it than the handler needs.
-        externalModules: [],
-        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+        ...(launchDarklyToken ? { LAUNCHDARKLY_TOKEN_SECRET_ARN: launchDarklyToken.secretArn } : {}),
+        ...(pagerDutyKey ? { PAGERDUTY_ROUTING_KEY_SECRET_ARN: pagerDutyKey.secretArn } : {}),
+        ...(slackUrl ? { SLACK_WEBHOOK_SECRET_ARN: slackUrl.secretArn } : {}),
       },
     });
+    const role = this.detector.role!;
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      reason: 'cloudwatch:GetMetricData supports no resource-level permissions or conditions (IAM service authorization reference); it is read-only',
+    });
+    for (const s of [launchDarklyToken, pagerDutyKey, slackUrl]) s?.grantRead(role);
     this.table.grantReadWriteData(role);
     this.alertTopic.grantPublish(role);
+
+    this.gate = this.newFunction('Gate', 'gate.ts', retention, { timeout: Duration.seconds(10), environment: common });
+    this.table.grantReadData(this.gate);
+    const deploys = this.newFunction('Deploys', 'deploys.ts', retention, { timeout: Duration.seconds(10), environment: common });
+    this.table.grantWriteData(deploys);
+    this.deploysUrl = deploys.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
+    if (launchDarklyToken) {
+      const webhookSecret = secret('LaunchDarklyWebhookSecret', "the LaunchDarkly webhook's signing secret");
+      const webhook = this.newFunction('Webhook', 'webhook.ts', retention, { timeout: Duration.seconds(10), environment: { ...common, WEBHOOK_SECRET_ARN: webhookSecret.secretArn } });
+      webhookSecret.grantRead(webhook);
+      this.table.grantWriteData(webhook);
+      // LaunchDarkly cannot sign AWS requests: the function checks X-LD-Signature before anything else.
+      this.webhookUrl = webhook.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
+      const backfill = this.newFunction('Backfill', 'backfill.ts', retention, { timeout: Duration.seconds(60), environment: { ...common, LAUNCHDARKLY_TOKEN_SECRET_ARN: launchDarklyToken.secretArn } });
+      launchDarklyToken.grantRead(backfill);
+      this.table.grantWriteData(backfill);
+      new events.Rule(this, 'BackfillSchedule', { schedule: events.Schedule.rate(Duration.minutes(15)), targets: [new targets.LambdaFunction(backfill, { retryAttempts: 2 })] });
+    }
     Validations.of(role).acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
       reason: 'Publishing to the KMS-encrypted alert topic needs GenerateDataKey on its key; the statement is scoped to that one key (Topic.grantPublish)',
@@ -158,20 +197,31 @@ export class StormguardGuardrail extends Construct {
     return new sns.Topic(this, 'Alerts', { displayName: 'Stormguard alerts', masterKey: key, enforceSSL: true });
   }
 
-  /** Least privilege: its own log group, its table, its topic, and GetMetricData (which has no resource-level permissions). */
-  private detectorRole(logGroup: logs.LogGroup): iam.Role {
-    const role = new iam.Role(this, 'DetectorRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Stormguard detector',
-    });
+  /** A Lambda with its own log group and its own role, which may write only to that log group; grants are added by the caller. */
+  private newFunction(id: string, handler: string, retention: logs.RetentionDays, options: { timeout: Duration; environment: Record<string, string>; reservedConcurrentExecutions?: number }): NodejsFunction {
+    const logGroup = new logs.LogGroup(this, `${id}Logs`, { retention });
+    const role = new iam.Role(this, `${id}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: `Stormguard ${id.toLowerCase()}` });
     role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
-    const getMetricData = new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] });
-    role.addToPolicy(getMetricData);
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      reason: 'cloudwatch:GetMetricData supports no resource-level permissions or conditions (IAM service authorization reference); it is read-only',
+    return new NodejsFunction(this, id, {
+      entry: fileURLToPath(new URL(`../lambdas/handlers/${handler}`, import.meta.url)),
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 512,
+      role,
+      logGroup,
+      ...options,
+      environment: { ...options.environment, NODE_OPTIONS: '--enable-source-maps' },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node24',
+        minify: true,
+        sourceMap: true,
+        // The SDK is bundled, tree-shaken to the commands used: no more of it than the handler needs.
+        externalModules: [],
+        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+      },
     });
-    return role;
   }
 
   private selfAlarms(): cloudwatch.Alarm[] {

@@ -112,6 +112,13 @@ const configSchema = z
       .strict()
       .optional()
       .describe('in AWS: roll flags back over the REST API; without it, decisions are recorded and alerted, no flag is changed'),
+    alerts: z
+      .object({
+        pagerDuty: z.boolean().default(false).describe('in AWS: page through PagerDuty (a secret holds the routing key)'),
+        slack: z.boolean().default(false).describe('in AWS: post to Slack (a secret holds the webhook URL)'),
+      })
+      .strict()
+      .default({ pagerDuty: false, slack: false }),
     gate: z
       .object({ bakeMinutes: z.number().nonnegative().default(30).describe('the gate denies a step up sooner than this after the last step') })
       .strict()

@@ -26,7 +26,9 @@ beforeAll(() => {
 describe('the Stormguard stack', () => {
   it('has exactly the resources of one guardrail', () => {
     const counts = {
-      'AWS::Lambda::Function': 1,
+      // The detector, the gate, the deploy-events endpoint.
+      'AWS::Lambda::Function': 3,
+      'AWS::Lambda::Url': 1,
       'AWS::Events::Rule': 1,
       'AWS::DynamoDB::GlobalTable': 1,
       'AWS::CloudWatch::Alarm': 5,
@@ -34,14 +36,16 @@ describe('the Stormguard stack', () => {
       'AWS::SNS::Topic': 1,
       'AWS::SNS::Subscription': 1,
       'AWS::KMS::Key': 1,
-      'AWS::IAM::Role': 1,
-      'AWS::Logs::LogGroup': 1,
+      'AWS::IAM::Role': 3,
+      'AWS::Logs::LogGroup': 3,
+      'AWS::SecretsManager::Secret': 0,
     };
     for (const [type, count] of Object.entries(counts)) template.resourceCountIs(type, count);
   });
 
   it('runs the detector on Node 24, ARM64, every minute, with the configuration as written', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
+      ReservedConcurrentExecutions: 2,
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       Timeout: 50,
@@ -103,6 +107,33 @@ describe('the Stormguard stack', () => {
     expect(awsSolutions!.violations).toEqual([]);
     expect(awsSolutions!.suppressedViolations.length).toBeGreaterThan(0);
     for (const acknowledged of awsSolutions!.suppressedViolations) expect(acknowledged.reason.length, acknowledged.ruleName).toBeGreaterThan(40);
+  });
+});
+
+describe('the Stormguard stack with LaunchDarkly, PagerDuty and Slack', () => {
+  let full: Template;
+  beforeAll(() => {
+    const configText = 'mode: enforce\nclusters: [events-msk]\nlaunchDarkly: { projectKey: default }\nalerts: { pagerDuty: true, slack: true }\n';
+    const { app, stack } = stormguardApp({ configText, configSource: 'test config', appProps: { context } });
+    app.synth();
+    full = Template.fromStack(stack);
+  }, 120_000);
+
+  it('adds the webhook (its own signature check: no IAM) and the audit-log backfill, and keeps each secret in Secrets Manager', () => {
+    full.resourceCountIs('AWS::Lambda::Function', 5);
+    full.resourceCountIs('AWS::SecretsManager::Secret', 4);
+    full.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'NONE' });
+    full.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'AWS_IAM' });
+    full.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(15 minutes)' });
+    full.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ LAUNCHDARKLY_TOKEN_SECRET_ARN: Match.anyValue(), PAGERDUTY_ROUTING_KEY_SECRET_ARN: Match.anyValue(), SLACK_WEBHOOK_SECRET_ARN: Match.anyValue() }) },
+    });
+  });
+
+  it('lets each function read only its own secrets', () => {
+    const policies = Object.values(full.findResources('AWS::IAM::Policy')) as Array<{ Properties: { Roles: Array<{ Ref: string }>; PolicyDocument: { Statement: Array<{ Action: string | string[] }> } } }>;
+    const readers = policies.filter((p) => p.Properties.PolicyDocument.Statement.some((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue'))).map((p) => p.Properties.Roles[0]!.Ref);
+    expect(readers.map((r) => r.replace(/Role.*$/, '').replace(/^Guardrail/, '')).sort()).toEqual(['Backfill', 'Detector', 'Webhook']);
   });
 });
 
