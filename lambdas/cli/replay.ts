@@ -7,12 +7,14 @@ import { Presets, SingleBar } from 'cli-progress';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import type { GuardrailConfig } from '../core/config.ts';
 import { InputError } from '../core/errors.ts';
 import { replayClosedLoop } from '../core/closed-loop.ts';
 import { replay, type ReplayResult } from '../core/replay.ts';
 import type { ReleaseEvent, RolloutStep } from '../core/timeline.ts';
 import { ExportedMetrics, loadExports } from '../adapters/local/exports.ts';
 import { FlagFileController } from '../adapters/local/flag-file.ts';
+import { LaunchDarklyFlagController } from '../adapters/launchdarkly/flag-controller.ts';
 import { JsonLinesNotifier } from '../adapters/local/notifiers.ts';
 import { MemoryStateStore, RecordingFlagController } from '../adapters/memory/index.ts';
 import { FileStateStore } from '../adapters/local/state-files.ts';
@@ -31,6 +33,7 @@ const optionsSchema = z.object({
   state: z.string().optional(),
   json: z.boolean().optional(),
   closedLoop: z.boolean().optional(),
+  launchdarkly: z.boolean().optional(),
 });
 
 export function replayCommand(io: Io, setExit: (code: number) => void): Command {
@@ -43,6 +46,7 @@ export function replayCommand(io: Io, setExit: (code: number) => void): Command 
     .addOption(new Option('--mode <mode>', 'override the configured mode').choices(['observe', 'enforce']))
     .option('--state <folder>', 'where to keep state, decisions, flags and alerts (must be new or empty)')
     .option('--json', 'print the result as JSON (see docs/formats.md)')
+    .option('--launchdarkly', 'act on LaunchDarkly over its REST API (configuration `launchDarkly`, token in LAUNCHDARKLY_API_TOKEN): for drills on a test project')
     .option('--closed-loop', "a bundled scenario re-simulated with the guardrail's rollback applied: what would have happened with it")
     .action(async (raw: unknown) => {
       const options = optionsSchema.parse(raw);
@@ -58,7 +62,7 @@ export function replayCommand(io: Io, setExit: (code: number) => void): Command 
       const steps = exported.releases.filter((r): r is RolloutStep => r.kind === 'rollout-step' && r.environment === config.environment);
       const flags = await FlagFileController.create(join(stateFolder, 'flags.json'), steps);
       const store = new FileStateStore(stateFolder);
-      const live = { store, flags, notifiers: [new JsonLinesNotifier(join(stateFolder, 'alerts.jsonl'))] };
+      const live = { store, flags: options.launchdarkly ? launchDarklyController(config) : flags, notifiers: [new JsonLinesNotifier(join(stateFolder, 'alerts.jsonl'))] };
       const bar = io.interactive
         ? new SingleBar({ stream: process.stderr, clearOnComplete: true, format: ' replay [{bar}] {percentage}% | {value}/{total} periods' }, Presets.shades_classic)
         : undefined;
@@ -96,6 +100,14 @@ export function replayCommand(io: Io, setExit: (code: number) => void): Command 
       io.out(options.json ? `${JSON.stringify(toJson(result, summary), null, 2)}\n` : renderText(result, summary));
       if (Object.values(result.outcomes).some((o) => o.status === 'failed')) setExit(1);
     });
+}
+
+/** The REST controller for drills: the configured project, the token from the environment. */
+function launchDarklyController(config: GuardrailConfig): LaunchDarklyFlagController {
+  if (!config.launchDarkly) throw new InputError({ field: 'launchDarkly' }, '--launchdarkly needs the configuration to name the project (launchDarkly.projectKey)');
+  const token = process.env.LAUNCHDARKLY_API_TOKEN;
+  if (!token) throw new InputError({ field: 'LAUNCHDARKLY_API_TOKEN' }, '--launchdarkly needs the API access token in this environment variable');
+  return new LaunchDarklyFlagController({ ...config.launchDarkly, token: async () => token });
 }
 
 /** A replay starts from nothing: its own folder under .stormguard/, or a new or empty one the user names. */

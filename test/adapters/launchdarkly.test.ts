@@ -2,7 +2,11 @@
  * The LaunchDarkly flag controller against LaunchDarkly's own OpenAPI spec (served by Prism, a
  * request-validating mock server) behind a stateful fake: every request it sends must validate.
  */
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { stormguard } from '../cli/run.ts';
 import { LaunchDarklyFlagController, type LaunchDarklyOptions } from '../../lambdas/adapters/launchdarkly/flag-controller.ts';
 import { type FakeLaunchDarkly, fakeLaunchDarkly, type Prism, restFlag, specAvailable, startPrism } from '../support/launchdarkly.ts';
 
@@ -144,6 +148,25 @@ describe.skipIf(!specAvailable)('LaunchDarklyFlagController', () => {
     });
     expect(ld.violations.join('\n')).toMatch(/instructions\.0\.kind must be equal to one of the allowed values/);
     ld.violations.length = 0;
+  });
+
+  it('acts for stormguard replay --launchdarkly, with the token from LAUNCHDARKLY_API_TOKEN', async () => {
+    ld.flags.set('checkout-producer-per-request', restFlag('checkout-producer-per-request', 'production', 1));
+    const folder = await mkdtemp(join(tmpdir(), 'stormguard-ld-'));
+    const config = join(folder, 'config.yaml');
+    await writeFile(config, `launchDarkly: { projectKey: default, baseUrl: "${ld.url}" }\n`);
+    process.env.LAUNCHDARKLY_API_TOKEN = 'api-from-environment';
+    try {
+      const { code, out } = await stormguard('replay', '--config', config, '--launchdarkly', '--state', join(folder, 'state'), '--json');
+      expect(code).toBe(0);
+      expect(JSON.parse(out).decisions[0].outcome).toMatchObject({ status: 'applied', detail: expect.stringMatching(/^LaunchDarkly: checkout-producer-per-request in production \(fallthrough\) 1% → 0%/) });
+    } finally {
+      delete process.env.LAUNCHDARKLY_API_TOKEN;
+    }
+    expect(ld.requests.filter((r) => r.method === 'PATCH')[0]!.headers.authorization).toBe('api-from-environment');
+    const { code, err } = await stormguard('replay', '--config', config, '--launchdarkly', '--state', join(folder, 'again'));
+    expect(code).toBe(2);
+    expect(err).toMatch(/LAUNCHDARKLY_API_TOKEN`: --launchdarkly needs the API access token/);
   });
 
   it('says which flag LaunchDarkly does not have', async () => {
