@@ -17,7 +17,9 @@ import { FlagFileController } from '../adapters/local/flag-file.ts';
 import { LaunchDarklyFlagController } from '../adapters/launchdarkly/flag-controller.ts';
 import { JsonLinesNotifier } from '../adapters/local/notifiers.ts';
 import { MemoryStateStore, RecordingFlagController } from '../adapters/memory/index.ts';
+import { writeReportPage } from '../adapters/local/report-page.ts';
 import { FileStateStore } from '../adapters/local/state-files.ts';
+import { buildReport, ReportRecorder } from '../core/report.ts';
 import { loadConfig, loadScenario, scenarioExports } from './inputs.ts';
 import type { Io } from './main.ts';
 import { renderText, toJson } from './report.ts';
@@ -34,6 +36,7 @@ const optionsSchema = z.object({
   json: z.boolean().optional(),
   closedLoop: z.boolean().optional(),
   launchdarkly: z.boolean().optional(),
+  report: z.string().optional(),
 });
 
 export function replayCommand(io: Io, setExit: (code: number) => void): Command {
@@ -46,6 +49,7 @@ export function replayCommand(io: Io, setExit: (code: number) => void): Command 
     .addOption(new Option('--mode <mode>', 'override the configured mode').choices(['observe', 'enforce']))
     .option('--state <folder>', 'where to keep state, decisions, flags and alerts (must be new or empty)')
     .option('--json', 'print the result as JSON (see docs/formats.md)')
+    .option('--report <file>', 'also write the incident report: one self-contained HTML page')
     .option('--launchdarkly', 'act on LaunchDarkly over its REST API (configuration `launchDarkly`, token in LAUNCHDARKLY_API_TOKEN): for drills on a test project')
     .option('--closed-loop', "a bundled scenario re-simulated with the guardrail's rollback applied: what would have happened with it")
     .action(async (raw: unknown) => {
@@ -67,7 +71,9 @@ export function replayCommand(io: Io, setExit: (code: number) => void): Command 
         ? new SingleBar({ stream: process.stderr, clearOnComplete: true, format: ' replay [{bar}] {percentage}% | {value}/{total} periods' }, Presets.shades_classic)
         : undefined;
       bar?.start(1, 0);
+      const recorder = options.report ? new ReportRecorder() : undefined;
       const hooks = {
+        ...(recorder ? { onScore: recorder.onScore } : {}),
         releasesDue: async (due: readonly ReleaseEvent[]) => {
           for (const step of due) if (step.kind === 'rollout-step' && step.environment === config.environment) await flags.applyStep(step);
         },
@@ -97,7 +103,9 @@ export function replayCommand(io: Io, setExit: (code: number) => void): Command 
         stateFolder,
         ...(withoutGuardrail ? { withoutGuardrail } : {}),
       };
+      if (options.report && recorder) await writeReportPage(options.report, buildReport(result, recorder, `Stormguard incident report: ${summary.title}`, config.environment));
       io.out(options.json ? `${JSON.stringify(toJson(result, summary), null, 2)}\n` : renderText(result, summary));
+      if (options.report && !options.json) io.out(`Incident report: ${options.report}\n`);
       if (Object.values(result.outcomes).some((o) => o.status === 'failed')) setExit(1);
     });
 }

@@ -68,6 +68,8 @@ export interface PointScore {
   readonly baseline: number;
   /** value over baseline (log scale) or value minus baseline (linear scale). */
   readonly effect: number;
+  /** The band within which a point is not anomalous: baseline ± zThreshold standard deviations, in the series' units. */
+  readonly band: readonly [number, number];
   readonly z: number;
   readonly score: number;
   readonly anomalous: boolean;
@@ -195,7 +197,7 @@ export function observe(
     // Until warm, weigh every point equally: the first points set the baseline, not the first one.
     updateEwma(baseline, y - baseline.mean, Math.max(settings.alpha, 1 / (baseline.n + 1)));
     state.run = 0;
-    return result(state, settings, time, value, y, 0, Number.NaN, false, false, true);
+    return result(state, settings, time, value, y, 0, Math.sqrt(Math.max(baseline.variance, settings.minSd * settings.minSd)), Number.NaN, false, false, true);
   }
 
   const minSd = Math.max(settings.minSd, RANGE_SD_FRACTION * (state.high - state.low));
@@ -208,7 +210,7 @@ export function observe(
   state.scoring ??= newScoringState(settings.scoring);
   const periodIndex = settings.scoring.seasonPeriods > 0 ? Math.round(time / settings.periodMs) : 0;
   const standardized = scorePoint(state.scoring, settings.scoring, periodIndex, y, Math.max(0, directed), baseline.variance, minSd, settings.warmupPeriods, settings.zThreshold);
-  const scored = result(state, settings, time, value, y, z, standardized, state.scoring.quieted, anomalous, false);
+  const scored = result(state, settings, time, value, y, z, sd, standardized, state.scoring.quieted, anomalous, false);
   const limit = settings.zThreshold * sd;
   const clipped = Math.max(-limit, Math.min(limit, deviation));
   if (anomalous) {
@@ -259,13 +261,14 @@ function result(
   value: number,
   y: number,
   z: number,
+  sd: number,
   standardized: number,
   quieted: boolean,
   anomalous: boolean,
   warmingUp: boolean,
 ): PointScore {
   const confirmed = anomalous && state.run >= settings.confirmPeriods;
-  return new ScoredPoint(time, value, y, state.baseline.mean, settings.logScale, settings.logOffset, z, standardized, quieted, anomalous, confirmed, warmingUp);
+  return new ScoredPoint(time, value, y, state.baseline.mean, sd * settings.zThreshold, settings.logScale, settings.logOffset, z, standardized, quieted, anomalous, confirmed, warmingUp);
 }
 
 /** A point's score; baseline, effect and score (an exponential or a logarithm each) are computed only when read. */
@@ -275,6 +278,7 @@ class ScoredPoint implements PointScore {
     readonly value: number,
     private readonly scored: number,
     private readonly mean: number,
+    private readonly halfWidth: number,
     private readonly logScale: boolean,
     private readonly logOffset: number,
     readonly z: number,
@@ -291,6 +295,11 @@ class ScoredPoint implements PointScore {
 
   get baseline(): number {
     return this.logScale ? Math.exp(this.mean) - this.logOffset : this.mean;
+  }
+
+  get band(): readonly [number, number] {
+    const [low, high] = [this.mean - this.halfWidth, this.mean + this.halfWidth];
+    return this.logScale ? [Math.exp(low) - this.logOffset, Math.exp(high) - this.logOffset] : [low, high];
   }
 
   get effect(): number {

@@ -10,7 +10,7 @@
  */
 import type { GuardrailConfig, SignalConfig } from './config.ts';
 import { type Attribution, correlate } from './correlate.ts';
-import { type DetectorSettings, type DetectorState, detectorSettings, newDetectorState, observe } from './detect.ts';
+import { type DetectorSettings, type DetectorState, detectorSettings, newDetectorState, observe, type PointScore } from './detect.ts';
 import { formatTime } from './format.ts';
 import { forecastToLimit } from './forecast.ts';
 import { type History, newHistory, remember } from './history.ts';
@@ -103,6 +103,8 @@ export interface EvaluationInput {
   readonly series: readonly MetricSeries[];
   /** The release timeline, ordered by time. */
   readonly releases: readonly ReleaseEvent[];
+  /** Told of every scored point (for reports): the series and its score. */
+  readonly onScore?: (series: SeriesState, score: PointScore) => void;
 }
 
 /** History kept per series: the correlator's lookback plus a window before it (and at least the forecast window). */
@@ -154,6 +156,7 @@ class EvaluationContext {
         if (state.detector.lastTime !== null && point.time <= state.detector.lastTime) continue; // read again: already counted
         const scored = observe(state.detector, signal.settings, point.time, point.value);
         if (!scored) continue;
+        this.input.onScore?.(state, scored);
         const { settings } = signal;
         remember(state.history, historyCapacity, point.time, settings.logScale ? Math.log(point.value + settings.logOffset) : point.value);
         const forecast = this.forecast(state, signal.config);

@@ -8,7 +8,7 @@
 import { type ActingPorts, tick } from './act.ts';
 import type { Alert } from './alert.ts';
 import type { GuardrailConfig } from './config.ts';
-import { type Anomaly, type Episode, type GuardrailState, newGuardrailState } from './guardrail.ts';
+import { type Anomaly, type Episode, type EvaluationInput, type GuardrailState, newGuardrailState } from './guardrail.ts';
 import { type MetricSeries, seriesName } from './metrics.ts';
 import type { Decision } from './policy.ts';
 import type { ReleaseEvent } from './timeline.ts';
@@ -28,6 +28,8 @@ export interface ReplayHooks {
   /** Called before each evaluation with the releases that happened since the last one. */
   readonly releasesDue?: (releases: readonly ReleaseEvent[]) => Promise<void>;
   readonly progress?: (done: number, total: number) => void;
+  /** Told of every scored point (for reports). */
+  readonly onScore?: EvaluationInput['onScore'];
 }
 
 export interface HeapExhaustion {
@@ -61,7 +63,7 @@ export async function replay(input: ReplayInput, config: GuardrailConfig, ports:
   const schedule = evaluations(input, periodMs);
   for (const evaluation of schedule.ticks) {
     if (evaluation.due.length > 0) await hooks.releasesDue?.(evaluation.due);
-    const step = await tick(state, { now: evaluation.now, series: evaluation.series, releases: evaluation.releases }, config, ports);
+    const step = await tick(state, { now: evaluation.now, series: evaluation.series, releases: evaluation.releases, ...(hooks.onScore ? { onScore: hooks.onScore } : {}) }, config, ports);
     result.decisions.push(...step.acted);
     for (const [id, outcome] of step.outcomes) result.outcomes[id] = outcome;
     result.alerts.push(...step.sent);
