@@ -16,6 +16,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -23,6 +24,7 @@ import { Construct } from 'constructs';
 import type { GuardrailConfig } from '../lambdas/core/config.ts';
 import { dynamicLabel, searchExpression } from '../lambdas/adapters/cloudwatch/metric-source.ts';
 import { DETECTOR_SERVICE, METRICS_NAMESPACE } from '../lambdas/handlers/shared/telemetry.ts';
+import { UPLOT_FILES } from '../lambdas/adapters/report/page.ts';
 
 export interface StormguardGuardrailProps {
   /** The validated configuration (lambdas/core/config.ts). */
@@ -56,6 +58,11 @@ export interface StormguardGuardrailProps {
    */
   readonly tableRemovalPolicy?: RemovalPolicy;
   /**
+   * How long incident reports are kept.
+   * @default 30 days
+   */
+  readonly reportRetention?: Duration;
+  /**
    * Page through PagerDuty's Events API v2: a secret for the routing key is created (put its value in).
    * @default false
    */
@@ -84,6 +91,8 @@ export class StormguardGuardrail extends Construct {
   /** LaunchDarkly's webhook endpoint, where `launchDarkly` is configured (signatures checked by the function). */
   readonly webhookUrl?: lambda.FunctionUrl;
   readonly alertTopic: sns.ITopic;
+  /** Incident reports: private, encrypted, expiring; read through presigned links in alerts. */
+  readonly reports: s3.Bucket;
   readonly alarms: cloudwatch.Alarm[];
   readonly dashboard: cloudwatch.Dashboard;
 
@@ -123,13 +132,26 @@ export class StormguardGuardrail extends Construct {
     const pagerDutyKey = props.pagerDuty ? secret('PagerDutyRoutingKey', 'the PagerDuty Events API v2 routing key') : undefined;
     const slackUrl = props.slack ? secret('SlackWebhookUrl', 'the Slack incoming webhook URL') : undefined;
 
+    this.reports = new s3.Bucket(this, 'Reports', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      lifecycleRules: [{ expiration: props.reportRetention ?? Duration.days(30) }],
+    });
+    Validations.of(this.reports).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-S1',
+      reason: 'Incident reports are derived pages that expire, read only through presigned links the detector issues; audit reads with CloudTrail S3 data events if needed',
+    });
+
     this.detector = this.newFunction('Detector', 'detector.ts', retention, {
       timeout: DETECTOR_TIMEOUT,
+      withReportAssets: true,
       // One run at a time is enough; an overlapping one is refused by the state's revision anyway.
       reservedConcurrentExecutions: 2,
       environment: {
         ...common,
         ALERT_TOPIC_ARN: this.alertTopic.topicArn,
+        REPORTS_BUCKET: this.reports.bucketName,
         ...(launchDarklyToken ? { LAUNCHDARKLY_TOKEN_SECRET_ARN: launchDarklyToken.secretArn } : {}),
         ...(pagerDutyKey ? { PAGERDUTY_ROUTING_KEY_SECRET_ARN: pagerDutyKey.secretArn } : {}),
         ...(slackUrl ? { SLACK_WEBHOOK_SECRET_ARN: slackUrl.secretArn } : {}),
@@ -143,6 +165,13 @@ export class StormguardGuardrail extends Construct {
     });
     for (const s of [launchDarklyToken, pagerDutyKey, slackUrl]) s?.grantRead(role);
     this.table.grantReadWriteData(role);
+    // Put the reports; read them, because a presigned link carries the signer's permission.
+    const reportObjects = this.reports.arnForObjects('reports/*');
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject'], resources: [reportObjects] }));
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.reports.node.defaultChild as s3.CfnBucket)}.Arn>/reports/*]`,
+      reason: 'One report object per episode, named when the episode opens: the statement is scoped to the reports/ prefix of this bucket, and to put and get only',
+    });
     this.alertTopic.grantPublish(role);
 
     this.gate = this.newFunction('Gate', 'gate.ts', retention, { timeout: Duration.seconds(10), environment: common });
@@ -198,7 +227,12 @@ export class StormguardGuardrail extends Construct {
   }
 
   /** A Lambda with its own log group and its own role, which may write only to that log group; grants are added by the caller. */
-  private newFunction(id: string, handler: string, retention: logs.RetentionDays, options: { timeout: Duration; environment: Record<string, string>; reservedConcurrentExecutions?: number }): NodejsFunction {
+  private newFunction(
+    id: string,
+    handler: string,
+    retention: logs.RetentionDays,
+    { withReportAssets, ...options }: { timeout: Duration; environment: Record<string, string>; reservedConcurrentExecutions?: number; withReportAssets?: boolean },
+  ): NodejsFunction {
     const logGroup = new logs.LogGroup(this, `${id}Logs`, { retention });
     const role = new iam.Role(this, `${id}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: `Stormguard ${id.toLowerCase()}` });
     role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
@@ -220,6 +254,16 @@ export class StormguardGuardrail extends Construct {
         // The SDK is bundled, tree-shaken to the commands used: no more of it than the handler needs.
         externalModules: [],
         banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+        // The report page inlines uPlot, read from beside the bundle (lambdas/adapters/report/page.ts).
+        ...(withReportAssets
+          ? {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: (inputDir: string, outputDir: string) => UPLOT_FILES.map((file) => `cp ${inputDir}/node_modules/uplot/dist/${file} ${outputDir}/${file}`),
+              },
+            }
+          : {}),
       },
     });
   }

@@ -17,7 +17,8 @@ import { FlagFileController } from '../adapters/local/flag-file.ts';
 import { LaunchDarklyFlagController } from '../adapters/launchdarkly/flag-controller.ts';
 import { JsonLinesNotifier } from '../adapters/local/notifiers.ts';
 import { MemoryStateStore, RecordingFlagController } from '../adapters/memory/index.ts';
-import { writeReportPage } from '../adapters/local/report-page.ts';
+import { writeAtomically } from '../adapters/local/files.ts';
+import { renderReportPage } from '../adapters/report/page.ts';
 import { FileStateStore } from '../adapters/local/state-files.ts';
 import { buildReport, ReportRecorder } from '../core/report.ts';
 import { loadConfig, loadScenario, scenarioExports } from './inputs.ts';
@@ -103,7 +104,9 @@ export function replayCommand(io: Io, setExit: (code: number) => void): Command 
         stateFolder,
         ...(withoutGuardrail ? { withoutGuardrail } : {}),
       };
-      if (options.report && recorder) await writeReportPage(options.report, buildReport(result, recorder, `Stormguard incident report: ${summary.title}`, config.environment));
+      if (options.report && recorder) {
+        await writeAtomically(options.report, await renderReportPage(buildReport(result, recorder, `Stormguard incident report: ${summary.title}`, config.environment)));
+      }
       io.out(options.json ? `${JSON.stringify(toJson(result, summary), null, 2)}\n` : renderText(result, summary));
       if (options.report && !options.json) io.out(`Incident report: ${options.report}\n`);
       if (Object.values(result.outcomes).some((o) => o.status === 'failed')) setExit(1);

@@ -16,6 +16,8 @@ export interface ActingPorts {
   readonly store: Pick<StateStore, 'recordDecision' | 'recordOutcome'>;
   readonly flags: FlagController;
   readonly notifiers: readonly Notifier[];
+  /** Links for an alert (the incident report's), added before it is sent. */
+  readonly links?: (alert: Alert) => Promise<ReadonlyArray<{ href: string; text: string }>>;
 }
 
 export interface Tick extends Evaluation {
@@ -46,7 +48,9 @@ export async function tick(state: GuardrailState, input: EvaluationInput, config
   for (const intent of evaluation.alerts) {
     const ids = intent.kind === 'episode' ? intent.decisionIds : intent.kind === 'reverted' ? [intent.decisionId] : [];
     if (ids.length > 0 && ids.every((id) => !outcomes.has(id))) continue; // another run acted and alerted
-    const alert = renderAlert(intent, context);
+    const rendered = renderAlert(intent, context);
+    const links = ports.links ? await ports.links(rendered) : [];
+    const alert = links.length > 0 ? { ...rendered, links } : rendered;
     sent.push(alert);
     for (const notifier of ports.notifiers) {
       try {

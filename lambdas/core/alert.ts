@@ -20,6 +20,8 @@ export interface Alert {
   readonly text: string;
   readonly episodeId?: string;
   readonly decisionIds?: readonly string[];
+  /** Where to see more: the incident report, where one is kept. */
+  readonly links?: ReadonlyArray<{ readonly href: string; readonly text: string }>;
 }
 
 export interface AlertContext {

@@ -8,9 +8,10 @@
  */
 import type { Alert } from './alert.ts';
 import { describeRelease } from './alert.ts';
-import type { PointScore } from './detect.ts';
+import type { GuardrailConfig } from './config.ts';
+import { detectorSettings, type PointScore } from './detect.ts';
 import { formatPercent } from './format.ts';
-import type { SeriesState } from './guardrail.ts';
+import type { GuardrailState, SeriesState } from './guardrail.ts';
 import { seriesName } from './metrics.ts';
 import type { ReplayResult } from './replay.ts';
 
@@ -40,9 +41,47 @@ interface Recorded {
   readonly points: Array<{ time: number; value: number; mean: number; low: number; high: number; anomalous: boolean }>;
 }
 
+/** What a report is drawn from: a replay's result, or a scheduled run's. */
+export interface ReportSource {
+  readonly from: number;
+  readonly to: number;
+  readonly releases: ReplayResult['releases'];
+  readonly episodes: ReplayResult['episodes'];
+  readonly decisions: readonly ReplayResult['decisions'][number][];
+  readonly outcomes: ReplayResult['outcomes'];
+  readonly alerts: readonly ReplayResult['alerts'][number][];
+}
+
 /** Collects every scored point during a replay, for the report. */
 export class ReportRecorder {
   readonly series = new Map<string, Recorded>();
+
+  /**
+   * From the guardrail's state, as a scheduled run has it: each series' history, against its
+   * current baseline and band (the state keeps no baseline per point); points above the band marked.
+   */
+  static fromState(state: GuardrailState, config: GuardrailConfig): ReportRecorder {
+    const recorder = new ReportRecorder();
+    const periodMs = config.metricPeriodSeconds * 1000;
+    for (const series of Object.values(state.series)) {
+      const signal = config.signals.find((s) => s.name === series.signal);
+      if (!signal) continue;
+      const settings = detectorSettings(signal, config.detector, periodMs);
+      const { mean, variance } = series.detector.baseline;
+      const halfWidth = settings.zThreshold * Math.sqrt(Math.max(variance, settings.minSd * settings.minSd));
+      const raw = (y: number) => (settings.logScale ? Math.exp(y) - settings.logOffset : y);
+      const [baseline, low, high] = [raw(mean), raw(mean - halfWidth), raw(mean + halfWidth)];
+      recorder.series.set(series.key, {
+        signal: series.signal,
+        name: seriesName(series).replace(`${series.signal} on `, ''),
+        points: series.history.times.map((time, i) => {
+          const value = raw(series.history.values[i]!);
+          return { time, value, mean: baseline, low, high, anomalous: value > high };
+        }),
+      });
+    }
+    return recorder;
+  }
 
   readonly onScore = (series: SeriesState, score: PointScore): void => {
     let recorded = this.series.get(series.key);
@@ -56,7 +95,7 @@ export class ReportRecorder {
 const BEFORE_MS = 2 * 3_600_000;
 const AFTER_MS = 3_600_000;
 
-export function buildReport(result: ReplayResult, recorder: ReportRecorder, title: string, environment: string): ReportData {
+export function buildReport(result: ReportSource, recorder: ReportRecorder, title: string, environment: string): ReportData {
   const episode = result.episodes[0];
   const first = episode?.first;
   const from = episode ? Math.max(result.from, episode.onset - BEFORE_MS) : result.from;
@@ -97,7 +136,7 @@ export function buildReport(result: ReplayResult, recorder: ReportRecorder, titl
 }
 
 /** Each flag's percentage over time: its steps, then what the guardrail set. */
-function rolloutLines(result: ReplayResult, environment: string, from: number, to: number): ReportData['rollouts'] {
+function rolloutLines(result: ReportSource, environment: string, from: number, to: number): ReportData['rollouts'] {
   const changes = new Map<string, Array<{ time: number; percent: number }>>();
   for (const r of result.releases) if (r.kind === 'rollout-step' && r.environment === environment) changes.set(r.flag, [...(changes.get(r.flag) ?? []), { time: r.time, percent: r.toPercent }]);
   for (const d of result.decisions) if (d.mode === 'enforce') changes.set(d.flag, [...(changes.get(d.flag) ?? []), { time: d.time + 1, percent: d.toPercent }]);
@@ -110,7 +149,7 @@ function rolloutLines(result: ReplayResult, environment: string, from: number, t
   });
 }
 
-function markers(result: ReplayResult): ReportData['markers'] {
+function markers(result: ReportSource): ReportData['markers'] {
   const list: Array<{ time: number; kind: MarkerKind; label: string }> = [];
   for (const r of result.releases) {
     list.push(r.kind === 'deploy' ? { time: r.time, kind: 'deploy', label: `deploy ${r.service} ${r.version}` } : { time: r.time, kind: 'step', label: `${r.flag} ${formatPercent(r.fromPercent)} → ${formatPercent(r.toPercent)}` });
@@ -121,7 +160,7 @@ function markers(result: ReplayResult): ReportData['markers'] {
   return list.sort((a, b) => a.time - b.time).map((m) => ({ ...m, time: m.time / 1000 }));
 }
 
-function rows(result: ReplayResult): ReportData['rows'] {
+function rows(result: ReportSource): ReportData['rows'] {
   const iso = (t: number) => new Date(t).toISOString().slice(0, 16).replace('T', ' ');
   const list: Array<{ t: number; what: ReportData['rows'][number]['what']; details: string }> = [];
   for (const r of result.releases) list.push({ t: r.time, what: r.kind === 'deploy' ? 'deploy' : 'step', details: describeRelease(r, { withTime: false }) });

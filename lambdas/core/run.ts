@@ -9,7 +9,7 @@
 import { type ActingPorts, type Tick, tick } from './act.ts';
 import type { GuardrailConfig } from './config.ts';
 import { baselineOf, detectorSettings } from './detect.ts';
-import { newGuardrailState } from './guardrail.ts';
+import { type GuardrailState, newGuardrailState } from './guardrail.ts';
 import type { ReleaseEvent } from './timeline.ts';
 import type { MetricSource, StateStore, TimelineStore } from '../ports.ts';
 
@@ -31,6 +31,9 @@ export interface RunResult extends Tick {
   readonly baselines: ReadonlyArray<{ cluster: string; signal: string; baseline: number }>;
   /** Per flag in the guarded environment, its rollout percentage as the guardrail knows it. */
   readonly rollouts: ReadonlyArray<{ flag: string; percent: number }>;
+  /** The state as saved, and the releases evaluated against (for reports). */
+  readonly state: GuardrailState;
+  readonly releases: readonly ReleaseEvent[];
 }
 
 /** Periods read again before the last evaluation: late datapoints land there. */
@@ -60,6 +63,8 @@ export async function runOnce(config: GuardrailConfig, ports: RunPorts, now: num
     warnings: readout.warnings,
     baselines: medianBaselines(state.series, config),
     rollouts: currentRollouts(releases, config.environment, state.setPercents),
+    state,
+    releases,
   };
 }
 

@@ -6,6 +6,7 @@
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -17,7 +18,10 @@ import { LaunchDarklyFlagController } from '../adapters/launchdarkly/flag-contro
 import { NoFlagController } from '../adapters/none/flag-controller.ts';
 import { PagerDutyNotifier } from '../adapters/pagerduty/notifier.ts';
 import { SlackNotifier } from '../adapters/slack/notifier.ts';
+import { renderReportPage } from '../adapters/report/page.ts';
+import { S3Reports } from '../adapters/s3/reports.ts';
 import { SnsNotifier } from '../adapters/sns/notifier.ts';
+import { buildReport, ReportRecorder } from '../core/report.ts';
 import { type GuardrailConfig, parseConfig } from '../core/config.ts';
 import { StateConflictError } from '../core/errors.ts';
 import { type RunResult, runOnce } from '../core/run.ts';
@@ -36,6 +40,8 @@ export interface DetectorWiring {
   readonly flags: FlagController;
   /** Notifiers beside the SNS topic (PagerDuty, Slack), where configured. */
   readonly notifiers?: readonly Notifier[];
+  /** Where incident reports are kept and linked from alerts, where configured. */
+  readonly reports?: S3Reports;
   readonly metrics: Metrics;
   readonly log: (entry: Record<string, unknown>) => void;
 }
@@ -50,6 +56,7 @@ export function createDetectorHandler(wiring: DetectorWiring): (event: Pick<Sche
     store,
     flags: wiring.flags,
     notifiers: [new SnsNotifier(wiring.sns, wiring.topicArn), ...(wiring.notifiers ?? [])],
+    ...(wiring.reports ? { links: wiring.reports.links } : {}),
   };
   return async (event) => {
     const { metrics } = wiring;
@@ -57,6 +64,7 @@ export function createDetectorHandler(wiring: DetectorWiring): (event: Pick<Sche
     try {
       const result = await runOnce(wiring.config, ports, Date.parse(event.time));
       report(result, wiring);
+      if (wiring.reports) await writeReports(result, wiring.reports, wiring);
       return { status: 'evaluated', result };
     } catch (error) {
       if (error instanceof StateConflictError) {
@@ -71,6 +79,30 @@ export function createDetectorHandler(wiring: DetectorWiring): (event: Pick<Sche
       metrics.publishStoredMetrics();
     }
   };
+}
+
+/** The report of each episode alerted this run: what its links point to. A failure is logged, never thrown. */
+async function writeReports(result: RunResult, reports: S3Reports, { config, metrics, log }: DetectorWiring): Promise<void> {
+  const episodes = [...new Set(result.sent.flatMap((a) => (a.episodeId ? [a.episodeId] : [])))];
+  for (const episodeId of episodes) {
+    try {
+      const times = Object.values(result.state.series).flatMap((s) => (s.history.times.length ? [s.history.times[0]!] : []));
+      const source = {
+        from: Math.min(result.evaluatedAt, ...times),
+        to: result.evaluatedAt,
+        releases: result.releases,
+        episodes: result.state.episodes.filter((e) => e.id === episodeId),
+        decisions: result.acted,
+        outcomes: Object.fromEntries(result.outcomes),
+        alerts: result.sent,
+      };
+      const data = buildReport(source, ReportRecorder.fromState(result.state, config), `Stormguard incident report: ${episodeId}`, config.environment);
+      await reports.write(episodeId, await renderReportPage(data));
+    } catch (error) {
+      metrics.addMetric('ReportErrors', MetricUnit.Count, 1);
+      log({ level: 'error', message: `the report of ${episodeId} was not written: ${error instanceof Error ? error.message : String(error)}` });
+    }
+  }
 }
 
 function report(result: RunResult, { metrics, log }: DetectorWiring): void {
@@ -110,6 +142,7 @@ const cloudwatch = new CloudWatchClient({});
 const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}));
 const sns = new SNSClient({});
 const secrets = new SecretsManagerClient({});
+const s3 = new S3Client({});
 let wired: ReturnType<typeof createDetectorHandler> | undefined;
 
 export const handler = (event: ScheduledEvent): Promise<DetectorOutcome> => {
@@ -123,6 +156,7 @@ export const handler = (event: ScheduledEvent): Promise<DetectorOutcome> => {
       tableName: requiredEnvironment('TABLE_NAME'),
       topicArn: requiredEnvironment('ALERT_TOPIC_ARN'),
       ...fromEnvironment(config),
+      ...(process.env.REPORTS_BUCKET ? { reports: new S3Reports(s3, process.env.REPORTS_BUCKET) } : {}),
       metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: DETECTOR_SERVICE }),
       log: (entry) => console.log(JSON.stringify(entry)),
     });

@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CloudWatchClient, GetMetricDataCommand, type GetMetricDataCommandInput } from '@aws-sdk/client-cloudwatch';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { ScheduledEvent } from 'aws-lambda';
@@ -13,6 +14,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoStore } from '../../lambdas/adapters/dynamodb/store.ts';
 import { RecordingFlagController } from '../../lambdas/adapters/memory/index.ts';
+import { S3Reports } from '../../lambdas/adapters/s3/reports.ts';
 import { loadExports } from '../../lambdas/adapters/local/exports.ts';
 import { parseConfig } from '../../lambdas/core/config.ts';
 import type { MetricSeries } from '../../lambdas/core/metrics.ts';
@@ -66,7 +68,7 @@ afterEach(async () => {
   for (const d of deployments.splice(0)) await d.dynamo.close();
 });
 
-async function deploy(): Promise<Deployment> {
+async function deploy(extra: Partial<Parameters<typeof createDetectorHandler>[0]> = {}): Promise<Deployment> {
   const dynamo = await localDynamo();
   const flags = new RecordingFlagController();
   const store = new DynamoStore(dynamo.client, dynamo.table);
@@ -83,6 +85,7 @@ async function deploy(): Promise<Deployment> {
     flags,
     metrics: new Metrics({ namespace: 'Stormguard', serviceName: 'detector', singleMetric: false }),
     log: () => {},
+    ...extra,
   });
   const deployment = { dynamo, flags, store, invoke: (time: number) => handler(scheduledEvent(time)) };
   deployments.push(deployment);
@@ -125,6 +128,26 @@ describe('the detector Lambda, in process', () => {
     expect(flags.requests).toEqual([expect.objectContaining({ flag: 'checkout-producer-per-request', percent: 0 })]);
     const published = sns.commandCalls(PublishCommand).map((c) => c.args[0].input);
     expect(published.some((p) => /^\[Stormguard\] rolled back checkout-producer-per-request 1% -> 0%/.test(p.Subject!) && /0% → 1%/.test(p.Message!))).toBe(true);
+  });
+
+  it('keeps the episode’s incident report in S3 and links it from the alert with a presigned URL', async () => {
+    process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+    const s3 = mockClient(S3Client);
+    s3.on(PutObjectCommand).resolves({});
+    try {
+      const client = new S3Client({ region: 'eu-west-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' } });
+      const { invoke } = await deploy({ reports: new S3Reports(client, 'stormguard-reports') });
+      sns.resetHistory();
+      for (const time of scheduled('2025-08-28T12:00:00Z', '2025-08-28T14:02:00Z')) await invoke(time);
+      const put = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
+      expect(put.map((p) => p.Key)).toEqual(['reports/events-msk_2025-08-28T14_00_00.000Z.html']);
+      expect(put[0]!.ContentType).toBe('text/html; charset=utf-8');
+      expect(String(put[0]!.Body)).toMatch(/<title>Stormguard incident report: events-msk\/2025-08-28T14:00:00.000Z<\/title>/);
+      const message = sns.commandCalls(PublishCommand).map((c) => c.args[0].input.Message!).find((m) => m.includes('rolled back'))!;
+      expect(message).toMatch(/\nIncident report: https:\/\/stormguard-reports\.s3\.eu-west-1\.amazonaws\.com\/reports\/events-msk_2025-08-28T14_00_00\.000Z\.html\?.*X-Amz-Expires=21600.*X-Amz-Signature=/);
+    } finally {
+      s3.restore();
+    }
   });
 
   it('rolls back once when two runs overlap (EventBridge delivers at least once)', async () => {

@@ -3,7 +3,7 @@
  * passed in (a bare `new App()` would not read it), then checked by focused assertions, exact
  * resource counts, and cdk-nag's validation report.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -14,10 +14,12 @@ const context = JSON.parse(readFileSync(join(root, 'cdk.json'), 'utf8')).context
 const configText = 'mode: enforce\nclusters: [events-msk, payments-msk]\n';
 
 let template: Template;
+let assemblyDirectory: string;
 let report: { pluginReports: Array<{ violations: unknown[]; suppressedViolations: Array<{ ruleName: string; reason: string }> }> };
 beforeAll(() => {
   const { app, stack } = stormguardApp({ configText, configSource: 'test config', alertEmails: ['oncall@example.com'], appProps: { context } });
   const assembly = app.synth();
+  assemblyDirectory = assembly.directory;
   template = Template.fromStack(stack);
   const reportPath = join(assembly.directory, 'validation-report.json');
   report = existsSync(reportPath) ? JSON.parse(readFileSync(reportPath, 'utf8')) : { pluginReports: [] };
@@ -39,6 +41,7 @@ describe('the Stormguard stack', () => {
       'AWS::IAM::Role': 3,
       'AWS::Logs::LogGroup': 3,
       'AWS::SecretsManager::Secret': 0,
+      'AWS::S3::Bucket': 1,
     };
     for (const [type, count] of Object.entries(counts)) template.resourceCountIs(type, count);
   });
@@ -91,6 +94,19 @@ describe('the Stormguard stack', () => {
     const statements = Object.values(policies).flatMap((p) => (p as { Properties: { PolicyDocument: { Statement: Array<{ Action: string | string[]; Resource: unknown }> } } }).Properties.PolicyDocument.Statement);
     const wildcards = statements.filter((s) => s.Resource === '*');
     expect(wildcards.map((s) => s.Action)).toEqual(['cloudwatch:GetMetricData']);
+  });
+
+  it('keeps incident reports private, encrypted, TLS-only and expiring, and bundles the page’s chart library with the detector', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 30, Status: 'Enabled' })] },
+    });
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+    const assets = readdirSync(assemblyDirectory).filter((d) => d.startsWith('asset.'));
+    expect(assets.some((a) => existsSync(join(assemblyDirectory, a, 'uPlot.iife.min.js')) && existsSync(join(assemblyDirectory, a, 'index.mjs')))).toBe(true);
   });
 
   it('draws each cluster on the dashboard', () => {

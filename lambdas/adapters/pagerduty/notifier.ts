@@ -71,6 +71,6 @@ export function pagerDutyEvent(alert: Alert, routingKey: string, links: Readonly
       custom_details: { details: alert.text, ...(alert.decisionIds ? { decisions: alert.decisionIds } : {}) },
     },
     client: 'Stormguard',
-    ...(links.length > 0 ? { links } : {}),
+    ...(links.length + (alert.links?.length ?? 0) > 0 ? { links: [...(alert.links ?? []), ...links] } : {}),
   };
 }

@@ -36,6 +36,7 @@ export function slackMessage(alert: Alert): { text: string; blocks: unknown[] } 
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: cut(`Stormguard: ${title}`, HEADER_LIMIT), emoji: true } },
       { type: 'section', text: { type: 'mrkdwn', text: cut(alert.text, SECTION_LIMIT) } },
+      ...(alert.links?.length ? [{ type: 'section', text: { type: 'mrkdwn', text: alert.links.map((l) => `<${l.href}|${l.text}>`).join(' · ') } }] : []),
       { type: 'context', elements: [{ type: 'mrkdwn', text: `${ICON[alert.severity]} ${alert.severity} · ${alert.kind} · ${new Date(alert.time).toISOString()} · \`${alert.key}\`` }] },
     ],
   };

@@ -23,7 +23,7 @@ export class SnsNotifier implements Notifier {
       new PublishCommand({
         TopicArn: this.topicArn,
         Subject: subject(alert.title),
-        Message: `${alert.title}\n\n${alert.text}`,
+        Message: `${alert.title}\n\n${alert.text}${(alert.links ?? []).map((l) => `\n${l.text}: ${l.href}`).join('')}`,
         MessageAttributes: {
           key: { DataType: 'String', StringValue: alert.key },
           kind: { DataType: 'String', StringValue: alert.kind },

@@ -8,15 +8,20 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { ReportData } from '../../core/report.ts';
-import { writeAtomically } from './files.ts';
 
-const require = createRequire(import.meta.url);
+/** uPlot's files: beside the bundle in a Lambda (copied there at bundling), else from node_modules. */
+export const UPLOT_FILES = ['uPlot.iife.min.js', 'uPlot.min.css'] as const;
+
+async function uplot(name: (typeof UPLOT_FILES)[number]): Promise<string> {
+  try {
+    return await readFile(new URL(`./${name}`, import.meta.url), 'utf8');
+  } catch {
+    return readFile(createRequire(import.meta.url).resolve(`uplot/dist/${name}`), 'utf8');
+  }
+}
 
 export async function renderReportPage(data: ReportData): Promise<string> {
-  const [script, style] = await Promise.all([
-    readFile(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8'),
-    readFile(require.resolve('uplot/dist/uPlot.min.css'), 'utf8'),
-  ]);
+  const [script, style] = await Promise.all(UPLOT_FILES.map(uplot));
   // </script> inside the JSON would end the element: escape the slash.
   const json = JSON.stringify(data).replaceAll('</', '<\\/');
   return `<!doctype html>
@@ -48,10 +53,6 @@ ${data.alerts.map((a) => `<article class="alert"><h3>${escapeHtml(a.time.slice(0
 </body>
 </html>
 `;
-}
-
-export async function writeReportPage(path: string, data: ReportData): Promise<void> {
-  await writeAtomically(path, await renderReportPage(data));
 }
 
 function escapeHtml(text: string): string {
