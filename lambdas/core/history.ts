@@ -1,30 +1,47 @@
 /**
  * A bounded history of one series' scored values (log values for rates and counts), kept so the
- * correlator can compare a signal before and after each release.
+ * correlator can compare a signal before and after each release, and the heap forecast can fit
+ * its newest points.
  *
- * Cost: O(1) amortised per point; O(capacity) memory.
+ * The newest FULL_POINTS points are kept as they came; older ones are kept as the median of each
+ * BLOCK of points, which is what the correlator computes over anyway: the default 780 minutes
+ * take 252 values, not 780. Cost: O(FULL_POINTS) per point at worst; O(capacity / BLOCK) memory.
  */
 import { linearRegression, median } from 'simple-statistics';
 
 export interface History {
   times: number[];
   values: number[];
+  /** How many leading points are medians of BLOCK points. */
+  compacted: number;
 }
 
+/** Points kept at full resolution: more than any window near now (forecast, a fresh release's response). */
+export const FULL_POINTS = 120;
+/** Older points become one median per this many. */
+const BLOCK = 5;
 const HOUR_MS = 3_600_000;
 
 export function newHistory(): History {
-  return { times: [], values: [] };
+  return { times: [], values: [], compacted: 0 };
 }
 
+/** Adds a point; keeps at most `capacity` points' worth of time (a median counts for BLOCK). */
 export function remember(history: History, capacity: number, time: number, value: number): void {
   history.times.push(time);
   history.values.push(value);
-  const excess = history.times.length - capacity;
-  if (excess > capacity / 4) {
-    // Trim in batches: shifting one element per point would make every point O(capacity).
-    history.times.splice(0, excess);
-    history.values.splice(0, excess);
+  const start = history.compacted;
+  if (history.times.length - start >= FULL_POINTS + BLOCK) {
+    // The oldest BLOCK full-resolution points become one: their middle time, their median value.
+    const values = history.values.slice(start, start + BLOCK);
+    history.times.splice(start, BLOCK, history.times[start + (BLOCK >> 1)]!);
+    history.values.splice(start, BLOCK, median(values));
+    history.compacted++;
+  }
+  while (history.compacted * BLOCK + (history.times.length - history.compacted) > capacity && history.times.length > 0) {
+    history.times.shift();
+    history.values.shift();
+    if (history.compacted > 0) history.compacted--;
   }
 }
 

@@ -16,7 +16,7 @@ afterAll(() => dynamo.close());
 const seriesState = (key: string) => ({
   key, signal: 'ConnectionCount', cluster: 'c', dimensions: {}, run: 0, runFirst: null, blind: false,
   detector: { baseline: { n: 3, mean: 1, variance: 0.1 }, lastTime: 1000, run: 0, low: 0, high: 2, scoring: null, counts: { points: 3, gaps: 0, duplicates: 0, outOfOrder: 0, invalid: 0 } },
-  history: { times: [1000], values: [1] },
+  history: { times: [1000], values: [1], compacted: 0 },
 });
 
 describe('DynamoStore', () => {

@@ -16,7 +16,7 @@ function healthy(): GuardrailState {
   state.series.heap = {
     key: 'heap', signal: 'HeapMemoryAfterGC', cluster: 'c', dimensions: { 'Broker ID': '1' }, run: 0, runFirst: null, blind: false,
     detector: { baseline: { n: 100, mean: 40, variance: 1 }, lastTime: now - 2 * MINUTE, run: 0, low: 35, high: 45, scoring: null, counts: { points: 100, gaps: 0, duplicates: 0, outOfOrder: 0, invalid: 0 } },
-    history: { times: [now - 2 * MINUTE], values: [41] },
+    history: { times: [now - 2 * MINUTE], values: [41], compacted: 0 },
   };
   return state;
 }
