@@ -12,7 +12,7 @@ import { InputError } from '../core/errors.ts';
 import { replayClosedLoop } from '../core/closed-loop.ts';
 import { replay, type ReplayResult } from '../core/replay.ts';
 import type { ReleaseEvent, RolloutStep } from '../core/timeline.ts';
-import { ExportedMetrics, loadExports } from '../adapters/local/exports.ts';
+import { loadExports } from '../adapters/local/exports.ts';
 import { FlagFileController } from '../adapters/local/flag-file.ts';
 import { LaunchDarklyFlagController } from '../adapters/launchdarkly/flag-controller.ts';
 import { JsonLinesNotifier } from '../adapters/local/notifiers.ts';

@@ -25,13 +25,18 @@ export function exportScenario(scenario: Scenario, result: SimulationResult): Sc
   return { files };
 }
 
-/** An export read back through the same readers as a user's files: the same door. */
+type Documents = ReadonlyArray<{ source: string; document: unknown }>;
+
+/** Metric and timeline documents through their readers: the one door for exports and simulations alike. */
+export function readDocuments(metrics: Documents, timeline: Documents, signalNames: readonly string[]): { metrics: MetricReadout; timeline: TimelineReadout } {
+  return { metrics: readGetMetricData(metrics, signalNames), timeline: readTimeline(timeline) };
+}
+
+/** A simulation's export read back through the same readers as a user's files. */
 export function readExport(files: ScenarioExport['files'], signalNames: readonly string[]): { metrics: MetricReadout; timeline: TimelineReadout } {
   const documents = Object.entries(files).map(([source, document]) => ({ source, document }));
-  return {
-    metrics: readGetMetricData(documents.filter((d) => d.source.startsWith('metrics-')), signalNames),
-    timeline: readTimeline(documents.filter((d) => !d.source.startsWith('metrics-'))),
-  };
+  const isMetrics = (d: { source: string }) => d.source.startsWith('metrics-');
+  return readDocuments(documents.filter(isMetrics), documents.filter((d) => !isMetrics(d)), signalNames);
 }
 
 /** The dynamic label a user gives each query: `${PROP('MetricName')} Cluster Name=…, Broker ID=…`. */
