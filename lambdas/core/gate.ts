@@ -11,7 +11,7 @@
  */
 import type { GuardrailConfig } from './config.ts';
 import { formatDuration, formatNumber, formatPercent, formatTime } from './format.ts';
-import type { GuardrailState } from './guardrail.ts';
+import { type GuardrailState, knownPercent } from './guardrail.ts';
 import { seriesName } from './metrics.ts';
 import { freezeKey } from './policy.ts';
 import type { ReleaseEvent } from './timeline.ts';
@@ -38,10 +38,9 @@ export interface GateAnswer {
 export function decideGate(state: GuardrailState | undefined, releases: readonly ReleaseEvent[], config: GuardrailConfig, request: GateRequest, now: number): GateAnswer {
   if (!state || state.evaluatedAt === null) return { verdict: 'unknown', reasons: ['the guardrail has not evaluated yet: there is nothing to decide on'], evidence: {} };
   const { flag, environment, targetPercent } = request;
-  const steps = releases.filter((r) => r.kind === 'rollout-step' && r.flag === flag && r.environment === environment && r.time <= now);
-  const lastStep = steps.at(-1);
-  const own = state.setPercents[`${freezeKey(flag, environment)}/fallthrough`];
-  const currentPercent = own && (!lastStep || own.time >= lastStep.time) ? own.percent : lastStep?.kind === 'rollout-step' ? lastStep.toPercent : 0;
+  // The step a pipeline takes is the default rule's; the bake time counts from the flag's last step of any rule.
+  const lastStep = releases.filter((r) => r.kind === 'rollout-step' && r.flag === flag && r.environment === environment && r.time <= now).at(-1);
+  const currentPercent = knownPercent(state, releases, flag, environment, { kind: 'fallthrough' }, now)?.percent ?? 0;
   const evidence = {
     currentPercent,
     evaluatedAt: new Date(state.evaluatedAt).toISOString(),

@@ -16,7 +16,7 @@ import { forecastToLimit } from './forecast.ts';
 import { type History, newHistory, remember } from './history.ts';
 import { type MetricSeries, seriesName } from './metrics.ts';
 import { type Decision, type Freeze, decide, freezeKey, revertsFreeze } from './policy.ts';
-import { type ReleaseEvent, type RolloutStep, targetName } from './timeline.ts';
+import { type ReleaseEvent, type RolloutStep, type RolloutTarget, targetName } from './timeline.ts';
 
 export interface SeriesState {
   readonly key: string;
@@ -109,6 +109,33 @@ export interface EvaluationInput {
 
 /** History kept per series: the correlator's lookback plus a window before it (and at least the forecast window). */
 const HISTORY_EXTRA_PERIODS = 60;
+
+/**
+ * A flag's rollout percentage for one target, as the guardrail knows it at `now`: the later of
+ * the timeline's last step and the guardrail's own change (a rollback or revert it made). Undefined
+ * when there is neither. The one rule for the engine, the gate and the run's report.
+ */
+export function knownPercent(
+  state: Pick<GuardrailState, 'setPercents'>,
+  releases: readonly ReleaseEvent[],
+  flag: string,
+  environment: string,
+  target: RolloutTarget,
+  now: number,
+): { percent: number; time: number } | undefined {
+  const name = targetName(target);
+  let latest: { percent: number; time: number } | undefined;
+  for (const r of releases) {
+    if (r.time > now) break;
+    if (r.kind === 'rollout-step' && r.flag === flag && r.environment === environment && targetName(r.target) === name) latest = { percent: r.toPercent, time: r.time };
+  }
+  const own = state.setPercents[setPercentKey(flag, environment, target)];
+  return own && (!latest || own.time >= latest.time) ? own : latest;
+}
+
+function setPercentKey(flag: string, environment: string, target: RolloutTarget): string {
+  return `${freezeKey(flag, environment)}/${targetName(target)}`;
+}
 
 export function newGuardrailState(): GuardrailState {
   return { version: 1, revision: 0, evaluatedAt: null, series: {}, episodes: [], freezes: {}, setPercents: {}, lastRollbackAt: {} };
@@ -344,7 +371,7 @@ class EvaluationContext {
   private applyDecision(decision: Decision): void {
     if (decision.mode !== 'enforce') return;
     const key = freezeKey(decision.flag, decision.environment);
-    this.state.setPercents[`${key}/${targetName(decision.target)}`] = { percent: decision.toPercent, time: decision.time };
+    this.state.setPercents[setPercentKey(decision.flag, decision.environment, decision.target)] = { percent: decision.toPercent, time: decision.time };
     if (decision.action === 'rollback') {
       this.state.lastRollbackAt[key] = decision.time;
       this.state.freezes[key] = {
@@ -358,24 +385,9 @@ class EvaluationContext {
     }
   }
 
-  /** The flag's percentage: the latest of the timeline's last step and the guardrail's own change. */
+  /** The percentage of the step's flag and target now (the step itself is in the timeline). */
   private currentPercent(step: RolloutStep): number {
-    const target = targetName(step.target);
-    let latest = { percent: step.toPercent, time: step.time };
-    for (const release of this.input.releases) {
-      if (release.time > this.input.now) break;
-      if (
-        release.kind === 'rollout-step' &&
-        release.flag === step.flag &&
-        release.environment === step.environment &&
-        targetName(release.target) === target &&
-        release.time >= latest.time
-      ) {
-        latest = { percent: release.toPercent, time: release.time };
-      }
-    }
-    const own = this.state.setPercents[`${freezeKey(step.flag, step.environment)}/${target}`];
-    return own && own.time >= latest.time ? own.percent : latest.percent;
+    return knownPercent(this.state, this.input.releases, step.flag, step.environment, step.target, this.input.now)?.percent ?? step.toPercent;
   }
 
   revertFrozenStepUps(decisions: Decision[], alerts: AlertIntent[]): void {

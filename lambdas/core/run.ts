@@ -9,7 +9,7 @@
 import { type ActingPorts, type Tick, tick } from './act.ts';
 import type { GuardrailConfig } from './config.ts';
 import { baselineOf, detectorSettings } from './detect.ts';
-import { type GuardrailState, newGuardrailState } from './guardrail.ts';
+import { type GuardrailState, knownPercent, newGuardrailState } from './guardrail.ts';
 import type { ReleaseEvent } from './timeline.ts';
 import type { MetricSource, StateStore, TimelineStore } from '../ports.ts';
 
@@ -62,7 +62,7 @@ export async function runOnce(config: GuardrailConfig, ports: RunPorts, now: num
     ...(Number.isFinite(newest) ? { dataAgeSeconds: (evaluatedAt - newest) / 1000 } : {}),
     warnings: readout.warnings,
     baselines: medianBaselines(state.series, config),
-    rollouts: currentRollouts(releases, config.environment, state.setPercents),
+    rollouts: currentRollouts(state, releases, config.environment, evaluatedAt),
     state,
     releases,
   };
@@ -82,11 +82,8 @@ function medianBaselines(series: ReturnType<typeof newGuardrailState>['series'],
   return [...groups.values()].map(({ cluster, signal, values }) => ({ cluster, signal, baseline: values.sort((a, b) => a - b)[values.length >> 1]! }));
 }
 
-function currentRollouts(releases: readonly ReleaseEvent[], environment: string, own: Record<string, { percent: number; time: number }>): RunResult['rollouts'] {
-  const latest = new Map<string, { percent: number; time: number }>();
-  for (const r of releases) if (r.kind === 'rollout-step' && r.environment === environment && r.target.kind === 'fallthrough') latest.set(r.flag, { percent: r.toPercent, time: r.time });
-  return [...latest].map(([flag, step]) => {
-    const set = own[`${flag}/${environment}/fallthrough`];
-    return { flag, percent: set && set.time >= step.time ? set.percent : step.percent };
-  });
+/** Each flag stepped in the environment, at its fallthrough percentage as the guardrail knows it. */
+function currentRollouts(state: GuardrailState, releases: readonly ReleaseEvent[], environment: string, now: number): RunResult['rollouts'] {
+  const flags = new Set(releases.flatMap((r) => (r.kind === 'rollout-step' && r.environment === environment && r.target.kind === 'fallthrough' ? [r.flag] : [])));
+  return [...flags].map((flag) => ({ flag, percent: knownPercent(state, releases, flag, environment, { kind: 'fallthrough' }, now)!.percent }));
 }
