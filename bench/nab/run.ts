@@ -20,9 +20,9 @@ import { normalizedScore, optimizeThreshold, PROFILE_NAMES, PROFILES, type Profi
 const SHARED_NAB = join(import.meta.dirname, '../../../shared/nab');
 const RESULTS = join(import.meta.dirname, '../results/nab/stormguard');
 
-/** The detector exactly as `stormguard detect` runs it by default: linear scale, both directions. */
+/** The detector exactly as `stormguard detect` runs it by default: `--kind auto --direction both`. */
 export function nabDetectorScores(file: Pick<CorpusFile, 'times' | 'values'>): number[] {
-  const settings = settingsForSeries(file.times, { kind: 'percent', direction: 'both' });
+  const settings = settingsForSeries(file, { kind: 'auto', direction: 'both' });
   const { scores } = scoreSeries(settings, file.times.map((time, i) => ({ time, value: file.values[i]! })));
   return scores.map(nabScore);
 }

@@ -13,7 +13,7 @@ import type { Io } from './main.ts';
 
 const optionsSchema = z.object({
   output: z.string().optional(),
-  kind: z.enum(['rate', 'count', 'percent']),
+  kind: z.enum(['auto', 'rate', 'count', 'percent']),
   direction: z.enum(['up', 'down', 'both']),
 });
 
@@ -22,12 +22,12 @@ export function detectCommand(io: Io): Command {
     .description('score a timestamp,value CSV: writes timestamp,value,anomaly_score')
     .argument('<input>', 'CSV with a header row: timestamp,value')
     .option('--output <file>', 'where to write the scores (default: standard output)')
-    .addOption(new Option('--kind <kind>', 'rate and count are scored in log space, percent as is').choices(['rate', 'count', 'percent']).default('percent'))
+    .addOption(new Option('--kind <kind>', 'rate and count are scored in log space, percent as is; auto: log space unless a value is negative').choices(['auto', 'rate', 'count', 'percent']).default('auto'))
     .addOption(new Option('--direction <direction>', 'which deviations are anomalous').choices(['up', 'down', 'both']).default('both'))
     .action(async (input: string, raw: unknown) => {
       const options = optionsSchema.parse(raw);
       const rows = readSeries(await readText(input), input);
-      const settings = settingsForSeries(rows.map((r) => r.time), options);
+      const settings = settingsForSeries({ times: rows.map((r) => r.time), values: rows.map((r) => r.value) }, options);
       const { scores, counts } = scoreSeries(settings, rows);
       const lines = ['timestamp,value,anomaly_score', ...rows.map((row, i) => `${row.stamp},${row.raw},${nabScore(scores[i]!)}`)];
       const text = `${lines.join('\n')}\n`;

@@ -8,6 +8,7 @@
  */
 import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
+import { QUIET_PERIODS } from './detect.ts';
 import { InputError } from './errors.ts';
 
 const signalSchema = z
@@ -54,7 +55,7 @@ const configSchema = z
         extraHalfLives: z.array(z.number().positive()).default([]).describe('other level baselines that may explain a point (anomaly score)'),
         seasonPeriods: z.number().int().nonnegative().default(0).describe('a seasonal baseline of this many periods; 0: none (anomaly score)'),
         likelihoodHalfLife: z.number().positive().default(1000).describe("half-life of the deviation's long-run distribution (anomaly score)"),
-        quietPeriods: z.number().int().nonnegative().default(300).describe('after a high anomaly score, only lower ones for this many periods'),
+        quietPeriods: z.number().int().nonnegative().default(QUIET_PERIODS).describe('after a high anomaly score, only lower ones for this many periods'),
       })
       .strict()
       .default({
@@ -65,7 +66,7 @@ const configSchema = z
         extraHalfLives: [],
         seasonPeriods: 0,
         likelihoodHalfLife: 1000,
-        quietPeriods: 300,
+        quietPeriods: QUIET_PERIODS,
       }),
     signals: z.record(z.string().min(1), signalSchema.partial()).default({}),
     episodes: z

@@ -122,18 +122,24 @@ export function detectorSettings(signal: SignalConfig, detector: GuardrailConfig
   };
 }
 
+/** How a series of unknown meaning is scored: as a rate, count or percentage, or `auto`. */
+export type SeriesKind = SignalConfig['kind'] | 'auto';
+
 /**
  * Settings for a series whose meaning is unknown (`stormguard detect`, the NAB benchmark): a slow
  * baseline with a faster one beside it, a daily seasonal baseline when the series spans days, no
- * floor but a sliver of its range, and no smallest effect. Chosen on NAB (docs/benchmarks.md).
+ * floor but a sliver of its range, and no smallest effect. `auto` scores a series with no
+ * negative value in log space, as the guardrail scores rates and counts: most metrics of systems
+ * are counts, rates or utilisations, and move by factors. Chosen on NAB (docs/benchmarks.md).
  */
 export function settingsForSeries(
-  times: readonly number[],
-  options: { kind: SignalConfig['kind']; direction: SignalConfig['direction'] },
+  series: { readonly times: readonly number[]; readonly values: readonly number[] },
+  options: { kind: SeriesKind; direction: SignalConfig['direction'] },
 ): DetectorSettings {
+  const { times, values } = series;
   const periodMs = medianSpacing(times);
   const spansDays = times.length > 0 && times.at(-1)! - times[0]! >= SEASON_MIN_CYCLES * DAY_MS;
-  const logScale = options.kind !== 'percent';
+  const logScale = options.kind === 'auto' ? values.every((value) => value >= 0) : options.kind !== 'percent';
   return {
     periodMs,
     logScale,
@@ -149,7 +155,7 @@ export function settingsForSeries(
       extraAlphas: [alphaForHalfLife(SERIES_FAST_HALF_LIFE)],
       seasonPeriods: spansDays ? Math.round(DAY_MS / periodMs) : 0,
       likelihoodAlpha: alphaForHalfLife(1000),
-      quietPeriods: 300,
+      quietPeriods: QUIET_PERIODS,
     },
   };
 }
@@ -157,6 +163,8 @@ export function settingsForSeries(
 const SERIES_HALF_LIFE = 1000;
 const SERIES_FAST_HALF_LIFE = 100;
 const SEASON_MIN_CYCLES = 3;
+/** The configuration's default too (lambdas/core/config.ts). */
+export const QUIET_PERIODS = 30;
 const DAY_MS = 86_400_000;
 
 function medianSpacing(times: readonly number[]): number {

@@ -10,24 +10,24 @@ const noise = (i: number) => Math.sin(i * 12.9898) * 0.5;
 describe('the anomaly score', () => {
   it('scores a spike at or above the alert level, and ordinary points far below it', () => {
     const values = Array.from({ length: 1000 }, (_, i) => 50 + noise(i) + (i === 800 ? 20 : 0));
-    const { scores } = scoreSeries(settingsForSeries(values.map((_, i) => i * FIVE_MINUTES), { kind: 'percent', direction: 'both' }), series(values));
+    const { scores } = scoreSeries(settingsForSeries({ times: values.map((_, i) => i * FIVE_MINUTES), values }, { kind: 'percent', direction: 'both' }), series(values));
     expect(scores[800]).toBeGreaterThanOrEqual(ALERT_LEVEL);
     expect(Math.max(...scores.slice(0, 800))).toBeLessThan(ALERT_LEVEL);
   });
 
   it('lets only the onset of a run score high: a second spike within the quiet period does not', () => {
-    const spikes = new Set([600, 650, 1000]); // 650 is within 300 points of 600; 1000 is not
+    const spikes = new Set([600, 620, 700]); // 620 is within the quiet period after 600; 700 is not
     const values = Array.from({ length: 1100 }, (_, i) => 50 + noise(i) + (spikes.has(i) ? 20 : 0));
-    const { scores } = scoreSeries(settingsForSeries(values.map((_, i) => i * FIVE_MINUTES), { kind: 'percent', direction: 'both' }), series(values));
+    const { scores } = scoreSeries(settingsForSeries({ times: values.map((_, i) => i * FIVE_MINUTES), values }, { kind: 'percent', direction: 'both' }), series(values));
     expect(scores[600]).toBeGreaterThanOrEqual(ALERT_LEVEL);
-    expect(scores[650]).toBeLessThan(ALERT_LEVEL);
-    expect(scores[1000]).toBeGreaterThanOrEqual(ALERT_LEVEL);
+    expect(scores[620]).toBeLessThan(ALERT_LEVEL);
+    expect(scores[700]).toBeGreaterThanOrEqual(ALERT_LEVEL);
   });
 
   it('learns a daily cycle: with the seasonal baseline, days like the others score lower than without it', () => {
     const values = Array.from({ length: 10 * DAY }, (_, i) => 50 + 30 * Math.sin((2 * Math.PI * i) / DAY) + noise(i));
     const times = values.map((_, i) => i * FIVE_MINUTES);
-    const seasonal = settingsForSeries(times, { kind: 'percent', direction: 'both' });
+    const seasonal = settingsForSeries({ times, values }, { kind: 'percent', direction: 'both' });
     expect(seasonal.scoring.seasonPeriods).toBe(DAY);
     const flat: typeof seasonal = { ...seasonal, scoring: { ...seasonal.scoring, seasonPeriods: 0, extraAlphas: [] } };
     const lastDays = (s: typeof seasonal) => scoreSeries(s, series(values)).scores.slice(7 * DAY);
@@ -37,6 +37,12 @@ describe('the anomaly score', () => {
   });
 
   it('keeps the seasonal baseline only for series that span days', () => {
-    expect(settingsForSeries([0, FIVE_MINUTES, 2 * FIVE_MINUTES], { kind: 'rate', direction: 'up' }).scoring.seasonPeriods).toBe(0);
+    expect(settingsForSeries({ times: [0, FIVE_MINUTES, 2 * FIVE_MINUTES], values: [1, 2, 3] }, { kind: 'rate', direction: 'up' }).scoring.seasonPeriods).toBe(0);
+  });
+
+  it('scores a series of unknown kind in log space unless a value is negative', () => {
+    const times = [0, FIVE_MINUTES];
+    expect(settingsForSeries({ times, values: [0, 5] }, { kind: 'auto', direction: 'both' }).logScale).toBe(true);
+    expect(settingsForSeries({ times, values: [-1, 5] }, { kind: 'auto', direction: 'both' }).logScale).toBe(false);
   });
 });
