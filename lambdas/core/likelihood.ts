@@ -7,10 +7,12 @@
  *    the detector's own, other level baselines (`extraHalfLives`) and a seasonal one (the same
  *    phase of earlier cycles, `seasonPeriods`) may each explain it; the smallest |z| counts.
  *    A daily swing, or a level the fast baseline has not caught up with, is then not news.
- * 2. Likelihood. The deviation's recent average (half-life one point: a lone outlier counts half,
- *    two in a row in full) against the deviation's long-run distribution (Gaussian tail), as
- *    Numenta's anomaly likelihood does with its raw scores, then log-scaled so that 0.999 and
- *    0.999999 stay apart: score = ln(1 − p) / ln(1e-10), clamped to [0, 1].
+ * 2. Likelihood, on two time scales. The deviation's recent average (half-life one point: a lone
+ *    outlier counts half, two in a row in full) against the deviation's long-run distribution
+ *    (Gaussian tail), as Numenta's anomaly likelihood does with its raw scores; and its sustained
+ *    average (half-life 30 points) against that average's own long-run distribution, so that a
+ *    moderate deviation that lasts is news too. The more unlikely of the two counts, log-scaled
+ *    so that 0.999 and 0.999999 stay apart: score = ln(1 − p) / ln(1e-10), clamped to [0, 1].
  * 3. Quiet period. After a score at or above ALERT_LEVEL, the next `quietPeriods` points score
  *    below it: a run of anomalies is one event, and only its onset is news.
  *
@@ -18,7 +20,7 @@
  * memory when seasonal.
  */
 import { errorFunction } from 'simple-statistics';
-import { type Ewma, newEwma, updateEwma } from './ewma.ts';
+import { alphaForHalfLife, type Ewma, newEwma, updateEwma } from './ewma.ts';
 
 export interface ScoringSettings {
   /** EWMA weights of extra level baselines that may explain a point. */
@@ -38,6 +40,9 @@ export interface ScoringState {
   deviation: Ewma;
   /** The deviation's recent average. */
   recent: number;
+  /** The deviation's sustained average, and its long-run distribution. */
+  sustained: number;
+  sustainedHistory: Ewma;
   /** Points since the last score at or above ALERT_LEVEL (null: none yet). */
   sinceAlert: number | null;
   /** Whether the latest point's score is capped by a quiet period. */
@@ -58,6 +63,16 @@ const MAX_DEVIATION = 10;
 const LIKELIHOOD_MIN_WARMUP = 100;
 /** Weight of the newest deviation in the recent average (a half-life of one point). */
 const RECENT_ALPHA = 0.5;
+/**
+ * Weight of the newest deviation in the sustained average: a half-life of 30 points (half an
+ * hour of minutes). NAB scores the same with any half-life from 5 to 100 (docs/benchmarks.md).
+ */
+const SUSTAINED_ALPHA = alphaForHalfLife(30);
+/**
+ * The sustained average's variance is at least what it would be over independent deviations
+ * (α / (2 − α) of theirs): on a perfectly regular series a wiggle of it is not news.
+ */
+const SUSTAINED_VARIANCE_RATIO = SUSTAINED_ALPHA / (2 - SUSTAINED_ALPHA);
 /** A seasonal phase is trusted from its third cycle. */
 const SEASON_WARMUP = 3;
 /** How fast the seasonal baseline follows: each phase is seen once a cycle, so it learns quickly. */
@@ -72,6 +87,8 @@ export function newScoringState(settings: ScoringSettings): ScoringState {
     season: settings.seasonPeriods > 0 ? Array.from({ length: settings.seasonPeriods }, newEwma) : null,
     deviation: newEwma(),
     recent: 0,
+    sustained: 0,
+    sustainedHistory: newEwma(),
     sinceAlert: null,
     quieted: false,
   };
@@ -130,11 +147,20 @@ export function scorePoint(
   const bounded = Math.min(deviation, MAX_DEVIATION);
   state.recent += RECENT_ALPHA * (bounded - state.recent);
   const history = state.deviation;
+  // A state saved before the sustained average existed starts it here.
+  const sustainedHistory = (state.sustainedHistory ??= newEwma());
+  // Both sustained statistics start as running means: an average that starts at 0 would look
+  // like a rise for its first hundred points.
+  state.sustained = (state.sustained ?? 0) + Math.max(SUSTAINED_ALPHA, 1 / (history.n + 1)) * (bounded - (state.sustained ?? 0));
   const standardized =
     history.n >= Math.max(LIKELIHOOD_MIN_WARMUP, settings.seasonPeriods)
-      ? (state.recent - history.mean) / Math.sqrt(Math.max(history.variance, MIN_DEVIATION_VARIANCE))
+      ? Math.max(
+          standardize(state.recent, history.mean, history.variance),
+          standardize(state.sustained, sustainedHistory.mean, Math.max(sustainedHistory.variance, history.variance * SUSTAINED_VARIANCE_RATIO)),
+        )
       : Number.NaN;
   updateEwma(history, bounded - history.mean, settings.likelihoodAlpha);
+  updateEwma(sustainedHistory, state.sustained - sustainedHistory.mean, Math.max(settings.likelihoodAlpha, 1 / (sustainedHistory.n + 1)));
 
   if (state.sinceAlert !== null) state.sinceAlert++;
   const quieted = state.sinceAlert !== null && state.sinceAlert < settings.quietPeriods;
@@ -142,6 +168,11 @@ export function scorePoint(
   if (standardized >= ALERT_BOUND && scoreOf(standardized, quieted) >= ALERT_LEVEL) state.sinceAlert = 0;
   state.quieted = quieted;
   return standardized;
+}
+
+/** How many standard deviations an average lies above its long-run mean. */
+function standardize(average: number, mean: number, variance: number): number {
+  return (average - mean) / Math.sqrt(Math.max(variance, MIN_DEVIATION_VARIANCE));
 }
 
 function normalCdf(x: number): number {

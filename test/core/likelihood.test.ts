@@ -24,6 +24,18 @@ describe('the anomaly score', () => {
     expect(scores[700]).toBeGreaterThanOrEqual(ALERT_LEVEL);
   });
 
+  it('scores noise that doubles and stays doubled at or above the alert level, and a moment of it below', () => {
+    // No single point of it is far out: only the sustained average of the deviation sees it.
+    const scoresOf = (doubledFor: number) => {
+      const values = Array.from({ length: 1200 }, (_, i) => 50 + noise(i) * (i >= 800 && i < 800 + doubledFor ? 2 : 1));
+      return scoreSeries(settingsForSeries({ times: values.map((_, i) => i * FIVE_MINUTES), values }, { kind: 'percent', direction: 'both' }), series(values)).scores;
+    };
+    const lasting = scoresOf(100);
+    expect(Math.max(...lasting.slice(0, 800))).toBeLessThan(ALERT_LEVEL);
+    expect(Math.max(...lasting.slice(800, 900))).toBeGreaterThanOrEqual(ALERT_LEVEL);
+    expect(Math.max(...scoresOf(3).slice(800))).toBeLessThan(ALERT_LEVEL);
+  });
+
   it('learns a daily cycle: with the seasonal baseline, days like the others score lower than without it', () => {
     const values = Array.from({ length: 10 * DAY }, (_, i) => 50 + 30 * Math.sin((2 * Math.PI * i) / DAY) + noise(i));
     const times = values.map((_, i) => i * FIVE_MINUTES);
