@@ -157,7 +157,7 @@ async function main(): Promise<void> {
   console.log('| method | storms ≥ 2x rolled back (right flag and step) | median delay | worst delay | false rollbacks (benign cases) | wrong attributions |');
   console.log('|---|---|---|---|---|---|');
   for (const s of summary) {
-    const delay = (d: number | undefined) => (d === undefined ? '–' : `${d} period${d === 1 ? "" : "s"}`);
+    const delay = (d: number | undefined) => (d === undefined ? '–' : `${d} period${d === 1 ? '' : 's'}`);
     console.log(`| ${s.method} | ${s.detected} / ${s.storms} | ${delay(s.medianDelay)} | ${delay(s.worstDelay)} | ${s.falseRollbacks} / ${results.filter((r) => !r.storm).length} | ${s.wrongAttributions} |`);
   }
   console.log('\nDelays are metric periods from the storm step to the rollback. Per case (Stormguard: periods after its first anomalous datapoint in brackets):\n');
