@@ -149,8 +149,8 @@ export function scorePoint(
   const history = state.deviation;
   // A state saved before the sustained average existed starts it here.
   const sustainedHistory = (state.sustainedHistory ??= newEwma());
-  // Both sustained statistics start as running means: an average that starts at 0 would look
-  // like a rise for its first hundred points.
+  // Averages and distributions start as running means: one that starts at 0 makes every early
+  // deviation look large (five false onsets in the first 600 points of pure noise).
   state.sustained = (state.sustained ?? 0) + Math.max(SUSTAINED_ALPHA, 1 / (history.n + 1)) * (bounded - (state.sustained ?? 0));
   const standardized =
     history.n >= Math.max(LIKELIHOOD_MIN_WARMUP, settings.seasonPeriods)
@@ -159,7 +159,7 @@ export function scorePoint(
           standardize(state.sustained, sustainedHistory.mean, Math.max(sustainedHistory.variance, history.variance * SUSTAINED_VARIANCE_RATIO)),
         )
       : Number.NaN;
-  updateEwma(history, bounded - history.mean, settings.likelihoodAlpha);
+  updateEwma(history, bounded - history.mean, Math.max(settings.likelihoodAlpha, 1 / (history.n + 1)));
   updateEwma(sustainedHistory, state.sustained - sustainedHistory.mean, Math.max(settings.likelihoodAlpha, 1 / (sustainedHistory.n + 1)));
 
   if (state.sinceAlert !== null) state.sinceAlert++;

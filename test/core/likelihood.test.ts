@@ -1,3 +1,5 @@
+import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
+import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { describe, expect, it } from 'vitest';
 import { scoreSeries, settingsForSeries } from '../../lambdas/core/detect.ts';
 import { ALERT_LEVEL } from '../../lambdas/core/likelihood.ts';
@@ -13,6 +15,18 @@ describe('the anomaly score', () => {
     const { scores } = scoreSeries(settingsForSeries({ times: values.map((_, i) => i * FIVE_MINUTES), values }, { kind: 'percent', direction: 'both' }), series(values));
     expect(scores[800]).toBeGreaterThanOrEqual(ALERT_LEVEL);
     expect(Math.max(...scores.slice(0, 800))).toBeLessThan(ALERT_LEVEL);
+  });
+
+  it('raises no onset on pure noise, not even while the series is new', () => {
+    // One threshold should mean the same from a series' first hours: a likelihood of 1e-5 a point.
+    const rng = xoroshiro128plus(7);
+    const gaussian = () => Math.sqrt(-2 * Math.log(1 - uniformFloat64(rng))) * Math.cos(2 * Math.PI * uniformFloat64(rng));
+    const onsets = Array.from({ length: 20 }, () => {
+      const values = Array.from({ length: 2000 }, () => 100 * Math.exp(0.1 * gaussian()));
+      const { scores } = scoreSeries(settingsForSeries({ times: values.map((_, i) => i * FIVE_MINUTES), values }, { kind: 'rate', direction: 'both' }), series(values));
+      return scores.filter((score) => score >= ALERT_LEVEL).length;
+    });
+    expect(onsets.reduce((a, b) => a + b, 0)).toBe(0);
   });
 
   it('lets only the onset of a run score high: a second spike within the quiet period does not', () => {
