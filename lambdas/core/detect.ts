@@ -14,7 +14,7 @@
  * Cost: O(1) time and memory per point.
  */
 import type { GuardrailConfig, SignalConfig } from './config.ts';
-import { alphaForHalfLife, type Ewma, newEwma, updateEwma } from './ewma.ts';
+import { alphaForHalfLife, type Ewma, newEwma, updateEwma, warmingAlpha } from './ewma.ts';
 import { newScoringState, type ScoringSettings, type ScoringState, scoreOf, scorePoint } from './likelihood.ts';
 
 export interface DetectorSettings {
@@ -203,7 +203,7 @@ export function observe(
   const { baseline } = state;
   if (baseline.n < settings.warmupPeriods) {
     // Until warm, weigh every point equally: the first points set the baseline, not the first one.
-    updateEwma(baseline, y - baseline.mean, Math.max(settings.alpha, 1 / (baseline.n + 1)));
+    updateEwma(baseline, y - baseline.mean, warmingAlpha(settings.alpha, baseline.n));
     state.run = 0;
     return result(state, settings, time, value, y, 0, Math.sqrt(Math.max(baseline.variance, settings.minSd * settings.minSd)), Number.NaN, false, false, true);
   }

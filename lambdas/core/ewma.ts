@@ -27,6 +27,15 @@ export function updateEwma(ewma: Ewma, diff: number, alpha: number): void {
   ewma.n++;
 }
 
+/**
+ * The weight of the next value: `alpha`, or 1 / (n + 1) while that is larger, so that an
+ * average starts as the running mean of its first values rather than pulled towards 0. Divides
+ * only while warming up: this runs for every point.
+ */
+export function warmingAlpha(alpha: number, n: number): number {
+  return (n + 1) * alpha < 1 ? 1 / (n + 1) : alpha;
+}
+
 /** The weight whose influence halves every `halfLife` values. */
 export function alphaForHalfLife(halfLife: number): number {
   return 1 - Math.pow(0.5, 1 / halfLife);

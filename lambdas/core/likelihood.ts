@@ -20,7 +20,7 @@
  * memory when seasonal.
  */
 import { errorFunction } from 'simple-statistics';
-import { alphaForHalfLife, type Ewma, newEwma, updateEwma } from './ewma.ts';
+import { alphaForHalfLife, type Ewma, newEwma, updateEwma, warmingAlpha } from './ewma.ts';
 
 export interface ScoringSettings {
   /** EWMA weights of extra level baselines that may explain a point. */
@@ -134,14 +134,14 @@ export function scorePoint(
   if (state.season) {
     const phase = state.season[((periodIndex % settings.seasonPeriods) + settings.seasonPeriods) % settings.seasonPeriods]!;
     if (phase.n >= SEASON_WARMUP) deviation = Math.min(deviation, Math.abs(y - phase.mean) / Math.sqrt(Math.max(phase.variance, variance, floor)));
-    updateEwma(phase, y - phase.mean, Math.max(SEASON_ALPHA, 1 / (phase.n + 1)));
+    updateEwma(phase, y - phase.mean, warmingAlpha(SEASON_ALPHA, phase.n));
   }
   for (let i = 0; i < settings.extraAlphas.length; i++) {
     const baseline = state.extra[i]!;
     const sd = Math.sqrt(Math.max(baseline.variance, floor));
     if (baseline.n > warmup) deviation = Math.min(deviation, Math.abs(y - baseline.mean) / sd);
     const diff = baseline.n > warmup ? Math.max(-clip * sd, Math.min(clip * sd, y - baseline.mean)) : y - baseline.mean;
-    updateEwma(baseline, diff, Math.max(settings.extraAlphas[i]!, 1 / (baseline.n + 1)));
+    updateEwma(baseline, diff, warmingAlpha(settings.extraAlphas[i]!, baseline.n));
   }
 
   const bounded = Math.min(deviation, MAX_DEVIATION);
@@ -151,7 +151,8 @@ export function scorePoint(
   const sustainedHistory = (state.sustainedHistory ??= newEwma());
   // Averages and distributions start as running means: one that starts at 0 makes every early
   // deviation look large (five false onsets in the first 600 points of pure noise).
-  state.sustained = (state.sustained ?? 0) + Math.max(SUSTAINED_ALPHA, 1 / (history.n + 1)) * (bounded - (state.sustained ?? 0));
+  const sustained = state.sustained ?? 0;
+  state.sustained = sustained + warmingAlpha(SUSTAINED_ALPHA, history.n) * (bounded - sustained);
   const standardized =
     history.n >= Math.max(LIKELIHOOD_MIN_WARMUP, settings.seasonPeriods)
       ? Math.max(
@@ -159,8 +160,8 @@ export function scorePoint(
           standardize(state.sustained, sustainedHistory.mean, Math.max(sustainedHistory.variance, history.variance * SUSTAINED_VARIANCE_RATIO)),
         )
       : Number.NaN;
-  updateEwma(history, bounded - history.mean, Math.max(settings.likelihoodAlpha, 1 / (history.n + 1)));
-  updateEwma(sustainedHistory, state.sustained - sustainedHistory.mean, Math.max(settings.likelihoodAlpha, 1 / (sustainedHistory.n + 1)));
+  updateEwma(history, bounded - history.mean, warmingAlpha(settings.likelihoodAlpha, history.n));
+  updateEwma(sustainedHistory, state.sustained - sustainedHistory.mean, warmingAlpha(settings.likelihoodAlpha, sustainedHistory.n));
 
   if (state.sinceAlert !== null) state.sinceAlert++;
   const quieted = state.sinceAlert !== null && state.sinceAlert < settings.quietPeriods;
