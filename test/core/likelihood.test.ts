@@ -1,8 +1,8 @@
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { describe, expect, it } from 'vitest';
-import { scoreSeries, settingsForSeries } from '../../lambdas/core/detect.ts';
-import { ALERT_LEVEL } from '../../lambdas/core/likelihood.ts';
+import { newDetectorState, observeAll, scoreSeries, settingsForSeries } from '../../lambdas/core/detect.ts';
+import { ALERT_LEVEL, type ScoringState } from '../../lambdas/core/likelihood.ts';
 
 const FIVE_MINUTES = 300_000;
 const DAY = 288; // five-minute periods
@@ -48,6 +48,19 @@ describe('the anomaly score', () => {
     expect(Math.max(...lasting.slice(0, 800))).toBeLessThan(ALERT_LEVEL);
     expect(Math.max(...lasting.slice(800, 900))).toBeGreaterThanOrEqual(ALERT_LEVEL);
     expect(Math.max(...scoresOf(3).slice(800))).toBeLessThan(ALERT_LEVEL);
+  });
+
+  it('goes on scoring a state saved before the sustained average existed', () => {
+    const values = Array.from({ length: 1000 }, (_, i) => 50 + noise(i) + (i === 900 ? 20 : 0));
+    const settings = settingsForSeries({ times: values.map((_, i) => i * FIVE_MINUTES), values }, { kind: 'percent', direction: 'both' });
+    const state = newDetectorState();
+    observeAll(state, settings, series(values).slice(0, 500));
+    const saved = JSON.parse(JSON.stringify(state)) as typeof state;
+    delete (saved.scoring as Partial<ScoringState>).sustained;
+    delete (saved.scoring as Partial<ScoringState>).sustainedHistory;
+    const scores = observeAll(saved, settings, series(values).slice(500)).map((point) => point.score);
+    expect(scores.every(Number.isFinite)).toBe(true);
+    expect(scores[400]).toBeGreaterThanOrEqual(ALERT_LEVEL);
   });
 
   it('learns a daily cycle: with the seasonal baseline, days like the others score lower than without it', () => {
