@@ -8,7 +8,7 @@
  */
 import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
-import { QUIET_PERIODS } from './detect.ts';
+import { QUIET_PERIODS } from './likelihood.ts';
 import { InputError } from './errors.ts';
 
 const signalSchema = z

@@ -15,7 +15,7 @@
  */
 import type { GuardrailConfig, SignalConfig } from './config.ts';
 import { alphaForHalfLife, type Ewma, newEwma, updateEwma, warmingAlpha } from './ewma.ts';
-import { newScoringState, type ScoringSettings, type ScoringState, scoreOf, scorePoint } from './likelihood.ts';
+import { newScoringState, QUIET_PERIODS, type ScoringSettings, type ScoringState, scoreOf, scorePoint } from './likelihood.ts';
 
 export interface DetectorSettings {
   readonly periodMs: number;
@@ -163,11 +163,6 @@ export function settingsForSeries(
 const SERIES_HALF_LIFE = 1000;
 const SERIES_FAST_HALF_LIFE = 100;
 const SEASON_MIN_CYCLES = 3;
-/**
- * Points after a high score that score lower; the configuration's default too. On NAB anything
- * from 15 to 100 scores alike; 300 muted hourly series for twelve days.
- */
-export const QUIET_PERIODS = 30;
 const DAY_MS = 86_400_000;
 
 function medianSpacing(times: readonly number[]): number {

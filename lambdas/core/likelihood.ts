@@ -49,6 +49,11 @@ export interface ScoringState {
   quieted: boolean;
 }
 
+/**
+ * Points after a high score that score lower: the configuration's default and that of series of
+ * unknown meaning. On NAB anything from 15 to 100 scores alike; 300 muted hourly series for twelve days.
+ */
+export const QUIET_PERIODS = 30;
 /** The score from which a point counts as the onset of an anomaly (a likelihood of 1 − 1e-5). */
 export const ALERT_LEVEL = 0.5;
 /** A standardised deviation below which the score is below ALERT_LEVEL (score(3) ≈ 0.29). */
@@ -147,11 +152,11 @@ export function scorePoint(
   const bounded = Math.min(deviation, MAX_DEVIATION);
   state.recent += RECENT_ALPHA * (bounded - state.recent);
   const history = state.deviation;
-  // A state saved before the sustained average existed starts it here.
+  // A state saved before the sustained average existed starts it here, at the current deviation.
   const sustainedHistory = (state.sustainedHistory ??= newEwma());
   // Averages and distributions start as running means: one that starts at 0 makes every early
   // deviation look large (five false onsets in the first 600 points of pure noise).
-  const sustained = state.sustained ?? 0;
+  const sustained = state.sustained ?? bounded;
   state.sustained = sustained + warmingAlpha(SUSTAINED_ALPHA, history.n) * (bounded - sustained);
   const standardized =
     history.n >= Math.max(LIKELIHOOD_MIN_WARMUP, settings.seasonPeriods)
