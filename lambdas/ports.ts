@@ -4,10 +4,11 @@
  * these interfaces.
  */
 import type { Alert } from './core/alert.ts';
-import type { GuardrailState } from './core/guardrail.ts';
-import type { MetricReadout } from './core/metrics.ts';
-import type { Decision } from './core/policy.ts';
-import type { ReleaseEvent, RolloutTarget } from './core/timeline.ts';
+import type { GuardrailState } from './core/state.ts';
+import type { Outcome } from './core/decision.ts';
+import type { MetricReadout } from './core/metric-series.ts';
+import type { Decision } from './core/decision.ts';
+import type { ReleaseEvent, RolloutTarget } from './core/release.ts';
 
 /** Where signals come from: CloudWatch GetMetricData, or exported files. */
 export interface MetricSource {
@@ -19,17 +20,6 @@ export interface MetricSource {
 export interface TimelineStore {
   /** Every release up to `until`, ordered by time, each once. */
   releases(until: number): Promise<ReleaseEvent[]>;
-}
-
-/** What a decision's execution came to. */
-export interface Outcome {
-  /**
-   * applied: the flag changed; unchanged: it already was at or below the target; observed: observe
-   * mode; awaiting-approval: the environment requires approval and a request was made; failed.
-   */
-  readonly status: 'applied' | 'unchanged' | 'observed' | 'awaiting-approval' | 'failed';
-  readonly time: number;
-  readonly detail: string;
 }
 
 /** Where the guardrail keeps what it knows and what it did. */

@@ -24,7 +24,7 @@ import { Construct } from 'constructs';
 import type { GuardrailConfig } from '../lambdas/core/config.ts';
 import { dynamicLabel, searchExpression } from '../lambdas/adapters/cloudwatch/metric-source.ts';
 import { DETECTOR_SERVICE, METRICS_NAMESPACE } from '../lambdas/handlers/shared/telemetry.ts';
-import { UPLOT_FILES } from '../lambdas/adapters/report/page.ts';
+import { UPLOT_FILES } from '../lambdas/adapters/report/incident-page.ts';
 
 export interface StormguardGuardrailProps {
   /** The validated configuration (lambdas/core/config.ts). */
@@ -254,7 +254,7 @@ export class StormguardGuardrail extends Construct {
         // The SDK is bundled, tree-shaken to the commands used: no more of it than the handler needs.
         externalModules: [],
         banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-        // The report page inlines uPlot, read from beside the bundle (lambdas/adapters/report/page.ts).
+        // The report page inlines uPlot, read from beside the bundle (lambdas/adapters/report/incident-page.ts).
         ...(withReportAssets
           ? {
               commandHooks: {

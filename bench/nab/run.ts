@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { scoreSeries, settingsForSeries } from '../../lambdas/core/detect.ts';
+import { scoreSeries, settingsForSeries } from '../../lambdas/core/detector.ts';
 import { nabScore } from '../../lambdas/core/format.ts';
 import { type CorpusFile, readCorpus, readResultScores } from './corpus.ts';
 import { normalizedScore, optimizeThreshold, PROFILE_NAMES, PROFILES, type ProfileName, type ScoredFile } from './scorer.ts';

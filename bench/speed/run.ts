@@ -17,9 +17,10 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { median } from 'simple-statistics';
 import { defaultConfig } from '../../lambdas/core/config.ts';
-import { detectorSettings, newDetectorState, observe } from '../../lambdas/core/detect.ts';
-import { evaluate, type GuardrailState, newGuardrailState } from '../../lambdas/core/guardrail.ts';
-import type { MetricSeries } from '../../lambdas/core/metrics.ts';
+import { detectorSettings, newDetectorState, observe } from '../../lambdas/core/detector.ts';
+import { evaluate } from '../../lambdas/core/evaluation.ts';
+import { type GuardrailState, newGuardrailState } from '../../lambdas/core/state.ts';
+import type { MetricSeries } from '../../lambdas/core/metric-series.ts';
 
 const MINUTE = 60_000;
 const config = defaultConfig();

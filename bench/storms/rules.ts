@@ -16,8 +16,8 @@
  * The static threshold is what a careful operator would set: 1.5 times the busiest minute of
  * the hour before the first rollout step.
  */
-import type { Evaluation } from '../../lambdas/core/replay.ts';
-import type { ReleaseEvent, RolloutStep } from '../../lambdas/core/timeline.ts';
+import type { Evaluation } from '../../lambdas/app/replay.ts';
+import type { ReleaseEvent, RolloutStep } from '../../lambdas/core/release.ts';
 
 export interface RuleDecision {
   readonly time: number;

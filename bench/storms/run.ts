@@ -11,12 +11,12 @@ import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { median } from 'simple-statistics';
 import { MemoryStateStore, RecordingFlagController } from '../../lambdas/adapters/memory/index.ts';
 import { defaultConfig } from '../../lambdas/core/config.ts';
-import { exportScenario, readExport } from '../../lambdas/core/exports.ts';
-import type { MetricSeries } from '../../lambdas/core/metrics.ts';
-import { evaluations, replay, type ReplayInput } from '../../lambdas/core/replay.ts';
-import { parseScenario, simulate } from '../../lambdas/core/simulate.ts';
-import { scenarioNames } from '../../lambdas/cli/inputs.ts';
-import { scenariosFolder } from '../../lambdas/cli/paths.ts';
+import { exportScenario, readExport } from '../../lambdas/simulator/export.ts';
+import type { MetricSeries } from '../../lambdas/core/metric-series.ts';
+import { evaluations, replay, type ReplayInput } from '../../lambdas/app/replay.ts';
+import { parseScenario, simulate } from '../../lambdas/simulator/simulate.ts';
+import { scenarioNames } from '../../cli/inputs.ts';
+import { scenariosFolder } from '../../cli/paths.ts';
 import { generatedCases, type StormCase } from './cases.ts';
 import { emulatedRules } from './rules.ts';
 

@@ -4,11 +4,18 @@
  * done; one when it resolves; one when the guardrail goes blind or sees again; one for each
  * step-up reverted while a flag was frozen.
  */
-import type { AlertIntent, Episode } from './guardrail.ts';
+import type { Decision, Outcome } from './decision.ts';
+import type { Episode } from './episode.ts';
+import type { SightChange } from './freshness.ts';
 import { formatDuration, formatEffect, formatNumber, formatPercent, formatTime } from './format.ts';
-import type { Decision } from './policy.ts';
-import { type ReleaseEvent, releaseName, targetName } from './timeline.ts';
-import type { Outcome } from '../ports.ts';
+import { type ReleaseEvent, releaseName, targetName } from './release.ts';
+
+/** Something to tell people; rendered into text once the decisions' outcomes are known. */
+export type AlertIntent =
+  | { readonly kind: 'episode'; readonly time: number; readonly episodeId: string; readonly decisionIds: readonly string[] }
+  | { readonly kind: 'resolved'; readonly time: number; readonly episodeId: string }
+  | { readonly kind: 'reverted'; readonly time: number; readonly decisionId: string }
+  | SightChange;
 
 export interface Alert {
   /** Deduplication key: the same for every alert about one episode (or one blind signal). */

@@ -47,3 +47,26 @@ function describeLocation({ file, line, column, field }: InputLocation): string 
   const at = field ? `${where ? `${where}: ` : ''}field \`${field}\`` : where;
   return at ? `${at}: ` : '';
 }
+
+/** A schema that can say what is wrong with a value: zod's `safeParse` shape. */
+interface Checker<T> {
+  safeParse(value: unknown): { success: true; data: T } | { success: false; error: { issues: ReadonlyArray<{ path: readonly PropertyKey[]; message: string }> } };
+}
+
+/** A field path as people write it: `items[3].currentVersion.key`. */
+export function fieldPath(path: readonly PropertyKey[]): string {
+  return path.map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i === 0 ? '' : '.'}${String(part)}`)).join('');
+}
+
+/**
+ * Validates `value`, or throws an InputError naming the field of the first problem. `location.field`
+ * prefixes the path (the document's own position); `prefix` joins it with a separator.
+ */
+export function parseInput<T>(schema: Checker<T>, value: unknown, location: InputLocation = {}): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const inner = fieldPath(issue.path);
+  const field = [location.field, inner].filter(Boolean).join(inner.startsWith('[') ? '' : '.') || '(value)';
+  throw new InputError({ ...location, field }, issue.message);
+}

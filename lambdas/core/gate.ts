@@ -11,10 +11,13 @@
  */
 import type { GuardrailConfig } from './config.ts';
 import { formatDuration, formatNumber, formatPercent, formatTime } from './format.ts';
-import { type GuardrailState, knownPercent } from './guardrail.ts';
-import { seriesName } from './metrics.ts';
-import { freezeKey } from './policy.ts';
-import type { ReleaseEvent } from './timeline.ts';
+import { type GuardrailState } from './state.ts';
+import { knownPercent } from './exposure.ts';
+import { seriesName } from './metric-series.ts';
+import { isOpen } from './episode.ts';
+import { freezeOf } from './freeze.ts';
+import { guardrailIsStale } from './freshness.ts';
+import type { ReleaseEvent } from './release.ts';
 
 export interface GateRequest {
   readonly flag: string;
@@ -51,14 +54,12 @@ export function decideGate(state: GuardrailState | undefined, releases: readonly
   }
 
   const reasons: string[] = [];
-  const periodMs = config.metricPeriodSeconds * 1000;
-  const staleMs = config.freshness.staleAfterPeriods * periodMs + config.publishDelaySeconds * 1000;
-  if (now - state.evaluatedAt > staleMs) {
+  if (guardrailIsStale(state.evaluatedAt, now, config)) {
     reasons.push(`blind: the guardrail last evaluated at ${formatTime(state.evaluatedAt)}, ${formatDuration(now - state.evaluatedAt)} ago`);
   }
-  const freeze = state.freezes[freezeKey(flag, environment)];
+  const freeze = freezeOf(state, flag, environment);
   if (freeze) reasons.push(`frozen: ${flag} is frozen at ${formatPercent(freeze.percent)} since ${formatTime(freeze.since)} until acknowledged (stormguard ack)`);
-  const open = state.episodes.filter((e) => e.resolvedAt === undefined);
+  const open = state.episodes.filter(isOpen);
   for (const episode of open) reasons.push(`anomalous: episode ${episode.id} open since ${formatTime(episode.onset)} (${episode.signals.join(', ')})`);
   const series = Object.values(state.series);
   const blind = series.filter((s) => s.blind).map(seriesName);

@@ -6,58 +6,9 @@
  * decisions are carried out afterwards through the ports, recorded first.
  */
 import type { GuardrailConfig } from './config.ts';
-import type { Attribution, Candidate } from './correlate.ts';
-import { releaseName, type RolloutStep, type RolloutTarget, targetName } from './timeline.ts';
-
-export type Mode = 'observe' | 'enforce';
-
-/** What the guardrail decided to do to a flag. */
-export interface Decision {
-  /** Unique per episode and flag (rollback) or per reverted step (revert): acting twice is impossible. */
-  readonly id: string;
-  readonly time: number;
-  /** rollback: an episode correlated with the flag; revert: a step up while the flag was frozen. */
-  readonly action: 'rollback' | 'revert';
-  readonly mode: Mode;
-  readonly flag: string;
-  readonly environment: string;
-  readonly target: RolloutTarget;
-  readonly fromPercent: number;
-  readonly toPercent: number;
-  /** Turn the flag off instead of changing its weights (rollback to `off`). */
-  readonly turnOff: boolean;
-  readonly reason: string;
-  readonly episodeId?: string;
-  readonly evidence: Evidence;
-}
-
-export interface Evidence {
-  readonly signal?: string;
-  readonly series?: string;
-  readonly value?: number;
-  readonly baseline?: number;
-  /** value over baseline (rates, counts) or minus baseline (percent). */
-  readonly effect?: number;
-  readonly z?: number;
-  readonly firstAnomalyAt?: number;
-  readonly seriesAffected?: number;
-  readonly signalsAffected?: readonly string[];
-  readonly release?: RolloutStep;
-  readonly confidence?: number;
-  readonly proximity?: number;
-  readonly response?: number;
-  readonly doseResponse?: Candidate['doseResponse'];
-}
-
-/** A flag held at a percentage after a rollback, until someone acknowledges. */
-export interface Freeze {
-  readonly flag: string;
-  readonly environment: string;
-  readonly target: RolloutTarget;
-  readonly percent: number;
-  readonly since: number;
-  readonly decisionId: string;
-}
+import type { Attribution } from './correlation.ts';
+import type { Freeze } from './freeze.ts';
+import { releaseName, type RolloutStep } from './release.ts';
 
 export type Verdict =
   | { readonly kind: 'rollback'; readonly step: RolloutStep; readonly toPercent: number; readonly turnOff: boolean; readonly reason: string }
@@ -99,21 +50,6 @@ export function decide(attribution: Attribution, config: GuardrailConfig, contex
   }
   const reason = `${releaseName(release)} correlates (confidence ${attribution.best.confidence.toFixed(2)})`;
   return { kind: 'rollback', step: release, toPercent, turnOff: rollbackTo === 'off', reason };
-}
-
-/** A step up of a frozen flag is reverted to the frozen percentage. */
-export function revertsFreeze(step: RolloutStep, freeze: Freeze): boolean {
-  return (
-    step.flag === freeze.flag &&
-    step.environment === freeze.environment &&
-    targetName(step.target) === targetName(freeze.target) &&
-    step.time > freeze.since &&
-    step.toPercent > freeze.percent
-  );
-}
-
-export function freezeKey(flag: string, environment: string): string {
-  return `${flag}/${environment}`;
 }
 
 function hold(reason: string): Verdict {

@@ -8,7 +8,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { DynamoStore } from '../adapters/dynamodb/store.ts';
 import { InputError } from '../core/errors.ts';
-import { readTimeline } from '../core/timeline.ts';
+import { readTimeline } from '../formats/timeline.ts';
 import { requiredEnvironment } from './shared/environment.ts';
 
 const MAX_BYTES = 64 * 1024;

@@ -18,13 +18,13 @@ import { LaunchDarklyFlagController } from '../adapters/launchdarkly/flag-contro
 import { NoFlagController } from '../adapters/none/flag-controller.ts';
 import { PagerDutyNotifier } from '../adapters/pagerduty/notifier.ts';
 import { SlackNotifier } from '../adapters/slack/notifier.ts';
-import { renderReportPage } from '../adapters/report/page.ts';
-import { S3Reports } from '../adapters/s3/reports.ts';
+import { renderReportPage } from '../adapters/report/incident-page.ts';
+import { S3Reports } from '../adapters/s3/incident-pages.ts';
 import { SnsNotifier } from '../adapters/sns/notifier.ts';
-import { buildReport, ReportRecorder } from '../core/report.ts';
+import { buildReport, ReportRecorder } from '../core/incident-report.ts';
 import { type GuardrailConfig, parseConfig } from '../core/config.ts';
 import { StateConflictError } from '../core/errors.ts';
-import { type RunResult, runOnce } from '../core/run.ts';
+import { type RunResult, runOnce } from '../app/run-once.ts';
 import type { FlagController, Notifier } from '../ports.ts';
 import { requiredEnvironment } from './shared/environment.ts';
 import { secretFrom } from './shared/secrets.ts';

@@ -2,9 +2,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoStore } from '../../lambdas/adapters/dynamodb/store.ts';
 import { StateConflictError } from '../../lambdas/core/errors.ts';
-import { newGuardrailState } from '../../lambdas/core/guardrail.ts';
-import type { Decision } from '../../lambdas/core/policy.ts';
-import type { ReleaseEvent } from '../../lambdas/core/timeline.ts';
+import { newGuardrailState } from '../../lambdas/core/state.ts';
+import type { Decision } from '../../lambdas/core/decision.ts';
+import type { ReleaseEvent } from '../../lambdas/core/release.ts';
 import { type LocalDynamo, localDynamo } from '../support/dynalite.ts';
 
 let dynamo: LocalDynamo;

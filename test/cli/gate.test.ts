@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { gateCommand } from '../../lambdas/cli/gate.ts';
+import { gateCommand } from '../../cli/gate.ts';
 import type { GateAnswer } from '../../lambdas/core/gate.ts';
 import { newFolder, stormguard } from './run.ts';
 

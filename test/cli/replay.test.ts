@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { scenariosFolder } from '../../lambdas/cli/paths.ts';
+import { scenariosFolder } from '../../cli/paths.ts';
 import { newFolder, replayJson, stormguard } from './run.ts';
 
 const expected = async (name: string) => JSON.parse(await readFile(join(scenariosFolder, name, 'scenario.json'), 'utf8')).expected;

@@ -2,7 +2,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../lambdas/cli/main.ts';
+import { main } from '../../cli/main.ts';
 
 export async function stormguard(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';

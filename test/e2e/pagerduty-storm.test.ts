@@ -11,10 +11,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryStateStore, RecordingFlagController } from '../../lambdas/adapters/memory/index.ts';
 import { PagerDutyNotifier, type PagerDutyEvent } from '../../lambdas/adapters/pagerduty/notifier.ts';
-import { scenariosFolder } from '../../lambdas/cli/paths.ts';
-import { replayClosedLoop } from '../../lambdas/core/closed-loop.ts';
+import { scenariosFolder } from '../../cli/paths.ts';
+import { replayClosedLoop } from '../../lambdas/app/closed-loop.ts';
 import { defaultConfig } from '../../lambdas/core/config.ts';
-import { parseScenario } from '../../lambdas/core/simulate.ts';
+import { parseScenario } from '../../lambdas/simulator/simulate.ts';
 
 const events: PagerDutyEvent[] = [];
 const server = createServer((req, res) => {

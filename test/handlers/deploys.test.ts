@@ -1,6 +1,6 @@
 /** The deploy-events Lambda: deploy events in, stored for the correlator; anything else refused with the reason. */
 import { describe, expect, it } from 'vitest';
-import type { ReleaseEvent } from '../../lambdas/core/timeline.ts';
+import type { ReleaseEvent } from '../../lambdas/core/release.ts';
 import { createDeploysHandler } from '../../lambdas/handlers/deploys.ts';
 import { stepEntry } from '../core/fixtures.ts';
 

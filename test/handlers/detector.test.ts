@@ -14,13 +14,13 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoStore } from '../../lambdas/adapters/dynamodb/store.ts';
 import { RecordingFlagController } from '../../lambdas/adapters/memory/index.ts';
-import { S3Reports } from '../../lambdas/adapters/s3/reports.ts';
-import { loadExports } from '../../lambdas/adapters/local/exports.ts';
+import { S3Reports } from '../../lambdas/adapters/s3/incident-pages.ts';
+import { loadExports } from '../../lambdas/adapters/local/export-files.ts';
 import { parseConfig } from '../../lambdas/core/config.ts';
-import type { MetricSeries } from '../../lambdas/core/metrics.ts';
+import type { MetricSeries } from '../../lambdas/core/metric-series.ts';
 import { createDetectorHandler, type DetectorOutcome } from '../../lambdas/handlers/detector.ts';
-import { scenarioExports } from '../../lambdas/cli/inputs.ts';
-import { scenariosFolder } from '../../lambdas/cli/paths.ts';
+import { scenarioExports } from '../../cli/inputs.ts';
+import { scenariosFolder } from '../../cli/paths.ts';
 import { type LocalDynamo, localDynamo } from '../support/dynalite.ts';
 import { replayJson } from '../cli/run.ts';
 
@@ -73,7 +73,7 @@ async function deploy(extra: Partial<Parameters<typeof createDetectorHandler>[0]
   const flags = new RecordingFlagController();
   const store = new DynamoStore(dynamo.client, dynamo.table);
   const timeline = JSON.parse(await readFile(join(scenariosFolder, 'pagerduty-2025', 'launchdarkly-audit-log.json'), 'utf8'));
-  const { readTimeline } = await import('../../lambdas/core/timeline.ts');
+  const { readTimeline } = await import('../../lambdas/formats/timeline.ts');
   await store.addReleases(readTimeline([{ source: 'audit log', document: timeline }]).events);
   const handler = createDetectorHandler({
     config,

@@ -10,7 +10,8 @@
  */
 import { type CloudWatchClient, GetMetricDataCommand, type GetMetricDataCommandOutput, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { GuardrailConfig, SignalConfig } from '../../core/config.ts';
-import { type MetricReadout, readGetMetricData } from '../../core/metrics.ts';
+import { type MetricReadout } from '../../core/metric-series.ts';
+import { readGetMetricData } from '../../formats/get-metric-data.ts';
 import type { MetricSource } from '../../ports.ts';
 
 /** GetMetricData's limit of queries per request. */

@@ -27,10 +27,11 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { StateConflictError } from '../../core/errors.ts';
-import type { GuardrailState, SeriesState } from '../../core/guardrail.ts';
-import type { Decision } from '../../core/policy.ts';
-import { orderedUnique, type ReleaseEvent } from '../../core/timeline.ts';
-import type { Outcome, StateStore, TimelineStore } from '../../ports.ts';
+import type { GuardrailState, SeriesState } from '../../core/state.ts';
+import type { Decision } from '../../core/decision.ts';
+import { orderedUnique, type ReleaseEvent } from '../../core/release.ts';
+import type { Outcome } from '../../core/decision.ts';
+import type { StateStore, TimelineStore } from '../../ports.ts';
 
 /** BatchGetItem and BatchWriteItem limits. */
 const GET_BATCH = 100;

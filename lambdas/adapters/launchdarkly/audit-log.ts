@@ -4,7 +4,8 @@
  * whole (`GET /api/v2/auditlog/{id}`: the listing leaves out the flag's versions), read into
  * rollout steps by the same reader as a delivery.
  */
-import { type ReleaseEvent, readTimeline } from '../../core/timeline.ts';
+import { type ReleaseEvent } from '../../core/release.ts';
+import { readTimeline } from '../../formats/timeline.ts';
 import { type RetryOptions, retryingFetch } from '../http/retrying-fetch.ts';
 
 export interface AuditLogOptions extends RetryOptions {

@@ -16,8 +16,11 @@
  */
 import { StormguardError } from '../../core/errors.ts';
 import { formatPercent } from '../../core/format.ts';
-import { type EnvironmentConfig, type RolloutTarget, servedPercent, targetName, weightsForPercent } from '../../core/timeline.ts';
-import type { FlagController, Outcome } from '../../ports.ts';
+import { type EnvironmentConfig, servedPercent } from '../../formats/launchdarkly.ts';
+import { type RolloutTarget, targetName } from '../../core/release.ts';
+import { weightsForPercent } from '../../formats/rollout-weights.ts';
+import type { FlagController } from '../../ports.ts';
+import type { Outcome } from '../../core/decision.ts';
 import { RetriesExhaustedError, type RetryOptions, retryingFetch } from '../http/retrying-fetch.ts';
 
 export interface LaunchDarklyOptions extends RetryOptions {

@@ -6,7 +6,8 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { InputError } from '../../core/errors.ts';
-import { type ReleaseEvent, readTimeline } from '../../core/timeline.ts';
+import { type ReleaseEvent } from '../../core/release.ts';
+import { readTimeline } from '../../formats/timeline.ts';
 
 /** Deliveries are audit-log entries with two flag versions: far below this. */
 export const MAX_WEBHOOK_BYTES = 256 * 1024;

@@ -7,8 +7,10 @@
 import { init, integrations, type LDLogger } from '@launchdarkly/node-server-sdk';
 import { StormguardError } from '../../core/errors.ts';
 import { formatPercent } from '../../core/format.ts';
-import { type RolloutStep, type RolloutTarget, TOTAL_WEIGHT, weightsForPercent } from '../../core/timeline.ts';
-import type { FlagController, Outcome } from '../../ports.ts';
+import { type RolloutStep, type RolloutTarget } from '../../core/release.ts';
+import { TOTAL_WEIGHT, weightsForPercent } from '../../formats/rollout-weights.ts';
+import type { FlagController } from '../../ports.ts';
+import type { Outcome } from '../../core/decision.ts';
 import { readJson, writeAtomically } from './files.ts';
 
 interface WeightedVariation {

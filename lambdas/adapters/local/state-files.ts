@@ -7,9 +7,10 @@
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StateConflictError } from '../../core/errors.ts';
-import type { GuardrailState } from '../../core/guardrail.ts';
-import type { Decision } from '../../core/policy.ts';
-import type { Outcome, StateStore } from '../../ports.ts';
+import type { GuardrailState } from '../../core/state.ts';
+import type { Decision } from '../../core/decision.ts';
+import type { Outcome } from '../../core/decision.ts';
+import type { StateStore } from '../../ports.ts';
 import { readJson, writeAtomically } from './files.ts';
 
 export class FileStateStore implements StateStore {

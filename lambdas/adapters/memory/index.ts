@@ -3,9 +3,10 @@
  * For benchmarks and drills that run thousands of replays and need no files.
  */
 import { StateConflictError } from '../../core/errors.ts';
-import type { GuardrailState } from '../../core/guardrail.ts';
-import type { Decision } from '../../core/policy.ts';
-import type { FlagController, Outcome, StateStore } from '../../ports.ts';
+import type { GuardrailState } from '../../core/state.ts';
+import type { Decision } from '../../core/decision.ts';
+import type { FlagController, StateStore } from '../../ports.ts';
+import type { Outcome } from '../../core/decision.ts';
 
 export class MemoryStateStore implements StateStore {
   private state: GuardrailState | undefined;

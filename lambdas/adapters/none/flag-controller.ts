@@ -3,7 +3,8 @@
  * so the decision's outcome and its alert say plainly that nothing was rolled back. Explicit,
  * rather than an undefined controller that would fail in some other way.
  */
-import type { FlagController, Outcome } from '../../ports.ts';
+import type { FlagController } from '../../ports.ts';
+import type { Outcome } from '../../core/decision.ts';
 
 export class NoFlagController implements FlagController {
   constructor(private readonly reason: string) {}

@@ -1,0 +1,100 @@
+/**
+ * `stormguard gate`: may this flag take this rollout step now? Asks the gate Lambda (IAM, no
+ * public endpoint), or a local state folder for drills. Exit 0 allow, 1 deny, 2 cannot decide;
+ * `--wait` asks again until allowed or the timeout.
+ */
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { Command, Option } from 'commander';
+import { z } from 'zod';
+import { defaultConfig } from '../lambdas/core/config.ts';
+import { InputError } from '../lambdas/core/errors.ts';
+import { decideGate, type GateAnswer, type GateRequest } from '../lambdas/core/gate.ts';
+import { FileStateStore } from '../lambdas/adapters/local/state-files.ts';
+import { loadConfig } from './inputs.ts';
+import type { Io } from './main.ts';
+
+const EXIT = { allow: 0, deny: 1, unknown: 2 } as const;
+
+const optionsSchema = z.object({
+  flag: z.string().min(1),
+  env: z.string().min(1),
+  to: z.coerce.number().min(0).max(100),
+  function: z.string().optional(),
+  region: z.string().optional(),
+  state: z.string().optional(),
+  config: z.string().optional(),
+  wait: z.boolean().optional(),
+  timeout: z.coerce.number().positive().default(1800),
+  interval: z.coerce.number().positive().default(60),
+  json: z.boolean().optional(),
+  at: z.string().optional(),
+});
+
+export interface GateDependencies {
+  readonly lambda: (region: string | undefined) => Pick<LambdaClient, 'send'>;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly now: () => number;
+}
+
+const realDependencies: GateDependencies = {
+  lambda: (region) => new LambdaClient(region ? { region } : {}),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  now: Date.now,
+};
+
+export function gateCommand(io: Io, setExit: (code: number) => void, dependencies: GateDependencies = realDependencies): Command {
+  return new Command('gate')
+    .description('may this flag take this rollout step now? exit 0 allow, 1 deny, 2 cannot decide')
+    .requiredOption('--flag <key>', 'the flag key')
+    .requiredOption('--env <key>', 'the environment key')
+    .requiredOption('--to <percent>', 'the rollout percentage the step goes to')
+    .addOption(new Option('--function <name>', 'the gate Lambda (name or ARN)').conflicts('state'))
+    .option('--region <region>', 'the gate Lambda’s region (default: the SDK’s)')
+    .option('--state <folder>', 'decide from a local state folder instead (drills, replays)')
+    .option('--config <file>', 'with --state: the configuration (default: embedded defaults)')
+    .option('--wait', 'ask again until allowed, or until --timeout')
+    .option('--timeout <seconds>', 'with --wait: give up after this long', '1800')
+    .option('--interval <seconds>', 'with --wait: ask this often', '60')
+    .option('--at <time>', 'with --state: decide as of this ISO time (default: the state’s last evaluation)')
+    .option('--json', 'print the answer as JSON')
+    .action(async (raw: unknown) => {
+      const options = optionsSchema.parse(raw);
+      if (!options.function && !options.state) throw new InputError({ field: '--function' }, 'name the gate Lambda (--function), or a local state folder (--state)');
+      const request: GateRequest = { flag: options.flag, environment: options.env, targetPercent: options.to };
+      const at = options.at === undefined ? undefined : Date.parse(options.at);
+      if (at !== undefined && !Number.isFinite(at)) throw new InputError({ field: '--at' }, `expected an ISO 8601 time, got ${JSON.stringify(options.at)}`);
+      const ask = options.function ? askLambda(dependencies.lambda(options.region), options.function, request) : askLocal(options.state!, options.config, request, at);
+      const deadline = dependencies.now() + options.timeout * 1000;
+      let answer = await ask();
+      while (options.wait && answer.verdict === 'deny' && dependencies.now() + options.interval * 1000 <= deadline) {
+        io.err(`gate: deny (${answer.reasons.join('; ')}); asking again in ${options.interval} s\n`);
+        await dependencies.sleep(options.interval * 1000);
+        answer = await ask();
+      }
+      io.out(options.json ? `${JSON.stringify(answer, null, 2)}\n` : `${answer.verdict}: ${options.flag} in ${options.env} → ${options.to}%\n${answer.reasons.map((r) => `  ${r}\n`).join('')}`);
+      setExit(EXIT[answer.verdict]);
+    });
+}
+
+function askLambda(client: Pick<LambdaClient, 'send'>, functionName: string, request: GateRequest): () => Promise<GateAnswer> {
+  return async () => {
+    try {
+      const output = await client.send(new InvokeCommand({ FunctionName: functionName, Payload: new TextEncoder().encode(JSON.stringify(request)) }));
+      const payload = output.Payload ? new TextDecoder().decode(output.Payload) : '';
+      if (output.FunctionError) return { verdict: 'unknown', reasons: [`the gate Lambda failed (${output.FunctionError}): ${payload.slice(0, 300)}`], evidence: {} };
+      return JSON.parse(payload) as GateAnswer;
+    } catch (error) {
+      return { verdict: 'unknown', reasons: [`could not ask the gate Lambda ${functionName}: ${error instanceof Error ? error.message : String(error)}`], evidence: {} };
+    }
+  };
+}
+
+function askLocal(folder: string, configPath: string | undefined, request: GateRequest, at: number | undefined): () => Promise<GateAnswer> {
+  return async () => {
+    const config = configPath ? await loadConfig(configPath) : defaultConfig();
+    const state = await new FileStateStore(folder).load();
+    // A local state is a replay's or a drill's: judged as of its own last evaluation. It has no
+    // timeline of its own: the bake time is judged by the gate Lambda.
+    return decideGate(state, [], config, request, at ?? state?.evaluatedAt ?? 0);
+  };
+}

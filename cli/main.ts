@@ -1,0 +1,66 @@
+/**
+ * `stormguard`: the guardrail from the command line, over exported data, on embedded defaults.
+ *
+ * Commands only parse, call the core through adapters, and print. This file is the one place that
+ * prints errors and decides exit codes: 0 success; 1 the command ran and failed (or, for a gate,
+ * denied); 2 bad usage or input, explained without a stack trace.
+ */
+import { Command, CommanderError } from 'commander';
+import { InputError, StormguardError } from '../lambdas/core/errors.ts';
+import { ackCommand } from './ack.ts';
+import { detectCommand } from './detect.ts';
+import { gateCommand } from './gate.ts';
+import { replayCommand } from './replay.ts';
+import { simulateCommand } from './simulate.ts';
+
+export interface Io {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+  /** Whether stderr is a terminal: progress bars only there. */
+  readonly interactive: boolean;
+}
+
+const defaultIo: Io = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+  interactive: Boolean(process.stderr.isTTY),
+};
+
+export async function main(argv: readonly string[], io: Io = defaultIo): Promise<number> {
+  const program = new Command('stormguard')
+    .description('Producer-storm guardrail for Kafka: detect, attribute to the release, roll the flag back.')
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .showHelpAfterError('(run with --help for usage)');
+  let exitCode = 0;
+  const setExit = (code: number) => {
+    exitCode = code;
+  };
+  for (const command of [replayCommand(io, setExit), simulateCommand(io), detectCommand(io), ackCommand(io), gateCommand(io, setExit)]) {
+    // Added commands do not inherit these settings: without them a usage error exits the process.
+    program.addCommand(command.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err }).showHelpAfterError('(run with --help for usage)'));
+  }
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    return report(error, io);
+  }
+}
+
+function report(error: unknown, io: Io): number {
+  if (error instanceof CommanderError) {
+    // Commander has printed its message; help and version are not failures.
+    return error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.help' ? 0 : 2;
+  }
+  if (error instanceof InputError) {
+    io.err(`stormguard: ${error.message}\n`);
+    return 2;
+  }
+  if (error instanceof StormguardError) {
+    io.err(`stormguard: ${error.message}\n`);
+    return 1;
+  }
+  io.err(`stormguard: internal error (please report it): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  return 1;
+}

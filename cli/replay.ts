@@ -1,0 +1,134 @@
+/**
+ * `stormguard replay`: the guardrail over exported data, as production would have run it.
+ * With no arguments, the bundled 2025 producer storm on embedded defaults.
+ */
+import { logScaleOf } from '../lambdas/core/detector.ts';
+import { Command, Option } from 'commander';
+import { Presets, SingleBar } from 'cli-progress';
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { GuardrailConfig } from '../lambdas/core/config.ts';
+import { InputError } from '../lambdas/core/errors.ts';
+import { replayClosedLoop } from '../lambdas/app/closed-loop.ts';
+import { replay, type ReplayResult } from '../lambdas/app/replay.ts';
+import type { ReleaseEvent, RolloutStep } from '../lambdas/core/release.ts';
+import { loadExports } from '../lambdas/adapters/local/export-files.ts';
+import { FlagFileController } from '../lambdas/adapters/local/flag-file.ts';
+import { LaunchDarklyFlagController } from '../lambdas/adapters/launchdarkly/flag-controller.ts';
+import { JsonLinesNotifier } from '../lambdas/adapters/local/notifiers.ts';
+import { MemoryStateStore, RecordingFlagController } from '../lambdas/adapters/memory/index.ts';
+import { writeAtomically } from '../lambdas/adapters/local/files.ts';
+import { renderReportPage } from '../lambdas/adapters/report/incident-page.ts';
+import { FileStateStore } from '../lambdas/adapters/local/state-files.ts';
+import { buildReport, ReportRecorder } from '../lambdas/core/incident-report.ts';
+import { loadConfig, loadScenario, scenarioExports } from './inputs.ts';
+import type { Io } from './main.ts';
+import { renderText, toJson } from './summary.ts';
+
+export const DEFAULT_SCENARIO = 'pagerduty-2025';
+
+const optionsSchema = z.object({
+  scenario: z.string().optional(),
+  metrics: z.array(z.string()).optional(),
+  timeline: z.array(z.string()).optional(),
+  config: z.string().optional(),
+  mode: z.enum(['observe', 'enforce']).optional(),
+  state: z.string().optional(),
+  json: z.boolean().optional(),
+  closedLoop: z.boolean().optional(),
+  launchdarkly: z.boolean().optional(),
+  report: z.string().optional(),
+});
+
+export function replayCommand(io: Io, setExit: (code: number) => void): Command {
+  return new Command('replay')
+    .description('replay exported metrics and releases through the guardrail (default: the bundled 2025 storm)')
+    .addOption(new Option('--scenario <name>', `a bundled scenario (default ${DEFAULT_SCENARIO})`).conflicts('metrics'))
+    .option('--metrics <files...>', 'GetMetricData output (JSON, as `aws cloudwatch get-metric-data` prints it), one or more pages')
+    .option('--timeline <files...>', 'LaunchDarkly audit-log entries or webhook payloads, and deploy events (JSON or JSON lines)')
+    .option('--config <file>', 'guardrail configuration (YAML); default: embedded defaults for Amazon MSK')
+    .addOption(new Option('--mode <mode>', 'override the configured mode').choices(['observe', 'enforce']))
+    .option('--state <folder>', 'where to keep state, decisions, flags and alerts (must be new or empty)')
+    .option('--json', 'print the result as JSON (see docs/formats.md)')
+    .option('--report <file>', 'also write the incident report: one self-contained HTML page')
+    .option('--launchdarkly', 'act on LaunchDarkly over its REST API (configuration `launchDarkly`, token in LAUNCHDARKLY_API_TOKEN): for drills on a test project')
+    .option('--closed-loop', "a bundled scenario re-simulated with the guardrail's rollback applied: what would have happened with it")
+    .action(async (raw: unknown) => {
+      const options = optionsSchema.parse(raw);
+      if (options.timeline && !options.metrics) throw new InputError({ field: '--timeline' }, 'goes with --metrics (a bundled scenario has its own timeline)');
+      if (options.closedLoop && options.metrics) throw new InputError({ field: '--closed-loop' }, 'needs a bundled scenario: exported data cannot be re-lived');
+      const loaded = await loadConfig(options.config);
+      const config = options.mode ? { ...loaded, mode: options.mode } : loaded;
+      const name = options.metrics ? 'exports' : (options.scenario ?? DEFAULT_SCENARIO);
+      const files = options.metrics ? { metrics: options.metrics, timeline: options.timeline ?? [] } : await scenarioExports(name);
+      const exported = await loadExports(files.metrics, files.timeline, config);
+
+      const stateFolder = await prepareStateFolder(options.state, name);
+      const steps = exported.releases.filter((r): r is RolloutStep => r.kind === 'rollout-step' && r.environment === config.environment);
+      const flags = await FlagFileController.create(join(stateFolder, 'flags.json'), steps);
+      const store = new FileStateStore(stateFolder);
+      const live = { store, flags: options.launchdarkly ? launchDarklyController(config) : flags, notifiers: [new JsonLinesNotifier(join(stateFolder, 'alerts.jsonl'))] };
+      const bar = io.interactive
+        ? new SingleBar({ stream: process.stderr, clearOnComplete: true, format: ' replay [{bar}] {percentage}% | {value}/{total} periods' }, Presets.shades_classic)
+        : undefined;
+      bar?.start(1, 0);
+      const recorder = options.report ? new ReportRecorder() : undefined;
+      const hooks = {
+        ...(recorder ? { onScore: recorder.onScore } : {}),
+        releasesDue: async (due: readonly ReleaseEvent[]) => {
+          for (const step of due) if (step.kind === 'rollout-step' && step.environment === config.environment) await flags.applyStep(step);
+        },
+        progress: (done: number, total: number) => {
+          bar?.setTotal(total);
+          bar?.update(done);
+        },
+      };
+      let result: ReplayResult;
+      let withoutGuardrail: ReplayResult | undefined;
+      if (options.closedLoop) {
+        const probe = { store: new MemoryStateStore(), flags: new RecordingFlagController(), notifiers: [] };
+        ({ withGuardrail: result, withoutGuardrail } = await replayClosedLoop(await loadScenario(name), config, { probe, live }, hooks));
+      } else {
+        result = await replay({ series: exported.series, releases: exported.releases }, config, live, hooks);
+      }
+      bar?.stop();
+      await store.save(result.state);
+
+      const summary = {
+        title: name === 'exports' ? files.metrics.join(', ') : `${name}${options.closedLoop ? ', closed loop' : ''}`,
+        mode: config.mode,
+        series: exported.series.length,
+        warnings: exported.warnings,
+        logScale: logScaleOf(config),
+        stateFolder,
+        ...(withoutGuardrail ? { withoutGuardrail } : {}),
+      };
+      if (options.report && recorder) {
+        await writeAtomically(options.report, await renderReportPage(buildReport(result, recorder, `Stormguard incident report: ${summary.title}`, config.environment)));
+      }
+      io.out(options.json ? `${JSON.stringify(toJson(result, summary), null, 2)}\n` : renderText(result, summary));
+      if (options.report && !options.json) io.out(`Incident report: ${options.report}\n`);
+      if (Object.values(result.outcomes).some((o) => o.status === 'failed')) setExit(1);
+    });
+}
+
+/** The REST controller for drills: the configured project, the token from the environment. */
+function launchDarklyController(config: GuardrailConfig): LaunchDarklyFlagController {
+  if (!config.launchDarkly) throw new InputError({ field: 'launchDarkly' }, '--launchdarkly needs the configuration to name the project (launchDarkly.projectKey)');
+  const token = process.env.LAUNCHDARKLY_API_TOKEN;
+  if (!token) throw new InputError({ field: 'LAUNCHDARKLY_API_TOKEN' }, '--launchdarkly needs the API access token in this environment variable');
+  return new LaunchDarklyFlagController({ ...config.launchDarkly, token: async () => token });
+}
+
+/** A replay starts from nothing: its own folder under .stormguard/, or a new or empty one the user names. */
+async function prepareStateFolder(requested: string | undefined, name: string): Promise<string> {
+  if (requested === undefined) {
+    const folder = join('.stormguard', 'replays', name);
+    await rm(folder, { recursive: true, force: true });
+    return folder;
+  }
+  const existing = await readdir(requested).catch(() => [] as string[]);
+  if (existing.length > 0) throw new InputError({ field: '--state' }, `${requested} is not empty: name a new or empty folder, so nothing of yours is overwritten`);
+  return requested;
+}

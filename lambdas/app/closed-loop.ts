@@ -1,0 +1,31 @@
+/**
+ * A closed-loop replay of a simulated scenario: what would have happened with the guardrail in
+ * the loop. The first pass replays the scenario as it was (its bundled data, open loop) to learn
+ * the guardrail's decisions; the second replays the same seeded world re-simulated with those
+ * decisions applied (simulator/simulate.ts): the storm ends at the rollback, the
+ * episode resolves, the heap never runs out. Only a simulation can be replayed this way: real
+ * exports cannot be re-lived.
+ */
+import type { ActingPorts } from './tick.ts';
+import type { GuardrailConfig } from '../core/config.ts';
+import { exportScenario, readExport } from '../simulator/export.ts';
+import { replay, type ReplayHooks, type ReplayResult } from './replay.ts';
+import { type Scenario, simulate, withGuardrail } from '../simulator/simulate.ts';
+
+export interface ClosedLoop {
+  /** The scenario as simulated, without the guardrail in the loop (decisions taken, nothing changed). */
+  readonly withoutGuardrail: ReplayResult;
+  /** The same world with the guardrail's changes applied. */
+  readonly withGuardrail: ReplayResult;
+  readonly warnings: readonly string[];
+}
+
+export async function replayClosedLoop(scenario: Scenario, config: GuardrailConfig, ports: { readonly probe: ActingPorts; readonly live: ActingPorts }, hooks: ReplayHooks = {}): Promise<ClosedLoop> {
+  const signals = config.signals.map((s) => s.name);
+  const open = readExport(exportScenario(scenario, simulate(scenario)).files, signals);
+  const withoutGuardrail = await replay({ series: open.metrics.series, releases: open.timeline.events }, config, ports.probe);
+  const changed = withGuardrail(scenario, withoutGuardrail.decisions);
+  const closed = readExport(exportScenario(changed, simulate(changed)).files, signals);
+  const result = await replay({ series: closed.metrics.series, releases: closed.timeline.events }, config, ports.live, hooks);
+  return { withoutGuardrail, withGuardrail: result, warnings: [...closed.metrics.warnings, ...closed.timeline.warnings] };
+}

@@ -1,0 +1,174 @@
+/**
+ * The incident report's data: what the guardrail saw and did, on one time axis.
+ *
+ * Per signal, every series' values on a shared grid, the baseline and band of the series that
+ * moved first, and the anomalous points; per flag, its rollout percentage as a step line; markers
+ * for the rollout steps, the detection, the rollback and the alerts; and the same facts as table
+ * rows. A `ReportRecorder` collects the scored points during a replay (its `onScore` hook).
+ */
+import type { Alert } from './alert.ts';
+import { describeRelease } from './alert.ts';
+import type { GuardrailConfig } from './config.ts';
+import { detectorSettings, type PointScore } from './detector.ts';
+import { formatPercent } from './format.ts';
+import type { GuardrailState, SeriesState } from './state.ts';
+import { seriesName } from './metric-series.ts';
+import type { ReplayResult } from '../app/replay.ts';
+
+export type MarkerKind = 'step' | 'deploy' | 'detection' | 'rollback' | 'revert' | 'alert' | 'resolved';
+
+export interface ReportData {
+  readonly title: string;
+  readonly subtitle: string;
+  readonly charts: ReadonlyArray<{
+    readonly signal: string;
+    /** Epoch seconds, the x of every series below. */
+    readonly times: readonly number[];
+    readonly series: ReadonlyArray<{ readonly name: string; readonly values: ReadonlyArray<number | null> }>;
+    /** The baseline and band of the series that moved first (or the first series). */
+    readonly baseline: { readonly name: string; readonly mean: ReadonlyArray<number | null>; readonly low: ReadonlyArray<number | null>; readonly high: ReadonlyArray<number | null> };
+    readonly anomalies: ReadonlyArray<number | null>;
+  }>;
+  readonly rollouts: ReadonlyArray<{ readonly flag: string; readonly times: readonly number[]; readonly percents: readonly number[] }>;
+  readonly markers: ReadonlyArray<{ readonly time: number; readonly kind: MarkerKind; readonly label: string }>;
+  readonly rows: ReadonlyArray<{ readonly time: string; readonly what: MarkerKind | 'first anomalous datapoint'; readonly details: string }>;
+  readonly alerts: ReadonlyArray<{ readonly time: string; readonly title: string; readonly text: string }>;
+}
+
+interface Recorded {
+  readonly signal: string;
+  readonly name: string;
+  readonly points: Array<{ time: number; value: number; mean: number; low: number; high: number; anomalous: boolean }>;
+}
+
+/** What a report is drawn from: a replay's result, or a scheduled run's. */
+export interface ReportSource {
+  readonly from: number;
+  readonly to: number;
+  readonly releases: ReplayResult['releases'];
+  readonly episodes: ReplayResult['episodes'];
+  readonly decisions: readonly ReplayResult['decisions'][number][];
+  readonly outcomes: ReplayResult['outcomes'];
+  readonly alerts: readonly ReplayResult['alerts'][number][];
+}
+
+/** Collects every scored point during a replay, for the report. */
+export class ReportRecorder {
+  readonly series = new Map<string, Recorded>();
+
+  /**
+   * From the guardrail's state, as a scheduled run has it: each series' history, against its
+   * current baseline and band (the state keeps no baseline per point); points above the band marked.
+   */
+  static fromState(state: GuardrailState, config: GuardrailConfig): ReportRecorder {
+    const recorder = new ReportRecorder();
+    const periodMs = config.metricPeriodSeconds * 1000;
+    for (const series of Object.values(state.series)) {
+      const signal = config.signals.find((s) => s.name === series.signal);
+      if (!signal) continue;
+      const settings = detectorSettings(signal, config.detector, periodMs);
+      const { mean, variance } = series.detector.baseline;
+      const halfWidth = settings.zThreshold * Math.sqrt(Math.max(variance, settings.minSd * settings.minSd));
+      const raw = (y: number) => (settings.logScale ? Math.exp(y) - settings.logOffset : y);
+      const [baseline, low, high] = [raw(mean), raw(mean - halfWidth), raw(mean + halfWidth)];
+      recorder.series.set(series.key, {
+        signal: series.signal,
+        name: seriesName(series).replace(`${series.signal} on `, ''),
+        points: series.history.times.map((time, i) => {
+          const value = raw(series.history.values[i]!);
+          return { time, value, mean: baseline, low, high, anomalous: value > high };
+        }),
+      });
+    }
+    return recorder;
+  }
+
+  readonly onScore = (series: SeriesState, score: PointScore): void => {
+    let recorded = this.series.get(series.key);
+    if (!recorded) this.series.set(series.key, (recorded = { signal: series.signal, name: seriesName(series).replace(`${series.signal} on `, ''), points: [] }));
+    const [low, high] = score.band;
+    recorded.points.push({ time: score.time, value: score.value, mean: score.baseline, low, high, anomalous: score.anomalous });
+  };
+}
+
+/** Around the first episode: from two hours before its onset to an hour after it ends. */
+const BEFORE_MS = 2 * 3_600_000;
+const AFTER_MS = 3_600_000;
+
+export function buildReport(result: ReportSource, recorder: ReportRecorder, title: string, environment: string): ReportData {
+  const episode = result.episodes[0];
+  const first = episode?.first;
+  const from = episode ? Math.max(result.from, episode.onset - BEFORE_MS) : result.from;
+  const to = episode ? Math.min(result.to, (episode.resolvedAt ?? result.to) + AFTER_MS) : result.to;
+  const within = (time: number) => time >= from && time <= to;
+  const bySignal = new Map<string, Recorded[]>();
+  for (const recorded of [...recorder.series.values()].sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }))) {
+    bySignal.set(recorded.signal, [...(bySignal.get(recorded.signal) ?? []), recorded]);
+  }
+  const charts = [...bySignal].map(([signal, series]) => {
+    const times = [...new Set(series.flatMap((s) => s.points.map((p) => p.time)))].filter(within).sort((a, b) => a - b);
+    const index = new Map(times.map((t, i) => [t, i]));
+    const grid = <T>(s: Recorded, pick: (p: Recorded['points'][number]) => T | null) => {
+      const values: Array<T | null> = times.map(() => null);
+      for (const p of s.points) if (index.has(p.time)) values[index.get(p.time)!] = pick(p);
+      return values;
+    };
+    const lead = series.find((s) => first && first.signal === signal && first.label.endsWith(s.name)) ?? series[0]!;
+    const anomalies: Array<number | null> = times.map(() => null);
+    for (const s of series) for (const p of s.points) if (p.anomalous && index.has(p.time)) anomalies[index.get(p.time)!] = Math.max(anomalies[index.get(p.time)!] ?? -Infinity, p.value);
+    return {
+      signal,
+      times: times.map((t) => t / 1000),
+      series: series.map((s) => ({ name: s.name, values: grid(s, (p) => p.value) })),
+      baseline: { name: lead.name, mean: grid(lead, (p) => p.mean), low: grid(lead, (p) => Math.max(0, p.low)), high: grid(lead, (p) => p.high) },
+      anomalies,
+    };
+  });
+  return {
+    title,
+    subtitle: `${new Date(from).toISOString().slice(0, 16).replace('T', ' ')} → ${new Date(to).toISOString().slice(0, 16).replace('T', ' ')} UTC, ${environment}${episode ? `: episode ${episode.id}` : ''}`,
+    charts,
+    rollouts: rolloutLines(result, environment, from, to),
+    markers: markers(result).filter((m) => within(m.time * 1000)),
+    rows: rows(result),
+    alerts: result.alerts.map((a: Alert) => ({ time: new Date(a.time).toISOString(), title: a.title, text: a.text })),
+  };
+}
+
+/** Each flag's percentage over time: its steps, then what the guardrail set. */
+function rolloutLines(result: ReportSource, environment: string, from: number, to: number): ReportData['rollouts'] {
+  const changes = new Map<string, Array<{ time: number; percent: number }>>();
+  for (const r of result.releases) if (r.kind === 'rollout-step' && r.environment === environment) changes.set(r.flag, [...(changes.get(r.flag) ?? []), { time: r.time, percent: r.toPercent }]);
+  for (const d of result.decisions) if (d.mode === 'enforce') changes.set(d.flag, [...(changes.get(d.flag) ?? []), { time: d.time + 1, percent: d.toPercent }]);
+  return [...changes].map(([flag, list]) => {
+    const sorted = list.sort((a, b) => a.time - b.time);
+    const at = (time: number) => sorted.filter((c) => c.time <= time).at(-1)?.percent ?? 0;
+    // The percentage at the window's start, each change within it, and the percentage at its end.
+    const points = [{ time: from, percent: at(from) }, ...sorted.filter((c) => c.time > from && c.time <= to), { time: to, percent: at(to) }];
+    return { flag, times: points.map((p) => p.time / 1000), percents: points.map((p) => p.percent) };
+  });
+}
+
+function markers(result: ReportSource): ReportData['markers'] {
+  const list: Array<{ time: number; kind: MarkerKind; label: string }> = [];
+  for (const r of result.releases) {
+    list.push(r.kind === 'deploy' ? { time: r.time, kind: 'deploy', label: `deploy ${r.service} ${r.version}` } : { time: r.time, kind: 'step', label: `${r.flag} ${formatPercent(r.fromPercent)} → ${formatPercent(r.toPercent)}` });
+  }
+  for (const e of result.episodes) list.push({ time: e.detectedAt, kind: 'detection', label: `detected: ${e.first.signal}` });
+  for (const d of result.decisions) list.push({ time: d.time, kind: d.action, label: `${d.action} ${d.flag} ${formatPercent(d.fromPercent)} → ${formatPercent(d.toPercent)}` });
+  for (const a of result.alerts) if (a.kind === 'resolved') list.push({ time: a.time, kind: 'resolved', label: 'resolved' });
+  return list.sort((a, b) => a.time - b.time).map((m) => ({ ...m, time: m.time / 1000 }));
+}
+
+function rows(result: ReportSource): ReportData['rows'] {
+  const iso = (t: number) => new Date(t).toISOString().slice(0, 16).replace('T', ' ');
+  const list: Array<{ t: number; what: ReportData['rows'][number]['what']; details: string }> = [];
+  for (const r of result.releases) list.push({ t: r.time, what: r.kind === 'deploy' ? 'deploy' : 'step', details: describeRelease(r, { withTime: false }) });
+  for (const e of result.episodes) {
+    list.push({ t: e.first.time, what: 'first anomalous datapoint', details: `${e.first.label}: ${e.first.value.toPrecision(3)} against a baseline of ${e.first.baseline.toPrecision(3)} (z ${e.first.z.toFixed(1)})` });
+    list.push({ t: e.detectedAt, what: 'detection', details: `episode ${e.id}: ${e.series.length} series, ${e.signals.join(', ')}${e.holdReason ? `; no rollback: ${e.holdReason}` : ''}` });
+  }
+  for (const d of result.decisions) list.push({ t: d.time, what: d.action, details: `${d.flag} in ${d.environment} ${formatPercent(d.fromPercent)} → ${formatPercent(d.toPercent)} (${d.mode}): ${d.reason}; ${result.outcomes[d.id]?.detail ?? ''}` });
+  for (const a of result.alerts) list.push({ t: a.time, what: a.kind === 'resolved' ? 'resolved' : 'alert', details: a.title });
+  return list.sort((a, b) => a.t - b.t).map((r) => ({ time: `${iso(r.t)} UTC`, what: r.what, details: r.details }));
+}

@@ -1,0 +1,62 @@
+/**
+ * Releases: what can start a storm. A rollout step moves the share of traffic a flag serves its
+ * new behaviour, per environment and targeting rule; a deploy ships a new version of a service.
+ * The timeline is ordered by time with each release once (webhooks arrive out of order and twice).
+ */
+import { formatPercent } from './format.ts';
+
+/** Where in a flag's targeting a rollout lives: the default rule, or a rule by its id. */
+export type RolloutTarget = { readonly kind: 'fallthrough' } | { readonly kind: 'rule'; readonly ruleId: string };
+
+export interface RolloutStep {
+  readonly kind: 'rollout-step';
+  readonly id: string;
+  readonly time: number;
+  readonly flag: string;
+  readonly environment: string;
+  readonly target: RolloutTarget;
+  readonly fromPercent: number;
+  readonly toPercent: number;
+  readonly by?: string;
+  readonly comment?: string;
+}
+
+export interface Deploy {
+  readonly kind: 'deploy';
+  readonly id: string;
+  readonly time: number;
+  readonly service: string;
+  readonly version: string;
+  readonly environment: string;
+  readonly by?: string;
+}
+
+export type ReleaseEvent = RolloutStep | Deploy;
+
+/** Orders by time and drops repeated ids (webhooks arrive out of order and more than once). */
+export function orderedUnique(events: readonly ReleaseEvent[]): ReleaseEvent[] {
+  const byId = new Map<string, ReleaseEvent>();
+  for (const event of events) if (!byId.has(event.id)) byId.set(event.id, event);
+  return [...byId.values()].sort((a, b) => a.time - b.time || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/** A release in a few words: "storm 5% → 25%", "deploy api 2.1.0". */
+export function releaseName(release: ReleaseEvent): string {
+  return release.kind === 'deploy'
+    ? `deploy ${release.service} ${release.version}`
+    : `${release.flag} ${formatPercent(release.fromPercent)} → ${formatPercent(release.toPercent)}`;
+}
+
+export function targetName(target: RolloutTarget): string {
+  return target.kind === 'fallthrough' ? 'fallthrough' : `rule ${target.ruleId}`;
+}
+
+/** The key of a flag in one environment: freezes, cooldowns and set percentages are kept by it. */
+export function flagKey(flag: string, environment: string): string {
+  return `${flag}/${environment}`;
+}
+
+/** The key of one rollout target of a flag in one environment. */
+export function targetKey(flag: string, environment: string, target: RolloutTarget): string {
+  return `${flagKey(flag, environment)}/${targetName(target)}`;
+}

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../../lambdas/core/errors.ts';
+import { readTimeline } from '../../lambdas/formats/timeline.ts';
+import { servedPercent } from '../../lambdas/formats/launchdarkly.ts';
+import { weightsForPercent } from '../../lambdas/formats/rollout-weights.ts';
+import { auditEntry, flagVersion, stepEntry } from '../core/fixtures.ts';
+
+const read = (document: unknown) => readTimeline([{ source: 'timeline.json', document }]);
+
+describe('rollout steps from LaunchDarkly audit entries', () => {
+  it('reads a step from the fallthrough rollout weights before and after', () => {
+    const { events } = read([stepEntry('a1', 1000, 'storm', 1, 5)]);
+    expect(events).toEqual([
+      expect.objectContaining({ kind: 'rollout-step', flag: 'storm', environment: 'production', fromPercent: 1, toPercent: 5, target: { kind: 'fallthrough' }, by: 'someone@example.com', time: 1000 }),
+    ]);
+  });
+
+  it('orders by date and drops repeated deliveries of the same entry', () => {
+    const { events } = read([stepEntry('b', 2000, 'f', 5, 25), stepEntry('a', 1000, 'f', 1, 5), stepEntry('b', 2000, 'f', 5, 25)]);
+    expect(events.map((e) => e.time)).toEqual([1000, 2000]);
+  });
+
+  it('ignores changes that move no weight', () => {
+    const same = flagVersion('f', { production: { weights: [5000, 95000] } });
+    expect(read([auditEntry('x', 1, same, same)]).events).toEqual([]);
+  });
+
+  it('reads turning a flag off as a step to 0%', () => {
+    const before = flagVersion('f', { production: { weights: [25000, 75000] } });
+    const after = flagVersion('f', { production: { on: false, weights: [25000, 75000] } });
+    expect(read([auditEntry('off', 1, before, after)]).events[0]).toMatchObject({ fromPercent: 25, toPercent: 0 });
+  });
+
+  it('reads steps per environment and per rule', () => {
+    const rule = (weight: number) => ({ _id: 'rule-eu', rollout: { variations: [{ variation: 0, weight }, { variation: 1, weight: 100000 - weight }] } });
+    const before = flagVersion('f', { production: { weights: [0, 100000], rules: [rule(10000)] }, staging: { weights: [0, 100000] } });
+    const after = flagVersion('f', { production: { weights: [0, 100000], rules: [rule(50000)] }, staging: { weights: [100000, 0] } });
+    const { events } = read([auditEntry('r', 1, before, after)]);
+    expect(events.map((e) => e.kind === 'rollout-step' && [e.environment, e.target, e.fromPercent, e.toPercent])).toEqual(
+      expect.arrayContaining([
+        ['production', { kind: 'rule', ruleId: 'rule-eu' }, 10, 50],
+        ['staging', { kind: 'fallthrough' }, 0, 100],
+      ]),
+    );
+  });
+
+  it('accepts an audit-log page ({ items }) and skips entries about other resources', () => {
+    const { events } = read({ items: [stepEntry('a', 1, 'f', 0, 1), { ...stepEntry('m', 2, 'f', 0, 1), kind: 'member' }] });
+    expect(events).toHaveLength(1);
+  });
+
+  it('warns about entries listed without their versions', () => {
+    const { events, warnings } = read([{ ...stepEntry('a', 1, 'f', 0, 1), previousVersion: undefined }]);
+    expect(events).toEqual([]);
+    expect(warnings[0]).toMatch(/\[0\] \(a\) has no previousVersion/);
+  });
+
+  it('names the field of a malformed entry', () => {
+    const bad = stepEntry('a', 1, 'f', 0, 1) as { currentVersion: { environments: Record<string, { fallthrough: unknown }> } };
+    bad.currentVersion.environments.production!.fallthrough = { rollout: { variations: [{ variation: 0, weight: 'lots' }] } };
+    expect(() => read([bad])).toThrow(InputError);
+    expect(() => read([bad])).toThrow(/timeline\.json: field `\[0\]\.currentVersion\.environments\.production\.fallthrough\.rollout\.variations\[0\]\.weight`/);
+  });
+});
+
+describe('deploy events', () => {
+  it('reads deploys beside flag steps, in time order', () => {
+    const { events } = read([
+      stepEntry('a', Date.parse('2025-01-01T12:00:00Z'), 'f', 0, 1),
+      { id: 'd1', time: '2025-01-01T11:00:00Z', service: 'api', version: '1.2.3', environment: 'production' },
+    ]);
+    expect(events.map((e) => e.kind)).toEqual(['deploy', 'rollout-step']);
+  });
+
+  it('names the field of a bad time', () => {
+    expect(() => read([{ id: 'd1', time: 'yesterday', service: 'api', version: '1', environment: 'production' }])).toThrow(/field `\[0\]\.time`: expected an ISO 8601 time/);
+  });
+
+  it('rejects what is neither', () => {
+    expect(() => read([{ hello: 'world' }])).toThrow(/expected a LaunchDarkly audit-log entry/);
+  });
+});
+
+describe('rollout arithmetic', () => {
+  it('gives 5% as 5000 / 95000 thousandths, summing to 100000', () => {
+    expect(weightsForPercent([{ variation: 0, weight: 25000 }, { variation: 1, weight: 75000 }], 1, 5)).toEqual([
+      { variation: 0, weight: 5000 },
+      { variation: 1, weight: 95000 },
+    ]);
+  });
+
+  it('keeps the proportions of several treatments and sums exactly', () => {
+    const weights = weightsForPercent([{ variation: 0, weight: 20000 }, { variation: 1, weight: 60000 }, { variation: 2, weight: 10000 }], 1, 7.777);
+    expect(weights.reduce((sum, w) => sum + w.weight, 0)).toBe(100000);
+    expect(weights.find((w) => w.variation === 0)!.weight / weights.find((w) => w.variation === 2)!.weight).toBeCloseTo(2, 2);
+  });
+
+  it('reads the served percentage of a fixed variation and of a flag that is off', () => {
+    expect(servedPercent({ on: true, offVariation: 1, fallthrough: { variation: 0 } }, { kind: 'fallthrough' })).toBe(100);
+    expect(servedPercent({ on: false, offVariation: 1, fallthrough: { variation: 0 } }, { kind: 'fallthrough' })).toBe(0);
+  });
+});
