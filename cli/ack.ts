@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { StormguardError } from '../lambdas/core/errors.ts';
 import { freezeOf, lift } from '../lambdas/core/freeze.ts';
 import { FileStateStore } from '../lambdas/adapters/local/state-files.ts';
-import type { Io } from './main.ts';
+import type { Io } from './io.ts';
 
 const optionsSchema = z.object({ flag: z.string().min(1), env: z.string().min(1), state: z.string().min(1) });
 

@@ -9,7 +9,7 @@ import { scoreSeries, settingsForSeries } from '../lambdas/core/detector.ts';
 import { InputError } from '../lambdas/core/errors.ts';
 import { nabScore } from '../lambdas/core/format.ts';
 import { readText, writeAtomically } from '../lambdas/adapters/local/files.ts';
-import type { Io } from './main.ts';
+import type { Io } from './io.ts';
 
 const optionsSchema = z.object({
   output: z.string().optional(),

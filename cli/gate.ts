@@ -11,7 +11,7 @@ import { InputError } from '../lambdas/core/errors.ts';
 import { decideGate, type GateAnswer, type GateRequest } from '../lambdas/core/gate.ts';
 import { FileStateStore } from '../lambdas/adapters/local/state-files.ts';
 import { loadConfig } from './inputs.ts';
-import type { Io } from './main.ts';
+import type { Io } from './io.ts';
 
 const EXIT = { allow: 0, deny: 1, unknown: 2 } as const;
 

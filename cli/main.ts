@@ -5,6 +5,7 @@
  * prints errors and decides exit codes: 0 success; 1 the command ran and failed (or, for a gate,
  * denied); 2 bad usage or input, explained without a stack trace.
  */
+import { type Io, terminalIo } from './io.ts';
 import { Command, CommanderError } from 'commander';
 import { InputError, StormguardError } from '../lambdas/core/errors.ts';
 import { ackCommand } from './ack.ts';
@@ -13,20 +14,7 @@ import { gateCommand } from './gate.ts';
 import { replayCommand } from './replay.ts';
 import { simulateCommand } from './simulate.ts';
 
-export interface Io {
-  readonly out: (text: string) => void;
-  readonly err: (text: string) => void;
-  /** Whether stderr is a terminal: progress bars only there. */
-  readonly interactive: boolean;
-}
-
-const defaultIo: Io = {
-  out: (text) => process.stdout.write(text),
-  err: (text) => process.stderr.write(text),
-  interactive: Boolean(process.stderr.isTTY),
-};
-
-export async function main(argv: readonly string[], io: Io = defaultIo): Promise<number> {
+export async function main(argv: readonly string[], io: Io = terminalIo): Promise<number> {
   const program = new Command('stormguard')
     .description('Producer-storm guardrail for Kafka: detect, attribute to the release, roll the flag back.')
     .exitOverride()

@@ -23,7 +23,7 @@ import { renderReportPage } from '../lambdas/adapters/report/incident-page.ts';
 import { FileStateStore } from '../lambdas/adapters/local/state-files.ts';
 import { buildReport, ReportRecorder } from '../lambdas/core/incident-report.ts';
 import { loadConfig, loadScenario, scenarioExports } from './inputs.ts';
-import type { Io } from './main.ts';
+import type { Io } from './io.ts';
 import { renderText, toJson } from './summary.ts';
 
 export const DEFAULT_SCENARIO = 'pagerduty-2025';

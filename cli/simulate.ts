@@ -7,7 +7,7 @@ import { InputError } from '../lambdas/core/errors.ts';
 import { simulate } from '../lambdas/simulator/simulate.ts';
 import { writeAtomically } from '../lambdas/adapters/local/files.ts';
 import { loadScenario, scenarioNames } from './inputs.ts';
-import type { Io } from './main.ts';
+import type { Io } from './io.ts';
 
 const optionsSchema = z.object({
   scenario: z.string().optional(),

@@ -6,7 +6,6 @@
 import type { Candidate } from './correlation.ts';
 import type { Episode } from './episode.ts';
 import { formatTime } from './format.ts';
-import type { Freeze } from './freeze.ts';
 import type { Verdict } from './policy.ts';
 import type { RolloutStep, RolloutTarget } from './release.ts';
 
@@ -98,7 +97,7 @@ export function rollbackDecision(episode: Episode, verdict: Rollback, context: {
 }
 
 /** A step up of a frozen flag, reverted to the frozen percentage. */
-export function revertDecision(release: RolloutStep, freeze: Freeze, context: { now: number; mode: Mode }): Decision {
+export function revertDecision(release: RolloutStep, freeze: { readonly percent: number; readonly since: number }, context: { now: number; mode: Mode }): Decision {
   return {
     id: `${release.id}/revert`,
     time: context.now,

@@ -6,7 +6,7 @@
 import type { Anomaly } from './anomaly.ts';
 import type { Attribution } from './correlation.ts';
 import type { GuardrailConfig } from './config.ts';
-import type { GuardrailState } from './state.ts';
+import type { SeriesState } from './series.ts';
 
 export interface Episode {
   readonly id: string;
@@ -32,19 +32,19 @@ export function isOpen(episode: Episode): boolean {
   return episode.resolvedAt === undefined;
 }
 
-export function openEpisode(state: GuardrailState, cluster: string): Episode | undefined {
-  return state.episodes.find((e) => e.cluster === cluster && isOpen(e));
+export function openEpisode(episodes: readonly Episode[], cluster: string): Episode | undefined {
+  return episodes.find((e) => e.cluster === cluster && isOpen(e));
 }
 
 /** An episode starts on a confirmed anomaly, or on several series anomalous at once. */
-export function triggers(state: GuardrailState, anomalies: readonly Anomaly[], detector: GuardrailConfig['detector']): boolean {
-  const series = new Set(anomalies.map((a) => a.series));
-  return series.size >= detector.corroboratingSeries || [...series].some((key) => state.series[key]!.run >= detector.confirmPeriods);
+export function triggers(series: Readonly<Record<string, SeriesState>>, anomalies: readonly Anomaly[], detector: GuardrailConfig['detector']): boolean {
+  const keys = new Set(anomalies.map((a) => a.series));
+  return keys.size >= detector.corroboratingSeries || [...keys].some((key) => series[key]!.run >= detector.confirmPeriods);
 }
 
-export function startEpisode(state: GuardrailState, cluster: string, anomalies: readonly Anomaly[], now: number): Episode {
+export function startEpisode(series: Readonly<Record<string, SeriesState>>, cluster: string, anomalies: readonly Anomaly[], now: number): Episode {
   // The first anomalous datapoint: the earliest first point of the anomalous runs.
-  const first = anomalies.map((a) => state.series[a.series]!.runFirst ?? a).sort((a, b) => a.time - b.time || b.z - a.z)[0]!;
+  const first = anomalies.map((a) => series[a.series]!.runFirst ?? a).sort((a, b) => a.time - b.time || b.z - a.z)[0]!;
   const episode: Episode = {
     id: `${cluster}/${new Date(first.time).toISOString()}`,
     cluster,
@@ -58,7 +58,6 @@ export function startEpisode(state: GuardrailState, cluster: string, anomalies: 
     decisionIds: [],
   };
   extend(episode, anomalies);
-  state.episodes.push(episode);
   return episode;
 }
 
@@ -72,9 +71,9 @@ export function extend(episode: Episode, anomalies: readonly Anomaly[]): void {
 }
 
 /** Resolves the episodes with no anomaly for the quiet spell; returns them. */
-export function resolveQuiet(state: GuardrailState, now: number, quietMs: number): Episode[] {
+export function resolveQuiet(episodes: readonly Episode[], now: number, quietMs: number): Episode[] {
   const resolved: Episode[] = [];
-  for (const episode of state.episodes) {
+  for (const episode of episodes) {
     if (!isOpen(episode) || now - episode.lastAnomalyAt < quietMs) continue;
     episode.resolvedAt = now;
     resolved.push(episode);

@@ -8,7 +8,7 @@
  * nothing here reads a clock or does I/O. The state is plain JSON, updated in place.
  */
 import type { AlertIntent } from './alert.ts';
-import { type Anomaly, findAnomalies, type Signal } from './anomaly.ts';
+import type { Anomaly } from './anomaly.ts';
 import type { GuardrailConfig } from './config.ts';
 import { correlate } from './correlation.ts';
 import { type Decision, revertDecision, rollbackDecision } from './decision.ts';
@@ -20,7 +20,8 @@ import { freezeOf, remember, revertsFreeze } from './freeze.ts';
 import type { MetricSeries } from './metric-series.ts';
 import { decide } from './policy.ts';
 import { flagKey, type ReleaseEvent, type RolloutStep } from './release.ts';
-import type { GuardrailState, SeriesState } from './state.ts';
+import { findAnomalies, type SeriesState, type Signal } from './series.ts';
+import type { GuardrailState } from './state.ts';
 
 /** What one evaluation found, decided and has to tell. */
 export interface Evaluation {
@@ -44,7 +45,7 @@ const HISTORY_EXTRA_PERIODS = 60;
 
 export function evaluate(state: GuardrailState, input: EvaluationInput, config: GuardrailConfig): Evaluation {
   const context = new EvaluationContext(state, input, config);
-  const anomalies = findAnomalies(state, input.series, context.scoring());
+  const anomalies = findAnomalies(state.series, input.series, context.scoring());
   const alerts: AlertIntent[] = watchFreshness(state, input.now, config);
   const decisions: Decision[] = [];
   for (const [cluster, clusterAnomalies] of groupBy(anomalies, (a) => a.cluster)) {
@@ -60,7 +61,7 @@ export function evaluate(state: GuardrailState, input: EvaluationInput, config: 
     alerts.push({ kind: 'reverted', time: input.now, decisionId: decision.id });
   }
   const quietMs = config.episodes.quietPeriods * config.metricPeriodSeconds * 1000;
-  for (const episode of resolveQuiet(state, input.now, quietMs)) alerts.push({ kind: 'resolved', time: input.now, episodeId: episode.id });
+  for (const episode of resolveQuiet(state.episodes, input.now, quietMs)) alerts.push({ kind: 'resolved', time: input.now, episodeId: episode.id });
   state.evaluatedAt = input.now;
   return { anomalies, decisions, alerts };
 }
@@ -95,13 +96,15 @@ class EvaluationContext {
 
   /** The cluster's open episode, extended; or a new one when the anomalies trigger it. */
   updateEpisode(cluster: string, anomalies: readonly Anomaly[]): Episode | undefined {
-    const open = openEpisode(this.state, cluster);
+    const open = openEpisode(this.state.episodes, cluster);
     if (open) {
       extend(open, anomalies);
       return open;
     }
-    if (!triggers(this.state, anomalies, this.config.detector)) return undefined;
-    return startEpisode(this.state, cluster, anomalies, this.input.now);
+    if (!triggers(this.state.series, anomalies, this.config.detector)) return undefined;
+    const episode = startEpisode(this.state.series, cluster, anomalies, this.input.now);
+    this.state.episodes.push(episode);
+    return episode;
   }
 
   attributeAndDecide(episode: Episode): Decision | undefined {

@@ -4,10 +4,10 @@
  * when there is neither. The one rule for the engine, the gate and the run's report.
  */
 import { type ReleaseEvent, type RolloutTarget, targetKey, targetName } from './release.ts';
-import type { GuardrailState } from './state.ts';
+import type { FlagMemory } from './freeze.ts';
 
 export function knownPercent(
-  state: Pick<GuardrailState, 'setPercents'>,
+  state: Pick<FlagMemory, 'setPercents'>,
   releases: readonly ReleaseEvent[],
   flag: string,
   environment: string,

@@ -4,7 +4,6 @@
  */
 import type { Decision } from './decision.ts';
 import { flagKey, type RolloutStep, type RolloutTarget, targetKey, targetName } from './release.ts';
-import type { GuardrailState } from './state.ts';
 
 /** A flag held at a percentage after a rollback, until someone acknowledges. */
 export interface Freeze {
@@ -16,13 +15,23 @@ export interface Freeze {
   readonly decisionId: string;
 }
 
+/** What the guardrail remembers of the flags it changed. */
+export interface FlagMemory {
+  /** Freezes by flag key (release.ts, flagKey). */
+  freezes: Record<string, Freeze>;
+  /** Percentages the guardrail itself set, by target key (release.ts, targetKey): newer than the timeline knows. */
+  setPercents: Record<string, { percent: number; time: number }>;
+  /** Rollbacks by flag key: for the cooldown. */
+  lastRollbackAt: Record<string, number>;
+}
+
 /** The flag's freeze, while it is frozen. */
-export function freezeOf(state: Pick<GuardrailState, 'freezes'>, flag: string, environment: string): Freeze | undefined {
+export function freezeOf(state: Pick<FlagMemory, 'freezes'>, flag: string, environment: string): Freeze | undefined {
   return state.freezes[flagKey(flag, environment)];
 }
 
 /** Lifts a freeze; false when the flag was not frozen. */
-export function lift(state: Pick<GuardrailState, 'freezes'>, flag: string, environment: string): boolean {
+export function lift(state: Pick<FlagMemory, 'freezes'>, flag: string, environment: string): boolean {
   const key = flagKey(flag, environment);
   if (!(key in state.freezes)) return false;
   delete state.freezes[key];
@@ -41,7 +50,7 @@ export function revertsFreeze(step: RolloutStep, freeze: Freeze): boolean {
 }
 
 /** What the guardrail knows after an enforced decision: the flag's new percentage, its freeze, its cooldown. */
-export function remember(state: GuardrailState, decision: Decision): void {
+export function remember(state: FlagMemory, decision: Decision): void {
   if (decision.mode !== 'enforce') return;
   state.setPercents[targetKey(decision.flag, decision.environment, decision.target)] = { percent: decision.toPercent, time: decision.time };
   if (decision.action !== 'rollback') return;

@@ -11,7 +11,8 @@ import { describeRelease } from './alert.ts';
 import type { GuardrailConfig } from './config.ts';
 import { detectorSettings, type PointScore } from './detector.ts';
 import { formatPercent } from './format.ts';
-import type { GuardrailState, SeriesState } from './state.ts';
+import type { GuardrailState } from './state.ts';
+import type { SeriesState } from './series.ts';
 import { seriesName } from './metric-series.ts';
 import type { ReplayResult } from '../app/replay.ts';
 

@@ -7,7 +7,6 @@
  */
 import type { GuardrailConfig } from './config.ts';
 import type { Attribution } from './correlation.ts';
-import type { Freeze } from './freeze.ts';
 import { releaseName, type RolloutStep } from './release.ts';
 
 export type Verdict =
@@ -17,7 +16,7 @@ export type Verdict =
 export interface PolicyContext {
   readonly now: number;
   /** The flag's freeze, while it is frozen. */
-  readonly freezeOf: (flag: string, environment: string) => Freeze | undefined;
+  readonly freezeOf: (flag: string, environment: string) => { readonly percent: number } | undefined;
   /** When the guardrail last rolled this flag back, if it did. */
   readonly lastRollbackAt: (flag: string, environment: string) => number | undefined;
   /** The flag's rollout percentage now, as far as the guardrail knows. */

@@ -27,7 +27,8 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { StateConflictError } from '../../core/errors.ts';
-import type { GuardrailState, SeriesState } from '../../core/state.ts';
+import type { GuardrailState } from '../../core/state.ts';
+import type { SeriesState } from '../../core/series.ts';
 import type { Decision } from '../../core/decision.ts';
 import { orderedUnique, type ReleaseEvent } from '../../core/release.ts';
 import type { Outcome } from '../../core/decision.ts';

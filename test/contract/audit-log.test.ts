@@ -2,7 +2,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LaunchDarklyAuditLog } from '../../lambdas/adapters/launchdarkly/audit-log.ts';
 import { createBackfillHandler } from '../../lambdas/handlers/backfill.ts';
-import { stepEntry } from '../core/fixtures.ts';
+import { stepEntry } from '../support/fixtures.ts';
 import { type FakeLaunchDarkly, fakeLaunchDarkly, type Prism, specAvailable, startPrism } from '../support/launchdarkly.ts';
 
 let prism: Prism;

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ReleaseEvent } from '../../lambdas/core/release.ts';
 import { createDeploysHandler } from '../../lambdas/handlers/deploys.ts';
-import { stepEntry } from '../core/fixtures.ts';
+import { stepEntry } from '../support/fixtures.ts';
 
 describe('the deploy-events Lambda', () => {
   const stored: ReleaseEvent[] = [];

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { type GuardrailConfig, parseConfig } from '../../lambdas/core/config.ts';
-import { type Evaluation, evaluate } from '../../lambdas/core/evaluation.ts';
-import { newGuardrailState } from '../../lambdas/core/state.ts';
-import type { MetricSeries } from '../../lambdas/core/metric-series.ts';
-import type { ReleaseEvent, RolloutStep } from '../../lambdas/core/release.ts';
+import { type GuardrailConfig, parseConfig } from '../../../lambdas/core/config.ts';
+import { type Evaluation, evaluate } from '../../../lambdas/core/evaluation.ts';
+import { newGuardrailState } from '../../../lambdas/core/state.ts';
+import type { MetricSeries } from '../../../lambdas/core/metric-series.ts';
+import type { ReleaseEvent, RolloutStep } from '../../../lambdas/core/release.ts';
 
 const MINUTE = 60_000;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { forecastToLimit } from '../../lambdas/core/forecast.ts';
-import { newHistory, remember } from '../../lambdas/core/history.ts';
+import { forecastToLimit } from '../../../lambdas/core/forecast.ts';
+import { newHistory, remember } from '../../../lambdas/core/history.ts';
 
 const MINUTE = 60_000;
 

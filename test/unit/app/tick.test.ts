@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { tick } from '../../lambdas/app/tick.ts';
-import type { Alert } from '../../lambdas/core/alert.ts';
-import { parseConfig } from '../../lambdas/core/config.ts';
-import { newGuardrailState } from '../../lambdas/core/state.ts';
-import type { MetricSeries } from '../../lambdas/core/metric-series.ts';
-import type { Decision } from '../../lambdas/core/decision.ts';
-import type { RolloutStep } from '../../lambdas/core/release.ts';
-import type { FlagController, Notifier } from '../../lambdas/ports.ts';
+import { tick } from '../../../lambdas/app/tick.ts';
+import type { Alert } from '../../../lambdas/core/alert.ts';
+import { parseConfig } from '../../../lambdas/core/config.ts';
+import { newGuardrailState } from '../../../lambdas/core/state.ts';
+import type { MetricSeries } from '../../../lambdas/core/metric-series.ts';
+import type { Decision } from '../../../lambdas/core/decision.ts';
+import type { RolloutStep } from '../../../lambdas/core/release.ts';
+import type { FlagController, Notifier } from '../../../lambdas/ports.ts';
 
 const MINUTE = 60_000;
 const step: RolloutStep = { kind: 'rollout-step', id: 's1', time: 60 * MINUTE, flag: 'storm', environment: 'production', target: { kind: 'fallthrough' }, fromPercent: 0, toPercent: 1 };

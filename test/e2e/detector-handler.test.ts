@@ -22,7 +22,7 @@ import { createDetectorHandler, type DetectorOutcome } from '../../lambdas/handl
 import { scenarioExports } from '../../cli/inputs.ts';
 import { scenariosFolder } from '../../cli/paths.ts';
 import { type LocalDynamo, localDynamo } from '../support/dynalite.ts';
-import { replayJson } from '../cli/run.ts';
+import { replayJson } from '../support/cli.ts';
 
 const MINUTE = 60_000;
 const config = parseConfig('clusters: [events-msk]\n');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { defaultConfig, parseConfig } from '../../lambdas/core/config.ts';
-import { InputError } from '../../lambdas/core/errors.ts';
+import { defaultConfig, parseConfig } from '../../../lambdas/core/config.ts';
+import { InputError } from '../../../lambdas/core/errors.ts';
 
 function errorOf(text: string): InputError {
   try {

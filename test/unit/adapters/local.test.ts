@@ -2,12 +2,12 @@ import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { FlagFileController } from '../../lambdas/adapters/local/flag-file.ts';
-import { readJson } from '../../lambdas/adapters/local/files.ts';
-import { FileStateStore } from '../../lambdas/adapters/local/state-files.ts';
-import { newGuardrailState } from '../../lambdas/core/state.ts';
-import type { Decision } from '../../lambdas/core/decision.ts';
-import type { RolloutStep } from '../../lambdas/core/release.ts';
+import { FlagFileController } from '../../../lambdas/adapters/local/flag-file.ts';
+import { readJson } from '../../../lambdas/adapters/local/files.ts';
+import { FileStateStore } from '../../../lambdas/adapters/local/state-files.ts';
+import { newGuardrailState } from '../../../lambdas/core/state.ts';
+import type { Decision } from '../../../lambdas/core/decision.ts';
+import type { RolloutStep } from '../../../lambdas/core/release.ts';
 
 let folder: string;
 beforeEach(async () => {

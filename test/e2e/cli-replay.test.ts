@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scenariosFolder } from '../../cli/paths.ts';
-import { newFolder, replayJson, stormguard } from './run.ts';
+import { newFolder, replayJson, stormguard } from '../support/cli.ts';
 
 const expected = async (name: string) => JSON.parse(await readFile(join(scenariosFolder, name, 'scenario.json'), 'utf8')).expected;
 const rollbacks = (result: Awaited<ReturnType<typeof replayJson>>) => result.decisions.filter((d) => d.action === 'rollback');

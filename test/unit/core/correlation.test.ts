@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { correlate, type CorrelationSettings } from '../../lambdas/core/correlation.ts';
-import { type History, newHistory, remember } from '../../lambdas/core/history.ts';
-import type { Deploy, RolloutStep } from '../../lambdas/core/release.ts';
+import { correlate, type CorrelationSettings } from '../../../lambdas/core/correlation.ts';
+import { type History, newHistory, remember } from '../../../lambdas/core/history.ts';
+import type { Deploy, RolloutStep } from '../../../lambdas/core/release.ts';
 
 const MINUTE = 60_000;
 const settings: CorrelationSettings = {

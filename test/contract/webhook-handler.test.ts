@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoStore } from '../../lambdas/adapters/dynamodb/store.ts';
 import { MAX_WEBHOOK_BYTES, signatureIsValid } from '../../lambdas/adapters/launchdarkly/webhook.ts';
 import { createWebhookHandler } from '../../lambdas/handlers/webhook.ts';
-import { stepEntry } from '../core/fixtures.ts';
+import { stepEntry } from '../support/fixtures.ts';
 import { type LocalDynamo, localDynamo } from '../support/dynalite.ts';
 
 const SECRET = 'whsec-3f9a1c';

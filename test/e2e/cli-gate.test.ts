@@ -5,7 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { gateCommand } from '../../cli/gate.ts';
 import type { GateAnswer } from '../../lambdas/core/gate.ts';
-import { newFolder, stormguard } from './run.ts';
+import { newFolder, stormguard } from '../support/cli.ts';
 
 const lambda = mockClient(LambdaClient);
 afterAll(() => lambda.restore());

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../lambdas/core/config.ts';
-import { decideGate } from '../../lambdas/core/gate.ts';
-import { type GuardrailState, newGuardrailState } from '../../lambdas/core/state.ts';
-import type { RolloutStep } from '../../lambdas/core/release.ts';
+import { parseConfig } from '../../../lambdas/core/config.ts';
+import { decideGate } from '../../../lambdas/core/gate.ts';
+import { type GuardrailState, newGuardrailState } from '../../../lambdas/core/state.ts';
+import type { RolloutStep } from '../../../lambdas/core/release.ts';
 
 const MINUTE = 60_000;
 const now = Date.parse('2025-08-28T16:00:00Z');

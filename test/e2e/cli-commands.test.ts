@@ -1,7 +1,7 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { newFolder, stormguard } from './run.ts';
+import { newFolder, stormguard } from '../support/cli.ts';
 
 describe('stormguard detect', () => {
   it('writes timestamp,value,anomaly_score, high at a spike and low elsewhere (NAB format)', async () => {

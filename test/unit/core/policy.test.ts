@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { defaultConfig, parseConfig } from '../../lambdas/core/config.ts';
-import type { Attribution, Candidate } from '../../lambdas/core/correlation.ts';
-import { decide, type PolicyContext } from '../../lambdas/core/policy.ts';
-import { type Freeze } from '../../lambdas/core/freeze.ts';
-import type { RolloutStep } from '../../lambdas/core/release.ts';
+import { defaultConfig, parseConfig } from '../../../lambdas/core/config.ts';
+import type { Attribution, Candidate } from '../../../lambdas/core/correlation.ts';
+import { decide, type PolicyContext } from '../../../lambdas/core/policy.ts';
+import { type Freeze } from '../../../lambdas/core/freeze.ts';
+import type { RolloutStep } from '../../../lambdas/core/release.ts';
 
 const MINUTE = 60_000;
 const step: RolloutStep = { kind: 'rollout-step', id: 's', time: 0, flag: 'storm', environment: 'production', target: { kind: 'fallthrough' }, fromPercent: 5, toPercent: 25 };

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../lambdas/core/errors.ts';
-import { readTimeline } from '../../lambdas/formats/timeline.ts';
-import { servedPercent } from '../../lambdas/formats/launchdarkly.ts';
-import { weightsForPercent } from '../../lambdas/formats/rollout-weights.ts';
-import { auditEntry, flagVersion, stepEntry } from '../core/fixtures.ts';
+import { InputError } from '../../../lambdas/core/errors.ts';
+import { readTimeline } from '../../../lambdas/formats/timeline.ts';
+import { servedPercent } from '../../../lambdas/formats/launchdarkly.ts';
+import { weightsForPercent } from '../../../lambdas/formats/rollout-weights.ts';
+import { auditEntry, flagVersion, stepEntry } from '../../support/fixtures.ts';
 
 const read = (document: unknown) => readTimeline([{ source: 'timeline.json', document }]);
 

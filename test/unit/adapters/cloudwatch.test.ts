@@ -7,8 +7,8 @@ import { Readable } from 'node:stream';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { CloudWatchMetricSource, metricQueries, searchExpression } from '../../lambdas/adapters/cloudwatch/metric-source.ts';
-import { parseConfig } from '../../lambdas/core/config.ts';
+import { CloudWatchMetricSource, metricQueries, searchExpression } from '../../../lambdas/adapters/cloudwatch/metric-source.ts';
+import { parseConfig } from '../../../lambdas/core/config.ts';
 
 const config = parseConfig('clusters: [events-msk]\n');
 const MINUTE = 60_000;

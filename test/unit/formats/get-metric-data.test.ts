@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { defaultConfig } from '../../lambdas/core/config.ts';
-import { identify, readGetMetricData } from '../../lambdas/formats/get-metric-data.ts';
-import { seriesName } from '../../lambdas/core/metric-series.ts';
+import { defaultConfig } from '../../../lambdas/core/config.ts';
+import { identify, readGetMetricData } from '../../../lambdas/formats/get-metric-data.ts';
+import { seriesName } from '../../../lambdas/core/metric-series.ts';
 
 const signals = defaultConfig().signals.map((s) => s.name);
 const result = (label: string, stamps: string[], values: unknown[], status = 'Complete') => ({ Id: 'm1', Label: label, Timestamps: stamps, Values: values, StatusCode: status });
