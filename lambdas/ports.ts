@@ -16,10 +16,12 @@ export interface MetricSource {
   read(from: number, to: number): Promise<MetricReadout>;
 }
 
-/** Where the release timeline comes from: LaunchDarkly audit log and webhooks, deploy events. */
-export interface TimelineStore {
+/** The release timeline: LaunchDarkly audit log and webhooks, deploy events. */
+export interface ReleaseLog {
   /** Every release up to `until`, ordered by time, each once. */
   releases(until: number): Promise<ReleaseEvent[]>;
+  /** Adds releases; one already kept (same id) is left as it is. */
+  addReleases(releases: readonly ReleaseEvent[]): Promise<void>;
 }
 
 /** Where the guardrail keeps what it knows and what it did. */
@@ -55,4 +57,11 @@ export interface FlagController {
 export interface Notifier {
   readonly name: string;
   notify(alert: Alert): Promise<void>;
+}
+
+/** Where incident pages are kept, and the links alerts carry to them. */
+export interface ReportStore {
+  write(episodeId: string, html: string): Promise<void>;
+  /** Links for an alert (its episode's page); none for other alerts. */
+  links(alert: Alert): Promise<Array<{ href: string; text: string }>>;
 }

@@ -22,8 +22,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import type { GuardrailConfig } from '../lambdas/core/config.ts';
-import { dynamicLabel, searchExpression } from '../lambdas/adapters/cloudwatch/metric-source.ts';
-import { DETECTOR_SERVICE, METRICS_NAMESPACE } from '../lambdas/handlers/shared/telemetry.ts';
+import { dynamicLabel, searchExpression } from '../lambdas/formats/cloudwatch-search.ts';
+import { DETECTOR_SERVICE, METRICS_NAMESPACE } from '../lambdas/telemetry.ts';
 import { UPLOT_FILES } from '../lambdas/adapters/report/incident-page.ts';
 
 export interface StormguardGuardrailProps {

@@ -16,7 +16,7 @@
  * The static threshold is what a careful operator would set: 1.5 times the busiest minute of
  * the hour before the first rollout step.
  */
-import type { Evaluation } from '../../lambdas/app/replay.ts';
+import type { Period } from '../../lambdas/app/schedule.ts';
 import type { ReleaseEvent, RolloutStep } from '../../lambdas/core/release.ts';
 
 export interface RuleDecision {
@@ -27,7 +27,7 @@ export interface RuleDecision {
 export interface Rule {
   readonly name: string;
   /** Feeds one evaluation; returns the rollback when the rule fires (once). */
-  evaluate(evaluation: Evaluation): RuleDecision | undefined;
+  evaluate(evaluation: Period): RuleDecision | undefined;
 }
 
 const HEAP_ALARM_PERCENT = 60;
@@ -102,7 +102,7 @@ function argoLike(environment: string, periodMs: number): Rule {
 class ClusterRate {
   private readonly byTime = new Map<number, number>();
 
-  add(e: Evaluation): void {
+  add(e: Period): void {
     for (const s of e.series) {
       if (s.signal !== 'ConnectionCreationRate') continue;
       for (const p of s.points) this.byTime.set(p.time, (this.byTime.get(p.time) ?? 0) + p.value);
@@ -128,7 +128,7 @@ class ClusterRate {
   }
 }
 
-function once(name: string, fire: (e: Evaluation) => RuleDecision | undefined): Rule {
+function once(name: string, fire: (e: Period) => RuleDecision | undefined): Rule {
   let fired = false;
   return {
     name,
@@ -144,7 +144,7 @@ function once(name: string, fire: (e: Evaluation) => RuleDecision | undefined): 
 }
 
 /** The rollout in progress: the latest step-up before now. */
-function rollbackAt(e: Evaluation, environment: string): RuleDecision {
+function rollbackAt(e: Period, environment: string): RuleDecision {
   const step = [...e.releases].reverse().find((r): r is RolloutStep => isStepUp(r, environment));
   return { time: e.now, step };
 }

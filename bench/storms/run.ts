@@ -13,7 +13,8 @@ import { MemoryStateStore, RecordingFlagController } from '../../lambdas/adapter
 import { defaultConfig } from '../../lambdas/core/config.ts';
 import { exportScenario, readExport } from '../../lambdas/simulator/export.ts';
 import type { MetricSeries } from '../../lambdas/core/metric-series.ts';
-import { evaluations, replay, type ReplayInput } from '../../lambdas/app/replay.ts';
+import { replay } from '../../lambdas/app/replay.ts';
+import { periods, type ReplayInput } from '../../lambdas/app/schedule.ts';
 import { parseScenario, simulate } from '../../lambdas/simulator/simulate.ts';
 import { scenarioNames } from '../../cli/inputs.ts';
 import { scenariosFolder } from '../../cli/paths.ts';
@@ -60,7 +61,7 @@ export async function runCase(c: StormCase): Promise<CaseResult> {
   ];
   const rules = emulatedRules(config.environment, periodMs);
   const fired = new Map<string, { time: number; flag: string; toPercent: number }>();
-  for (const evaluation of evaluations(input, periodMs).ticks) {
+  for (const evaluation of periods(input, periodMs).ticks) {
     for (const rule of rules) {
       const decision = rule.evaluate(evaluation);
       if (decision?.step) fired.set(rule.name, { time: decision.time, flag: decision.step.flag, toPercent: decision.step.fromPercent });

@@ -10,7 +10,7 @@ import type { ActingPorts } from './tick.ts';
 import type { GuardrailConfig } from '../core/config.ts';
 import { exportScenario, readExport } from '../simulator/export.ts';
 import { replay, type ReplayHooks, type ReplayResult } from './replay.ts';
-import { type Scenario, simulate, withGuardrail } from '../simulator/simulate.ts';
+import { type Scenario, simulate, applyRollbacks } from '../simulator/simulate.ts';
 
 export interface ClosedLoop {
   /** The scenario as simulated, without the guardrail in the loop (decisions taken, nothing changed). */
@@ -24,7 +24,7 @@ export async function replayClosedLoop(scenario: Scenario, config: GuardrailConf
   const signals = config.signals.map((s) => s.name);
   const open = readExport(exportScenario(scenario, simulate(scenario)).files, signals);
   const withoutGuardrail = await replay({ series: open.metrics.series, releases: open.timeline.events }, config, ports.probe);
-  const changed = withGuardrail(scenario, withoutGuardrail.decisions);
+  const changed = applyRollbacks(scenario, withoutGuardrail.decisions);
   const closed = readExport(exportScenario(changed, simulate(changed)).files, signals);
   const result = await replay({ series: closed.metrics.series, releases: closed.timeline.events }, config, ports.live, hooks);
   return { withoutGuardrail, withGuardrail: result, warnings: [...closed.metrics.warnings, ...closed.timeline.warnings] };

@@ -6,6 +6,7 @@
  * broker's heap after GC reached the exhaustion level, and the lead time the rollback gained.
  */
 import { type ActingPorts, tick } from './tick.ts';
+import { periods, type ReplayInput } from './schedule.ts';
 import type { Alert } from '../core/alert.ts';
 import type { GuardrailConfig } from '../core/config.ts';
 import { type Anomaly } from '../core/anomaly.ts';
@@ -17,15 +18,7 @@ import type { Decision } from '../core/decision.ts';
 import type { ReleaseEvent } from '../core/release.ts';
 import type { Outcome } from '../core/decision.ts';
 
-export interface ReplayInput {
-  readonly series: readonly MetricSeries[];
-  readonly releases: readonly ReleaseEvent[];
-  /**
-   * How long after its period ends each datapoint becomes visible (CloudWatch publishes late).
-   * Default 0: every point is there as soon as its period is complete.
-   */
-  readonly publishDelayMs?: (series: MetricSeries, pointIndex: number) => number;
-}
+export type { ReplayInput };
 
 export interface ReplayHooks {
   /** Called before each evaluation with the releases that happened since the last one. */
@@ -63,16 +56,16 @@ export async function replay(input: ReplayInput, config: GuardrailConfig, ports:
   const periodMs = config.metricPeriodSeconds * 1000;
   const state = newGuardrailState();
   const result = { decisions: [] as Decision[], outcomes: {} as Record<string, Outcome>, alerts: [] as Alert[], anomalies: [] as Anomaly[], notifierErrors: [] as string[] };
-  const schedule = evaluations(input, periodMs);
-  for (const evaluation of schedule.ticks) {
-    if (evaluation.due.length > 0) await hooks.releasesDue?.(evaluation.due);
-    const step = await tick(state, { now: evaluation.now, series: evaluation.series, releases: evaluation.releases, ...(hooks.onScore ? { onScore: hooks.onScore } : {}) }, config, ports);
+  const schedule = periods(input, periodMs);
+  for (const period of schedule.ticks) {
+    if (period.due.length > 0) await hooks.releasesDue?.(period.due);
+    const step = await tick(state, { now: period.now, series: period.series, releases: period.releases, ...(hooks.onScore ? { onScore: hooks.onScore } : {}) }, config, ports);
     result.decisions.push(...step.acted);
     for (const [id, outcome] of step.outcomes) result.outcomes[id] = outcome;
     result.alerts.push(...step.sent);
     result.anomalies.push(...step.anomalies);
     result.notifierErrors.push(...step.notifierErrors);
-    hooks.progress?.(evaluation.index, schedule.total);
+    hooks.progress?.(period.index, schedule.total);
   }
   const heapExhausted = firstHeapExhaustion(input.series, config.heap.exhaustedPercent);
   const peak = heapPeak(input.series);
@@ -87,65 +80,6 @@ export async function replay(input: ReplayInput, config: GuardrailConfig, ports:
     ...(peak ? { heapPeak: peak } : {}),
     state,
   };
-}
-
-export interface Evaluation {
-  readonly index: number;
-  readonly now: number;
-  /** Points that became visible since the last evaluation, per series, in time order. */
-  readonly series: MetricSeries[];
-  /** Releases up to now, and those new since the last evaluation. */
-  readonly releases: readonly ReleaseEvent[];
-  readonly due: readonly ReleaseEvent[];
-}
-
-/**
- * The evaluations a scheduled detector would have made over this data, one per period: what it
- * could see at each. Shared by the replay and by anything else judged on the same data.
- */
-export function evaluations(input: ReplayInput, periodMs: number): { from: number; to: number; total: number; ticks: Iterable<Evaluation> } {
-  const arrivals = input.series.map((s) => arrivalOrder(s, periodMs, input.publishDelayMs));
-  const from = Math.min(...input.series.flatMap((s) => (s.points.length ? [s.points[0]!.time] : [])));
-  // The last evaluation sees the last point to arrive.
-  const lastArrival = Math.max(...arrivals.flatMap((a) => (a.length ? [a.at(-1)!.at] : [])));
-  const to = from + Math.ceil((lastArrival - from) / periodMs) * periodMs;
-  const total = Math.round((to - from) / periodMs);
-  function* ticks(): Iterable<Evaluation> {
-    const cursors = input.series.map(() => 0);
-    let releaseCursor = 0;
-    for (let now = from + periodMs, index = 1; now <= to; now += periodMs, index++) {
-      const due: ReleaseEvent[] = [];
-      while (releaseCursor < input.releases.length && input.releases[releaseCursor]!.time <= now) due.push(input.releases[releaseCursor++]!);
-      const series = input.series.map((s, i) => ({ ...s, points: takeVisible(s, arrivals[i]!, cursors, i, now) }));
-      yield { index, now, series, releases: input.releases.slice(0, releaseCursor), due };
-    }
-  }
-  return { from, to, total, ticks: ticks() };
-}
-
-interface Arrival {
-  readonly at: number;
-  readonly index: number;
-}
-
-/** When each point of a series becomes visible, in that order. */
-function arrivalOrder(series: MetricSeries, periodMs: number, delay: ReplayInput['publishDelayMs']): Arrival[] {
-  return series.points
-    .map((point, index) => ({ at: point.time + periodMs + (delay?.(series, index) ?? 0), index }))
-    .sort((a, b) => a.at - b.at || a.index - b.index);
-}
-
-/** The points of series i that became visible by `now`, in time order, advancing its cursor. */
-function takeVisible(series: MetricSeries, arrivals: readonly Arrival[], cursors: number[], i: number, now: number): MetricSeries['points'] {
-  const start = cursors[i]!;
-  let end = start;
-  while (end < arrivals.length && arrivals[end]!.at <= now) end++;
-  cursors[i] = end;
-  return arrivals
-    .slice(start, end)
-    .map((a) => a.index)
-    .sort((a, b) => a - b)
-    .map((index) => series.points[index]!);
 }
 
 /** The highest heap-after-GC datapoint, across all series. */

@@ -12,11 +12,11 @@ import { baselineOf, detectorSettings } from '../core/detector.ts';
 import { type GuardrailState, newGuardrailState } from '../core/state.ts';
 import { knownPercent } from '../core/exposure.ts';
 import type { ReleaseEvent } from '../core/release.ts';
-import type { MetricSource, StateStore, TimelineStore } from '../ports.ts';
+import type { MetricSource, ReleaseLog, StateStore } from '../ports.ts';
 
 export interface RunPorts extends ActingPorts {
   readonly metrics: MetricSource;
-  readonly timeline: TimelineStore;
+  readonly timeline: Pick<ReleaseLog, 'releases'>;
   readonly store: StateStore;
 }
 

@@ -2,6 +2,7 @@
  * The audit-log backfill Lambda, on a schedule: the rollout steps of the last two hours read back
  * from LaunchDarkly's audit log and stored (a step stored before is the same item again).
  */
+import type { ReleaseLog } from '../ports.ts';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -15,7 +16,7 @@ import { secretFrom } from './shared/secrets.ts';
 /** Read back further than the schedule, so a late or failed run loses nothing. */
 export const BACKFILL_WINDOW_MS = 2 * 3_600_000;
 
-export function createBackfillHandler(auditLog: Pick<LaunchDarklyAuditLog, 'releasesSince'>, store: Pick<DynamoStore, 'addReleases'>) {
+export function createBackfillHandler(auditLog: Pick<LaunchDarklyAuditLog, 'releasesSince'>, store: Pick<ReleaseLog, 'addReleases'>) {
   return async (event: Pick<ScheduledEvent, 'time'>): Promise<{ releases: number }> => {
     const releases = await auditLog.releasesSince(Date.parse(event.time) - BACKFILL_WINDOW_MS);
     await store.addReleases(releases);

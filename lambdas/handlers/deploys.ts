@@ -3,6 +3,7 @@
  * events (`{ id, time, service, version, environment, by? }`, one or an array), stored beside the
  * rollout steps for the correlator.
  */
+import type { ReleaseLog } from '../ports.ts';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
@@ -10,12 +11,13 @@ import { DynamoStore } from '../adapters/dynamodb/store.ts';
 import { InputError } from '../core/errors.ts';
 import { readTimeline } from '../formats/timeline.ts';
 import { requiredEnvironment } from './shared/environment.ts';
+import { bodyOf } from './shared/request.ts';
 
 const MAX_BYTES = 64 * 1024;
 
-export function createDeploysHandler(store: Pick<DynamoStore, 'addReleases'>) {
+export function createDeploysHandler(store: Pick<ReleaseLog, 'addReleases'>) {
   return async (event: Pick<APIGatewayProxyEventV2, 'body' | 'isBase64Encoded'>): Promise<APIGatewayProxyStructuredResultV2> => {
-    const body = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
+    const body = bodyOf(event);
     if (body.length > MAX_BYTES) return { statusCode: 413, body: JSON.stringify({ message: `at most ${MAX_BYTES} bytes` }) };
     let document: unknown;
     try {

@@ -21,14 +21,14 @@ import { SlackNotifier } from '../adapters/slack/notifier.ts';
 import { renderReportPage } from '../adapters/report/incident-page.ts';
 import { S3Reports } from '../adapters/s3/incident-pages.ts';
 import { SnsNotifier } from '../adapters/sns/notifier.ts';
-import { buildReport, ReportRecorder } from '../core/incident-report.ts';
+import { keepIncidentPages } from '../app/incident-pages.ts';
 import { type GuardrailConfig, parseConfig } from '../core/config.ts';
 import { StateConflictError } from '../core/errors.ts';
 import { type RunResult, runOnce } from '../app/run-once.ts';
-import type { FlagController, Notifier } from '../ports.ts';
+import type { FlagController, Notifier, ReportStore } from '../ports.ts';
 import { requiredEnvironment } from './shared/environment.ts';
 import { secretFrom } from './shared/secrets.ts';
-import { DETECTOR_SERVICE, METRICS_NAMESPACE } from './shared/telemetry.ts';
+import { DETECTOR_SERVICE, METRICS_NAMESPACE } from '../telemetry.ts';
 
 export interface DetectorWiring {
   readonly config: GuardrailConfig;
@@ -41,7 +41,7 @@ export interface DetectorWiring {
   /** Notifiers beside the SNS topic (PagerDuty, Slack), where configured. */
   readonly notifiers?: readonly Notifier[];
   /** Where incident reports are kept and linked from alerts, where configured. */
-  readonly reports?: S3Reports;
+  readonly reports?: ReportStore;
   readonly metrics: Metrics;
   readonly log: (entry: Record<string, unknown>) => void;
 }
@@ -64,7 +64,11 @@ export function createDetectorHandler(wiring: DetectorWiring): (event: Pick<Sche
     try {
       const result = await runOnce(wiring.config, ports, Date.parse(event.time));
       report(result, wiring);
-      if (wiring.reports) await writeReports(result, wiring.reports, wiring);
+      if (wiring.reports) {
+        const failures = await keepIncidentPages(result, wiring.reports, renderReportPage, wiring.config);
+        if (failures.length > 0) metrics.addMetric('ReportErrors', MetricUnit.Count, failures.length);
+        for (const message of failures) wiring.log({ level: 'error', message });
+      }
       return { status: 'evaluated', result };
     } catch (error) {
       if (error instanceof StateConflictError) {
@@ -79,30 +83,6 @@ export function createDetectorHandler(wiring: DetectorWiring): (event: Pick<Sche
       metrics.publishStoredMetrics();
     }
   };
-}
-
-/** The report of each episode alerted this run: what its links point to. A failure is logged, never thrown. */
-async function writeReports(result: RunResult, reports: S3Reports, { config, metrics, log }: DetectorWiring): Promise<void> {
-  const episodes = [...new Set(result.sent.flatMap((a) => (a.episodeId ? [a.episodeId] : [])))];
-  for (const episodeId of episodes) {
-    try {
-      const times = Object.values(result.state.series).flatMap((s) => (s.history.times.length ? [s.history.times[0]!] : []));
-      const source = {
-        from: Math.min(result.evaluatedAt, ...times),
-        to: result.evaluatedAt,
-        releases: result.releases,
-        episodes: result.state.episodes.filter((e) => e.id === episodeId),
-        decisions: result.acted,
-        outcomes: Object.fromEntries(result.outcomes),
-        alerts: result.sent,
-      };
-      const data = buildReport(source, ReportRecorder.fromState(result.state, config), `Stormguard incident report: ${episodeId}`, config.environment);
-      await reports.write(episodeId, await renderReportPage(data));
-    } catch (error) {
-      metrics.addMetric('ReportErrors', MetricUnit.Count, 1);
-      log({ level: 'error', message: `the report of ${episodeId} was not written: ${error instanceof Error ? error.message : String(error)}` });
-    }
-  }
 }
 
 function report(result: RunResult, { metrics, log }: DetectorWiring): void {

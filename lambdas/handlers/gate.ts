@@ -2,6 +2,7 @@
  * The CD gate Lambda, invoked with IAM (no public endpoint): `{ flag, environment, targetPercent }`
  * in, allow or deny with the reasons and evidence out (lambdas/core/gate.ts).
  */
+import type { ReleaseLog, StateStore } from '../ports.ts';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
@@ -12,7 +13,7 @@ import { requiredEnvironment } from './shared/environment.ts';
 
 const requestSchema = z.object({ flag: z.string().min(1), environment: z.string().min(1), targetPercent: z.number().min(0).max(100) }).strict();
 
-export function createGateHandler(config: GuardrailConfig, store: Pick<DynamoStore, 'load' | 'releases'>, now: () => number = Date.now): (event: unknown) => Promise<GateAnswer> {
+export function createGateHandler(config: GuardrailConfig, store: Pick<StateStore, 'load'> & Pick<ReleaseLog, 'releases'>, now: () => number = Date.now): (event: unknown) => Promise<GateAnswer> {
   return async (event) => {
     const request = requestSchema.safeParse(event);
     if (!request.success) {

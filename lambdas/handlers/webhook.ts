@@ -3,6 +3,7 @@
  * stores the rollout steps the delivery carries. A delivery seen before is the same item again:
  * replays and retries change nothing.
  */
+import type { ReleaseLog } from '../ports.ts';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -10,16 +11,17 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { DynamoStore } from '../adapters/dynamodb/store.ts';
 import { readDelivery } from '../adapters/launchdarkly/webhook.ts';
 import { requiredEnvironment } from './shared/environment.ts';
+import { bodyOf } from './shared/request.ts';
 import { secretFrom } from './shared/secrets.ts';
 
 export interface WebhookWiring {
-  readonly store: Pick<DynamoStore, 'addReleases'>;
+  readonly store: Pick<ReleaseLog, 'addReleases'>;
   readonly secret: () => Promise<string>;
 }
 
 export function createWebhookHandler(wiring: WebhookWiring): (event: Pick<APIGatewayProxyEventV2, 'body' | 'isBase64Encoded' | 'headers'>) => Promise<APIGatewayProxyStructuredResultV2> {
   return async (event) => {
-    const body = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
+    const body = bodyOf(event);
     const verdict = readDelivery(body, event.headers['x-ld-signature'], await wiring.secret());
     if (verdict.status !== 200) return { statusCode: verdict.status, body: JSON.stringify({ message: verdict.reason }) };
     await wiring.store.addReleases(verdict.releases);

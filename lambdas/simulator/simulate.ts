@@ -212,7 +212,7 @@ export function simulate(scenario: Scenario): SimulationResult {
  * its later steps, which the freeze reverts and the gate denies, never happen. The simulator's
  * noise does not depend on the flags, so everything before the rollback is as it was.
  */
-export function withGuardrail(scenario: Scenario, decisions: ReadonlyArray<{ time: number; flag: string; toPercent: number; action: string; mode: string }>): Scenario {
+export function applyRollbacks(scenario: Scenario, decisions: ReadonlyArray<{ time: number; flag: string; toPercent: number; action: string; mode: string }>): Scenario {
   return {
     ...scenario,
     flags: scenario.flags.map((flag) => {

@@ -11,6 +11,7 @@
 import { type CloudWatchClient, GetMetricDataCommand, type GetMetricDataCommandOutput, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { GuardrailConfig, SignalConfig } from '../../core/config.ts';
 import { type MetricReadout } from '../../core/metric-series.ts';
+import { dynamicLabel, searchExpression } from '../../formats/cloudwatch-search.ts';
 import { readGetMetricData } from '../../formats/get-metric-data.ts';
 import type { MetricSource } from '../../ports.ts';
 
@@ -65,18 +66,6 @@ export function metricQueries(config: GuardrailConfig): MetricDataQuery[] {
     }
   }
   return queries;
-}
-
-/** SEARCH('{AWS/Kafka,"Cluster Name","Broker ID"} MetricName="ConnectionCount" "Cluster Name"="events"', 'Average', 60) */
-export function searchExpression(signal: SignalConfig, cluster: string, periodSeconds: number): string {
-  const schema = [signal.namespace, ...signal.dimensions.map((d) => `"${d}"`)].join(',');
-  const clusterFilter = signal.dimensions.includes('Cluster Name') ? ` "Cluster Name"="${cluster}"` : '';
-  return `SEARCH('{${schema}} MetricName="${signal.name}"${clusterFilter}', '${signal.statistic}', ${periodSeconds})`;
-}
-
-/** "${PROP('MetricName')} Cluster Name=${PROP('Dim.Cluster Name')}, Broker ID=${PROP('Dim.Broker ID')}" */
-export function dynamicLabel(signal: SignalConfig): string {
-  return `\${PROP('MetricName')} ${signal.dimensions.map((d) => `${d}=\${PROP('Dim.${d}')}`).join(', ')}`;
 }
 
 /** The SDK's output as the AWS CLI prints it: timestamps as epoch seconds. */

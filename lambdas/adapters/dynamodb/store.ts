@@ -1,5 +1,5 @@
 /**
- * The DynamoDB StateStore and TimelineStore: one table, keys `pk` and `sk` (strings), `expiresAt`
+ * The DynamoDB StateStore and ReleaseLog: one table, keys `pk` and `sk` (strings), `expiresAt`
  * (epoch seconds) for DynamoDB's time to live.
  *
  * | pk               | sk                    | what                                                            |
@@ -32,7 +32,7 @@ import type { SeriesState } from '../../core/series.ts';
 import type { Decision } from '../../core/decision.ts';
 import { orderedUnique, type ReleaseEvent } from '../../core/release.ts';
 import type { Outcome } from '../../core/decision.ts';
-import type { StateStore, TimelineStore } from '../../ports.ts';
+import type { StateStore, ReleaseLog } from '../../ports.ts';
 
 /** BatchGetItem and BatchWriteItem limits. */
 const GET_BATCH = 100;
@@ -46,7 +46,7 @@ interface StoredState extends Omit<GuardrailState, 'series'> {
   readonly seriesKeys: string[];
 }
 
-export class DynamoStore implements StateStore, TimelineStore {
+export class DynamoStore implements StateStore, ReleaseLog {
   constructor(
     private readonly client: Pick<DynamoDBDocumentClient, 'send'>,
     private readonly table: string,

@@ -6,11 +6,12 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Alert } from '../../core/alert.ts';
+import type { ReportStore } from '../../ports.ts';
 
 /** How long a report link is valid. */
 export const REPORT_LINK_SECONDS = 6 * 3600;
 
-export class S3Reports {
+export class S3Reports implements ReportStore {
   constructor(
     private readonly client: S3Client,
     private readonly bucket: string,

@@ -7,7 +7,8 @@ import { Readable } from 'node:stream';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { CloudWatchMetricSource, metricQueries, searchExpression } from '../../../lambdas/adapters/cloudwatch/metric-source.ts';
+import { CloudWatchMetricSource, metricQueries } from '../../../lambdas/adapters/cloudwatch/metric-source.ts';
+import { searchExpression } from '../../../lambdas/formats/cloudwatch-search.ts';
 import { parseConfig } from '../../../lambdas/core/config.ts';
 
 const config = parseConfig('clusters: [events-msk]\n');
