@@ -5,7 +5,8 @@
 import { Command, Option } from 'commander';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
-import { scoreSeries, settingsForSeries } from '../lambdas/core/detector.ts';
+import { scoreSeries } from '../lambdas/core/detector.ts';
+import { settingsForSeries } from '../lambdas/core/detector-settings.ts';
 import { InputError } from '../lambdas/core/errors.ts';
 import { nabScore } from '../lambdas/core/format.ts';
 import { readText, writeAtomically } from '../lambdas/adapters/local/files.ts';

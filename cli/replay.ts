@@ -2,7 +2,7 @@
  * `stormguard replay`: the guardrail over exported data, as production would have run it.
  * With no arguments, the bundled 2025 producer storm on embedded defaults.
  */
-import { logScaleOf } from '../lambdas/core/detector.ts';
+import { logScaleOf } from '../lambdas/core/detector-settings.ts';
 import { Command, Option } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
 import { readdir, rm } from 'node:fs/promises';

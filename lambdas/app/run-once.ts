@@ -8,7 +8,8 @@
  */
 import { type ActingPorts, type Tick, tick } from './tick.ts';
 import type { GuardrailConfig } from '../core/config.ts';
-import { baselineOf, detectorSettings } from '../core/detector.ts';
+import { baselineOf } from '../core/detector.ts';
+import { detectorSettings } from '../core/detector-settings.ts';
 import { type GuardrailState, newGuardrailState } from '../core/state.ts';
 import { knownPercent } from '../core/exposure.ts';
 import type { ReleaseEvent } from '../core/release.ts';

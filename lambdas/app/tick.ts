@@ -5,7 +5,7 @@
  *
  * The same sequence serves the detector Lambda, `stormguard replay` and the benchmarks.
  */
-import { logScaleOf } from '../core/detector.ts';
+import { logScaleOf } from '../core/detector-settings.ts';
 import { type Alert, renderAlert } from '../core/alert.ts';
 import type { GuardrailConfig } from '../core/config.ts';
 import { type Evaluation, type EvaluationInput, evaluate } from '../core/evaluation.ts';

@@ -9,7 +9,8 @@
 import type { Alert } from './alert.ts';
 import { describeRelease } from './alert.ts';
 import type { GuardrailConfig } from './config.ts';
-import { detectorSettings, type PointScore } from './detector.ts';
+import { detectorSettings } from './detector-settings.ts';
+import { type PointScore } from './detector.ts';
 import { formatPercent } from './format.ts';
 import type { GuardrailState } from './state.ts';
 import type { SeriesState } from './series.ts';

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../../lambdas/core/config.ts';
-import { type DetectorSettings, detectorSettings, newDetectorState, observe, observeAll } from '../../../lambdas/core/detector.ts';
+import { type DetectorSettings, detectorSettings } from '../../../lambdas/core/detector-settings.ts';
+import { newDetectorState, observe, observeAll } from '../../../lambdas/core/detector.ts';
 import { alphaForHalfLife } from '../../../lambdas/core/ewma.ts';
 
 const MINUTE = 60_000;

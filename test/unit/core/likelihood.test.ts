@@ -1,7 +1,8 @@
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { describe, expect, it } from 'vitest';
-import { newDetectorState, observeAll, scoreSeries, settingsForSeries } from '../../../lambdas/core/detector.ts';
+import { newDetectorState, observeAll, scoreSeries } from '../../../lambdas/core/detector.ts';
+import { settingsForSeries } from '../../../lambdas/core/detector-settings.ts';
 import { ALERT_LEVEL, type ScoringState } from '../../../lambdas/core/likelihood.ts';
 
 const FIVE_MINUTES = 300_000;
