@@ -10,15 +10,17 @@ import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stormguard } from '../cli/run.ts';
+import { requires } from '../support/requires.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const hasChromium = requires('Chromium', existsSync(CHROMIUM), `no browser at ${CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH to a Chromium or Chrome binary`);
 const ARTIFACTS = join(import.meta.dirname, '../../test-artifacts');
 let browser: Browser;
 let page: Page;
 const errors: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) return;
+  if (!hasChromium) return;
   const folder = await mkdtemp(join(tmpdir(), 'stormguard-report-'));
   const report = join(folder, 'report.html');
   const { code } = await stormguard('replay', '--closed-loop', '--report', report, '--state', join(folder, 'state'));
@@ -39,7 +41,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => browser?.close());
 
-describe.skipIf(!existsSync(CHROMIUM))('the incident report in Chromium', () => {
+describe.skipIf(!hasChromium)('the incident report in Chromium', () => {
   it('opens from a file with no console error and no network request', () => {
     expect(errors).toEqual([]);
   });
