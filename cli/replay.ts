@@ -13,6 +13,7 @@ import { InputError } from '../lambdas/core/errors.ts';
 import { replayClosedLoop } from '../lambdas/app/closed-loop.ts';
 import { replay, type ReplayResult } from '../lambdas/app/replay.ts';
 import type { ReleaseEvent, RolloutStep } from '../lambdas/core/release.ts';
+import type { MetricSeries } from '../lambdas/core/metric-series.ts';
 import { loadExports } from '../lambdas/adapters/local/export-files.ts';
 import { FlagFileController } from '../lambdas/adapters/local/flag-file.ts';
 import { LaunchDarklyFlagController } from '../lambdas/adapters/launchdarkly/flag-controller.ts';
@@ -86,9 +87,10 @@ export function replayCommand(io: Io, setExit: (code: number) => void): Command 
       };
       let result: ReplayResult;
       let withoutGuardrail: ReplayResult | undefined;
+      let withoutGuardrailSeries: readonly MetricSeries[] = [];
       if (options.closedLoop) {
         const probe = { store: new MemoryStateStore(), flags: new RecordingFlagController(), notifiers: [] };
-        ({ withGuardrail: result, withoutGuardrail } = await replayClosedLoop(await loadScenario(name), config, { probe, live }, hooks));
+        ({ withGuardrail: result, withoutGuardrail, withoutGuardrailSeries } = await replayClosedLoop(await loadScenario(name), config, { probe, live }, hooks));
       } else {
         result = await replay({ series: exported.series, releases: exported.releases }, config, live, hooks);
       }
@@ -105,7 +107,8 @@ export function replayCommand(io: Io, setExit: (code: number) => void): Command 
         ...(withoutGuardrail ? { withoutGuardrail } : {}),
       };
       if (options.report && recorder) {
-        await writeAtomically(options.report, await renderReportPage(buildReport(result, recorder, `Stormguard incident report: ${summary.title}`, config.environment)));
+        const counterfactual = withoutGuardrail && { series: withoutGuardrailSeries, result: withoutGuardrail, exhaustedPercent: config.heap.exhaustedPercent };
+        await writeAtomically(options.report, await renderReportPage(buildReport(result, recorder, `Stormguard incident report: ${summary.title}`, config.environment, counterfactual)));
       }
       io.out(options.json ? `${JSON.stringify(toJson(result, summary), null, 2)}\n` : renderText(result, summary));
       if (options.report && !options.json) io.out(`Incident report: ${options.report}\n`);

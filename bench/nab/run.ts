@@ -3,7 +3,7 @@
  * as NAB scores (one threshold per profile, swept over the whole corpus), beside the published
  * detectors scored the same way on the same files, and the published scoreboard.
  *
- *   npm run bench:nab                                    # ../shared/nab (44 files, 83 windows)
+ *   npm run bench:nab                                    # vendor/nab (44 files, 83 windows)
  *   npm run bench:nab -- --data NAB/data --windows NAB/labels/combined_windows.json   # the full corpus
  *
  * Writes the per-point results in NAB's format to bench/results/nab/stormguard/.
@@ -18,7 +18,7 @@ import { nabScore } from '../../lambdas/core/format.ts';
 import { type CorpusFile, readCorpus, readResultScores } from './corpus.ts';
 import { normalizedScore, optimizeThreshold, PROFILE_NAMES, PROFILES, type ProfileName, type ScoredFile } from './scorer.ts';
 
-const SHARED_NAB = join(import.meta.dirname, '../../../shared/nab');
+const VENDORED_NAB = join(import.meta.dirname, '../../vendor/nab');
 const RESULTS = join(import.meta.dirname, '../results/nab/stormguard');
 
 /** The detector exactly as `stormguard detect` runs it by default: `--kind auto --direction both`. */
@@ -41,8 +41,8 @@ export function nabScores(files: readonly ScoredFile[]): Record<ProfileName, { s
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { data: { type: 'string' }, windows: { type: 'string', multiple: true } } });
-  const data = values.data ?? join(SHARED_NAB, 'data');
-  const windows = values.windows ?? [join(SHARED_NAB, 'labels/windows.json')];
+  const data = values.data ?? join(VENDORED_NAB, 'data');
+  const windows = values.windows ?? [join(VENDORED_NAB, 'labels/windows.json')];
   if (!existsSync(data) || windows.some((w) => !existsSync(w))) {
     console.log(`bench:nab: skipped, no NAB corpus at ${data} (pass --data DIR --windows FILE)`);
     return;

@@ -1,9 +1,9 @@
 /**
  * The Numenta Anomaly Benchmark's scoring, from its language-neutral specification
- * (../shared/nab/SCORING.md; NAB v1.1): anomaly windows, the probationary period, the scaled
+ * (docs/nab-scoring.md; NAB v1.1): anomaly windows, the probationary period, the scaled
  * sigmoid, the three cost profiles, the corpus-wide threshold sweep and the normalisation.
  *
- * Pure: files in (timestamps, scores, windows), numbers out. Section numbers (§) refer to SCORING.md.
+ * Pure: files in (timestamps, scores, windows), numbers out. Section numbers (§) refer to docs/nab-scoring.md.
  */
 
 export interface Profile {

@@ -8,6 +8,7 @@
  */
 import type { ActingPorts } from './tick.ts';
 import type { GuardrailConfig } from '../core/config.ts';
+import type { MetricSeries } from '../core/metric-series.ts';
 import { exportScenario, readExport } from '../simulator/export.ts';
 import { replay, type ReplayHooks, type ReplayResult } from './replay.ts';
 import { type Scenario, simulate, applyRollbacks } from '../simulator/simulate.ts';
@@ -15,6 +16,8 @@ import { type Scenario, simulate, applyRollbacks } from '../simulator/simulate.t
 export interface ClosedLoop {
   /** The scenario as simulated, without the guardrail in the loop (decisions taken, nothing changed). */
   readonly withoutGuardrail: ReplayResult;
+  /** That world's data (for the report: the heap running out without the guardrail). */
+  readonly withoutGuardrailSeries: readonly MetricSeries[];
   /** The same world with the guardrail's changes applied. */
   readonly withGuardrail: ReplayResult;
   readonly warnings: readonly string[];
@@ -27,5 +30,5 @@ export async function replayClosedLoop(scenario: Scenario, config: GuardrailConf
   const changed = applyRollbacks(scenario, withoutGuardrail.decisions);
   const closed = readExport(exportScenario(changed, simulate(changed)).files, signals);
   const result = await replay({ series: closed.metrics.series, releases: closed.timeline.events }, config, ports.live, hooks);
-  return { withoutGuardrail, withGuardrail: result, warnings: [...closed.metrics.warnings, ...closed.timeline.warnings] };
+  return { withoutGuardrail, withoutGuardrailSeries: open.metrics.series, withGuardrail: result, warnings: [...closed.metrics.warnings, ...closed.timeline.warnings] };
 }

@@ -5,19 +5,22 @@
  * moved first, and the anomalous points; per flag, its rollout percentage as a step line; markers
  * for the rollout steps, the detection, the rollback and the alerts; and the same facts as table
  * rows. A `ReportRecorder` collects the scored points during a replay (its `onScore` hook).
+ *
+ * A closed-loop replay also has the world without the guardrail: one broker's heap after GC in
+ * both worlds, side by side, the one climbing to exhaustion and the other staying flat.
  */
 import type { Alert } from './alert.ts';
 import { describeRelease } from './alert.ts';
 import type { GuardrailConfig } from './config.ts';
 import { detectorSettings } from './detector-settings.ts';
 import { type PointScore } from './detector.ts';
-import { formatPercent } from './format.ts';
+import { formatClock, formatDuration, formatNumber, formatPercent } from './format.ts';
 import type { GuardrailState } from './state.ts';
 import type { SeriesState } from './series.ts';
-import { seriesName } from './metric-series.ts';
+import { type MetricSeries, seriesName } from './metric-series.ts';
 import type { ReplayResult } from '../app/replay.ts';
 
-export type MarkerKind = 'step' | 'deploy' | 'detection' | 'rollback' | 'revert' | 'alert' | 'resolved';
+export type MarkerKind = 'step' | 'deploy' | 'detection' | 'rollback' | 'revert' | 'alert' | 'resolved' | 'exhausted';
 
 export interface ReportData {
   readonly title: string;
@@ -32,7 +35,23 @@ export interface ReportData {
     readonly anomalies: ReadonlyArray<number | null>;
   }>;
   readonly rollouts: ReadonlyArray<{ readonly flag: string; readonly times: readonly number[]; readonly percents: readonly number[] }>;
+  /** A closed-loop replay's other world: one broker's heap after GC without the guardrail and with it. */
+  readonly counterfactual?: {
+    readonly title: string;
+    /** Epoch seconds. */
+    readonly times: readonly number[];
+    readonly without: { readonly name: string; readonly values: ReadonlyArray<number | null> };
+    readonly with: { readonly name: string; readonly values: ReadonlyArray<number | null> };
+    /** The heap exhaustion level, percent. */
+    readonly limit: number;
+    /** When the heap ran out without the guardrail, epoch seconds. */
+    readonly exhaustedAt: number | null;
+    /** Each flag's percentage without the guardrail: every step as it was made. */
+    readonly rollouts: ReportData['rollouts'];
+  };
   readonly markers: ReadonlyArray<{ readonly time: number; readonly kind: MarkerKind; readonly label: string }>;
+  /** Where the legends read when the cursor is off the charts: the first anomalous datapoint, epoch seconds. */
+  readonly focus: number | null;
   readonly rows: ReadonlyArray<{ readonly time: string; readonly what: MarkerKind | 'first anomalous datapoint'; readonly details: string }>;
   readonly alerts: ReadonlyArray<{ readonly time: string; readonly title: string; readonly text: string }>;
 }
@@ -52,6 +71,13 @@ export interface ReportSource {
   readonly decisions: readonly ReplayResult['decisions'][number][];
   readonly outcomes: ReplayResult['outcomes'];
   readonly alerts: readonly ReplayResult['alerts'][number][];
+}
+
+/** A closed-loop replay's first pass: the same simulated world without the guardrail in the loop. */
+export interface Counterfactual {
+  readonly series: readonly MetricSeries[];
+  readonly result: Pick<ReplayResult, 'heapExhausted' | 'heapPeak' | 'releases'>;
+  readonly exhaustedPercent: number;
 }
 
 /** Collects every scored point during a replay, for the report. */
@@ -96,12 +122,15 @@ export class ReportRecorder {
 /** Around the first episode: from two hours before its onset to an hour after it ends. */
 const BEFORE_MS = 2 * 3_600_000;
 const AFTER_MS = 3_600_000;
+/** With a counterfactual, the window runs on to half an hour after the heap ran out without the guardrail. */
+const AFTER_EXHAUSTION_MS = 30 * 60_000;
 
-export function buildReport(result: ReportSource, recorder: ReportRecorder, title: string, environment: string): ReportData {
+export function buildReport(result: ReportSource, recorder: ReportRecorder, title: string, environment: string, counterfactual?: Counterfactual): ReportData {
   const episode = result.episodes[0];
   const first = episode?.first;
   const from = episode ? Math.max(result.from, episode.onset - BEFORE_MS) : result.from;
-  const to = episode ? Math.min(result.to, (episode.resolvedAt ?? result.to) + AFTER_MS) : result.to;
+  const exhausted = counterfactual?.result.heapExhausted;
+  const to = Math.min(result.to, Math.max(episode ? (episode.resolvedAt ?? result.to) + AFTER_MS : result.to, exhausted ? exhausted.time + AFTER_EXHAUSTION_MS : -Infinity));
   const within = (time: number) => time >= from && time <= to;
   const bySignal = new Map<string, Recorded[]>();
   for (const recorded of [...recorder.series.values()].sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }))) {
@@ -131,14 +160,16 @@ export function buildReport(result: ReportSource, recorder: ReportRecorder, titl
     subtitle: `${new Date(from).toISOString().slice(0, 16).replace('T', ' ')} → ${new Date(to).toISOString().slice(0, 16).replace('T', ' ')} UTC, ${environment}${episode ? `: episode ${episode.id}` : ''}`,
     charts,
     rollouts: rolloutLines(result, environment, from, to),
-    markers: markers(result).filter((m) => within(m.time * 1000)),
-    rows: rows(result),
+    ...(counterfactual ? counterfactualChart(counterfactual, recorder, environment, from, to) : {}),
+    focus: first ? first.time / 1000 : null,
+    markers: [...markers(result), ...exhaustionMarker(exhausted)].sort((a, b) => a.time - b.time).filter((m) => within(m.time * 1000)),
+    rows: rows(result, exhausted),
     alerts: result.alerts.map((a: Alert) => ({ time: new Date(a.time).toISOString(), title: a.title, text: a.text })),
   };
 }
 
 /** Each flag's percentage over time: its steps, then what the guardrail set. */
-function rolloutLines(result: ReportSource, environment: string, from: number, to: number): ReportData['rollouts'] {
+function rolloutLines(result: Pick<ReportSource, 'releases' | 'decisions'>, environment: string, from: number, to: number): ReportData['rollouts'] {
   const changes = new Map<string, Array<{ time: number; percent: number }>>();
   for (const r of result.releases) if (r.kind === 'rollout-step' && r.environment === environment) changes.set(r.flag, [...(changes.get(r.flag) ?? []), { time: r.time, percent: r.toPercent }]);
   for (const d of result.decisions) if (d.mode === 'enforce') changes.set(d.flag, [...(changes.get(d.flag) ?? []), { time: d.time + 1, percent: d.toPercent }]);
@@ -162,7 +193,7 @@ function markers(result: ReportSource): ReportData['markers'] {
   return list.sort((a, b) => a.time - b.time).map((m) => ({ ...m, time: m.time / 1000 }));
 }
 
-function rows(result: ReportSource): ReportData['rows'] {
+function rows(result: ReportSource, exhausted?: Counterfactual['result']['heapExhausted']): ReportData['rows'] {
   const iso = (t: number) => new Date(t).toISOString().slice(0, 16).replace('T', ' ');
   const list: Array<{ t: number; what: ReportData['rows'][number]['what']; details: string }> = [];
   for (const r of result.releases) list.push({ t: r.time, what: r.kind === 'deploy' ? 'deploy' : 'step', details: describeRelease(r, { withTime: false }) });
@@ -172,5 +203,46 @@ function rows(result: ReportSource): ReportData['rows'] {
   }
   for (const d of result.decisions) list.push({ t: d.time, what: d.action, details: `${d.flag} in ${d.environment} ${formatPercent(d.fromPercent)} → ${formatPercent(d.toPercent)} (${d.mode}): ${d.reason}; ${result.outcomes[d.id]?.detail ?? ''}` });
   for (const a of result.alerts) list.push({ t: a.time, what: a.kind === 'resolved' ? 'resolved' : 'alert', details: a.title });
+  if (exhausted) {
+    const rollback = result.decisions.find((d) => d.action === 'rollback' && d.mode === 'enforce');
+    const lead = rollback ? `; the rollback came ${formatDuration(exhausted.time - rollback.time)} before` : '';
+    list.push({ t: exhausted.time, what: 'exhausted', details: `without the guardrail (the same simulation, open loop): ${exhausted.series} reached ${formatNumber(exhausted.value)}%, heap exhausted${lead}` });
+  }
   return list.sort((a, b) => a.t - b.t).map((r) => ({ time: `${iso(r.t)} UTC`, what: r.what, details: r.details }));
+}
+
+function exhaustionMarker(exhausted: Counterfactual['result']['heapExhausted']): ReportData['markers'] {
+  return exhausted ? [{ time: exhausted.time / 1000, kind: 'exhausted', label: `without the guardrail: heap exhausted (${exhausted.series.replace('HeapMemoryAfterGC on ', '')})` }] : [];
+}
+
+/**
+ * The broker whose heap ran out without the guardrail (or peaked, if none ran out), in both worlds
+ * on one grid: the open loop's data, and what the closed loop's replay scored.
+ */
+function counterfactualChart(counterfactual: Counterfactual, recorder: ReportRecorder, environment: string, from: number, to: number): Pick<ReportData, 'counterfactual'> {
+  const { heapExhausted, heapPeak, releases } = counterfactual.result;
+  const focus = heapExhausted ?? heapPeak;
+  const without = focus && counterfactual.series.find((s) => seriesName(s) === focus.series);
+  if (!without) return {};
+  const withPoints = recorder.series.get(without.key)?.points ?? [];
+  const within = (time: number) => time >= from && time <= to;
+  const times = [...new Set([...without.points, ...withPoints].map((p) => p.time))].filter(within).sort((a, b) => a - b);
+  const index = new Map(times.map((t, i) => [t, i]));
+  const grid = (points: ReadonlyArray<{ time: number; value: number }>) => {
+    const values: Array<number | null> = times.map(() => null);
+    for (const p of points) if (index.has(p.time)) values[index.get(p.time)!] = p.value;
+    return values;
+  };
+  const broker = seriesName(without).replace(`${without.signal} on `, '');
+  return {
+    counterfactual: {
+      title: `${seriesName(without)}: without the guardrail${heapExhausted ? ` (heap exhausted at ${formatClock(heapExhausted.time)} UTC)` : ''}, and with it`,
+      times: times.map((t) => t / 1000),
+      without: { name: `${broker} without the guardrail (open loop)`, values: grid(without.points) },
+      with: { name: `${broker} with the guardrail (closed loop)`, values: grid(withPoints) },
+      limit: counterfactual.exhaustedPercent,
+      exhaustedAt: heapExhausted ? heapExhausted.time / 1000 : null,
+      rollouts: rolloutLines({ releases, decisions: [] }, environment, from, to),
+    },
+  };
 }

@@ -1,5 +1,5 @@
 /**
- * LaunchDarkly for tests: its own OpenAPI spec (../shared/launchdarkly/openapi.yaml) served by
+ * LaunchDarkly for tests: its own OpenAPI spec (vendor/launchdarkly/openapi.yaml) served by
  * Prism, a request-validating mock server, behind a small stateful fake. Every request the fake
  * receives is first replayed to Prism; what Prism finds wrong with it (its `sl-violations`) is
  * recorded as a contract violation. Then the fake answers from its state, or from a script of
@@ -11,9 +11,10 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { requires } from './requires.ts';
 
-export const LAUNCHDARKLY_SPEC = join(import.meta.dirname, '../../../shared/launchdarkly/openapi.yaml');
-export const specAvailable = existsSync(LAUNCHDARKLY_SPEC);
+export const LAUNCHDARKLY_SPEC = join(import.meta.dirname, '../../vendor/launchdarkly/openapi.yaml');
+export const specAvailable = requires('the LaunchDarkly OpenAPI spec', existsSync(LAUNCHDARKLY_SPEC), `${LAUNCHDARKLY_SPEC} is part of the repository: git checkout -- vendor/launchdarkly`);
 
 export interface Prism {
   readonly url: string;
