@@ -18,6 +18,7 @@ import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadExports } from '../../lambdas/adapters/local/exports.ts';
+import { parseSecret, prometheusSourceFromSecret } from '../../lambdas/adapters/prometheus/from-secret.ts';
 import { PrometheusMetricSource, stepWindows } from '../../lambdas/adapters/prometheus/metric-source.ts';
 import { DEFAULT_PROMQL } from '../../lambdas/adapters/prometheus/queries.ts';
 import { scenarioExports } from '../../lambdas/cli/inputs.ts';
@@ -289,12 +290,12 @@ describe('the Prometheus source against a stub server', () => {
   it('sends basic or bearer credentials, and never puts them in an error', async () => {
     requests.length = 0;
     handler = answer(401, 'unauthorized');
-    const basic = await source({ auth: { kind: 'basic', username: 'guard', password: 's3cret-pw' } }).read(t0, t0 + 60_000).catch((e: Error) => e);
-    const bearer = await source({ auth: { kind: 'bearer', token: 'tok-123456' } }).read(t0, t0 + 60_000).catch((e: Error) => e);
+    const basic = await source({ auth: { kind: 'basic', username: 'guard', password: 's3cret-pw' } }).read(t0, t0 + 60_000).catch((e: unknown) => e as StormguardError);
+    const bearer = await source({ auth: { kind: 'bearer', token: 'tok-123456' } }).read(t0, t0 + 60_000).catch((e: unknown) => e as StormguardError);
     expect(requests.map((r) => r.headers.authorization)).toEqual([`Basic ${Buffer.from('guard:s3cret-pw').toString('base64')}`, 'Bearer tok-123456']);
     for (const error of [basic, bearer]) {
       expect((error as StormguardError).code).toBe('PROMETHEUS_AUTH');
-      expect(error.message).not.toMatch(/s3cret|tok-123456|guard:/);
+      expect((error as Error).message).not.toMatch(/s3cret|tok-123456|guard:/);
     }
   });
 
@@ -309,6 +310,25 @@ describe('the Prometheus source against a stub server', () => {
     expect(headers['x-amz-date']).toMatch(/^\d{8}T\d{6}Z$/);
     expect(headers['x-amz-security-token']).toBe('session-token');
     expect(JSON.stringify(headers)).not.toContain(credentials.secretAccessKey);
+  });
+
+  it('in AWS: built from its Secrets Manager secret, read once; a malformed secret names the field, never a value', async () => {
+    requests.length = 0;
+    handler = answer(200, matrix([broker({ cluster: 'c', broker: '1' }, [[t0 / 1000, '3']])]));
+    let reads = 0;
+    const secret = async () => (reads++, JSON.stringify({ url: base, auth: { kind: 'bearer', token: 'tok-from-secret' }, timeoutSeconds: 5 }));
+    const fromSecret = prometheusSourceFromSecret(secret, config);
+    await fromSecret.read(t0 - 60_000, t0);
+    const readout = await fromSecret.read(t0 - 60_000, t0);
+    expect(readout.series[0]!.points).toEqual([{ time: t0, value: 3 }]);
+    expect(reads).toBe(1);
+    expect(requests[0]!.headers.authorization).toBe('Bearer tok-from-secret');
+    expect(() => parseSecret('{"url": "http://x", "auth": {"kind": "bearer"}}')).toThrow('the Prometheus secret: field `auth.token`: expected string');
+    expect(() => parseSecret('{"url": "http://x", "auth": {"kind": "basic", "username": "u", "password": "hunter2", "extra": 1}}')).toThrow('the Prometheus secret: field `auth.extra`: unknown key');
+    expect(() => parseSecret('not json hunter2')).toThrow(/^the Prometheus secret: is not JSON/);
+    for (const text of ['not json hunter2', '{"url": "http://x", "auth": {"kind": "basic", "username": "u", "password": "hunter2", "extra": 1}}']) {
+      expect(() => parseSecret(text)).not.toThrow(/hunter2/);
+    }
   });
 
   it('refuses a URL with credentials in it, and one that is not http(s)', () => {
