@@ -54,7 +54,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the incident report in Chromium', () => 
         return { title: u.root.parentElement!.querySelector('h2')!.textContent, inked: inked / (width * height) };
       }),
     );
-    expect(charts.map((c) => c.title)).toEqual(['ClientConnectionCount', 'ConnectionCount', 'ConnectionCreationRate', 'HeapMemoryAfterGC', 'Rollout percentage']);
+    expect(charts.map((c) => c.title)).toEqual(['ClientConnectionCount', 'ConnectionCount', 'ConnectionCreationRate', 'HeapMemoryAfterGC', 'ProducerIdCount', 'Rollout percentage']);
     for (const c of charts) expect(c.inked, c.title!).toBeGreaterThan(0.01);
   });
 
@@ -69,7 +69,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the incident report in Chromium', () => 
         }),
       );
     });
-    expect(placed).toHaveLength(5 * 4);
+    expect(placed).toHaveLength(6 * 4);
     for (const p of placed) {
       expect(p.found, p.kind).toBe(true);
       expect(Math.abs(p.left - p.want), p.kind).toBeLessThan(1);
