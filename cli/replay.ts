@@ -25,6 +25,7 @@ import { FileStateStore } from '../lambdas/adapters/local/state-files.ts';
 import { buildReport, ReportRecorder } from '../lambdas/core/incident-report.ts';
 import { loadConfig, loadScenario, scenarioExports } from './inputs.ts';
 import type { Io } from './io.ts';
+import { loadFromPrometheus } from './prometheus.ts';
 import { renderText, toJson } from './summary.ts';
 
 export const DEFAULT_SCENARIO = 'pagerduty-2025';
@@ -40,6 +41,10 @@ const optionsSchema = z.object({
   closedLoop: z.boolean().optional(),
   launchdarkly: z.boolean().optional(),
   report: z.string().optional(),
+  prometheus: z.string().optional(),
+  from: z.string().optional(),
+  to: z.string().optional(),
+  sigv4: z.string().optional(),
 });
 
 export function replayCommand(io: Io, setExit: (code: number) => void): Command {
@@ -47,6 +52,10 @@ export function replayCommand(io: Io, setExit: (code: number) => void): Command 
     .description('replay exported metrics and releases through the guardrail (default: the bundled 2025 storm)')
     .addOption(new Option('--scenario <name>', `a bundled scenario (default ${DEFAULT_SCENARIO})`).conflicts('metrics'))
     .option('--metrics <files...>', 'GetMetricData output (JSON, as `aws cloudwatch get-metric-data` prints it), one or more pages')
+    .addOption(new Option('--prometheus <url>', 'read the metrics from a Prometheus HTTP API instead (credentials: PROMETHEUS_BEARER_TOKEN, or PROMETHEUS_USERNAME and PROMETHEUS_PASSWORD)').conflicts(['metrics', 'scenario']))
+    .option('--from <time>', 'with --prometheus: the first period (ISO 8601)')
+    .option('--to <time>', 'with --prometheus: the end of the last period (ISO 8601)')
+    .option('--sigv4 <region>', 'with --prometheus: sign for Amazon Managed Service for Prometheus (AWS credentials from the default chain)')
     .option('--timeline <files...>', 'LaunchDarkly audit-log entries or webhook payloads, and deploy events (JSON or JSON lines)')
     .option('--config <file>', 'guardrail configuration (YAML); default: embedded defaults for Amazon MSK')
     .addOption(new Option('--mode <mode>', 'override the configured mode').choices(['observe', 'enforce']))
@@ -57,13 +66,13 @@ export function replayCommand(io: Io, setExit: (code: number) => void): Command 
     .option('--closed-loop', "a bundled scenario re-simulated with the guardrail's rollback applied: what would have happened with it")
     .action(async (raw: unknown) => {
       const options = optionsSchema.parse(raw);
-      if (options.timeline && !options.metrics) throw new InputError({ field: '--timeline' }, 'goes with --metrics (a bundled scenario has its own timeline)');
-      if (options.closedLoop && options.metrics) throw new InputError({ field: '--closed-loop' }, 'needs a bundled scenario: exported data cannot be re-lived');
+      if (options.timeline && !options.metrics && !options.prometheus) throw new InputError({ field: '--timeline' }, 'goes with --metrics (a bundled scenario has its own timeline)');
+      if (options.closedLoop && (options.metrics || options.prometheus)) throw new InputError({ field: '--closed-loop' }, 'needs a bundled scenario: exported data cannot be re-lived');
       const loaded = await loadConfig(options.config);
       const config = options.mode ? { ...loaded, mode: options.mode } : loaded;
-      const name = options.metrics ? 'exports' : (options.scenario ?? DEFAULT_SCENARIO);
-      const files = options.metrics ? { metrics: options.metrics, timeline: options.timeline ?? [] } : await scenarioExports(name);
-      const exported = await loadExports(files.metrics, files.timeline, config);
+      const name = options.prometheus ? 'prometheus' : options.metrics ? 'exports' : (options.scenario ?? DEFAULT_SCENARIO);
+      const files = options.metrics || options.prometheus ? { metrics: options.metrics ?? [], timeline: options.timeline ?? [] } : await scenarioExports(name);
+      const exported = options.prometheus ? await loadFromPrometheus({ ...options, prometheus: options.prometheus }, config) : await loadExports(files.metrics, files.timeline, config);
 
       const stateFolder = await prepareStateFolder(options.state, name);
       const steps = exported.releases.filter((r): r is RolloutStep => r.kind === 'rollout-step' && r.environment === config.environment);
@@ -98,7 +107,7 @@ export function replayCommand(io: Io, setExit: (code: number) => void): Command 
       await store.save(result.state);
 
       const summary = {
-        title: name === 'exports' ? files.metrics.join(', ') : `${name}${options.closedLoop ? ', closed loop' : ''}`,
+        title: options.prometheus ? `Prometheus ${new URL(options.prometheus).host}` : name === 'exports' ? files.metrics.join(', ') : `${name}${options.closedLoop ? ', closed loop' : ''}`,
         mode: config.mode,
         series: exported.series.length,
         warnings: exported.warnings,

@@ -9,6 +9,7 @@ import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -72,6 +73,20 @@ export interface StormguardGuardrailProps {
    * @default false
    */
   readonly slack?: boolean;
+  /**
+   * Read the signals from Prometheus or Amazon Managed Service for Prometheus instead of
+   * CloudWatch: a secret is created for its URL and credentials (put its JSON in, see
+   * docs/configuration.md), and the detector runs in `vpc`, where given, to reach a private server
+   * (the subnets need a route to Secrets Manager, DynamoDB, SNS, S3 and the logs: NAT or endpoints).
+   * @default CloudWatch GetMetricData
+   */
+  readonly prometheus?: {
+    readonly vpc?: ec2.IVpc;
+    readonly vpcSubnets?: ec2.SubnetSelection;
+    readonly securityGroups?: ec2.ISecurityGroup[];
+    /** An AMP workspace the detector may query with its role (SigV4, aps:QueryMetrics). */
+    readonly ampWorkspaceArn?: string;
+  };
 }
 
 /** The detector's timeout: the run must end before the next one starts. */
@@ -131,6 +146,7 @@ export class StormguardGuardrail extends Construct {
     const launchDarklyToken = config.launchDarkly ? secret('LaunchDarklyToken', 'the LaunchDarkly API access token (writer role on the guarded flags)') : undefined;
     const pagerDutyKey = props.pagerDuty ? secret('PagerDutyRoutingKey', 'the PagerDuty Events API v2 routing key') : undefined;
     const slackUrl = props.slack ? secret('SlackWebhookUrl', 'the Slack incoming webhook URL') : undefined;
+    const prometheus = props.prometheus ? secret('PrometheusConnection', 'the Prometheus URL and credentials (JSON: url, auth)') : undefined;
 
     this.reports = new s3.Bucket(this, 'Reports', {
       encryption: s3.BucketEncryption.S3_MANAGED,
@@ -155,7 +171,9 @@ export class StormguardGuardrail extends Construct {
         ...(launchDarklyToken ? { LAUNCHDARKLY_TOKEN_SECRET_ARN: launchDarklyToken.secretArn } : {}),
         ...(pagerDutyKey ? { PAGERDUTY_ROUTING_KEY_SECRET_ARN: pagerDutyKey.secretArn } : {}),
         ...(slackUrl ? { SLACK_WEBHOOK_SECRET_ARN: slackUrl.secretArn } : {}),
+        ...(prometheus ? { PROMETHEUS_SECRET_ARN: prometheus.secretArn } : {}),
       },
+      ...(props.prometheus?.vpc ? { vpc: props.prometheus.vpc, vpcSubnets: props.prometheus.vpcSubnets, securityGroups: props.prometheus.securityGroups } : {}),
     });
     const role = this.detector.role!;
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
@@ -163,7 +181,12 @@ export class StormguardGuardrail extends Construct {
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
       reason: 'cloudwatch:GetMetricData supports no resource-level permissions or conditions (IAM service authorization reference); it is read-only',
     });
-    for (const s of [launchDarklyToken, pagerDutyKey, slackUrl]) s?.grantRead(role);
+    for (const s of [launchDarklyToken, pagerDutyKey, slackUrl, prometheus]) s?.grantRead(role);
+    if (props.prometheus?.vpc) {
+      // A function in a VPC attaches network interfaces; these EC2 actions take no resource scoping.
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'], resources: ['*'] }));
+    }
+    if (props.prometheus?.ampWorkspaceArn) role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['aps:QueryMetrics'], resources: [props.prometheus.ampWorkspaceArn] }));
     this.table.grantReadWriteData(role);
     // Put the reports; read them, because a presigned link carries the signer's permission.
     const reportObjects = this.reports.arnForObjects('reports/*');
@@ -231,7 +254,7 @@ export class StormguardGuardrail extends Construct {
     id: string,
     handler: string,
     retention: logs.RetentionDays,
-    { withReportAssets, ...options }: { timeout: Duration; environment: Record<string, string>; reservedConcurrentExecutions?: number; withReportAssets?: boolean },
+    { withReportAssets, ...options }: { timeout: Duration; environment: Record<string, string>; reservedConcurrentExecutions?: number; withReportAssets?: boolean } & Pick<lambda.FunctionOptions, 'vpc' | 'vpcSubnets' | 'securityGroups'>,
   ): NodejsFunction {
     const logGroup = new logs.LogGroup(this, `${id}Logs`, { retention });
     const role = new iam.Role(this, `${id}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: `Stormguard ${id.toLowerCase()}` });

@@ -33,6 +33,7 @@ const signalSchema = z
     namespace: z.string().min(1).default('AWS/Kafka').describe('CloudWatch namespace'),
     dimensions: z.array(z.string().min(1)).min(1).default(['Cluster Name', 'Broker ID']).describe('the dimensions that make one series'),
     statistic: z.string().min(1).default('Average').describe('CloudWatch statistic'),
+    promql: z.string().min(1).optional().describe('Prometheus: the query that gives one series per broker (default: JMX exporter names)'),
     enabled: z.boolean().default(true),
   })
   .strict();

@@ -17,6 +17,7 @@ import { DynamoStore } from '../adapters/dynamodb/store.ts';
 import { LaunchDarklyFlagController } from '../adapters/launchdarkly/flag-controller.ts';
 import { NoFlagController } from '../adapters/none/flag-controller.ts';
 import { PagerDutyNotifier } from '../adapters/pagerduty/notifier.ts';
+import { prometheusSourceFromSecret } from '../adapters/prometheus/from-secret.ts';
 import { SlackNotifier } from '../adapters/slack/notifier.ts';
 import { renderReportPage } from '../adapters/report/incident-page.ts';
 import { S3Reports } from '../adapters/s3/incident-pages.ts';
@@ -25,7 +26,7 @@ import { keepIncidentPages } from '../app/incident-pages.ts';
 import { type GuardrailConfig, parseConfig } from '../core/config.ts';
 import { StateConflictError } from '../core/errors.ts';
 import { type RunResult, runOnce } from '../app/run-once.ts';
-import type { FlagController, Notifier, ReportStore } from '../ports.ts';
+import type { FlagController, MetricSource, Notifier, ReportStore } from '../ports.ts';
 import { requiredEnvironment } from './shared/environment.ts';
 import { secretFrom } from './shared/secrets.ts';
 import { DETECTOR_SERVICE, METRICS_NAMESPACE } from '../telemetry.ts';
@@ -42,6 +43,8 @@ export interface DetectorWiring {
   readonly notifiers?: readonly Notifier[];
   /** Where incident reports are kept and linked from alerts, where configured. */
   readonly reports?: ReportStore;
+  /** Where signals come from instead of CloudWatch (Prometheus, where its secret is configured). */
+  readonly metricSource?: MetricSource;
   readonly metrics: Metrics;
   readonly log: (entry: Record<string, unknown>) => void;
 }
@@ -51,7 +54,7 @@ export type DetectorOutcome = { readonly status: 'evaluated'; readonly result: R
 export function createDetectorHandler(wiring: DetectorWiring): (event: Pick<ScheduledEvent, 'time'>) => Promise<DetectorOutcome> {
   const store = new DynamoStore(wiring.dynamo, wiring.tableName);
   const ports = {
-    metrics: new CloudWatchMetricSource(wiring.cloudwatch, wiring.config),
+    metrics: wiring.metricSource ?? new CloudWatchMetricSource(wiring.cloudwatch, wiring.config),
     timeline: store,
     store,
     flags: wiring.flags,
@@ -136,6 +139,7 @@ export const handler = (event: ScheduledEvent): Promise<DetectorOutcome> => {
       tableName: requiredEnvironment('TABLE_NAME'),
       topicArn: requiredEnvironment('ALERT_TOPIC_ARN'),
       ...fromEnvironment(config),
+      ...(process.env.PROMETHEUS_SECRET_ARN ? { metricSource: prometheusSourceFromSecret(secretFrom(secrets, process.env.PROMETHEUS_SECRET_ARN), config) } : {}),
       ...(process.env.REPORTS_BUCKET ? { reports: new S3Reports(s3, process.env.REPORTS_BUCKET) } : {}),
       metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: DETECTOR_SERVICE }),
       log: (entry) => console.log(JSON.stringify(entry)),

@@ -117,7 +117,7 @@ export type Scenario = z.infer<typeof scenarioSchema>;
 export const parseScenario = (value: unknown): Scenario => scenarioSchema.parse(value);
 export { scenarioSchema };
 
-export const SIMULATED_SIGNALS = ['ConnectionCreationRate', 'ConnectionCount', 'ClientConnectionCount', 'HeapMemoryAfterGC'] as const;
+export const SIMULATED_SIGNALS = ['ConnectionCreationRate', 'ConnectionCount', 'ClientConnectionCount', 'HeapMemoryAfterGC', 'ProducerIdCount'] as const;
 export type SimulatedSignal = (typeof SIMULATED_SIGNALS)[number];
 
 export interface BrokerSeries {
@@ -195,6 +195,9 @@ export function simulate(scenario: Scenario): SimulationResult {
         ClientConnectionCount: Math.round(clients),
         ConnectionCount: Math.round(clients + scenario.producers.interBrokerConnectionsPerBroker),
         HeapMemoryAfterGC: Math.max(0, heap),
+        // KIP-847's gauge: the producer IDs this broker's partitions hold, i.e. the same state
+        // that drives heap; a count, so exact (no noise).
+        ProducerIdCount: Math.round(broker.stateTotal),
       };
       for (const signal of SIMULATED_SIGNALS) {
         if (inOutage(scenario, signal, broker.id, time)) continue;

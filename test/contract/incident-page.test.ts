@@ -64,6 +64,7 @@ describe.skipIf(!hasChromium)('the incident report in Chromium', () => {
       'ConnectionCount',
       'ConnectionCreationRate',
       'HeapMemoryAfterGC',
+      'ProducerIdCount',
       'Rollout percentage',
     ]);
     for (const c of charts) expect(c.inked, c.title!).toBeGreaterThan(0.01);
@@ -80,7 +81,7 @@ describe.skipIf(!hasChromium)('the incident report in Chromium', () => {
         }),
       );
     });
-    expect(placed).toHaveLength(6 * 4);
+    expect(placed).toHaveLength(7 * 4);
     for (const p of placed) {
       expect(p.found, p.kind).toBe(true);
       expect(Math.abs(p.left - p.want), p.kind).toBeLessThan(1);
@@ -122,14 +123,14 @@ describe.skipIf(!hasChromium)('the incident report in Chromium', () => {
         ),
       );
     const pinned = await legends();
-    expect(pinned.map((l) => l.Time)).toEqual(['2025-08-28 18:37 UTC', ...Array(5).fill('2025-08-28 14:00 UTC')]);
+    expect(pinned.map((l) => l.Time)).toEqual(['2025-08-28 18:37 UTC', ...Array(6).fill('2025-08-28 14:00 UTC')]);
     for (const legend of pinned) for (const [label, value] of Object.entries(legend)) if (label !== 'anomalous') expect(value, label).toMatch(/^\d[\d,]*(\.\d+)?%?$|UTC$/);
     // The first anomalous datapoint, as the table states it: broker 2 at 14.8, marked anomalous.
     expect(pinned[3]!['broker 2']).toMatch(/^14\.8/);
     expect(pinned[3]!.anomalous).toBe(pinned[3]!['broker 2']);
     expect(parseFloat(pinned[0]!['broker 1 without the guardrail (open loop)']!)).toBeGreaterThanOrEqual(95);
     expect(parseFloat(pinned[0]!['broker 1 with the guardrail (closed loop)']!)).toBeLessThan(50);
-    expect(pinned[5]).toEqual({ Time: '2025-08-28 14:00 UTC', 'checkout-producer-per-request': '1%', 'checkout-producer-per-request without the guardrail': '1%' });
+    expect(pinned.at(-1)).toEqual({ Time: '2025-08-28 14:00 UTC', 'checkout-producer-per-request': '1%', 'checkout-producer-per-request without the guardrail': '1%' });
 
     // Hover 15:30 on ConnectionCreationRate: every legend follows (the charts are synced), in UTC;
     // by then the guardrail had rolled the flag back, and without it the flag was at 5%.
@@ -140,8 +141,8 @@ describe.skipIf(!hasChromium)('the incident report in Chromium', () => {
     });
     await page.mouse.move(at.x, at.y);
     const hovered = await legends();
-    expect(hovered.map((l) => l.Time)).toEqual(Array(6).fill('2025-08-28 15:30 UTC'));
-    expect(hovered[5]).toEqual({ Time: '2025-08-28 15:30 UTC', 'checkout-producer-per-request': '0%', 'checkout-producer-per-request without the guardrail': '5%' });
+    expect(hovered.map((l) => l.Time)).toEqual(Array(7).fill('2025-08-28 15:30 UTC'));
+    expect(hovered.at(-1)).toEqual({ Time: '2025-08-28 15:30 UTC', 'checkout-producer-per-request': '0%', 'checkout-producer-per-request without the guardrail': '5%' });
     await page.mouse.move(1, 1);
     expect((await legends()).map((l) => l.Time)).toEqual(pinned.map((l) => l.Time));
   });
@@ -193,7 +194,7 @@ describe.skipIf(!hasChromium)('the incident report in Chromium', () => {
     expect(drawn.inkWithout.red, 'the red line, without the guardrail, at 18:00').toBeGreaterThan(3);
     expect(drawn.inkWith.blue, 'the blue line, with the guardrail, at 18:00').toBeGreaterThan(3);
     const exhausted = await page.locator('.marker[data-kind="exhausted"]').allTextContents();
-    expect(exhausted).toEqual(Array(6).fill('without the guardrail: heap exhausted (broker 1)'));
+    expect(exhausted).toEqual(Array(7).fill('without the guardrail: heap exhausted (broker 1)'));
     expect(await page.locator('#facts tr[data-what="exhausted"] td').allTextContents()).toEqual([
       '2025-08-28 18:37 UTC',
       'exhausted',

@@ -1,0 +1,237 @@
+/**
+ * The Prometheus MetricSource: each configured signal read with the HTTP API's
+ * `/api/v1/query_range`, one step per metric period, as the same series the CloudWatch source
+ * returns (key, signal, `Cluster Name` and `Broker ID` dimensions, cluster), so everything after
+ * the source is the same.
+ *
+ * Works with any Prometheus-compatible API: Prometheus itself (no auth, basic or bearer), and
+ * Amazon Managed Service for Prometheus (SigV4, service `aps`). The cluster comes from a label
+ * (`cluster` by default), the broker from another (`broker`, else `instance`).
+ *
+ * What the server says is kept: a rejected query is an error naming the signal's `promql`; 5xx
+ * and timeouts are retried, then an error; `warnings` (partial data) and `infos` come back as
+ * readout warnings; NaN and infinite values are skipped and counted, never read as numbers.
+ */
+import type { GuardrailConfig, SignalConfig } from '../../core/config.ts';
+import { InputError, StormguardError } from '../../core/errors.ts';
+import type { MetricPoint, MetricReadout, MetricSeries } from '../../core/metric-series.ts';
+import type { MetricSource } from '../../ports.ts';
+import { RetriesExhaustedError, type RetryOptions, retryingFetch } from '../http/retrying-fetch.ts';
+import { queryFor } from './queries.ts';
+import { signedHeaders, type SigV4Settings } from './sigv4.ts';
+
+export type PrometheusAuth =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'basic'; readonly username: string; readonly password: string }
+  | { readonly kind: 'bearer'; readonly token: string }
+  | ({ readonly kind: 'sigv4' } & SigV4Settings);
+
+export interface PrometheusSourceOptions {
+  /** The API's base: `http://prometheus:9090`, or an AMP workspace's `https://aps-workspaces.REGION.amazonaws.com/workspaces/ID`. */
+  readonly url: string;
+  readonly auth?: PrometheusAuth;
+  /** Per request, on the client and as the server's query `timeout`. @default 30000 */
+  readonly timeoutMs?: number;
+  /** @default cluster */
+  readonly clusterLabel?: string;
+  /** @default broker; series without it are named by `instance` */
+  readonly brokerLabel?: string;
+  /** Retries of 5xx and timeouts (attempts, waiting). */
+  readonly retry?: Omit<RetryOptions, 'timeoutMs'>;
+}
+
+/** Prometheus refuses ranges of more than 11,000 points per series; stay under it. */
+export const MAX_STEPS_PER_QUERY = 10_000;
+
+export class PrometheusMetricSource implements MetricSource {
+  private readonly base: URL;
+
+  constructor(
+    private readonly options: PrometheusSourceOptions,
+    private readonly config: GuardrailConfig,
+  ) {
+    this.base = parseBaseUrl(options.url);
+  }
+
+  async read(from: number, to: number): Promise<MetricReadout> {
+    const stepMs = this.config.metricPeriodSeconds * 1000;
+    const series: MetricSeries[] = [];
+    const warnings: string[] = [];
+    for (const signal of this.config.signals) {
+      const query = queryFor(signal);
+      if (!query) {
+        warnings.push(`Prometheus: ${signal.name} has no default PromQL: set signals.${signal.name}.promql to read it`);
+        continue;
+      }
+      const matrix: RangeResult[] = [];
+      for (const [start, end] of stepWindows(from, to, stepMs)) {
+        const answer = await this.queryRange(signal, query, start, end);
+        matrix.push(...answer.result);
+        warnings.push(...answer.notes.map((note) => `Prometheus: ${signal.name}: ${note}`));
+      }
+      const mapped = this.toSeries(signal, matrix, from, to);
+      series.push(...mapped.series);
+      warnings.push(...mapped.warnings);
+    }
+    return { series: series.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)), warnings };
+  }
+
+  /** One `query_range` request; the result matrix and the server's warnings and infos. */
+  private async queryRange(signal: SignalConfig, query: string, start: number, end: number): Promise<{ result: RangeResult[]; notes: string[] }> {
+    const timeoutMs = this.options.timeoutMs ?? 30_000;
+    const body = new URLSearchParams({ query, start: String(start / 1000), end: String(end / 1000), step: `${this.config.metricPeriodSeconds}s`, timeout: `${Math.max(1, Math.floor(timeoutMs / 1000))}s` }).toString();
+    const url = new URL('api/v1/query_range', this.base);
+    const headers = await this.headers(url, body);
+    let response: Response;
+    try {
+      response = await retryingFetch(url.href, { method: 'POST', headers, body }, { ...this.options.retry, timeoutMs });
+    } catch (error) {
+      const detail = error instanceof RetriesExhaustedError ? error.message : error instanceof Error ? error.message : String(error);
+      throw new StormguardError('PROMETHEUS_UNAVAILABLE', `Prometheus at ${this.where()} did not answer the query for ${signal.name}: ${detail}`, { cause: error });
+    }
+    const text = await response.text();
+    const document = parseJson(text);
+    if (!response.ok || document?.status !== 'success') throw this.refusal(signal, response.status, document, text);
+    const data = document.data as { resultType?: unknown; result?: unknown } | undefined;
+    if (data?.resultType !== 'matrix' || !Array.isArray(data.result)) {
+      throw new InputError({ field: `signals.${signal.name}.promql` }, `Prometheus answered with a ${String(data?.resultType)}, not a range of series (matrix): the query must give series over time`);
+    }
+    const notes = [...strings(document.warnings), ...strings(document.infos).map((info) => `info: ${info}`)];
+    return { result: data.result as RangeResult[], notes };
+  }
+
+  private async headers(url: URL, body: string): Promise<Record<string, string>> {
+    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+    const auth = this.options.auth ?? { kind: 'none' };
+    switch (auth.kind) {
+      case 'basic':
+        return { ...headers, authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` };
+      case 'bearer':
+        return { ...headers, authorization: `Bearer ${auth.token}` };
+      case 'sigv4':
+        return signedHeaders(auth, 'POST', url, headers, body);
+      case 'none':
+        return headers;
+    }
+  }
+
+  /** The server's refusal as an error a person can act on; credentials are never part of it. */
+  private refusal(signal: SignalConfig, status: number, document: PrometheusDocument | undefined, text: string): Error {
+    const said = document?.error ? `${document.errorType ?? 'error'}: ${document.error}` : `${status} ${text.slice(0, 200)}`;
+    if (status === 400) return new InputError({ field: `signals.${signal.name}.promql` }, `Prometheus rejected the query (${said})`);
+    if (status === 401 || status === 403) return new StormguardError('PROMETHEUS_AUTH', `Prometheus at ${this.where()} refused the credentials (${status}): check them`);
+    return new StormguardError('PROMETHEUS_QUERY', `Prometheus at ${this.where()} could not run the query for ${signal.name} (${status}, ${said})`);
+  }
+
+  /** Range results as the guardrail's series: one per cluster and broker. */
+  private toSeries(signal: SignalConfig, matrix: readonly RangeResult[], from: number, to: number): { series: MetricSeries[]; warnings: string[] } {
+    const clusterLabel = this.options.clusterLabel ?? 'cluster';
+    const brokerLabel = this.options.brokerLabel ?? 'broker';
+    const merged = new Map<string, { series: Omit<MetricSeries, 'points'>; labels: string; points: Map<number, number> }>();
+    const warnings: string[] = [];
+    let skipped = 0;
+    for (const result of matrix) {
+      const labels = result.metric ?? {};
+      const cluster = labels[clusterLabel] ?? (this.config.clusters.length === 1 ? this.config.clusters[0]! : 'default');
+      if (this.config.clusters.length > 0 && !this.config.clusters.includes(cluster)) continue;
+      const broker = labels[brokerLabel] ?? labels.instance;
+      const identity = seriesIdentity(signal.name, cluster, broker);
+      const described = describeLabels(labels);
+      const entry = merged.get(identity.key) ?? { series: identity, labels: described, points: new Map<number, number>() };
+      if (entry.labels !== described) {
+        warnings.push(`Prometheus: ${signal.name}: several series for ${identity.key} ({${entry.labels}} and {${described}}): kept the first; aggregate the others away in signals.${signal.name}.promql`);
+        continue;
+      }
+      merged.set(identity.key, entry);
+      for (const [stamp, raw] of result.values ?? []) {
+        const time = Math.round(Number(stamp) * 1000);
+        const value = Number(raw);
+        if (!Number.isFinite(value) || !Number.isFinite(time)) skipped++;
+        else if (time > from && time <= to) entry.points.set(time, value);
+      }
+    }
+    if (skipped > 0) warnings.push(`Prometheus: ${signal.name}: ${skipped} NaN or infinite values skipped (missing data is not zero)`);
+    const series = [...merged.values()].map(({ series: s, points }) => ({ ...s, points: sortedPoints(points) }));
+    return { series, warnings };
+  }
+
+  /** The server, for messages: no credentials, no query. */
+  private where(): string {
+    return `${this.base.origin}${this.base.pathname}`;
+  }
+}
+
+interface RangeResult {
+  readonly metric?: Record<string, string>;
+  readonly values?: ReadonlyArray<[number | string, string]>;
+}
+
+interface PrometheusDocument {
+  status?: string;
+  data?: unknown;
+  errorType?: string;
+  error?: string;
+  warnings?: unknown;
+  infos?: unknown;
+}
+
+/** The same identity the CloudWatch reader gives `Signal Cluster Name=…, Broker ID=…`. */
+function seriesIdentity(signal: string, cluster: string, broker: string | undefined): Omit<MetricSeries, 'points'> {
+  const dimensions: Record<string, string> = broker === undefined ? { 'Cluster Name': cluster } : { 'Cluster Name': cluster, 'Broker ID': broker };
+  const scope = Object.entries(dimensions)
+    .map(([name, value]) => `${name}=${value}`)
+    .join(', ');
+  return { key: `${signal} ${scope}`, signal, dimensions, cluster };
+}
+
+/**
+ * The query windows for from < t <= to: steps on multiples of the period (as CloudWatch's
+ * periods are), at most MAX_STEPS_PER_QUERY points each.
+ */
+export function stepWindows(from: number, to: number, stepMs: number): Array<[number, number]> {
+  const windows: Array<[number, number]> = [];
+  const last = Math.floor(to / stepMs) * stepMs;
+  for (let start = (Math.floor(from / stepMs) + 1) * stepMs; start <= last; start += MAX_STEPS_PER_QUERY * stepMs) {
+    windows.push([start, Math.min(last, start + (MAX_STEPS_PER_QUERY - 1) * stepMs)]);
+  }
+  return windows;
+}
+
+function parseBaseUrl(url: string): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(url.endsWith('/') ? url : `${url}/`);
+  } catch {
+    throw new InputError({ field: 'prometheus.url' }, `not a URL: ${JSON.stringify(url)}`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new InputError({ field: 'prometheus.url' }, `expected http or https, got ${parsed.protocol}`);
+  if (parsed.username || parsed.password) {
+    throw new InputError({ field: 'prometheus.url' }, 'has credentials in it: pass them as basic auth (PROMETHEUS_USERNAME, PROMETHEUS_PASSWORD) instead, so they are never printed');
+  }
+  return parsed;
+}
+
+function parseJson(text: string): PrometheusDocument | undefined {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return parsed && typeof parsed === 'object' ? (parsed as PrometheusDocument) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function strings(value: unknown): string[] {
+  return Array.isArray(value) ? value.map(String) : [];
+}
+
+function describeLabels(labels: Readonly<Record<string, string>>): string {
+  return Object.entries(labels)
+    .filter(([name]) => name !== '__name__')
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([name, value]) => `${name}="${value}"`)
+    .join(', ');
+}
+
+function sortedPoints(points: Map<number, number>): MetricPoint[] {
+  return [...points.entries()].sort(([a], [b]) => a - b).map(([time, value]) => ({ time, value }));
+}

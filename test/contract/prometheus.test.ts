@@ -1,0 +1,369 @@
+/**
+ * The Prometheus MetricSource against a real Prometheus (Debian's), and against a stub server on
+ * loopback for what a real one rarely says on demand (5xx, timeouts, partial-data warnings).
+ *
+ * The real test writes the bundled 2025 storm (its GetMetricData export, through the export
+ * reader) as the JMX exporter's OpenMetrics, backfills it with
+ * `promtool tsdb create-blocks-from openmetrics`, starts Prometheus on those blocks on a free
+ * loopback port, and replays through the Prometheus source: the same decisions as from the export.
+ * In CI (CI=true) missing binaries fail the test; elsewhere it is skipped with one line saying why.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadExports } from '../../lambdas/adapters/local/export-files.ts';
+import { parseSecret, prometheusSourceFromSecret } from '../../lambdas/adapters/prometheus/from-secret.ts';
+import { PrometheusMetricSource, stepWindows } from '../../lambdas/adapters/prometheus/metric-source.ts';
+import { DEFAULT_PROMQL } from '../../lambdas/adapters/prometheus/queries.ts';
+import { scenarioExports } from '../../cli/inputs.ts';
+import { defaultConfig, parseConfig } from '../../lambdas/core/config.ts';
+import { InputError, StormguardError } from '../../lambdas/core/errors.ts';
+import { jmxExporterFamilies, writeOpenMetrics } from '../../lambdas/formats/openmetrics.ts';
+import { newFolder, replayJson, stormguard } from '../support/cli.ts';
+
+const run = promisify(execFile);
+const START = '2025-08-28T08:00:00Z';
+const END = '2025-08-28T20:00:00Z';
+const noWait = { sleep: async () => {} };
+
+/** A program on PATH, or undefined. */
+function onPath(name: string): string | undefined {
+  for (const folder of (process.env.PATH ?? '').split(delimiter)) {
+    try {
+      accessSync(join(folder, name), constants.X_OK);
+      return join(folder, name);
+    } catch {
+      // not in this folder
+    }
+  }
+  return undefined;
+}
+
+const binaries = { prometheus: onPath('prometheus'), promtool: onPath('promtool') };
+const missing = Object.entries(binaries).filter(([, path]) => !path).map(([name]) => name);
+const inCi = process.env.CI === 'true';
+if (missing.length > 0 && !inCi) console.warn(`skipping the real-Prometheus test: ${missing.join(' and ')} not on PATH (apt-get install prometheus)`);
+
+describe.runIf(missing.length > 0 && inCi)('a real Prometheus in CI', () => {
+  it('has prometheus and promtool installed', () => {
+    expect.fail(`${missing.join(' and ')} not on PATH: .ci/run installs Debian's prometheus`);
+  });
+});
+
+describe.skipIf(missing.length > 0)('the 2025 storm from a real Prometheus', () => {
+  let server: ChildProcess | undefined;
+  let folder = '';
+  let url = '';
+  let serverLog = '';
+  const timings: Record<string, number> = {};
+
+  beforeAll(async () => {
+    folder = await mkdtemp(join(tmpdir(), 'stormguard-prometheus-'));
+    let mark = performance.now();
+    const files = await scenarioExports('pagerduty-2025');
+    const exported = await loadExports(files.metrics, [], defaultConfig());
+    await writeFile(join(folder, 'storm.om.txt'), writeOpenMetrics(jmxExporterFamilies(exported.series)));
+    await run(binaries.promtool!, ['tsdb', 'create-blocks-from', 'openmetrics', join(folder, 'storm.om.txt'), join(folder, 'data')]);
+    timings.backfillMs = performance.now() - mark;
+
+    mark = performance.now();
+    const port = await freePort();
+    await writeFile(join(folder, 'prometheus.yml'), 'global:\n  scrape_interval: 1m\n');
+    server = spawn(binaries.prometheus!, [
+      `--config.file=${join(folder, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(folder, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      // Time retention counts back from the newest block, not from today, so 2025 blocks stay
+      // queryable even with the default 15d; a long one says so explicitly.
+      '--storage.tsdb.retention.time=100y',
+    ], { stdio: ['ignore', 'ignore', 'pipe'] });
+    server.stderr!.on('data', (chunk: Buffer) => void (serverLog = (serverLog + chunk.toString()).slice(-4000)));
+    url = `http://127.0.0.1:${port}`;
+    await waitUntilReady(url, server, () => serverLog);
+    timings.startMs = performance.now() - mark;
+  }, 60_000);
+
+  afterAll(async () => {
+    if (server && server.exitCode === null) {
+      const exited = new Promise((resolve) => server!.once('exit', resolve));
+      server.kill('SIGTERM');
+      await exited;
+    }
+    if (folder) await rm(folder, { recursive: true, force: true });
+    console.info(`real Prometheus: backfill ${Math.round(timings.backfillMs ?? 0)} ms, start ${Math.round(timings.startMs ?? 0)} ms`);
+  });
+
+  it('gives back the series of the CloudWatch export: same keys, same values', async () => {
+    const config = defaultConfig();
+    const files = await scenarioExports('pagerduty-2025');
+    const exported = await loadExports(files.metrics, [], config);
+    const lastExported = Math.max(...exported.series.flatMap((s) => s.points.map((p) => p.time)));
+    const readout = await new PrometheusMetricSource({ url }, config).read(Date.parse(START) - 1, lastExported);
+    expect(readout.warnings).toEqual([]);
+    expect(readout.series.map((s) => s.key)).toEqual(exported.series.map((s) => s.key));
+    for (const [i, series] of readout.series.entries()) {
+      const want = exported.series[i]!;
+      expect(series).toMatchObject({ signal: want.signal, cluster: want.cluster, dimensions: want.dimensions });
+      // Prometheus's 5-minute lookback repeats a series that stopped (a failed broker): compare up to its last exported point.
+      const end = want.points.at(-1)!.time;
+      const got = series.points.filter((p) => p.time <= end);
+      expect(got.map((p) => p.time)).toEqual(want.points.map((p) => p.time));
+      got.forEach((p, j) => expect(p.value).toBeCloseTo(want.points[j]!.value, 6));
+    }
+  });
+
+  it('replays to the same decisions as the CloudWatch export: rollback 1% → 0% at 14:01, later steps reverted', async () => {
+    const files = await scenarioExports('pagerduty-2025');
+    const fromExport = await replayJson('pagerduty-2025');
+    const fromPrometheus = await replayPrometheus(url, files.timeline);
+    const decisions = (result: typeof fromExport) => result.decisions.map((d) => [d.time, d.action, d.flag, d.fromPercent, d.toPercent]);
+    expect(decisions(fromPrometheus)).toEqual(decisions(fromExport));
+    expect(decisions(fromPrometheus)[0]).toEqual(['2025-08-28T14:01:00.000Z', 'rollback', 'checkout-producer-per-request', 1, 0]);
+    expect(fromPrometheus.firstAnomaly).toEqual(fromExport.firstAnomaly);
+  });
+
+  it('ProducerIdCount alone: its level stays in band, its growth (deriv) catches the storm in the same minute as connection creation', async () => {
+    const files = await scenarioExports('pagerduty-2025');
+    const builtIn = ['ConnectionCreationRate', 'ConnectionCount', 'ClientConnectionCount', 'HeapMemoryAfterGC', 'ProducerIdCount'];
+    const only = (keep: string, extra = '') => `signals:\n${builtIn.filter((s) => s !== keep).map((s) => `  ${s}: { enabled: false }\n`).join('')}${extra}`;
+    const level = await replayPrometheus(url, files.timeline, only('ProducerIdCount'));
+    expect(level.firstAnomaly).toBeNull();
+    const growth = await replayPrometheus(url, files.timeline, only('ProducerIdCount-off', `  ProducerIdGrowth: { kind: rate, logOffset: 5, promql: 'clamp_min(deriv(${DEFAULT_PROMQL.ProducerIdCount}[2m]), 0)' }\n`));
+    expect(growth.firstAnomaly).toMatchObject({ time: '2025-08-28T14:00:00.000Z', signal: 'ProducerIdGrowth' });
+    expect(growth.decisions[0]).toMatchObject({ time: '2025-08-28T14:01:00.000Z', action: 'rollback', fromPercent: 1, toPercent: 0 });
+  });
+
+  it('a query the server rejects is an error naming the signal’s promql, and exit code 2', async () => {
+    const config = parseConfig("signals:\n  ConnectionCreationRate: { promql: 'sum(' }\n");
+    await expect(new PrometheusMetricSource({ url }, config).read(Date.parse(START), Date.parse(END))).rejects.toThrow(/field `signals.ConnectionCreationRate.promql`: Prometheus rejected the query \(bad_data: .*parse error/);
+  });
+});
+
+/** `stormguard replay --prometheus … --json`, optionally with a configuration. */
+async function replayPrometheus(url: string, timeline: string[], config?: string) {
+  const folder = await newFolder();
+  const extra: string[] = [];
+  if (config) {
+    await writeFile(join(folder, 'config.yaml'), config);
+    extra.push('--config', join(folder, 'config.yaml'));
+  }
+  const { code, out, err } = await stormguard('replay', '--prometheus', url, '--from', START, '--to', END, '--timeline', ...timeline, '--json', '--state', join(folder, 'state'), ...extra);
+  if (code !== 0) throw new Error(`replay exited ${code}: ${err}`);
+  return JSON.parse(out) as Awaited<ReturnType<typeof replayJson>>;
+}
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+async function waitUntilReady(url: string, server: ChildProcess, log: () => string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (server.exitCode !== null) throw new Error(`prometheus exited with ${server.exitCode}:\n${log()}`);
+    const ready = await fetch(`${url}/-/ready`).then((r) => r.ok, () => false);
+    if (ready) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`prometheus not ready after 30 s:\n${log()}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the server says, from a stub on loopback.
+
+type Handler = (request: IncomingMessage & { body: string }, response: ServerResponse) => void;
+
+describe('the Prometheus source against a stub server', () => {
+  let stub: Server;
+  let base = '';
+  let handler: Handler = () => {};
+  const requests: Array<{ headers: IncomingMessage['headers']; body: URLSearchParams; path: string }> = [];
+  const config = parseConfig('signals:\n  ConnectionCount: { enabled: false }\n  ClientConnectionCount: { enabled: false }\n  HeapMemoryAfterGC: { enabled: false }\n  ProducerIdCount: { enabled: false }\n');
+  const t0 = Date.parse('2025-08-28T14:00:00Z');
+  const matrix = (result: unknown[], extra: Record<string, unknown> = {}) => JSON.stringify({ status: 'success', data: { resultType: 'matrix', result }, ...extra });
+  const broker = (labels: Record<string, string>, values: Array<[number, string]>) => ({ metric: { __name__: 'x', ...labels }, values });
+  const answer = (status: number, body: string) => (_: unknown, response: ServerResponse) => void response.writeHead(status, { 'content-type': 'application/json' }).end(body);
+
+  beforeAll(async () => {
+    stub = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk) => (body += chunk));
+      request.on('end', () => {
+        requests.push({ headers: request.headers, body: new URLSearchParams(body), path: request.url ?? '' });
+        handler(Object.assign(request, { body }), response);
+      });
+    });
+    await new Promise<void>((resolve) => stub.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(stub.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise((resolve) => stub.close(resolve)));
+  const source = (options: Partial<ConstructorParameters<typeof PrometheusMetricSource>[0]> = {}, cfg = config) => new PrometheusMetricSource({ url: base, retry: noWait, ...options }, cfg);
+
+  it('asks query_range for each signal, on period boundaries, with step and timeout', async () => {
+    requests.length = 0;
+    handler = answer(200, matrix([]));
+    await source({ timeoutMs: 5000 }).read(t0 + 30_000, t0 + 10 * 60_000);
+    expect(requests).toHaveLength(1);
+    expect(requests[0]!.path).toBe('/api/v1/query_range');
+    expect(Object.fromEntries(requests[0]!.body)).toEqual({
+      query: DEFAULT_PROMQL.ConnectionCreationRate,
+      start: String((t0 + 60_000) / 1000),
+      end: String((t0 + 10 * 60_000) / 1000),
+      step: '60s',
+      timeout: '5s',
+    });
+  });
+
+  it('names series by the cluster and broker labels (instance when there is no broker label), keeps only configured clusters', async () => {
+    handler = answer(200, matrix([
+      broker({ cluster: 'events', broker: '1' }, [[t0 / 1000, '10'], [t0 / 1000 + 60, '12']]),
+      broker({ cluster: 'events', instance: 'b-2:11001' }, [[t0 / 1000, '7']]),
+      broker({ cluster: 'other', broker: '1' }, [[t0 / 1000, '99']]),
+    ]));
+    const readout = await source({}, parseConfig('clusters: [events]\nsignals:\n  ConnectionCount: { enabled: false }\n  ClientConnectionCount: { enabled: false }\n  HeapMemoryAfterGC: { enabled: false }\n  ProducerIdCount: { enabled: false }\n')).read(t0 - 60_000, t0 + 60_000);
+    expect(readout.series).toEqual([
+      { key: 'ConnectionCreationRate Cluster Name=events, Broker ID=1', signal: 'ConnectionCreationRate', cluster: 'events', dimensions: { 'Cluster Name': 'events', 'Broker ID': '1' }, points: [{ time: t0, value: 10 }, { time: t0 + 60_000, value: 12 }] },
+      { key: 'ConnectionCreationRate Cluster Name=events, Broker ID=b-2:11001', signal: 'ConnectionCreationRate', cluster: 'events', dimensions: { 'Cluster Name': 'events', 'Broker ID': 'b-2:11001' }, points: [{ time: t0, value: 7 }] },
+    ]);
+  });
+
+  it('returns partial-data warnings and infos beside the points, and skips NaN instead of reading it as a number', async () => {
+    handler = answer(200, matrix([broker({ cluster: 'c', broker: '1' }, [[t0 / 1000, '5'], [t0 / 1000 + 60, 'NaN'], [t0 / 1000 + 120, '+Inf']])], { warnings: ['partial response: store 2 unavailable'], infos: ['metric might not be a counter'] }));
+    const readout = await source().read(t0 - 60_000, t0 + 120_000);
+    expect(readout.series[0]!.points).toEqual([{ time: t0, value: 5 }]);
+    expect(readout.warnings).toEqual([
+      'Prometheus: ConnectionCreationRate: partial response: store 2 unavailable',
+      'Prometheus: ConnectionCreationRate: info: metric might not be a counter',
+      'Prometheus: ConnectionCreationRate: 2 NaN or infinite values skipped (missing data is not zero)',
+    ]);
+  });
+
+  it('warns when a query gives several series for one broker, rather than mixing them', async () => {
+    handler = answer(200, matrix([broker({ cluster: 'c', broker: '1', listener: 'A' }, [[t0 / 1000, '1']]), broker({ cluster: 'c', broker: '1', listener: 'B' }, [[t0 / 1000, '2']])]));
+    const readout = await source().read(t0 - 60_000, t0);
+    expect(readout.series[0]!.points).toEqual([{ time: t0, value: 1 }]);
+    expect(readout.warnings[0]).toMatch(/several series for ConnectionCreationRate Cluster Name=c, Broker ID=1 .* aggregate the others away in signals.ConnectionCreationRate.promql/);
+  });
+
+  it('400 bad_data: an input error naming the signal’s promql', async () => {
+    handler = answer(400, JSON.stringify({ status: 'error', errorType: 'bad_data', error: '1:5: parse error: unclosed left parenthesis' }));
+    const error = await source().read(t0, t0 + 60_000).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as Error).message).toBe('field `signals.ConnectionCreationRate.promql`: Prometheus rejected the query (bad_data: 1:5: parse error: unclosed left parenthesis)');
+  });
+
+  it('422 execution error: a query error with what the server said', async () => {
+    handler = answer(422, JSON.stringify({ status: 'error', errorType: 'execution', error: 'query processing would load too many samples into memory' }));
+    await expect(source().read(t0, t0 + 60_000)).rejects.toThrow(/could not run the query for ConnectionCreationRate \(422, execution: query processing would load too many samples/);
+  });
+
+  it('5xx: retried, then an error; a 5xx followed by an answer is an answer', async () => {
+    let calls = 0;
+    handler = (_, response) => void (++calls < 3 ? answer(503, JSON.stringify({ status: 'error', errorType: 'timeout', error: 'query timed out in expression evaluation' }))(_, response) : answer(200, matrix([]))(_, response));
+    await expect(source().read(t0, t0 + 60_000)).resolves.toEqual({ series: [], warnings: [] });
+    expect(calls).toBe(3);
+    handler = answer(500, 'internal');
+    const error = await source({ retry: { ...noWait, maxAttempts: 2 } }).read(t0, t0 + 60_000).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StormguardError);
+    expect((error as StormguardError).code).toBe('PROMETHEUS_UNAVAILABLE');
+    expect((error as Error).message).toMatch(/did not answer the query for ConnectionCreationRate: no answer after 2 attempts \(POST \/api\/v1\/query_range: 500 internal\)/);
+  });
+
+  it('a server that does not answer in time: an error after the timeout, per attempt', async () => {
+    handler = () => {}; // never answers
+    const started = performance.now();
+    const error = await source({ timeoutMs: 200, retry: { ...noWait, maxAttempts: 2 } }).read(t0, t0 + 60_000).catch((e: unknown) => e);
+    expect((error as StormguardError).code).toBe('PROMETHEUS_UNAVAILABLE');
+    expect((error as Error).message).toMatch(/no answer after 2 attempts .*(timeout|aborted)/i);
+    expect(performance.now() - started).toBeLessThan(5000);
+  });
+
+  it('sends basic or bearer credentials, and never puts them in an error', async () => {
+    requests.length = 0;
+    handler = answer(401, 'unauthorized');
+    const basic = await source({ auth: { kind: 'basic', username: 'guard', password: 's3cret-pw' } }).read(t0, t0 + 60_000).catch((e: unknown) => e as StormguardError);
+    const bearer = await source({ auth: { kind: 'bearer', token: 'tok-123456' } }).read(t0, t0 + 60_000).catch((e: unknown) => e as StormguardError);
+    expect(requests.map((r) => r.headers.authorization)).toEqual([`Basic ${Buffer.from('guard:s3cret-pw').toString('base64')}`, 'Bearer tok-123456']);
+    for (const error of [basic, bearer]) {
+      expect((error as StormguardError).code).toBe('PROMETHEUS_AUTH');
+      expect((error as Error).message).not.toMatch(/s3cret|tok-123456|guard:/);
+    }
+  });
+
+  it('signs for Amazon Managed Service for Prometheus with SigV4, service aps', async () => {
+    requests.length = 0;
+    handler = answer(200, matrix([]));
+    const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: 'session-token' };
+    await source({ url: `${base}/workspaces/ws-123`, auth: { kind: 'sigv4', region: 'eu-west-1', credentials } }).read(t0, t0 + 60_000);
+    const { headers, path } = requests[0]!;
+    expect(path).toBe('/workspaces/ws-123/api/v1/query_range');
+    expect(headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/aps\/aws4_request, SignedHeaders=[a-z0-9;-]*host[a-z0-9;-]*, Signature=[0-9a-f]{64}$/);
+    expect(headers['x-amz-date']).toMatch(/^\d{8}T\d{6}Z$/);
+    expect(headers['x-amz-security-token']).toBe('session-token');
+    expect(JSON.stringify(headers)).not.toContain(credentials.secretAccessKey);
+  });
+
+  it('in AWS: built from its Secrets Manager secret, read once; a malformed secret names the field, never a value', async () => {
+    requests.length = 0;
+    handler = answer(200, matrix([broker({ cluster: 'c', broker: '1' }, [[t0 / 1000, '3']])]));
+    let reads = 0;
+    const secret = async () => (reads++, JSON.stringify({ url: base, auth: { kind: 'bearer', token: 'tok-from-secret' }, timeoutSeconds: 5 }));
+    const fromSecret = prometheusSourceFromSecret(secret, config);
+    await fromSecret.read(t0 - 60_000, t0);
+    const readout = await fromSecret.read(t0 - 60_000, t0);
+    expect(readout.series[0]!.points).toEqual([{ time: t0, value: 3 }]);
+    expect(reads).toBe(1);
+    expect(requests[0]!.headers.authorization).toBe('Bearer tok-from-secret');
+    expect(() => parseSecret('{"url": "http://x", "auth": {"kind": "bearer"}}')).toThrow('the Prometheus secret: field `auth.token`: expected string');
+    expect(() => parseSecret('{"url": "http://x", "auth": {"kind": "basic", "username": "u", "password": "hunter2", "extra": 1}}')).toThrow('the Prometheus secret: field `auth.extra`: unknown key');
+    expect(() => parseSecret('not json hunter2')).toThrow(/^the Prometheus secret: is not JSON/);
+    for (const text of ['not json hunter2', '{"url": "http://x", "auth": {"kind": "basic", "username": "u", "password": "hunter2", "extra": 1}}']) {
+      expect(() => parseSecret(text)).not.toThrow(/hunter2/);
+    }
+  });
+
+  it('refuses a URL with credentials in it, and one that is not http(s)', () => {
+    expect(() => source({ url: 'http://user:pw@127.0.0.1:9090' })).toThrow(/field `prometheus.url`: has credentials in it/);
+    expect(() => source({ url: 'ftp://127.0.0.1' })).toThrow(/field `prometheus.url`: expected http or https/);
+  });
+
+  it('splits long ranges under the 11,000-point limit, on period boundaries', () => {
+    const day = 86_400_000;
+    const windows = stepWindows(0, 8 * day, 60_000);
+    expect(windows[0]).toEqual([60_000, 10_000 * 60_000]);
+    expect(windows.at(-1)![1]).toBe(8 * day);
+    expect(windows.every(([a, b]) => (b - a) / 60_000 + 1 <= 10_000)).toBe(true);
+    expect(stepWindows(60_000, 60_000, 60_000)).toEqual([]);
+  });
+
+  it('replay --prometheus: --from and --to are required, and bad input exits 2 without a stack trace', async () => {
+    const noFrom = await stormguard('replay', '--prometheus', base, '--to', END);
+    expect(noFrom).toMatchObject({ code: 2, err: expect.stringMatching(/field `--from`: is required with --prometheus/) });
+    const badTo = await stormguard('replay', '--prometheus', base, '--from', START, '--to', 'yesterday');
+    expect(badTo).toMatchObject({ code: 2, err: 'stormguard: field `--to`: expected an ISO 8601 time, got "yesterday"\n' });
+    handler = answer(200, matrix([]));
+    const empty = await stormguard('replay', '--prometheus', base, '--from', START, '--to', END, '--state', join(await newFolder(), 's'));
+    expect(empty).toMatchObject({ code: 2, err: expect.stringMatching(/field `--prometheus`: no series for any configured signal/) });
+    expect(empty.err).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('the OpenMetrics writer', () => {
+  it('writes families with escaped labels, timestamps in seconds, and # EOF', () => {
+    const text = writeOpenMetrics([{ name: 'x_total', type: 'gauge', help: 'a "help"\nline', samples: [{ labels: { path: 'a\\b"c' }, points: [{ time: 61_000, value: 2 }, { time: 1000, value: Number.NaN }] }] }]);
+    expect(text).toBe('# HELP x_total a "help"\\nline\n# TYPE x_total gauge\nx_total{path="a\\\\b\\"c"} NaN 1\nx_total{path="a\\\\b\\"c"} 2 61\n# EOF\n');
+  });
+
+  it('refuses names that are not metric names', () => {
+    expect(() => writeOpenMetrics([{ name: 'bad-name', type: 'gauge', help: '', samples: [] }])).toThrow(/not a valid OpenMetrics metric or label name/);
+  });
+});
