@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { StormguardError } from '../lambdas/core/errors.ts';
 import { freezeOf, lift } from '../lambdas/core/freeze.ts';
 import { FileStateStore } from '../lambdas/adapters/local/state-files.ts';
-import type { Io } from './io.ts';
+import { type Io, parseOptions } from './io.ts';
 
 const optionsSchema = z.object({ flag: z.string().min(1), env: z.string().min(1), state: z.string().min(1) });
 
@@ -15,7 +15,7 @@ export function ackCommand(io: Io): Command {
     .requiredOption('--env <key>', 'the environment key')
     .requiredOption('--state <folder>', "the guardrail's state folder")
     .action(async (raw: unknown) => {
-      const options = optionsSchema.parse(raw);
+      const options = parseOptions(optionsSchema, raw);
       const store = new FileStateStore(options.state);
       const state = await store.load();
       const freeze = state && freezeOf(state, options.flag, options.env);

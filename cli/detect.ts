@@ -10,7 +10,7 @@ import { settingsForSeries } from '../lambdas/core/detector-settings.ts';
 import { InputError } from '../lambdas/core/errors.ts';
 import { nabScore } from '../lambdas/core/format.ts';
 import { readText, writeAtomically } from '../lambdas/adapters/local/files.ts';
-import type { Io } from './io.ts';
+import { type Io, parseOptions } from './io.ts';
 
 const optionsSchema = z.object({
   output: z.string().optional(),
@@ -26,7 +26,7 @@ export function detectCommand(io: Io): Command {
     .addOption(new Option('--kind <kind>', 'rate and count are scored in log space, percent as is; auto: log space unless a value is negative').choices(['auto', 'rate', 'count', 'percent']).default('auto'))
     .addOption(new Option('--direction <direction>', 'which deviations are anomalous').choices(['up', 'down', 'both']).default('both'))
     .action(async (input: string, raw: unknown) => {
-      const options = optionsSchema.parse(raw);
+      const options = parseOptions(optionsSchema, raw);
       const rows = readSeries(await readText(input), input);
       const settings = settingsForSeries({ times: rows.map((r) => r.time), values: rows.map((r) => r.value) }, options);
       const { scores, counts } = scoreSeries(settings, rows);

@@ -11,21 +11,21 @@ import { InputError } from '../lambdas/core/errors.ts';
 import { decideGate, type GateAnswer, type GateRequest } from '../lambdas/core/gate.ts';
 import { FileStateStore } from '../lambdas/adapters/local/state-files.ts';
 import { loadConfig } from './inputs.ts';
-import type { Io } from './io.ts';
+import { type Io, numberOption, parseOptions } from './io.ts';
 
 const EXIT = { allow: 0, deny: 1, unknown: 2 } as const;
 
 const optionsSchema = z.object({
   flag: z.string().min(1),
   env: z.string().min(1),
-  to: z.coerce.number().min(0).max(100),
+  to: numberOption('a percentage from 0 to 100, such as 25').pipe(z.number().max(100, 'expected a percentage from 0 to 100')),
   function: z.string().optional(),
   region: z.string().optional(),
   state: z.string().optional(),
   config: z.string().optional(),
   wait: z.boolean().optional(),
-  timeout: z.coerce.number().positive().default(1800),
-  interval: z.coerce.number().positive().default(60),
+  timeout: numberOption('seconds, such as 1800').pipe(z.number().positive()).default(1800),
+  interval: numberOption('seconds, such as 60').pipe(z.number().positive()).default(60),
   json: z.boolean().optional(),
   at: z.string().optional(),
 });
@@ -58,7 +58,7 @@ export function gateCommand(io: Io, setExit: (code: number) => void, dependencie
     .option('--at <time>', 'with --state: decide as of this ISO time (default: the state’s last evaluation)')
     .option('--json', 'print the answer as JSON')
     .action(async (raw: unknown) => {
-      const options = optionsSchema.parse(raw);
+      const options = parseOptions(optionsSchema, raw);
       if (!options.function && !options.state) throw new InputError({ field: '--function' }, 'name the gate Lambda (--function), or a local state folder (--state)');
       const request: GateRequest = { flag: options.flag, environment: options.env, targetPercent: options.to };
       const at = options.at === undefined ? undefined : Date.parse(options.at);

@@ -1,3 +1,6 @@
+import { z } from 'zod';
+import { type Checker, InputError } from '../lambdas/core/errors.ts';
+
 /** Where a command writes: the terminal, or a test's buffers. */
 export interface Io {
   readonly out: (text: string) => void;
@@ -11,3 +14,20 @@ export const terminalIo: Io = {
   err: (text) => process.stderr.write(text),
   interactive: Boolean(process.stderr.isTTY),
 };
+
+/** Checks a command's options; a wrong value is an input error naming the option as typed (`--closed-loop`). */
+export function parseOptions<T>(schema: Checker<T>, raw: unknown): T {
+  const result = schema.safeParse(raw);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const option = `--${String(issue.path[0] ?? '').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  throw new InputError({ field: option }, issue.message);
+}
+
+/** A non-negative number typed on the command line: an empty or non-numeric value is an error, never 0. */
+export function numberOption(what: string) {
+  return z
+    .string()
+    .regex(/^\s*\d+(\.\d+)?\s*$/, `expected ${what}`)
+    .transform(Number);
+}

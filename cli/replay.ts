@@ -14,7 +14,7 @@ import { replayClosedLoop } from '../lambdas/app/closed-loop.ts';
 import { replay, type ReplayResult } from '../lambdas/app/replay.ts';
 import type { ReleaseEvent, RolloutStep } from '../lambdas/core/release.ts';
 import type { MetricSeries } from '../lambdas/core/metric-series.ts';
-import { loadExports } from '../lambdas/adapters/local/export-files.ts';
+import { type LoadedExports, loadExports } from '../lambdas/adapters/local/export-files.ts';
 import { FlagFileController } from '../lambdas/adapters/local/flag-file.ts';
 import { LaunchDarklyFlagController } from '../lambdas/adapters/launchdarkly/flag-controller.ts';
 import { JsonLinesNotifier } from '../lambdas/adapters/local/notifiers.ts';
@@ -24,7 +24,7 @@ import { renderReportPage } from '../lambdas/adapters/report/incident-page.ts';
 import { FileStateStore } from '../lambdas/adapters/local/state-files.ts';
 import { buildReport, ReportRecorder } from '../lambdas/core/incident-report.ts';
 import { loadConfig, loadScenario, scenarioExports } from './inputs.ts';
-import type { Io } from './io.ts';
+import { type Io, parseOptions } from './io.ts';
 import { loadFromPrometheus } from './prometheus.ts';
 import { renderText, toJson } from './summary.ts';
 
@@ -65,64 +65,102 @@ export function replayCommand(io: Io, setExit: (code: number) => void): Command 
     .option('--launchdarkly', 'act on LaunchDarkly over its REST API (configuration `launchDarkly`, token in LAUNCHDARKLY_API_TOKEN): for drills on a test project')
     .option('--closed-loop', "a bundled scenario re-simulated with the guardrail's rollback applied: what would have happened with it")
     .action(async (raw: unknown) => {
-      const options = optionsSchema.parse(raw);
-      if (options.timeline && !options.metrics && !options.prometheus) throw new InputError({ field: '--timeline' }, 'goes with --metrics (a bundled scenario has its own timeline)');
-      if (options.closedLoop && (options.metrics || options.prometheus)) throw new InputError({ field: '--closed-loop' }, 'needs a bundled scenario: exported data cannot be re-lived');
-      const loaded = await loadConfig(options.config);
-      const config = options.mode ? { ...loaded, mode: options.mode } : loaded;
-      const name = options.prometheus ? 'prometheus' : options.metrics ? 'exports' : (options.scenario ?? DEFAULT_SCENARIO);
-      const files = options.metrics || options.prometheus ? { metrics: options.metrics ?? [], timeline: options.timeline ?? [] } : await scenarioExports(name);
-      const exported = options.prometheus ? await loadFromPrometheus({ ...options, prometheus: options.prometheus }, config) : await loadExports(files.metrics, files.timeline, config);
-
-      const stateFolder = await prepareStateFolder(options.state, name);
-      const steps = exported.releases.filter((r): r is RolloutStep => r.kind === 'rollout-step' && r.environment === config.environment);
-      const flags = await FlagFileController.create(join(stateFolder, 'flags.json'), steps);
-      const store = new FileStateStore(stateFolder);
-      const live = { store, flags: options.launchdarkly ? launchDarklyController(config) : flags, notifiers: [new JsonLinesNotifier(join(stateFolder, 'alerts.jsonl'))] };
-      const bar = io.interactive
-        ? new SingleBar({ stream: process.stderr, clearOnComplete: true, format: ' replay [{bar}] {percentage}% | {value}/{total} periods' }, Presets.shades_classic)
-        : undefined;
-      bar?.start(1, 0);
-      const recorder = options.report ? new ReportRecorder() : undefined;
-      const hooks = {
-        ...(recorder ? { onScore: recorder.onScore } : {}),
-        releasesDue: async (due: readonly ReleaseEvent[]) => {
-          for (const step of due) if (step.kind === 'rollout-step' && step.environment === config.environment) await flags.applyStep(step);
-        },
-        progress: (done: number, total: number) => {
-          bar?.setTotal(total);
-          bar?.update(done);
-        },
-      };
-      let result: ReplayResult;
-      let withoutGuardrail: ReplayResult | undefined;
-      let withoutGuardrailSeries: readonly MetricSeries[] = [];
-      if (options.closedLoop) {
-        const probe = { store: new MemoryStateStore(), flags: new RecordingFlagController(), notifiers: [] };
-        ({ withGuardrail: result, withoutGuardrail, withoutGuardrailSeries } = await replayClosedLoop(await loadScenario(name), config, { probe, live }, hooks));
-      } else {
-        result = await replay({ series: exported.series, releases: exported.releases }, config, live, hooks);
-      }
-      bar?.stop();
-      await store.save(result.state);
-
+      const options = parseOptions(optionsSchema, raw);
+      const config = await replayConfig(options);
+      const inputs = await chooseInputs(options, config);
+      const stateFolder = await prepareStateFolder(options.state, inputs.name);
+      const run = await runReplay(options, config, inputs, stateFolder, io);
       const summary = {
-        title: options.prometheus ? `Prometheus ${new URL(options.prometheus).host}` : name === 'exports' ? files.metrics.join(', ') : `${name}${options.closedLoop ? ', closed loop' : ''}`,
+        title: inputs.title,
         mode: config.mode,
-        series: exported.series.length,
-        warnings: exported.warnings,
+        series: inputs.exported.series.length,
+        warnings: inputs.exported.warnings,
         logScale: logScaleOf(config),
         stateFolder,
-        ...(withoutGuardrail ? { withoutGuardrail } : {}),
+        ...(run.withoutGuardrail ? { withoutGuardrail: run.withoutGuardrail } : {}),
       };
-      if (options.report && recorder) {
-        const counterfactual = withoutGuardrail && { series: withoutGuardrailSeries, result: withoutGuardrail, exhaustedPercent: config.heap.exhaustedPercent };
-        await writeAtomically(options.report, await renderReportPage(buildReport(result, recorder, `Stormguard incident report: ${summary.title}`, config.environment, counterfactual)));
-      }
-      io.out(options.json ? `${JSON.stringify(toJson(result, summary), null, 2)}\n` : renderText(result, summary));
+      if (options.report && run.recorder) await writeReport(options.report, run, summary.title, config);
+      io.out(options.json ? `${JSON.stringify(toJson(run.result, summary), null, 2)}\n` : renderText(run.result, summary));
       if (options.report && !options.json) io.out(`Incident report: ${options.report}\n`);
-      if (Object.values(result.outcomes).some((o) => o.status === 'failed')) setExit(1);
+      if (Object.values(run.result.outcomes).some((o) => o.status === 'failed')) setExit(1);
     });
+}
+
+type Options = z.infer<typeof optionsSchema>;
+
+interface Inputs {
+  readonly name: string;
+  readonly title: string;
+  readonly exported: LoadedExports;
+}
+
+interface ReplayRun {
+  readonly result: ReplayResult;
+  readonly withoutGuardrail?: ReplayResult;
+  readonly withoutGuardrailSeries: readonly MetricSeries[];
+  readonly recorder?: ReportRecorder;
+}
+
+async function replayConfig(options: Options): Promise<GuardrailConfig> {
+  if (options.timeline && !options.metrics && !options.prometheus) throw new InputError({ field: '--timeline' }, 'goes with --metrics (a bundled scenario has its own timeline)');
+  if (options.closedLoop && (options.metrics || options.prometheus)) throw new InputError({ field: '--closed-loop' }, 'needs a bundled scenario: exported data cannot be re-lived');
+  const loaded = await loadConfig(options.config);
+  return options.mode ? { ...loaded, mode: options.mode } : loaded;
+}
+
+/** What is replayed: a live Prometheus, a user's exports, or a bundled scenario's. */
+async function chooseInputs(options: Options, config: GuardrailConfig): Promise<Inputs> {
+  if (options.prometheus) {
+    const exported = await loadFromPrometheus({ ...options, prometheus: options.prometheus }, config);
+    return { name: 'prometheus', title: `Prometheus ${new URL(options.prometheus).host}`, exported };
+  }
+  if (options.metrics) {
+    return { name: 'exports', title: options.metrics.join(', '), exported: await loadExports(options.metrics, options.timeline ?? [], config) };
+  }
+  const name = options.scenario ?? DEFAULT_SCENARIO;
+  const files = await scenarioExports(name);
+  return { name, title: `${name}${options.closedLoop ? ', closed loop' : ''}`, exported: await loadExports(files.metrics, files.timeline, config) };
+}
+
+/** The replay over local stand-ins: the state folder, the flag file (evaluated by the LaunchDarkly SDK), alerts as JSON lines. */
+async function runReplay(options: Options, config: GuardrailConfig, inputs: Inputs, stateFolder: string, io: Io): Promise<ReplayRun> {
+  const steps = inputs.exported.releases.filter((r): r is RolloutStep => r.kind === 'rollout-step' && r.environment === config.environment);
+  const flags = await FlagFileController.create(join(stateFolder, 'flags.json'), steps);
+  const store = new FileStateStore(stateFolder);
+  const live = { store, flags: options.launchdarkly ? launchDarklyController(config) : flags, notifiers: [new JsonLinesNotifier(join(stateFolder, 'alerts.jsonl'))] };
+  const bar = io.interactive
+    ? new SingleBar({ stream: process.stderr, clearOnComplete: true, format: ' replay [{bar}] {percentage}% | {value}/{total} periods' }, Presets.shades_classic)
+    : undefined;
+  bar?.start(1, 0);
+  const recorder = options.report ? new ReportRecorder() : undefined;
+  const hooks = {
+    ...(recorder ? { onScore: recorder.onScore } : {}),
+    releasesDue: async (due: readonly ReleaseEvent[]) => {
+      for (const step of due) if (step.kind === 'rollout-step' && step.environment === config.environment) await flags.applyStep(step);
+    },
+    progress: (done: number, total: number) => {
+      bar?.setTotal(total);
+      bar?.update(done);
+    },
+  };
+  let run: ReplayRun;
+  if (options.closedLoop) {
+    const probe = { store: new MemoryStateStore(), flags: new RecordingFlagController(), notifiers: [] };
+    const loop = await replayClosedLoop(await loadScenario(inputs.name), config, { probe, live }, hooks);
+    run = { result: loop.withGuardrail, withoutGuardrail: loop.withoutGuardrail, withoutGuardrailSeries: loop.withoutGuardrailSeries, ...(recorder ? { recorder } : {}) };
+  } else {
+    const result = await replay({ series: inputs.exported.series, releases: inputs.exported.releases }, config, live, hooks);
+    run = { result, withoutGuardrailSeries: [], ...(recorder ? { recorder } : {}) };
+  }
+  bar?.stop();
+  await store.save(run.result.state);
+  return run;
+}
+
+async function writeReport(path: string, run: ReplayRun, title: string, config: GuardrailConfig): Promise<void> {
+  const counterfactual = run.withoutGuardrail && { series: run.withoutGuardrailSeries, result: run.withoutGuardrail, exhaustedPercent: config.heap.exhaustedPercent };
+  const data = buildReport(run.result, run.recorder!, `Stormguard incident report: ${title}`, config.environment, counterfactual);
+  await writeAtomically(path, await renderReportPage(data));
 }
 
 /** The REST controller for drills: the configured project, the token from the environment. */

@@ -7,13 +7,13 @@ import { InputError } from '../lambdas/core/errors.ts';
 import { simulate } from '../lambdas/simulator/simulate.ts';
 import { writeAtomically } from '../lambdas/adapters/local/files.ts';
 import { loadScenario, scenarioNames } from './inputs.ts';
-import type { Io } from './io.ts';
+import { type Io, numberOption, parseOptions } from './io.ts';
 
 const optionsSchema = z.object({
   scenario: z.string().optional(),
   all: z.boolean().optional(),
   out: z.string(),
-  seed: z.coerce.number().int().optional(),
+  seed: numberOption('a whole number, such as 42').pipe(z.number().int('expected a whole number, such as 42')).optional(),
 });
 
 export function simulateCommand(io: Io): Command {
@@ -24,7 +24,7 @@ export function simulateCommand(io: Io): Command {
     .requiredOption('--out <folder>', 'where to write the files')
     .option('--seed <n>', 'a different seed: another world with the same parameters')
     .action(async (raw: unknown) => {
-      const options = optionsSchema.parse(raw);
+      const options = parseOptions(optionsSchema, raw);
       if (!options.scenario && !options.all) throw new InputError({ field: '--scenario' }, 'name a scenario, or pass --all');
       const names = options.all ? await scenarioNames() : [options.scenario!];
       for (const name of names) {

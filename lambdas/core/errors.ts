@@ -49,7 +49,7 @@ function describeLocation({ file, line, column, field }: InputLocation): string 
 }
 
 /** A schema that can say what is wrong with a value: zod's `safeParse` shape. */
-interface Checker<T> {
+export interface Checker<T> {
   safeParse(value: unknown): { success: true; data: T } | { success: false; error: { issues: ReadonlyArray<{ path: readonly PropertyKey[]; message: string }> } };
 }
 

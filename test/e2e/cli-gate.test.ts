@@ -64,4 +64,15 @@ describe('stormguard gate, on a local state', () => {
     expect(code).toBe(2);
     expect(err).toMatch(/name the gate Lambda \(--function\), or a local state folder \(--state\)/);
   });
+
+  it('never allows on a step it cannot read: an empty, non-numeric or out-of-range --to exits 2 naming it', async () => {
+    const benign = join(await newFolder(), 'state');
+    await stormguard('replay', '--scenario', 'benign-rollout', '--state', benign, '--json');
+    for (const to of ['', ' ', 'abc', '250', '-5', '1e2']) {
+      const { code, out, err } = await stormguard('gate', '--flag', 'search-ranking-v2', '--env', 'production', '--to', to, '--state', benign);
+      expect(code, `--to ${JSON.stringify(to)}`).toBe(2);
+      expect(out).toBe('');
+      expect(err).toMatch(/field `--to`: expected a percentage from 0 to 100/);
+    }
+  });
 });
