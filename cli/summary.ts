@@ -29,23 +29,40 @@ export function leadTimeMs(result: ReplayResult, withoutGuardrail: ReplayResult 
 }
 
 export function renderText(result: ReplayResult, summary: ReplaySummary): string {
-  const lines: string[] = [];
-  const section = (title: string) => lines.push('', title);
-  lines.push(`Stormguard replay: ${summary.title} (${summary.mode} mode)`);
-  lines.push(`  ${summary.series} series, ${formatTime(result.from)} → ${formatTime(result.to)}, ${result.periodMs / 1000} s periods`);
-  for (const warning of summary.warnings) lines.push(`  warning: ${warning}`);
+  const sections = [
+    header(result, summary),
+    ['Release timeline', ...timelineLines(result)],
+    ['First anomalous datapoint', firstAnomalyLine(result, summary)],
+    ['Detection', ...detectionLines(result)],
+    ['Decisions', ...decisionLines(result)],
+    ['Alerts', ...alertLines(result)],
+    ...counterfactualSections(result, summary),
+    [`State, decisions, flags and alerts (JSON lines): ${summary.stateFolder}`],
+  ];
+  return `${sections.map((lines) => lines.join('\n')).join('\n\n')}\n`;
+}
 
-  section('Release timeline');
-  if (result.releases.length === 0) lines.push('  (no releases)');
-  for (const release of result.releases) lines.push(`  ${formatClock(release.time)}  ${describeRelease(release, { withTime: false })}`);
+function header(result: ReplayResult, summary: ReplaySummary): string[] {
+  return [
+    `Stormguard replay: ${summary.title} (${summary.mode} mode)`,
+    `  ${summary.series} series, ${formatTime(result.from)} → ${formatTime(result.to)}, ${result.periodMs / 1000} s periods`,
+    ...summary.warnings.map((warning) => `  warning: ${warning}`),
+  ];
+}
 
+function timelineLines(result: ReplayResult): string[] {
+  if (result.releases.length === 0) return ['  (no releases)'];
+  return result.releases.map((release) => `  ${formatClock(release.time)}  ${describeRelease(release, { withTime: false })}`);
+}
+
+function firstAnomalyLine(result: ReplayResult, summary: ReplaySummary): string {
   const first = firstAnomaly(result);
-  section('First anomalous datapoint');
-  lines.push(first ? `  ${formatClock(first.time)}  ${describeAnomaly(first, summary)}` : '  none: every signal stayed within its baseline');
+  return first ? `  ${formatClock(first.time)}  ${describeAnomaly(first, summary)}` : '  none: every signal stayed within its baseline';
+}
 
-  section('Detection');
-  if (result.episodes.length === 0) lines.push('  no episode');
-  for (const episode of result.episodes) {
+function detectionLines(result: ReplayResult): string[] {
+  if (result.episodes.length === 0) return ['  no episode'];
+  return result.episodes.flatMap((episode) => {
     const attribution = episode.attribution;
     const cause =
       attribution?.kind === 'attributed'
@@ -54,52 +71,55 @@ export function renderText(result: ReplayResult, summary: ReplaySummary): string
           ? 'ambiguous attribution'
           : 'no release correlates';
     const periods = Math.round((episode.detectedAt - episode.onset) / result.periodMs);
-    lines.push(
+    const line =
       `  ${formatClock(episode.detectedAt)}  episode ${episode.id}: ${episode.series.length} series, ${episode.signals.join(', ')}; ` +
-        `detected ${periods} period${periods === 1 ? '' : 's'} after the first anomalous datapoint; ${cause}` +
-        `${episode.resolvedAt !== undefined ? `; resolved ${formatClock(episode.resolvedAt)}` : ''}`,
-    );
-    if (episode.holdReason) lines.push(`         no rollback: ${episode.holdReason}`);
-  }
+      `detected ${periods} period${periods === 1 ? '' : 's'} after the first anomalous datapoint; ${cause}` +
+      `${episode.resolvedAt !== undefined ? `; resolved ${formatClock(episode.resolvedAt)}` : ''}`;
+    return episode.holdReason ? [line, `         no rollback: ${episode.holdReason}`] : [line];
+  });
+}
 
-  section('Decisions');
-  if (result.decisions.length === 0) lines.push('  none: nothing was rolled back');
-  for (const decision of result.decisions) {
+function decisionLines(result: ReplayResult): string[] {
+  if (result.decisions.length === 0) return ['  none: nothing was rolled back'];
+  return result.decisions.flatMap((decision) => {
     const outcome = result.outcomes[decision.id];
-    lines.push(
+    const line =
       `  ${formatClock(decision.time)}  ${decision.action.toUpperCase()} ${decision.flag} in ${decision.environment} ` +
-        `${formatPercent(decision.fromPercent)} → ${formatPercent(decision.toPercent)} (${decision.mode} mode): ${decision.reason}`,
-    );
-    if (outcome) lines.push(`         ${outcome.status}: ${outcome.detail}`);
-  }
+      `${formatPercent(decision.fromPercent)} → ${formatPercent(decision.toPercent)} (${decision.mode} mode): ${decision.reason}`;
+    return outcome ? [line, `         ${outcome.status}: ${outcome.detail}`] : [line];
+  });
+}
 
-  section('Alerts');
-  if (result.alerts.length === 0) lines.push('  none');
-  for (const alert of result.alerts) {
-    lines.push(`  ${formatClock(alert.time)}  [${alert.severity}] ${alert.title}`);
-    if (alert.kind === 'episode') lines.push(...alert.text.split('\n').map((line) => `         ${line}`));
-  }
+function alertLines(result: ReplayResult): string[] {
+  if (result.alerts.length === 0) return ['  none'];
+  return result.alerts.flatMap((alert) => [
+    `  ${formatClock(alert.time)}  [${alert.severity}] ${alert.title}`,
+    ...(alert.kind === 'episode' ? alert.text.split('\n').map((line) => `         ${line}`) : []),
+  ]);
+}
 
+/** What happened without the guardrail (the same data, or the open-loop simulation) and, closed loop, with it. */
+function counterfactualSections(result: ReplayResult, summary: ReplaySummary): string[][] {
   const without = summary.withoutGuardrail;
-  section(without ? 'Without a guardrail (the same simulation, open loop)' : 'Without a guardrail (the same data)');
   const exhausted = (without ?? result).heapExhausted;
-  lines.push(
-    exhausted
-      ? `  ${exhausted.series} reached ${formatNumber(exhausted.value)}% (heap exhausted) at ${formatTime(exhausted.time)}`
-      : '  the heap never ran out in this data',
-  );
   const lead = leadTimeMs(result, without);
-  if (lead !== undefined) lines.push(`  lead time gained by the rollback: ${formatDuration(lead)}`);
-  if (without) {
-    section('With the guardrail in the loop (the same seeded world, its rollback applied)');
-    const peak = result.heapPeak;
-    lines.push(peak ? `  heap after GC peaked at ${formatNumber(peak.value)}% (${peak.series}, ${formatTime(peak.time)})${result.heapExhausted ? '' : ': it never ran out'}` : '  no heap data');
-  } else if (lead !== undefined) {
-    lines.push('  (the data after the rollback is what happened without it: live, the rollback and the freeze would have stopped what follows; see --closed-loop)');
+  const withoutLines = [
+    without ? 'Without a guardrail (the same simulation, open loop)' : 'Without a guardrail (the same data)',
+    exhausted ? `  ${exhausted.series} reached ${formatNumber(exhausted.value)}% (heap exhausted) at ${formatTime(exhausted.time)}` : '  the heap never ran out in this data',
+    ...(lead !== undefined ? [`  lead time gained by the rollback: ${formatDuration(lead)}`] : []),
+  ];
+  const errors = result.notifierErrors.map((error) => `  notifier error: ${error}`);
+  if (!without) {
+    const note = '  (the data after the rollback is what happened without it: live, the rollback and the freeze would have stopped what follows; see --closed-loop)';
+    return [[...withoutLines, ...(lead !== undefined ? [note] : []), ...errors]];
   }
-  for (const error of result.notifierErrors) lines.push(`  notifier error: ${error}`);
-  lines.push('', `State, decisions, flags and alerts (JSON lines): ${summary.stateFolder}`);
-  return `${lines.join('\n')}\n`;
+  const peak = result.heapPeak;
+  const withLines = [
+    'With the guardrail in the loop (the same seeded world, its rollback applied)',
+    peak ? `  heap after GC peaked at ${formatNumber(peak.value)}% (${peak.series}, ${formatTime(peak.time)})${result.heapExhausted ? '' : ': it never ran out'}` : '  no heap data',
+    ...errors,
+  ];
+  return [withoutLines, withLines];
 }
 
 export function toJson(result: ReplayResult, summary: ReplaySummary): unknown {
