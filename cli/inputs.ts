@@ -6,7 +6,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type GuardrailConfig, defaultConfig, parseConfig } from '../lambdas/core/config.ts';
 import { InputError } from '../lambdas/core/errors.ts';
-import { type Scenario, scenarioSchema } from '../lambdas/simulator/simulate.ts';
+import { type Scenario, scenarioSchema } from '../lambdas/simulator/scenario.ts';
 import { readJson, readText } from '../lambdas/adapters/local/files.ts';
 import { scenariosFolder } from './paths.ts';
 

@@ -4,7 +4,7 @@
  * the daily peak and trough, clusters of 3 and 12 brokers, late and missing datapoints, a second
  * team's rollout during the storm, benign surges after harmless steps, benign rollouts.
  */
-import { parseScenario, type Scenario } from '../../lambdas/simulator/simulate.ts';
+import { parseScenario, type Scenario } from '../../lambdas/simulator/scenario.ts';
 
 export interface StormCase {
   readonly name: string;

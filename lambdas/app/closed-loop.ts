@@ -11,7 +11,8 @@ import type { GuardrailConfig } from '../core/config.ts';
 import type { MetricSeries } from '../core/metric-series.ts';
 import { exportScenario, readExport } from '../simulator/export.ts';
 import { replay, type ReplayHooks, type ReplayResult } from './replay.ts';
-import { type Scenario, simulate, applyRollbacks } from '../simulator/simulate.ts';
+import { type Scenario } from '../simulator/scenario.ts';
+import { simulate, applyRollbacks } from '../simulator/simulate.ts';
 
 export interface ClosedLoop {
   /** The scenario as simulated, without the guardrail in the loop (decisions taken, nothing changed). */

@@ -8,7 +8,8 @@
  */
 import { type MetricReadout } from '../core/metric-series.ts';
 import { readGetMetricData } from '../formats/get-metric-data.ts';
-import { type Scenario, type SimulationResult } from './simulate.ts';
+import { type Scenario } from './scenario.ts';
+import { type SimulationResult } from './simulate.ts';
 import { readTimeline, type TimelineReadout } from '../formats/timeline.ts';
 import { TOTAL_WEIGHT } from '../formats/rollout-weights.ts';
 

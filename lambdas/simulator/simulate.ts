@@ -14,108 +14,7 @@
  */
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
-import { z } from 'zod';
-
-const isoTime = z.string().refine((s) => Number.isFinite(Date.parse(s)), 'expected an ISO 8601 time');
-
-const scenarioSchema = z
-  .object({
-    name: z.string().min(1),
-    description: z.string(),
-    seed: z.number().int(),
-    start: isoTime.describe('first exported minute'),
-    end: isoTime.describe('end of the export (exclusive)'),
-    cluster: z.string().default('events-msk'),
-    environment: z.string().default('production'),
-    brokers: z.number().int().min(2).default(6),
-    traffic: z
-      .object({
-        peakRequestsPerSecond: z.number().positive().default(1556),
-        troughFraction: z.number().positive().max(1).default(0.35),
-        peakHourUtc: z.number().min(0).max(24).default(17),
-        noise: z.number().nonnegative().default(0.05),
-      })
-      .strict()
-      .default({ peakRequestsPerSecond: 1556, troughFraction: 0.35, peakHourUtc: 17, noise: 0.05 }),
-    producers: z
-      .object({
-        typicalPerSecondAtPeak: z.number().positive().default(14.06),
-        noise: z.number().nonnegative().default(0.08),
-        brokerNoise: z.number().nonnegative().default(0.06),
-        connectionsPerProducer: z.number().positive().default(3),
-        partitionsPerProducer: z.number().positive().default(4),
-        connectionLifetimeSeconds: z.number().positive().default(30),
-        longLivedConnectionsPerBroker: z.number().nonnegative().default(900),
-        interBrokerConnectionsPerBroker: z.number().nonnegative().default(40),
-      })
-      .strict()
-      .default({
-        typicalPerSecondAtPeak: 14.06,
-        noise: 0.08,
-        brokerNoise: 0.06,
-        connectionsPerProducer: 3,
-        partitionsPerProducer: 4,
-        connectionLifetimeSeconds: 30,
-        longLivedConnectionsPerBroker: 900,
-        interBrokerConnectionsPerBroker: 40,
-      }),
-    heap: z
-      .object({
-        sizeGiB: z.number().positive().default(6),
-        basePercent: z.number().min(0).max(100).default(32),
-        bytesPerProducerState: z.number().positive().default(650),
-        expirationHours: z.number().positive().default(24),
-        noise: z.number().nonnegative().default(0.4),
-      })
-      .strict()
-      .default({ sizeGiB: 6, basePercent: 32, bytesPerProducerState: 650, expirationHours: 24, noise: 0.4 }),
-    flags: z
-      .array(
-        z
-          .object({
-            key: z.string().min(1),
-            name: z.string().min(1),
-            producersPerRequest: z.number().nonnegative().default(0),
-            steps: z.array(
-              z
-                .object({
-                  at: isoTime,
-                  percent: z.number().min(0).max(100),
-                  by: z.string(),
-                  comment: z.string().optional(),
-                  /** release: someone stepped the flag; guardrail: the guardrail's own change, which a replay decides again and so is not exported. */
-                  source: z.enum(['release', 'guardrail']).default('release'),
-                })
-                .strict(),
-            ),
-          })
-          .strict(),
-      )
-      .default([]),
-    deploys: z
-      .array(
-        z
-          .object({
-            at: isoTime,
-            service: z.string(),
-            version: z.string(),
-            by: z.string(),
-            heapLeakPercentPerHour: z.number().nonnegative().default(0),
-          })
-          .strict(),
-      )
-      .default([]),
-    surges: z.array(z.object({ from: isoTime, to: isoTime, factor: z.number().positive() }).strict()).default([]),
-    outages: z
-      .array(z.object({ signal: z.string(), from: isoTime, to: isoTime.optional(), brokers: z.array(z.number().int()).optional() }).strict())
-      .default([]),
-    expected: z.record(z.string(), z.unknown()).default({}),
-  })
-  .strict();
-
-export type Scenario = z.infer<typeof scenarioSchema>;
-export const parseScenario = (value: unknown): Scenario => scenarioSchema.parse(value);
-export { scenarioSchema };
+import type { Scenario } from './scenario.ts';
 
 export const SIMULATED_SIGNALS = ['ConnectionCreationRate', 'ConnectionCount', 'ClientConnectionCount', 'HeapMemoryAfterGC', 'ProducerIdCount'] as const;
 export type SimulatedSignal = (typeof SIMULATED_SIGNALS)[number];
@@ -136,6 +35,16 @@ export interface SimulationResult {
 }
 
 const MINUTE_MS = 60_000;
+
+/** A simulated broker: alive until its heap runs out, with the producer-ID entries of each minute of the last day. */
+interface Broker {
+  readonly id: number;
+  alive: boolean;
+  readonly state: Float64Array;
+  stateTotal: number;
+}
+
+type NormalSource = ReturnType<typeof normalSource>;
 const GIB = 1024 ** 3;
 
 /** Runs a scenario; brokers are numbered from 1 as in MSK's `Broker ID`. */
@@ -146,7 +55,7 @@ export function simulate(scenario: Scenario): SimulationResult {
   const expiryMinutes = Math.round(scenario.heap.expirationHours * 60);
   // Producer state that exists at the first exported minute was created in the day before it.
   const burnIn = start - expiryMinutes * MINUTE_MS;
-  const brokers = Array.from({ length: scenario.brokers }, (_, i) => ({
+  const brokers: Broker[] = Array.from({ length: scenario.brokers }, (_, i) => ({
     id: i + 1,
     alive: true,
     state: new Float64Array(expiryMinutes), // producer-ID entries created in each minute of the last day
@@ -155,59 +64,79 @@ export function simulate(scenario: Scenario): SimulationResult {
   const series = brokers.flatMap((b) => SIMULATED_SIGNALS.map((signal) => ({ broker: b.id, signal, times: [] as number[], values: [] as number[] })));
   const failures: Array<{ broker: number; time: number }> = [];
   const producers = { times: [] as number[], typical: [] as number[], total: [] as number[] };
-  const heapBytes = scenario.heap.sizeGiB * GIB;
 
   for (let time = burnIn, minute = 0; time < end; time += MINUTE_MS, minute++) {
     const alive = brokers.filter((b) => b.alive);
     if (alive.length === 0) break;
-    const traffic = dailyCycle(scenario, time) * surgeFactor(scenario, time);
-    const requests = scenario.traffic.peakRequestsPerSecond * traffic * random.logNormal(scenario.traffic.noise);
-    const typical = scenario.producers.typicalPerSecondAtPeak * traffic * random.logNormal(scenario.producers.noise);
-    const flagged = scenario.flags.reduce((sum, flag) => sum + (percentAt(flag.steps, time) / 100) * requests * flag.producersPerRequest, 0);
-    const producersPerSecond = typical + flagged;
-    const slot = minute % expiryMinutes;
-    for (const broker of alive) {
-      broker.stateTotal -= broker.state[slot]!;
-      const entries = (producersPerSecond * 60 * scenario.producers.partitionsPerProducer) / alive.length;
-      broker.state[slot] = entries;
-      broker.stateTotal += entries;
-    }
+    const load = loadAt(scenario, random, time);
+    keepProducerState(alive, (load.producersPerSecond * 60 * scenario.producers.partitionsPerProducer) / alive.length, minute % expiryMinutes);
     if (time < start) continue;
     producers.times.push(time);
-    producers.typical.push(typical);
-    producers.total.push(producersPerSecond);
+    producers.typical.push(load.typical);
+    producers.total.push(load.producersPerSecond);
     for (const broker of alive) {
-      const creationRate = ((producersPerSecond * scenario.producers.connectionsPerProducer) / alive.length) * random.logNormal(scenario.producers.brokerNoise);
-      const longLived = (scenario.producers.longLivedConnectionsPerBroker * scenario.brokers) / alive.length;
-      const clients = longLived * Math.sqrt(traffic) + creationRate * scenario.producers.connectionLifetimeSeconds;
-      const heap =
-        scenario.heap.basePercent +
-        ((broker.stateTotal * scenario.heap.bytesPerProducerState) / heapBytes) * 100 +
-        leakPercent(scenario, time) +
-        random.normal() * scenario.heap.noise;
-      if (heap >= 100) {
+      const reading = readBroker(scenario, random, broker, load, alive.length, time);
+      if (reading.heap >= 100) {
         failBroker(broker, brokers);
         failures.push({ broker: broker.id, time });
         continue;
       }
-      const values: Record<SimulatedSignal, number> = {
-        ConnectionCreationRate: creationRate,
-        ClientConnectionCount: Math.round(clients),
-        ConnectionCount: Math.round(clients + scenario.producers.interBrokerConnectionsPerBroker),
-        HeapMemoryAfterGC: Math.max(0, heap),
-        // KIP-847's gauge: the producer IDs this broker's partitions hold, i.e. the same state
-        // that drives heap; a count, so exact (no noise).
-        ProducerIdCount: Math.round(broker.stateTotal),
-      };
       for (const signal of SIMULATED_SIGNALS) {
         if (inOutage(scenario, signal, broker.id, time)) continue;
         const s = series.find((x) => x.broker === broker.id && x.signal === signal)!;
         s.times.push(time);
-        s.values.push(values[signal]);
+        s.values.push(reading.values[signal]);
       }
     }
   }
   return { series, failures, producers };
+}
+
+interface Load {
+  /** The daily cycle times any surge: 1 at the daily peak. */
+  readonly traffic: number;
+  readonly typical: number;
+  readonly producersPerSecond: number;
+}
+
+/** One minute's load: requests, the producers created as usual, and those each flag creates per request. */
+function loadAt(scenario: Scenario, random: NormalSource, time: number): Load {
+  const traffic = dailyCycle(scenario, time) * surgeFactor(scenario, time);
+  const requests = scenario.traffic.peakRequestsPerSecond * traffic * random.logNormal(scenario.traffic.noise);
+  const typical = scenario.producers.typicalPerSecondAtPeak * traffic * random.logNormal(scenario.producers.noise);
+  const flagged = scenario.flags.reduce((sum, flag) => sum + (percentAt(flag.steps, time) / 100) * requests * flag.producersPerRequest, 0);
+  return { traffic, typical, producersPerSecond: typical + flagged };
+}
+
+/** Each broker's producer-ID state: this minute's entries replace those created a day ago (they expire). */
+function keepProducerState(alive: readonly Broker[], entries: number, slot: number): void {
+  for (const broker of alive) {
+    broker.stateTotal -= broker.state[slot]!;
+    broker.state[slot] = entries;
+    broker.stateTotal += entries;
+  }
+}
+
+/** What one broker reports this minute; `heap` unclamped, so a broker at 100% or more fails. */
+function readBroker(scenario: Scenario, random: NormalSource, broker: Broker, load: Load, aliveCount: number, time: number) {
+  const creationRate = ((load.producersPerSecond * scenario.producers.connectionsPerProducer) / aliveCount) * random.logNormal(scenario.producers.brokerNoise);
+  const longLived = (scenario.producers.longLivedConnectionsPerBroker * scenario.brokers) / aliveCount;
+  const clients = longLived * Math.sqrt(load.traffic) + creationRate * scenario.producers.connectionLifetimeSeconds;
+  const heap =
+    scenario.heap.basePercent +
+    ((broker.stateTotal * scenario.heap.bytesPerProducerState) / (scenario.heap.sizeGiB * GIB)) * 100 +
+    leakPercent(scenario, time) +
+    random.normal() * scenario.heap.noise;
+  const values: Record<SimulatedSignal, number> = {
+    ConnectionCreationRate: creationRate,
+    ClientConnectionCount: Math.round(clients),
+    ConnectionCount: Math.round(clients + scenario.producers.interBrokerConnectionsPerBroker),
+    HeapMemoryAfterGC: Math.max(0, heap),
+    // KIP-847's gauge: the producer IDs this broker's partitions hold, i.e. the same state
+    // that drives heap; a count, so exact (no noise).
+    ProducerIdCount: Math.round(broker.stateTotal),
+  };
+  return { heap, values };
 }
 
 /**

@@ -14,7 +14,7 @@ import { PagerDutyNotifier, type PagerDutyEvent } from '../../lambdas/adapters/p
 import { scenariosFolder } from '../../cli/paths.ts';
 import { replayClosedLoop } from '../../lambdas/app/closed-loop.ts';
 import { defaultConfig } from '../../lambdas/core/config.ts';
-import { parseScenario } from '../../lambdas/simulator/simulate.ts';
+import { parseScenario } from '../../lambdas/simulator/scenario.ts';
 
 const events: PagerDutyEvent[] = [];
 const server = createServer((req, res) => {

@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exportScenario } from '../../../lambdas/simulator/export.ts';
-import { parseScenario, simulate } from '../../../lambdas/simulator/simulate.ts';
+import { parseScenario } from '../../../lambdas/simulator/scenario.ts';
+import { simulate } from '../../../lambdas/simulator/simulate.ts';
 import { scenarioNames } from '../../../cli/inputs.ts';
 import { scenariosFolder } from '../../../cli/paths.ts';
 
