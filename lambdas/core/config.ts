@@ -163,7 +163,13 @@ export function parseConfig(text: string, source = 'configuration'): GuardrailCo
     const pos = lineCounter.linePos(yamlError.pos[0]);
     throw new InputError({ file: source, line: pos.line, column: pos.col }, `not valid YAML: ${firstLine(yamlError.message)}`);
   }
-  const raw: unknown = doc.toJS() ?? {};
+  const warning = doc.warnings[0];
+  if (warning) {
+    // An unknown tag (`!foo`) is read as a plain string: say so rather than guess what was meant.
+    const pos = lineCounter.linePos(warning.pos[0]);
+    throw new InputError({ file: source, line: pos.line, column: pos.col }, `not accepted: ${firstLine(warning.message)}`);
+  }
+  const raw = toPlain(doc, source);
   const result = configSchema.safeParse(raw);
   if (!result.success) {
     const issue = result.error.issues[0]!;
@@ -175,6 +181,15 @@ export function parseConfig(text: string, source = 'configuration'): GuardrailCo
     throw new InputError({ file: source, line, field: fieldPath.join('.') || '(top level)' }, message);
   }
   return withSignalDefaults(result.data, source);
+}
+
+/** The document as plain data; aliases are bounded (a "billion laughs" file is refused, not expanded). */
+function toPlain(doc: Document, source: string): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: 50 }) ?? {};
+  } catch (error) {
+    throw new InputError({ file: source }, `not accepted: ${error instanceof Error ? firstLine(error.message) : String(error)}`);
+  }
 }
 
 /** The defaults: what runs when no configuration is given. */

@@ -33,7 +33,8 @@ export function decide(attribution: Attribution, config: GuardrailConfig, contex
   if (release.kind === 'deploy') {
     return hold(`the release is a deploy (${release.service} ${release.version}): Stormguard rolls back flags only`);
   }
-  const flagPolicy = config.flags[release.flag];
+  // Own keys only: a flag keyed `constructor` or `toString` is a flag, not Object's property.
+  const flagPolicy = Object.hasOwn(config.flags, release.flag) ? config.flags[release.flag] : undefined;
   if (flagPolicy && !flagPolicy.guarded) return hold(`flag ${release.flag} is not guarded`);
   const freeze = context.freezeOf(release.flag, release.environment);
   if (freeze) return hold(`${release.flag} is frozen at ${freeze.percent}% until acknowledged: its step-ups are reverted`);

@@ -64,4 +64,10 @@ describe('configuration constraints', () => {
   it('refuses a heap-style forecast on a log-scaled signal', () => {
     expect(() => parseConfig('signals:\n  ConnectionCount: { forecast: { limitPercent: 90 } }\n')).toThrow(/signals\.ConnectionCount\.forecast`: a forecast needs `kind: percent`/);
   });
+
+  it('refuses an alias bomb and an unknown tag, naming the file, instead of expanding or guessing', () => {
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]', ...['b', 'c', 'd', 'e'].map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcd'[i]}`).join(', ')}]`)].join('\n');
+    expect(() => parseConfig(bomb, 'bomb.yaml')).toThrow(/^bomb\.yaml: not accepted: Excessive alias count/);
+    expect(() => parseConfig('mode: !weird enforce\n', 'tag.yaml')).toThrow(/^tag\.yaml, line 1, column 7: not accepted: Unresolved tag/);
+  });
 });

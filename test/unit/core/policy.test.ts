@@ -18,6 +18,13 @@ const context = (overrides: Partial<PolicyContext> = {}): PolicyContext => ({
 });
 
 describe('decide', () => {
+  it('reads a flag policy by its own key only: flags keyed constructor or toString are guarded like any other', () => {
+    for (const flag of ['constructor', 'toString', 'hasOwnProperty']) {
+      const release = { ...step, flag };
+      expect(decide(attributed(release), defaultConfig(), context()), flag).toMatchObject({ kind: 'rollback', toPercent: 5 });
+    }
+  });
+
   it('rolls back to the previous step', () => {
     expect(decide(attributed(), defaultConfig(), context())).toMatchObject({ kind: 'rollback', toPercent: 5, turnOff: false });
   });
