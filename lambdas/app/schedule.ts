@@ -2,7 +2,9 @@
  * The schedule of a replay: one evaluation per metric period, each seeing only the points that had
  * arrived by then (CloudWatch publishes late) and the releases made by then.
  */
-import type { MetricSeries } from '../core/metric-series.ts';
+import { InputError } from '../core/errors.ts';
+import { formatTime } from '../core/format.ts';
+import { type MetricSeries, seriesName } from '../core/metric-series.ts';
 import type { ReleaseEvent } from '../core/release.ts';
 
 export interface ReplayInput {
@@ -37,6 +39,7 @@ export function periods(input: ReplayInput, periodMs: number): { from: number; t
   const lastArrival = Math.max(...arrivals.flatMap((a) => (a.length ? [a.at(-1)!.at] : [])));
   const to = from + Math.ceil((lastArrival - from) / periodMs) * periodMs;
   const total = Math.round((to - from) / periodMs);
+  if (total > MAX_PERIODS) throw new InputError({}, tooLong(input.series, periodMs, total));
   function* ticks(): Iterable<Period> {
     const cursors = input.series.map(() => 0);
     let releaseCursor = 0;
@@ -73,4 +76,19 @@ function takeVisible(series: MetricSeries, arrivals: readonly Arrival[], cursors
     .map((a) => a.index)
     .sort((a, b) => a - b)
     .map((index) => series.points[index]!);
+}
+
+/** A replay spans at most 92 days of one-minute periods: more is a stray timestamp, not an incident. */
+const MAX_PERIODS = 92 * 1440;
+
+/** Why a span is refused, naming the series with the earliest and the latest point. */
+function tooLong(series: readonly MetricSeries[], periodMs: number, total: number): string {
+  const withPoints = series.filter((s) => s.points.length > 0);
+  const earliest = withPoints.reduce((a, b) => (b.points[0]!.time < a.points[0]!.time ? b : a));
+  const latest = withPoints.reduce((a, b) => (b.points.at(-1)!.time > a.points.at(-1)!.time ? b : a));
+  return (
+    `the data spans ${total} periods of ${periodMs / 1000} s, more than ${MAX_PERIODS}: ` +
+    `its earliest point is ${formatTime(earliest.points[0]!.time)} (${seriesName(earliest)}), its latest ${formatTime(latest.points.at(-1)!.time)} (${seriesName(latest)}); ` +
+    'a timestamp in milliseconds where seconds were expected, or a point from another year, does this'
+  );
 }
