@@ -8,6 +8,7 @@
  * episodes that have been quiet. Time comes in as `now`; nothing here reads a clock or does I/O.
  * The state is plain JSON, updated in place.
  */
+import type { Alert } from './alert.ts';
 import type { GuardrailConfig, SignalConfig } from './config.ts';
 import { type Attribution, correlate } from './correlate.ts';
 import { type DetectorSettings, type DetectorState, detectorSettings, newDetectorState, observe, type PointScore } from './detect.ts';
@@ -82,6 +83,8 @@ export interface GuardrailState {
   setPercents: Record<string, { percent: number; time: number }>;
   /** Rollbacks by flag/environment: for the cooldown. */
   lastRollbackAt: Record<string, number>;
+  /** Alerts about saved evaluations not yet delivered everywhere: the next run delivers them (app/effects.ts). */
+  outbox?: Alert[];
 }
 
 /** Something to tell people; rendered into text once the decisions' outcomes are known. */
