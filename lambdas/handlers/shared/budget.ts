@@ -13,16 +13,23 @@ export class RunBudget {
   static readonly ALERTS_MS = 12_000;
 
   private end = Infinity;
+  private readonly marginMs: number;
+  private readonly alertsMs: number;
+  private readonly now: () => number;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(options: { marginMs?: number; alertsMs?: number; now?: () => number } = {}) {
+    this.marginMs = options.marginMs ?? RunBudget.MARGIN_MS;
+    this.alertsMs = options.alertsMs ?? RunBudget.ALERTS_MS;
+    this.now = options.now ?? Date.now;
+  }
 
   /** A run starts with `remainingMs` before its Lambda is stopped (context.getRemainingTimeInMillis()). */
   start(remainingMs: number): void {
-    this.end = this.now() + remainingMs - RunBudget.MARGIN_MS;
+    this.end = this.now() + remainingMs - this.marginMs;
   }
 
   /** By when a flag change must be over (epoch ms). */
-  readonly flags = (): number => this.end - RunBudget.ALERTS_MS;
+  readonly flags = (): number => this.end - this.alertsMs;
   /** By when an alert's delivery must be over (epoch ms). */
   readonly alerts = (): number => this.end;
 }
