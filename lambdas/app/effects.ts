@@ -233,9 +233,10 @@ function setOutbox(state: GuardrailState, alerts: Alert[]): void {
  */
 async function deliver(alert: Alert, { ports, now, sent, notifierErrors }: { ports: EffectPorts; now: number; sent: Alert[]; notifierErrors: string[] }): Promise<boolean> {
   let attempted = false;
+  const names = deliveryNames(ports.notifiers);
   const done = await Promise.all(
-    ports.notifiers.map(async (notifier) => {
-      const key = `${alert.id} → ${notifier.name}`;
+    ports.notifiers.map(async (notifier, index) => {
+      const key = `${alert.id} → ${names[index]}`;
       const claim = ports.store.claimAlert ? await ports.store.claimAlert(key, now) : 'claimed';
       if (claim !== 'claimed') return claim === 'sent';
       attempted = true;
@@ -255,6 +256,16 @@ async function deliver(alert: Alert, { ports, now, sent, notifierErrors }: { por
   );
   if (attempted || ports.notifiers.length === 0) sent.push(alert);
   return done.every(Boolean);
+}
+
+/** Each notifier's name in delivery keys: its name, numbered from the second of a name on. */
+function deliveryNames(notifiers: readonly Notifier[]): string[] {
+  const seen = new Map<string, number>();
+  return notifiers.map(({ name }) => {
+    const n = (seen.get(name) ?? 0) + 1;
+    seen.set(name, n);
+    return n === 1 ? name : `${name} ${n}`;
+  });
 }
 
 async function execute(decision: Decision, flags: FlagController): Promise<Omit<Outcome, 'time'> | DeadlineExceededError> {

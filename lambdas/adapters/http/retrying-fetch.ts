@@ -42,11 +42,15 @@ const MAX_WAIT_MS = 30_000;
 /** An attempt with less time than this left is not started. */
 const MIN_ATTEMPT_MS = 250;
 
-/**
- * @param label what the request is, for error messages (default: the method and the host; never
- *   the path or query, which may carry a secret)
- */
-export async function retryingFetch(url: string, init: RequestInit, options: RetryOptions = {}, label?: string): Promise<Response> {
+/** How errors speak of a request. */
+export interface RequestNaming {
+  /** What the request is (default: the method and the host; never the path or query, which may carry a secret). */
+  readonly label?: string;
+  /** Values cut out of any message, should an answer quote them (a token, a routing key). */
+  readonly secrets?: ReadonlyArray<string | undefined>;
+}
+
+export async function retryingFetch(url: string, init: RequestInit, options: RetryOptions = {}, { label, secrets = [] }: RequestNaming = {}): Promise<Response> {
   const attempts = options.maxAttempts ?? 4;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const now = options.now ?? Date.now;
@@ -54,7 +58,7 @@ export async function retryingFetch(url: string, init: RequestInit, options: Ret
   const jitter = () => Math.floor((options.random ?? Math.random)() * BACKOFF_BASE_MS);
   const backoff = (attempt: number) => Math.min(MAX_WAIT_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1) + jitter());
   const name = label ?? `${init.method ?? 'GET'} ${hostOf(url)}`;
-  const redact = (text: string) => redactUrl(text, url);
+  const redact = (text: string) => secrets.reduce<string>((out, secret) => (secret ? out.split(secret).join('<secret>') : out), redactUrl(text, url));
   let lastProblem = '';
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const left = deadline - now();

@@ -172,7 +172,7 @@ export class LaunchDarklyFlagController implements FlagController {
         `${this.baseUrl}${path}`,
         { method, headers: { Authorization: token, 'Content-Type': contentType }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) },
         this.options,
-        `${method} ${path}`,
+        { label: `${method} ${path}`, secrets: [token] },
       );
     } catch (error) {
       if (error instanceof DeadlineExceededError) throw error; // nothing known changed: the next run resumes

@@ -24,7 +24,7 @@ export class SlackNotifier implements Notifier {
   async notify(alert: Alert): Promise<void> {
     const webhookUrl = await this.options.webhookUrl();
     // The URL is the credential: errors name the webhook, never its URL.
-    const response = await retryingFetch(webhookUrl, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(slackMessage(alert)) }, this.options, 'POST the Slack webhook');
+    const response = await retryingFetch(webhookUrl, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(slackMessage(alert)) }, this.options, { label: 'POST the Slack webhook' });
     if (response.status !== 200) throw new Error(`Slack answered ${response.status}: ${redactUrl((await response.text()).slice(0, 300), webhookUrl)}`);
   }
 }
