@@ -24,6 +24,19 @@ export interface ReleaseLog {
   addReleases(releases: readonly ReleaseEvent[]): Promise<void>;
 }
 
+/** A decision recorded and not finished: its outcome, or its alert, is still owed. */
+export interface PendingDecision {
+  readonly decision: Decision;
+  /** There when the flag was dealt with and only the alert is owed. */
+  readonly outcome?: Outcome;
+}
+
+/**
+ * One alert's delivery to one notifier, as a run claims it: `claimed` (deliver it), `sent` (it
+ * was), `taken` (a run of the same evaluation, a duplicate delivery, is delivering it).
+ */
+export type AlertClaim = 'claimed' | 'sent' | 'taken';
+
 /** Where the guardrail keeps what it knows and what it did. */
 export interface StateStore {
   load(): Promise<GuardrailState | undefined>;
@@ -38,6 +51,25 @@ export interface StateStore {
    */
   recordDecision(decision: Decision): Promise<boolean>;
   recordOutcome(decisionId: string, outcome: Outcome): Promise<void>;
+  /**
+   * Decisions made at or after `since` and not finished (no outcome yet, or their alert not
+   * delivered): what a run that died, or ran out of time, left. The next run takes them over.
+   */
+  pendingDecisions(since: number): Promise<PendingDecision[]>;
+  /**
+   * Takes a pending decision over for the run evaluating `now`: false when it is finished, or a
+   * run of this same evaluation holds it. (A run of an earlier evaluation is over: the detector's
+   * timeout is shorter than its period.)
+   */
+  resumeDecision(decisionId: string, now: number): Promise<boolean>;
+  /** The decision's alert is delivered: the decision is finished. */
+  recordAlerted(decisionId: string): Promise<void>;
+  /**
+   * Claims delivering an alert to a notifier, by idempotency key (alert id and notifier). A claim
+   * from an earlier evaluation that was never marked sent is taken over: its run died.
+   */
+  claimAlert(key: string, now: number): Promise<AlertClaim>;
+  recordAlertSent(key: string, now: number): Promise<void>;
 }
 
 /** What can change a flag's rollout: LaunchDarkly's REST API, or a local flag file. */

@@ -5,7 +5,7 @@
  * data), and a dashboard.
  */
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, SecretValue, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -24,6 +24,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import type { GuardrailConfig } from '../lambdas/core/config.ts';
 import { dynamicLabel, searchExpression } from '../lambdas/formats/cloudwatch-search.ts';
+import { SECRET_PLACEHOLDER } from '../lambdas/handlers/shared/secrets.ts';
 import { DETECTOR_SERVICE, METRICS_NAMESPACE } from '../lambdas/telemetry.ts';
 import { UPLOT_FILES } from '../lambdas/adapters/report/incident-page.ts';
 
@@ -136,7 +137,11 @@ export class StormguardGuardrail extends Construct {
     const retention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     const common = { STORMGUARD_CONFIG: props.configText, TABLE_NAME: this.table.tableName };
     const secret = (id: string, what: string) => {
-      const created = new secretsmanager.Secret(this, id, { description: `Stormguard: ${what} (set it with aws secretsmanager put-secret-value)` });
+      // Created holding a placeholder, not a generated value: the functions tell "not set yet" from a value.
+      const created = new secretsmanager.Secret(this, id, {
+        description: `Stormguard: ${what} (set it with aws secretsmanager put-secret-value)`,
+        secretStringValue: SecretValue.unsafePlainText(SECRET_PLACEHOLDER),
+      });
       Validations.of(created).acknowledge({
         id: 'AwsSolutions::AwsSolutions-SMG4',
         reason: `${what} is issued by a third party; it is rotated there and put here, so Secrets Manager cannot rotate it`,

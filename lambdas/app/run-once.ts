@@ -50,8 +50,8 @@ export async function runOnce(config: GuardrailConfig, ports: RunPorts, now: num
   const from = (state.evaluatedAt ?? evaluatedAt - FIRST_RUN_PERIODS * periodMs) - LATE_PERIODS * periodMs;
   const readout = await ports.metrics.read(from, evaluatedAt);
   const releases = await ports.timeline.releases(evaluatedAt);
-  const result = await tick(state, { now: evaluatedAt, series: readout.series, releases }, config, ports);
-  await ports.store.save(state);
+  // The state is saved before the evaluation's own alerts go out (refused if another run saved first).
+  const result = await tick(state, { now: evaluatedAt, series: readout.series, releases }, config, { ...ports, commit: () => ports.store.save(state) });
   // A loop, not Math.max(...points): a first run over thousands of series reads too many to spread.
   let newest = -Infinity;
   for (const s of readout.series) for (const p of s.points) if (p.time + periodMs > newest) newest = p.time + periodMs;

@@ -20,6 +20,8 @@ export type AlertIntent =
 export interface Alert {
   /** Deduplication key: the same for every alert about one episode (or one blind signal). */
   readonly key: string;
+  /** Idempotency key: this one alert, whichever run sends it (set when it is queued for delivery). */
+  readonly id?: string;
   readonly kind: AlertIntent['kind'];
   readonly severity: 'critical' | 'warning' | 'info';
   readonly time: number;

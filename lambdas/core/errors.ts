@@ -30,6 +30,17 @@ export class StateConflictError extends StormguardError {
   }
 }
 
+/**
+ * An outside call gave up because the run's time budget would not allow it (or its wait) to end
+ * in time. Nothing is known to have changed: what it was for is left for the next run.
+ */
+export class DeadlineExceededError extends StormguardError {
+  constructor(message: string) {
+    super('DEADLINE', message);
+    this.name = 'DeadlineExceededError';
+  }
+}
+
 export class InputError extends StormguardError {
   readonly location: InputLocation;
 

@@ -3,6 +3,7 @@
  * freezes, the percentages it set itself, and its cooldowns. Plain JSON, saved with a revision so
  * that two overlapping runs cannot both save.
  */
+import type { Alert } from './alert.ts';
 import type { Episode } from './episode.ts';
 import type { FlagMemory } from './freeze.ts';
 import type { SeriesState } from './series.ts';
@@ -15,6 +16,8 @@ export interface GuardrailState extends FlagMemory {
   evaluatedAt: number | null;
   series: Record<string, SeriesState>;
   episodes: Episode[];
+  /** Alerts about saved evaluations not yet delivered everywhere: the next run delivers them (app/effects.ts). */
+  outbox?: Alert[];
 }
 
 export function newGuardrailState(): GuardrailState {

@@ -2,7 +2,8 @@
  * The detector Lambda, run every minute by EventBridge: wires CloudWatch, DynamoDB and SNS to the
  * core's scheduled run, and reports on itself in embedded metric format (a heartbeat whose absence
  * alarms, series evaluated, decisions, errors, data freshness, baselines, rollout percentages).
- * SDK clients are created once per container.
+ * SDK clients are created once per container. Each run's outside calls fit in its time budget
+ * (shared/budget.ts): what does not fit is left for the next run.
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -11,7 +12,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { ScheduledEvent } from 'aws-lambda';
+import type { Context, ScheduledEvent } from 'aws-lambda';
 import { CloudWatchMetricSource } from '../adapters/cloudwatch/metric-source.ts';
 import { DynamoStore } from '../adapters/dynamodb/store.ts';
 import { LaunchDarklyFlagController } from '../adapters/launchdarkly/flag-controller.ts';
@@ -27,6 +28,7 @@ import { type GuardrailConfig, parseConfig } from '../core/config.ts';
 import { StateConflictError } from '../core/errors.ts';
 import { type RunResult, runOnce } from '../app/run-once.ts';
 import type { FlagController, MetricSource, Notifier, ReportStore } from '../ports.ts';
+import { RunBudget } from './shared/budget.ts';
 import { requiredEnvironment } from './shared/environment.ts';
 import { secretFrom } from './shared/secrets.ts';
 import { DETECTOR_SERVICE, METRICS_NAMESPACE } from '../telemetry.ts';
@@ -47,22 +49,25 @@ export interface DetectorWiring {
   readonly metricSource?: MetricSource;
   readonly metrics: Metrics;
   readonly log: (entry: Record<string, unknown>) => void;
+  /** The run's time budget, started by each invocation; the adapters given to this wiring read it. */
+  readonly budget?: RunBudget;
 }
 
 export type DetectorOutcome = { readonly status: 'evaluated'; readonly result: RunResult } | { readonly status: 'superseded' };
 
-export function createDetectorHandler(wiring: DetectorWiring): (event: Pick<ScheduledEvent, 'time'>) => Promise<DetectorOutcome> {
+export function createDetectorHandler(wiring: DetectorWiring): (event: Pick<ScheduledEvent, 'time'>, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<DetectorOutcome> {
   const store = new DynamoStore(wiring.dynamo, wiring.tableName);
   const ports = {
     metrics: wiring.metricSource ?? new CloudWatchMetricSource(wiring.cloudwatch, wiring.config),
     timeline: store,
     store,
     flags: wiring.flags,
-    notifiers: [new SnsNotifier(wiring.sns, wiring.topicArn), ...(wiring.notifiers ?? [])],
+    notifiers: [new SnsNotifier(wiring.sns, wiring.topicArn, wiring.budget ? { deadline: wiring.budget.alerts } : {}), ...(wiring.notifiers ?? [])],
     ...(wiring.reports ? { links: wiring.reports.links } : {}),
   };
-  return async (event) => {
+  return async (event, context) => {
     const { metrics } = wiring;
+    if (context) wiring.budget?.start(context.getRemainingTimeInMillis());
     metrics.addMetric('Heartbeat', MetricUnit.Count, 1);
     try {
       const result = await runOnce(wiring.config, ports, Date.parse(event.time));
@@ -93,6 +98,7 @@ function report(result: RunResult, { metrics, log }: DetectorWiring): void {
   metrics.addMetric('BlindSeries', MetricUnit.Count, result.blindSeries);
   metrics.addMetric('Anomalies', MetricUnit.Count, result.anomalies.length);
   metrics.addMetric('Decisions', MetricUnit.Count, result.acted.length);
+  metrics.addMetric('DecisionsDeferred', MetricUnit.Count, result.deferred.length);
   metrics.addMetric('NotifierErrors', MetricUnit.Count, result.notifierErrors.length);
   if (result.dataAgeSeconds !== undefined) metrics.addMetric('DataAge', MetricUnit.Seconds, result.dataAgeSeconds);
   for (const { cluster, signal, baseline } of result.baselines) {
@@ -103,21 +109,27 @@ function report(result: RunResult, { metrics, log }: DetectorWiring): void {
     metrics.singleMetric().addDimensions({ Action: decision.action, Mode: decision.mode }).addMetric('DecisionsByAction', MetricUnit.Count, 1);
     log({ level: 'warn', message: decision.reason, decision: decision.id, action: decision.action, flag: decision.flag, from: decision.fromPercent, to: decision.toPercent, outcome: result.outcomes.get(decision.id) });
   }
+  for (const { decision, reason } of result.deferred) {
+    log({ level: 'warn', message: `left for the next run, out of time: ${reason}`, decision: decision.id, action: decision.action, flag: decision.flag });
+  }
   for (const warning of [...result.warnings, ...result.notifierErrors]) log({ level: 'warn', message: warning });
 }
 
-/** The flag controller and notifiers the configuration and the secrets switch on. */
-function fromEnvironment(config: GuardrailConfig): Pick<DetectorWiring, 'flags' | 'notifiers'> {
+/** The flag controller and notifiers the configuration and the secrets switch on, within the run's budget. */
+function fromEnvironment(config: GuardrailConfig, budget: RunBudget): Pick<DetectorWiring, 'flags' | 'notifiers' | 'budget'> {
   const secret = (name: string) => (process.env[name] ? secretFrom(secrets, process.env[name]!) : undefined);
   const token = secret('LAUNCHDARKLY_TOKEN_SECRET_ARN');
   const routingKey = secret('PAGERDUTY_ROUTING_KEY_SECRET_ARN');
   const slackUrl = secret('SLACK_WEBHOOK_SECRET_ARN');
   const flags =
     config.launchDarkly && token
-      ? new LaunchDarklyFlagController({ ...config.launchDarkly, token })
+      ? new LaunchDarklyFlagController({ ...config.launchDarkly, token, deadline: budget.flags })
       : new NoFlagController('no LaunchDarkly controller is configured for this guardrail (configuration `launchDarkly` and its token secret)');
-  const notifiers: Notifier[] = [...(routingKey ? [new PagerDutyNotifier({ routingKey })] : []), ...(slackUrl ? [new SlackNotifier({ webhookUrl: slackUrl })] : [])];
-  return { flags, notifiers };
+  const notifiers: Notifier[] = [
+    ...(routingKey ? [new PagerDutyNotifier({ routingKey, deadline: budget.alerts })] : []),
+    ...(slackUrl ? [new SlackNotifier({ webhookUrl: slackUrl, deadline: budget.alerts })] : []),
+  ];
+  return { flags, notifiers, budget };
 }
 
 // Created once per container; the configuration and names are read on the first invocation.
@@ -128,7 +140,7 @@ const secrets = new SecretsManagerClient({});
 const s3 = new S3Client({});
 let wired: ReturnType<typeof createDetectorHandler> | undefined;
 
-export const handler = (event: ScheduledEvent): Promise<DetectorOutcome> => {
+export const handler = (event: ScheduledEvent, context: Context): Promise<DetectorOutcome> => {
   if (!wired) {
     const config = parseConfig(requiredEnvironment('STORMGUARD_CONFIG'), 'STORMGUARD_CONFIG');
     wired = createDetectorHandler({
@@ -138,12 +150,12 @@ export const handler = (event: ScheduledEvent): Promise<DetectorOutcome> => {
       sns,
       tableName: requiredEnvironment('TABLE_NAME'),
       topicArn: requiredEnvironment('ALERT_TOPIC_ARN'),
-      ...fromEnvironment(config),
+      ...fromEnvironment(config, new RunBudget()),
       ...(process.env.PROMETHEUS_SECRET_ARN ? { metricSource: prometheusSourceFromSecret(secretFrom(secrets, process.env.PROMETHEUS_SECRET_ARN), config) } : {}),
       ...(process.env.REPORTS_BUCKET ? { reports: new S3Reports(s3, process.env.REPORTS_BUCKET) } : {}),
       metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: DETECTOR_SERVICE }),
       log: (entry) => console.log(JSON.stringify(entry)),
     });
   }
-  return wired(event);
+  return wired(event, context);
 };

@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { stormguard } from '../support/cli.ts';
+import { DeadlineExceededError } from '../../lambdas/core/errors.ts';
+import { servedPercent } from '../../lambdas/formats/launchdarkly.ts';
 import { LaunchDarklyFlagController, type LaunchDarklyOptions } from '../../lambdas/adapters/launchdarkly/flag-controller.ts';
 import { type FakeLaunchDarkly, fakeLaunchDarkly, type Prism, restFlag, specAvailable, startPrism } from '../support/launchdarkly.ts';
 
@@ -52,17 +54,19 @@ const rollback = (percent: number, extra: Partial<Parameters<LaunchDarklyFlagCon
 const patches = () => ld.requests.filter((r) => r.method === 'PATCH');
 
 describe.skipIf(!specAvailable)('LaunchDarklyFlagController', () => {
-  it('rolls 25% back to 5% with one semantic patch of weights 5000 / 95000, and verifies by reading back', async () => {
+  it('rolls 25% back to 5% with one version-checked JSON patch of weights 5000 / 95000, and verifies by reading back', async () => {
     ld.flags.set('storm', restFlag('storm', 'production', 25));
     const outcome = await controller().setRollout(rollback(5));
     expect(outcome).toEqual({ status: 'applied', detail: 'LaunchDarkly: storm in production (fallthrough) 25% → 5%, verified by reading the flag back' });
     expect(patches()).toHaveLength(1);
     const [patch] = patches();
-    expect(patch!.headers['content-type']).toBe('application/json; domain-model=launchdarkly.semanticpatch');
+    expect(patch!.headers['content-type']).toBe('application/json');
     expect(patch!.body).toEqual({
-      environmentKey: 'production',
       comment: rollback(5).comment,
-      instructions: [{ kind: 'updateFallthroughVariationOrRollout', rolloutWeights: { 'storm-true': 5000, 'storm-false': 95000 } }],
+      patch: [
+        { op: 'test', path: '/version', value: 1 },
+        { op: 'replace', path: '/environments/production/fallthrough/rollout/variations', value: [{ variation: 0, weight: 5000 }, { variation: 1, weight: 95000 }] },
+      ],
     });
     expect(ld.requests.map((r) => r.method)).toEqual(['GET', 'PATCH', 'GET']);
     expect(ld.requests.every((r) => r.headers.authorization === 'api-0123456789abcdef')).toBe(true);
@@ -76,11 +80,31 @@ describe.skipIf(!specAvailable)('LaunchDarklyFlagController', () => {
 
   it("rolls a rule's rollout back with updateRuleVariationOrRollout, and turns a flag off", async () => {
     ld.flags.set('storm', restFlag('storm', 'production', 0, [{ _id: 'rule-eu', percent: 50 }]));
-    await controller().setRollout(rollback(10, { target: { kind: 'rule', ruleId: 'rule-eu' } }));
-    expect(patches()[0]!.body).toMatchObject({ instructions: [{ kind: 'updateRuleVariationOrRollout', ruleId: 'rule-eu', rolloutWeights: { 'storm-true': 10000, 'storm-false': 90000 } }] });
+    expect((await controller().setRollout(rollback(10, { target: { kind: 'rule', ruleId: 'rule-eu' } }))).status).toBe('applied');
+    expect(patches()[0]!.body).toMatchObject({
+      patch: [
+        { op: 'test', path: '/version', value: 1 },
+        { op: 'test', path: '/environments/production/rules/0/_id', value: 'rule-eu' },
+        { op: 'replace', path: '/environments/production/rules/0/rollout/variations', value: [{ variation: 0, weight: 10000 }, { variation: 1, weight: 90000 }] },
+      ],
+    });
     ld.flags.set('storm', restFlag('storm', 'production', 75));
     expect((await controller().setRollout(rollback(0, { turnOff: true }))).status).toBe('applied');
-    expect(patches()[1]!.body).toMatchObject({ instructions: [{ kind: 'turnFlagOff' }] });
+    expect(patches()[1]!.body).toMatchObject({ patch: [{ op: 'test', path: '/version', value: 1 }, { op: 'replace', path: '/environments/production/on', value: false }] });
+  });
+
+  it('turns a single-variation fallthrough (100%) into a rollout', async () => {
+    const flag = restFlag('storm', 'production', 0);
+    flag.environments.production!.fallthrough = { variation: 0 };
+    ld.flags.set('storm', flag);
+    expect(await controller().setRollout(rollback(25))).toMatchObject({ status: 'applied', detail: expect.stringMatching(/100% → 25%/) });
+    expect(patches()[0]!.body).toMatchObject({
+      patch: [
+        { op: 'test', path: '/version', value: 1 },
+        { op: 'remove', path: '/environments/production/fallthrough/variation' },
+        { op: 'add', path: '/environments/production/fallthrough/rollout', value: { variations: [{ variation: 0, weight: 25000 }, { variation: 1, weight: 75000 }] } },
+      ],
+    });
   });
 
   it('waits as Retry-After says on 429, with jitter, then succeeds', async () => {
@@ -171,5 +195,63 @@ describe.skipIf(!specAvailable)('LaunchDarklyFlagController', () => {
 
   it('says which flag LaunchDarkly does not have', async () => {
     expect((await controller().setRollout(rollback(5))).detail).toBe('LaunchDarkly has no flag storm in project default (404)');
+  });
+});
+
+/** What the flag serves now in the fake, in percent. */
+const serving = () => servedPercent(ld.flags.get('storm')!.environments.production!, { kind: 'fallthrough' });
+
+describe.skipIf(!specAvailable)('LaunchDarklyFlagController never raises exposure (the stale-read test)', () => {
+  /** Someone sets the flag to `percent` after the controller read it, before its patch lands. */
+  const someoneSetsBeforePatch = (percent: number, times = 1) => {
+    let left = times;
+    ld.onRequest = (request) => {
+      if (request.method === 'PATCH' && left-- > 0) ld.setPercent('storm', 'production', percent);
+    };
+  };
+
+  it('someone sets 0% between the read and the patch: the patch is refused (409), the flag stays at 0%', async () => {
+    ld.flags.set('storm', restFlag('storm', 'production', 25));
+    someoneSetsBeforePatch(0);
+    const outcome = await controller().setRollout(rollback(5));
+    expect(outcome).toEqual({
+      status: 'unchanged',
+      detail: 'LaunchDarkly: storm in production already serves 0%; someone changed it while Stormguard was changing it, and it was left as they set it',
+    });
+    expect(serving()).toBe(0);
+    expect(ld.requests.map((r) => r.method)).toEqual(['GET', 'PATCH', 'GET']);
+  });
+
+  it('whatever someone sets in between, the flag ends at min(target, what they set), never above either', async () => {
+    const cases: string[] = [];
+    for (const target of [0, 1, 5]) {
+      for (const between of [0, 1, 3, 5, 10, 25, 50, 100]) {
+        ld.flags.set('storm', restFlag('storm', 'production', 25));
+        someoneSetsBeforePatch(between);
+        const outcome = await controller().setRollout(rollback(target));
+        cases.push(`${target}/${between}: ${serving()} ${outcome.status}`);
+        expect(serving()).toBe(Math.min(target, between));
+        expect(outcome.status).toBe(between <= target ? 'unchanged' : 'applied');
+      }
+    }
+    expect(cases).toHaveLength(24);
+  });
+
+  it('gives up, writing nothing, when the flag keeps changing under it', async () => {
+    ld.flags.set('storm', restFlag('storm', 'production', 25));
+    someoneSetsBeforePatch(50, 3);
+    const outcome = await controller().setRollout(rollback(5));
+    expect(outcome).toMatchObject({ status: 'failed', detail: expect.stringMatching(/refused the version-checked change to storm 3 times \(last: 409 optimistic_locking_error.*nothing was written/) });
+    expect(serving()).toBe(50);
+  });
+
+  it('a Retry-After past the run\'s deadline is not waited for: the change is left for the next run', async () => {
+    ld.flags.set('storm', restFlag('storm', 'production', 25));
+    ld.script.push({ method: 'PATCH', status: 429, headers: { 'Retry-After': '30' } });
+    const started = Date.now();
+    await expect(controller({ deadline: () => 1_000_000 + 10_000 }).setRollout(rollback(5))).rejects.toThrow(DeadlineExceededError);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(waits).toEqual([]);
+    expect(serving()).toBe(25);
   });
 });

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { stormguardApp } from '../../lib/app.ts';
+import { SECRET_PLACEHOLDER } from '../../lambdas/handlers/shared/secrets.ts';
 
 const root = join(import.meta.dirname, '../..');
 const context = JSON.parse(readFileSync(join(root, 'cdk.json'), 'utf8')).context as Record<string, unknown>;
@@ -144,6 +145,11 @@ describe('the Stormguard stack with LaunchDarkly, PagerDuty and Slack', () => {
     full.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ LAUNCHDARKLY_TOKEN_SECRET_ARN: Match.anyValue(), PAGERDUTY_ROUTING_KEY_SECRET_ARN: Match.anyValue(), SLACK_WEBHOOK_SECRET_ARN: Match.anyValue() }) },
     });
+  });
+
+  it('creates each secret holding the placeholder, not a generated value, so "not set yet" is told apart from a value', () => {
+    const secrets = Object.values(full.findResources('AWS::SecretsManager::Secret')) as Array<{ Properties: Record<string, unknown> }>;
+    expect(secrets.map((s) => [s.Properties.SecretString, s.Properties.GenerateSecretString])).toEqual(Array(4).fill([SECRET_PLACEHOLDER, undefined]));
   });
 
   it('lets each function read only its own secrets', () => {

@@ -4,6 +4,11 @@
  * receives is first replayed to Prism; what Prism finds wrong with it (its `sl-violations`) is
  * recorded as a contract violation. Then the fake answers from its state, or from a script of
  * answers (429, 405, 5xx, …) for the requests that match.
+ *
+ * Its state behaves as LaunchDarkly documents: every change advances the flag's `_version`; a JSON
+ * Patch is applied whole or not at all, and one whose `test` operation fails (the flag changed
+ * since it was read) is refused with 409 `optimistic_locking_error`, the API's answer for a
+ * request that conflicts with a concurrent one.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -52,6 +57,7 @@ export async function startPrism(): Promise<Prism> {
 
 export interface RestFlag {
   key: string;
+  _version: number;
   variations: Array<{ _id: string; value: unknown }>;
   environments: Record<string, { on: boolean; offVariation: number; fallthrough: Rollable; rules: Array<Rollable & { _id: string }> }>;
 }
@@ -62,6 +68,7 @@ export function restFlag(key: string, environment: string, percent: number, rule
   const rollout = (p: number) => ({ rollout: { variations: [{ variation: 0, weight: Math.round(p * 1000) }, { variation: 1, weight: 100_000 - Math.round(p * 1000) }] } });
   return {
     key,
+    _version: 1,
     variations: [{ _id: `${key}-true`, value: true }, { _id: `${key}-false`, value: false }],
     environments: { [environment]: { on: true, offVariation: 1, fallthrough: rollout(percent), rules: rules.map((r) => ({ _id: r._id, ...rollout(r.percent) })) } },
   };
@@ -90,6 +97,10 @@ export interface FakeLaunchDarkly {
   readonly script: Scripted[];
   readonly requests: RecordedRequest[];
   readonly violations: string[];
+  /** Called with each request before it is answered: where a test makes someone else act in between. */
+  onRequest?: (request: RecordedRequest) => void;
+  /** Someone changes the flag in LaunchDarkly (its version advances), as through the UI. */
+  setPercent(key: string, environment: string, percent: number): void;
   close(): Promise<void>;
 }
 
@@ -103,8 +114,10 @@ export async function fakeLaunchDarkly(prism: Prism): Promise<FakeLaunchDarkly> 
     const raw = await readBody(req);
     const path = req.url ?? '/';
     const body = raw ? JSON.parse(raw) : undefined;
-    requests.push({ method: req.method!, path, headers: req.headers, body });
+    const request = { method: req.method!, path, headers: req.headers, body };
+    requests.push(request);
     violations.push(...(await validate(prism, req, path, raw)));
+    fake.onRequest?.(request);
     const scripted = script.findIndex((s) => s.method === req.method);
     if (scripted >= 0) {
       const answer = script.splice(scripted, 1)[0]!;
@@ -116,7 +129,21 @@ export async function fakeLaunchDarkly(prism: Prism): Promise<FakeLaunchDarkly> 
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, flags, auditLog, script, requests, violations, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  const fake: FakeLaunchDarkly = {
+    url: `http://127.0.0.1:${port}`,
+    flags,
+    auditLog,
+    script,
+    requests,
+    violations,
+    setPercent: (key, environment, percent) => {
+      const flag = flags.get(key)!;
+      flag.environments[environment]!.fallthrough = restFlag(key, environment, percent).environments[environment]!.fallthrough;
+      flag._version++;
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+  return fake;
 }
 
 /**
@@ -158,7 +185,16 @@ function respond(flags: Map<string, RestFlag>, auditLog: FakeLaunchDarkly['audit
     const flag = flags.get(decodeURIComponent(flagMatch[1]!));
     if (!flag) return { status: 404, body: { code: 'not_found', message: 'Unknown resource' } };
     if (method === 'GET') return { status: 200, body: flag };
+    if (method === 'PATCH' && Array.isArray((body as { patch?: unknown }).patch)) {
+      const applied = applyJsonPatch(flag, (body as { patch: JsonPatchOperation[] }).patch);
+      if (applied === 'test failed') return { status: 409, body: { code: 'optimistic_locking_error', message: 'Conflict. Optimistic lock error. Try again later.' } };
+      if (typeof applied === 'string') return { status: 400, body: { code: 'invalid_request', message: applied } };
+      applied._version = flag._version + 1;
+      flags.set(flag.key, applied);
+      return { status: 200, body: applied };
+    }
     if (method === 'PATCH') {
+      flag._version++;
       const patch = body as { environmentKey: string; instructions: Array<{ kind: string; ruleId?: string; rolloutWeights?: Record<string, number> }> };
       const environment = flag.environments[patch.environmentKey]!;
       for (const instruction of patch.instructions) {
@@ -173,6 +209,49 @@ function respond(flags: Map<string, RestFlag>, auditLog: FakeLaunchDarkly['audit
   }
   if (method === 'POST' && url.pathname.endsWith('/approval-requests')) return { status: 201, body: { _id: 'approval-1', status: 'pending' } };
   return { status: 404, body: { code: 'not_found', message: `no fake for ${method} ${url.pathname}` } };
+}
+
+interface JsonPatchOperation {
+  op: string;
+  path: string;
+  value?: unknown;
+}
+
+/**
+ * A JSON Patch (RFC 6902: test, add, replace, remove) applied to a copy of the flag: the copy, or
+ * why it cannot apply. `/version` reads the flag's `_version`, as LaunchDarkly's documented
+ * precondition `{ "op": "test", "path": "/version", "value": N }` does.
+ */
+function applyJsonPatch(flag: RestFlag, operations: JsonPatchOperation[]): RestFlag | string {
+  const copy = structuredClone(flag) as unknown as Record<string, unknown>;
+  for (const { op, path, value } of operations) {
+    if (op === 'test' && path === '/version') {
+      if (value !== flag._version) return 'test failed';
+      continue;
+    }
+    const tokens = path.split('/').slice(1).map((t) => t.replaceAll('~1', '/').replaceAll('~0', '~'));
+    const last = tokens.pop()!;
+    let parent: unknown = copy;
+    for (const token of tokens) {
+      parent = (parent as Record<string, unknown> | undefined)?.[token];
+      if (parent === undefined || parent === null || typeof parent !== 'object') return `no ${path}`;
+    }
+    const container = parent as Record<string, unknown>;
+    if (op === 'test') {
+      if (JSON.stringify(container[last]) !== JSON.stringify(value)) return 'test failed';
+    } else if (op === 'replace') {
+      if (!(last in container)) return `no ${path} to replace`;
+      container[last] = value;
+    } else if (op === 'add') {
+      container[last] = value;
+    } else if (op === 'remove') {
+      if (!(last in container)) return `no ${path} to remove`;
+      delete container[last];
+    } else {
+      return `unsupported op ${op}`;
+    }
+  }
+  return copy as unknown as RestFlag;
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

@@ -7,12 +7,18 @@
  * | `guardrail`      | `state`               | episodes, freezes, cooldowns, the last evaluation, the list of series; `revision` |
  * | `series#<key>`   | `state`               | one series' detector and history (its own item: 400 KB limit, spread writes) |
  * | `decision`       | `<decision id>`       | a decision, written before it is acted on; its `outcome` after; expires after 400 days |
+ * | `alert`          | `<alert id> → <notifier>` | one alert's delivery to one notifier: `claimedAt` (the evaluation), `sentAt`; expires after 30 days |
  * | `release`        | `<ISO time>#<id>`     | a release (rollout step or deploy); expires after 30 days       |
  *
  * Two runs that overlap (EventBridge delivers at least once) cannot both act or both save:
  * a decision is put only if its id is new (`attribute_not_exists`), and the state only if its
  * revision is the one that run loaded (the other gets StateConflictError). Series items are
  * written after the state, by the run whose state was saved.
+ *
+ * A decision carries `alertPending` until its alert is delivered, and `claimedAt`, the evaluation
+ * that holds it: a later evaluation takes an unfinished one over with a conditional update
+ * (`claimedAt < now`), so of two copies of one run only one resumes it. Alert deliveries are
+ * claimed the same way.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
@@ -32,13 +38,14 @@ import type { SeriesState } from '../../core/series.ts';
 import type { Decision } from '../../core/decision.ts';
 import { orderedUnique, type ReleaseEvent } from '../../core/release.ts';
 import type { Outcome } from '../../core/decision.ts';
-import type { StateStore, ReleaseLog } from '../../ports.ts';
+import type { AlertClaim, PendingDecision, ReleaseLog, StateStore } from '../../ports.ts';
 
 /** BatchGetItem and BatchWriteItem limits. */
 const GET_BATCH = 100;
 const WRITE_BATCH = 25;
 const DECISION_DAYS = 400;
 const RELEASE_DAYS = 30;
+const ALERT_DAYS = 30;
 /** Unprocessed batch items are retried this many times, with backoff, before giving up. */
 const BATCH_RETRIES = 5;
 
@@ -92,7 +99,15 @@ export class DynamoStore implements StateStore, ReleaseLog {
       await this.client.send(
         new PutCommand({
           TableName: this.table,
-          Item: { pk: 'decision', sk: decision.id, body: JSON.stringify(decision), expiresAt: expiry(decision.time, DECISION_DAYS) },
+          Item: {
+            pk: 'decision',
+            sk: decision.id,
+            body: JSON.stringify(decision),
+            time: decision.time,
+            claimedAt: decision.time,
+            alertPending: true,
+            expiresAt: expiry(decision.time, DECISION_DAYS),
+          },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -113,6 +128,79 @@ export class DynamoStore implements StateStore, ReleaseLog {
         ExpressionAttributeValues: { ':outcome': JSON.stringify(outcome) },
       }),
     );
+  }
+
+  async pendingDecisions(since: number): Promise<PendingDecision[]> {
+    const pending: PendingDecision[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk',
+          FilterExpression: 'alertPending = :true AND #time >= :since',
+          ExpressionAttributeNames: { '#time': 'time' },
+          ExpressionAttributeValues: { ':pk': 'decision', ':true': true, ':since': since },
+          ConsistentRead: true,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        pending.push({ decision: JSON.parse(item.body as string) as Decision, ...(item.outcome ? { outcome: JSON.parse(item.outcome as string) as Outcome } : {}) });
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return pending;
+  }
+
+  async resumeDecision(decisionId: string, now: number): Promise<boolean> {
+    return this.conditionally(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: 'decision', sk: decisionId },
+        UpdateExpression: 'SET claimedAt = :now',
+        ConditionExpression: 'alertPending = :true AND claimedAt < :now',
+        ExpressionAttributeValues: { ':now': now, ':true': true },
+      }),
+    );
+  }
+
+  async recordAlerted(decisionId: string): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({ TableName: this.table, Key: { pk: 'decision', sk: decisionId }, UpdateExpression: 'REMOVE alertPending', ConditionExpression: 'attribute_exists(pk)' }),
+    );
+  }
+
+  async claimAlert(key: string, now: number): Promise<AlertClaim> {
+    const claimed = await this.conditionally(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: 'alert', sk: key },
+        UpdateExpression: 'SET claimedAt = :now, expiresAt = :expires',
+        ConditionExpression: 'attribute_not_exists(pk) OR (attribute_not_exists(sentAt) AND claimedAt < :now)',
+        ExpressionAttributeValues: { ':now': now, ':expires': expiry(now, ALERT_DAYS) },
+      }),
+    );
+    if (claimed) return 'claimed';
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.table, Key: { pk: 'alert', sk: key }, ConsistentRead: true }));
+    return Item?.sentAt !== undefined ? 'sent' : 'taken';
+  }
+
+  async recordAlertSent(key: string, now: number): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({ TableName: this.table, Key: { pk: 'alert', sk: key }, UpdateExpression: 'SET sentAt = :now', ExpressionAttributeValues: { ':now': now } }),
+    );
+  }
+
+  /** A conditional write: false when its condition did not hold. */
+  private async conditionally(command: UpdateCommand): Promise<boolean> {
+    try {
+      await this.client.send(command);
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   /** Stores releases (from webhooks, the audit-log backfill, deploy events); a repeated id is the same item. */

@@ -45,7 +45,8 @@ export class LaunchDarklyAuditLog {
   }
 
   private async get<T>(path: string): Promise<T> {
-    const response = await retryingFetch(`${this.baseUrl}${path}`, { headers: { Authorization: await this.options.token() } }, this.options);
+    const token = await this.options.token();
+    const response = await retryingFetch(`${this.baseUrl}${path}`, { headers: { Authorization: token } }, this.options, { label: `GET ${path.split('?')[0]}`, secrets: [token] });
     if (response.status !== 200) throw new Error(`LaunchDarkly answered ${response.status} to GET ${path.split('?')[0]}`);
     return (await response.json()) as T;
   }

@@ -1,20 +1,27 @@
 /**
  * The LaunchDarkly FlagController, over its REST API (v2):
- * 1. GET the flag in the environment: its variations' ids, the target's rollout, its off variation;
+ * 1. GET the flag in the environment: its version, its variations, the target's rollout, its off variation;
  * 2. leave it alone when it already serves at or below the target (idempotent);
- * 3. one semantic-patch PATCH (`updateFallthroughVariationOrRollout`, `updateRuleVariationOrRollout`
- *    or `turnFlagOff`) whose comment carries the evidence;
+ * 3. one JSON Patch PATCH that first tests the flag's version (`{ "op": "test", "path": "/version" }`,
+ *    as LaunchDarkly's API documents for preconditions), then sets the target's rollout weights (or
+ *    turns the flag off); its comment carries the evidence;
  * 4. GET it again to verify.
  *
+ * Never raises exposure: the change applies only to the flag as it was read. When someone changed
+ * it in between, LaunchDarkly refuses the patch, and the controller reads the flag again and
+ * starts over from what it serves now: it only ever lowers, to min(target, now).
+ *
  * What LaunchDarkly may answer, and what happens:
- * - 429: wait as `Retry-After` (seconds) or `X-Ratelimit-Reset` (epoch ms) say, plus jitter, then retry;
- * - 5xx and timeouts: bounded retries with exponential backoff and jitter;
- * - 405 (the environment requires approval): an approval request where configured, else a failure;
- *   either way the decision's alert pages a human;
+ * - 409 (the version test failed: the flag changed since it was read): read again, decide again;
+ * - 429: wait as `Retry-After` (seconds) or `X-Ratelimit-Reset` (epoch ms) say, plus jitter, then
+ *   retry; a wait past the run's deadline is not waited (DeadlineExceededError: the next run resumes);
+ * - 5xx and timeouts: bounded retries with exponential backoff and jitter, within the deadline;
+ * - 405 (the environment requires approval): an approval request (semantic patch instructions)
+ *   where configured, else a failure; either way the decision's alert pages a human;
  * - 400 (a conflict with a pending change): again with `ignoreConflicts=true` where configured, else a failure;
  * - 401/403: a failure that says the token was refused, with the status.
  */
-import { StormguardError } from '../../core/errors.ts';
+import { DeadlineExceededError, StormguardError } from '../../core/errors.ts';
 import { formatPercent } from '../../core/format.ts';
 import { type EnvironmentConfig, servedPercent } from '../../formats/launchdarkly.ts';
 import { type RolloutTarget, targetName } from '../../core/release.ts';
@@ -42,6 +49,21 @@ interface RestFlag {
   readonly environments: Record<string, EnvironmentConfig & { rules?: Array<{ _id: string }> }>;
 }
 
+/** One JSON Patch (RFC 6902) operation. */
+interface PatchOperation {
+  readonly op: 'test' | 'replace' | 'add' | 'remove';
+  readonly path: string;
+  readonly value?: unknown;
+}
+
+/**
+ * The flag's version as a JSON Patch precondition, in the form LaunchDarkly's API documents
+ * ("Updates using JSON patch": `{ "op": "test", "path": "/version", "value": 10 }`).
+ */
+const VERSION_PATH = '/version';
+/** Reads and tries again after the flag changed under a change, before giving up. */
+const MAX_CHANGE_ATTEMPTS = 3;
+
 interface Instruction {
   readonly kind: 'updateFallthroughVariationOrRollout' | 'updateRuleVariationOrRollout' | 'turnFlagOff';
   readonly ruleId?: string;
@@ -52,6 +74,8 @@ const SEMANTIC_PATCH = 'application/json; domain-model=launchdarkly.semanticpatc
 
 export class LaunchDarklyFlagController implements FlagController {
   private readonly baseUrl: string;
+  /** The token as last read: cut out of any message that would quote it. */
+  private tokenRead: string | undefined;
 
   constructor(private readonly options: LaunchDarklyOptions) {
     this.baseUrl = (options.baseUrl ?? 'https://app.launchdarkly.com').replace(/\/$/, '');
@@ -67,25 +91,37 @@ export class LaunchDarklyFlagController implements FlagController {
   }
 
   private async change({ flag, environment, target, percent, turnOff, comment }: Parameters<FlagController['setRollout']>[0]): Promise<Omit<Outcome, 'time'>> {
-    const before = await this.readFlag(flag, environment);
-    const config = environmentOf(before, environment);
-    const current = servedPercent(config, target);
-    if (current === undefined) throw new LaunchDarklyError(`${flag} in ${environment} has no ${targetName(target)} to roll back`);
-    if (turnOff ? !config.on : current <= percent) {
-      return { status: 'unchanged', detail: `LaunchDarkly: ${flag} in ${environment} already serves ${formatPercent(current)}${turnOff ? ' (off)' : ''}` };
+    let changedUnder: string | undefined;
+    for (let attempt = 1; ; attempt++) {
+      const read = await this.readFlag(flag, environment);
+      const config = environmentOf(read, environment);
+      const current = servedPercent(config, target);
+      if (current === undefined) throw new LaunchDarklyError(`${flag} in ${environment} has no ${targetName(target)} to roll back`);
+      if (turnOff ? !config.on : current <= percent) {
+        const why = changedUnder ? '; someone changed it while Stormguard was changing it, and it was left as they set it' : '';
+        return { status: 'unchanged', detail: `LaunchDarkly: ${flag} in ${environment} already serves ${formatPercent(current)}${turnOff ? ' (off)' : ''}${why}` };
+      }
+      if (read._version === undefined) throw new LaunchDarklyError(`LaunchDarkly's flag ${flag} has no _version: it cannot be changed safely`);
+      const plan: Plan = { flag, environment, read, config, target, percent, turnOff, comment };
+      const patched = await this.patch(plan);
+      if (patched.status === 'changed-under') {
+        changedUnder = patched.detail;
+        if (attempt < MAX_CHANGE_ATTEMPTS) continue;
+        return { status: 'failed', detail: `LaunchDarkly refused the version-checked change to ${flag} ${MAX_CHANGE_ATTEMPTS} times (last: ${patched.detail}); nothing was written: roll it back by hand` };
+      }
+      if (patched.status !== 'applied') return patched;
+      const after = servedPercent(environmentOf(await this.readFlag(flag, environment), environment), target);
+      const wanted = turnOff ? 0 : percent;
+      if (after !== wanted) {
+        return { status: 'failed', detail: `LaunchDarkly accepted the change to ${flag} but reading it back shows ${formatPercent(after ?? 0)}, not ${formatPercent(wanted)}` };
+      }
+      return {
+        status: 'applied',
+        detail:
+          `LaunchDarkly: ${flag} in ${environment} (${targetName(target)}) ${formatPercent(current)} → ${turnOff ? 'off' : formatPercent(percent)}, ` +
+          `verified by reading the flag back${changedUnder ? ' (read again after someone changed it under the first attempt)' : ''}`,
+      };
     }
-    const instructions = [instructionFor(before, config, target, percent, turnOff)];
-    const patched = await this.patch(flag, environment, instructions, comment);
-    if (patched.status !== 'applied') return patched;
-    const after = servedPercent(environmentOf(await this.readFlag(flag, environment), environment), target);
-    const wanted = turnOff ? 0 : percent;
-    if (after !== wanted) {
-      return { status: 'failed', detail: `LaunchDarkly accepted the change to ${flag} but reading it back shows ${formatPercent(after ?? 0)}, not ${formatPercent(wanted)}` };
-    }
-    return {
-      status: 'applied',
-      detail: `LaunchDarkly: ${flag} in ${environment} (${targetName(target)}) ${formatPercent(current)} → ${turnOff ? 'off' : formatPercent(percent)}, verified by reading the flag back`,
-    };
   }
 
   private async readFlag(flag: string, environment: string): Promise<RestFlag> {
@@ -95,17 +131,24 @@ export class LaunchDarklyFlagController implements FlagController {
     return (await response.json()) as RestFlag;
   }
 
-  private async patch(flag: string, environment: string, instructions: Instruction[], comment: string, ignoreConflicts = false): Promise<Omit<Outcome, 'time'>> {
-    const body = { environmentKey: environment, comment, instructions };
+  /**
+   * The version-checked JSON Patch. `changed-under`: the flag is no longer the version that was
+   * read (409; or 400 while its version moved, should a failed test come back so): nothing was
+   * written, and the caller reads it again.
+   */
+  private async patch(plan: Plan, ignoreConflicts = false): Promise<Omit<Outcome, 'time'> | { status: 'changed-under'; detail: string }> {
+    const { flag, environment, read, comment } = plan;
+    const operations: PatchOperation[] = [{ op: 'test', path: VERSION_PATH, value: read._version }, ...operationsFor(plan)];
     const query = ignoreConflicts ? '?ignoreConflicts=true' : '';
-    const response = await this.send('PATCH', `/api/v2/flags/${enc(this.options.projectKey)}/${enc(flag)}${query}`, body, SEMANTIC_PATCH);
+    const response = await this.send('PATCH', `/api/v2/flags/${enc(this.options.projectKey)}/${enc(flag)}${query}`, { comment, patch: operations });
     if (response.status === 200) return { status: 'applied', detail: '' };
-    if (response.status === 405) return this.approvalRequired(flag, environment, instructions, comment);
-    if (response.status === 400 && !ignoreConflicts && this.options.onConflict === 'ignore-conflicts') {
-      return this.patch(flag, environment, instructions, comment, true);
-    }
+    if (response.status === 409) return { status: 'changed-under', detail: `409 ${await this.reason(response)}` };
+    if (response.status === 405) return this.approvalRequired(flag, environment, [instructionFor(plan)], comment);
     if (response.status === 400) {
-      return { status: 'failed', detail: `LaunchDarkly refused the change to ${flag} (400): ${await reason(response)}; a pending change may conflict (set onConflict: ignore-conflicts to apply anyway)` };
+      const why = await this.reason(response);
+      if ((await this.readFlag(flag, environment))._version !== read._version) return { status: 'changed-under', detail: `400 ${why}` };
+      if (!ignoreConflicts && this.options.onConflict === 'ignore-conflicts') return this.patch(plan, true);
+      return { status: 'failed', detail: `LaunchDarkly refused the change to ${flag} (400): ${why}; a pending change may conflict (set onConflict: ignore-conflicts to apply anyway)` };
     }
     refuseUnless(response, 200, `changing ${flag}`);
     return { status: 'applied', detail: '' };
@@ -123,19 +166,41 @@ export class LaunchDarklyFlagController implements FlagController {
     return { status: 'awaiting-approval', detail: `${environment} requires approval for changes to ${flag} (405): approval request ${id} created; a human must approve it` };
   }
 
-  /** One request, retried on 429 (as told), 5xx and timeouts (backoff with jitter). */
+  /** One request, retried on 429 (as told), 5xx and timeouts (backoff with jitter), within the deadline. */
   private async send(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<Response> {
+    const token = await this.options.token();
+    this.tokenRead = token;
     try {
       return await retryingFetch(
         `${this.baseUrl}${path}`,
-        { method, headers: { Authorization: await this.options.token(), 'Content-Type': contentType }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) },
+        { method, headers: { Authorization: token, 'Content-Type': contentType }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) },
         this.options,
+        { label: `${method} ${path}`, secrets: [token] },
       );
     } catch (error) {
+      if (error instanceof DeadlineExceededError) throw error; // nothing known changed: the next run resumes
       if (error instanceof RetriesExhaustedError) throw new LaunchDarklyError(`LaunchDarkly did not answer after ${error.attempts} attempts (${error.lastProblem})`);
       throw error;
     }
   }
+
+  /** Why LaunchDarkly refused, from its error body; never the token, should it be quoted. */
+  private async reason(response: Response): Promise<string> {
+    const text = await reason(response);
+    return this.tokenRead ? text.split(this.tokenRead).join('<token>') : text;
+  }
+}
+
+/** A change as planned from one read of the flag. */
+interface Plan {
+  readonly flag: string;
+  readonly environment: string;
+  readonly read: RestFlag;
+  readonly config: EnvironmentConfig;
+  readonly target: RolloutTarget;
+  readonly percent: number;
+  readonly turnOff: boolean;
+  readonly comment: string;
 }
 
 class LaunchDarklyError extends StormguardError {
@@ -144,12 +209,24 @@ class LaunchDarklyError extends StormguardError {
   }
 }
 
-function instructionFor(flag: RestFlag, config: EnvironmentConfig, target: RolloutTarget, percent: number, turnOff: boolean): Instruction {
+/** The JSON Patch operations that make the plan's target serve its percentage (after the version test). */
+function operationsFor({ read, config, environment, target, percent, turnOff }: Plan): PatchOperation[] {
+  const base = `/environments/${pointer(environment)}`;
+  if (turnOff) return [{ op: 'replace', path: `${base}/on`, value: false }];
+  const { rule, weights } = rolloutFor(read, config, target, percent);
+  const index = target.kind === 'fallthrough' ? -1 : (config.rules ?? []).findIndex((r) => r._id === target.ruleId);
+  const at = target.kind === 'fallthrough' ? `${base}/fallthrough` : `${base}/rules/${index}`;
+  // A rule's position is checked too: the version test already covers it, this says which rule was meant.
+  const which: PatchOperation[] = target.kind === 'rule' ? [{ op: 'test', path: `${at}/_id`, value: target.ruleId }] : [];
+  if (rule?.rollout) return [...which, { op: 'replace', path: `${at}/rollout/variations`, value: weights }];
+  return [...which, ...(rule?.variation !== undefined ? [{ op: 'remove' as const, path: `${at}/variation` }] : []), { op: 'add', path: `${at}/rollout`, value: { variations: weights } }];
+}
+
+/** The semantic-patch instruction for the same change: what an approval request carries. */
+function instructionFor({ read, config, target, percent, turnOff }: Plan): Instruction {
   if (turnOff) return { kind: 'turnFlagOff' };
-  const control = config.offVariation ?? 1;
-  const rule = target.kind === 'fallthrough' ? config.fallthrough : config.rules?.find((r) => r._id === target.ruleId);
-  const current = rule?.rollout?.variations ?? [{ variation: rule?.variation ?? control, weight: 100_000 }];
-  const weights = weightsForPercent(current, control, percent);
+  const { weights } = rolloutFor(read, config, target, percent);
+  const flag = read;
   const rolloutWeights = Object.fromEntries(
     weights.map(({ variation, weight }) => {
       const id = flag.variations[variation]?._id;
@@ -158,6 +235,19 @@ function instructionFor(flag: RestFlag, config: EnvironmentConfig, target: Rollo
     }),
   );
   return target.kind === 'fallthrough' ? { kind: 'updateFallthroughVariationOrRollout', rolloutWeights } : { kind: 'updateRuleVariationOrRollout', ruleId: target.ruleId, rolloutWeights };
+}
+
+function rolloutFor(flag: RestFlag, config: EnvironmentConfig, target: RolloutTarget, percent: number) {
+  const control = config.offVariation ?? 1;
+  const rule = target.kind === 'fallthrough' ? config.fallthrough : config.rules?.find((r) => r._id === target.ruleId);
+  const current = rule?.rollout?.variations ?? [{ variation: rule?.variation ?? control, weight: 100_000 }];
+  for (const { variation } of current) if (!flag.variations[variation]) throw new LaunchDarklyError(`${flag.key} has no variation ${variation}`);
+  return { rule, weights: weightsForPercent(current, control, percent) };
+}
+
+/** A JSON Pointer reference token (RFC 6901). */
+function pointer(token: string): string {
+  return token.replaceAll('~', '~0').replaceAll('/', '~1');
 }
 
 function environmentOf(flag: RestFlag, environment: string): EnvironmentConfig {

@@ -1,17 +1,29 @@
 /**
  * The local StateStore: the guardrail's state, decisions and their outcomes as files in a folder.
  *
- * A decision is created with O_EXCL (`wx`), so of two runs that decide the same thing, exactly
- * one records it and acts; the other is told it was already recorded.
+ * Every write that decides between runs is one atomic file-system operation, so it holds across
+ * processes:
+ * - a decision is created with O_EXCL (`wx`): of two runs that decide the same thing, exactly one
+ *   records it and acts; the other is told it was already recorded;
+ * - a save is a compare-and-swap: the new state is written beside, then hard-linked as
+ *   `revisions/<revision>.json`, which fails if that revision exists. Of the runs that loaded one
+ *   revision, exactly one saves the next; the others get StateConflictError (none is lost
+ *   silently). `state.json` follows the newest revision, for people; `load` reads the newest revision;
+ * - taking over a decision, or claiming an alert's delivery, creates a file named for the claiming
+ *   evaluation with O_EXCL: of two copies of one run, one gets it.
  */
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { link, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StateConflictError } from '../../core/errors.ts';
 import type { GuardrailState } from '../../core/state.ts';
 import type { Decision } from '../../core/decision.ts';
 import type { Outcome } from '../../core/decision.ts';
-import type { StateStore } from '../../ports.ts';
+import type { AlertClaim, PendingDecision, StateStore } from '../../ports.ts';
 import { readJson, writeAtomically } from './files.ts';
+
+/** Revisions kept beside the newest (older ones are removed after a save). */
+const KEPT_REVISIONS = 20;
 
 export class FileStateStore implements StateStore {
   constructor(readonly folder: string) {}
@@ -20,13 +32,18 @@ export class FileStateStore implements StateStore {
     return join(this.folder, 'state.json');
   }
 
+  private get revisionsPath(): string {
+    return join(this.folder, 'revisions');
+  }
+
   private decisionPath(id: string, suffix = ''): string {
     return join(this.folder, 'decisions', `${encodeURIComponent(id)}${suffix}.json`);
   }
 
   async load(): Promise<GuardrailState | undefined> {
+    const newest = (await this.revisions()).at(-1);
     try {
-      return (await readJson(this.statePath)) as GuardrailState;
+      return (await readJson(newest === undefined ? this.statePath : join(this.revisionsPath, `${newest}.json`))) as GuardrailState;
     } catch (error) {
       if ((error as Error).message.endsWith('no such file')) return undefined;
       throw error;
@@ -34,25 +51,83 @@ export class FileStateStore implements StateStore {
   }
 
   async save(state: GuardrailState): Promise<void> {
-    const saved = await this.load();
-    if (saved && saved.revision !== state.revision) throw new StateConflictError();
-    state.revision++;
-    await writeAtomically(this.statePath, JSON.stringify(state));
+    const next = state.revision + 1;
+    await mkdir(this.revisionsPath, { recursive: true });
+    const written = join(this.folder, `.state.${randomUUID()}.tmp`);
+    await writeFile(written, JSON.stringify({ ...state, revision: next }));
+    try {
+      // The compare-and-swap: link(2) fails if the revision exists, whoever made it.
+      await link(written, join(this.revisionsPath, `${next}.json`));
+    } catch (error) {
+      await rm(written, { force: true });
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new StateConflictError();
+      throw error;
+    }
+    state.revision = next;
+    const revisions = await this.revisions();
+    if (revisions.at(-1) === next) await rename(written, this.statePath);
+    else await rm(written, { force: true });
+    for (const old of revisions.slice(0, -KEPT_REVISIONS)) await rm(join(this.revisionsPath, `${old}.json`), { force: true });
+  }
+
+  /** The revisions saved, oldest first. */
+  private async revisions(): Promise<number[]> {
+    const names = await readdir(this.revisionsPath).catch(() => [] as string[]);
+    return names.flatMap((n) => (/^\d+\.json$/.test(n) ? [Number(n.slice(0, -5))] : [])).sort((a, b) => a - b);
   }
 
   async recordDecision(decision: Decision): Promise<boolean> {
     await mkdir(join(this.folder, 'decisions'), { recursive: true });
     try {
       await writeFile(this.decisionPath(decision.id), JSON.stringify(decision, null, 2), { flag: 'wx' });
-      return true;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
       throw error;
     }
+    await writeFile(this.decisionPath(decision.id, '.alert-pending'), JSON.stringify({ claimedAt: decision.time }));
+    return true;
   }
 
   async recordOutcome(decisionId: string, outcome: Outcome): Promise<void> {
     await writeAtomically(this.decisionPath(decisionId, '.outcome'), JSON.stringify(outcome, null, 2));
+  }
+
+  async pendingDecisions(since: number): Promise<PendingDecision[]> {
+    const names = await readdir(join(this.folder, 'decisions')).catch(() => [] as string[]);
+    const pending: PendingDecision[] = [];
+    for (const name of names.filter((n) => n.endsWith('.alert-pending.json'))) {
+      const id = decodeURIComponent(name.slice(0, -'.alert-pending.json'.length));
+      const decision = (await readJson(this.decisionPath(id))) as Decision;
+      if (decision.time < since) continue;
+      const outcome = (await readJson(this.decisionPath(id, '.outcome')).catch(() => undefined)) as Outcome | undefined;
+      pending.push({ decision, ...(outcome ? { outcome } : {}) });
+    }
+    return pending.sort((a, b) => a.decision.time - b.decision.time);
+  }
+
+  async resumeDecision(decisionId: string, now: number): Promise<boolean> {
+    const pending = (await readJson(this.decisionPath(decisionId, '.alert-pending')).catch(() => undefined)) as { claimedAt: number } | undefined;
+    if (!pending || pending.claimedAt >= now) return false;
+    if (!(await createOnce(this.decisionPath(decisionId, `.resumed-${now}`)))) return false;
+    await writeAtomically(this.decisionPath(decisionId, '.alert-pending'), JSON.stringify({ claimedAt: now }));
+    return true;
+  }
+
+  async recordAlerted(decisionId: string): Promise<void> {
+    await rm(this.decisionPath(decisionId, '.alert-pending'), { force: true });
+  }
+
+  async claimAlert(key: string, now: number): Promise<AlertClaim> {
+    const folder = join(this.folder, 'alerts', encodeURIComponent(key));
+    await mkdir(folder, { recursive: true });
+    const names = await readdir(folder);
+    if (names.includes('sent')) return 'sent';
+    if (names.some((n) => n.startsWith('claimed-') && Number(n.slice('claimed-'.length)) >= now)) return 'taken';
+    return (await createOnce(join(folder, `claimed-${now}`))) ? 'claimed' : 'taken';
+  }
+
+  async recordAlertSent(key: string, now: number): Promise<void> {
+    await writeFile(join(this.folder, 'alerts', encodeURIComponent(key), 'sent'), String(now));
   }
 
   /** Every recorded decision, oldest first. */
@@ -60,8 +135,19 @@ export class FileStateStore implements StateStore {
     const folder = join(this.folder, 'decisions');
     const names = await readdir(folder).catch(() => [] as string[]);
     const decisions = await Promise.all(
-      names.filter((n) => n.endsWith('.json') && !n.endsWith('.outcome.json')).map(async (n) => (await readJson(join(folder, n))) as Decision),
+      names.filter((n) => n.endsWith('.json') && !/\.(outcome|alert-pending|resumed-\d+)\.json$/.test(n)).map(async (n) => (await readJson(join(folder, n))) as Decision),
     );
     return decisions.sort((a, b) => a.time - b.time);
+  }
+}
+
+/** Creates an empty file if it does not exist: true for the one caller that created it. */
+async function createOnce(path: string): Promise<boolean> {
+  try {
+    await writeFile(path, '', { flag: 'wx' });
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
   }
 }

@@ -5,13 +5,17 @@
 import { StateConflictError } from '../../core/errors.ts';
 import type { GuardrailState } from '../../core/state.ts';
 import type { Decision } from '../../core/decision.ts';
-import type { FlagController, StateStore } from '../../ports.ts';
+import type { AlertClaim, FlagController, PendingDecision, StateStore } from '../../ports.ts';
 import type { Outcome } from '../../core/decision.ts';
 
 export class MemoryStateStore implements StateStore {
   private state: GuardrailState | undefined;
   readonly decisions = new Map<string, Decision>();
   readonly outcomes = new Map<string, Outcome>();
+  /** Decisions whose alert is still owed, and the evaluation that holds each. */
+  private readonly alertOwed = new Map<string, number>();
+  /** Alert deliveries by key: the evaluation that claimed each, and whether it was sent. */
+  readonly alertClaims = new Map<string, { claimedAt: number; sent: boolean }>();
 
   async load(): Promise<GuardrailState | undefined> {
     return this.state === undefined ? undefined : structuredClone(this.state);
@@ -26,11 +30,43 @@ export class MemoryStateStore implements StateStore {
   async recordDecision(decision: Decision): Promise<boolean> {
     if (this.decisions.has(decision.id)) return false;
     this.decisions.set(decision.id, decision);
+    this.alertOwed.set(decision.id, decision.time);
     return true;
   }
 
   async recordOutcome(decisionId: string, outcome: Outcome): Promise<void> {
     this.outcomes.set(decisionId, outcome);
+  }
+
+  async pendingDecisions(since: number): Promise<PendingDecision[]> {
+    return [...this.alertOwed.keys()].flatMap((id) => {
+      const decision = this.decisions.get(id)!;
+      const outcome = this.outcomes.get(id);
+      return decision.time >= since ? [{ decision, ...(outcome ? { outcome } : {}) }] : [];
+    });
+  }
+
+  async resumeDecision(decisionId: string, now: number): Promise<boolean> {
+    const heldAt = this.alertOwed.get(decisionId);
+    if (heldAt === undefined || heldAt >= now) return false;
+    this.alertOwed.set(decisionId, now);
+    return true;
+  }
+
+  async recordAlerted(decisionId: string): Promise<void> {
+    this.alertOwed.delete(decisionId);
+  }
+
+  async claimAlert(key: string, now: number): Promise<AlertClaim> {
+    const claim = this.alertClaims.get(key);
+    if (claim?.sent) return 'sent';
+    if (claim && claim.claimedAt >= now) return 'taken';
+    this.alertClaims.set(key, { claimedAt: now, sent: false });
+    return 'claimed';
+  }
+
+  async recordAlertSent(key: string, now: number): Promise<void> {
+    this.alertClaims.set(key, { claimedAt: this.alertClaims.get(key)?.claimedAt ?? now, sent: true });
   }
 }
 

@@ -84,7 +84,7 @@ export class PrometheusMetricSource implements MetricSource {
     const headers = await this.headers(url, body);
     let response: Response;
     try {
-      response = await retryingFetch(url.href, { method: 'POST', headers, body }, { ...this.options.retry, timeoutMs });
+      response = await retryingFetch(url.href, { method: 'POST', headers, body }, { ...this.options.retry, timeoutMs }, { label: `POST ${url.pathname}` });
     } catch (error) {
       const detail = error instanceof RetriesExhaustedError ? error.message : error instanceof Error ? error.message : String(error);
       throw new StormguardError('PROMETHEUS_UNAVAILABLE', `Prometheus at ${this.where()} did not answer the query for ${signal.name}: ${detail}`, { cause: error });

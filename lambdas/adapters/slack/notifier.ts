@@ -5,7 +5,7 @@
  */
 import type { Alert } from '../../core/alert.ts';
 import type { Notifier } from '../../ports.ts';
-import { type RetryOptions, retryingFetch } from '../http/retrying-fetch.ts';
+import { redactUrl, type RetryOptions, retryingFetch } from '../http/retrying-fetch.ts';
 
 /** Block Kit limits: a header's text, a section's text. */
 const HEADER_LIMIT = 150;
@@ -22,8 +22,10 @@ export class SlackNotifier implements Notifier {
   constructor(private readonly options: SlackOptions) {}
 
   async notify(alert: Alert): Promise<void> {
-    const response = await retryingFetch(await this.options.webhookUrl(), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(slackMessage(alert)) }, this.options);
-    if (response.status !== 200) throw new Error(`Slack answered ${response.status}: ${(await response.text()).slice(0, 300)}`);
+    const webhookUrl = await this.options.webhookUrl();
+    // The URL is the credential: errors name the webhook, never its URL.
+    const response = await retryingFetch(webhookUrl, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(slackMessage(alert)) }, this.options, { label: 'POST the Slack webhook' });
+    if (response.status !== 200) throw new Error(`Slack answered ${response.status}: ${redactUrl((await response.text()).slice(0, 300), webhookUrl)}`);
   }
 }
 

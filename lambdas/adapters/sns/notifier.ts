@@ -5,10 +5,17 @@
  */
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { Alert } from '../../core/alert.ts';
+import { DeadlineExceededError } from '../../core/errors.ts';
 import type { Notifier } from '../../ports.ts';
 
 /** SNS subjects: ASCII, no line breaks, under 100 characters. */
 const SUBJECT_LIMIT = 99;
+
+export interface SnsOptions {
+  /** When the publish must be over (epoch ms): it is abandoned then, and left for the next run. */
+  readonly deadline?: () => number;
+  readonly now?: () => number;
+}
 
 export class SnsNotifier implements Notifier {
   readonly name = 'SNS';
@@ -16,22 +23,40 @@ export class SnsNotifier implements Notifier {
   constructor(
     private readonly client: Pick<SNSClient, 'send'>,
     private readonly topicArn: string,
+    private readonly options: SnsOptions = {},
   ) {}
 
   async notify(alert: Alert): Promise<void> {
-    await this.client.send(
-      new PublishCommand({
-        TopicArn: this.topicArn,
-        Subject: subject(alert.title),
-        Message: `${alert.title}\n\n${alert.text}${(alert.links ?? []).map((l) => `\n${l.text}: ${l.href}`).join('')}`,
-        MessageAttributes: {
-          key: { DataType: 'String', StringValue: alert.key },
-          kind: { DataType: 'String', StringValue: alert.kind },
-          severity: { DataType: 'String', StringValue: alert.severity },
-        },
-      }),
-    );
+    const left = (this.options.deadline?.() ?? Infinity) - (this.options.now ?? Date.now)();
+    if (left <= 0) throw new DeadlineExceededError('SNS Publish: out of time');
+    const command = new PublishCommand({
+      TopicArn: this.topicArn,
+      Subject: subject(alert.title),
+      Message: `${alert.title}\n\n${alert.text}${(alert.links ?? []).map((l) => `\n${l.text}: ${l.href}`).join('')}`,
+      MessageAttributes: {
+        key: { DataType: 'String', StringValue: alert.key },
+        ...(alert.id ? { id: { DataType: 'String', StringValue: alert.id } } : {}),
+        kind: { DataType: 'String', StringValue: alert.kind },
+        severity: { DataType: 'String', StringValue: alert.severity },
+      },
+    });
+    if (!Number.isFinite(left)) {
+      await this.client.send(command);
+      return;
+    }
+    const signal = AbortSignal.timeout(left);
+    try {
+      await Promise.race([this.client.send(command, { abortSignal: signal }), aborted(signal)]);
+    } catch (error) {
+      if (signal.aborted) throw new DeadlineExceededError(`SNS Publish: no answer within the run's deadline (${Math.round(left)} ms)`);
+      throw error;
+    }
   }
+}
+
+/** Rejects when the signal aborts (a client that ignores the signal is not waited for either). */
+function aborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
 }
 
 /** The title as an SNS subject: arrows spelled out, other non-ASCII dropped, cut to the limit. */

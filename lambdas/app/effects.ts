@@ -1,0 +1,289 @@
+/**
+ * A run's effects, each once, with recovery: how the decisions of an evaluation are carried out
+ * and its alerts delivered, so that a run that dies at any point, runs out of time, or is
+ * delivered twice neither loses an effect nor repeats one.
+ *
+ * - A decision is recorded before it is acted on (an intent), its outcome after, its alert after
+ *   that; then it is finished. One left unfinished is pending: a later run takes it over
+ *   (`resumeDecision`: of two copies of a run, one), acts if it still has to (the flag controller
+ *   reads the flag again and never raises it), records the outcome and delivers the alert.
+ * - A change the flag controller could not make in the run's time budget (DeadlineExceededError)
+ *   stays pending for the next run, for RETRY_ACTION_FOR_MS; after that it is a failure, and pages.
+ * - Every alert has an idempotency key (`Alert.id`). Its delivery to each notifier is claimed by
+ *   key and recorded as sent: a duplicate run never sends it again, and a delivery its run did not
+ *   finish is finished by the next. (The one window left: a run that dies after a notifier took
+ *   the alert and before it was recorded; the next run sends it again, with the same key. PagerDuty
+ *   folds it into the same incident by its dedup key; SNS carries the key as attribute `id`.)
+ * - Alerts about a decision go out as soon as its outcome is known, from the run that holds the
+ *   decision, whichever run saves the state. Alerts about the evaluation itself (blind, seeing
+ *   again, resolved, an episode with no decision) are put in the state's outbox and go out only
+ *   once that state's save won (`commit`); what a run could not deliver, the next delivers.
+ */
+import { type Alert, renderAlert } from '../core/alert.ts';
+import type { GuardrailConfig } from '../core/config.ts';
+import { DeadlineExceededError } from '../core/errors.ts';
+import { formatPercent, formatTime } from '../core/format.ts';
+import type { AlertIntent } from '../core/alert.ts';
+import type { Evaluation } from '../core/evaluation.ts';
+import type { GuardrailState } from '../core/state.ts';
+import type { Decision } from '../core/decision.ts';
+import type { FlagController, Notifier, StateStore } from '../ports.ts';
+import type { Outcome } from '../core/decision.ts';
+
+/** How long a recorded change that could not be made (out of time) is tried again, run after run. */
+export const RETRY_ACTION_FOR_MS = 5 * 60_000;
+/** How far back unfinished decisions are looked for. */
+export const PENDING_LOOKBACK_MS = 6 * 3_600_000;
+/** How long an alert in the outbox is tried again before it is given up (and said so). */
+export const OUTBOX_TRY_FOR_MS = 15 * 60_000;
+
+/** What a store must do for effects to be exactly once; without the optional part, effects are as before (at most once, no recovery). */
+export type EffectStore = Pick<StateStore, 'recordDecision' | 'recordOutcome'> &
+  Partial<Pick<StateStore, 'pendingDecisions' | 'resumeDecision' | 'recordAlerted' | 'claimAlert' | 'recordAlertSent'>>;
+
+export interface EffectPorts {
+  readonly store: EffectStore;
+  readonly flags: FlagController;
+  readonly notifiers: readonly Notifier[];
+  /** Links for an alert (the incident report's), added before it is sent. */
+  readonly links?: (alert: Alert) => Promise<ReadonlyArray<{ href: string; text: string }>>;
+  /**
+   * Saves the evaluated state (refused with StateConflictError when another run saved first):
+   * the evaluation's own alerts go out only after it. Without it (replays), they go out at once.
+   */
+  readonly commit?: () => Promise<void>;
+}
+
+export interface Effects {
+  readonly outcomes: ReadonlyMap<string, Outcome>;
+  /** Decisions this run acted on: its own, and those it took over from a run that stopped. */
+  readonly acted: readonly Decision[];
+  /** Decisions this run took over from a run that stopped before finishing them. */
+  readonly resumed: readonly Decision[];
+  /** Decisions left for the next run: the change did not fit in this run's time budget. */
+  readonly deferred: ReadonlyArray<{ readonly decision: Decision; readonly reason: string }>;
+  readonly sent: readonly Alert[];
+  readonly notifierErrors: readonly string[];
+}
+
+export async function carryOut(state: GuardrailState, evaluation: Evaluation, now: number, config: GuardrailConfig, ports: EffectPorts): Promise<Effects> {
+  const { store } = ports;
+  const held = new Map<string, Decision>();
+  const outcomes = new Map<string, Outcome>();
+  const resumed: Decision[] = [];
+  // What runs that stopped left unfinished (a run of this same evaluation is still at it).
+  if (store.pendingDecisions && store.resumeDecision) {
+    for (const { decision, outcome } of await store.pendingDecisions(now - PENDING_LOOKBACK_MS)) {
+      if (decision.time >= now || !(await store.resumeDecision(decision.id, now))) continue;
+      held.set(decision.id, decision);
+      resumed.push(decision);
+      if (outcome) outcomes.set(decision.id, outcome);
+    }
+  }
+  // This evaluation's decisions, recorded before they are acted on: one another run recorded is its own.
+  for (const decision of evaluation.decisions) {
+    if (!held.has(decision.id) && (await store.recordDecision(decision))) held.set(decision.id, decision);
+  }
+
+  const acted: Decision[] = [];
+  const deferred: Array<{ decision: Decision; reason: string }> = [];
+  for (const decision of held.values()) {
+    if (outcomes.has(decision.id)) continue;
+    let result = await execute(decision, ports.flags);
+    if (result instanceof DeadlineExceededError) {
+      if (now - decision.time < RETRY_ACTION_FOR_MS) {
+        deferred.push({ decision, reason: result.message });
+        continue;
+      }
+      result = { status: 'failed', detail: `not done within ${RETRY_ACTION_FOR_MS / 60_000} minutes of the decision, each run out of time (${result.message}): roll it back by hand` };
+    }
+    const outcome = { ...result, time: now };
+    outcomes.set(decision.id, outcome);
+    acted.push(decision);
+    await store.recordOutcome(decision.id, outcome);
+  }
+
+  const logScale = new Map(config.signals.map((s) => [s.name, s.kind !== 'percent']));
+  const context = {
+    episodes: state.episodes,
+    decisions: new Map([...evaluation.decisions, ...held.values()].map((d) => [d.id, d])),
+    outcomes,
+    logScale: (signal: string) => logScale.get(signal) ?? true,
+  };
+  const sent: Alert[] = [];
+  const notifierErrors: string[] = [];
+  const delivery = { ports, now, sent, notifierErrors };
+
+  // Alerts about decisions: from the run holding them, as soon as their outcomes are known.
+  const alerted = new Set<string>();
+  const decisionAlerts: Array<{ intent: AlertIntent; ids: string[] }> = [];
+  for (const intent of evaluation.alerts) {
+    const ids = decisionIdsOf(intent).filter((id) => held.has(id));
+    if (ids.length === 0) continue; // none (the evaluation's own alert), or another run holds them and alerts
+    for (const id of ids) alerted.add(id);
+    if (ids.every((id) => outcomes.has(id))) decisionAlerts.push({ intent, ids });
+  }
+  for (const decision of resumed) {
+    if (!alerted.has(decision.id) && outcomes.has(decision.id)) decisionAlerts.push({ intent: intentOf(decision), ids: [decision.id] });
+  }
+  for (const { intent, ids } of decisionAlerts) {
+    const alert = await withLinks(render(intent, context), ports);
+    if ((await deliver(alert, delivery)) && store.recordAlerted) for (const id of ids) await store.recordAlerted(id);
+  }
+
+  // Alerts about the evaluation: queued with the state, delivered once its save won.
+  const queued = new Map((state.outbox ?? []).map((a) => [a.id!, a]));
+  for (const intent of evaluation.alerts) {
+    if (decisionIdsOf(intent).length > 0) continue;
+    const alert = await withLinks(render(intent, context), ports);
+    queued.set(alert.id!, alert);
+  }
+  setOutbox(state, [...queued.values()]);
+  await ports.commit?.();
+  const undelivered: Alert[] = [];
+  for (const alert of queued.values()) {
+    if (now - alert.time > OUTBOX_TRY_FOR_MS) {
+      notifierErrors.push(`gave up delivering ${alert.id} after ${OUTBOX_TRY_FOR_MS / 60_000} minutes: ${alert.title}`);
+      continue;
+    }
+    if (!(await deliver(alert, delivery))) undelivered.push(alert);
+  }
+  setOutbox(state, undelivered); // saved with the next run's state
+
+  return { outcomes, acted, resumed, deferred, sent, notifierErrors };
+}
+
+/** The alert's idempotency key: the same for this alert whichever run renders it. */
+export function alertId(intent: AlertIntent): string {
+  switch (intent.kind) {
+    case 'episode':
+      return `episode/${intent.episodeId}/${intent.decisionIds.length > 0 ? intent.decisionIds.join('+') : 'no-decision'}`;
+    case 'resolved':
+      return `resolved/${intent.episodeId}`;
+    case 'reverted':
+      return `reverted/${intent.decisionId}`;
+    case 'blind':
+    case 'sight-restored':
+      return `${intent.kind}/${intent.cluster}/${intent.signal}/${new Date(intent.since).toISOString()}`;
+  }
+}
+
+function decisionIdsOf(intent: AlertIntent): readonly string[] {
+  return intent.kind === 'episode' ? intent.decisionIds : intent.kind === 'reverted' ? [intent.decisionId] : [];
+}
+
+/** The alert a decision taken over from a stopped run is owed (that run's evaluation is gone). */
+function intentOf(decision: Decision): AlertIntent {
+  return decision.action === 'revert' || !decision.episodeId
+    ? { kind: 'reverted', time: decision.time, decisionId: decision.id }
+    : { kind: 'episode', time: decision.time, episodeId: decision.episodeId, decisionIds: [decision.id] };
+}
+
+function render(intent: AlertIntent, context: Parameters<typeof renderAlert>[1]): Alert {
+  const id = alertId(intent);
+  if (intent.kind === 'episode' && !context.episodes.some((e) => e.id === intent.episodeId)) {
+    // Its run stopped before saving the episode: say what is known, from the decision.
+    const decision = context.decisions.get(intent.decisionIds[0]!)!;
+    return { ...decisionOnlyAlert(decision, context.outcomes.get(decision.id)), id };
+  }
+  return { ...renderAlert(intent, context), id };
+}
+
+function decisionOnlyAlert(decision: Decision, outcome: Outcome | undefined): Omit<Alert, 'id'> {
+  const action = decision.action === 'revert' ? 'revert' : 'roll back';
+  const verb =
+    decision.mode === 'observe'
+      ? `would ${action}`
+      : outcome?.status === 'failed'
+        ? `FAILED to ${action}`
+        : outcome?.status === 'awaiting-approval'
+          ? `requested approval to ${action}`
+          : decision.action === 'revert'
+            ? 'reverted'
+            : 'rolled back';
+  const step = decision.turnOff ? 'off' : `${formatPercent(decision.fromPercent)} → ${formatPercent(decision.toPercent)}`;
+  const { signal, effect } = decision.evidence;
+  return {
+    key: decision.episodeId ? `episode/${decision.episodeId}` : `revert/${decision.id}`,
+    kind: decision.episodeId ? 'episode' : 'reverted',
+    severity: 'critical',
+    time: decision.time,
+    ...(decision.episodeId ? { episodeId: decision.episodeId } : {}),
+    decisionIds: [decision.id],
+    title: `[Stormguard] ${verb} ${decision.flag} ${step}${signal ? `: ${signal}${effect !== undefined ? ` ${effect.toFixed(1)}x baseline` : ''}` : ''}`,
+    text: [
+      `Decision ${decision.id}, made ${formatTime(decision.time)}; the run that made it stopped before alerting, and a later run finished it.`,
+      `Reason: ${decision.reason}.`,
+      `Action: ${verb} ${decision.flag} in ${decision.environment} ${step} (${decision.mode} mode)${outcome ? `: ${outcome.detail}` : ''}.`,
+    ].join('\n'),
+  };
+}
+
+async function withLinks(alert: Alert, ports: EffectPorts): Promise<Alert> {
+  const links = ports.links ? await ports.links(alert) : [];
+  return links.length > 0 ? { ...alert, links } : alert;
+}
+
+function setOutbox(state: GuardrailState, alerts: Alert[]): void {
+  if (alerts.length > 0) state.outbox = alerts;
+  else delete state.outbox;
+}
+
+/**
+ * Delivers an alert to every notifier at once (one that hangs delays no other), each claimed by
+ * key. True when it is done with: sent everywhere, or refused for good (said in notifierErrors);
+ * false when some delivery is left for a later run (out of time, or a copy of this run has it).
+ */
+async function deliver(alert: Alert, { ports, now, sent, notifierErrors }: { ports: EffectPorts; now: number; sent: Alert[]; notifierErrors: string[] }): Promise<boolean> {
+  let attempted = false;
+  const names = deliveryNames(ports.notifiers);
+  const done = await Promise.all(
+    ports.notifiers.map(async (notifier, index) => {
+      const key = `${alert.id} → ${names[index]}`;
+      const claim = ports.store.claimAlert ? await ports.store.claimAlert(key, now) : 'claimed';
+      if (claim !== 'claimed') return claim === 'sent';
+      attempted = true;
+      try {
+        await notifier.notify(alert);
+      } catch (error) {
+        if (error instanceof DeadlineExceededError) {
+          notifierErrors.push(`${notifier.name}: ${error.message}; left for the next run`);
+          return false;
+        }
+        notifierErrors.push(`${notifier.name}: ${error instanceof Error ? error.message : String(error)}`);
+        return true;
+      }
+      await ports.store.recordAlertSent?.(key, now);
+      return true;
+    }),
+  );
+  if (attempted || ports.notifiers.length === 0) sent.push(alert);
+  return done.every(Boolean);
+}
+
+/** Each notifier's name in delivery keys: its name, numbered from the second of a name on. */
+function deliveryNames(notifiers: readonly Notifier[]): string[] {
+  const seen = new Map<string, number>();
+  return notifiers.map(({ name }) => {
+    const n = (seen.get(name) ?? 0) + 1;
+    seen.set(name, n);
+    return n === 1 ? name : `${name} ${n}`;
+  });
+}
+
+async function execute(decision: Decision, flags: FlagController): Promise<Omit<Outcome, 'time'> | DeadlineExceededError> {
+  if (decision.mode === 'observe') return { status: 'observed', detail: 'observe mode: recorded, not acted on' };
+  try {
+    return await flags.setRollout({
+      flag: decision.flag,
+      environment: decision.environment,
+      target: decision.target,
+      percent: decision.toPercent,
+      turnOff: decision.turnOff,
+      comment: `Stormguard ${decision.action} ${formatPercent(decision.fromPercent)} → ${formatPercent(decision.toPercent)}: ${decision.reason} [decision ${decision.id}]`,
+    });
+  } catch (error) {
+    if (error instanceof DeadlineExceededError) return error;
+    return { status: 'failed', detail: error instanceof Error ? error.message : String(error) };
+  }
+}
