@@ -1,0 +1,152 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Decision } from '../../../lambdas/core/decision.ts';
+import { type FlagMemory, type Freeze, freezeOf, lift, remember, revertsFreeze } from '../../../lambdas/core/freeze.ts';
+import type { RolloutStep } from '../../../lambdas/core/release.ts';
+
+const MINUTE = 60_000;
+const T0 = Date.parse('2025-08-28T14:01:00Z');
+
+const freeze: Freeze = { flag: 'storm', environment: 'production', target: { kind: 'fallthrough' }, percent: 0, since: T0, decisionId: 'd1' };
+const stepUp = (over: Partial<RolloutStep> = {}): RolloutStep => ({
+  kind: 'rollout-step',
+  id: 's2',
+  time: T0 + 60 * MINUTE,
+  flag: 'storm',
+  environment: 'production',
+  target: { kind: 'fallthrough' },
+  fromPercent: 1,
+  toPercent: 5,
+  ...over,
+});
+const decision = (over: Partial<Decision> = {}): Decision => ({
+  id: 'ep/storm/production',
+  time: T0,
+  action: 'rollback',
+  mode: 'enforce',
+  flag: 'storm',
+  environment: 'production',
+  target: { kind: 'fallthrough' },
+  fromPercent: 1,
+  toPercent: 0,
+  turnOff: false,
+  reason: 'attributed',
+  evidence: {},
+  ...over,
+});
+const memory = (): FlagMemory => ({ freezes: {}, setPercents: {}, lastRollbackAt: {} });
+
+describe('revertsFreeze', () => {
+  it('reverts a step up of the frozen flag, environment and target, after the freeze', () => {
+    expect(revertsFreeze(stepUp(), freeze)).toBe(true);
+  });
+
+  it('leaves alone a step of another flag, environment or target', () => {
+    expect(revertsFreeze(stepUp({ flag: 'other' }), freeze)).toBe(false);
+    expect(revertsFreeze(stepUp({ environment: 'staging' }), freeze)).toBe(false);
+    expect(revertsFreeze(stepUp({ target: { kind: 'rule', ruleId: 'r1' } }), freeze)).toBe(false);
+    expect(revertsFreeze(stepUp({ target: { kind: 'rule', ruleId: 'r1' } }), { ...freeze, target: { kind: 'rule', ruleId: 'r2' } })).toBe(false);
+    expect(revertsFreeze(stepUp({ target: { kind: 'rule', ruleId: 'r1' } }), { ...freeze, target: { kind: 'rule', ruleId: 'r1' } })).toBe(true);
+  });
+
+  it('leaves alone a step at or before the freeze (the step that was rolled back, or older)', () => {
+    expect(revertsFreeze(stepUp({ time: T0 }), freeze)).toBe(false);
+    expect(revertsFreeze(stepUp({ time: T0 - MINUTE }), freeze)).toBe(false);
+    expect(revertsFreeze(stepUp({ time: T0 + 1 }), freeze)).toBe(true);
+  });
+
+  it('leaves alone a step down, or to the frozen percentage', () => {
+    const frozenAt5 = { ...freeze, percent: 5 };
+    expect(revertsFreeze(stepUp({ fromPercent: 25, toPercent: 1 }), frozenAt5)).toBe(false);
+    expect(revertsFreeze(stepUp({ fromPercent: 0, toPercent: 5 }), frozenAt5)).toBe(false);
+    expect(revertsFreeze(stepUp({ fromPercent: 0, toPercent: 5.001 }), frozenAt5)).toBe(true);
+  });
+
+  it('judges by the percentage a step goes to, not by where it came from', () => {
+    // A step 10% → 8% while frozen at 5% is still above the freeze.
+    expect(revertsFreeze(stepUp({ fromPercent: 10, toPercent: 8 }), { ...freeze, percent: 5 })).toBe(true);
+  });
+});
+
+describe('remember', () => {
+  it('after an enforced rollback: the percentage set, the cooldown and the freeze', () => {
+    const state = memory();
+    remember(state, decision());
+    expect(state.setPercents).toEqual({ 'storm/production/fallthrough': { percent: 0, time: T0 } });
+    expect(state.lastRollbackAt).toEqual({ 'storm/production': T0 });
+    expect(state.freezes).toEqual({ 'storm/production': { ...freeze, decisionId: 'ep/storm/production' } });
+  });
+
+  it('after an enforced revert: only the percentage set (no new freeze, no cooldown)', () => {
+    const state = memory();
+    remember(state, decision({ id: 's2/revert', action: 'revert', time: T0 + 60 * MINUTE, target: { kind: 'rule', ruleId: 'r1' }, fromPercent: 5, toPercent: 0 }));
+    expect(state.setPercents).toEqual({ 'storm/production/rule r1': { percent: 0, time: T0 + 60 * MINUTE } });
+    expect(state.lastRollbackAt).toEqual({});
+    expect(state.freezes).toEqual({});
+  });
+
+  it('in observe mode: nothing (the flag was not touched)', () => {
+    const state = memory();
+    remember(state, decision({ mode: 'observe' }));
+    remember(state, decision({ mode: 'observe', action: 'revert' }));
+    expect(state).toEqual(memory());
+  });
+
+  it('keeps the newest rollback\'s freeze, and keeps flags and environments apart', () => {
+    const state = memory();
+    remember(state, decision());
+    remember(state, decision({ id: 'ep2', time: T0 + 90 * MINUTE, fromPercent: 25, toPercent: 5 }));
+    remember(state, decision({ id: 'ep3', environment: 'staging' }));
+    expect(freezeOf(state, 'storm', 'production')).toMatchObject({ percent: 5, since: T0 + 90 * MINUTE, decisionId: 'ep2' });
+    expect(freezeOf(state, 'storm', 'staging')).toMatchObject({ percent: 0, decisionId: 'ep3' });
+    expect(Object.keys(state.freezes).sort()).toEqual(['storm/production', 'storm/staging']);
+  });
+
+  it('freezes so that exactly the later step-ups above the rolled-back percentage are reverted', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 100_000 }).map((t) => t / 1000),
+        fc.integer({ min: 0, max: 100_000 }).map((t) => t / 1000),
+        fc.integer({ min: -120, max: 120 }),
+        (rolledBackTo, steppedTo, minutesAfter) => {
+          const state = memory();
+          remember(state, decision({ toPercent: rolledBackTo }));
+          const step = stepUp({ toPercent: steppedTo, time: T0 + minutesAfter * MINUTE });
+          expect(revertsFreeze(step, freezeOf(state, 'storm', 'production')!)).toBe(minutesAfter > 0 && steppedTo > rolledBackTo);
+        },
+      ),
+      { seed: 42, numRuns: 300 },
+    );
+  });
+});
+
+describe('freezeOf and lift', () => {
+  it('find a freeze by flag and environment', () => {
+    const state = { freezes: { 'storm/production': freeze } };
+    expect(freezeOf(state, 'storm', 'production')).toBe(freeze);
+    expect(freezeOf(state, 'storm', 'staging')).toBeUndefined();
+    expect(freezeOf(state, 'other', 'production')).toBeUndefined();
+  });
+
+  it('lift removes the freeze once and says whether there was one', () => {
+    const state = { freezes: { 'storm/production': freeze, 'storm/staging': { ...freeze, environment: 'staging' } } };
+    expect(lift(state, 'storm', 'production')).toBe(true);
+    expect(freezeOf(state, 'storm', 'production')).toBeUndefined();
+    expect(lift(state, 'storm', 'production')).toBe(false);
+    expect(freezeOf(state, 'storm', 'staging')).toBeDefined(); // the other environment stays frozen
+  });
+
+  it('lift on a flag never frozen is false and changes nothing', () => {
+    const state = { freezes: {} as Record<string, Freeze> };
+    expect(lift(state, 'storm', 'production')).toBe(false);
+    expect(state.freezes).toEqual({});
+  });
+
+  it('lifting leaves the cooldown and the percentages set as they were', () => {
+    const state = memory();
+    remember(state, decision());
+    lift(state, 'storm', 'production');
+    expect(state.lastRollbackAt).toEqual({ 'storm/production': T0 });
+    expect(state.setPercents['storm/production/fallthrough']).toEqual({ percent: 0, time: T0 });
+  });
+});
