@@ -14,9 +14,10 @@ export function formatClock(time: number): string {
 
 /** "5 h 44 min", "3 min", "45 s" */
 export function formatDuration(ms: number): string {
-  const sign = ms < 0 ? '-' : '';
   const abs = Math.abs(ms);
-  if (abs < 60_000) return `${sign}${Math.round(abs / 1000)} s`;
+  const seconds = Math.round(abs / 1000);
+  const sign = ms < 0 && seconds > 0 ? '-' : '';
+  if (seconds < 60) return `${sign}${seconds} s`;
   const minutes = Math.round(abs / 60_000);
   const hours = Math.floor(minutes / 60);
   return `${sign}${hours > 0 ? `${hours} h ` : ''}${minutes % 60 || hours === 0 ? `${minutes % 60} min` : ''}`.trim();
@@ -25,8 +26,10 @@ export function formatDuration(ms: number): string {
 /** Three significant digits, no exponent: 15.2, 0.0314, 1230. */
 export function formatNumber(value: number): string {
   if (value === 0 || !Number.isFinite(value)) return String(value);
-  const digits = Math.max(0, 2 - Math.floor(Math.log10(Math.abs(value))));
-  return value.toFixed(Math.min(digits, 6));
+  // Decimals from the rounded value: 99.96 is "100", not "100.0".
+  const rounded = Math.abs(value) >= 100 ? value : Number(value.toPrecision(3));
+  const digits = Math.max(0, 2 - Math.floor(Math.log10(Math.abs(rounded))));
+  return rounded.toFixed(Math.min(digits, 6));
 }
 
 /** "2.1x baseline" for factors, "+12.3 points over baseline" for differences. */

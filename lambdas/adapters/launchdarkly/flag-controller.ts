@@ -25,7 +25,7 @@ import { DeadlineExceededError, StormguardError } from '../../core/errors.ts';
 import { formatPercent } from '../../core/format.ts';
 import { type EnvironmentConfig, servedPercent } from '../../formats/launchdarkly.ts';
 import { type RolloutTarget, targetName } from '../../core/release.ts';
-import { weightsForPercent } from '../../formats/rollout-weights.ts';
+import { TOTAL_WEIGHT, weightsForPercent } from '../../formats/rollout-weights.ts';
 import type { FlagController } from '../../ports.ts';
 import type { Outcome } from '../../core/decision.ts';
 import { RetriesExhaustedError, type RetryOptions, retryingFetch } from '../http/retrying-fetch.ts';
@@ -240,9 +240,9 @@ function instructionFor({ read, config, target, percent, turnOff }: Plan): Instr
 function rolloutFor(flag: RestFlag, config: EnvironmentConfig, target: RolloutTarget, percent: number) {
   const control = config.offVariation ?? 1;
   const rule = target.kind === 'fallthrough' ? config.fallthrough : config.rules?.find((r) => r._id === target.ruleId);
-  const current = rule?.rollout?.variations ?? [{ variation: rule?.variation ?? control, weight: 100_000 }];
+  const current = rule?.rollout?.variations ?? [{ variation: rule?.variation ?? control, weight: TOTAL_WEIGHT }];
   for (const { variation } of current) if (!flag.variations[variation]) throw new LaunchDarklyError(`${flag.key} has no variation ${variation}`);
-  return { rule, weights: weightsForPercent(current, control, percent) };
+  return { rule, weights: weightsForPercent(current, control, percent, flag.variations.length) };
 }
 
 /** A JSON Pointer reference token (RFC 6901). */

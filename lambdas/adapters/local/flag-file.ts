@@ -72,7 +72,7 @@ export class FlagFileController implements FlagController {
     }
     const shareBefore = await this.measureShare(request.flag);
     if (request.turnOff) flag.on = false;
-    else rule.rollout = { variations: weightsForPercent(rolloutOf(rule, flag.offVariation), flag.offVariation, request.percent) };
+    else rule.rollout = { variations: weightsForPercent(rolloutOf(rule, flag.offVariation), flag.offVariation, request.percent, flag.variations.length) };
     flag.version++;
     await writeAtomically(this.path, JSON.stringify(file, null, 2));
     const shareAfter = await this.measureShare(request.flag);
@@ -87,7 +87,7 @@ export class FlagFileController implements FlagController {
     const file = (await readJson(this.path)) as FlagFile;
     const flag = (file.flags[step.flag] ??= booleanFlag(step.flag, step.fromPercent));
     const rule = ruleOf(flag, step.target);
-    rule.rollout = { variations: weightsForPercent(rolloutOf(rule, flag.offVariation), flag.offVariation, step.toPercent) };
+    rule.rollout = { variations: weightsForPercent(rolloutOf(rule, flag.offVariation), flag.offVariation, step.toPercent, flag.variations.length) };
     flag.version++;
     await writeAtomically(this.path, JSON.stringify(file, null, 2));
   }

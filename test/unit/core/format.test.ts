@@ -72,14 +72,12 @@ describe('formatDuration', () => {
     );
   });
 
-  // BUG (format.ts, formatDuration): durations in [59.5 s, 60 s) round to "60 s", while 60 s itself
-  // reads "1 min": the seconds branch is chosen before rounding.
-  it.fails('writes 59.5 s as "1 min", not "60 s" (bug: chooses seconds before rounding)', () => {
+  // Found here: the seconds branch used to be chosen before rounding.
+  it('writes 59.5 s as "1 min", not "60 s"', () => {
     expect(formatDuration(59_500)).toBe('1 min');
   });
 
-  // BUG (cosmetic): a negative duration under half a second reads "-0 s".
-  it.fails('writes -0.4 s as "0 s", not "-0 s" (bug: the sign is taken before rounding)', () => {
+  it('writes -0.4 s as "0 s", not "-0 s"', () => {
     expect(formatDuration(-400)).toBe('0 s');
   });
 });
@@ -126,10 +124,8 @@ describe('formatNumber', () => {
     );
   });
 
-  // BUG (format.ts, formatNumber): the number of decimals is chosen from the value before rounding,
-  // so values just under a power of ten gain a digit: a heap at 99.96% reads "100.0" (four
-  // significant digits), 9.996 reads "10.00".
-  it.fails('writes 99.96 as "100", three significant digits (bug: rounds up into a fourth digit)', () => {
+  // Found here: the decimals used to be chosen before rounding (99.96 read "100.0").
+  it('writes 99.96 as "100", three significant digits', () => {
     expect(formatNumber(99.96)).toBe('100');
   });
 });

@@ -130,14 +130,8 @@ describe('weightsForPercent', () => {
     expect(weightsForPercent([{ variation: 1, weight: TOTAL_WEIGHT }], 1, 0)).toEqual([{ variation: 1, weight: TOTAL_WEIGHT }]);
   });
 
-  // BUG (rollout-weights.ts, weightsForPercent): the last treatment takes `treatmentWeight - assigned`,
-  // and the others are each Math.round'ed up to half a unit high, so with three or more treatments
-  // the last one's weight can go negative: treatments 1:1:0 at 0.001% give 1, 1, -1; and not only
-  // at tiny percentages: a rollout that lists an unused variation at weight 0 last (as LaunchDarkly
-  // lists every variation) does it at 75.446% too (the property's counterexample, seed 42).
-  // LaunchDarkly would refuse the weights, so the rollback would fail. A largest-remainder split
-  // would keep every weight in [floor, ceil] of its exact share.
-  it.fails('never gives a negative weight (bug: the last treatment absorbs the others\' rounding and goes below 0)', () => {
+  // Found by this property: the last treatment used to absorb the others' rounding and go below 0.
+  it('never gives a negative weight: the treatments are split by largest remainder', () => {
     const current = [
       { variation: 0, weight: 1 },
       { variation: 1, weight: 1 },
@@ -147,7 +141,7 @@ describe('weightsForPercent', () => {
     expect(weightsForPercent(current, 3, 0.001).every((w) => w.weight >= 0)).toBe(true);
   });
 
-  it.fails('gives non-negative weights for any rollout and percentage (bug: as above, found by the property)', () => {
+  it('gives non-negative weights for any rollout and percentage', () => {
     fc.assert(
       fc.property(rollout(2, 5), percent, ({ current, control }, p) => {
         expect(weightsForPercent(current, control, p).every((w) => w.weight >= 0)).toBe(true);
@@ -156,12 +150,13 @@ describe('weightsForPercent', () => {
     );
   });
 
-  // BUG (edge case): with no treatment variation among the current weights (the control alone),
-  // a percentage above 0 has nowhere to go: the weights come back summing to 100000 - p·1000,
-  // breaking the "summing to exactly 100000" contract silently rather than refusing. Reachable in
-  // the flag-file controller's applyStep on a rule that serves only the off variation.
-  it.fails('keeps the sum at 100000 when only the control is listed and the percentage is above 0 (bug: the treatment share is dropped)', () => {
-    expect(sum(weightsForPercent([{ variation: 1, weight: TOTAL_WEIGHT }], 1, 5))).toBe(TOTAL_WEIGHT);
+  // Found here: with only the control listed, the treatment share used to be dropped silently.
+  it('serves the other variation of a two-variation flag when only the control is listed, and refuses to guess among more', () => {
+    expect(weightsForPercent([{ variation: 1, weight: TOTAL_WEIGHT }], 1, 5)).toEqual([
+      { variation: 0, weight: 5_000 },
+      { variation: 1, weight: 95_000 },
+    ]);
+    expect(() => weightsForPercent([{ variation: 1, weight: TOTAL_WEIGHT }], 1, 5, 3)).toThrow(/which of 3 variations should the rollout serve/);
   });
 });
 
