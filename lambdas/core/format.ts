@@ -29,7 +29,7 @@ export function formatNumber(value: number): string {
   // Decimals from the rounded value: 99.96 is "100", not "100.0".
   const rounded = Math.abs(value) >= 100 ? value : Number(value.toPrecision(3));
   const digits = Math.max(0, 2 - Math.floor(Math.log10(Math.abs(rounded))));
-  return rounded.toFixed(Math.min(digits, 6));
+  return digits <= 6 ? rounded.toFixed(digits) : value.toFixed(6);
 }
 
 /** "2.1x baseline" for factors, "+12.3 points over baseline" for differences. */
