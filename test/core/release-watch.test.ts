@@ -14,6 +14,8 @@ import {
   statedFalseAlarmRate,
   thresholdOf,
   type WatchVerdict,
+  heapTrend,
+  heapTrendSettings,
 } from '../../lambdas/core/release-watch.ts';
 
 const MIN = 60_000;
@@ -228,5 +230,42 @@ describe('release watch properties', () => {
       }),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('the heap trend of a release', () => {
+  const heap = heapTrendSettings(MIN);
+  /** Heap after GC per broker, per minute from 3 h before the release to `after` minutes after it. */
+  function heapHistories(at: (minutesFromRelease: number) => number, after: number, seed = 5): BrokerHistory[] {
+    const draw = noise(seed, 1);
+    return BROKERS.map((b) => ({
+      broker: b,
+      points: Array.from({ length: 180 + after }, (_, i) => ({ time: START + (i - 180) * MIN, value: at(i - 180) + Math.log(draw()) * 0.8 })),
+    }));
+  }
+
+  it('rises when heap climbs from the release on, and forecasts the limit', () => {
+    const histories = heapHistories((m) => 55 + (m > 0 ? (5 * m) / 60 : 0), 90);
+    const trend = heapTrend(histories, RELEASE, START + 90 * MIN, heap);
+    expect(trend.kind).toBe('rising');
+    expect(trend.slopeAfter!).toBeCloseTo(5, 0);
+    expect(trend.slopeBefore!).toBeCloseTo(0, 0);
+    // From about 62.5% at 5 points an hour: about 5.5 h to 90%.
+    expect(trend.msToLimit! / 3_600_000).toBeCloseTo(5.5, 0);
+    expect(trend.withinHorizon).toBe(true);
+  });
+
+  it('never calls a level bump a trend', () => {
+    const trend = heapTrend(heapHistories((m) => (m >= 0 ? 75 : 55), 90), RELEASE, START + 90 * MIN, heap);
+    expect(trend).toMatchObject({ kind: 'steady', withinHorizon: false });
+  });
+
+  it('does not blame the release for a climb that was already there', () => {
+    const trend = heapTrend(heapHistories((m) => 50 + (4 * m) / 60, 90), RELEASE, START + 90 * MIN, heap);
+    expect(trend.kind).toBe('steady');
+  });
+
+  it('waits for enough points after the release', () => {
+    expect(heapTrend(heapHistories(() => 50, 30), RELEASE, START + 30 * MIN, heap)).toEqual({ kind: 'too-early', withinHorizon: false });
   });
 });
