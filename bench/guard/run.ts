@@ -14,6 +14,7 @@ import { MemoryStateStore, RecordingFlagController } from '../../lambdas/adapter
 import { defaultConfig, type GuardrailConfig } from '../../lambdas/core/config.ts';
 import { evaluations, replay } from '../../lambdas/core/replay.ts';
 import { emulatedRules } from '../storms/rules.ts';
+import { anchoredEngine } from './anchored-engine.ts';
 import { CASE_KINDS, type CaseKind, type GuardCase, guardCases } from './cases.ts';
 import { type CaseResult, HEAP_LIMIT_PERCENT, isStormKind, judge, type Outcome, type Rollback, type Summary, summarise, TARGET_PERIODS } from './judge.ts';
 import { type Engine, runClosedLoop } from './loop.ts';
@@ -26,7 +27,7 @@ export const mainEngine: Engine = {
   run: (input, config) => replay(input, config, { store: new MemoryStateStore(), flags: new RecordingFlagController(), notifiers: [] }),
 };
 
-export const ENGINES: Record<string, Engine> = { main: mainEngine };
+export const ENGINES: Record<string, Engine> = { main: mainEngine, 'release-watch': anchoredEngine };
 
 export async function runCase(c: GuardCase, engine: Engine, config: GuardrailConfig = defaultConfig()): Promise<CaseResult> {
   const periodMs = config.metricPeriodSeconds * 1000;

@@ -7,11 +7,12 @@
  *              (frozen at the release: its own effect cannot leak into what it is judged against);
  *   evidence   x_t = median_b( ln(y_b,t + c) − e_b ), the pooled log ratio observed / expected: a
  *              cluster-wide change moves every broker, one broker's spike does not move the median;
- *   scale      σ = the null spread of x at the horizons watched, measured on the cluster's own
- *              recent past by backtest: the same predictor from pseudo-releases before the release,
- *              σ = q90(|x|) / 1.645 (the sd for Gaussian noise, wider for heavy tails and for the
- *              drift and autocorrelation of real traffic), floored at `minSd`;
- *   test       one-sided CUSUM (Page 1954) on u_t = x_t / σ: S_t = max(0, S_{t−1} + u_t − k),
+ *   scale      σ_j = the null spread of x at horizon j (periods after the release), measured on the
+ *              cluster's own recent past by backtest: the same predictor from pseudo-releases
+ *              before the release, σ_j = q90(|x_j|) / 1.645 (the sd for Gaussian noise, wider for
+ *              heavy tails and for the drift and autocorrelation of real traffic), floored at
+ *              `minSd`, never less than at a nearer horizon, the last one holding beyond;
+ *   test       one-sided CUSUM (Page 1954) on u_t = x_t / σ_j: S_t = max(0, S_{t−1} + u_t − k),
  *              alarm when S_t ≥ H, with at least `minPeriods` periods since the excursion began
  *              and a mean excess over them of at least `minEffect` (half the log of the smallest
  *              factor worth acting on). The excursion's start is the change-point estimate (the onset).
@@ -139,6 +140,8 @@ export interface ReleaseWatch {
   readonly levels: Record<string, number>;
   /** The null spread of the pooled log ratio, and how many backtest samples measured it (0: a guess). */
   readonly sd: number;
+  /** The null spread at each horizon (periods after the release; the last one holds beyond): forecasts err more the further they reach. */
+  readonly sdByHorizon: number[];
   readonly calibrationSamples: number;
   /** The highest CUSUM statistic of the backtest's pseudo-releases (0 uncalibrated): see `thresholdOf`. */
   readonly calibrationPeak: number;
@@ -164,12 +167,15 @@ export type WatchVerdict =
 /**
  * Opens the watch of a release on one signal, from each broker's points before it. Points at or
  * after the release's period are ignored here (they are observed one period at a time).
+ * `otherReleases`: times of earlier releases; the backtest leaves out pseudo-releases whose
+ * windows hold one, since a real change there is not the cluster's noise.
  */
 export function openReleaseWatch(
   release: { readonly id: string; readonly time: number },
   signal: string,
   histories: readonly BrokerHistory[],
   settings: ReleaseWatchSettings,
+  otherReleases: readonly number[] = [],
 ): ReleaseWatch {
   if (!Number.isFinite(release.time)) throw new InputError({ field: 'release.time' }, `expected a time in epoch ms, got ${release.time}`);
   const start = Math.floor(release.time / settings.periodMs) * settings.periodMs;
@@ -179,7 +185,7 @@ export function openReleaseWatch(
     const level = medianBetween(points, start - settings.levelPeriods * settings.periodMs, start, settings.levelPeriods / 2);
     if (level !== undefined) levels[broker] = level;
   }
-  const { sd, samples, peak } = calibrate(logs, start, settings);
+  const { sd, sdByHorizon, samples, peak } = calibrate(logs, start, settings, otherReleases);
   const watch: ReleaseWatch = {
     version: 1,
     release: { id: release.id, time: release.time },
@@ -187,6 +193,7 @@ export function openReleaseWatch(
     start,
     levels,
     sd,
+    sdByHorizon,
     calibrationSamples: samples,
     calibrationPeak: peak,
     status: 'watching',
@@ -220,7 +227,8 @@ export function observeReleaseWatch(
   if (x === undefined) return { kind: 'skipped', reason: 'too few brokers reported' };
   watch.lastTime = time;
   watch.periods++;
-  const u = x / watch.sd;
+  const horizon = Math.min(watch.sdByHorizon.length - 1, Math.round((time - watch.start) / settings.periodMs));
+  const u = x / watch.sdByHorizon[horizon]!;
   const next = Math.max(0, watch.cusum + u - settings.k);
   if (next === 0) {
     watch.onset = null;
@@ -292,49 +300,73 @@ export function calibrate(
   histories: ReadonlyArray<{ broker: string; points: readonly WatchPoint[] }>,
   start: number,
   settings: ReleaseWatchSettings,
-): { sd: number; samples: number; peak: number } {
-  const runs = backtest(histories, start, settings);
-  const deviations = runs.flat().map(Math.abs).sort((a, b) => a - b);
-  if (deviations.length < settings.minCalibrationSamples) return { sd: Math.max(settings.minSd, settings.uncalibratedSd), samples: 0, peak: 0 };
-  const sd = Math.max(settings.minSd, quantileSorted(deviations, 0.9) / Q90_OF_ABS_NORMAL);
-  const peaks = runs.map((run) => cusumPeak(run, sd, settings.k)).sort((a, b) => a - b);
-  return { sd, samples: deviations.length, peak: peaks.length > 0 ? quantileSorted(peaks, settings.peakQuantile) : 0 };
+  otherReleases: readonly number[] = [],
+): { sd: number; sdByHorizon: number[]; samples: number; peak: number } {
+  const runs = backtest(histories, start, settings, otherReleases);
+  const known = (run: ReadonlyArray<number | undefined>) => run.filter((x): x is number => x !== undefined);
+  const deviations = runs.flatMap(known).map(Math.abs).sort((a, b) => a - b);
+  if (deviations.length < settings.minCalibrationSamples) {
+    const guess = Math.max(settings.minSd, settings.uncalibratedSd);
+    return { sd: guess, sdByHorizon: [guess], samples: 0, peak: 0 };
+  }
+  const spread = (values: number[]) => Math.max(settings.minSd, quantileSorted(values.sort((a, b) => a - b), 0.9) / Q90_OF_ABS_NORMAL);
+  const sd = spread(deviations);
+  const sdByHorizon: number[] = [];
+  for (let h = 0; h < settings.calibrationHorizon; h++) {
+    const at = known(runs.map((run) => run[h])).map(Math.abs);
+    // Too few at a horizon: the overall spread. Never less than at a nearer horizon.
+    const own = at.length >= MIN_HORIZON_SAMPLES ? spread(at) : sd;
+    sdByHorizon.push(Math.max(own, sdByHorizon.at(-1) ?? 0));
+  }
+  const peaks = runs.map((run) => cusumPeak(run, sdByHorizon, settings.k)).sort((a, b) => a - b);
+  return { sd, sdByHorizon, samples: deviations.length, peak: peaks.length > 0 ? quantileSorted(peaks, settings.peakQuantile) : 0 };
 }
 
+/** Fewer backtest samples than this at one horizon: its spread is the overall one. */
+const MIN_HORIZON_SAMPLES = 10;
+
 /** Per pseudo-release before `start`, the pooled log ratios at each horizon, the watch's predictor applied to the past. */
-function backtest(histories: ReadonlyArray<{ broker: string; points: readonly WatchPoint[] }>, start: number, settings: ReleaseWatchSettings): number[][] {
+function backtest(
+  histories: ReadonlyArray<{ broker: string; points: readonly WatchPoint[] }>,
+  start: number,
+  settings: ReleaseWatchSettings,
+  otherReleases: readonly number[],
+): Array<Array<number | undefined>> {
   const { periodMs, levelPeriods, calibrationHorizon, calibrationStride } = settings;
   const earliest = Math.min(...histories.map((h) => h.points[0]?.time ?? Infinity));
-  const runs: number[][] = [];
+  const runs: Array<Array<number | undefined>> = [];
   for (let pseudo = start - calibrationHorizon * periodMs; pseudo - levelPeriods * periodMs >= earliest; pseudo -= calibrationStride * periodMs) {
+    const from = pseudo - levelPeriods * periodMs;
+    const to = pseudo + calibrationHorizon * periodMs;
+    if (otherReleases.some((time) => time >= from && time < to)) continue;
     const levels: Record<string, number> = {};
     for (const h of histories) {
       const level = medianBetween(h.points, pseudo - levelPeriods * periodMs, pseudo, levelPeriods / 2);
       if (level !== undefined) levels[h.broker] = level;
     }
-    const run: number[] = [];
+    const run: Array<number | undefined> = [];
     for (let step = 0; step < calibrationHorizon; step++) {
       const time = pseudo + step * periodMs;
       const observed = histories.flatMap((h) => {
         const point = pointAt(h.points, time);
         return point ? [{ broker: h.broker, value: point.value }] : [];
       });
-      const x = pooledOfLogs(levels, observed, settings.minBrokerShare);
-      if (x !== undefined) run.push(x);
+      run.push(pooledOfLogs(levels, observed, settings.minBrokerShare));
     }
     runs.push(run);
   }
   return runs;
 }
 
-/** The highest CUSUM statistic over a run of pooled log ratios. */
-function cusumPeak(run: readonly number[], sd: number, k: number): number {
+/** The highest CUSUM statistic over a run of pooled log ratios (a missing period adds nothing). */
+function cusumPeak(run: ReadonlyArray<number | undefined>, sdByHorizon: readonly number[], k: number): number {
   let statistic = 0;
   let peak = 0;
-  for (const x of run) {
-    statistic = Math.max(0, statistic + x / sd - k);
+  run.forEach((x, h) => {
+    if (x === undefined) return;
+    statistic = Math.max(0, statistic + x / sdByHorizon[Math.min(h, sdByHorizon.length - 1)]! - k);
     peak = Math.max(peak, statistic);
-  }
+  });
   return peak;
 }
 
