@@ -8,7 +8,7 @@ export interface MetricPoint {
 }
 
 export interface MetricSeries {
-  /** Unique and stable: the signal and its dimensions. */
+  /** Unique and stable: the signal and its dimensions (and the query's Id where the label is not unique). */
   readonly key: string;
   readonly signal: string;
   readonly dimensions: Readonly<Record<string, string>>;
@@ -19,9 +19,12 @@ export interface MetricSeries {
 
 export interface MetricReadout {
   readonly series: MetricSeries[];
-  /** Results not used, and why (no configured signal in the label, partial or failed status). */
+  /** Results not used, and why (no configured signal in the label, failed status), and exports that stop short. */
   readonly warnings: string[];
 }
+
+/** The pseudo-dimension that keeps apart results a label alone does not (GetMetricData's query `Id`). */
+export const ID_DIMENSION = 'Id';
 
 /** A short human name for a series: "broker 3" where there is one. */
 export function seriesName(series: Pick<MetricSeries, 'dimensions' | 'signal'>): string {
@@ -30,7 +33,7 @@ export function seriesName(series: Pick<MetricSeries, 'dimensions' | 'signal'>):
 }
 
 function describe(dimensions: Readonly<Record<string, string>>): string {
-  const values = Object.values(dimensions);
+  const values = Object.entries(dimensions).map(([name, value]) => (name === ID_DIMENSION ? `Id ${value}` : value));
   return values.length > 0 ? ` (${values.join(', ')})` : '';
 }
 

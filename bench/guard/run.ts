@@ -1,0 +1,158 @@
+/**
+ * `npm run bench:guard`: the guard suite. Every real texture (NAB realAWSCloudwatch, realTweets,
+ * realAdExchange) as a cluster's traffic, under benign rollouts, storms of 1.2x to 84x, heap-only
+ * storms, two flags at once, surges and dark signals (bench/guard/cases.ts), exported in real
+ * formats and replayed closed loop through the guardrail (bench/guard/loop.ts), and open loop
+ * through the emulated default rules of other tools (bench/storms/rules.ts).
+ *
+ *   npm run bench:guard -- [--data DIR] [--json] [--kinds storm,surge] [--textures REGEX] [--engine main]
+ *
+ * --data defaults to the copy the project ships (vendor/nab/data), else ../shared/nab/data.
+ */
+import { parseArgs } from 'node:util';
+import { MemoryStateStore, RecordingFlagController } from '../../lambdas/adapters/memory/index.ts';
+import { defaultConfig, type GuardrailConfig } from '../../lambdas/core/config.ts';
+import { periods } from '../../lambdas/app/schedule.ts';
+import { replay } from '../../lambdas/app/replay.ts';
+import { emulatedRules } from '../storms/rules.ts';
+import { anchoredEngine } from './anchored-engine.ts';
+import { CASE_KINDS, type CaseKind, type GuardCase, guardCases } from './cases.ts';
+import { type CaseResult, HEAP_LIMIT_PERCENT, isStormKind, judge, type Outcome, type Rollback, type Summary, summarise, TARGET_PERIODS } from './judge.ts';
+import { type Engine, runClosedLoop } from './loop.ts';
+import { loadTextures, resolveDataDir } from './textures.ts';
+import { MINUTE_MS } from './world.ts';
+
+/** The engine on main: lambdas/core/replay.ts, as `stormguard replay` runs it. */
+export const mainEngine: Engine = {
+  name: 'Stormguard (main)',
+  run: (input, config) => replay(input, config, { store: new MemoryStateStore(), flags: new RecordingFlagController(), notifiers: [] }),
+};
+
+export const ENGINES: Record<string, Engine> = { main: mainEngine, 'release-watch': anchoredEngine };
+
+export async function runCase(c: GuardCase, engine: Engine, config: GuardrailConfig = defaultConfig()): Promise<CaseResult> {
+  const periodMs = config.metricPeriodSeconds * 1000;
+  const loop = await runClosedLoop(c, engine, config);
+  const rollbacks: Rollback[] = loop.run.decisions
+    .filter((d) => d.mode === 'enforce' && d.action === 'rollback')
+    .map((d) => ({ time: d.time, flag: d.flag, toPercent: d.turnOff ? 0 : d.toPercent }));
+  const pages = loop.run.alerts.filter((a) => a.severity === 'critical').length;
+  const warnings = loop.run.alerts.filter((a) => a.severity === 'warning').length;
+  const outcomes: Outcome[] = [judge(c, engine.name, rollbacks, { pages, warnings }, periodMs, loop.world.heapReached(HEAP_LIMIT_PERCENT))];
+  outcomes.push(...rulesOutcomes(c, loop.openLoop, config, periodMs));
+  return {
+    id: c.id,
+    name: c.name,
+    kind: c.kind,
+    category: c.category,
+    labels: c.labels,
+    days: (c.world.minutes * MINUTE_MS) / 86_400_000,
+    ...(c.storm?.factor !== undefined ? { factor: c.storm.factor } : {}),
+    passes: loop.passes,
+    outcomes,
+  };
+}
+
+/** The emulated rules act once, open loop: their one rollback, judged like the guardrail's. */
+function rulesOutcomes(c: GuardCase, input: Parameters<typeof periods>[0], config: GuardrailConfig, periodMs: number): Outcome[] {
+  const rules = emulatedRules(config.environment, periodMs);
+  const fired = new Map<string, Rollback>();
+  for (const evaluation of periods(input, periodMs).ticks) {
+    for (const rule of rules) {
+      const decision = rule.evaluate(evaluation);
+      if (decision?.step) fired.set(rule.name, { time: decision.time, flag: decision.step.flag, toPercent: decision.step.fromPercent });
+    }
+  }
+  return rules.map((rule) => {
+    const rollback = fired.get(rule.name);
+    // Open loop, the data after the rollback is the storm's: heap is judged on it as it was.
+    return judge(c, rule.name, rollback ? [rollback] : [], { pages: rollback ? 1 : 0, warnings: 0 }, periodMs, undefined);
+  });
+}
+
+export interface SuiteOptions {
+  readonly data?: string;
+  readonly kinds?: readonly CaseKind[];
+  readonly textures?: RegExp;
+  readonly engine?: Engine;
+  readonly progress?: (done: number, total: number) => void;
+}
+
+export async function runSuite(options: SuiteOptions = {}): Promise<{ results: CaseResult[]; dataDir: string; textures: number }> {
+  const dataDir = resolveDataDir(options.data);
+  const textures = loadTextures(dataDir).filter((t) => !options.textures || options.textures.test(t.name));
+  const cases = guardCases(textures).filter((c) => !options.kinds || options.kinds.includes(c.kind));
+  const results: CaseResult[] = [];
+  for (const c of cases) {
+    results.push(await runCase(c, options.engine ?? mainEngine));
+    options.progress?.(results.length, cases.length);
+  }
+  return { results, dataDir, textures: textures.length };
+}
+
+function printMarkdown(results: readonly CaseResult[], summary: readonly Summary[], header: string): void {
+  const out: string[] = [header, ''];
+  const ratio = (x: { caught: number; cases: number }) => `${x.caught} / ${x.cases}`;
+  const delay = (d: number | undefined) => (d === undefined ? '–' : `${d}`);
+  out.push(`| method | ${summary[0]!.byFactor.map((f) => `${f.factor}x at 1%`).join(' | ')} | 1.5x at 5% | two flags | all storms ≤ ${TARGET_PERIODS} periods | right at any delay | median / worst delay | wrong flags | false rollbacks (benign cases) | pages per benign day | heap-only stopped < ${HEAP_LIMIT_PERCENT}% |`);
+  out.push(`|---|${summary[0]!.byFactor.map(() => '---').join('|')}|---|---|---|---|---|---|---|---|---|`);
+  for (const s of summary) {
+    out.push(
+      `| ${s.method.split(' (')[0]} | ${s.byFactor.map(ratio).join(' | ')} | ${ratio(s.stormAfterNoise)} | ${ratio(s.twoFlags)} | ${ratio(s.storms)} | ${s.storms.rightAtAnyDelay} | ${delay(s.storms.medianDelay)} / ${delay(s.storms.worstDelay)} | ${s.wrongFlags} | ${s.benign.falseRollbacks} (${s.benign.casesWithFalseRollback} / ${s.benign.cases}) | ${s.benign.pagesPerDay.toFixed(2)} | ${s.heapOnly.stopped} / ${s.heapOnly.cases} |`,
+    );
+  }
+  const ours = summary[0]!;
+  out.push('', `${ours.method}: storms caught by label style: default ${ratio(ours.stormsByLabels.default)}, dynamic ${ratio(ours.stormsByLabels.dynamic)}; warnings per benign day ${ours.benign.warningsPerDay.toFixed(2)}; heap-only storms rolled back at all ${ours.heapOnly.rolledBackAtAll} / ${ours.heapOnly.cases}.`);
+  out.push('', '| benign, by texture category | cases | days | false rollbacks | pages per day |', '|---|---|---|---|---|');
+  for (const [category, b] of Object.entries(ours.benignByCategory)) out.push(`| ${category} | ${b.cases} | ${b.days.toFixed(1)} | ${b.falseRollbacks} | ${b.pagesPerDay.toFixed(2)} |`);
+  out.push('', `Per case (${ours.method}; delays in periods from the storm step):`, '', '| case | outcome | pages | passes |', '|---|---|---|---|');
+  for (const r of results) {
+    const o = r.outcomes[0]!;
+    out.push(`| ${r.name} | ${describe(r, o)} | ${o.pages} | ${r.passes} |`);
+  }
+  console.log(out.join('\n'));
+}
+
+function describe(r: CaseResult, o: Outcome): string {
+  const list = o.rollbacks.map((b) => `${b.flag} → ${b.toPercent}%`).join(', ');
+  if (!isStormKind(r.kind)) return o.rollbacks.length ? `FALSE: ${list}` : 'none';
+  if (o.rollbacks.length === 0) return 'missed';
+  const heap = o.heap ? (o.heap.stopped ? '; stopped' : `; NOT stopped (heap ${o.heap.limitAt !== undefined ? 'reached' : 'under'} ${HEAP_LIMIT_PERCENT}%)`) : '';
+  return `${o.caught ? 'caught' : o.right ? 'late' : 'WRONG'} at ${o.delayPeriods}: ${list}${heap}`;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      data: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      kinds: { type: 'string' },
+      textures: { type: 'string' },
+      engine: { type: 'string', default: 'main' },
+    },
+  });
+  const kinds = values.kinds?.split(',').map((k) => k.trim()) as CaseKind[] | undefined;
+  const unknown = kinds?.find((k) => !CASE_KINDS.includes(k));
+  if (unknown) throw new Error(`--kinds: no kind "${unknown}" (kinds: ${CASE_KINDS.join(', ')})`);
+  const engine = ENGINES[values.engine];
+  if (!engine) throw new Error(`--engine: no engine "${values.engine}" (engines: ${Object.keys(ENGINES).join(', ')})`);
+  const started = performance.now();
+  const { results, dataDir, textures } = await runSuite({
+    ...(values.data !== undefined ? { data: values.data } : {}),
+    ...(kinds ? { kinds } : {}),
+    ...(values.textures ? { textures: new RegExp(values.textures) } : {}),
+    engine,
+    progress: (done, total) => process.stderr.write(`\r guard suite: ${done}/${total} cases`),
+  });
+  process.stderr.write('\n');
+  const summary = summarise(results);
+  const seconds = Math.round((performance.now() - started) / 1000);
+  if (values.json) {
+    console.log(JSON.stringify({ dataDir, textures, seconds, summary, cases: results }, null, 2));
+    return;
+  }
+  const storms = results.filter((r) => isStormKind(r.kind)).length;
+  printMarkdown(results, summary, `Guard suite: ${results.length} cases on ${textures} real textures from ${dataDir} (${storms} storms, ${results.length - storms} benign), ${seconds} s`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();

@@ -1,0 +1,541 @@
+/**
+ * The release watch: did this release (a rollout step, a deploy) move a fast signal, from the
+ * minute it landed? A sequential test per release and signal, pooled over the cluster's brokers.
+ *
+ * The maths, per watched period t (from the period holding the release on):
+ *   expected   e_b = median of ln(y_b + c) over the `levelPeriods` before the release, per broker b
+ *              (frozen at the release: its own effect cannot leak into what it is judged against);
+ *   evidence   x_t = median_b( ln(y_b,t + c) − e_b ), the pooled log ratio observed / expected: a
+ *              cluster-wide change moves every broker, one broker's spike does not move the median;
+ *   scale      σ_j = the null spread of x at horizon j (periods after the release), measured on the
+ *              cluster's own recent past by backtest: the same predictor from pseudo-releases
+ *              before the release, σ_j = q90(|x_j|) / 1.645 (the sd for Gaussian noise, wider for
+ *              heavy tails and for the drift and autocorrelation of real traffic), floored at
+ *              `minSd`, never less than at a nearer horizon, the last one holding beyond;
+ *   test       one-sided CUSUM (Page 1954) on u_t = x_t / σ_j: S_t = max(0, S_{t−1} + u_t − k),
+ *              alarm when S_t ≥ H, with at least `minPeriods` periods since the excursion began
+ *              and a mean excess over them of at least `minEffect` (half the log of the smallest
+ *              factor worth acting on). The excursion's start is the change-point estimate (the onset).
+ *   threshold  H = max(h, m · the q-quantile of the CUSUM peaks of the backtest's pseudo-releases):
+ *              a cluster whose own recent past would have alarmed with no release needs more.
+ * For independent standard normal u, the average run length to a false alarm is, by Siegmund's
+ * approximation, ARL0 ≈ (e^{2k(h+1.166)} − 1 − 2k(h+1.166)) / 2k², so the chance of a false alarm
+ * within a watch of N periods is ≈ 1 − e^{−N/ARL0} (`statedFalseAlarmRate`). Real traffic is neither
+ * independent nor normal: the measured rate on real textures is in bench/guard/RESULTS.md.
+ *
+ * What is not the release's: an effect already there before it (the pooled log ratio of the last
+ * `preexistingPeriods` before the release, against the level before them, at least `minEffect`
+ * and 2σ): `unrelated`, never an alarm; an excursion that begins more than
+ * `onsetTolerancePeriods` after the release (a surge twenty minutes later): `unrelated`. A flag's
+ * effect is immediate: it scales with the share of requests served the new code from the step on.
+ * After `watchPeriods` without an alarm the release is `cleared` for this signal.
+ *
+ * Pure: time comes in as arguments; the state is plain JSON and is updated in place. Missing data
+ * is not zero: a period where too few brokers report is skipped, never scored.
+ */
+import { InputError } from './errors.ts';
+
+export interface WatchPoint {
+  readonly time: number;
+  readonly value: number;
+}
+
+/** One broker's datapoints of the watched signal before the release, in time order. */
+export interface BrokerHistory {
+  readonly broker: string;
+  readonly points: readonly WatchPoint[];
+}
+
+export interface ReleaseWatchSettings {
+  readonly periodMs: number;
+  /** Added before the log so that zero stays finite. */
+  readonly logOffset: number;
+  /** Periods before the release whose median is each broker's expected value. */
+  readonly levelPeriods: number;
+  /** Horizons (periods after a pseudo-release) the backtest measures the null spread over. */
+  readonly calibrationHorizon: number;
+  /** Periods between pseudo-releases in the backtest. */
+  readonly calibrationStride: number;
+  /** Fewer backtest samples than this: the spread is `uncalibratedSd`, a cautious guess. */
+  readonly minCalibrationSamples: number;
+  readonly uncalibratedSd: number;
+  /** No spread below this (log units): nothing is that certain. */
+  readonly minSd: number;
+  /** CUSUM reference value and threshold, in units of σ. */
+  readonly k: number;
+  readonly h: number;
+  /**
+   * The threshold is at least this times the highest CUSUM peak of the backtest's pseudo-releases:
+   * a cluster whose recent past would have raised alarms with no release needs more evidence.
+   */
+  readonly peakMargin: number;
+  /** Which of the backtest's peaks sets the threshold: 1 the highest; 0.99 with a long history. */
+  readonly peakQuantile: number;
+  /** The smallest mean pooled log ratio since the onset for an alarm (half of ln(minFactor): a 1.5x storm is not missed on a noisy minute). */
+  readonly minEffect: number;
+  /** Periods from the onset before an alarm: one minute's spike is not a change. */
+  readonly minPeriods: number;
+  /** How long after the release its effect must show. */
+  readonly watchPeriods: number;
+  /** An excursion that begins later than this after the release is not its effect. */
+  readonly onsetTolerancePeriods: number;
+  /** Periods just before the release checked for an effect already under way. */
+  readonly preexistingPeriods: number;
+  /** Share of the brokers with a level that must report in a period for it to count. */
+  readonly minBrokerShare: number;
+}
+
+/**
+ * Defaults chosen on realAWSCloudwatch textures by `bench/guard/calibrate.ts` (the most 1.5x shifts
+ * caught within 3 periods at a measured false-alarm rate of at most 1% per step), reported on
+ * realTweets and realAdExchange in bench/guard/RESULTS.md. k = 2σ: only periods more than 2σ over
+ * expected build evidence, which real traffic's drift and autocorrelation rarely give for long.
+ */
+export function releaseWatchSettings(periodMs: number, minFactor: number, overrides: Partial<ReleaseWatchSettings> = {}): ReleaseWatchSettings {
+  if (!(periodMs > 0)) throw new InputError({ field: 'periodMs' }, `expected a positive period, got ${periodMs}`);
+  if (!(minFactor >= 1)) throw new InputError({ field: 'minFactor' }, `expected a factor of at least 1, got ${minFactor}`);
+  return {
+    periodMs,
+    logOffset: 1,
+    levelPeriods: 30,
+    calibrationHorizon: 10,
+    calibrationStride: 2,
+    minCalibrationSamples: 40,
+    uncalibratedSd: 0.25,
+    minSd: 0.03,
+    k: 2,
+    h: 4,
+    peakMargin: 2,
+    peakQuantile: 1,
+    minEffect: Math.log(minFactor) / 2,
+    minPeriods: 2,
+    watchPeriods: 10,
+    onsetTolerancePeriods: 5,
+    preexistingPeriods: 5,
+    minBrokerShare: 0.5,
+    ...overrides,
+  };
+}
+
+export type WatchStatus = 'watching' | 'alarm' | 'cleared' | 'unrelated';
+
+export interface WatchAlarm {
+  /** The period whose evaluation raised the alarm. */
+  readonly time: number;
+  /** The change-point estimate: the start of the excursion. */
+  readonly onset: number;
+  /** The mean pooled excess since the onset, as a factor (1.5 = 50% over expected). */
+  readonly factor: number;
+  readonly statistic: number;
+  readonly periods: number;
+}
+
+export interface ReleaseWatch {
+  readonly version: 1;
+  readonly release: { readonly id: string; readonly time: number };
+  readonly signal: string;
+  /** The first watched period's start: the period holding the release. */
+  readonly start: number;
+  /** Expected ln(value + offset) per broker. */
+  readonly levels: Record<string, number>;
+  /** The null spread of the pooled log ratio, and how many backtest samples measured it (0: a guess). */
+  readonly sd: number;
+  /** The null spread at each horizon (periods after the release; the last one holds beyond): forecasts err more the further they reach. */
+  readonly sdByHorizon: number[];
+  readonly calibrationSamples: number;
+  /** The highest CUSUM statistic of the backtest's pseudo-releases (0 uncalibrated): see `thresholdOf`. */
+  readonly calibrationPeak: number;
+  status: WatchStatus;
+  /** Why `unrelated`: an effect already there before the release, or one that began later. */
+  reason?: 'preexisting' | 'late-onset';
+  cusum: number;
+  /** The start of the current excursion (S > 0), or null. */
+  onset: number | null;
+  /** Pooled log ratios since the onset. */
+  excess: number[];
+  lastTime: number | null;
+  /** Periods scored so far. */
+  periods: number;
+  alarm: WatchAlarm | null;
+}
+
+export type WatchVerdict =
+  | { readonly kind: 'watching'; readonly statistic: number; readonly logRatio?: number }
+  | { readonly kind: 'alarm'; readonly alarm: WatchAlarm }
+  | { readonly kind: 'cleared' | 'unrelated' | 'skipped' | 'done'; readonly reason?: string };
+
+/**
+ * Opens the watch of a release on one signal, from each broker's points before it. Points at or
+ * after the release's period are ignored here (they are observed one period at a time).
+ * `otherReleases`: times of earlier releases; the backtest leaves out pseudo-releases whose
+ * windows hold one, since a real change there is not the cluster's noise.
+ */
+export function openReleaseWatch(
+  release: { readonly id: string; readonly time: number },
+  signal: string,
+  histories: readonly BrokerHistory[],
+  settings: ReleaseWatchSettings,
+  otherReleases: readonly number[] = [],
+): ReleaseWatch {
+  if (!Number.isFinite(release.time)) throw new InputError({ field: 'release.time' }, `expected a time in epoch ms, got ${release.time}`);
+  const start = Math.floor(release.time / settings.periodMs) * settings.periodMs;
+  const logs = histories.map((h) => ({ broker: h.broker, points: logPoints(h.points, settings, start) }));
+  const levels: Record<string, number> = {};
+  for (const { broker, points } of logs) {
+    const level = medianBetween(points, start - settings.levelPeriods * settings.periodMs, start, settings.levelPeriods / 2);
+    if (level !== undefined) levels[broker] = level;
+  }
+  const { sd, sdByHorizon, samples, peak } = calibrate(logs, start, settings, otherReleases);
+  const watch: ReleaseWatch = {
+    version: 1,
+    release: { id: release.id, time: release.time },
+    signal,
+    start,
+    levels,
+    sd,
+    sdByHorizon,
+    calibrationSamples: samples,
+    calibrationPeak: peak,
+    status: 'watching',
+    cusum: 0,
+    onset: null,
+    excess: [],
+    lastTime: null,
+    periods: 0,
+    alarm: null,
+  };
+  if (preexisting(logs, start, sd, settings)) {
+    watch.status = 'unrelated';
+    watch.reason = 'preexisting';
+  }
+  return watch;
+}
+
+/**
+ * Scores one period (`time` is its start) from each broker's observed value, and says where the
+ * watch stands. A period already scored, or before the release, changes nothing.
+ */
+export function observeReleaseWatch(
+  watch: ReleaseWatch,
+  time: number,
+  observed: ReadonlyArray<{ readonly broker: string; readonly value: number }>,
+  settings: ReleaseWatchSettings,
+): WatchVerdict {
+  if (watch.status !== 'watching') return { kind: 'done', reason: watch.status };
+  if (time < watch.start || (watch.lastTime !== null && time <= watch.lastTime)) return { kind: 'skipped', reason: 'not a new period of the watch' };
+  const x = pooledLogRatio(watch.levels, observed, settings);
+  if (x === undefined) return { kind: 'skipped', reason: 'too few brokers reported' };
+  watch.lastTime = time;
+  watch.periods++;
+  const horizon = Math.min(watch.sdByHorizon.length - 1, Math.round((time - watch.start) / settings.periodMs));
+  const u = x / watch.sdByHorizon[horizon]!;
+  const next = Math.max(0, watch.cusum + u - settings.k);
+  if (next === 0) {
+    watch.onset = null;
+    watch.excess = [];
+  } else {
+    if (watch.cusum === 0) watch.onset = time;
+    watch.excess.push(x);
+  }
+  watch.cusum = next;
+  const verdict = judge(watch, time, settings);
+  if (verdict) return verdict;
+  if (Math.round((time - watch.start) / settings.periodMs) + 1 >= settings.watchPeriods) {
+    watch.status = 'cleared';
+    return { kind: 'cleared' };
+  }
+  return { kind: 'watching', statistic: watch.cusum, logRatio: x };
+}
+
+function judge(watch: ReleaseWatch, time: number, settings: ReleaseWatchSettings): WatchVerdict | undefined {
+  if (watch.cusum < thresholdOf(watch, settings) || watch.onset === null || watch.excess.length < settings.minPeriods) return undefined;
+  const mean = watch.excess.reduce((a, b) => a + b, 0) / watch.excess.length;
+  if (mean < settings.minEffect) return undefined;
+  if (watch.onset > watch.start + settings.onsetTolerancePeriods * settings.periodMs) {
+    watch.status = 'unrelated';
+    watch.reason = 'late-onset';
+    return { kind: 'unrelated', reason: 'late-onset' };
+  }
+  const alarm: WatchAlarm = { time, onset: watch.onset, factor: Math.exp(mean), statistic: watch.cusum, periods: watch.excess.length };
+  watch.status = 'alarm';
+  watch.alarm = alarm;
+  return { kind: 'alarm', alarm };
+}
+
+/** The CUSUM threshold of this watch: h, or more where the backtest's pseudo-releases peaked higher. */
+export function thresholdOf(watch: Pick<ReleaseWatch, 'calibrationPeak'>, settings: Pick<ReleaseWatchSettings, 'h' | 'peakMargin'>): number {
+  return Math.max(settings.h, settings.peakMargin * watch.calibrationPeak);
+}
+
+/** The median over brokers of ln(observed + c) − expected; undefined when too few brokers report. */
+export function pooledLogRatio(
+  levels: Readonly<Record<string, number>>,
+  observed: ReadonlyArray<{ readonly broker: string; readonly value: number }>,
+  settings: Pick<ReleaseWatchSettings, 'logOffset' | 'minBrokerShare'>,
+): number | undefined {
+  const logs: Array<{ broker: string; value: number }> = [];
+  for (const { broker, value } of observed) {
+    if (Number.isFinite(value) && value + settings.logOffset > 0) logs.push({ broker, value: Math.log(value + settings.logOffset) });
+  }
+  return pooledOfLogs(levels, logs, settings.minBrokerShare);
+}
+
+function pooledOfLogs(levels: Readonly<Record<string, number>>, logs: ReadonlyArray<{ broker: string; value: number }>, minBrokerShare: number): number | undefined {
+  const ratios: number[] = [];
+  for (const { broker, value } of logs) {
+    const level = levels[broker];
+    if (level !== undefined) ratios.push(value - level);
+  }
+  const known = Object.keys(levels).length;
+  if (ratios.length === 0 || ratios.length < minBrokerShare * known) return undefined;
+  return median(ratios);
+}
+
+/**
+ * The null spread of the pooled log ratio: the watch's own predictor (each broker's median over
+ * the level window) backtested from pseudo-releases before the release, over the horizons a
+ * decision is made in. σ = q90(|x|) / 1.645.
+ */
+export function calibrate(
+  histories: ReadonlyArray<{ broker: string; points: readonly WatchPoint[] }>,
+  start: number,
+  settings: ReleaseWatchSettings,
+  otherReleases: readonly number[] = [],
+): { sd: number; sdByHorizon: number[]; samples: number; peak: number } {
+  const runs = backtest(histories, start, settings, otherReleases);
+  const known = (run: ReadonlyArray<number | undefined>) => run.filter((x): x is number => x !== undefined);
+  const deviations = runs.flatMap(known).map(Math.abs).sort((a, b) => a - b);
+  if (deviations.length < settings.minCalibrationSamples) {
+    const guess = Math.max(settings.minSd, settings.uncalibratedSd);
+    return { sd: guess, sdByHorizon: [guess], samples: 0, peak: 0 };
+  }
+  const spread = (values: number[]) => Math.max(settings.minSd, quantileSorted(values.sort((a, b) => a - b), 0.9) / Q90_OF_ABS_NORMAL);
+  const sd = spread(deviations);
+  const sdByHorizon: number[] = [];
+  for (let h = 0; h < settings.calibrationHorizon; h++) {
+    const at = known(runs.map((run) => run[h])).map(Math.abs);
+    // Too few at a horizon: the overall spread. Never less than at a nearer horizon.
+    const own = at.length >= MIN_HORIZON_SAMPLES ? spread(at) : sd;
+    sdByHorizon.push(Math.max(own, sdByHorizon.at(-1) ?? 0));
+  }
+  const peaks = runs.map((run) => cusumPeak(run, sdByHorizon, settings.k)).sort((a, b) => a - b);
+  return { sd, sdByHorizon, samples: deviations.length, peak: peaks.length > 0 ? quantileSorted(peaks, settings.peakQuantile) : 0 };
+}
+
+/** Fewer backtest samples than this at one horizon: its spread is the overall one. */
+const MIN_HORIZON_SAMPLES = 10;
+
+/** Per pseudo-release before `start`, the pooled log ratios at each horizon, the watch's predictor applied to the past. */
+function backtest(
+  histories: ReadonlyArray<{ broker: string; points: readonly WatchPoint[] }>,
+  start: number,
+  settings: ReleaseWatchSettings,
+  otherReleases: readonly number[],
+): Array<Array<number | undefined>> {
+  const { periodMs, levelPeriods, calibrationHorizon, calibrationStride } = settings;
+  const earliest = Math.min(...histories.map((h) => h.points[0]?.time ?? Infinity));
+  const runs: Array<Array<number | undefined>> = [];
+  for (let pseudo = start - calibrationHorizon * periodMs; pseudo - levelPeriods * periodMs >= earliest; pseudo -= calibrationStride * periodMs) {
+    const from = pseudo - levelPeriods * periodMs;
+    const to = pseudo + calibrationHorizon * periodMs;
+    if (otherReleases.some((time) => time >= from && time < to)) continue;
+    const levels: Record<string, number> = {};
+    for (const h of histories) {
+      const level = medianBetween(h.points, pseudo - levelPeriods * periodMs, pseudo, levelPeriods / 2);
+      if (level !== undefined) levels[h.broker] = level;
+    }
+    const run: Array<number | undefined> = [];
+    for (let step = 0; step < calibrationHorizon; step++) {
+      const time = pseudo + step * periodMs;
+      const observed = histories.flatMap((h) => {
+        const point = pointAt(h.points, time);
+        return point ? [{ broker: h.broker, value: point.value }] : [];
+      });
+      run.push(pooledOfLogs(levels, observed, settings.minBrokerShare));
+    }
+    runs.push(run);
+  }
+  return runs;
+}
+
+/** The highest CUSUM statistic over a run of pooled log ratios (a missing period adds nothing). */
+function cusumPeak(run: ReadonlyArray<number | undefined>, sdByHorizon: readonly number[], k: number): number {
+  let statistic = 0;
+  let peak = 0;
+  run.forEach((x, h) => {
+    if (x === undefined) return;
+    statistic = Math.max(0, statistic + x / sdByHorizon[Math.min(h, sdByHorizon.length - 1)]! - k);
+    peak = Math.max(peak, statistic);
+  });
+  return peak;
+}
+
+/** The 0.9 quantile of |Z| for standard normal Z: q90(|x|) / this is σ for Gaussian noise. */
+const Q90_OF_ABS_NORMAL = 1.6449;
+
+/** An effect already under way must also stand out of the noise by this many σ. */
+const PREEXISTING_SDS = 2;
+
+/** Was the signal already off its level in the periods just before the release? */
+function preexisting(histories: ReadonlyArray<{ broker: string; points: readonly WatchPoint[] }>, start: number, sd: number, settings: ReleaseWatchSettings): boolean {
+  const { periodMs, levelPeriods, preexistingPeriods } = settings;
+  if (preexistingPeriods <= 0) return false;
+  const recentFrom = start - preexistingPeriods * periodMs;
+  const levels: Record<string, number> = {};
+  const recent: Array<{ broker: string; value: number }> = [];
+  for (const h of histories) {
+    const level = medianBetween(h.points, recentFrom - levelPeriods * periodMs, recentFrom, levelPeriods / 2);
+    const now = medianBetween(h.points, recentFrom, start, Math.ceil(preexistingPeriods / 2));
+    if (level === undefined || now === undefined) continue;
+    levels[h.broker] = level;
+    recent.push({ broker: h.broker, value: now });
+  }
+  const x = pooledOfLogs(levels, recent, settings.minBrokerShare);
+  return x !== undefined && x >= settings.minEffect && x >= PREEXISTING_SDS * sd;
+}
+
+/**
+ * The chance of a false alarm within one watch, for independent standard normal evidence:
+ * 1 − exp(−N / ARL0), ARL0 by Siegmund's approximation. What the constants promise; the
+ * measured rate on real textures is the one to trust.
+ */
+export function statedFalseAlarmRate(settings: Pick<ReleaseWatchSettings, 'k' | 'h' | 'watchPeriods'>): number {
+  return 1 - Math.exp(-settings.watchPeriods / siegmundArl(settings.k, settings.h));
+}
+
+/** Siegmund's approximation of the one-sided CUSUM's in-control average run length (N(0,1) data, reference k, threshold h). */
+export function siegmundArl(k: number, h: number): number {
+  if (!(k > 0) || !(h > 0)) throw new InputError({ field: 'k, h' }, `expected positive CUSUM constants, got k ${k}, h ${h}`);
+  const b = h + 1.166;
+  return (Math.exp(2 * k * b) - 1 - 2 * k * b) / (2 * k * k);
+}
+
+/** Points before `before` as ln(value + offset), skipping what a log cannot take. */
+function logPoints(points: readonly WatchPoint[], settings: Pick<ReleaseWatchSettings, 'logOffset'>, before: number): WatchPoint[] {
+  const out: WatchPoint[] = [];
+  for (const p of points) {
+    if (p.time >= before || !Number.isFinite(p.value) || p.value + settings.logOffset <= 0) continue;
+    if (out.length > 0 && p.time <= out.at(-1)!.time) throw new InputError({ field: 'histories' }, `points must be in time order: ${p.time} after ${out.at(-1)!.time}`);
+    out.push({ time: p.time, value: Math.log(p.value + settings.logOffset) });
+  }
+  return out;
+}
+
+function medianBetween(points: readonly WatchPoint[], from: number, to: number, minPoints: number): number | undefined {
+  const values: number[] = [];
+  for (let i = lowerBound(points, from); i < points.length && points[i]!.time < to; i++) values.push(points[i]!.value);
+  return values.length >= Math.max(1, minPoints) ? median(values) : undefined;
+}
+
+function pointAt(points: readonly WatchPoint[], time: number): WatchPoint | undefined {
+  const i = lowerBound(points, time);
+  return points[i]?.time === time ? points[i] : undefined;
+}
+
+/** The first index whose time is at or after `time` (points in time order). */
+function lowerBound(points: readonly WatchPoint[], time: number): number {
+  let lo = 0;
+  let hi = points.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (points[mid]!.time < time) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function quantileSorted(sorted: readonly number[], p: number): number {
+  const index = (sorted.length - 1) * p;
+  const low = Math.floor(index);
+  const high = Math.ceil(index);
+  return sorted[low]! + (sorted[high]! - sorted[low]!) * (index - low);
+}
+
+/**
+ * Heap after GC is a slow signal: it moves with traffic and follows a storm over hours, so a level
+ * bump is never a reason to roll back. What is: a trend that starts at the release. Per broker,
+ * the least-squares slope (points per hour) in the `beforePeriods` before the release and from the
+ * release to now; pooled by the median over brokers. The release's heap excess is the change of
+ * slope; `msToLimit` is when the pooled level (the median of the newest points) reaches the limit
+ * at the slope since the release.
+ */
+export interface HeapTrendSettings {
+  readonly periodMs: number;
+  readonly beforePeriods: number;
+  /** Periods after the release before a slope is trusted: heap is noisy minute to minute. */
+  readonly minAfterPeriods: number;
+  /** The smallest change of slope, in points per hour, that is the release's. */
+  readonly minSlopeChange: number;
+  readonly limitPercent: number;
+  readonly horizonMs: number;
+}
+
+export function heapTrendSettings(periodMs: number, overrides: Partial<HeapTrendSettings> = {}): HeapTrendSettings {
+  return { periodMs, beforePeriods: 120, minAfterPeriods: 60, minSlopeChange: 1, limitPercent: 90, horizonMs: 6 * HOUR_MS, ...overrides };
+}
+
+export interface HeapTrend {
+  /** too-early: fewer than `minAfterPeriods` since the release; steady: no trend of the release's; rising: one. */
+  readonly kind: 'too-early' | 'steady' | 'rising';
+  readonly slopeBefore?: number;
+  readonly slopeAfter?: number;
+  readonly level?: number;
+  /** At the slope since the release; Infinity when not rising. */
+  readonly msToLimit?: number;
+  /** Rising, and reaching the limit within the horizon. */
+  readonly withinHorizon: boolean;
+}
+
+const HOUR_MS = 3_600_000;
+/** Points whose median is the heap's current level. */
+const LEVEL_POINTS = 10;
+
+/** The heap trend of a release at `releaseTime`, seen at `now`, from each broker's heap points (before and after). */
+export function heapTrend(histories: readonly BrokerHistory[], releaseTime: number, now: number, settings: HeapTrendSettings): HeapTrend {
+  const start = Math.floor(releaseTime / settings.periodMs) * settings.periodMs;
+  if (now - start < settings.minAfterPeriods * settings.periodMs) return { kind: 'too-early', withinHorizon: false };
+  const before: number[] = [];
+  const after: number[] = [];
+  const levels: number[] = [];
+  for (const { points } of histories) {
+    const b = slopePerHour(points, start - settings.beforePeriods * settings.periodMs, start);
+    const a = slopePerHour(points, start, now);
+    if (b === undefined || a === undefined) continue;
+    before.push(b);
+    after.push(a);
+    levels.push(median(points.filter((p) => p.time < now).slice(-LEVEL_POINTS).map((p) => p.value)));
+  }
+  if (after.length === 0) return { kind: 'too-early', withinHorizon: false };
+  const slopeBefore = median(before);
+  const slopeAfter = median(after);
+  const level = median(levels);
+  const msToLimit = level >= settings.limitPercent ? 0 : slopeAfter > 0 ? ((settings.limitPercent - level) / slopeAfter) * HOUR_MS : Infinity;
+  const rising = slopeAfter > 0 && slopeAfter - slopeBefore >= settings.minSlopeChange;
+  return { kind: rising ? 'rising' : 'steady', slopeBefore, slopeAfter, level, msToLimit, withinHorizon: rising && msToLimit <= settings.horizonMs };
+}
+
+/** Least-squares slope in points per hour of the points with from <= time < to; undefined with fewer than 10. */
+function slopePerHour(points: readonly WatchPoint[], from: number, to: number): number | undefined {
+  let n = 0;
+  let sx = 0;
+  let sy = 0;
+  let sxx = 0;
+  let sxy = 0;
+  for (let i = lowerBound(points, from); i < points.length && points[i]!.time < to; i++) {
+    const x = (points[i]!.time - from) / HOUR_MS;
+    const y = points[i]!.value;
+    n++;
+    sx += x;
+    sy += y;
+    sxx += x * x;
+    sxy += x * y;
+  }
+  const denominator = n * sxx - sx * sx;
+  return n >= 10 && denominator > 0 ? (n * sxy - sx * sy) / denominator : undefined;
+}
