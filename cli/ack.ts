@@ -1,27 +1,61 @@
-/** `stormguard ack`: acknowledges a frozen flag, so the guardrail lets it step up again. */
-import { Command } from 'commander';
+/**
+ * `stormguard ack`: acknowledges a frozen flag, so the guardrail lets it step up again. In AWS it
+ * asks the acknowledge Lambda (IAM); for a replay or a drill, it edits the local state folder.
+ */
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { Command, Option } from 'commander';
+import { userInfo } from 'node:os';
 import { z } from 'zod';
-import { StormguardError } from '../lambdas/core/errors.ts';
-import { freezeOf, lift } from '../lambdas/core/freeze.ts';
 import { FileStateStore } from '../lambdas/adapters/local/state-files.ts';
+import { acknowledge, type AcknowledgeRequest } from '../lambdas/app/acknowledge.ts';
+import { InputError, StormguardError } from '../lambdas/core/errors.ts';
+import type { Acknowledgement } from '../lambdas/core/freeze.ts';
+import type { AckAnswer } from '../lambdas/handlers/ack.ts';
 import { type Io, parseOptions } from './io.ts';
 
-const optionsSchema = z.object({ flag: z.string().min(1), env: z.string().min(1), state: z.string().min(1) });
+const optionsSchema = z.object({
+  flag: z.string().min(1),
+  env: z.string().min(1),
+  reason: z.string().trim().min(1, 'say why the freeze can be lifted (the fix, the ticket)'),
+  by: z.string().min(1).optional(),
+  state: z.string().min(1).optional(),
+  function: z.string().min(1).optional(),
+  region: z.string().min(1).optional(),
+});
 
-export function ackCommand(io: Io): Command {
+export interface AckDependencies {
+  readonly lambda: (region: string | undefined) => Pick<LambdaClient, 'send'>;
+  readonly now: () => number;
+}
+
+const realDependencies: AckDependencies = { lambda: (region) => new LambdaClient(region ? { region } : {}), now: Date.now };
+
+export function ackCommand(io: Io, dependencies: AckDependencies = realDependencies): Command {
   return new Command('ack')
     .description('acknowledge a frozen flag: the guardrail stops reverting its step-ups')
     .requiredOption('--flag <key>', 'the flag key')
     .requiredOption('--env <key>', 'the environment key')
-    .requiredOption('--state <folder>', "the guardrail's state folder")
+    .requiredOption('--reason <text>', 'why the freeze can be lifted: kept with the acknowledgement')
+    .option('--by <name>', 'who acknowledges (default: this machine’s user)')
+    .addOption(new Option('--function <name>', 'in AWS: the acknowledge Lambda (name or ARN; the stack’s AckFunctionName output)').conflicts('state'))
+    .option('--region <region>', 'with --function: its region (default: the SDK’s)')
+    .option('--state <folder>', "a local state folder (a replay's or a drill's)")
     .action(async (raw: unknown) => {
       const options = parseOptions(optionsSchema, raw);
-      const store = new FileStateStore(options.state);
-      const state = await store.load();
-      const freeze = state && freezeOf(state, options.flag, options.env);
-      if (!state || !freeze) throw new StormguardError('NOT_FROZEN', `${options.flag} in ${options.env} is not frozen (state: ${options.state})`);
-      lift(state, options.flag, options.env);
-      await store.save(state);
-      io.out(`${options.flag} in ${options.env}: freeze at ${freeze.percent}% (decision ${freeze.decisionId}) acknowledged\n`);
+      if (!options.function && !options.state) throw new InputError({ field: '--function' }, 'name the acknowledge Lambda (--function), or a local state folder (--state)');
+      const request: AcknowledgeRequest = { flag: options.flag, environment: options.env, by: options.by ?? userInfo().username, reason: options.reason };
+      const done = options.function
+        ? await askLambda(dependencies.lambda(options.region), options.function, request)
+        : await acknowledge(new FileStateStore(options.state!), request, dependencies.now());
+      io.out(`${done.flag} in ${done.environment}: freeze at ${done.percent}% (decision ${done.decisionId}) acknowledged by ${done.by}: ${done.reason}\n`);
     });
+}
+
+async function askLambda(client: Pick<LambdaClient, 'send'>, functionName: string, request: AcknowledgeRequest): Promise<Acknowledgement> {
+  const output = await client.send(new InvokeCommand({ FunctionName: functionName, Payload: new TextEncoder().encode(JSON.stringify(request)) }));
+  const payload = output.Payload ? new TextDecoder().decode(output.Payload) : '';
+  if (output.FunctionError) throw new StormguardError('ACK_FAILED', `the acknowledge Lambda failed (${output.FunctionError}): ${payload.slice(0, 300)}`);
+  const answer = JSON.parse(payload) as AckAnswer;
+  if (!answer.acknowledged) throw new StormguardError('NOT_FROZEN', answer.reason);
+  return answer.acknowledgement;
 }

@@ -8,13 +8,19 @@
 import { type Io, terminalIo } from './io.ts';
 import { Command, CommanderError } from 'commander';
 import { InputError, StormguardError } from '../lambdas/core/errors.ts';
-import { ackCommand } from './ack.ts';
+import { type AckDependencies, ackCommand } from './ack.ts';
 import { detectCommand } from './detect.ts';
-import { gateCommand } from './gate.ts';
+import { type GateDependencies, gateCommand } from './gate.ts';
 import { replayCommand } from './replay.ts';
 import { simulateCommand } from './simulate.ts';
 
-export async function main(argv: readonly string[], io: Io = terminalIo): Promise<number> {
+/** What commands reach outside through, replaceable in tests. */
+export interface Dependencies {
+  readonly ack?: AckDependencies;
+  readonly gate?: GateDependencies;
+}
+
+export async function main(argv: readonly string[], io: Io = terminalIo, dependencies: Dependencies = {}): Promise<number> {
   const program = new Command('stormguard')
     .description('Producer-storm guardrail for Kafka: detect, attribute to the release, roll the flag back.')
     .exitOverride()
@@ -24,7 +30,7 @@ export async function main(argv: readonly string[], io: Io = terminalIo): Promis
   const setExit = (code: number) => {
     exitCode = code;
   };
-  for (const command of [replayCommand(io, setExit), simulateCommand(io), detectCommand(io), ackCommand(io), gateCommand(io, setExit)]) {
+  for (const command of [replayCommand(io, setExit), simulateCommand(io), detectCommand(io), ackCommand(io, dependencies.ack), gateCommand(io, setExit, dependencies.gate)]) {
     // Added commands do not inherit these settings: without them a usage error exits the process.
     program.addCommand(command.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err }).showHelpAfterError('(run with --help for usage)'));
   }

@@ -102,6 +102,8 @@ export class StormguardGuardrail extends Construct {
   readonly detector: NodejsFunction;
   /** The CD gate: invoked with IAM by pipelines (stormguard gate --function). */
   readonly gate: NodejsFunction;
+  /** Lifts a freeze, saying who and why: invoked with IAM by on-call (stormguard ack --function). */
+  readonly ack: NodejsFunction;
   /** Deploy events from CD pipelines, over an IAM-authenticated Function URL. */
   readonly deploysUrl: lambda.FunctionUrl;
   /** LaunchDarkly's webhook endpoint, where `launchDarkly` is configured (signatures checked by the function). */
@@ -204,6 +206,8 @@ export class StormguardGuardrail extends Construct {
 
     this.gate = this.newFunction('Gate', 'gate.ts', retention, { timeout: Duration.seconds(10), environment: common });
     this.table.grantReadData(this.gate);
+    this.ack = this.newFunction('Ack', 'ack.ts', retention, { timeout: Duration.seconds(10), environment: common });
+    this.table.grantReadWriteData(this.ack);
     const deploys = this.newFunction('Deploys', 'deploys.ts', retention, { timeout: Duration.seconds(10), environment: common });
     this.table.grantWriteData(deploys);
     this.deploysUrl = deploys.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });

@@ -17,6 +17,7 @@ export class StormguardStack extends Stack {
     new CfnOutput(this, 'StateTable', { value: this.guardrail.table.tableName });
     new CfnOutput(this, 'Dashboard', { value: this.guardrail.dashboard.dashboardName });
     new CfnOutput(this, 'GateFunction', { value: this.guardrail.gate.functionName, description: 'stormguard gate --function <this>' });
+    new CfnOutput(this, 'AckFunction', { value: this.guardrail.ack.functionName, description: 'stormguard ack --flag KEY --env ENV --reason WHY --function <this>' });
     new CfnOutput(this, 'DeploysUrl', { value: this.guardrail.deploysUrl.url, description: 'POST deploy events here, signed with SigV4 (IAM)' });
     if (this.guardrail.webhookUrl) new CfnOutput(this, 'LaunchDarklyWebhookUrl', { value: this.guardrail.webhookUrl.url, description: "LaunchDarkly webhook URL (sign with the secret's value)" });
   }

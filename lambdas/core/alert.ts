@@ -71,7 +71,7 @@ export function renderAlert(intent: AlertIntent, context: AlertContext): Alert {
           `Step up of a frozen flag: ${release ? describeRelease(release) : decision.flag}.`,
           `Reason: ${decision.reason}.`,
           `Action: ${describeAction(decision, context)}`,
-          `Acknowledge the freeze (stormguard ack --flag ${decision.flag} --env ${decision.environment}) once the cause is fixed.`,
+          ackInstruction(decision),
         ].join('\n'),
       };
     }
@@ -95,6 +95,11 @@ export function renderAlert(intent: AlertIntent, context: AlertContext): Alert {
   }
 }
 
+/** How on-call lifts the freeze a rollback left, once the cause is fixed. */
+function ackInstruction(decision: Decision): string {
+  return `Once the cause is fixed, acknowledge the freeze: stormguard ack --flag ${decision.flag} --env ${decision.environment} --reason "…" --function <the stack's AckFunction> (or --state FOLDER for a replay).`;
+}
+
 function episodeAlert(intent: Extract<AlertIntent, { kind: 'episode' }>, episode: Episode, context: AlertContext): Alert {
   const decisions = intent.decisionIds.map((id) => context.decisions.get(id)!).filter(Boolean);
   const { first } = episode;
@@ -115,6 +120,7 @@ function episodeAlert(intent: Extract<AlertIntent, { kind: 'episode' }>, episode
     decisions.length > 0
       ? decisions.map((d) => `Action: ${describeAction(d, context)}`).join('\n')
       : `Action: none (${episode.holdReason ?? 'no decision'}).`,
+    ...decisions.filter((d) => d.action === 'rollback' && d.mode === 'enforce').map(ackInstruction),
   ];
   const headline = decisions[0]
     ? `${actionVerb(decisions[0], context)} ${decisions[0].flag} ${formatPercent(decisions[0].fromPercent)} → ${formatPercent(decisions[0].toPercent)}`

@@ -23,19 +23,43 @@ export interface FlagMemory {
   setPercents: Record<string, { percent: number; time: number }>;
   /** Rollbacks by flag key: for the cooldown. */
   lastRollbackAt: Record<string, number>;
+  /** Freezes lifted, by whom and why (a state saved before acknowledgements were kept has none). */
+  acknowledgements?: Acknowledgement[];
 }
 
 /** The flag's freeze, while it is frozen. */
 export function freezeOf(state: Pick<FlagMemory, 'freezes'>, flag: string, environment: string): Freeze | undefined {
-  return state.freezes[flagKey(flag, environment)];
+  const key = flagKey(flag, environment);
+  return Object.hasOwn(state.freezes, key) ? state.freezes[key] : undefined;
 }
 
-/** Lifts a freeze; false when the flag was not frozen. */
-export function lift(state: Pick<FlagMemory, 'freezes'>, flag: string, environment: string): boolean {
-  const key = flagKey(flag, environment);
-  if (!(key in state.freezes)) return false;
+/** Who lifted a freeze, when and why: kept with the state, the newest last. */
+export interface Acknowledgement {
+  readonly flag: string;
+  readonly environment: string;
+  readonly by: string;
+  readonly reason: string;
+  readonly time: number;
+  /** The rollback whose freeze was lifted. */
+  readonly decisionId: string;
+  readonly percent: number;
+}
+
+/** Acknowledgements kept: enough to answer "who lifted this, and why" for weeks. */
+const ACKNOWLEDGEMENTS_KEPT = 50;
+
+/** Lifts a flag's freeze and records who did and why; undefined when the flag was not frozen. */
+export function lift(
+  state: Pick<FlagMemory, 'freezes' | 'acknowledgements'>,
+  request: Pick<Acknowledgement, 'flag' | 'environment' | 'by' | 'reason' | 'time'>,
+): Acknowledgement | undefined {
+  const key = flagKey(request.flag, request.environment);
+  const freeze = Object.hasOwn(state.freezes, key) ? state.freezes[key] : undefined;
+  if (!freeze) return undefined;
   delete state.freezes[key];
-  return true;
+  const acknowledgement = { ...request, decisionId: freeze.decisionId, percent: freeze.percent };
+  state.acknowledgements = [...(state.acknowledgements ?? []), acknowledgement].slice(-ACKNOWLEDGEMENTS_KEPT);
+  return acknowledgement;
 }
 
 /** A step up of a frozen flag is reverted to the frozen percentage. */

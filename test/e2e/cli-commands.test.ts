@@ -1,6 +1,9 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { main } from '../../cli/main.ts';
+import type { AckAnswer } from '../../lambdas/handlers/ack.ts';
 import { newFolder, stormguard } from '../support/cli.ts';
 
 describe('stormguard detect', () => {
@@ -62,11 +65,40 @@ describe('stormguard ack', () => {
   it('lifts the freeze a rollback left', async () => {
     const state = join(await newFolder(), 'state');
     await stormguard('replay', '--state', state, '--json');
-    const ack = await stormguard('ack', '--flag', 'checkout-producer-per-request', '--env', 'production', '--state', state);
+    const noReason = await stormguard('ack', '--flag', 'checkout-producer-per-request', '--env', 'production', '--state', state, '--reason', ' ');
+    expect(noReason.code).toBe(2);
+    expect(noReason.err).toMatch(/field `--reason`: say why/);
+    const ack = await stormguard('ack', '--flag', 'checkout-producer-per-request', '--env', 'production', '--state', state, '--by', 'priya', '--reason', 'producer pooling fixed in 2.4.1');
     expect(ack.code).toBe(0);
-    expect(ack.out).toMatch(/freeze at 0% .* acknowledged/);
-    const again = await stormguard('ack', '--flag', 'checkout-producer-per-request', '--env', 'production', '--state', state);
+    expect(ack.out).toMatch(/freeze at 0% .* acknowledged by priya: producer pooling fixed in 2.4.1/);
+    const kept = JSON.parse(await readFile(join(state, 'state.json'), 'utf8'));
+    expect(kept.acknowledgements).toMatchObject([{ flag: 'checkout-producer-per-request', by: 'priya', reason: 'producer pooling fixed in 2.4.1', percent: 0 }]);
+    const again = await stormguard('ack', '--flag', 'checkout-producer-per-request', '--env', 'production', '--state', state, '--reason', 'again');
     expect(again.code).toBe(1);
     expect(again.err).toMatch(/is not frozen/);
+  });
+
+  it('in AWS, asks the acknowledge Lambda and prints what it lifted; a flag not frozen exits 1 with its reason', async () => {
+    const sent: unknown[] = [];
+    const answers: AckAnswer[] = [
+      { acknowledged: true, acknowledgement: { flag: 'storm', environment: 'production', by: 'priya', reason: 'fixed', time: 0, decisionId: 'd1', percent: 1 } },
+      { acknowledged: false, reason: 'storm in production is not frozen' },
+    ];
+    const lambda = {
+      send: async (command: InvokeCommand) => {
+        sent.push(JSON.parse(new TextDecoder().decode(command.input.Payload as Uint8Array)));
+        return { StatusCode: 200, Payload: new TextEncoder().encode(JSON.stringify(answers.shift())) };
+      },
+    } as unknown as LambdaClient;
+    const run = async () => {
+      let out = '';
+      let err = '';
+      const io = { out: (t: string) => void (out += t), err: (t: string) => void (err += t), interactive: false };
+      const code = await main(['ack', '--flag', 'storm', '--env', 'production', '--function', 'stormguard-ack', '--by', 'priya', '--reason', 'fixed'], io, { ack: { lambda: () => lambda, now: () => 0 } });
+      return { code, out, err };
+    };
+    expect(await run()).toMatchObject({ code: 0, out: 'storm in production: freeze at 1% (decision d1) acknowledged by priya: fixed\n' });
+    expect(sent[0]).toEqual({ flag: 'storm', environment: 'production', by: 'priya', reason: 'fixed' });
+    expect(await run()).toMatchObject({ code: 1, err: 'stormguard: storm in production is not frozen\n' });
   });
 });

@@ -29,8 +29,8 @@ beforeAll(() => {
 describe('the Stormguard stack', () => {
   it('has exactly the resources of one guardrail', () => {
     const counts = {
-      // The detector, the gate, the deploy-events endpoint.
-      'AWS::Lambda::Function': 3,
+      // The detector, the gate, the acknowledgement, the deploy-events endpoint.
+      'AWS::Lambda::Function': 4,
       'AWS::Lambda::Url': 1,
       'AWS::Events::Rule': 1,
       'AWS::DynamoDB::GlobalTable': 1,
@@ -39,8 +39,8 @@ describe('the Stormguard stack', () => {
       'AWS::SNS::Topic': 1,
       'AWS::SNS::Subscription': 1,
       'AWS::KMS::Key': 1,
-      'AWS::IAM::Role': 3,
-      'AWS::Logs::LogGroup': 3,
+      'AWS::IAM::Role': 4,
+      'AWS::Logs::LogGroup': 4,
       'AWS::SecretsManager::Secret': 0,
       'AWS::S3::Bucket': 1,
     };
@@ -137,7 +137,7 @@ describe('the Stormguard stack with LaunchDarkly, PagerDuty and Slack', () => {
   }, 120_000);
 
   it('adds the webhook (its own signature check: no IAM) and the audit-log backfill, and keeps each secret in Secrets Manager', () => {
-    full.resourceCountIs('AWS::Lambda::Function', 5);
+    full.resourceCountIs('AWS::Lambda::Function', 6);
     full.resourceCountIs('AWS::SecretsManager::Secret', 4);
     full.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'NONE' });
     full.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'AWS_IAM' });

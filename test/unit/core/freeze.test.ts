@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Decision } from '../../../lambdas/core/decision.ts';
-import { type FlagMemory, type Freeze, freezeOf, lift, remember, revertsFreeze } from '../../../lambdas/core/freeze.ts';
+import { type Acknowledgement, type FlagMemory, type Freeze, freezeOf, lift, remember, revertsFreeze } from '../../../lambdas/core/freeze.ts';
 import type { RolloutStep } from '../../../lambdas/core/release.ts';
 
 const MINUTE = 60_000;
@@ -128,24 +128,30 @@ describe('freezeOf and lift', () => {
     expect(freezeOf(state, 'other', 'production')).toBeUndefined();
   });
 
-  it('lift removes the freeze once and says whether there was one', () => {
-    const state = { freezes: { 'storm/production': freeze, 'storm/staging': { ...freeze, environment: 'staging' } } };
-    expect(lift(state, 'storm', 'production')).toBe(true);
+  const ack = (flag: string, environment: string) => ({ flag, environment, by: 'priya', reason: 'fixed in 2.4.1', time: T0 + 60_000 });
+
+  it('lift removes the freeze once and records who lifted it, when and why', () => {
+    const state: { freezes: Record<string, Freeze>; acknowledgements?: Acknowledgement[] } = {
+      freezes: { 'storm/production': freeze, 'storm/staging': { ...freeze, environment: 'staging' } },
+    };
+    expect(lift(state, ack('storm', 'production'))).toEqual({ ...ack('storm', 'production'), decisionId: freeze.decisionId, percent: freeze.percent });
     expect(freezeOf(state, 'storm', 'production')).toBeUndefined();
-    expect(lift(state, 'storm', 'production')).toBe(false);
+    expect(lift(state, ack('storm', 'production'))).toBeUndefined();
     expect(freezeOf(state, 'storm', 'staging')).toBeDefined(); // the other environment stays frozen
+    expect(state.acknowledgements).toHaveLength(1);
   });
 
-  it('lift on a flag never frozen is false and changes nothing', () => {
+  it('lift on a flag never frozen (or keyed like an Object property) is undefined and changes nothing', () => {
     const state = { freezes: {} as Record<string, Freeze> };
-    expect(lift(state, 'storm', 'production')).toBe(false);
-    expect(state.freezes).toEqual({});
+    expect(lift(state, ack('storm', 'production'))).toBeUndefined();
+    expect(freezeOf(state, 'constructor', 'production')).toBeUndefined();
+    expect(state).toEqual({ freezes: {} });
   });
 
   it('lifting leaves the cooldown and the percentages set as they were', () => {
     const state = memory();
     remember(state, decision());
-    lift(state, 'storm', 'production');
+    lift(state, ack('storm', 'production'));
     expect(state.lastRollbackAt).toEqual({ 'storm/production': T0 });
     expect(state.setPercents['storm/production/fallthrough']).toEqual({ percent: 0, time: T0 });
   });

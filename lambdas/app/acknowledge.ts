@@ -1,0 +1,32 @@
+/**
+ * Acknowledging a freeze: on-call lifts it once the cause is fixed, and says who and why. The same
+ * for a local state folder and for the state table in AWS: load, lift, save; a save refused because
+ * a detector run saved first is retried on the fresh state.
+ */
+import { StateConflictError, StormguardError } from '../core/errors.ts';
+import { type Acknowledgement, lift } from '../core/freeze.ts';
+import type { StateStore } from '../ports.ts';
+
+export interface AcknowledgeRequest {
+  readonly flag: string;
+  readonly environment: string;
+  readonly by: string;
+  readonly reason: string;
+}
+
+const ATTEMPTS = 5;
+
+/** Lifts the flag's freeze; throws NOT_FROZEN when it is not frozen. */
+export async function acknowledge(store: Pick<StateStore, 'load' | 'save'>, request: AcknowledgeRequest, now: number): Promise<Acknowledgement> {
+  for (let attempt = 1; ; attempt++) {
+    const state = await store.load();
+    const acknowledgement = state && lift(state, { ...request, time: now });
+    if (!state || !acknowledgement) throw new StormguardError('NOT_FROZEN', `${request.flag} in ${request.environment} is not frozen`);
+    try {
+      await store.save(state);
+      return acknowledgement;
+    } catch (error) {
+      if (!(error instanceof StateConflictError) || attempt >= ATTEMPTS) throw error;
+    }
+  }
+}

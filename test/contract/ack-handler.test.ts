@@ -1,0 +1,72 @@
+/** The acknowledge Lambda against dynalite: it lifts a freeze kept in the state table, and says who and why. */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DynamoStore } from '../../lambdas/adapters/dynamodb/store.ts';
+import { newGuardrailState } from '../../lambdas/core/state.ts';
+import { createAckHandler } from '../../lambdas/handlers/ack.ts';
+import { type LocalDynamo, localDynamo } from '../support/dynalite.ts';
+
+let dynamo: LocalDynamo;
+// A table of its own per test: each starts from a state that has never been saved.
+beforeEach(async () => {
+  dynamo = await localDynamo();
+});
+afterEach(() => dynamo.close());
+
+const T0 = Date.parse('2025-08-28T14:01:00Z');
+const freeze = { flag: 'storm', environment: 'production', target: { kind: 'fallthrough' as const }, percent: 0, since: T0, decisionId: 'events-msk/2025-08-28T14:00:00.000Z/storm/production' };
+
+async function frozenStore(): Promise<DynamoStore> {
+  const store = new DynamoStore(dynamo.client, dynamo.table);
+  const state = newGuardrailState();
+  state.evaluatedAt = T0;
+  state.freezes['storm/production'] = freeze;
+  await store.save(state);
+  return store;
+}
+
+describe('the acknowledge Lambda', () => {
+  it('lifts the freeze in the table and keeps who lifted it and why; a second call says it is not frozen', async () => {
+    const store = await frozenStore();
+    const handler = createAckHandler(store, () => T0 + 3_600_000);
+    const answer = await handler({ flag: 'storm', environment: 'production', by: 'priya', reason: 'pooling fixed in 2.4.1' });
+    expect(answer).toEqual({
+      acknowledged: true,
+      acknowledgement: { flag: 'storm', environment: 'production', by: 'priya', reason: 'pooling fixed in 2.4.1', time: T0 + 3_600_000, decisionId: freeze.decisionId, percent: 0 },
+    });
+    const saved = await new DynamoStore(dynamo.client, dynamo.table).load();
+    expect(saved!.freezes).toEqual({});
+    expect(saved!.acknowledgements).toHaveLength(1);
+    expect(await handler({ flag: 'storm', environment: 'production', by: 'priya', reason: 'again' })).toEqual({ acknowledged: false, reason: 'storm in production is not frozen' });
+  });
+
+  it('retries when a detector run saved between its load and its save, and never loses that run', async () => {
+    const store = await frozenStore();
+    let interfered = false;
+    const racing = {
+      load: () => store.load(),
+      save: async (state: Parameters<DynamoStore['save']>[0]) => {
+        if (!interfered) {
+          interfered = true;
+          // A detector run saves first: its evaluation must survive the acknowledgement.
+          const detector = (await new DynamoStore(dynamo.client, dynamo.table).load())!;
+          detector.evaluatedAt = T0 + 60_000;
+          await new DynamoStore(dynamo.client, dynamo.table).save(detector);
+        }
+        return store.save(state);
+      },
+    };
+    const answer = await createAckHandler(racing, () => T0 + 120_000)({ flag: 'storm', environment: 'production', by: 'priya', reason: 'fixed' });
+    expect(answer.acknowledged).toBe(true);
+    const saved = (await store.load())!;
+    expect(saved.freezes).toEqual({});
+    expect(saved.evaluatedAt).toBe(T0 + 60_000);
+  });
+
+  it('answers a bad request with the field it could not read, and changes nothing', async () => {
+    const store = await frozenStore();
+    const handler = createAckHandler(store);
+    expect(await handler({ flag: 'storm', environment: 'production', by: 'priya' })).toEqual({ acknowledged: false, reason: 'bad request: field `reason`: Invalid input: expected string, received undefined' });
+    expect(await handler({ flag: 'storm', environment: 'production', by: 'priya', reason: 'x', extra: 1 })).toMatchObject({ acknowledged: false });
+    expect((await store.load())!.freezes).toHaveProperty(['storm/production']);
+  });
+});
