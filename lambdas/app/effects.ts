@@ -21,6 +21,7 @@
  */
 import { type Alert, renderAlert } from '../core/alert.ts';
 import type { GuardrailConfig } from '../core/config.ts';
+import { logScaleOf } from '../core/detector-settings.ts';
 import { DeadlineExceededError } from '../core/errors.ts';
 import { formatPercent, formatTime } from '../core/format.ts';
 import type { AlertIntent } from '../core/alert.ts';
@@ -67,7 +68,25 @@ export interface Effects {
 }
 
 export async function carryOut(state: GuardrailState, evaluation: Evaluation, now: number, config: GuardrailConfig, ports: EffectPorts): Promise<Effects> {
-  const { store } = ports;
+  const { held, resumed, outcomes } = await holdDecisions(evaluation, now, ports.store);
+  const { acted, deferred } = await actOn(held, outcomes, now, ports);
+  const context = {
+    episodes: state.episodes,
+    decisions: new Map([...evaluation.decisions, ...held.values()].map((d) => [d.id, d])),
+    outcomes,
+    logScale: logScaleOf(config),
+  };
+  const delivery = { ports, now, sent: [] as Alert[], notifierErrors: [] as string[] };
+  await alertDecisions(evaluation, held, resumed, context, delivery);
+  await alertEvaluation(state, evaluation, context, delivery);
+  return { outcomes, acted, resumed, deferred, sent: delivery.sent, notifierErrors: delivery.notifierErrors };
+}
+
+type Delivery = Parameters<typeof deliver>[1];
+type AlertContext = Parameters<typeof render>[1];
+
+/** The decisions this run carries out: those runs that stopped left unfinished, and this evaluation's, each recorded first. */
+async function holdDecisions(evaluation: Evaluation, now: number, store: EffectPorts['store']) {
   const held = new Map<string, Decision>();
   const outcomes = new Map<string, Outcome>();
   const resumed: Decision[] = [];
@@ -84,7 +103,11 @@ export async function carryOut(state: GuardrailState, evaluation: Evaluation, no
   for (const decision of evaluation.decisions) {
     if (!held.has(decision.id) && (await store.recordDecision(decision))) held.set(decision.id, decision);
   }
+  return { held, resumed, outcomes };
+}
 
+/** Changes each flag held without an outcome yet; one that does not fit the time budget is left for the next run. */
+async function actOn(held: ReadonlyMap<string, Decision>, outcomes: Map<string, Outcome>, now: number, ports: EffectPorts) {
   const acted: Decision[] = [];
   const deferred: Array<{ decision: Decision; reason: string }> = [];
   for (const decision of held.values()) {
@@ -100,57 +123,50 @@ export async function carryOut(state: GuardrailState, evaluation: Evaluation, no
     const outcome = { ...result, time: now };
     outcomes.set(decision.id, outcome);
     acted.push(decision);
-    await store.recordOutcome(decision.id, outcome);
+    await ports.store.recordOutcome(decision.id, outcome);
   }
+  return { acted, deferred };
+}
 
-  const logScale = new Map(config.signals.map((s) => [s.name, s.kind !== 'percent']));
-  const context = {
-    episodes: state.episodes,
-    decisions: new Map([...evaluation.decisions, ...held.values()].map((d) => [d.id, d])),
-    outcomes,
-    logScale: (signal: string) => logScale.get(signal) ?? true,
-  };
-  const sent: Alert[] = [];
-  const notifierErrors: string[] = [];
-  const delivery = { ports, now, sent, notifierErrors };
-
-  // Alerts about decisions: from the run holding them, as soon as their outcomes are known.
+/** Alerts about decisions: from the run holding them, as soon as their outcomes are known. */
+async function alertDecisions(evaluation: Evaluation, held: ReadonlyMap<string, Decision>, resumed: readonly Decision[], context: AlertContext, delivery: Delivery) {
   const alerted = new Set<string>();
   const decisionAlerts: Array<{ intent: AlertIntent; ids: string[] }> = [];
   for (const intent of evaluation.alerts) {
     const ids = decisionIdsOf(intent).filter((id) => held.has(id));
     if (ids.length === 0) continue; // none (the evaluation's own alert), or another run holds them and alerts
     for (const id of ids) alerted.add(id);
-    if (ids.every((id) => outcomes.has(id))) decisionAlerts.push({ intent, ids });
+    if (ids.every((id) => context.outcomes.has(id))) decisionAlerts.push({ intent, ids });
   }
   for (const decision of resumed) {
-    if (!alerted.has(decision.id) && outcomes.has(decision.id)) decisionAlerts.push({ intent: intentOf(decision), ids: [decision.id] });
+    if (!alerted.has(decision.id) && context.outcomes.has(decision.id)) decisionAlerts.push({ intent: intentOf(decision), ids: [decision.id] });
   }
+  const { store } = delivery.ports;
   for (const { intent, ids } of decisionAlerts) {
-    const alert = await withLinks(render(intent, context), ports);
+    const alert = await withLinks(render(intent, context), delivery.ports);
     if ((await deliver(alert, delivery)) && store.recordAlerted) for (const id of ids) await store.recordAlerted(id);
   }
+}
 
-  // Alerts about the evaluation: queued with the state, delivered once its save won.
+/** Alerts about the evaluation (blind, resolved, …): queued with the state, delivered once its save won. */
+async function alertEvaluation(state: GuardrailState, evaluation: Evaluation, context: AlertContext, delivery: Delivery) {
   const queued = new Map((state.outbox ?? []).map((a) => [a.id!, a]));
   for (const intent of evaluation.alerts) {
     if (decisionIdsOf(intent).length > 0) continue;
-    const alert = await withLinks(render(intent, context), ports);
+    const alert = await withLinks(render(intent, context), delivery.ports);
     queued.set(alert.id!, alert);
   }
   setOutbox(state, [...queued.values()]);
-  await ports.commit?.();
+  await delivery.ports.commit?.();
   const undelivered: Alert[] = [];
   for (const alert of queued.values()) {
-    if (now - alert.time > OUTBOX_TRY_FOR_MS) {
-      notifierErrors.push(`gave up delivering ${alert.id} after ${OUTBOX_TRY_FOR_MS / 60_000} minutes: ${alert.title}`);
+    if (delivery.now - alert.time > OUTBOX_TRY_FOR_MS) {
+      delivery.notifierErrors.push(`gave up delivering ${alert.id} after ${OUTBOX_TRY_FOR_MS / 60_000} minutes: ${alert.title}`);
       continue;
     }
     if (!(await deliver(alert, delivery))) undelivered.push(alert);
   }
   setOutbox(state, undelivered); // saved with the next run's state
-
-  return { outcomes, acted, resumed, deferred, sent, notifierErrors };
 }
 
 /** The alert's idempotency key: the same for this alert whichever run renders it. */

@@ -47,7 +47,7 @@ const HISTORY_EXTRA_PERIODS = 60;
 export function evaluate(state: GuardrailState, input: EvaluationInput, config: GuardrailConfig): Evaluation {
   const context = new EvaluationContext(state, input, config);
   const anomalies = findAnomalies(state.series, input.series, context.scoring());
-  const alerts: AlertIntent[] = watchFreshness(state, input.now, config);
+  const alerts: AlertIntent[] = watchFreshness(state.series, input.now, config);
   const decisions: Decision[] = [];
   for (const [cluster, clusterAnomalies] of groupBy(anomalies, (a) => a.cluster)) {
     const episode = context.updateEpisode(cluster, clusterAnomalies);

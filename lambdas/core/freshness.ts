@@ -5,7 +5,7 @@
  */
 import type { GuardrailConfig } from './config.ts';
 import { seriesName } from './metric-series.ts';
-import type { GuardrailState } from './state.ts';
+import type { SeriesState } from './series.ts';
 
 export interface SightChange {
   readonly kind: 'blind' | 'sight-restored';
@@ -28,10 +28,10 @@ export function guardrailIsStale(evaluatedAt: number, now: number, config: Guard
 }
 
 /** Marks series that went blind or came back; one change per cluster and signal. */
-export function watchFreshness(state: GuardrailState, now: number, config: GuardrailConfig): SightChange[] {
+export function watchFreshness(states: Readonly<Record<string, SeriesState>>, now: number, config: GuardrailConfig): SightChange[] {
   const periodMs = config.metricPeriodSeconds * 1000;
   const changed = new Map<string, { kind: SightChange['kind']; cluster: string; signal: string; series: string[]; since: number }>();
-  for (const series of Object.values(state.series)) {
+  for (const series of Object.values(states)) {
     const last = series.detector.lastTime;
     if (last === null) continue;
     const stale = isStale(last, now, config);
