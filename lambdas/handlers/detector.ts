@@ -23,10 +23,11 @@ import { renderReportPage } from '../adapters/report/incident-page.ts';
 import { S3Reports } from '../adapters/s3/incident-pages.ts';
 import { SnsNotifier } from '../adapters/sns/notifier.ts';
 import { keepIncidentPages } from '../app/incident-pages.ts';
-import { type GuardrailConfig, parseConfig } from '../core/config.ts';
+import type { GuardrailConfig } from '../core/config-schema.ts';
 import { StateConflictError } from '../core/errors.ts';
 import { type RunResult, runOnce } from '../app/run-once.ts';
 import type { FlagController, MetricSource, Notifier, ReportStore } from '../ports.ts';
+import { configFromEnvironment } from './shared/config.ts';
 import { requiredEnvironment } from './shared/environment.ts';
 import { secretFrom } from './shared/secrets.ts';
 import { DETECTOR_SERVICE, METRICS_NAMESPACE } from '../telemetry.ts';
@@ -130,7 +131,7 @@ let wired: ReturnType<typeof createDetectorHandler> | undefined;
 
 export const handler = (event: ScheduledEvent): Promise<DetectorOutcome> => {
   if (!wired) {
-    const config = parseConfig(requiredEnvironment('STORMGUARD_CONFIG'), 'STORMGUARD_CONFIG');
+    const config = configFromEnvironment();
     wired = createDetectorHandler({
       config,
       cloudwatch,
