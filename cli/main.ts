@@ -13,10 +13,12 @@ import { detectCommand } from './detect.ts';
 import { gateCommand } from './gate.ts';
 import { replayCommand } from './replay.ts';
 import { simulateCommand } from './simulate.ts';
+import { packageVersion } from './paths.ts';
 
 export async function main(argv: readonly string[], io: Io = terminalIo): Promise<number> {
   const program = new Command('stormguard')
     .description('Producer-storm guardrail for Kafka: detect, attribute to the release, roll the flag back.')
+    .version(packageVersion, '-V, --version')
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .showHelpAfterError('(run with --help for usage)');

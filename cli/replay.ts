@@ -15,7 +15,6 @@ import { replay, type ReplayResult } from '../lambdas/app/replay.ts';
 import type { ReleaseEvent, RolloutStep } from '../lambdas/core/release.ts';
 import type { MetricSeries } from '../lambdas/core/metric-series.ts';
 import { loadExports } from '../lambdas/adapters/local/export-files.ts';
-import { FlagFileController } from '../lambdas/adapters/local/flag-file.ts';
 import { LaunchDarklyFlagController } from '../lambdas/adapters/launchdarkly/flag-controller.ts';
 import { JsonLinesNotifier } from '../lambdas/adapters/local/notifiers.ts';
 import { MemoryStateStore, RecordingFlagController } from '../lambdas/adapters/memory/index.ts';
@@ -25,7 +24,6 @@ import { FileStateStore } from '../lambdas/adapters/local/state-files.ts';
 import { buildReport, ReportRecorder } from '../lambdas/core/incident-report.ts';
 import { loadConfig, loadScenario, scenarioExports } from './inputs.ts';
 import type { Io } from './io.ts';
-import { loadFromPrometheus } from './prometheus.ts';
 import { renderText, toJson } from './summary.ts';
 
 export const DEFAULT_SCENARIO = 'pagerduty-2025';
@@ -72,10 +70,15 @@ export function replayCommand(io: Io, setExit: (code: number) => void): Command 
       const config = options.mode ? { ...loaded, mode: options.mode } : loaded;
       const name = options.prometheus ? 'prometheus' : options.metrics ? 'exports' : (options.scenario ?? DEFAULT_SCENARIO);
       const files = options.metrics || options.prometheus ? { metrics: options.metrics ?? [], timeline: options.timeline ?? [] } : await scenarioExports(name);
-      const exported = options.prometheus ? await loadFromPrometheus({ ...options, prometheus: options.prometheus }, config) : await loadExports(files.metrics, files.timeline, config);
+      // The Prometheus client (and its SigV4 signer) and the LaunchDarkly SDK behind the flag file
+      // load only when a replay needs them, so the CLI starts quickly.
+      const exported = options.prometheus
+        ? await (await import('./prometheus.ts')).loadFromPrometheus({ ...options, prometheus: options.prometheus }, config)
+        : await loadExports(files.metrics, files.timeline, config);
 
       const stateFolder = await prepareStateFolder(options.state, name);
       const steps = exported.releases.filter((r): r is RolloutStep => r.kind === 'rollout-step' && r.environment === config.environment);
+      const { FlagFileController } = await import('../lambdas/adapters/local/flag-file.ts');
       const flags = await FlagFileController.create(join(stateFolder, 'flags.json'), steps);
       const store = new FileStateStore(stateFolder);
       const live = { store, flags: options.launchdarkly ? launchDarklyController(config) : flags, notifiers: [new JsonLinesNotifier(join(stateFolder, 'alerts.jsonl'))] };
