@@ -66,4 +66,4 @@ export async function bundleLambdas({ quiet = false } = {}) {
   return sizes;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await bundleLambdas();
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await bundleLambdas({ quiet: process.argv.includes('--quiet') });
