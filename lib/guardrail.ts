@@ -205,7 +205,7 @@ export class StormguardGuardrail extends Construct {
     const retention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     const common = { STORMGUARD_CONFIG: configJson, TABLE_NAME: table.tableName };
     const secret = (id: string, what: string) => {
-      const created = new secretsmanager.Secret(this, id, { description: `Stormguard (${this.node.path}): ${what} (set it with aws secretsmanager put-secret-value)` });
+      const created = new secretsmanager.Secret(this, id, { description: `Stormguard: ${what} (set it with aws secretsmanager put-secret-value)` });
       Validations.of(created).acknowledge({
         id: 'AwsSolutions::AwsSolutions-SMG4',
         reason: `${what} is issued by a third party; it is rotated there and put here, so Secrets Manager cannot rotate it`,
@@ -216,14 +216,6 @@ export class StormguardGuardrail extends Construct {
     const pagerDutyKey = config.alerts.pagerDuty ? secret('PagerDutyRoutingKey', 'the PagerDuty Events API v2 routing key') : undefined;
     const slackUrl = config.alerts.slack ? secret('SlackWebhookUrl', 'the Slack incoming webhook URL') : undefined;
     const prometheus = props.prometheus ? secret('PrometheusConnection', 'the Prometheus URL and credentials (JSON: url, auth)') : undefined;
-    const webhookSecret = launchDarklyToken ? secret('LaunchDarklyWebhookSecret', "the LaunchDarkly webhook's signing secret") : undefined;
-    this.secrets = {
-      ...(launchDarklyToken ? { launchDarklyToken } : {}),
-      ...(webhookSecret ? { launchDarklyWebhookSecret: webhookSecret } : {}),
-      ...(pagerDutyKey ? { pagerDutyRoutingKey: pagerDutyKey } : {}),
-      ...(slackUrl ? { slackWebhookUrl: slackUrl } : {}),
-      ...(prometheus ? { prometheus } : {}),
-    };
 
     const reports = new s3.Bucket(this, 'Reports', {
       encryption: s3.BucketEncryption.S3_MANAGED,
@@ -280,7 +272,9 @@ export class StormguardGuardrail extends Construct {
     this.deploys = this.newFunction('Deploys', 'deploys', retention, { timeout: Duration.seconds(10), environment: common });
     table.grantWriteData(this.deploys);
     this.deploysUrl = this.deploys.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
-    if (launchDarklyToken && webhookSecret) {
+    let webhookSecret: secretsmanager.ISecret | undefined;
+    if (launchDarklyToken) {
+      webhookSecret = secret('LaunchDarklyWebhookSecret', "the LaunchDarkly webhook's signing secret");
       const webhook = this.newFunction('Webhook', 'webhook', retention, { timeout: Duration.seconds(10), environment: { ...common, WEBHOOK_SECRET_ARN: webhookSecret.secretArn } });
       webhookSecret.grantRead(webhook);
       table.grantWriteData(webhook);
@@ -293,6 +287,13 @@ export class StormguardGuardrail extends Construct {
       new events.Rule(this, 'BackfillSchedule', { schedule: events.Schedule.rate(Duration.minutes(15)), targets: [new targets.LambdaFunction(backfill, { retryAttempts: 2 })] });
       this.backfill = backfill;
     }
+    this.secrets = {
+      ...(launchDarklyToken ? { launchDarklyToken } : {}),
+      ...(webhookSecret ? { launchDarklyWebhookSecret: webhookSecret } : {}),
+      ...(pagerDutyKey ? { pagerDutyRoutingKey: pagerDutyKey } : {}),
+      ...(slackUrl ? { slackWebhookUrl: slackUrl } : {}),
+      ...(prometheus ? { prometheus } : {}),
+    };
     Validations.of(role).acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
       reason: 'Publishing to the KMS-encrypted alert topic needs GenerateDataKey on its key; the statement is scoped to that one key (Topic.grantPublish)',
