@@ -14,6 +14,8 @@ export default defineConfig({
         test: {
           name: 'slow',
           include: ['test/{contract,e2e,infra,bench}/**/*.test.ts'],
+          // The construct deploys prebuilt Lambda bundles: build them from the sources under test.
+          globalSetup: ['test/support/lambda-bundles.ts'],
           // A replay runs the whole guardrail over a day of data; give it room on a busy machine.
           testTimeout: 120_000,
           hookTimeout: 60_000,

@@ -3,10 +3,10 @@
  * public endpoint), or a local state folder for drills. Exit 0 allow, 1 deny, 2 cannot decide;
  * `--wait` asks again until allowed or the timeout.
  */
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { Command, Option } from 'commander';
 import { z } from 'zod';
-import { defaultConfig } from '../lambdas/core/config.ts';
+import { defaultConfig } from '../lambdas/core/config-schema.ts';
 import { InputError } from '../lambdas/core/errors.ts';
 import { decideGate, type GateAnswer, type GateRequest } from '../lambdas/core/gate.ts';
 import { FileStateStore } from '../lambdas/adapters/local/state-files.ts';
@@ -37,7 +37,15 @@ export interface GateDependencies {
 }
 
 const realDependencies: GateDependencies = {
-  lambda: (region) => new LambdaClient(region ? { region } : {}),
+  // The SDK is loaded when the gate Lambda is asked, not on every start of the CLI.
+  lambda: (region) => {
+    let client: Promise<LambdaClient> | undefined;
+    const send = async (command: Parameters<LambdaClient['send']>[0]) => {
+      client ??= import('@aws-sdk/client-lambda').then(({ LambdaClient }) => new LambdaClient(region ? { region } : {}));
+      return (await client).send(command);
+    };
+    return { send: send as LambdaClient['send'] };
+  },
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   now: Date.now,
 };
@@ -79,6 +87,7 @@ export function gateCommand(io: Io, setExit: (code: number) => void, dependencie
 function askLambda(client: Pick<LambdaClient, 'send'>, functionName: string, request: GateRequest): () => Promise<GateAnswer> {
   return async () => {
     try {
+      const { InvokeCommand } = await import('@aws-sdk/client-lambda');
       const output = await client.send(new InvokeCommand({ FunctionName: functionName, Payload: new TextEncoder().encode(JSON.stringify(request)) }));
       const payload = output.Payload ? new TextDecoder().decode(output.Payload) : '';
       if (output.FunctionError) return { verdict: 'unknown', reasons: [`the gate Lambda failed (${output.FunctionError}): ${payload.slice(0, 300)}`], evidence: {} };

@@ -4,14 +4,17 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type GuardrailConfig, defaultConfig, parseConfig } from '../lambdas/core/config.ts';
+import { type GuardrailConfig, defaultConfig } from '../lambdas/core/config-schema.ts';
 import { InputError } from '../lambdas/core/errors.ts';
 import { type Scenario, scenarioSchema } from '../lambdas/simulator/scenario.ts';
 import { readJson, readText } from '../lambdas/adapters/local/files.ts';
 import { scenariosFolder } from './paths.ts';
 
 export async function loadConfig(path: string | undefined): Promise<GuardrailConfig> {
-  return path === undefined ? defaultConfig() : parseConfig(await readText(path), path);
+  if (path === undefined) return defaultConfig();
+  // The YAML reader is loaded only when there is a file to read.
+  const { parseConfig } = await import('../lambdas/core/config.ts');
+  return parseConfig(await readText(path), path);
 }
 
 export async function scenarioNames(): Promise<string[]> {

@@ -13,6 +13,7 @@ import { detectCommand } from './detect.ts';
 import { type GateDependencies, gateCommand } from './gate.ts';
 import { replayCommand } from './replay.ts';
 import { simulateCommand } from './simulate.ts';
+import { packageVersion } from './paths.ts';
 
 /** What commands reach outside through, replaceable in tests. */
 export interface Dependencies {
@@ -23,6 +24,7 @@ export interface Dependencies {
 export async function main(argv: readonly string[], io: Io = terminalIo, dependencies: Dependencies = {}): Promise<number> {
   const program = new Command('stormguard')
     .description('Producer-storm guardrail for Kafka: detect, attribute to the release, roll the flag back.')
+    .version(packageVersion, '-V, --version')
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .showHelpAfterError('(run with --help for usage)');

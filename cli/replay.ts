@@ -15,7 +15,6 @@ import { replay, type ReplayResult } from '../lambdas/app/replay.ts';
 import type { ReleaseEvent, RolloutStep } from '../lambdas/core/release.ts';
 import type { MetricSeries } from '../lambdas/core/metric-series.ts';
 import { type LoadedExports, loadExports } from '../lambdas/adapters/local/export-files.ts';
-import { FlagFileController } from '../lambdas/adapters/local/flag-file.ts';
 import { LaunchDarklyFlagController } from '../lambdas/adapters/launchdarkly/flag-controller.ts';
 import { JsonLinesNotifier } from '../lambdas/adapters/local/notifiers.ts';
 import { MemoryStateStore, RecordingFlagController } from '../lambdas/adapters/memory/index.ts';
@@ -25,7 +24,6 @@ import { FileStateStore } from '../lambdas/adapters/local/state-files.ts';
 import { buildReport, ReportRecorder } from '../lambdas/core/incident-report.ts';
 import { loadConfig, loadScenario, scenarioExports } from './inputs.ts';
 import { type Io, parseOptions } from './io.ts';
-import { loadFromPrometheus } from './prometheus.ts';
 import { renderText, toJson } from './summary.ts';
 
 export const DEFAULT_SCENARIO = 'pagerduty-2025';
@@ -111,6 +109,8 @@ async function replayConfig(options: Options): Promise<GuardrailConfig> {
 /** What is replayed: a live Prometheus, a user's exports, or a bundled scenario's. */
 async function chooseInputs(options: Options, config: GuardrailConfig): Promise<Inputs> {
   if (options.prometheus) {
+    // The Prometheus client and its SigV4 signer load only when a replay needs them: the CLI starts quickly.
+    const { loadFromPrometheus } = await import('./prometheus.ts');
     const exported = await loadFromPrometheus({ ...options, prometheus: options.prometheus }, config);
     return { name: 'prometheus', title: `Prometheus ${new URL(options.prometheus).host}`, exported };
   }
@@ -125,6 +125,8 @@ async function chooseInputs(options: Options, config: GuardrailConfig): Promise<
 /** The replay over local stand-ins: the state folder, the flag file (evaluated by the LaunchDarkly SDK), alerts as JSON lines. */
 async function runReplay(options: Options, config: GuardrailConfig, inputs: Inputs, stateFolder: string, io: Io): Promise<ReplayRun> {
   const steps = inputs.exported.releases.filter((r): r is RolloutStep => r.kind === 'rollout-step' && r.environment === config.environment);
+  // The LaunchDarkly SDK behind the flag file loads only for a replay.
+  const { FlagFileController } = await import('../lambdas/adapters/local/flag-file.ts');
   const flags = await FlagFileController.create(join(stateFolder, 'flags.json'), steps);
   const store = new FileStateStore(stateFolder);
   const live = { store, flags: options.launchdarkly ? launchDarklyController(config) : flags, notifiers: [new JsonLinesNotifier(join(stateFolder, 'alerts.jsonl'))] };

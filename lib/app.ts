@@ -5,7 +5,7 @@
  */
 import { App, type AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { parseConfig } from '../lambdas/core/config.ts';
+import { readConfigText } from '../lambdas/core/config.ts';
 import { StormguardStack } from './stack.ts';
 
 export interface StormguardAppOptions {
@@ -18,14 +18,10 @@ export interface StormguardAppOptions {
 
 export function stormguardApp(options: StormguardAppOptions): { app: App; stack: StormguardStack } {
   const app = new App(options.appProps);
-  const config = parseConfig(options.configText, options.configSource);
   const stack = new StormguardStack(app, 'Stormguard', {
     description: 'Stormguard: producer-storm guardrail for Kafka',
     guardrail: {
-      config,
-      configText: options.configText,
-      pagerDuty: config.alerts.pagerDuty,
-      slack: config.alerts.slack,
+      config: readConfigText(options.configText, options.configSource),
       ...(options.alertEmails ? { alertEmails: options.alertEmails } : {}),
     },
   });

@@ -2,10 +2,15 @@
  * StormguardGuardrail: the whole guardrail as one construct. A table for its state, the detector
  * Lambda on a one-minute schedule, an alert topic whose path does not involve Kafka, alarms on
  * the guardrail itself (errors, throttles, duration near the timeout, a missing heartbeat, stale
- * data), and a dashboard.
+ * data), and a dashboard; with LaunchDarkly configured, the webhook and the audit-log backfill.
+ *
+ * The Lambda code is prebuilt (dist/lambda/<name>, by `npm run build`): a synth needs neither
+ * esbuild nor Docker, and deploys the bundles that were tested.
  */
+import { existsSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, SecretValue, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Names, RemovalPolicy, SecretValue, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -15,24 +20,27 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import type { GuardrailConfig } from '../lambdas/core/config.ts';
+import { type GuardrailConfig, resolveConfig, type StormguardConfig } from '../lambdas/core/config-schema.ts';
 import { dynamicLabel, searchExpression } from '../lambdas/formats/cloudwatch-search.ts';
-import { SECRET_PLACEHOLDER } from '../lambdas/handlers/shared/secrets.ts';
-import { DETECTOR_SERVICE, METRICS_NAMESPACE } from '../lambdas/telemetry.ts';
-import { UPLOT_FILES } from '../lambdas/adapters/report/incident-page.ts';
+import { SECRET_PLACEHOLDER } from '../lambdas/names.ts';
+import { DETECTOR_SERVICE, METRICS_NAMESPACE } from '../lambdas/names.ts';
 
 export interface StormguardGuardrailProps {
-  /** The validated configuration (lambdas/core/config.ts). */
-  readonly config: GuardrailConfig;
-  /** The configuration's text as written: the Lambda parses it again with the same schema. */
-  readonly configText: string;
+  /**
+   * The configuration, as a `stormguard.config.yaml` file holds it (docs/configuration.md): the one
+   * source the construct and its Lambdas read. It must name the `clusters` to watch. Checked at
+   * synth time (an unknown key or a wrong type throws, naming the field); `readConfigFile` reads
+   * and checks a YAML file, with its line numbers in errors. Everything it leaves out takes the
+   * documented default; `alerts.pagerDuty` and `alerts.slack` create their secrets here, and
+   * `launchDarkly` the flag controller, the webhook and the backfill.
+   */
+  readonly config: StormguardConfig;
   /**
    * How often the detector runs.
    * @default one minute
@@ -65,15 +73,10 @@ export interface StormguardGuardrailProps {
    */
   readonly reportRetention?: Duration;
   /**
-   * Page through PagerDuty's Events API v2: a secret for the routing key is created (put its value in).
-   * @default false
+   * The dashboard's name.
+   * @default derived from the construct's path, so two guardrails in one stack do not collide
    */
-  readonly pagerDuty?: boolean;
-  /**
-   * Post to a Slack incoming webhook: a secret for its URL is created (put its value in).
-   * @default false
-   */
-  readonly slack?: boolean;
+  readonly dashboardName?: string;
   /**
    * Read the signals from Prometheus or Amazon Managed Service for Prometheus instead of
    * CloudWatch: a secret is created for its URL and credentials (put its JSON in, see
@@ -82,12 +85,32 @@ export interface StormguardGuardrailProps {
    * @default CloudWatch GetMetricData
    */
   readonly prometheus?: {
+    /** @default not in a VPC: the server must be reachable from the internet */
     readonly vpc?: ec2.IVpc;
+    /** @default the VPC's private subnets */
     readonly vpcSubnets?: ec2.SubnetSelection;
+    /** @default a new security group that allows all outbound traffic */
     readonly securityGroups?: ec2.ISecurityGroup[];
-    /** An AMP workspace the detector may query with its role (SigV4, aps:QueryMetrics). */
+    /**
+     * An AMP workspace the detector may query with its role (SigV4, aps:QueryMetrics).
+     * @default none
+     */
     readonly ampWorkspaceArn?: string;
   };
+}
+
+/** The secrets the guardrail creates, each where its feature is configured (put their values in). */
+export interface StormguardSecrets {
+  /** The LaunchDarkly API access token (`launchDarkly` configured). */
+  readonly launchDarklyToken?: secretsmanager.ISecret;
+  /** The LaunchDarkly webhook's signing secret (`launchDarkly` configured). */
+  readonly launchDarklyWebhookSecret?: secretsmanager.ISecret;
+  /** The PagerDuty Events API v2 routing key (`alerts.pagerDuty`). */
+  readonly pagerDutyRoutingKey?: secretsmanager.ISecret;
+  /** The Slack incoming webhook URL (`alerts.slack`). */
+  readonly slackWebhookUrl?: secretsmanager.ISecret;
+  /** The Prometheus URL and credentials, JSON (`prometheus`). */
+  readonly prometheus?: secretsmanager.ISecret;
 }
 
 /** The detector's timeout: the run must end before the next one starts. */
@@ -96,35 +119,74 @@ const DETECTOR_TIMEOUT = Duration.seconds(50);
 const DURATION_ALARM_FRACTION = 0.8;
 /** Data older than this at evaluation means CloudWatch is not delivering. */
 const STALE_DATA_SECONDS = 600;
+/** The configuration's share of the 4 KB the environment variables of a Lambda may hold. */
+const MAX_CONFIG_BYTES = 3000;
+
+/**
+ * The prebuilt bundle of a handler: dist/lambda/<name>, beside dist/lib/ in the package, or under
+ * the repository's dist/ when this file runs from source (the tests and the repository's CDK app;
+ * `npm run build` makes it, and the test setup rebuilds it).
+ */
+export function lambdaBundle(name: string): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const root = basename(dirname(here)) === 'dist' ? dirname(dirname(here)) : dirname(here);
+  const folder = join(root, 'dist', 'lambda', name);
+  if (!existsSync(join(folder, 'index.mjs'))) throw new Error(`StormguardGuardrail: no Lambda bundle at ${folder} (run \`npm run build\`)`);
+  return folder;
+}
 
 export class StormguardGuardrail extends Construct {
-  readonly table: dynamodb.TableV2;
-  readonly detector: NodejsFunction;
-  /** The CD gate: invoked with IAM by pipelines (stormguard gate --function). */
-  readonly gate: NodejsFunction;
-  /** Lifts a freeze, saying who and why: invoked with IAM by on-call (stormguard ack --function). */
-  readonly ack: NodejsFunction;
+  /** The configuration after defaults, as the Lambdas run it. */
+  readonly config: GuardrailConfig;
+  /** State, decisions and releases. */
+  readonly table: dynamodb.ITableV2;
+  /** The detector, run on `schedule`. */
+  readonly detector: lambda.IFunction;
+  /** The CD gate: invoked with IAM by pipelines (`stormguard gate --function`); see `grantInvokeGate`. */
+  readonly gate: lambda.IFunction;
+  /** Lifts a freeze, saying who and why: invoked with IAM by on-call (`stormguard ack --function`); see `grantInvokeAck`. */
+  readonly ack: lambda.IFunction;
+  /** Stores deploy events from CD pipelines, behind `deploysUrl`; see `grantPostDeploys`. */
+  readonly deploys: lambda.IFunction;
   /** Deploy events from CD pipelines, over an IAM-authenticated Function URL. */
-  readonly deploysUrl: lambda.FunctionUrl;
+  readonly deploysUrl: lambda.IFunctionUrl;
+  /** Stores LaunchDarkly's webhook deliveries, where `launchDarkly` is configured. */
+  readonly webhook?: lambda.IFunction;
   /** LaunchDarkly's webhook endpoint, where `launchDarkly` is configured (signatures checked by the function). */
-  readonly webhookUrl?: lambda.FunctionUrl;
+  readonly webhookUrl?: lambda.IFunctionUrl;
+  /** Reads LaunchDarkly's audit log back every 15 minutes, where `launchDarkly` is configured. */
+  readonly backfill?: lambda.IFunction;
+  /** Alerts and the alarms' notifications. */
   readonly alertTopic: sns.ITopic;
+  /** The alert topic's key, where the construct created the topic. */
+  readonly alertKey?: kms.IKey;
   /** Incident reports: private, encrypted, expiring; read through presigned links in alerts. */
-  readonly reports: s3.Bucket;
-  readonly alarms: cloudwatch.Alarm[];
+  readonly reports: s3.IBucket;
+  /** The secrets created for the configured integrations. */
+  readonly secrets: StormguardSecrets;
+  /** The rule that runs the detector. */
+  readonly detectorSchedule: events.IRule;
+  /** Alarms on the guardrail itself, to the alert topic. */
+  readonly alarms: readonly cloudwatch.IAlarm[];
   readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: StormguardGuardrailProps) {
     super(scope, id);
-    const { config } = props;
+    const config = resolveConfig(props.config, `${this.node.path}: config`);
+    this.config = config;
     if (config.clusters.length === 0) {
       throw new Error('StormguardGuardrail: the configuration names no cluster to watch (set `clusters` to the MSK `Cluster Name` values)');
     }
     if ((props.schedule?.toSeconds() ?? 60) < config.metricPeriodSeconds) {
       throw new Error(`StormguardGuardrail: the schedule must not be shorter than the metric period (${config.metricPeriodSeconds} s)`);
     }
+    // The Lambdas read the configuration as written (JSON) and apply the same defaults.
+    const configJson = JSON.stringify(props.config);
+    if (Buffer.byteLength(configJson) > MAX_CONFIG_BYTES) {
+      throw new Error(`StormguardGuardrail: the configuration is ${Buffer.byteLength(configJson)} bytes as JSON; Lambda environment variables hold 4 KB in all, so keep it under ${MAX_CONFIG_BYTES} (leave defaults out)`);
+    }
 
-    this.table = new dynamodb.TableV2(this, 'State', {
+    const table = new dynamodb.TableV2(this, 'State', {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
       sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
       billing: dynamodb.Billing.onDemand(),
@@ -132,12 +194,19 @@ export class StormguardGuardrail extends Construct {
       timeToLiveAttribute: 'expiresAt',
       removalPolicy: props.tableRemovalPolicy ?? RemovalPolicy.RETAIN,
     });
+    this.table = table;
 
-    this.alertTopic = props.alertTopic ?? this.newAlertTopic();
+    if (props.alertTopic) {
+      this.alertTopic = props.alertTopic;
+    } else {
+      const { topic, key } = this.newAlertTopic();
+      this.alertTopic = topic;
+      this.alertKey = key;
+    }
     for (const email of props.alertEmails ?? []) this.alertTopic.addSubscription(new subscriptions.EmailSubscription(email));
 
     const retention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
-    const common = { STORMGUARD_CONFIG: props.configText, TABLE_NAME: this.table.tableName };
+    const common = { STORMGUARD_CONFIG: configJson, TABLE_NAME: table.tableName };
     const secret = (id: string, what: string) => {
       // Created holding a placeholder, not a generated value: the functions tell "not set yet" from a value.
       const created = new secretsmanager.Secret(this, id, {
@@ -151,30 +220,30 @@ export class StormguardGuardrail extends Construct {
       return created;
     };
     const launchDarklyToken = config.launchDarkly ? secret('LaunchDarklyToken', 'the LaunchDarkly API access token (writer role on the guarded flags)') : undefined;
-    const pagerDutyKey = props.pagerDuty ? secret('PagerDutyRoutingKey', 'the PagerDuty Events API v2 routing key') : undefined;
-    const slackUrl = props.slack ? secret('SlackWebhookUrl', 'the Slack incoming webhook URL') : undefined;
+    const pagerDutyKey = config.alerts.pagerDuty ? secret('PagerDutyRoutingKey', 'the PagerDuty Events API v2 routing key') : undefined;
+    const slackUrl = config.alerts.slack ? secret('SlackWebhookUrl', 'the Slack incoming webhook URL') : undefined;
     const prometheus = props.prometheus ? secret('PrometheusConnection', 'the Prometheus URL and credentials (JSON: url, auth)') : undefined;
 
-    this.reports = new s3.Bucket(this, 'Reports', {
+    const reports = new s3.Bucket(this, 'Reports', {
       encryption: s3.BucketEncryption.S3_MANAGED,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
       lifecycleRules: [{ expiration: props.reportRetention ?? Duration.days(30) }],
     });
-    Validations.of(this.reports).acknowledge({
+    this.reports = reports;
+    Validations.of(reports).acknowledge({
       id: 'AwsSolutions::AwsSolutions-S1',
       reason: 'Incident reports are derived pages that expire, read only through presigned links the detector issues; audit reads with CloudTrail S3 data events if needed',
     });
 
-    this.detector = this.newFunction('Detector', 'detector.ts', retention, {
+    const detector = this.newFunction('Detector', 'detector', retention, {
       timeout: DETECTOR_TIMEOUT,
-      withReportAssets: true,
       // One run at a time is enough; an overlapping one is refused by the state's revision anyway.
       reservedConcurrentExecutions: 2,
       environment: {
         ...common,
         ALERT_TOPIC_ARN: this.alertTopic.topicArn,
-        REPORTS_BUCKET: this.reports.bucketName,
+        REPORTS_BUCKET: reports.bucketName,
         ...(launchDarklyToken ? { LAUNCHDARKLY_TOKEN_SECRET_ARN: launchDarklyToken.secretArn } : {}),
         ...(pagerDutyKey ? { PAGERDUTY_ROUTING_KEY_SECRET_ARN: pagerDutyKey.secretArn } : {}),
         ...(slackUrl ? { SLACK_WEBHOOK_SECRET_ARN: slackUrl.secretArn } : {}),
@@ -182,7 +251,8 @@ export class StormguardGuardrail extends Construct {
       },
       ...(props.prometheus?.vpc ? { vpc: props.prometheus.vpc, vpcSubnets: props.prometheus.vpcSubnets, securityGroups: props.prometheus.securityGroups } : {}),
     });
-    const role = this.detector.role!;
+    this.detector = detector;
+    const role = detector.role!;
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
     Validations.of(role).acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
@@ -194,58 +264,89 @@ export class StormguardGuardrail extends Construct {
       role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'], resources: ['*'] }));
     }
     if (props.prometheus?.ampWorkspaceArn) role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['aps:QueryMetrics'], resources: [props.prometheus.ampWorkspaceArn] }));
-    this.table.grantReadWriteData(role);
+    table.grantReadWriteData(role);
     // Put the reports; read them, because a presigned link carries the signer's permission.
-    const reportObjects = this.reports.arnForObjects('reports/*');
+    const reportObjects = reports.arnForObjects('reports/*');
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject'], resources: [reportObjects] }));
     Validations.of(role).acknowledge({
-      id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.reports.node.defaultChild as s3.CfnBucket)}.Arn>/reports/*]`,
+      id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(reports.node.defaultChild as s3.CfnBucket)}.Arn>/reports/*]`,
       reason: 'One report object per episode, named when the episode opens: the statement is scoped to the reports/ prefix of this bucket, and to put and get only',
     });
     this.alertTopic.grantPublish(role);
 
-    this.gate = this.newFunction('Gate', 'gate.ts', retention, { timeout: Duration.seconds(10), environment: common });
-    this.table.grantReadData(this.gate);
-    this.ack = this.newFunction('Ack', 'ack.ts', retention, { timeout: Duration.seconds(10), environment: common });
-    this.table.grantReadWriteData(this.ack);
-    const deploys = this.newFunction('Deploys', 'deploys.ts', retention, { timeout: Duration.seconds(10), environment: common });
-    this.table.grantWriteData(deploys);
-    this.deploysUrl = deploys.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
+    this.gate = this.newFunction('Gate', 'gate', retention, { timeout: Duration.seconds(10), environment: common });
+    table.grantReadData(this.gate);
+    this.ack = this.newFunction('Ack', 'ack', retention, { timeout: Duration.seconds(10), environment: common });
+    table.grantReadWriteData(this.ack);
+    this.deploys = this.newFunction('Deploys', 'deploys', retention, { timeout: Duration.seconds(10), environment: common });
+    table.grantWriteData(this.deploys);
+    this.deploysUrl = this.deploys.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
+    let webhookSecret: secretsmanager.ISecret | undefined;
     if (launchDarklyToken) {
-      const webhookSecret = secret('LaunchDarklyWebhookSecret', "the LaunchDarkly webhook's signing secret");
-      const webhook = this.newFunction('Webhook', 'webhook.ts', retention, { timeout: Duration.seconds(10), environment: { ...common, WEBHOOK_SECRET_ARN: webhookSecret.secretArn } });
+      webhookSecret = secret('LaunchDarklyWebhookSecret', "the LaunchDarkly webhook's signing secret");
+      const webhook = this.newFunction('Webhook', 'webhook', retention, { timeout: Duration.seconds(10), environment: { ...common, WEBHOOK_SECRET_ARN: webhookSecret.secretArn } });
       webhookSecret.grantRead(webhook);
-      this.table.grantWriteData(webhook);
+      table.grantWriteData(webhook);
       // LaunchDarkly cannot sign AWS requests: the function checks X-LD-Signature before anything else.
       this.webhookUrl = webhook.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
-      const backfill = this.newFunction('Backfill', 'backfill.ts', retention, { timeout: Duration.seconds(60), environment: { ...common, LAUNCHDARKLY_TOKEN_SECRET_ARN: launchDarklyToken.secretArn } });
+      this.webhook = webhook;
+      const backfill = this.newFunction('Backfill', 'backfill', retention, { timeout: Duration.seconds(60), environment: { ...common, LAUNCHDARKLY_TOKEN_SECRET_ARN: launchDarklyToken.secretArn } });
       launchDarklyToken.grantRead(backfill);
-      this.table.grantWriteData(backfill);
+      table.grantWriteData(backfill);
       new events.Rule(this, 'BackfillSchedule', { schedule: events.Schedule.rate(Duration.minutes(15)), targets: [new targets.LambdaFunction(backfill, { retryAttempts: 2 })] });
+      this.backfill = backfill;
     }
+    this.secrets = {
+      ...(launchDarklyToken ? { launchDarklyToken } : {}),
+      ...(webhookSecret ? { launchDarklyWebhookSecret: webhookSecret } : {}),
+      ...(pagerDutyKey ? { pagerDutyRoutingKey: pagerDutyKey } : {}),
+      ...(slackUrl ? { slackWebhookUrl: slackUrl } : {}),
+      ...(prometheus ? { prometheus } : {}),
+    };
     Validations.of(role).acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
       reason: 'Publishing to the KMS-encrypted alert topic needs GenerateDataKey on its key; the statement is scoped to that one key (Topic.grantPublish)',
     });
 
-    new events.Rule(this, 'Schedule', {
+    this.detectorSchedule = new events.Rule(this, 'Schedule', {
       schedule: events.Schedule.rate(props.schedule ?? Duration.minutes(1)),
-      targets: [new targets.LambdaFunction(this.detector, { retryAttempts: 0, maxEventAge: Duration.minutes(1) })],
+      targets: [new targets.LambdaFunction(detector, { retryAttempts: 0, maxEventAge: Duration.minutes(1) })],
     });
 
-    this.alarms = this.selfAlarms();
+    const alarms = this.selfAlarms(detector);
     const action = new SnsAction(this.alertTopic);
-    for (const alarm of this.alarms) {
+    for (const alarm of alarms) {
       alarm.addAlarmAction(action);
       alarm.addOkAction(action);
     }
-    this.dashboard = this.newDashboard(config);
+    this.alarms = alarms;
+    this.dashboard = this.newDashboard(config, alarms, props.dashboardName ?? Names.uniqueResourceName(this, { separator: '-', maxLength: 255 }));
   }
 
-  private newAlertTopic(): sns.ITopic {
+  /** Lets `grantee` read the guardrail's state, decisions and releases (the table). */
+  grantReadState(grantee: iam.IGrantable): iam.Grant {
+    return this.table.grantReadData(grantee);
+  }
+
+  /** Lets `grantee` ask the gate (a CD pipeline's role: `stormguard gate --function`). */
+  grantInvokeGate(grantee: iam.IGrantable): iam.Grant {
+    return this.gate.grantInvoke(grantee);
+  }
+
+  /** Lets on-call lift freezes (`stormguard ack --function`): only the principals that may undo a rollback's hold. */
+  grantInvokeAck(grantee: iam.IGrantable): iam.Grant {
+    return this.ack.grantInvoke(grantee);
+  }
+
+  /** Lets `grantee` post deploy events to `deploysUrl` (SigV4-signed). */
+  grantPostDeploys(grantee: iam.IGrantable): iam.Grant {
+    return this.deploys.grantInvokeUrl(grantee);
+  }
+
+  private newAlertTopic(): { topic: sns.ITopic; key: kms.IKey } {
     const key = new kms.Key(this, 'AlertKey', {
       enableKeyRotation: true,
-      description: 'Stormguard alert topic: encrypts alerts at rest; CloudWatch alarms may publish',
+      description: `Stormguard (${this.node.path}) alert topic: encrypts alerts at rest; CloudWatch alarms may publish`,
     });
     // CloudWatch alarms cannot publish to a topic under the AWS managed SNS key: they need this.
     key.addToResourcePolicy(
@@ -255,53 +356,32 @@ export class StormguardGuardrail extends Construct {
         resources: ['*'],
       }),
     );
-    return new sns.Topic(this, 'Alerts', { displayName: 'Stormguard alerts', masterKey: key, enforceSSL: true });
+    return { topic: new sns.Topic(this, 'Alerts', { displayName: 'Stormguard alerts', masterKey: key, enforceSSL: true }), key };
   }
 
-  /** A Lambda with its own log group and its own role, which may write only to that log group; grants are added by the caller. */
+  /** A Lambda from its prebuilt bundle, with its own log group and its own role, which may write only to that log group; grants are added by the caller. */
   private newFunction(
     id: string,
     handler: string,
     retention: logs.RetentionDays,
-    { withReportAssets, ...options }: { timeout: Duration; environment: Record<string, string>; reservedConcurrentExecutions?: number; withReportAssets?: boolean } & Pick<lambda.FunctionOptions, 'vpc' | 'vpcSubnets' | 'securityGroups'>,
-  ): NodejsFunction {
+    options: { timeout: Duration; environment: Record<string, string>; reservedConcurrentExecutions?: number } & Pick<lambda.FunctionOptions, 'vpc' | 'vpcSubnets' | 'securityGroups'>,
+  ): lambda.Function {
     const logGroup = new logs.LogGroup(this, `${id}Logs`, { retention });
-    const role = new iam.Role(this, `${id}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: `Stormguard ${id.toLowerCase()}` });
+    const role = new iam.Role(this, `${id}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: `Stormguard ${id.toLowerCase()} (${this.node.path})` });
     role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
-    return new NodejsFunction(this, id, {
-      entry: fileURLToPath(new URL(`../lambdas/handlers/${handler}`, import.meta.url)),
-      handler: 'handler',
+    return new lambda.Function(this, id, {
+      code: lambda.Code.fromAsset(lambdaBundle(handler)),
+      handler: 'index.handler',
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 512,
       role,
       logGroup,
       ...options,
-      environment: { ...options.environment, NODE_OPTIONS: '--enable-source-maps' },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node24',
-        minify: true,
-        sourceMap: true,
-        // The SDK is bundled, tree-shaken to the commands used: no more of it than the handler needs.
-        externalModules: [],
-        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-        // The report page inlines uPlot, read from beside the bundle (lambdas/adapters/report/incident-page.ts).
-        ...(withReportAssets
-          ? {
-              commandHooks: {
-                beforeBundling: () => [],
-                beforeInstall: () => [],
-                afterBundling: (inputDir: string, outputDir: string) => UPLOT_FILES.map((file) => `cp ${inputDir}/node_modules/uplot/dist/${file} ${outputDir}/${file}`),
-              },
-            }
-          : {}),
-      },
     });
   }
 
-  private selfAlarms(): cloudwatch.Alarm[] {
-    const fn = this.detector;
+  private selfAlarms(fn: lambda.IFunction): cloudwatch.Alarm[] {
     const heartbeat = new cloudwatch.Metric({
       namespace: METRICS_NAMESPACE,
       metricName: 'Heartbeat',
@@ -356,8 +436,8 @@ export class StormguardGuardrail extends Construct {
     ];
   }
 
-  private newDashboard(config: GuardrailConfig): cloudwatch.Dashboard {
-    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName: `Stormguard-${Stack.of(this).stackName}` });
+  private newDashboard(config: GuardrailConfig, alarms: readonly cloudwatch.IAlarm[], dashboardName: string): cloudwatch.Dashboard {
+    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName });
     const period = Duration.seconds(config.metricPeriodSeconds);
     for (const cluster of config.clusters) {
       dashboard.addWidgets(
@@ -393,7 +473,7 @@ export class StormguardGuardrail extends Construct {
         left: [stormguard('Heartbeat', 'SampleCount'), stormguard('SeriesEvaluated', 'Maximum'), stormguard('Anomalies'), stormguard('Errors')],
         right: [stormguard('DataAge', 'Maximum'), stormguard('BlindSeries', 'Maximum')],
       }),
-      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', width: 24, alarms: this.alarms }),
+      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', width: 24, alarms: [...alarms] }),
     );
     return dashboard;
   }

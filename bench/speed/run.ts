@@ -6,15 +6,17 @@
  *   loading the state from JSON and saving it back (what the scheduled Lambda does every minute);
  * - memory per series: the detector's state alone, and the guardrail's whole series state
  *   (detector plus the history the correlator reads);
- * - the size of each bundled Lambda handler (lambdas/handlers/*.ts, bundled as CDK would).
+ * - each Lambda bundle as deployed (dist/lambda/<name>/index.mjs, built by `npm run build`): its
+ *   size, the SDK clients inside, and its module load time (a fresh node importing it: the
+ *   cold-start cost of the code, before the handler runs).
  *
  * Numbers are printed, never asserted: the machines are shared. Each timing is the median of runs.
  */
-import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
+import { pathToFileURL } from 'node:url';
 import { median } from 'simple-statistics';
 import { defaultConfig } from '../../lambdas/core/config.ts';
 import { detectorSettings } from '../../lambdas/core/detector-settings.ts';
@@ -95,31 +97,27 @@ function bytesPerObject(count: number, make: (i: number) => unknown): number {
   return kept.length > 0 ? (after - before) / count : 0;
 }
 
-async function lambdaSizes(): Promise<Array<{ name: string; bytes: number; clients: string[] }>> {
-  const folder = join(import.meta.dirname, '../../lambdas/handlers');
+/** Import time of a module in a fresh node, median of `runs`; what a cold start pays before the handler runs. */
+function loadTime(file: string, runs = 9): number {
+  const script = `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); process.stdout.write(String(performance.now() - t));`;
+  const samples = Array.from({ length: runs }, () =>
+    Number(execFileSync(process.execPath, ['--no-warnings', '--input-type=module', '-e', script], { env: { ...process.env, AWS_REGION: 'eu-west-1' } }).toString()),
+  );
+  return median(samples);
+}
+
+function lambdaBundles(): Array<{ name: string; bytes: number; clients: string[]; loadMs: number }> {
+  const folder = join(import.meta.dirname, '../../dist/lambda');
   if (!existsSync(folder)) return [];
-  const handlers = (await readdir(folder)).filter((f) => f.endsWith('.ts'));
-  const sizes: Array<{ name: string; bytes: number; clients: string[] }> = [];
-  for (const handler of handlers) {
-    const result = await build({
-      entryPoints: [join(folder, handler)],
-      bundle: true,
-      platform: 'node',
-      target: 'node24',
-      format: 'esm',
-      minify: true,
-      write: false,
-      mainFields: ['module', 'main'],
-      // As lib/guardrail.ts bundles it: the SDK v3 clients inside, tree-shaken to the commands used.
-      external: [],
-      metafile: true,
+  return readdirSync(folder)
+    .sort()
+    .map((name) => {
+      const file = join(folder, name, 'index.mjs');
+      const map = join(import.meta.dirname, '../../dist/lambda-maps', `${name}.mjs.map`);
+      const sources = existsSync(map) ? ((JSON.parse(readFileSync(map, 'utf8')) as { sources: string[] }).sources ?? []) : [];
+      const clients = [...new Set(sources.map((s) => /@aws-sdk\/(client-[^/]+)/.exec(s)?.[1]).filter((c): c is string => c !== undefined))].sort();
+      return { name, bytes: statSync(file).size, clients, loadMs: loadTime(file) };
     });
-    const sdk = Object.entries(result.metafile.inputs)
-      .filter(([path]) => /node_modules\/@aws-sdk\/client-/.test(path))
-      .map(([path]) => /@aws-sdk\/(client-[^/]+)/.exec(path)![1]!);
-    sizes.push({ name: handler, bytes: result.outputFiles.reduce((n, f) => n + f.contents.byteLength, 0), clients: [...new Set(sdk)].sort() });
-  }
-  return sizes;
 }
 
 async function main(): Promise<void> {
@@ -142,9 +140,13 @@ async function main(): Promise<void> {
   const { json } = warmState(1000, historyMinutes);
   const seriesBytes = bytesPerObject(1, () => JSON.parse(json)) / 1000;
   console.log(`memory per series: detector state ${detectorBytes.toFixed(0)} B; guardrail series state with ${historyMinutes} minutes of history ${(seriesBytes / 1024).toFixed(1)} KiB`);
-  const sizes = await lambdaSizes();
-  if (sizes.length === 0) console.log('Lambda bundles: none yet (lambdas/handlers/ comes with the AWS construct)');
-  for (const { name, bytes, clients } of sizes) console.log(`Lambda bundle ${name}: ${(bytes / 1024).toFixed(0)} KiB minified; SDK clients inside: ${clients.join(', ')}`);
+  const bundles = lambdaBundles();
+  if (bundles.length === 0) console.log('Lambda bundles: none built (npm run build)');
+  for (const { name, bytes, clients, loadMs } of bundles) {
+    console.log(`Lambda bundle ${name}: ${(bytes / 1000).toFixed(0)} kB minified (${(bytes / 1024).toFixed(0)} KiB), module load ${loadMs.toFixed(0)} ms; SDK clients inside: ${clients.join(', ')}`);
+  }
+  const cli = join(import.meta.dirname, '../../dist/cli/main.js');
+  if (existsSync(cli)) console.log(`CLI: module load ${loadTime(cli).toFixed(0)} ms (stormguard --help runs in about that plus node's own start)`);
 }
 
 await main();

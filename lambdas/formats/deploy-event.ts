@@ -2,17 +2,20 @@
  * Deploy events, as CD pipelines post them: `{ id, time, service, version, environment, by? }`,
  * `time` in ISO 8601 or epoch milliseconds.
  */
-import { z } from 'zod';
 import { InputError, parseInput } from '../core/errors.ts';
 import type { Deploy } from '../core/release.ts';
+import * as z from 'zod/mini';
+import '../core/zod-messages.ts';
+
+const text = () => z.string().check(z.minLength(1));
 
 export const deployEventSchema = z.object({
-  id: z.string().min(1),
+  id: text(),
   time: z.union([z.string(), z.number()]),
-  service: z.string().min(1),
-  version: z.string().min(1),
-  environment: z.string().min(1),
-  by: z.string().optional(),
+  service: text(),
+  version: text(),
+  environment: text(),
+  by: z.optional(z.string()),
 });
 
 /** Whether a timeline entry looks like a deploy event rather than a LaunchDarkly entry. */

@@ -3,41 +3,43 @@
  * the schemas, the share of traffic a target serves, and the rollout steps an entry records
  * (read from `previousVersion` and `currentVersion`; a change that moves no weight is not a step).
  */
-import { z } from 'zod';
 import { parseInput } from '../core/errors.ts';
 import { type RolloutStep, type RolloutTarget, targetName } from '../core/release.ts';
+import * as z from 'zod/mini';
+import '../core/zod-messages.ts';
 import { percentOfWeights, TOTAL_WEIGHT } from './rollout-weights.ts';
 
-const weightedVariation = z.object({ variation: z.number().int().nonnegative(), weight: z.number().int().min(0).max(TOTAL_WEIGHT) });
+const index = () => z.int().check(z.nonnegative());
+const weightedVariation = z.object({ variation: index(), weight: z.int().check(z.minimum(0), z.maximum(TOTAL_WEIGHT)) });
 const variationOrRollout = z.object({
-  variation: z.number().int().nonnegative().optional(),
-  rollout: z.object({ variations: z.array(weightedVariation) }).optional(),
+  variation: z.optional(index()),
+  rollout: z.optional(z.object({ variations: z.array(weightedVariation) })),
 });
 const environmentConfig = z.object({
   on: z.boolean(),
-  offVariation: z.number().int().nonnegative().optional(),
-  fallthrough: variationOrRollout.optional(),
-  rules: z.array(variationOrRollout.extend({ _id: z.string() })).optional(),
+  offVariation: z.optional(index()),
+  fallthrough: z.optional(variationOrRollout),
+  rules: z.optional(z.array(z.extend(variationOrRollout, { _id: z.string() }))),
 });
 export const flagVersionSchema = z.object({
   key: z.string(),
-  variations: z.array(z.object({ value: z.unknown() })).optional(),
+  variations: z.optional(z.array(z.object({ value: z.unknown() }))),
   environments: z.record(z.string(), environmentConfig),
 });
 export const auditEntrySchema = z.object({
-  _id: z.string().min(1),
-  date: z.number().int().nonnegative(),
+  _id: z.string().check(z.minLength(1)),
+  date: index(),
   kind: z.string(),
-  name: z.string().optional(),
-  comment: z.string().optional(),
-  member: z.object({ email: z.string().optional() }).optional(),
-  previousVersion: z.unknown().optional(),
-  currentVersion: z.unknown().optional(),
+  name: z.optional(z.string()),
+  comment: z.optional(z.string()),
+  member: z.optional(z.object({ email: z.optional(z.string()) })),
+  previousVersion: z.optional(z.unknown()),
+  currentVersion: z.optional(z.unknown()),
 });
 
-export type EnvironmentConfig = z.infer<typeof environmentConfig>;
-export type FlagVersion = z.infer<typeof flagVersionSchema>;
-export type AuditEntry = z.infer<typeof auditEntrySchema>;
+export type EnvironmentConfig = z.output<typeof environmentConfig>;
+export type FlagVersion = z.output<typeof flagVersionSchema>;
+export type AuditEntry = z.output<typeof auditEntrySchema>;
 
 /** Whether a timeline entry looks like a LaunchDarkly audit-log entry. */
 export function isAuditEntry(item: unknown): boolean {

@@ -9,7 +9,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ScheduledEvent } from 'aws-lambda';
 import { DynamoStore } from '../adapters/dynamodb/store.ts';
 import { LaunchDarklyAuditLog } from '../adapters/launchdarkly/audit-log.ts';
-import { parseConfig } from '../core/config.ts';
+import { configFromEnvironment } from './shared/config.ts';
 import { requiredEnvironment } from './shared/environment.ts';
 import { secretFrom } from './shared/secrets.ts';
 
@@ -30,7 +30,7 @@ let wired: ReturnType<typeof createBackfillHandler> | undefined;
 
 export const handler = (event: ScheduledEvent): Promise<{ releases: number }> => {
   if (!wired) {
-    const config = parseConfig(requiredEnvironment('STORMGUARD_CONFIG'), 'STORMGUARD_CONFIG');
+    const config = configFromEnvironment();
     if (!config.launchDarkly) throw new Error('STORMGUARD_CONFIG: the backfill needs `launchDarkly.projectKey`');
     const auditLog = new LaunchDarklyAuditLog({ ...config.launchDarkly, token: secretFrom(secrets, requiredEnvironment('LAUNCHDARKLY_TOKEN_SECRET_ARN')) });
     wired = createBackfillHandler(auditLog, new DynamoStore(dynamo, requiredEnvironment('TABLE_NAME')));

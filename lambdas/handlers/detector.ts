@@ -24,14 +24,15 @@ import { renderReportPage } from '../adapters/report/incident-page.ts';
 import { S3Reports } from '../adapters/s3/incident-pages.ts';
 import { SnsNotifier } from '../adapters/sns/notifier.ts';
 import { keepIncidentPages } from '../app/incident-pages.ts';
-import { type GuardrailConfig, parseConfig } from '../core/config.ts';
+import type { GuardrailConfig } from '../core/config-schema.ts';
 import { StateConflictError } from '../core/errors.ts';
 import { type RunResult, runOnce } from '../app/run-once.ts';
 import type { FlagController, MetricSource, Notifier, ReportStore } from '../ports.ts';
 import { RunBudget } from './shared/budget.ts';
+import { configFromEnvironment } from './shared/config.ts';
 import { requiredEnvironment } from './shared/environment.ts';
 import { secretFrom } from './shared/secrets.ts';
-import { DETECTOR_SERVICE, METRICS_NAMESPACE } from '../telemetry.ts';
+import { DETECTOR_SERVICE, METRICS_NAMESPACE } from '../names.ts';
 
 export interface DetectorWiring {
   readonly config: GuardrailConfig;
@@ -142,7 +143,7 @@ let wired: ReturnType<typeof createDetectorHandler> | undefined;
 
 export const handler = (event: ScheduledEvent, context: Context): Promise<DetectorOutcome> => {
   if (!wired) {
-    const config = parseConfig(requiredEnvironment('STORMGUARD_CONFIG'), 'STORMGUARD_CONFIG');
+    const config = configFromEnvironment();
     wired = createDetectorHandler({
       config,
       cloudwatch,

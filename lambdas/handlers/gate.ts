@@ -5,13 +5,15 @@
 import type { ReleaseLog, StateStore } from '../ports.ts';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
 import { DynamoStore } from '../adapters/dynamodb/store.ts';
-import { type GuardrailConfig, parseConfig } from '../core/config.ts';
+import type { GuardrailConfig } from '../core/config-schema.ts';
 import { decideGate, type GateAnswer } from '../core/gate.ts';
+import * as z from 'zod/mini';
+import '../core/zod-messages.ts';
+import { configFromEnvironment } from './shared/config.ts';
 import { requiredEnvironment } from './shared/environment.ts';
 
-const requestSchema = z.object({ flag: z.string().min(1), environment: z.string().min(1), targetPercent: z.number().min(0).max(100) }).strict();
+const requestSchema = z.strictObject({ flag: z.string().check(z.minLength(1)), environment: z.string().check(z.minLength(1)), targetPercent: z.number().check(z.minimum(0), z.maximum(100)) });
 
 export function createGateHandler(config: GuardrailConfig, store: Pick<StateStore, 'load'> & Pick<ReleaseLog, 'releases'>, now: () => number = Date.now): (event: unknown) => Promise<GateAnswer> {
   return async (event) => {
@@ -30,6 +32,6 @@ const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}));
 let wired: ReturnType<typeof createGateHandler> | undefined;
 
 export const handler = (event: unknown): Promise<GateAnswer> => {
-  wired ??= createGateHandler(parseConfig(requiredEnvironment('STORMGUARD_CONFIG'), 'STORMGUARD_CONFIG'), new DynamoStore(dynamo, requiredEnvironment('TABLE_NAME')));
+  wired ??= createGateHandler(configFromEnvironment(), new DynamoStore(dynamo, requiredEnvironment('TABLE_NAME')));
   return wired(event);
 };

@@ -28,7 +28,8 @@ import { parseConfig } from '../../lambdas/core/config.ts';
 import type { MetricSeries } from '../../lambdas/core/metric-series.ts';
 import { readTimeline } from '../../lambdas/formats/timeline.ts';
 import { createDetectorHandler, type DetectorOutcome } from '../../lambdas/handlers/detector.ts';
-import { SECRET_PLACEHOLDER, secretFrom } from '../../lambdas/handlers/shared/secrets.ts';
+import { secretFrom } from '../../lambdas/handlers/shared/secrets.ts';
+import { SECRET_PLACEHOLDER } from '../../lambdas/names.ts';
 import { localDynamo } from '../support/dynalite.ts';
 
 const MINUTE = 60_000;

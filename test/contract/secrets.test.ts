@@ -6,7 +6,8 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SECRET_MAX_AGE_SECONDS, SECRET_PLACEHOLDER, SecretNotConfiguredError, secretFrom } from '../../lambdas/handlers/shared/secrets.ts';
+import { SECRET_MAX_AGE_SECONDS, SecretNotConfiguredError, secretFrom } from '../../lambdas/handlers/shared/secrets.ts';
+import { SECRET_PLACEHOLDER } from '../../lambdas/names.ts';
 
 const ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:StormguardSlackWebhookUrl-AbCdEf';
 const secretsManager = mockClient(SecretsManagerClient);

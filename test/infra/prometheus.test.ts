@@ -9,7 +9,6 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../lambdas/core/config.ts';
 import { StormguardGuardrail } from '../../lib/guardrail.ts';
 
 const root = join(import.meta.dirname, '../..');
@@ -27,8 +26,7 @@ beforeAll(() => {
     privateSubnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'],
     privateSubnetRouteTableIds: ['rtb-0123456789abcdef0', 'rtb-0123456789abcdef1'],
   });
-  const configText = 'clusters: [events]\npublishDelaySeconds: 30\n';
-  new StormguardGuardrail(stack, 'Guardrail', { config: parseConfig(configText), configText, prometheus: { vpc, ampWorkspaceArn: workspace } });
+  new StormguardGuardrail(stack, 'Guardrail', { config: { clusters: ['events'], publishDelaySeconds: 30 }, prometheus: { vpc, ampWorkspaceArn: workspace } });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   const assembly = app.synth();
   template = Template.fromStack(stack);

@@ -5,10 +5,13 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { stormguardApp } from '../../lib/app.ts';
-import { SECRET_PLACEHOLDER } from '../../lambdas/handlers/shared/secrets.ts';
+import { SECRET_PLACEHOLDER } from '../../lambdas/names.ts';
+import { StormguardGuardrail } from '../../lib/index.ts';
 
 const root = join(import.meta.dirname, '../..');
 const context = JSON.parse(readFileSync(join(root, 'cdk.json'), 'utf8')).context as Record<string, unknown>;
@@ -47,14 +50,17 @@ describe('the Stormguard stack', () => {
     for (const [type, count] of Object.entries(counts)) template.resourceCountIs(type, count);
   });
 
-  it('runs the detector on Node 24, ARM64, every minute, with the configuration as written', () => {
+  it('runs the detector on Node 24, ARM64, every minute, from its prebuilt bundle, with the configuration as written (JSON)', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       ReservedConcurrentExecutions: 2,
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
+      Handler: 'index.handler',
       Timeout: 50,
-      Environment: { Variables: Match.objectLike({ STORMGUARD_CONFIG: configText, TABLE_NAME: Match.anyValue(), ALERT_TOPIC_ARN: Match.anyValue() }) },
+      Environment: { Variables: Match.objectLike({ STORMGUARD_CONFIG: JSON.stringify({ mode: 'enforce', clusters: ['events-msk', 'payments-msk'] }), TABLE_NAME: Match.anyValue(), ALERT_TOPIC_ARN: Match.anyValue() }) },
     });
+    // No source maps in the asset, so none to enable (they slow every cold start).
+    for (const fn of Object.values(template.findResources('AWS::Lambda::Function'))) expect(JSON.stringify(fn)).not.toContain('enable-source-maps');
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
   });
 
@@ -108,6 +114,8 @@ describe('the Stormguard stack', () => {
     });
     const assets = readdirSync(assemblyDirectory).filter((d) => d.startsWith('asset.'));
     expect(assets.some((a) => existsSync(join(assemblyDirectory, a, 'uPlot.iife.min.js')) && existsSync(join(assemblyDirectory, a, 'index.mjs')))).toBe(true);
+    // The source maps stay out of the uploaded assets.
+    expect(assets.some((a) => readdirSync(join(assemblyDirectory, a)).some((f) => f.endsWith('.map')))).toBe(false);
   });
 
   it('draws each cluster on the dashboard', () => {
@@ -159,10 +167,71 @@ describe('the Stormguard stack with LaunchDarkly, PagerDuty and Slack', () => {
   });
 });
 
+describe('the construct as a CDK user meets it', () => {
+  let two: Template;
+  let guardrails: StormguardGuardrail[];
+  let pipeline: iam.Role;
+  beforeAll(() => {
+    const app = new App({ context });
+    const stack = new Stack(app, 'Platform');
+    guardrails = [
+      new StormguardGuardrail(stack, 'Events', { config: { clusters: ['events-msk'], launchDarkly: { projectKey: 'default' }, alerts: { pagerDuty: true } } }),
+      new StormguardGuardrail(stack, 'Payments', { config: { clusters: ['payments-msk'], mode: 'observe' } }),
+    ];
+    pipeline = new iam.Role(stack, 'Pipeline', { assumedBy: new iam.ServicePrincipal('codebuild.amazonaws.com') });
+    guardrails[0]!.grantInvokeGate(pipeline);
+    guardrails[0]!.grantReadState(pipeline);
+    guardrails[0]!.grantPostDeploys(pipeline);
+    app.synth();
+    two = Template.fromStack(stack);
+  }, 120_000);
+
+  it('puts two guardrails in one stack, each with its own dashboard name, derived from its id', () => {
+    const names = Object.values(two.findResources('AWS::CloudWatch::Dashboard')).map((d) => (d as { Properties: { DashboardName: string } }).Properties.DashboardName);
+    expect(names).toHaveLength(2);
+    expect(new Set(names).size).toBe(2);
+    expect(names[0]).toMatch(/Events/);
+    expect(names[1]).toMatch(/Payments/);
+    two.resourceCountIs('AWS::DynamoDB::GlobalTable', 2);
+    // Payments: detector, gate, ack, deploys; Events adds the LaunchDarkly webhook and backfill.
+    two.resourceCountIs('AWS::Lambda::Function', 4 + 6);
+  });
+
+  it('exposes every resource it creates, and the configuration after defaults', () => {
+    const [events, payments] = guardrails as [StormguardGuardrail, StormguardGuardrail];
+    for (const resource of [events.table, events.detector, events.gate, events.deploys, events.deploysUrl, events.webhook, events.webhookUrl, events.backfill, events.alertTopic, events.alertKey, events.reports, events.detectorSchedule, events.dashboard]) {
+      expect(resource).toBeDefined();
+    }
+    expect(Object.keys(events.secrets).sort()).toEqual(['launchDarklyToken', 'launchDarklyWebhookSecret', 'pagerDutyRoutingKey']);
+    expect(events.alarms).toHaveLength(5);
+    expect(payments.webhook).toBeUndefined();
+    expect(payments.backfill).toBeUndefined();
+    expect(payments.secrets).toEqual({});
+    expect(payments.config.mode).toBe('observe');
+    expect(payments.config.signals.map((s) => s.name)).toContain('ConnectionCreationRate');
+  });
+
+  it('grants a pipeline the gate, the state and the deploy endpoint, and no more', () => {
+    const policy = Object.values(two.findResources('AWS::IAM::Policy')).find((p) => JSON.stringify(p).includes('"Pipeline')) as { Properties: { PolicyDocument: { Statement: Array<{ Action: string | string[] }> } } };
+    const actions = policy.Properties.PolicyDocument.Statement.flatMap((s) => [s.Action].flat()).sort();
+    expect(actions).toContain('lambda:InvokeFunction');
+    expect(actions).toContain('lambda:InvokeFunctionUrl');
+    expect(actions).toContain('dynamodb:GetItem');
+    expect(actions.filter((a) => /Put|Update|Delete|Write/.test(a))).toEqual([]);
+  });
+});
+
 describe('the construct refuses what cannot work, at synth time', () => {
   it('a configuration that names no cluster', () => {
     expect(() => stormguardApp({ configText: 'mode: observe\n', configSource: 'x', appProps: { context } })).toThrow(
       'StormguardGuardrail: the configuration names no cluster to watch (set `clusters` to the MSK `Cluster Name` values)',
+    );
+  });
+
+  it('a configuration object with an unknown key, by field', () => {
+    const stack = new Stack(new App({ context }), 'Bad');
+    expect(() => new StormguardGuardrail(stack, 'Guardrail', { config: { clusters: ['a'], rollback: { coolDownMinutes: 5 } } as never })).toThrow(
+      /Bad\/Guardrail: config: field `rollback\.coolDownMinutes`: unknown key \(expected one of: to, cooldownMinutes\)/,
     );
   });
 

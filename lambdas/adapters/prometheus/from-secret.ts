@@ -9,29 +9,30 @@
  * never showing a value.
  */
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
-import { z } from 'zod';
 import type { GuardrailConfig } from '../../core/config.ts';
 import { InputError } from '../../core/errors.ts';
 import type { MetricReadout } from '../../core/metric-series.ts';
+import * as z from 'zod/mini';
+import '../../core/zod-messages.ts';
 import type { MetricSource } from '../../ports.ts';
 import { type PrometheusAuth, PrometheusMetricSource } from './metric-source.ts';
 
-const secretSchema = z
-  .object({
-    url: z.string().min(1),
-    auth: z
-      .discriminatedUnion('kind', [
-        z.object({ kind: z.literal('none') }).strict(),
-        z.object({ kind: z.literal('basic'), username: z.string().min(1), password: z.string().min(1) }).strict(),
-        z.object({ kind: z.literal('bearer'), token: z.string().min(1) }).strict(),
-        z.object({ kind: z.literal('sigv4'), region: z.string().min(1) }).strict(),
-      ])
-      .default({ kind: 'none' }),
-    timeoutSeconds: z.number().positive().max(50).optional(),
-    clusterLabel: z.string().min(1).optional(),
-    brokerLabel: z.string().min(1).optional(),
-  })
-  .strict();
+const text = () => z.string().check(z.minLength(1));
+const secretSchema = z.strictObject({
+  url: text(),
+  auth: z._default(
+    z.discriminatedUnion('kind', [
+      z.strictObject({ kind: z.literal('none') }),
+      z.strictObject({ kind: z.literal('basic'), username: text(), password: text() }),
+      z.strictObject({ kind: z.literal('bearer'), token: text() }),
+      z.strictObject({ kind: z.literal('sigv4'), region: text() }),
+    ]),
+    { kind: 'none' },
+  ),
+  timeoutSeconds: z.optional(z.number().check(z.positive(), z.maximum(50))),
+  clusterLabel: z.optional(text()),
+  brokerLabel: z.optional(text()),
+});
 
 const SOURCE = 'the Prometheus secret';
 

@@ -9,9 +9,9 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { StormguardError } from '../../core/errors.ts';
+import { SECRET_PLACEHOLDER } from '../../names.ts';
 
-/** What the stack puts in each secret it creates: "nobody has set this yet", told apart from a value. */
-export const SECRET_PLACEHOLDER = 'stormguard:not-configured';
+
 /** How long a value read is kept: a rotated secret is in use within this. */
 export const SECRET_MAX_AGE_SECONDS = 300;
 
