@@ -49,7 +49,9 @@ const TRAFFIC_EXPLAINS = Math.log(1.2);
 /** Points whose per-broker median is a connection signal's level now, for the traffic check. */
 const TRAFFIC_WINDOW_PERIODS = 30;
 /** An excess judged against a level older than this is not judged: traffic has moved since. */
-const MAX_BASELINE_AGE_MS = 3 * 3_600_000;
+const MAX_BASELINE_AGE_MS = 6 * 3_600_000;
+/** A rise at the release counts as the release's when it stands this many null spreads out of the noise. */
+const RISE_SDS = 3;
 /** A heap slope over a longer window is surer: the smallest excess slope shrinks with the window, to this floor (points/h). */
 const MIN_EXCESS_SLOPE = 0.3;
 
@@ -266,7 +268,7 @@ class AnchoredRun {
   private trafficExplains(h: HeapWatch): boolean {
     for (const f of this.fast) {
       if (f.release !== h.release || f.cluster !== h.cluster || f.purpose !== 'step') continue;
-      if (f.seen.length > 0 && medianOf(f.seen) >= TRAFFIC_EXPLAINS) return false;
+      if (f.seen.length > 0 && medianOf(f.seen) >= Math.max(TRAFFIC_EXPLAINS, RISE_SDS * f.watch.sd)) return false;
       const recent = [...this.buffers.values()]
         .filter((b) => b.cluster === h.cluster && b.signal === f.signal)
         .map((b) => ({ broker: b.broker, value: medianOf(b.points.slice(-TRAFFIC_WINDOW_PERIODS).map((p) => p.value)) }));
