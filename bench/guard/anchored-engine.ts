@@ -51,6 +51,10 @@ const TRAFFIC_EXPLAINS = Math.log(1.2);
 const TRAFFIC_WINDOW_PERIODS = 30;
 /** An excess judged against a level older than this is not judged: traffic has moved since. */
 const MAX_BASELINE_AGE_MS = 6 * 3_600_000;
+/** A rise at the release counts as the release's when it stands this many null spreads out of the noise. */
+const RISE_SDS = 3;
+/** A heap slope over a longer window is surer: the smallest excess slope shrinks with the window, to this floor (points/h). */
+const MIN_EXCESS_SLOPE = 0.3;
 
 export const anchoredEngine: Engine = {
   name: 'Stormguard (release watch prototype)',
@@ -72,6 +76,8 @@ interface FastWatch {
   readonly watch: ReleaseWatch;
   /** step: the release's own effect; excess: what remains of a rolled-back flag's effect. */
   readonly purpose: 'step' | 'excess';
+  /** Pooled log ratios seen during the watch: did the signal move at the release, alarm or not? */
+  readonly seen: number[];
 }
 
 interface HeapWatch {
@@ -151,7 +157,7 @@ class AnchoredRun {
         if (histories.length === 0) continue;
         const settings = releaseWatchSettings(this.periodMs, this.minFactor(signal));
         const earlier = this.releases.filter((r) => r.time < release.time).map((r) => r.time);
-        const watch: FastWatch = { release, cluster, signal, settings, watch: openReleaseWatch(release, signal, histories, settings, earlier), purpose: 'step' };
+        const watch: FastWatch = { release, cluster, signal, settings, watch: openReleaseWatch(release, signal, histories, settings, earlier), purpose: 'step', seen: [] };
         this.fast.push(watch);
         if (release.kind === 'rollout-step') this.baselineOf(release, now).fast.set(`${cluster}/${signal}`, watch);
       }
@@ -178,6 +184,7 @@ class AnchoredRun {
       const from = f.watch.lastTime === null ? f.watch.start : f.watch.lastTime + this.periodMs;
       for (let period = from; period + this.periodMs <= now && f.watch.status === 'watching'; period += this.periodMs) {
         const verdict = observeReleaseWatch(f.watch, period, this.valuesAt(f.cluster, f.signal, period), f.settings);
+        if (verdict.kind === 'watching' && verdict.logRatio !== undefined) f.seen.push(verdict.logRatio);
         if (verdict.kind === 'alarm') this.onAlarm(f, now);
       }
     }
@@ -229,7 +236,9 @@ class AnchoredRun {
       const trend = heapTrend(this.histories(h.cluster, HEAP), h.since, now, settings);
       if (trend.kind === 'too-early') continue;
       if (h.purpose === 'excess') {
-        if (trend.slopeAfter! - (h.reference ?? 0) >= settings.minSlopeChange && h.release.kind === 'rollout-step') {
+        const periods = (now - h.since) / this.periodMs;
+        const needed = Math.max(MIN_EXCESS_SLOPE, (settings.minSlopeChange * settings.minAfterPeriods) / periods);
+        if (trend.slopeAfter! - (h.reference ?? 0) >= needed && h.release.kind === 'rollout-step') {
           h.done = true;
           this.stepBack(h.release, now, `heap after GC still climbing ${trend.slopeAfter!.toFixed(1)} points/h`, 'heap');
         }
@@ -252,10 +261,15 @@ class AnchoredRun {
     return this.fast.some((f) => f.release === release && f.watch.status === 'alarm');
   }
 
-  /** Did traffic (a connection signal's pooled level) climb since the release? Then heap moving with it is traffic's. */
+  /**
+   * Did traffic (a connection signal's pooled level) climb since the release, having not moved at
+   * it? Then heap moving with it is traffic's. A rise that began at the release is the release's,
+   * even one too small against the cluster's bursts for the fast watch to act on.
+   */
   private trafficExplains(h: HeapWatch): boolean {
     for (const f of this.fast) {
       if (f.release !== h.release || f.cluster !== h.cluster || f.purpose !== 'step') continue;
+      if (f.seen.length > 0 && medianOf(f.seen) >= Math.max(TRAFFIC_EXPLAINS, RISE_SDS * f.watch.sd)) return false;
       const recent = [...this.buffers.values()]
         .filter((b) => b.cluster === h.cluster && b.signal === f.signal)
         .map((b) => ({ broker: b.broker, value: medianOf(b.points.slice(-TRAFFIC_WINDOW_PERIODS).map((p) => p.value)) }));
@@ -329,7 +343,7 @@ class AnchoredRun {
     for (const first of baseline.fast.values()) {
       const watch: ReleaseWatch = { ...structuredClone(first.watch), release: { id: `${step.id}/excess/${now}`, time: start }, start, status: 'watching', cusum: 0, onset: null, excess: [], lastTime: null, periods: 0, alarm: null };
       delete watch.reason;
-      this.fast.push({ ...first, release: step, watch, purpose: 'excess' });
+      this.fast.push({ ...first, release: step, watch, purpose: 'excess', seen: [] });
     }
   }
 

@@ -16,8 +16,9 @@
  *              alarm when S_t ≥ H, with at least `minPeriods` periods since the excursion began
  *              and a mean excess over them of at least `minEffect` (half the log of the smallest
  *              factor worth acting on). The excursion's start is the change-point estimate (the onset).
- *   threshold  H = max(h, m · the q-quantile of the CUSUM peaks of the backtest's pseudo-releases):
- *              a cluster whose own recent past would have alarmed with no release needs more.
+ *   threshold  H = max(h, m · the q-quantile of the CUSUM peaks of the backtest's pseudo-releases),
+ *              and the mean excess at least e · the largest excursion's mean there: a cluster
+ *              whose own recent past would have alarmed with no release needs more.
  * For independent standard normal u, the average run length to a false alarm is, by Siegmund's
  * approximation, ARL0 ≈ (e^{2k(h+1.166)} − 1 − 2k(h+1.166)) / 2k², so the chance of a false alarm
  * within a watch of N periods is ≈ 1 − e^{−N/ARL0} (`statedFalseAlarmRate`). Real traffic is neither
@@ -71,6 +72,12 @@ export interface ReleaseWatchSettings {
   readonly peakMargin: number;
   /** Which of the backtest's peaks sets the threshold: 1 the highest; 0.99 with a long history. */
   readonly peakQuantile: number;
+  /**
+   * The mean excess since the onset must also be at least this times the largest the backtest's
+   * pseudo-releases showed (over `minPeriods` or more): a storm must stand out of the bursts the
+   * cluster had lately, and one far bigger than them is caught as fast as on a quiet cluster.
+   */
+  readonly excessMargin: number;
   /** The smallest mean pooled log ratio since the onset for an alarm (half of ln(minFactor): a 1.5x storm is not missed on a noisy minute). */
   readonly minEffect: number;
   /** Periods from the onset before an alarm: one minute's spike is not a change. */
@@ -86,10 +93,12 @@ export interface ReleaseWatchSettings {
 }
 
 /**
- * Defaults chosen on realAWSCloudwatch textures by `bench/guard/calibrate.ts` (the most 1.5x shifts
- * caught within 3 periods at a measured false-alarm rate of at most 1% per step), reported on
- * realTweets and realAdExchange in bench/guard/RESULTS.md. k = 2σ: only periods more than 2σ over
- * expected build evidence, which real traffic's drift and autocorrelation rarely give for long.
+ * Defaults chosen on realAWSCloudwatch textures by `bench/guard/calibrate.ts` (the most shifts of
+ * 1.5x to 10x caught within 3 periods at a measured false-alarm rate of at most 1% per step),
+ * reported on realTweets and realAdExchange in bench/guard/RESULTS.md. k = 1.5σ: only periods well
+ * over expected build evidence, which real traffic's drift and autocorrelation rarely give for
+ * long; an excess margin of 1.5 over the cluster's own recent bursts rather than a higher
+ * threshold, so a storm far bigger than them is caught as fast as on a quiet cluster.
  */
 export function releaseWatchSettings(periodMs: number, minFactor: number, overrides: Partial<ReleaseWatchSettings> = {}): ReleaseWatchSettings {
   if (!(periodMs > 0)) throw new InputError({ field: 'periodMs' }, `expected a positive period, got ${periodMs}`);
@@ -103,10 +112,11 @@ export function releaseWatchSettings(periodMs: number, minFactor: number, overri
     minCalibrationSamples: 40,
     uncalibratedSd: 0.25,
     minSd: 0.03,
-    k: 2,
+    k: 1.5,
     h: 4,
-    peakMargin: 2,
+    peakMargin: 0,
     peakQuantile: 1,
+    excessMargin: 1.5,
     minEffect: Math.log(minFactor) / 2,
     minPeriods: 2,
     watchPeriods: 10,
@@ -145,6 +155,8 @@ export interface ReleaseWatch {
   readonly calibrationSamples: number;
   /** The highest CUSUM statistic of the backtest's pseudo-releases (0 uncalibrated): see `thresholdOf`. */
   readonly calibrationPeak: number;
+  /** The largest mean pooled log ratio over `minPeriods` or more of an excursion in the backtest (0 uncalibrated). */
+  readonly calibrationExcess: number;
   status: WatchStatus;
   /** Why `unrelated`: an effect already there before the release, or one that began later. */
   reason?: 'preexisting' | 'late-onset';
@@ -185,7 +197,7 @@ export function openReleaseWatch(
     const level = medianBetween(points, start - settings.levelPeriods * settings.periodMs, start, settings.levelPeriods / 2);
     if (level !== undefined) levels[broker] = level;
   }
-  const { sd, sdByHorizon, samples, peak } = calibrate(logs, start, settings, otherReleases);
+  const { sd, sdByHorizon, samples, peak, excess } = calibrate(logs, start, settings, otherReleases);
   const watch: ReleaseWatch = {
     version: 1,
     release: { id: release.id, time: release.time },
@@ -196,6 +208,7 @@ export function openReleaseWatch(
     sdByHorizon,
     calibrationSamples: samples,
     calibrationPeak: peak,
+    calibrationExcess: excess,
     status: 'watching',
     cusum: 0,
     onset: null,
@@ -250,7 +263,7 @@ export function observeReleaseWatch(
 function judge(watch: ReleaseWatch, time: number, settings: ReleaseWatchSettings): WatchVerdict | undefined {
   if (watch.cusum < thresholdOf(watch, settings) || watch.onset === null || watch.excess.length < settings.minPeriods) return undefined;
   const mean = watch.excess.reduce((a, b) => a + b, 0) / watch.excess.length;
-  if (mean < settings.minEffect) return undefined;
+  if (mean < Math.max(settings.minEffect, settings.excessMargin * watch.calibrationExcess)) return undefined;
   if (watch.onset > watch.start + settings.onsetTolerancePeriods * settings.periodMs) {
     watch.status = 'unrelated';
     watch.reason = 'late-onset';
@@ -301,13 +314,13 @@ export function calibrate(
   start: number,
   settings: ReleaseWatchSettings,
   otherReleases: readonly number[] = [],
-): { sd: number; sdByHorizon: number[]; samples: number; peak: number } {
+): { sd: number; sdByHorizon: number[]; samples: number; peak: number; excess: number } {
   const runs = backtest(histories, start, settings, otherReleases);
   const known = (run: ReadonlyArray<number | undefined>) => run.filter((x): x is number => x !== undefined);
   const deviations = runs.flatMap(known).map(Math.abs).sort((a, b) => a - b);
   if (deviations.length < settings.minCalibrationSamples) {
     const guess = Math.max(settings.minSd, settings.uncalibratedSd);
-    return { sd: guess, sdByHorizon: [guess], samples: 0, peak: 0 };
+    return { sd: guess, sdByHorizon: [guess], samples: 0, peak: 0, excess: 0 };
   }
   const spread = (values: number[]) => Math.max(settings.minSd, quantileSorted(values.sort((a, b) => a - b), 0.9) / Q90_OF_ABS_NORMAL);
   const sd = spread(deviations);
@@ -318,8 +331,10 @@ export function calibrate(
     const own = at.length >= MIN_HORIZON_SAMPLES ? spread(at) : sd;
     sdByHorizon.push(Math.max(own, sdByHorizon.at(-1) ?? 0));
   }
-  const peaks = runs.map((run) => cusumPeak(run, sdByHorizon, settings.k)).sort((a, b) => a - b);
-  return { sd, sdByHorizon, samples: deviations.length, peak: peaks.length > 0 ? quantileSorted(peaks, settings.peakQuantile) : 0 };
+  const excursions = runs.map((run) => excursionOf(run, sdByHorizon, settings));
+  const peaks = excursions.map((e) => e.peak).sort((a, b) => a - b);
+  const excess = Math.max(0, ...excursions.map((e) => e.excess));
+  return { sd, sdByHorizon, samples: deviations.length, peak: peaks.length > 0 ? quantileSorted(peaks, settings.peakQuantile) : 0, excess };
 }
 
 /** Fewer backtest samples than this at one horizon: its spread is the overall one. */
@@ -358,16 +373,30 @@ function backtest(
   return runs;
 }
 
-/** The highest CUSUM statistic over a run of pooled log ratios (a missing period adds nothing). */
-function cusumPeak(run: ReadonlyArray<number | undefined>, sdByHorizon: readonly number[], k: number): number {
+/**
+ * Over a run of pooled log ratios (a missing period adds nothing): the highest CUSUM statistic,
+ * and the largest mean log ratio of an excursion over `minPeriods` or more periods.
+ */
+function excursionOf(run: ReadonlyArray<number | undefined>, sdByHorizon: readonly number[], settings: Pick<ReleaseWatchSettings, 'k' | 'minPeriods'>): { peak: number; excess: number } {
   let statistic = 0;
   let peak = 0;
+  let excess = 0;
+  let sum = 0;
+  let count = 0;
   run.forEach((x, h) => {
     if (x === undefined) return;
-    statistic = Math.max(0, statistic + x / sdByHorizon[Math.min(h, sdByHorizon.length - 1)]! - k);
+    statistic = Math.max(0, statistic + x / sdByHorizon[Math.min(h, sdByHorizon.length - 1)]! - settings.k);
+    if (statistic === 0) {
+      sum = 0;
+      count = 0;
+      return;
+    }
+    sum += x;
+    count++;
     peak = Math.max(peak, statistic);
+    if (count >= settings.minPeriods) excess = Math.max(excess, sum / count);
   });
-  return peak;
+  return { peak, excess };
 }
 
 /** The 0.9 quantile of |Z| for standard normal Z: q90(|x|) / this is σ for Gaussian noise. */

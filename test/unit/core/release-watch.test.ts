@@ -124,12 +124,18 @@ describe('a release watch', () => {
     expect(after.watch.status).toBe('cleared');
   });
 
-  it('asks more of a cluster whose own past would have alarmed: the threshold rises with the backtest’s peaks', () => {
-    // A two-minute burst every 40 minutes: too rare to widen σ, the kind of texture that fools a fixed threshold.
-    const bursty = cluster({ sd: 0.03, effect: (p) => (((p % 40) + 40) % 40 < 2 ? 2.5 : 1) });
+  it('asks more of a cluster whose own past would have alarmed, and no more time of a storm far bigger than its bursts', () => {
+    // A two-minute burst of 2.5x every 40 minutes: too rare to widen σ, the kind of texture that fools a fixed rule.
+    const burst = (p: number) => ((((p + 20) % 40) + 40) % 40 < 2 ? 2.5 : 1);
+    const bursty = cluster({ sd: 0.03, effect: burst });
     const watch = openReleaseWatch({ id: 'step', time: RELEASE }, 'ConnectionCreationRate', bursty.histories, settings);
-    expect(thresholdOf(watch, settings)).toBeGreaterThan(settings.h);
-    expect(thresholdOf(watch, { ...settings, peakMargin: 0 })).toBe(settings.h);
+    expect(Math.exp(watch.calibrationExcess)).toBeCloseTo(2.5, 0);
+    expect(thresholdOf(watch, { ...settings, peakMargin: 2 })).toBeGreaterThan(settings.h);
+    expect(thresholdOf(watch, settings)).toBe(settings.h);
+    expect(alarmOf(run(cluster({ sd: 0.03, effect: (p) => burst(p) * (p >= 0 ? 2 : 1) })).verdicts)).toBe(-1);
+    const big = alarmOf(run(cluster({ sd: 0.03, effect: (p) => burst(p) * (p >= 0 ? 10 : 1) })).verdicts);
+    expect(big).toBeGreaterThanOrEqual(0);
+    expect(big).toBeLessThanOrEqual(2);
   });
 
   it('skips periods where too few brokers report: missing data is not zero', () => {
