@@ -1,6 +1,6 @@
 /** A local DynamoDB (dynalite, in memory, on loopback) with the guardrail's table, for tests. */
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 
@@ -27,6 +27,11 @@ export async function localDynamo(): Promise<LocalDynamo> {
       KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
     }),
   );
+  // dynalite creates a table asynchronously even at createTableMs 0: on a busy machine a write can
+  // land while it is still CREATING and be told the table does not exist.
+  while ((await raw.send(new DescribeTableCommand({ TableName: table }))).Table?.TableStatus !== 'ACTIVE') {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
   return {
     client: DynamoDBDocumentClient.from(raw),
     table,
