@@ -9,7 +9,7 @@
  */
 import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import { InputError } from './errors.ts';
-import { type GuardrailConfig, resolveConfig, type StormguardConfig } from './config-schema.ts';
+import { type GuardrailConfig, LIMITS, resolveConfig, type StormguardConfig } from './config-schema.ts';
 
 export { defaultConfig, type GuardrailConfig, resolveConfig, type SignalConfig, type StormguardConfig } from './config-schema.ts';
 
@@ -30,6 +30,7 @@ export function readConfigText(text: string, source = 'configuration'): Stormgua
 }
 
 function readYaml(text: string, source: string): { raw: unknown; lineOf: (path: string[]) => number | undefined } {
+  if (text.length > LIMITS.textLength) throw new InputError({ file: source }, `is ${text.length} characters long, more than the ${LIMITS.textLength} a configuration needs`);
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   const yamlError = doc.errors[0];
