@@ -13,7 +13,19 @@
  * Two runs that overlap (EventBridge delivers at least once) cannot both act or both save:
  * a decision is put only if its id is new (`attribute_not_exists`), and the state only if its
  * revision is the one that run loaded (the other gets StateConflictError). Series items are
- * written after the state, by the run whose state was saved.
+ * written after the state, by the run whose state was saved: the `guardrail` item is the commit
+ * (written first, a losing run would have overwritten the winner's series).
+ *
+ * A save is checked whole before anything is written: an item over MAX_ITEM_BYTES (DynamoDB
+ * refuses 400 KB) fails the save with StateTooLargeError and writes nothing. (Before, a 664 KB
+ * series item failed after the `guardrail` item was written: the state was split, and every later
+ * run failed the same way.) The configuration's bounds keep every series item far below it
+ * (config-schema.ts LIMITS). What can still fail after the commit is DynamoDB itself (throttling
+ * beyond the retries): those series stay one evaluation behind the `guardrail` item, and the
+ * next run re-reads the periods since (run-once.ts reads LATE_PERIODS back) and scores them.
+ *
+ * Keys longer than DynamoDB allows (2048 bytes for `pk`, 1024 for `sk`) are shortened to a
+ * prefix and a hash of the whole: items are found by the same function, and read for their ids.
  *
  * A decision carries `alertPending` until its alert is delivered, and `claimedAt`, the evaluation
  * that holds it: a later evaluation takes an unfinished one over with a conditional update
@@ -32,7 +44,8 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { StateConflictError } from '../../core/errors.ts';
+import { createHash } from 'node:crypto';
+import { StateConflictError, StormguardError } from '../../core/errors.ts';
 import type { GuardrailState } from '../../core/state.ts';
 import type { SeriesState } from '../../core/series.ts';
 import type { Decision } from '../../core/decision.ts';
@@ -48,6 +61,38 @@ const RELEASE_DAYS = 30;
 const ALERT_DAYS = 30;
 /** Unprocessed batch items are retried this many times, with backoff, before giving up. */
 const BATCH_RETRIES = 5;
+
+/** DynamoDB's item limit is 400 KB, attribute names and values together: a margin below it. */
+export const MAX_ITEM_BYTES = 350 * 1024;
+/** DynamoDB's key limits: 2048 bytes for the partition key, 1024 for the sort key. */
+const MAX_PK_BYTES = 2048;
+const MAX_SK_BYTES = 1024;
+
+/** A save refused because an item would exceed DynamoDB's limit: nothing was written. */
+export class StateTooLargeError extends StormguardError {
+  constructor(message: string) {
+    super('STATE_TOO_LARGE', message);
+    this.name = 'StateTooLargeError';
+  }
+}
+
+/** A key within `maxBytes`: as it is, or its start and a SHA-256 of the whole. */
+export function boundedKey(key: string, maxBytes: number): string {
+  if (Buffer.byteLength(key) <= maxBytes) return key;
+  const hash = createHash('sha256').update(key).digest('hex');
+  // Characters, not bytes, are cut: a quarter of the budget is safe whatever the encoding.
+  return `${[...key].slice(0, Math.floor((maxBytes - hash.length - 1) / 4)).join('')}#${hash}`;
+}
+
+const seriesPk = (key: string) => boundedKey(`series#${key}`, MAX_PK_BYTES);
+const sortKey = (key: string) => boundedKey(key, MAX_SK_BYTES);
+
+/** An item's size as DynamoDB counts it, near enough: the UTF-8 bytes of its names and values. */
+function itemBytes(item: Record<string, unknown>): number {
+  let bytes = 0;
+  for (const [name, value] of Object.entries(item)) bytes += Buffer.byteLength(name) + (typeof value === 'string' ? Buffer.byteLength(value) : 21);
+  return bytes;
+}
 
 interface StoredState extends Omit<GuardrailState, 'series'> {
   readonly seriesKeys: string[];
@@ -65,7 +110,7 @@ export class DynamoStore implements StateStore, ReleaseLog {
     const { seriesKeys, ...stored } = JSON.parse(Item.body as string) as StoredState;
     const series: Record<string, SeriesState> = {};
     for (let i = 0; i < seriesKeys.length; i += GET_BATCH) {
-      for (const item of await this.batchGet(seriesKeys.slice(i, i + GET_BATCH).map((key) => ({ pk: `series#${key}`, sk: 'state' })))) {
+      for (const item of await this.batchGet(seriesKeys.slice(i, i + GET_BATCH).map((key) => ({ pk: seriesPk(key), sk: 'state' })))) {
         const state = JSON.parse(item.body as string) as SeriesState;
         series[state.key] = state;
       }
@@ -76,11 +121,24 @@ export class DynamoStore implements StateStore, ReleaseLog {
   async save(state: GuardrailState): Promise<void> {
     const { series, ...rest } = state;
     const stored: StoredState = { ...rest, seriesKeys: Object.keys(series) };
+    const head = { pk: 'guardrail', sk: 'state', revision: state.revision + 1, body: JSON.stringify(stored) };
+    const items = Object.values(series).map((s) => ({ pk: seriesPk(s.key), sk: 'state', body: JSON.stringify(s) }));
+    // Every item is checked before the first is written: a save is refused whole, never split.
+    for (const item of [head, ...items]) {
+      const bytes = itemBytes(item);
+      if (bytes > MAX_ITEM_BYTES) {
+        const what = item === head ? 'the guardrail state (episodes, freezes, the list of series)' : `the state of series ${JSON.parse(item.body).key}`;
+        throw new StateTooLargeError(
+          `${what} is ${Math.ceil(bytes / 1024)} KB, more than the ${MAX_ITEM_BYTES / 1024} KB a DynamoDB item holds here (400 KB at most): nothing was saved. ` +
+            'A series holds its seasonal baseline (detector.seasonPeriods) and its history (correlation.lookbackMinutes over metricPeriodSeconds): lower them',
+        );
+      }
+    }
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.table,
-          Item: { pk: 'guardrail', sk: 'state', revision: state.revision + 1, body: JSON.stringify(stored) },
+          Item: head,
           ConditionExpression: 'attribute_not_exists(pk) OR revision = :loaded',
           ExpressionAttributeValues: { ':loaded': state.revision },
         }),
@@ -90,7 +148,6 @@ export class DynamoStore implements StateStore, ReleaseLog {
       throw error;
     }
     state.revision++;
-    const items = Object.values(series).map((s) => ({ pk: `series#${s.key}`, sk: 'state', body: JSON.stringify(s) }));
     for (let i = 0; i < items.length; i += WRITE_BATCH) await this.batchPut(items.slice(i, i + WRITE_BATCH));
   }
 
@@ -101,7 +158,7 @@ export class DynamoStore implements StateStore, ReleaseLog {
           TableName: this.table,
           Item: {
             pk: 'decision',
-            sk: decision.id,
+            sk: sortKey(decision.id),
             body: JSON.stringify(decision),
             time: decision.time,
             claimedAt: decision.time,
@@ -122,7 +179,7 @@ export class DynamoStore implements StateStore, ReleaseLog {
     await this.client.send(
       new UpdateCommand({
         TableName: this.table,
-        Key: { pk: 'decision', sk: decisionId },
+        Key: { pk: 'decision', sk: sortKey(decisionId) },
         UpdateExpression: 'SET outcome = :outcome',
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeValues: { ':outcome': JSON.stringify(outcome) },
@@ -157,7 +214,7 @@ export class DynamoStore implements StateStore, ReleaseLog {
     return this.conditionally(
       new UpdateCommand({
         TableName: this.table,
-        Key: { pk: 'decision', sk: decisionId },
+        Key: { pk: 'decision', sk: sortKey(decisionId) },
         UpdateExpression: 'SET claimedAt = :now',
         ConditionExpression: 'alertPending = :true AND claimedAt < :now',
         ExpressionAttributeValues: { ':now': now, ':true': true },
@@ -167,7 +224,7 @@ export class DynamoStore implements StateStore, ReleaseLog {
 
   async recordAlerted(decisionId: string): Promise<void> {
     await this.client.send(
-      new UpdateCommand({ TableName: this.table, Key: { pk: 'decision', sk: decisionId }, UpdateExpression: 'REMOVE alertPending', ConditionExpression: 'attribute_exists(pk)' }),
+      new UpdateCommand({ TableName: this.table, Key: { pk: 'decision', sk: sortKey(decisionId) }, UpdateExpression: 'REMOVE alertPending', ConditionExpression: 'attribute_exists(pk)' }),
     );
   }
 
@@ -175,20 +232,20 @@ export class DynamoStore implements StateStore, ReleaseLog {
     const claimed = await this.conditionally(
       new UpdateCommand({
         TableName: this.table,
-        Key: { pk: 'alert', sk: key },
+        Key: { pk: 'alert', sk: sortKey(key) },
         UpdateExpression: 'SET claimedAt = :now, expiresAt = :expires',
         ConditionExpression: 'attribute_not_exists(pk) OR (attribute_not_exists(sentAt) AND claimedAt < :now)',
         ExpressionAttributeValues: { ':now': now, ':expires': expiry(now, ALERT_DAYS) },
       }),
     );
     if (claimed) return 'claimed';
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.table, Key: { pk: 'alert', sk: key }, ConsistentRead: true }));
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.table, Key: { pk: 'alert', sk: sortKey(key) }, ConsistentRead: true }));
     return Item?.sentAt !== undefined ? 'sent' : 'taken';
   }
 
   async recordAlertSent(key: string, now: number): Promise<void> {
     await this.client.send(
-      new UpdateCommand({ TableName: this.table, Key: { pk: 'alert', sk: key }, UpdateExpression: 'SET sentAt = :now', ExpressionAttributeValues: { ':now': now } }),
+      new UpdateCommand({ TableName: this.table, Key: { pk: 'alert', sk: sortKey(key) }, UpdateExpression: 'SET sentAt = :now', ExpressionAttributeValues: { ':now': now } }),
     );
   }
 
@@ -253,7 +310,7 @@ export class DynamoStore implements StateStore, ReleaseLog {
 }
 
 function releaseKey(release: ReleaseEvent): string {
-  return `${new Date(release.time).toISOString()}#${release.id}`;
+  return sortKey(`${new Date(release.time).toISOString()}#${release.id}`);
 }
 
 function expiry(time: number, days: number): number {
