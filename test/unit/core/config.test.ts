@@ -120,7 +120,9 @@ describe('configuration bounds: every number, name and list a user controls, wit
     expect(config.flags.constructor).toEqual({ guarded: false });
   });
 
-  it('refuses a file larger than any configuration', () => {
-    expect(errorOf(`# ${'x'.repeat(1024 * 1024)}\n`).message).toMatch(/more than the 1048576 a configuration needs/);
+  it('refuses a file larger than any configuration, and nesting no configuration has, before the YAML parser (65,000 nested maps ran it out of memory)', () => {
+    expect(errorOf(`# ${'x'.repeat(64 * 1024)}\n`).message).toMatch(/more than the 65536 a configuration needs/);
+    expect(errorOf('{a: '.repeat(16_000)).message).toBe('stormguard.config.yaml, line 1: nests more than 64 [ or { deep: no configuration does');
+    expect(errorOf(`${'- '.repeat(20_000)}x`).message).toBe('stormguard.config.yaml, line 1: nested or indented more than 200 columns deep: no configuration is');
   });
 });
