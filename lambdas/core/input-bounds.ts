@@ -49,7 +49,10 @@ export type TimeReading = { readonly time: number } | { readonly problem: string
 export function readTime(value: unknown, epoch: EpochUnit): TimeReading {
   if (typeof value === 'string') {
     const time = parseIsoTime(value);
-    if (time === undefined) return { problem: `expected an ISO 8601 time such as 2025-08-28T14:00:00Z${epoch === 'none' ? '' : ` or epoch ${unitName(epoch)}`}, got ${quote(value)}` };
+    if (time === undefined)
+      return {
+        problem: `expected an ISO 8601 time such as 2025-08-28T14:00:00Z${epoch === 'none' ? '' : ` or epoch ${unitName(epoch)}`}, got ${quote(value)}`,
+      };
     return isPlausibleTime(time) ? { time } : { problem: `${quote(value)} is outside the plausible window ${WINDOW}` };
   }
   if (typeof value !== 'number' || epoch === 'none') {
@@ -111,7 +114,8 @@ export function parseIsoTime(text: string): number | undefined {
       if (char('.') || char(',')) {
         const start = i;
         let fraction = 0;
-        for (; i < s.length && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57; i++) if (i - start < 3) fraction = fraction * 10 + s.charCodeAt(i) - 48;
+        for (; i < s.length && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57; i++)
+          if (i - start < 3) fraction = fraction * 10 + s.charCodeAt(i) - 48;
         if (i === start || i - start > 9) return undefined;
         millis = fraction * 10 ** Math.max(0, 3 - (i - start));
       }
@@ -152,13 +156,17 @@ export function valueProblem(value: number, kind: ValueKind | undefined): string
   return Math.abs(value) > MAX_MAGNITUDE ? `${value} is beyond ±${MAX_MAGNITUDE} (no broker's ${kind ?? 'metric'} is)` : undefined;
 }
 
-/** JSON of a value for a message, at most 80 characters of it. */
+/**
+ * A value for a message: JSON of a string, number or boolean (at most 80 characters of it), the
+ * shape of anything else. Never walks an object: a deeply nested one would overflow the stack.
+ */
 export function quote(value: unknown): string {
-  let text: string;
-  try {
-    text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
-  } catch {
-    text = String(value);
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (value === null) return 'null';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'string') {
+    const text = JSON.stringify(value.length > 100 ? value.slice(0, 100) : value);
+    return text.length > 80 || value.length > 100 ? `${text.slice(0, 77)}…` : text;
   }
-  return text.length > 80 ? `${text.slice(0, 77)}…` : text;
+  return String(value).slice(0, 80);
 }

@@ -11,7 +11,10 @@ import { newFolder, stormguard } from '../support/cli.ts';
 const SCENARIO = 'scenarios/pagerduty-2025';
 
 /** The bundled storm's exports in a new folder, page 2 (08:00–13:59, newest first) changed by `edit`, labels by `relabel`. */
-async function exports(edit: (page2: { MetricDataResults: Array<{ Label: string; Timestamps: unknown[]; Values: number[] }> }) => void = () => {}, relabel = (text: string) => text) {
+async function exports(
+  edit: (page2: { MetricDataResults: Array<{ Label: string; Timestamps: unknown[]; Values: number[] }> }) => void = () => {},
+  relabel = (text: string) => text,
+) {
   const folder = await newFolder();
   const page2 = JSON.parse(relabel(await readFile(join(SCENARIO, 'metrics-page-2.json'), 'utf8')));
   edit(page2);
@@ -19,7 +22,18 @@ async function exports(edit: (page2: { MetricDataResults: Array<{ Label: string;
   await writeFile(join(folder, 'metrics-page-1.json'), relabel(await readFile(join(SCENARIO, 'metrics-page-1.json'), 'utf8')));
   await writeFile(join(folder, 'audit.json'), await readFile(join(SCENARIO, 'launchdarkly-audit-log.json'), 'utf8'));
   const replay = (...extra: string[]) =>
-    stormguard('replay', '--metrics', join(folder, 'metrics-page-1.json'), join(folder, 'metrics-page-2.json'), '--timeline', join(folder, 'audit.json'), '--state', join(folder, 'state'), '--json', ...extra);
+    stormguard(
+      'replay',
+      '--metrics',
+      join(folder, 'metrics-page-1.json'),
+      join(folder, 'metrics-page-2.json'),
+      '--timeline',
+      join(folder, 'audit.json'),
+      '--state',
+      join(folder, 'state'),
+      '--json',
+      ...extra,
+    );
   return { folder, replay };
 }
 
@@ -35,9 +49,15 @@ describe('absurd points are skipped and said, never acted on', () => {
     expect(code).toBe(0);
     const result = JSON.parse(out);
     // On main the rollback came at the 5% step (15:01): the 1e100 had widened every baseline's floor.
-    expect(result.decisions.filter((d: { action: string }) => d.action === 'rollback').map((d: { time: string; fromPercent: number }) => [d.time, d.fromPercent])).toEqual([['2025-08-28T14:01:00.000Z', 1]]);
+    expect(
+      result.decisions
+        .filter((d: { action: string }) => d.action === 'rollback')
+        .map((d: { time: string; fromPercent: number }) => [d.time, d.fromPercent]),
+    ).toEqual([['2025-08-28T14:01:00.000Z', 1]]);
     expect(result.warnings).toHaveLength(6);
-    expect(result.warnings[0]).toMatch(/metrics-page-2\.json: 1 point of MetricDataResults\[\d+\] out of bounds for ConnectionCreationRate, skipped \(the first, Values\[59\]: 1e\+100 is beyond/);
+    expect(result.warnings[0]).toMatch(
+      /metrics-page-2\.json: 1 point of MetricDataResults\[\d+\] out of bounds for ConnectionCreationRate, skipped \(the first, Values\[59\]: 1e\+100 is beyond/,
+    );
   });
 
   it('±1e308 and a heap over 100% leave no NaN or Infinity in the saved state', async () => {
@@ -49,7 +69,9 @@ describe('absurd points are skipped and said, never acted on', () => {
     });
     expect((await replay()).code).toBe(0);
     const state = JSON.parse(await readFile(join(folder, 'state', 'state.json'), 'utf8'));
-    for (const series of Object.values(state.series) as Array<{ detector: { baseline: { mean: number; variance: number }; high: number } }>) {
+    for (const series of Object.values(state.series) as Array<{
+      detector: { baseline: { mean: number; variance: number }; high: number };
+    }>) {
       expect(Number.isFinite(series.detector.baseline.mean) && Number.isFinite(series.detector.baseline.variance)).toBe(true);
       expect(Math.abs(series.detector.high)).toBeLessThan(1e3);
     }
@@ -63,7 +85,9 @@ describe('a user mistake exits 2 naming the field, never a stack trace', () => {
     });
     const { code, err } = await replay();
     expect(code).toBe(2);
-    expect(err).toMatch(/metrics-page-2\.json: field `MetricDataResults\[3\]\.Timestamps\[5\]`: 1756389240000 looks like epoch milliseconds \(2025-08-28T13:54:00Z\); expected epoch seconds\n$/);
+    expect(err).toMatch(
+      /metrics-page-2\.json: field `MetricDataResults\[3\]\.Timestamps\[5\]`: 1756389240000 looks like epoch milliseconds \(2025-08-28T13:54:00Z\); expected epoch seconds\n$/,
+    );
   });
 
   it('a 240-character cluster name is a cluster like any other (its decision files once outgrew a file name)', async () => {
@@ -89,9 +113,18 @@ describe('a user mistake exits 2 naming the field, never a stack trace', () => {
     const folder = await newFolder();
     const gate = (...extra: string[]) => stormguard('gate', '--flag', 'f', '--env', 'production', '--to', '5', '--state', folder, ...extra);
     expect((await gate('--wait', '--interval', '1e300')).err).toBe('stormguard: field `--interval`: expected seconds, such as 60\n');
-    expect(await gate('--wait', '--interval', '99999999')).toMatchObject({ code: 2, err: 'stormguard: field `--interval`: at most 3600 seconds (an hour)\n' });
-    expect(await gate('--wait', '--timeout', '86401')).toMatchObject({ code: 2, err: 'stormguard: field `--timeout`: at most 86400 seconds (a day)\n' });
-    expect(await gate('--at', '0')).toMatchObject({ code: 2, err: 'stormguard: field `--at`: expected an ISO 8601 time such as 2025-08-28T14:00:00Z, got "0"\n' });
+    expect(await gate('--wait', '--interval', '99999999')).toMatchObject({
+      code: 2,
+      err: 'stormguard: field `--interval`: at most 3600 seconds (an hour)\n',
+    });
+    expect(await gate('--wait', '--timeout', '86401')).toMatchObject({
+      code: 2,
+      err: 'stormguard: field `--timeout`: at most 86400 seconds (a day)\n',
+    });
+    expect(await gate('--at', '0')).toMatchObject({
+      code: 2,
+      err: 'stormguard: field `--at`: expected an ISO 8601 time such as 2025-08-28T14:00:00Z, got "0"\n',
+    });
   });
 
   it('detect: a 1969 date, an unclosed quote, a file over 200 MB (read whole, a 50 MB one took 2.2 GB)', async () => {
@@ -106,10 +139,15 @@ describe('a user mistake exits 2 naming the field, never a stack trace', () => {
     });
     const quoted = await csv('quote.csv', `timestamp,value\n"2014-04-01 00:00:00,${'1'.repeat(5000)}\n`);
     expect(quoted.code).toBe(2);
-    expect(quoted.err).toMatch(/quote\.csv, line 2: not valid CSV: Max Record Size: record exceed the maximum number of tolerated bytes of 4096/);
+    expect(quoted.err).toMatch(
+      /quote\.csv, line 2: not valid CSV: Max Record Size: record exceed the maximum number of tolerated bytes of 4096/,
+    );
     const big = join(folder, 'big.csv');
     await writeFile(big, 'timestamp,value\n');
     await truncate(big, 201 * 1024 * 1024); // sparse: nothing is written
-    expect(await stormguard('detect', big)).toMatchObject({ code: 2, err: `stormguard: ${big}: is 201 MB, more than the 200 MB read at most (it is parsed whole, in memory): split it into several files\n` });
+    expect(await stormguard('detect', big)).toMatchObject({
+      code: 2,
+      err: `stormguard: ${big}: is 201 MB, more than the 200 MB read at most (it is parsed whole, in memory): split it into several files\n`,
+    });
   });
 });

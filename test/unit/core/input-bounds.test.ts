@@ -18,7 +18,18 @@ describe('times a user gives', () => {
   });
 
   it('refuses what Date.parse would make something of: "0" (2000-01-01), "2025", "March 7", a 30th of February', () => {
-    for (const text of ['0', '1', '2025', 'March 7', 'soon', '2025-02-30T00:00:00Z', '2025-02-29', '2025-13-01', '2025-01-01T24:00:00Z', '2025-08-28T14:00:00 UTC']) {
+    for (const text of [
+      '0',
+      '1',
+      '2025',
+      'March 7',
+      'soon',
+      '2025-02-30T00:00:00Z',
+      '2025-02-29',
+      '2025-13-01',
+      '2025-01-01T24:00:00Z',
+      '2025-08-28T14:00:00 UTC',
+    ]) {
       expect(parseIsoTime(text), text).toBeUndefined();
     }
     expect(parseIsoTime('2024-02-29')).toBeDefined();
@@ -36,12 +47,18 @@ describe('times a user gives', () => {
   it('tells epoch seconds from milliseconds, and says which it looks like', () => {
     expect(readTime(T, 'ms')).toEqual({ time: T });
     expect(readTime(T / 1000, 's')).toEqual({ time: T });
-    expect(readTime(T / 1000, 'ms')).toEqual({ problem: '1756389600 looks like epoch seconds (2025-08-28T14:00:00Z); expected epoch milliseconds' });
-    expect(readTime(T, 's')).toEqual({ problem: '1756389600000 looks like epoch milliseconds (2025-08-28T14:00:00Z); expected epoch seconds' });
+    expect(readTime(T / 1000, 'ms')).toEqual({
+      problem: '1756389600 looks like epoch seconds (2025-08-28T14:00:00Z); expected epoch milliseconds',
+    });
+    expect(readTime(T, 's')).toEqual({
+      problem: '1756389600000 looks like epoch milliseconds (2025-08-28T14:00:00Z); expected epoch seconds',
+    });
   });
 
   it('refuses times outside 2006..2100: a 1969 date, 0, a year 58000', () => {
-    expect(readTime('1969-12-31T23:59:00Z', 'ms')).toEqual({ problem: '"1969-12-31T23:59:00Z" is outside the plausible window 2006-01-01 .. 2100-01-01 UTC' });
+    expect(readTime('1969-12-31T23:59:00Z', 'ms')).toEqual({
+      problem: '"1969-12-31T23:59:00Z" is outside the plausible window 2006-01-01 .. 2100-01-01 UTC',
+    });
     expect(readTime(0, 'ms')).toMatchObject({ problem: expect.stringMatching(/outside the plausible window/) });
     expect(readTime(T * 1000, 's')).toMatchObject({ problem: expect.stringMatching(/outside the plausible window/) });
     expect(readTime(1e100, 'ms')).toMatchObject({ problem: expect.stringMatching(/outside the plausible window/) });

@@ -18,7 +18,11 @@ function largestSeriesState(kind: 'rate' | 'percent'): SeriesState {
   const config = resolveConfig({
     metricPeriodSeconds: 60,
     correlation: { lookbackMinutes: LIMITS.lookbackPeriods },
-    detector: { seasonPeriods: LIMITS.seasonPeriods, extraHalfLives: Array.from({ length: LIMITS.extraHalfLives }, (_, i) => 10 ** i), warmupPeriods: 2 },
+    detector: {
+      seasonPeriods: LIMITS.seasonPeriods,
+      extraHalfLives: Array.from({ length: LIMITS.extraHalfLives }, (_, i) => 10 ** i),
+      warmupPeriods: 2,
+    },
     signals: { Worst: { kind, ...(kind === 'percent' ? { forecast: { windowPeriods: 120, horizonMinutes: LIMITS.minutes } } : {}) } },
   });
   const signal = config.signals.find((s) => s.name === 'Worst')!;
@@ -32,10 +36,17 @@ function largestSeriesState(kind: 'rate' | 'percent'): SeriesState {
   const count = HISTORY_CAPACITY + 2 * LIMITS.seasonPeriods;
   // Values of full precision (17 significant digits); the last ones a storm, so the anomalous run is kept too.
   let seed = 1;
-  const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+  const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
   const points = Array.from({ length: count }, (_, i) => ({
     time: start + i * periodMs,
-    value: i > count - 5 ? (kind === 'percent' ? 99.99999999999999 : 9.99999999999e11) : kind === 'percent' ? 10 + random() * 20 : 1000 + random() * 1000,
+    value:
+      i > count - 5
+        ? kind === 'percent'
+          ? 99.99999999999999
+          : 9.99999999999e11
+        : kind === 'percent'
+          ? 10 + random() * 20
+          : 1000 + random() * 1000,
   }));
   const states: Record<string, SeriesState> = {};
   findAnomalies(states, [{ key, signal: 'Worst', cluster: dimensions['Cluster Name'], dimensions, points }], {
