@@ -17,7 +17,7 @@ import { type Io, numberOption, parseOptions } from './io.ts';
 const EXIT = { allow: 0, deny: 1, unknown: 2 } as const;
 const MAX_TIMEOUT_SECONDS = 86_400;
 
-const optionsSchema = z.object({
+export const optionsSchema = z.object({
   flag: z.string().min(1).max(MAX_NAME_LENGTH),
   env: z.string().min(1).max(MAX_NAME_LENGTH),
   to: numberOption('a percentage from 0 to 100, such as 25').pipe(z.number().max(100, 'expected a percentage from 0 to 100')),

@@ -28,7 +28,7 @@ import { renderText, toJson } from './summary.ts';
 
 export const DEFAULT_SCENARIO = 'pagerduty-2025';
 
-const optionsSchema = z.object({
+export const optionsSchema = z.object({
   scenario: z.string().optional(),
   metrics: z.array(z.string()).optional(),
   timeline: z.array(z.string()).optional(),
