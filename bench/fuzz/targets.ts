@@ -134,13 +134,17 @@ function weightProblems(document: unknown): string[] {
       ? (document as { items: unknown[] }).items
       : [document];
   for (const entry of entries as Array<Record<string, unknown>>) {
-    if (entry?.kind !== 'flag' || !('_id' in entry) || 'service' in entry) continue;
+    // Entries the reader reads steps from: flag entries with both versions (others are skipped, and said).
+    if (typeof entry !== 'object' || entry === null || entry.kind !== 'flag' || !('_id' in entry) || ('service' in entry && 'version' in entry)) continue;
+    if (!entry.previousVersion || !entry.currentVersion) continue;
     for (const version of [entry.previousVersion, entry.currentVersion] as Array<
       { variations?: unknown[]; environments?: Record<string, Record<string, unknown>> } | undefined
     >) {
       if (!version?.environments) continue;
       const count = version.variations?.length;
-      for (const env of Object.values(version.environments)) {
+      // Own keys as zod reads them: a `__proto__` environment is dropped by the schema, never read.
+      for (const [name, env] of Object.entries(version.environments)) {
+        if (name === '__proto__' || typeof env !== 'object' || env === null) continue;
         const targets = [env.fallthrough, ...((env.rules as unknown[]) ?? [])] as Array<
           { variation?: number; rollout?: { variations: Array<{ variation: number; weight: number }> } } | undefined
         >;
@@ -150,7 +154,7 @@ function weightProblems(document: unknown): string[] {
           if (count !== undefined && typeof target?.variation === 'number' && target.variation >= count)
             problems.push(`variation ${target.variation} of ${count} accepted`);
           const weights = target?.rollout?.variations;
-          if (!weights) continue;
+          if (!Array.isArray(weights)) continue;
           const sum = weights.reduce((total, w) => total + w.weight, 0);
           if (sum !== TOTAL_WEIGHT) problems.push(`weights summing to ${sum} accepted`);
           for (const w of weights) {

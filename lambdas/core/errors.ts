@@ -61,7 +61,15 @@ function describeLocation({ file, line, column, field }: InputLocation): string 
 
 /** A schema that can say what is wrong with a value: zod's `safeParse` shape. */
 export interface Checker<T> {
-  safeParse(value: unknown): { success: true; data: T } | { success: false; error: { issues: ReadonlyArray<{ path: readonly PropertyKey[]; message: string }> } };
+  safeParse(value: unknown): { success: true; data: T } | { success: false; error: { issues: ReadonlyArray<Issue> } };
+}
+
+interface Issue {
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+  readonly code?: string;
+  /** A record's key that fails its own check: zod says "Invalid key in record", these say why. */
+  readonly issues?: ReadonlyArray<{ readonly message: string }>;
 }
 
 /** A field path as people write it: `items[3].currentVersion.key`. */
@@ -79,5 +87,6 @@ export function parseInput<T>(schema: Checker<T>, value: unknown, location: Inpu
   const issue = result.error.issues[0]!;
   const inner = fieldPath(issue.path);
   const field = [location.field, inner].filter(Boolean).join(inner.startsWith('[') ? '' : '.') || '(value)';
-  throw new InputError({ ...location, field }, issue.message);
+  const keyProblem = issue.code === 'invalid_key' ? issue.issues?.[0]?.message : undefined;
+  throw new InputError({ ...location, field }, keyProblem ? `key ${JSON.stringify(String(issue.path.at(-1) ?? '')).slice(0, 80)}: ${keyProblem}` : issue.message);
 }

@@ -11,7 +11,7 @@ import '../core/zod-messages.ts';
 import { percentOfWeights, TOTAL_WEIGHT } from './rollout-weights.ts';
 
 const index = () => z.int().check(z.nonnegative());
-const key = () => z.string().check(z.maxLength(MAX_NAME_LENGTH));
+const key = () => z.string().check(z.minLength(1), z.maxLength(MAX_NAME_LENGTH));
 const weightedVariation = z.object({ variation: index(), weight: z.int().check(z.minimum(0), z.maximum(TOTAL_WEIGHT)) });
 /** LaunchDarkly's weights are thousandths of a percent that sum to 100%: anything else is not a rollout it would serve. */
 const rollout = z.object({

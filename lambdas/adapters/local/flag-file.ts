@@ -54,16 +54,14 @@ export class FlagFileController implements FlagController {
   /** A flag file with each rolled-out flag as a boolean flag at the percentage before its first step. */
   static async create(path: string, steps: readonly RolloutStep[]): Promise<FlagFileController> {
     const flags: Record<string, SdkFlag> = {};
-    for (const step of steps) {
-      flags[step.flag] ??= booleanFlag(step.flag, step.fromPercent);
-    }
+    for (const step of steps) if (!ownFlag(flags, step.flag)) setFlag(flags, step.flag, booleanFlag(step.flag, step.fromPercent));
     await writeAtomically(path, JSON.stringify({ flags, segments: {} }, null, 2));
     return new FlagFileController(path);
   }
 
   async setRollout(request: Parameters<FlagController['setRollout']>[0]): Promise<Omit<Outcome, 'time'>> {
     const file = (await readJson(this.path)) as FlagFile;
-    const flag = file.flags[request.flag];
+    const flag = ownFlag(file.flags, request.flag);
     if (!flag) throw new StormguardError('FLAG_NOT_FOUND', `flag ${request.flag} is not in ${this.path}`);
     const rule = ruleOf(flag, request.target);
     const before = servedPercent(flag, rule);
@@ -85,7 +83,7 @@ export class FlagFileController implements FlagController {
   /** Changes a flag as a release did (the replay's stand-in for LaunchDarkly). */
   async applyStep(step: RolloutStep): Promise<void> {
     const file = (await readJson(this.path)) as FlagFile;
-    const flag = (file.flags[step.flag] ??= booleanFlag(step.flag, step.fromPercent));
+    const flag = ownFlag(file.flags, step.flag) ?? setFlag(file.flags, step.flag, booleanFlag(step.flag, step.fromPercent));
     const rule = ruleOf(flag, step.target);
     rule.rollout = { variations: weightsForPercent(rolloutOf(rule, flag.offVariation), flag.offVariation, step.toPercent, flag.variations.length) };
     flag.version++;
@@ -95,7 +93,8 @@ export class FlagFileController implements FlagController {
   /** The share of sample contexts the SDK serves something other than the off variation. */
   async measureShare(flagKey: string): Promise<number> {
     const file = (await readJson(this.path)) as FlagFile;
-    const offValue = JSON.stringify(file.flags[flagKey]?.variations[file.flags[flagKey]!.offVariation]);
+    const flag = ownFlag(file.flags, flagKey);
+    const offValue = JSON.stringify(flag?.variations[flag.offVariation]);
     const source = new integrations.FileDataSourceFactory({ paths: [this.path], autoUpdate: false });
     const client = init('stormguard-local', {
       updateProcessor: source.getFactory(),
@@ -158,4 +157,15 @@ function servedPercent(flag: SdkFlag, rule: SdkRule): number {
 
 function formatShare(share: number): string {
   return `${(share * 100).toFixed(2)}%`;
+}
+
+/** A flag by key: its own, never Object.prototype's (a flag named `constructor` is a flag). */
+function ownFlag(flags: Record<string, SdkFlag>, key: string): SdkFlag | undefined {
+  return Object.hasOwn(flags, key) ? flags[key] : undefined;
+}
+
+/** Adds a flag as an own property, whatever its key. */
+function setFlag(flags: Record<string, SdkFlag>, key: string, flag: SdkFlag): SdkFlag {
+  Object.defineProperty(flags, key, { value: flag, enumerable: true, writable: true, configurable: true });
+  return flag;
 }

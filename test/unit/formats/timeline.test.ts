@@ -143,6 +143,11 @@ describe('bad timeline input: an error naming the field, never a wrong step or t
     expect(stepped.events).toMatchObject([{ environment: 'constructor', fromPercent: 5, toPercent: 25 }]);
   });
 
+  it('refuses an empty flag or environment key (the fuzz tier found steps of flag "" accepted)', () => {
+    expect(() => read([stepEntry('a', T, '', 0, 1)])).toThrow(/field `\[0\]\.previousVersion\.key`: Too small/);
+    expect(() => read([stepEntry('a', T, 'f', 0, 1, '')])).toThrow('timeline.json: field `[0].previousVersion.environments.`: key "": Too small: expected string to have >=1 characters');
+  });
+
   it('bounds names: a flag key or an id of more than 256 characters is an error', () => {
     expect(() => read([stepEntry('a', T, 'f'.repeat(300), 0, 1)])).toThrow(/field `\[0\]\.previousVersion\.key`: Too big/);
     expect(() => read([{ id: 'd'.repeat(300), time: T, service: 'api', version: '1', environment: 'production' }])).toThrow(/field `\[0\]\.id`/);
