@@ -129,6 +129,20 @@ const configSchema = z
       .object({ exhaustedPercent: z.number().positive().max(100).default(95) })
       .strict()
       .default({ exhaustedPercent: 95 }),
+    cadence: z
+      .object({
+        idleMinutes: z.number().int().min(1).default(5).describe('in AWS: read the signals this often while no release is watched'),
+        watchMinutes: z.number().nonnegative().default(180).describe('read every period from a release (step or deploy) for this long'),
+      })
+      .strict()
+      .default({ idleMinutes: 5, watchMinutes: 180 }),
+    shards: z
+      .object({
+        maxSeries: z.number().int().min(1).default(10_000).describe('in AWS: series one detector run evaluates at most'),
+        brokersPerCluster: z.number().int().min(1).default(30).describe('in AWS: the brokers a cluster is counted for when splitting clusters into shards'),
+      })
+      .strict()
+      .default({ maxSeries: 10_000, brokersPerCluster: 30 }),
   })
   .strict();
 
