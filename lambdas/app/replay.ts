@@ -7,7 +7,7 @@
  */
 import { type ActingPorts, tick } from './tick.ts';
 import { periods, type ReplayInput } from './schedule.ts';
-import { planRead } from '../core/cadence.ts';
+import { isBusy, planRead } from '../core/cadence.ts';
 import type { Alert } from '../core/alert.ts';
 import type { GuardrailConfig } from '../core/config.ts';
 import { type Anomaly } from '../core/anomaly.ts';
@@ -75,7 +75,7 @@ export async function replay(input: ReplayInput, config: GuardrailConfig, ports:
         pending.set(s.key, kept ? { ...kept, points: [...kept.points, ...s.points] } : s);
       }
       // The data's last period is read whatever the cadence: a replay ends there.
-      if (period.index < schedule.total && !planRead(state.evaluatedAt, period.now, period.now, period.releases, config).read) {
+      if (period.index < schedule.total && !planRead({ evaluatedAt: state.evaluatedAt, busy: isBusy(state) }, period.now, period.now, period.releases, config).read) {
         hooks.progress?.(period.index, schedule.total);
         continue;
       }

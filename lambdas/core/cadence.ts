@@ -9,9 +9,24 @@
  * Pure: time comes in as arguments.
  */
 import type { GuardrailConfig } from './config.ts';
+import { isOpen } from './episode.ts';
 import type { ReleaseEvent } from './release.ts';
+import type { GuardrailState } from './state.ts';
 
-export type ReadReason = 'first' | 'watch' | 'idle';
+export type ReadReason = 'first' | 'watch' | 'busy' | 'idle';
+
+/** What the cadence needs to know of the state. */
+export interface CadenceState {
+  /** The last evaluation's time; null before the first. */
+  readonly evaluatedAt: number | null;
+  /** An episode is open, or alerts are owed: read every period until it resolves and they are delivered. */
+  readonly busy?: boolean;
+}
+
+/** Whether the state has business that is read for every period: an open episode, or alerts owed. */
+export function isBusy(state: Pick<GuardrailState, 'episodes' | 'outbox'>): boolean {
+  return state.episodes.some(isOpen) || (state.outbox?.length ?? 0) > 0;
+}
 
 export interface ReadPlan {
   /** Whether this run reads and evaluates; false: it only looked at the timeline. */
@@ -41,15 +56,18 @@ export function watchedRelease(releases: readonly ReleaseEvent[], now: number, c
 
 /**
  * Whether a run at `now`, which would evaluate up to `evaluateAt`, reads: on the first run; while a
- * release is watched (every period); otherwise once `idleMinutes` of periods have passed since the
- * last evaluation. A run that would evaluate nothing new (a period not yet complete) never reads.
+ * release is watched, an episode is open or alerts are owed (every period); otherwise once
+ * `idleMinutes` of periods have passed since the last evaluation. A run that would evaluate
+ * nothing new (a period not yet complete) never reads.
  */
-export function planRead(lastEvaluatedAt: number | null, evaluateAt: number, now: number, releases: readonly ReleaseEvent[], config: GuardrailConfig): ReadPlan {
+export function planRead(last: CadenceState, evaluateAt: number, now: number, releases: readonly ReleaseEvent[], config: GuardrailConfig): ReadPlan {
+  const lastEvaluatedAt = last.evaluatedAt;
   const watching = watchedRelease(releases, now, config);
   const context = watching ? { watching } : {};
   if (lastEvaluatedAt === null) return { read: true, reason: 'first', ...context };
   if (evaluateAt <= lastEvaluatedAt) return { read: false, ...context };
   if (watching) return { read: true, reason: 'watch', watching };
+  if (last.busy) return { read: true, reason: 'busy' };
   const idleMs = Math.max(config.cadence.idleMinutes * 60_000, config.metricPeriodSeconds * 1000);
   return evaluateAt - lastEvaluatedAt >= idleMs ? { read: true, reason: 'idle' } : { read: false };
 }

@@ -30,6 +30,10 @@ const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}));
 let wired: ReturnType<typeof createGateHandler> | undefined;
 
 export const handler = (event: unknown): Promise<GateAnswer> => {
-  wired ??= createGateHandler(parseConfig(requiredEnvironment('STORMGUARD_CONFIG'), 'STORMGUARD_CONFIG'), new DynamoStore(dynamo, requiredEnvironment('TABLE_NAME')));
+  if (!wired) {
+    const store = new DynamoStore(dynamo, requiredEnvironment('TABLE_NAME'));
+    // Every shard's head: the gate answers for the whole guardrail, and reads no series.
+    wired = createGateHandler(parseConfig(requiredEnvironment('STORMGUARD_CONFIG'), 'STORMGUARD_CONFIG'), { load: () => store.loadAll(), releases: (until) => store.releases(until) });
+  }
   return wired(event);
 };

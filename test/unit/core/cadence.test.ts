@@ -16,21 +16,21 @@ describe('the read cadence', () => {
   });
 
   it('reads on the first run, then every idleMinutes of periods while nothing is watched', () => {
-    expect(planRead(null, t0, t0, [], config)).toMatchObject({ read: true, reason: 'first' });
+    expect(planRead({ evaluatedAt: null }, t0, t0, [], config)).toMatchObject({ read: true, reason: 'first' });
     const reads = [];
-    for (let m = 1; m <= 15; m++) if (planRead(reads.at(-1) ?? t0, t0 + m * MINUTE, t0 + m * MINUTE, [], config).read) reads.push(t0 + m * MINUTE);
+    for (let m = 1; m <= 15; m++) if (planRead({ evaluatedAt: reads.at(-1) ?? t0 }, t0 + m * MINUTE, t0 + m * MINUTE, [], config).read) reads.push(t0 + m * MINUTE);
     expect(reads.map((t) => (t - t0) / MINUTE)).toEqual([5, 10, 15]);
   });
 
   it('reads every period from a release in the guarded environment (a step or a deploy) until its watch ends, counted from its own time', () => {
     for (const release of [step(t0 + 2 * MINUTE), deploy(t0 + 2 * MINUTE)]) {
-      expect(planRead(t0, t0 + MINUTE, t0 + 1 * MINUTE, [release], config).read).toBe(false); // not happened yet
-      expect(planRead(t0, t0 + MINUTE, t0 + 2 * MINUTE, [release], config)).toMatchObject({ read: true, reason: 'watch', watching: release });
-      expect(planRead(t0, t0 + MINUTE, t0 + 181 * MINUTE, [release], config).read).toBe(true);
-      expect(planRead(t0 + 180 * MINUTE, t0 + 181 * MINUTE, t0 + 182 * MINUTE, [release], config).read).toBe(false);
+      expect(planRead({ evaluatedAt: t0 }, t0 + MINUTE, t0 + 1 * MINUTE, [release], config).read).toBe(false); // not happened yet
+      expect(planRead({ evaluatedAt: t0 }, t0 + MINUTE, t0 + 2 * MINUTE, [release], config)).toMatchObject({ read: true, reason: 'watch', watching: release });
+      expect(planRead({ evaluatedAt: t0 }, t0 + MINUTE, t0 + 181 * MINUTE, [release], config).read).toBe(true);
+      expect(planRead({ evaluatedAt: t0 + 180 * MINUTE }, t0 + 181 * MINUTE, t0 + 182 * MINUTE, [release], config).read).toBe(false);
     }
     // Another environment's steps start no watch.
-    expect(planRead(t0, t0 + MINUTE, t0 + 3 * MINUTE, [step(t0 + 2 * MINUTE, 'staging')], config).read).toBe(false);
+    expect(planRead({ evaluatedAt: t0 }, t0 + MINUTE, t0 + 3 * MINUTE, [step(t0 + 2 * MINUTE, 'staging')], config).read).toBe(false);
   });
 
   it('starts the watch from the release time when the release is seen late, and not at all once it would have ended', () => {
@@ -39,8 +39,12 @@ describe('the read cadence', () => {
     expect(watchedRelease([step(t0 - 180 * MINUTE)], t0, config)).toBeUndefined();
   });
 
+  it('reads every period while an episode is open or alerts are owed', () => {
+    expect(planRead({ evaluatedAt: t0, busy: true }, t0 + MINUTE, t0 + MINUTE, [], config)).toMatchObject({ read: true, reason: 'busy' });
+  });
+
   it('never reads a run that would evaluate nothing new', () => {
-    expect(planRead(t0, t0, t0 + MINUTE, [step(t0)], config).read).toBe(false);
+    expect(planRead({ evaluatedAt: t0 }, t0, t0 + MINUTE, [step(t0)], config).read).toBe(false);
   });
 
   it('does not call the guardrail stale between idle reads', () => {
