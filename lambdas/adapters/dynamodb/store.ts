@@ -15,7 +15,9 @@
  * (series-log.ts): a save writes its journal entry (a few bytes a series), the head (a few KB),
  * and about 1/30 of the buckets; a whole series is written about every 30 saves instead of every
  * one. A store keeps the state it saved in memory: the next load of the same container reads the
- * head only, and catches up from the journal when another container saved since.
+ * head only, and catches up from the journal when another container saved since. (Series loaded
+ * from checkpoints come in bucket order, not in the order they were first seen: alerts about
+ * several signals at once may be listed in another order.)
  *
  * Two runs that overlap (EventBridge delivers at least once) cannot both act or both save:
  * a decision is put only if its id is new (`attribute_not_exists`), and the head only if its
