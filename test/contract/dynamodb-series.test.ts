@@ -49,6 +49,11 @@ beforeAll(async () => {
 afterAll(() => dynamo.close());
 
 const store = (shard: string) => new DynamoStore(dynamo.client, dynamo.table, { shard, config });
+/**
+ * The state but its outbox: the memory store keeps alerts delivered after its save in the outbox
+ * for ever (each run saves what it loaded before delivering); this store drains them at the next save.
+ */
+const withoutOutbox = (state: GuardrailState | undefined) => ({ ...state!, outbox: undefined });
 
 describe('DynamoStore series: checkpoints and journal', () => {
   it('loads, in a new container, the state each run held: bit for bit, with episodes, blind series and a rollback along the way', async () => {
@@ -64,11 +69,13 @@ describe('DynamoStore series: checkpoints and journal', () => {
         const loaded = await store('a').load();
         // The series as the run held them; the rest as it saved them (alerts it delivered after saving stay in the outbox until the next save).
         expect(loaded!.series, `minute ${minute}`).toEqual(held!.series);
-        expect(loaded, `minute ${minute}`).toEqual(await reference.load());
+        expect(withoutOutbox(loaded), `minute ${minute}`).toEqual(withoutOutbox(await reference.load()));
       }
     }
     expect(held!.episodes.length).toBeGreaterThan(0);
     expect(held!.freezes['storm/production']).toBeDefined();
+    // The blind alerts of minute 65 went out: after the next save, no outbox is left.
+    expect((await store('a').load())!.outbox).toBeUndefined();
   }, 60_000);
 
   it('catches up, in each of two containers taking turns, from what the other saved', async () => {
@@ -79,9 +86,7 @@ describe('DynamoStore series: checkpoints and journal', () => {
       const result = await runOnce(config, ports(containers[Math.floor(minute / 7) % 2]!), runAt(minute));
       if (minute % 10 === 0) expect(result.read && result.state.series).toEqual((await reference.load())!.series);
     }
-    // Series come back in bucket order: alerts about several signals at once may be queued in another order.
-    const sorted = (state: GuardrailState | undefined) => ({ ...state!, outbox: [...(state!.outbox ?? [])].sort((a, b) => (a.id! < b.id! ? -1 : 1)) });
-    expect(sorted(await store('b').load())).toEqual(sorted(await reference.load()));
+    expect(withoutOutbox(await store('b').load())).toEqual(withoutOutbox(await reference.load()));
   }, 60_000);
 
   it('gives the gate every shard: episodes and freezes merged, the stalest evaluation, blind series and those over their headroom', async () => {

@@ -150,10 +150,15 @@ export class DynamoStore implements StateStore, ReleaseLog {
     const body = head.body as string;
     const { log, gate: _gate, ...fields } = JSON.parse(body) as StoredHead;
     const cache = this.cache && !this.cache.lent ? this.cache : undefined;
-    let series: Record<string, SeriesState>;
     if (cache && cache.revision === revision) {
-      series = cache.state.series;
-    } else if (cache && cache.revision < revision && (log[0]?.[0] ?? Infinity) <= cache.revision + 1) {
+      // Nobody saved since this container did: its state is the head's, and knows more (the
+      // alerts the run delivered after saving are out of its outbox: they leave the head at the next save).
+      cache.lent = true;
+      this.loads.set(cache.state, { revision, body, log, known: new Set(Object.keys(cache.state.series)), reproducible: true });
+      return cache.state;
+    }
+    let series: Record<string, SeriesState>;
+    if (cache && cache.revision < revision && (log[0]?.[0] ?? Infinity) <= cache.revision + 1) {
       series = await this.catchUp(cache.state.series, cache.revision, log);
     } else {
       series = await this.loadSeries(log);
