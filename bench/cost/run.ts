@@ -10,7 +10,8 @@
  * Per series-month is what the series add over an empty guardrail of the same design (run with no
  * series); fixed is that empty guardrail plus what is priced on paper (alarms, dashboard, key,
  * secrets, the backfill function). Designs:
- *   cadence       reads every minute while a release is watched, every 5 minutes otherwise; journal store (this branch)
+ *   cadence       reads every minute while a release is watched (3 h), every 5 minutes otherwise; journal store (this branch)
+ *   watch-60      the same, watching a release for 1 hour (10 and 100 series)
  *   every-minute  reads every minute; journal store
  *   before        reads every minute; every series item written every run (the layout before)
  *   metric-streams on paper: a CloudWatch Metric Stream (one update a series a minute) through Firehose,
@@ -39,12 +40,15 @@ import { calendar, fleet, MONTH_START, SIGNALS, WEBHOOK_LATENCY_MS, WorldCloudWa
 const MINUTE = 60_000;
 const TABLE = 'stormguard';
 
-type DesignKey = 'cadence' | 'every-minute' | 'before';
-const DESIGNS: Record<DesignKey, { label: string; idleMinutes: number; legacy: boolean }> = {
-  cadence: { label: 'release-aware cadence (1 min while watched, else 5 min), journal store', idleMinutes: 5, legacy: false },
-  'every-minute': { label: 'every minute, journal store', idleMinutes: 1, legacy: false },
-  before: { label: 'every minute, every series item written every run (before)', idleMinutes: 1, legacy: true },
+type DesignKey = 'cadence' | 'watch-60' | 'every-minute' | 'before';
+const DESIGNS: Record<DesignKey, { label: string; idleMinutes: number; watchMinutes: number; legacy: boolean }> = {
+  cadence: { label: 'release-aware cadence (1 min for 3 h after a release, else 5 min), journal store', idleMinutes: 5, watchMinutes: 180, legacy: false },
+  'watch-60': { label: 'the same, watching a release for 1 h (`cadence: { watchMinutes: 60 }`)', idleMinutes: 5, watchMinutes: 60, legacy: false },
+  'every-minute': { label: 'every minute, journal store', idleMinutes: 1, watchMinutes: 180, legacy: false },
+  before: { label: 'every minute, every series item written every run (before)', idleMinutes: 1, watchMinutes: 180, legacy: true },
 };
+/** Designs simulated only below 1,000 series (they add nothing the others do not show). */
+const SMALL_ONLY = new Set<DesignKey>(['watch-60']);
 
 interface Measured {
   readonly days: number;
@@ -60,7 +64,10 @@ interface Measured {
   readonly snsPublishes: number;
   readonly s3Puts: number;
   readonly secretCalls: number;
+  /** Custom metrics with a Cluster dimension (one per cluster and signal), and the others. */
+  readonly clusterMetrics: number;
   readonly customMetrics: number;
+  readonly clusters: number;
   readonly logBytes: number;
   readonly rollbacks: number;
   /** Seconds from each release reaching the table to the first read after it. */
@@ -81,7 +88,7 @@ async function simulate(design: DesignKey, seriesCount: number, days: number): P
       'mode: enforce',
       `clusters: [${world.clusters.join(', ')}]`,
       'signals: { ClientConnectionCount: { enabled: false }, ProducerIdCount: { enabled: false } }',
-      `cadence: { idleMinutes: ${DESIGNS[design].idleMinutes}, watchMinutes: 180 }`,
+      `cadence: { idleMinutes: ${DESIGNS[design].idleMinutes}, watchMinutes: ${DESIGNS[design].watchMinutes} }`,
     ].join('\n'),
   );
   if (config.signals.map((s) => s.name).join() !== [...SIGNALS].join()) throw new Error('the benchmark fleet reads three signals');
@@ -110,6 +117,7 @@ async function simulate(design: DesignKey, seriesCount: number, days: number): P
 
   // The handler's stdout (embedded metric format and log lines), counted and parsed during each run.
   const customMetrics = new Set<string>();
+  const clusterMetrics = new Set<string>();
   let logBytes = 0;
   const write = process.stdout.write.bind(process.stdout);
   const capture = ((chunk: string | Uint8Array) => {
@@ -120,7 +128,7 @@ async function simulate(design: DesignKey, seriesCount: number, days: number): P
       const emf = JSON.parse(line) as { _aws: { CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string }> }> } } & Record<string, unknown>;
       for (const { Namespace, Dimensions, Metrics: names } of emf._aws.CloudWatchMetrics) {
         const dims = (Dimensions[0] ?? []).map((d) => `${d}=${String(emf[d])}`).join(',');
-        for (const { Name } of names) customMetrics.add(`${Namespace}/${Name}/${dims}`);
+        for (const { Name } of names) ((Dimensions[0] ?? []).includes('Cluster') ? clusterMetrics : customMetrics).add(`${Namespace}/${Name}/${dims}`);
       }
     }
     return true;
@@ -187,6 +195,8 @@ async function simulate(design: DesignKey, seriesCount: number, days: number): P
     s3Puts: s3Mock.commandCalls(PutObjectCommand).length,
     secretCalls: flags.secretReads,
     customMetrics: customMetrics.size,
+    clusterMetrics: clusterMetrics.size,
+    clusters: seriesCount > 0 ? world.clusters.length : 0,
     logBytes,
     rollbacks: flags.requests.length,
     releaseToRead,
@@ -208,7 +218,6 @@ interface Cost {
   readonly sns: number;
   readonly s3: number;
   readonly secrets: number;
-  readonly customMetrics: number;
   readonly logs: number;
 }
 
@@ -224,7 +233,6 @@ function bill(m: Measured): Cost {
     sns: m.snsPublishes * k * PRICES.snsPerPublish,
     s3: m.s3Puts * k * PRICES.s3PerPut,
     secrets: m.secretCalls * k * PRICES.secretsPerCall,
-    customMetrics: m.customMetrics * PRICES.customMetricPerMonth,
     logs: (m.logBytes * k * PRICES.logsIngestionPerGb) / 1e9,
   };
 }
@@ -249,7 +257,10 @@ interface Row {
   readonly design: DesignKey | 'metric-streams';
   readonly label: string;
   readonly series: number;
+  readonly clusters?: number;
   readonly perSeriesMonthUsd: number;
+  /** Custom metrics per cluster (the Baseline metric of each of its signals): they do not grow with brokers. */
+  readonly perClusterMonthUsd?: number;
   readonly fixedMonthUsd: number;
   readonly totalMonthUsd: number;
   /** Seconds from a release reaching the table to the first read after it (cadence design). */
@@ -286,20 +297,27 @@ async function main(): Promise<void> {
   for (const design of Object.keys(DESIGNS) as DesignKey[]) {
     const emptyRuns = new Map<number, Cost>();
     for (const series of sizes) {
-      const d = design === 'cadence' ? daysFor(series) : steadyDays;
+      if (SMALL_ONLY.has(design) && series >= 1000) continue;
+      const calendarDependent = DESIGNS[design].idleMinutes > 1;
+      const d = calendarDependent ? daysFor(series) : steadyDays;
       if (!emptyRuns.has(d)) emptyRuns.set(d, bill(await simulate(design, 0, d)));
       const fixed = emptyRuns.get(d)!;
       const m = await simulate(design, series, d);
       const perSeries = divide(minus(bill(m), fixed), series);
       const delays = m.releaseToRead;
+      // Custom metrics: per cluster (those with a Cluster dimension) or fixed (the guardrail's own), never per series.
+      const perCluster = (m.clusterMetrics * PRICES.customMetricPerMonth) / m.clusters;
+      const fixedUsd = sum(fixed) + m.customMetrics * PRICES.customMetricPerMonth + paperUsd;
       rows.push({
         design,
         label: DESIGNS[design].label,
         series,
+        clusters: m.clusters,
         perSeriesMonthUsd: sum(perSeries),
-        fixedMonthUsd: sum(fixed) + paperUsd,
-        totalMonthUsd: sum(perSeries) * series + sum(fixed) + paperUsd,
-        ...(design === 'cadence' && delays.length ? { releaseToFastReadSeconds: { mean: delays.reduce((a, b) => a + b, 0) / delays.length, max: Math.max(...delays), releases: delays.length } } : {}),
+        perClusterMonthUsd: perCluster,
+        fixedMonthUsd: fixedUsd,
+        totalMonthUsd: sum(perSeries) * series + perCluster * m.clusters + fixedUsd,
+        ...(calendarDependent && delays.length ? { releaseToFastReadSeconds: { mean: delays.reduce((a, b) => a + b, 0) / delays.length, max: Math.max(...delays), releases: delays.length } } : {}),
         perSeries,
         readsPerMonth: (m.reads * 30) / m.days,
         perRead: m.perRead,
@@ -315,19 +333,28 @@ async function main(): Promise<void> {
     const everyMinute = rows.find((r) => r.design === 'every-minute' && r.series === series)!;
     const stream = MONTH_MINUTES * PRICES.metricStreamPerUpdate + (MONTH_MINUTES * 0.5e-6) * PRICES.firehosePerGb;
     const rest = sum(everyMinute.perSeries!) - everyMinute.perSeries!.getMetricData;
-    rows.push({ design: 'metric-streams', label: 'Metric Streams + Firehose (on paper), every-minute state and compute', series, perSeriesMonthUsd: stream + rest, fixedMonthUsd: everyMinute.fixedMonthUsd, totalMonthUsd: (stream + rest) * series + everyMinute.fixedMonthUsd });
+    rows.push({
+      design: 'metric-streams',
+      label: 'Metric Streams + Firehose (on paper), every-minute state and compute',
+      series,
+      clusters: everyMinute.clusters!,
+      perSeriesMonthUsd: stream + rest,
+      perClusterMonthUsd: everyMinute.perClusterMonthUsd!,
+      fixedMonthUsd: everyMinute.fixedMonthUsd,
+      totalMonthUsd: (stream + rest) * series + everyMinute.perClusterMonthUsd! * everyMinute.clusters! + everyMinute.fixedMonthUsd,
+    });
   }
 
   if (json) return void console.log(JSON.stringify({ pricesChecked: PRICES_CHECKED, paperFixed: paper, rows }, null, 2));
   if (markdown) return void console.log(costSection(rows, paper));
   console.log(`\nCost per month, us-east-1 list prices checked ${PRICES_CHECKED} (bench/cost/prices.ts); simulated days per row below (scaled to 30).\n`);
-  console.log('| design | series | days simulated | per series-month | fixed a month | total a month | release → first 1-minute read |');
-  console.log('|---|---|---|---|---|---|---|');
+  console.log('| design | series | days simulated | per series-month | per cluster-month | fixed a month | total a month | release → first 1-minute read |');
+  console.log('|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const delay = r.releaseToFastReadSeconds ? `${r.releaseToFastReadSeconds.mean.toFixed(0)} s mean, ${r.releaseToFastReadSeconds.max.toFixed(0)} s max (${r.releaseToFastReadSeconds.releases} releases)` : '';
-    console.log(`| ${r.label} | ${r.series.toLocaleString('en')} | ${r.simulatedDays ?? ''} | $${r.perSeriesMonthUsd.toFixed(4)} | $${r.fixedMonthUsd.toFixed(2)} | $${r.totalMonthUsd.toFixed(2)} | ${delay} |`);
+    console.log(`| ${r.label} | ${r.series.toLocaleString('en')} | ${r.simulatedDays ?? ''} | $${r.perSeriesMonthUsd.toFixed(4)} | $${(r.perClusterMonthUsd ?? 0).toFixed(2)} | $${r.fixedMonthUsd.toFixed(2)} | $${r.totalMonthUsd.toFixed(2)} | ${delay} |`);
   }
-  console.log('\nPer series-month, by item (what the series add over an empty guardrail):\n');
+  console.log('\nPer series-month, by item (what the series add over an empty guardrail; custom metrics are per cluster or fixed):\n');
   const items = Object.keys(rows[0]!.perSeries!) as Array<keyof Cost>;
   console.log(`| design | series | ${items.join(' | ')} | reads a month | RRU / WRU per read |`);
   console.log(`|---|---|${items.map(() => '---').join('|')}|---|---|`);
@@ -356,9 +383,9 @@ function costSection(rows: readonly Row[], paper: ReadonlyArray<{ item: string; 
     'prices. Per series-month is what the series add over an empty guardrail; fixed is that empty',
     'guardrail plus what is priced on paper. Rows simulated over fewer than 30 days are scaled.',
     '',
-    '| design | series | days simulated | per series-month | fixed a month |',
-    '|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.label} | ${r.series.toLocaleString('en')} | ${r.simulatedDays ?? 'on paper'} | $${r.perSeriesMonthUsd.toFixed(3)} | $${r.fixedMonthUsd.toFixed(2)} |`),
+    '| design | series | days simulated | per series-month | per cluster-month | fixed a month |',
+    '|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.label} | ${r.series.toLocaleString('en')} | ${r.simulatedDays ?? 'on paper'} | $${r.perSeriesMonthUsd.toFixed(3)} | $${(r.perClusterMonthUsd ?? 0).toFixed(2)} | $${r.fixedMonthUsd.toFixed(2)} |`),
     '',
     `At ${main} series, per series-month on the release-aware cadence:`,
     '',
@@ -368,9 +395,10 @@ function costSection(rows: readonly Row[], paper: ReadonlyArray<{ item: string; 
     `| DynamoDB writes | $${p.dynamoWrites.toFixed(4)} | $0.625 per million write request units; a read writes its journal entry (the new datapoints), the shard's head and about 1/30 of the series buckets: ${cadence.perRead!.wru.toFixed(1)} WRU a read for ${main} series |`,
     `| DynamoDB reads and storage | $${(p.dynamoReads + p.dynamoStorage).toFixed(4)} | $0.125 per million read request units: the head and the release timeline every minute, the series only when another container saved (${cadence.perRead!.rru.toFixed(1)} RRU a read, the minutes between included); $0.25 + $0.20 (point-in-time recovery) per GB-month |`,
     `| Lambda (Arm, 512 MB) | $${p.lambda.toFixed(4)} | compute measured, plus typical round trips (bench/cost/prices.ts) |`,
-    `| custom metrics | $${p.customMetrics.toFixed(4)} | the Baseline metric per cluster and signal ($0.30 each): per cluster, not per series |`,
     `| logs, SNS, S3, Secrets Manager | $${(p.logs + p.sns + p.s3 + p.secrets).toFixed(4)} | the storm's alerts, report and rollback; embedded-metric log lines |`,
     `| **total** | **$${cadence.perSeriesMonthUsd.toFixed(3)}** | |`,
+    '',
+    `Per cluster: $${cadence.perClusterMonthUsd!.toFixed(2)} a month, its Baseline metric for each signal ($0.30 each, for the dashboard), whatever its number of brokers.`,
     '',
     `From a release reaching the table to the first one-minute read: ${cadence.releaseToFastReadSeconds?.mean.toFixed(0)} s on average, ${cadence.releaseToFastReadSeconds?.max.toFixed(0)} s at most, over ${cadence.releaseToFastReadSeconds?.releases} releases (the next minute's run).`,
     '',

@@ -66,7 +66,7 @@ export function identify(
   signalNames: readonly string[],
 ): Omit<MetricSeries, 'points'> | undefined {
   const label = (result.Label ?? result.Id ?? '').trim();
-  const signal = signalNames.find((name) => new RegExp(`(^|[^A-Za-z])${name}($|[^A-Za-z])`).test(label));
+  const signal = signalNames.find((name) => signalPattern(name).test(label));
   if (!signal) return undefined;
   const rest = label.replace(signal, '').trim();
   const dimensions: Record<string, string> = {};
@@ -83,6 +83,14 @@ export function identify(
     dimensions,
     cluster: dimensions['Cluster Name'] ?? DEFAULT_CLUSTER,
   };
+}
+
+/** A signal's name as a word of a label; compiled once per name (a read over 10,000 series asks 30,000 times). */
+const signalPatterns = new Map<string, RegExp>();
+function signalPattern(name: string): RegExp {
+  let pattern = signalPatterns.get(name);
+  if (!pattern) signalPatterns.set(name, (pattern = new RegExp(`(^|[^A-Za-z])${name}($|[^A-Za-z])`)));
+  return pattern;
 }
 
 function readPoints(result: GetMetricDataResult, source: string, field: string): MetricPoint[] {

@@ -58,6 +58,41 @@ export function decompress<T>(body: Uint8Array): T {
 }
 
 /**
+ * A bucket's checkpoint: the series without their history as compressed JSON (`body`), and the
+ * histories as float64s (`history`: per series its length, then times, then values, in `body`'s
+ * order). Histories are most of a series and most of the time it takes to write one; as numbers
+ * they are copied, not printed and compressed.
+ */
+export function encodeCheckpoint(series: readonly SeriesState[]): { body: Uint8Array; history: Uint8Array } {
+  let length = 0;
+  for (const s of series) length += 1 + 2 * s.history.times.length;
+  const numbers = new Float64Array(length);
+  let at = 0;
+  for (const { history } of series) {
+    numbers[at++] = history.times.length;
+    numbers.set(history.times, at);
+    numbers.set(history.values, at + history.times.length);
+    at += 2 * history.times.length;
+  }
+  const body = compress(series.map((s) => ({ ...s, history: { compacted: s.history.compacted } })));
+  return { body, history: new Uint8Array(numbers.buffer) };
+}
+
+export function decodeCheckpoint(body: Uint8Array, history: Uint8Array): SeriesState[] {
+  const series = decompress<Array<Omit<SeriesState, 'history'> & { history: { compacted: number } }>>(body);
+  // The binary attribute may sit at any offset of its buffer: copy it to an aligned one.
+  const numbers = new Float64Array(new Uint8Array(history).buffer);
+  let at = 0;
+  return series.map((s) => {
+    const n = numbers[at++]!;
+    const times = Array.from(numbers.subarray(at, at + n));
+    const values = Array.from(numbers.subarray(at + n, at + 2 * n));
+    at += 2 * n;
+    return { ...s, history: { times, values, compacted: s.history.compacted } };
+  });
+}
+
+/**
  * A points entry in parts, each under PART_BYTES compressed: `[key, time offsets back from now,
  * values, signal, cluster, dimensions]` per series, the last three only for series new to the state.
  */

@@ -54,7 +54,7 @@ import { orderedUnique, type ReleaseEvent } from '../../core/release.ts';
 import type { Outcome } from '../../core/decision.ts';
 import type { AlertClaim, EvaluatedInput, PendingDecision, ReleaseLog, StateStore } from '../../ports.ts';
 import { loadLegacyState } from './legacy.ts';
-import { compress, CHECKPOINT_EVERY, CHECKPOINT_LIMIT_BYTES, bucketOf, decompress, encodePoints, encodeSnapshot, type HeadFields, type LogEntry, replayEntries } from './series-log.ts';
+import { CHECKPOINT_EVERY, CHECKPOINT_LIMIT_BYTES, bucketOf, decodeCheckpoint, encodeCheckpoint, encodePoints, encodeSnapshot, type HeadFields, type LogEntry, replayEntries } from './series-log.ts';
 
 /** BatchGetItem and BatchWriteItem limits. */
 const WRITE_BATCH = 25;
@@ -182,7 +182,7 @@ export class DynamoStore implements StateStore, ReleaseLog {
   private async loadSeries(log: readonly LogEntry[]): Promise<Record<string, SeriesState>> {
     const buckets = new Map<number, { rev: number; series: Record<string, SeriesState> }>();
     for (const item of await this.queryAll('checkpoint#', 'checkpoint#\uffff')) {
-      const list = decompress<SeriesState[]>(item.body as Uint8Array);
+      const list = decodeCheckpoint(item.body as Uint8Array, item.history as Uint8Array);
       buckets.set(Number((item.sk as string).slice('checkpoint#'.length)), { rev: item.rev as number, series: Object.fromEntries(list.map((s) => [s.key, s])) });
     }
     this.checkpoints = new Map([...buckets].map(([b, { rev }]) => [b, rev]));
@@ -281,15 +281,15 @@ export class DynamoStore implements StateStore, ReleaseLog {
   }
 
   private async checkpoint(bucket: number, series: readonly SeriesState[], revision: number): Promise<void> {
-    const body = compress(series);
-    if (body.byteLength > CHECKPOINT_LIMIT_BYTES) {
-      throw new Error(`shard ${this.shard}: series bucket ${bucket} is ${Math.round(body.byteLength / 1024)} KB compressed, over DynamoDB's item limit: split the clusters over more shards (shards.maxSeries)`);
+    const { body, history } = encodeCheckpoint(series);
+    if (body.byteLength + history.byteLength > CHECKPOINT_LIMIT_BYTES) {
+      throw new Error(`shard ${this.shard}: series bucket ${bucket} is ${Math.round((body.byteLength + history.byteLength) / 1024)} KB, over DynamoDB's item limit: split the clusters over more shards (shards.maxSeries)`);
     }
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.table,
-          Item: { pk: this.partition, sk: `checkpoint#${String(bucket).padStart(3, '0')}`, rev: revision, body },
+          Item: { pk: this.partition, sk: `checkpoint#${String(bucket).padStart(3, '0')}`, rev: revision, body, history },
           ConditionExpression: 'attribute_not_exists(pk) OR rev < :rev',
           ExpressionAttributeValues: { ':rev': revision },
         }),
