@@ -1,6 +1,6 @@
 /**
  * StormguardGuardrail: the whole guardrail as one construct. A table for its state, the detector
- * Lambda on a one-minute schedule, an alert topic whose path does not involve Kafka, alarms on
+ * Lambda on a one-minute schedule per shard of the clusters (core/shards.ts), an alert topic whose path does not involve Kafka, alarms on
  * the guardrail itself (errors, throttles, duration near the timeout, a missing heartbeat, stale
  * data), and a dashboard.
  */
@@ -23,6 +23,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import type { GuardrailConfig } from '../lambdas/core/config.ts';
+import { planShards } from '../lambdas/core/shards.ts';
 import { dynamicLabel, searchExpression } from '../lambdas/formats/cloudwatch-search.ts';
 import { SECRET_PLACEHOLDER } from '../lambdas/handlers/shared/secrets.ts';
 import { DETECTOR_SERVICE, METRICS_NAMESPACE } from '../lambdas/telemetry.ts';
@@ -164,11 +165,13 @@ export class StormguardGuardrail extends Construct {
       reason: 'Incident reports are derived pages that expire, read only through presigned links the detector issues; audit reads with CloudTrail S3 data events if needed',
     });
 
+    // Big fleets are split into shards (core/shards.ts): one schedule and state partition each.
+    const shards = planShards(config);
     this.detector = this.newFunction('Detector', 'detector.ts', retention, {
       timeout: DETECTOR_TIMEOUT,
       withReportAssets: true,
-      // One run at a time is enough; an overlapping one is refused by the state's revision anyway.
-      reservedConcurrentExecutions: 2,
+      // One run at a time per shard is enough; an overlapping one is refused by the state's revision anyway.
+      reservedConcurrentExecutions: shards.length + 1,
       environment: {
         ...common,
         ALERT_TOPIC_ARN: this.alertTopic.topicArn,
@@ -224,10 +227,19 @@ export class StormguardGuardrail extends Construct {
       reason: 'Publishing to the KMS-encrypted alert topic needs GenerateDataKey on its key; the statement is scoped to that one key (Topic.grantPublish)',
     });
 
-    new events.Rule(this, 'Schedule', {
-      schedule: events.Schedule.rate(props.schedule ?? Duration.minutes(1)),
-      targets: [new targets.LambdaFunction(this.detector, { retryAttempts: 0, maxEventAge: Duration.minutes(1) })],
-    });
+    // Every minute per shard, naming it; most runs only look at the release timeline (configuration `cadence`).
+    for (const shard of shards) {
+      new events.Rule(this, shard.id === '0' ? 'Schedule' : `Schedule${shard.id}`, {
+        schedule: events.Schedule.rate(props.schedule ?? Duration.minutes(1)),
+        targets: [
+          new targets.LambdaFunction(this.detector, {
+            event: events.RuleTargetInput.fromObject({ shard: shard.id, time: events.EventField.time }),
+            retryAttempts: 0,
+            maxEventAge: Duration.minutes(1),
+          }),
+        ],
+      });
+    }
 
     this.alarms = this.selfAlarms();
     const action = new SnsAction(this.alertTopic);

@@ -28,6 +28,7 @@ import { S3Reports } from '../adapters/s3/incident-pages.ts';
 import { SnsNotifier } from '../adapters/sns/notifier.ts';
 import { keepIncidentPages } from '../app/incident-pages.ts';
 import { type GuardrailConfig, parseConfig } from '../core/config.ts';
+import { planShards } from '../core/shards.ts';
 import { StateConflictError } from '../core/errors.ts';
 import { type ReadResult, type RunPorts, runOnce, type SkippedRun } from '../app/run-once.ts';
 import type { FlagController, MetricSource, Notifier, ReleaseLog, ReportStore, StateStore } from '../ports.ts';
@@ -55,9 +56,9 @@ export interface DetectorWiring {
   /** The run's time budget, started by each invocation; the adapters given to this wiring read it. */
   readonly budget?: RunBudget;
   /**
-   * The deployment's shards: id → the clusters it watches (the construct's STORMGUARD_SHARDS).
-   * Each shard has its own schedule, which names it in the event, and its own state partition.
-   * @default one shard, '0', with every configured cluster
+   * The deployment's shards: id → the clusters it watches. Each shard has its own schedule, which
+   * names it in the event, and its own state partition.
+   * @default as the construct splits them: core/shards.ts, from the configuration
    */
   readonly shards?: Readonly<Record<string, readonly string[]>>;
   /** A shard's state store and release log instead of DynamoStore (benchmarks: another layout). */
@@ -69,14 +70,14 @@ export type DetectorOutcome =
   | { readonly status: 'skipped'; readonly result: SkippedRun }
   | { readonly status: 'superseded' };
 
-/** The scheduled event, with the shard it is for (each shard's schedule says; none: the only shard). */
+/** The scheduled event, with the shard it is for (each shard's schedule says; none: shard '0'). */
 export type DetectorEvent = Pick<ScheduledEvent, 'time'> & { readonly shard?: string };
 
 /** The shard of a deployment with one: every configured cluster. */
 export const ONLY_SHARD = '0';
 
 export function createDetectorHandler(wiring: DetectorWiring): (event: DetectorEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<DetectorOutcome> {
-  const shards = wiring.shards ?? { [ONLY_SHARD]: wiring.config.clusters };
+  const shards = wiring.shards ?? Object.fromEntries(planShards(wiring.config).map((s) => [s.id, s.clusters]));
   const notifiers = [new SnsNotifier(wiring.sns, wiring.topicArn, wiring.budget ? { deadline: wiring.budget.alerts } : {}), ...(wiring.notifiers ?? [])];
   const wired = new Map<string, RunPorts & { config: GuardrailConfig }>();
   /** One shard's ports, made once per container: its clusters' signals, its state partition (and the cache of its state). */
@@ -187,7 +188,6 @@ export const handler = (event: DetectorEvent, context: Context): Promise<Detecto
       tableName: requiredEnvironment('TABLE_NAME'),
       topicArn: requiredEnvironment('ALERT_TOPIC_ARN'),
       ...fromEnvironment(config, new RunBudget()),
-      ...(process.env.STORMGUARD_SHARDS ? { shards: parseShards(process.env.STORMGUARD_SHARDS) } : {}),
       ...(process.env.PROMETHEUS_SECRET_ARN ? { metricSource: prometheusSourceFromSecret(secretFrom(secrets, process.env.PROMETHEUS_SECRET_ARN), config) } : {}),
       ...(process.env.REPORTS_BUCKET ? { reports: new S3Reports(s3, process.env.REPORTS_BUCKET) } : {}),
       metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: DETECTOR_SERVICE }),
@@ -197,12 +197,3 @@ export const handler = (event: DetectorEvent, context: Context): Promise<Detecto
   return wired(event, context);
 };
 
-/** STORMGUARD_SHARDS: `{ "<shard id>": ["<cluster>", …], … }`, as the construct writes it (core/shards.ts). */
-function parseShards(text: string): Record<string, string[]> {
-  const shards = JSON.parse(text) as unknown;
-  const valid =
-    typeof shards === 'object' && shards !== null && !Array.isArray(shards) &&
-    Object.values(shards).every((clusters) => Array.isArray(clusters) && clusters.every((c) => typeof c === 'string'));
-  if (!valid) throw new Error('STORMGUARD_SHARDS: expected an object of shard ids to lists of cluster names');
-  return shards as Record<string, string[]>;
-}
