@@ -19,9 +19,9 @@
  *
  * Options: --json (rows), --markdown (docs/deploy.md's cost section; --from-json FILE renders a
  * saved --json run), --series 10,100,1000,
- * --days N (the cadence design's simulated days, scaled to 30; default 30, and 7 from 1,000
- * series: the first week of the month's calendar, so that the run takes minutes), --steady-days N
- * (the every-minute designs', scaled to 30: they do not depend on the calendar; default 1).
+ * --days N (the cadence designs' simulated days, the first N of the month's calendar, scaled to
+ * 30; default 30: a month of 1,000 series takes about four minutes here), --steady-days N (the
+ * every-minute designs', scaled to 30: they do not depend on the calendar; default 1).
  */
 import { readFile } from 'node:fs/promises';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -263,6 +263,8 @@ interface Row {
   readonly perClusterMonthUsd?: number;
   readonly fixedMonthUsd: number;
   readonly totalMonthUsd: number;
+  /** Of the fixed cost, the detector's own runs with no series (Lambda, DynamoDB, logs): a minute's run that only looks at the timeline. */
+  readonly emptyRunsMonthUsd?: number;
   /** Seconds from a release reaching the table to the first read after it (cadence design). */
   readonly releaseToFastReadSeconds?: { readonly mean: number; readonly max: number; readonly releases: number };
   readonly perSeries?: Cost;
@@ -282,7 +284,7 @@ async function main(): Promise<void> {
   const json = process.argv.includes('--json');
   const markdown = process.argv.includes('--markdown');
   const sizes = (option('--series') ?? '10,100,1000').split(',').map(Number);
-  const daysFor = (series: number) => Number(option('--days') ?? (series >= 1000 ? 7 : 30));
+  const daysFor = () => Number(option('--days') ?? 30);
   const steadyDays = Number(option('--steady-days') ?? 1);
   const log = (line: string) => (json || markdown ? process.stderr.write(`${line}\n`) : console.log(line));
   const paper = paperFixed();
@@ -299,7 +301,7 @@ async function main(): Promise<void> {
     for (const series of sizes) {
       if (SMALL_ONLY.has(design) && series >= 1000) continue;
       const calendarDependent = DESIGNS[design].idleMinutes > 1;
-      const d = calendarDependent ? daysFor(series) : steadyDays;
+      const d = calendarDependent ? daysFor() : steadyDays;
       if (!emptyRuns.has(d)) emptyRuns.set(d, bill(await simulate(design, 0, d)));
       const fixed = emptyRuns.get(d)!;
       const m = await simulate(design, series, d);
@@ -317,6 +319,7 @@ async function main(): Promise<void> {
         perClusterMonthUsd: perCluster,
         fixedMonthUsd: fixedUsd,
         totalMonthUsd: sum(perSeries) * series + perCluster * m.clusters + fixedUsd,
+        emptyRunsMonthUsd: sum(fixed),
         ...(calendarDependent && delays.length ? { releaseToFastReadSeconds: { mean: delays.reduce((a, b) => a + b, 0) / delays.length, max: Math.max(...delays), releases: delays.length } } : {}),
         perSeries,
         readsPerMonth: (m.reads * 30) / m.days,
@@ -402,7 +405,7 @@ function costSection(rows: readonly Row[], paper: ReadonlyArray<{ item: string; 
     '',
     `From a release reaching the table to the first one-minute read: ${cadence.releaseToFastReadSeconds?.mean.toFixed(0)} s on average, ${cadence.releaseToFastReadSeconds?.max.toFixed(0)} s at most, over ${cadence.releaseToFastReadSeconds?.releases} releases (the next minute's run).`,
     '',
-    `Fixed, whatever the number of series: the empty guardrail's runs (a Lambda invocation a minute that reads the shard's head and the release timeline; its own metrics) and, on paper, ${paper.map((q) => `${q.item} ($${q.usd.toFixed(2)})`).join(', ')}. Each further shard adds its own runs. MSK's PER_BROKER metrics are billed by MSK/CloudWatch separately.`,
+    `Fixed, whatever the number of series: the empty guardrail's runs, $${cadence.emptyRunsMonthUsd!.toFixed(3)} a month per shard (a Lambda invocation a minute that reads the shard's head and the release timeline; that is all a second, slower schedule enabled only while a release is watched could save, for rules to enable and disable and a first fast read that waits on them: one schedule it is), its own metrics (one per flag for the rollout percentage, the rest fixed) and, on paper, ${paper.map((q) => `${q.item} ($${q.usd.toFixed(2)})`).join(', ')}. Each further shard adds its own runs. MSK's PER_BROKER metrics are billed by MSK/CloudWatch separately.`,
   ];
   return lines.join('\n');
 }
