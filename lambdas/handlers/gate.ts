@@ -31,9 +31,10 @@ let wired: ReturnType<typeof createGateHandler> | undefined;
 
 export const handler = (event: unknown): Promise<GateAnswer> => {
   if (!wired) {
+    const config = parseConfig(requiredEnvironment('STORMGUARD_CONFIG'), 'STORMGUARD_CONFIG');
     const store = new DynamoStore(dynamo, requiredEnvironment('TABLE_NAME'));
     // Every shard's head: the gate answers for the whole guardrail, and reads no series.
-    wired = createGateHandler(parseConfig(requiredEnvironment('STORMGUARD_CONFIG'), 'STORMGUARD_CONFIG'), { load: () => store.loadAll(), releases: (until) => store.releases(until) });
+    wired = createGateHandler(config, { load: () => store.loadAll(), releases: (until) => store.releases(until) });
   }
   return wired(event);
 };
