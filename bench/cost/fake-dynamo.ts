@@ -74,7 +74,8 @@ export class CountingDynamo {
       const { Item: item, ConditionExpression, ExpressionAttributeValues, ExpressionAttributeNames } = command.input;
       const before = this.get(item as Item);
       this.count('PutItem', 0, writeUnits(Math.max(itemSize(item as Item), before ? itemSize(before) : 0)));
-      if (ConditionExpression && !condition(ConditionExpression, before, ExpressionAttributeValues ?? {}, ExpressionAttributeNames ?? {})) throw conditionFailed();
+      if (ConditionExpression && !condition(ConditionExpression, before, ExpressionAttributeValues ?? {}, ExpressionAttributeNames ?? {}))
+        throw conditionFailed();
       this.put(structuredClone(item as Item));
       return {};
     }
@@ -83,7 +84,8 @@ export class CountingDynamo {
       const before = this.get(Key as Item);
       const after = update(structuredClone(before ?? { ...(Key as Item) }), UpdateExpression!, ExpressionAttributeValues ?? {});
       this.count('UpdateItem', 0, writeUnits(Math.max(itemSize(after), before ? itemSize(before) : 0)));
-      if (ConditionExpression && !condition(ConditionExpression, before, ExpressionAttributeValues ?? {}, ExpressionAttributeNames ?? {})) throw conditionFailed();
+      if (ConditionExpression && !condition(ConditionExpression, before, ExpressionAttributeValues ?? {}, ExpressionAttributeNames ?? {}))
+        throw conditionFailed();
       this.put(after);
       return {};
     }
@@ -118,14 +120,25 @@ export class CountingDynamo {
   }
 
   private query(command: QueryCommand): unknown {
-    const { KeyConditionExpression, FilterExpression, ExpressionAttributeValues = {}, ExpressionAttributeNames = {}, ExclusiveStartKey, ConsistentRead } = command.input;
+    const {
+      KeyConditionExpression,
+      FilterExpression,
+      ExpressionAttributeValues = {},
+      ExpressionAttributeNames = {},
+      ExclusiveStartKey,
+      ConsistentRead,
+    } = command.input;
     const match = /^pk = (:\w+)(?: AND sk (<=|BETWEEN) (:\w+)(?: AND (:\w+))?)?$/.exec(KeyConditionExpression!.trim());
     if (!match) throw new Error(`CountingDynamo: key condition ${KeyConditionExpression} is not answered`);
     const [, pkName, op, a, b] = match;
     const partition = this.partitions.get(ExpressionAttributeValues[pkName!] as string);
     const keys = [...(partition?.keys() ?? [])].sort();
     const inRange = (sk: string) =>
-      op === undefined ? true : op === '<=' ? sk <= (ExpressionAttributeValues[a!] as string) : sk >= (ExpressionAttributeValues[a!] as string) && sk <= (ExpressionAttributeValues[b!] as string);
+      op === undefined
+        ? true
+        : op === '<='
+          ? sk <= (ExpressionAttributeValues[a!] as string)
+          : sk >= (ExpressionAttributeValues[a!] as string) && sk <= (ExpressionAttributeValues[b!] as string);
     const start = ExclusiveStartKey ? (ExclusiveStartKey.sk as string) : undefined;
     const items: Item[] = [];
     let bytes = 0;
@@ -136,7 +149,8 @@ export class CountingDynamo {
       const item = partition!.get(sk)!;
       bytes += itemSize(item);
       last = sk;
-      if (!FilterExpression || condition(FilterExpression, item, ExpressionAttributeValues, ExpressionAttributeNames)) items.push(structuredClone(item));
+      if (!FilterExpression || condition(FilterExpression, item, ExpressionAttributeValues, ExpressionAttributeNames))
+        items.push(structuredClone(item));
       if (bytes >= PAGE_BYTES) break;
     }
     const more = last !== undefined && bytes >= PAGE_BYTES && keys.some((sk) => sk > last! && inRange(sk));
@@ -150,7 +164,10 @@ export class CountingDynamo {
 
   private put(item: Item): void {
     let partition = this.partitions.get(item.pk as string);
-    if (!partition) this.partitions.set(item.pk as string, (partition = new Map()));
+    if (!partition) {
+      partition = new Map();
+      this.partitions.set(item.pk as string, partition);
+    }
     partition.set(item.sk as string, item);
   }
 }
@@ -168,11 +185,19 @@ export function itemSize(item: Item): number {
 
 function valueSize(value: unknown): number {
   if (typeof value === 'string') return Buffer.byteLength(value);
-  if (typeof value === 'number') return Math.ceil(String(Math.abs(value)).replace(/[.-]|e.*$/g, '').replace(/^0+/, '').length / 2) + 1;
+  if (typeof value === 'number')
+    return (
+      Math.ceil(
+        String(Math.abs(value))
+          .replace(/[.-]|e.*$/g, '')
+          .replace(/^0+/, '').length / 2,
+      ) + 1
+    );
   if (typeof value === 'boolean' || value === null || value === undefined) return 1;
   if (value instanceof Uint8Array) return value.byteLength;
   if (Array.isArray(value)) return 3 + value.reduce((n: number, v) => n + 1 + valueSize(v), 0);
-  if (typeof value === 'object') return 3 + Object.entries(value as Item).reduce((n, [k, v]) => n + 1 + Buffer.byteLength(k) + valueSize(v), 0);
+  if (typeof value === 'object')
+    return 3 + Object.entries(value as Item).reduce((n, [k, v]) => n + 1 + Buffer.byteLength(k) + valueSize(v), 0);
   throw new Error(`CountingDynamo: no size for ${typeof value}`);
 }
 

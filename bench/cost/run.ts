@@ -42,8 +42,18 @@ const TABLE = 'stormguard';
 
 type DesignKey = 'cadence' | 'watch-60' | 'every-minute' | 'before';
 const DESIGNS: Record<DesignKey, { label: string; idleMinutes: number; watchMinutes: number; legacy: boolean }> = {
-  cadence: { label: 'release-aware cadence (1 min for 3 h after a release, else 5 min), journal store', idleMinutes: 5, watchMinutes: 180, legacy: false },
-  'watch-60': { label: 'the same, watching a release for 1 h (`cadence: { watchMinutes: 60 }`)', idleMinutes: 5, watchMinutes: 60, legacy: false },
+  cadence: {
+    label: 'release-aware cadence (1 min for 3 h after a release, else 5 min), journal store',
+    idleMinutes: 5,
+    watchMinutes: 180,
+    legacy: false,
+  },
+  'watch-60': {
+    label: 'the same, watching a release for 1 h (`cadence: { watchMinutes: 60 }`)',
+    idleMinutes: 5,
+    watchMinutes: 60,
+    legacy: false,
+  },
   'every-minute': { label: 'every minute, journal store', idleMinutes: 1, watchMinutes: 180, legacy: false },
   before: { label: 'every minute, every series item written every run (before)', idleMinutes: 1, watchMinutes: 180, legacy: true },
 };
@@ -111,7 +121,9 @@ async function simulate(design: DesignKey, seriesCount: number, days: number): P
     reports: new S3Reports(s3, 'stormguard-reports'),
     metrics,
     log: (entry) => console.log(JSON.stringify(entry)),
-    ...(DESIGNS[design].legacy ? { storeFor: (shard: string) => legacyStore(new DynamoStore(dynamo, TABLE, { shard, config }), dynamo, TABLE) } : {}),
+    ...(DESIGNS[design].legacy
+      ? { storeFor: (shard: string) => legacyStore(new DynamoStore(dynamo, TABLE, { shard, config }), dynamo, TABLE) }
+      : {}),
   });
   const webhook = new DynamoStore(dynamo, TABLE);
 
@@ -125,16 +137,21 @@ async function simulate(design: DesignKey, seriesCount: number, days: number): P
     logBytes += Buffer.byteLength(text);
     for (const line of text.split('\n')) {
       if (!line.startsWith('{"_aws"')) continue;
-      const emf = JSON.parse(line) as { _aws: { CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string }> }> } } & Record<string, unknown>;
+      const emf = JSON.parse(line) as {
+        _aws: { CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string }> }> };
+      } & Record<string, unknown>;
       for (const { Namespace, Dimensions, Metrics: names } of emf._aws.CloudWatchMetrics) {
         const dims = (Dimensions[0] ?? []).map((d) => `${d}=${String(emf[d])}`).join(',');
-        for (const { Name } of names) ((Dimensions[0] ?? []).includes('Cluster') ? clusterMetrics : customMetrics).add(`${Namespace}/${Name}/${dims}`);
+        for (const { Name } of names)
+          ((Dimensions[0] ?? []).includes('Cluster') ? clusterMetrics : customMetrics).add(`${Namespace}/${Name}/${dims}`);
       }
     }
     return true;
   }) as typeof process.stdout.write;
 
-  const landings = releases.map((r) => ({ release: r, at: r.time + WEBHOOK_LATENCY_MS })).filter((l) => l.at < MONTH_START + days * 1440 * MINUTE);
+  const landings = releases
+    .map((r) => ({ release: r, at: r.time + WEBHOOK_LATENCY_MS }))
+    .filter((l) => l.at < MONTH_START + days * 1440 * MINUTE);
   let landed = 0;
   const waiting: number[] = [];
   const releaseToRead: number[] = [];
@@ -151,10 +168,18 @@ async function simulate(design: DesignKey, seriesCount: number, days: number): P
       waiting.push(landings[landed]!.at);
       landed++;
     }
-    const before = { cw: cloudwatch.selfMs, dynamo: dynamo.selfMs, dynamoRequests: total(dynamo.counts.requests), gmd: cloudwatch.requests, sns: sns.publishes, s3: s3Mock.commandCalls(PutObjectCommand).length, secrets: flags.secretReads };
+    const before = {
+      cw: cloudwatch.selfMs,
+      dynamo: dynamo.selfMs,
+      dynamoRequests: total(dynamo.counts.requests),
+      gmd: cloudwatch.requests,
+      sns: sns.publishes,
+      s3: s3Mock.commandCalls(PutObjectCommand).length,
+      secrets: flags.secretReads,
+    };
     const t0 = performance.now();
     process.stdout.write = capture;
-    let outcome;
+    let outcome: Awaited<ReturnType<typeof handler>>;
     try {
       outcome = await handler({ time: new Date(clock).toISOString() });
     } finally {
@@ -238,7 +263,8 @@ function bill(m: Measured): Cost {
 }
 
 const sum = (c: Cost) => Object.values(c).reduce((a, b) => a + b, 0);
-const minus = (a: Cost, b: Cost): Cost => Object.fromEntries(Object.entries(a).map(([k, v]) => [k, v - b[k as keyof Cost]])) as unknown as Cost;
+const minus = (a: Cost, b: Cost): Cost =>
+  Object.fromEntries(Object.entries(a).map(([k, v]) => [k, v - b[k as keyof Cost]])) as unknown as Cost;
 const divide = (a: Cost, n: number): Cost => Object.fromEntries(Object.entries(a).map(([k, v]) => [k, v / n])) as unknown as Cost;
 
 /** Priced on paper: what does not depend on the detector's runs. */
@@ -249,7 +275,10 @@ function paperFixed(): Array<{ item: string; usd: number }> {
     { item: 'the dashboard', usd: PRICES.dashboardPerMonth },
     { item: "the alert topic's KMS key", usd: PRICES.kmsKeyPerMonth },
     { item: 'two secrets (LaunchDarkly token, webhook signing secret)', usd: 2 * PRICES.secretPerMonth },
-    { item: `the audit-log backfill: ${backfillRuns.toLocaleString('en')} runs of ~300 ms`, usd: backfillRuns * (PRICES.lambdaPerRequest + 0.3 * DETECTOR_GB * PRICES.lambdaArmPerGbSecond) },
+    {
+      item: `the audit-log backfill: ${backfillRuns.toLocaleString('en')} runs of ~300 ms`,
+      usd: backfillRuns * (PRICES.lambdaPerRequest + 0.3 * DETECTOR_GB * PRICES.lambdaArmPerGbSecond),
+    },
   ];
 }
 
@@ -320,7 +349,15 @@ async function main(): Promise<void> {
         fixedMonthUsd: fixedUsd,
         totalMonthUsd: sum(perSeries) * series + perCluster * m.clusters + fixedUsd,
         emptyRunsMonthUsd: sum(fixed),
-        ...(calendarDependent && delays.length ? { releaseToFastReadSeconds: { mean: delays.reduce((a, b) => a + b, 0) / delays.length, max: Math.max(...delays), releases: delays.length } } : {}),
+        ...(calendarDependent && delays.length
+          ? {
+              releaseToFastReadSeconds: {
+                mean: delays.reduce((a, b) => a + b, 0) / delays.length,
+                max: Math.max(...delays),
+                releases: delays.length,
+              },
+            }
+          : {}),
         perSeries,
         readsPerMonth: (m.reads * 30) / m.days,
         perRead: m.perRead,
@@ -328,13 +365,15 @@ async function main(): Promise<void> {
         simulatedSeconds: m.simulatedSeconds,
         rollbacks: m.rollbacks,
       });
-      log(`simulated ${design}, ${series} series, ${d} days: ${m.simulatedSeconds.toFixed(0)} s (${m.reads} reads of ${m.invocations} runs; ${m.rollbacks} rollback(s), ${m.snsPublishes} alerts)`);
+      log(
+        `simulated ${design}, ${series} series, ${d} days: ${m.simulatedSeconds.toFixed(0)} s (${m.reads} reads of ${m.invocations} runs; ${m.rollbacks} rollback(s), ${m.snsPublishes} alerts)`,
+      );
     }
   }
   // Metric Streams, on paper: one update a series a minute, through Firehose (about 0.5 KB an update, batched), and the every-minute design's state and compute.
   for (const series of sizes) {
     const everyMinute = rows.find((r) => r.design === 'every-minute' && r.series === series)!;
-    const stream = MONTH_MINUTES * PRICES.metricStreamPerUpdate + (MONTH_MINUTES * 0.5e-6) * PRICES.firehosePerGb;
+    const stream = MONTH_MINUTES * PRICES.metricStreamPerUpdate + MONTH_MINUTES * 0.5e-6 * PRICES.firehosePerGb;
     const rest = sum(everyMinute.perSeries!) - everyMinute.perSeries!.getMetricData;
     rows.push({
       design: 'metric-streams',
@@ -350,19 +389,29 @@ async function main(): Promise<void> {
 
   if (json) return void console.log(JSON.stringify({ pricesChecked: PRICES_CHECKED, paperFixed: paper, rows }, null, 2));
   if (markdown) return void console.log(costSection(rows, paper));
-  console.log(`\nCost per month, us-east-1 list prices checked ${PRICES_CHECKED} (bench/cost/prices.ts); simulated days per row below (scaled to 30).\n`);
-  console.log('| design | series | days simulated | per series-month | per cluster-month | fixed a month | total a month | release → first 1-minute read |');
+  console.log(
+    `\nCost per month, us-east-1 list prices checked ${PRICES_CHECKED} (bench/cost/prices.ts); simulated days per row below (scaled to 30).\n`,
+  );
+  console.log(
+    '| design | series | days simulated | per series-month | per cluster-month | fixed a month | total a month | release → first 1-minute read |',
+  );
   console.log('|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
-    const delay = r.releaseToFastReadSeconds ? `${r.releaseToFastReadSeconds.mean.toFixed(0)} s mean, ${r.releaseToFastReadSeconds.max.toFixed(0)} s max (${r.releaseToFastReadSeconds.releases} releases)` : '';
-    console.log(`| ${r.label} | ${r.series.toLocaleString('en')} | ${r.simulatedDays ?? ''} | $${r.perSeriesMonthUsd.toFixed(4)} | $${(r.perClusterMonthUsd ?? 0).toFixed(2)} | $${r.fixedMonthUsd.toFixed(2)} | $${r.totalMonthUsd.toFixed(2)} | ${delay} |`);
+    const delay = r.releaseToFastReadSeconds
+      ? `${r.releaseToFastReadSeconds.mean.toFixed(0)} s mean, ${r.releaseToFastReadSeconds.max.toFixed(0)} s max (${r.releaseToFastReadSeconds.releases} releases)`
+      : '';
+    console.log(
+      `| ${r.label} | ${r.series.toLocaleString('en')} | ${r.simulatedDays ?? ''} | $${r.perSeriesMonthUsd.toFixed(4)} | $${(r.perClusterMonthUsd ?? 0).toFixed(2)} | $${r.fixedMonthUsd.toFixed(2)} | $${r.totalMonthUsd.toFixed(2)} | ${delay} |`,
+    );
   }
   console.log('\nPer series-month, by item (what the series add over an empty guardrail; custom metrics are per cluster or fixed):\n');
   const items = Object.keys(rows[0]!.perSeries!) as Array<keyof Cost>;
   console.log(`| design | series | ${items.join(' | ')} | reads a month | RRU / WRU per read |`);
   console.log(`|---|---|${items.map(() => '---').join('|')}|---|---|`);
   for (const r of rows.filter((row) => row.perSeries)) {
-    console.log(`| ${r.design} | ${r.series} | ${items.map((k) => `$${r.perSeries![k].toFixed(4)}`).join(' | ')} | ${Math.round(r.readsPerMonth!).toLocaleString('en')} | ${r.perRead!.rru.toFixed(1)} / ${r.perRead!.wru.toFixed(1)} |`);
+    console.log(
+      `| ${r.design} | ${r.series} | ${items.map((k) => `$${r.perSeries![k].toFixed(4)}`).join(' | ')} | ${Math.round(r.readsPerMonth!).toLocaleString('en')} | ${r.perRead!.rru.toFixed(1)} / ${r.perRead!.wru.toFixed(1)} |`,
+    );
   }
   console.log(`\nFixed, on paper (in every row's fixed): ${paper.map((p) => `${p.item} $${p.usd.toFixed(2)}`).join('; ')}.`);
 }
@@ -388,7 +437,10 @@ function costSection(rows: readonly Row[], paper: ReadonlyArray<{ item: string; 
     '',
     '| design | series | days simulated | per series-month | per cluster-month | fixed a month |',
     '|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.label} | ${r.series.toLocaleString('en')} | ${r.simulatedDays ?? 'on paper'} | $${r.perSeriesMonthUsd.toFixed(3)} | $${(r.perClusterMonthUsd ?? 0).toFixed(2)} | $${r.fixedMonthUsd.toFixed(2)} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.label} | ${r.series.toLocaleString('en')} | ${r.simulatedDays ?? 'on paper'} | $${r.perSeriesMonthUsd.toFixed(3)} | $${(r.perClusterMonthUsd ?? 0).toFixed(2)} | $${r.fixedMonthUsd.toFixed(2)} |`,
+    ),
     '',
     `At ${main} series, per series-month on the release-aware cadence:`,
     '',

@@ -68,11 +68,28 @@ export function calendar(days: number, seed = 14): Calendar {
     const first = weekdays[Math.floor(uniformFloat64(random) * Math.max(1, weekdays.length - 4))]!;
     [1, 5, 25, 100].forEach((percent, i, all) => {
       const day = weekdays[Math.min(weekdays.length - 1, weekdays.indexOf(first) + i)]!;
-      releases.push({ kind: 'rollout-step', id: `flag-${f}-${percent}`, time: at(day), flag: `flag-${f}`, environment: 'production', target: { kind: 'fallthrough' }, fromPercent: i === 0 ? 0 : all[i - 1]!, toPercent: percent, by: 'dev@example.com' });
+      releases.push({
+        kind: 'rollout-step',
+        id: `flag-${f}-${percent}`,
+        time: at(day),
+        flag: `flag-${f}`,
+        environment: 'production',
+        target: { kind: 'fallthrough' },
+        fromPercent: i === 0 ? 0 : all[i - 1]!,
+        toPercent: percent,
+        by: 'dev@example.com',
+      });
     });
   }
   for (let d = 0; d < Math.max(1, Math.round(30 * scale)); d++) {
-    releases.push({ kind: 'deploy', id: `deploy-${d}`, time: at(pick()), service: `service-${d % 7}`, version: `1.${d}.0`, environment: 'production' });
+    releases.push({
+      kind: 'deploy',
+      id: `deploy-${d}`,
+      time: at(pick()),
+      service: `service-${d % 7}`,
+      version: `1.${d}.0`,
+      environment: 'production',
+    });
   }
   releases.sort((a, b) => a.time - b.time);
   // The storm: the 5% step of the first flag (its 1% step was harmless enough to pass unseen).
@@ -152,7 +169,11 @@ export class WorldCloudWatch {
     const daily = 1 + 0.25 * Math.sin((2 * Math.PI * (t % DAY)) / DAY - 1.2);
     const noise = 1 + 0.04 * Math.sin(minute * 1.7 + phase) + 0.02 * Math.sin(minute * 0.31 + 2 * phase);
     const base = LEVEL[signal]! * (signal === 'HeapMemoryAfterGC' ? 1 + 0.1 * (daily - 1) : daily) * noise;
-    const storming = signal === 'ConnectionCreationRate' && cluster === this.stormCluster() && t >= this.storm.time && (this.flags.rolledBackAt === undefined || t < this.flags.rolledBackAt);
+    const storming =
+      signal === 'ConnectionCreationRate' &&
+      cluster === this.stormCluster() &&
+      t >= this.storm.time &&
+      (this.flags.rolledBackAt === undefined || t < this.flags.rolledBackAt);
     return storming ? base * 4 : base;
   }
 

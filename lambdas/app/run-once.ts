@@ -46,7 +46,8 @@ export interface ReadResult extends Tick {
 }
 
 /** A run the cadence let go: nothing read, evaluated or saved (its effect lists are empty). */
-export interface SkippedRun extends Pick<Tick, 'anomalies' | 'decisions' | 'alerts' | 'outcomes' | 'acted' | 'resumed' | 'deferred' | 'sent' | 'notifierErrors'> {
+export interface SkippedRun
+  extends Pick<Tick, 'anomalies' | 'decisions' | 'alerts' | 'outcomes' | 'acted' | 'resumed' | 'deferred' | 'sent' | 'notifierErrors'> {
   readonly read: false;
   readonly plan: ReadPlan;
   /** The last evaluation's time. */
@@ -66,18 +67,23 @@ export async function runOnce(config: GuardrailConfig, ports: RunPorts, now: num
   // Up to now, not to the evaluation: a release that landed since starts its watch at once.
   const known = await ports.timeline.releases(now);
   let state = ports.store.cadence ? undefined : await ports.store.load();
-  const cadence = ports.store.cadence ? await ports.store.cadence() : { evaluatedAt: state?.evaluatedAt ?? null, busy: state ? isBusy(state) : false };
+  const cadence = ports.store.cadence
+    ? await ports.store.cadence()
+    : { evaluatedAt: state?.evaluatedAt ?? null, busy: state ? isBusy(state) : false };
   const plan = planRead(cadence, evaluatedAt, now, known, config);
   if (!plan.read) return skipped(plan, cadence.evaluatedAt);
 
-  state = (state ?? (await ports.store.load())) ?? newGuardrailState();
+  state = state ?? (await ports.store.load()) ?? newGuardrailState();
   const from = (state.evaluatedAt ?? evaluatedAt - FIRST_RUN_PERIODS * periodMs) - LATE_PERIODS * periodMs;
   const readout = await ports.metrics.read(from, evaluatedAt);
   const releases = known.filter((r) => r.time <= evaluatedAt);
   const fresh = newToState(state, readout.series, evaluatedAt, periodMs);
   // The state is saved before the evaluation's own alerts go out (refused if another run saved first).
   const loaded = state;
-  const result = await tick(state, { now: evaluatedAt, series: readout.series, releases }, config, { ...ports, commit: () => ports.store.save(loaded, { now: evaluatedAt, series: fresh }) });
+  const result = await tick(state, { now: evaluatedAt, series: readout.series, releases }, config, {
+    ...ports,
+    commit: () => ports.store.save(loaded, { now: evaluatedAt, series: fresh }),
+  });
   // A loop, not Math.max(...points): a first run over thousands of series reads too many to spread.
   let newest = -Infinity;
   for (const s of readout.series) for (const p of s.points) if (p.time + periodMs > newest) newest = p.time + periodMs;
@@ -99,7 +105,20 @@ export async function runOnce(config: GuardrailConfig, ports: RunPorts, now: num
 }
 
 function skipped(plan: ReadPlan, lastEvaluatedAt: number | null): SkippedRun {
-  return { read: false, plan, lastEvaluatedAt, anomalies: [], decisions: [], alerts: [], outcomes: new Map(), acted: [], resumed: [], deferred: [], sent: [], notifierErrors: [] };
+  return {
+    read: false,
+    plan,
+    lastEvaluatedAt,
+    anomalies: [],
+    decisions: [],
+    alerts: [],
+    outcomes: new Map(),
+    acted: [],
+    resumed: [],
+    deferred: [],
+    sent: [],
+    notifierErrors: [],
+  };
 }
 
 /**
@@ -118,7 +137,9 @@ function newToState(state: GuardrailState, series: readonly MetricSeries[], now:
 }
 
 function medianBaselines(series: ReturnType<typeof newGuardrailState>['series'], config: GuardrailConfig): ReadResult['baselines'] {
-  const settings = new Map(config.signals.map((signal) => [signal.name, detectorSettings(signal, config.detector, config.metricPeriodSeconds * 1000)]));
+  const settings = new Map(
+    config.signals.map((signal) => [signal.name, detectorSettings(signal, config.detector, config.metricPeriodSeconds * 1000)]),
+  );
   const groups = new Map<string, { cluster: string; signal: string; values: number[] }>();
   for (const s of Object.values(series)) {
     const signalSettings = settings.get(s.signal);
@@ -128,11 +149,27 @@ function medianBaselines(series: ReturnType<typeof newGuardrailState>['series'],
     group.values.push(baselineOf(s.detector, signalSettings));
     groups.set(key, group);
   }
-  return [...groups.values()].map(({ cluster, signal, values }) => ({ cluster, signal, baseline: values.sort((a, b) => a - b)[values.length >> 1]! }));
+  return [...groups.values()].map(({ cluster, signal, values }) => ({
+    cluster,
+    signal,
+    baseline: values.sort((a, b) => a - b)[values.length >> 1]!,
+  }));
 }
 
 /** Each flag stepped in the environment, at its fallthrough percentage as the guardrail knows it. */
-function currentRollouts(state: GuardrailState, releases: readonly ReleaseEvent[], environment: string, now: number): ReadResult['rollouts'] {
-  const flags = new Set(releases.flatMap((r) => (r.kind === 'rollout-step' && r.environment === environment && r.target.kind === 'fallthrough' ? [r.flag] : [])));
-  return [...flags].map((flag) => ({ flag, percent: knownPercent(state, releases, flag, environment, { kind: 'fallthrough' }, now)!.percent }));
+function currentRollouts(
+  state: GuardrailState,
+  releases: readonly ReleaseEvent[],
+  environment: string,
+  now: number,
+): ReadResult['rollouts'] {
+  const flags = new Set(
+    releases.flatMap((r) =>
+      r.kind === 'rollout-step' && r.environment === environment && r.target.kind === 'fallthrough' ? [r.flag] : [],
+    ),
+  );
+  return [...flags].map((flag) => ({
+    flag,
+    percent: knownPercent(state, releases, flag, environment, { kind: 'fallthrough' }, now)!.percent,
+  }));
 }

@@ -60,7 +60,13 @@ export function watchedRelease(releases: readonly ReleaseEvent[], now: number, c
  * `idleMinutes` of periods have passed since the last evaluation. A run that would evaluate
  * nothing new (a period not yet complete) never reads.
  */
-export function planRead(last: CadenceState, evaluateAt: number, now: number, releases: readonly ReleaseEvent[], config: GuardrailConfig): ReadPlan {
+export function planRead(
+  last: CadenceState,
+  evaluateAt: number,
+  now: number,
+  releases: readonly ReleaseEvent[],
+  config: GuardrailConfig,
+): ReadPlan {
   const lastEvaluatedAt = last.evaluatedAt;
   const watching = watchedRelease(releases, now, config);
   const context = watching ? { watching } : {};

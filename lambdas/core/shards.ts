@@ -19,6 +19,7 @@ export function planShards(config: Pick<GuardrailConfig, 'clusters' | 'signals' 
   const seriesPerCluster = config.shards.brokersPerCluster * Math.max(1, config.signals.length);
   const perShard = Math.max(1, Math.floor(config.shards.maxSeries / seriesPerCluster));
   const shards: Shard[] = [];
-  for (let i = 0; i < config.clusters.length; i += perShard) shards.push({ id: String(shards.length), clusters: config.clusters.slice(i, i + perShard) });
+  for (let i = 0; i < config.clusters.length; i += perShard)
+    shards.push({ id: String(shards.length), clusters: config.clusters.slice(i, i + perShard) });
   return shards.length > 0 ? shards : [{ id: '0', clusters: [] }];
 }

@@ -89,7 +89,10 @@ export function identify(
 const signalPatterns = new Map<string, RegExp>();
 function signalPattern(name: string): RegExp {
   let pattern = signalPatterns.get(name);
-  if (!pattern) signalPatterns.set(name, (pattern = new RegExp(`(^|[^A-Za-z])${name}($|[^A-Za-z])`)));
+  if (!pattern) {
+    pattern = new RegExp(`(^|[^A-Za-z])${name}($|[^A-Za-z])`);
+    signalPatterns.set(name, pattern);
+  }
   return pattern;
 }
 

@@ -18,7 +18,16 @@ import { type LocalDynamo, localDynamo } from '../support/dynalite.ts';
 const MINUTE = 60_000;
 const t0 = Date.parse('2025-08-28T08:00:00Z');
 const config = parseConfig('clusters: [c]\ncadence: { idleMinutes: 1 }\n');
-const step: ReleaseEvent = { kind: 'rollout-step', id: 's', time: t0 + 99 * MINUTE, flag: 'storm', environment: 'production', target: { kind: 'fallthrough' }, fromPercent: 0, toPercent: 1 };
+const step: ReleaseEvent = {
+  kind: 'rollout-step',
+  id: 's',
+  time: t0 + 99 * MINUTE,
+  flag: 'storm',
+  environment: 'production',
+  target: { kind: 'fallthrough' },
+  fromPercent: 0,
+  toPercent: 1,
+};
 const runAt = (minute: number) => t0 + minute * MINUTE + config.publishDelaySeconds * 1000;
 
 /** 40 brokers × 4 signals; connection creation ×4 from minute 100; broker 7 silent from minute 60 to 90. */
@@ -32,7 +41,10 @@ const metrics: RunPorts['metrics'] = {
           const m = (t - t0) / MINUTE;
           if (b === 7 && m >= 60 && m < 90) continue;
           const level = signal === 'HeapMemoryAfterGC' ? 40 : 100;
-          points.push({ time: t, value: level * (1 + 0.04 * Math.sin(m * 1.3 + b + k)) * (signal === 'ConnectionCreationRate' && m >= 100 ? 4 : 1) });
+          points.push({
+            time: t,
+            value: level * (1 + 0.04 * Math.sin(m * 1.3 + b + k)) * (signal === 'ConnectionCreationRate' && m >= 100 ? 4 : 1),
+          });
         }
         return { key: `${signal} c ${b}`, signal, cluster: 'c', dimensions: { 'Cluster Name': 'c', 'Broker ID': String(b) }, points };
       }),
@@ -40,7 +52,13 @@ const metrics: RunPorts['metrics'] = {
     warnings: [],
   }),
 };
-const ports = (store: RunPorts['store']): RunPorts => ({ metrics, timeline: { releases: async (until) => (until >= step.time ? [step] : []) }, store, flags: new RecordingFlagController(), notifiers: [] });
+const ports = (store: RunPorts['store']): RunPorts => ({
+  metrics,
+  timeline: { releases: async (until) => (until >= step.time ? [step] : []) },
+  store,
+  flags: new RecordingFlagController(),
+  notifiers: [],
+});
 
 let dynamo: LocalDynamo;
 beforeAll(async () => {

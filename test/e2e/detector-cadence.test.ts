@@ -30,8 +30,15 @@ function cloudwatch() {
         clusters.add(cluster!);
         if (signal !== 'ConnectionCount') return [];
         const times: Date[] = [];
-        for (let t = Math.ceil(input.StartTime!.getTime() / MINUTE) * MINUTE; t < input.EndTime!.getTime(); t += MINUTE) times.push(new Date(t));
-        return [1, 2, 3].map((b) => ({ Id: q.Id, Label: `ConnectionCount Cluster Name=${cluster}, Broker ID=${b}`, Timestamps: times, Values: times.map((t) => 100 + Math.sin(t.getTime() / MINUTE + b)), StatusCode: 'Complete' }));
+        for (let t = Math.ceil(input.StartTime!.getTime() / MINUTE) * MINUTE; t < input.EndTime!.getTime(); t += MINUTE)
+          times.push(new Date(t));
+        return [1, 2, 3].map((b) => ({
+          Id: q.Id,
+          Label: `ConnectionCount Cluster Name=${cluster}, Broker ID=${b}`,
+          Timestamps: times,
+          Values: times.map((t) => 100 + Math.sin(t.getTime() / MINUTE + b)),
+          StatusCode: 'Complete',
+        }));
       });
       asked.push([...clusters].sort());
       return { MetricDataResults: results, Messages: [] };
@@ -54,10 +61,16 @@ function deploy(configText: string) {
     metrics: new Metrics({ namespace: 'Stormguard', serviceName: 'detector' }),
     log: () => {},
   });
-  return { dynamo, cw, invoke: (minute: number, shard?: string) => handler({ time: new Date(t0 + minute * MINUTE).toISOString(), ...(shard ? { shard } : {}) }) };
+  return {
+    dynamo,
+    cw,
+    invoke: (minute: number, shard?: string) =>
+      handler({ time: new Date(t0 + minute * MINUTE).toISOString(), ...(shard ? { shard } : {}) }),
+  };
 }
 
-const reasons = (outcomes: DetectorOutcome[]) => outcomes.map((o) => (o.status === 'evaluated' ? o.result.plan.reason : o.status === 'skipped' ? '-' : o.status));
+const reasons = (outcomes: DetectorOutcome[]) =>
+  outcomes.map((o) => (o.status === 'evaluated' ? o.result.plan.reason : o.status === 'skipped' ? '-' : o.status));
 
 describe('the detector Lambda on its cadence', () => {
   it('reads every 5 minutes while nothing is watched, and from the next minute after a release lands until its watch ends', async () => {
@@ -66,7 +79,16 @@ describe('the detector Lambda on its cadence', () => {
     for (let m = 0; m < 12; m++) outcomes.push(await invoke(m));
     expect(reasons(outcomes).join(' ')).toBe('first - - - - idle - - - - idle -');
     // A step at 10:12:20, seen by the webhook at once: the 10:13 run reads, and every run until 10:22:20.
-    const step: ReleaseEvent = { kind: 'rollout-step', id: 's', time: t0 + 12 * MINUTE + 20_000, flag: 'f', environment: 'production', target: { kind: 'fallthrough' }, fromPercent: 0, toPercent: 1 };
+    const step: ReleaseEvent = {
+      kind: 'rollout-step',
+      id: 's',
+      time: t0 + 12 * MINUTE + 20_000,
+      flag: 'f',
+      environment: 'production',
+      target: { kind: 'fallthrough' },
+      fromPercent: 0,
+      toPercent: 1,
+    };
     await new DynamoStore(dynamo as never, 't').addReleases([step]);
     const after: DetectorOutcome[] = [];
     for (let m = 12; m < 30; m++) after.push(await invoke(m));

@@ -28,16 +28,28 @@ beforeAll(() => {
 
 describe('the guardrail over a fleet split into shards', () => {
   it('splits the clusters in their order, as many to a shard as fit', () => {
-    expect(planShards(parseConfig(configText)).map((s) => s.clusters)).toEqual([['msk-0', 'msk-1'], ['msk-2', 'msk-3'], ['msk-4', 'msk-5'], ['msk-6']]);
+    expect(planShards(parseConfig(configText)).map((s) => s.clusters)).toEqual([
+      ['msk-0', 'msk-1'],
+      ['msk-2', 'msk-3'],
+      ['msk-4', 'msk-5'],
+      ['msk-6'],
+    ]);
     expect(planShards(parseConfig('clusters: [a, b]\n'))).toEqual([{ id: '0', clusters: ['a', 'b'] }]);
   });
 
   it('runs the detector every minute for each shard, the event naming the shard, with room for all at once', () => {
     const rules = Object.values(template.findResources('AWS::Events::Rule'));
     expect(rules).toHaveLength(4);
-    const inputs = rules.map((r) => JSON.parse((r as { Properties: { Targets: Array<{ InputTransformer: { InputTemplate: string } }> } }).Properties.Targets[0]!.InputTransformer.InputTemplate.replace('<time>', '"T"')));
+    const inputs = rules.map((r) =>
+      JSON.parse(
+        (
+          r as { Properties: { Targets: Array<{ InputTransformer: { InputTemplate: string } }> } }
+        ).Properties.Targets[0]!.InputTransformer.InputTemplate.replace('<time>', '"T"'),
+      ),
+    );
     expect(inputs.map((i) => i.shard).sort()).toEqual(['0', '1', '2', '3']);
-    for (const rule of rules) expect((rule as { Properties: { ScheduleExpression: string } }).Properties.ScheduleExpression).toBe('rate(1 minute)');
+    for (const rule of rules)
+      expect((rule as { Properties: { ScheduleExpression: string } }).Properties.ScheduleExpression).toBe('rate(1 minute)');
     template.hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: 5 });
   });
 });

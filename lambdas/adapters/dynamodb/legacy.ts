@@ -5,7 +5,15 @@
  * store for the cost benchmark's "before" column.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, type BatchGetCommandOutput, BatchWriteCommand, type BatchWriteCommandOutput, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
+  BatchWriteCommand,
+  type BatchWriteCommandOutput,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { StateConflictError } from '../../core/errors.ts';
 import type { SeriesState } from '../../core/series.ts';
 import type { GuardrailState } from '../../core/state.ts';
@@ -28,7 +36,11 @@ export async function loadLegacyState(client: Client, table: string): Promise<Gu
   const { seriesKeys, ...stored } = JSON.parse(Item.body as string) as StoredState;
   const series: Record<string, SeriesState> = {};
   for (let i = 0; i < seriesKeys.length; i += GET_BATCH) {
-    for (const item of await batchGet(client, table, seriesKeys.slice(i, i + GET_BATCH).map((key) => ({ pk: `series#${key}`, sk: 'state' })))) {
+    for (const item of await batchGet(
+      client,
+      table,
+      seriesKeys.slice(i, i + GET_BATCH).map((key) => ({ pk: `series#${key}`, sk: 'state' })),
+    )) {
       const state = JSON.parse(item.body as string) as SeriesState;
       series[state.key] = state;
     }
@@ -81,7 +93,9 @@ async function batchGet(client: Client, table: string, keys: Array<Record<string
   for (let attempt = 0; pending && pending.length > 0; attempt++) {
     if (attempt > BATCH_RETRIES) throw new Error(`DynamoDB left ${pending.length} keys unread after ${BATCH_RETRIES} retries`);
     if (attempt > 0) await backoff(attempt);
-    const output: BatchGetCommandOutput = await client.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: true } } }));
+    const output: BatchGetCommandOutput = await client.send(
+      new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: true } } }),
+    );
     items.push(...(output.Responses?.[table] ?? []));
     pending = output.UnprocessedKeys?.[table]?.Keys;
   }

@@ -96,7 +96,12 @@ export function decodeCheckpoint(body: Uint8Array, history: Uint8Array): SeriesS
  * A points entry in parts, each under PART_BYTES compressed: `[key, time offsets back from now,
  * values, signal, cluster, dimensions]` per series, the last three only for series new to the state.
  */
-export function encodePoints(now: number, before: HeadFields, series: readonly MetricSeries[], known: (key: string) => boolean): Uint8Array[] {
+export function encodePoints(
+  now: number,
+  before: HeadFields,
+  series: readonly MetricSeries[],
+  known: (key: string) => boolean,
+): Uint8Array[] {
   const rows = series.map((s) => {
     const row: unknown[] = [s.key, s.points.map((p) => now - p.time), s.points.map((p) => p.value)];
     if (!known(s.key)) row.push(s.signal, s.cluster, s.dimensions);
@@ -125,7 +130,10 @@ function split<T>(rows: readonly T[], encode: (chunk: readonly T[], first: boole
 }
 
 /** Decodes an entry from its parts, in order; `meta` gives a series already known its signal, cluster and dimensions. */
-export function decodeEntry(parts: readonly Uint8Array[], meta: (key: string) => Pick<MetricSeries, 'signal' | 'cluster' | 'dimensions'> | undefined): JournalEntry {
+export function decodeEntry(
+  parts: readonly Uint8Array[],
+  meta: (key: string) => Pick<MetricSeries, 'signal' | 'cluster' | 'dimensions'> | undefined,
+): JournalEntry {
   const decoded = parts.map((p) => decompress<{ k: 'p' | 's'; now?: number; before?: HeadFields; s: unknown[] }>(p));
   if (decoded[0]!.k === 's') return { kind: 's', series: decoded.flatMap((d) => d.s as SeriesState[]) };
   const now = decoded[0]!.now!;
@@ -156,7 +164,10 @@ export function replayEntries(
 ): void {
   const bucket = (b: number) => {
     let found = buckets.get(b);
-    if (!found) buckets.set(b, (found = { rev: -1, series: {} }));
+    if (!found) {
+      found = { rev: -1, series: {} };
+      buckets.set(b, found);
+    }
     return found;
   };
   const meta = (key: string) => buckets.get(bucketOf(key))?.series[key];

@@ -54,7 +54,18 @@ import { orderedUnique, type ReleaseEvent } from '../../core/release.ts';
 import type { Outcome } from '../../core/decision.ts';
 import type { AlertClaim, EvaluatedInput, PendingDecision, ReleaseLog, StateStore } from '../../ports.ts';
 import { loadLegacyState } from './legacy.ts';
-import { CHECKPOINT_EVERY, CHECKPOINT_LIMIT_BYTES, bucketOf, decodeCheckpoint, encodeCheckpoint, encodePoints, encodeSnapshot, type HeadFields, type LogEntry, replayEntries } from './series-log.ts';
+import {
+  CHECKPOINT_EVERY,
+  CHECKPOINT_LIMIT_BYTES,
+  bucketOf,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  encodePoints,
+  encodeSnapshot,
+  type HeadFields,
+  type LogEntry,
+  replayEntries,
+} from './series-log.ts';
 
 /** BatchGetItem and BatchWriteItem limits. */
 const WRITE_BATCH = 25;
@@ -144,7 +155,8 @@ export class DynamoStore implements StateStore, ReleaseLog {
   async load(): Promise<GuardrailState | undefined> {
     const peeked = this.peeked && Date.now() - this.peeked.at < PEEK_MS ? this.peeked.item : undefined;
     this.peeked = undefined;
-    const head = peeked ?? (await this.client.send(new GetCommand({ TableName: this.table, Key: this.headKey, ConsistentRead: true }))).Item;
+    const head =
+      peeked ?? (await this.client.send(new GetCommand({ TableName: this.table, Key: this.headKey, ConsistentRead: true }))).Item;
     if (!head) return this.shard === '0' ? this.carryOver() : undefined;
     const revision = head.revision as number;
     const body = head.body as string;
@@ -183,33 +195,52 @@ export class DynamoStore implements StateStore, ReleaseLog {
     const buckets = new Map<number, { rev: number; series: Record<string, SeriesState> }>();
     for (const item of await this.queryAll('checkpoint#', 'checkpoint#\uffff')) {
       const list = decodeCheckpoint(item.body as Uint8Array, item.history as Uint8Array);
-      buckets.set(Number((item.sk as string).slice('checkpoint#'.length)), { rev: item.rev as number, series: Object.fromEntries(list.map((s) => [s.key, s])) });
+      buckets.set(Number((item.sk as string).slice('checkpoint#'.length)), {
+        rev: item.rev as number,
+        series: Object.fromEntries(list.map((s) => [s.key, s])),
+      });
     }
     this.checkpoints = new Map([...buckets].map(([b, { rev }]) => [b, rev]));
     const [first, , , kind] = log[0] ?? [];
     const stale = [...buckets].filter(([, { rev }]) => first !== undefined && kind === 'p' && rev < first - 1);
     if (stale.length > 0) {
       // Never expected (the log is kept back to the oldest checkpoint); the series carry on with a gap.
-      console.warn(JSON.stringify({ level: 'warn', message: `shard ${this.shard}: ${stale.length} series buckets are older than the journal; their series miss the datapoints in between` }));
+      console.warn(
+        JSON.stringify({
+          level: 'warn',
+          message: `shard ${this.shard}: ${stale.length} series buckets are older than the journal; their series miss the datapoints in between`,
+        }),
+      );
     }
     await this.replay(buckets, log, -Infinity);
     return Object.assign({}, ...[...buckets.values()].map((b) => b.series)) as Record<string, SeriesState>;
   }
 
   /** The series this store saved at `revision`, brought up to the head's revision from the journal. */
-  private async catchUp(series: Record<string, SeriesState>, revision: number, log: readonly LogEntry[]): Promise<Record<string, SeriesState>> {
+  private async catchUp(
+    series: Record<string, SeriesState>,
+    revision: number,
+    log: readonly LogEntry[],
+  ): Promise<Record<string, SeriesState>> {
     const buckets = new Map<number, { rev: number; series: Record<string, SeriesState> }>();
     for (const [key, s] of Object.entries(series)) {
       const b = this.bucket(key);
       let held = buckets.get(b);
-      if (!held) buckets.set(b, (held = { rev: revision, series: {} }));
+      if (!held) {
+        held = { rev: revision, series: {} };
+        buckets.set(b, held);
+      }
       held.series[key] = s;
     }
     await this.replay(buckets, log, revision);
     return Object.assign({}, ...[...buckets.values()].map((b) => b.series)) as Record<string, SeriesState>;
   }
 
-  private async replay(buckets: Map<number, { rev: number; series: Record<string, SeriesState> }>, log: readonly LogEntry[], after: number): Promise<void> {
+  private async replay(
+    buckets: Map<number, { rev: number; series: Record<string, SeriesState> }>,
+    log: readonly LogEntry[],
+    after: number,
+  ): Promise<void> {
     const wanted = log.filter(([rev]) => rev > after);
     if (wanted.length === 0) return;
     const pad = (n: number) => String(n).padStart(12, '0');
@@ -220,7 +251,12 @@ export class DynamoStore implements StateStore, ReleaseLog {
     for (const [rev, runId, parts] of wanted) {
       const found = Array.from({ length: parts }, (_, i) => bodies.get(`journal#${pad(rev)}#${runId}#${i}`));
       if (found.some((p) => p === undefined)) {
-        console.warn(JSON.stringify({ level: 'warn', message: `shard ${this.shard}: the journal entry of revision ${rev} is gone; its datapoints are missed` }));
+        console.warn(
+          JSON.stringify({
+            level: 'warn',
+            message: `shard ${this.shard}: the journal entry of revision ${rev} is gone; its datapoints are missed`,
+          }),
+        );
         continue;
       }
       entries.push({ revision: rev, parts: found as Uint8Array[] });
@@ -237,7 +273,9 @@ export class DynamoStore implements StateStore, ReleaseLog {
     const now = state.evaluatedAt ?? Date.now();
     const points = loaded?.reproducible && evaluated && loaded.revision === revision;
     const before = points ? (({ log: _log, gate: _gate, ...rest }) => rest)(JSON.parse(loaded.body) as StoredHead) : undefined;
-    const parts = points ? encodePoints(evaluated.now, before!, evaluated.series, (key) => loaded.known.has(key)) : encodeSnapshot(Object.values(series));
+    const parts = points
+      ? encodePoints(evaluated.now, before!, evaluated.series, (key) => loaded.known.has(key))
+      : encodeSnapshot(Object.values(series));
     const pad = String(next).padStart(12, '0');
     const expiresAt = expiry(now, JOURNAL_DAYS);
     await this.batchPut(parts.map((body, i) => ({ pk: this.partition, sk: `journal#${pad}#${runId}#${i}`, body, expiresAt })));
@@ -252,7 +290,10 @@ export class DynamoStore implements StateStore, ReleaseLog {
     }
     const known = (b: number) => this.checkpoints.get(b) ?? -1;
     const oldest = Math.min(...[...byBucket.keys()].map(known));
-    const log: LogEntry[] = [...(points ? loaded.log.filter(([rev]) => rev > oldest) : []), [next, runId, parts.length, points ? 'p' : 's']];
+    const log: LogEntry[] = [
+      ...(points ? loaded.log.filter(([rev]) => rev > oldest) : []),
+      [next, runId, parts.length, points ? 'p' : 's'],
+    ];
     const head: StoredHead = { ...fields, log, gate: this.summary(series) };
     try {
       await this.client.send(
@@ -272,7 +313,9 @@ export class DynamoStore implements StateStore, ReleaseLog {
 
     // Checkpoints: all after a snapshot; else the oldest 1/CHECKPOINT_EVERY, and any far behind.
     const ordered = [...byBucket.keys()].sort((a, b) => known(a) - known(b));
-    const due = points ? ordered.filter((b, i) => i < Math.ceil(ordered.length / CHECKPOINT_EVERY) || next - known(b) >= 2 * CHECKPOINT_EVERY) : ordered;
+    const due = points
+      ? ordered.filter((b, i) => i < Math.ceil(ordered.length / CHECKPOINT_EVERY) || next - known(b) >= 2 * CHECKPOINT_EVERY)
+      : ordered;
     for (let i = 0; i < due.length; i += CHECKPOINT_CONCURRENCY) {
       await Promise.all(due.slice(i, i + CHECKPOINT_CONCURRENCY).map((b) => this.checkpoint(b, byBucket.get(b)!, next)));
     }
@@ -283,7 +326,9 @@ export class DynamoStore implements StateStore, ReleaseLog {
   private async checkpoint(bucket: number, series: readonly SeriesState[], revision: number): Promise<void> {
     const { body, history } = encodeCheckpoint(series);
     if (body.byteLength + history.byteLength > CHECKPOINT_LIMIT_BYTES) {
-      throw new Error(`shard ${this.shard}: series bucket ${bucket} is ${Math.round((body.byteLength + history.byteLength) / 1024)} KB, over DynamoDB's item limit: split the clusters over more shards (shards.maxSeries)`);
+      throw new Error(
+        `shard ${this.shard}: series bucket ${bucket} is ${Math.round((body.byteLength + history.byteLength) / 1024)} KB, over DynamoDB's item limit: split the clusters over more shards (shards.maxSeries)`,
+      );
     }
     try {
       await this.client.send(
@@ -302,13 +347,18 @@ export class DynamoStore implements StateStore, ReleaseLog {
 
   private bucket(key: string): number {
     let b = this.buckets.get(key);
-    if (b === undefined) this.buckets.set(key, (b = bucketOf(key)));
+    if (b === undefined) {
+      b = bucketOf(key);
+      this.buckets.set(key, b);
+    }
     return b;
   }
 
   /** Blind series, and those over their signal's headroom: what the gate reads of series. */
   private summary(series: Record<string, SeriesState>): GateSummary {
-    const headroom = new Map(this.config.signals.flatMap((s) => (s.headroomPercent === undefined ? [] : [[s.name, s.headroomPercent] as const])));
+    const headroom = new Map(
+      this.config.signals.flatMap((s) => (s.headroomPercent === undefined ? [] : [[s.name, s.headroomPercent] as const])),
+    );
     const ref = ({ key, signal, cluster, dimensions }: SeriesState): SeriesRef => ({ key, signal, cluster, dimensions });
     const blind: SeriesRef[] = [];
     const overHeadroom: GateSummary['overHeadroom'] = [];
@@ -316,7 +366,8 @@ export class DynamoStore implements StateStore, ReleaseLog {
       if (s.blind && blind.length < SUMMARY_LIMIT) blind.push(ref(s));
       const limit = headroom.get(s.signal);
       const value = s.history.values.at(-1);
-      if (limit !== undefined && value !== undefined && value > limit && overHeadroom.length < SUMMARY_LIMIT) overHeadroom.push({ ...ref(s), time: s.history.times.at(-1)!, value });
+      if (limit !== undefined && value !== undefined && value > limit && overHeadroom.length < SUMMARY_LIMIT)
+        overHeadroom.push({ ...ref(s), time: s.history.times.at(-1)!, value });
     }
     return { blind, overHeadroom };
   }
@@ -422,7 +473,10 @@ export class DynamoStore implements StateStore, ReleaseLog {
         }),
       );
       for (const item of page.Items ?? []) {
-        pending.push({ decision: JSON.parse(item.body as string) as Decision, ...(item.outcome ? { outcome: JSON.parse(item.outcome as string) as Outcome } : {}) });
+        pending.push({
+          decision: JSON.parse(item.body as string) as Decision,
+          ...(item.outcome ? { outcome: JSON.parse(item.outcome as string) as Outcome } : {}),
+        });
       }
       start = page.LastEvaluatedKey;
     } while (start);
@@ -443,7 +497,12 @@ export class DynamoStore implements StateStore, ReleaseLog {
 
   async recordAlerted(decisionId: string): Promise<void> {
     await this.client.send(
-      new UpdateCommand({ TableName: this.table, Key: { pk: 'decision', sk: decisionId }, UpdateExpression: 'REMOVE alertPending', ConditionExpression: 'attribute_exists(pk)' }),
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: 'decision', sk: decisionId },
+        UpdateExpression: 'REMOVE alertPending',
+        ConditionExpression: 'attribute_exists(pk)',
+      }),
     );
   }
 
@@ -464,7 +523,12 @@ export class DynamoStore implements StateStore, ReleaseLog {
 
   async recordAlertSent(key: string, now: number): Promise<void> {
     await this.client.send(
-      new UpdateCommand({ TableName: this.table, Key: { pk: 'alert', sk: key }, UpdateExpression: 'SET sentAt = :now', ExpressionAttributeValues: { ':now': now } }),
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: 'alert', sk: key },
+        UpdateExpression: 'SET sentAt = :now',
+        ExpressionAttributeValues: { ':now': now },
+      }),
     );
   }
 
@@ -481,7 +545,12 @@ export class DynamoStore implements StateStore, ReleaseLog {
 
   /** Stores releases (from webhooks, the audit-log backfill, deploy events); a repeated id is the same item. */
   async addReleases(releases: readonly ReleaseEvent[]): Promise<void> {
-    const items = orderedUnique(releases).map((r) => ({ pk: 'release', sk: releaseKey(r), body: JSON.stringify(r), expiresAt: expiry(r.time, RELEASE_DAYS) }));
+    const items = orderedUnique(releases).map((r) => ({
+      pk: 'release',
+      sk: releaseKey(r),
+      body: JSON.stringify(r),
+      expiresAt: expiry(r.time, RELEASE_DAYS),
+    }));
     for (let i = 0; i < items.length; i += WRITE_BATCH) await this.batchPut(items.slice(i, i + WRITE_BATCH));
   }
 
@@ -509,7 +578,9 @@ export class DynamoStore implements StateStore, ReleaseLog {
     for (let attempt = 0; pending && pending.length > 0; attempt++) {
       if (attempt > BATCH_RETRIES) throw new Error(`DynamoDB left ${pending.length} items unwritten after ${BATCH_RETRIES} retries`);
       if (attempt > 0) await backoff(attempt);
-      const output: BatchWriteCommandOutput = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.table]: pending as never } }));
+      const output: BatchWriteCommandOutput = await this.client.send(
+        new BatchWriteCommand({ RequestItems: { [this.table]: pending as never } }),
+      );
       pending = output.UnprocessedItems?.[this.table] as typeof pending;
     }
   }

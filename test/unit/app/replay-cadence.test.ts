@@ -18,7 +18,10 @@ function fleet(minutes: number, stormAt: number): MetricSeries[] {
     signal: 'ConnectionCreationRate',
     cluster: 'c',
     dimensions: { 'Cluster Name': 'c', 'Broker ID': String(b + 1) },
-    points: Array.from({ length: minutes }, (_, m) => ({ time: t0 + m * MINUTE, value: 10 * (1 + 0.05 * Math.sin(m * 1.7 + b)) * (t0 + m * MINUTE >= stormAt ? 4 : 1) })),
+    points: Array.from({ length: minutes }, (_, m) => ({
+      time: t0 + m * MINUTE,
+      value: 10 * (1 + 0.05 * Math.sin(m * 1.7 + b)) * (t0 + m * MINUTE >= stormAt ? 4 : 1),
+    })),
   }));
 }
 
@@ -28,11 +31,16 @@ describe('a replay on the deployed cadence', () => {
     const store = new MemoryStateStore();
     const scored: number[] = [];
     const notifiers = [{ name: 'ticks', notify: async () => {} }];
-    const result = await replay({ series: fleet(120, Infinity), releases: [] }, config, { store, flags: new RecordingFlagController(), notifiers }, {
-      cadence: true,
-      onScore: (_, s) => void scored.push(s.time),
-      progress: () => void evaluations.push(scored.length),
-    });
+    const result = await replay(
+      { series: fleet(120, Infinity), releases: [] },
+      config,
+      { store, flags: new RecordingFlagController(), notifiers },
+      {
+        cadence: true,
+        onScore: (_, s) => void scored.push(s.time),
+        progress: () => void evaluations.push(scored.length),
+      },
+    );
     for (const s of Object.values(result.state.series)) expect(s.detector.counts.points).toBe(120);
     expect(scored).toHaveLength(6 * 120);
     // Evaluated at the first period, then every 5, and at the data's end.
@@ -43,7 +51,18 @@ describe('a replay on the deployed cadence', () => {
 
   it('rolls a storm at a step back as soon as when evaluating every period', async () => {
     const stepAt = t0 + 100 * MINUTE + 17_000;
-    const releases: ReleaseEvent[] = [{ kind: 'rollout-step', id: 'storm', time: stepAt, flag: 'storm', environment: 'production', target: { kind: 'fallthrough' }, fromPercent: 0, toPercent: 5 }];
+    const releases: ReleaseEvent[] = [
+      {
+        kind: 'rollout-step',
+        id: 'storm',
+        time: stepAt,
+        flag: 'storm',
+        environment: 'production',
+        target: { kind: 'fallthrough' },
+        fromPercent: 0,
+        toPercent: 5,
+      },
+    ];
     const input = { series: fleet(140, t0 + 101 * MINUTE), releases };
     const everyPeriod = await replay(input, config, ports());
     const cadence = await replay(input, config, ports(), { cadence: true });

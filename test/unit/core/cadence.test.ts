@@ -7,8 +7,24 @@ import type { ReleaseEvent } from '../../../lambdas/core/release.ts';
 const MINUTE = 60_000;
 const t0 = Date.parse('2025-08-28T12:00:00Z');
 const config = parseConfig('cadence: { idleMinutes: 5, watchMinutes: 180 }\n');
-const step = (time: number, environment = 'production'): ReleaseEvent => ({ kind: 'rollout-step', id: `s${time}`, time, flag: 'f', environment, target: { kind: 'fallthrough' }, fromPercent: 0, toPercent: 1 });
-const deploy = (time: number): ReleaseEvent => ({ kind: 'deploy', id: `d${time}`, time, service: 'api', version: '2', environment: 'production' });
+const step = (time: number, environment = 'production'): ReleaseEvent => ({
+  kind: 'rollout-step',
+  id: `s${time}`,
+  time,
+  flag: 'f',
+  environment,
+  target: { kind: 'fallthrough' },
+  fromPercent: 0,
+  toPercent: 1,
+});
+const deploy = (time: number): ReleaseEvent => ({
+  kind: 'deploy',
+  id: `d${time}`,
+  time,
+  service: 'api',
+  version: '2',
+  environment: 'production',
+});
 
 describe('the read cadence', () => {
   it('defaults to reading every 5 minutes, every minute for 3 hours after a release', () => {
@@ -18,14 +34,19 @@ describe('the read cadence', () => {
   it('reads on the first run, then every idleMinutes of periods while nothing is watched', () => {
     expect(planRead({ evaluatedAt: null }, t0, t0, [], config)).toMatchObject({ read: true, reason: 'first' });
     const reads = [];
-    for (let m = 1; m <= 15; m++) if (planRead({ evaluatedAt: reads.at(-1) ?? t0 }, t0 + m * MINUTE, t0 + m * MINUTE, [], config).read) reads.push(t0 + m * MINUTE);
+    for (let m = 1; m <= 15; m++)
+      if (planRead({ evaluatedAt: reads.at(-1) ?? t0 }, t0 + m * MINUTE, t0 + m * MINUTE, [], config).read) reads.push(t0 + m * MINUTE);
     expect(reads.map((t) => (t - t0) / MINUTE)).toEqual([5, 10, 15]);
   });
 
   it('reads every period from a release in the guarded environment (a step or a deploy) until its watch ends, counted from its own time', () => {
     for (const release of [step(t0 + 2 * MINUTE), deploy(t0 + 2 * MINUTE)]) {
       expect(planRead({ evaluatedAt: t0 }, t0 + MINUTE, t0 + 1 * MINUTE, [release], config).read).toBe(false); // not happened yet
-      expect(planRead({ evaluatedAt: t0 }, t0 + MINUTE, t0 + 2 * MINUTE, [release], config)).toMatchObject({ read: true, reason: 'watch', watching: release });
+      expect(planRead({ evaluatedAt: t0 }, t0 + MINUTE, t0 + 2 * MINUTE, [release], config)).toMatchObject({
+        read: true,
+        reason: 'watch',
+        watching: release,
+      });
       expect(planRead({ evaluatedAt: t0 }, t0 + MINUTE, t0 + 181 * MINUTE, [release], config).read).toBe(true);
       expect(planRead({ evaluatedAt: t0 + 180 * MINUTE }, t0 + 181 * MINUTE, t0 + 182 * MINUTE, [release], config).read).toBe(false);
     }
