@@ -1,6 +1,6 @@
 /**
  * StormguardGuardrail: the whole guardrail as one construct. A table for its state, the detector
- * Lambda on a one-minute schedule, an alert topic whose path does not involve Kafka, alarms on
+ * Lambda on a one-minute schedule per shard of the clusters (core/shards.ts), an alert topic whose path does not involve Kafka, alarms on
  * the guardrail itself (errors, throttles, duration near the timeout, a missing heartbeat, stale
  * data), and a dashboard; with LaunchDarkly configured, the webhook and the audit-log backfill.
  *
@@ -27,6 +27,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { type GuardrailConfig, resolveConfig, type StormguardConfig } from '../lambdas/core/config-schema.ts';
+import { planShards } from '../lambdas/core/shards.ts';
 import { dynamicLabel, searchExpression } from '../lambdas/formats/cloudwatch-search.ts';
 import { SECRET_PLACEHOLDER } from '../lambdas/names.ts';
 import { DETECTOR_SERVICE, METRICS_NAMESPACE } from '../lambdas/names.ts';
@@ -164,8 +165,8 @@ export class StormguardGuardrail extends Construct {
   readonly reports: s3.IBucket;
   /** The secrets created for the configured integrations. */
   readonly secrets: StormguardSecrets;
-  /** The rule that runs the detector. */
-  readonly detectorSchedule: events.IRule;
+  /** The rules that run the detector: one per shard (configuration `shards`). */
+  readonly detectorSchedules: readonly events.IRule[];
   /** Alarms on the guardrail itself, to the alert topic. */
   readonly alarms: readonly cloudwatch.IAlarm[];
   readonly dashboard: cloudwatch.Dashboard;
@@ -236,10 +237,12 @@ export class StormguardGuardrail extends Construct {
       reason: 'Incident reports are derived pages that expire, read only through presigned links the detector issues; audit reads with CloudTrail S3 data events if needed',
     });
 
+    // Big fleets are split into shards (core/shards.ts): one schedule and state partition each.
+    const shards = planShards(this.config);
     const detector = this.newFunction('Detector', 'detector', retention, {
       timeout: DETECTOR_TIMEOUT,
-      // One run at a time is enough; an overlapping one is refused by the state's revision anyway.
-      reservedConcurrentExecutions: 2,
+      // One run at a time per shard is enough; an overlapping one is refused by the state's revision anyway.
+      reservedConcurrentExecutions: shards.length + 1,
       environment: {
         ...common,
         ALERT_TOPIC_ARN: this.alertTopic.topicArn,
@@ -308,10 +311,20 @@ export class StormguardGuardrail extends Construct {
       reason: 'Publishing to the KMS-encrypted alert topic needs GenerateDataKey on its key; the statement is scoped to that one key (Topic.grantPublish)',
     });
 
-    this.detectorSchedule = new events.Rule(this, 'Schedule', {
-      schedule: events.Schedule.rate(props.schedule ?? Duration.minutes(1)),
-      targets: [new targets.LambdaFunction(detector, { retryAttempts: 0, maxEventAge: Duration.minutes(1) })],
-    });
+    // Every minute per shard, naming it; most runs only look at the release timeline (configuration `cadence`).
+    this.detectorSchedules = shards.map(
+      (shard) =>
+        new events.Rule(this, shard.id === '0' ? 'Schedule' : `Schedule${shard.id}`, {
+          schedule: events.Schedule.rate(props.schedule ?? Duration.minutes(1)),
+          targets: [
+            new targets.LambdaFunction(detector, {
+              event: events.RuleTargetInput.fromObject({ shard: shard.id, time: events.EventField.time }),
+              retryAttempts: 0,
+              maxEventAge: Duration.minutes(1),
+            }),
+          ],
+        }),
+    );
 
     const alarms = this.selfAlarms(detector);
     const action = new SnsAction(this.alertTopic);
