@@ -13,11 +13,12 @@ import type { Acknowledgement } from '../lambdas/core/freeze.ts';
 import type { AckAnswer } from '../lambdas/handlers/ack.ts';
 import { type Io, parseOptions } from './io.ts';
 
-const optionsSchema = z.object({
-  flag: z.string().min(1),
-  env: z.string().min(1),
-  reason: z.string().trim().min(1, 'say why the freeze can be lifted (the fix, the ticket)'),
-  by: z.string().min(1).optional(),
+export const optionsSchema = z.object({
+  // As the acknowledge Lambda takes them (lambdas/handlers/ack.ts).
+  flag: z.string().min(1).max(256),
+  env: z.string().min(1).max(256),
+  reason: z.string().trim().min(1, 'say why the freeze can be lifted (the fix, the ticket)').max(1000),
+  by: z.string().min(1).max(256).optional(),
   state: z.string().min(1).optional(),
   function: z.string().min(1).optional(),
   region: z.string().min(1).optional(),

@@ -8,24 +8,28 @@ import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { defaultConfig } from '../lambdas/core/config-schema.ts';
 import { InputError } from '../lambdas/core/errors.ts';
+import { MAX_NAME_LENGTH, readTime } from '../lambdas/core/input-bounds.ts';
 import { decideGate, type GateAnswer, type GateRequest } from '../lambdas/core/gate.ts';
 import { FileStateStore } from '../lambdas/adapters/local/state-files.ts';
 import { loadConfig } from './inputs.ts';
 import { type Io, numberOption, parseOptions } from './io.ts';
 
 const EXIT = { allow: 0, deny: 1, unknown: 2 } as const;
+const MAX_TIMEOUT_SECONDS = 86_400;
 
-const optionsSchema = z.object({
-  flag: z.string().min(1),
-  env: z.string().min(1),
+export const optionsSchema = z.object({
+  flag: z.string().min(1).max(MAX_NAME_LENGTH),
+  env: z.string().min(1).max(MAX_NAME_LENGTH),
   to: numberOption('a percentage from 0 to 100, such as 25').pipe(z.number().max(100, 'expected a percentage from 0 to 100')),
   function: z.string().optional(),
   region: z.string().optional(),
   state: z.string().optional(),
   config: z.string().optional(),
   wait: z.boolean().optional(),
-  timeout: numberOption('seconds, such as 1800').pipe(z.number().positive()).default(1800),
-  interval: numberOption('seconds, such as 60').pipe(z.number().positive()).default(60),
+  // A pipeline waits a day at most, asking at most every hour and at least every second: larger
+  // numbers overflow the timer (Node fires at once beyond 24.8 days) and the gate is asked in a loop.
+  timeout: numberOption('seconds, such as 1800').pipe(z.number().positive().max(MAX_TIMEOUT_SECONDS, `at most ${MAX_TIMEOUT_SECONDS} seconds (a day)`)).default(1800),
+  interval: numberOption('seconds, such as 60').pipe(z.number().min(1, 'at least 1 second').max(3600, 'at most 3600 seconds (an hour)')).default(60),
   json: z.boolean().optional(),
   at: z.string().optional(),
 });
@@ -69,8 +73,9 @@ export function gateCommand(io: Io, setExit: (code: number) => void, dependencie
       const options = parseOptions(optionsSchema, raw);
       if (!options.function && !options.state) throw new InputError({ field: '--function' }, 'name the gate Lambda (--function), or a local state folder (--state)');
       const request: GateRequest = { flag: options.flag, environment: options.env, targetPercent: options.to };
-      const at = options.at === undefined ? undefined : Date.parse(options.at);
-      if (at !== undefined && !Number.isFinite(at)) throw new InputError({ field: '--at' }, `expected an ISO 8601 time, got ${JSON.stringify(options.at)}`);
+      const reading = options.at === undefined ? undefined : readTime(options.at, 'none');
+      if (reading && 'problem' in reading) throw new InputError({ field: '--at' }, reading.problem);
+      const at = reading?.time;
       const ask = options.function ? askLambda(dependencies.lambda(options.region), options.function, request) : askLocal(options.state!, options.config, request, at);
       const deadline = dependencies.now() + options.timeout * 1000;
       let answer = await ask();

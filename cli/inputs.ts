@@ -5,16 +5,16 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type GuardrailConfig, defaultConfig } from '../lambdas/core/config-schema.ts';
-import { InputError } from '../lambdas/core/errors.ts';
+import { InputError, parseInput } from '../lambdas/core/errors.ts';
 import { type Scenario, scenarioSchema } from '../lambdas/simulator/scenario.ts';
-import { readJson, readText } from '../lambdas/adapters/local/files.ts';
+import { MAX_SMALL_FILE_BYTES, readJson, readText } from '../lambdas/adapters/local/files.ts';
 import { scenariosFolder } from './paths.ts';
 
 export async function loadConfig(path: string | undefined): Promise<GuardrailConfig> {
   if (path === undefined) return defaultConfig();
   // The YAML reader is loaded only when there is a file to read.
   const { parseConfig } = await import('../lambdas/core/config.ts');
-  return parseConfig(await readText(path), path);
+  return parseConfig(await readText(path, MAX_SMALL_FILE_BYTES), path);
 }
 
 export async function scenarioNames(): Promise<string[]> {
@@ -31,12 +31,12 @@ async function scenarioFolder(name: string): Promise<string> {
 
 export async function loadScenario(name: string): Promise<Scenario> {
   const path = join(await scenarioFolder(name), 'scenario.json');
-  const parsed = scenarioSchema.safeParse(await readJson(path));
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new InputError({ file: path, field: issue.path.join('.') }, issue.message);
-  }
-  return parsed.data;
+  return readScenario(await readJson(path, MAX_SMALL_FILE_BYTES), path);
+}
+
+/** A scenario's definition, checked: an InputError names the file and field. */
+export function readScenario(document: unknown, path: string): Scenario {
+  return parseInput(scenarioSchema, document, { file: path });
 }
 
 /** The exported files of a bundled scenario, as a user would pass them. */

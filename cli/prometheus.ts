@@ -9,10 +9,14 @@
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import type { GuardrailConfig } from '../lambdas/core/config.ts';
 import { InputError } from '../lambdas/core/errors.ts';
+import { readTime } from '../lambdas/core/input-bounds.ts';
 import { readTimeline } from '../lambdas/formats/timeline.ts';
 import type { LoadedExports } from '../lambdas/adapters/local/export-files.ts';
 import { readJson } from '../lambdas/adapters/local/files.ts';
 import { type PrometheusAuth, PrometheusMetricSource } from '../lambdas/adapters/prometheus/metric-source.ts';
+
+/** As a replay of exported files (lambdas/app/schedule.ts): 92 days of periods at most. */
+const MAX_SPAN_MS = 92 * 86_400_000;
 
 export interface PrometheusReplayOptions {
   readonly prometheus: string;
@@ -26,6 +30,7 @@ export async function loadFromPrometheus(options: PrometheusReplayOptions, confi
   const from = parseTime(options.from, '--from');
   const to = parseTime(options.to, '--to');
   if (to <= from) throw new InputError({ field: '--to' }, 'must be after --from');
+  if (to - from > MAX_SPAN_MS) throw new InputError({ field: '--to' }, `is ${Math.round((to - from) / 86_400_000)} days after --from: a replay spans at most ${MAX_SPAN_MS / 86_400_000} days`);
   const source = new PrometheusMetricSource({ url: options.prometheus, auth: authFrom(options.sigv4, env), ...timeoutFrom(env) }, config);
   // The replay's first period starts at `from`: read it too (the source reads from < t <= to).
   const metrics = await source.read(from - 1, to);
@@ -58,7 +63,7 @@ function timeoutFrom(env: NodeJS.ProcessEnv): { timeoutMs?: number } {
 
 function parseTime(value: string | undefined, field: string): number {
   if (value === undefined) throw new InputError({ field }, 'is required with --prometheus (an ISO 8601 time, e.g. 2025-08-28T08:00:00Z)');
-  const time = Date.parse(value);
-  if (!Number.isFinite(time)) throw new InputError({ field }, `expected an ISO 8601 time, got ${JSON.stringify(value)}`);
-  return time;
+  const reading = readTime(value, 'none');
+  if ('problem' in reading) throw new InputError({ field }, reading.problem);
+  return reading.time;
 }

@@ -5,7 +5,7 @@
 import { logScaleOf } from '../lambdas/core/detector-settings.ts';
 import { Command, Option } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { GuardrailConfig } from '../lambdas/core/config.ts';
@@ -28,7 +28,7 @@ import { renderText, toJson } from './summary.ts';
 
 export const DEFAULT_SCENARIO = 'pagerduty-2025';
 
-const optionsSchema = z.object({
+export const optionsSchema = z.object({
   scenario: z.string().optional(),
   metrics: z.array(z.string()).optional(),
   timeline: z.array(z.string()).optional(),
@@ -183,6 +183,8 @@ async function prepareStateFolder(requested: string | undefined, name: string): 
     await rm(folder, { recursive: true, force: true });
     return folder;
   }
+  const found = await stat(requested).catch(() => undefined);
+  if (found && !found.isDirectory()) throw new InputError({ field: '--state' }, `${requested} is a file: name a new or empty folder`);
   const existing = await readdir(requested).catch(() => [] as string[]);
   if (existing.length > 0) throw new InputError({ field: '--state' }, `${requested} is not empty: name a new or empty folder, so nothing of yours is overwritten`);
   return requested;

@@ -9,7 +9,7 @@ import { writeAtomically } from '../lambdas/adapters/local/files.ts';
 import { loadScenario, scenarioNames } from './inputs.ts';
 import { type Io, numberOption, parseOptions } from './io.ts';
 
-const optionsSchema = z.object({
+export const optionsSchema = z.object({
   scenario: z.string().optional(),
   all: z.boolean().optional(),
   out: z.string(),

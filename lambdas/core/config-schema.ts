@@ -4,47 +4,98 @@
  * configuration as JSON from the construct) both end here, so one schema decides everywhere.
  */
 import { InputError } from './errors.ts';
+import { FULL_POINTS } from './history.ts';
+import { MAX_NAME_LENGTH } from './input-bounds.ts';
 import { QUIET_PERIODS } from './likelihood.ts';
 import * as z from 'zod/mini';
 import './zod-messages.ts';
 
+/**
+ * The bounds of every number a configuration holds, and why. Each series' state is one DynamoDB
+ * item (400 KB at most): its seasonal baseline keeps one EWMA a period of the season, its extra
+ * baselines one each, its history one point a period of the lookback (older ones as medians of
+ * five). With these bounds the largest series item is about 200 KB (test/unit/core/state-size.test.ts);
+ * a weekly season (10080 periods) made one 664 KB, and 1e8 periods ran out of memory.
+ */
+export const LIMITS = {
+  /** a day of one-minute periods */
+  seasonPeriods: 1440,
+  /** EWMA baselines besides the detector's own */
+  extraHalfLives: 4,
+  /** half-lives and windows in periods: ten weeks of minutes; beyond, a baseline never moves */
+  periods: 100_000,
+  /** the history a series keeps for the correlator, in periods (correlation.lookbackMinutes over metricPeriodSeconds): a week of minutes */
+  lookbackPeriods: 10_080,
+  /** minutes: a week */
+  minutes: 10_080,
+  /** seconds: CloudWatch periods are at most an hour apart for a guardrail to be of use */
+  seconds: 3600,
+  /** a z-score no point reaches: a larger threshold never alerts */
+  zThreshold: 100,
+  /** a factor over baseline */
+  minFactor: 1000,
+  /** scored units (a log or a percentage) */
+  scoredUnits: 1e6,
+  /** signals configured */
+  signals: 32,
+  /** flags configured */
+  flags: 1000,
+  /** clusters watched */
+  clusters: 200,
+  /** dimensions of one series: CloudWatch allows 30 */
+  dimensions: 30,
+  /** a PromQL query */
+  promqlLength: 4096,
+  /** a configuration file, in characters: 1000 flags take 40 KB; YAML checks keys for uniqueness pairwise, so 256 KB of keys took 5 s */
+  textLength: 64 * 1024,
+} as const;
+
 const positive = () => z.number().check(z.positive());
 const nonnegative = () => z.number().check(z.nonnegative());
-const text = () => z.string().check(z.minLength(1));
+/** A name: not empty, at most MAX_NAME_LENGTH characters. */
+const text = () => z.string().check(z.minLength(1), z.maxLength(MAX_NAME_LENGTH, `at most ${MAX_NAME_LENGTH} characters`));
+/** A name that is written into a CloudWatch SEARCH expression: no quote, backslash, brace or control character can break out of it. */
+const searchText = () => text().check(z.refine((value) => !/["'\\{}\u0000-\u001f]/.test(value), 'must not contain quotes, backslashes, braces or control characters (it is written into a CloudWatch SEARCH expression)'));
+/** A signal's name: a metric name, written into SEARCH expressions, PromQL defaults and series keys. */
+export const signalName = () =>
+  z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9_.:-]{0,127}$/, 'expected a metric name: a letter, then letters, digits, _ . : or - (at most 128 characters)'));
+const atMost = (limit: number, why: string) => z.maximum(limit, `at most ${limit} (${why})`);
+const periods = (min: number) => z.int().check(z.minimum(min), atMost(LIMITS.periods, 'periods: a baseline that slow never moves'));
+const minutes = () => z.number().check(z.nonnegative(), atMost(LIMITS.minutes, 'minutes: a week'));
 const withDefault = <T extends z.ZodMiniType>(schema: T, value: z.output<T>) => z._default(schema, value as never);
 
 const signalSchema = z.strictObject({
   /** rate and count are scored in log space, percent as is */
   kind: z.enum(['rate', 'count', 'percent']),
   direction: withDefault(z.enum(['up', 'down', 'both']), 'up'),
-  zThreshold: withDefault(positive(), 4),
+  zThreshold: withDefault(positive().check(atMost(LIMITS.zThreshold, 'no point reaches a larger z: the signal would never alert')), 4),
   /** rate/count: smallest factor over baseline worth acting on */
-  minFactor: withDefault(z.number().check(z.minimum(1)), 1.5),
+  minFactor: withDefault(z.number().check(z.minimum(1), atMost(LIMITS.minFactor, 'a factor over baseline no storm reaches')), 1.5),
   /** percent: smallest change in points worth acting on */
-  minChange: withDefault(nonnegative(), 5),
+  minChange: withDefault(nonnegative().check(atMost(100, 'percentage points')), 5),
   /** added before the log so that zero stays finite */
-  logOffset: withDefault(positive(), 1),
+  logOffset: withDefault(positive().check(atMost(LIMITS.scoredUnits, 'an offset that large flattens every rate')), 1),
   /** floor of the standard deviation, in scored units */
-  minSd: z.optional(positive()),
+  minSd: z.optional(positive().check(atMost(LIMITS.scoredUnits, 'scored units'))),
   /** how soon after a release this signal moves */
-  responseMinutes: withDefault(positive(), 10),
+  responseMinutes: withDefault(positive().check(atMost(LIMITS.minutes, 'minutes: a week')), 10),
   forecast: z.optional(
     z.strictObject({
       limitPercent: withDefault(positive().check(z.maximum(100)), 90),
-      horizonMinutes: withDefault(positive(), 120),
-      windowPeriods: withDefault(z.int().check(z.minimum(5)), 30),
+      horizonMinutes: withDefault(positive().check(atMost(LIMITS.minutes, 'minutes: a week')), 120),
+      windowPeriods: withDefault(z.int().check(z.minimum(5), atMost(FULL_POINTS, 'periods: the history keeps its newest points at full resolution, older ones as medians')), 30),
     }),
   ),
   /** the gate denies step-ups above this */
   headroomPercent: z.optional(positive().check(z.maximum(100))),
   /** CloudWatch namespace */
-  namespace: withDefault(text(), 'AWS/Kafka'),
+  namespace: withDefault(searchText(), 'AWS/Kafka'),
   /** the dimensions that make one series */
-  dimensions: withDefault(z.array(text()).check(z.minLength(1)), ['Cluster Name', 'Broker ID']),
+  dimensions: withDefault(z.array(searchText()).check(z.minLength(1), z.maxLength(LIMITS.dimensions, `at most ${LIMITS.dimensions} dimensions (CloudWatch's limit)`)), ['Cluster Name', 'Broker ID']),
   /** CloudWatch statistic */
-  statistic: withDefault(text(), 'Average'),
+  statistic: withDefault(searchText(), 'Average'),
   /** Prometheus: the query that gives one series per broker (default: JMX exporter names) */
-  promql: z.optional(text()),
+  promql: z.optional(z.string().check(z.minLength(1), z.maxLength(LIMITS.promqlLength, `at most ${LIMITS.promqlLength} characters`))),
   enabled: withDefault(z.boolean(), true),
 });
 
@@ -56,24 +107,30 @@ export const configSchema = z.strictObject({
   mode: withDefault(z.enum(['observe', 'enforce']), 'enforce'),
   environment: withDefault(text(), 'production'),
   /** in AWS: the `Cluster Name` values to watch */
-  clusters: withDefault(z.array(text()), []),
-  metricPeriodSeconds: withDefault(z.int().check(z.positive()), 60),
+  clusters: withDefault(z.array(searchText()).check(z.maxLength(LIMITS.clusters, `at most ${LIMITS.clusters} clusters (one detector run reads them all each period: deploy another guardrail for more)`)), []),
+  metricPeriodSeconds: withDefault(z.int().check(z.positive(), atMost(LIMITS.seconds, 'seconds: an hour')), 60),
   /** in AWS: evaluate periods at least this old (CloudWatch publishes late) */
-  publishDelaySeconds: withDefault(z.int().check(z.nonnegative()), 120),
+  publishDelaySeconds: withDefault(z.int().check(z.nonnegative(), atMost(LIMITS.seconds, 'seconds: an hour')), 120),
   detector: withDefault(
     z.strictObject({
-      halfLifePeriods: withDefault(positive(), 30),
-      warmupPeriods: withDefault(z.int().check(z.minimum(2)), 30),
-      confirmPeriods: withDefault(z.int().check(z.minimum(1)), 2),
-      corroboratingSeries: withDefault(z.int().check(z.minimum(1)), 3),
+      halfLifePeriods: withDefault(positive().check(atMost(LIMITS.periods, 'periods: a baseline that slow never moves')), 30),
+      warmupPeriods: withDefault(periods(2), 30),
+      confirmPeriods: withDefault(z.int().check(z.minimum(1), atMost(60, 'periods: an anomaly confirmed an hour late is a storm already')), 2),
+      corroboratingSeries: withDefault(z.int().check(z.minimum(1), atMost(10_000, 'series')), 3),
       /** other level baselines that may explain a point (anomaly score) */
-      extraHalfLives: withDefault(z.array(positive()), []),
+      extraHalfLives: withDefault(
+        z.array(positive().check(atMost(LIMITS.periods, 'periods: a baseline that slow never moves'))).check(z.maxLength(LIMITS.extraHalfLives, `at most ${LIMITS.extraHalfLives} (each is kept in every series' state)`)),
+        [],
+      ),
       /** a seasonal baseline of this many periods; 0: none (anomaly score) */
-      seasonPeriods: withDefault(z.int().check(z.nonnegative()), 0),
+      seasonPeriods: withDefault(
+        z.int().check(z.nonnegative(), atMost(LIMITS.seasonPeriods, "periods, a day of minutes: every period of the season is kept in each series' state, one DynamoDB item of at most 400 KB")),
+        0,
+      ),
       /** half-life of the deviation's long-run distribution (anomaly score) */
-      likelihoodHalfLife: withDefault(positive(), 1000),
+      likelihoodHalfLife: withDefault(positive().check(atMost(LIMITS.periods, 'periods: a baseline that slow never moves')), 1000),
       /** after a high anomaly score, only lower ones for this many periods */
-      quietPeriods: withDefault(z.int().check(z.nonnegative()), QUIET_PERIODS),
+      quietPeriods: withDefault(z.int().check(z.nonnegative(), atMost(LIMITS.minutes, 'periods: a week of minutes')), QUIET_PERIODS),
     }),
     {
       halfLifePeriods: 30,
@@ -86,11 +143,14 @@ export const configSchema = z.strictObject({
       quietPeriods: QUIET_PERIODS,
     },
   ),
-  signals: withDefault(z.record(text(), z.partial(signalSchema)), {}),
-  episodes: withDefault(z.strictObject({ quietPeriods: withDefault(z.int().check(z.minimum(1)), 15) }), { quietPeriods: 15 }),
+  signals: withDefault(
+    z.record(signalName(), z.partial(signalSchema)).check(z.refine((signals) => Object.keys(signals).length <= LIMITS.signals, `at most ${LIMITS.signals} signals`)),
+    {},
+  ),
+  episodes: withDefault(z.strictObject({ quietPeriods: withDefault(z.int().check(z.minimum(1), atMost(1440, 'periods: a day of minutes')), 15) }), { quietPeriods: 15 }),
   correlation: withDefault(
     z.strictObject({
-      lookbackMinutes: withDefault(positive(), 720),
+      lookbackMinutes: withDefault(positive().check(atMost(LIMITS.minutes, 'minutes: a week')), 720),
       minConfidence: withDefault(z.number().check(z.minimum(0), z.maximum(1)), 0.6),
       ambiguityMargin: withDefault(z.number().check(z.minimum(0), z.maximum(1)), 0.1),
     }),
@@ -99,27 +159,29 @@ export const configSchema = z.strictObject({
   rollback: withDefault(
     z.strictObject({
       to: withDefault(rollbackTarget(), 'previous-step'),
-      cooldownMinutes: withDefault(nonnegative(), 60),
+      cooldownMinutes: withDefault(minutes(), 60),
     }),
     { to: 'previous-step', cooldownMinutes: 60 },
   ),
   flags: withDefault(
-    z.record(
-      text(),
-      z.strictObject({
-        rollbackTo: z.optional(rollbackTarget()),
-        guarded: withDefault(z.boolean(), true),
-      }),
-    ),
+    z
+      .record(
+        text(),
+        z.strictObject({
+          rollbackTo: z.optional(rollbackTarget()),
+          guarded: withDefault(z.boolean(), true),
+        }),
+      )
+      .check(z.refine((flags) => Object.keys(flags).length <= LIMITS.flags, `at most ${LIMITS.flags} flags`)),
     {},
   ),
-  freshness: withDefault(z.strictObject({ staleAfterPeriods: withDefault(z.int().check(z.minimum(1)), 5) }), { staleAfterPeriods: 5 }),
+  freshness: withDefault(z.strictObject({ staleAfterPeriods: withDefault(z.int().check(z.minimum(1), atMost(1440, 'periods: a day of minutes')), 5) }), { staleAfterPeriods: 5 }),
   /** in AWS: roll flags back over the REST API; without it, decisions are recorded and alerted, no flag is changed */
   launchDarkly: z.optional(
     z.strictObject({
       /** the LaunchDarkly project of the guarded flags */
       projectKey: text(),
-      baseUrl: withDefault(z.url(), 'https://app.launchdarkly.com'),
+      baseUrl: withDefault(z.url().check(z.maxLength(2048, 'at most 2048 characters')), 'https://app.launchdarkly.com'),
       /** 405: only page, or also ask for approval */
       onApprovalRequired: withDefault(z.enum(['page', 'request-approval']), 'page'),
       /** 400 conflict with a pending change: page, or apply anyway */
@@ -137,7 +199,7 @@ export const configSchema = z.strictObject({
   ),
   gate: withDefault(
     /** the gate denies a step up sooner than this after the last step */
-    z.strictObject({ bakeMinutes: withDefault(nonnegative(), 30) }),
+    z.strictObject({ bakeMinutes: withDefault(minutes(), 30) }),
     { bakeMinutes: 30 },
   ),
   heap: withDefault(z.strictObject({ exhaustedPercent: withDefault(positive().check(z.maximum(100)), 95) }), { exhaustedPercent: 95 }),
@@ -192,16 +254,48 @@ const MSK_SIGNALS: Record<string, z.input<typeof signalSchema>> = {
  * `lineOf`, where the configuration came from a file, finds the line of a field's path.
  */
 export function resolveConfig(raw: unknown, source = 'configuration', lineOf: (path: string[]) => number | undefined = () => undefined): GuardrailConfig {
+  const reserved = reservedKeyPath(raw);
+  if (reserved) throw new InputError({ file: source, line: lineOf(reserved), field: reserved.join('.') }, 'a key named __proto__ is not accepted');
   const result = configSchema.safeParse(raw ?? {});
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const path = issue.path.map(String);
     const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
     const fieldPath = keys.length > 0 ? [...path, keys[0]!] : path;
-    const message = keys.length > 0 ? `unknown key (expected one of: ${knownKeys(fieldPath)})` : issue.message;
+    // A record's key that fails its check: zod says "Invalid key in record", the key's own check says why.
+    const keyIssue = issue.code === 'invalid_key' ? issue.issues[0] : undefined;
+    const message = keys.length > 0 ? `unknown key (expected one of: ${knownKeys(fieldPath)})` : (keyIssue?.message ?? issue.message);
     throw new InputError({ file: source, line: lineOf(fieldPath), field: fieldPath.join('.') || '(top level)' }, message);
   }
   return withSignalDefaults(result.data, source);
+}
+
+/**
+ * The path of a `__proto__` key anywhere in the configuration, which zod would drop silently (an
+ * unknown key must be an error). Iterative: a deeply nested document cannot overflow the stack.
+ */
+function reservedKeyPath(raw: unknown): string[] | undefined {
+  interface Node {
+    readonly value: unknown;
+    readonly key?: string;
+    readonly parent?: Node;
+  }
+  const stack: Node[] = [{ value: raw }];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (typeof node.value !== 'object' || node.value === null) continue;
+    for (const key of Object.keys(node.value)) {
+      const child: Node = { value: (node.value as Record<string, unknown>)[key], key, parent: node };
+      if (key !== '__proto__') {
+        stack.push(child);
+        continue;
+      }
+      const path: string[] = [];
+      for (let at: Node | undefined = child; at?.key !== undefined; at = at.parent) path.unshift(at.key);
+      return path;
+    }
+  }
+  return undefined;
 }
 
 /** The defaults: what runs when no configuration is given. */
@@ -213,7 +307,7 @@ function withSignalDefaults(parsed: ParsedConfig, source: string): GuardrailConf
   const names = new Set([...Object.keys(MSK_SIGNALS), ...Object.keys(parsed.signals)]);
   const signals: SignalConfig[] = [];
   for (const name of names) {
-    const merged = { ...MSK_SIGNALS[name], ...parsed.signals[name] };
+  const merged = { ...(Object.hasOwn(MSK_SIGNALS, name) ? MSK_SIGNALS[name] : {}), ...(Object.hasOwn(parsed.signals, name) ? parsed.signals[name] : {}) };
     const checked = signalSchema.safeParse(merged);
     if (!checked.success) {
       const issue = checked.error.issues[0]!;
@@ -224,6 +318,13 @@ function withSignalDefaults(parsed: ParsedConfig, source: string): GuardrailConf
       throw new InputError({ file: source, field: `signals.${name}.forecast` }, 'a forecast needs `kind: percent` (it is a time to a percentage limit)');
     }
     if (checked.data.enabled) signals.push({ ...checked.data, name });
+  }
+  const lookbackPeriods = (parsed.correlation.lookbackMinutes * 60) / parsed.metricPeriodSeconds;
+  if (lookbackPeriods > LIMITS.lookbackPeriods) {
+    throw new InputError(
+      { file: source, field: 'correlation.lookbackMinutes' },
+      `is ${Math.ceil(lookbackPeriods)} periods of ${parsed.metricPeriodSeconds} s, more than ${LIMITS.lookbackPeriods}: each series keeps that much history in its state (one DynamoDB item of at most 400 KB); look back less, or use a longer metricPeriodSeconds`,
+    );
   }
   return { ...parsed, signals };
 }

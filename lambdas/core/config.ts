@@ -9,7 +9,7 @@
  */
 import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import { InputError } from './errors.ts';
-import { type GuardrailConfig, resolveConfig, type StormguardConfig } from './config-schema.ts';
+import { type GuardrailConfig, LIMITS, resolveConfig, type StormguardConfig } from './config-schema.ts';
 
 export { defaultConfig, type GuardrailConfig, resolveConfig, type SignalConfig, type StormguardConfig } from './config-schema.ts';
 
@@ -30,6 +30,9 @@ export function readConfigText(text: string, source = 'configuration'): Stormgua
 }
 
 function readYaml(text: string, source: string): { raw: unknown; lineOf: (path: string[]) => number | undefined } {
+  if (text.length > LIMITS.textLength) throw new InputError({ file: source }, `is ${text.length} characters long, more than the ${LIMITS.textLength} a configuration needs`);
+  const nesting = nestingProblem(text);
+  if (nesting) throw new InputError({ file: source, line: nesting.line }, nesting.message);
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   const yamlError = doc.errors[0];
@@ -44,6 +47,43 @@ function readYaml(text: string, source: string): { raw: unknown; lineOf: (path: 
     throw new InputError({ file: source, line: pos.line, column: pos.col }, `not accepted: ${firstLine(warning.message)}`);
   }
   return { raw: toPlain(doc, source), lineOf: (path) => lineOf(doc, lineCounter, path) };
+}
+
+/** Flow collections (`[`, `{`) nested deeper than this are no configuration. */
+const MAX_FLOW_DEPTH = 64;
+/** Nor a line indented (spaces, `- `, `? `, `: `) further than this. */
+const MAX_INDENT = 200;
+
+/**
+ * A configuration nested deeper than any is refused before the YAML parser sees it: the parser
+ * recurses, and 65,000 nested flow maps ran the process out of memory (not an error: a crash).
+ * One linear pass; brackets inside quoted strings count too, which no configuration needs.
+ */
+function nestingProblem(text: string): { line: number; message: string } | undefined {
+  let flow = 0;
+  let line = 1;
+  let indent = 0;
+  let atLineStart = true;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 10) {
+      line++;
+      indent = 0;
+      atLineStart = true;
+      continue;
+    }
+    if (atLineStart) {
+      if (code === 32 || code === 45 || code === 63 || code === 58 || code === 9) {
+        if (++indent > MAX_INDENT) return { line, message: `nested or indented more than ${MAX_INDENT} columns deep: no configuration is` };
+        continue;
+      }
+      atLineStart = false;
+    }
+    if (code === 91 || code === 123) {
+      if (++flow > MAX_FLOW_DEPTH) return { line, message: `nests more than ${MAX_FLOW_DEPTH} [ or { deep: no configuration does` };
+    } else if ((code === 93 || code === 125) && flow > 0) flow--;
+  }
+  return undefined;
 }
 
 /** The document as plain data; aliases are bounded (a "billion laughs" file is refused, not expanded). */

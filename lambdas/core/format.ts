@@ -4,12 +4,17 @@
 
 /** "2025-08-28 13:02 UTC" */
 export function formatTime(time: number): string {
-  return new Date(time).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+  return isDate(time) ? new Date(time).toISOString().slice(0, 16).replace('T', ' ') + ' UTC' : `(time ${String(time)})`;
 }
 
 /** "13:02" */
 export function formatClock(time: number): string {
-  return new Date(time).toISOString().slice(11, 16);
+  return isDate(time) ? new Date(time).toISOString().slice(11, 16) : `(time ${String(time)})`;
+}
+
+/** A message about a time must not throw: beyond JavaScript's dates (±8.64e15 ms) it says the number. */
+function isDate(time: number): boolean {
+  return Number.isFinite(time) && Math.abs(time) <= 8.64e15;
 }
 
 /** "5 h 44 min", "3 min", "45 s" */

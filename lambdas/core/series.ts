@@ -62,7 +62,8 @@ export function findAnomalies(states: Record<string, SeriesState>, input: readon
   for (const series of input) {
     const signal = scoring.signals.get(series.signal);
     if (!signal) continue;
-    const seriesState = (states[series.key] ??= newSeriesState(series));
+    // A series keyed `constructor` or `toString` is a series like any other, not Object.prototype's.
+    const seriesState = Object.hasOwn(states, series.key) ? states[series.key]! : (states[series.key] = newSeriesState(series));
     for (const point of series.points) {
       if (point.time + scoring.periodMs > scoring.now) continue; // not complete yet
       if (seriesState.detector.lastTime !== null && point.time <= seriesState.detector.lastTime) continue; // read again: already counted

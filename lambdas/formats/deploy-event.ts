@@ -1,13 +1,15 @@
 /**
  * Deploy events, as CD pipelines post them: `{ id, time, service, version, environment, by? }`,
- * `time` in ISO 8601 or epoch milliseconds.
+ * `time` in ISO 8601 or epoch milliseconds, within 2006..2100 (epoch seconds are named as such,
+ * not read as January 1970; "0" is not a time).
  */
 import { InputError, parseInput } from '../core/errors.ts';
+import { MAX_NAME_LENGTH, readTime } from '../core/input-bounds.ts';
 import type { Deploy } from '../core/release.ts';
 import * as z from 'zod/mini';
 import '../core/zod-messages.ts';
 
-const text = () => z.string().check(z.minLength(1));
+const text = () => z.string().check(z.minLength(1), z.maxLength(MAX_NAME_LENGTH));
 
 export const deployEventSchema = z.object({
   id: text(),
@@ -15,7 +17,7 @@ export const deployEventSchema = z.object({
   service: text(),
   version: text(),
   environment: text(),
-  by: z.optional(z.string()),
+  by: z.optional(z.string().check(z.maxLength(MAX_NAME_LENGTH))),
 });
 
 /** Whether a timeline entry looks like a deploy event rather than a LaunchDarkly entry. */
@@ -25,10 +27,9 @@ export function isDeployEvent(item: unknown): boolean {
 
 export function readDeployEvent(item: unknown, source: string, field: string): Deploy {
   const event = parseInput(deployEventSchema, item, { file: source, field });
-  const time = typeof event.time === 'number' ? event.time : Date.parse(event.time);
-  if (!Number.isFinite(time)) {
-    throw new InputError({ file: source, field: `${field}.time` }, `expected an ISO 8601 time or epoch milliseconds, got ${JSON.stringify(event.time)}`);
-  }
+  const reading = readTime(event.time, 'ms');
+  if ('problem' in reading) throw new InputError({ file: source, field: `${field}.time` }, reading.problem);
+  const { time } = reading;
   return {
     kind: 'deploy',
     id: event.id,

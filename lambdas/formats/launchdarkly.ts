@@ -4,31 +4,45 @@
  * (read from `previousVersion` and `currentVersion`; a change that moves no weight is not a step).
  */
 import { parseInput } from '../core/errors.ts';
+import { MAX_NAME_LENGTH } from '../core/input-bounds.ts';
 import { type RolloutStep, type RolloutTarget, targetName } from '../core/release.ts';
 import * as z from 'zod/mini';
 import '../core/zod-messages.ts';
 import { percentOfWeights, TOTAL_WEIGHT } from './rollout-weights.ts';
 
 const index = () => z.int().check(z.nonnegative());
+const key = () => z.string().check(z.maxLength(MAX_NAME_LENGTH));
 const weightedVariation = z.object({ variation: index(), weight: z.int().check(z.minimum(0), z.maximum(TOTAL_WEIGHT)) });
+/** LaunchDarkly's weights are thousandths of a percent that sum to 100%: anything else is not a rollout it would serve. */
+const rollout = z.object({
+  variations: z.array(weightedVariation).check(
+    z.superRefine((variations, context) => {
+      const sum = variations.reduce((total, v) => total + v.weight, 0);
+      if (sum !== TOTAL_WEIGHT) context.addIssue({ code: 'custom', message: `the weights sum to ${sum}, not ${TOTAL_WEIGHT} (100%)`, input: variations });
+    }),
+  ),
+});
 const variationOrRollout = z.object({
   variation: z.optional(index()),
-  rollout: z.optional(z.object({ variations: z.array(weightedVariation) })),
+  rollout: z.optional(rollout),
 });
 const environmentConfig = z.object({
   on: z.boolean(),
   offVariation: z.optional(index()),
   fallthrough: z.optional(variationOrRollout),
-  rules: z.optional(z.array(z.extend(variationOrRollout, { _id: z.string() }))),
+  rules: z.optional(z.array(z.extend(variationOrRollout, { _id: key() }))),
 });
-export const flagVersionSchema = z.object({
-  key: z.string(),
-  variations: z.optional(z.array(z.object({ value: z.unknown() }))),
-  environments: z.record(z.string(), environmentConfig),
-});
+export const flagVersionSchema = z
+  .object({
+    key: key(),
+    variations: z.optional(z.array(z.object({ value: z.unknown() }))),
+    environments: z.record(key(), environmentConfig),
+  })
+  .check(z.superRefine((flag, context) => checkIndices(flag, context)));
 export const auditEntrySchema = z.object({
-  _id: z.string().check(z.minLength(1)),
-  date: index(),
+  _id: z.string().check(z.minLength(1), z.maxLength(MAX_NAME_LENGTH)),
+  /** epoch milliseconds; the window is checked by the reader (timeline.ts), which names a time in seconds as such */
+  date: z.number(),
   kind: z.string(),
   name: z.optional(z.string()),
   comment: z.optional(z.string()),
@@ -36,6 +50,32 @@ export const auditEntrySchema = z.object({
   previousVersion: z.optional(z.unknown()),
   currentVersion: z.optional(z.unknown()),
 });
+
+/**
+ * Every variation index a flag version names is one of its variations: an off variation of 5 on a
+ * two-variation flag would otherwise make every served variation "not the control", 100%.
+ */
+function checkIndices(
+  flag: { variations?: readonly unknown[] | undefined; environments: Record<string, z.output<typeof environmentConfig>> },
+  context: { addIssue(issue: { code: 'custom'; message: string; input: unknown; path: PropertyKey[] }): void },
+): void {
+  const count = flag.variations?.length;
+  if (count === undefined) return;
+  const check = (value: number | undefined, path: PropertyKey[]) => {
+    if (value !== undefined && value >= count) context.addIssue({ code: 'custom', message: `variation ${value} is not one of the flag's ${count} variations (0..${count - 1})`, input: value, path });
+  };
+  const checkTarget = (target: z.output<typeof variationOrRollout> | undefined, path: PropertyKey[]) => {
+    if (!target) return;
+    check(target.variation, [...path, 'variation']);
+    target.rollout?.variations.forEach((v, i) => check(v.variation, [...path, 'rollout', 'variations', i, 'variation']));
+  };
+  for (const [environment, config] of Object.entries(flag.environments)) {
+    const at = ['environments', environment];
+    check(config.offVariation, [...at, 'offVariation']);
+    checkTarget(config.fallthrough, [...at, 'fallthrough']);
+    config.rules?.forEach((rule, i) => checkTarget(rule, [...at, 'rules', i]));
+  }
+}
 
 export type EnvironmentConfig = z.output<typeof environmentConfig>;
 export type FlagVersion = z.output<typeof flagVersionSchema>;
@@ -65,7 +105,8 @@ export function stepsOf(entry: AuditEntry, source: string, field: string): Rollo
   const after = parseInput(flagVersionSchema, entry.currentVersion, { file: source, field: `${field}.currentVersion` });
   const steps: RolloutStep[] = [];
   for (const [environment, config] of Object.entries(after.environments)) {
-    const previous = before.environments[environment];
+    // A key such as `constructor` is an environment like any other, not Object.prototype's.
+    const previous = Object.hasOwn(before.environments, environment) ? before.environments[environment] : undefined;
     if (!previous) continue;
     const targets: RolloutTarget[] = [{ kind: 'fallthrough' }, ...(config.rules ?? []).map((rule) => ({ kind: 'rule' as const, ruleId: rule._id }))];
     for (const target of targets) {

@@ -4,6 +4,7 @@
  * `service` and `version` a deploy event. The result is ordered and deduplicated.
  */
 import { InputError, parseInput } from '../core/errors.ts';
+import { readTime } from '../core/input-bounds.ts';
 import { orderedUnique, type ReleaseEvent } from '../core/release.ts';
 import { isDeployEvent, readDeployEvent } from './deploy-event.ts';
 import { auditEntrySchema, isAuditEntry, stepsOf } from './launchdarkly.ts';
@@ -22,6 +23,8 @@ export function readTimeline(documents: ReadonlyArray<{ source: string; document
         events.push(readDeployEvent(item, source, field));
       } else if (isAuditEntry(item)) {
         const entry = parseInput(auditEntrySchema, item, { file: source, field });
+        const date = readTime(entry.date, 'ms');
+        if ('problem' in date) throw new InputError({ file: source, field: `${field}.date` }, date.problem);
         if (entry.kind !== 'flag') continue;
         if (!entry.previousVersion || !entry.currentVersion) {
           warnings.push(`${source}: ${field} (${entry._id}) has no previousVersion/currentVersion: fetch the entry itself to read its steps`);

@@ -7,20 +7,23 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoStore } from '../adapters/dynamodb/store.ts';
 import type { GuardrailConfig } from '../core/config-schema.ts';
+import { fieldPath } from '../core/errors.ts';
 import { decideGate, type GateAnswer } from '../core/gate.ts';
+import { MAX_NAME_LENGTH } from '../core/input-bounds.ts';
 import * as z from 'zod/mini';
 import '../core/zod-messages.ts';
 import { configFromEnvironment } from './shared/config.ts';
 import { requiredEnvironment } from './shared/environment.ts';
 
-const requestSchema = z.strictObject({ flag: z.string().check(z.minLength(1)), environment: z.string().check(z.minLength(1)), targetPercent: z.number().check(z.minimum(0), z.maximum(100)) });
+const key = () => z.string().check(z.minLength(1), z.maxLength(MAX_NAME_LENGTH));
+const requestSchema = z.strictObject({ flag: key(), environment: key(), targetPercent: z.number().check(z.minimum(0), z.maximum(100)) });
 
 export function createGateHandler(config: GuardrailConfig, store: Pick<StateStore, 'load'> & Pick<ReleaseLog, 'releases'>, now: () => number = Date.now): (event: unknown) => Promise<GateAnswer> {
   return async (event) => {
     const request = requestSchema.safeParse(event);
     if (!request.success) {
       const issue = request.error.issues[0]!;
-      return { verdict: 'unknown', reasons: [`bad request: field \`${issue.path.join('.') || '(body)'}\`: ${issue.message}`], evidence: {} };
+      return { verdict: 'unknown', reasons: [`bad request: field \`${fieldPath(issue.path) || '(body)'}\`: ${issue.message}`], evidence: {} };
     }
     const time = now();
     const [state, releases] = await Promise.all([store.load(), store.releases(time)]);

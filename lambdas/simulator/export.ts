@@ -7,7 +7,7 @@
  * - deploy events as CD pipelines send them.
  */
 import { type MetricReadout } from '../core/metric-series.ts';
-import { readGetMetricData } from '../formats/get-metric-data.ts';
+import { readGetMetricData, type SignalName } from '../formats/get-metric-data.ts';
 import { type Scenario } from './scenario.ts';
 import { type SimulationResult } from './simulate.ts';
 import { readTimeline, type TimelineReadout } from '../formats/timeline.ts';
@@ -31,12 +31,12 @@ export function exportScenario(scenario: Scenario, result: SimulationResult): Sc
 type Documents = ReadonlyArray<{ source: string; document: unknown }>;
 
 /** Metric and timeline documents through their readers: the one door for exports and simulations alike. */
-export function readDocuments(metrics: Documents, timeline: Documents, signalNames: readonly string[]): { metrics: MetricReadout; timeline: TimelineReadout } {
+export function readDocuments(metrics: Documents, timeline: Documents, signalNames: readonly SignalName[]): { metrics: MetricReadout; timeline: TimelineReadout } {
   return { metrics: readGetMetricData(metrics, signalNames), timeline: readTimeline(timeline) };
 }
 
 /** A simulation's export read back through the same readers as a user's files. */
-export function readExport(files: ScenarioExport['files'], signalNames: readonly string[]): { metrics: MetricReadout; timeline: TimelineReadout } {
+export function readExport(files: ScenarioExport['files'], signalNames: readonly SignalName[]): { metrics: MetricReadout; timeline: TimelineReadout } {
   const documents = Object.entries(files).map(([source, document]) => ({ source, document }));
   const isMetrics = (d: { source: string }) => d.source.startsWith('metrics-');
   return readDocuments(documents.filter(isMetrics), documents.filter((d) => !isMetrics(d)), signalNames);

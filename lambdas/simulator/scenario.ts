@@ -4,8 +4,18 @@
  * validated; defaults and their sources are in docs/simulator.md.
  */
 import { z } from 'zod';
+import { readTime } from '../core/input-bounds.ts';
 
-const isoTime = z.string().refine((s) => Number.isFinite(Date.parse(s)), 'expected an ISO 8601 time');
+/** ISO 8601 within 2006..2100, as every time a user gives (input-bounds.ts): "0" is not a time. */
+const isoTime = z.string().superRefine((value, context) => {
+  const reading = readTime(value, 'none');
+  if ('problem' in reading) context.addIssue({ code: 'custom', message: reading.problem });
+});
+/** A scenario is simulated minute by minute: as a replay, 92 days at most. */
+const MAX_SPAN_MS = 92 * 86_400_000;
+/** Lists of a scenario: far more than any incident has, few enough to simulate. */
+const MAX_ITEMS = 100;
+const list = <T extends z.ZodTypeAny>(item: T) => z.array(item).max(MAX_ITEMS, `at most ${MAX_ITEMS}`);
 
 const scenarioSchema = z
   .object({
@@ -16,26 +26,26 @@ const scenarioSchema = z
     end: isoTime.describe('end of the export (exclusive)'),
     cluster: z.string().default('events-msk'),
     environment: z.string().default('production'),
-    brokers: z.number().int().min(2).default(6),
+    brokers: z.number().int().min(2).max(MAX_ITEMS, `at most ${MAX_ITEMS} brokers`).default(6),
     traffic: z
       .object({
-        peakRequestsPerSecond: z.number().positive().default(1556),
+        peakRequestsPerSecond: z.number().positive().max(1e9).default(1556),
         troughFraction: z.number().positive().max(1).default(0.35),
         peakHourUtc: z.number().min(0).max(24).default(17),
-        noise: z.number().nonnegative().default(0.05),
+        noise: z.number().nonnegative().max(10).default(0.05),
       })
       .strict()
       .default({ peakRequestsPerSecond: 1556, troughFraction: 0.35, peakHourUtc: 17, noise: 0.05 }),
     producers: z
       .object({
-        typicalPerSecondAtPeak: z.number().positive().default(14.06),
-        noise: z.number().nonnegative().default(0.08),
-        brokerNoise: z.number().nonnegative().default(0.06),
-        connectionsPerProducer: z.number().positive().default(3),
-        partitionsPerProducer: z.number().positive().default(4),
-        connectionLifetimeSeconds: z.number().positive().default(30),
-        longLivedConnectionsPerBroker: z.number().nonnegative().default(900),
-        interBrokerConnectionsPerBroker: z.number().nonnegative().default(40),
+        typicalPerSecondAtPeak: z.number().positive().max(1e6).default(14.06),
+        noise: z.number().nonnegative().max(10).default(0.08),
+        brokerNoise: z.number().nonnegative().max(10).default(0.06),
+        connectionsPerProducer: z.number().positive().max(1e4).default(3),
+        partitionsPerProducer: z.number().positive().max(1e5).default(4),
+        connectionLifetimeSeconds: z.number().positive().max(86_400).default(30),
+        longLivedConnectionsPerBroker: z.number().nonnegative().max(1e7).default(900),
+        interBrokerConnectionsPerBroker: z.number().nonnegative().max(1e5).default(40),
       })
       .strict()
       .default({
@@ -50,22 +60,21 @@ const scenarioSchema = z
       }),
     heap: z
       .object({
-        sizeGiB: z.number().positive().default(6),
+        sizeGiB: z.number().positive().max(1024).default(6),
         basePercent: z.number().min(0).max(100).default(32),
-        bytesPerProducerState: z.number().positive().default(650),
-        expirationHours: z.number().positive().default(24),
-        noise: z.number().nonnegative().default(0.4),
+        bytesPerProducerState: z.number().positive().max(1e7).default(650),
+        expirationHours: z.number().positive().max(10_000).default(24),
+        noise: z.number().nonnegative().max(10).default(0.4),
       })
       .strict()
       .default({ sizeGiB: 6, basePercent: 32, bytesPerProducerState: 650, expirationHours: 24, noise: 0.4 }),
-    flags: z
-      .array(
+    flags: list(
         z
           .object({
             key: z.string().min(1),
             name: z.string().min(1),
-            producersPerRequest: z.number().nonnegative().default(0),
-            steps: z.array(
+            producersPerRequest: z.number().nonnegative().max(1000).default(0),
+            steps: list(
               z
                 .object({
                   at: isoTime,
@@ -81,26 +90,28 @@ const scenarioSchema = z
           .strict(),
       )
       .default([]),
-    deploys: z
-      .array(
+    deploys: list(
         z
           .object({
             at: isoTime,
             service: z.string(),
             version: z.string(),
             by: z.string(),
-            heapLeakPercentPerHour: z.number().nonnegative().default(0),
+            heapLeakPercentPerHour: z.number().nonnegative().max(100).default(0),
           })
           .strict(),
       )
       .default([]),
-    surges: z.array(z.object({ from: isoTime, to: isoTime, factor: z.number().positive() }).strict()).default([]),
-    outages: z
-      .array(z.object({ signal: z.string(), from: isoTime, to: isoTime.optional(), brokers: z.array(z.number().int()).optional() }).strict())
-      .default([]),
+    surges: list(z.object({ from: isoTime, to: isoTime, factor: z.number().positive().max(1e6) }).strict()).default([]),
+    outages: list(z.object({ signal: z.string(), from: isoTime, to: isoTime.optional(), brokers: list(z.number().int()).optional() }).strict()).default([]),
     expected: z.record(z.string(), z.unknown()).default({}),
   })
-  .strict();
+  .strict()
+  .superRefine((scenario, context) => {
+    const span = Date.parse(scenario.end) - Date.parse(scenario.start);
+    if (!(span > 0)) context.addIssue({ code: 'custom', path: ['end'], message: 'must be after start' });
+    else if (span > MAX_SPAN_MS) context.addIssue({ code: 'custom', path: ['end'], message: `is ${Math.round(span / 86_400_000)} days after start: a scenario spans at most 92 days` });
+  });
 
 export type Scenario = z.infer<typeof scenarioSchema>;
 export const parseScenario = (value: unknown): Scenario => scenarioSchema.parse(value);

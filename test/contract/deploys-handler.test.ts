@@ -19,6 +19,18 @@ describe('the deploy-events Lambda', () => {
   it('refuses what is not a deploy event, saying why', async () => {
     expect((await post('not json')).statusCode).toBe(400);
     expect(await post({ id: 'd', time: 'soon', service: 's', version: 'v', environment: 'e' })).toMatchObject({ statusCode: 400, body: expect.stringContaining('expected an ISO 8601 time') });
-    expect(await post(stepEntry('x', 1, 'f', 0, 1))).toMatchObject({ statusCode: 400, body: expect.stringContaining('only deploy events here') });
+    expect(await post(stepEntry('x', Date.parse('2025-08-28T14:00:00Z'), 'f', 0, 1))).toMatchObject({ statusCode: 400, body: expect.stringContaining('only deploy events here') });
+  });
+});
+
+describe('the deploy-events Lambda on times that are not times', () => {
+  const handler = createDeploysHandler({ addReleases: async () => {} });
+  const post = (time: unknown) => handler({ body: JSON.stringify({ id: 'd', time, service: 's', version: 'v', environment: 'e' }), isBase64Encoded: false });
+
+  it('answers 400 naming `time`, never 502 or a wrong date: "0", epoch seconds, a year 300000, a 1969 date', async () => {
+    expect(await post('0')).toMatchObject({ statusCode: 400, body: expect.stringContaining('field `(document).time`: expected an ISO 8601 time') });
+    expect(await post(1756389600)).toMatchObject({ statusCode: 400, body: expect.stringContaining('looks like epoch seconds') });
+    expect(await post(1e16)).toMatchObject({ statusCode: 400, body: expect.stringContaining('outside the plausible window') });
+    expect(await post('1969-07-20T20:17:00Z')).toMatchObject({ statusCode: 400, body: expect.stringContaining('outside the plausible window') });
   });
 });

@@ -1,6 +1,6 @@
 /** The DynamoDB store against dynalite, a local implementation of the DynamoDB API. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoStore } from '../../lambdas/adapters/dynamodb/store.ts';
+import { DynamoStore, MAX_ITEM_BYTES, StateTooLargeError } from '../../lambdas/adapters/dynamodb/store.ts';
 import { StateConflictError } from '../../lambdas/core/errors.ts';
 import { newGuardrailState } from '../../lambdas/core/state.ts';
 import type { Decision } from '../../lambdas/core/decision.ts';
@@ -55,5 +55,35 @@ describe('DynamoStore', () => {
     await store.addReleases([step('b', 2000), step('a', 1000), step('b', 2000), step('c', 3000)]);
     expect((await store.releases(2000)).map((r) => r.id)).toEqual(['a', 'b']);
     expect((await store.releases(5000)).map((r) => r.id)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('refuses a save with an item over its limit before writing anything: the state is never split', async () => {
+    const store = new DynamoStore(dynamo.client, dynamo.table);
+    const loaded = (await store.load())!;
+    const before = loaded.revision;
+    const big = seriesState('big');
+    big.history = { times: Array.from({ length: MAX_ITEM_BYTES / 8 }, (_, i) => 1_756_389_600_000 + i), values: [], compacted: 0 };
+    loaded.series.big = big;
+    loaded.evaluatedAt = 999;
+    await expect(store.save(loaded)).rejects.toThrow(StateTooLargeError);
+    await expect(store.save(loaded)).rejects.toThrow(/the state of series big is \d+ KB, more than the 350 KB a DynamoDB item holds here \(400 KB at most\): nothing was saved/);
+    const after = (await store.load())!;
+    expect(after.revision).toBe(before);
+    expect(after.evaluatedAt).not.toBe(999);
+    expect(after.series.big).toBeUndefined();
+  });
+
+  it('keeps keys longer than DynamoDB allows under a hash: a 3000-character series key, a decision about a 1000-character cluster', async () => {
+    const store = new DynamoStore(dynamo.client, dynamo.table);
+    const state = (await store.load())!;
+    const key = `ConnectionCount Series=${'€'.repeat(3000)}`;
+    state.series[key] = seriesState(key);
+    await store.save(state);
+    expect((await store.load())!.series[key]).toEqual(state.series[key]);
+    const decision = { id: `${'c'.repeat(1000)}/2025-08-28T14:00:00.000Z/storm/production`, time: Date.parse('2025-08-28T14:01:00Z') } as Decision;
+    expect(await store.recordDecision(decision)).toBe(true);
+    expect(await store.recordDecision(decision)).toBe(false);
+    await store.recordOutcome(decision.id, { status: 'applied', time: decision.time, detail: 'ok' });
+    expect((await store.pendingDecisions(0)).map((p) => p.decision.id)).toContain(decision.id);
   });
 });

@@ -45,7 +45,7 @@ export class CloudWatchMetricSource implements MetricSource {
         nextToken = output.NextToken;
       } while (nextToken);
     }
-    const readout = readGetMetricData(documents, this.config.signals.map((s) => s.name));
+    const readout = readGetMetricData(documents, this.config.signals);
     const series = readout.series.map((s) => ({ ...s, points: s.points.filter((p) => p.time > from && p.time <= to) }));
     const messages = documents.flatMap(({ source, document }) => ((document as { Messages?: Array<{ Code?: string; Value?: string }> }).Messages ?? []).map((m) => `${source}: ${m.Code}: ${m.Value}`));
     return { series, warnings: [...readout.warnings, ...messages] };

@@ -25,8 +25,6 @@ export const BUCKETS = 512;
 export const CHECKPOINT_EVERY = 30;
 /** Compressed journal parts stay under this, well within DynamoDB's 400 KB item limit. */
 const PART_BYTES = 300 * 1024;
-/** A checkpoint over this is refused: the shard holds too many series (shards.maxSeries). */
-export const CHECKPOINT_LIMIT_BYTES = 390 * 1024;
 
 /** The state without its series: what every save writes whole (the shard's head). */
 export type HeadFields = Omit<GuardrailState, 'series' | 'revision'>;

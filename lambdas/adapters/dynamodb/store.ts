@@ -34,7 +34,7 @@
  * is read once, for shard '0', when that shard has no head yet.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   BatchWriteCommand,
   type BatchWriteCommandOutput,
@@ -46,7 +46,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { type CadenceState, isBusy } from '../../core/cadence.ts';
 import { defaultConfig, type GuardrailConfig } from '../../core/config.ts';
-import { StateConflictError } from '../../core/errors.ts';
+import { StateConflictError, StormguardError } from '../../core/errors.ts';
 import { type GuardrailState, newGuardrailState } from '../../core/state.ts';
 import { newSeriesState, type SeriesState } from '../../core/series.ts';
 import type { Decision } from '../../core/decision.ts';
@@ -56,7 +56,6 @@ import type { AlertClaim, EvaluatedInput, PendingDecision, ReleaseLog, StateStor
 import { loadLegacyState } from './legacy.ts';
 import {
   CHECKPOINT_EVERY,
-  CHECKPOINT_LIMIT_BYTES,
   bucketOf,
   decodeCheckpoint,
   encodeCheckpoint,
@@ -66,6 +65,57 @@ import {
   type LogEntry,
   replayEntries,
 } from './series-log.ts';
+
+/** DynamoDB's item limit is 400 KB, attribute names and values together: a margin below it. */
+export const MAX_ITEM_BYTES = 350 * 1024;
+/** DynamoDB's key limits: 2048 bytes for the partition key, 1024 for the sort key. */
+const MAX_SK_BYTES = 1024;
+
+/** A save refused because an item would exceed DynamoDB's limit: nothing was written. */
+export class StateTooLargeError extends StormguardError {
+  constructor(message: string) {
+    super('STATE_TOO_LARGE', message);
+    this.name = 'StateTooLargeError';
+  }
+}
+
+/** A key within `maxBytes`: as it is, or its start and a SHA-256 of the whole. */
+export function boundedKey(key: string, maxBytes: number): string {
+  if (Buffer.byteLength(key) <= maxBytes) return key;
+  const hash = createHash('sha256').update(key).digest('hex');
+  // Characters, not bytes, are cut: a quarter of the budget is safe whatever the encoding.
+  return `${[...key].slice(0, Math.floor((maxBytes - hash.length - 1) / 4)).join('')}#${hash}`;
+}
+
+const sortKey = (key: string) => boundedKey(key, MAX_SK_BYTES);
+
+/**
+ * Refuses a save with an item over MAX_ITEM_BYTES, naming the series to blame where one is: the
+ * configuration's bounds keep a series far below it (config-schema.ts LIMITS), so this is a
+ * shard holding too many series, or a bound that failed.
+ */
+function checkSizes(
+  parts: readonly Uint8Array[],
+  head: StoredHead,
+  checkpoints: ReadonlyMap<number, { body: Uint8Array; history: Uint8Array }>,
+  byBucket: ReadonlyMap<number, readonly SeriesState[]>,
+): void {
+  const tooBig = (bytes: number) => bytes > MAX_ITEM_BYTES;
+  const largest = (series: readonly SeriesState[]) =>
+    series.map((s) => ({ key: s.key, bytes: Buffer.byteLength(JSON.stringify(s)) })).sort((a, b) => b.bytes - a.bytes)[0];
+  const refuse = (what: string, bytes: number) => {
+    throw new StateTooLargeError(`${what} is ${Math.round(bytes / 1024)} KB, more than the ${MAX_ITEM_BYTES / 1024} KB a DynamoDB item holds here (400 KB at most): nothing was saved`);
+  };
+  for (const [bucket, { body, history }] of checkpoints) {
+    if (!tooBig(body.byteLength + history.byteLength)) continue;
+    const culprit = largest(byBucket.get(bucket)!);
+    if (culprit && tooBig(culprit.bytes)) refuse(`the state of series ${culprit.key}`, culprit.bytes);
+    refuse(`series bucket ${bucket} (split the clusters over more shards: shards.maxSeries)`, body.byteLength + history.byteLength);
+  }
+  for (const part of parts) if (tooBig(part.byteLength)) refuse('a journal entry (one series too large to split)', part.byteLength);
+  const headBytes = Buffer.byteLength(JSON.stringify(head));
+  if (tooBig(headBytes)) refuse("the guardrail's head (episodes, freezes, outbox)", headBytes);
+}
 
 /** BatchGetItem and BatchWriteItem limits. */
 const WRITE_BATCH = 25;
@@ -278,7 +328,6 @@ export class DynamoStore implements StateStore, ReleaseLog {
       : encodeSnapshot(Object.values(series));
     const pad = String(next).padStart(12, '0');
     const expiresAt = expiry(now, JOURNAL_DAYS);
-    await this.batchPut(parts.map((body, i) => ({ pk: this.partition, sk: `journal#${pad}#${runId}#${i}`, body, expiresAt })));
 
     // Buckets by the oldest checkpoint this store knows of: the log goes back to it.
     const byBucket = new Map<number, SeriesState[]>();
@@ -295,6 +344,16 @@ export class DynamoStore implements StateStore, ReleaseLog {
       [next, runId, parts.length, points ? 'p' : 's'],
     ];
     const head: StoredHead = { ...fields, log, gate: this.summary(series) };
+    // Checkpoints: all after a snapshot; else the oldest 1/CHECKPOINT_EVERY, and any far behind.
+    const ordered = [...byBucket.keys()].sort((a, b) => known(a) - known(b));
+    const due = points
+      ? ordered.filter((b, i) => i < Math.ceil(ordered.length / CHECKPOINT_EVERY) || next - known(b) >= 2 * CHECKPOINT_EVERY)
+      : ordered;
+    // Everything this save writes is encoded and weighed before the first write: nothing half-saved.
+    const checkpoints = new Map(due.map((b) => [b, encodeCheckpoint(byBucket.get(b)!)]));
+    checkSizes(parts, head, checkpoints, byBucket);
+    await this.batchPut(parts.map((body, i) => ({ pk: this.partition, sk: `journal#${pad}#${runId}#${i}`, body, expiresAt })));
+
     try {
       await this.client.send(
         new PutCommand({
@@ -311,25 +370,14 @@ export class DynamoStore implements StateStore, ReleaseLog {
     state.revision = next;
     this.cache = undefined;
 
-    // Checkpoints: all after a snapshot; else the oldest 1/CHECKPOINT_EVERY, and any far behind.
-    const ordered = [...byBucket.keys()].sort((a, b) => known(a) - known(b));
-    const due = points
-      ? ordered.filter((b, i) => i < Math.ceil(ordered.length / CHECKPOINT_EVERY) || next - known(b) >= 2 * CHECKPOINT_EVERY)
-      : ordered;
     for (let i = 0; i < due.length; i += CHECKPOINT_CONCURRENCY) {
-      await Promise.all(due.slice(i, i + CHECKPOINT_CONCURRENCY).map((b) => this.checkpoint(b, byBucket.get(b)!, next)));
+      await Promise.all(due.slice(i, i + CHECKPOINT_CONCURRENCY).map((b) => this.checkpoint(b, checkpoints.get(b)!, next)));
     }
     this.cache = { revision: next, state, lent: false };
     this.loads.set(state, { revision: next, body: JSON.stringify(head), log, known: new Set(Object.keys(series)), reproducible: true });
   }
 
-  private async checkpoint(bucket: number, series: readonly SeriesState[], revision: number): Promise<void> {
-    const { body, history } = encodeCheckpoint(series);
-    if (body.byteLength + history.byteLength > CHECKPOINT_LIMIT_BYTES) {
-      throw new Error(
-        `shard ${this.shard}: series bucket ${bucket} is ${Math.round((body.byteLength + history.byteLength) / 1024)} KB, over DynamoDB's item limit: split the clusters over more shards (shards.maxSeries)`,
-      );
-    }
+  private async checkpoint(bucket: number, { body, history }: { body: Uint8Array; history: Uint8Array }, revision: number): Promise<void> {
     try {
       await this.client.send(
         new PutCommand({
@@ -428,7 +476,7 @@ export class DynamoStore implements StateStore, ReleaseLog {
           TableName: this.table,
           Item: {
             pk: 'decision',
-            sk: decision.id,
+            sk: sortKey(decision.id),
             body: JSON.stringify(decision),
             time: decision.time,
             claimedAt: decision.time,
@@ -449,7 +497,7 @@ export class DynamoStore implements StateStore, ReleaseLog {
     await this.client.send(
       new UpdateCommand({
         TableName: this.table,
-        Key: { pk: 'decision', sk: decisionId },
+        Key: { pk: 'decision', sk: sortKey(decisionId) },
         UpdateExpression: 'SET outcome = :outcome',
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeValues: { ':outcome': JSON.stringify(outcome) },
@@ -487,7 +535,7 @@ export class DynamoStore implements StateStore, ReleaseLog {
     return this.conditionally(
       new UpdateCommand({
         TableName: this.table,
-        Key: { pk: 'decision', sk: decisionId },
+        Key: { pk: 'decision', sk: sortKey(decisionId) },
         UpdateExpression: 'SET claimedAt = :now',
         ConditionExpression: 'alertPending = :true AND claimedAt < :now',
         ExpressionAttributeValues: { ':now': now, ':true': true },
@@ -510,14 +558,14 @@ export class DynamoStore implements StateStore, ReleaseLog {
     const claimed = await this.conditionally(
       new UpdateCommand({
         TableName: this.table,
-        Key: { pk: 'alert', sk: key },
+        Key: { pk: 'alert', sk: sortKey(key) },
         UpdateExpression: 'SET claimedAt = :now, expiresAt = :expires',
         ConditionExpression: 'attribute_not_exists(pk) OR (attribute_not_exists(sentAt) AND claimedAt < :now)',
         ExpressionAttributeValues: { ':now': now, ':expires': expiry(now, ALERT_DAYS) },
       }),
     );
     if (claimed) return 'claimed';
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.table, Key: { pk: 'alert', sk: key }, ConsistentRead: true }));
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.table, Key: { pk: 'alert', sk: sortKey(key) }, ConsistentRead: true }));
     return Item?.sentAt !== undefined ? 'sent' : 'taken';
   }
 
@@ -587,7 +635,7 @@ export class DynamoStore implements StateStore, ReleaseLog {
 }
 
 function releaseKey(release: ReleaseEvent): string {
-  return `${new Date(release.time).toISOString()}#${release.id}`;
+  return sortKey(`${new Date(release.time).toISOString()}#${release.id}`);
 }
 
 function expiry(time: number, days: number): number {

@@ -7,7 +7,7 @@ import { InputError } from '../../core/errors.ts';
 import { readDocuments } from '../../simulator/export.ts';
 import type { MetricSeries } from '../../core/metric-series.ts';
 import type { ReleaseEvent } from '../../core/release.ts';
-import { readJson } from './files.ts';
+import { checkReadable, MAX_EXPORT_BYTES, readJson } from './files.ts';
 
 export interface LoadedExports {
   readonly series: MetricSeries[];
@@ -16,9 +16,17 @@ export interface LoadedExports {
 }
 
 export async function loadExports(metricFiles: readonly string[], timelineFiles: readonly string[], config: GuardrailConfig): Promise<LoadedExports> {
-  const metricDocuments = await Promise.all(metricFiles.map(async (source) => ({ source, document: await readJson(source) })));
-  const timelineDocuments = await Promise.all(timelineFiles.map(async (source) => ({ source, document: await readJson(source) })));
-  const { metrics, timeline } = readDocuments(metricDocuments, timelineDocuments, config.signals.map((s) => s.name));
+  // Read one after another, and MAX_EXPORT_BYTES in all: each file is parsed whole, in memory.
+  let total = 0;
+  for (const file of [...metricFiles, ...timelineFiles]) total += await checkReadable(file, MAX_EXPORT_BYTES);
+  if (total > MAX_EXPORT_BYTES) {
+    throw new InputError({ file: metricFiles[0] ?? timelineFiles[0] }, `these ${metricFiles.length + timelineFiles.length} exports hold ${Math.round(total / 1024 / 1024)} MB, more than the ${MAX_EXPORT_BYTES / 1024 / 1024} MB a replay reads (each is parsed whole, in memory): replay a shorter span`);
+  }
+  const metricDocuments: Array<{ source: string; document: unknown }> = [];
+  for (const source of metricFiles) metricDocuments.push({ source, document: await readJson(source) });
+  const timelineDocuments: Array<{ source: string; document: unknown }> = [];
+  for (const source of timelineFiles) timelineDocuments.push({ source, document: await readJson(source) });
+  const { metrics, timeline } = readDocuments(metricDocuments, timelineDocuments, config.signals);
   if (metrics.series.length === 0) {
     const names = config.signals.map((s) => s.name).join(', ');
     throw new InputError({ file: metricFiles.join(', ') }, `no series names a configured signal (${names}) in its Label`);

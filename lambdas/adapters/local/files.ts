@@ -3,24 +3,63 @@
  * reader never sees half of one (write beside, then rename).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parse, type ParseError, printParseErrorCode } from 'jsonc-parser';
 import { InputError } from '../../core/errors.ts';
 
-export async function readText(path: string): Promise<string> {
+/**
+ * The largest export read: a file is read and parsed whole, and 200 MB of JSON takes about 1.5 GB
+ * of memory to parse (V8 cannot hold a string over 512 MB at all). A month of one-minute
+ * GetMetricData for a 30-broker cluster is about 60 MB; larger exports are split (one file per
+ * page, or per day), which every command accepts.
+ */
+export const MAX_EXPORT_BYTES = 200 * 1024 * 1024;
+/** A configuration, a scenario or a state file: far below this. */
+export const MAX_SMALL_FILE_BYTES = 16 * 1024 * 1024;
+
+/** The size of a file to be read, or an InputError that says why it cannot be read. */
+export async function checkReadable(path: string, maxBytes: number): Promise<number> {
+  let size: number;
+  try {
+    const found = await stat(path);
+    if (found.isDirectory()) throw Object.assign(new Error('directory'), { code: 'EISDIR' });
+    size = found.size;
+  } catch (error) {
+    throw new InputError({ file: path }, whyUnreadable(error));
+  }
+  if (size > maxBytes) {
+    throw new InputError({ file: path }, `is ${megabytes(size)}, more than the ${megabytes(maxBytes)} read at most (it is parsed whole, in memory): split it into several files`);
+  }
+  return size;
+}
+
+export async function readText(path: string, maxBytes = MAX_EXPORT_BYTES): Promise<string> {
+  await checkReadable(path, maxBytes);
   try {
     return await readFile(path, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, expected a file' : code === 'EACCES' ? 'permission denied' : String(error);
-    throw new InputError({ file: path }, why);
+    throw new InputError({ file: path }, whyUnreadable(error));
   }
 }
 
+function whyUnreadable(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EISDIR') return 'is a directory, expected a file';
+  if (code === 'ENOTDIR') return 'a part of this path is a file, not a folder';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'ENAMETOOLONG') return 'the path is too long';
+  return error instanceof Error ? error.message : String(error);
+}
+
+function megabytes(bytes: number): string {
+  return `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB`;
+}
+
 /** Parses JSON, or JSON lines (one document per line) when the file is not one document. */
-export async function readJson(path: string): Promise<unknown> {
-  const text = await readText(path);
+export async function readJson(path: string, maxBytes = MAX_EXPORT_BYTES): Promise<unknown> {
+  const text = await readText(path, maxBytes);
   try {
     return JSON.parse(text);
   } catch (error) {

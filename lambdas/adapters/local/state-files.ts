@@ -12,10 +12,10 @@
  * - taking over a decision, or claiming an alert's delivery, creates a file named for the claiming
  *   evaluation with O_EXCL: of two copies of one run, one gets it.
  */
-import { randomUUID } from 'node:crypto';
-import { link, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { createHash, randomUUID } from 'node:crypto';
+import { link, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { StateConflictError } from '../../core/errors.ts';
+import { InputError, StateConflictError } from '../../core/errors.ts';
 import type { GuardrailState } from '../../core/state.ts';
 import type { Decision } from '../../core/decision.ts';
 import type { Outcome } from '../../core/decision.ts';
@@ -24,6 +24,19 @@ import { readJson, writeAtomically } from './files.ts';
 
 /** Revisions kept beside the newest (older ones are removed after a save). */
 const KEPT_REVISIONS = 20;
+/** File names stay well under the 255 bytes file systems allow, suffixes included. */
+const MAX_NAME_BYTES = 160;
+
+/**
+ * A file name for an id (a decision's, an alert's): the id URI-encoded, or, when that is long
+ * (a long cluster name or flag key), its start and a hash of the whole id. Files are found by
+ * this name and read for the id itself, never decoded from it.
+ */
+export function fileNameOf(id: string): string {
+  const encoded = encodeURIComponent(id);
+  if (encoded.length <= MAX_NAME_BYTES) return encoded;
+  return `${encoded.slice(0, MAX_NAME_BYTES - 41).replace(/%[0-9A-F]?$/, '')}~${createHash('sha256').update(id).digest('hex').slice(0, 40)}`;
+}
 
 export class FileStateStore implements StateStore {
   constructor(readonly folder: string) {}
@@ -37,10 +50,12 @@ export class FileStateStore implements StateStore {
   }
 
   private decisionPath(id: string, suffix = ''): string {
-    return join(this.folder, 'decisions', `${encodeURIComponent(id)}${suffix}.json`);
+    return join(this.folder, 'decisions', `${fileNameOf(id)}${suffix}.json`);
   }
 
   async load(): Promise<GuardrailState | undefined> {
+    const folder = await stat(this.folder).catch(() => undefined);
+    if (folder && !folder.isDirectory()) throw new InputError({ file: this.folder }, 'is a file, expected a state folder');
     const newest = (await this.revisions()).at(-1);
     try {
       return (await readJson(newest === undefined ? this.statePath : join(this.revisionsPath, `${newest}.json`))) as GuardrailState;
@@ -96,10 +111,10 @@ export class FileStateStore implements StateStore {
     const names = await readdir(join(this.folder, 'decisions')).catch(() => [] as string[]);
     const pending: PendingDecision[] = [];
     for (const name of names.filter((n) => n.endsWith('.alert-pending.json'))) {
-      const id = decodeURIComponent(name.slice(0, -'.alert-pending.json'.length));
-      const decision = (await readJson(this.decisionPath(id))) as Decision;
+      const base = join(this.folder, 'decisions', name.slice(0, -'.alert-pending.json'.length));
+      const decision = (await readJson(`${base}.json`)) as Decision;
       if (decision.time < since) continue;
-      const outcome = (await readJson(this.decisionPath(id, '.outcome')).catch(() => undefined)) as Outcome | undefined;
+      const outcome = (await readJson(`${base}.outcome.json`).catch(() => undefined)) as Outcome | undefined;
       pending.push({ decision, ...(outcome ? { outcome } : {}) });
     }
     return pending.sort((a, b) => a.decision.time - b.decision.time);
@@ -118,7 +133,7 @@ export class FileStateStore implements StateStore {
   }
 
   async claimAlert(key: string, now: number): Promise<AlertClaim> {
-    const folder = join(this.folder, 'alerts', encodeURIComponent(key));
+    const folder = join(this.folder, 'alerts', fileNameOf(key));
     await mkdir(folder, { recursive: true });
     const names = await readdir(folder);
     if (names.includes('sent')) return 'sent';
@@ -127,7 +142,7 @@ export class FileStateStore implements StateStore {
   }
 
   async recordAlertSent(key: string, now: number): Promise<void> {
-    await writeFile(join(this.folder, 'alerts', encodeURIComponent(key), 'sent'), String(now));
+    await writeFile(join(this.folder, 'alerts', fileNameOf(key), 'sent'), String(now));
   }
 
   /** Every recorded decision, oldest first. */

@@ -14,6 +14,7 @@
  */
 import type { GuardrailConfig, SignalConfig } from '../../core/config.ts';
 import { InputError, StormguardError } from '../../core/errors.ts';
+import { valueProblem } from '../../core/input-bounds.ts';
 import type { MetricPoint, MetricReadout, MetricSeries } from '../../core/metric-series.ts';
 import type { MetricSource } from '../../ports.ts';
 import { RetriesExhaustedError, type RetryOptions, retryingFetch } from '../http/retrying-fetch.ts';
@@ -130,6 +131,7 @@ export class PrometheusMetricSource implements MetricSource {
     const merged = new Map<string, { series: Omit<MetricSeries, 'points'>; labels: string; points: Map<number, number> }>();
     const warnings: string[] = [];
     let skipped = 0;
+    let outOfBounds = 0;
     for (const result of matrix) {
       const labels = result.metric ?? {};
       const cluster = labels[clusterLabel] ?? (this.config.clusters.length === 1 ? this.config.clusters[0]! : 'default');
@@ -147,10 +149,12 @@ export class PrometheusMetricSource implements MetricSource {
         const time = Math.round(Number(stamp) * 1000);
         const value = Number(raw);
         if (!Number.isFinite(value) || !Number.isFinite(time)) skipped++;
+        else if (valueProblem(value, signal.kind)) outOfBounds++;
         else if (time > from && time <= to) entry.points.set(time, value);
       }
     }
     if (skipped > 0) warnings.push(`Prometheus: ${signal.name}: ${skipped} NaN or infinite values skipped (missing data is not zero)`);
+    if (outOfBounds > 0) warnings.push(`Prometheus: ${signal.name}: ${outOfBounds} values out of bounds for a ${signal.kind} (${signal.kind === 'percent' ? '0..100' : 'beyond ±1e12'}) skipped`);
     const series = [...merged.values()].map(({ series: s, points }) => ({ ...s, points: sortedPoints(points) }));
     return { series, warnings };
   }

@@ -71,3 +71,58 @@ describe('configuration constraints', () => {
     expect(() => parseConfig('mode: !weird enforce\n', 'tag.yaml')).toThrow(/^tag\.yaml, line 1, column 7: not accepted: Unresolved tag/);
   });
 });
+
+describe('configuration bounds: every number, name and list a user controls, with the reason', () => {
+  it('refuses a season of 1e8 periods (it ran out of memory) and a weekly one (a 664 KB series item), naming the line', () => {
+    expect(errorOf('detector:\n  seasonPeriods: 100000000\n').message).toBe(
+      "stormguard.config.yaml, line 2: field `detector.seasonPeriods`: at most 1440 (periods, a day of minutes: every period of the season is kept in each series' state, one DynamoDB item of at most 400 KB)",
+    );
+    expect(errorOf('detector:\n  seasonPeriods: 10080\n').message).toMatch(/field `detector.seasonPeriods`: at most 1440/);
+    expect(parseConfig('detector:\n  seasonPeriods: 1440\n').detector.seasonPeriods).toBe(1440);
+  });
+
+  it('bounds half-lives, periods, minutes and thresholds', () => {
+    for (const [yaml, field] of [
+      ['detector:\n  halfLifePeriods: 1e9\n', 'detector.halfLifePeriods'],
+      ['detector:\n  extraHalfLives: [1, 2, 3, 4, 5]\n', 'detector.extraHalfLives'],
+      ['detector:\n  likelihoodHalfLife: 1e300\n', 'detector.likelihoodHalfLife'],
+      ['detector:\n  warmupPeriods: 1e7\n', 'detector.warmupPeriods'],
+      ['metricPeriodSeconds: 86400\n', 'metricPeriodSeconds'],
+      ['rollback:\n  cooldownMinutes: 1e12\n', 'rollback.cooldownMinutes'],
+      ['gate:\n  bakeMinutes: 1e12\n', 'gate.bakeMinutes'],
+      ['correlation:\n  lookbackMinutes: 100000\n', 'correlation.lookbackMinutes'],
+      ['signals:\n  ConnectionCount:\n    zThreshold: 1e6\n', 'signals.ConnectionCount.zThreshold'],
+      ['signals:\n  HeapMemoryAfterGC:\n    forecast:\n      windowPeriods: 100000\n', 'signals.HeapMemoryAfterGC.forecast.windowPeriods'],
+    ] as const) {
+      expect(errorOf(yaml).location.field, yaml).toBe(field);
+    }
+  });
+
+  it("bounds the history a series keeps: the lookback in periods, whatever the period", () => {
+    expect(errorOf('metricPeriodSeconds: 1\ncorrelation:\n  lookbackMinutes: 720\n').message).toMatch(
+      /field `correlation.lookbackMinutes`: is 43200 periods of 1 s, more than 10080: each series keeps that much history/,
+    );
+    expect(parseConfig('metricPeriodSeconds: 60\ncorrelation:\n  lookbackMinutes: 10080\n').correlation.lookbackMinutes).toBe(10080);
+  });
+
+  it('refuses signal names that are not metric names (`[`, `(a+)+b`, `__proto__`) and names that would break a SEARCH expression', () => {
+    for (const name of ['"["', '"(a+)+b"', '"a b"', '_x']) {
+      expect(errorOf(`signals:\n  ${name}:\n    kind: rate\n`).message, name).toMatch(/expected a metric name/);
+    }
+    expect(errorOf('signals:\n  __proto__:\n    kind: rate\n').message).toBe('stormguard.config.yaml, line 2: field `signals.__proto__`: a key named __proto__ is not accepted');
+    expect(errorOf('clusters: [\'events") OR (x\']\n').message).toMatch(/field `clusters.0`: must not contain quotes/);
+    expect(errorOf(`environment: ${'e'.repeat(300)}\n`).message).toMatch(/field `environment`: at most 256 characters/);
+  });
+
+  it('takes signals and flags named constructor or toString as their own', () => {
+    const config = parseConfig('signals:\n  constructor:\n    kind: rate\n  toString:\n    kind: count\nflags:\n  constructor:\n    guarded: false\n');
+    expect(config.signals.map((s) => s.name)).toEqual(expect.arrayContaining(['constructor', 'toString']));
+    expect(config.flags.constructor).toEqual({ guarded: false });
+  });
+
+  it('refuses a file larger than any configuration, and nesting no configuration has, before the YAML parser (65,000 nested maps ran it out of memory)', () => {
+    expect(errorOf(`# ${'x'.repeat(64 * 1024)}\n`).message).toMatch(/more than the 65536 a configuration needs/);
+    expect(errorOf('{a: '.repeat(16_000)).message).toBe('stormguard.config.yaml, line 1: nests more than 64 [ or { deep: no configuration does');
+    expect(errorOf(`${'- '.repeat(20_000)}x`).message).toBe('stormguard.config.yaml, line 1: nested or indented more than 200 columns deep: no configuration is');
+  });
+});
