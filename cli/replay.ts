@@ -37,6 +37,7 @@ export const optionsSchema = z.object({
   state: z.string().optional(),
   json: z.boolean().optional(),
   closedLoop: z.boolean().optional(),
+  cadence: z.boolean().optional(),
   launchdarkly: z.boolean().optional(),
   report: z.string().optional(),
   prometheus: z.string().optional(),
@@ -62,6 +63,7 @@ export function replayCommand(io: Io, setExit: (code: number) => void): Command 
     .option('--report <file>', 'also write the incident report: one self-contained HTML page')
     .option('--launchdarkly', 'act on LaunchDarkly over its REST API (configuration `launchDarkly`, token in LAUNCHDARKLY_API_TOKEN): for drills on a test project')
     .option('--closed-loop', "a bundled scenario re-simulated with the guardrail's rollback applied: what would have happened with it")
+    .option('--cadence', 'read on the deployed cadence (configuration `cadence`): every period while a release is watched, every `idleMinutes` otherwise')
     .action(async (raw: unknown) => {
       const options = parseOptions(optionsSchema, raw);
       const config = await replayConfig(options);
@@ -137,6 +139,7 @@ async function runReplay(options: Options, config: GuardrailConfig, inputs: Inpu
   const recorder = options.report ? new ReportRecorder() : undefined;
   const hooks = {
     ...(recorder ? { onScore: recorder.onScore } : {}),
+    ...(options.cadence ? { cadence: true } : {}),
     releasesDue: async (due: readonly ReleaseEvent[]) => {
       for (const step of due) if (step.kind === 'rollout-step' && step.environment === config.environment) await flags.applyStep(step);
     },

@@ -4,9 +4,10 @@
  * these interfaces.
  */
 import type { Alert } from './core/alert.ts';
+import type { CadenceState } from './core/cadence.ts';
 import type { GuardrailState } from './core/state.ts';
 import type { Outcome } from './core/decision.ts';
-import type { MetricReadout } from './core/metric-series.ts';
+import type { MetricReadout, MetricSeries } from './core/metric-series.ts';
 import type { Decision } from './core/decision.ts';
 import type { ReleaseEvent, RolloutTarget } from './core/release.ts';
 
@@ -37,14 +38,28 @@ export interface PendingDecision {
  */
 export type AlertClaim = 'claimed' | 'sent' | 'taken';
 
+/** What an evaluation was given that it had not seen: a store may keep it instead of the series it changed. */
+export interface EvaluatedInput {
+  /** The evaluation's time. */
+  readonly now: number;
+  /** The datapoints new to the state (complete at `now`, after each series' last one), and series new to it. */
+  readonly series: readonly MetricSeries[];
+}
+
 /** Where the guardrail keeps what it knows and what it did. */
 export interface StateStore {
   load(): Promise<GuardrailState | undefined>;
   /**
+   * What the read cadence decides on (the last evaluation's time; an episode open or alerts owed),
+   * without loading the whole state; stores without it are loaded instead.
+   */
+  cadence?(): Promise<CadenceState>;
+  /**
    * Saves the state if nobody saved another since it was loaded (its `revision`), and advances
    * the revision; throws StateConflictError otherwise: a run that overlapped has saved first.
+   * `evaluated` is what the evaluation since the load was given, where there was one.
    */
-  save(state: GuardrailState): Promise<void>;
+  save(state: GuardrailState, evaluated?: EvaluatedInput): Promise<void>;
   /**
    * Records a decision before it is acted on. Returns false when a decision with the same id is
    * already recorded: another run has it, and this one must not act.

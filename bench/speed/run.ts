@@ -3,7 +3,13 @@
  *
  * - detector updates per second: the guardrail's detector over 1,000 series, round robin;
  * - one guardrail evaluation over 1,000 and 10,000 series, one new datapoint each, including
- *   loading the state from JSON and saving it back (what the scheduled Lambda does every minute);
+ *   loading the state from JSON and saving it back (what the scheduled Lambda did every minute
+ *   before the journal store);
+ * - one shard tick over 1,000 and 10,000 series as the detector runs it now (app/run-once.ts):
+ *   CloudWatch's answer read, evaluated, and saved through the DynamoDB store (journal entry, head,
+ *   1/30 of the checkpoints) into an in-memory DynamoDB, in a warm container; and a new
+ *   container's first tick, which loads the checkpoints and replays the journal. CPU time of the
+ *   process, the stand-ins' own time taken out;
  * - memory per series: the detector's state alone, and the guardrail's whole series state
  *   (detector plus the history the correlator reads);
  * - each Lambda bundle as deployed (dist/lambda/<name>/index.mjs, built by `npm run build`): its
@@ -18,7 +24,12 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { median } from 'simple-statistics';
-import { defaultConfig } from '../../lambdas/core/config.ts';
+import { DynamoStore } from '../../lambdas/adapters/dynamodb/store.ts';
+import { CloudWatchMetricSource } from '../../lambdas/adapters/cloudwatch/metric-source.ts';
+import { runOnce } from '../../lambdas/app/run-once.ts';
+import { defaultConfig, parseConfig } from '../../lambdas/core/config.ts';
+import { CountingDynamo } from '../cost/fake-dynamo.ts';
+import { calendar, fleet, WorldCloudWatch, WorldFlags } from '../cost/world.ts';
 import { detectorSettings } from '../../lambdas/core/detector-settings.ts';
 import { newDetectorState, observe } from '../../lambdas/core/detector.ts';
 import { evaluate } from '../../lambdas/core/evaluation.ts';
@@ -27,6 +38,8 @@ import type { MetricSeries } from '../../lambdas/core/metric-series.ts';
 
 const MINUTE = 60_000;
 const config = defaultConfig();
+/** Warm ticks measured per size. */
+const TICKS = 9;
 const RUNS = 5;
 /** Throughput varies with what else the shared machine runs: more runs, and the spread is printed. */
 const THROUGHPUT_RUNS = 11;
@@ -88,6 +101,48 @@ function evaluationTime(count: number, minutes: number): { ms: number; stateByte
   return { ms, stateBytes: Buffer.byteLength(json) };
 }
 
+/** CPU milliseconds of `run` (user and system), less what the stand-ins spent (measured by them). */
+async function cpuMs(run: () => Promise<unknown>, standIns: () => number): Promise<number> {
+  const before = process.cpuUsage();
+  const spent = standIns();
+  await run();
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1000 - (standIns() - spent);
+}
+
+/**
+ * The detector's shard tick over `count` series (CloudWatch's fleet stand-in: 30 brokers × 3
+ * signals a cluster), after 13 hours of history: warm (the container saved the last state) and cold.
+ */
+async function shardTick(count: number): Promise<{ warm: number; cold: number; checkpoints: number }> {
+  const world = fleet(count);
+  const { storm } = calendar(30);
+  const flags = new WorldFlags(storm, () => 0);
+  const cloudwatch = new WorldCloudWatch(world, { ...storm, time: Infinity }, flags);
+  const shardConfig = parseConfig(
+    `clusters: [${world.clusters.join(', ')}]\nsignals: { ClientConnectionCount: { enabled: false }, ProducerIdCount: { enabled: false } }\ncadence: { idleMinutes: 1 }\n`,
+  );
+  const dynamo = new CountingDynamo();
+  const source = new CloudWatchMetricSource(cloudwatch, shardConfig);
+  const start = Date.parse('2026-11-02T00:00:00Z');
+  const historyMinutes = shardConfig.correlation.lookbackMinutes + 60;
+  // 13 hours of history in one evaluation (the detectors take any number of points at once), saved whole.
+  const state = newGuardrailState();
+  const readout = await source.read(start - historyMinutes * MINUTE, start);
+  evaluate(state, { now: start, series: readout.series, releases: [] }, shardConfig);
+  await new DynamoStore(dynamo, 'stormguard', { config: shardConfig }).save(state);
+  const standIns = () => cloudwatch.selfMs + dynamo.selfMs;
+  const ports = (store: DynamoStore) => ({ metrics: source, timeline: store, store, flags, notifiers: [] });
+  const at = (minute: number) => start + minute * MINUTE + shardConfig.publishDelaySeconds * 1000;
+  // A new container: its first tick loads the checkpoints and replays what the journal holds since.
+  const cold = await cpuMs(() => runOnce(shardConfig, ports(new DynamoStore(dynamo, 'stormguard', { config: shardConfig })), at(1)), standIns);
+  const store = new DynamoStore(dynamo, 'stormguard', { config: shardConfig });
+  for (let minute = 2; minute <= 5; minute++) await runOnce(shardConfig, ports(store), at(minute));
+  const samples: number[] = [];
+  for (let minute = 6; minute < 6 + TICKS; minute++) samples.push(await cpuMs(() => runOnce(shardConfig, ports(store), at(minute)), standIns));
+  return { warm: median(samples), cold, checkpoints: dynamo.items('shard#0').filter((i) => String(i.sk).startsWith('checkpoint#')).length };
+}
+
 function bytesPerObject(count: number, make: (i: number) => unknown): number {
   globalThis.gc?.();
   const before = process.memoryUsage().heapUsed;
@@ -129,7 +184,7 @@ async function main(): Promise<void> {
   const historyMinutes = config.correlation.lookbackMinutes + 60;
   for (const count of [1000, 10_000]) {
     const { ms, stateBytes } = evaluationTime(count, historyMinutes);
-    console.log(`one evaluation over ${count.toLocaleString('en')} series, state load and save included: ${ms.toFixed(0)} ms (state ${(stateBytes / 2 ** 20).toFixed(1)} MiB of JSON)`);
+    console.log(`before, one evaluation over ${count.toLocaleString('en')} series with the whole state loaded from JSON and saved back: ${ms.toFixed(0)} ms (state ${(stateBytes / 2 ** 20).toFixed(1)} MiB of JSON)`);
   }
   const settings = detectorSettings(config.signals[0]!, config.detector, MINUTE);
   const detectorBytes = bytesPerObject(10_000, () => {
@@ -140,6 +195,13 @@ async function main(): Promise<void> {
   const { json } = warmState(1000, historyMinutes);
   const seriesBytes = bytesPerObject(1, () => JSON.parse(json)) / 1000;
   console.log(`memory per series: detector state ${detectorBytes.toFixed(0)} B; guardrail series state with ${historyMinutes} minutes of history ${(seriesBytes / 1024).toFixed(1)} KiB`);
+  for (const count of [1000, 10_000]) {
+    const { warm, cold, checkpoints } = await shardTick(count);
+    console.log(
+      `one shard tick over ${count.toLocaleString('en')} series (app/run-once.ts through the DynamoDB store): ${warm.toFixed(0)} ms of CPU in a warm container, ` +
+        `median of ${TICKS} ticks; a new container's first tick ${cold.toFixed(0)} ms (${checkpoints} checkpoint items loaded, the journal replayed)`,
+    );
+  }
   const bundles = lambdaBundles();
   if (bundles.length === 0) console.log('Lambda bundles: none built (npm run build)');
   for (const { name, bytes, clients, loadMs } of bundles) {

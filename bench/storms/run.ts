@@ -23,6 +23,8 @@ import { generatedCases, type StormCase } from './cases.ts';
 import { emulatedRules } from './rules.ts';
 
 const STORMGUARD = 'Stormguard';
+/** The same guardrail reading on the deployed cadence (core/cadence.ts): every period while a release is watched, every `idleMinutes` otherwise. */
+export const STORMGUARD_CADENCE = 'Stormguard, deployed cadence (1 min while a release is watched, else 5 min)';
 
 export interface Outcome {
   readonly method: string;
@@ -53,13 +55,13 @@ export async function runCase(c: StormCase): Promise<CaseResult> {
   const delays = new Map(series.map((s) => [s.key, s.points.map(() => (uniformFloat64(random) < (c.lateShare ?? 0) ? (1 + Math.floor(uniformFloat64(random) * 3)) * periodMs : 0))]));
   const input: ReplayInput = { series, releases: timeline.events, publishDelayMs: (s, i) => delays.get(s.key)![i]! };
 
-  const result = await replay(input, config, { store: new MemoryStateStore(), flags: new RecordingFlagController(), notifiers: [] });
-  const rollback = result.decisions.find((d) => d.action === 'rollback');
-  const firstAnomaly = result.episodes[0]?.onset;
-  const reference = c.storm?.time ?? result.from;
-  const outcomes: Outcome[] = [
-    judge(c, STORMGUARD, rollback && { time: rollback.time, flag: rollback.flag, toPercent: rollback.toPercent }, reference, periodMs, firstAnomaly),
-  ];
+  const reference = c.storm?.time ?? (input.series.length > 0 ? periods(input, periodMs).from : 0);
+  const outcomes: Outcome[] = [];
+  for (const [method, cadence] of [[STORMGUARD, false], [STORMGUARD_CADENCE, true]] as const) {
+    const result = await replay(input, config, { store: new MemoryStateStore(), flags: new RecordingFlagController(), notifiers: [] }, { cadence });
+    const rollback = result.decisions.find((d) => d.action === 'rollback');
+    outcomes.push(judge(c, method, rollback && { time: rollback.time, flag: rollback.flag, toPercent: rollback.toPercent }, reference, periodMs, result.episodes[0]?.onset));
+  }
   const rules = emulatedRules(config.environment, periodMs);
   const fired = new Map<string, { time: number; flag: string; toPercent: number }>();
   for (const evaluation of periods(input, periodMs).ticks) {

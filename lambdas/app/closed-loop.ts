@@ -27,7 +27,7 @@ export interface ClosedLoop {
 export async function replayClosedLoop(scenario: Scenario, config: GuardrailConfig, ports: { readonly probe: ActingPorts; readonly live: ActingPorts }, hooks: ReplayHooks = {}): Promise<ClosedLoop> {
   const signals = config.signals.map((s) => s.name);
   const open = readExport(exportScenario(scenario, simulate(scenario)).files, signals);
-  const withoutGuardrail = await replay({ series: open.metrics.series, releases: open.timeline.events }, config, ports.probe);
+  const withoutGuardrail = await replay({ series: open.metrics.series, releases: open.timeline.events }, config, ports.probe, hooks.cadence ? { cadence: true } : {});
   const changed = applyRollbacks(scenario, withoutGuardrail.decisions);
   const closed = readExport(exportScenario(changed, simulate(changed)).files, signals);
   const result = await replay({ series: closed.metrics.series, releases: closed.timeline.events }, config, ports.live, hooks);

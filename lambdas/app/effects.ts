@@ -150,23 +150,33 @@ async function alertDecisions(evaluation: Evaluation, held: ReadonlyMap<string, 
 
 /** Alerts about the evaluation (blind, resolved, …): queued with the state, delivered once its save won. */
 async function alertEvaluation(state: GuardrailState, evaluation: Evaluation, context: AlertContext, delivery: Delivery) {
-  const queued = new Map((state.outbox ?? []).map((a) => [a.id!, a]));
+  // What earlier runs queued belongs to evaluations already saved: deliver it first, so that this
+  // run saves only what is still undelivered (else a persisted outbox never drains).
+  const queued = new Map((await deliverAll(state.outbox ?? [], delivery)).map((a) => [a.id!, a]));
+  const fresh: Alert[] = [];
   for (const intent of evaluation.alerts) {
     if (decisionIdsOf(intent).length > 0) continue;
     const alert = await withLinks(render(intent, context), delivery.ports);
+    if (!queued.has(alert.id!)) fresh.push(alert);
     queued.set(alert.id!, alert);
   }
   setOutbox(state, [...queued.values()]);
   await delivery.ports.commit?.();
+  const undelivered = await deliverAll(fresh, delivery);
+  setOutbox(state, [...queued.values()].filter((a) => !fresh.includes(a)).concat(undelivered)); // saved with the next run's state
+}
+
+/** Delivers each alert; returns those that could not be delivered everywhere yet (and are still worth trying). */
+async function deliverAll(alerts: readonly Alert[], delivery: Delivery): Promise<Alert[]> {
   const undelivered: Alert[] = [];
-  for (const alert of queued.values()) {
+  for (const alert of alerts) {
     if (delivery.now - alert.time > OUTBOX_TRY_FOR_MS) {
       delivery.notifierErrors.push(`gave up delivering ${alert.id} after ${OUTBOX_TRY_FOR_MS / 60_000} minutes: ${alert.title}`);
       continue;
     }
     if (!(await deliver(alert, delivery))) undelivered.push(alert);
   }
-  setOutbox(state, undelivered); // saved with the next run's state
+  return undelivered;
 }
 
 /** The alert's idempotency key: the same for this alert whichever run renders it. */

@@ -5,13 +5,13 @@
 import type { GuardrailConfig } from '../core/config.ts';
 import { buildReport, ReportRecorder } from '../core/incident-report.ts';
 import type { ReportStore } from '../ports.ts';
-import type { RunResult } from './run-once.ts';
+import type { ReadResult } from './run-once.ts';
 
 /** Renders the report data into a page: the HTML adapter, passed in so the app stays free of it. */
 export type RenderPage = (data: ReturnType<typeof buildReport>) => Promise<string>;
 
 /** Writes the page of each episode alerted this run; returns the episodes whose page failed, with why. */
-export async function keepIncidentPages(result: RunResult, store: ReportStore, render: RenderPage, config: GuardrailConfig): Promise<string[]> {
+export async function keepIncidentPages(result: ReadResult, store: ReportStore, render: RenderPage, config: GuardrailConfig): Promise<string[]> {
   const failures: string[] = [];
   const episodes = [...new Set(result.sent.flatMap((a) => (a.episodeId ? [a.episodeId] : [])))];
   for (const episodeId of episodes) {
@@ -26,7 +26,7 @@ export async function keepIncidentPages(result: RunResult, store: ReportStore, r
 }
 
 /** The run as the report sees it: from the oldest point of history kept to the evaluation. */
-function reportSource(result: RunResult, episodeId: string) {
+function reportSource(result: ReadResult, episodeId: string) {
   const times = Object.values(result.state.series).flatMap((s) => (s.history.times.length ? [s.history.times[0]!] : []));
   return {
     from: Math.min(result.evaluatedAt, ...times),

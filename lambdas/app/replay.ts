@@ -7,6 +7,7 @@
  */
 import { type ActingPorts, tick } from './tick.ts';
 import { periods, type ReplayInput } from './schedule.ts';
+import { isBusy, planRead } from '../core/cadence.ts';
 import type { Alert } from '../core/alert.ts';
 import type { GuardrailConfig } from '../core/config.ts';
 import { type Anomaly } from '../core/anomaly.ts';
@@ -26,6 +27,12 @@ export interface ReplayHooks {
   readonly progress?: (done: number, total: number) => void;
   /** Told of every scored point (for reports). */
   readonly onScore?: EvaluationInput['onScore'];
+  /**
+   * Read on the deployed detector's cadence (core/cadence.ts): every period while a release is
+   * watched, every `cadence.idleMinutes` otherwise, the points of the periods between read at once.
+   * Default false: one evaluation per period.
+   */
+  readonly cadence?: boolean;
 }
 
 export interface HeapExhaustion {
@@ -57,9 +64,27 @@ export async function replay(input: ReplayInput, config: GuardrailConfig, ports:
   const state = newGuardrailState();
   const result = { decisions: [] as Decision[], outcomes: {} as Record<string, Outcome>, alerts: [] as Alert[], anomalies: [] as Anomaly[], notifierErrors: [] as string[] };
   const schedule = periods(input, periodMs);
+  const pending = new Map<string, MetricSeries>();
+  const due: ReleaseEvent[] = [];
   for (const period of schedule.ticks) {
-    if (period.due.length > 0) await hooks.releasesDue?.(period.due);
-    const step = await tick(state, { now: period.now, series: period.series, releases: period.releases, ...(hooks.onScore ? { onScore: hooks.onScore } : {}) }, config, ports);
+    due.push(...period.due);
+    let series = period.series;
+    if (hooks.cadence) {
+      for (const s of period.series) {
+        const kept = pending.get(s.key);
+        pending.set(s.key, kept ? { ...kept, points: [...kept.points, ...s.points] } : s);
+      }
+      // The data's last period is read whatever the cadence: a replay ends there.
+      if (period.index < schedule.total && !planRead({ evaluatedAt: state.evaluatedAt, busy: isBusy(state) }, period.now, period.now, period.releases, config).read) {
+        hooks.progress?.(period.index, schedule.total);
+        continue;
+      }
+      // One read returns the points of every period since the last, in time order (GetMetricData's ScanBy).
+      series = [...pending.values()].map((s) => ({ ...s, points: [...s.points].sort((a, b) => a.time - b.time) }));
+      pending.clear();
+    }
+    if (due.length > 0) await hooks.releasesDue?.(due.splice(0));
+    const step = await tick(state, { now: period.now, series, releases: period.releases, ...(hooks.onScore ? { onScore: hooks.onScore } : {}) }, config, ports);
     result.decisions.push(...step.acted);
     for (const [id, outcome] of step.outcomes) result.outcomes[id] = outcome;
     result.alerts.push(...step.sent);

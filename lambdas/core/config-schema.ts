@@ -203,6 +203,22 @@ export const configSchema = z.strictObject({
     { bakeMinutes: 30 },
   ),
   heap: withDefault(z.strictObject({ exhaustedPercent: withDefault(positive().check(z.maximum(100)), 95) }), { exhaustedPercent: 95 }),
+  /** In AWS: read the signals every period while a release (step or deploy) is watched, every `idleMinutes` otherwise. */
+  cadence: withDefault(
+    z.strictObject({
+      idleMinutes: withDefault(z.int().check(z.minimum(1), z.maximum(60)), 5),
+      watchMinutes: withDefault(nonnegative().check(z.maximum(10_080)), 180),
+    }),
+    { idleMinutes: 5, watchMinutes: 180 },
+  ),
+  /** In AWS: how clusters are split into shards, each its own detector schedule and state partition. */
+  shards: withDefault(
+    z.strictObject({
+      maxSeries: withDefault(z.int().check(z.minimum(1), z.maximum(100_000)), 10_000),
+      brokersPerCluster: withDefault(z.int().check(z.minimum(1), z.maximum(1_000)), 30),
+    }),
+    { maxSeries: 10_000, brokersPerCluster: 30 },
+  ),
 });
 
 /**

@@ -3,6 +3,7 @@
  * it (said once, and again when it returns), and a guardrail that stopped evaluating is blind for
  * all; blindness denies gate step-ups and is never a reason to roll back.
  */
+import { longestReadIntervalMs } from './cadence.ts';
 import type { GuardrailConfig } from './config.ts';
 import { seriesName } from './metric-series.ts';
 import type { SeriesState } from './series.ts';
@@ -22,9 +23,11 @@ export function isStale(lastTime: number, now: number, config: GuardrailConfig):
   return now - (lastTime + periodMs) >= config.freshness.staleAfterPeriods * periodMs;
 }
 
-/** Whether the guardrail itself stopped evaluating (the publish delay is allowed for). */
+/** Whether the guardrail itself stopped evaluating (the publish delay, and the idle read cadence, are allowed for). */
 export function guardrailIsStale(evaluatedAt: number, now: number, config: GuardrailConfig): boolean {
-  return now - evaluatedAt > config.freshness.staleAfterPeriods * config.metricPeriodSeconds * 1000 + config.publishDelaySeconds * 1000;
+  const periodMs = config.metricPeriodSeconds * 1000;
+  const idleWaitMs = longestReadIntervalMs(config) - periodMs;
+  return now - evaluatedAt > config.freshness.staleAfterPeriods * periodMs + config.publishDelaySeconds * 1000 + idleWaitMs;
 }
 
 /** Marks series that went blind or came back; one change per cluster and signal. */

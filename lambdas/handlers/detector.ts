@@ -1,9 +1,12 @@
 /**
- * The detector Lambda, run every minute by EventBridge: wires CloudWatch, DynamoDB and SNS to the
- * core's scheduled run, and reports on itself in embedded metric format (a heartbeat whose absence
- * alarms, series evaluated, decisions, errors, data freshness, baselines, rollout percentages).
- * SDK clients are created once per container. Each run's outside calls fit in its time budget
- * (shared/budget.ts): what does not fit is left for the next run.
+ * The detector Lambda, run every minute by EventBridge (one schedule per shard, each naming its
+ * shard): wires CloudWatch, DynamoDB and SNS to the core's scheduled run, and reports on itself in
+ * embedded metric format (a heartbeat whose absence alarms, series evaluated, decisions, errors,
+ * data freshness, baselines, rollout percentages). Most runs only look at the release timeline:
+ * the signals are read every minute while a release is watched, every `cadence.idleMinutes`
+ * otherwise (app/run-once.ts). SDK clients are created once per container, and each shard's state
+ * is kept in it between runs (adapters/dynamodb/store.ts). Each run's outside calls fit in its
+ * time budget (shared/budget.ts): what does not fit is left for the next run.
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -25,9 +28,10 @@ import { S3Reports } from '../adapters/s3/incident-pages.ts';
 import { SnsNotifier } from '../adapters/sns/notifier.ts';
 import { keepIncidentPages } from '../app/incident-pages.ts';
 import type { GuardrailConfig } from '../core/config-schema.ts';
+import { planShards } from '../core/shards.ts';
 import { StateConflictError } from '../core/errors.ts';
-import { type RunResult, runOnce } from '../app/run-once.ts';
-import type { FlagController, MetricSource, Notifier, ReportStore } from '../ports.ts';
+import { type ReadResult, type RunPorts, runOnce, type SkippedRun } from '../app/run-once.ts';
+import type { FlagController, MetricSource, Notifier, ReleaseLog, ReportStore, StateStore } from '../ports.ts';
 import { RunBudget } from './shared/budget.ts';
 import { configFromEnvironment } from './shared/config.ts';
 import { requiredEnvironment } from './shared/environment.ts';
@@ -52,26 +56,59 @@ export interface DetectorWiring {
   readonly log: (entry: Record<string, unknown>) => void;
   /** The run's time budget, started by each invocation; the adapters given to this wiring read it. */
   readonly budget?: RunBudget;
+  /**
+   * The deployment's shards: id → the clusters it watches. Each shard has its own schedule, which
+   * names it in the event, and its own state partition.
+   * @default as the construct splits them: core/shards.ts, from the configuration
+   */
+  readonly shards?: Readonly<Record<string, readonly string[]>>;
+  /** A shard's state store and release log instead of DynamoStore (benchmarks: another layout). */
+  readonly storeFor?: (shard: string) => StateStore & ReleaseLog;
 }
 
-export type DetectorOutcome = { readonly status: 'evaluated'; readonly result: RunResult } | { readonly status: 'superseded' };
+export type DetectorOutcome =
+  | { readonly status: 'evaluated'; readonly result: ReadResult }
+  | { readonly status: 'skipped'; readonly result: SkippedRun }
+  | { readonly status: 'superseded' };
 
-export function createDetectorHandler(wiring: DetectorWiring): (event: Pick<ScheduledEvent, 'time'>, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<DetectorOutcome> {
-  const store = new DynamoStore(wiring.dynamo, wiring.tableName);
-  const ports = {
-    metrics: wiring.metricSource ?? new CloudWatchMetricSource(wiring.cloudwatch, wiring.config),
-    timeline: store,
-    store,
-    flags: wiring.flags,
-    notifiers: [new SnsNotifier(wiring.sns, wiring.topicArn, wiring.budget ? { deadline: wiring.budget.alerts } : {}), ...(wiring.notifiers ?? [])],
-    ...(wiring.reports ? { links: wiring.reports.links } : {}),
+/** The scheduled event, with the shard it is for (each shard's schedule says; none: shard '0'). */
+export type DetectorEvent = Pick<ScheduledEvent, 'time'> & { readonly shard?: string };
+
+/** The shard of a deployment with one: every configured cluster. */
+export const ONLY_SHARD = '0';
+
+export function createDetectorHandler(wiring: DetectorWiring): (event: DetectorEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<DetectorOutcome> {
+  const shards = wiring.shards ?? Object.fromEntries(planShards(wiring.config).map((s) => [s.id, s.clusters]));
+  const notifiers = [new SnsNotifier(wiring.sns, wiring.topicArn, wiring.budget ? { deadline: wiring.budget.alerts } : {}), ...(wiring.notifiers ?? [])];
+  const wired = new Map<string, RunPorts & { config: GuardrailConfig }>();
+  /** One shard's ports, made once per container: its clusters' signals, its state partition (and the cache of its state). */
+  const portsOf = (shard: string) => {
+    let ports = wired.get(shard);
+    if (ports) return ports;
+    const clusters = shards[shard];
+    if (!clusters) throw new Error(`the detector was run for shard ${JSON.stringify(shard)}, which the deployment does not have (it has ${Object.keys(shards).join(', ')})`);
+    const config = { ...wiring.config, clusters: [...clusters] };
+    const store = wiring.storeFor?.(shard) ?? new DynamoStore(wiring.dynamo, wiring.tableName, { shard, config });
+    ports = {
+      config,
+      metrics: wiring.metricSource ?? new CloudWatchMetricSource(wiring.cloudwatch, config),
+      timeline: store,
+      store,
+      flags: wiring.flags,
+      notifiers,
+      ...(wiring.reports ? { links: wiring.reports.links } : {}),
+    };
+    wired.set(shard, ports);
+    return ports;
   };
   return async (event, context) => {
     const { metrics } = wiring;
     if (context) wiring.budget?.start(context.getRemainingTimeInMillis());
     metrics.addMetric('Heartbeat', MetricUnit.Count, 1);
     try {
-      const result = await runOnce(wiring.config, ports, Date.parse(event.time));
+      const ports = portsOf(event.shard ?? (Object.keys(shards).length === 1 ? Object.keys(shards)[0]! : ONLY_SHARD));
+      const result = await runOnce(ports.config, ports, Date.parse(event.time));
+      if (!result.read) return { status: 'skipped', result };
       report(result, wiring);
       if (wiring.reports) {
         const failures = await keepIncidentPages(result, wiring.reports, renderReportPage, wiring.config);
@@ -94,7 +131,7 @@ export function createDetectorHandler(wiring: DetectorWiring): (event: Pick<Sche
   };
 }
 
-function report(result: RunResult, { metrics, log }: DetectorWiring): void {
+function report(result: ReadResult, { metrics, log }: DetectorWiring): void {
   metrics.addMetric('SeriesEvaluated', MetricUnit.Count, result.seriesEvaluated);
   metrics.addMetric('BlindSeries', MetricUnit.Count, result.blindSeries);
   metrics.addMetric('Anomalies', MetricUnit.Count, result.anomalies.length);
@@ -141,7 +178,7 @@ const secrets = new SecretsManagerClient({});
 const s3 = new S3Client({});
 let wired: ReturnType<typeof createDetectorHandler> | undefined;
 
-export const handler = (event: ScheduledEvent, context: Context): Promise<DetectorOutcome> => {
+export const handler = (event: DetectorEvent, context: Context): Promise<DetectorOutcome> => {
   if (!wired) {
     const config = configFromEnvironment();
     wired = createDetectorHandler({
@@ -160,3 +197,4 @@ export const handler = (event: ScheduledEvent, context: Context): Promise<Detect
   }
   return wired(event, context);
 };
+

@@ -35,6 +35,11 @@ const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}));
 let wired: ReturnType<typeof createGateHandler> | undefined;
 
 export const handler = (event: unknown): Promise<GateAnswer> => {
-  wired ??= createGateHandler(configFromEnvironment(), new DynamoStore(dynamo, requiredEnvironment('TABLE_NAME')));
+  if (!wired) {
+    const config = configFromEnvironment();
+    const store = new DynamoStore(dynamo, requiredEnvironment('TABLE_NAME'));
+    // Every shard's head: the gate answers for the whole guardrail, and reads no series.
+    wired = createGateHandler(config, { load: () => store.loadAll(), releases: (until) => store.releases(until) });
+  }
   return wired(event);
 };

@@ -4,7 +4,7 @@
  * cases; faster than every emulated rule at no more false rollbacks), checked on the whole suite.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type CaseResult, runSuite, summarise } from '../../bench/storms/run.ts';
+import { type CaseResult, runSuite, STORMGUARD_CADENCE, summarise } from '../../bench/storms/run.ts';
 
 let results: CaseResult[];
 beforeAll(async () => {
@@ -22,6 +22,16 @@ describe('the storm suite', () => {
       expect(o, r.name).toMatchObject({ rolledBack: true, right: true });
       expect(o.periodsAfterFirstAnomaly, r.name).toBeLessThanOrEqual(2);
     }
+  });
+
+  it('on the deployed cadence, rolls back the same storms as often and as soon: within three periods of the step', () => {
+    for (const r of results.filter((c) => c.storm && (c.factor ?? 0) >= 2)) {
+      const everyPeriod = stormguard(r);
+      const cadence = r.outcomes.find((o) => o.method === STORMGUARD_CADENCE)!;
+      expect(cadence, r.name).toMatchObject({ rolledBack: true, right: true, periodsAfterStep: everyPeriod.periodsAfterStep });
+      expect(cadence.periodsAfterStep, r.name).toBeLessThanOrEqual(3);
+    }
+    for (const r of results.filter((c) => !c.storm)) expect(r.outcomes.find((o) => o.method === STORMGUARD_CADENCE)!.rolledBack, r.name).toBe(false);
   });
 
   it('rolls nothing back in benign cases', () => {

@@ -345,7 +345,7 @@ describe('the Prometheus source against a stub server', () => {
     const noFrom = await stormguard('replay', '--prometheus', base, '--to', END);
     expect(noFrom).toMatchObject({ code: 2, err: expect.stringMatching(/field `--from`: is required with --prometheus/) });
     const badTo = await stormguard('replay', '--prometheus', base, '--from', START, '--to', 'yesterday');
-    expect(badTo).toMatchObject({ code: 2, err: 'stormguard: field `--to`: expected an ISO 8601 time, got "yesterday"\n' });
+    expect(badTo).toMatchObject({ code: 2, err: 'stormguard: field `--to`: expected an ISO 8601 time such as 2025-08-28T14:00:00Z, got "yesterday"\n' });
     handler = answer(200, matrix([]));
     const empty = await stormguard('replay', '--prometheus', base, '--from', START, '--to', END, '--state', join(await newFolder(), 's'));
     expect(empty).toMatchObject({ code: 2, err: expect.stringMatching(/field `--prometheus`: no series for any configured signal/) });

@@ -199,7 +199,7 @@ describe('the construct as a CDK user meets it', () => {
 
   it('exposes every resource it creates, and the configuration after defaults', () => {
     const [events, payments] = guardrails as [StormguardGuardrail, StormguardGuardrail];
-    for (const resource of [events.table, events.detector, events.gate, events.deploys, events.deploysUrl, events.webhook, events.webhookUrl, events.backfill, events.alertTopic, events.alertKey, events.reports, events.detectorSchedule, events.dashboard]) {
+    for (const resource of [events.table, events.detector, events.gate, events.deploys, events.deploysUrl, events.webhook, events.webhookUrl, events.backfill, events.ack, events.alertTopic, events.alertKey, events.reports, ...events.detectorSchedules, events.dashboard]) {
       expect(resource).toBeDefined();
     }
     expect(Object.keys(events.secrets).sort()).toEqual(['launchDarklyToken', 'launchDarklyWebhookSecret', 'pagerDutyRoutingKey']);

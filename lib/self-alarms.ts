@@ -1,0 +1,71 @@
+/**
+ * The guardrail watches itself: errors, throttles, runs near the timeout, a missing heartbeat
+ * (missing data breaches) and stale data, each to the alert topic.
+ */
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type { Construct } from 'constructs';
+import { DETECTOR_SERVICE, METRICS_NAMESPACE } from '../lambdas/names.ts';
+
+/** The detector's timeout: the run must end before the next one starts. */
+export const DETECTOR_TIMEOUT = Duration.seconds(50);
+/** Duration alarm: the run takes most of its timeout. */
+const DURATION_ALARM_FRACTION = 0.8;
+/** Data older than this at evaluation means CloudWatch is not delivering. */
+const STALE_DATA_SECONDS = 600;
+
+export function selfAlarms(scope: Construct, fn: lambda.IFunction): cloudwatch.Alarm[] {
+  const heartbeat = new cloudwatch.Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName: 'Heartbeat',
+    dimensionsMap: { service: DETECTOR_SERVICE },
+    statistic: 'SampleCount',
+    period: Duration.minutes(1),
+  });
+  const dataAge = new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: 'DataAge', dimensionsMap: { service: DETECTOR_SERVICE }, statistic: 'Maximum', period: Duration.minutes(1) });
+  return [
+    new cloudwatch.Alarm(scope, 'DetectorErrors', {
+      alarmDescription: 'Stormguard: the detector failed in 2 of the last 3 minutes',
+      metric: fn.metricErrors({ period: Duration.minutes(1) }),
+      threshold: 1,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }),
+    new cloudwatch.Alarm(scope, 'DetectorThrottles', {
+      alarmDescription: 'Stormguard: the detector was throttled',
+      metric: fn.metricThrottles({ period: Duration.minutes(1) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }),
+    new cloudwatch.Alarm(scope, 'DetectorDuration', {
+      alarmDescription: `Stormguard: runs take over ${DURATION_ALARM_FRACTION * 100}% of the detector's timeout`,
+      metric: fn.metricDuration({ period: Duration.minutes(1), statistic: 'Maximum' }),
+      threshold: DETECTOR_TIMEOUT.toMilliseconds() * DURATION_ALARM_FRACTION,
+      evaluationPeriods: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }),
+    new cloudwatch.Alarm(scope, 'HeartbeatMissing', {
+      alarmDescription: 'Stormguard: no detector heartbeat for 3 minutes: the guardrail is not watching',
+      metric: heartbeat,
+      threshold: 1,
+      evaluationPeriods: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      // No heartbeat at all is the failure scope alarm exists for.
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    }),
+    new cloudwatch.Alarm(scope, 'StaleData', {
+      alarmDescription: `Stormguard: the newest datapoint is over ${STALE_DATA_SECONDS / 60} minutes old: the guardrail is blind`,
+      metric: dataAge,
+      threshold: STALE_DATA_SECONDS,
+      evaluationPeriods: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }),
+  ];
+}

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { planRead, watchedRelease } from '../../../lambdas/core/cadence.ts';
+import { parseConfig } from '../../../lambdas/core/config.ts';
+import { guardrailIsStale } from '../../../lambdas/core/freshness.ts';
+import type { ReleaseEvent } from '../../../lambdas/core/release.ts';
+
+const MINUTE = 60_000;
+const t0 = Date.parse('2025-08-28T12:00:00Z');
+const config = parseConfig('cadence: { idleMinutes: 5, watchMinutes: 180 }\n');
+const step = (time: number, environment = 'production'): ReleaseEvent => ({
+  kind: 'rollout-step',
+  id: `s${time}`,
+  time,
+  flag: 'f',
+  environment,
+  target: { kind: 'fallthrough' },
+  fromPercent: 0,
+  toPercent: 1,
+});
+const deploy = (time: number): ReleaseEvent => ({
+  kind: 'deploy',
+  id: `d${time}`,
+  time,
+  service: 'api',
+  version: '2',
+  environment: 'production',
+});
+
+describe('the read cadence', () => {
+  it('defaults to reading every 5 minutes, every minute for 3 hours after a release', () => {
+    expect(parseConfig('').cadence).toEqual({ idleMinutes: 5, watchMinutes: 180 });
+  });
+
+  it('reads on the first run, then every idleMinutes of periods while nothing is watched', () => {
+    expect(planRead({ evaluatedAt: null }, t0, t0, [], config)).toMatchObject({ read: true, reason: 'first' });
+    const reads = [];
+    for (let m = 1; m <= 15; m++)
+      if (planRead({ evaluatedAt: reads.at(-1) ?? t0 }, t0 + m * MINUTE, t0 + m * MINUTE, [], config).read) reads.push(t0 + m * MINUTE);
+    expect(reads.map((t) => (t - t0) / MINUTE)).toEqual([5, 10, 15]);
+  });
+
+  it('reads every period from a release in the guarded environment (a step or a deploy) until its watch ends, counted from its own time', () => {
+    for (const release of [step(t0 + 2 * MINUTE), deploy(t0 + 2 * MINUTE)]) {
+      expect(planRead({ evaluatedAt: t0 }, t0 + MINUTE, t0 + 1 * MINUTE, [release], config).read).toBe(false); // not happened yet
+      expect(planRead({ evaluatedAt: t0 }, t0 + MINUTE, t0 + 2 * MINUTE, [release], config)).toMatchObject({
+        read: true,
+        reason: 'watch',
+        watching: release,
+      });
+      expect(planRead({ evaluatedAt: t0 }, t0 + MINUTE, t0 + 181 * MINUTE, [release], config).read).toBe(true);
+      expect(planRead({ evaluatedAt: t0 + 180 * MINUTE }, t0 + 181 * MINUTE, t0 + 182 * MINUTE, [release], config).read).toBe(false);
+    }
+    // Another environment's steps start no watch.
+    expect(planRead({ evaluatedAt: t0 }, t0 + MINUTE, t0 + 3 * MINUTE, [step(t0 + 2 * MINUTE, 'staging')], config).read).toBe(false);
+  });
+
+  it('starts the watch from the release time when the release is seen late, and not at all once it would have ended', () => {
+    const late = step(t0 - 60 * MINUTE);
+    expect(watchedRelease([late], t0, config)).toBe(late);
+    expect(watchedRelease([step(t0 - 180 * MINUTE)], t0, config)).toBeUndefined();
+  });
+
+  it('reads every period while an episode is open or alerts are owed', () => {
+    expect(planRead({ evaluatedAt: t0, busy: true }, t0 + MINUTE, t0 + MINUTE, [], config)).toMatchObject({ read: true, reason: 'busy' });
+  });
+
+  it('never reads a run that would evaluate nothing new', () => {
+    expect(planRead({ evaluatedAt: t0 }, t0, t0 + MINUTE, [step(t0)], config).read).toBe(false);
+  });
+
+  it('does not call the guardrail stale between idle reads', () => {
+    // The last evaluation at t0; the next at t0 + 5 min, run 2 min later (publish delay), up to a minute late.
+    expect(guardrailIsStale(t0, t0 + 8 * MINUTE, config)).toBe(false);
+    expect(guardrailIsStale(t0, t0 + 30 * MINUTE, config)).toBe(true);
+  });
+});
