@@ -195,6 +195,10 @@ function configProblems(c: GuardrailConfig): string[] {
   within('freshness.staleAfterPeriods', c.freshness.staleAfterPeriods, 1, 1440, true);
   within('gate.bakeMinutes', c.gate.bakeMinutes, 0, 10_080);
   within('heap.exhaustedPercent', c.heap.exhaustedPercent, Number.MIN_VALUE, 100);
+  within('cadence.idleMinutes', c.cadence.idleMinutes, 1, 60, true);
+  within('cadence.watchMinutes', c.cadence.watchMinutes, 0, 10_080);
+  within('shards.maxSeries', c.shards.maxSeries, 1, 100_000, true);
+  within('shards.brokersPerCluster', c.shards.brokersPerCluster, 1, 1000, true);
   if (c.clusters.length > 200) problems.push('more than 200 clusters');
   if (Object.keys(c.flags).length > 1000) problems.push('more than 1000 flags');
   if (c.signals.length > 32 + 5) problems.push('more than 32 signals');
@@ -404,6 +408,8 @@ const configObject = fc.record(
         { requiredKeys: ['projectKey'] },
       ),
     ),
+    cadence: mostly(fc.record({ idleMinutes: choice([1, 5, 60], [0, 61, 1.5]), watchMinutes: choice([0, 180, 10_080], [10_081]) }, { requiredKeys: [] })),
+    shards: mostly(fc.record({ maxSeries: choice([1, 150, 500, 10_000], [0, 100_001, 1e9]), brokersPerCluster: choice([1, 30, 1000], [0, 1001]) }, { requiredKeys: [] })),
   },
   { requiredKeys: [] },
 );

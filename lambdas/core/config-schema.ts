@@ -206,16 +206,16 @@ export const configSchema = z.strictObject({
   /** In AWS: read the signals every period while a release (step or deploy) is watched, every `idleMinutes` otherwise. */
   cadence: withDefault(
     z.strictObject({
-      idleMinutes: withDefault(z.int().check(z.minimum(1), z.maximum(60)), 5),
-      watchMinutes: withDefault(nonnegative().check(z.maximum(10_080)), 180),
+      idleMinutes: withDefault(z.int().check(z.minimum(1), atMost(60, 'minutes: an idle guardrail still reads every hour')), 5),
+      watchMinutes: withDefault(nonnegative().check(atMost(LIMITS.minutes, 'minutes: a week')), 180),
     }),
     { idleMinutes: 5, watchMinutes: 180 },
   ),
   /** In AWS: how clusters are split into shards, each its own detector schedule and state partition. */
   shards: withDefault(
     z.strictObject({
-      maxSeries: withDefault(z.int().check(z.minimum(1), z.maximum(100_000)), 10_000),
-      brokersPerCluster: withDefault(z.int().check(z.minimum(1), z.maximum(1_000)), 30),
+      maxSeries: withDefault(z.int().check(z.minimum(1), atMost(100_000, 'series: one detector run reads and scores a shard within its period')), 10_000),
+      brokersPerCluster: withDefault(z.int().check(z.minimum(1), atMost(1_000, 'brokers')), 30),
     }),
     { maxSeries: 10_000, brokersPerCluster: 30 },
   ),
@@ -267,7 +267,38 @@ export function resolveConfig(raw: unknown, source = 'configuration', lineOf: (p
     const message = keys.length > 0 ? `unknown key (expected one of: ${knownKeys(fieldPath)})` : (keyIssue?.message ?? issue.message);
     throw new InputError({ file: source, line: lineOf(fieldPath), field: fieldPath.join('.') || '(top level)' }, message);
   }
-  return withSignalDefaults(result.data, source);
+  return withSignalDefaults(result.data, source, lineOf);
+}
+
+/**
+ * The DynamoDB store keeps a shard's series in CHECKPOINT_BUCKETS items by a hash of their key
+ * (adapters/dynamodb/series-log.ts BUCKETS), each at most CHECKPOINT_ITEM_BYTES (store.ts
+ * MAX_ITEM_BYTES). The configuration is refused when the fullest bucket of a shard of
+ * `shards.maxSeries` series could exceed it, so that the store's own check never has to refuse a
+ * save: state items are sized below DynamoDB's limit by construction.
+ */
+export const CHECKPOINT_BUCKETS = 512;
+export const CHECKPOINT_ITEM_BYTES = 350 * 1024;
+/** Periods of history kept beyond the lookback (core/evaluation.ts HISTORY_EXTRA_PERIODS). */
+const HISTORY_EXTRA_PERIODS = 60;
+/** A checkpointed series, at most: its history as float64s (16 bytes a point), each EWMA baseline as compressed JSON, and the rest (keys of a dynamic label, counters, its anomalous run). Measured: 4.6 KB by default, 64 KB with a daily season and a week of history (test/unit/core/state-size.test.ts). */
+const EWMA_BYTES = 32;
+const SERIES_BYTES = 1024;
+
+/** A series' bytes in a checkpoint, at most, under this configuration. */
+export function checkpointBytesPerSeries(config: Pick<GuardrailConfig, 'correlation' | 'metricPeriodSeconds' | 'detector' | 'signals'>): number {
+  const capacity = Math.max(
+    Math.ceil((config.correlation.lookbackMinutes * 60) / config.metricPeriodSeconds) + HISTORY_EXTRA_PERIODS,
+    ...config.signals.map((s) => s.forecast?.windowPeriods ?? 0),
+  );
+  const stored = Math.min(capacity, FULL_POINTS + Math.ceil(Math.max(0, capacity - FULL_POINTS) / 5));
+  return 16 * stored + 8 + EWMA_BYTES * (config.detector.seasonPeriods + config.detector.extraHalfLives.length + 6) + SERIES_BYTES;
+}
+
+/** The fullest of CHECKPOINT_BUCKETS buckets that `series` keys fall in, near enough from above: the mean, four standard deviations and two. */
+export function bucketLoad(series: number): number {
+  const mean = series / CHECKPOINT_BUCKETS;
+  return mean + 4 * Math.sqrt(mean) + 2;
 }
 
 /**
@@ -303,7 +334,7 @@ export function defaultConfig(): GuardrailConfig {
   return resolveConfig({}, 'embedded defaults');
 }
 
-function withSignalDefaults(parsed: ParsedConfig, source: string): GuardrailConfig {
+function withSignalDefaults(parsed: ParsedConfig, source: string, lineOf: (path: string[]) => number | undefined): GuardrailConfig {
   const names = new Set([...Object.keys(MSK_SIGNALS), ...Object.keys(parsed.signals)]);
   const signals: SignalConfig[] = [];
   for (const name of names) {
@@ -326,7 +357,24 @@ function withSignalDefaults(parsed: ParsedConfig, source: string): GuardrailConf
       `is ${Math.ceil(lookbackPeriods)} periods of ${parsed.metricPeriodSeconds} s, more than ${LIMITS.lookbackPeriods}: each series keeps that much history in its state (one DynamoDB item of at most 400 KB); look back less, or use a longer metricPeriodSeconds`,
     );
   }
-  return { ...parsed, signals };
+  const config = { ...parsed, signals };
+  const perSeries = checkpointBytesPerSeries(config);
+  const fullest = bucketLoad(config.shards.maxSeries);
+  if (fullest * perSeries > CHECKPOINT_ITEM_BYTES) {
+    // The largest shard that fits: bucketLoad grows with the series, so a bisection finds it.
+    let [fits, over] = [0, config.shards.maxSeries];
+    while (over - fits > 1) {
+      const middle = Math.floor((fits + over) / 2);
+      if (bucketLoad(middle) * perSeries <= CHECKPOINT_ITEM_BYTES) fits = middle;
+      else over = middle;
+    }
+    throw new InputError(
+      { file: source, line: lineOf(['shards', 'maxSeries']), field: 'shards.maxSeries' },
+      `is ${config.shards.maxSeries}: with a season of ${config.detector.seasonPeriods} periods and ${Math.ceil(lookbackPeriods)} periods of history, a series takes up to ${Math.ceil(perSeries / 1024)} KB of state, ` +
+        `and the fullest of a shard's ${CHECKPOINT_BUCKETS} state items would hold about ${Math.ceil(fullest)} of them, more than a DynamoDB item holds: ${fits > 0 ? `set shards.maxSeries to ${fits} or less, or` : 'use'} a shorter season or lookback`,
+    );
+  }
+  return config;
 }
 
 function knownKeys(path: string[]): string {

@@ -78,7 +78,7 @@ describe('configuration bounds: every number, name and list a user controls, wit
       "stormguard.config.yaml, line 2: field `detector.seasonPeriods`: at most 1440 (periods, a day of minutes: every period of the season is kept in each series' state, one DynamoDB item of at most 400 KB)",
     );
     expect(errorOf('detector:\n  seasonPeriods: 10080\n').message).toMatch(/field `detector.seasonPeriods`: at most 1440/);
-    expect(parseConfig('detector:\n  seasonPeriods: 1440\n').detector.seasonPeriods).toBe(1440);
+    expect(parseConfig('detector:\n  seasonPeriods: 1440\nshards:\n  maxSeries: 500\n').detector.seasonPeriods).toBe(1440);
   });
 
   it('bounds half-lives, periods, minutes and thresholds', () => {
@@ -102,7 +102,16 @@ describe('configuration bounds: every number, name and list a user controls, wit
     expect(errorOf('metricPeriodSeconds: 1\ncorrelation:\n  lookbackMinutes: 720\n').message).toMatch(
       /field `correlation.lookbackMinutes`: is 43200 periods of 1 s, more than 10080: each series keeps that much history/,
     );
-    expect(parseConfig('metricPeriodSeconds: 60\ncorrelation:\n  lookbackMinutes: 10080\n').correlation.lookbackMinutes).toBe(10080);
+    expect(parseConfig('metricPeriodSeconds: 60\ncorrelation:\n  lookbackMinutes: 10080\nshards:\n  maxSeries: 1000\n').correlation.lookbackMinutes).toBe(10080);
+  });
+
+  it("refuses shards whose fullest state item could outgrow DynamoDB's, saying how many series fit", () => {
+    expect(errorOf('detector:\n  seasonPeriods: 1440\n').message).toBe(
+      'stormguard.config.yaml: field `shards.maxSeries`: is 10000: with a season of 1440 periods and 720 periods of history, a series takes up to 51 KB of state, ' +
+        "and the fullest of a shard's 512 state items would hold about 40 of them, more than a DynamoDB item holds: set shards.maxSeries to 508 or less, or a shorter season or lookback",
+    );
+    expect(errorOf('shards:\n  maxSeries: 100000\n').location).toMatchObject({ line: 2, field: 'shards.maxSeries' });
+    expect(parseConfig('shards:\n  maxSeries: 20000\n').shards.maxSeries).toBe(20000);
   });
 
   it('refuses signal names that are not metric names (`[`, `(a+)+b`, `__proto__`) and names that would break a SEARCH expression', () => {
