@@ -23,10 +23,9 @@ import { evaluate } from '../../lambdas/core/evaluation.ts';
 import { newGuardrailState } from '../../lambdas/core/state.ts';
 import type { MetricSeries } from '../../lambdas/core/metric-series.ts';
 import type { Decision } from '../../lambdas/core/decision.ts';
+import { heapTrend, heapTrendSettings } from '../../lambdas/core/heap-trend.ts';
 import {
   type BrokerHistory,
-  heapTrend,
-  heapTrendSettings,
   observeReleaseWatch,
   openReleaseWatch,
   pooledLogRatio,

@@ -15,7 +15,8 @@
  * defaults), and leave-one-category-out: chosen on two categories, reported on the third.
  */
 import { parseArgs } from 'node:util';
-import { type BrokerHistory, observeReleaseWatch, openReleaseWatch, type ReleaseWatch, type ReleaseWatchSettings, releaseWatchSettings, statedFalseAlarmRate } from '../../lambdas/core/release-watch.ts';
+import { type BrokerHistory, observeReleaseWatch, openReleaseWatch, type ReleaseWatch, type ReleaseWatchSettings, releaseWatchSettings } from '../../lambdas/core/release-watch.ts';
+import { statedFalseAlarmRate } from '../../lambdas/core/watch-calibration.ts';
 import type { SimulatedSignal } from '../../lambdas/simulator/simulate.ts';
 import { TEXTURE_CATEGORIES, type Texture, type TextureCategory, loadTextures, resolveDataDir, trafficWindow } from './textures.ts';
 import { BURN_IN_MINUTES, MINUTE_MS, runWorld } from './world.ts';

@@ -4,19 +4,16 @@ import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { describe, expect, it } from 'vitest';
 import {
   type BrokerHistory,
-  calibrate,
   observeReleaseWatch,
   openReleaseWatch,
   pooledLogRatio,
   type ReleaseWatch,
   releaseWatchSettings,
-  siegmundArl,
-  statedFalseAlarmRate,
   thresholdOf,
   type WatchVerdict,
-  heapTrend,
-  heapTrendSettings,
 } from '../../../lambdas/core/release-watch.ts';
+import { calibrate, siegmundArl, statedFalseAlarmRate } from '../../../lambdas/core/watch-calibration.ts';
+import { heapTrend, heapTrendSettings } from '../../../lambdas/core/heap-trend.ts';
 
 const MIN = 60_000;
 const RELEASE = Date.UTC(2025, 9, 7, 12, 0, 20); // 20 s into a minute
@@ -140,12 +137,13 @@ describe('a release watch', () => {
 
   it('skips periods where too few brokers report: missing data is not zero', () => {
     const c = cluster({ effect: (p) => (p >= 0 ? 3 : 1) });
-    const watch = openReleaseWatch({ id: 'step', time: RELEASE }, 'ConnectionCreationRate', c.histories, settings);
-    expect(observeReleaseWatch(watch, START, c.after(0).slice(0, 2), settings)).toEqual({ kind: 'skipped', reason: 'too few brokers reported' });
+    const s = { ...settings, spikeMargin: 0 };
+    const watch = openReleaseWatch({ id: 'step', time: RELEASE }, 'ConnectionCreationRate', c.histories, s);
+    expect(observeReleaseWatch(watch, START, c.after(0).slice(0, 2), s)).toEqual({ kind: 'skipped', reason: 'too few brokers reported' });
     expect(watch.periods).toBe(0);
-    expect(observeReleaseWatch(watch, START - MIN, c.after(0), settings)).toMatchObject({ kind: 'skipped' });
-    observeReleaseWatch(watch, START, c.after(0), settings);
-    expect(observeReleaseWatch(watch, START, c.after(0), settings)).toEqual({ kind: 'skipped', reason: 'not a new period of the watch' });
+    expect(observeReleaseWatch(watch, START - MIN, c.after(0), s)).toMatchObject({ kind: 'skipped' });
+    observeReleaseWatch(watch, START, c.after(0), s);
+    expect(observeReleaseWatch(watch, START, c.after(0), s)).toEqual({ kind: 'skipped', reason: 'not a new period of the watch' });
   });
 
   it('is cautious without history: an uncalibrated spread, and no level for a broker with too few points', () => {
