@@ -35,7 +35,7 @@ export async function runCase(c: GuardCase, engine: Engine, config: GuardrailCon
   const loop = await runClosedLoop(c, engine, config);
   const rollbacks: Rollback[] = loop.run.decisions
     .filter((d) => d.mode === 'enforce' && d.action === 'rollback')
-    .map((d) => ({ time: d.time, flag: d.flag, toPercent: d.turnOff ? 0 : d.toPercent }));
+    .map((d) => ({ time: d.time, flag: d.flag, toPercent: d.turnOff ? 0 : d.toPercent, ...(d.evidence.watch ? { check: `${d.evidence.watch.kind}/${d.evidence.watch.purpose}` } : {}) }));
   const pages = loop.run.alerts.filter((a) => a.severity === 'critical').length;
   const warnings = loop.run.alerts.filter((a) => a.severity === 'warning').length;
   const outcomes: Outcome[] = [judge(c, engine.name, rollbacks, { pages, warnings }, periodMs, loop.world.heapReached(HEAP_LIMIT_PERCENT))];

@@ -26,8 +26,6 @@ const signalSchema = z.strictObject({
   logOffset: withDefault(positive(), 1),
   /** floor of the standard deviation, in scored units */
   minSd: z.optional(positive()),
-  /** how soon after a release this signal moves */
-  responseMinutes: withDefault(positive(), 10),
   forecast: z.optional(
     z.strictObject({
       limitPercent: withDefault(positive().check(z.maximum(100)), 90),
@@ -88,13 +86,10 @@ export const configSchema = z.strictObject({
   ),
   signals: withDefault(z.record(text(), z.partial(signalSchema)), {}),
   episodes: withDefault(z.strictObject({ quietPeriods: withDefault(z.int().check(z.minimum(1)), 15) }), { quietPeriods: 15 }),
-  correlation: withDefault(
-    z.strictObject({
-      lookbackMinutes: withDefault(positive(), 720),
-      minConfidence: withDefault(z.number().check(z.minimum(0), z.maximum(1)), 0.6),
-      ambiguityMargin: withDefault(z.number().check(z.minimum(0), z.maximum(1)), 0.1),
-    }),
-    { lookbackMinutes: 720, minConfidence: 0.6, ambiguityMargin: 0.1 },
+  releaseWatch: withDefault(
+    /** a heap trend that starts at a step (with no fast-signal response) rolls it back when the limit is forecast within this */
+    z.strictObject({ heapHorizonMinutes: withDefault(positive(), 360) }),
+    { heapHorizonMinutes: 360 },
   ),
   rollback: withDefault(
     z.strictObject({
@@ -158,14 +153,13 @@ export interface GuardrailConfig extends Omit<ParsedConfig, 'signals'> {
 
 /** Amazon MSK's CloudWatch metrics (namespace AWS/Kafka) and the self-managed JMX equivalent. */
 const MSK_SIGNALS: Record<string, z.input<typeof signalSchema>> = {
-  ConnectionCreationRate: { kind: 'rate', minFactor: 1.5, responseMinutes: 10 },
-  ConnectionCount: { kind: 'count', minFactor: 1.3, responseMinutes: 10 },
-  ClientConnectionCount: { kind: 'count', minFactor: 1.3, responseMinutes: 10 },
-  ProducerIdCount: { kind: 'count', minFactor: 1.3, responseMinutes: 10 },
+  ConnectionCreationRate: { kind: 'rate', minFactor: 1.5 },
+  ConnectionCount: { kind: 'count', minFactor: 1.3 },
+  ClientConnectionCount: { kind: 'count', minFactor: 1.3 },
+  ProducerIdCount: { kind: 'count', minFactor: 1.3 },
   HeapMemoryAfterGC: {
     kind: 'percent',
     minChange: 10,
-    responseMinutes: 360,
     forecast: { limitPercent: 90, horizonMinutes: 120, windowPeriods: 30 },
     headroomPercent: 60,
   },

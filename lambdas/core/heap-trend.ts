@@ -2,11 +2,16 @@
  * Heap after GC is a slow signal: it moves with traffic and follows a storm over hours, so a level
  * bump is never a reason to roll back. What is: a trend that starts at the release. Per broker,
  * the least-squares slope (points per hour) in the `beforePeriods` before the release and from the
- * release to now; pooled by the median over brokers. The release's heap excess is the change of
- * slope; `msToLimit` is when the pooled level (the median of the newest points) reaches the limit
- * at the slope since the release.
+ * release to now; pooled by the median over brokers. A climb already under way before the release
+ * is not the release's: the slope before is the steeper of the whole window's and its recent half's
+ * (a trend that began within the window, after an earlier release, counts in full). A level bump
+ * is not a climb: the change of slope must hold over the whole window since the release and over
+ * its recent half (a surge that came and went leaves a slope over the whole window, and none since).
+ * The release's heap excess is the change of slope; `msToLimit` is when the pooled level (the
+ * median of the newest points) reaches the limit at the slope since the release.
  */
 import { type BrokerHistory, lowerBound, median, type WatchPoint } from './watch-points.ts';
+
 export interface HeapTrendSettings {
   readonly periodMs: number;
   readonly beforePeriods: number;
@@ -38,27 +43,36 @@ const HOUR_MS = 3_600_000;
 /** Points whose median is the heap's current level. */
 const LEVEL_POINTS = 10;
 
-/** The heap trend of a release at `releaseTime`, seen at `now`, from each broker's heap points (before and after). */
-export function heapTrend(histories: readonly BrokerHistory[], releaseTime: number, now: number, settings: HeapTrendSettings): HeapTrend {
+/**
+ * The heap trend of a release at `releaseTime`, seen at `now`, from each broker's heap points
+ * (before and after). The slope after is measured from `from` (the release, or later: where what
+ * came before it is not the release's to answer for, such as a traffic surge).
+ */
+export function heapTrend(histories: readonly BrokerHistory[], releaseTime: number, now: number, settings: HeapTrendSettings, from = releaseTime): HeapTrend {
   const start = Math.floor(releaseTime / settings.periodMs) * settings.periodMs;
-  if (now - start < settings.minAfterPeriods * settings.periodMs) return { kind: 'too-early', withinHorizon: false };
+  const since = Math.max(start, from);
+  if (now - since < settings.minAfterPeriods * settings.periodMs) return { kind: 'too-early', withinHorizon: false };
   const before: number[] = [];
+  const recent: number[] = [];
   const after: number[] = [];
+  const lately: number[] = [];
   const levels: number[] = [];
   for (const { points } of histories) {
     const b = slopePerHour(points, start - settings.beforePeriods * settings.periodMs, start);
-    const a = slopePerHour(points, start, now);
+    const a = slopePerHour(points, since, now);
     if (b === undefined || a === undefined) continue;
     before.push(b);
+    recent.push(slopePerHour(points, start - (settings.beforePeriods / 2) * settings.periodMs, start) ?? b);
     after.push(a);
+    lately.push(slopePerHour(points, since + (now - since) / 2, now) ?? a);
     levels.push(median(points.filter((p) => p.time < now).slice(-LEVEL_POINTS).map((p) => p.value)));
   }
   if (after.length === 0) return { kind: 'too-early', withinHorizon: false };
-  const slopeBefore = median(before);
+  const slopeBefore = Math.max(median(before), median(recent));
   const slopeAfter = median(after);
   const level = median(levels);
   const msToLimit = level >= settings.limitPercent ? 0 : slopeAfter > 0 ? ((settings.limitPercent - level) / slopeAfter) * HOUR_MS : Infinity;
-  const rising = slopeAfter > 0 && slopeAfter - slopeBefore >= settings.minSlopeChange;
+  const rising = slopeAfter > 0 && Math.min(slopeAfter, median(lately)) - slopeBefore >= settings.minSlopeChange;
   return { kind: rising ? 'rising' : 'steady', slopeBefore, slopeAfter, level, msToLimit, withinHorizon: rising && msToLimit <= settings.horizonMs };
 }
 

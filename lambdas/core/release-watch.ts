@@ -120,7 +120,7 @@ export function releaseWatchSettings(periodMs: number, minFactor: number, overri
     excessMargin: 1.5,
     minEffect: Math.log(minFactor) / 2,
     minPeriods: 2,
-    spikeMargin: 2,
+    spikeMargin: 1.5,
     spikePeriods: 2,
     watchPeriods: 10,
     onsetTolerancePeriods: 5,
