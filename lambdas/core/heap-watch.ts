@@ -4,7 +4,8 @@
  * the release, no fast signal answered the release (the fast watch decides those), no rise of
  * traffic since explains it, and the limit is forecast within the configured horizon. After a
  * rollback that a heap trend caused, the flag's remaining climb is judged against its slope before
- * its first step: what persists at the lower percentage steps it back again.
+ * its first step: what persists at the lower percentage, having fallen with it (dose.ts), steps it
+ * back again.
  *
  * While traffic is up since the release (a connection signal's pooled level), the heap's climb is
  * traffic's: its slope is measured again from when traffic
@@ -13,12 +14,11 @@
  */
 import type { GuardrailConfig, SignalConfig } from './config.ts';
 import type { Finding } from './finding.ts';
+import { DOSE_DROP } from './dose.ts';
 import { type HeapTrend, heapTrend, type HeapTrendSettings, heapTrendSettings } from './heap-trend.ts';
 import { type ReleaseEvent, releaseName } from './release.ts';
 import { pooledLogRatio } from './release-watch.ts';
-import type { SeriesState } from './series.ts';
-import { brokerHistories, indexKey, type SeriesIndex, type WatchEntry, watchSettings } from './watches.ts';
-import { median } from './watch-points.ts';
+import { brokerHistories, indexKey, recentValues, type SeriesIndex, type WatchEntry, watchSettings } from './watches.ts';
 
 export interface HeapEntry {
   readonly id: string;
@@ -36,6 +36,8 @@ export interface HeapEntry {
   anchor?: number;
   /** excess: the flag's heap slope before its first step (points per hour). */
   readonly reference?: number;
+  /** excess: the flag's excess slope over `reference` when it was stepped back, which a slope of the flag's must fall below in proportion. */
+  readonly before?: number;
   /** A deploy's climb was found: it is watched on (the episode stays open while it lasts), with no more gates. */
   found?: boolean;
   done: boolean;
@@ -91,9 +93,11 @@ export function checkHeap(entry: HeapEntry, signal: SignalConfig, config: Guardr
   if (entry.purpose === 'excess') {
     const periods = (now - (entry.anchor ?? entry.since)) / settings.periodMs;
     const needed = Math.max(MIN_EXCESS_SLOPE, (settings.minSlopeChange * settings.minAfterPeriods) / periods);
-    if (trend.slopeAfter! - (entry.reference ?? 0) < needed) return undefined;
+    const excess = trend.slopeAfter! - (entry.reference ?? 0);
+    if (excess < needed) return undefined;
     entry.done = true;
-    return trend;
+    // What did not fall with the percentage is not the flag's to answer for: no further step back.
+    return entry.before === undefined || excess <= DOSE_DROP * entry.before ? trend : undefined;
   }
   context.slopeBefore(entry.release, entry.cluster, trend.slopeBefore!);
   if (!trend.withinHorizon || (!entry.found && fastResponded(entry, context.watches))) return undefined;
@@ -118,18 +122,11 @@ function trafficExplains(entry: HeapEntry, config: GuardrailConfig, context: Hea
     if (w.purpose !== 'step' || w.release.id !== entry.release.id || w.cluster !== entry.cluster) continue;
     const signal = config.signals.find((s) => s.name === w.signal);
     if (!signal) continue;
-    const recent = (context.index.get(indexKey(w.cluster, w.signal)) ?? []).map((s) => ({ broker: s.key, value: recentLevel(s, signal) }));
+    const recent = recentValues(context.index.get(indexKey(w.cluster, w.signal)) ?? [], signal, TRAFFIC_WINDOW_PERIODS);
     const ratio = pooledLogRatio(w.watch.levels, recent, watchSettings(signal, config));
     if (ratio !== undefined && ratio >= TRAFFIC_EXPLAINS) return true;
   }
   return false;
-}
-
-/** The median of a series' newest points, in its own units. */
-function recentLevel(series: SeriesState, signal: SignalConfig): number {
-  const values = series.history.values.slice(-TRAFFIC_WINDOW_PERIODS);
-  const level = values.length > 0 ? median(values) : Number.NaN;
-  return signal.kind === 'percent' ? level : Math.exp(level) - signal.logOffset;
 }
 
 /** A heap watch's finding: the climb since the release (or the rollback) against the slope before it, and the forecast. */

@@ -7,14 +7,16 @@
  * of a rolled-back flag's effect. The state keeps all of it as plain JSON, and drops what is done.
  */
 import { blame, excessFinding } from './blame.ts';
+import { fellWithDose } from './dose.ts';
 import type { GuardrailConfig, SignalConfig } from './config.ts';
 import type { Decision } from './decision.ts';
 import type { Finding } from './finding.ts';
 import { checkHeap, expireHeapWatches, heapFinding, heapSettings, heapSignal, openHeapWatch } from './heap-watch.ts';
 import type { ReleaseEvent, RolloutStep } from './release.ts';
+import { pooledLogRatio } from './release-watch.ts';
 import type { GuardrailState } from './state.ts';
 import { baselineFor, baselineOf, excessHeapWatches, excessWatches, expireBaselines, rememberHeapSlope, rememberWatch } from './step-back.ts';
-import { expireWatches, fastSignals, feedWatch, indexKey, openWatch, type SeriesIndex, watchSettings } from './watches.ts';
+import { expireWatches, fastSignals, feedWatch, indexKey, openWatch, recentValues, type SeriesIndex, watchSettings } from './watches.ts';
 
 /** What the checks need of the evaluation. */
 export interface CheckInput {
@@ -82,7 +84,9 @@ export function runChecks(state: GuardrailState, input: CheckInput, config: Guar
   // Every watch has seen this evaluation's periods before any alarm is blamed: releases minutes apart see the same excursion.
   for (const { entry, signal } of alarmed) {
     const settings = watchSettings(signal, config);
-    findings.push(...(entry.purpose === 'excess' ? [excessFinding(entry, settings)] : blame(entry, watches, settings)));
+    if (entry.purpose === 'step') findings.push(...blame(entry, watches, settings));
+    // What did not fall with the percentage is not the flag's to answer for: no further step back.
+    else if (fellWithDose(entry.before, Math.log(entry.watch.alarm!.factor))) findings.push(excessFinding(entry, settings));
   }
   findings.push(...heapFindings(state, input, config));
   return findings;
@@ -117,13 +121,21 @@ export function watchExcess(state: GuardrailState, decision: Decision, finding: 
   const baseline = baselineOf(flagBaselines, step);
   if (decision.mode !== 'enforce' || decision.turnOff || decision.toPercent <= 0 || !baseline) return;
   if (finding.evidence.kind === 'fast') {
-    watches.push(...excessWatches(baseline, step, input.now, config.metricPeriodSeconds * 1000));
+    const before = (cluster: string, signal: string, levels: Readonly<Record<string, number>>) => {
+      const signalConfig = config.signals.find((s) => s.name === signal);
+      const recent = signalConfig ? recentValues(input.index.get(indexKey(cluster, signal)) ?? [], signalConfig, DOSE_PERIODS) : [];
+      return signalConfig ? pooledLogRatio(levels, recent, watchSettings(signalConfig, config)) : undefined;
+    };
+    watches.push(...excessWatches(baseline, step, input.now, config.metricPeriodSeconds * 1000, before));
     return;
   }
   const heap = heapSignal(config);
   const clusters = heap ? clusterSeries(input.index, heap).map((list) => list[0]!.cluster) : [];
-  if (heap) heapWatches.push(...excessHeapWatches(baseline, step, clusters, heap.name, input.now));
+  if (heap) heapWatches.push(...excessHeapWatches(baseline, step, clusters, heap.name, input.now, finding.evidence.slopeAfter ?? 0));
 }
+
+/** Periods whose per-broker median is a signal's level at a rollback: the dose its excess must fall from. */
+const DOSE_PERIODS = 3;
 
 /** Drops the watches, heap watches and baselines that are done with. */
 export function expireChecks(state: GuardrailState, now: number): void {

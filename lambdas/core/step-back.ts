@@ -6,7 +6,8 @@
  * on the same levels, from a couple of periods after the rollback (a rollback takes a minute to
  * act), or the heap slope since the rollback against the slope before the first step. Persisting,
  * it steps the flag back again (policy.ts: the freeze and the cooldown do not hold back the
- * guardrail's own step-backs), each step its own decision with its evidence, down to 0 or off.
+ * guardrail's own step-backs), each step its own decision with its evidence, down to 0 or off,
+ * as long as it fell with the percentage (dose.ts): what did not is not the flag's.
  */
 import type { HeapEntry } from './heap-watch.ts';
 import { flagKey, type RolloutStep } from './release.ts';
@@ -58,8 +59,17 @@ export function baselineOf(baselines: Readonly<Record<string, FlagBaseline>>, st
   return Object.hasOwn(baselines, key) ? baselines[key] : undefined;
 }
 
-/** Watches of what persists of the flag's fast effect after a rollback at `now`, against its baseline's levels. */
-export function excessWatches(baseline: FlagBaseline, step: RolloutStep, now: number, periodMs: number): WatchEntry[] {
+/**
+ * Watches of what persists of the flag's fast effect after a rollback at `now`, against its
+ * baseline's levels. `before`: each signal's pooled log ratio over those levels at the rollback.
+ */
+export function excessWatches(
+  baseline: FlagBaseline,
+  step: RolloutStep,
+  now: number,
+  periodMs: number,
+  before: (cluster: string, signal: string, levels: Readonly<Record<string, number>>) => number | undefined,
+): WatchEntry[] {
   const start = Math.floor(now / periodMs) * periodMs + SETTLE_PERIODS * periodMs;
   return Object.values(baseline.fast).map(({ cluster, signal, watch: first }) => {
     const watch: ReleaseWatch = {
@@ -75,12 +85,13 @@ export function excessWatches(baseline: FlagBaseline, step: RolloutStep, now: nu
       alarm: null,
     };
     delete watch.reason;
-    return { id: `${step.id}/${cluster}/${signal}/excess/${now}`, release: step, cluster, signal, purpose: 'excess', watch, next: start, seen: [], brokers: [] };
+    const dose = before(cluster, signal, first.levels);
+    return { id: `${step.id}/${cluster}/${signal}/excess/${now}`, release: step, cluster, signal, purpose: 'excess', watch, next: start, seen: [], brokers: [], ...(dose !== undefined ? { before: dose } : {}) };
   });
 }
 
-/** Heap watches of what persists of the flag's heap climb after a rollback at `now`, against its slope before its first step. */
-export function excessHeapWatches(baseline: FlagBaseline, step: RolloutStep, clusters: readonly string[], signal: string, now: number): HeapEntry[] {
+/** Heap watches of what persists of the flag's heap climb after a rollback at `now`, against its slope before its first step; `slope`: the climb at the rollback. */
+export function excessHeapWatches(baseline: FlagBaseline, step: RolloutStep, clusters: readonly string[], signal: string, now: number, slope: number): HeapEntry[] {
   return clusters.map((cluster) => ({
     id: `${step.id}/${cluster}/${signal}/excess/${now}`,
     release: step,
@@ -89,6 +100,7 @@ export function excessHeapWatches(baseline: FlagBaseline, step: RolloutStep, clu
     purpose: 'excess',
     since: now,
     reference: baseline.heapSlope[cluster] ?? 0,
+    before: slope - (baseline.heapSlope[cluster] ?? 0),
     done: false,
   }));
 }

@@ -13,7 +13,7 @@ import { seriesName } from './metric-series.ts';
 import type { ReleaseEvent } from './release.ts';
 import { observeReleaseWatch, openReleaseWatch, type ReleaseWatch, type ReleaseWatchSettings, releaseWatchSettings } from './release-watch.ts';
 import type { SeriesState } from './series.ts';
-import type { BrokerHistory } from './watch-points.ts';
+import { type BrokerHistory, median } from './watch-points.ts';
 
 export interface WatchEntry {
   readonly id: string;
@@ -31,6 +31,8 @@ export interface WatchEntry {
   brokers: Array<BrokerEvidence & { readonly key: string }>;
   /** Set when the watch ended without deciding (its data never came). */
   endedAt?: number;
+  /** excess: the pooled log ratio over the flag's baseline when the flag was stepped back (the dose the excess must fall from). */
+  readonly before?: number;
 }
 
 /** The series of each cluster and signal, by `indexKey`. */
@@ -74,6 +76,14 @@ export function brokerHistories(series: readonly SeriesState[], signal: Pick<Sig
     const points = [];
     for (let i = fullOnly ? compacted : 0; i < times.length; i++) points.push({ time: times[i]!, value: unscaled(signal, values[i]!) });
     return { broker: s.key, points };
+  });
+}
+
+/** Each broker's median over its newest `points` periods, in the signal's own units. */
+export function recentValues(series: readonly SeriesState[], signal: Pick<SignalConfig, 'kind' | 'logOffset'>, points: number): Array<{ broker: string; value: number }> {
+  return series.flatMap((s) => {
+    const values = s.history.values.slice(-points);
+    return values.length > 0 ? [{ broker: s.key, value: unscaled(signal, median(values)) }] : [];
   });
 }
 
