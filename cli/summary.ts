@@ -18,9 +18,9 @@ export interface ReplaySummary {
   readonly withoutGuardrail?: ReplayResult;
 }
 
-/** The first anomalous datapoint of the first episode, or of all anomalies when no episode opened. */
+/** The first anomalous datapoint of the first episode background detection opened, or of all anomalies when none did. */
 export function firstAnomaly(result: ReplayResult): Anomaly | undefined {
-  return result.episodes[0]?.first ?? result.anomalies[0];
+  return result.episodes.find((e) => !e.openedBy)?.first ?? result.anomalies[0];
 }
 
 /** Without a guardrail, the heap ran out this long after the first rollback. */

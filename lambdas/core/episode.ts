@@ -117,8 +117,8 @@ export function episodeForFinding(episodes: Episode[], finding: Finding, now: nu
   const episode = open && (same || unexplained) ? open : newEpisode(e.cluster, findingAnomaly(finding), now, 'release-watch');
   if (episode !== open) episodes.push(episode);
   episode.attribution = { kind: 'attributed', release: finding.release, others: finding.others, evidence: e };
-  // The finding is evidence now: its episode stays open at least the quiet spell from here.
-  episode.lastAnomalyAt = Math.max(episode.lastAnomalyAt, now);
+  // An episode the finding opened has no anomaly of its own to keep it open: the finding is its evidence, now.
+  if (episode !== open) episode.lastAnomalyAt = now;
   for (const key of finding.series) if (!episode.series.includes(key)) episode.series.push(key);
   return episode;
 }

@@ -231,7 +231,7 @@ describe('episodeForFinding', () => {
     const episodes = [open];
     expect(episodeForFinding(episodes, finding(), T0 + 2 * MINUTE)).toBe(open);
     expect(open.attribution).toMatchObject({ kind: 'attributed', release: step });
-    expect(open.lastAnomalyAt).toBe(T0 + 2 * MINUTE);
+    expect(open.lastAnomalyAt).toBe(T0); // its anomalies keep it open
     expect(episodes).toHaveLength(1);
   });
 
@@ -240,7 +240,7 @@ describe('episodeForFinding', () => {
     const episodes = [noise];
     const episode = episodeForFinding(episodes, finding(), T0 + 2 * MINUTE);
     expect(episode).not.toBe(noise);
-    expect(episode).toMatchObject({ openedBy: 'release-watch', signal: 'ConnectionCreationRate', onset: T0, first: { kind: 'level', effect: 2, value: 20, baseline: 10 } });
+    expect(episode).toMatchObject({ openedBy: 'release-watch', signal: 'ConnectionCreationRate', onset: T0, lastAnomalyAt: T0 + 2 * MINUTE, first: { kind: 'level', effect: 2, value: 20, baseline: 10 } });
     expect(episodes).toHaveLength(2);
   });
 });

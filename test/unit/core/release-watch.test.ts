@@ -94,6 +94,18 @@ describe('a release watch', () => {
     expect(observeReleaseWatch(watch, START + 40 * MIN, cluster().after(0), settings)).toEqual({ kind: 'done', reason: 'alarm' });
   });
 
+  it('alarms after one period on a storm far beyond what the cluster’s own recent past showed, in its first periods only', () => {
+    const big = run(cluster({ effect: (p) => (p >= 0 ? 3 : 1) }));
+    expect(alarmOf(big.verdicts)).toBe(0);
+    expect(big.watch.alarm).toMatchObject({ onset: START, periods: 1 });
+    // Below the smallest factor worth acting on in one period (1.5x): two periods, as before.
+    expect(alarmOf(run(cluster({ effect: (p) => (p >= 0 ? 1.4 : 1) })).verdicts)).toBe(1);
+    // Not within the watch's first periods: two periods.
+    expect(alarmOf(run(cluster({ effect: (p) => (p >= 3 ? 3 : 1) })).verdicts)).toBe(4);
+    // Off: two periods.
+    expect(alarmOf(run(cluster({ effect: (p) => (p >= 0 ? 3 : 1) }), 30, { ...settings, spikeMargin: 0 }).verdicts)).toBe(1);
+  });
+
   it('clears the release after its watch when nothing moves', () => {
     const { watch, verdicts } = run(cluster({ seed: 3 }));
     expect(alarmOf(verdicts)).toBe(-1);
@@ -271,5 +283,24 @@ describe('the heap trend of a release', () => {
 
   it('waits for enough points after the release', () => {
     expect(heapTrend(heapHistories(() => 50, 30), RELEASE, START + 30 * MIN, heap)).toEqual({ kind: 'too-early', withinHorizon: false });
+  });
+
+  it("does not blame the release for a climb that began within its window, before it (an earlier release's)", () => {
+    const trend = heapTrend(heapHistories((m) => 50 + (m > -60 ? (8 * (m + 60)) / 60 : 0), 90), RELEASE, START + 90 * MIN, heap);
+    expect(trend.slopeBefore!).toBeCloseTo(8, 0);
+    expect(trend.kind).toBe('steady');
+  });
+
+  it('does not call a bump that came and went a trend: the climb must hold over the recent half of its window', () => {
+    const trend = heapTrend(heapHistories((m) => 50 + (m >= 30 && m < 70 ? 12 : 0), 100), RELEASE, START + 100 * MIN, heap);
+    expect(trend.kind).toBe('steady');
+  });
+
+  it('measures the slope after from where it is told to (after a surge), and waits for enough points from there', () => {
+    const histories = heapHistories((m) => 50 + (m >= 0 && m < 40 ? 15 : 0) + (m >= 40 ? (6 * (m - 40)) / 60 : 0), 110);
+    expect(heapTrend(histories, RELEASE, START + 90 * MIN, heap, START + 40 * MIN).kind).toBe('too-early');
+    const trend = heapTrend(histories, RELEASE, START + 110 * MIN, heap, START + 40 * MIN);
+    expect(trend.kind).toBe('rising');
+    expect(trend.slopeAfter!).toBeCloseTo(6, 0);
   });
 });
