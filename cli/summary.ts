@@ -4,6 +4,7 @@
 import { describeRelease } from '../lambdas/core/alert.ts';
 import { formatClock, formatDuration, formatEffect, formatNumber, formatPercent, formatTime } from '../lambdas/core/format.ts';
 import type { Anomaly } from '../lambdas/core/anomaly.ts';
+import { describeEvidence, type WatchEvidence } from '../lambdas/core/finding.ts';
 import type { ReplayResult } from '../lambdas/app/replay.ts';
 
 export interface ReplaySummary {
@@ -17,9 +18,9 @@ export interface ReplaySummary {
   readonly withoutGuardrail?: ReplayResult;
 }
 
-/** The first anomalous datapoint of the first episode, or of all anomalies when no episode opened. */
+/** The first anomalous datapoint of the first episode background detection opened, or of all anomalies when none did. */
 export function firstAnomaly(result: ReplayResult): Anomaly | undefined {
-  return result.episodes[0]?.first ?? result.anomalies[0];
+  return result.episodes.find((e) => !e.openedBy)?.first ?? result.anomalies[0];
 }
 
 /** Without a guardrail, the heap ran out this long after the first rollback. */
@@ -66,10 +67,10 @@ function detectionLines(result: ReplayResult): string[] {
     const attribution = episode.attribution;
     const cause =
       attribution?.kind === 'attributed'
-        ? `attributed to ${describeRelease(attribution.best.release)} (confidence ${attribution.best.confidence.toFixed(2)})`
-        : attribution?.kind === 'ambiguous'
-          ? 'ambiguous attribution'
-          : 'no release correlates';
+        ? `attributed to ${describeRelease(attribution.release)}${attribution.others.length > 0 ? ` (candidates of the same minute: ${attribution.others.map((r) => describeRelease(r)).join('; ')})` : ''}: ${describeEvidence(attribution.evidence)}`
+        : attribution?.kind === 'none'
+          ? 'no release correlates'
+          : 'a release watch of its signal is still deciding';
     const periods = Math.round((episode.detectedAt - episode.onset) / result.periodMs);
     const line =
       `  ${formatClock(episode.detectedAt)}  episode ${episode.id}: ${episode.series.length} series, ${episode.signals.join(', ')}; ` +
@@ -148,8 +149,9 @@ export function toJson(result: ReplayResult, summary: ReplaySummary): unknown {
       attribution: e.attribution
         ? {
             kind: e.attribution.kind,
-            release: e.attribution.kind === 'none' ? null : { ...e.attribution.best.release, time: iso(e.attribution.best.release.time) },
-            confidence: e.attribution.kind === 'none' ? null : e.attribution.best.confidence,
+            release: e.attribution.kind === 'none' ? null : { ...e.attribution.release, time: iso(e.attribution.release.time) },
+            others: e.attribution.kind === 'none' ? [] : e.attribution.others.map((r) => ({ ...r, time: iso(r.time) })),
+            evidence: e.attribution.kind === 'none' ? null : evidenceJson(e.attribution.evidence),
           }
         : null,
       holdReason: e.holdReason ?? null,
@@ -169,6 +171,7 @@ export function toJson(result: ReplayResult, summary: ReplaySummary): unknown {
         ...d.evidence,
         ...(d.evidence.firstAnomalyAt !== undefined ? { firstAnomalyAt: iso(d.evidence.firstAnomalyAt) } : {}),
         ...(d.evidence.release ? { release: { ...d.evidence.release, time: iso(d.evidence.release.time) } } : {}),
+        ...(d.evidence.watch ? { watch: evidenceJson(d.evidence.watch) } : {}),
       },
       outcome: result.outcomes[d.id] ? { ...result.outcomes[d.id], time: iso(result.outcomes[d.id]!.time) } : null,
     })),
@@ -179,6 +182,11 @@ export function toJson(result: ReplayResult, summary: ReplaySummary): unknown {
     heapPeak: result.heapPeak ? { time: iso(result.heapPeak.time), series: result.heapPeak.series, value: result.heapPeak.value } : null,
     leadTimeSeconds: lead === undefined ? null : lead / 1000,
   };
+}
+
+/** A check's evidence with its times as ISO strings; a forecast that never reaches the limit is null. */
+function evidenceJson(e: WatchEvidence): unknown {
+  return { ...e, onset: new Date(e.onset).toISOString(), ...(e.msToLimit !== undefined ? { msToLimit: Number.isFinite(e.msToLimit) ? e.msToLimit : null } : {}) };
 }
 
 function anomalyJson(a: Anomaly): unknown {

@@ -187,10 +187,7 @@ function configProblems(c: GuardrailConfig): string[] {
   if (c.detector.extraHalfLives.length > 4) problems.push('more than 4 extraHalfLives');
   for (const h of c.detector.extraHalfLives) within('detector.extraHalfLives[]', h, Number.MIN_VALUE, 100_000);
   within('episodes.quietPeriods', c.episodes.quietPeriods, 1, 1440, true);
-  within('correlation.lookbackMinutes', c.correlation.lookbackMinutes, Number.MIN_VALUE, 10_080);
-  within('lookback periods', (c.correlation.lookbackMinutes * 60) / c.metricPeriodSeconds, 0, 10_080);
-  within('correlation.minConfidence', c.correlation.minConfidence, 0, 1);
-  within('correlation.ambiguityMargin', c.correlation.ambiguityMargin, 0, 1);
+  within('releaseWatch.heapHorizonMinutes', c.releaseWatch.heapHorizonMinutes, Number.MIN_VALUE, 10_080);
   within('rollback.cooldownMinutes', c.rollback.cooldownMinutes, 0, 10_080);
   within('freshness.staleAfterPeriods', c.freshness.staleAfterPeriods, 1, 1440, true);
   within('gate.bakeMinutes', c.gate.bakeMinutes, 0, 10_080);
@@ -212,7 +209,6 @@ function configProblems(c: GuardrailConfig): string[] {
     within(`signals.${s.name}.minChange`, s.minChange, 0, 100);
     within(`signals.${s.name}.logOffset`, s.logOffset, Number.MIN_VALUE, 1e6);
     if (s.minSd !== undefined) within(`signals.${s.name}.minSd`, s.minSd, Number.MIN_VALUE, 1e6);
-    within(`signals.${s.name}.responseMinutes`, s.responseMinutes, Number.MIN_VALUE, 10_080);
     if (s.forecast) {
       within(`signals.${s.name}.forecast.limitPercent`, s.forecast.limitPercent, Number.MIN_VALUE, 100);
       within(`signals.${s.name}.forecast.horizonMinutes`, s.forecast.horizonMinutes, Number.MIN_VALUE, 10_080);

@@ -19,6 +19,8 @@ export interface Rollback {
   readonly time: number;
   readonly flag: string;
   readonly toPercent: number;
+  /** Which check decided it (fast or heap, step or excess), where the method says. */
+  readonly check?: string;
 }
 
 export interface Outcome {

@@ -15,27 +15,26 @@ import { defaultConfig, type GuardrailConfig } from '../../lambdas/core/config.t
 import { periods } from '../../lambdas/app/schedule.ts';
 import { replay } from '../../lambdas/app/replay.ts';
 import { emulatedRules } from '../storms/rules.ts';
-import { anchoredEngine } from './anchored-engine.ts';
 import { CASE_KINDS, type CaseKind, type GuardCase, guardCases } from './cases.ts';
 import { type CaseResult, HEAP_LIMIT_PERCENT, isStormKind, judge, type Outcome, type Rollback, type Summary, summarise, TARGET_PERIODS } from './judge.ts';
 import { type Engine, runClosedLoop } from './loop.ts';
 import { loadTextures, resolveDataDir } from './textures.ts';
 import { MINUTE_MS } from './world.ts';
 
-/** The engine on main: lambdas/core/replay.ts, as `stormguard replay` runs it. */
+/** The engine: lambdas/app/replay.ts, as `stormguard replay` runs it (release watches decide, background detection warns). */
 export const mainEngine: Engine = {
-  name: 'Stormguard (main)',
+  name: 'Stormguard',
   run: (input, config) => replay(input, config, { store: new MemoryStateStore(), flags: new RecordingFlagController(), notifiers: [] }),
 };
 
-export const ENGINES: Record<string, Engine> = { main: mainEngine, 'release-watch': anchoredEngine };
+export const ENGINES: Record<string, Engine> = { main: mainEngine };
 
 export async function runCase(c: GuardCase, engine: Engine, config: GuardrailConfig = defaultConfig()): Promise<CaseResult> {
   const periodMs = config.metricPeriodSeconds * 1000;
   const loop = await runClosedLoop(c, engine, config);
   const rollbacks: Rollback[] = loop.run.decisions
     .filter((d) => d.mode === 'enforce' && d.action === 'rollback')
-    .map((d) => ({ time: d.time, flag: d.flag, toPercent: d.turnOff ? 0 : d.toPercent }));
+    .map((d) => ({ time: d.time, flag: d.flag, toPercent: d.turnOff ? 0 : d.toPercent, ...(d.evidence.watch ? { check: `${d.evidence.watch.kind}/${d.evidence.watch.purpose}` } : {}) }));
   const pages = loop.run.alerts.filter((a) => a.severity === 'critical').length;
   const warnings = loop.run.alerts.filter((a) => a.severity === 'warning').length;
   const outcomes: Outcome[] = [judge(c, engine.name, rollbacks, { pages, warnings }, periodMs, loop.world.heapReached(HEAP_LIMIT_PERCENT))];

@@ -11,7 +11,8 @@
  *   container's first tick, which loads the checkpoints and replays the journal. CPU time of the
  *   process, the stand-ins' own time taken out;
  * - memory per series: the detector's state alone, and the guardrail's whole series state
- *   (detector plus the history the correlator reads);
+ *   (detector plus the history the release and heap watches read); the state holds the watches of
+ *   a rollout step five minutes before the measured evaluation;
  * - each Lambda bundle as deployed (dist/lambda/<name>/index.mjs, built by `npm run build`): its
  *   size, the SDK clients inside, and its module load time (a fresh node importing it: the
  *   cold-start cost of the code, before the handler runs).
@@ -32,7 +33,8 @@ import { CountingDynamo } from '../cost/fake-dynamo.ts';
 import { calendar, fleet, WorldCloudWatch, WorldFlags } from '../cost/world.ts';
 import { detectorSettings } from '../../lambdas/core/detector-settings.ts';
 import { newDetectorState, observe } from '../../lambdas/core/detector.ts';
-import { evaluate } from '../../lambdas/core/evaluation.ts';
+import { evaluate, historyCapacity } from '../../lambdas/core/evaluation.ts';
+import type { ReleaseEvent } from '../../lambdas/core/release.ts';
 import { type GuardrailState, newGuardrailState } from '../../lambdas/core/state.ts';
 import type { MetricSeries } from '../../lambdas/core/metric-series.ts';
 
@@ -87,15 +89,21 @@ function warmState(count: number, minutes: number): { json: string; next: Metric
       };
     });
   const state = newGuardrailState();
-  for (let m = 0; m < minutes; m++) evaluate(state, { now: (m + 1) * MINUTE, series: series(m), releases: [] }, config);
+  for (let m = 0; m < minutes; m++) evaluate(state, { now: (m + 1) * MINUTE, series: series(m), releases: releasesBy((m + 1) * MINUTE, minutes) }, config);
   return { json: JSON.stringify(state), next: series(minutes), now: (minutes + 1) * MINUTE };
+}
+
+/** A rollout step five minutes before the end of the warm-up: its watches are in the measured state. */
+function releasesBy(now: number, minutes: number): ReleaseEvent[] {
+  const step: ReleaseEvent = { kind: 'rollout-step', id: 'step', time: (minutes - 5) * MINUTE, flag: 'f', environment: config.environment, target: { kind: 'fallthrough' }, fromPercent: 0, toPercent: 1 };
+  return step.time <= now ? [step] : [];
 }
 
 function evaluationTime(count: number, minutes: number): { ms: number; stateBytes: number } {
   const { json, next, now } = warmState(count, minutes);
   const ms = time(() => {
     const state = JSON.parse(json) as GuardrailState;
-    evaluate(state, { now, series: next, releases: [] }, config);
+    evaluate(state, { now, series: next, releases: releasesBy(now, now / MINUTE - 1) }, config);
     JSON.stringify(state);
   });
   return { ms, stateBytes: Buffer.byteLength(json) };
@@ -125,7 +133,7 @@ async function shardTick(count: number): Promise<{ warm: number; cold: number; c
   const dynamo = new CountingDynamo();
   const source = new CloudWatchMetricSource(cloudwatch, shardConfig);
   const start = Date.parse('2026-11-02T00:00:00Z');
-  const historyMinutes = shardConfig.correlation.lookbackMinutes + 60;
+  const historyMinutes = 720 + 60;
   // 13 hours of history in one evaluation (the detectors take any number of points at once), saved whole.
   const state = newGuardrailState();
   const readout = await source.read(start - historyMinutes * MINUTE, start);
@@ -180,8 +188,8 @@ async function main(): Promise<void> {
   const rates = detectorThroughput(1000, 2000).sort((a, b) => a - b);
   const m = (x: number) => (x / 1e6).toFixed(1);
   console.log(`detector: ${m(median(rates))} M updates/s on one core, median of ${rates.length} runs (slowest ${m(rates[0]!)}, fastest ${m(rates.at(-1)!)}); 1,000 series × 2,000 points; load average ${loadavg()[0]!.toFixed(2)}`);
-  // A day of minutes fills the correlator's history (its lookback plus an hour).
-  const historyMinutes = config.correlation.lookbackMinutes + 60;
+  // Enough minutes to fill each series' history (what the watches read), plus an hour.
+  const historyMinutes = historyCapacity(config) + 60;
   for (const count of [1000, 10_000]) {
     const { ms, stateBytes } = evaluationTime(count, historyMinutes);
     console.log(`before, one evaluation over ${count.toLocaleString('en')} series with the whole state loaded from JSON and saved back: ${ms.toFixed(0)} ms (state ${(stateBytes / 2 ** 20).toFixed(1)} MiB of JSON)`);

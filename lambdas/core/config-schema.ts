@@ -77,8 +77,6 @@ const signalSchema = z.strictObject({
   logOffset: withDefault(positive().check(atMost(LIMITS.scoredUnits, 'an offset that large flattens every rate')), 1),
   /** floor of the standard deviation, in scored units */
   minSd: z.optional(positive().check(atMost(LIMITS.scoredUnits, 'scored units'))),
-  /** how soon after a release this signal moves */
-  responseMinutes: withDefault(positive().check(atMost(LIMITS.minutes, 'minutes: a week')), 10),
   forecast: z.optional(
     z.strictObject({
       limitPercent: withDefault(positive().check(z.maximum(100)), 90),
@@ -148,13 +146,10 @@ export const configSchema = z.strictObject({
     {},
   ),
   episodes: withDefault(z.strictObject({ quietPeriods: withDefault(z.int().check(z.minimum(1), atMost(1440, 'periods: a day of minutes')), 15) }), { quietPeriods: 15 }),
-  correlation: withDefault(
-    z.strictObject({
-      lookbackMinutes: withDefault(positive().check(atMost(LIMITS.minutes, 'minutes: a week')), 720),
-      minConfidence: withDefault(z.number().check(z.minimum(0), z.maximum(1)), 0.6),
-      ambiguityMargin: withDefault(z.number().check(z.minimum(0), z.maximum(1)), 0.1),
-    }),
-    { lookbackMinutes: 720, minConfidence: 0.6, ambiguityMargin: 0.1 },
+  releaseWatch: withDefault(
+    /** a heap trend that starts at a step (with no fast-signal response) rolls it back when the limit is forecast within this */
+    z.strictObject({ heapHorizonMinutes: withDefault(positive().check(atMost(LIMITS.minutes, 'minutes: a week')), 360) }),
+    { heapHorizonMinutes: 360 },
   ),
   rollback: withDefault(
     z.strictObject({
@@ -236,14 +231,13 @@ export interface GuardrailConfig extends Omit<ParsedConfig, 'signals'> {
 
 /** Amazon MSK's CloudWatch metrics (namespace AWS/Kafka) and the self-managed JMX equivalent. */
 const MSK_SIGNALS: Record<string, z.input<typeof signalSchema>> = {
-  ConnectionCreationRate: { kind: 'rate', minFactor: 1.5, responseMinutes: 10 },
-  ConnectionCount: { kind: 'count', minFactor: 1.3, responseMinutes: 10 },
-  ClientConnectionCount: { kind: 'count', minFactor: 1.3, responseMinutes: 10 },
-  ProducerIdCount: { kind: 'count', minFactor: 1.3, responseMinutes: 10 },
+  ConnectionCreationRate: { kind: 'rate', minFactor: 1.5 },
+  ConnectionCount: { kind: 'count', minFactor: 1.3 },
+  ClientConnectionCount: { kind: 'count', minFactor: 1.3 },
+  ProducerIdCount: { kind: 'count', minFactor: 1.3 },
   HeapMemoryAfterGC: {
     kind: 'percent',
     minChange: 10,
-    responseMinutes: 360,
     forecast: { limitPercent: 90, horizonMinutes: 120, windowPeriods: 30 },
     headroomPercent: 60,
   },
@@ -279,18 +273,22 @@ export function resolveConfig(raw: unknown, source = 'configuration', lineOf: (p
  */
 export const CHECKPOINT_BUCKETS = 512;
 export const CHECKPOINT_ITEM_BYTES = 350 * 1024;
-/** Periods of history kept beyond the lookback (core/evaluation.ts HISTORY_EXTRA_PERIODS). */
-const HISTORY_EXTRA_PERIODS = 60;
+/**
+ * The points of history a series keeps, at most: an upper bound of core/evaluation.ts
+ * historyCapacity (the release watch's window, the heap watch's span of 6 h after 120 periods
+ * before, the forecast window, and a margin), which test/unit/core/state-size.test.ts checks.
+ */
+function historyBound(config: Pick<GuardrailConfig, 'metricPeriodSeconds' | 'signals'>): number {
+  const heapSpan = 120 + Math.ceil((6 * 3600) / config.metricPeriodSeconds);
+  return Math.max(FULL_POINTS, heapSpan, ...config.signals.map((s) => s.forecast?.windowPeriods ?? 0)) + 60;
+}
 /** A checkpointed series, at most: its history as float64s (16 bytes a point), each EWMA baseline as compressed JSON, and the rest (keys of a dynamic label, counters, its anomalous run). Measured: 4.6 KB by default, 64 KB with a daily season and a week of history (test/unit/core/state-size.test.ts). */
 const EWMA_BYTES = 32;
 const SERIES_BYTES = 1024;
 
 /** A series' bytes in a checkpoint, at most, under this configuration. */
-export function checkpointBytesPerSeries(config: Pick<GuardrailConfig, 'correlation' | 'metricPeriodSeconds' | 'detector' | 'signals'>): number {
-  const capacity = Math.max(
-    Math.ceil((config.correlation.lookbackMinutes * 60) / config.metricPeriodSeconds) + HISTORY_EXTRA_PERIODS,
-    ...config.signals.map((s) => s.forecast?.windowPeriods ?? 0),
-  );
+export function checkpointBytesPerSeries(config: Pick<GuardrailConfig, 'metricPeriodSeconds' | 'detector' | 'signals'>): number {
+  const capacity = historyBound(config);
   const stored = Math.min(capacity, FULL_POINTS + Math.ceil(Math.max(0, capacity - FULL_POINTS) / 5));
   return 16 * stored + 8 + EWMA_BYTES * (config.detector.seasonPeriods + config.detector.extraHalfLives.length + 6) + SERIES_BYTES;
 }
@@ -350,13 +348,6 @@ function withSignalDefaults(parsed: ParsedConfig, source: string, lineOf: (path:
     }
     if (checked.data.enabled) signals.push({ ...checked.data, name });
   }
-  const lookbackPeriods = (parsed.correlation.lookbackMinutes * 60) / parsed.metricPeriodSeconds;
-  if (lookbackPeriods > LIMITS.lookbackPeriods) {
-    throw new InputError(
-      { file: source, field: 'correlation.lookbackMinutes' },
-      `is ${Math.ceil(lookbackPeriods)} periods of ${parsed.metricPeriodSeconds} s, more than ${LIMITS.lookbackPeriods}: each series keeps that much history in its state (one DynamoDB item of at most 400 KB); look back less, or use a longer metricPeriodSeconds`,
-    );
-  }
   const config = { ...parsed, signals };
   const perSeries = checkpointBytesPerSeries(config);
   const fullest = bucketLoad(config.shards.maxSeries);
@@ -370,8 +361,8 @@ function withSignalDefaults(parsed: ParsedConfig, source: string, lineOf: (path:
     }
     throw new InputError(
       { file: source, line: lineOf(['shards', 'maxSeries']), field: 'shards.maxSeries' },
-      `is ${config.shards.maxSeries}: with a season of ${config.detector.seasonPeriods} periods and ${Math.ceil(lookbackPeriods)} periods of history, a series takes up to ${Math.ceil(perSeries / 1024)} KB of state, ` +
-        `and the fullest of a shard's ${CHECKPOINT_BUCKETS} state items would hold about ${Math.ceil(fullest)} of them, more than a DynamoDB item holds: ${fits > 0 ? `set shards.maxSeries to ${fits} or less, or` : 'use'} a shorter season or lookback`,
+      `is ${config.shards.maxSeries}: with a season of ${config.detector.seasonPeriods} periods and ${historyBound(config)} periods of history, a series takes up to ${Math.ceil(perSeries / 1024)} KB of state, ` +
+        `and the fullest of a shard's ${CHECKPOINT_BUCKETS} state items would hold about ${Math.ceil(fullest)} of them, more than a DynamoDB item holds: ${fits > 0 ? `set shards.maxSeries to ${fits} or less, or` : 'use'} a shorter season`,
     );
   }
   return config;

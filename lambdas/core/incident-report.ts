@@ -15,6 +15,8 @@ import type { GuardrailConfig } from './config.ts';
 import { detectorSettings } from './detector-settings.ts';
 import { type PointScore } from './detector.ts';
 import { formatClock, formatDuration, formatNumber, formatPercent } from './format.ts';
+import { describeEvidence } from './finding.ts';
+import { releaseName } from './release.ts';
 import type { GuardrailState } from './state.ts';
 import type { SeriesState } from './series.ts';
 import { type MetricSeries, seriesName } from './metric-series.ts';
@@ -198,8 +200,9 @@ function rows(result: ReportSource, exhausted?: Counterfactual['result']['heapEx
   const list: Array<{ t: number; what: ReportData['rows'][number]['what']; details: string }> = [];
   for (const r of result.releases) list.push({ t: r.time, what: r.kind === 'deploy' ? 'deploy' : 'step', details: describeRelease(r, { withTime: false }) });
   for (const e of result.episodes) {
-    list.push({ t: e.first.time, what: 'first anomalous datapoint', details: `${e.first.label}: ${e.first.value.toPrecision(3)} against a baseline of ${e.first.baseline.toPrecision(3)} (z ${e.first.z.toFixed(1)})` });
-    list.push({ t: e.detectedAt, what: 'detection', details: `episode ${e.id}: ${e.series.length} series, ${e.signals.join(', ')}${e.holdReason ? `; no rollback: ${e.holdReason}` : ''}` });
+    if (!e.openedBy) list.push({ t: e.first.time, what: 'first anomalous datapoint', details: `${e.first.label}: ${e.first.value.toPrecision(3)} against a baseline of ${e.first.baseline.toPrecision(3)} (z ${e.first.z.toFixed(1)})` });
+    const found = e.attribution?.kind === 'attributed' ? `; after ${releaseName(e.attribution.release)}: ${describeEvidence(e.attribution.evidence)}` : e.attribution?.kind === 'none' ? '; no release correlates' : '';
+    list.push({ t: e.detectedAt, what: 'detection', details: `episode ${e.id}: ${e.series.length} series, ${e.signals.join(', ')}${found}${e.holdReason ? `; no rollback: ${e.holdReason}` : ''}` });
   }
   for (const d of result.decisions) list.push({ t: d.time, what: d.action, details: `${d.flag} in ${d.environment} ${formatPercent(d.fromPercent)} → ${formatPercent(d.toPercent)} (${d.mode}): ${d.reason}; ${result.outcomes[d.id]?.detail ?? ''}` });
   for (const a of result.alerts) list.push({ t: a.time, what: a.kind === 'resolved' ? 'resolved' : 'alert', details: a.title });

@@ -12,7 +12,6 @@ import { CASE_KINDS, type GuardCase, guardCases } from '../../bench/guard/cases.
 import { exportCase } from '../../bench/guard/export.ts';
 import { judge } from '../../bench/guard/judge.ts';
 import { applyDecisions } from '../../bench/guard/loop.ts';
-import { anchoredEngine } from '../../bench/guard/anchored-engine.ts';
 import { mainEngine, runCase } from '../../bench/guard/run.ts';
 import { loadTextures, MAX_TRAFFIC, MIN_TRAFFIC, resolveDataDir, TEXTURE_CATEGORIES, trafficWindow } from '../../bench/guard/textures.ts';
 import { minutePercent, runWorld } from '../../bench/guard/world.ts';
@@ -132,13 +131,13 @@ describe('closed loop', () => {
   it('runs a case through the engine and the emulated rules', async () => {
     const result = await runCase(find('storm', 84), mainEngine);
     expect(result.outcomes.map((o) => o.method)).toHaveLength(5);
-    expect(result.outcomes[0]).toMatchObject({ method: 'Stormguard (main)', right: true });
+    expect(result.outcomes[0]).toMatchObject({ method: 'Stormguard', right: true });
   });
 
-  it('runs the release-watch prototype closed loop: an 84x storm rolled back at its step within 3 periods, a benign rollout left alone', async () => {
-    const storm = await runCase(find('storm', 84), anchoredEngine);
-    expect(storm.outcomes[0]).toMatchObject({ method: 'Stormguard (release watch prototype)', right: true, caught: true });
-    const benign = await runCase(cases.find((c) => c.kind === 'benign-rollout')!, anchoredEngine);
+  it('runs the engine closed loop: an 84x storm rolled back at its step within 3 periods by its release watch, a benign rollout left alone', async () => {
+    const storm = await runCase(find('storm', 84), mainEngine);
+    expect(storm.outcomes[0]).toMatchObject({ method: 'Stormguard', right: true, caught: true, rollbacks: [expect.objectContaining({ check: 'fast/step' })] });
+    const benign = await runCase(cases.find((c) => c.kind === 'benign-rollout')!, mainEngine);
     expect(benign.outcomes[0]).toMatchObject({ falseRollbacks: 0, pages: 0 });
   });
 });

@@ -71,9 +71,11 @@ describe('stormguard replay: the bundled scenarios end as written down', () => {
     expect(strip(a)).toBe(strip(b));
   });
 
-  it('records but does not act in observe mode', async () => {
+  it('records but does not act in observe mode: each step that made the storm worse, a recommendation of its own', async () => {
     const result = await replayJson('pagerduty-2025', '--mode', 'observe');
-    expect(rollbacks(result)).toEqual([expect.objectContaining({ mode: 'observe', outcome: expect.objectContaining({ status: 'observed' }) })]);
+    const recommended = rollbacks(result);
+    expect(recommended.map((d) => [d.fromPercent, d.toPercent])).toEqual([[1, 0], [5, 1], [25, 5], [75, 25]]);
+    for (const d of recommended) expect(d).toMatchObject({ mode: 'observe', outcome: { status: 'observed' } });
     expect(result.decisions.filter((d) => d.action === 'revert')).toEqual([]);
   });
 

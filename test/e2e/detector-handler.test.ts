@@ -140,11 +140,11 @@ describe('the detector Lambda, in process', () => {
       sns.resetHistory();
       for (const time of scheduled('2025-08-28T12:00:00Z', '2025-08-28T14:02:00Z')) await invoke(time);
       const put = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
-      expect(put.map((p) => p.Key)).toEqual(['reports/events-msk_2025-08-28T14_00_00.000Z.html']);
+      expect(put.map((p) => p.Key)).toEqual(['reports/events-msk_ConnectionCreationRate_2025-08-28T14_00_00.000Z.html']);
       expect(put[0]!.ContentType).toBe('text/html; charset=utf-8');
-      expect(String(put[0]!.Body)).toMatch(/<title>Stormguard incident report: events-msk\/2025-08-28T14:00:00.000Z<\/title>/);
+      expect(String(put[0]!.Body)).toMatch(/<title>Stormguard incident report: events-msk\/ConnectionCreationRate\/2025-08-28T14:00:00.000Z<\/title>/);
       const message = sns.commandCalls(PublishCommand).map((c) => c.args[0].input.Message!).find((m) => m.includes('rolled back'))!;
-      expect(message).toMatch(/\nIncident report: https:\/\/stormguard-reports\.s3\.eu-west-1\.amazonaws\.com\/reports\/events-msk_2025-08-28T14_00_00\.000Z\.html\?.*X-Amz-Expires=21600.*X-Amz-Signature=/);
+      expect(message).toMatch(/\nIncident report: https:\/\/stormguard-reports\.s3\.eu-west-1\.amazonaws\.com\/reports\/events-msk_ConnectionCreationRate_2025-08-28T14_00_00\.000Z\.html\?.*X-Amz-Expires=21600.*X-Amz-Signature=/);
     } finally {
       s3.restore();
     }

@@ -19,7 +19,7 @@ describe('the outbox of alerts about saved evaluations', () => {
     // Each run loads what the last one saved, as a new container does.
     for (let run = 1; run <= 2; run++) {
       const loaded = (await store.load())!;
-      await carryOut(loaded, { anomalies: [], decisions: [], alerts: [] }, T0 + run * 60_000, defaultConfig(), { ...ports, commit: () => store.save(loaded) });
+      await carryOut(loaded, { anomalies: [], decisions: [], alerts: [], findings: [] }, T0 + run * 60_000, defaultConfig(), { ...ports, commit: () => store.save(loaded) });
     }
     expect(sent).toEqual([blind.id]);
     expect((await store.load())!.outbox ?? []).toEqual([]);

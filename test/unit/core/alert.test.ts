@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { type AlertContext, type AlertIntent, describeRelease, renderAlert } from '../../../lambdas/core/alert.ts';
 import type { Anomaly } from '../../../lambdas/core/anomaly.ts';
-import type { Attribution, Candidate } from '../../../lambdas/core/correlation.ts';
 import type { Decision, Outcome } from '../../../lambdas/core/decision.ts';
-import type { Episode } from '../../../lambdas/core/episode.ts';
+import type { Attribution, Episode } from '../../../lambdas/core/episode.ts';
+import type { WatchEvidence } from '../../../lambdas/core/finding.ts';
 import type { Deploy, RolloutStep } from '../../../lambdas/core/release.ts';
 
 const MINUTE = 60_000;
@@ -38,22 +38,48 @@ const anomaly = (over: Partial<Anomaly> = {}): Anomaly => ({
   ...over,
 });
 
-const candidate = (r: RolloutStep | Deploy, confidence: number, dose?: Candidate['doseResponse']): Candidate => ({
-  release: r,
-  lagMs: 0,
-  proximity: 1,
-  response: 1,
-  confidence,
-  ...(dose ? { doseResponse: dose } : {}),
-});
+const fast: WatchEvidence = {
+  kind: 'fast',
+  purpose: 'step',
+  cluster: 'events-msk',
+  signal: 'ConnectionCreationRate',
+  onset: T0,
+  candidates: [`${FLAG} 0% → 1%`],
+  factor: 2.31,
+  statistic: 9.4,
+  threshold: 4,
+  minFactor: 1.27,
+  periods: 1,
+  sd: 0.072,
+  brokers: [
+    { series: 'ConnectionCreationRate on broker 1', value: 13.5, expected: 6.26 },
+    { series: 'ConnectionCreationRate on broker 2', value: 14.8, expected: 6.43 },
+  ],
+};
 
-const attributed: Attribution = { kind: 'attributed', best: candidate(release, 0.97), candidates: [candidate(release, 0.97)] };
+const heap: WatchEvidence = {
+  kind: 'heap',
+  purpose: 'step',
+  cluster: 'events-msk',
+  signal: 'HeapMemoryAfterGC',
+  onset: T0,
+  candidates: [`${FLAG} 0% → 1%`],
+  slopeBefore: 0.1,
+  slopeAfter: 8,
+  level: 45,
+  msToLimit: 5.5 * 60 * MINUTE,
+  limitPercent: 90,
+  horizonMs: 6 * 60 * MINUTE,
+};
+
+const attributed: Attribution = { kind: 'attributed', release, others: [], evidence: fast };
 
 const episodeOf = (over: Partial<Episode> = {}): Episode => {
   const first = anomaly();
   return {
-    id: `events-msk/${new Date(T0).toISOString()}`,
+    id: `events-msk/ConnectionCreationRate/${new Date(T0).toISOString()}`,
     cluster: 'events-msk',
+    signal: 'ConnectionCreationRate',
     onset: T0,
     detectedAt: T0 + MINUTE,
     lastAnomalyAt: T0 + 5 * MINUTE,
@@ -130,7 +156,11 @@ describe('renderAlert: an episode with a rollback', () => {
     expect(alert.text).toContain(`Episode ${episode.id} on cluster events-msk, detected 2025-08-28 14:01 UTC.`);
     expect(alert.text).toContain('Signal: ConnectionCreationRate on broker 2 = 14.8 against a baseline of 5.95 (2.3x baseline, z 7.8), first anomalous at 2025-08-28 14:00 UTC');
     expect(alert.text).toContain('2 series, signals ConnectionCreationRate, ConnectionCount.');
-    expect(alert.text).toContain(`Release: flag ${FLAG} in production (fallthrough) stepped 0% → 1% at 2025-08-28 14:00 UTC by priya.raman@example.com (confidence 0.97).`);
+    expect(alert.text).toContain(`Release: flag ${FLAG} in production (fallthrough) stepped 0% → 1% at 2025-08-28 14:00 UTC by priya.raman@example.com.`);
+    expect(alert.text).toContain(
+      'Evidence: ConnectionCreationRate 2.31x expected on events-msk from 2025-08-28 14:00 UTC (release watch: CUSUM 9.40 ≥ 4.00 over 1 period, mean excess ≥ 1.27x, noise sd 0.0720; ' +
+        'ConnectionCreationRate on broker 1 13.5 (expected 6.26), ConnectionCreationRate on broker 2 14.8 (expected 6.43)).',
+    );
     expect(alert.text).toContain(
       `Action: rolled back ${FLAG} in production 1% → 0% (enforce mode, frozen until acknowledged): LaunchDarkly: verified by reading the flag back.`,
     );
@@ -174,45 +204,53 @@ describe('renderAlert: an episode, how the action reads', () => {
 });
 
 describe('renderAlert: an episode without a decision', () => {
-  it('says "no rollback" first, names the flag of the release it correlates with, and why nothing was done', () => {
+  it('is critical when a release moved the signal: names the release, says "no rollback" and why', () => {
     const episode = episodeOf({ holdReason: 'cooldown: rolled back 20 min ago' });
-    const alert = renderAlert({ kind: 'episode', time: T0 + MINUTE, episodeId: episode.id, decisionIds: [] }, contextOf([episode]));
+    const alert = renderAlert({ kind: 'episode', time: T0 + MINUTE, episodeId: episode.id, decisionIds: [], finding: 'audit-1/step' }, contextOf([episode]));
     expect(alert.severity).toBe('critical');
     expect(alert.key).toBe(`episode/${episode.id}`);
-    expect(alert.title).toBe(`[Stormguard] no rollback: ConnectionCreationRate 2.3x baseline on events-msk after ${FLAG} 0% → 1%`);
+    expect(alert.title).toBe(`[Stormguard] ConnectionCreationRate 2.3x baseline on events-msk after ${FLAG} 0% → 1%: no rollback`);
     expect(alert.text).toContain('Action: none (cooldown: rolled back 20 min ago).');
   });
 
-  it('says no release correlates when none does', () => {
-    const episode = episodeOf({ attribution: { kind: 'none', candidates: [] } });
+  it('is a warning when no release explains it, and says so', () => {
+    const episode = episodeOf({ attribution: { kind: 'none' }, holdReason: 'no release correlates' });
     const alert = renderAlert({ kind: 'episode', time: T0 + MINUTE, episodeId: episode.id, decisionIds: [] }, contextOf([episode]));
-    expect(alert.title).toBe('[Stormguard] no rollback: ConnectionCreationRate 2.3x baseline on events-msk no release correlates');
-    expect(alert.text).toContain('Release: no release correlates with this episode.');
-    expect(alert.text).toContain('Action: none (no decision).');
+    expect(alert.severity).toBe('warning');
+    expect(alert.title).toBe('[Stormguard] ConnectionCreationRate 2.3x baseline on events-msk: no release correlates');
+    expect(alert.text).toContain('Release: no release correlates with this episode (no release watch of its signal explains it).');
+    expect(alert.text).toContain('Action: none (no release correlates).');
   });
 
-  it('names both releases when the attribution is ambiguous', () => {
-    const episode = episodeOf({ attribution: { kind: 'ambiguous', best: candidate(release, 0.7), runnerUp: candidate(deploy, 0.65), candidates: [] } });
+  it('names every candidate of the same minute', () => {
+    const episode = episodeOf({ attribution: { ...attributed, others: [{ ...deploy, time: T0 }] } });
     const alert = renderAlert({ kind: 'episode', time: T0 + MINUTE, episodeId: episode.id, decisionIds: [] }, contextOf([episode]));
-    expect(alert.text).toContain(`Release: ambiguous between flag ${FLAG} in production (fallthrough) stepped 0% → 1% at 2025-08-28 14:00 UTC`);
-    expect(alert.text).toContain('and deploy api 2.1.0 to production at 2025-08-28 13:55 UTC by ci.');
-    expect(alert.title).toContain('no release correlates');
+    expect(alert.text).toContain(`candidates of the same minute: ${FLAG} 0% → 1%, deploy api 2.1.0.`);
+    expect(alert.title).toContain(`after ${FLAG} 0% → 1% (candidates of the same minute: ${FLAG} 0% → 1%, deploy api 2.1.0)`);
   });
 
-  it('names a deploy it is attributed to', () => {
-    const episode = episodeOf({ attribution: { kind: 'attributed', best: candidate(deploy, 0.9), candidates: [] } });
+  it('names a deploy it is attributed to: critical, no rollback', () => {
+    const episode = episodeOf({ attribution: { kind: 'attributed', release: deploy, others: [], evidence: fast }, holdReason: 'the release is a deploy (api 2.1.0): Stormguard rolls back flags only' });
     const alert = renderAlert({ kind: 'episode', time: T0 + MINUTE, episodeId: episode.id, decisionIds: [] }, contextOf([episode]));
-    expect(alert.title).toContain('after deploy api 2.1.0');
+    expect(alert.severity).toBe('critical');
+    expect(alert.title).toContain('after deploy api 2.1.0: no rollback');
   });
 
-  it('reads a percent signal as points over baseline, with the time to its limit, and the dose-response', () => {
+  it('reads a heap finding as the time to its limit, with the slopes and the horizon', () => {
+    const episode = episodeOf({ signal: 'HeapMemoryAfterGC', openedBy: 'release-watch', attribution: { kind: 'attributed', release, others: [], evidence: heap } });
+    const alert = renderAlert({ kind: 'episode', time: T0 + MINUTE, episodeId: episode.id, decisionIds: [] }, contextOf([episode]));
+    expect(alert.title).toBe(`[Stormguard] HeapMemoryAfterGC to its limit in 5 h 30 min on events-msk after ${FLAG} 0% → 1%: no rollback`);
+    expect(alert.text).not.toContain('Signal:');
+    expect(alert.text).toContain('Evidence: HeapMemoryAfterGC on events-msk climbing 8.00 points/h since 2025-08-28 14:00 UTC (0.100 before the release), at 45.0%: 90.0% in 5 h 30 min (horizon 6 h).');
+  });
+
+  it('reads a percent signal as points over baseline, with the time to its limit', () => {
     const first = anomaly({ signal: 'HeapMemoryAfterGC', label: 'HeapMemoryAfterGC on broker 1', kind: 'forecast', value: 62.4, baseline: 38.1, effect: 24.3, z: 6.2, msToLimit: 100 * MINUTE });
-    const dose = { consistent: true, levels: [{ percent: 1, effect: 1.5 }, { percent: 5, effect: 4.25 }] };
-    const episode = episodeOf({ first, peak: first, attribution: { kind: 'attributed', best: candidate(release, 0.8, dose), candidates: [] } });
+    const episode = episodeOf({ signal: 'HeapMemoryAfterGC', first, peak: first, attribution: { kind: 'none' } });
     const alert = renderAlert({ kind: 'episode', time: T0 + MINUTE, episodeId: episode.id, decisionIds: [] }, contextOf([episode]));
-    expect(alert.title).toContain('HeapMemoryAfterGC +24.3 points over baseline on events-msk');
+    expect(alert.severity).toBe('warning');
+    expect(alert.title).toContain('HeapMemoryAfterGC to its limit in 1 h 40 min on events-msk: no release correlates');
     expect(alert.text).toContain('= 62.4 against a baseline of 38.1 (+24.3 points over baseline, z 6.2, limit in 1 h 40 min)');
-    expect(alert.text).toContain('(confidence 0.80; dose-response consistent: 1%: 1.5, 5%: 4.3).');
   });
 
   it('fails loudly for an episode it does not know', () => {

@@ -90,7 +90,7 @@ describe('configuration bounds: every number, name and list a user controls, wit
       ['metricPeriodSeconds: 86400\n', 'metricPeriodSeconds'],
       ['rollback:\n  cooldownMinutes: 1e12\n', 'rollback.cooldownMinutes'],
       ['gate:\n  bakeMinutes: 1e12\n', 'gate.bakeMinutes'],
-      ['correlation:\n  lookbackMinutes: 100000\n', 'correlation.lookbackMinutes'],
+      ['releaseWatch:\n  heapHorizonMinutes: 100000\n', 'releaseWatch.heapHorizonMinutes'],
       ['signals:\n  ConnectionCount:\n    zThreshold: 1e6\n', 'signals.ConnectionCount.zThreshold'],
       ['signals:\n  HeapMemoryAfterGC:\n    forecast:\n      windowPeriods: 100000\n', 'signals.HeapMemoryAfterGC.forecast.windowPeriods'],
     ] as const) {
@@ -98,17 +98,14 @@ describe('configuration bounds: every number, name and list a user controls, wit
     }
   });
 
-  it("bounds the history a series keeps: the lookback in periods, whatever the period", () => {
-    expect(errorOf('metricPeriodSeconds: 1\ncorrelation:\n  lookbackMinutes: 720\n').message).toMatch(
-      /field `correlation.lookbackMinutes`: is 43200 periods of 1 s, more than 10080: each series keeps that much history/,
-    );
-    expect(parseConfig('metricPeriodSeconds: 60\ncorrelation:\n  lookbackMinutes: 10080\nshards:\n  maxSeries: 1000\n').correlation.lookbackMinutes).toBe(10080);
+  it('refuses the retired correlator settings, naming them', () => {
+    expect(errorOf('correlation:\n  lookbackMinutes: 720\n').location.field).toBe('correlation');
   });
 
   it("refuses shards whose fullest state item could outgrow DynamoDB's, saying how many series fit", () => {
     expect(errorOf('detector:\n  seasonPeriods: 1440\n').message).toBe(
-      'stormguard.config.yaml: field `shards.maxSeries`: is 10000: with a season of 1440 periods and 720 periods of history, a series takes up to 51 KB of state, ' +
-        "and the fullest of a shard's 512 state items would hold about 40 of them, more than a DynamoDB item holds: set shards.maxSeries to 508 or less, or a shorter season or lookback",
+      'stormguard.config.yaml: field `shards.maxSeries`: is 10000: with a season of 1440 periods and 540 periods of history, a series takes up to 50 KB of state, ' +
+        "and the fullest of a shard's 512 state items would hold about 40 of them, more than a DynamoDB item holds: set shards.maxSeries to 527 or less, or a shorter season",
     );
     expect(errorOf('shards:\n  maxSeries: 100000\n').location).toMatchObject({ line: 2, field: 'shards.maxSeries' });
     expect(parseConfig('shards:\n  maxSeries: 20000\n').shards.maxSeries).toBe(20000);

@@ -4,19 +4,16 @@ import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { describe, expect, it } from 'vitest';
 import {
   type BrokerHistory,
-  calibrate,
   observeReleaseWatch,
   openReleaseWatch,
   pooledLogRatio,
   type ReleaseWatch,
   releaseWatchSettings,
-  siegmundArl,
-  statedFalseAlarmRate,
   thresholdOf,
   type WatchVerdict,
-  heapTrend,
-  heapTrendSettings,
 } from '../../../lambdas/core/release-watch.ts';
+import { calibrate, siegmundArl, statedFalseAlarmRate } from '../../../lambdas/core/watch-calibration.ts';
+import { heapTrend, heapTrendSettings } from '../../../lambdas/core/heap-trend.ts';
 
 const MIN = 60_000;
 const RELEASE = Date.UTC(2025, 9, 7, 12, 0, 20); // 20 s into a minute
@@ -97,6 +94,18 @@ describe('a release watch', () => {
     expect(observeReleaseWatch(watch, START + 40 * MIN, cluster().after(0), settings)).toEqual({ kind: 'done', reason: 'alarm' });
   });
 
+  it('alarms after one period on a storm far beyond what the cluster’s own recent past showed, in its first periods only', () => {
+    const big = run(cluster({ effect: (p) => (p >= 0 ? 3 : 1) }));
+    expect(alarmOf(big.verdicts)).toBe(0);
+    expect(big.watch.alarm).toMatchObject({ onset: START, periods: 1 });
+    // Below the smallest factor worth acting on in one period (1.5x): two periods, as before.
+    expect(alarmOf(run(cluster({ effect: (p) => (p >= 0 ? 1.4 : 1) })).verdicts)).toBe(1);
+    // Not within the watch's first periods: two periods.
+    expect(alarmOf(run(cluster({ effect: (p) => (p >= 3 ? 3 : 1) })).verdicts)).toBe(4);
+    // Off: two periods.
+    expect(alarmOf(run(cluster({ effect: (p) => (p >= 0 ? 3 : 1) }), 30, { ...settings, spikeMargin: 0 }).verdicts)).toBe(1);
+  });
+
   it('clears the release after its watch when nothing moves', () => {
     const { watch, verdicts } = run(cluster({ seed: 3 }));
     expect(alarmOf(verdicts)).toBe(-1);
@@ -140,12 +149,13 @@ describe('a release watch', () => {
 
   it('skips periods where too few brokers report: missing data is not zero', () => {
     const c = cluster({ effect: (p) => (p >= 0 ? 3 : 1) });
-    const watch = openReleaseWatch({ id: 'step', time: RELEASE }, 'ConnectionCreationRate', c.histories, settings);
-    expect(observeReleaseWatch(watch, START, c.after(0).slice(0, 2), settings)).toEqual({ kind: 'skipped', reason: 'too few brokers reported' });
+    const s = { ...settings, spikeMargin: 0 };
+    const watch = openReleaseWatch({ id: 'step', time: RELEASE }, 'ConnectionCreationRate', c.histories, s);
+    expect(observeReleaseWatch(watch, START, c.after(0).slice(0, 2), s)).toEqual({ kind: 'skipped', reason: 'too few brokers reported' });
     expect(watch.periods).toBe(0);
-    expect(observeReleaseWatch(watch, START - MIN, c.after(0), settings)).toMatchObject({ kind: 'skipped' });
-    observeReleaseWatch(watch, START, c.after(0), settings);
-    expect(observeReleaseWatch(watch, START, c.after(0), settings)).toEqual({ kind: 'skipped', reason: 'not a new period of the watch' });
+    expect(observeReleaseWatch(watch, START - MIN, c.after(0), s)).toMatchObject({ kind: 'skipped' });
+    observeReleaseWatch(watch, START, c.after(0), s);
+    expect(observeReleaseWatch(watch, START, c.after(0), s)).toEqual({ kind: 'skipped', reason: 'not a new period of the watch' });
   });
 
   it('is cautious without history: an uncalibrated spread, and no level for a broker with too few points', () => {
@@ -273,5 +283,24 @@ describe('the heap trend of a release', () => {
 
   it('waits for enough points after the release', () => {
     expect(heapTrend(heapHistories(() => 50, 30), RELEASE, START + 30 * MIN, heap)).toEqual({ kind: 'too-early', withinHorizon: false });
+  });
+
+  it("does not blame the release for a climb that began within its window, before it (an earlier release's)", () => {
+    const trend = heapTrend(heapHistories((m) => 50 + (m > -60 ? (8 * (m + 60)) / 60 : 0), 90), RELEASE, START + 90 * MIN, heap);
+    expect(trend.slopeBefore!).toBeCloseTo(8, 0);
+    expect(trend.kind).toBe('steady');
+  });
+
+  it('does not call a bump that came and went a trend: the climb must hold over the recent half of its window', () => {
+    const trend = heapTrend(heapHistories((m) => 50 + (m >= 30 && m < 70 ? 12 : 0), 100), RELEASE, START + 100 * MIN, heap);
+    expect(trend.kind).toBe('steady');
+  });
+
+  it('measures the slope after from where it is told to (after a surge), and waits for enough points from there', () => {
+    const histories = heapHistories((m) => 50 + (m >= 0 && m < 40 ? 15 : 0) + (m >= 40 ? (6 * (m - 40)) / 60 : 0), 110);
+    expect(heapTrend(histories, RELEASE, START + 90 * MIN, heap, START + 40 * MIN).kind).toBe('too-early');
+    const trend = heapTrend(histories, RELEASE, START + 110 * MIN, heap, START + 40 * MIN);
+    expect(trend.kind).toBe('rising');
+    expect(trend.slopeAfter!).toBeCloseTo(6, 0);
   });
 });

@@ -16,10 +16,10 @@ import { bucketLoad, CHECKPOINT_BUCKETS, CHECKPOINT_ITEM_BYTES, checkpointBytesP
 import { detectorSettings } from '../../../lambdas/core/detector-settings.ts';
 import { MAX_LABEL_LENGTH } from '../../../lambdas/core/input-bounds.ts';
 import { findAnomalies, type SeriesState, type Signal } from '../../../lambdas/core/series.ts';
+import { historyCapacity } from '../../../lambdas/core/evaluation.ts';
 
 const WORST = {
   metricPeriodSeconds: 60,
-  correlation: { lookbackMinutes: LIMITS.lookbackPeriods },
   detector: { seasonPeriods: LIMITS.seasonPeriods, extraHalfLives: Array.from({ length: LIMITS.extraHalfLives }, (_, i) => 10 ** i), warmupPeriods: 2 },
   shards: { maxSeries: 50 },
 };
@@ -29,8 +29,8 @@ function fullSeriesState(config: GuardrailConfig, kind: 'rate' | 'percent', key:
   const signal = config.signals.find((s) => s.name === 'Worst')!;
   const periodMs = config.metricPeriodSeconds * 1000;
   const signals = new Map<string, Signal>([['Worst', { config: signal, settings: detectorSettings(signal, config.detector, periodMs) }]]);
-  // evaluation.ts: the lookback in periods and HISTORY_EXTRA_PERIODS (60), with room to spare.
-  const capacity = Math.ceil((config.correlation.lookbackMinutes * 60) / config.metricPeriodSeconds) + 120;
+  // What evaluation.ts keeps: the history capacity of this configuration.
+  const capacity = historyCapacity(config);
   const start = Date.parse('2099-01-01T00:00:00Z');
   const count = capacity + 2 * Math.max(config.detector.seasonPeriods, 100);
   let seed = 1;
