@@ -118,7 +118,10 @@ export function feedWatch(entry: WatchEntry, series: readonly SeriesState[], sig
     const verdict = observeReleaseWatch(entry.watch, entry.next, observed, settings);
     entry.next += periodMs;
     if (verdict.kind === 'skipped') continue;
-    entry.brokers = observed.map((o) => ({ key: o.broker, series: o.label, value: o.value, expected: unscaled(signal, entry.watch.levels[o.broker] ?? Number.NaN) }));
+    // Only brokers with a level before the release were pooled: a broker new since has nothing to expect (and NaN has no place in saved state).
+    entry.brokers = observed
+      .filter((o) => Number.isFinite(entry.watch.levels[o.broker] ?? Number.NaN))
+      .map((o) => ({ key: o.broker, series: o.label, value: o.value, expected: unscaled(signal, entry.watch.levels[o.broker]!) }));
     if (verdict.kind === 'watching' && verdict.logRatio !== undefined && entry.seen.length < settings.watchPeriods) entry.seen.push(verdict.logRatio);
     if (verdict.kind === 'alarm') return true;
   }
