@@ -35,7 +35,7 @@
  * is not zero: a period where too few brokers report is skipped, never scored.
  */
 import { InputError } from './errors.ts';
-import { calibrate } from './watch-calibration.ts';
+import { calibrate, preexisting } from './watch-calibration.ts';
 import { type BrokerHistory, medianBetween, pooledOfLogs, type WatchPoint } from './watch-points.ts';
 
 export type { BrokerHistory, WatchPoint } from './watch-points.ts';
@@ -312,26 +312,6 @@ export function alarmThresholds(watch: ReleaseWatch, settings: ReleaseWatchSetti
   return { statistic: thresholdOf(watch, settings), excess: Math.max(settings.minEffect, settings.excessMargin * watch.calibrationExcess) };
 }
 
-/** An effect already under way must also stand out of the noise by this many σ. */
-const PREEXISTING_SDS = 2;
-
-/** Was the signal already off its level in the periods just before the release? */
-function preexisting(histories: ReadonlyArray<{ broker: string; points: readonly WatchPoint[] }>, start: number, sd: number, settings: ReleaseWatchSettings): boolean {
-  const { periodMs, levelPeriods, preexistingPeriods } = settings;
-  if (preexistingPeriods <= 0) return false;
-  const recentFrom = start - preexistingPeriods * periodMs;
-  const levels: Record<string, number> = {};
-  const recent: Array<{ broker: string; value: number }> = [];
-  for (const h of histories) {
-    const level = medianBetween(h.points, recentFrom - levelPeriods * periodMs, recentFrom, levelPeriods / 2);
-    const now = medianBetween(h.points, recentFrom, start, Math.ceil(preexistingPeriods / 2));
-    if (level === undefined || now === undefined) continue;
-    levels[h.broker] = level;
-    recent.push({ broker: h.broker, value: now });
-  }
-  const x = pooledOfLogs(levels, recent, settings.minBrokerShare);
-  return x !== undefined && x >= settings.minEffect && x >= PREEXISTING_SDS * sd;
-}
 /** Points before `before` as ln(value + offset), skipping what a log cannot take. */
 function logPoints(points: readonly WatchPoint[], settings: Pick<ReleaseWatchSettings, 'logOffset'>, before: number): WatchPoint[] {
   const out: WatchPoint[] = [];

@@ -3,7 +3,7 @@
  * backtested from pseudo-releases before the release, on the cluster's own recent past. It gives
  * the null spread of the pooled log ratio at each horizon, the highest CUSUM peak and the largest
  * excursion the cluster showed with no release, and the largest single period: how much evidence
- * this cluster's noise can fake. Also the false-alarm rate the CUSUM's constants state for
+ * this cluster's noise can fake; and whether an effect was already under way before the release. Also the false-alarm rate the CUSUM's constants state for
  * independent normal evidence (Siegmund's approximation): what they promise, not what real
  * traffic does (bench/guard/RESULTS.md measures that).
  */
@@ -138,3 +138,23 @@ export function siegmundArl(k: number, h: number): number {
   return (Math.exp(2 * k * b) - 1 - 2 * k * b) / (2 * k * k);
 }
 
+/** An effect already under way must also stand out of the noise by this many σ. */
+const PREEXISTING_SDS = 2;
+
+/** Was the signal already off its level in the periods just before the release? */
+export function preexisting(histories: ReadonlyArray<{ broker: string; points: readonly WatchPoint[] }>, start: number, sd: number, settings: ReleaseWatchSettings): boolean {
+  const { periodMs, levelPeriods, preexistingPeriods } = settings;
+  if (preexistingPeriods <= 0) return false;
+  const recentFrom = start - preexistingPeriods * periodMs;
+  const levels: Record<string, number> = {};
+  const recent: Array<{ broker: string; value: number }> = [];
+  for (const h of histories) {
+    const level = medianBetween(h.points, recentFrom - levelPeriods * periodMs, recentFrom, levelPeriods / 2);
+    const now = medianBetween(h.points, recentFrom, start, Math.ceil(preexistingPeriods / 2));
+    if (level === undefined || now === undefined) continue;
+    levels[h.broker] = level;
+    recent.push({ broker: h.broker, value: now });
+  }
+  const x = pooledOfLogs(levels, recent, settings.minBrokerShare);
+  return x !== undefined && x >= settings.minEffect && x >= PREEXISTING_SDS * sd;
+}
