@@ -1,11 +1,12 @@
 /**
  * A replay's result for people (text) and for tools (JSON, documented in docs/formats.md).
  */
+
+import type { ReplayResult } from '../lambdas/app/replay.ts';
 import { describeRelease } from '../lambdas/core/alert.ts';
-import { formatClock, formatDuration, formatEffect, formatNumber, formatPercent, formatTime } from '../lambdas/core/format.ts';
 import type { Anomaly } from '../lambdas/core/anomaly.ts';
 import { describeEvidence, type WatchEvidence } from '../lambdas/core/finding.ts';
-import type { ReplayResult } from '../lambdas/app/replay.ts';
+import { formatClock, formatDuration, formatEffect, formatNumber, formatPercent, formatTime } from '../lambdas/core/format.ts';
 
 export interface ReplaySummary {
   readonly title: string;
@@ -106,18 +107,23 @@ function counterfactualSections(result: ReplayResult, summary: ReplaySummary): s
   const lead = leadTimeMs(result, without);
   const withoutLines = [
     without ? 'Without a guardrail (the same simulation, open loop)' : 'Without a guardrail (the same data)',
-    exhausted ? `  ${exhausted.series} reached ${formatNumber(exhausted.value)}% (heap exhausted) at ${formatTime(exhausted.time)}` : '  the heap never ran out in this data',
+    exhausted
+      ? `  ${exhausted.series} reached ${formatNumber(exhausted.value)}% (heap exhausted) at ${formatTime(exhausted.time)}`
+      : '  the heap never ran out in this data',
     ...(lead !== undefined ? [`  lead time gained by the rollback: ${formatDuration(lead)}`] : []),
   ];
   const errors = result.notifierErrors.map((error) => `  notifier error: ${error}`);
   if (!without) {
-    const note = '  (the data after the rollback is what happened without it: live, the rollback and the freeze would have stopped what follows; see --closed-loop)';
+    const note =
+      '  (the data after the rollback is what happened without it: live, the rollback and the freeze would have stopped what follows; see --closed-loop)';
     return [[...withoutLines, ...(lead !== undefined ? [note] : []), ...errors]];
   }
   const peak = result.heapPeak;
   const withLines = [
     'With the guardrail in the loop (the same seeded world, its rollback applied)',
-    peak ? `  heap after GC peaked at ${formatNumber(peak.value)}% (${peak.series}, ${formatTime(peak.time)})${result.heapExhausted ? '' : ': it never ran out'}` : '  no heap data',
+    peak
+      ? `  heap after GC peaked at ${formatNumber(peak.value)}% (${peak.series}, ${formatTime(peak.time)})${result.heapExhausted ? '' : ': it never ran out'}`
+      : '  no heap data',
     ...errors,
   ];
   return [withoutLines, withLines];
@@ -178,7 +184,9 @@ export function toJson(result: ReplayResult, summary: ReplaySummary): unknown {
     alerts: result.alerts.map((a) => ({ ...a, time: iso(a.time) })),
     anomalies: result.anomalies.map(anomalyJson),
     closedLoop: summary.withoutGuardrail !== undefined,
-    withoutGuardrail: without.heapExhausted ? { heapExhaustedAt: iso(without.heapExhausted.time), series: without.heapExhausted.series, value: without.heapExhausted.value } : null,
+    withoutGuardrail: without.heapExhausted
+      ? { heapExhaustedAt: iso(without.heapExhausted.time), series: without.heapExhausted.series, value: without.heapExhausted.value }
+      : null,
     heapPeak: result.heapPeak ? { time: iso(result.heapPeak.time), series: result.heapPeak.series, value: result.heapPeak.value } : null,
     leadTimeSeconds: lead === undefined ? null : lead / 1000,
   };
@@ -186,7 +194,11 @@ export function toJson(result: ReplayResult, summary: ReplaySummary): unknown {
 
 /** A check's evidence with its times as ISO strings; a forecast that never reaches the limit is null. */
 function evidenceJson(e: WatchEvidence): unknown {
-  return { ...e, onset: new Date(e.onset).toISOString(), ...(e.msToLimit !== undefined ? { msToLimit: Number.isFinite(e.msToLimit) ? e.msToLimit : null } : {}) };
+  return {
+    ...e,
+    onset: new Date(e.onset).toISOString(),
+    ...(e.msToLimit !== undefined ? { msToLimit: Number.isFinite(e.msToLimit) ? e.msToLimit : null } : {}),
+  };
 }
 
 function anomalyJson(a: Anomaly): unknown {

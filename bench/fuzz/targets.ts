@@ -135,7 +135,14 @@ function weightProblems(document: unknown): string[] {
       : [document];
   for (const entry of entries as Array<Record<string, unknown>>) {
     // Entries the reader reads steps from: flag entries with both versions (others are skipped, and said).
-    if (typeof entry !== 'object' || entry === null || entry.kind !== 'flag' || !('_id' in entry) || ('service' in entry && 'version' in entry)) continue;
+    if (
+      typeof entry !== 'object' ||
+      entry === null ||
+      entry.kind !== 'flag' ||
+      !('_id' in entry) ||
+      ('service' in entry && 'version' in entry)
+    )
+      continue;
     if (!entry.previousVersion || !entry.currentVersion) continue;
     for (const version of [entry.previousVersion, entry.currentVersion] as Array<
       { variations?: unknown[]; environments?: Record<string, Record<string, unknown>> } | undefined
@@ -404,8 +411,15 @@ const configObject = fc.record(
         { requiredKeys: ['projectKey'] },
       ),
     ),
-    cadence: mostly(fc.record({ idleMinutes: choice([1, 5, 60], [0, 61, 1.5]), watchMinutes: choice([0, 180, 10_080], [10_081]) }, { requiredKeys: [] })),
-    shards: mostly(fc.record({ maxSeries: choice([1, 150, 500, 10_000], [0, 100_001, 1e9]), brokersPerCluster: choice([1, 30, 1000], [0, 1001]) }, { requiredKeys: [] })),
+    cadence: mostly(
+      fc.record({ idleMinutes: choice([1, 5, 60], [0, 61, 1.5]), watchMinutes: choice([0, 180, 10_080], [10_081]) }, { requiredKeys: [] }),
+    ),
+    shards: mostly(
+      fc.record(
+        { maxSeries: choice([1, 150, 500, 10_000], [0, 100_001, 1e9]), brokersPerCluster: choice([1, 30, 1000], [0, 1001]) },
+        { requiredKeys: [] },
+      ),
+    ),
   },
   { requiredKeys: [] },
 );

@@ -12,8 +12,8 @@
 import type { Decision, Outcome } from './decision.ts';
 import { type Episode, episodeSignal } from './episode.ts';
 import { describeCandidates, describeEvidence } from './finding.ts';
-import type { SightChange } from './freshness.ts';
 import { formatDuration, formatEffect, formatNumber, formatPercent, formatTime } from './format.ts';
+import type { SightChange } from './freshness.ts';
 import { type ReleaseEvent, releaseName, targetName } from './release.ts';
 
 /** Something to tell people; rendered into text once the decisions' outcomes are known. */
@@ -152,9 +152,13 @@ function episodeAlert(intent: Extract<AlertIntent, { kind: 'episode' }>, episode
 function what(episode: Episode, context: AlertContext): string {
   const signal = episodeSignal(episode);
   const evidence = episode.attribution?.kind === 'attributed' ? episode.attribution.evidence : undefined;
-  const msToLimit = evidence?.kind === 'heap' ? evidence.msToLimit : episode.first.kind === 'forecast' ? episode.first.msToLimit : undefined;
-  if (msToLimit !== undefined) return `${signal} to its limit in ${Number.isFinite(msToLimit) ? formatDuration(msToLimit) : 'never at this slope'} on ${episode.cluster}`;
-  const effect = evidence ? formatEffect(evidence.factor ?? 1, true) : formatEffect(episode.first.effect, context.logScale(episode.first.signal));
+  const msToLimit =
+    evidence?.kind === 'heap' ? evidence.msToLimit : episode.first.kind === 'forecast' ? episode.first.msToLimit : undefined;
+  if (msToLimit !== undefined)
+    return `${signal} to its limit in ${Number.isFinite(msToLimit) ? formatDuration(msToLimit) : 'never at this slope'} on ${episode.cluster}`;
+  const effect = evidence
+    ? formatEffect(evidence.factor ?? 1, true)
+    : formatEffect(episode.first.effect, context.logScale(episode.first.signal));
   return `${signal} ${effect} on ${episode.cluster}`;
 }
 

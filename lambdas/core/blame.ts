@@ -31,16 +31,31 @@ export function blame(alarmed: WatchEntry, entries: readonly WatchEntry[], setti
   const steps = group.filter((r) => r.kind === 'rollout-step');
   const evidence = fastEvidence(alarmed, onset, group.map(releaseName), settings);
   const series = alarmed.brokers.map((b) => b.key);
-  return (steps.length > 0 ? steps : group.slice(0, 1)).map((release) => ({ release, others: group.filter((r) => r.id !== release.id), evidence, series }));
+  return (steps.length > 0 ? steps : group.slice(0, 1)).map((release) => ({
+    release,
+    others: group.filter((r) => r.id !== release.id),
+    evidence,
+    series,
+  }));
 }
 
 /** The finding of an excess watch's alarm: the flag's effect persists at its lower percentage. */
 export function excessFinding(entry: WatchEntry, settings: ReleaseWatchSettings): Finding {
-  return { release: entry.release, others: [], evidence: fastEvidence(entry, entry.watch.alarm!.onset, [releaseName(entry.release)], settings), series: entry.brokers.map((b) => b.key) };
+  return {
+    release: entry.release,
+    others: [],
+    evidence: fastEvidence(entry, entry.watch.alarm!.onset, [releaseName(entry.release)], settings),
+    series: entry.brokers.map((b) => b.key),
+  };
 }
 
 /** An alarm's evidence: the pooled effect, the test statistic against its threshold, the noise it was judged against, each broker. */
-export function fastEvidence(entry: WatchEntry, onset: number, candidates: readonly string[], settings: ReleaseWatchSettings): WatchEvidence {
+export function fastEvidence(
+  entry: WatchEntry,
+  onset: number,
+  candidates: readonly string[],
+  settings: ReleaseWatchSettings,
+): WatchEvidence {
   const alarm = entry.watch.alarm!;
   const thresholds = alarmThresholds(entry.watch, settings);
   return {

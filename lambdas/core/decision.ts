@@ -55,7 +55,11 @@ export interface Outcome {
 type Rollback = Extract<Verdict, { kind: 'rollback' }>;
 
 /** The rollback (or further step back) a finding's verdict calls for, with the finding's evidence. */
-export function rollbackDecision(finding: Finding, verdict: Rollback, context: { now: number; mode: Mode; fromPercent: number; episodeId: string }): Decision {
+export function rollbackDecision(
+  finding: Finding,
+  verdict: Rollback,
+  context: { now: number; mode: Mode; fromPercent: number; episodeId: string },
+): Decision {
   const { step } = verdict;
   const e = finding.evidence;
   return {
@@ -84,7 +88,11 @@ export function rollbackDecision(finding: Finding, verdict: Rollback, context: {
 }
 
 /** A step up of a frozen flag, reverted to the frozen percentage. */
-export function revertDecision(release: RolloutStep, freeze: { readonly percent: number; readonly since: number }, context: { now: number; mode: Mode }): Decision {
+export function revertDecision(
+  release: RolloutStep,
+  freeze: { readonly percent: number; readonly since: number },
+  context: { now: number; mode: Mode },
+): Decision {
   return {
     id: `${release.id}/revert`,
     time: context.now,

@@ -16,7 +16,12 @@ import type { ReleaseEvent } from './release.ts';
 import type { SeriesState } from './series.ts';
 
 export type Attribution =
-  | { readonly kind: 'attributed'; readonly release: ReleaseEvent; readonly others: readonly ReleaseEvent[]; readonly evidence: WatchEvidence }
+  | {
+      readonly kind: 'attributed';
+      readonly release: ReleaseEvent;
+      readonly others: readonly ReleaseEvent[];
+      readonly evidence: WatchEvidence;
+    }
   | { readonly kind: 'none' };
 
 export interface Episode {
@@ -66,12 +71,21 @@ export function openEpisode(episodes: readonly Episode[], cluster: string, signa
 }
 
 /** An episode starts on a confirmed anomaly, or on several series anomalous at once. */
-export function triggers(series: Readonly<Record<string, SeriesState>>, anomalies: readonly Anomaly[], detector: GuardrailConfig['detector']): boolean {
+export function triggers(
+  series: Readonly<Record<string, SeriesState>>,
+  anomalies: readonly Anomaly[],
+  detector: GuardrailConfig['detector'],
+): boolean {
   const keys = new Set(anomalies.map((a) => a.series));
   return keys.size >= detector.corroboratingSeries || [...keys].some((key) => series[key]!.run >= detector.confirmPeriods);
 }
 
-export function startEpisode(series: Readonly<Record<string, SeriesState>>, cluster: string, anomalies: readonly Anomaly[], now: number): Episode {
+export function startEpisode(
+  series: Readonly<Record<string, SeriesState>>,
+  cluster: string,
+  anomalies: readonly Anomaly[],
+  now: number,
+): Episode {
   // The first anomalous datapoint: the earliest first point of the anomalous runs.
   const first = anomalies.map((a) => series[a.series]!.runFirst ?? a).sort((a, b) => a.time - b.time || b.z - a.z)[0]!;
   const episode = newEpisode(cluster, first, now);
@@ -113,7 +127,8 @@ export function episodeForFinding(episodes: Episode[], finding: Finding, now: nu
   const e = finding.evidence;
   const open = openEpisode(episodes, e.cluster, e.signal);
   const same = open?.attribution?.kind === 'attributed' && open.attribution.release.id === finding.release.id;
-  const unexplained = open && open.attribution?.kind !== 'attributed' && open.onset >= Math.min(finding.release.time, e.onset) - ONSET_SLACK_MS;
+  const unexplained =
+    open && open.attribution?.kind !== 'attributed' && open.onset >= Math.min(finding.release.time, e.onset) - ONSET_SLACK_MS;
   const episode = open && (same || unexplained) ? open : newEpisode(e.cluster, findingAnomaly(finding), now, 'release-watch');
   if (episode !== open) episodes.push(episode);
   episode.attribution = { kind: 'attributed', release: finding.release, others: finding.others, evidence: e };
@@ -129,7 +144,9 @@ const ONSET_SLACK_MS = 5 * 60_000;
 /** The anomaly a finding stands for: its effect at its onset, pooled over the brokers. */
 function findingAnomaly(finding: Finding): Anomaly {
   const e = finding.evidence;
-  const broker = [...(e.brokers ?? [])].sort((a, b) => a.value / a.expected - b.value / b.expected)[Math.floor((e.brokers?.length ?? 0) / 2)];
+  const broker = [...(e.brokers ?? [])].sort((a, b) => a.value / a.expected - b.value / b.expected)[
+    Math.floor((e.brokers?.length ?? 0) / 2)
+  ];
   const heap = e.kind === 'heap';
   return {
     time: e.onset,
@@ -162,12 +179,21 @@ export interface PendingWatch {
  */
 export function awaitsWatch(episode: Episode, watches: readonly PendingWatch[], periodMs: number, toleranceMs: number): boolean {
   const signal = episodeSignal(episode);
-  return watches.some((w) => w.watching && w.cluster === episode.cluster && w.signal === signal && w.start <= episode.onset + periodMs && episode.onset - w.start <= toleranceMs);
+  return watches.some(
+    (w) =>
+      w.watching &&
+      w.cluster === episode.cluster &&
+      w.signal === signal &&
+      w.start <= episode.onset + periodMs &&
+      episode.onset - w.start <= toleranceMs,
+  );
 }
 
 /** Whether an alert about this cluster went out within the rate limit (a surge moves several signals at once: one warning). */
 export function warnedRecently(episodes: readonly Episode[], episode: Episode, now: number): boolean {
-  return episodes.some((e) => e !== episode && e.cluster === episode.cluster && e.alertedAt !== undefined && now - e.alertedAt < WARNING_INTERVAL_MS);
+  return episodes.some(
+    (e) => e !== episode && e.cluster === episode.cluster && e.alertedAt !== undefined && now - e.alertedAt < WARNING_INTERVAL_MS,
+  );
 }
 
 /** Resolves the episodes with no anomaly for the quiet spell; returns them. */

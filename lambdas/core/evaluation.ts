@@ -14,13 +14,23 @@ import type { AlertIntent } from './alert.ts';
 import type { Anomaly } from './anomaly.ts';
 import type { GuardrailConfig } from './config.ts';
 import { type Decision, revertDecision, rollbackDecision } from './decision.ts';
+import type { PointScore } from './detector.ts';
 import { detectorSettings } from './detector-settings.ts';
-import { type PointScore } from './detector.ts';
-import { awaitsWatch, episodeForFinding, extend, isOpen, openEpisode, resolveQuiet, startEpisode, triggers, warnedRecently } from './episode.ts';
+import {
+  awaitsWatch,
+  episodeForFinding,
+  extend,
+  isOpen,
+  openEpisode,
+  resolveQuiet,
+  startEpisode,
+  triggers,
+  warnedRecently,
+} from './episode.ts';
 import { knownPercent } from './exposure.ts';
 import type { Finding } from './finding.ts';
-import { watchFreshness } from './freshness.ts';
 import { freezeOf, remember, revertsFreeze } from './freeze.ts';
+import { watchFreshness } from './freshness.ts';
 import { HEAP_WATCH_MS, heapSettings, heapSignal } from './heap-watch.ts';
 import { FULL_POINTS } from './history.ts';
 import type { MetricSeries } from './metric-series.ts';
@@ -83,7 +93,9 @@ export function evaluate(state: GuardrailState, input: EvaluationInput, config: 
 /** The configured signals with their detector settings, by name. */
 export function signalsOf(config: GuardrailConfig): Map<string, Signal> {
   const periodMs = config.metricPeriodSeconds * 1000;
-  return new Map(config.signals.map((signal) => [signal.name, { config: signal, settings: detectorSettings(signal, config.detector, periodMs) }]));
+  return new Map(
+    config.signals.map((signal) => [signal.name, { config: signal, settings: detectorSettings(signal, config.detector, periodMs) }]),
+  );
 }
 
 /** Points of history each series keeps: the release watch's full-resolution window, the heap watch's span, the forecast window. */
@@ -111,15 +123,25 @@ class EvaluationContext {
 
   scoring() {
     const { now, onScore } = this.input;
-    return { now, periodMs: this.periodMs, signals: this.signals, historyCapacity: historyCapacity(this.config), ...(onScore ? { onScore } : {}) };
+    return {
+      now,
+      periodMs: this.periodMs,
+      signals: this.signals,
+      historyCapacity: historyCapacity(this.config),
+      ...(onScore ? { onScore } : {}),
+    };
   }
 
   /** The open episode of the anomalies' cluster and signal, extended; or a new one when they trigger it. */
   updateEpisode(anomalies: readonly Anomaly[]): void {
     const { cluster, signal } = anomalies[0]!;
     const open = openEpisode(this.state.episodes, cluster, signal);
-    if (open) return extend(open, anomalies);
-    if (triggers(this.state.series, anomalies, this.config.detector)) this.state.episodes.push(startEpisode(this.state.series, cluster, anomalies, this.input.now));
+    if (open) {
+      extend(open, anomalies);
+      return;
+    }
+    if (triggers(this.state.series, anomalies, this.config.detector))
+      this.state.episodes.push(startEpisode(this.state.series, cluster, anomalies, this.input.now));
   }
 
   /** Decides on a finding, attributes its episode; what to record and tell. A hold about a release already told of is silent. */
@@ -133,10 +155,23 @@ class EvaluationContext {
     episode.alertedAt ??= now;
     if (verdict.kind === 'hold') {
       episode.holdReason = verdict.reason;
-      return { intent: { kind: 'episode', time: now, episodeId: episode.id, decisionIds: [], finding: `${release.id}/${finding.evidence.purpose}` } };
+      return {
+        intent: {
+          kind: 'episode',
+          time: now,
+          episodeId: episode.id,
+          decisionIds: [],
+          finding: `${release.id}/${finding.evidence.purpose}`,
+        },
+      };
     }
     delete episode.holdReason;
-    const decision = rollbackDecision(finding, verdict, { now, mode: this.config.mode, fromPercent: this.currentPercent(verdict.step), episodeId: episode.id });
+    const decision = rollbackDecision(finding, verdict, {
+      now,
+      mode: this.config.mode,
+      fromPercent: this.currentPercent(verdict.step),
+      episodeId: episode.id,
+    });
     episode.decisionIds.push(decision.id);
     this.decidedFlags.add(flagKey(verdict.step.flag, verdict.step.environment));
     remember(this.state, decision);
@@ -147,7 +182,12 @@ class EvaluationContext {
 
   /** Whether an episode already names this release for this kind of check (another signal or cluster found it first). */
   private toldOf(finding: Finding): boolean {
-    return this.state.episodes.some((e) => e.attribution?.kind === 'attributed' && e.attribution.release.id === finding.release.id && e.attribution.evidence.kind === finding.evidence.kind);
+    return this.state.episodes.some(
+      (e) =>
+        e.attribution?.kind === 'attributed' &&
+        e.attribution.release.id === finding.release.id &&
+        e.attribution.evidence.kind === finding.evidence.kind,
+    );
   }
 
   /** A step up of a frozen flag: it was reverted, and its revert paged. */
@@ -184,7 +224,8 @@ class EvaluationContext {
 
   private policyContext(): PolicyContext {
     const { now, releases } = this.input;
-    const sameFlag = (r: ReleaseEvent, step: RolloutStep): r is RolloutStep => r.kind === 'rollout-step' && r.flag === step.flag && r.environment === step.environment;
+    const sameFlag = (r: ReleaseEvent, step: RolloutStep): r is RolloutStep =>
+      r.kind === 'rollout-step' && r.flag === step.flag && r.environment === step.environment;
     return {
       now,
       lastRollbackAt: (flag, environment) => this.state.lastRollbackAt[flagKey(flag, environment)],
@@ -197,14 +238,22 @@ class EvaluationContext {
 
   /** The percentage of the step's flag and target now (the step itself is in the timeline). */
   private currentPercent(step: RolloutStep): number {
-    return knownPercent(this.state, this.input.releases, step.flag, step.environment, step.target, this.input.now)?.percent ?? step.toPercent;
+    return (
+      knownPercent(this.state, this.input.releases, step.flag, step.environment, step.target, this.input.now)?.percent ?? step.toPercent
+    );
   }
 
   /** Episodes no release explains, once no watch of their signal could: a warning each, within the rate limit. */
   warnUnexplained(): AlertIntent[] {
     const { now } = this.input;
-    const watches = watchState(this.state).watches.map((w) => ({ cluster: w.cluster, signal: w.signal, start: w.watch.start, watching: w.purpose === 'step' && isWatching(w) }));
-    const tolerance = Math.max(0, ...fastSignals(this.config).map((s) => watchSettings(s, this.config).onsetTolerancePeriods)) * this.periodMs;
+    const watches = watchState(this.state).watches.map((w) => ({
+      cluster: w.cluster,
+      signal: w.signal,
+      start: w.watch.start,
+      watching: w.purpose === 'step' && isWatching(w),
+    }));
+    const tolerance =
+      Math.max(0, ...fastSignals(this.config).map((s) => watchSettings(s, this.config).onsetTolerancePeriods)) * this.periodMs;
     const intents: AlertIntent[] = [];
     for (const episode of this.state.episodes) {
       if (!isOpen(episode) || episode.attribution || awaitsWatch(episode, watches, this.periodMs, tolerance)) continue;

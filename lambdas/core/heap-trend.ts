@@ -48,7 +48,13 @@ const LEVEL_POINTS = 10;
  * (before and after). The slope after is measured from `from` (the release, or later: where what
  * came before it is not the release's to answer for, such as a traffic surge).
  */
-export function heapTrend(histories: readonly BrokerHistory[], releaseTime: number, now: number, settings: HeapTrendSettings, from = releaseTime): HeapTrend {
+export function heapTrend(
+  histories: readonly BrokerHistory[],
+  releaseTime: number,
+  now: number,
+  settings: HeapTrendSettings,
+  from = releaseTime,
+): HeapTrend {
   const start = Math.floor(releaseTime / settings.periodMs) * settings.periodMs;
   const since = Math.max(start, from);
   if (now - since < settings.minAfterPeriods * settings.periodMs) return { kind: 'too-early', withinHorizon: false };
@@ -65,15 +71,30 @@ export function heapTrend(histories: readonly BrokerHistory[], releaseTime: numb
     recent.push(slopePerHour(points, start - (settings.beforePeriods / 2) * settings.periodMs, start) ?? b);
     after.push(a);
     lately.push(slopePerHour(points, since + (now - since) / 2, now) ?? a);
-    levels.push(median(points.filter((p) => p.time < now).slice(-LEVEL_POINTS).map((p) => p.value)));
+    levels.push(
+      median(
+        points
+          .filter((p) => p.time < now)
+          .slice(-LEVEL_POINTS)
+          .map((p) => p.value),
+      ),
+    );
   }
   if (after.length === 0) return { kind: 'too-early', withinHorizon: false };
   const slopeBefore = Math.max(median(before), median(recent));
   const slopeAfter = median(after);
   const level = median(levels);
-  const msToLimit = level >= settings.limitPercent ? 0 : slopeAfter > 0 ? ((settings.limitPercent - level) / slopeAfter) * HOUR_MS : Infinity;
+  const msToLimit =
+    level >= settings.limitPercent ? 0 : slopeAfter > 0 ? ((settings.limitPercent - level) / slopeAfter) * HOUR_MS : Infinity;
   const rising = slopeAfter > 0 && Math.min(slopeAfter, median(lately)) - slopeBefore >= settings.minSlopeChange;
-  return { kind: rising ? 'rising' : 'steady', slopeBefore, slopeAfter, level, msToLimit, withinHorizon: rising && msToLimit <= settings.horizonMs };
+  return {
+    kind: rising ? 'rising' : 'steady',
+    slopeBefore,
+    slopeAfter,
+    level,
+    msToLimit,
+    withinHorizon: rising && msToLimit <= settings.horizonMs,
+  };
 }
 
 /** Least-squares slope in points per hour of the points with from <= time < to; undefined with fewer than 10. */

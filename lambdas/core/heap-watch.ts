@@ -13,9 +13,9 @@
  * the state as plain JSON until then.
  */
 import type { GuardrailConfig, SignalConfig } from './config.ts';
-import type { Finding } from './finding.ts';
 import { DOSE_DROP } from './dose.ts';
-import { type HeapTrend, heapTrend, type HeapTrendSettings, heapTrendSettings } from './heap-trend.ts';
+import type { Finding } from './finding.ts';
+import { type HeapTrend, type HeapTrendSettings, heapTrend, heapTrendSettings } from './heap-trend.ts';
 import { type ReleaseEvent, releaseName } from './release.ts';
 import { pooledLogRatio } from './release-watch.ts';
 import { brokerHistories, indexKey, recentValues, type SeriesIndex, type WatchEntry, watchSettings } from './watches.ts';
@@ -108,7 +108,17 @@ export function checkHeap(entry: HeapEntry, signal: SignalConfig, config: Guardr
 }
 
 function laterStep(release: ReleaseEvent, releases: readonly ReleaseEvent[], now: number): boolean {
-  return release.kind === 'rollout-step' && releases.some((r) => r.kind === 'rollout-step' && r.flag === release.flag && r.environment === release.environment && r.time > release.time && r.time <= now);
+  return (
+    release.kind === 'rollout-step' &&
+    releases.some(
+      (r) =>
+        r.kind === 'rollout-step' &&
+        r.flag === release.flag &&
+        r.environment === release.environment &&
+        r.time > release.time &&
+        r.time <= now,
+    )
+  );
 }
 
 /** A fast signal's watch of the release alarmed: the fast path has it. */

@@ -14,7 +14,7 @@
  */
 import type { GuardrailConfig } from './config.ts';
 import { describeEvidence, type Finding } from './finding.ts';
-import { releaseName, type RolloutStep } from './release.ts';
+import { type RolloutStep, releaseName } from './release.ts';
 
 export type Verdict =
   | {

@@ -7,15 +7,23 @@
  * of a rolled-back flag's effect. The state keeps all of it as plain JSON, and drops what is done.
  */
 import { blame, excessFinding } from './blame.ts';
-import { fellWithDose } from './dose.ts';
 import type { GuardrailConfig, SignalConfig } from './config.ts';
 import type { Decision } from './decision.ts';
+import { fellWithDose } from './dose.ts';
 import type { Finding } from './finding.ts';
 import { checkHeap, expireHeapWatches, heapFinding, heapSettings, heapSignal, openHeapWatch } from './heap-watch.ts';
 import type { ReleaseEvent, RolloutStep } from './release.ts';
 import { pooledLogRatio } from './release-watch.ts';
 import type { GuardrailState } from './state.ts';
-import { baselineFor, baselineOf, excessHeapWatches, excessWatches, expireBaselines, rememberHeapSlope, rememberWatch } from './step-back.ts';
+import {
+  baselineFor,
+  baselineOf,
+  excessHeapWatches,
+  excessWatches,
+  expireBaselines,
+  rememberHeapSlope,
+  rememberWatch,
+} from './step-back.ts';
 import { expireWatches, fastSignals, feedWatch, indexKey, openWatch, recentValues, type SeriesIndex, watchSettings } from './watches.ts';
 
 /** What the checks need of the evaluation. */
@@ -79,7 +87,8 @@ export function runChecks(state: GuardrailState, input: CheckInput, config: Guar
   for (const entry of watches) {
     const signal = config.signals.find((s) => s.name === entry.signal);
     if (!signal) continue;
-    if (feedWatch(entry, input.index.get(indexKey(entry.cluster, entry.signal)) ?? [], signal, config, input.now)) alarmed.push({ entry, signal });
+    if (feedWatch(entry, input.index.get(indexKey(entry.cluster, entry.signal)) ?? [], signal, config, input.now))
+      alarmed.push({ entry, signal });
   }
   // Every watch has seen this evaluation's periods before any alarm is blamed: releases minutes apart see the same excursion.
   for (const { entry, signal } of alarmed) {

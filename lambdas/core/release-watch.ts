@@ -101,7 +101,11 @@ export interface ReleaseWatchSettings {
  * long; an excess margin of 1.5 over the cluster's own recent bursts rather than a higher
  * threshold, so a storm far bigger than them is caught as fast as on a quiet cluster.
  */
-export function releaseWatchSettings(periodMs: number, minFactor: number, overrides: Partial<ReleaseWatchSettings> = {}): ReleaseWatchSettings {
+export function releaseWatchSettings(
+  periodMs: number,
+  minFactor: number,
+  overrides: Partial<ReleaseWatchSettings> = {},
+): ReleaseWatchSettings {
   if (!(periodMs > 0)) throw new InputError({ field: 'periodMs' }, `expected a positive period, got ${periodMs}`);
   if (!(minFactor >= 1)) throw new InputError({ field: 'minFactor' }, `expected a factor of at least 1, got ${minFactor}`);
   return {
@@ -241,7 +245,8 @@ export function observeReleaseWatch(
   settings: ReleaseWatchSettings,
 ): WatchVerdict {
   if (watch.status !== 'watching') return { kind: 'done', reason: watch.status };
-  if (time < watch.start || (watch.lastTime !== null && time <= watch.lastTime)) return { kind: 'skipped', reason: 'not a new period of the watch' };
+  if (time < watch.start || (watch.lastTime !== null && time <= watch.lastTime))
+    return { kind: 'skipped', reason: 'not a new period of the watch' };
   const x = pooledLogRatio(watch.levels, observed, settings);
   if (x === undefined) return { kind: 'skipped', reason: 'too few brokers reported' };
   watch.lastTime = time;
@@ -290,7 +295,10 @@ function isSpike(watch: ReleaseWatch, time: number, excess: number, settings: Re
 }
 
 /** The CUSUM threshold of this watch: h, or more where the backtest's pseudo-releases peaked higher. */
-export function thresholdOf(watch: Pick<ReleaseWatch, 'calibrationPeak'>, settings: Pick<ReleaseWatchSettings, 'h' | 'peakMargin'>): number {
+export function thresholdOf(
+  watch: Pick<ReleaseWatch, 'calibrationPeak'>,
+  settings: Pick<ReleaseWatchSettings, 'h' | 'peakMargin'>,
+): number {
   return Math.max(settings.h, settings.peakMargin * watch.calibrationPeak);
 }
 
@@ -317,7 +325,8 @@ function logPoints(points: readonly WatchPoint[], settings: Pick<ReleaseWatchSet
   const out: WatchPoint[] = [];
   for (const p of points) {
     if (p.time >= before || !Number.isFinite(p.value) || p.value + settings.logOffset <= 0) continue;
-    if (out.length > 0 && p.time <= out.at(-1)!.time) throw new InputError({ field: 'histories' }, `points must be in time order: ${p.time} after ${out.at(-1)!.time}`);
+    if (out.length > 0 && p.time <= out.at(-1)!.time)
+      throw new InputError({ field: 'histories' }, `points must be in time order: ${p.time} after ${out.at(-1)!.time}`);
     out.push({ time: p.time, value: Math.log(p.value + settings.logOffset) });
   }
   return out;

@@ -31,6 +31,17 @@ export interface GuardrailState extends FlagMemory {
 }
 
 export function newGuardrailState(): GuardrailState {
-  return { version: 1, revision: 0, evaluatedAt: null, series: {}, episodes: [], watches: [], heapWatches: [], flagBaselines: {}, freezes: {}, setPercents: {}, lastRollbackAt: {} };
+  return {
+    version: 1,
+    revision: 0,
+    evaluatedAt: null,
+    series: {},
+    episodes: [],
+    watches: [],
+    heapWatches: [],
+    flagBaselines: {},
+    freezes: {},
+    setPercents: {},
+    lastRollbackAt: {},
+  };
 }
-

@@ -44,7 +44,11 @@ export function baselineFor(baselines: Record<string, FlagBaseline>, step: Rollo
 
 /** Keeps a watch as it opened, when it is the first of its cluster and signal for the baseline. */
 export function rememberWatch(baseline: FlagBaseline, entry: WatchEntry): void {
-  baseline.fast[indexKey(entry.cluster, entry.signal)] ??= { cluster: entry.cluster, signal: entry.signal, watch: structuredClone(entry.watch) };
+  baseline.fast[indexKey(entry.cluster, entry.signal)] ??= {
+    cluster: entry.cluster,
+    signal: entry.signal,
+    watch: structuredClone(entry.watch),
+  };
 }
 
 /** Keeps the heap slope before the flag's first step on this cluster (the first one told). */
@@ -86,12 +90,30 @@ export function excessWatches(
     };
     delete watch.reason;
     const dose = before(cluster, signal, first.levels);
-    return { id: `${step.id}/${cluster}/${signal}/excess/${now}`, release: step, cluster, signal, purpose: 'excess', watch, next: start, seen: [], brokers: [], ...(dose !== undefined ? { before: dose } : {}) };
+    return {
+      id: `${step.id}/${cluster}/${signal}/excess/${now}`,
+      release: step,
+      cluster,
+      signal,
+      purpose: 'excess',
+      watch,
+      next: start,
+      seen: [],
+      brokers: [],
+      ...(dose !== undefined ? { before: dose } : {}),
+    };
   });
 }
 
 /** Heap watches of what persists of the flag's heap climb after a rollback at `now`, against its slope before its first step; `slope`: the climb at the rollback. */
-export function excessHeapWatches(baseline: FlagBaseline, step: RolloutStep, clusters: readonly string[], signal: string, now: number, slope: number): HeapEntry[] {
+export function excessHeapWatches(
+  baseline: FlagBaseline,
+  step: RolloutStep,
+  clusters: readonly string[],
+  signal: string,
+  now: number,
+  slope: number,
+): HeapEntry[] {
   return clusters.map((cluster) => ({
     id: `${step.id}/${cluster}/${signal}/excess/${now}`,
     release: step,

@@ -36,12 +36,22 @@ export function calibrate(
 ): Calibration {
   const runs = backtest(histories, start, settings, otherReleases);
   const known = (run: ReadonlyArray<number | undefined>) => run.filter((x): x is number => x !== undefined);
-  const deviations = runs.flatMap(known).map(Math.abs).sort((a, b) => a - b);
+  const deviations = runs
+    .flatMap(known)
+    .map(Math.abs)
+    .sort((a, b) => a - b);
   if (deviations.length < settings.minCalibrationSamples) {
     const guess = Math.max(settings.minSd, settings.uncalibratedSd);
     return { sd: guess, sdByHorizon: [guess], samples: 0, peak: 0, excess: 0, spike: 0 };
   }
-  const spread = (values: number[]) => Math.max(settings.minSd, quantileSorted(values.sort((a, b) => a - b), 0.9) / Q90_OF_ABS_NORMAL);
+  const spread = (values: number[]) =>
+    Math.max(
+      settings.minSd,
+      quantileSorted(
+        values.sort((a, b) => a - b),
+        0.9,
+      ) / Q90_OF_ABS_NORMAL,
+    );
   const sd = spread(deviations);
   const sdByHorizon: number[] = [];
   for (let h = 0; h < settings.calibrationHorizon; h++) {
@@ -54,7 +64,14 @@ export function calibrate(
   const peaks = excursions.map((e) => e.peak).sort((a, b) => a - b);
   const excess = Math.max(0, ...excursions.map((e) => e.excess));
   const spike = Math.max(0, ...runs.flatMap((run) => known(run.slice(0, settings.spikePeriods))));
-  return { sd, sdByHorizon, samples: deviations.length, peak: peaks.length > 0 ? quantileSorted(peaks, settings.peakQuantile) : 0, excess, spike };
+  return {
+    sd,
+    sdByHorizon,
+    samples: deviations.length,
+    peak: peaks.length > 0 ? quantileSorted(peaks, settings.peakQuantile) : 0,
+    excess,
+    spike,
+  };
 }
 
 /** Fewer backtest samples than this at one horizon: its spread is the overall one. */
@@ -70,7 +87,11 @@ function backtest(
   const { periodMs, levelPeriods, calibrationHorizon, calibrationStride } = settings;
   const earliest = Math.min(...histories.map((h) => h.points[0]?.time ?? Infinity));
   const runs: Array<Array<number | undefined>> = [];
-  for (let pseudo = start - calibrationHorizon * periodMs; pseudo - levelPeriods * periodMs >= earliest; pseudo -= calibrationStride * periodMs) {
+  for (
+    let pseudo = start - calibrationHorizon * periodMs;
+    pseudo - levelPeriods * periodMs >= earliest;
+    pseudo -= calibrationStride * periodMs
+  ) {
     const from = pseudo - levelPeriods * periodMs;
     const to = pseudo + calibrationHorizon * periodMs;
     if (otherReleases.some((time) => time >= from && time < to)) continue;
@@ -97,7 +118,11 @@ function backtest(
  * Over a run of pooled log ratios (a missing period adds nothing): the highest CUSUM statistic,
  * and the largest mean log ratio of an excursion over `minPeriods` or more periods.
  */
-function excursionOf(run: ReadonlyArray<number | undefined>, sdByHorizon: readonly number[], settings: Pick<ReleaseWatchSettings, 'k' | 'minPeriods'>): { peak: number; excess: number } {
+function excursionOf(
+  run: ReadonlyArray<number | undefined>,
+  sdByHorizon: readonly number[],
+  settings: Pick<ReleaseWatchSettings, 'k' | 'minPeriods'>,
+): { peak: number; excess: number } {
   let statistic = 0;
   let peak = 0;
   let excess = 0;
@@ -142,7 +167,12 @@ export function siegmundArl(k: number, h: number): number {
 const PREEXISTING_SDS = 2;
 
 /** Was the signal already off its level in the periods just before the release? */
-export function preexisting(histories: ReadonlyArray<{ broker: string; points: readonly WatchPoint[] }>, start: number, sd: number, settings: ReleaseWatchSettings): boolean {
+export function preexisting(
+  histories: ReadonlyArray<{ broker: string; points: readonly WatchPoint[] }>,
+  start: number,
+  sd: number,
+  settings: ReleaseWatchSettings,
+): boolean {
   const { periodMs, levelPeriods, preexistingPeriods } = settings;
   if (preexistingPeriods <= 0) return false;
   const recentFrom = start - preexistingPeriods * periodMs;

@@ -14,7 +14,11 @@ export interface BrokerHistory {
 }
 
 /** The median over brokers of a log value minus its expected level; undefined when fewer than `minBrokerShare` of the brokers with a level report. */
-export function pooledOfLogs(levels: Readonly<Record<string, number>>, logs: ReadonlyArray<{ broker: string; value: number }>, minBrokerShare: number): number | undefined {
+export function pooledOfLogs(
+  levels: Readonly<Record<string, number>>,
+  logs: ReadonlyArray<{ broker: string; value: number }>,
+  minBrokerShare: number,
+): number | undefined {
   const ratios: number[] = [];
   for (const { broker, value } of logs) {
     const level = levels[broker];

@@ -11,7 +11,13 @@ import type { GuardrailConfig, SignalConfig } from './config.ts';
 import type { BrokerEvidence } from './finding.ts';
 import { seriesName } from './metric-series.ts';
 import type { ReleaseEvent } from './release.ts';
-import { observeReleaseWatch, openReleaseWatch, type ReleaseWatch, type ReleaseWatchSettings, releaseWatchSettings } from './release-watch.ts';
+import {
+  observeReleaseWatch,
+  openReleaseWatch,
+  type ReleaseWatch,
+  type ReleaseWatchSettings,
+  releaseWatchSettings,
+} from './release-watch.ts';
 import type { SeriesState } from './series.ts';
 import { type BrokerHistory, median } from './watch-points.ts';
 
@@ -70,7 +76,11 @@ export const WATCH_RETENTION_MS = 7 * 3_600_000;
 const MAX_WATCHES = 2000;
 
 /** Each broker's points at full resolution, in the signal's own units (the history keeps logs of rates and counts). */
-export function brokerHistories(series: readonly SeriesState[], signal: Pick<SignalConfig, 'kind' | 'logOffset'>, fullOnly = true): BrokerHistory[] {
+export function brokerHistories(
+  series: readonly SeriesState[],
+  signal: Pick<SignalConfig, 'kind' | 'logOffset'>,
+  fullOnly = true,
+): BrokerHistory[] {
   return series.map((s) => {
     const { times, values, compacted } = s.history;
     const points = [];
@@ -80,7 +90,11 @@ export function brokerHistories(series: readonly SeriesState[], signal: Pick<Sig
 }
 
 /** Each broker's median over its newest `points` periods, in the signal's own units. */
-export function recentValues(series: readonly SeriesState[], signal: Pick<SignalConfig, 'kind' | 'logOffset'>, points: number): Array<{ broker: string; value: number }> {
+export function recentValues(
+  series: readonly SeriesState[],
+  signal: Pick<SignalConfig, 'kind' | 'logOffset'>,
+  points: number,
+): Array<{ broker: string; value: number }> {
   return series.flatMap((s) => {
     const values = s.history.values.slice(-points);
     return values.length > 0 ? [{ broker: s.key, value: unscaled(signal, median(values)) }] : [];
@@ -92,10 +106,26 @@ function unscaled(signal: Pick<SignalConfig, 'kind' | 'logOffset'>, value: numbe
 }
 
 /** Opens the watch of a release on one cluster's signal. `earlier`: the timeline's earlier release times (left out of the backtest). */
-export function openWatch(release: ReleaseEvent, series: readonly SeriesState[], signal: SignalConfig, config: GuardrailConfig, earlier: readonly number[]): WatchEntry {
+export function openWatch(
+  release: ReleaseEvent,
+  series: readonly SeriesState[],
+  signal: SignalConfig,
+  config: GuardrailConfig,
+  earlier: readonly number[],
+): WatchEntry {
   const settings = watchSettings(signal, config);
   const watch = openReleaseWatch(release, signal.name, brokerHistories(series, signal), settings, earlier);
-  return { id: `${release.id}/${series[0]!.cluster}/${signal.name}`, release, cluster: series[0]!.cluster, signal: signal.name, purpose: 'step', watch, next: watch.start, seen: [], brokers: [] };
+  return {
+    id: `${release.id}/${series[0]!.cluster}/${signal.name}`,
+    release,
+    cluster: series[0]!.cluster,
+    signal: signal.name,
+    purpose: 'step',
+    watch,
+    next: watch.start,
+    seen: [],
+    brokers: [],
+  };
 }
 
 export function isWatching(entry: WatchEntry): boolean {
@@ -107,7 +137,13 @@ export function isWatching(entry: WatchEntry): boolean {
  * alarm. A period is scored once enough brokers reported it (the watch's broker share); it waits
  * up to LATE_PERIODS for them, then is skipped: missing data is not zero.
  */
-export function feedWatch(entry: WatchEntry, series: readonly SeriesState[], signal: SignalConfig, config: GuardrailConfig, now: number): boolean {
+export function feedWatch(
+  entry: WatchEntry,
+  series: readonly SeriesState[],
+  signal: SignalConfig,
+  config: GuardrailConfig,
+  now: number,
+): boolean {
   const settings = watchSettings(signal, config);
   const { periodMs } = settings;
   const newest = Math.max(-Infinity, ...series.map((s) => s.history.times.at(-1) ?? -Infinity));
@@ -122,14 +158,19 @@ export function feedWatch(entry: WatchEntry, series: readonly SeriesState[], sig
     entry.brokers = observed
       .filter((o) => Number.isFinite(entry.watch.levels[o.broker] ?? Number.NaN))
       .map((o) => ({ key: o.broker, series: o.label, value: o.value, expected: unscaled(signal, entry.watch.levels[o.broker]!) }));
-    if (verdict.kind === 'watching' && verdict.logRatio !== undefined && entry.seen.length < settings.watchPeriods) entry.seen.push(verdict.logRatio);
+    if (verdict.kind === 'watching' && verdict.logRatio !== undefined && entry.seen.length < settings.watchPeriods)
+      entry.seen.push(verdict.logRatio);
     if (verdict.kind === 'alarm') return true;
   }
   if (isWatching(entry) && now - entry.watch.start > (settings.watchPeriods + LATE_PERIODS + 1) * periodMs) entry.endedAt = now;
   return false;
 }
 
-function valuesAt(series: readonly SeriesState[], time: number, signal: SignalConfig): Array<{ broker: string; label: string; value: number }> {
+function valuesAt(
+  series: readonly SeriesState[],
+  time: number,
+  signal: SignalConfig,
+): Array<{ broker: string; label: string; value: number }> {
   const out: Array<{ broker: string; label: string; value: number }> = [];
   for (const s of series) {
     const { times, values } = s.history;

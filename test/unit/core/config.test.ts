@@ -62,11 +62,16 @@ describe('configuration', () => {
 
 describe('configuration constraints', () => {
   it('refuses a heap-style forecast on a log-scaled signal', () => {
-    expect(() => parseConfig('signals:\n  ConnectionCount: { forecast: { limitPercent: 90 } }\n')).toThrow(/signals\.ConnectionCount\.forecast`: a forecast needs `kind: percent`/);
+    expect(() => parseConfig('signals:\n  ConnectionCount: { forecast: { limitPercent: 90 } }\n')).toThrow(
+      /signals\.ConnectionCount\.forecast`: a forecast needs `kind: percent`/,
+    );
   });
 
   it('refuses an alias bomb and an unknown tag, naming the file, instead of expanding or guessing', () => {
-    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]', ...['b', 'c', 'd', 'e'].map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcd'[i]}`).join(', ')}]`)].join('\n');
+    const bomb = [
+      'a: &a [x, x, x, x, x, x, x, x, x]',
+      ...['b', 'c', 'd', 'e'].map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcd'[i]}`).join(', ')}]`),
+    ].join('\n');
     expect(() => parseConfig(bomb, 'bomb.yaml')).toThrow(/^bomb\.yaml: not accepted: Excessive alias count/);
     expect(() => parseConfig('mode: !weird enforce\n', 'tag.yaml')).toThrow(/^tag\.yaml, line 1, column 7: not accepted: Unresolved tag/);
   });
@@ -115,20 +120,28 @@ describe('configuration bounds: every number, name and list a user controls, wit
     for (const name of ['"["', '"(a+)+b"', '"a b"', '_x']) {
       expect(errorOf(`signals:\n  ${name}:\n    kind: rate\n`).message, name).toMatch(/expected a metric name/);
     }
-    expect(errorOf('signals:\n  __proto__:\n    kind: rate\n').message).toBe('stormguard.config.yaml, line 2: field `signals.__proto__`: a key named __proto__ is not accepted');
-    expect(errorOf('clusters: [\'events") OR (x\']\n').message).toMatch(/field `clusters.0`: must not contain quotes/);
+    expect(errorOf('signals:\n  __proto__:\n    kind: rate\n').message).toBe(
+      'stormguard.config.yaml, line 2: field `signals.__proto__`: a key named __proto__ is not accepted',
+    );
+    expect(errorOf("clusters: ['events\") OR (x']\n").message).toMatch(/field `clusters.0`: must not contain quotes/);
     expect(errorOf(`environment: ${'e'.repeat(300)}\n`).message).toMatch(/field `environment`: at most 256 characters/);
   });
 
   it('takes signals and flags named constructor or toString as their own', () => {
-    const config = parseConfig('signals:\n  constructor:\n    kind: rate\n  toString:\n    kind: count\nflags:\n  constructor:\n    guarded: false\n');
+    const config = parseConfig(
+      'signals:\n  constructor:\n    kind: rate\n  toString:\n    kind: count\nflags:\n  constructor:\n    guarded: false\n',
+    );
     expect(config.signals.map((s) => s.name)).toEqual(expect.arrayContaining(['constructor', 'toString']));
     expect(config.flags.constructor).toEqual({ guarded: false });
   });
 
   it('refuses a file larger than any configuration, and nesting no configuration has, before the YAML parser (65,000 nested maps ran it out of memory)', () => {
     expect(errorOf(`# ${'x'.repeat(64 * 1024)}\n`).message).toMatch(/more than the 65536 a configuration needs/);
-    expect(errorOf('{a: '.repeat(16_000)).message).toBe('stormguard.config.yaml, line 1: nests more than 64 [ or { deep: no configuration does');
-    expect(errorOf(`${'- '.repeat(20_000)}x`).message).toBe('stormguard.config.yaml, line 1: nested or indented more than 200 columns deep: no configuration is');
+    expect(errorOf('{a: '.repeat(16_000)).message).toBe(
+      'stormguard.config.yaml, line 1: nests more than 64 [ or { deep: no configuration does',
+    );
+    expect(errorOf(`${'- '.repeat(20_000)}x`).message).toBe(
+      'stormguard.config.yaml, line 1: nested or indented more than 200 columns deep: no configuration is',
+    );
   });
 });

@@ -1,12 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { defaultConfig, parseConfig } from '../../../lambdas/core/config.ts';
 import type { Finding, WatchEvidence } from '../../../lambdas/core/finding.ts';
+import type { Freeze } from '../../../lambdas/core/freeze.ts';
 import { decide, type PolicyContext } from '../../../lambdas/core/policy.ts';
-import { type Freeze } from '../../../lambdas/core/freeze.ts';
 import type { ReleaseEvent, RolloutStep } from '../../../lambdas/core/release.ts';
 
 const MINUTE = 60_000;
-const step: RolloutStep = { kind: 'rollout-step', id: 's', time: 0, flag: 'storm', environment: 'production', target: { kind: 'fallthrough' }, fromPercent: 5, toPercent: 25 };
+const step: RolloutStep = {
+  kind: 'rollout-step',
+  id: 's',
+  time: 0,
+  flag: 'storm',
+  environment: 'production',
+  target: { kind: 'fallthrough' },
+  fromPercent: 5,
+  toPercent: 25,
+};
 const evidence = (purpose: WatchEvidence['purpose'] = 'step'): WatchEvidence => ({
   kind: 'fast',
   purpose,
@@ -22,7 +31,12 @@ const evidence = (purpose: WatchEvidence['purpose'] = 'step'): WatchEvidence => 
   sd: 0.05,
   brokers: [],
 });
-const finding = (release: ReleaseEvent = step, purpose: WatchEvidence['purpose'] = 'step'): Finding => ({ release, others: [], evidence: evidence(purpose), series: ['b1', 'b2'] });
+const finding = (release: ReleaseEvent = step, purpose: WatchEvidence['purpose'] = 'step'): Finding => ({
+  release,
+  others: [],
+  evidence: evidence(purpose),
+  series: ['b1', 'b2'],
+});
 const context = (overrides: Partial<PolicyContext> = {}): PolicyContext => ({
   now: 10 * MINUTE,
   freezeOf: () => undefined,
@@ -44,12 +58,18 @@ describe('decide', () => {
   it('rolls back to the previous step, with the evidence in its reason', () => {
     const verdict = decide(finding(), defaultConfig(), context());
     expect(verdict).toMatchObject({ kind: 'rollback', toPercent: 5, turnOff: false, stepBack: false });
-    expect(verdict.reason).toMatch(/^storm 5% → 25%: ConnectionCreationRate 2\.50x expected on events .*CUSUM 9\.00 ≥ 4\.00 over 2 periods/);
+    expect(verdict.reason).toMatch(
+      /^storm 5% → 25%: ConnectionCreationRate 2\.50x expected on events .*CUSUM 9\.00 ≥ 4\.00 over 2 periods/,
+    );
   });
 
   it('rolls back to zero or off where configured, per flag or for all', () => {
     expect(decide(finding(), parseConfig('rollback: { to: zero }'), context())).toMatchObject({ kind: 'rollback', toPercent: 0 });
-    expect(decide(finding(), parseConfig('flags: { storm: { rollbackTo: off } }'), context())).toMatchObject({ kind: 'rollback', toPercent: 0, turnOff: true });
+    expect(decide(finding(), parseConfig('flags: { storm: { rollbackTo: off } }'), context())).toMatchObject({
+      kind: 'rollback',
+      toPercent: 0,
+      turnOff: true,
+    });
   });
 
   it('holds, with a reason, in order: deploy, unguarded, already decided, frozen, cooldown, already low', () => {
@@ -79,12 +99,25 @@ describe('decide', () => {
   it("steps back further on what persists, through the flag's earlier percentages: neither its own freeze nor the cooldown holds it back", () => {
     const frozen = context({ currentPercent: () => 5, freezeOf: () => ({ percent: 5 }) as Freeze, lastRollbackAt: () => 9 * MINUTE });
     expect(decide(finding(step, 'excess'), defaultConfig(), frozen)).toMatchObject({ kind: 'rollback', toPercent: 1, stepBack: true });
-    expect(decide(finding(step, 'excess'), defaultConfig(), context({ currentPercent: () => 1 }))).toMatchObject({ kind: 'rollback', toPercent: 0, stepBack: true });
-    expect(decide(finding(step, 'excess'), parseConfig('rollback: { to: off }'), context({ currentPercent: () => 1 }))).toMatchObject({ toPercent: 0, turnOff: true });
-    expect(decide(finding(step, 'excess'), defaultConfig(), context({ currentPercent: () => 0 }))).toEqual({ kind: 'hold', reason: 'storm is already at 0%: nothing lower to step back to' });
+    expect(decide(finding(step, 'excess'), defaultConfig(), context({ currentPercent: () => 1 }))).toMatchObject({
+      kind: 'rollback',
+      toPercent: 0,
+      stepBack: true,
+    });
+    expect(decide(finding(step, 'excess'), parseConfig('rollback: { to: off }'), context({ currentPercent: () => 1 }))).toMatchObject({
+      toPercent: 0,
+      turnOff: true,
+    });
+    expect(decide(finding(step, 'excess'), defaultConfig(), context({ currentPercent: () => 0 }))).toEqual({
+      kind: 'hold',
+      reason: 'storm is already at 0%: nothing lower to step back to',
+    });
   });
 
   it('never steps back a flag that is not guarded', () => {
-    expect(decide(finding(step, 'excess'), parseConfig('flags: { storm: { guarded: false } }'), context())).toEqual({ kind: 'hold', reason: 'flag storm is not guarded' });
+    expect(decide(finding(step, 'excess'), parseConfig('flags: { storm: { guarded: false } }'), context())).toEqual({
+      kind: 'hold',
+      reason: 'flag storm is not guarded',
+    });
   });
 });

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { describe, expect, it } from 'vitest';
+import { heapTrend, heapTrendSettings } from '../../../lambdas/core/heap-trend.ts';
 import {
   type BrokerHistory,
   observeReleaseWatch,
@@ -13,7 +14,6 @@ import {
   type WatchVerdict,
 } from '../../../lambdas/core/release-watch.ts';
 import { calibrate, siegmundArl, statedFalseAlarmRate } from '../../../lambdas/core/watch-calibration.ts';
-import { heapTrend, heapTrendSettings } from '../../../lambdas/core/heap-trend.ts';
 
 const MIN = 60_000;
 const RELEASE = Date.UTC(2025, 9, 7, 12, 0, 20); // 20 s into a minute
@@ -28,7 +28,16 @@ function noise(seed: number, sd: number): () => number {
 }
 
 /** Per broker, `minutes` of points before the release around `level`, and a value per broker for each period after it. */
-function cluster(options: { seed?: number; sd?: number; level?: number; minutes?: number; effect?: (period: number) => number; broker?: (broker: string, period: number) => number } = {}) {
+function cluster(
+  options: {
+    seed?: number;
+    sd?: number;
+    level?: number;
+    minutes?: number;
+    effect?: (period: number) => number;
+    broker?: (broker: string, period: number) => number;
+  } = {},
+) {
   const { seed = 1, sd = 0.05, level = 100, minutes = 120, effect = () => 1, broker = () => 1 } = options;
   const draw = noise(seed, sd);
   const histories: BrokerHistory[] = BROKERS.map((b) => ({
@@ -170,20 +179,54 @@ describe('a release watch', () => {
   });
 
   it('rejects histories out of time order, naming them', () => {
-    const histories = [{ broker: '1', points: [{ time: START - MIN, value: 1 }, { time: START - 2 * MIN, value: 1 }] }];
-    expect(() => openReleaseWatch({ id: 'step', time: RELEASE }, 'x', histories, settings)).toThrow('field `histories`: points must be in time order');
+    const histories = [
+      {
+        broker: '1',
+        points: [
+          { time: START - MIN, value: 1 },
+          { time: START - 2 * MIN, value: 1 },
+        ],
+      },
+    ];
+    expect(() => openReleaseWatch({ id: 'step', time: RELEASE }, 'x', histories, settings)).toThrow(
+      'field `histories`: points must be in time order',
+    );
     expect(() => openReleaseWatch({ id: 'step', time: Number.NaN }, 'x', histories, settings)).toThrow('field `release.time`');
   });
 
   it('pools with the median of per-broker log ratios, ignoring brokers with no level and values a log cannot take', () => {
     const levels = { a: Math.log(11), b: Math.log(11), c: Math.log(11) };
-    const ratio = pooledLogRatio(levels, [{ broker: 'a', value: 21 }, { broker: 'b', value: 32 }, { broker: 'c', value: 10 }, { broker: 'z', value: 1e9 }, { broker: 'a', value: Number.NaN }], settings);
+    const ratio = pooledLogRatio(
+      levels,
+      [
+        { broker: 'a', value: 21 },
+        { broker: 'b', value: 32 },
+        { broker: 'c', value: 10 },
+        { broker: 'z', value: 1e9 },
+        { broker: 'a', value: Number.NaN },
+      ],
+      settings,
+    );
     expect(ratio).toBeCloseTo(Math.log(22 / 11), 12);
   });
 
   it('measures the null spread by backtest: wider for noisier clusters', () => {
-    const quiet = calibrate(cluster({ sd: 0.02 }).histories.map((h) => ({ broker: h.broker, points: h.points.map((p) => ({ time: p.time, value: Math.log(p.value + 1) })) })), START, settings);
-    const noisy = calibrate(cluster({ sd: 0.3 }).histories.map((h) => ({ broker: h.broker, points: h.points.map((p) => ({ time: p.time, value: Math.log(p.value + 1) })) })), START, settings);
+    const quiet = calibrate(
+      cluster({ sd: 0.02 }).histories.map((h) => ({
+        broker: h.broker,
+        points: h.points.map((p) => ({ time: p.time, value: Math.log(p.value + 1) })),
+      })),
+      START,
+      settings,
+    );
+    const noisy = calibrate(
+      cluster({ sd: 0.3 }).histories.map((h) => ({
+        broker: h.broker,
+        points: h.points.map((p) => ({ time: p.time, value: Math.log(p.value + 1) })),
+      })),
+      START,
+      settings,
+    );
     expect(quiet.sd).toBe(settings.minSd);
     // Pooling six brokers' noise of 0.3 by the median: about 0.3 × 1.25 / √6 ≈ 0.15.
     expect(noisy.sd).toBeGreaterThan(0.1);
@@ -216,34 +259,48 @@ describe('release watch properties', () => {
   it('judges factors, not sums: scaling every value leaves the verdicts unchanged (no log offset)', () => {
     const exact = releaseWatchSettings(MIN, 1.5, { logOffset: 0 });
     fc.assert(
-      fc.property(seeds, fc.double({ min: 1e-3, max: 1e6, noNaN: true }), fc.double({ min: 1, max: 10, noNaN: true }), (seed, scale, factor) => {
-        const a = run(cluster({ seed, level: 50, effect: (p) => (p >= 0 ? factor : 1) }), 30, exact);
-        const b = run(cluster({ seed, level: 50 * scale, effect: (p) => (p >= 0 ? factor : 1) }), 30, exact);
-        expect(b.verdicts.map((v) => v.kind)).toEqual(a.verdicts.map((v) => v.kind));
-      }),
+      fc.property(
+        seeds,
+        fc.double({ min: 1e-3, max: 1e6, noNaN: true }),
+        fc.double({ min: 1, max: 10, noNaN: true }),
+        (seed, scale, factor) => {
+          const a = run(cluster({ seed, level: 50, effect: (p) => (p >= 0 ? factor : 1) }), 30, exact);
+          const b = run(cluster({ seed, level: 50 * scale, effect: (p) => (p >= 0 ? factor : 1) }), 30, exact);
+          expect(b.verdicts.map((v) => v.kind)).toEqual(a.verdicts.map((v) => v.kind));
+        },
+      ),
       { numRuns: 40 },
     );
   });
 
   it('any shift of 2x or more on every broker at the release is an alarm within 3 periods, on quiet clusters', () => {
     fc.assert(
-      fc.property(seeds, fc.double({ min: 2, max: 100, noNaN: true }), fc.double({ min: 0.01, max: 0.08, noNaN: true }), (seed, factor, sd) => {
-        const { verdicts, watch } = run(cluster({ seed, sd, effect: (p) => (p >= 0 ? factor : 1) }));
-        const at = alarmOf(verdicts);
-        expect(at).toBeGreaterThanOrEqual(0);
-        expect(at).toBeLessThanOrEqual(2);
-        expect(watch.alarm!.onset).toBe(START);
-      }),
+      fc.property(
+        seeds,
+        fc.double({ min: 2, max: 100, noNaN: true }),
+        fc.double({ min: 0.01, max: 0.08, noNaN: true }),
+        (seed, factor, sd) => {
+          const { verdicts, watch } = run(cluster({ seed, sd, effect: (p) => (p >= 0 ? factor : 1) }));
+          const at = alarmOf(verdicts);
+          expect(at).toBeGreaterThanOrEqual(0);
+          expect(at).toBeLessThanOrEqual(2);
+          expect(watch.alarm!.onset).toBe(START);
+        },
+      ),
       { numRuns: 60 },
     );
   });
 
   it('one broker alone, whatever it does, never raises an alarm on an otherwise steady cluster', () => {
     fc.assert(
-      fc.property(fc.array(fc.double({ min: 0, max: 1e4, noNaN: true }), { minLength: 30, maxLength: 30 }), fc.constantFrom(...BROKERS), (spikes, who) => {
-        const { verdicts } = run(cluster({ sd: 0, broker: (b, p) => (b === who && p >= 0 ? spikes[p]! : 1) }));
-        expect(alarmOf(verdicts)).toBe(-1);
-      }),
+      fc.property(
+        fc.array(fc.double({ min: 0, max: 1e4, noNaN: true }), { minLength: 30, maxLength: 30 }),
+        fc.constantFrom(...BROKERS),
+        (spikes, who) => {
+          const { verdicts } = run(cluster({ sd: 0, broker: (b, p) => (b === who && p >= 0 ? spikes[p]! : 1) }));
+          expect(alarmOf(verdicts)).toBe(-1);
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -256,7 +313,10 @@ describe('the heap trend of a release', () => {
     const draw = noise(seed, 1);
     return BROKERS.map((b) => ({
       broker: b,
-      points: Array.from({ length: 180 + after }, (_, i) => ({ time: START + (i - 180) * MIN, value: at(i - 180) + Math.log(draw()) * 0.8 })),
+      points: Array.from({ length: 180 + after }, (_, i) => ({
+        time: START + (i - 180) * MIN,
+        value: at(i - 180) + Math.log(draw()) * 0.8,
+      })),
     }));
   }
 
@@ -272,27 +332,54 @@ describe('the heap trend of a release', () => {
   });
 
   it('never calls a level bump a trend', () => {
-    const trend = heapTrend(heapHistories((m) => (m >= 0 ? 75 : 55), 90), RELEASE, START + 90 * MIN, heap);
+    const trend = heapTrend(
+      heapHistories((m) => (m >= 0 ? 75 : 55), 90),
+      RELEASE,
+      START + 90 * MIN,
+      heap,
+    );
     expect(trend).toMatchObject({ kind: 'steady', withinHorizon: false });
   });
 
   it('does not blame the release for a climb that was already there', () => {
-    const trend = heapTrend(heapHistories((m) => 50 + (4 * m) / 60, 90), RELEASE, START + 90 * MIN, heap);
+    const trend = heapTrend(
+      heapHistories((m) => 50 + (4 * m) / 60, 90),
+      RELEASE,
+      START + 90 * MIN,
+      heap,
+    );
     expect(trend.kind).toBe('steady');
   });
 
   it('waits for enough points after the release', () => {
-    expect(heapTrend(heapHistories(() => 50, 30), RELEASE, START + 30 * MIN, heap)).toEqual({ kind: 'too-early', withinHorizon: false });
+    expect(
+      heapTrend(
+        heapHistories(() => 50, 30),
+        RELEASE,
+        START + 30 * MIN,
+        heap,
+      ),
+    ).toEqual({ kind: 'too-early', withinHorizon: false });
   });
 
   it("does not blame the release for a climb that began within its window, before it (an earlier release's)", () => {
-    const trend = heapTrend(heapHistories((m) => 50 + (m > -60 ? (8 * (m + 60)) / 60 : 0), 90), RELEASE, START + 90 * MIN, heap);
+    const trend = heapTrend(
+      heapHistories((m) => 50 + (m > -60 ? (8 * (m + 60)) / 60 : 0), 90),
+      RELEASE,
+      START + 90 * MIN,
+      heap,
+    );
     expect(trend.slopeBefore!).toBeCloseTo(8, 0);
     expect(trend.kind).toBe('steady');
   });
 
   it('does not call a bump that came and went a trend: the climb must hold over the recent half of its window', () => {
-    const trend = heapTrend(heapHistories((m) => 50 + (m >= 30 && m < 70 ? 12 : 0), 100), RELEASE, START + 100 * MIN, heap);
+    const trend = heapTrend(
+      heapHistories((m) => 50 + (m >= 30 && m < 70 ? 12 : 0), 100),
+      RELEASE,
+      START + 100 * MIN,
+      heap,
+    );
     expect(trend.kind).toBe('steady');
   });
 

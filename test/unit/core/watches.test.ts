@@ -8,7 +8,16 @@ import { brokerHistories, expireWatches, feedWatch, LATE_PERIODS, openWatch, WAT
 const MIN = 60_000;
 const config = parseConfig('');
 const signal = config.signals.find((s) => s.name === 'ConnectionCreationRate')!;
-const step: RolloutStep = { kind: 'rollout-step', id: 'step', time: 120 * MIN + 20_000, flag: 'f', environment: 'production', target: { kind: 'fallthrough' }, fromPercent: 0, toPercent: 1 };
+const step: RolloutStep = {
+  kind: 'rollout-step',
+  id: 'step',
+  time: 120 * MIN + 20_000,
+  flag: 'f',
+  environment: 'production',
+  target: { kind: 'fallthrough' },
+  fromPercent: 0,
+  toPercent: 1,
+};
 
 /** Three brokers with 120 minutes of history before the step (as the series state keeps it: logs of value + 1). */
 function brokers(): SeriesState[] {
