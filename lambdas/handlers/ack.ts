@@ -5,7 +5,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { DynamoStore } from '../adapters/dynamodb/store.ts';
 import { acknowledge } from '../app/acknowledge.ts';
 import { fieldPath, StormguardError } from '../core/errors.ts';
@@ -13,14 +13,8 @@ import type { Acknowledgement } from '../core/freeze.ts';
 import type { StateStore } from '../ports.ts';
 import { requiredEnvironment } from './shared/environment.ts';
 
-const requestSchema = z
-  .object({
-    flag: z.string().min(1).max(256),
-    environment: z.string().min(1).max(256),
-    by: z.string().min(1).max(256),
-    reason: z.string().min(1).max(1000),
-  })
-  .strict();
+const bounded = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
+const requestSchema = z.strictObject({ flag: bounded(256), environment: bounded(256), by: bounded(256), reason: bounded(1000) });
 
 export type AckAnswer =
   | { readonly acknowledged: true; readonly acknowledgement: Acknowledgement }

@@ -46,7 +46,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { type CadenceState, isBusy } from '../../core/cadence.ts';
-import { defaultConfig, type GuardrailConfig } from '../../core/config.ts';
+import { defaultConfig, type GuardrailConfig } from '../../core/config-schema.ts';
 import type { Decision, Outcome } from '../../core/decision.ts';
 import { StateConflictError, StormguardError } from '../../core/errors.ts';
 import { orderedUnique, type ReleaseEvent } from '../../core/release.ts';
