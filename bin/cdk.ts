@@ -14,7 +14,9 @@ try {
   console.error(`stormguard: ${source}: no such file (see docs/deploy.md)`);
   process.exit(2);
 }
-const emails = process.env.STORMGUARD_ALERT_EMAILS?.split(',').map((e) => e.trim()).filter(Boolean);
+const emails = process.env.STORMGUARD_ALERT_EMAILS?.split(',')
+  .map((e) => e.trim())
+  .filter(Boolean);
 try {
   stormguardApp({ configText, configSource: source, ...(emails ? { alertEmails: emails } : {}) }).app.synth();
 } catch (error) {

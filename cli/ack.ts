@@ -2,12 +2,13 @@
  * `stormguard ack`: acknowledges a frozen flag, so the guardrail lets it step up again. In AWS it
  * asks the acknowledge Lambda (IAM); for a replay or a drill, it edits the local state folder.
  */
+
+import { userInfo } from 'node:os';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { Command, Option } from 'commander';
-import { userInfo } from 'node:os';
 import { z } from 'zod';
 import { FileStateStore } from '../lambdas/adapters/local/state-files.ts';
-import { acknowledge, type AcknowledgeRequest } from '../lambdas/app/acknowledge.ts';
+import { type AcknowledgeRequest, acknowledge } from '../lambdas/app/acknowledge.ts';
 import { InputError, StormguardError } from '../lambdas/core/errors.ts';
 import type { Acknowledgement } from '../lambdas/core/freeze.ts';
 import type { AckAnswer } from '../lambdas/handlers/ack.ts';
@@ -38,24 +39,39 @@ export function ackCommand(io: Io, dependencies: AckDependencies = realDependenc
     .requiredOption('--env <key>', 'the environment key')
     .requiredOption('--reason <text>', 'why the freeze can be lifted: kept with the acknowledgement')
     .option('--by <name>', 'who acknowledges (default: this machine’s user)')
-    .addOption(new Option('--function <name>', 'in AWS: the acknowledge Lambda (name or ARN; the stack’s AckFunctionName output)').conflicts('state'))
+    .addOption(
+      new Option('--function <name>', 'in AWS: the acknowledge Lambda (name or ARN; the stack’s AckFunctionName output)').conflicts(
+        'state',
+      ),
+    )
     .option('--region <region>', 'with --function: its region (default: the SDK’s)')
     .option('--state <folder>', "a local state folder (a replay's or a drill's)")
     .action(async (raw: unknown) => {
       const options = parseOptions(optionsSchema, raw);
-      if (!options.function && !options.state) throw new InputError({ field: '--function' }, 'name the acknowledge Lambda (--function), or a local state folder (--state)');
-      const request: AcknowledgeRequest = { flag: options.flag, environment: options.env, by: options.by ?? userInfo().username, reason: options.reason };
+      if (!options.function && !options.state)
+        throw new InputError({ field: '--function' }, 'name the acknowledge Lambda (--function), or a local state folder (--state)');
+      const request: AcknowledgeRequest = {
+        flag: options.flag,
+        environment: options.env,
+        by: options.by ?? userInfo().username,
+        reason: options.reason,
+      };
       const done = options.function
         ? await askLambda(dependencies.lambda(options.region), options.function, request)
         : await acknowledge(new FileStateStore(options.state!), request, dependencies.now());
-      io.out(`${done.flag} in ${done.environment}: freeze at ${done.percent}% (decision ${done.decisionId}) acknowledged by ${done.by}: ${done.reason}\n`);
+      io.out(
+        `${done.flag} in ${done.environment}: freeze at ${done.percent}% (decision ${done.decisionId}) acknowledged by ${done.by}: ${done.reason}\n`,
+      );
     });
 }
 
 async function askLambda(client: Pick<LambdaClient, 'send'>, functionName: string, request: AcknowledgeRequest): Promise<Acknowledgement> {
-  const output = await client.send(new InvokeCommand({ FunctionName: functionName, Payload: new TextEncoder().encode(JSON.stringify(request)) }));
+  const output = await client.send(
+    new InvokeCommand({ FunctionName: functionName, Payload: new TextEncoder().encode(JSON.stringify(request)) }),
+  );
   const payload = output.Payload ? new TextDecoder().decode(output.Payload) : '';
-  if (output.FunctionError) throw new StormguardError('ACK_FAILED', `the acknowledge Lambda failed (${output.FunctionError}): ${payload.slice(0, 300)}`);
+  if (output.FunctionError)
+    throw new StormguardError('ACK_FAILED', `the acknowledge Lambda failed (${output.FunctionError}): ${payload.slice(0, 300)}`);
   const answer = JSON.parse(payload) as AckAnswer;
   if (!answer.acknowledged) throw new StormguardError('NOT_FROZEN', answer.reason);
   return answer.acknowledgement;

@@ -7,8 +7,9 @@
  * took 2.2 GB when parsed whole with its output built as one string; streamed, memory grows with
  * the rows' numbers only. Files are read up to MAX_CSV_BYTES.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
+
 import { randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -16,12 +17,12 @@ import { finished } from 'node:stream/promises';
 import { Command, Option } from 'commander';
 import { CsvError, parse } from 'csv-parse';
 import { z } from 'zod';
+import { checkReadable, MAX_EXPORT_BYTES } from '../lambdas/adapters/local/files.ts';
 import { newDetectorState, observe } from '../lambdas/core/detector.ts';
 import { settingsForSeries } from '../lambdas/core/detector-settings.ts';
 import { InputError } from '../lambdas/core/errors.ts';
 import { nabScore } from '../lambdas/core/format.ts';
 import { quote, readTime } from '../lambdas/core/input-bounds.ts';
-import { checkReadable, MAX_EXPORT_BYTES } from '../lambdas/adapters/local/files.ts';
 import { type Io, parseOptions } from './io.ts';
 
 export const optionsSchema = z.object({
@@ -42,7 +43,11 @@ export function detectCommand(io: Io): Command {
     .description('score a timestamp,value CSV: writes timestamp,value,anomaly_score')
     .argument('<input>', 'CSV with a header row: timestamp,value')
     .option('--output <file>', 'where to write the scores (default: standard output)')
-    .addOption(new Option('--kind <kind>', 'rate and count are scored in log space, percent as is; auto: log space unless a value is negative').choices(['auto', 'rate', 'count', 'percent']).default('auto'))
+    .addOption(
+      new Option('--kind <kind>', 'rate and count are scored in log space, percent as is; auto: log space unless a value is negative')
+        .choices(['auto', 'rate', 'count', 'percent'])
+        .default('auto'),
+    )
     .addOption(new Option('--direction <direction>', 'which deviations are anomalous').choices(['up', 'down', 'both']).default('both'))
     .action(async (input: string, raw: unknown) => {
       const options = parseOptions(optionsSchema, raw);
@@ -51,7 +56,9 @@ export function detectCommand(io: Io): Command {
       const series = await readSeries(open, input);
       const settings = settingsForSeries(series, options);
       const state = newDetectorState();
-      const out = options.output ? await atomicFile(options.output) : { write: async (text: string) => io.out(text), commit: async () => {}, abandon: async () => {} };
+      const out = options.output
+        ? await atomicFile(options.output)
+        : { write: async (text: string) => io.out(text), commit: async () => {}, abandon: async () => {} };
       let chunk = 'timestamp,value,anomaly_score\n';
       try {
         await eachRow(open, input, (row) => {
@@ -69,7 +76,9 @@ export function detectCommand(io: Io): Command {
       }
       const { gaps, duplicates, outOfOrder, invalid } = state.counts;
       if (gaps + duplicates + outOfOrder + invalid > 0) {
-        io.err(`stormguard: ${input}: ${gaps} missing periods, ${duplicates} duplicate and ${outOfOrder} out-of-order timestamps (scored 0)\n`);
+        io.err(
+          `stormguard: ${input}: ${gaps} missing periods, ${duplicates} duplicate and ${outOfOrder} out-of-order timestamps (scored 0)\n`,
+        );
       }
     });
 }
@@ -102,7 +111,8 @@ async function eachRow(open: () => Readable, file: string, visit: (row: Row) => 
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
       if (header) {
-        if (record[0] !== 'timestamp' || record[1] !== 'value' || record.length !== 2) throw new InputError({ file, line: 1 }, 'expected the header `timestamp,value`');
+        if (record[0] !== 'timestamp' || record[1] !== 'value' || record.length !== 2)
+          throw new InputError({ file, line: 1 }, 'expected the header `timestamp,value`');
         header = false;
         continue;
       }
@@ -110,7 +120,8 @@ async function eachRow(open: () => Readable, file: string, visit: (row: Row) => 
       const reading = readTime(stamp, 'none');
       if ('problem' in reading) throw new InputError({ file, line: info.lines }, reading.problem);
       const value = Number(raw);
-      if (raw === '' || !Number.isFinite(value)) throw new InputError({ file, line: info.lines }, `expected a finite number, got ${quote(raw)}`);
+      if (raw === '' || !Number.isFinite(value))
+        throw new InputError({ file, line: info.lines }, `expected a finite number, got ${quote(raw)}`);
       const pending = visit({ stamp, raw, time: reading.time, value });
       if (pending) await pending;
     }
@@ -127,7 +138,9 @@ async function eachRow(open: () => Readable, file: string, visit: (row: Row) => 
 }
 
 /** A file written whole or not at all: beside, then renamed on commit. */
-async function atomicFile(path: string): Promise<{ write(text: string): Promise<void>; commit(): Promise<void>; abandon(): Promise<void> }> {
+async function atomicFile(
+  path: string,
+): Promise<{ write(text: string): Promise<void>; commit(): Promise<void>; abandon(): Promise<void> }> {
   await mkdir(dirname(path), { recursive: true });
   const temporary = `${path}.${randomUUID()}.tmp`;
   const stream = createWriteStream(temporary);

@@ -6,11 +6,11 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { Command, Option } from 'commander';
 import { z } from 'zod';
+import { FileStateStore } from '../lambdas/adapters/local/state-files.ts';
 import { defaultConfig } from '../lambdas/core/config-schema.ts';
 import { InputError } from '../lambdas/core/errors.ts';
-import { MAX_NAME_LENGTH, readTime } from '../lambdas/core/input-bounds.ts';
 import { decideGate, type GateAnswer, type GateRequest } from '../lambdas/core/gate.ts';
-import { FileStateStore } from '../lambdas/adapters/local/state-files.ts';
+import { MAX_NAME_LENGTH, readTime } from '../lambdas/core/input-bounds.ts';
 import { loadConfig } from './inputs.ts';
 import { type Io, numberOption, parseOptions } from './io.ts';
 
@@ -28,8 +28,12 @@ export const optionsSchema = z.object({
   wait: z.boolean().optional(),
   // A pipeline waits a day at most, asking at most every hour and at least every second: larger
   // numbers overflow the timer (Node fires at once beyond 24.8 days) and the gate is asked in a loop.
-  timeout: numberOption('seconds, such as 1800').pipe(z.number().positive().max(MAX_TIMEOUT_SECONDS, `at most ${MAX_TIMEOUT_SECONDS} seconds (a day)`)).default(1800),
-  interval: numberOption('seconds, such as 60').pipe(z.number().min(1, 'at least 1 second').max(3600, 'at most 3600 seconds (an hour)')).default(60),
+  timeout: numberOption('seconds, such as 1800')
+    .pipe(z.number().positive().max(MAX_TIMEOUT_SECONDS, `at most ${MAX_TIMEOUT_SECONDS} seconds (a day)`))
+    .default(1800),
+  interval: numberOption('seconds, such as 60')
+    .pipe(z.number().min(1, 'at least 1 second').max(3600, 'at most 3600 seconds (an hour)'))
+    .default(60),
   json: z.boolean().optional(),
   at: z.string().optional(),
 });
@@ -71,12 +75,15 @@ export function gateCommand(io: Io, setExit: (code: number) => void, dependencie
     .option('--json', 'print the answer as JSON')
     .action(async (raw: unknown) => {
       const options = parseOptions(optionsSchema, raw);
-      if (!options.function && !options.state) throw new InputError({ field: '--function' }, 'name the gate Lambda (--function), or a local state folder (--state)');
+      if (!options.function && !options.state)
+        throw new InputError({ field: '--function' }, 'name the gate Lambda (--function), or a local state folder (--state)');
       const request: GateRequest = { flag: options.flag, environment: options.env, targetPercent: options.to };
       const reading = options.at === undefined ? undefined : readTime(options.at, 'none');
       if (reading && 'problem' in reading) throw new InputError({ field: '--at' }, reading.problem);
       const at = reading?.time;
-      const ask = options.function ? askLambda(dependencies.lambda(options.region), options.function, request) : askLocal(options.state!, options.config, request, at);
+      const ask = options.function
+        ? askLambda(dependencies.lambda(options.region), options.function, request)
+        : askLocal(options.state!, options.config, request, at);
       const deadline = dependencies.now() + options.timeout * 1000;
       let answer = await ask();
       while (options.wait && answer.verdict === 'deny' && dependencies.now() + options.interval * 1000 <= deadline) {
@@ -84,7 +91,11 @@ export function gateCommand(io: Io, setExit: (code: number) => void, dependencie
         await dependencies.sleep(options.interval * 1000);
         answer = await ask();
       }
-      io.out(options.json ? `${JSON.stringify(answer, null, 2)}\n` : `${answer.verdict}: ${options.flag} in ${options.env} → ${options.to}%\n${answer.reasons.map((r) => `  ${r}\n`).join('')}`);
+      io.out(
+        options.json
+          ? `${JSON.stringify(answer, null, 2)}\n`
+          : `${answer.verdict}: ${options.flag} in ${options.env} → ${options.to}%\n${answer.reasons.map((r) => `  ${r}\n`).join('')}`,
+      );
       setExit(EXIT[answer.verdict]);
     });
 }
@@ -93,12 +104,23 @@ function askLambda(client: Pick<LambdaClient, 'send'>, functionName: string, req
   return async () => {
     try {
       const { InvokeCommand } = await import('@aws-sdk/client-lambda');
-      const output = await client.send(new InvokeCommand({ FunctionName: functionName, Payload: new TextEncoder().encode(JSON.stringify(request)) }));
+      const output = await client.send(
+        new InvokeCommand({ FunctionName: functionName, Payload: new TextEncoder().encode(JSON.stringify(request)) }),
+      );
       const payload = output.Payload ? new TextDecoder().decode(output.Payload) : '';
-      if (output.FunctionError) return { verdict: 'unknown', reasons: [`the gate Lambda failed (${output.FunctionError}): ${payload.slice(0, 300)}`], evidence: {} };
+      if (output.FunctionError)
+        return {
+          verdict: 'unknown',
+          reasons: [`the gate Lambda failed (${output.FunctionError}): ${payload.slice(0, 300)}`],
+          evidence: {},
+        };
       return JSON.parse(payload) as GateAnswer;
     } catch (error) {
-      return { verdict: 'unknown', reasons: [`could not ask the gate Lambda ${functionName}: ${error instanceof Error ? error.message : String(error)}`], evidence: {} };
+      return {
+        verdict: 'unknown',
+        reasons: [`could not ask the gate Lambda ${functionName}: ${error instanceof Error ? error.message : String(error)}`],
+        evidence: {},
+      };
     }
   };
 }

@@ -4,10 +4,10 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type GuardrailConfig, defaultConfig } from '../lambdas/core/config-schema.ts';
+import { MAX_SMALL_FILE_BYTES, readJson, readText } from '../lambdas/adapters/local/files.ts';
+import { defaultConfig, type GuardrailConfig } from '../lambdas/core/config-schema.ts';
 import { InputError, parseInput } from '../lambdas/core/errors.ts';
 import { type Scenario, scenarioSchema } from '../lambdas/simulator/scenario.ts';
-import { MAX_SMALL_FILE_BYTES, readJson, readText } from '../lambdas/adapters/local/files.ts';
 import { scenariosFolder } from './paths.ts';
 
 export async function loadConfig(path: string | undefined): Promise<GuardrailConfig> {
@@ -19,7 +19,10 @@ export async function loadConfig(path: string | undefined): Promise<GuardrailCon
 
 export async function scenarioNames(): Promise<string[]> {
   const entries = await readdir(scenariosFolder, { withFileTypes: true });
-  return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  return entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
 }
 
 /** The folder of a bundled scenario, or an error that lists the bundled ones. */

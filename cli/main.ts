@@ -5,15 +5,16 @@
  * prints errors and decides exit codes: 0 success; 1 the command ran and failed (or, for a gate,
  * denied); 2 bad usage or input, explained without a stack trace.
  */
-import { type Io, terminalIo } from './io.ts';
+
 import { Command, CommanderError } from 'commander';
 import { InputError, StormguardError } from '../lambdas/core/errors.ts';
 import { type AckDependencies, ackCommand } from './ack.ts';
 import { detectCommand } from './detect.ts';
 import { type GateDependencies, gateCommand } from './gate.ts';
+import { type Io, terminalIo } from './io.ts';
+import { packageVersion } from './paths.ts';
 import { replayCommand } from './replay.ts';
 import { simulateCommand } from './simulate.ts';
-import { packageVersion } from './paths.ts';
 
 /** What commands reach outside through, replaceable in tests. */
 export interface Dependencies {
@@ -32,9 +33,17 @@ export async function main(argv: readonly string[], io: Io = terminalIo, depende
   const setExit = (code: number) => {
     exitCode = code;
   };
-  for (const command of [replayCommand(io, setExit), simulateCommand(io), detectCommand(io), ackCommand(io, dependencies.ack), gateCommand(io, setExit, dependencies.gate)]) {
+  for (const command of [
+    replayCommand(io, setExit),
+    simulateCommand(io),
+    detectCommand(io),
+    ackCommand(io, dependencies.ack),
+    gateCommand(io, setExit, dependencies.gate),
+  ]) {
     // Added commands do not inherit these settings: without them a usage error exits the process.
-    program.addCommand(command.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err }).showHelpAfterError('(run with --help for usage)'));
+    program.addCommand(
+      command.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err }).showHelpAfterError('(run with --help for usage)'),
+    );
   }
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -7,13 +7,13 @@
  * PROMETHEUS_PASSWORD; with `--sigv4 REGION`, the AWS SDK's default credential chain.
  */
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import type { LoadedExports } from '../lambdas/adapters/local/export-files.ts';
+import { readJson } from '../lambdas/adapters/local/files.ts';
+import { type PrometheusAuth, PrometheusMetricSource } from '../lambdas/adapters/prometheus/metric-source.ts';
 import type { GuardrailConfig } from '../lambdas/core/config.ts';
 import { InputError } from '../lambdas/core/errors.ts';
 import { readTime } from '../lambdas/core/input-bounds.ts';
 import { readTimeline } from '../lambdas/formats/timeline.ts';
-import type { LoadedExports } from '../lambdas/adapters/local/export-files.ts';
-import { readJson } from '../lambdas/adapters/local/files.ts';
-import { type PrometheusAuth, PrometheusMetricSource } from '../lambdas/adapters/prometheus/metric-source.ts';
 
 /** As a replay of exported files (lambdas/app/schedule.ts): 92 days of periods at most. */
 const MAX_SPAN_MS = 92 * 86_400_000;
@@ -26,16 +26,27 @@ export interface PrometheusReplayOptions {
   readonly timeline?: readonly string[];
 }
 
-export async function loadFromPrometheus(options: PrometheusReplayOptions, config: GuardrailConfig, env: NodeJS.ProcessEnv = process.env): Promise<LoadedExports> {
+export async function loadFromPrometheus(
+  options: PrometheusReplayOptions,
+  config: GuardrailConfig,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<LoadedExports> {
   const from = parseTime(options.from, '--from');
   const to = parseTime(options.to, '--to');
   if (to <= from) throw new InputError({ field: '--to' }, 'must be after --from');
-  if (to - from > MAX_SPAN_MS) throw new InputError({ field: '--to' }, `is ${Math.round((to - from) / 86_400_000)} days after --from: a replay spans at most ${MAX_SPAN_MS / 86_400_000} days`);
+  if (to - from > MAX_SPAN_MS)
+    throw new InputError(
+      { field: '--to' },
+      `is ${Math.round((to - from) / 86_400_000)} days after --from: a replay spans at most ${MAX_SPAN_MS / 86_400_000} days`,
+    );
   const source = new PrometheusMetricSource({ url: options.prometheus, auth: authFrom(options.sigv4, env), ...timeoutFrom(env) }, config);
   // The replay's first period starts at `from`: read it too (the source reads from < t <= to).
   const metrics = await source.read(from - 1, to);
   if (metrics.series.length === 0) {
-    throw new InputError({ field: '--prometheus' }, `no series for any configured signal (${config.signals.map((s) => s.name).join(', ')}) between --from and --to; check the PromQL (docs/configuration.md)`);
+    throw new InputError(
+      { field: '--prometheus' },
+      `no series for any configured signal (${config.signals.map((s) => s.name).join(', ')}) between --from and --to; check the PromQL (docs/configuration.md)`,
+    );
   }
   const documents = await Promise.all((options.timeline ?? []).map(async (source) => ({ source, document: await readJson(source) })));
   const timeline = readTimeline(documents);
@@ -47,7 +58,11 @@ export function authFrom(sigv4Region: string | undefined, env: NodeJS.ProcessEnv
   if (sigv4Region) return { kind: 'sigv4', region: sigv4Region, credentials: defaultProvider() };
   if (env.PROMETHEUS_BEARER_TOKEN) return { kind: 'bearer', token: env.PROMETHEUS_BEARER_TOKEN };
   if (env.PROMETHEUS_USERNAME || env.PROMETHEUS_PASSWORD) {
-    if (!env.PROMETHEUS_USERNAME || !env.PROMETHEUS_PASSWORD) throw new InputError({ field: env.PROMETHEUS_USERNAME ? 'PROMETHEUS_PASSWORD' : 'PROMETHEUS_USERNAME' }, 'basic auth needs both PROMETHEUS_USERNAME and PROMETHEUS_PASSWORD');
+    if (!env.PROMETHEUS_USERNAME || !env.PROMETHEUS_PASSWORD)
+      throw new InputError(
+        { field: env.PROMETHEUS_USERNAME ? 'PROMETHEUS_PASSWORD' : 'PROMETHEUS_USERNAME' },
+        'basic auth needs both PROMETHEUS_USERNAME and PROMETHEUS_PASSWORD',
+      );
     return { kind: 'basic', username: env.PROMETHEUS_USERNAME, password: env.PROMETHEUS_PASSWORD };
   }
   return { kind: 'none' };
@@ -57,7 +72,8 @@ function timeoutFrom(env: NodeJS.ProcessEnv): { timeoutMs?: number } {
   const raw = env.PROMETHEUS_TIMEOUT_SECONDS;
   if (raw === undefined) return {};
   const seconds = Number(raw);
-  if (!Number.isFinite(seconds) || seconds <= 0) throw new InputError({ field: 'PROMETHEUS_TIMEOUT_SECONDS' }, `expected a positive number of seconds, got ${JSON.stringify(raw)}`);
+  if (!Number.isFinite(seconds) || seconds <= 0)
+    throw new InputError({ field: 'PROMETHEUS_TIMEOUT_SECONDS' }, `expected a positive number of seconds, got ${JSON.stringify(raw)}`);
   return { timeoutMs: seconds * 1000 };
 }
 

@@ -2,26 +2,27 @@
  * `stormguard replay`: the guardrail over exported data, as production would have run it.
  * With no arguments, the bundled 2025 producer storm on embedded defaults.
  */
-import { logScaleOf } from '../lambdas/core/detector-settings.ts';
-import { Command, Option } from 'commander';
-import { Presets, SingleBar } from 'cli-progress';
+
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Presets, SingleBar } from 'cli-progress';
+import { Command, Option } from 'commander';
 import { z } from 'zod';
-import type { GuardrailConfig } from '../lambdas/core/config.ts';
-import { InputError } from '../lambdas/core/errors.ts';
-import { replayClosedLoop } from '../lambdas/app/closed-loop.ts';
-import { replay, type ReplayResult } from '../lambdas/app/replay.ts';
-import type { ReleaseEvent, RolloutStep } from '../lambdas/core/release.ts';
-import type { MetricSeries } from '../lambdas/core/metric-series.ts';
-import { type LoadedExports, loadExports } from '../lambdas/adapters/local/export-files.ts';
 import { LaunchDarklyFlagController } from '../lambdas/adapters/launchdarkly/flag-controller.ts';
-import { JsonLinesNotifier } from '../lambdas/adapters/local/notifiers.ts';
-import { MemoryStateStore, RecordingFlagController } from '../lambdas/adapters/memory/index.ts';
+import { type LoadedExports, loadExports } from '../lambdas/adapters/local/export-files.ts';
 import { writeAtomically } from '../lambdas/adapters/local/files.ts';
-import { renderReportPage } from '../lambdas/adapters/report/incident-page.ts';
+import { JsonLinesNotifier } from '../lambdas/adapters/local/notifiers.ts';
 import { FileStateStore } from '../lambdas/adapters/local/state-files.ts';
+import { MemoryStateStore, RecordingFlagController } from '../lambdas/adapters/memory/index.ts';
+import { renderReportPage } from '../lambdas/adapters/report/incident-page.ts';
+import { replayClosedLoop } from '../lambdas/app/closed-loop.ts';
+import { type ReplayResult, replay } from '../lambdas/app/replay.ts';
+import type { GuardrailConfig } from '../lambdas/core/config.ts';
+import { logScaleOf } from '../lambdas/core/detector-settings.ts';
+import { InputError } from '../lambdas/core/errors.ts';
 import { buildReport, ReportRecorder } from '../lambdas/core/incident-report.ts';
+import type { MetricSeries } from '../lambdas/core/metric-series.ts';
+import type { ReleaseEvent, RolloutStep } from '../lambdas/core/release.ts';
 import { loadConfig, loadScenario, scenarioExports } from './inputs.ts';
 import { type Io, parseOptions } from './io.ts';
 import { renderText, toJson } from './summary.ts';
@@ -51,19 +52,33 @@ export function replayCommand(io: Io, setExit: (code: number) => void): Command 
     .description('replay exported metrics and releases through the guardrail (default: the bundled 2025 storm)')
     .addOption(new Option('--scenario <name>', `a bundled scenario (default ${DEFAULT_SCENARIO})`).conflicts('metrics'))
     .option('--metrics <files...>', 'GetMetricData output (JSON, as `aws cloudwatch get-metric-data` prints it), one or more pages')
-    .addOption(new Option('--prometheus <url>', 'read the metrics from a Prometheus HTTP API instead (credentials: PROMETHEUS_BEARER_TOKEN, or PROMETHEUS_USERNAME and PROMETHEUS_PASSWORD)').conflicts(['metrics', 'scenario']))
+    .addOption(
+      new Option(
+        '--prometheus <url>',
+        'read the metrics from a Prometheus HTTP API instead (credentials: PROMETHEUS_BEARER_TOKEN, or PROMETHEUS_USERNAME and PROMETHEUS_PASSWORD)',
+      ).conflicts(['metrics', 'scenario']),
+    )
     .option('--from <time>', 'with --prometheus: the first period (ISO 8601)')
     .option('--to <time>', 'with --prometheus: the end of the last period (ISO 8601)')
-    .option('--sigv4 <region>', 'with --prometheus: sign for Amazon Managed Service for Prometheus (AWS credentials from the default chain)')
+    .option(
+      '--sigv4 <region>',
+      'with --prometheus: sign for Amazon Managed Service for Prometheus (AWS credentials from the default chain)',
+    )
     .option('--timeline <files...>', 'LaunchDarkly audit-log entries or webhook payloads, and deploy events (JSON or JSON lines)')
     .option('--config <file>', 'guardrail configuration (YAML); default: embedded defaults for Amazon MSK')
     .addOption(new Option('--mode <mode>', 'override the configured mode').choices(['observe', 'enforce']))
     .option('--state <folder>', 'where to keep state, decisions, flags and alerts (must be new or empty)')
     .option('--json', 'print the result as JSON (see docs/formats.md)')
     .option('--report <file>', 'also write the incident report: one self-contained HTML page')
-    .option('--launchdarkly', 'act on LaunchDarkly over its REST API (configuration `launchDarkly`, token in LAUNCHDARKLY_API_TOKEN): for drills on a test project')
+    .option(
+      '--launchdarkly',
+      'act on LaunchDarkly over its REST API (configuration `launchDarkly`, token in LAUNCHDARKLY_API_TOKEN): for drills on a test project',
+    )
     .option('--closed-loop', "a bundled scenario re-simulated with the guardrail's rollback applied: what would have happened with it")
-    .option('--cadence', 'read on the deployed cadence (configuration `cadence`): every period while a release is watched, every `idleMinutes` otherwise')
+    .option(
+      '--cadence',
+      'read on the deployed cadence (configuration `cadence`): every period while a release is watched, every `idleMinutes` otherwise',
+    )
     .action(async (raw: unknown) => {
       const options = parseOptions(optionsSchema, raw);
       const config = await replayConfig(options);
@@ -102,8 +117,10 @@ interface ReplayRun {
 }
 
 async function replayConfig(options: Options): Promise<GuardrailConfig> {
-  if (options.timeline && !options.metrics && !options.prometheus) throw new InputError({ field: '--timeline' }, 'goes with --metrics (a bundled scenario has its own timeline)');
-  if (options.closedLoop && (options.metrics || options.prometheus)) throw new InputError({ field: '--closed-loop' }, 'needs a bundled scenario: exported data cannot be re-lived');
+  if (options.timeline && !options.metrics && !options.prometheus)
+    throw new InputError({ field: '--timeline' }, 'goes with --metrics (a bundled scenario has its own timeline)');
+  if (options.closedLoop && (options.metrics || options.prometheus))
+    throw new InputError({ field: '--closed-loop' }, 'needs a bundled scenario: exported data cannot be re-lived');
   const loaded = await loadConfig(options.config);
   return options.mode ? { ...loaded, mode: options.mode } : loaded;
 }
@@ -117,11 +134,19 @@ async function chooseInputs(options: Options, config: GuardrailConfig): Promise<
     return { name: 'prometheus', title: `Prometheus ${new URL(options.prometheus).host}`, exported };
   }
   if (options.metrics) {
-    return { name: 'exports', title: options.metrics.join(', '), exported: await loadExports(options.metrics, options.timeline ?? [], config) };
+    return {
+      name: 'exports',
+      title: options.metrics.join(', '),
+      exported: await loadExports(options.metrics, options.timeline ?? [], config),
+    };
   }
   const name = options.scenario ?? DEFAULT_SCENARIO;
   const files = await scenarioExports(name);
-  return { name, title: `${name}${options.closedLoop ? ', closed loop' : ''}`, exported: await loadExports(files.metrics, files.timeline, config) };
+  return {
+    name,
+    title: `${name}${options.closedLoop ? ', closed loop' : ''}`,
+    exported: await loadExports(files.metrics, files.timeline, config),
+  };
 }
 
 /** The replay over local stand-ins: the state folder, the flag file (evaluated by the LaunchDarkly SDK), alerts as JSON lines. */
@@ -131,9 +156,16 @@ async function runReplay(options: Options, config: GuardrailConfig, inputs: Inpu
   const { FlagFileController } = await import('../lambdas/adapters/local/flag-file.ts');
   const flags = await FlagFileController.create(join(stateFolder, 'flags.json'), steps);
   const store = new FileStateStore(stateFolder);
-  const live = { store, flags: options.launchdarkly ? launchDarklyController(config) : flags, notifiers: [new JsonLinesNotifier(join(stateFolder, 'alerts.jsonl'))] };
+  const live = {
+    store,
+    flags: options.launchdarkly ? launchDarklyController(config) : flags,
+    notifiers: [new JsonLinesNotifier(join(stateFolder, 'alerts.jsonl'))],
+  };
   const bar = io.interactive
-    ? new SingleBar({ stream: process.stderr, clearOnComplete: true, format: ' replay [{bar}] {percentage}% | {value}/{total} periods' }, Presets.shades_classic)
+    ? new SingleBar(
+        { stream: process.stderr, clearOnComplete: true, format: ' replay [{bar}] {percentage}% | {value}/{total} periods' },
+        Presets.shades_classic,
+      )
     : undefined;
   bar?.start(1, 0);
   const recorder = options.report ? new ReportRecorder() : undefined;
@@ -152,7 +184,12 @@ async function runReplay(options: Options, config: GuardrailConfig, inputs: Inpu
   if (options.closedLoop) {
     const probe = { store: new MemoryStateStore(), flags: new RecordingFlagController(), notifiers: [] };
     const loop = await replayClosedLoop(await loadScenario(inputs.name), config, { probe, live }, hooks);
-    run = { result: loop.withGuardrail, withoutGuardrail: loop.withoutGuardrail, withoutGuardrailSeries: loop.withoutGuardrailSeries, ...(recorder ? { recorder } : {}) };
+    run = {
+      result: loop.withGuardrail,
+      withoutGuardrail: loop.withoutGuardrail,
+      withoutGuardrailSeries: loop.withoutGuardrailSeries,
+      ...(recorder ? { recorder } : {}),
+    };
   } else {
     const result = await replay({ series: inputs.exported.series, releases: inputs.exported.releases }, config, live, hooks);
     run = { result, withoutGuardrailSeries: [], ...(recorder ? { recorder } : {}) };
@@ -163,16 +200,22 @@ async function runReplay(options: Options, config: GuardrailConfig, inputs: Inpu
 }
 
 async function writeReport(path: string, run: ReplayRun, title: string, config: GuardrailConfig): Promise<void> {
-  const counterfactual = run.withoutGuardrail && { series: run.withoutGuardrailSeries, result: run.withoutGuardrail, exhaustedPercent: config.heap.exhaustedPercent };
+  const counterfactual = run.withoutGuardrail && {
+    series: run.withoutGuardrailSeries,
+    result: run.withoutGuardrail,
+    exhaustedPercent: config.heap.exhaustedPercent,
+  };
   const data = buildReport(run.result, run.recorder!, `Stormguard incident report: ${title}`, config.environment, counterfactual);
   await writeAtomically(path, await renderReportPage(data));
 }
 
 /** The REST controller for drills: the configured project, the token from the environment. */
 function launchDarklyController(config: GuardrailConfig): LaunchDarklyFlagController {
-  if (!config.launchDarkly) throw new InputError({ field: 'launchDarkly' }, '--launchdarkly needs the configuration to name the project (launchDarkly.projectKey)');
+  if (!config.launchDarkly)
+    throw new InputError({ field: 'launchDarkly' }, '--launchdarkly needs the configuration to name the project (launchDarkly.projectKey)');
   const token = process.env.LAUNCHDARKLY_API_TOKEN;
-  if (!token) throw new InputError({ field: 'LAUNCHDARKLY_API_TOKEN' }, '--launchdarkly needs the API access token in this environment variable');
+  if (!token)
+    throw new InputError({ field: 'LAUNCHDARKLY_API_TOKEN' }, '--launchdarkly needs the API access token in this environment variable');
   return new LaunchDarklyFlagController({ ...config.launchDarkly, token: async () => token });
 }
 
@@ -186,6 +229,7 @@ async function prepareStateFolder(requested: string | undefined, name: string): 
   const found = await stat(requested).catch(() => undefined);
   if (found && !found.isDirectory()) throw new InputError({ field: '--state' }, `${requested} is a file: name a new or empty folder`);
   const existing = await readdir(requested).catch(() => [] as string[]);
-  if (existing.length > 0) throw new InputError({ field: '--state' }, `${requested} is not empty: name a new or empty folder, so nothing of yours is overwritten`);
+  if (existing.length > 0)
+    throw new InputError({ field: '--state' }, `${requested} is not empty: name a new or empty folder, so nothing of yours is overwritten`);
   return requested;
 }

@@ -1,11 +1,12 @@
 /** `stormguard simulate`: writes a scenario's exports (GetMetricData pages, audit log, deploys) to a folder. */
-import { Command, Option } from 'commander';
+
 import { join } from 'node:path';
+import { Command, Option } from 'commander';
 import { z } from 'zod';
-import { exportScenario } from '../lambdas/simulator/export.ts';
-import { InputError } from '../lambdas/core/errors.ts';
-import { simulate } from '../lambdas/simulator/simulate.ts';
 import { writeAtomically } from '../lambdas/adapters/local/files.ts';
+import { InputError } from '../lambdas/core/errors.ts';
+import { exportScenario } from '../lambdas/simulator/export.ts';
+import { simulate } from '../lambdas/simulator/simulate.ts';
 import { loadScenario, scenarioNames } from './inputs.ts';
 import { type Io, numberOption, parseOptions } from './io.ts';
 

@@ -1,10 +1,12 @@
 /**
  * A replay's result for people (text) and for tools (JSON, documented in docs/formats.md).
  */
-import { describeRelease } from '../lambdas/core/alert.ts';
-import { formatClock, formatDuration, formatEffect, formatNumber, formatPercent, formatTime } from '../lambdas/core/format.ts';
-import type { Anomaly } from '../lambdas/core/anomaly.ts';
+
 import type { ReplayResult } from '../lambdas/app/replay.ts';
+import { describeRelease } from '../lambdas/core/alert.ts';
+import type { Anomaly } from '../lambdas/core/anomaly.ts';
+import { describeEvidence, type WatchEvidence } from '../lambdas/core/finding.ts';
+import { formatClock, formatDuration, formatEffect, formatNumber, formatPercent, formatTime } from '../lambdas/core/format.ts';
 
 export interface ReplaySummary {
   readonly title: string;
@@ -17,9 +19,9 @@ export interface ReplaySummary {
   readonly withoutGuardrail?: ReplayResult;
 }
 
-/** The first anomalous datapoint of the first episode, or of all anomalies when no episode opened. */
+/** The first anomalous datapoint of the first episode background detection opened, or of all anomalies when none did. */
 export function firstAnomaly(result: ReplayResult): Anomaly | undefined {
-  return result.episodes[0]?.first ?? result.anomalies[0];
+  return result.episodes.find((e) => !e.openedBy)?.first ?? result.anomalies[0];
 }
 
 /** Without a guardrail, the heap ran out this long after the first rollback. */
@@ -66,10 +68,10 @@ function detectionLines(result: ReplayResult): string[] {
     const attribution = episode.attribution;
     const cause =
       attribution?.kind === 'attributed'
-        ? `attributed to ${describeRelease(attribution.best.release)} (confidence ${attribution.best.confidence.toFixed(2)})`
-        : attribution?.kind === 'ambiguous'
-          ? 'ambiguous attribution'
-          : 'no release correlates';
+        ? `attributed to ${describeRelease(attribution.release)}${attribution.others.length > 0 ? ` (candidates of the same minute: ${attribution.others.map((r) => describeRelease(r)).join('; ')})` : ''}: ${describeEvidence(attribution.evidence)}`
+        : attribution?.kind === 'none'
+          ? 'no release correlates'
+          : 'a release watch of its signal is still deciding';
     const periods = Math.round((episode.detectedAt - episode.onset) / result.periodMs);
     const line =
       `  ${formatClock(episode.detectedAt)}  episode ${episode.id}: ${episode.series.length} series, ${episode.signals.join(', ')}; ` +
@@ -105,18 +107,23 @@ function counterfactualSections(result: ReplayResult, summary: ReplaySummary): s
   const lead = leadTimeMs(result, without);
   const withoutLines = [
     without ? 'Without a guardrail (the same simulation, open loop)' : 'Without a guardrail (the same data)',
-    exhausted ? `  ${exhausted.series} reached ${formatNumber(exhausted.value)}% (heap exhausted) at ${formatTime(exhausted.time)}` : '  the heap never ran out in this data',
+    exhausted
+      ? `  ${exhausted.series} reached ${formatNumber(exhausted.value)}% (heap exhausted) at ${formatTime(exhausted.time)}`
+      : '  the heap never ran out in this data',
     ...(lead !== undefined ? [`  lead time gained by the rollback: ${formatDuration(lead)}`] : []),
   ];
   const errors = result.notifierErrors.map((error) => `  notifier error: ${error}`);
   if (!without) {
-    const note = '  (the data after the rollback is what happened without it: live, the rollback and the freeze would have stopped what follows; see --closed-loop)';
+    const note =
+      '  (the data after the rollback is what happened without it: live, the rollback and the freeze would have stopped what follows; see --closed-loop)';
     return [[...withoutLines, ...(lead !== undefined ? [note] : []), ...errors]];
   }
   const peak = result.heapPeak;
   const withLines = [
     'With the guardrail in the loop (the same seeded world, its rollback applied)',
-    peak ? `  heap after GC peaked at ${formatNumber(peak.value)}% (${peak.series}, ${formatTime(peak.time)})${result.heapExhausted ? '' : ': it never ran out'}` : '  no heap data',
+    peak
+      ? `  heap after GC peaked at ${formatNumber(peak.value)}% (${peak.series}, ${formatTime(peak.time)})${result.heapExhausted ? '' : ': it never ran out'}`
+      : '  no heap data',
     ...errors,
   ];
   return [withoutLines, withLines];
@@ -148,8 +155,9 @@ export function toJson(result: ReplayResult, summary: ReplaySummary): unknown {
       attribution: e.attribution
         ? {
             kind: e.attribution.kind,
-            release: e.attribution.kind === 'none' ? null : { ...e.attribution.best.release, time: iso(e.attribution.best.release.time) },
-            confidence: e.attribution.kind === 'none' ? null : e.attribution.best.confidence,
+            release: e.attribution.kind === 'none' ? null : { ...e.attribution.release, time: iso(e.attribution.release.time) },
+            others: e.attribution.kind === 'none' ? [] : e.attribution.others.map((r) => ({ ...r, time: iso(r.time) })),
+            evidence: e.attribution.kind === 'none' ? null : evidenceJson(e.attribution.evidence),
           }
         : null,
       holdReason: e.holdReason ?? null,
@@ -169,15 +177,27 @@ export function toJson(result: ReplayResult, summary: ReplaySummary): unknown {
         ...d.evidence,
         ...(d.evidence.firstAnomalyAt !== undefined ? { firstAnomalyAt: iso(d.evidence.firstAnomalyAt) } : {}),
         ...(d.evidence.release ? { release: { ...d.evidence.release, time: iso(d.evidence.release.time) } } : {}),
+        ...(d.evidence.watch ? { watch: evidenceJson(d.evidence.watch) } : {}),
       },
       outcome: result.outcomes[d.id] ? { ...result.outcomes[d.id], time: iso(result.outcomes[d.id]!.time) } : null,
     })),
     alerts: result.alerts.map((a) => ({ ...a, time: iso(a.time) })),
     anomalies: result.anomalies.map(anomalyJson),
     closedLoop: summary.withoutGuardrail !== undefined,
-    withoutGuardrail: without.heapExhausted ? { heapExhaustedAt: iso(without.heapExhausted.time), series: without.heapExhausted.series, value: without.heapExhausted.value } : null,
+    withoutGuardrail: without.heapExhausted
+      ? { heapExhaustedAt: iso(without.heapExhausted.time), series: without.heapExhausted.series, value: without.heapExhausted.value }
+      : null,
     heapPeak: result.heapPeak ? { time: iso(result.heapPeak.time), series: result.heapPeak.series, value: result.heapPeak.value } : null,
     leadTimeSeconds: lead === undefined ? null : lead / 1000,
+  };
+}
+
+/** A check's evidence with its times as ISO strings; a forecast that never reaches the limit is null. */
+function evidenceJson(e: WatchEvidence): unknown {
+  return {
+    ...e,
+    onset: new Date(e.onset).toISOString(),
+    ...(e.msToLimit !== undefined ? { msToLimit: Number.isFinite(e.msToLimit) ? e.msToLimit : null } : {}),
   };
 }
 

@@ -5,11 +5,10 @@
  */
 import type { Alert } from './core/alert.ts';
 import type { CadenceState } from './core/cadence.ts';
-import type { GuardrailState } from './core/state.ts';
-import type { Outcome } from './core/decision.ts';
+import type { Decision, Outcome } from './core/decision.ts';
 import type { MetricReadout, MetricSeries } from './core/metric-series.ts';
-import type { Decision } from './core/decision.ts';
 import type { ReleaseEvent, RolloutTarget } from './core/release.ts';
+import type { GuardrailState } from './core/state.ts';
 
 /** Where signals come from: CloudWatch GetMetricData, or exported files. */
 export interface MetricSource {

@@ -6,7 +6,12 @@ import type { GuardrailConfig } from '../lambdas/core/config-schema.ts';
 import { dynamicLabel, searchExpression } from '../lambdas/formats/cloudwatch-search.ts';
 import { DETECTOR_SERVICE, METRICS_NAMESPACE } from '../lambdas/names.ts';
 
-export function newDashboard(scope: Construct, config: GuardrailConfig, alarms: readonly cloudwatch.IAlarm[], dashboardName: string): cloudwatch.Dashboard {
+export function newDashboard(
+  scope: Construct,
+  config: GuardrailConfig,
+  alarms: readonly cloudwatch.IAlarm[],
+  dashboardName: string,
+): cloudwatch.Dashboard {
   const dashboard = new cloudwatch.Dashboard(scope, 'Dashboard', { dashboardName });
   const period = Duration.seconds(config.metricPeriodSeconds);
   for (const cluster of config.clusters) {
@@ -18,29 +23,61 @@ export function newDashboard(scope: Construct, config: GuardrailConfig, alarms: 
             title: `${signal.name}: brokers and baseline`,
             width: 12,
             left: [
-              new cloudwatch.MathExpression({ expression: searchExpression(signal, cluster, config.metricPeriodSeconds), label: dynamicLabel(signal), usingMetrics: {}, period }),
-              new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: 'Baseline', dimensionsMap: { service: DETECTOR_SERVICE, Cluster: cluster, Signal: signal.name }, statistic: 'Average', period, label: 'baseline (median of brokers)' }),
+              new cloudwatch.MathExpression({
+                expression: searchExpression(signal, cluster, config.metricPeriodSeconds),
+                label: dynamicLabel(signal),
+                usingMetrics: {},
+                period,
+              }),
+              new cloudwatch.Metric({
+                namespace: METRICS_NAMESPACE,
+                metricName: 'Baseline',
+                dimensionsMap: { service: DETECTOR_SERVICE, Cluster: cluster, Signal: signal.name },
+                statistic: 'Average',
+                period,
+                label: 'baseline (median of brokers)',
+              }),
             ],
           }),
       ),
     );
   }
-  const stormguard = (metricName: string, statistic = 'Sum') => new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: DETECTOR_SERVICE }, statistic, period });
+  const stormguard = (metricName: string, statistic = 'Sum') =>
+    new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: DETECTOR_SERVICE }, statistic, period });
   dashboard.addWidgets(
     new cloudwatch.GraphWidget({
       title: 'Rollout percentages',
       width: 12,
-      left: [new cloudwatch.MathExpression({ expression: `SEARCH('{${METRICS_NAMESPACE},Flag,service} MetricName="RolloutPercent"', 'Maximum', ${config.metricPeriodSeconds})`, label: '', usingMetrics: {}, period })],
+      left: [
+        new cloudwatch.MathExpression({
+          expression: `SEARCH('{${METRICS_NAMESPACE},Flag,service} MetricName="RolloutPercent"', 'Maximum', ${config.metricPeriodSeconds})`,
+          label: '',
+          usingMetrics: {},
+          period,
+        }),
+      ],
     }),
     new cloudwatch.GraphWidget({
       title: 'Decisions',
       width: 12,
-      left: [new cloudwatch.MathExpression({ expression: `SEARCH('{${METRICS_NAMESPACE},Action,Mode,service} MetricName="DecisionsByAction"', 'Sum', ${config.metricPeriodSeconds})`, label: '', usingMetrics: {}, period })],
+      left: [
+        new cloudwatch.MathExpression({
+          expression: `SEARCH('{${METRICS_NAMESPACE},Action,Mode,service} MetricName="DecisionsByAction"', 'Sum', ${config.metricPeriodSeconds})`,
+          label: '',
+          usingMetrics: {},
+          period,
+        }),
+      ],
     }),
     new cloudwatch.GraphWidget({
       title: 'The guardrail itself',
       width: 24,
-      left: [stormguard('Heartbeat', 'SampleCount'), stormguard('SeriesEvaluated', 'Maximum'), stormguard('Anomalies'), stormguard('Errors')],
+      left: [
+        stormguard('Heartbeat', 'SampleCount'),
+        stormguard('SeriesEvaluated', 'Maximum'),
+        stormguard('Anomalies'),
+        stormguard('Errors'),
+      ],
       right: [stormguard('DataAge', 'Maximum'), stormguard('BlindSeries', 'Maximum')],
     }),
     new cloudwatch.AlarmStatusWidget({ title: 'Alarms', width: 24, alarms: [...alarms] }),

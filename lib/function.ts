@@ -30,10 +30,16 @@ export function newFunction(
   id: string,
   handler: string,
   retention: logs.RetentionDays,
-  options: { timeout: Duration; environment: Record<string, string>; reservedConcurrentExecutions?: number } & Pick<lambda.FunctionOptions, 'vpc' | 'vpcSubnets' | 'securityGroups'>,
+  options: { timeout: Duration; environment: Record<string, string>; reservedConcurrentExecutions?: number } & Pick<
+    lambda.FunctionOptions,
+    'vpc' | 'vpcSubnets' | 'securityGroups'
+  >,
 ): lambda.Function {
   const logGroup = new logs.LogGroup(scope, `${id}Logs`, { retention });
-  const role = new iam.Role(scope, `${id}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: `Stormguard ${id.toLowerCase()} (${scope.node.path})` });
+  const role = new iam.Role(scope, `${id}Role`, {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    description: `Stormguard ${id.toLowerCase()} (${scope.node.path})`,
+  });
   role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
   return new lambda.Function(scope, id, {
     code: lambda.Code.fromAsset(lambdaBundle(handler)),

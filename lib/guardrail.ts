@@ -22,18 +22,17 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { newAlertTopic } from './alert-topic.ts';
-import type { StormguardGuardrailProps, StormguardSecrets } from './props.ts';
-import { newDashboard } from './dashboard.ts';
-import { newFunction } from './function.ts';
-import { DETECTOR_TIMEOUT, selfAlarms } from './self-alarms.ts';
 import { type GuardrailConfig, resolveConfig } from '../lambdas/core/config-schema.ts';
 import { planShards } from '../lambdas/core/shards.ts';
 import { SECRET_PLACEHOLDER } from '../lambdas/names.ts';
+import { newAlertTopic } from './alert-topic.ts';
+import { newDashboard } from './dashboard.ts';
+import { newFunction } from './function.ts';
+import type { StormguardGuardrailProps, StormguardSecrets } from './props.ts';
+import { DETECTOR_TIMEOUT, selfAlarms } from './self-alarms.ts';
 
 /** The configuration's share of the 4 KB the environment variables of a Lambda may hold. */
 const MAX_CONFIG_BYTES = 3000;
-
 
 /** The configuration as the Lambdas read it (JSON), refused at synth when the guardrail could not run with it. */
 function checkedConfigJson(props: StormguardGuardrailProps, config: GuardrailConfig): string {
@@ -46,7 +45,9 @@ function checkedConfigJson(props: StormguardGuardrailProps, config: GuardrailCon
   // The Lambdas read the configuration as written (JSON) and apply the same defaults.
   const configJson = JSON.stringify(props.config);
   if (Buffer.byteLength(configJson) > MAX_CONFIG_BYTES) {
-    throw new Error(`StormguardGuardrail: the configuration is ${Buffer.byteLength(configJson)} bytes as JSON; Lambda environment variables hold 4 KB in all, so keep it under ${MAX_CONFIG_BYTES} (leave defaults out)`);
+    throw new Error(
+      `StormguardGuardrail: the configuration is ${Buffer.byteLength(configJson)} bytes as JSON; Lambda environment variables hold 4 KB in all, so keep it under ${MAX_CONFIG_BYTES} (leave defaults out)`,
+    );
   }
   return configJson;
 }
@@ -140,16 +141,27 @@ export class StormguardGuardrail extends Construct {
       alarm.addOkAction(action);
     }
     this.alarms = alarms;
-    this.dashboard = newDashboard(this, config, alarms, props.dashboardName ?? Names.uniqueResourceName(this, { separator: '-', maxLength: 255 }));
+    this.dashboard = newDashboard(
+      this,
+      config,
+      alarms,
+      props.dashboardName ?? Names.uniqueResourceName(this, { separator: '-', maxLength: 255 }),
+    );
   }
 
   /** The secrets the configured integrations need, each holding a placeholder until someone sets it. */
   private newSecrets(props: StormguardGuardrailProps): Omit<StormguardSecrets, 'launchDarklyWebhookSecret'> {
     const { config } = this;
-    const launchDarklyToken = config.launchDarkly ? this.newSecret('LaunchDarklyToken', 'the LaunchDarkly API access token (writer role on the guarded flags)') : undefined;
-    const pagerDutyRoutingKey = config.alerts.pagerDuty ? this.newSecret('PagerDutyRoutingKey', 'the PagerDuty Events API v2 routing key') : undefined;
+    const launchDarklyToken = config.launchDarkly
+      ? this.newSecret('LaunchDarklyToken', 'the LaunchDarkly API access token (writer role on the guarded flags)')
+      : undefined;
+    const pagerDutyRoutingKey = config.alerts.pagerDuty
+      ? this.newSecret('PagerDutyRoutingKey', 'the PagerDuty Events API v2 routing key')
+      : undefined;
     const slackWebhookUrl = config.alerts.slack ? this.newSecret('SlackWebhookUrl', 'the Slack incoming webhook URL') : undefined;
-    const prometheus = props.prometheus ? this.newSecret('PrometheusConnection', 'the Prometheus URL and credentials (JSON: url, auth)') : undefined;
+    const prometheus = props.prometheus
+      ? this.newSecret('PrometheusConnection', 'the Prometheus URL and credentials (JSON: url, auth)')
+      : undefined;
     return {
       ...(launchDarklyToken ? { launchDarklyToken } : {}),
       ...(pagerDutyRoutingKey ? { pagerDutyRoutingKey } : {}),
@@ -180,13 +192,19 @@ export class StormguardGuardrail extends Construct {
     });
     Validations.of(reports).acknowledge({
       id: 'AwsSolutions::AwsSolutions-S1',
-      reason: 'Incident reports are derived pages that expire, read only through presigned links the detector issues; audit reads with CloudTrail S3 data events if needed',
+      reason:
+        'Incident reports are derived pages that expire, read only through presigned links the detector issues; audit reads with CloudTrail S3 data events if needed',
     });
     return reports;
   }
 
   /** The detector and what its role may do: read metrics, the table, its secrets; write reports; publish alerts. */
-  private newDetector(props: StormguardGuardrailProps, secrets: Omit<StormguardSecrets, 'launchDarklyWebhookSecret'>, retention: logs.RetentionDays, common: Record<string, string>): lambda.Function {
+  private newDetector(
+    props: StormguardGuardrailProps,
+    secrets: Omit<StormguardSecrets, 'launchDarklyWebhookSecret'>,
+    retention: logs.RetentionDays,
+    common: Record<string, string>,
+  ): lambda.Function {
     const shards = planShards(this.config);
     const { launchDarklyToken, pagerDutyRoutingKey, slackWebhookUrl, prometheus } = secrets;
     const detector = newFunction(this, 'Detector', 'detector', retention, {
@@ -202,7 +220,9 @@ export class StormguardGuardrail extends Construct {
         ...(slackWebhookUrl ? { SLACK_WEBHOOK_SECRET_ARN: slackWebhookUrl.secretArn } : {}),
         ...(prometheus ? { PROMETHEUS_SECRET_ARN: prometheus.secretArn } : {}),
       },
-      ...(props.prometheus?.vpc ? { vpc: props.prometheus.vpc, vpcSubnets: props.prometheus.vpcSubnets, securityGroups: props.prometheus.securityGroups } : {}),
+      ...(props.prometheus?.vpc
+        ? { vpc: props.prometheus.vpc, vpcSubnets: props.prometheus.vpcSubnets, securityGroups: props.prometheus.securityGroups }
+        : {}),
     });
     const role = detector.role!;
     for (const s of [launchDarklyToken, pagerDutyRoutingKey, slackWebhookUrl, prometheus]) s?.grantRead(role);
@@ -214,24 +234,41 @@ export class StormguardGuardrail extends Construct {
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
     Validations.of(role).acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      reason: 'cloudwatch:GetMetricData supports no resource-level permissions or conditions (IAM service authorization reference); it is read-only',
+      reason:
+        'cloudwatch:GetMetricData supports no resource-level permissions or conditions (IAM service authorization reference); it is read-only',
     });
     if (props.prometheus?.vpc) {
       // A function in a VPC attaches network interfaces; these EC2 actions take no resource scoping.
-      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'], resources: ['*'] }));
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: [
+            'ec2:CreateNetworkInterface',
+            'ec2:DescribeNetworkInterfaces',
+            'ec2:DeleteNetworkInterface',
+            'ec2:AssignPrivateIpAddresses',
+            'ec2:UnassignPrivateIpAddresses',
+          ],
+          resources: ['*'],
+        }),
+      );
     }
-    if (props.prometheus?.ampWorkspaceArn) role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['aps:QueryMetrics'], resources: [props.prometheus.ampWorkspaceArn] }));
+    if (props.prometheus?.ampWorkspaceArn)
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['aps:QueryMetrics'], resources: [props.prometheus.ampWorkspaceArn] }));
     this.table.grantReadWriteData(role);
     // Put the reports; read them, because a presigned link carries the signer's permission.
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject'], resources: [this.reports.arnForObjects('reports/*')] }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject'], resources: [this.reports.arnForObjects('reports/*')] }),
+    );
     Validations.of(role).acknowledge({
       id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.reports.node.defaultChild as s3.CfnBucket)}.Arn>/reports/*]`,
-      reason: 'One report object per episode, named when the episode opens: the statement is scoped to the reports/ prefix of this bucket, and to put and get only',
+      reason:
+        'One report object per episode, named when the episode opens: the statement is scoped to the reports/ prefix of this bucket, and to put and get only',
     });
     this.alertTopic.grantPublish(role);
     Validations.of(role).acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
-      reason: 'Publishing to the KMS-encrypted alert topic needs GenerateDataKey on its key; the statement is scoped to that one key (Topic.grantPublish)',
+      reason:
+        'Publishing to the KMS-encrypted alert topic needs GenerateDataKey on its key; the statement is scoped to that one key (Topic.grantPublish)',
     });
   }
 
@@ -252,15 +289,24 @@ export class StormguardGuardrail extends Construct {
   /** The release timeline from LaunchDarkly: the signed webhook and the audit-log backfill every 15 minutes. */
   private newLaunchDarklyIntake(token: secretsmanager.ISecret, retention: logs.RetentionDays, common: Record<string, string>) {
     const webhookSecret = this.newSecret('LaunchDarklyWebhookSecret', "the LaunchDarkly webhook's signing secret");
-    const webhook = newFunction(this, 'Webhook', 'webhook', retention, { timeout: Duration.seconds(10), environment: { ...common, WEBHOOK_SECRET_ARN: webhookSecret.secretArn } });
+    const webhook = newFunction(this, 'Webhook', 'webhook', retention, {
+      timeout: Duration.seconds(10),
+      environment: { ...common, WEBHOOK_SECRET_ARN: webhookSecret.secretArn },
+    });
     webhookSecret.grantRead(webhook);
     this.table.grantWriteData(webhook);
     // LaunchDarkly cannot sign AWS requests: the function checks X-LD-Signature before anything else.
     const webhookUrl = webhook.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
-    const backfill = newFunction(this, 'Backfill', 'backfill', retention, { timeout: Duration.seconds(60), environment: { ...common, LAUNCHDARKLY_TOKEN_SECRET_ARN: token.secretArn } });
+    const backfill = newFunction(this, 'Backfill', 'backfill', retention, {
+      timeout: Duration.seconds(60),
+      environment: { ...common, LAUNCHDARKLY_TOKEN_SECRET_ARN: token.secretArn },
+    });
     token.grantRead(backfill);
     this.table.grantWriteData(backfill);
-    new events.Rule(this, 'BackfillSchedule', { schedule: events.Schedule.rate(Duration.minutes(15)), targets: [new targets.LambdaFunction(backfill, { retryAttempts: 2 })] });
+    new events.Rule(this, 'BackfillSchedule', {
+      schedule: events.Schedule.rate(Duration.minutes(15)),
+      targets: [new targets.LambdaFunction(backfill, { retryAttempts: 2 })],
+    });
     return { webhook, webhookUrl, backfill, webhookSecret };
   }
 
@@ -283,8 +329,4 @@ export class StormguardGuardrail extends Construct {
   grantPostDeploys(grantee: iam.IGrantable): iam.Grant {
     return this.deploys.grantInvokeUrl(grantee);
   }
-
-
-
-
 }

@@ -23,7 +23,13 @@ export function selfAlarms(scope: Construct, fn: lambda.IFunction): cloudwatch.A
     statistic: 'SampleCount',
     period: Duration.minutes(1),
   });
-  const dataAge = new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: 'DataAge', dimensionsMap: { service: DETECTOR_SERVICE }, statistic: 'Maximum', period: Duration.minutes(1) });
+  const dataAge = new cloudwatch.Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName: 'DataAge',
+    dimensionsMap: { service: DETECTOR_SERVICE },
+    statistic: 'Maximum',
+    period: Duration.minutes(1),
+  });
   return [
     new cloudwatch.Alarm(scope, 'DetectorErrors', {
       alarmDescription: 'Stormguard: the detector failed in 2 of the last 3 minutes',

@@ -32,7 +32,9 @@ export async function bundleLambdas({ quiet = false } = {}) {
   rmSync(maps, { recursive: true, force: true });
   mkdirSync(maps, { recursive: true });
   const require = createRequire(join(root, 'package.json'));
-  const names = readdirSync(handlers).filter((f) => f.endsWith('.ts')).map((f) => basename(f, '.ts'));
+  const names = readdirSync(handlers)
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => basename(f, '.ts'));
   const sizes = {};
   await Promise.all(
     names.map(async (name) => {

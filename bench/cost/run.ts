@@ -24,10 +24,9 @@
  * every-minute designs', scaled to 30: they do not depend on the calendar; default 1).
  */
 import { readFile } from 'node:fs/promises';
-import { S3Client } from '@aws-sdk/client-s3';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { legacyStore } from '../../lambdas/adapters/dynamodb/legacy.ts';
 import { DynamoStore } from '../../lambdas/adapters/dynamodb/store.ts';
 import { S3Reports } from '../../lambdas/adapters/s3/incident-pages.ts';

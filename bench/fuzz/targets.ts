@@ -135,7 +135,14 @@ function weightProblems(document: unknown): string[] {
       : [document];
   for (const entry of entries as Array<Record<string, unknown>>) {
     // Entries the reader reads steps from: flag entries with both versions (others are skipped, and said).
-    if (typeof entry !== 'object' || entry === null || entry.kind !== 'flag' || !('_id' in entry) || ('service' in entry && 'version' in entry)) continue;
+    if (
+      typeof entry !== 'object' ||
+      entry === null ||
+      entry.kind !== 'flag' ||
+      !('_id' in entry) ||
+      ('service' in entry && 'version' in entry)
+    )
+      continue;
     if (!entry.previousVersion || !entry.currentVersion) continue;
     for (const version of [entry.previousVersion, entry.currentVersion] as Array<
       { variations?: unknown[]; environments?: Record<string, Record<string, unknown>> } | undefined
@@ -187,10 +194,7 @@ function configProblems(c: GuardrailConfig): string[] {
   if (c.detector.extraHalfLives.length > 4) problems.push('more than 4 extraHalfLives');
   for (const h of c.detector.extraHalfLives) within('detector.extraHalfLives[]', h, Number.MIN_VALUE, 100_000);
   within('episodes.quietPeriods', c.episodes.quietPeriods, 1, 1440, true);
-  within('correlation.lookbackMinutes', c.correlation.lookbackMinutes, Number.MIN_VALUE, 10_080);
-  within('lookback periods', (c.correlation.lookbackMinutes * 60) / c.metricPeriodSeconds, 0, 10_080);
-  within('correlation.minConfidence', c.correlation.minConfidence, 0, 1);
-  within('correlation.ambiguityMargin', c.correlation.ambiguityMargin, 0, 1);
+  within('releaseWatch.heapHorizonMinutes', c.releaseWatch.heapHorizonMinutes, Number.MIN_VALUE, 10_080);
   within('rollback.cooldownMinutes', c.rollback.cooldownMinutes, 0, 10_080);
   within('freshness.staleAfterPeriods', c.freshness.staleAfterPeriods, 1, 1440, true);
   within('gate.bakeMinutes', c.gate.bakeMinutes, 0, 10_080);
@@ -212,7 +216,6 @@ function configProblems(c: GuardrailConfig): string[] {
     within(`signals.${s.name}.minChange`, s.minChange, 0, 100);
     within(`signals.${s.name}.logOffset`, s.logOffset, Number.MIN_VALUE, 1e6);
     if (s.minSd !== undefined) within(`signals.${s.name}.minSd`, s.minSd, Number.MIN_VALUE, 1e6);
-    within(`signals.${s.name}.responseMinutes`, s.responseMinutes, Number.MIN_VALUE, 10_080);
     if (s.forecast) {
       within(`signals.${s.name}.forecast.limitPercent`, s.forecast.limitPercent, Number.MIN_VALUE, 100);
       within(`signals.${s.name}.forecast.horizonMinutes`, s.forecast.horizonMinutes, Number.MIN_VALUE, 10_080);
@@ -408,8 +411,15 @@ const configObject = fc.record(
         { requiredKeys: ['projectKey'] },
       ),
     ),
-    cadence: mostly(fc.record({ idleMinutes: choice([1, 5, 60], [0, 61, 1.5]), watchMinutes: choice([0, 180, 10_080], [10_081]) }, { requiredKeys: [] })),
-    shards: mostly(fc.record({ maxSeries: choice([1, 150, 500, 10_000], [0, 100_001, 1e9]), brokersPerCluster: choice([1, 30, 1000], [0, 1001]) }, { requiredKeys: [] })),
+    cadence: mostly(
+      fc.record({ idleMinutes: choice([1, 5, 60], [0, 61, 1.5]), watchMinutes: choice([0, 180, 10_080], [10_081]) }, { requiredKeys: [] }),
+    ),
+    shards: mostly(
+      fc.record(
+        { maxSeries: choice([1, 150, 500, 10_000], [0, 100_001, 1e9]), brokersPerCluster: choice([1, 30, 1000], [0, 1001]) },
+        { requiredKeys: [] },
+      ),
+    ),
   },
   { requiredKeys: [] },
 );

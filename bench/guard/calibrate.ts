@@ -15,9 +15,17 @@
  * defaults), and leave-one-category-out: chosen on two categories, reported on the third.
  */
 import { parseArgs } from 'node:util';
-import { type BrokerHistory, observeReleaseWatch, openReleaseWatch, type ReleaseWatch, type ReleaseWatchSettings, releaseWatchSettings, statedFalseAlarmRate } from '../../lambdas/core/release-watch.ts';
+import {
+  type BrokerHistory,
+  observeReleaseWatch,
+  openReleaseWatch,
+  type ReleaseWatch,
+  type ReleaseWatchSettings,
+  releaseWatchSettings,
+} from '../../lambdas/core/release-watch.ts';
+import { statedFalseAlarmRate } from '../../lambdas/core/watch-calibration.ts';
 import type { SimulatedSignal } from '../../lambdas/simulator/simulate.ts';
-import { TEXTURE_CATEGORIES, type Texture, type TextureCategory, loadTextures, resolveDataDir, trafficWindow } from './textures.ts';
+import { loadTextures, resolveDataDir, TEXTURE_CATEGORIES, type Texture, type TextureCategory, trafficWindow } from './textures.ts';
 import { BURN_IN_MINUTES, MINUTE_MS, runWorld } from './world.ts';
 
 export const TARGET_FALSE_ALARMS = 0.01;
@@ -44,8 +52,22 @@ export function trials(textures: readonly Texture[], signal: SimulatedSignal, wa
       const minutes = WINDOW_HOURS * 60;
       const { traffic } = trafficWindow(texture, offset, BURN_IN_MINUTES + minutes);
       const start = Date.UTC(2025, 9, 6);
-      const world = runWorld({ seed: 7_000_000 + 100 * t + w, start, minutes, traffic, brokers: 6, flags: [], surges: [], outages: [], signals: [signal] });
-      for (let release = start + HISTORY_MINUTES * MINUTE_MS; release + watchPeriods * MINUTE_MS <= start + minutes * MINUTE_MS; release += RELEASE_EVERY_MINUTES * MINUTE_MS) {
+      const world = runWorld({
+        seed: 7_000_000 + 100 * t + w,
+        start,
+        minutes,
+        traffic,
+        brokers: 6,
+        flags: [],
+        surges: [],
+        outages: [],
+        signals: [signal],
+      });
+      for (
+        let release = start + HISTORY_MINUTES * MINUTE_MS;
+        release + watchPeriods * MINUTE_MS <= start + minutes * MINUTE_MS;
+        release += RELEASE_EVERY_MINUTES * MINUTE_MS
+      ) {
         out.push(trialAt(texture, world.series, release, watchPeriods));
       }
     });
@@ -100,7 +122,11 @@ export interface Scores {
 }
 
 /** Scores settings on trials; `opened` are the trials' watches opened with settings that differ at most in h and the margins. */
-export function score(all: readonly Trial[], settings: ReleaseWatchSettings, opened: readonly ReleaseWatch[] = all.map((t) => openTrial(t, settings))): Scores {
+export function score(
+  all: readonly Trial[],
+  settings: ReleaseWatchSettings,
+  opened: readonly ReleaseWatch[] = all.map((t) => openTrial(t, settings)),
+): Scores {
   const benign = all.map((t, i) => watchTrial(t, 1, settings, opened[i]));
   const falseAlarms = benign.filter((o) => o.alarm).length;
   const caught: Scores['caught'] = {};
@@ -139,7 +165,10 @@ export function scoreGrid(all: readonly Trial[], minFactor: number): Array<{ set
 }
 
 /** The rule: false alarms within the target on the training trials, then the most shifts of 1.5x, 2x, 3x and 10x caught in time (summed). */
-export function choose(scored: ReadonlyArray<{ settings: ReleaseWatchSettings; scores: Scores }>): { settings: ReleaseWatchSettings; scores: Scores } {
+export function choose(scored: ReadonlyArray<{ settings: ReleaseWatchSettings; scores: Scores }>): {
+  settings: ReleaseWatchSettings;
+  scores: Scores;
+} {
   const allowed = scored.filter((s) => s.scores.falseAlarmRate <= TARGET_FALSE_ALARMS);
   const pool = allowed.length > 0 ? allowed : [...scored].sort((a, b) => a.scores.falseAlarmRate - b.scores.falseAlarmRate).slice(0, 1);
   const inTime = (s: Scores) => Object.values(s.caught).reduce((sum, c) => sum + c.inTime, 0);
@@ -152,11 +181,17 @@ function describe(s: ReleaseWatchSettings): string {
 
 function cells(s: Scores): string {
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-  return `${s.steps} | ${s.falseAlarms} (${pct(s.falseAlarmRate)}) | ${Object.values(s.caught).map((c) => `${pct(c.inTime)} / ${pct(c.atAll)}`).join(' | ')}`;
+  return `${s.steps} | ${s.falseAlarms} (${pct(s.falseAlarmRate)}) | ${Object.values(s.caught)
+    .map((c) => `${pct(c.inTime)} / ${pct(c.atAll)}`)
+    .join(' | ')}`;
 }
 
 /** Scores of every grid point on a subset of the trials: the grid is run once over all of them. */
-function restricted(grid: ReturnType<typeof scoreGrid>, categories: readonly TextureCategory[], byCategory: Map<string, Scores>[]): Array<{ settings: ReleaseWatchSettings; scores: Scores }> {
+function restricted(
+  grid: ReturnType<typeof scoreGrid>,
+  categories: readonly TextureCategory[],
+  byCategory: Map<string, Scores>[],
+): Array<{ settings: ReleaseWatchSettings; scores: Scores }> {
   return grid.map((g, i) => ({ settings: g.settings, scores: merge(categories.map((c) => byCategory[i]!.get(c)!)) }));
 }
 
@@ -173,29 +208,106 @@ function merge(parts: readonly Scores[]): Scores {
   return { steps, falseAlarms, falseAlarmRate: falseAlarms / steps, caught };
 }
 
+export const SPIKE_MARGINS = [0, 1.5, 2, 3, 4] as const;
+
+/**
+ * The one-period alarm (`spikeMargin`), with the other constants as chosen: per category, the
+ * false alarms it adds and the shifts it catches after one period. The rule: the smallest margin
+ * that adds no false alarm on the training categories.
+ */
+function spikeTable(all: readonly Trial[], minFactor: number): void {
+  const rows = SPIKE_MARGINS.map((spikeMargin) => {
+    const settings = releaseWatchSettings(60_000, minFactor, { spikeMargin });
+    return {
+      spikeMargin,
+      byCategory: new Map(
+        TEXTURE_CATEGORIES.map((c) => [
+          c,
+          spikeScores(
+            all.filter((t) => t.category === c),
+            settings,
+          ),
+        ]),
+      ),
+    };
+  });
+  const pick = (training: readonly TextureCategory[]) => {
+    const fa = (r: (typeof rows)[number]) => training.reduce((a, c) => a + r.byCategory.get(c)!.falseAlarms, 0);
+    const base = fa(rows[0]!);
+    return rows.find((r) => r.spikeMargin > 0 && fa(r) <= base) ?? rows[0]!;
+  };
+  console.log('\nOne-period alarms: false alarms per step, and shifts caught after one period (1.5x, 2x, 3x, 10x)\n');
+  console.log('| spike margin | ' + TEXTURE_CATEGORIES.join(' | ') + ' |\n|---|' + TEXTURE_CATEGORIES.map(() => '---').join('|') + '|');
+  for (const r of rows)
+    console.log(`| ${r.spikeMargin || 'off'} | ${TEXTURE_CATEGORIES.map((c) => r.byCategory.get(c)!.text).join(' | ')} |`);
+  for (const held of TEXTURE_CATEGORIES)
+    console.log(`held out ${held}: chosen on the others, spike margin ${pick(TEXTURE_CATEGORIES.filter((c) => c !== held)).spikeMargin}`);
+  console.log(`chosen on realAWSCloudwatch: spike margin ${pick(['realAWSCloudwatch']).spikeMargin}`);
+}
+
+function spikeScores(trials: readonly Trial[], settings: ReleaseWatchSettings): { falseAlarms: number; text: string } {
+  const opened = trials.map((t) => openTrial(t, settings));
+  const falseAlarms = trials.filter((t, i) => watchTrial(t, 1, settings, opened[i]).alarm).length;
+  const first = FACTORS.slice(1).map(
+    (f) => trials.filter((t, i) => watchTrial(t, f, settings, opened[i]).period === 0).length / trials.length,
+  );
+  return {
+    falseAlarms,
+    text: `${falseAlarms} (${((100 * falseAlarms) / trials.length).toFixed(1)}%); ${first.map((x) => `${(100 * x).toFixed(0)}%`).join(', ')}`,
+  };
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { data: { type: 'string' }, signal: { type: 'string', default: 'ConnectionCreationRate' }, 'min-factor': { type: 'string', default: '1.5' } } });
+  const { values } = parseArgs({
+    options: {
+      data: { type: 'string' },
+      signal: { type: 'string', default: 'ConnectionCreationRate' },
+      'min-factor': { type: 'string', default: '1.5' },
+      spike: { type: 'boolean', default: false },
+    },
+  });
   const signal = values.signal as SimulatedSignal;
   const minFactor = Number(values['min-factor']);
   const textures = loadTextures(resolveDataDir(values.data));
   const all = trials(textures, signal, releaseWatchSettings(60_000, minFactor).watchPeriods);
+  if (values.spike) return spikeTable(all, minFactor);
   const started = performance.now();
   // One grid per category, so that any union of categories is scored without watching again.
-  const perCategory = TEXTURE_CATEGORIES.map((c) => scoreGrid(all.filter((t) => t.category === c), minFactor));
+  const perCategory = TEXTURE_CATEGORIES.map((c) =>
+    scoreGrid(
+      all.filter((t) => t.category === c),
+      minFactor,
+    ),
+  );
   const byCategory = perCategory[0]!.map((_, i) => new Map(TEXTURE_CATEGORIES.map((c, j) => [c, perCategory[j]![i]!.scores])));
   const grid = perCategory[0]!;
-  console.log(`Release watch on ${signal}, minFactor ${minFactor}: ${all.length} pseudo-releases (every ${RELEASE_EVERY_MINUTES} min, ${HISTORY_MINUTES} min of history each) on ${textures.length} textures; grid of ${grid.length}, ${Math.round((performance.now() - started) / 1000)} s\n`);
+  console.log(
+    `Release watch on ${signal}, minFactor ${minFactor}: ${all.length} pseudo-releases (every ${RELEASE_EVERY_MINUTES} min, ${HISTORY_MINUTES} min of history each) on ${textures.length} textures; grid of ${grid.length}, ${Math.round((performance.now() - started) / 1000)} s\n`,
+  );
 
   const chosen = choose(restricted(grid, ['realAWSCloudwatch'], byCategory));
-  console.log(`Chosen on realAWSCloudwatch: ${describe(chosen.settings)} (stated false-alarm chance per step, iid normal: ${(100 * statedFalseAlarmRate(chosen.settings)).toFixed(2)}%)\n`);
-  console.log('| texture category | steps | false alarms (per step) | 1.5x in 3 periods / at all | 2x | 3x | 10x |\n|---|---|---|---|---|---|---|');
+  console.log(
+    `Chosen on realAWSCloudwatch: ${describe(chosen.settings)} (stated false-alarm chance per step, iid normal: ${(100 * statedFalseAlarmRate(chosen.settings)).toFixed(2)}%)\n`,
+  );
+  console.log(
+    '| texture category | steps | false alarms (per step) | 1.5x in 3 periods / at all | 2x | 3x | 10x |\n|---|---|---|---|---|---|---|',
+  );
   const index = grid.findIndex((g) => g.settings === chosen.settings);
-  for (const category of TEXTURE_CATEGORIES) console.log(`| ${category}${category === 'realAWSCloudwatch' ? ' (chosen here)' : ''} | ${cells(byCategory[index]!.get(category)!)} |`);
+  for (const category of TEXTURE_CATEGORIES)
+    console.log(`| ${category}${category === 'realAWSCloudwatch' ? ' (chosen here)' : ''} | ${cells(byCategory[index]!.get(category)!)} |`);
 
   console.log('\nLeave one category out: chosen on the other two, reported on it\n');
-  console.log('| held out | chosen | steps | false alarms (per step) | 1.5x in 3 periods / at all | 2x | 3x | 10x |\n|---|---|---|---|---|---|---|---|');
+  console.log(
+    '| held out | chosen | steps | false alarms (per step) | 1.5x in 3 periods / at all | 2x | 3x | 10x |\n|---|---|---|---|---|---|---|---|',
+  );
   for (const held of TEXTURE_CATEGORIES) {
-    const pick = choose(restricted(grid, TEXTURE_CATEGORIES.filter((c) => c !== held), byCategory));
+    const pick = choose(
+      restricted(
+        grid,
+        TEXTURE_CATEGORIES.filter((c) => c !== held),
+        byCategory,
+      ),
+    );
     const i = grid.findIndex((g) => g.settings === pick.settings);
     console.log(`| ${held} | ${describe(pick.settings)} | ${cells(byCategory[i]!.get(held)!)} |`);
   }

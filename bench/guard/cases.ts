@@ -22,6 +22,7 @@ import { SIMULATED_SIGNALS, type SimulatedSignal } from '../../lambdas/simulator
 
 /** What Amazon MSK publishes to CloudWatch: ProducerIdCount is a JMX metric (Prometheus), not one of them. */
 const CLOUDWATCH_SIGNALS = SIMULATED_SIGNALS.filter((s) => s !== 'ProducerIdCount');
+
 import { type Texture, type TextureCategory, trafficWindow } from './textures.ts';
 import { BURN_IN_MINUTES, MINUTE_MS, type WorldFlag, type WorldSpec, type WorldStep } from './world.ts';
 
@@ -39,7 +40,13 @@ export interface GuardCase {
   readonly world: WorldSpec;
   readonly deploys: ReadonlyArray<{ readonly time: number; readonly service: string; readonly version: string; readonly by: string }>;
   /** The step to roll back, for a storm; undefined for a benign case. */
-  readonly storm?: { readonly flag: string; readonly time: number; readonly fromPercent: number; readonly toPercent: number; readonly factor?: number };
+  readonly storm?: {
+    readonly flag: string;
+    readonly time: number;
+    readonly fromPercent: number;
+    readonly toPercent: number;
+    readonly factor?: number;
+  };
 }
 
 export const STORM_FACTORS = [1.2, 1.5, 2, 3, 10, 84] as const;
@@ -102,10 +109,26 @@ function frame(texture: Texture, t: number, kind: CaseKind, variant: number, off
 }
 
 function spec(f: Frame, flags: WorldFlag[], extra: Partial<Pick<WorldSpec, 'surges' | 'outages' | 'signals'>> = {}): WorldSpec {
-  return { seed: f.seed, start: f.start, minutes: f.minutes, traffic: f.traffic, brokers: BROKERS, flags, surges: [], outages: [], signals: CLOUDWATCH_SIGNALS, ...extra };
+  return {
+    seed: f.seed,
+    start: f.start,
+    minutes: f.minutes,
+    traffic: f.traffic,
+    brokers: BROKERS,
+    flags,
+    surges: [],
+    outages: [],
+    signals: CLOUDWATCH_SIGNALS,
+    ...extra,
+  };
 }
 
-function flag(key: string, name: string, steps: Array<[number, number]>, effect: Partial<Pick<WorldFlag, 'producersPerPercent' | 'heapPointsPerHourPerPercent'>> = {}): WorldFlag {
+function flag(
+  key: string,
+  name: string,
+  steps: Array<[number, number]>,
+  effect: Partial<Pick<WorldFlag, 'producersPerPercent' | 'heapPointsPerHourPerPercent'>> = {},
+): WorldFlag {
   const by = key === STORM_FLAG ? 'dev@example.com' : 'pm@example.com';
   return {
     key,
@@ -116,9 +139,21 @@ function flag(key: string, name: string, steps: Array<[number, number]>, effect:
   };
 }
 
-function base(texture: Texture, kind: CaseKind, f: Frame, name: string): Pick<GuardCase, 'id' | 'name' | 'kind' | 'texture' | 'category' | 'labels'> {
+function base(
+  texture: Texture,
+  kind: CaseKind,
+  f: Frame,
+  name: string,
+): Pick<GuardCase, 'id' | 'name' | 'kind' | 'texture' | 'category' | 'labels'> {
   const id = `${kind}/${texture.name}/${f.seed % 1000}`;
-  return { id, name: `${name}, ${texture.name}, ${f.labels} labels`, kind, texture: texture.name, category: texture.category, labels: f.labels };
+  return {
+    id,
+    name: `${name}, ${texture.name}, ${f.labels} labels`,
+    kind,
+    texture: texture.name,
+    category: texture.category,
+    labels: f.labels,
+  };
 }
 
 function benignRollout(texture: Texture, t: number, variant: number): GuardCase {
@@ -219,7 +254,16 @@ function surge(texture: Texture, t: number): GuardCase {
   const from = step + after * MINUTE_MS;
   return {
     ...base(texture, 'surge', f, `traffic ×${factor} for ${length} min, ${after} min after a benign step`),
-    world: spec(f, [flag(BENIGN_FLAG, 'Search ranking v2', [[f.at(6), 1], [step, 5]])], { surges: [{ from, to: from + length * MINUTE_MS, factor }] }),
+    world: spec(
+      f,
+      [
+        flag(BENIGN_FLAG, 'Search ranking v2', [
+          [f.at(6), 1],
+          [step, 5],
+        ]),
+      ],
+      { surges: [{ from, to: from + length * MINUTE_MS, factor }] },
+    ),
     deploys: [],
   };
 }
@@ -235,7 +279,16 @@ function dark(texture: Texture, t: number): GuardCase {
   const what = variant === 2 ? 'every signal of brokers 2 and 5 goes dark' : `${signal} goes dark for 2 h`;
   return {
     ...base(texture, 'dark', f, `${what} ${Math.round((from - step) / MINUTE_MS)} min after a benign step`),
-    world: spec(f, [flag(BENIGN_FLAG, 'Search ranking v2', [[f.at(6), 1], [step, 5]])], { outages }),
+    world: spec(
+      f,
+      [
+        flag(BENIGN_FLAG, 'Search ranking v2', [
+          [f.at(6), 1],
+          [step, 5],
+        ]),
+      ],
+      { outages },
+    ),
     deploys: [],
   };
 }

@@ -19,6 +19,8 @@ export interface Rollback {
   readonly time: number;
   readonly flag: string;
   readonly toPercent: number;
+  /** Which check decided it (fast or heap, step or excess), where the method says. */
+  readonly check?: string;
 }
 
 export interface Outcome {
@@ -64,11 +66,21 @@ export function judge(
   const right = first !== undefined && first.flag === storm.flag && first.toPercent <= storm.fromPercent;
   const delayPeriods = first && Math.max(0, Math.ceil((first.time - storm.time) / periodMs));
   const wrongFlags = rollbacks.filter((r) => r.flag !== storm.flag).length;
-  const outcome = { ...common, right, caught: right && delayPeriods! <= TARGET_PERIODS, wrongFlags, falseRollbacks: 0, ...(delayPeriods !== undefined ? { delayPeriods } : {}) };
+  const outcome = {
+    ...common,
+    right,
+    caught: right && delayPeriods! <= TARGET_PERIODS,
+    wrongFlags,
+    falseRollbacks: 0,
+    ...(delayPeriods !== undefined ? { delayPeriods } : {}),
+  };
   if (c.kind !== 'heap-only') return outcome;
   const zeroAt = rollbacks.find((r) => r.flag === storm.flag && r.toPercent === 0)?.time;
   const stopped = zeroAt !== undefined && (heapLimitAt === undefined || zeroAt < heapLimitAt);
-  return { ...outcome, heap: { ...(zeroAt !== undefined ? { zeroAt } : {}), ...(heapLimitAt !== undefined ? { limitAt: heapLimitAt } : {}), stopped } };
+  return {
+    ...outcome,
+    heap: { ...(zeroAt !== undefined ? { zeroAt } : {}), ...(heapLimitAt !== undefined ? { limitAt: heapLimitAt } : {}), stopped },
+  };
 }
 
 export interface Summary {
@@ -81,7 +93,15 @@ export interface Summary {
   readonly storms: { caught: number; cases: number; rightAtAnyDelay: number; medianDelay?: number; worstDelay?: number };
   readonly stormsByLabels: Record<LabelStyle, { caught: number; cases: number }>;
   readonly wrongFlags: number;
-  readonly benign: { cases: number; days: number; falseRollbacks: number; casesWithFalseRollback: number; pages: number; pagesPerDay: number; warningsPerDay: number };
+  readonly benign: {
+    cases: number;
+    days: number;
+    falseRollbacks: number;
+    casesWithFalseRollback: number;
+    pages: number;
+    pagesPerDay: number;
+    warningsPerDay: number;
+  };
   readonly benignByCategory: Record<string, { cases: number; days: number; falseRollbacks: number; pagesPerDay: number }>;
   readonly heapOnly: { stopped: number; cases: number; rolledBackAtAll: number };
 }
@@ -110,8 +130,15 @@ function summariseMethod(results: readonly CaseResult[], method: string): Summar
     })),
     stormAfterNoise: count(results.filter((r) => r.kind === 'storm-after-noise')),
     twoFlags: { ...count(twoFlags), wrongFlags: sum(twoFlags.map((r) => of(r).wrongFlags)) },
-    storms: { ...count(storms), rightAtAnyDelay: right.length, ...(delays.length ? { medianDelay: median(delays), worstDelay: Math.max(...delays) } : {}) },
-    stormsByLabels: { default: count(storms.filter((r) => r.labels === 'default')), dynamic: count(storms.filter((r) => r.labels === 'dynamic')) },
+    storms: {
+      ...count(storms),
+      rightAtAnyDelay: right.length,
+      ...(delays.length ? { medianDelay: median(delays), worstDelay: Math.max(...delays) } : {}),
+    },
+    stormsByLabels: {
+      default: count(storms.filter((r) => r.labels === 'default')),
+      dynamic: count(storms.filter((r) => r.labels === 'dynamic')),
+    },
     wrongFlags: sum(results.filter((r) => isStormKind(r.kind)).map((r) => of(r).wrongFlags)),
     benign: {
       cases: benign.length,
@@ -126,10 +153,22 @@ function summariseMethod(results: readonly CaseResult[], method: string): Summar
       [...new Set(benign.map((r) => r.category))].map((category) => {
         const rs = benign.filter((r) => r.category === category);
         const d = sum(rs.map((r) => r.days));
-        return [category, { cases: rs.length, days: d, falseRollbacks: sum(rs.map((r) => of(r).falseRollbacks)), pagesPerDay: sum(rs.map((r) => of(r).pages)) / d }];
+        return [
+          category,
+          {
+            cases: rs.length,
+            days: d,
+            falseRollbacks: sum(rs.map((r) => of(r).falseRollbacks)),
+            pagesPerDay: sum(rs.map((r) => of(r).pages)) / d,
+          },
+        ];
       }),
     ),
-    heapOnly: { stopped: heapOnly.filter((r) => of(r).heap?.stopped).length, cases: heapOnly.length, rolledBackAtAll: heapOnly.filter((r) => of(r).rollbacks.length > 0).length },
+    heapOnly: {
+      stopped: heapOnly.filter((r) => of(r).heap?.stopped).length,
+      cases: heapOnly.length,
+      rolledBackAtAll: heapOnly.filter((r) => of(r).rollbacks.length > 0).length,
+    },
   };
 }
 

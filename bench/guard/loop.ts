@@ -8,11 +8,12 @@
  * Each pass goes through the same door as a user's export: the case is written in real formats
  * (bench/guard/export.ts) and read back by the project's readers.
  */
+
+import type { ReplayInput } from '../../lambdas/app/schedule.ts';
 import type { Alert } from '../../lambdas/core/alert.ts';
 import type { GuardrailConfig } from '../../lambdas/core/config.ts';
-import { readExport } from '../../lambdas/simulator/export.ts';
 import type { Decision } from '../../lambdas/core/decision.ts';
-import type { ReplayInput } from '../../lambdas/app/schedule.ts';
+import { readExport } from '../../lambdas/simulator/export.ts';
 import type { GuardCase } from './cases.ts';
 import { exportCase } from './export.ts';
 import { runWorld, type World, type WorldFlag } from './world.ts';
@@ -46,7 +47,10 @@ export async function runClosedLoop(c: GuardCase, engine: Engine, config: Guardr
   for (let pass = 1; ; pass++) {
     const flags = applyDecisions(c.world.flags, applied);
     const world = runWorld({ ...c.world, flags });
-    const { metrics, timeline } = readExport(exportCase(c, world, flags), config.signals.map((s) => s.name));
+    const { metrics, timeline } = readExport(
+      exportCase(c, world, flags),
+      config.signals.map((s) => s.name),
+    );
     const input: ReplayInput = { series: metrics.series, releases: timeline.events };
     openLoop ??= input;
     const run = await engine.run(input, config);
@@ -65,7 +69,8 @@ function firstDifference(decisions: readonly Decision[], applied: readonly Decis
   for (let i = 0; i < n; i++) {
     const a = decisions[i];
     const b = applied[i];
-    if (!a || !b || a.flag !== b.flag || a.time !== b.time || a.toPercent !== b.toPercent || a.turnOff !== b.turnOff) return i < decisions.length ? i : undefined;
+    if (!a || !b || a.flag !== b.flag || a.time !== b.time || a.toPercent !== b.toPercent || a.turnOff !== b.turnOff)
+      return i < decisions.length ? i : undefined;
   }
   return undefined;
 }

@@ -11,31 +11,45 @@
  */
 import { parseArgs } from 'node:util';
 import { MemoryStateStore, RecordingFlagController } from '../../lambdas/adapters/memory/index.ts';
-import { defaultConfig, type GuardrailConfig } from '../../lambdas/core/config.ts';
-import { periods } from '../../lambdas/app/schedule.ts';
 import { replay } from '../../lambdas/app/replay.ts';
+import { periods } from '../../lambdas/app/schedule.ts';
+import { defaultConfig, type GuardrailConfig } from '../../lambdas/core/config.ts';
 import { emulatedRules } from '../storms/rules.ts';
-import { anchoredEngine } from './anchored-engine.ts';
 import { CASE_KINDS, type CaseKind, type GuardCase, guardCases } from './cases.ts';
-import { type CaseResult, HEAP_LIMIT_PERCENT, isStormKind, judge, type Outcome, type Rollback, type Summary, summarise, TARGET_PERIODS } from './judge.ts';
+import {
+  type CaseResult,
+  HEAP_LIMIT_PERCENT,
+  isStormKind,
+  judge,
+  type Outcome,
+  type Rollback,
+  type Summary,
+  summarise,
+  TARGET_PERIODS,
+} from './judge.ts';
 import { type Engine, runClosedLoop } from './loop.ts';
 import { loadTextures, resolveDataDir } from './textures.ts';
 import { MINUTE_MS } from './world.ts';
 
-/** The engine on main: lambdas/core/replay.ts, as `stormguard replay` runs it. */
+/** The engine: lambdas/app/replay.ts, as `stormguard replay` runs it (release watches decide, background detection warns). */
 export const mainEngine: Engine = {
-  name: 'Stormguard (main)',
+  name: 'Stormguard',
   run: (input, config) => replay(input, config, { store: new MemoryStateStore(), flags: new RecordingFlagController(), notifiers: [] }),
 };
 
-export const ENGINES: Record<string, Engine> = { main: mainEngine, 'release-watch': anchoredEngine };
+export const ENGINES: Record<string, Engine> = { main: mainEngine };
 
 export async function runCase(c: GuardCase, engine: Engine, config: GuardrailConfig = defaultConfig()): Promise<CaseResult> {
   const periodMs = config.metricPeriodSeconds * 1000;
   const loop = await runClosedLoop(c, engine, config);
   const rollbacks: Rollback[] = loop.run.decisions
     .filter((d) => d.mode === 'enforce' && d.action === 'rollback')
-    .map((d) => ({ time: d.time, flag: d.flag, toPercent: d.turnOff ? 0 : d.toPercent }));
+    .map((d) => ({
+      time: d.time,
+      flag: d.flag,
+      toPercent: d.turnOff ? 0 : d.toPercent,
+      ...(d.evidence.watch ? { check: `${d.evidence.watch.kind}/${d.evidence.watch.purpose}` } : {}),
+    }));
   const pages = loop.run.alerts.filter((a) => a.severity === 'critical').length;
   const warnings = loop.run.alerts.filter((a) => a.severity === 'warning').length;
   const outcomes: Outcome[] = [judge(c, engine.name, rollbacks, { pages, warnings }, periodMs, loop.world.heapReached(HEAP_LIMIT_PERCENT))];
@@ -94,7 +108,9 @@ function printMarkdown(results: readonly CaseResult[], summary: readonly Summary
   const out: string[] = [header, ''];
   const ratio = (x: { caught: number; cases: number }) => `${x.caught} / ${x.cases}`;
   const delay = (d: number | undefined) => (d === undefined ? '–' : `${d}`);
-  out.push(`| method | ${summary[0]!.byFactor.map((f) => `${f.factor}x at 1%`).join(' | ')} | 1.5x at 5% | two flags | all storms ≤ ${TARGET_PERIODS} periods | right at any delay | median / worst delay | wrong flags | false rollbacks (benign cases) | pages per benign day | heap-only stopped < ${HEAP_LIMIT_PERCENT}% |`);
+  out.push(
+    `| method | ${summary[0]!.byFactor.map((f) => `${f.factor}x at 1%`).join(' | ')} | 1.5x at 5% | two flags | all storms ≤ ${TARGET_PERIODS} periods | right at any delay | median / worst delay | wrong flags | false rollbacks (benign cases) | pages per benign day | heap-only stopped < ${HEAP_LIMIT_PERCENT}% |`,
+  );
   out.push(`|---|${summary[0]!.byFactor.map(() => '---').join('|')}|---|---|---|---|---|---|---|---|---|`);
   for (const s of summary) {
     out.push(
@@ -102,10 +118,20 @@ function printMarkdown(results: readonly CaseResult[], summary: readonly Summary
     );
   }
   const ours = summary[0]!;
-  out.push('', `${ours.method}: storms caught by label style: default ${ratio(ours.stormsByLabels.default)}, dynamic ${ratio(ours.stormsByLabels.dynamic)}; warnings per benign day ${ours.benign.warningsPerDay.toFixed(2)}; heap-only storms rolled back at all ${ours.heapOnly.rolledBackAtAll} / ${ours.heapOnly.cases}.`);
+  out.push(
+    '',
+    `${ours.method}: storms caught by label style: default ${ratio(ours.stormsByLabels.default)}, dynamic ${ratio(ours.stormsByLabels.dynamic)}; warnings per benign day ${ours.benign.warningsPerDay.toFixed(2)}; heap-only storms rolled back at all ${ours.heapOnly.rolledBackAtAll} / ${ours.heapOnly.cases}.`,
+  );
   out.push('', '| benign, by texture category | cases | days | false rollbacks | pages per day |', '|---|---|---|---|---|');
-  for (const [category, b] of Object.entries(ours.benignByCategory)) out.push(`| ${category} | ${b.cases} | ${b.days.toFixed(1)} | ${b.falseRollbacks} | ${b.pagesPerDay.toFixed(2)} |`);
-  out.push('', `Per case (${ours.method}; delays in periods from the storm step):`, '', '| case | outcome | pages | passes |', '|---|---|---|---|');
+  for (const [category, b] of Object.entries(ours.benignByCategory))
+    out.push(`| ${category} | ${b.cases} | ${b.days.toFixed(1)} | ${b.falseRollbacks} | ${b.pagesPerDay.toFixed(2)} |`);
+  out.push(
+    '',
+    `Per case (${ours.method}; delays in periods from the storm step):`,
+    '',
+    '| case | outcome | pages | passes |',
+    '|---|---|---|---|',
+  );
   for (const r of results) {
     const o = r.outcomes[0]!;
     out.push(`| ${r.name} | ${describe(r, o)} | ${o.pages} | ${r.passes} |`);
@@ -117,7 +143,11 @@ function describe(r: CaseResult, o: Outcome): string {
   const list = o.rollbacks.map((b) => `${b.flag} → ${b.toPercent}%`).join(', ');
   if (!isStormKind(r.kind)) return o.rollbacks.length ? `FALSE: ${list}` : 'none';
   if (o.rollbacks.length === 0) return 'missed';
-  const heap = o.heap ? (o.heap.stopped ? '; stopped' : `; NOT stopped (heap ${o.heap.limitAt !== undefined ? 'reached' : 'under'} ${HEAP_LIMIT_PERCENT}%)`) : '';
+  const heap = o.heap
+    ? o.heap.stopped
+      ? '; stopped'
+      : `; NOT stopped (heap ${o.heap.limitAt !== undefined ? 'reached' : 'under'} ${HEAP_LIMIT_PERCENT}%)`
+    : '';
   return `${o.caught ? 'caught' : o.right ? 'late' : 'WRONG'} at ${o.delayPeriods}: ${list}${heap}`;
 }
 
@@ -152,7 +182,11 @@ async function main(): Promise<void> {
     return;
   }
   const storms = results.filter((r) => isStormKind(r.kind)).length;
-  printMarkdown(results, summary, `Guard suite: ${results.length} cases on ${textures} real textures from ${dataDir} (${storms} storms, ${results.length - storms} benign), ${seconds} s`);
+  printMarkdown(
+    results,
+    summary,
+    `Guard suite: ${results.length} cases on ${textures} real textures from ${dataDir} (${storms} storms, ${results.length - storms} benign), ${seconds} s`,
+  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main();

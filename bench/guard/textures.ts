@@ -70,7 +70,8 @@ function readTexture(path: string, category: TextureCategory, name: string): Tex
   rows.forEach((row, i) => {
     const [stamp, value] = row.split(',');
     const v = Number(value);
-    if (stamp === undefined || !Number.isFinite(v)) throw new Error(`${path}: line ${i + 2}: expected "timestamp,value", got ${JSON.stringify(row)}`);
+    if (stamp === undefined || !Number.isFinite(v))
+      throw new Error(`${path}: line ${i + 2}: expected "timestamp,value", got ${JSON.stringify(row)}`);
     times.push(nabTime(stamp));
     values.push(v);
   });

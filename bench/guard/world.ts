@@ -77,7 +77,12 @@ export interface WorldSpec {
   readonly brokers: number;
   readonly flags: readonly WorldFlag[];
   readonly surges: ReadonlyArray<{ readonly from: number; readonly to: number; readonly factor: number }>;
-  readonly outages: ReadonlyArray<{ readonly signal: SimulatedSignal; readonly from: number; readonly to?: number; readonly brokers?: readonly number[] }>;
+  readonly outages: ReadonlyArray<{
+    readonly signal: SimulatedSignal;
+    readonly from: number;
+    readonly to?: number;
+    readonly brokers?: readonly number[];
+  }>;
   /** The signals exported (MSK's DEFAULT level lacks ConnectionCreationRate). */
   readonly signals: readonly SimulatedSignal[];
 }
@@ -102,13 +107,17 @@ interface Broker {
 
 export function runWorld(spec: WorldSpec): World {
   if (spec.traffic.length !== BURN_IN_MINUTES + spec.minutes) {
-    throw new Error(`world: ${spec.traffic.length} traffic minutes, expected ${BURN_IN_MINUTES + spec.minutes} (a day of burn-in and the export)`);
+    throw new Error(
+      `world: ${spec.traffic.length} traffic minutes, expected ${BURN_IN_MINUTES + spec.minutes} (a day of burn-in and the export)`,
+    );
   }
   const random = normalSource(spec.seed);
   const brokers = makeBrokers(spec, random);
-  const series = brokers.flatMap((b) => spec.signals.map((signal) => ({ broker: b.id, signal, times: [] as number[], values: [] as number[] })));
+  const series = brokers.flatMap((b) =>
+    spec.signals.map((signal) => ({ broker: b.id, signal, times: [] as number[], values: [] as number[] })),
+  );
   const byBroker = new Map(brokers.map((b) => [b.id, series.filter((s) => s.broker === b.id)]));
-  const heapAlpha = 1 - Math.pow(0.5, 1 / TRAFFIC_HEAP_HALF_LIFE);
+  const heapAlpha = 1 - 0.5 ** (1 / TRAFFIC_HEAP_HALF_LIFE);
   const first = spec.start - BURN_IN_MINUTES * MINUTE_MS;
   for (let i = 0; i < spec.traffic.length; i++) {
     const time = first + i * MINUTE_MS;
@@ -171,7 +180,11 @@ function brokerMinute(
   broker.state[slot] = entries;
   broker.trafficHeap = Number.isNaN(broker.trafficHeap) ? traffic : broker.trafficHeap + heapAlpha * (traffic - broker.trafficHeap);
   broker.heapNoise = HEAP_AR * broker.heapNoise + HEAP_INNOVATION * random.normal();
-  const heap = broker.heapBase + TRAFFIC_HEAP_POINTS * Math.sqrt(broker.trafficHeap) + ((broker.stateTotal * BYTES_PER_PRODUCER_STATE) / HEAP_BYTES) * 100 + broker.heapNoise;
+  const heap =
+    broker.heapBase +
+    TRAFFIC_HEAP_POINTS * Math.sqrt(broker.trafficHeap) +
+    ((broker.stateTotal * BYTES_PER_PRODUCER_STATE) / HEAP_BYTES) * 100 +
+    broker.heapNoise;
   const clients = Math.round(LONG_LIVED_CONNECTIONS_PER_BROKER * Math.sqrt(traffic) + creationRate * CONNECTION_LIFETIME_SECONDS);
   return {
     ConnectionCreationRate: creationRate,
@@ -216,7 +229,11 @@ function surgeFactor(spec: WorldSpec, time: number): number {
 
 function inOutage(spec: WorldSpec, signal: SimulatedSignal, broker: number, time: number): boolean {
   return spec.outages.some(
-    (o) => o.signal === signal && time >= o.from && (o.to === undefined || time < o.to) && (o.brokers === undefined || o.brokers.includes(broker)),
+    (o) =>
+      o.signal === signal &&
+      time >= o.from &&
+      (o.to === undefined || time < o.to) &&
+      (o.brokers === undefined || o.brokers.includes(broker)),
   );
 }
 

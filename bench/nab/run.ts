@@ -24,7 +24,10 @@ const RESULTS = join(import.meta.dirname, '../results/nab/stormguard');
 /** The detector exactly as `stormguard detect` runs it by default: `--kind auto --direction both`. */
 export function nabDetectorScores(file: Pick<CorpusFile, 'times' | 'values'>): number[] {
   const settings = settingsForSeries(file, { kind: 'auto', direction: 'both' });
-  const { scores } = scoreSeries(settings, file.times.map((time, i) => ({ time, value: file.values[i]! })));
+  const { scores } = scoreSeries(
+    settings,
+    file.times.map((time, i) => ({ time, value: file.values[i]! })),
+  );
   return scores.map(nabScore);
 }
 
@@ -55,13 +58,18 @@ async function main(): Promise<void> {
     const [category, name] = file.name.split('/');
     const path = join(RESULTS, category!, `stormguard_${name}`);
     await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, `timestamp,value,anomaly_score\n${file.stamps.map((s, i) => `${s},${file.values[i]},${file.scores[i]}`).join('\n')}\n`);
+    await writeFile(
+      path,
+      `timestamp,value,anomaly_score\n${file.stamps.map((s, i) => `${s},${file.values[i]},${file.scores[i]}`).join('\n')}\n`,
+    );
   }
   const rows: Array<[string, Record<ProfileName, { score: number; threshold: number }>]> = [['Stormguard (this run)', nabScores(files)]];
   for (const detector of ['numenta', 'windowedGaussian']) {
     const folder = join(dirname(data), 'results', detector);
     if (!existsSync(folder) || !corpus.every((f) => existsSync(resultPath(folder, detector, f.name)))) continue;
-    const published = await Promise.all(corpus.map(async (f) => ({ ...f, scores: await readResultScores(resultPath(folder, detector, f.name)) })));
+    const published = await Promise.all(
+      corpus.map(async (f) => ({ ...f, scores: await readResultScores(resultPath(folder, detector, f.name)) })),
+    );
     rows.push([`${detector} (published per-point results, same files)`, nabScores(published)]);
   }
   const windowCount = corpus.reduce((n, f) => n + f.windows.length, 0);
@@ -69,7 +77,8 @@ async function main(): Promise<void> {
   console.log(`NAB: ${corpus.length} files, ${windowCount} windows, ${points} points (${data}); detector ${detectMs.toFixed(0)} ms\n`);
   console.log('| detector | standard | reward_low_FP_rate | reward_low_FN_rate |');
   console.log('|---|---|---|---|');
-  for (const [name, scores] of rows) console.log(`| ${name} | ${PROFILE_NAMES.map((p) => `${scores[p].score.toFixed(1)} (θ ${scores[p].threshold})`).join(' | ')} |`);
+  for (const [name, scores] of rows)
+    console.log(`| ${name} | ${PROFILE_NAMES.map((p) => `${scores[p].score.toFixed(1)} (θ ${scores[p].threshold})`).join(' | ')} |`);
   const board = join(dirname(data), 'results', 'final_results.json');
   if (existsSync(board)) {
     const published = JSON.parse(await readFile(board, 'utf8')) as Record<string, Record<ProfileName, number>>;

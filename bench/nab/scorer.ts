@@ -88,7 +88,9 @@ export function rowValues(file: ScoredFile, profile: Profile): RowValues {
         open = undefined;
       }
     } else {
-      values[i] = lastClosed ? profile.fpWeight * scaledSigmoid(Math.abs(lastClosed.right - i) / (lastClosed.width - 1)) : -profile.fpWeight;
+      values[i] = lastClosed
+        ? profile.fpWeight * scaledSigmoid(Math.abs(lastClosed.right - i) / (lastClosed.width - 1))
+        : -profile.fpWeight;
       tags[i] = OUTSIDE;
     }
     if (i < probation) tags[i] = PROBATIONARY;

@@ -11,7 +11,8 @@
  *   container's first tick, which loads the checkpoints and replays the journal. CPU time of the
  *   process, the stand-ins' own time taken out;
  * - memory per series: the detector's state alone, and the guardrail's whole series state
- *   (detector plus the history the correlator reads);
+ *   (detector plus the history the release and heap watches read); the state holds the watches of
+ *   a rollout step five minutes before the measured evaluation;
  * - each Lambda bundle as deployed (dist/lambda/<name>/index.mjs, built by `npm run build`): its
  *   size, the SDK clients inside, and its module load time (a fresh node importing it: the
  *   cold-start cost of the code, before the handler runs).
@@ -24,17 +25,18 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { median } from 'simple-statistics';
-import { DynamoStore } from '../../lambdas/adapters/dynamodb/store.ts';
 import { CloudWatchMetricSource } from '../../lambdas/adapters/cloudwatch/metric-source.ts';
+import { DynamoStore } from '../../lambdas/adapters/dynamodb/store.ts';
 import { runOnce } from '../../lambdas/app/run-once.ts';
 import { defaultConfig, parseConfig } from '../../lambdas/core/config.ts';
+import { newDetectorState, observe } from '../../lambdas/core/detector.ts';
+import { detectorSettings } from '../../lambdas/core/detector-settings.ts';
+import { evaluate, historyCapacity } from '../../lambdas/core/evaluation.ts';
+import type { MetricSeries } from '../../lambdas/core/metric-series.ts';
+import type { ReleaseEvent } from '../../lambdas/core/release.ts';
+import { type GuardrailState, newGuardrailState } from '../../lambdas/core/state.ts';
 import { CountingDynamo } from '../cost/fake-dynamo.ts';
 import { calendar, fleet, WorldCloudWatch, WorldFlags } from '../cost/world.ts';
-import { detectorSettings } from '../../lambdas/core/detector-settings.ts';
-import { newDetectorState, observe } from '../../lambdas/core/detector.ts';
-import { evaluate } from '../../lambdas/core/evaluation.ts';
-import { type GuardrailState, newGuardrailState } from '../../lambdas/core/state.ts';
-import type { MetricSeries } from '../../lambdas/core/metric-series.ts';
 
 const MINUTE = 60_000;
 const config = defaultConfig();
@@ -87,15 +89,31 @@ function warmState(count: number, minutes: number): { json: string; next: Metric
       };
     });
   const state = newGuardrailState();
-  for (let m = 0; m < minutes; m++) evaluate(state, { now: (m + 1) * MINUTE, series: series(m), releases: [] }, config);
+  for (let m = 0; m < minutes; m++)
+    evaluate(state, { now: (m + 1) * MINUTE, series: series(m), releases: releasesBy((m + 1) * MINUTE, minutes) }, config);
   return { json: JSON.stringify(state), next: series(minutes), now: (minutes + 1) * MINUTE };
+}
+
+/** A rollout step five minutes before the end of the warm-up: its watches are in the measured state. */
+function releasesBy(now: number, minutes: number): ReleaseEvent[] {
+  const step: ReleaseEvent = {
+    kind: 'rollout-step',
+    id: 'step',
+    time: (minutes - 5) * MINUTE,
+    flag: 'f',
+    environment: config.environment,
+    target: { kind: 'fallthrough' },
+    fromPercent: 0,
+    toPercent: 1,
+  };
+  return step.time <= now ? [step] : [];
 }
 
 function evaluationTime(count: number, minutes: number): { ms: number; stateBytes: number } {
   const { json, next, now } = warmState(count, minutes);
   const ms = time(() => {
     const state = JSON.parse(json) as GuardrailState;
-    evaluate(state, { now, series: next, releases: [] }, config);
+    evaluate(state, { now, series: next, releases: releasesBy(now, now / MINUTE - 1) }, config);
     JSON.stringify(state);
   });
   return { ms, stateBytes: Buffer.byteLength(json) };
@@ -125,7 +143,7 @@ async function shardTick(count: number): Promise<{ warm: number; cold: number; c
   const dynamo = new CountingDynamo();
   const source = new CloudWatchMetricSource(cloudwatch, shardConfig);
   const start = Date.parse('2026-11-02T00:00:00Z');
-  const historyMinutes = shardConfig.correlation.lookbackMinutes + 60;
+  const historyMinutes = 720 + 60;
   // 13 hours of history in one evaluation (the detectors take any number of points at once), saved whole.
   const state = newGuardrailState();
   const readout = await source.read(start - historyMinutes * MINUTE, start);
@@ -135,11 +153,15 @@ async function shardTick(count: number): Promise<{ warm: number; cold: number; c
   const ports = (store: DynamoStore) => ({ metrics: source, timeline: store, store, flags, notifiers: [] });
   const at = (minute: number) => start + minute * MINUTE + shardConfig.publishDelaySeconds * 1000;
   // A new container: its first tick loads the checkpoints and replays what the journal holds since.
-  const cold = await cpuMs(() => runOnce(shardConfig, ports(new DynamoStore(dynamo, 'stormguard', { config: shardConfig })), at(1)), standIns);
+  const cold = await cpuMs(
+    () => runOnce(shardConfig, ports(new DynamoStore(dynamo, 'stormguard', { config: shardConfig })), at(1)),
+    standIns,
+  );
   const store = new DynamoStore(dynamo, 'stormguard', { config: shardConfig });
   for (let minute = 2; minute <= 5; minute++) await runOnce(shardConfig, ports(store), at(minute));
   const samples: number[] = [];
-  for (let minute = 6; minute < 6 + TICKS; minute++) samples.push(await cpuMs(() => runOnce(shardConfig, ports(store), at(minute)), standIns));
+  for (let minute = 6; minute < 6 + TICKS; minute++)
+    samples.push(await cpuMs(() => runOnce(shardConfig, ports(store), at(minute)), standIns));
   return { warm: median(samples), cold, checkpoints: dynamo.items('shard#0').filter((i) => String(i.sk).startsWith('checkpoint#')).length };
 }
 
@@ -156,7 +178,11 @@ function bytesPerObject(count: number, make: (i: number) => unknown): number {
 function loadTime(file: string, runs = 9): number {
   const script = `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); process.stdout.write(String(performance.now() - t));`;
   const samples = Array.from({ length: runs }, () =>
-    Number(execFileSync(process.execPath, ['--no-warnings', '--input-type=module', '-e', script], { env: { ...process.env, AWS_REGION: 'eu-west-1' } }).toString()),
+    Number(
+      execFileSync(process.execPath, ['--no-warnings', '--input-type=module', '-e', script], {
+        env: { ...process.env, AWS_REGION: 'eu-west-1' },
+      }).toString(),
+    ),
   );
   return median(samples);
 }
@@ -170,21 +196,29 @@ function lambdaBundles(): Array<{ name: string; bytes: number; clients: string[]
       const file = join(folder, name, 'index.mjs');
       const map = join(import.meta.dirname, '../../dist/lambda-maps', `${name}.mjs.map`);
       const sources = existsSync(map) ? ((JSON.parse(readFileSync(map, 'utf8')) as { sources: string[] }).sources ?? []) : [];
-      const clients = [...new Set(sources.map((s) => /@aws-sdk\/(client-[^/]+)/.exec(s)?.[1]).filter((c): c is string => c !== undefined))].sort();
+      const clients = [
+        ...new Set(sources.map((s) => /@aws-sdk\/(client-[^/]+)/.exec(s)?.[1]).filter((c): c is string => c !== undefined)),
+      ].sort();
       return { name, bytes: statSync(file).size, clients, loadMs: loadTime(file) };
     });
 }
 
 async function main(): Promise<void> {
-  console.log(`machine: ${cpus()[0]?.model ?? 'unknown cpu'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.version}\n`);
+  console.log(
+    `machine: ${cpus()[0]?.model ?? 'unknown cpu'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.version}\n`,
+  );
   const rates = detectorThroughput(1000, 2000).sort((a, b) => a - b);
   const m = (x: number) => (x / 1e6).toFixed(1);
-  console.log(`detector: ${m(median(rates))} M updates/s on one core, median of ${rates.length} runs (slowest ${m(rates[0]!)}, fastest ${m(rates.at(-1)!)}); 1,000 series × 2,000 points; load average ${loadavg()[0]!.toFixed(2)}`);
-  // A day of minutes fills the correlator's history (its lookback plus an hour).
-  const historyMinutes = config.correlation.lookbackMinutes + 60;
+  console.log(
+    `detector: ${m(median(rates))} M updates/s on one core, median of ${rates.length} runs (slowest ${m(rates[0]!)}, fastest ${m(rates.at(-1)!)}); 1,000 series × 2,000 points; load average ${loadavg()[0]!.toFixed(2)}`,
+  );
+  // Enough minutes to fill each series' history (what the watches read), plus an hour.
+  const historyMinutes = historyCapacity(config) + 60;
   for (const count of [1000, 10_000]) {
     const { ms, stateBytes } = evaluationTime(count, historyMinutes);
-    console.log(`before, one evaluation over ${count.toLocaleString('en')} series with the whole state loaded from JSON and saved back: ${ms.toFixed(0)} ms (state ${(stateBytes / 2 ** 20).toFixed(1)} MiB of JSON)`);
+    console.log(
+      `before, one evaluation over ${count.toLocaleString('en')} series with the whole state loaded from JSON and saved back: ${ms.toFixed(0)} ms (state ${(stateBytes / 2 ** 20).toFixed(1)} MiB of JSON)`,
+    );
   }
   const settings = detectorSettings(config.signals[0]!, config.detector, MINUTE);
   const detectorBytes = bytesPerObject(10_000, () => {
@@ -194,7 +228,9 @@ async function main(): Promise<void> {
   });
   const { json } = warmState(1000, historyMinutes);
   const seriesBytes = bytesPerObject(1, () => JSON.parse(json)) / 1000;
-  console.log(`memory per series: detector state ${detectorBytes.toFixed(0)} B; guardrail series state with ${historyMinutes} minutes of history ${(seriesBytes / 1024).toFixed(1)} KiB`);
+  console.log(
+    `memory per series: detector state ${detectorBytes.toFixed(0)} B; guardrail series state with ${historyMinutes} minutes of history ${(seriesBytes / 1024).toFixed(1)} KiB`,
+  );
   for (const count of [1000, 10_000]) {
     const { warm, cold, checkpoints } = await shardTick(count);
     console.log(
@@ -205,10 +241,13 @@ async function main(): Promise<void> {
   const bundles = lambdaBundles();
   if (bundles.length === 0) console.log('Lambda bundles: none built (npm run build)');
   for (const { name, bytes, clients, loadMs } of bundles) {
-    console.log(`Lambda bundle ${name}: ${(bytes / 1000).toFixed(0)} kB minified (${(bytes / 1024).toFixed(0)} KiB), module load ${loadMs.toFixed(0)} ms; SDK clients inside: ${clients.join(', ')}`);
+    console.log(
+      `Lambda bundle ${name}: ${(bytes / 1000).toFixed(0)} kB minified (${(bytes / 1024).toFixed(0)} KiB), module load ${loadMs.toFixed(0)} ms; SDK clients inside: ${clients.join(', ')}`,
+    );
   }
   const cli = join(import.meta.dirname, '../../dist/cli/main.js');
-  if (existsSync(cli)) console.log(`CLI: module load ${loadTime(cli).toFixed(0)} ms (stormguard --help runs in about that plus node's own start)`);
+  if (existsSync(cli))
+    console.log(`CLI: module load ${loadTime(cli).toFixed(0)} ms (stormguard --help runs in about that plus node's own start)`);
 }
 
 await main();

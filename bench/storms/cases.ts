@@ -43,7 +43,8 @@ export function stormCase(v: Variation): StormCase {
   const stepAt = v.stepAt ?? '13:00';
   const stepTime = Date.parse(at(stepAt));
   // extra producers = (factor − 1) × typical; both scale with traffic, so the ratio is set by the peaks.
-  const producersPerRequest = ((v.factor - 1) * base.producers.typicalPerSecondAtPeak) / ((STORM_PERCENT / 100) * base.traffic.peakRequestsPerSecond);
+  const producersPerRequest =
+    ((v.factor - 1) * base.producers.typicalPerSecondAtPeak) / ((STORM_PERCENT / 100) * base.traffic.peakRequestsPerSecond);
   const noise = NOISE[v.noise ?? 'default'];
   const steps = [{ at: at(stepAt), percent: STORM_PERCENT, by: 'dev@example.com' }];
   const otherFlag = {
@@ -52,7 +53,9 @@ export function stormCase(v: Variation): StormCase {
     producersPerRequest: 0,
     steps: [
       { at: new Date(stepTime - 2 * 3_600_000).toISOString(), percent: 20, by: 'pm@example.com' },
-      ...(v.secondRolloutAfterMinutes ? [{ at: new Date(stepTime + v.secondRolloutAfterMinutes * 60_000).toISOString(), percent: 50, by: 'pm@example.com' }] : []),
+      ...(v.secondRolloutAfterMinutes
+        ? [{ at: new Date(stepTime + v.secondRolloutAfterMinutes * 60_000).toISOString(), percent: 50, by: 'pm@example.com' }]
+        : []),
     ],
   };
   const scenario = parseScenario({
@@ -82,7 +85,9 @@ function surgeCase(factor: number, minutesAfterStep: number, seed: number): Stor
       seed,
       start: at('06:00'),
       end: new Date(surgeTime + 2 * 3_600_000).toISOString(),
-      flags: [{ key: 'new-search', name: 'New search', producersPerRequest: 0, steps: [{ at: at('12:00'), percent: 25, by: 'dev@example.com' }] }],
+      flags: [
+        { key: 'new-search', name: 'New search', producersPerRequest: 0, steps: [{ at: at('12:00'), percent: 25, by: 'dev@example.com' }] },
+      ],
       surges: [{ from: new Date(surgeTime).toISOString(), to: new Date(surgeTime + 30 * 60_000).toISOString(), factor }],
     }),
   };
@@ -106,7 +111,11 @@ function benignRollout(noise: 'low' | 'default' | 'high', seed: number): StormCa
           key: 'pricing-v2',
           name: 'Pricing v2',
           producersPerRequest: 0,
-          steps: ['12:00', '13:00', '14:00', '15:00'].map((clock, i) => ({ at: at(clock), percent: [10, 25, 50, 100][i]!, by: 'dev@example.com' })),
+          steps: ['12:00', '13:00', '14:00', '15:00'].map((clock, i) => ({
+            at: at(clock),
+            percent: [10, 25, 50, 100][i]!,
+            by: 'dev@example.com',
+          })),
         },
       ],
     }),

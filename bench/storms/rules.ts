@@ -45,7 +45,9 @@ export function emulatedRules(environment: string, periodMs: number): Rule[] {
 
 function staticHeapAlarm(environment: string): Rule {
   return once(`static alarm: HeapMemoryAfterGC > ${HEAP_ALARM_PERCENT}% (AWS-recommended)`, (e) =>
-    e.series.some((s) => s.signal === 'HeapMemoryAfterGC' && s.points.some((p) => p.value > HEAP_ALARM_PERCENT)) ? rollbackAt(e, environment) : undefined,
+    e.series.some((s) => s.signal === 'HeapMemoryAfterGC' && s.points.some((p) => p.value > HEAP_ALARM_PERCENT))
+      ? rollbackAt(e, environment)
+      : undefined,
   );
 }
 

@@ -9,16 +9,16 @@ import { join } from 'node:path';
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { median } from 'simple-statistics';
-import { MemoryStateStore, RecordingFlagController } from '../../lambdas/adapters/memory/index.ts';
-import { defaultConfig } from '../../lambdas/core/config.ts';
-import { exportScenario, readExport } from '../../lambdas/simulator/export.ts';
-import type { MetricSeries } from '../../lambdas/core/metric-series.ts';
-import { replay } from '../../lambdas/app/replay.ts';
-import { periods, type ReplayInput } from '../../lambdas/app/schedule.ts';
-import { parseScenario } from '../../lambdas/simulator/scenario.ts';
-import { simulate } from '../../lambdas/simulator/simulate.ts';
 import { scenarioNames } from '../../cli/inputs.ts';
 import { scenariosFolder } from '../../cli/paths.ts';
+import { MemoryStateStore, RecordingFlagController } from '../../lambdas/adapters/memory/index.ts';
+import { replay } from '../../lambdas/app/replay.ts';
+import { periods, type ReplayInput } from '../../lambdas/app/schedule.ts';
+import { defaultConfig } from '../../lambdas/core/config.ts';
+import type { MetricSeries } from '../../lambdas/core/metric-series.ts';
+import { exportScenario, readExport } from '../../lambdas/simulator/export.ts';
+import { parseScenario } from '../../lambdas/simulator/scenario.ts';
+import { simulate } from '../../lambdas/simulator/simulate.ts';
 import { generatedCases, type StormCase } from './cases.ts';
 import { emulatedRules } from './rules.ts';
 
@@ -49,18 +49,46 @@ export interface CaseResult {
 export async function runCase(c: StormCase): Promise<CaseResult> {
   const config = defaultConfig();
   const periodMs = config.metricPeriodSeconds * 1000;
-  const { metrics, timeline } = readExport(exportScenario(c.scenario, simulate(c.scenario)).files, config.signals.map((s) => s.name));
+  const { metrics, timeline } = readExport(
+    exportScenario(c.scenario, simulate(c.scenario)).files,
+    config.signals.map((s) => s.name),
+  );
   const random = xoroshiro128plus(c.scenario.seed);
-  const series: MetricSeries[] = metrics.series.map((s) => ({ ...s, points: s.points.filter(() => uniformFloat64(random) >= (c.missingShare ?? 0)) }));
-  const delays = new Map(series.map((s) => [s.key, s.points.map(() => (uniformFloat64(random) < (c.lateShare ?? 0) ? (1 + Math.floor(uniformFloat64(random) * 3)) * periodMs : 0))]));
+  const series: MetricSeries[] = metrics.series.map((s) => ({
+    ...s,
+    points: s.points.filter(() => uniformFloat64(random) >= (c.missingShare ?? 0)),
+  }));
+  const delays = new Map(
+    series.map((s) => [
+      s.key,
+      s.points.map(() => (uniformFloat64(random) < (c.lateShare ?? 0) ? (1 + Math.floor(uniformFloat64(random) * 3)) * periodMs : 0)),
+    ]),
+  );
   const input: ReplayInput = { series, releases: timeline.events, publishDelayMs: (s, i) => delays.get(s.key)![i]! };
 
   const reference = c.storm?.time ?? (input.series.length > 0 ? periods(input, periodMs).from : 0);
   const outcomes: Outcome[] = [];
-  for (const [method, cadence] of [[STORMGUARD, false], [STORMGUARD_CADENCE, true]] as const) {
-    const result = await replay(input, config, { store: new MemoryStateStore(), flags: new RecordingFlagController(), notifiers: [] }, { cadence });
+  for (const [method, cadence] of [
+    [STORMGUARD, false],
+    [STORMGUARD_CADENCE, true],
+  ] as const) {
+    const result = await replay(
+      input,
+      config,
+      { store: new MemoryStateStore(), flags: new RecordingFlagController(), notifiers: [] },
+      { cadence },
+    );
     const rollback = result.decisions.find((d) => d.action === 'rollback');
-    outcomes.push(judge(c, method, rollback && { time: rollback.time, flag: rollback.flag, toPercent: rollback.toPercent }, reference, periodMs, result.episodes[0]?.onset));
+    outcomes.push(
+      judge(
+        c,
+        method,
+        rollback && { time: rollback.time, flag: rollback.flag, toPercent: rollback.toPercent },
+        reference,
+        periodMs,
+        result.episodes[0]?.onset,
+      ),
+    );
   }
   const rules = emulatedRules(config.environment, periodMs);
   const fired = new Map<string, { time: number; flag: string; toPercent: number }>();
@@ -109,7 +137,9 @@ export async function bundledCases(): Promise<StormCase[]> {
     cases.push({
       name: `bundled: ${name}`,
       scenario,
-      ...(expected && step ? { storm: { flag: expected.flag, fromPercent: expected.toPercent, toPercent: expected.fromPercent, time: Date.parse(step.at) } } : {}),
+      ...(expected && step
+        ? { storm: { flag: expected.flag, fromPercent: expected.toPercent, toPercent: expected.fromPercent, time: Date.parse(step.at) } }
+        : {}),
     });
   }
   return cases;
@@ -157,14 +187,22 @@ async function main(): Promise<void> {
   const cases = results;
   const seconds = ((performance.now() - started) / 1000).toFixed(0);
   const summary = summarise(results);
-  console.log(`Storm suite: ${cases.length} cases (${results.filter((r) => r.storm).length} storms, ${results.filter((r) => !r.storm).length} benign), ${seconds} s\n`);
-  console.log('| method | storms ≥ 2x rolled back (right flag and step) | median delay | worst delay | false rollbacks (benign cases) | wrong attributions |');
+  console.log(
+    `Storm suite: ${cases.length} cases (${results.filter((r) => r.storm).length} storms, ${results.filter((r) => !r.storm).length} benign), ${seconds} s\n`,
+  );
+  console.log(
+    '| method | storms ≥ 2x rolled back (right flag and step) | median delay | worst delay | false rollbacks (benign cases) | wrong attributions |',
+  );
   console.log('|---|---|---|---|---|---|');
   for (const s of summary) {
     const delay = (d: number | undefined) => (d === undefined ? '–' : `${d} period${d === 1 ? '' : 's'}`);
-    console.log(`| ${s.method} | ${s.detected} / ${s.storms} | ${delay(s.medianDelay)} | ${delay(s.worstDelay)} | ${s.falseRollbacks} / ${results.filter((r) => !r.storm).length} | ${s.wrongAttributions} |`);
+    console.log(
+      `| ${s.method} | ${s.detected} / ${s.storms} | ${delay(s.medianDelay)} | ${delay(s.worstDelay)} | ${s.falseRollbacks} / ${results.filter((r) => !r.storm).length} | ${s.wrongAttributions} |`,
+    );
   }
-  console.log('\nDelays are metric periods from the storm step to the rollback. Per case (Stormguard: periods after its first anomalous datapoint in brackets):\n');
+  console.log(
+    '\nDelays are metric periods from the storm step to the rollback. Per case (Stormguard: periods after its first anomalous datapoint in brackets):\n',
+  );
   console.log(`| case | ${summary.map((s) => s.method.split(' (')[0]).join(' | ')} |`);
   console.log(`|---|${summary.map(() => '---').join('|')}|`);
   for (const r of results) {

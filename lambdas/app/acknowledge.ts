@@ -17,7 +17,11 @@ export interface AcknowledgeRequest {
 const ATTEMPTS = 5;
 
 /** Lifts the flag's freeze; throws NOT_FROZEN when it is not frozen. */
-export async function acknowledge(store: Pick<StateStore, 'load' | 'save'>, request: AcknowledgeRequest, now: number): Promise<Acknowledgement> {
+export async function acknowledge(
+  store: Pick<StateStore, 'load' | 'save'>,
+  request: AcknowledgeRequest,
+  now: number,
+): Promise<Acknowledgement> {
   for (let attempt = 1; ; attempt++) {
     const state = await store.load();
     const acknowledgement = state && lift(state, { ...request, time: now });

@@ -6,13 +6,14 @@
  * episode resolves, the heap never runs out. Only a simulation can be replayed this way: real
  * exports cannot be re-lived.
  */
-import type { ActingPorts } from './tick.ts';
+
 import type { GuardrailConfig } from '../core/config.ts';
 import type { MetricSeries } from '../core/metric-series.ts';
 import { exportScenario, readExport } from '../simulator/export.ts';
-import { replay, type ReplayHooks, type ReplayResult } from './replay.ts';
-import { type Scenario } from '../simulator/scenario.ts';
-import { simulate, applyRollbacks } from '../simulator/simulate.ts';
+import type { Scenario } from '../simulator/scenario.ts';
+import { applyRollbacks, simulate } from '../simulator/simulate.ts';
+import { type ReplayHooks, type ReplayResult, replay } from './replay.ts';
+import type { ActingPorts } from './tick.ts';
 
 export interface ClosedLoop {
   /** The scenario as simulated, without the guardrail in the loop (decisions taken, nothing changed). */
@@ -24,12 +25,27 @@ export interface ClosedLoop {
   readonly warnings: readonly string[];
 }
 
-export async function replayClosedLoop(scenario: Scenario, config: GuardrailConfig, ports: { readonly probe: ActingPorts; readonly live: ActingPorts }, hooks: ReplayHooks = {}): Promise<ClosedLoop> {
+export async function replayClosedLoop(
+  scenario: Scenario,
+  config: GuardrailConfig,
+  ports: { readonly probe: ActingPorts; readonly live: ActingPorts },
+  hooks: ReplayHooks = {},
+): Promise<ClosedLoop> {
   const signals = config.signals.map((s) => s.name);
   const open = readExport(exportScenario(scenario, simulate(scenario)).files, signals);
-  const withoutGuardrail = await replay({ series: open.metrics.series, releases: open.timeline.events }, config, ports.probe, hooks.cadence ? { cadence: true } : {});
+  const withoutGuardrail = await replay(
+    { series: open.metrics.series, releases: open.timeline.events },
+    config,
+    ports.probe,
+    hooks.cadence ? { cadence: true } : {},
+  );
   const changed = applyRollbacks(scenario, withoutGuardrail.decisions);
   const closed = readExport(exportScenario(changed, simulate(changed)).files, signals);
   const result = await replay({ series: closed.metrics.series, releases: closed.timeline.events }, config, ports.live, hooks);
-  return { withoutGuardrail, withoutGuardrailSeries: open.metrics.series, withGuardrail: result, warnings: [...closed.metrics.warnings, ...closed.timeline.warnings] };
+  return {
+    withoutGuardrail,
+    withoutGuardrailSeries: open.metrics.series,
+    withGuardrail: result,
+    warnings: [...closed.metrics.warnings, ...closed.timeline.warnings],
+  };
 }

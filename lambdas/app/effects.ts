@@ -19,17 +19,17 @@
  *   again, resolved, an episode with no decision) are put in the state's outbox and go out only
  *   once that state's save won (`commit`); what a run could not deliver, the next delivers.
  */
+
+import type { AlertIntent } from '../core/alert.ts';
 import { type Alert, renderAlert } from '../core/alert.ts';
 import type { GuardrailConfig } from '../core/config.ts';
+import type { Decision, Outcome } from '../core/decision.ts';
 import { logScaleOf } from '../core/detector-settings.ts';
 import { DeadlineExceededError } from '../core/errors.ts';
-import { formatPercent, formatTime } from '../core/format.ts';
-import type { AlertIntent } from '../core/alert.ts';
 import type { Evaluation } from '../core/evaluation.ts';
+import { formatPercent, formatTime } from '../core/format.ts';
 import type { GuardrailState } from '../core/state.ts';
-import type { Decision } from '../core/decision.ts';
 import type { FlagController, Notifier, StateStore } from '../ports.ts';
-import type { Outcome } from '../core/decision.ts';
 
 /** How long a recorded change that could not be made (out of time) is tried again, run after run. */
 export const RETRY_ACTION_FOR_MS = 5 * 60_000;
@@ -67,7 +67,13 @@ export interface Effects {
   readonly notifierErrors: readonly string[];
 }
 
-export async function carryOut(state: GuardrailState, evaluation: Evaluation, now: number, config: GuardrailConfig, ports: EffectPorts): Promise<Effects> {
+export async function carryOut(
+  state: GuardrailState,
+  evaluation: Evaluation,
+  now: number,
+  config: GuardrailConfig,
+  ports: EffectPorts,
+): Promise<Effects> {
   const { held, resumed, outcomes } = await holdDecisions(evaluation, now, ports.store);
   const { acted, deferred } = await actOn(held, outcomes, now, ports);
   const context = {
@@ -118,7 +124,10 @@ async function actOn(held: ReadonlyMap<string, Decision>, outcomes: Map<string, 
         deferred.push({ decision, reason: result.message });
         continue;
       }
-      result = { status: 'failed', detail: `not done within ${RETRY_ACTION_FOR_MS / 60_000} minutes of the decision, each run out of time (${result.message}): roll it back by hand` };
+      result = {
+        status: 'failed',
+        detail: `not done within ${RETRY_ACTION_FOR_MS / 60_000} minutes of the decision, each run out of time (${result.message}): roll it back by hand`,
+      };
     }
     const outcome = { ...result, time: now };
     outcomes.set(decision.id, outcome);
@@ -129,7 +138,13 @@ async function actOn(held: ReadonlyMap<string, Decision>, outcomes: Map<string, 
 }
 
 /** Alerts about decisions: from the run holding them, as soon as their outcomes are known. */
-async function alertDecisions(evaluation: Evaluation, held: ReadonlyMap<string, Decision>, resumed: readonly Decision[], context: AlertContext, delivery: Delivery) {
+async function alertDecisions(
+  evaluation: Evaluation,
+  held: ReadonlyMap<string, Decision>,
+  resumed: readonly Decision[],
+  context: AlertContext,
+  delivery: Delivery,
+) {
   const alerted = new Set<string>();
   const decisionAlerts: Array<{ intent: AlertIntent; ids: string[] }> = [];
   for (const intent of evaluation.alerts) {
@@ -139,7 +154,8 @@ async function alertDecisions(evaluation: Evaluation, held: ReadonlyMap<string, 
     if (ids.every((id) => context.outcomes.has(id))) decisionAlerts.push({ intent, ids });
   }
   for (const decision of resumed) {
-    if (!alerted.has(decision.id) && context.outcomes.has(decision.id)) decisionAlerts.push({ intent: intentOf(decision), ids: [decision.id] });
+    if (!alerted.has(decision.id) && context.outcomes.has(decision.id))
+      decisionAlerts.push({ intent: intentOf(decision), ids: [decision.id] });
   }
   const { store } = delivery.ports;
   for (const { intent, ids } of decisionAlerts) {
@@ -260,7 +276,10 @@ function setOutbox(state: GuardrailState, alerts: Alert[]): void {
  * key. True when it is done with: sent everywhere, or refused for good (said in notifierErrors);
  * false when some delivery is left for a later run (out of time, or a copy of this run has it).
  */
-async function deliver(alert: Alert, { ports, now, sent, notifierErrors }: { ports: EffectPorts; now: number; sent: Alert[]; notifierErrors: string[] }): Promise<boolean> {
+async function deliver(
+  alert: Alert,
+  { ports, now, sent, notifierErrors }: { ports: EffectPorts; now: number; sent: Alert[]; notifierErrors: string[] },
+): Promise<boolean> {
   let attempted = false;
   const names = deliveryNames(ports.notifiers);
   const done = await Promise.all(

@@ -11,12 +11,22 @@ import type { ReadResult } from './run-once.ts';
 export type RenderPage = (data: ReturnType<typeof buildReport>) => Promise<string>;
 
 /** Writes the page of each episode alerted this run; returns the episodes whose page failed, with why. */
-export async function keepIncidentPages(result: ReadResult, store: ReportStore, render: RenderPage, config: GuardrailConfig): Promise<string[]> {
+export async function keepIncidentPages(
+  result: ReadResult,
+  store: ReportStore,
+  render: RenderPage,
+  config: GuardrailConfig,
+): Promise<string[]> {
   const failures: string[] = [];
   const episodes = [...new Set(result.sent.flatMap((a) => (a.episodeId ? [a.episodeId] : [])))];
   for (const episodeId of episodes) {
     try {
-      const data = buildReport(reportSource(result, episodeId), ReportRecorder.fromState(result.state, config), `Stormguard incident report: ${episodeId}`, config.environment);
+      const data = buildReport(
+        reportSource(result, episodeId),
+        ReportRecorder.fromState(result.state, config),
+        `Stormguard incident report: ${episodeId}`,
+        config.environment,
+      );
       await store.write(episodeId, await render(data));
     } catch (error) {
       failures.push(`the report of ${episodeId} was not written: ${error instanceof Error ? error.message : String(error)}`);

@@ -5,19 +5,19 @@
  * Beside what the guardrail did, it reads from the same data what happened without it: when a
  * broker's heap after GC reached the exhaustion level, and the lead time the rollback gained.
  */
-import { type ActingPorts, tick } from './tick.ts';
-import { periods, type ReplayInput } from './schedule.ts';
-import { isBusy, planRead } from '../core/cadence.ts';
+
 import type { Alert } from '../core/alert.ts';
+import type { Anomaly } from '../core/anomaly.ts';
+import { isBusy, planRead } from '../core/cadence.ts';
 import type { GuardrailConfig } from '../core/config.ts';
-import { type Anomaly } from '../core/anomaly.ts';
-import { type Episode } from '../core/episode.ts';
-import { type EvaluationInput } from '../core/evaluation.ts';
-import { type GuardrailState, newGuardrailState } from '../core/state.ts';
+import type { Decision, Outcome } from '../core/decision.ts';
+import type { Episode } from '../core/episode.ts';
+import type { EvaluationInput } from '../core/evaluation.ts';
 import { type MetricSeries, seriesName } from '../core/metric-series.ts';
-import type { Decision } from '../core/decision.ts';
 import type { ReleaseEvent } from '../core/release.ts';
-import type { Outcome } from '../core/decision.ts';
+import { type GuardrailState, newGuardrailState } from '../core/state.ts';
+import { periods, type ReplayInput } from './schedule.ts';
+import { type ActingPorts, tick } from './tick.ts';
 
 export type { ReplayInput };
 
@@ -59,10 +59,21 @@ export interface ReplayResult {
   readonly state: GuardrailState;
 }
 
-export async function replay(input: ReplayInput, config: GuardrailConfig, ports: ActingPorts, hooks: ReplayHooks = {}): Promise<ReplayResult> {
+export async function replay(
+  input: ReplayInput,
+  config: GuardrailConfig,
+  ports: ActingPorts,
+  hooks: ReplayHooks = {},
+): Promise<ReplayResult> {
   const periodMs = config.metricPeriodSeconds * 1000;
   const state = newGuardrailState();
-  const result = { decisions: [] as Decision[], outcomes: {} as Record<string, Outcome>, alerts: [] as Alert[], anomalies: [] as Anomaly[], notifierErrors: [] as string[] };
+  const result = {
+    decisions: [] as Decision[],
+    outcomes: {} as Record<string, Outcome>,
+    alerts: [] as Alert[],
+    anomalies: [] as Anomaly[],
+    notifierErrors: [] as string[],
+  };
   const schedule = periods(input, periodMs);
   const pending = new Map<string, MetricSeries>();
   const due: ReleaseEvent[] = [];
@@ -75,7 +86,10 @@ export async function replay(input: ReplayInput, config: GuardrailConfig, ports:
         pending.set(s.key, kept ? { ...kept, points: [...kept.points, ...s.points] } : s);
       }
       // The data's last period is read whatever the cadence: a replay ends there.
-      if (period.index < schedule.total && !planRead({ evaluatedAt: state.evaluatedAt, busy: isBusy(state) }, period.now, period.now, period.releases, config).read) {
+      if (
+        period.index < schedule.total &&
+        !planRead({ evaluatedAt: state.evaluatedAt, busy: isBusy(state) }, period.now, period.now, period.releases, config).read
+      ) {
         hooks.progress?.(period.index, schedule.total);
         continue;
       }
@@ -84,7 +98,12 @@ export async function replay(input: ReplayInput, config: GuardrailConfig, ports:
       pending.clear();
     }
     if (due.length > 0) await hooks.releasesDue?.(due.splice(0));
-    const step = await tick(state, { now: period.now, series, releases: period.releases, ...(hooks.onScore ? { onScore: hooks.onScore } : {}) }, config, ports);
+    const step = await tick(
+      state,
+      { now: period.now, series, releases: period.releases, ...(hooks.onScore ? { onScore: hooks.onScore } : {}) },
+      config,
+      ports,
+    );
     result.decisions.push(...step.acted);
     for (const [id, outcome] of step.outcomes) result.outcomes[id] = outcome;
     result.alerts.push(...step.sent);

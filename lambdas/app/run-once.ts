@@ -8,16 +8,17 @@
  * (decisions recorded first, so of two overlapping runs only one acts); saves the state, with what
  * the evaluation was given, refused if another run saved first.
  */
-import { type ActingPorts, type Tick, tick } from './tick.ts';
+
 import { isBusy, planRead, type ReadPlan } from '../core/cadence.ts';
 import type { GuardrailConfig } from '../core/config.ts';
 import { baselineOf } from '../core/detector.ts';
 import { detectorSettings } from '../core/detector-settings.ts';
-import { type GuardrailState, newGuardrailState } from '../core/state.ts';
 import { knownPercent } from '../core/exposure.ts';
 import type { MetricSeries } from '../core/metric-series.ts';
 import type { ReleaseEvent } from '../core/release.ts';
+import { type GuardrailState, newGuardrailState } from '../core/state.ts';
 import type { MetricSource, ReleaseLog, StateStore } from '../ports.ts';
+import { type ActingPorts, type Tick, tick } from './tick.ts';
 
 export interface RunPorts extends ActingPorts {
   readonly metrics: MetricSource;

@@ -45,7 +45,8 @@ export function periods(input: ReplayInput, periodMs: number): { from: number; t
     let releaseCursor = 0;
     for (let now = from + periodMs, index = 1; now <= to; now += periodMs, index++) {
       const due: ReleaseEvent[] = [];
-      while (releaseCursor < input.releases.length && input.releases[releaseCursor]!.time <= now) due.push(input.releases[releaseCursor++]!);
+      while (releaseCursor < input.releases.length && input.releases[releaseCursor]!.time <= now)
+        due.push(input.releases[releaseCursor++]!);
       const series = input.series.map((s, i) => ({ ...s, points: takeVisible(s, arrivals[i]!, cursors, i, now) }));
       yield { index, now, series, releases: input.releases.slice(0, releaseCursor), due };
     }
@@ -66,7 +67,13 @@ function arrivalOrder(series: MetricSeries, periodMs: number, delay: ReplayInput
 }
 
 /** The points of series i that became visible by `now`, in time order, advancing its cursor. */
-function takeVisible(series: MetricSeries, arrivals: readonly Arrival[], cursors: number[], i: number, now: number): MetricSeries['points'] {
+function takeVisible(
+  series: MetricSeries,
+  arrivals: readonly Arrival[],
+  cursors: number[],
+  i: number,
+  now: number,
+): MetricSeries['points'] {
   const start = cursors[i]!;
   let end = start;
   while (end < arrivals.length && arrivals[end]!.at <= now) end++;

@@ -9,7 +9,7 @@
  */
 import type { GuardrailConfig } from '../core/config.ts';
 import { type Evaluation, type EvaluationInput, evaluate } from '../core/evaluation.ts';
-import { type GuardrailState } from '../core/state.ts';
+import type { GuardrailState } from '../core/state.ts';
 import { carryOut, type EffectPorts, type Effects } from './effects.ts';
 
 export type ActingPorts = EffectPorts;

@@ -1,18 +1,31 @@
 /**
- * Alerts: what on-call reads. One alert per episode across brokers and signals, naming the
- * release (flag, environment, step, when, by whom), the signal against its baseline, and what was
- * done; one when it resolves; one when the guardrail goes blind or sees again; one for each
- * step-up reverted while a flag was frozen.
+ * Alerts: what on-call reads. Alerts about one episode (a cluster's signal) share a key, naming
+ * the release (flag, environment, step, when, by whom) with the check's evidence, the signal
+ * against its baseline, and what was done; one when it resolves; one when the guardrail goes
+ * blind or sees again; one for each step-up reverted while a flag was frozen.
+ *
+ * Pages only when it matters. critical: a rollback or a step back (or its recommendation in
+ * observe mode), a revert, a release that moved a signal and was not rolled back (a deploy, named),
+ * a heap forecast to reach its limit within the horizon. warning: an anomaly no release explains,
+ * a blind signal. info: resolved, seeing again.
  */
 import type { Decision, Outcome } from './decision.ts';
-import type { Episode } from './episode.ts';
-import type { SightChange } from './freshness.ts';
+import { type Episode, episodeSignal } from './episode.ts';
+import { describeCandidates, describeEvidence } from './finding.ts';
 import { formatDuration, formatEffect, formatNumber, formatPercent, formatTime } from './format.ts';
+import type { SightChange } from './freshness.ts';
 import { type ReleaseEvent, releaseName, targetName } from './release.ts';
 
 /** Something to tell people; rendered into text once the decisions' outcomes are known. */
 export type AlertIntent =
-  | { readonly kind: 'episode'; readonly time: number; readonly episodeId: string; readonly decisionIds: readonly string[] }
+  | {
+      readonly kind: 'episode';
+      readonly time: number;
+      readonly episodeId: string;
+      readonly decisionIds: readonly string[];
+      /** What this alert adds when it carries no decision: the release found (its id), or none for a warning. */
+      readonly finding?: string;
+    }
   | { readonly kind: 'resolved'; readonly time: number; readonly episodeId: string }
   | { readonly kind: 'reverted'; readonly time: number; readonly decisionId: string }
   | SightChange;
@@ -53,7 +66,7 @@ export function renderAlert(intent: AlertIntent, context: AlertContext): Alert {
         severity: 'info',
         time: intent.time,
         episodeId: episode.id,
-        title: `[Stormguard] Resolved: ${episode.first.signal} on ${episode.cluster} is back within its baseline`,
+        title: `[Stormguard] Resolved: ${episodeSignal(episode)} on ${episode.cluster} is back within its baseline`,
         text: `Episode ${episode.id} resolved at ${formatTime(intent.time)}, after ${formatDuration(intent.time - episode.onset)}; no anomaly since ${formatTime(episode.lastAnomalyAt)}.`,
       };
     }
@@ -103,40 +116,72 @@ function ackInstruction(decision: Decision): string {
 function episodeAlert(intent: Extract<AlertIntent, { kind: 'episode' }>, episode: Episode, context: AlertContext): Alert {
   const decisions = intent.decisionIds.map((id) => context.decisions.get(id)!).filter(Boolean);
   const { first } = episode;
-  const logScale = context.logScale(first.signal);
-  const attribution = episode.attribution;
-  const best = attribution && attribution.kind !== 'none' ? attribution.best : undefined;
-  const release = attribution?.kind === 'attributed' ? attribution.best.release : undefined;
+  const signal = episodeSignal(episode);
+  const attribution = episode.attribution?.kind === 'attributed' ? episode.attribution : undefined;
   const lines = [
     `Episode ${episode.id} on cluster ${episode.cluster}, detected ${formatTime(episode.detectedAt)}.`,
-    `Signal: ${first.label} = ${formatNumber(first.value)} against a baseline of ${formatNumber(first.baseline)} ` +
-      `(${formatEffect(first.effect, logScale)}, z ${first.z.toFixed(1)}${first.msToLimit !== undefined ? `, limit in ${formatDuration(first.msToLimit)}` : ''}), first anomalous at ${formatTime(first.time)}; ` +
-      `${episode.series.length} series, signals ${episode.signals.join(', ')}.`,
-    release
-      ? `Release: ${describeRelease(release)} (confidence ${best!.confidence.toFixed(2)}${describeDose(best!.doseResponse, logScale)}).`
-      : attribution?.kind === 'ambiguous'
-        ? `Release: ambiguous between ${describeRelease(attribution.best.release)} and ${describeRelease(attribution.runnerUp.release)}.`
-        : 'Release: no release correlates with this episode.',
+    ...(episode.openedBy ? [] : [signalLine(episode, context)]),
+    attribution
+      ? `Release: ${describeRelease(attribution.release)}${attribution.others.length > 0 ? `; candidates of the same minute: ${[attribution.release, ...attribution.others].map((r) => releaseName(r)).join(', ')}` : ''}.\n` +
+        `Evidence: ${describeEvidence(attribution.evidence)}.`
+      : 'Release: no release correlates with this episode (no release watch of its signal explains it).',
     decisions.length > 0
       ? decisions.map((d) => `Action: ${describeAction(d, context)}`).join('\n')
       : `Action: none (${episode.holdReason ?? 'no decision'}).`,
     ...decisions.filter((d) => d.action === 'rollback' && d.mode === 'enforce').map(ackInstruction),
   ];
-  const headline = decisions[0]
-    ? `${actionVerb(decisions[0], context)} ${decisions[0].flag} ${formatPercent(decisions[0].fromPercent)} → ${formatPercent(decisions[0].toPercent)}`
-    : 'no rollback';
-  const what = release ? `after ${releaseName(release)}` : 'no release correlates';
+  const title = decisions[0]
+    ? `${actionVerb(decisions[0], context)} ${decisions[0].flag} ${formatPercent(decisions[0].fromPercent)} → ${formatPercent(decisions[0].toPercent)}: ${what(episode, context)} after ${describeCandidatesShort(attribution!)}`
+    : attribution
+      ? `${what(episode, context)} after ${describeCandidatesShort(attribution)}: no rollback`
+      : `${what(episode, context)}: no release correlates`;
   return {
     key: `episode/${episode.id}`,
     kind: 'episode',
-    severity: 'critical',
+    severity: severityOf(episode, decisions),
     time: intent.time,
     episodeId: episode.id,
     decisionIds: intent.decisionIds,
     // What was done first: a subject cut short (SNS: 100 characters) still says it.
-    title: `[Stormguard] ${headline}: ${first.signal} ${formatEffect(first.effect, logScale)} on ${episode.cluster} ${what}`,
+    title: `[Stormguard] ${title}`,
     text: lines.join('\n'),
   };
+}
+
+/** "ConnectionCreationRate 2.3x baseline on events-msk", "HeapMemoryAfterGC to 90% in 4 h 10 min on events-msk" */
+function what(episode: Episode, context: AlertContext): string {
+  const signal = episodeSignal(episode);
+  const evidence = episode.attribution?.kind === 'attributed' ? episode.attribution.evidence : undefined;
+  const msToLimit =
+    evidence?.kind === 'heap' ? evidence.msToLimit : episode.first.kind === 'forecast' ? episode.first.msToLimit : undefined;
+  if (msToLimit !== undefined)
+    return `${signal} to its limit in ${Number.isFinite(msToLimit) ? formatDuration(msToLimit) : 'never at this slope'} on ${episode.cluster}`;
+  const effect = evidence
+    ? formatEffect(evidence.factor ?? 1, true)
+    : formatEffect(episode.first.effect, context.logScale(episode.first.signal));
+  return `${signal} ${effect} on ${episode.cluster}`;
+}
+
+/**
+ * critical: a decision, or a release found moving a signal (a deploy named, a heap forecast to its
+ * limit within the horizon); warning: an anomaly no release explains (background detection, heap
+ * forecasts included, never pages on its own: on real traffic it cries wolf).
+ */
+function severityOf(episode: Episode, decisions: readonly Decision[]): Alert['severity'] {
+  return decisions.length > 0 || episode.attribution?.kind === 'attributed' ? 'critical' : 'warning';
+}
+
+function signalLine(episode: Episode, context: AlertContext): string {
+  const { first } = episode;
+  return (
+    `Signal: ${first.label} = ${formatNumber(first.value)} against a baseline of ${formatNumber(first.baseline)} ` +
+    `(${formatEffect(first.effect, context.logScale(first.signal))}, z ${first.z.toFixed(1)}${first.msToLimit !== undefined ? `, limit in ${formatDuration(first.msToLimit)}` : ''}), first anomalous at ${formatTime(first.time)}; ` +
+    `${episode.series.length} series, signals ${episode.signals.join(', ')}.`
+  );
+}
+
+function describeCandidatesShort(attribution: Extract<Episode['attribution'], { kind: 'attributed' }>): string {
+  return describeCandidates({ release: attribution.release, others: attribution.others, evidence: attribution.evidence, series: [] });
 }
 
 /** "flag K in production (fallthrough) stepped 0% → 1% at 2025-08-28 14:00 UTC by someone" */
@@ -148,12 +193,6 @@ export function describeRelease(release: ReleaseEvent, options: { withTime: bool
     `flag ${release.flag} in ${release.environment} (${targetName(release.target)}) stepped ` +
     `${formatPercent(release.fromPercent)} → ${formatPercent(release.toPercent)}${when}${by}`
   );
-}
-
-function describeDose(dose: { levels: ReadonlyArray<{ percent: number; effect: number }>; consistent: boolean } | undefined, logScale: boolean): string {
-  if (!dose) return '';
-  const levels = dose.levels.map((l) => `${formatPercent(l.percent)}: ${logScale ? `${l.effect.toFixed(2)}x` : `${l.effect.toFixed(1)}`}`).join(', ');
-  return `; dose-response ${dose.consistent ? 'consistent' : 'inconsistent'}: ${levels}`;
 }
 
 function actionVerb(decision: Decision, context: AlertContext): string {

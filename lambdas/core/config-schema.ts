@@ -3,11 +3,12 @@
  * file format attached. The YAML front end (config.ts) and the Lambdas (which receive the
  * configuration as JSON from the construct) both end here, so one schema decides everywhere.
  */
+
+import * as z from 'zod/mini';
 import { InputError } from './errors.ts';
 import { FULL_POINTS } from './history.ts';
 import { MAX_NAME_LENGTH } from './input-bounds.ts';
 import { QUIET_PERIODS } from './likelihood.ts';
-import * as z from 'zod/mini';
 import './zod-messages.ts';
 
 /**
@@ -55,10 +56,24 @@ const nonnegative = () => z.number().check(z.nonnegative());
 /** A name: not empty, at most MAX_NAME_LENGTH characters. */
 const text = () => z.string().check(z.minLength(1), z.maxLength(MAX_NAME_LENGTH, `at most ${MAX_NAME_LENGTH} characters`));
 /** A name that is written into a CloudWatch SEARCH expression: no quote, backslash, brace or control character can break out of it. */
-const searchText = () => text().check(z.refine((value) => !/["'\\{}\u0000-\u001f]/.test(value), 'must not contain quotes, backslashes, braces or control characters (it is written into a CloudWatch SEARCH expression)'));
+const searchText = () =>
+  text().check(
+    z.refine(
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+      (value) => !/["'\\{}\u0000-\u001f]/.test(value),
+      'must not contain quotes, backslashes, braces or control characters (it is written into a CloudWatch SEARCH expression)',
+    ),
+  );
 /** A signal's name: a metric name, written into SEARCH expressions, PromQL defaults and series keys. */
 export const signalName = () =>
-  z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9_.:-]{0,127}$/, 'expected a metric name: a letter, then letters, digits, _ . : or - (at most 128 characters)'));
+  z
+    .string()
+    .check(
+      z.regex(
+        /^[A-Za-z][A-Za-z0-9_.:-]{0,127}$/,
+        'expected a metric name: a letter, then letters, digits, _ . : or - (at most 128 characters)',
+      ),
+    );
 const atMost = (limit: number, why: string) => z.maximum(limit, `at most ${limit} (${why})`);
 const periods = (min: number) => z.int().check(z.minimum(min), atMost(LIMITS.periods, 'periods: a baseline that slow never moves'));
 const minutes = () => z.number().check(z.nonnegative(), atMost(LIMITS.minutes, 'minutes: a week'));
@@ -77,13 +92,19 @@ const signalSchema = z.strictObject({
   logOffset: withDefault(positive().check(atMost(LIMITS.scoredUnits, 'an offset that large flattens every rate')), 1),
   /** floor of the standard deviation, in scored units */
   minSd: z.optional(positive().check(atMost(LIMITS.scoredUnits, 'scored units'))),
-  /** how soon after a release this signal moves */
-  responseMinutes: withDefault(positive().check(atMost(LIMITS.minutes, 'minutes: a week')), 10),
   forecast: z.optional(
     z.strictObject({
       limitPercent: withDefault(positive().check(z.maximum(100)), 90),
       horizonMinutes: withDefault(positive().check(atMost(LIMITS.minutes, 'minutes: a week')), 120),
-      windowPeriods: withDefault(z.int().check(z.minimum(5), atMost(FULL_POINTS, 'periods: the history keeps its newest points at full resolution, older ones as medians')), 30),
+      windowPeriods: withDefault(
+        z
+          .int()
+          .check(
+            z.minimum(5),
+            atMost(FULL_POINTS, 'periods: the history keeps its newest points at full resolution, older ones as medians'),
+          ),
+        30,
+      ),
     }),
   ),
   /** the gate denies step-ups above this */
@@ -91,7 +112,12 @@ const signalSchema = z.strictObject({
   /** CloudWatch namespace */
   namespace: withDefault(searchText(), 'AWS/Kafka'),
   /** the dimensions that make one series */
-  dimensions: withDefault(z.array(searchText()).check(z.minLength(1), z.maxLength(LIMITS.dimensions, `at most ${LIMITS.dimensions} dimensions (CloudWatch's limit)`)), ['Cluster Name', 'Broker ID']),
+  dimensions: withDefault(
+    z
+      .array(searchText())
+      .check(z.minLength(1), z.maxLength(LIMITS.dimensions, `at most ${LIMITS.dimensions} dimensions (CloudWatch's limit)`)),
+    ['Cluster Name', 'Broker ID'],
+  ),
   /** CloudWatch statistic */
   statistic: withDefault(searchText(), 'Average'),
   /** Prometheus: the query that gives one series per broker (default: JMX exporter names) */
@@ -107,7 +133,17 @@ export const configSchema = z.strictObject({
   mode: withDefault(z.enum(['observe', 'enforce']), 'enforce'),
   environment: withDefault(text(), 'production'),
   /** in AWS: the `Cluster Name` values to watch */
-  clusters: withDefault(z.array(searchText()).check(z.maxLength(LIMITS.clusters, `at most ${LIMITS.clusters} clusters (one detector run reads them all each period: deploy another guardrail for more)`)), []),
+  clusters: withDefault(
+    z
+      .array(searchText())
+      .check(
+        z.maxLength(
+          LIMITS.clusters,
+          `at most ${LIMITS.clusters} clusters (one detector run reads them all each period: deploy another guardrail for more)`,
+        ),
+      ),
+    [],
+  ),
   metricPeriodSeconds: withDefault(z.int().check(z.positive(), atMost(LIMITS.seconds, 'seconds: an hour')), 60),
   /** in AWS: evaluate periods at least this old (CloudWatch publishes late) */
   publishDelaySeconds: withDefault(z.int().check(z.nonnegative(), atMost(LIMITS.seconds, 'seconds: an hour')), 120),
@@ -115,16 +151,29 @@ export const configSchema = z.strictObject({
     z.strictObject({
       halfLifePeriods: withDefault(positive().check(atMost(LIMITS.periods, 'periods: a baseline that slow never moves')), 30),
       warmupPeriods: withDefault(periods(2), 30),
-      confirmPeriods: withDefault(z.int().check(z.minimum(1), atMost(60, 'periods: an anomaly confirmed an hour late is a storm already')), 2),
+      confirmPeriods: withDefault(
+        z.int().check(z.minimum(1), atMost(60, 'periods: an anomaly confirmed an hour late is a storm already')),
+        2,
+      ),
       corroboratingSeries: withDefault(z.int().check(z.minimum(1), atMost(10_000, 'series')), 3),
       /** other level baselines that may explain a point (anomaly score) */
       extraHalfLives: withDefault(
-        z.array(positive().check(atMost(LIMITS.periods, 'periods: a baseline that slow never moves'))).check(z.maxLength(LIMITS.extraHalfLives, `at most ${LIMITS.extraHalfLives} (each is kept in every series' state)`)),
+        z
+          .array(positive().check(atMost(LIMITS.periods, 'periods: a baseline that slow never moves')))
+          .check(z.maxLength(LIMITS.extraHalfLives, `at most ${LIMITS.extraHalfLives} (each is kept in every series' state)`)),
         [],
       ),
       /** a seasonal baseline of this many periods; 0: none (anomaly score) */
       seasonPeriods: withDefault(
-        z.int().check(z.nonnegative(), atMost(LIMITS.seasonPeriods, "periods, a day of minutes: every period of the season is kept in each series' state, one DynamoDB item of at most 400 KB")),
+        z
+          .int()
+          .check(
+            z.nonnegative(),
+            atMost(
+              LIMITS.seasonPeriods,
+              "periods, a day of minutes: every period of the season is kept in each series' state, one DynamoDB item of at most 400 KB",
+            ),
+          ),
         0,
       ),
       /** half-life of the deviation's long-run distribution (anomaly score) */
@@ -144,17 +193,19 @@ export const configSchema = z.strictObject({
     },
   ),
   signals: withDefault(
-    z.record(signalName(), z.partial(signalSchema)).check(z.refine((signals) => Object.keys(signals).length <= LIMITS.signals, `at most ${LIMITS.signals} signals`)),
+    z
+      .record(signalName(), z.partial(signalSchema))
+      .check(z.refine((signals) => Object.keys(signals).length <= LIMITS.signals, `at most ${LIMITS.signals} signals`)),
     {},
   ),
-  episodes: withDefault(z.strictObject({ quietPeriods: withDefault(z.int().check(z.minimum(1), atMost(1440, 'periods: a day of minutes')), 15) }), { quietPeriods: 15 }),
-  correlation: withDefault(
-    z.strictObject({
-      lookbackMinutes: withDefault(positive().check(atMost(LIMITS.minutes, 'minutes: a week')), 720),
-      minConfidence: withDefault(z.number().check(z.minimum(0), z.maximum(1)), 0.6),
-      ambiguityMargin: withDefault(z.number().check(z.minimum(0), z.maximum(1)), 0.1),
-    }),
-    { lookbackMinutes: 720, minConfidence: 0.6, ambiguityMargin: 0.1 },
+  episodes: withDefault(
+    z.strictObject({ quietPeriods: withDefault(z.int().check(z.minimum(1), atMost(1440, 'periods: a day of minutes')), 15) }),
+    { quietPeriods: 15 },
+  ),
+  releaseWatch: withDefault(
+    /** a heap trend that starts at a step (with no fast-signal response) rolls it back when the limit is forecast within this */
+    z.strictObject({ heapHorizonMinutes: withDefault(positive().check(atMost(LIMITS.minutes, 'minutes: a week')), 360) }),
+    { heapHorizonMinutes: 360 },
   ),
   rollback: withDefault(
     z.strictObject({
@@ -175,7 +226,10 @@ export const configSchema = z.strictObject({
       .check(z.refine((flags) => Object.keys(flags).length <= LIMITS.flags, `at most ${LIMITS.flags} flags`)),
     {},
   ),
-  freshness: withDefault(z.strictObject({ staleAfterPeriods: withDefault(z.int().check(z.minimum(1), atMost(1440, 'periods: a day of minutes')), 5) }), { staleAfterPeriods: 5 }),
+  freshness: withDefault(
+    z.strictObject({ staleAfterPeriods: withDefault(z.int().check(z.minimum(1), atMost(1440, 'periods: a day of minutes')), 5) }),
+    { staleAfterPeriods: 5 },
+  ),
   /** in AWS: roll flags back over the REST API; without it, decisions are recorded and alerted, no flag is changed */
   launchDarkly: z.optional(
     z.strictObject({
@@ -214,7 +268,10 @@ export const configSchema = z.strictObject({
   /** In AWS: how clusters are split into shards, each its own detector schedule and state partition. */
   shards: withDefault(
     z.strictObject({
-      maxSeries: withDefault(z.int().check(z.minimum(1), atMost(100_000, 'series: one detector run reads and scores a shard within its period')), 10_000),
+      maxSeries: withDefault(
+        z.int().check(z.minimum(1), atMost(100_000, 'series: one detector run reads and scores a shard within its period')),
+        10_000,
+      ),
       brokersPerCluster: withDefault(z.int().check(z.minimum(1), atMost(1_000, 'brokers')), 30),
     }),
     { maxSeries: 10_000, brokersPerCluster: 30 },
@@ -236,14 +293,13 @@ export interface GuardrailConfig extends Omit<ParsedConfig, 'signals'> {
 
 /** Amazon MSK's CloudWatch metrics (namespace AWS/Kafka) and the self-managed JMX equivalent. */
 const MSK_SIGNALS: Record<string, z.input<typeof signalSchema>> = {
-  ConnectionCreationRate: { kind: 'rate', minFactor: 1.5, responseMinutes: 10 },
-  ConnectionCount: { kind: 'count', minFactor: 1.3, responseMinutes: 10 },
-  ClientConnectionCount: { kind: 'count', minFactor: 1.3, responseMinutes: 10 },
-  ProducerIdCount: { kind: 'count', minFactor: 1.3, responseMinutes: 10 },
+  ConnectionCreationRate: { kind: 'rate', minFactor: 1.5 },
+  ConnectionCount: { kind: 'count', minFactor: 1.3 },
+  ClientConnectionCount: { kind: 'count', minFactor: 1.3 },
+  ProducerIdCount: { kind: 'count', minFactor: 1.3 },
   HeapMemoryAfterGC: {
     kind: 'percent',
     minChange: 10,
-    responseMinutes: 360,
     forecast: { limitPercent: 90, horizonMinutes: 120, windowPeriods: 30 },
     headroomPercent: 60,
   },
@@ -253,9 +309,14 @@ const MSK_SIGNALS: Record<string, z.input<typeof signalSchema>> = {
  * Validates a configuration as written and applies the defaults. `source` names it in errors;
  * `lineOf`, where the configuration came from a file, finds the line of a field's path.
  */
-export function resolveConfig(raw: unknown, source = 'configuration', lineOf: (path: string[]) => number | undefined = () => undefined): GuardrailConfig {
+export function resolveConfig(
+  raw: unknown,
+  source = 'configuration',
+  lineOf: (path: string[]) => number | undefined = () => undefined,
+): GuardrailConfig {
   const reserved = reservedKeyPath(raw);
-  if (reserved) throw new InputError({ file: source, line: lineOf(reserved), field: reserved.join('.') }, 'a key named __proto__ is not accepted');
+  if (reserved)
+    throw new InputError({ file: source, line: lineOf(reserved), field: reserved.join('.') }, 'a key named __proto__ is not accepted');
   const result = configSchema.safeParse(raw ?? {});
   if (!result.success) {
     const issue = result.error.issues[0]!;
@@ -279,18 +340,22 @@ export function resolveConfig(raw: unknown, source = 'configuration', lineOf: (p
  */
 export const CHECKPOINT_BUCKETS = 512;
 export const CHECKPOINT_ITEM_BYTES = 350 * 1024;
-/** Periods of history kept beyond the lookback (core/evaluation.ts HISTORY_EXTRA_PERIODS). */
-const HISTORY_EXTRA_PERIODS = 60;
+/**
+ * The points of history a series keeps, at most: an upper bound of core/evaluation.ts
+ * historyCapacity (the release watch's window, the heap watch's span of 6 h after 120 periods
+ * before, the forecast window, and a margin), which test/unit/core/state-size.test.ts checks.
+ */
+function historyBound(config: Pick<GuardrailConfig, 'metricPeriodSeconds' | 'signals'>): number {
+  const heapSpan = 120 + Math.ceil((6 * 3600) / config.metricPeriodSeconds);
+  return Math.max(FULL_POINTS, heapSpan, ...config.signals.map((s) => s.forecast?.windowPeriods ?? 0)) + 60;
+}
 /** A checkpointed series, at most: its history as float64s (16 bytes a point), each EWMA baseline as compressed JSON, and the rest (keys of a dynamic label, counters, its anomalous run). Measured: 4.6 KB by default, 64 KB with a daily season and a week of history (test/unit/core/state-size.test.ts). */
 const EWMA_BYTES = 32;
 const SERIES_BYTES = 1024;
 
 /** A series' bytes in a checkpoint, at most, under this configuration. */
-export function checkpointBytesPerSeries(config: Pick<GuardrailConfig, 'correlation' | 'metricPeriodSeconds' | 'detector' | 'signals'>): number {
-  const capacity = Math.max(
-    Math.ceil((config.correlation.lookbackMinutes * 60) / config.metricPeriodSeconds) + HISTORY_EXTRA_PERIODS,
-    ...config.signals.map((s) => s.forecast?.windowPeriods ?? 0),
-  );
+export function checkpointBytesPerSeries(config: Pick<GuardrailConfig, 'metricPeriodSeconds' | 'detector' | 'signals'>): number {
+  const capacity = historyBound(config);
   const stored = Math.min(capacity, FULL_POINTS + Math.ceil(Math.max(0, capacity - FULL_POINTS) / 5));
   return 16 * stored + 8 + EWMA_BYTES * (config.detector.seasonPeriods + config.detector.extraHalfLives.length + 6) + SERIES_BYTES;
 }
@@ -338,7 +403,10 @@ function withSignalDefaults(parsed: ParsedConfig, source: string, lineOf: (path:
   const names = new Set([...Object.keys(MSK_SIGNALS), ...Object.keys(parsed.signals)]);
   const signals: SignalConfig[] = [];
   for (const name of names) {
-  const merged = { ...(Object.hasOwn(MSK_SIGNALS, name) ? MSK_SIGNALS[name] : {}), ...(Object.hasOwn(parsed.signals, name) ? parsed.signals[name] : {}) };
+    const merged = {
+      ...(Object.hasOwn(MSK_SIGNALS, name) ? MSK_SIGNALS[name] : {}),
+      ...(Object.hasOwn(parsed.signals, name) ? parsed.signals[name] : {}),
+    };
     const checked = signalSchema.safeParse(merged);
     if (!checked.success) {
       const issue = checked.error.issues[0]!;
@@ -346,16 +414,12 @@ function withSignalDefaults(parsed: ParsedConfig, source: string, lineOf: (path:
       throw new InputError({ file: source, field }, issue.message);
     }
     if (checked.data.forecast && checked.data.kind !== 'percent') {
-      throw new InputError({ file: source, field: `signals.${name}.forecast` }, 'a forecast needs `kind: percent` (it is a time to a percentage limit)');
+      throw new InputError(
+        { file: source, field: `signals.${name}.forecast` },
+        'a forecast needs `kind: percent` (it is a time to a percentage limit)',
+      );
     }
     if (checked.data.enabled) signals.push({ ...checked.data, name });
-  }
-  const lookbackPeriods = (parsed.correlation.lookbackMinutes * 60) / parsed.metricPeriodSeconds;
-  if (lookbackPeriods > LIMITS.lookbackPeriods) {
-    throw new InputError(
-      { file: source, field: 'correlation.lookbackMinutes' },
-      `is ${Math.ceil(lookbackPeriods)} periods of ${parsed.metricPeriodSeconds} s, more than ${LIMITS.lookbackPeriods}: each series keeps that much history in its state (one DynamoDB item of at most 400 KB); look back less, or use a longer metricPeriodSeconds`,
-    );
   }
   const config = { ...parsed, signals };
   const perSeries = checkpointBytesPerSeries(config);
@@ -370,8 +434,8 @@ function withSignalDefaults(parsed: ParsedConfig, source: string, lineOf: (path:
     }
     throw new InputError(
       { file: source, line: lineOf(['shards', 'maxSeries']), field: 'shards.maxSeries' },
-      `is ${config.shards.maxSeries}: with a season of ${config.detector.seasonPeriods} periods and ${Math.ceil(lookbackPeriods)} periods of history, a series takes up to ${Math.ceil(perSeries / 1024)} KB of state, ` +
-        `and the fullest of a shard's ${CHECKPOINT_BUCKETS} state items would hold about ${Math.ceil(fullest)} of them, more than a DynamoDB item holds: ${fits > 0 ? `set shards.maxSeries to ${fits} or less, or` : 'use'} a shorter season or lookback`,
+      `is ${config.shards.maxSeries}: with a season of ${config.detector.seasonPeriods} periods and ${historyBound(config)} periods of history, a series takes up to ${Math.ceil(perSeries / 1024)} KB of state, ` +
+        `and the fullest of a shard's ${CHECKPOINT_BUCKETS} state items would hold about ${Math.ceil(fullest)} of them, more than a DynamoDB item holds: ${fits > 0 ? `set shards.maxSeries to ${fits} or less, or` : 'use'} a shorter season`,
     );
   }
   return config;

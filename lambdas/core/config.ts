@@ -7,9 +7,9 @@
  * Unknown keys are errors, reported with the file, line and field, because a misspelt threshold
  * that is silently ignored is a guardrail that does not guard.
  */
-import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
-import { InputError } from './errors.ts';
+import { type Document, isMap, isPair, isScalar, LineCounter, parseDocument } from 'yaml';
 import { type GuardrailConfig, LIMITS, resolveConfig, type StormguardConfig } from './config-schema.ts';
+import { InputError } from './errors.ts';
 
 export { defaultConfig, type GuardrailConfig, resolveConfig, type SignalConfig, type StormguardConfig } from './config-schema.ts';
 
@@ -30,7 +30,8 @@ export function readConfigText(text: string, source = 'configuration'): Stormgua
 }
 
 function readYaml(text: string, source: string): { raw: unknown; lineOf: (path: string[]) => number | undefined } {
-  if (text.length > LIMITS.textLength) throw new InputError({ file: source }, `is ${text.length} characters long, more than the ${LIMITS.textLength} a configuration needs`);
+  if (text.length > LIMITS.textLength)
+    throw new InputError({ file: source }, `is ${text.length} characters long, more than the ${LIMITS.textLength} a configuration needs`);
   const nesting = nestingProblem(text);
   if (nesting) throw new InputError({ file: source, line: nesting.line }, nesting.message);
   const lineCounter = new LineCounter();

@@ -1,10 +1,9 @@
 /**
  * Decisions: what the guardrail decided to do to a flag, with its evidence, and what came of it.
- * A decision's id is unique per episode and flag (rollback) or per reverted step (revert), so
- * recording it first makes acting twice impossible.
+ * A decision's id is unique per rolled-back step (rollback), per step back (from and to), or per
+ * reverted step (revert), so recording it first makes acting twice impossible.
  */
-import type { Candidate } from './correlation.ts';
-import type { Episode } from './episode.ts';
+import type { Finding, WatchEvidence } from './finding.ts';
 import { formatTime } from './format.ts';
 import type { Verdict } from './policy.ts';
 import type { RolloutStep, RolloutTarget } from './release.ts';
@@ -14,7 +13,7 @@ export type Mode = 'observe' | 'enforce';
 export interface Decision {
   readonly id: string;
   readonly time: number;
-  /** rollback: an episode correlated with the flag; revert: a step up while the flag was frozen. */
+  /** rollback: a release-anchored check found the flag's step (or what persists of it) moving a signal; revert: a step up while the flag was frozen. */
   readonly action: 'rollback' | 'revert';
   readonly mode: Mode;
   readonly flag: string;
@@ -31,20 +30,15 @@ export interface Decision {
 
 export interface Evidence {
   readonly signal?: string;
-  readonly series?: string;
-  readonly value?: number;
-  readonly baseline?: number;
-  /** value over baseline (rates, counts) or minus baseline (percent). */
+  /** The pooled effect, observed over expected, as a factor (fast signals). */
   readonly effect?: number;
-  readonly z?: number;
+  /** When the effect began (the change-point estimate). */
   readonly firstAnomalyAt?: number;
   readonly seriesAffected?: number;
   readonly signalsAffected?: readonly string[];
   readonly release?: RolloutStep;
-  readonly confidence?: number;
-  readonly proximity?: number;
-  readonly response?: number;
-  readonly doseResponse?: Candidate['doseResponse'];
+  /** The check's own evidence: the test statistic and its threshold, the noise, each broker; or the heap trend and forecast. */
+  readonly watch?: WatchEvidence;
 }
 
 /** What a decision's execution came to. */
@@ -60,44 +54,45 @@ export interface Outcome {
 
 type Rollback = Extract<Verdict, { kind: 'rollback' }>;
 
-/** The rollback an episode's verdict calls for, with the episode's first anomaly as evidence. */
-export function rollbackDecision(episode: Episode, verdict: Rollback, context: { now: number; mode: Mode; fromPercent: number }): Decision {
-  const attribution = episode.attribution;
-  const best = attribution?.kind === 'attributed' ? attribution.best : undefined;
-  const { first } = episode;
+/** The rollback (or further step back) a finding's verdict calls for, with the finding's evidence. */
+export function rollbackDecision(
+  finding: Finding,
+  verdict: Rollback,
+  context: { now: number; mode: Mode; fromPercent: number; episodeId: string },
+): Decision {
+  const { step } = verdict;
+  const e = finding.evidence;
   return {
-    id: `${episode.id}/${verdict.step.flag}/${verdict.step.environment}`,
+    id: verdict.stepBack ? `${step.id}/step-back/${context.fromPercent}-${verdict.toPercent}` : `${step.id}/rollback`,
     time: context.now,
     action: 'rollback',
     mode: context.mode,
-    flag: verdict.step.flag,
-    environment: verdict.step.environment,
-    target: verdict.step.target,
+    flag: step.flag,
+    environment: step.environment,
+    target: step.target,
     fromPercent: context.fromPercent,
     toPercent: verdict.toPercent,
     turnOff: verdict.turnOff,
     reason: verdict.reason,
-    episodeId: episode.id,
+    episodeId: context.episodeId,
     evidence: {
-      signal: first.signal,
-      series: first.label,
-      value: first.value,
-      baseline: first.baseline,
-      effect: first.effect,
-      z: first.z,
-      firstAnomalyAt: episode.onset,
-      seriesAffected: episode.series.length,
-      signalsAffected: [...episode.signals],
-      release: verdict.step,
-      ...(best
-        ? { confidence: best.confidence, proximity: best.proximity, response: best.response, ...(best.doseResponse ? { doseResponse: best.doseResponse } : {}) }
-        : {}),
+      signal: e.signal,
+      ...(e.factor !== undefined ? { effect: e.factor } : {}),
+      firstAnomalyAt: e.onset,
+      seriesAffected: finding.series.length,
+      signalsAffected: [e.signal],
+      release: step,
+      watch: e,
     },
   };
 }
 
 /** A step up of a frozen flag, reverted to the frozen percentage. */
-export function revertDecision(release: RolloutStep, freeze: { readonly percent: number; readonly since: number }, context: { now: number; mode: Mode }): Decision {
+export function revertDecision(
+  release: RolloutStep,
+  freeze: { readonly percent: number; readonly since: number },
+  context: { now: number; mode: Mode },
+): Decision {
   return {
     id: `${release.id}/revert`,
     time: context.now,

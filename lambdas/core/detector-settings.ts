@@ -121,7 +121,8 @@ export function logScaleOf(config: Pick<GuardrailConfig, 'signals'>): (signal: s
   const scales = new Map(config.signals.map((s) => [s.name, isLogScale(s.kind)]));
   return (signal) => {
     const logScale = scales.get(signal);
-    if (logScale === undefined) throw new StormguardError('UNKNOWN_SIGNAL', `signal ${signal} is not configured (configured: ${[...scales.keys()].join(', ')})`);
+    if (logScale === undefined)
+      throw new StormguardError('UNKNOWN_SIGNAL', `signal ${signal} is not configured (configured: ${[...scales.keys()].join(', ')})`);
     return logScale;
   };
 }

@@ -79,12 +79,7 @@ export function newDetectorState(): DetectorState {
  * Scores one point and updates the state in place. Returns undefined for a point that is skipped
  * (duplicate, out of order, invalid); the state's counts say why.
  */
-export function observe(
-  state: DetectorState,
-  settings: DetectorSettings,
-  time: number,
-  value: number,
-): PointScore | undefined {
+export function observe(state: DetectorState, settings: DetectorSettings, time: number, value: number): PointScore | undefined {
   const { counts } = state;
   if (state.lastTime !== null) {
     if (time === state.lastTime) return void counts.duplicates++;
@@ -92,7 +87,8 @@ export function observe(
   }
   if (!Number.isFinite(value) || (settings.logScale && value < 0)) return void counts.invalid++;
   // Consecutive periods (the common case) have no gap to count.
-  if (state.lastTime !== null && time - state.lastTime > settings.periodMs) counts.gaps += missingPeriods(time - state.lastTime, settings.periodMs);
+  if (state.lastTime !== null && time - state.lastTime > settings.periodMs)
+    counts.gaps += missingPeriods(time - state.lastTime, settings.periodMs);
   state.lastTime = time;
   counts.points++;
 
@@ -104,7 +100,19 @@ export function observe(
     // Until warm, weigh every point equally: the first points set the baseline, not the first one.
     updateEwma(baseline, y - baseline.mean, warmingAlpha(settings.alpha, baseline.n));
     state.run = 0;
-    return result(state, settings, time, value, y, 0, Math.sqrt(Math.max(baseline.variance, settings.minSd * settings.minSd)), Number.NaN, false, false, true);
+    return result(
+      state,
+      settings,
+      time,
+      value,
+      y,
+      0,
+      Math.sqrt(Math.max(baseline.variance, settings.minSd * settings.minSd)),
+      Number.NaN,
+      false,
+      false,
+      true,
+    );
   }
 
   const minSd = Math.max(settings.minSd, RANGE_SD_FRACTION * (state.high - state.low));
@@ -116,7 +124,17 @@ export function observe(
   state.run = anomalous ? state.run + 1 : 0;
   state.scoring ??= newScoringState(settings.scoring);
   const periodIndex = settings.scoring.seasonPeriods > 0 ? Math.round(time / settings.periodMs) : 0;
-  const standardized = scorePoint(state.scoring, settings.scoring, periodIndex, y, Math.max(0, directed), baseline.variance, minSd, settings.warmupPeriods, settings.zThreshold);
+  const standardized = scorePoint(
+    state.scoring,
+    settings.scoring,
+    periodIndex,
+    y,
+    Math.max(0, directed),
+    baseline.variance,
+    minSd,
+    settings.warmupPeriods,
+    settings.zThreshold,
+  );
   const scored = result(state, settings, time, value, y, z, sd, standardized, state.scoring.quieted, anomalous, false);
   const limit = settings.zThreshold * sd;
   const clipped = Math.max(-limit, Math.min(limit, deviation));
@@ -150,7 +168,10 @@ export function observeAll(
  * detector skips (duplicate, out of order, invalid). What `stormguard detect` and the NAB
  * benchmark write.
  */
-export function scoreSeries(settings: DetectorSettings, points: ReadonlyArray<{ time: number; value: number }>): { scores: number[]; counts: DetectorCounts } {
+export function scoreSeries(
+  settings: DetectorSettings,
+  points: ReadonlyArray<{ time: number; value: number }>,
+): { scores: number[]; counts: DetectorCounts } {
   const state = newDetectorState();
   const scores = points.map((point) => observe(state, settings, point.time, point.value)?.score ?? 0);
   return { scores, counts: state.counts };
@@ -175,7 +196,21 @@ function result(
   warmingUp: boolean,
 ): PointScore {
   const confirmed = anomalous && state.run >= settings.confirmPeriods;
-  return new ScoredPoint(time, value, y, state.baseline.mean, sd * settings.zThreshold, settings.logScale, settings.logOffset, z, standardized, quieted, anomalous, confirmed, warmingUp);
+  return new ScoredPoint(
+    time,
+    value,
+    y,
+    state.baseline.mean,
+    sd * settings.zThreshold,
+    settings.logScale,
+    settings.logOffset,
+    z,
+    standardized,
+    quieted,
+    anomalous,
+    confirmed,
+    warmingUp,
+  );
 }
 
 /** A point's score; baseline, effect and score (an exponential or a logarithm each) are computed only when read. */

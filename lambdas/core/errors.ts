@@ -52,9 +52,7 @@ export class InputError extends StormguardError {
 }
 
 function describeLocation({ file, line, column, field }: InputLocation): string {
-  const where = [file, line === undefined ? undefined : `line ${line}${column ? `, column ${column}` : ''}`]
-    .filter(Boolean)
-    .join(', ');
+  const where = [file, line === undefined ? undefined : `line ${line}${column ? `, column ${column}` : ''}`].filter(Boolean).join(', ');
   const at = field ? `${where ? `${where}: ` : ''}field \`${field}\`` : where;
   return at ? `${at}: ` : '';
 }
@@ -88,5 +86,8 @@ export function parseInput<T>(schema: Checker<T>, value: unknown, location: Inpu
   const inner = fieldPath(issue.path);
   const field = [location.field, inner].filter(Boolean).join(inner.startsWith('[') ? '' : '.') || '(value)';
   const keyProblem = issue.code === 'invalid_key' ? issue.issues?.[0]?.message : undefined;
-  throw new InputError({ ...location, field }, keyProblem ? `key ${JSON.stringify(String(issue.path.at(-1) ?? '')).slice(0, 80)}: ${keyProblem}` : issue.message);
+  throw new InputError(
+    { ...location, field },
+    keyProblem ? `key ${JSON.stringify(String(issue.path.at(-1) ?? '')).slice(0, 80)}: ${keyProblem}` : issue.message,
+  );
 }

@@ -38,5 +38,5 @@ export function warmingAlpha(alpha: number, n: number): number {
 
 /** The weight whose influence halves every `halfLife` values. */
 export function alphaForHalfLife(halfLife: number): number {
-  return 1 - Math.pow(0.5, 1 / halfLife);
+  return 1 - 0.5 ** (1 / halfLife);
 }

@@ -3,8 +3,9 @@
  * timeline's last step and the guardrail's own change (a rollback or revert it made). Undefined
  * when there is neither. The one rule for the engine, the gate and the run's report.
  */
-import { type ReleaseEvent, type RolloutTarget, targetKey, targetName } from './release.ts';
+
 import type { FlagMemory } from './freeze.ts';
+import { type ReleaseEvent, type RolloutTarget, targetKey, targetName } from './release.ts';
 
 export function knownPercent(
   state: Pick<FlagMemory, 'setPercents'>,
@@ -18,7 +19,8 @@ export function knownPercent(
   let latest: { percent: number; time: number } | undefined;
   for (const r of releases) {
     if (r.time > now) break;
-    if (r.kind === 'rollout-step' && r.flag === flag && r.environment === environment && targetName(r.target) === name) latest = { percent: r.toPercent, time: r.time };
+    if (r.kind === 'rollout-step' && r.flag === flag && r.environment === environment && targetName(r.target) === name)
+      latest = { percent: r.toPercent, time: r.time };
   }
   const own = state.setPercents[targetKey(flag, environment, target)];
   return own && (!latest || own.time >= latest.time) ? own : latest;

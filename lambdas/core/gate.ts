@@ -10,14 +10,14 @@
  * gate cannot decide.
  */
 import type { GuardrailConfig } from './config.ts';
-import { formatDuration, formatNumber, formatPercent, formatTime } from './format.ts';
-import { type GuardrailState } from './state.ts';
-import { knownPercent } from './exposure.ts';
-import { seriesName } from './metric-series.ts';
 import { isOpen } from './episode.ts';
+import { knownPercent } from './exposure.ts';
+import { formatDuration, formatNumber, formatPercent, formatTime } from './format.ts';
 import { freezeOf } from './freeze.ts';
 import { guardrailIsStale } from './freshness.ts';
+import { seriesName } from './metric-series.ts';
 import type { ReleaseEvent } from './release.ts';
+import type { GuardrailState } from './state.ts';
 
 export interface GateRequest {
   readonly flag: string;
@@ -38,11 +38,20 @@ export interface GateAnswer {
   };
 }
 
-export function decideGate(state: GuardrailState | undefined, releases: readonly ReleaseEvent[], config: GuardrailConfig, request: GateRequest, now: number): GateAnswer {
-  if (!state || state.evaluatedAt === null) return { verdict: 'unknown', reasons: ['the guardrail has not evaluated yet: there is nothing to decide on'], evidence: {} };
+export function decideGate(
+  state: GuardrailState | undefined,
+  releases: readonly ReleaseEvent[],
+  config: GuardrailConfig,
+  request: GateRequest,
+  now: number,
+): GateAnswer {
+  if (!state || state.evaluatedAt === null)
+    return { verdict: 'unknown', reasons: ['the guardrail has not evaluated yet: there is nothing to decide on'], evidence: {} };
   const { flag, environment, targetPercent } = request;
   // The step a pipeline takes is the default rule's; the bake time counts from the flag's last step of any rule.
-  const lastStep = releases.filter((r) => r.kind === 'rollout-step' && r.flag === flag && r.environment === environment && r.time <= now).at(-1);
+  const lastStep = releases
+    .filter((r) => r.kind === 'rollout-step' && r.flag === flag && r.environment === environment && r.time <= now)
+    .at(-1);
   const currentPercent = knownPercent(state, releases, flag, environment, { kind: 'fallthrough' }, now)?.percent ?? 0;
   const evidence = {
     currentPercent,
@@ -50,7 +59,11 @@ export function decideGate(state: GuardrailState | undefined, releases: readonly
     ...(lastStep ? { lastStepAt: new Date(lastStep.time).toISOString() } : {}),
   };
   if (targetPercent <= currentPercent) {
-    return { verdict: 'allow', reasons: [`a step down (${formatPercent(currentPercent)} → ${formatPercent(targetPercent)}) is always allowed`], evidence };
+    return {
+      verdict: 'allow',
+      reasons: [`a step down (${formatPercent(currentPercent)} → ${formatPercent(targetPercent)}) is always allowed`],
+      evidence,
+    };
   }
 
   const reasons: string[] = [];
@@ -58,12 +71,17 @@ export function decideGate(state: GuardrailState | undefined, releases: readonly
     reasons.push(`blind: the guardrail last evaluated at ${formatTime(state.evaluatedAt)}, ${formatDuration(now - state.evaluatedAt)} ago`);
   }
   const freeze = freezeOf(state, flag, environment);
-  if (freeze) reasons.push(`frozen: ${flag} is frozen at ${formatPercent(freeze.percent)} since ${formatTime(freeze.since)} until acknowledged (stormguard ack)`);
+  if (freeze)
+    reasons.push(
+      `frozen: ${flag} is frozen at ${formatPercent(freeze.percent)} since ${formatTime(freeze.since)} until acknowledged (stormguard ack)`,
+    );
   const open = state.episodes.filter(isOpen);
-  for (const episode of open) reasons.push(`anomalous: episode ${episode.id} open since ${formatTime(episode.onset)} (${episode.signals.join(', ')})`);
+  for (const episode of open)
+    reasons.push(`anomalous: episode ${episode.id} open since ${formatTime(episode.onset)} (${episode.signals.join(', ')})`);
   const series = Object.values(state.series);
   const blind = series.filter((s) => s.blind).map(seriesName);
-  if (blind.length > 0) reasons.push(`blind: ${blind.length} series stopped reporting (${blind.slice(0, 5).join(', ')}${blind.length > 5 ? ', …' : ''})`);
+  if (blind.length > 0)
+    reasons.push(`blind: ${blind.length} series stopped reporting (${blind.slice(0, 5).join(', ')}${blind.length > 5 ? ', …' : ''})`);
   for (const signal of config.signals) {
     if (signal.headroomPercent === undefined) continue;
     for (const s of series) {
@@ -79,5 +97,9 @@ export function decideGate(state: GuardrailState | undefined, releases: readonly
   }
   const answerEvidence = { ...evidence, openEpisodes: open.map((e) => e.id), blindSeries: blind };
   if (reasons.length > 0) return { verdict: 'deny', reasons, evidence: answerEvidence };
-  return { verdict: 'allow', reasons: [`no guard objects to ${flag} ${formatPercent(currentPercent)} → ${formatPercent(targetPercent)}`], evidence: answerEvidence };
+  return {
+    verdict: 'allow',
+    reasons: [`no guard objects to ${flag} ${formatPercent(currentPercent)} → ${formatPercent(targetPercent)}`],
+    evidence: answerEvidence,
+  };
 }

@@ -9,16 +9,19 @@
  * A closed-loop replay also has the world without the guardrail: one broker's heap after GC in
  * both worlds, side by side, the one climbing to exhaustion and the other staying flat.
  */
+
+import type { ReplayResult } from '../app/replay.ts';
 import type { Alert } from './alert.ts';
 import { describeRelease } from './alert.ts';
 import type { GuardrailConfig } from './config.ts';
+import type { PointScore } from './detector.ts';
 import { detectorSettings } from './detector-settings.ts';
-import { type PointScore } from './detector.ts';
+import { describeEvidence } from './finding.ts';
 import { formatClock, formatDuration, formatNumber, formatPercent } from './format.ts';
-import type { GuardrailState } from './state.ts';
-import type { SeriesState } from './series.ts';
 import { type MetricSeries, seriesName } from './metric-series.ts';
-import type { ReplayResult } from '../app/replay.ts';
+import { releaseName } from './release.ts';
+import type { SeriesState } from './series.ts';
+import type { GuardrailState } from './state.ts';
 
 export type MarkerKind = 'step' | 'deploy' | 'detection' | 'rollback' | 'revert' | 'alert' | 'resolved' | 'exhausted';
 
@@ -31,7 +34,12 @@ export interface ReportData {
     readonly times: readonly number[];
     readonly series: ReadonlyArray<{ readonly name: string; readonly values: ReadonlyArray<number | null> }>;
     /** The baseline and band of the series that moved first (or the first series). */
-    readonly baseline: { readonly name: string; readonly mean: ReadonlyArray<number | null>; readonly low: ReadonlyArray<number | null>; readonly high: ReadonlyArray<number | null> };
+    readonly baseline: {
+      readonly name: string;
+      readonly mean: ReadonlyArray<number | null>;
+      readonly low: ReadonlyArray<number | null>;
+      readonly high: ReadonlyArray<number | null>;
+    };
     readonly anomalies: ReadonlyArray<number | null>;
   }>;
   readonly rollouts: ReadonlyArray<{ readonly flag: string; readonly times: readonly number[]; readonly percents: readonly number[] }>;
@@ -52,7 +60,11 @@ export interface ReportData {
   readonly markers: ReadonlyArray<{ readonly time: number; readonly kind: MarkerKind; readonly label: string }>;
   /** Where the legends read when the cursor is off the charts: the first anomalous datapoint, epoch seconds. */
   readonly focus: number | null;
-  readonly rows: ReadonlyArray<{ readonly time: string; readonly what: MarkerKind | 'first anomalous datapoint'; readonly details: string }>;
+  readonly rows: ReadonlyArray<{
+    readonly time: string;
+    readonly what: MarkerKind | 'first anomalous datapoint';
+    readonly details: string;
+  }>;
   readonly alerts: ReadonlyArray<{ readonly time: string; readonly title: string; readonly text: string }>;
 }
 
@@ -113,7 +125,11 @@ export class ReportRecorder {
 
   readonly onScore = (series: SeriesState, score: PointScore): void => {
     let recorded = this.series.get(series.key);
-    if (!recorded) this.series.set(series.key, (recorded = { signal: series.signal, name: seriesName(series).replace(`${series.signal} on `, ''), points: [] }));
+    if (!recorded)
+      this.series.set(
+        series.key,
+        (recorded = { signal: series.signal, name: seriesName(series).replace(`${series.signal} on `, ''), points: [] }),
+      );
     const [low, high] = score.band;
     recorded.points.push({ time: score.time, value: score.value, mean: score.baseline, low, high, anomalous: score.anomalous });
   };
@@ -125,12 +141,24 @@ const AFTER_MS = 3_600_000;
 /** With a counterfactual, the window runs on to half an hour after the heap ran out without the guardrail. */
 const AFTER_EXHAUSTION_MS = 30 * 60_000;
 
-export function buildReport(result: ReportSource, recorder: ReportRecorder, title: string, environment: string, counterfactual?: Counterfactual): ReportData {
+export function buildReport(
+  result: ReportSource,
+  recorder: ReportRecorder,
+  title: string,
+  environment: string,
+  counterfactual?: Counterfactual,
+): ReportData {
   const episode = result.episodes[0];
   const first = episode?.first;
   const from = episode ? Math.max(result.from, episode.onset - BEFORE_MS) : result.from;
   const exhausted = counterfactual?.result.heapExhausted;
-  const to = Math.min(result.to, Math.max(episode ? (episode.resolvedAt ?? result.to) + AFTER_MS : result.to, exhausted ? exhausted.time + AFTER_EXHAUSTION_MS : -Infinity));
+  const to = Math.min(
+    result.to,
+    Math.max(
+      episode ? (episode.resolvedAt ?? result.to) + AFTER_MS : result.to,
+      exhausted ? exhausted.time + AFTER_EXHAUSTION_MS : -Infinity,
+    ),
+  );
   const within = (time: number) => time >= from && time <= to;
   const bySignal = new Map<string, Recorded[]>();
   for (const recorded of [...recorder.series.values()].sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }))) {
@@ -146,12 +174,19 @@ export function buildReport(result: ReportSource, recorder: ReportRecorder, titl
     };
     const lead = series.find((s) => first && first.signal === signal && first.label.endsWith(s.name)) ?? series[0]!;
     const anomalies: Array<number | null> = times.map(() => null);
-    for (const s of series) for (const p of s.points) if (p.anomalous && index.has(p.time)) anomalies[index.get(p.time)!] = Math.max(anomalies[index.get(p.time)!] ?? -Infinity, p.value);
+    for (const s of series)
+      for (const p of s.points)
+        if (p.anomalous && index.has(p.time)) anomalies[index.get(p.time)!] = Math.max(anomalies[index.get(p.time)!] ?? -Infinity, p.value);
     return {
       signal,
       times: times.map((t) => t / 1000),
       series: series.map((s) => ({ name: s.name, values: grid(s, (p) => p.value) })),
-      baseline: { name: lead.name, mean: grid(lead, (p) => p.mean), low: grid(lead, (p) => Math.max(0, p.low)), high: grid(lead, (p) => p.high) },
+      baseline: {
+        name: lead.name,
+        mean: grid(lead, (p) => p.mean),
+        low: grid(lead, (p) => Math.max(0, p.low)),
+        high: grid(lead, (p) => p.high),
+      },
       anomalies,
     };
   });
@@ -169,15 +204,27 @@ export function buildReport(result: ReportSource, recorder: ReportRecorder, titl
 }
 
 /** Each flag's percentage over time: its steps, then what the guardrail set. */
-function rolloutLines(result: Pick<ReportSource, 'releases' | 'decisions'>, environment: string, from: number, to: number): ReportData['rollouts'] {
+function rolloutLines(
+  result: Pick<ReportSource, 'releases' | 'decisions'>,
+  environment: string,
+  from: number,
+  to: number,
+): ReportData['rollouts'] {
   const changes = new Map<string, Array<{ time: number; percent: number }>>();
-  for (const r of result.releases) if (r.kind === 'rollout-step' && r.environment === environment) changes.set(r.flag, [...(changes.get(r.flag) ?? []), { time: r.time, percent: r.toPercent }]);
-  for (const d of result.decisions) if (d.mode === 'enforce') changes.set(d.flag, [...(changes.get(d.flag) ?? []), { time: d.time + 1, percent: d.toPercent }]);
+  for (const r of result.releases)
+    if (r.kind === 'rollout-step' && r.environment === environment)
+      changes.set(r.flag, [...(changes.get(r.flag) ?? []), { time: r.time, percent: r.toPercent }]);
+  for (const d of result.decisions)
+    if (d.mode === 'enforce') changes.set(d.flag, [...(changes.get(d.flag) ?? []), { time: d.time + 1, percent: d.toPercent }]);
   return [...changes].map(([flag, list]) => {
     const sorted = list.sort((a, b) => a.time - b.time);
     const at = (time: number) => sorted.filter((c) => c.time <= time).at(-1)?.percent ?? 0;
     // The percentage at the window's start, each change within it, and the percentage at its end.
-    const points = [{ time: from, percent: at(from) }, ...sorted.filter((c) => c.time > from && c.time <= to), { time: to, percent: at(to) }];
+    const points = [
+      { time: from, percent: at(from) },
+      ...sorted.filter((c) => c.time > from && c.time <= to),
+      { time: to, percent: at(to) },
+    ];
     return { flag, times: points.map((p) => p.time / 1000), percents: points.map((p) => p.percent) };
   });
 }
@@ -185,10 +232,19 @@ function rolloutLines(result: Pick<ReportSource, 'releases' | 'decisions'>, envi
 function markers(result: ReportSource): ReportData['markers'] {
   const list: Array<{ time: number; kind: MarkerKind; label: string }> = [];
   for (const r of result.releases) {
-    list.push(r.kind === 'deploy' ? { time: r.time, kind: 'deploy', label: `deploy ${r.service} ${r.version}` } : { time: r.time, kind: 'step', label: `${r.flag} ${formatPercent(r.fromPercent)} → ${formatPercent(r.toPercent)}` });
+    list.push(
+      r.kind === 'deploy'
+        ? { time: r.time, kind: 'deploy', label: `deploy ${r.service} ${r.version}` }
+        : { time: r.time, kind: 'step', label: `${r.flag} ${formatPercent(r.fromPercent)} → ${formatPercent(r.toPercent)}` },
+    );
   }
   for (const e of result.episodes) list.push({ time: e.detectedAt, kind: 'detection', label: `detected: ${e.first.signal}` });
-  for (const d of result.decisions) list.push({ time: d.time, kind: d.action, label: `${d.action} ${d.flag} ${formatPercent(d.fromPercent)} → ${formatPercent(d.toPercent)}` });
+  for (const d of result.decisions)
+    list.push({
+      time: d.time,
+      kind: d.action,
+      label: `${d.action} ${d.flag} ${formatPercent(d.fromPercent)} → ${formatPercent(d.toPercent)}`,
+    });
   for (const a of result.alerts) if (a.kind === 'resolved') list.push({ time: a.time, kind: 'resolved', label: 'resolved' });
   return list.sort((a, b) => a.time - b.time).map((m) => ({ ...m, time: m.time / 1000 }));
 }
@@ -196,30 +252,69 @@ function markers(result: ReportSource): ReportData['markers'] {
 function rows(result: ReportSource, exhausted?: Counterfactual['result']['heapExhausted']): ReportData['rows'] {
   const iso = (t: number) => new Date(t).toISOString().slice(0, 16).replace('T', ' ');
   const list: Array<{ t: number; what: ReportData['rows'][number]['what']; details: string }> = [];
-  for (const r of result.releases) list.push({ t: r.time, what: r.kind === 'deploy' ? 'deploy' : 'step', details: describeRelease(r, { withTime: false }) });
+  for (const r of result.releases)
+    list.push({ t: r.time, what: r.kind === 'deploy' ? 'deploy' : 'step', details: describeRelease(r, { withTime: false }) });
   for (const e of result.episodes) {
-    list.push({ t: e.first.time, what: 'first anomalous datapoint', details: `${e.first.label}: ${e.first.value.toPrecision(3)} against a baseline of ${e.first.baseline.toPrecision(3)} (z ${e.first.z.toFixed(1)})` });
-    list.push({ t: e.detectedAt, what: 'detection', details: `episode ${e.id}: ${e.series.length} series, ${e.signals.join(', ')}${e.holdReason ? `; no rollback: ${e.holdReason}` : ''}` });
+    if (!e.openedBy)
+      list.push({
+        t: e.first.time,
+        what: 'first anomalous datapoint',
+        details: `${e.first.label}: ${e.first.value.toPrecision(3)} against a baseline of ${e.first.baseline.toPrecision(3)} (z ${e.first.z.toFixed(1)})`,
+      });
+    const found =
+      e.attribution?.kind === 'attributed'
+        ? `; after ${releaseName(e.attribution.release)}: ${describeEvidence(e.attribution.evidence)}`
+        : e.attribution?.kind === 'none'
+          ? '; no release correlates'
+          : '';
+    list.push({
+      t: e.detectedAt,
+      what: 'detection',
+      details: `episode ${e.id}: ${e.series.length} series, ${e.signals.join(', ')}${found}${e.holdReason ? `; no rollback: ${e.holdReason}` : ''}`,
+    });
   }
-  for (const d of result.decisions) list.push({ t: d.time, what: d.action, details: `${d.flag} in ${d.environment} ${formatPercent(d.fromPercent)} → ${formatPercent(d.toPercent)} (${d.mode}): ${d.reason}; ${result.outcomes[d.id]?.detail ?? ''}` });
+  for (const d of result.decisions)
+    list.push({
+      t: d.time,
+      what: d.action,
+      details: `${d.flag} in ${d.environment} ${formatPercent(d.fromPercent)} → ${formatPercent(d.toPercent)} (${d.mode}): ${d.reason}; ${result.outcomes[d.id]?.detail ?? ''}`,
+    });
   for (const a of result.alerts) list.push({ t: a.time, what: a.kind === 'resolved' ? 'resolved' : 'alert', details: a.title });
   if (exhausted) {
     const rollback = result.decisions.find((d) => d.action === 'rollback' && d.mode === 'enforce');
     const lead = rollback ? `; the rollback came ${formatDuration(exhausted.time - rollback.time)} before` : '';
-    list.push({ t: exhausted.time, what: 'exhausted', details: `without the guardrail (the same simulation, open loop): ${exhausted.series} reached ${formatNumber(exhausted.value)}%, heap exhausted${lead}` });
+    list.push({
+      t: exhausted.time,
+      what: 'exhausted',
+      details: `without the guardrail (the same simulation, open loop): ${exhausted.series} reached ${formatNumber(exhausted.value)}%, heap exhausted${lead}`,
+    });
   }
   return list.sort((a, b) => a.t - b.t).map((r) => ({ time: `${iso(r.t)} UTC`, what: r.what, details: r.details }));
 }
 
 function exhaustionMarker(exhausted: Counterfactual['result']['heapExhausted']): ReportData['markers'] {
-  return exhausted ? [{ time: exhausted.time / 1000, kind: 'exhausted', label: `without the guardrail: heap exhausted (${exhausted.series.replace('HeapMemoryAfterGC on ', '')})` }] : [];
+  return exhausted
+    ? [
+        {
+          time: exhausted.time / 1000,
+          kind: 'exhausted',
+          label: `without the guardrail: heap exhausted (${exhausted.series.replace('HeapMemoryAfterGC on ', '')})`,
+        },
+      ]
+    : [];
 }
 
 /**
  * The broker whose heap ran out without the guardrail (or peaked, if none ran out), in both worlds
  * on one grid: the open loop's data, and what the closed loop's replay scored.
  */
-function counterfactualChart(counterfactual: Counterfactual, recorder: ReportRecorder, environment: string, from: number, to: number): Pick<ReportData, 'counterfactual'> {
+function counterfactualChart(
+  counterfactual: Counterfactual,
+  recorder: ReportRecorder,
+  environment: string,
+  from: number,
+  to: number,
+): Pick<ReportData, 'counterfactual'> {
   const { heapExhausted, heapPeak, releases } = counterfactual.result;
   const focus = heapExhausted ?? heapPeak;
   const without = focus && counterfactual.series.find((s) => seriesName(s) === focus.series);

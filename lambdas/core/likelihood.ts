@@ -138,7 +138,8 @@ export function scorePoint(
   const floor = minSd * minSd;
   if (state.season) {
     const phase = state.season[((periodIndex % settings.seasonPeriods) + settings.seasonPeriods) % settings.seasonPeriods]!;
-    if (phase.n >= SEASON_WARMUP) deviation = Math.min(deviation, Math.abs(y - phase.mean) / Math.sqrt(Math.max(phase.variance, variance, floor)));
+    if (phase.n >= SEASON_WARMUP)
+      deviation = Math.min(deviation, Math.abs(y - phase.mean) / Math.sqrt(Math.max(phase.variance, variance, floor)));
     updateEwma(phase, y - phase.mean, warmingAlpha(SEASON_ALPHA, phase.n));
   }
   for (let i = 0; i < settings.extraAlphas.length; i++) {
@@ -162,7 +163,11 @@ export function scorePoint(
     history.n >= Math.max(LIKELIHOOD_MIN_WARMUP, settings.seasonPeriods)
       ? Math.max(
           standardize(state.recent, history.mean, history.variance),
-          standardize(state.sustained, sustainedHistory.mean, Math.max(sustainedHistory.variance, history.variance * SUSTAINED_VARIANCE_RATIO)),
+          standardize(
+            state.sustained,
+            sustainedHistory.mean,
+            Math.max(sustainedHistory.variance, history.variance * SUSTAINED_VARIANCE_RATIO),
+          ),
         )
       : Number.NaN;
   updateEwma(history, bounded - history.mean, warmingAlpha(settings.likelihoodAlpha, history.n));

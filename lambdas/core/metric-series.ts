@@ -36,4 +36,3 @@ function describe(dimensions: Readonly<Record<string, string>>): string {
   const values = Object.entries(dimensions).map(([name, value]) => (name === ID_DIMENSION ? `Id ${value}` : value));
   return values.length > 0 ? ` (${values.join(', ')})` : '';
 }
-

@@ -35,17 +35,10 @@
  * is not zero: a period where too few brokers report is skipped, never scored.
  */
 import { InputError } from './errors.ts';
+import { calibrate, preexisting } from './watch-calibration.ts';
+import { type BrokerHistory, medianBetween, pooledOfLogs, type WatchPoint } from './watch-points.ts';
 
-export interface WatchPoint {
-  readonly time: number;
-  readonly value: number;
-}
-
-/** One broker's datapoints of the watched signal before the release, in time order. */
-export interface BrokerHistory {
-  readonly broker: string;
-  readonly points: readonly WatchPoint[];
-}
+export type { BrokerHistory, WatchPoint } from './watch-points.ts';
 
 export interface ReleaseWatchSettings {
   readonly periodMs: number;
@@ -82,6 +75,14 @@ export interface ReleaseWatchSettings {
   readonly minEffect: number;
   /** Periods from the onset before an alarm: one minute's spike is not a change. */
   readonly minPeriods: number;
+  /**
+   * An alarm after a single period, in the watch's first `spikePeriods` (a flag's effect is
+   * immediate), when that period alone crosses the threshold, is at least the smallest factor
+   * worth acting on, and is this many times the largest single period the backtest's
+   * pseudo-releases showed in the same horizons. 0: never before `minPeriods`.
+   */
+  readonly spikeMargin: number;
+  readonly spikePeriods: number;
   /** How long after the release its effect must show. */
   readonly watchPeriods: number;
   /** An excursion that begins later than this after the release is not its effect. */
@@ -100,7 +101,11 @@ export interface ReleaseWatchSettings {
  * long; an excess margin of 1.5 over the cluster's own recent bursts rather than a higher
  * threshold, so a storm far bigger than them is caught as fast as on a quiet cluster.
  */
-export function releaseWatchSettings(periodMs: number, minFactor: number, overrides: Partial<ReleaseWatchSettings> = {}): ReleaseWatchSettings {
+export function releaseWatchSettings(
+  periodMs: number,
+  minFactor: number,
+  overrides: Partial<ReleaseWatchSettings> = {},
+): ReleaseWatchSettings {
   if (!(periodMs > 0)) throw new InputError({ field: 'periodMs' }, `expected a positive period, got ${periodMs}`);
   if (!(minFactor >= 1)) throw new InputError({ field: 'minFactor' }, `expected a factor of at least 1, got ${minFactor}`);
   return {
@@ -119,6 +124,8 @@ export function releaseWatchSettings(periodMs: number, minFactor: number, overri
     excessMargin: 1.5,
     minEffect: Math.log(minFactor) / 2,
     minPeriods: 2,
+    spikeMargin: 1.5,
+    spikePeriods: 2,
     watchPeriods: 10,
     onsetTolerancePeriods: 5,
     preexistingPeriods: 5,
@@ -157,6 +164,8 @@ export interface ReleaseWatch {
   readonly calibrationPeak: number;
   /** The largest mean pooled log ratio over `minPeriods` or more of an excursion in the backtest (0 uncalibrated). */
   readonly calibrationExcess: number;
+  /** The largest pooled log ratio of one period within `spikePeriods` of a pseudo-release (0 uncalibrated; absent in watches saved before it). */
+  readonly calibrationSpike?: number;
   status: WatchStatus;
   /** Why `unrelated`: an effect already there before the release, or one that began later. */
   reason?: 'preexisting' | 'late-onset';
@@ -197,7 +206,7 @@ export function openReleaseWatch(
     const level = medianBetween(points, start - settings.levelPeriods * settings.periodMs, start, settings.levelPeriods / 2);
     if (level !== undefined) levels[broker] = level;
   }
-  const { sd, sdByHorizon, samples, peak, excess } = calibrate(logs, start, settings, otherReleases);
+  const { sd, sdByHorizon, samples, peak, excess, spike } = calibrate(logs, start, settings, otherReleases);
   const watch: ReleaseWatch = {
     version: 1,
     release: { id: release.id, time: release.time },
@@ -209,6 +218,7 @@ export function openReleaseWatch(
     calibrationSamples: samples,
     calibrationPeak: peak,
     calibrationExcess: excess,
+    calibrationSpike: spike,
     status: 'watching',
     cusum: 0,
     onset: null,
@@ -235,7 +245,8 @@ export function observeReleaseWatch(
   settings: ReleaseWatchSettings,
 ): WatchVerdict {
   if (watch.status !== 'watching') return { kind: 'done', reason: watch.status };
-  if (time < watch.start || (watch.lastTime !== null && time <= watch.lastTime)) return { kind: 'skipped', reason: 'not a new period of the watch' };
+  if (time < watch.start || (watch.lastTime !== null && time <= watch.lastTime))
+    return { kind: 'skipped', reason: 'not a new period of the watch' };
   const x = pooledLogRatio(watch.levels, observed, settings);
   if (x === undefined) return { kind: 'skipped', reason: 'too few brokers reported' };
   watch.lastTime = time;
@@ -261,8 +272,9 @@ export function observeReleaseWatch(
 }
 
 function judge(watch: ReleaseWatch, time: number, settings: ReleaseWatchSettings): WatchVerdict | undefined {
-  if (watch.cusum < thresholdOf(watch, settings) || watch.onset === null || watch.excess.length < settings.minPeriods) return undefined;
+  if (watch.cusum < thresholdOf(watch, settings) || watch.onset === null) return undefined;
   const mean = watch.excess.reduce((a, b) => a + b, 0) / watch.excess.length;
+  if (watch.excess.length < settings.minPeriods && !isSpike(watch, time, mean, settings)) return undefined;
   if (mean < Math.max(settings.minEffect, settings.excessMargin * watch.calibrationExcess)) return undefined;
   if (watch.onset > watch.start + settings.onsetTolerancePeriods * settings.periodMs) {
     watch.status = 'unrelated';
@@ -275,8 +287,18 @@ function judge(watch: ReleaseWatch, time: number, settings: ReleaseWatchSettings
   return { kind: 'alarm', alarm };
 }
 
+/** One period that no noise of this cluster's recent past comes near, in the watch's first periods. */
+function isSpike(watch: ReleaseWatch, time: number, excess: number, settings: ReleaseWatchSettings): boolean {
+  if (!(settings.spikeMargin > 0) || watch.calibrationSamples === 0) return false;
+  if (time - watch.start >= settings.spikePeriods * settings.periodMs) return false;
+  return excess >= Math.max(2 * settings.minEffect, settings.spikeMargin * (watch.calibrationSpike ?? Infinity));
+}
+
 /** The CUSUM threshold of this watch: h, or more where the backtest's pseudo-releases peaked higher. */
-export function thresholdOf(watch: Pick<ReleaseWatch, 'calibrationPeak'>, settings: Pick<ReleaseWatchSettings, 'h' | 'peakMargin'>): number {
+export function thresholdOf(
+  watch: Pick<ReleaseWatch, 'calibrationPeak'>,
+  settings: Pick<ReleaseWatchSettings, 'h' | 'peakMargin'>,
+): number {
   return Math.max(settings.h, settings.peakMargin * watch.calibrationPeak);
 }
 
@@ -293,150 +315,9 @@ export function pooledLogRatio(
   return pooledOfLogs(levels, logs, settings.minBrokerShare);
 }
 
-function pooledOfLogs(levels: Readonly<Record<string, number>>, logs: ReadonlyArray<{ broker: string; value: number }>, minBrokerShare: number): number | undefined {
-  const ratios: number[] = [];
-  for (const { broker, value } of logs) {
-    const level = levels[broker];
-    if (level !== undefined) ratios.push(value - level);
-  }
-  const known = Object.keys(levels).length;
-  if (ratios.length === 0 || ratios.length < minBrokerShare * known) return undefined;
-  return median(ratios);
-}
-
-/**
- * The null spread of the pooled log ratio: the watch's own predictor (each broker's median over
- * the level window) backtested from pseudo-releases before the release, over the horizons a
- * decision is made in. σ = q90(|x|) / 1.645.
- */
-export function calibrate(
-  histories: ReadonlyArray<{ broker: string; points: readonly WatchPoint[] }>,
-  start: number,
-  settings: ReleaseWatchSettings,
-  otherReleases: readonly number[] = [],
-): { sd: number; sdByHorizon: number[]; samples: number; peak: number; excess: number } {
-  const runs = backtest(histories, start, settings, otherReleases);
-  const known = (run: ReadonlyArray<number | undefined>) => run.filter((x): x is number => x !== undefined);
-  const deviations = runs.flatMap(known).map(Math.abs).sort((a, b) => a - b);
-  if (deviations.length < settings.minCalibrationSamples) {
-    const guess = Math.max(settings.minSd, settings.uncalibratedSd);
-    return { sd: guess, sdByHorizon: [guess], samples: 0, peak: 0, excess: 0 };
-  }
-  const spread = (values: number[]) => Math.max(settings.minSd, quantileSorted(values.sort((a, b) => a - b), 0.9) / Q90_OF_ABS_NORMAL);
-  const sd = spread(deviations);
-  const sdByHorizon: number[] = [];
-  for (let h = 0; h < settings.calibrationHorizon; h++) {
-    const at = known(runs.map((run) => run[h])).map(Math.abs);
-    // Too few at a horizon: the overall spread. Never less than at a nearer horizon.
-    const own = at.length >= MIN_HORIZON_SAMPLES ? spread(at) : sd;
-    sdByHorizon.push(Math.max(own, sdByHorizon.at(-1) ?? 0));
-  }
-  const excursions = runs.map((run) => excursionOf(run, sdByHorizon, settings));
-  const peaks = excursions.map((e) => e.peak).sort((a, b) => a - b);
-  const excess = Math.max(0, ...excursions.map((e) => e.excess));
-  return { sd, sdByHorizon, samples: deviations.length, peak: peaks.length > 0 ? quantileSorted(peaks, settings.peakQuantile) : 0, excess };
-}
-
-/** Fewer backtest samples than this at one horizon: its spread is the overall one. */
-const MIN_HORIZON_SAMPLES = 10;
-
-/** Per pseudo-release before `start`, the pooled log ratios at each horizon, the watch's predictor applied to the past. */
-function backtest(
-  histories: ReadonlyArray<{ broker: string; points: readonly WatchPoint[] }>,
-  start: number,
-  settings: ReleaseWatchSettings,
-  otherReleases: readonly number[],
-): Array<Array<number | undefined>> {
-  const { periodMs, levelPeriods, calibrationHorizon, calibrationStride } = settings;
-  const earliest = Math.min(...histories.map((h) => h.points[0]?.time ?? Infinity));
-  const runs: Array<Array<number | undefined>> = [];
-  for (let pseudo = start - calibrationHorizon * periodMs; pseudo - levelPeriods * periodMs >= earliest; pseudo -= calibrationStride * periodMs) {
-    const from = pseudo - levelPeriods * periodMs;
-    const to = pseudo + calibrationHorizon * periodMs;
-    if (otherReleases.some((time) => time >= from && time < to)) continue;
-    const levels: Record<string, number> = {};
-    for (const h of histories) {
-      const level = medianBetween(h.points, pseudo - levelPeriods * periodMs, pseudo, levelPeriods / 2);
-      if (level !== undefined) levels[h.broker] = level;
-    }
-    const run: Array<number | undefined> = [];
-    for (let step = 0; step < calibrationHorizon; step++) {
-      const time = pseudo + step * periodMs;
-      const observed = histories.flatMap((h) => {
-        const point = pointAt(h.points, time);
-        return point ? [{ broker: h.broker, value: point.value }] : [];
-      });
-      run.push(pooledOfLogs(levels, observed, settings.minBrokerShare));
-    }
-    runs.push(run);
-  }
-  return runs;
-}
-
-/**
- * Over a run of pooled log ratios (a missing period adds nothing): the highest CUSUM statistic,
- * and the largest mean log ratio of an excursion over `minPeriods` or more periods.
- */
-function excursionOf(run: ReadonlyArray<number | undefined>, sdByHorizon: readonly number[], settings: Pick<ReleaseWatchSettings, 'k' | 'minPeriods'>): { peak: number; excess: number } {
-  let statistic = 0;
-  let peak = 0;
-  let excess = 0;
-  let sum = 0;
-  let count = 0;
-  run.forEach((x, h) => {
-    if (x === undefined) return;
-    statistic = Math.max(0, statistic + x / sdByHorizon[Math.min(h, sdByHorizon.length - 1)]! - settings.k);
-    if (statistic === 0) {
-      sum = 0;
-      count = 0;
-      return;
-    }
-    sum += x;
-    count++;
-    peak = Math.max(peak, statistic);
-    if (count >= settings.minPeriods) excess = Math.max(excess, sum / count);
-  });
-  return { peak, excess };
-}
-
-/** The 0.9 quantile of |Z| for standard normal Z: q90(|x|) / this is σ for Gaussian noise. */
-const Q90_OF_ABS_NORMAL = 1.6449;
-
-/** An effect already under way must also stand out of the noise by this many σ. */
-const PREEXISTING_SDS = 2;
-
-/** Was the signal already off its level in the periods just before the release? */
-function preexisting(histories: ReadonlyArray<{ broker: string; points: readonly WatchPoint[] }>, start: number, sd: number, settings: ReleaseWatchSettings): boolean {
-  const { periodMs, levelPeriods, preexistingPeriods } = settings;
-  if (preexistingPeriods <= 0) return false;
-  const recentFrom = start - preexistingPeriods * periodMs;
-  const levels: Record<string, number> = {};
-  const recent: Array<{ broker: string; value: number }> = [];
-  for (const h of histories) {
-    const level = medianBetween(h.points, recentFrom - levelPeriods * periodMs, recentFrom, levelPeriods / 2);
-    const now = medianBetween(h.points, recentFrom, start, Math.ceil(preexistingPeriods / 2));
-    if (level === undefined || now === undefined) continue;
-    levels[h.broker] = level;
-    recent.push({ broker: h.broker, value: now });
-  }
-  const x = pooledOfLogs(levels, recent, settings.minBrokerShare);
-  return x !== undefined && x >= settings.minEffect && x >= PREEXISTING_SDS * sd;
-}
-
-/**
- * The chance of a false alarm within one watch, for independent standard normal evidence:
- * 1 − exp(−N / ARL0), ARL0 by Siegmund's approximation. What the constants promise; the
- * measured rate on real textures is the one to trust.
- */
-export function statedFalseAlarmRate(settings: Pick<ReleaseWatchSettings, 'k' | 'h' | 'watchPeriods'>): number {
-  return 1 - Math.exp(-settings.watchPeriods / siegmundArl(settings.k, settings.h));
-}
-
-/** Siegmund's approximation of the one-sided CUSUM's in-control average run length (N(0,1) data, reference k, threshold h). */
-export function siegmundArl(k: number, h: number): number {
-  if (!(k > 0) || !(h > 0)) throw new InputError({ field: 'k, h' }, `expected positive CUSUM constants, got k ${k}, h ${h}`);
-  const b = h + 1.166;
-  return (Math.exp(2 * k * b) - 1 - 2 * k * b) / (2 * k * k);
+/** The CUSUM threshold and smallest mean excess an alarm of this watch needs: its evidence, stated. */
+export function alarmThresholds(watch: ReleaseWatch, settings: ReleaseWatchSettings): { statistic: number; excess: number } {
+  return { statistic: thresholdOf(watch, settings), excess: Math.max(settings.minEffect, settings.excessMargin * watch.calibrationExcess) };
 }
 
 /** Points before `before` as ln(value + offset), skipping what a log cannot take. */
@@ -444,127 +325,9 @@ function logPoints(points: readonly WatchPoint[], settings: Pick<ReleaseWatchSet
   const out: WatchPoint[] = [];
   for (const p of points) {
     if (p.time >= before || !Number.isFinite(p.value) || p.value + settings.logOffset <= 0) continue;
-    if (out.length > 0 && p.time <= out.at(-1)!.time) throw new InputError({ field: 'histories' }, `points must be in time order: ${p.time} after ${out.at(-1)!.time}`);
+    if (out.length > 0 && p.time <= out.at(-1)!.time)
+      throw new InputError({ field: 'histories' }, `points must be in time order: ${p.time} after ${out.at(-1)!.time}`);
     out.push({ time: p.time, value: Math.log(p.value + settings.logOffset) });
   }
   return out;
-}
-
-function medianBetween(points: readonly WatchPoint[], from: number, to: number, minPoints: number): number | undefined {
-  const values: number[] = [];
-  for (let i = lowerBound(points, from); i < points.length && points[i]!.time < to; i++) values.push(points[i]!.value);
-  return values.length >= Math.max(1, minPoints) ? median(values) : undefined;
-}
-
-function pointAt(points: readonly WatchPoint[], time: number): WatchPoint | undefined {
-  const i = lowerBound(points, time);
-  return points[i]?.time === time ? points[i] : undefined;
-}
-
-/** The first index whose time is at or after `time` (points in time order). */
-function lowerBound(points: readonly WatchPoint[], time: number): number {
-  let lo = 0;
-  let hi = points.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (points[mid]!.time < time) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-function quantileSorted(sorted: readonly number[], p: number): number {
-  const index = (sorted.length - 1) * p;
-  const low = Math.floor(index);
-  const high = Math.ceil(index);
-  return sorted[low]! + (sorted[high]! - sorted[low]!) * (index - low);
-}
-
-/**
- * Heap after GC is a slow signal: it moves with traffic and follows a storm over hours, so a level
- * bump is never a reason to roll back. What is: a trend that starts at the release. Per broker,
- * the least-squares slope (points per hour) in the `beforePeriods` before the release and from the
- * release to now; pooled by the median over brokers. The release's heap excess is the change of
- * slope; `msToLimit` is when the pooled level (the median of the newest points) reaches the limit
- * at the slope since the release.
- */
-export interface HeapTrendSettings {
-  readonly periodMs: number;
-  readonly beforePeriods: number;
-  /** Periods after the release before a slope is trusted: heap is noisy minute to minute. */
-  readonly minAfterPeriods: number;
-  /** The smallest change of slope, in points per hour, that is the release's. */
-  readonly minSlopeChange: number;
-  readonly limitPercent: number;
-  readonly horizonMs: number;
-}
-
-export function heapTrendSettings(periodMs: number, overrides: Partial<HeapTrendSettings> = {}): HeapTrendSettings {
-  return { periodMs, beforePeriods: 120, minAfterPeriods: 60, minSlopeChange: 1, limitPercent: 90, horizonMs: 6 * HOUR_MS, ...overrides };
-}
-
-export interface HeapTrend {
-  /** too-early: fewer than `minAfterPeriods` since the release; steady: no trend of the release's; rising: one. */
-  readonly kind: 'too-early' | 'steady' | 'rising';
-  readonly slopeBefore?: number;
-  readonly slopeAfter?: number;
-  readonly level?: number;
-  /** At the slope since the release; Infinity when not rising. */
-  readonly msToLimit?: number;
-  /** Rising, and reaching the limit within the horizon. */
-  readonly withinHorizon: boolean;
-}
-
-const HOUR_MS = 3_600_000;
-/** Points whose median is the heap's current level. */
-const LEVEL_POINTS = 10;
-
-/** The heap trend of a release at `releaseTime`, seen at `now`, from each broker's heap points (before and after). */
-export function heapTrend(histories: readonly BrokerHistory[], releaseTime: number, now: number, settings: HeapTrendSettings): HeapTrend {
-  const start = Math.floor(releaseTime / settings.periodMs) * settings.periodMs;
-  if (now - start < settings.minAfterPeriods * settings.periodMs) return { kind: 'too-early', withinHorizon: false };
-  const before: number[] = [];
-  const after: number[] = [];
-  const levels: number[] = [];
-  for (const { points } of histories) {
-    const b = slopePerHour(points, start - settings.beforePeriods * settings.periodMs, start);
-    const a = slopePerHour(points, start, now);
-    if (b === undefined || a === undefined) continue;
-    before.push(b);
-    after.push(a);
-    levels.push(median(points.filter((p) => p.time < now).slice(-LEVEL_POINTS).map((p) => p.value)));
-  }
-  if (after.length === 0) return { kind: 'too-early', withinHorizon: false };
-  const slopeBefore = median(before);
-  const slopeAfter = median(after);
-  const level = median(levels);
-  const msToLimit = level >= settings.limitPercent ? 0 : slopeAfter > 0 ? ((settings.limitPercent - level) / slopeAfter) * HOUR_MS : Infinity;
-  const rising = slopeAfter > 0 && slopeAfter - slopeBefore >= settings.minSlopeChange;
-  return { kind: rising ? 'rising' : 'steady', slopeBefore, slopeAfter, level, msToLimit, withinHorizon: rising && msToLimit <= settings.horizonMs };
-}
-
-/** Least-squares slope in points per hour of the points with from <= time < to; undefined with fewer than 10. */
-function slopePerHour(points: readonly WatchPoint[], from: number, to: number): number | undefined {
-  let n = 0;
-  let sx = 0;
-  let sy = 0;
-  let sxx = 0;
-  let sxy = 0;
-  for (let i = lowerBound(points, from); i < points.length && points[i]!.time < to; i++) {
-    const x = (points[i]!.time - from) / HOUR_MS;
-    const y = points[i]!.value;
-    n++;
-    sx += x;
-    sy += y;
-    sxx += x * x;
-    sxy += x * y;
-  }
-  const denominator = n * sxx - sx * sx;
-  return n >= 10 && denominator > 0 ? (n * sxy - sx * sy) / denominator : undefined;
 }

@@ -6,8 +6,8 @@
  */
 import type { Anomaly } from './anomaly.ts';
 import type { SignalConfig } from './config.ts';
-import { type DetectorSettings, scaled } from './detector-settings.ts';
 import { type DetectorState, newDetectorState, observe, type PointScore } from './detector.ts';
+import { type DetectorSettings, scaled } from './detector-settings.ts';
 import { forecastToLimit } from './forecast.ts';
 import { type History, newHistory, remember } from './history.ts';
 import { type MetricSeries, seriesName } from './metric-series.ts';

@@ -7,7 +7,8 @@
  * (Import `* as z from 'zod/mini'` in each module rather than re-exporting it from here: a
  * re-exported namespace is kept whole by the bundler.)
  */
-import { config } from 'zod/mini';
+
 import { en } from 'zod/locales';
+import { config } from 'zod/mini';
 
 config(en());

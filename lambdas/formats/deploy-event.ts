@@ -3,10 +3,11 @@
  * `time` in ISO 8601 or epoch milliseconds, within 2006..2100 (epoch seconds are named as such,
  * not read as January 1970; "0" is not a time).
  */
+
+import * as z from 'zod/mini';
 import { InputError, parseInput } from '../core/errors.ts';
 import { MAX_NAME_LENGTH, readTime } from '../core/input-bounds.ts';
 import type { Deploy } from '../core/release.ts';
-import * as z from 'zod/mini';
 import '../core/zod-messages.ts';
 
 const text = () => z.string().check(z.minLength(1), z.maxLength(MAX_NAME_LENGTH));

@@ -70,7 +70,8 @@ export function readGetMetricData(
       if (!Array.isArray(results)) {
         throw new InputError({ file: source, field: `${prefix}MetricDataResults` }, 'expected an array (the output of GetMetricData)');
       }
-      const hasNextToken = typeof (page as { NextToken?: unknown }).NextToken === 'string' && (page as { NextToken: string }).NextToken !== '';
+      const hasNextToken =
+        typeof (page as { NextToken?: unknown }).NextToken === 'string' && (page as { NextToken: string }).NextToken !== '';
       const seen = new Set<Entry>();
       results.forEach((item: unknown, index) => {
         const field = `${prefix}MetricDataResults[${index}]`;
@@ -86,7 +87,10 @@ export function readGetMetricData(
         const entry = entryFor(entries, result, identity, source);
         const { points, skipped } = readPoints(result, source, field, kinds.get(identity.signal));
         for (const point of points) entry.points.push(point);
-        if (skipped) warnings.push(`${source}: ${skipped.count} point${skipped.count > 1 ? 's' : ''} of ${field} out of bounds for ${identity.signal}, skipped (the first, ${skipped.first.field}: ${skipped.first.problem})`);
+        if (skipped)
+          warnings.push(
+            `${source}: ${skipped.count} point${skipped.count > 1 ? 's' : ''} of ${field} out of bounds for ${identity.signal}, skipped (the first, ${skipped.first.field}: ${skipped.first.problem})`,
+          );
         if (!seen.has(entry)) {
           seen.add(entry);
           entry.pages++;
@@ -138,16 +142,24 @@ function keyed(entries: readonly Entry[]): Entry[] {
 
 /** A result as read: its Id, Label and StatusCode strings (or absent), its arrays unchecked. */
 function checkedResult(item: unknown, source: string, field: string): GetMetricDataResult {
-  if (typeof item !== 'object' || item === null || Array.isArray(item)) throw new InputError({ file: source, field }, `expected an object (Id, Label, Timestamps, Values), got ${quote(item)}`);
+  if (typeof item !== 'object' || item === null || Array.isArray(item))
+    throw new InputError({ file: source, field }, `expected an object (Id, Label, Timestamps, Values), got ${quote(item)}`);
   const result = item as Record<string, unknown>;
   for (const name of ['Id', 'Label', 'StatusCode'] as const) {
-    if (result[name] !== undefined && typeof result[name] !== 'string') throw new InputError({ file: source, field: `${field}.${name}` }, `expected a string, got ${quote(result[name])}`);
+    if (result[name] !== undefined && typeof result[name] !== 'string')
+      throw new InputError({ file: source, field: `${field}.${name}` }, `expected a string, got ${quote(result[name])}`);
   }
   if (typeof result.Label === 'string' && result.Label.length > MAX_LABEL_LENGTH) {
-    throw new InputError({ file: source, field: `${field}.Label` }, `is ${result.Label.length} characters long, more than ${MAX_LABEL_LENGTH}: not a label of a metric and its dimensions`);
+    throw new InputError(
+      { file: source, field: `${field}.Label` },
+      `is ${result.Label.length} characters long, more than ${MAX_LABEL_LENGTH}: not a label of a metric and its dimensions`,
+    );
   }
   if (typeof result.Id === 'string' && result.Id.length > MAX_ID_LENGTH) {
-    throw new InputError({ file: source, field: `${field}.Id` }, `is ${result.Id.length} characters long, more than GetMetricData allows (${MAX_ID_LENGTH})`);
+    throw new InputError(
+      { file: source, field: `${field}.Id` },
+      `is ${result.Id.length} characters long, more than GetMetricData allows (${MAX_ID_LENGTH})`,
+    );
   }
   return result as GetMetricDataResult;
 }
@@ -183,7 +195,8 @@ export function identify(
   for (const [name, value] of dimensionPairs(rest)) pairs.set(name, value);
   if (pairs.size === 0 && rest && rest !== result.Id) pairs.set('Series', rest);
   const cluster = pairs.get('Cluster Name') ?? DEFAULT_CLUSTER;
-  if (cluster.length > MAX_NAME_LENGTH) throw new InputError(at, `names a cluster of ${cluster.length} characters, more than ${MAX_NAME_LENGTH}: not a cluster name`);
+  if (cluster.length > MAX_NAME_LENGTH)
+    throw new InputError(at, `names a cluster of ${cluster.length} characters, more than ${MAX_NAME_LENGTH}: not a cluster name`);
   // Built from entries: a dimension named `__proto__` or `constructor` is a dimension like any other.
   const dimensions: Record<string, string> = Object.fromEntries(pairs);
   return {
@@ -195,8 +208,20 @@ export function identify(
 }
 
 const isLetter = (code: number) => (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
-const isNameChar = (code: number) => isLetter(code) || (code >= 48 && code <= 57) || code === 95 || code === 32 || code === 46 || code === 45;
-const isSpace = (code: number) => code === 32 || (code >= 9 && code <= 13) || code === 0xa0 || code === 0xfeff || code === 0x1680 || (code >= 0x2000 && code <= 0x200a) || code === 0x2028 || code === 0x2029 || code === 0x202f || code === 0x205f || code === 0x3000;
+const isNameChar = (code: number) =>
+  isLetter(code) || (code >= 48 && code <= 57) || code === 95 || code === 32 || code === 46 || code === 45;
+const isSpace = (code: number) =>
+  code === 32 ||
+  (code >= 9 && code <= 13) ||
+  code === 0xa0 ||
+  code === 0xfeff ||
+  code === 0x1680 ||
+  (code >= 0x2000 && code <= 0x200a) ||
+  code === 0x2028 ||
+  code === 0x2029 ||
+  code === 0x202f ||
+  code === 0x205f ||
+  code === 0x3000;
 
 /** Where `name` occurs in `text` as a word (no ASCII letter on either side), or -1. */
 function wordIndex(text: string, name: string): number {
@@ -264,15 +289,17 @@ interface Skipped {
   readonly first: { readonly field: string; readonly problem: string };
 }
 
-function readPoints(result: GetMetricDataResult, source: string, field: string, kind: ValueKind | undefined): { points: MetricPoint[]; skipped?: Skipped } {
+function readPoints(
+  result: GetMetricDataResult,
+  source: string,
+  field: string,
+  kind: ValueKind | undefined,
+): { points: MetricPoint[]; skipped?: Skipped } {
   const { Timestamps: timestamps, Values: values } = result;
   if (!Array.isArray(timestamps)) throw new InputError({ file: source, field: `${field}.Timestamps` }, 'expected an array of timestamps');
   if (!Array.isArray(values)) throw new InputError({ file: source, field: `${field}.Values` }, 'expected an array of numbers');
   if (timestamps.length !== values.length) {
-    throw new InputError(
-      { file: source, field },
-      `has ${timestamps.length} Timestamps but ${values.length} Values: they must pair up`,
-    );
+    throw new InputError({ file: source, field }, `has ${timestamps.length} Timestamps but ${values.length} Values: they must pair up`);
   }
   const points: MetricPoint[] = [];
   let skipped: Skipped | undefined;

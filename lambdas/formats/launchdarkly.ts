@@ -3,10 +3,11 @@
  * the schemas, the share of traffic a target serves, and the rollout steps an entry records
  * (read from `previousVersion` and `currentVersion`; a change that moves no weight is not a step).
  */
+
+import * as z from 'zod/mini';
 import { parseInput } from '../core/errors.ts';
 import { MAX_NAME_LENGTH } from '../core/input-bounds.ts';
 import { type RolloutStep, type RolloutTarget, targetName } from '../core/release.ts';
-import * as z from 'zod/mini';
 import '../core/zod-messages.ts';
 import { percentOfWeights, TOTAL_WEIGHT } from './rollout-weights.ts';
 
@@ -18,7 +19,8 @@ const rollout = z.object({
   variations: z.array(weightedVariation).check(
     z.superRefine((variations, context) => {
       const sum = variations.reduce((total, v) => total + v.weight, 0);
-      if (sum !== TOTAL_WEIGHT) context.addIssue({ code: 'custom', message: `the weights sum to ${sum}, not ${TOTAL_WEIGHT} (100%)`, input: variations });
+      if (sum !== TOTAL_WEIGHT)
+        context.addIssue({ code: 'custom', message: `the weights sum to ${sum}, not ${TOTAL_WEIGHT} (100%)`, input: variations });
     }),
   ),
 });
@@ -62,18 +64,25 @@ function checkIndices(
   const count = flag.variations?.length;
   if (count === undefined) return;
   const check = (value: number | undefined, path: PropertyKey[]) => {
-    if (value !== undefined && value >= count) context.addIssue({ code: 'custom', message: `variation ${value} is not one of the flag's ${count} variations (0..${count - 1})`, input: value, path });
+    if (value !== undefined && value >= count)
+      context.addIssue({
+        code: 'custom',
+        message: `variation ${value} is not one of the flag's ${count} variations (0..${count - 1})`,
+        input: value,
+        path,
+      });
   };
   const checkTarget = (target: z.output<typeof variationOrRollout> | undefined, path: PropertyKey[]) => {
     if (!target) return;
     check(target.variation, [...path, 'variation']);
-    target.rollout?.variations.forEach((v, i) => check(v.variation, [...path, 'rollout', 'variations', i, 'variation']));
+    for (const [i, v] of (target.rollout?.variations ?? []).entries())
+      check(v.variation, [...path, 'rollout', 'variations', i, 'variation']);
   };
   for (const [environment, config] of Object.entries(flag.environments)) {
     const at = ['environments', environment];
     check(config.offVariation, [...at, 'offVariation']);
     checkTarget(config.fallthrough, [...at, 'fallthrough']);
-    config.rules?.forEach((rule, i) => checkTarget(rule, [...at, 'rules', i]));
+    for (const [i, rule] of (config.rules ?? []).entries()) checkTarget(rule, [...at, 'rules', i]);
   }
 }
 
@@ -108,7 +117,10 @@ export function stepsOf(entry: AuditEntry, source: string, field: string): Rollo
     // A key such as `constructor` is an environment like any other, not Object.prototype's.
     const previous = Object.hasOwn(before.environments, environment) ? before.environments[environment] : undefined;
     if (!previous) continue;
-    const targets: RolloutTarget[] = [{ kind: 'fallthrough' }, ...(config.rules ?? []).map((rule) => ({ kind: 'rule' as const, ruleId: rule._id }))];
+    const targets: RolloutTarget[] = [
+      { kind: 'fallthrough' },
+      ...(config.rules ?? []).map((rule) => ({ kind: 'rule' as const, ruleId: rule._id })),
+    ];
     for (const target of targets) {
       const fromPercent = servedPercent(previous, target) ?? 0;
       const toPercent = servedPercent(config, target);

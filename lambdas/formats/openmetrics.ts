@@ -52,19 +52,48 @@ const OLD_GEN = { pool: 'G1 Old Gen' };
  */
 export function jmxExporterFamilies(series: readonly MetricSeries[], options: JmxExporterOptions = {}): MetricFamily[] {
   const heapMax = options.heapMaxBytes ?? 6 * 1024 ** 3;
-  const identity = (s: MetricSeries) => ({ [options.clusterLabel ?? 'cluster']: s.cluster, [options.brokerLabel ?? 'broker']: s.dimensions['Broker ID'] ?? s.key });
+  const identity = (s: MetricSeries) => ({
+    [options.clusterLabel ?? 'cluster']: s.cluster,
+    [options.brokerLabel ?? 'broker']: s.dimensions['Broker ID'] ?? s.key,
+  });
   const bySignal = (signal: string) => series.filter((s) => s.signal === signal);
-  const clientOf = (s: MetricSeries) => bySignal('ClientConnectionCount').find((c) => c.cluster === s.cluster && c.dimensions['Broker ID'] === s.dimensions['Broker ID']);
+  const clientOf = (s: MetricSeries) =>
+    bySignal('ClientConnectionCount').find((c) => c.cluster === s.cluster && c.dimensions['Broker ID'] === s.dimensions['Broker ID']);
   const family = (name: string, help: string, samples: MetricFamily['samples']): MetricFamily => ({ name, type: 'gauge', help, samples });
   return [
-    family(CONNECTION_CREATION_RATE, 'connection-creation-rate kafka.server:name=null,type=socket-server-metrics', bySignal('ConnectionCreationRate').map((s) => ({ labels: { ...identity(s), ...CLIENT }, points: s.points }))),
+    family(
+      CONNECTION_CREATION_RATE,
+      'connection-creation-rate kafka.server:name=null,type=socket-server-metrics',
+      bySignal('ConnectionCreationRate').map((s) => ({ labels: { ...identity(s), ...CLIENT }, points: s.points })),
+    ),
     family(CONNECTION_COUNT, 'connection-count kafka.server:name=null,type=socket-server-metrics', [
       ...bySignal('ClientConnectionCount').map((s) => ({ labels: { ...identity(s), ...CLIENT }, points: s.points })),
-      ...bySignal('ConnectionCount').map((s) => ({ labels: { ...identity(s), ...REPLICATION }, points: minus(s.points, clientOf(s)?.points ?? []) })),
+      ...bySignal('ConnectionCount').map((s) => ({
+        labels: { ...identity(s), ...REPLICATION },
+        points: minus(s.points, clientOf(s)?.points ?? []),
+      })),
     ]),
-    family(PRODUCER_ID_COUNT, 'Attribute exposed for management kafka.server:name=ProducerIdCount,type=ReplicaManager,attribute=Value', bySignal('ProducerIdCount').map((s) => ({ labels: identity(s), points: s.points }))),
-    family(POOL_USED_AFTER_GC, 'Used bytes after last collection of a given JVM memory pool.', bySignal('HeapMemoryAfterGC').map((s) => ({ labels: { ...identity(s), ...OLD_GEN }, points: s.points.map((p) => ({ time: p.time, value: (p.value / 100) * heapMax })) }))),
-    family(POOL_MAX_AFTER_GC, 'Max bytes after last collection of a given JVM memory pool.', bySignal('HeapMemoryAfterGC').map((s) => ({ labels: { ...identity(s), ...OLD_GEN }, points: s.points.map((p) => ({ time: p.time, value: heapMax })) }))),
+    family(
+      PRODUCER_ID_COUNT,
+      'Attribute exposed for management kafka.server:name=ProducerIdCount,type=ReplicaManager,attribute=Value',
+      bySignal('ProducerIdCount').map((s) => ({ labels: identity(s), points: s.points })),
+    ),
+    family(
+      POOL_USED_AFTER_GC,
+      'Used bytes after last collection of a given JVM memory pool.',
+      bySignal('HeapMemoryAfterGC').map((s) => ({
+        labels: { ...identity(s), ...OLD_GEN },
+        points: s.points.map((p) => ({ time: p.time, value: (p.value / 100) * heapMax })),
+      })),
+    ),
+    family(
+      POOL_MAX_AFTER_GC,
+      'Max bytes after last collection of a given JVM memory pool.',
+      bySignal('HeapMemoryAfterGC').map((s) => ({
+        labels: { ...identity(s), ...OLD_GEN },
+        points: s.points.map((p) => ({ time: p.time, value: heapMax })),
+      })),
+    ),
   ].filter((f) => f.samples.length > 0);
 }
 

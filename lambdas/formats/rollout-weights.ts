@@ -24,7 +24,12 @@ export function percentOfWeights(weights: readonly WeightedVariation[], control:
  * among the current weights, the treatment of a two-variation flag is the other variation; with
  * more, there is no telling which to serve, and that is an error.
  */
-export function weightsForPercent(current: readonly WeightedVariation[], control: number, percent: number, variations = 2): WeightedVariation[] {
+export function weightsForPercent(
+  current: readonly WeightedVariation[],
+  control: number,
+  percent: number,
+  variations = 2,
+): WeightedVariation[] {
   const treatmentWeight = Math.round(percent * PERCENT_SCALE);
   const treatments = treatmentsOf(current, control, treatmentWeight, variations);
   const shares = proportionalSplit(
@@ -35,11 +40,19 @@ export function weightsForPercent(current: readonly WeightedVariation[], control
   return [...scaled, { variation: control, weight: TOTAL_WEIGHT - treatmentWeight }].sort((a, b) => a.variation - b.variation);
 }
 
-function treatmentsOf(current: readonly WeightedVariation[], control: number, treatmentWeight: number, variations: number): WeightedVariation[] {
+function treatmentsOf(
+  current: readonly WeightedVariation[],
+  control: number,
+  treatmentWeight: number,
+  variations: number,
+): WeightedVariation[] {
   const listed = current.filter((v) => v.variation !== control);
   if (listed.length > 0 || treatmentWeight === 0) return listed;
   if (variations === 2) return [{ variation: control === 0 ? 1 : 0, weight: 0 }];
-  throw new StormguardError('NO_TREATMENT', `no variation but the control (${control}) is served: which of ${variations} variations should the rollout serve?`);
+  throw new StormguardError(
+    'NO_TREATMENT',
+    `no variation but the control (${control}) is served: which of ${variations} variations should the rollout serve?`,
+  );
 }
 
 /** `total` split in proportion to `weights` (all to the first when they are all 0): integers that sum to `total` exactly. */

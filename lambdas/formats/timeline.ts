@@ -27,7 +27,9 @@ export function readTimeline(documents: ReadonlyArray<{ source: string; document
         if ('problem' in date) throw new InputError({ file: source, field: `${field}.date` }, date.problem);
         if (entry.kind !== 'flag') continue;
         if (!entry.previousVersion || !entry.currentVersion) {
-          warnings.push(`${source}: ${field} (${entry._id}) has no previousVersion/currentVersion: fetch the entry itself to read its steps`);
+          warnings.push(
+            `${source}: ${field} (${entry._id}) has no previousVersion/currentVersion: fetch the entry itself to read its steps`,
+          );
           continue;
         }
         events.push(...stepsOf(entry, source, field));

@@ -14,12 +14,22 @@ import type { StateStore } from '../ports.ts';
 import { requiredEnvironment } from './shared/environment.ts';
 
 const requestSchema = z
-  .object({ flag: z.string().min(1).max(256), environment: z.string().min(1).max(256), by: z.string().min(1).max(256), reason: z.string().min(1).max(1000) })
+  .object({
+    flag: z.string().min(1).max(256),
+    environment: z.string().min(1).max(256),
+    by: z.string().min(1).max(256),
+    reason: z.string().min(1).max(1000),
+  })
   .strict();
 
-export type AckAnswer = { readonly acknowledged: true; readonly acknowledgement: Acknowledgement } | { readonly acknowledged: false; readonly reason: string };
+export type AckAnswer =
+  | { readonly acknowledged: true; readonly acknowledgement: Acknowledgement }
+  | { readonly acknowledged: false; readonly reason: string };
 
-export function createAckHandler(store: Pick<StateStore, 'load' | 'save'>, now: () => number = Date.now): (event: unknown) => Promise<AckAnswer> {
+export function createAckHandler(
+  store: Pick<StateStore, 'load' | 'save'>,
+  now: () => number = Date.now,
+): (event: unknown) => Promise<AckAnswer> {
   return async (event) => {
     const request = requestSchema.safeParse(event);
     if (!request.success) {

@@ -2,13 +2,14 @@
  * The audit-log backfill Lambda, on a schedule: the rollout steps of the last two hours read back
  * from LaunchDarkly's audit log and stored (a step stored before is the same item again).
  */
-import type { ReleaseLog } from '../ports.ts';
+
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ScheduledEvent } from 'aws-lambda';
 import { DynamoStore } from '../adapters/dynamodb/store.ts';
 import { LaunchDarklyAuditLog } from '../adapters/launchdarkly/audit-log.ts';
+import type { ReleaseLog } from '../ports.ts';
 import { configFromEnvironment } from './shared/config.ts';
 import { requiredEnvironment } from './shared/environment.ts';
 import { secretFrom } from './shared/secrets.ts';
@@ -32,7 +33,10 @@ export const handler = (event: ScheduledEvent): Promise<{ releases: number }> =>
   if (!wired) {
     const config = configFromEnvironment();
     if (!config.launchDarkly) throw new Error('STORMGUARD_CONFIG: the backfill needs `launchDarkly.projectKey`');
-    const auditLog = new LaunchDarklyAuditLog({ ...config.launchDarkly, token: secretFrom(secrets, requiredEnvironment('LAUNCHDARKLY_TOKEN_SECRET_ARN')) });
+    const auditLog = new LaunchDarklyAuditLog({
+      ...config.launchDarkly,
+      token: secretFrom(secrets, requiredEnvironment('LAUNCHDARKLY_TOKEN_SECRET_ARN')),
+    });
     wired = createBackfillHandler(auditLog, new DynamoStore(dynamo, requiredEnvironment('TABLE_NAME')));
   }
   return wired(event);

@@ -3,13 +3,14 @@
  * events (`{ id, time, service, version, environment, by? }`, one or an array), stored beside the
  * rollout steps for the correlator.
  */
-import type { ReleaseLog } from '../ports.ts';
+
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { DynamoStore } from '../adapters/dynamodb/store.ts';
 import { InputError } from '../core/errors.ts';
 import { readTimeline } from '../formats/timeline.ts';
+import type { ReleaseLog } from '../ports.ts';
 import { requiredEnvironment } from './shared/environment.ts';
 import { bodyOf } from './shared/request.ts';
 
@@ -27,7 +28,8 @@ export function createDeploysHandler(store: Pick<ReleaseLog, 'addReleases'>) {
     }
     try {
       const { events } = readTimeline([{ source: 'request', document }]);
-      if (events.some((e) => e.kind !== 'deploy')) return { statusCode: 400, body: JSON.stringify({ message: 'only deploy events here; flag changes come from LaunchDarkly' }) };
+      if (events.some((e) => e.kind !== 'deploy'))
+        return { statusCode: 400, body: JSON.stringify({ message: 'only deploy events here; flag changes come from LaunchDarkly' }) };
       await store.addReleases(events);
       return { statusCode: 200, body: JSON.stringify({ deploys: events.length }) };
     } catch (error) {

@@ -8,13 +8,14 @@
  * is kept in it between runs (adapters/dynamodb/store.ts). Each run's outside calls fit in its
  * time budget (shared/budget.ts): what does not fit is left for the next run.
  */
+
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { CloudWatchMetricSource } from '../adapters/cloudwatch/metric-source.ts';
 import { DynamoStore } from '../adapters/dynamodb/store.ts';
@@ -22,21 +23,21 @@ import { LaunchDarklyFlagController } from '../adapters/launchdarkly/flag-contro
 import { NoFlagController } from '../adapters/none/flag-controller.ts';
 import { PagerDutyNotifier } from '../adapters/pagerduty/notifier.ts';
 import { prometheusSourceFromSecret } from '../adapters/prometheus/from-secret.ts';
-import { SlackNotifier } from '../adapters/slack/notifier.ts';
 import { renderReportPage } from '../adapters/report/incident-page.ts';
 import { S3Reports } from '../adapters/s3/incident-pages.ts';
+import { SlackNotifier } from '../adapters/slack/notifier.ts';
 import { SnsNotifier } from '../adapters/sns/notifier.ts';
 import { keepIncidentPages } from '../app/incident-pages.ts';
-import type { GuardrailConfig } from '../core/config-schema.ts';
-import { planShards } from '../core/shards.ts';
-import { StateConflictError } from '../core/errors.ts';
 import { type ReadResult, type RunPorts, runOnce, type SkippedRun } from '../app/run-once.ts';
+import type { GuardrailConfig } from '../core/config-schema.ts';
+import { StateConflictError } from '../core/errors.ts';
+import { planShards } from '../core/shards.ts';
+import { DETECTOR_SERVICE, METRICS_NAMESPACE } from '../names.ts';
 import type { FlagController, MetricSource, Notifier, ReleaseLog, ReportStore, StateStore } from '../ports.ts';
 import { RunBudget } from './shared/budget.ts';
 import { configFromEnvironment } from './shared/config.ts';
 import { requiredEnvironment } from './shared/environment.ts';
 import { secretFrom } from './shared/secrets.ts';
-import { DETECTOR_SERVICE, METRICS_NAMESPACE } from '../names.ts';
 
 export interface DetectorWiring {
   readonly config: GuardrailConfig;
@@ -77,16 +78,24 @@ export type DetectorEvent = Pick<ScheduledEvent, 'time'> & { readonly shard?: st
 /** The shard of a deployment with one: every configured cluster. */
 export const ONLY_SHARD = '0';
 
-export function createDetectorHandler(wiring: DetectorWiring): (event: DetectorEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<DetectorOutcome> {
+export function createDetectorHandler(
+  wiring: DetectorWiring,
+): (event: DetectorEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<DetectorOutcome> {
   const shards = wiring.shards ?? Object.fromEntries(planShards(wiring.config).map((s) => [s.id, s.clusters]));
-  const notifiers = [new SnsNotifier(wiring.sns, wiring.topicArn, wiring.budget ? { deadline: wiring.budget.alerts } : {}), ...(wiring.notifiers ?? [])];
+  const notifiers = [
+    new SnsNotifier(wiring.sns, wiring.topicArn, wiring.budget ? { deadline: wiring.budget.alerts } : {}),
+    ...(wiring.notifiers ?? []),
+  ];
   const wired = new Map<string, RunPorts & { config: GuardrailConfig }>();
   /** One shard's ports, made once per container: its clusters' signals, its state partition (and the cache of its state). */
   const portsOf = (shard: string) => {
     let ports = wired.get(shard);
     if (ports) return ports;
     const clusters = shards[shard];
-    if (!clusters) throw new Error(`the detector was run for shard ${JSON.stringify(shard)}, which the deployment does not have (it has ${Object.keys(shards).join(', ')})`);
+    if (!clusters)
+      throw new Error(
+        `the detector was run for shard ${JSON.stringify(shard)}, which the deployment does not have (it has ${Object.keys(shards).join(', ')})`,
+      );
     const config = { ...wiring.config, clusters: [...clusters] };
     const store = wiring.storeFor?.(shard) ?? new DynamoStore(wiring.dynamo, wiring.tableName, { shard, config });
     ports = {
@@ -142,13 +151,32 @@ function report(result: ReadResult, { metrics, log }: DetectorWiring): void {
   for (const { cluster, signal, baseline } of result.baselines) {
     metrics.singleMetric().addDimensions({ Cluster: cluster, Signal: signal }).addMetric('Baseline', MetricUnit.NoUnit, baseline);
   }
-  for (const { flag, percent } of result.rollouts) metrics.singleMetric().addDimensions({ Flag: flag }).addMetric('RolloutPercent', MetricUnit.Percent, percent);
+  for (const { flag, percent } of result.rollouts)
+    metrics.singleMetric().addDimensions({ Flag: flag }).addMetric('RolloutPercent', MetricUnit.Percent, percent);
   for (const decision of result.acted) {
-    metrics.singleMetric().addDimensions({ Action: decision.action, Mode: decision.mode }).addMetric('DecisionsByAction', MetricUnit.Count, 1);
-    log({ level: 'warn', message: decision.reason, decision: decision.id, action: decision.action, flag: decision.flag, from: decision.fromPercent, to: decision.toPercent, outcome: result.outcomes.get(decision.id) });
+    metrics
+      .singleMetric()
+      .addDimensions({ Action: decision.action, Mode: decision.mode })
+      .addMetric('DecisionsByAction', MetricUnit.Count, 1);
+    log({
+      level: 'warn',
+      message: decision.reason,
+      decision: decision.id,
+      action: decision.action,
+      flag: decision.flag,
+      from: decision.fromPercent,
+      to: decision.toPercent,
+      outcome: result.outcomes.get(decision.id),
+    });
   }
   for (const { decision, reason } of result.deferred) {
-    log({ level: 'warn', message: `left for the next run, out of time: ${reason}`, decision: decision.id, action: decision.action, flag: decision.flag });
+    log({
+      level: 'warn',
+      message: `left for the next run, out of time: ${reason}`,
+      decision: decision.id,
+      action: decision.action,
+      flag: decision.flag,
+    });
   }
   for (const warning of [...result.warnings, ...result.notifierErrors]) log({ level: 'warn', message: warning });
 }
@@ -162,7 +190,9 @@ function fromEnvironment(config: GuardrailConfig, budget: RunBudget): Pick<Detec
   const flags =
     config.launchDarkly && token
       ? new LaunchDarklyFlagController({ ...config.launchDarkly, token, deadline: budget.flags })
-      : new NoFlagController('no LaunchDarkly controller is configured for this guardrail (configuration `launchDarkly` and its token secret)');
+      : new NoFlagController(
+          'no LaunchDarkly controller is configured for this guardrail (configuration `launchDarkly` and its token secret)',
+        );
   const notifiers: Notifier[] = [
     ...(routingKey ? [new PagerDutyNotifier({ routingKey, deadline: budget.alerts })] : []),
     ...(slackUrl ? [new SlackNotifier({ webhookUrl: slackUrl, deadline: budget.alerts })] : []),
@@ -189,7 +219,9 @@ export const handler = (event: DetectorEvent, context: Context): Promise<Detecto
       tableName: requiredEnvironment('TABLE_NAME'),
       topicArn: requiredEnvironment('ALERT_TOPIC_ARN'),
       ...fromEnvironment(config, new RunBudget()),
-      ...(process.env.PROMETHEUS_SECRET_ARN ? { metricSource: prometheusSourceFromSecret(secretFrom(secrets, process.env.PROMETHEUS_SECRET_ARN), config) } : {}),
+      ...(process.env.PROMETHEUS_SECRET_ARN
+        ? { metricSource: prometheusSourceFromSecret(secretFrom(secrets, process.env.PROMETHEUS_SECRET_ARN), config) }
+        : {}),
       ...(process.env.REPORTS_BUCKET ? { reports: new S3Reports(s3, process.env.REPORTS_BUCKET) } : {}),
       metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: DETECTOR_SERVICE }),
       log: (entry) => console.log(JSON.stringify(entry)),
@@ -197,4 +229,3 @@ export const handler = (event: DetectorEvent, context: Context): Promise<Detecto
   }
   return wired(event, context);
 };
-

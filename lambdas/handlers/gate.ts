@@ -2,15 +2,16 @@
  * The CD gate Lambda, invoked with IAM (no public endpoint): `{ flag, environment, targetPercent }`
  * in, allow or deny with the reasons and evidence out (lambdas/core/gate.ts).
  */
-import type { ReleaseLog, StateStore } from '../ports.ts';
+
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod/mini';
 import { DynamoStore } from '../adapters/dynamodb/store.ts';
 import type { GuardrailConfig } from '../core/config-schema.ts';
 import { fieldPath } from '../core/errors.ts';
 import { decideGate, type GateAnswer } from '../core/gate.ts';
 import { MAX_NAME_LENGTH } from '../core/input-bounds.ts';
-import * as z from 'zod/mini';
+import type { ReleaseLog, StateStore } from '../ports.ts';
 import '../core/zod-messages.ts';
 import { configFromEnvironment } from './shared/config.ts';
 import { requiredEnvironment } from './shared/environment.ts';
@@ -18,12 +19,20 @@ import { requiredEnvironment } from './shared/environment.ts';
 const key = () => z.string().check(z.minLength(1), z.maxLength(MAX_NAME_LENGTH));
 const requestSchema = z.strictObject({ flag: key(), environment: key(), targetPercent: z.number().check(z.minimum(0), z.maximum(100)) });
 
-export function createGateHandler(config: GuardrailConfig, store: Pick<StateStore, 'load'> & Pick<ReleaseLog, 'releases'>, now: () => number = Date.now): (event: unknown) => Promise<GateAnswer> {
+export function createGateHandler(
+  config: GuardrailConfig,
+  store: Pick<StateStore, 'load'> & Pick<ReleaseLog, 'releases'>,
+  now: () => number = Date.now,
+): (event: unknown) => Promise<GateAnswer> {
   return async (event) => {
     const request = requestSchema.safeParse(event);
     if (!request.success) {
       const issue = request.error.issues[0]!;
-      return { verdict: 'unknown', reasons: [`bad request: field \`${fieldPath(issue.path) || '(body)'}\`: ${issue.message}`], evidence: {} };
+      return {
+        verdict: 'unknown',
+        reasons: [`bad request: field \`${fieldPath(issue.path) || '(body)'}\`: ${issue.message}`],
+        evidence: {},
+      };
     }
     const time = now();
     const [state, releases] = await Promise.all([store.load(), store.releases(time)]);

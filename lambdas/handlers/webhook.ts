@@ -3,13 +3,14 @@
  * stores the rollout steps the delivery carries. A delivery seen before is the same item again:
  * replays and retries change nothing.
  */
-import type { ReleaseLog } from '../ports.ts';
+
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { DynamoStore } from '../adapters/dynamodb/store.ts';
 import { readDelivery } from '../adapters/launchdarkly/webhook.ts';
+import type { ReleaseLog } from '../ports.ts';
 import { requiredEnvironment } from './shared/environment.ts';
 import { bodyOf } from './shared/request.ts';
 import { secretFrom } from './shared/secrets.ts';
@@ -19,7 +20,9 @@ export interface WebhookWiring {
   readonly secret: () => Promise<string>;
 }
 
-export function createWebhookHandler(wiring: WebhookWiring): (event: Pick<APIGatewayProxyEventV2, 'body' | 'isBase64Encoded' | 'headers'>) => Promise<APIGatewayProxyStructuredResultV2> {
+export function createWebhookHandler(
+  wiring: WebhookWiring,
+): (event: Pick<APIGatewayProxyEventV2, 'body' | 'isBase64Encoded' | 'headers'>) => Promise<APIGatewayProxyStructuredResultV2> {
   return async (event) => {
     const body = bodyOf(event);
     const verdict = readDelivery(body, event.headers['x-ld-signature'], await wiring.secret());

@@ -6,12 +6,12 @@
  *   payloads), with the flag's `previousVersion` and `currentVersion`;
  * - deploy events as CD pipelines send them.
  */
-import { type MetricReadout } from '../core/metric-series.ts';
+import type { MetricReadout } from '../core/metric-series.ts';
 import { readGetMetricData, type SignalName } from '../formats/get-metric-data.ts';
-import { type Scenario } from './scenario.ts';
-import { type SimulationResult } from './simulate.ts';
-import { readTimeline, type TimelineReadout } from '../formats/timeline.ts';
 import { TOTAL_WEIGHT } from '../formats/rollout-weights.ts';
+import { readTimeline, type TimelineReadout } from '../formats/timeline.ts';
+import type { Scenario } from './scenario.ts';
+import type { SimulationResult } from './simulate.ts';
 
 export interface ScenarioExport {
   /** File name → JSON document. */
@@ -31,15 +31,26 @@ export function exportScenario(scenario: Scenario, result: SimulationResult): Sc
 type Documents = ReadonlyArray<{ source: string; document: unknown }>;
 
 /** Metric and timeline documents through their readers: the one door for exports and simulations alike. */
-export function readDocuments(metrics: Documents, timeline: Documents, signalNames: readonly SignalName[]): { metrics: MetricReadout; timeline: TimelineReadout } {
+export function readDocuments(
+  metrics: Documents,
+  timeline: Documents,
+  signalNames: readonly SignalName[],
+): { metrics: MetricReadout; timeline: TimelineReadout } {
   return { metrics: readGetMetricData(metrics, signalNames), timeline: readTimeline(timeline) };
 }
 
 /** A simulation's export read back through the same readers as a user's files. */
-export function readExport(files: ScenarioExport['files'], signalNames: readonly SignalName[]): { metrics: MetricReadout; timeline: TimelineReadout } {
+export function readExport(
+  files: ScenarioExport['files'],
+  signalNames: readonly SignalName[],
+): { metrics: MetricReadout; timeline: TimelineReadout } {
   const documents = Object.entries(files).map(([source, document]) => ({ source, document }));
   const isMetrics = (d: { source: string }) => d.source.startsWith('metrics-');
-  return readDocuments(documents.filter(isMetrics), documents.filter((d) => !isMetrics(d)), signalNames);
+  return readDocuments(
+    documents.filter(isMetrics),
+    documents.filter((d) => !isMetrics(d)),
+    signalNames,
+  );
 }
 
 /** The dynamic label a user gives each query: `${PROP('MetricName')} Cluster Name=…, Broker ID=…`. */
@@ -51,7 +62,10 @@ function metricPages(scenario: Scenario, result: SimulationResult): Record<strin
   const split = Date.parse(scenario.start) + (Date.parse(scenario.end) - Date.parse(scenario.start)) / 2;
   const page = (newer: boolean) =>
     result.series.map((s, index) => {
-      const points = s.times.map((t, i) => ({ t, v: s.values[i]! })).filter((p) => (p.t >= split) === newer).reverse();
+      const points = s.times
+        .map((t, i) => ({ t, v: s.values[i]! }))
+        .filter((p) => p.t >= split === newer)
+        .reverse();
       return {
         Id: `m${index}`,
         Label: metricLabel(s.signal, scenario.cluster, s.broker),
@@ -133,7 +147,14 @@ function flagVersion(scenario: Scenario, flag: Scenario['flags'][number], percen
         targets: [],
         contextTargets: [],
         rules: [],
-        fallthrough: { rollout: { variations: [{ variation: 0, weight: treatment }, { variation: 1, weight: TOTAL_WEIGHT - treatment }] } },
+        fallthrough: {
+          rollout: {
+            variations: [
+              { variation: 0, weight: treatment },
+              { variation: 1, weight: TOTAL_WEIGHT - treatment },
+            ],
+          },
+        },
         offVariation: 1,
         prerequisites: [],
         _environmentName: scenario.environment,
@@ -180,4 +201,3 @@ function hexId(text: string): string {
   }
   return out;
 }
-

@@ -69,48 +69,53 @@ const scenarioSchema = z
       .strict()
       .default({ sizeGiB: 6, basePercent: 32, bytesPerProducerState: 650, expirationHours: 24, noise: 0.4 }),
     flags: list(
-        z
-          .object({
-            key: z.string().min(1),
-            name: z.string().min(1),
-            producersPerRequest: z.number().nonnegative().max(1000).default(0),
-            steps: list(
-              z
-                .object({
-                  at: isoTime,
-                  percent: z.number().min(0).max(100),
-                  by: z.string(),
-                  comment: z.string().optional(),
-                  /** release: someone stepped the flag; guardrail: the guardrail's own change, which a replay decides again and so is not exported. */
-                  source: z.enum(['release', 'guardrail']).default('release'),
-                })
-                .strict(),
-            ),
-          })
-          .strict(),
-      )
-      .default([]),
+      z
+        .object({
+          key: z.string().min(1),
+          name: z.string().min(1),
+          producersPerRequest: z.number().nonnegative().max(1000).default(0),
+          steps: list(
+            z
+              .object({
+                at: isoTime,
+                percent: z.number().min(0).max(100),
+                by: z.string(),
+                comment: z.string().optional(),
+                /** release: someone stepped the flag; guardrail: the guardrail's own change, which a replay decides again and so is not exported. */
+                source: z.enum(['release', 'guardrail']).default('release'),
+              })
+              .strict(),
+          ),
+        })
+        .strict(),
+    ).default([]),
     deploys: list(
-        z
-          .object({
-            at: isoTime,
-            service: z.string(),
-            version: z.string(),
-            by: z.string(),
-            heapLeakPercentPerHour: z.number().nonnegative().max(100).default(0),
-          })
-          .strict(),
-      )
-      .default([]),
+      z
+        .object({
+          at: isoTime,
+          service: z.string(),
+          version: z.string(),
+          by: z.string(),
+          heapLeakPercentPerHour: z.number().nonnegative().max(100).default(0),
+        })
+        .strict(),
+    ).default([]),
     surges: list(z.object({ from: isoTime, to: isoTime, factor: z.number().positive().max(1e6) }).strict()).default([]),
-    outages: list(z.object({ signal: z.string(), from: isoTime, to: isoTime.optional(), brokers: list(z.number().int()).optional() }).strict()).default([]),
+    outages: list(
+      z.object({ signal: z.string(), from: isoTime, to: isoTime.optional(), brokers: list(z.number().int()).optional() }).strict(),
+    ).default([]),
     expected: z.record(z.string(), z.unknown()).default({}),
   })
   .strict()
   .superRefine((scenario, context) => {
     const span = Date.parse(scenario.end) - Date.parse(scenario.start);
     if (!(span > 0)) context.addIssue({ code: 'custom', path: ['end'], message: 'must be after start' });
-    else if (span > MAX_SPAN_MS) context.addIssue({ code: 'custom', path: ['end'], message: `is ${Math.round(span / 86_400_000)} days after start: a scenario spans at most 92 days` });
+    else if (span > MAX_SPAN_MS)
+      context.addIssue({
+        code: 'custom',
+        path: ['end'],
+        message: `is ${Math.round(span / 86_400_000)} days after start: a scenario spans at most 92 days`,
+      });
   });
 
 export type Scenario = z.infer<typeof scenarioSchema>;

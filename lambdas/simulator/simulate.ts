@@ -16,7 +16,13 @@ import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import type { Scenario } from './scenario.ts';
 
-export const SIMULATED_SIGNALS = ['ConnectionCreationRate', 'ConnectionCount', 'ClientConnectionCount', 'HeapMemoryAfterGC', 'ProducerIdCount'] as const;
+export const SIMULATED_SIGNALS = [
+  'ConnectionCreationRate',
+  'ConnectionCount',
+  'ClientConnectionCount',
+  'HeapMemoryAfterGC',
+  'ProducerIdCount',
+] as const;
 export type SimulatedSignal = (typeof SIMULATED_SIGNALS)[number];
 
 export interface BrokerSeries {
@@ -61,7 +67,9 @@ export function simulate(scenario: Scenario): SimulationResult {
     state: new Float64Array(expiryMinutes), // producer-ID entries created in each minute of the last day
     stateTotal: 0,
   }));
-  const series = brokers.flatMap((b) => SIMULATED_SIGNALS.map((signal) => ({ broker: b.id, signal, times: [] as number[], values: [] as number[] })));
+  const series = brokers.flatMap((b) =>
+    SIMULATED_SIGNALS.map((signal) => ({ broker: b.id, signal, times: [] as number[], values: [] as number[] })),
+  );
   const failures: Array<{ broker: number; time: number }> = [];
   const producers = { times: [] as number[], typical: [] as number[], total: [] as number[] };
 
@@ -69,7 +77,11 @@ export function simulate(scenario: Scenario): SimulationResult {
     const alive = brokers.filter((b) => b.alive);
     if (alive.length === 0) break;
     const load = loadAt(scenario, random, time);
-    keepProducerState(alive, (load.producersPerSecond * 60 * scenario.producers.partitionsPerProducer) / alive.length, minute % expiryMinutes);
+    keepProducerState(
+      alive,
+      (load.producersPerSecond * 60 * scenario.producers.partitionsPerProducer) / alive.length,
+      minute % expiryMinutes,
+    );
     if (time < start) continue;
     producers.times.push(time);
     producers.typical.push(load.typical);
@@ -119,7 +131,8 @@ function keepProducerState(alive: readonly Broker[], entries: number, slot: numb
 
 /** What one broker reports this minute; `heap` unclamped, so a broker at 100% or more fails. */
 function readBroker(scenario: Scenario, random: NormalSource, broker: Broker, load: Load, aliveCount: number, time: number) {
-  const creationRate = ((load.producersPerSecond * scenario.producers.connectionsPerProducer) / aliveCount) * random.logNormal(scenario.producers.brokerNoise);
+  const creationRate =
+    ((load.producersPerSecond * scenario.producers.connectionsPerProducer) / aliveCount) * random.logNormal(scenario.producers.brokerNoise);
   const longLived = (scenario.producers.longLivedConnectionsPerBroker * scenario.brokers) / aliveCount;
   const clients = longLived * Math.sqrt(load.traffic) + creationRate * scenario.producers.connectionLifetimeSeconds;
   const heap =
@@ -144,14 +157,23 @@ function readBroker(scenario: Scenario, random: NormalSource, broker: Broker, lo
  * its later steps, which the freeze reverts and the gate denies, never happen. The simulator's
  * noise does not depend on the flags, so everything before the rollback is as it was.
  */
-export function applyRollbacks(scenario: Scenario, decisions: ReadonlyArray<{ time: number; flag: string; toPercent: number; action: string; mode: string }>): Scenario {
+export function applyRollbacks(
+  scenario: Scenario,
+  decisions: ReadonlyArray<{ time: number; flag: string; toPercent: number; action: string; mode: string }>,
+): Scenario {
   return {
     ...scenario,
     flags: scenario.flags.map((flag) => {
       const rollback = decisions.find((d) => d.flag === flag.key && d.action === 'rollback' && d.mode === 'enforce');
       if (!rollback) return flag;
       const before = flag.steps.filter((s) => Date.parse(s.at) < rollback.time);
-      return { ...flag, steps: [...before, { at: new Date(rollback.time).toISOString(), percent: rollback.toPercent, by: 'stormguard', source: 'guardrail' as const }] };
+      return {
+        ...flag,
+        steps: [
+          ...before,
+          { at: new Date(rollback.time).toISOString(), percent: rollback.toPercent, by: 'stormguard', source: 'guardrail' as const },
+        ],
+      };
     }),
   };
 }
@@ -201,7 +223,10 @@ function inOutage(scenario: Scenario, signal: string, broker: number, time: numb
 }
 
 /** A failed broker's partitions, and the producer state they carry, move to the brokers left. */
-function failBroker(broker: { alive: boolean; state: Float64Array; stateTotal: number }, all: ReadonlyArray<{ alive: boolean; state: Float64Array; stateTotal: number }>): void {
+function failBroker(
+  broker: { alive: boolean; state: Float64Array; stateTotal: number },
+  all: ReadonlyArray<{ alive: boolean; state: Float64Array; stateTotal: number }>,
+): void {
   broker.alive = false;
   const survivors = all.filter((b) => b.alive);
   for (const survivor of survivors) {

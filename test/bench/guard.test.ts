@@ -5,23 +5,23 @@
  * running all of it is `npm run bench:guard`, not a test.
  */
 import { describe, expect, it } from 'vitest';
-import { defaultConfig } from '../../lambdas/core/config.ts';
-import { readExport } from '../../lambdas/simulator/export.ts';
-import type { Decision } from '../../lambdas/core/decision.ts';
 import { CASE_KINDS, type GuardCase, guardCases } from '../../bench/guard/cases.ts';
 import { exportCase } from '../../bench/guard/export.ts';
 import { judge } from '../../bench/guard/judge.ts';
 import { applyDecisions } from '../../bench/guard/loop.ts';
-import { anchoredEngine } from '../../bench/guard/anchored-engine.ts';
 import { mainEngine, runCase } from '../../bench/guard/run.ts';
 import { loadTextures, MAX_TRAFFIC, MIN_TRAFFIC, resolveDataDir, TEXTURE_CATEGORIES, trafficWindow } from '../../bench/guard/textures.ts';
 import { minutePercent, runWorld } from '../../bench/guard/world.ts';
+import { defaultConfig } from '../../lambdas/core/config.ts';
+import type { Decision } from '../../lambdas/core/decision.ts';
+import { readExport } from '../../lambdas/simulator/export.ts';
 
 const textures = loadTextures(resolveDataDir());
 const signals = defaultConfig().signals.map((s) => s.name);
 const smooth = textures.filter((t) => t.name === 'realAdExchange/exchange-2_cpc_results');
 const cases = guardCases(smooth);
-const find = (kind: string, factor?: number): GuardCase => cases.find((c) => c.kind === kind && (factor === undefined || c.storm?.factor === factor))!;
+const find = (kind: string, factor?: number): GuardCase =>
+  cases.find((c) => c.kind === kind && (factor === undefined || c.storm?.factor === factor))!;
 const MIN = 60_000;
 
 function medianOf(values: number[]): number {
@@ -101,7 +101,9 @@ describe('exports', () => {
     const c = cases.find((x) => x.labels === 'dynamic' && x.kind === 'benign-rollout')!;
     const { metrics, timeline } = readExport(exportCase(c, runWorld(c.world), c.world.flags), signals);
     expect(metrics.series).toHaveLength(24);
-    expect(timeline.events.filter((e) => e.kind === 'rollout-step').map((e) => (e.kind === 'rollout-step' ? e.toPercent : 0))).toEqual([1, 5, 25, 50, 100]);
+    expect(timeline.events.filter((e) => e.kind === 'rollout-step').map((e) => (e.kind === 'rollout-step' ? e.toPercent : 0))).toEqual([
+      1, 5, 25, 50, 100,
+    ]);
     expect(timeline.events.some((e) => e.kind === 'deploy')).toBe(true);
   });
 });
@@ -123,22 +125,39 @@ describe('closed loop', () => {
     const c = find('storm', 2);
     const at = (periods: number) => c.storm!.time + periods * MIN;
     const none = { pages: 0, warnings: 0 };
-    expect(judge(c, 'x', [{ time: at(2), flag: c.storm!.flag, toPercent: 0 }], none, MIN, undefined)).toMatchObject({ right: true, caught: true, delayPeriods: 2 });
-    expect(judge(c, 'x', [{ time: at(5), flag: c.storm!.flag, toPercent: 0 }], none, MIN, undefined)).toMatchObject({ right: true, caught: false });
-    expect(judge(c, 'x', [{ time: at(2), flag: 'other', toPercent: 0 }], none, MIN, undefined)).toMatchObject({ right: false, wrongFlags: 1 });
-    expect(judge(find('surge'), 'x', [{ time: at(2), flag: 'f', toPercent: 0 }], none, MIN, undefined)).toMatchObject({ falseRollbacks: 1 });
+    expect(judge(c, 'x', [{ time: at(2), flag: c.storm!.flag, toPercent: 0 }], none, MIN, undefined)).toMatchObject({
+      right: true,
+      caught: true,
+      delayPeriods: 2,
+    });
+    expect(judge(c, 'x', [{ time: at(5), flag: c.storm!.flag, toPercent: 0 }], none, MIN, undefined)).toMatchObject({
+      right: true,
+      caught: false,
+    });
+    expect(judge(c, 'x', [{ time: at(2), flag: 'other', toPercent: 0 }], none, MIN, undefined)).toMatchObject({
+      right: false,
+      wrongFlags: 1,
+    });
+    expect(judge(find('surge'), 'x', [{ time: at(2), flag: 'f', toPercent: 0 }], none, MIN, undefined)).toMatchObject({
+      falseRollbacks: 1,
+    });
   });
 
   it('runs a case through the engine and the emulated rules', async () => {
     const result = await runCase(find('storm', 84), mainEngine);
     expect(result.outcomes.map((o) => o.method)).toHaveLength(5);
-    expect(result.outcomes[0]).toMatchObject({ method: 'Stormguard (main)', right: true });
+    expect(result.outcomes[0]).toMatchObject({ method: 'Stormguard', right: true });
   });
 
-  it('runs the release-watch prototype closed loop: an 84x storm rolled back at its step within 3 periods, a benign rollout left alone', async () => {
-    const storm = await runCase(find('storm', 84), anchoredEngine);
-    expect(storm.outcomes[0]).toMatchObject({ method: 'Stormguard (release watch prototype)', right: true, caught: true });
-    const benign = await runCase(cases.find((c) => c.kind === 'benign-rollout')!, anchoredEngine);
+  it('runs the engine closed loop: an 84x storm rolled back at its step within 3 periods by its release watch, a benign rollout left alone', async () => {
+    const storm = await runCase(find('storm', 84), mainEngine);
+    expect(storm.outcomes[0]).toMatchObject({
+      method: 'Stormguard',
+      right: true,
+      caught: true,
+      rollbacks: [expect.objectContaining({ check: 'fast/step' })],
+    });
+    const benign = await runCase(cases.find((c) => c.kind === 'benign-rollout')!, mainEngine);
     expect(benign.outcomes[0]).toMatchObject({ falseRollbacks: 0, pages: 0 });
   });
 });

@@ -9,17 +9,38 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type CorpusFile, readCorpus, readResultScores } from '../../bench/nab/corpus.ts';
-import { normalizedScore, optimizeThreshold, PROFILE_NAMES, PROFILES, probationaryLength, scaledSigmoid, scoreFile } from '../../bench/nab/scorer.ts';
+import {
+  normalizedScore,
+  optimizeThreshold,
+  PROFILE_NAMES,
+  PROFILES,
+  probationaryLength,
+  scaledSigmoid,
+  scoreFile,
+} from '../../bench/nab/scorer.ts';
 import { requires } from '../support/requires.ts';
 
 const NAB = join(import.meta.dirname, '../../vendor/nab');
-const available = requires('the NAB subset', existsSync(join(NAB, 'labels/windows.json')), `${NAB} is part of the repository: git checkout -- vendor/nab`);
+const available = requires(
+  'the NAB subset',
+  existsSync(join(NAB, 'labels/windows.json')),
+  `${NAB} is part of the repository: git checkout -- vendor/nab`,
+);
 /** Published scores have 12 significant digits; the issue asks for agreement within 1e-6. */
 const TOLERANCE = 1e-6;
 
 describe('scaledSigmoid and the probationary period (docs/nab-scoring.md §2, §3)', () => {
   it('matches the specification table', () => {
-    const table: Array<[number, number]> = [[-1, 0.9866142981514305], [-0.5, 0.8482836399575131], [-0.1, 0.2449186624037092], [0, 0], [0.5, -0.8482836399575129], [1, -0.9866142981514303], [3, -0.9999993881955461], [3.0001, -1]];
+    const table: Array<[number, number]> = [
+      [-1, 0.9866142981514305],
+      [-0.5, 0.8482836399575131],
+      [-0.1, 0.2449186624037092],
+      [0, 0],
+      [0.5, -0.8482836399575129],
+      [1, -0.9866142981514303],
+      [3, -0.9999993881955461],
+      [3.0001, -1],
+    ];
     for (const [y, expected] of table) expect(scaledSigmoid(y)).toBeCloseTo(expected, 14);
   });
 
@@ -37,7 +58,9 @@ describe.skipIf(!available)('the NAB scorer reproduces the published results in 
   for (const detector of ['numenta', 'windowedGaussian']) {
     for (const profile of PROFILE_NAMES) {
       it(`${detector}, ${profile}: every per-file score and TP/TN/FP/FN count`, async () => {
-        const published = parse(await readFile(join(NAB, 'results', detector, `${detector}_${profile}_scores.csv`), 'utf8'), { columns: true }) as Array<Record<string, string>>;
+        const published = parse(await readFile(join(NAB, 'results', detector, `${detector}_${profile}_scores.csv`), 'utf8'), {
+          columns: true,
+        }) as Array<Record<string, string>>;
         const rows = published.filter((r) => r.File !== '' && corpus.some((f) => f.name === r.File));
         expect(rows).toHaveLength(corpus.length);
         for (const row of rows) {

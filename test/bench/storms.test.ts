@@ -31,7 +31,8 @@ describe('the storm suite', () => {
       expect(cadence, r.name).toMatchObject({ rolledBack: true, right: true, periodsAfterStep: everyPeriod.periodsAfterStep });
       expect(cadence.periodsAfterStep, r.name).toBeLessThanOrEqual(3);
     }
-    for (const r of results.filter((c) => !c.storm)) expect(r.outcomes.find((o) => o.method === STORMGUARD_CADENCE)!.rolledBack, r.name).toBe(false);
+    for (const r of results.filter((c) => !c.storm))
+      expect(r.outcomes.find((o) => o.method === STORMGUARD_CADENCE)!.rolledBack, r.name).toBe(false);
   });
 
   it('rolls nothing back in benign cases', () => {
@@ -46,7 +47,8 @@ describe('the storm suite', () => {
     for (const rule of rules) {
       expect(ours!.falseRollbacks, rule.method).toBeLessThanOrEqual(rule.falseRollbacks);
       if (rule.medianDelay !== undefined) expect(ours!.medianDelay!, rule.method).toBeLessThanOrEqual(rule.medianDelay);
-      if (rule.worstDelay !== undefined && rule.detected === ours!.detected) expect(ours!.worstDelay!, rule.method).toBeLessThanOrEqual(rule.worstDelay);
+      if (rule.worstDelay !== undefined && rule.detected === ours!.detected)
+        expect(ours!.worstDelay!, rule.method).toBeLessThanOrEqual(rule.worstDelay);
     }
   });
 });

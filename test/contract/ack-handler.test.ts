@@ -13,7 +13,14 @@ beforeEach(async () => {
 afterEach(() => dynamo.close());
 
 const T0 = Date.parse('2025-08-28T14:01:00Z');
-const freeze = { flag: 'storm', environment: 'production', target: { kind: 'fallthrough' as const }, percent: 0, since: T0, decisionId: 'events-msk/2025-08-28T14:00:00.000Z/storm/production' };
+const freeze = {
+  flag: 'storm',
+  environment: 'production',
+  target: { kind: 'fallthrough' as const },
+  percent: 0,
+  since: T0,
+  decisionId: 'events-msk/2025-08-28T14:00:00.000Z/storm/production',
+};
 
 async function frozenStore(): Promise<DynamoStore> {
   const store = new DynamoStore(dynamo.client, dynamo.table);
@@ -31,12 +38,23 @@ describe('the acknowledge Lambda', () => {
     const answer = await handler({ flag: 'storm', environment: 'production', by: 'priya', reason: 'pooling fixed in 2.4.1' });
     expect(answer).toEqual({
       acknowledged: true,
-      acknowledgement: { flag: 'storm', environment: 'production', by: 'priya', reason: 'pooling fixed in 2.4.1', time: T0 + 3_600_000, decisionId: freeze.decisionId, percent: 0 },
+      acknowledgement: {
+        flag: 'storm',
+        environment: 'production',
+        by: 'priya',
+        reason: 'pooling fixed in 2.4.1',
+        time: T0 + 3_600_000,
+        decisionId: freeze.decisionId,
+        percent: 0,
+      },
     });
     const saved = await new DynamoStore(dynamo.client, dynamo.table).load();
     expect(saved!.freezes).toEqual({});
     expect(saved!.acknowledgements).toHaveLength(1);
-    expect(await handler({ flag: 'storm', environment: 'production', by: 'priya', reason: 'again' })).toEqual({ acknowledged: false, reason: 'storm in production is not frozen' });
+    expect(await handler({ flag: 'storm', environment: 'production', by: 'priya', reason: 'again' })).toEqual({
+      acknowledged: false,
+      reason: 'storm in production is not frozen',
+    });
   });
 
   it('retries when a detector run saved between its load and its save, and never loses that run', async () => {
@@ -55,7 +73,10 @@ describe('the acknowledge Lambda', () => {
         return store.save(state);
       },
     };
-    const answer = await createAckHandler(racing, () => T0 + 120_000)({ flag: 'storm', environment: 'production', by: 'priya', reason: 'fixed' });
+    const answer = await createAckHandler(
+      racing,
+      () => T0 + 120_000,
+    )({ flag: 'storm', environment: 'production', by: 'priya', reason: 'fixed' });
     expect(answer.acknowledged).toBe(true);
     const saved = (await store.load())!;
     expect(saved.freezes).toEqual({});
@@ -65,8 +86,13 @@ describe('the acknowledge Lambda', () => {
   it('answers a bad request with the field it could not read, and changes nothing', async () => {
     const store = await frozenStore();
     const handler = createAckHandler(store);
-    expect(await handler({ flag: 'storm', environment: 'production', by: 'priya' })).toEqual({ acknowledged: false, reason: 'bad request: field `reason`: Invalid input: expected string, received undefined' });
-    expect(await handler({ flag: 'storm', environment: 'production', by: 'priya', reason: 'x', extra: 1 })).toMatchObject({ acknowledged: false });
+    expect(await handler({ flag: 'storm', environment: 'production', by: 'priya' })).toEqual({
+      acknowledged: false,
+      reason: 'bad request: field `reason`: Invalid input: expected string, received undefined',
+    });
+    expect(await handler({ flag: 'storm', environment: 'production', by: 'priya', reason: 'x', extra: 1 })).toMatchObject({
+      acknowledged: false,
+    });
     expect((await store.load())!.freezes).toHaveProperty(['storm/production']);
   });
 });

@@ -33,15 +33,24 @@ describe.skipIf(!specAvailable)('LaunchDarklyAuditLog', () => {
     );
     const auditLog = new LaunchDarklyAuditLog({ baseUrl: ld.url, projectKey: 'default', token: async () => 'api-key' });
     const releases = await auditLog.releasesSince(t - HOUR);
-    expect(releases.map((r) => r.kind === 'rollout-step' && [r.flag, r.fromPercent, r.toPercent])).toEqual([['storm', 1, 5], ['storm', 5, 25], ['other', 0, 50]]);
+    expect(releases.map((r) => r.kind === 'rollout-step' && [r.flag, r.fromPercent, r.toPercent])).toEqual([
+      ['storm', 1, 5],
+      ['storm', 5, 25],
+      ['other', 0, 50],
+    ]);
     expect(ld.requests.filter((r) => r.path.startsWith('/api/v2/auditlog?')).length).toBe(2);
-    expect(ld.requests[0]!.path).toBe(`/api/v2/auditlog?after=${t - HOUR}&limit=20&spec=${encodeURIComponent('proj/default:env/*:flag/*')}`);
+    expect(ld.requests[0]!.path).toBe(
+      `/api/v2/auditlog?after=${t - HOUR}&limit=20&spec=${encodeURIComponent('proj/default:env/*:flag/*')}`,
+    );
   });
 
   it('backfills the last two hours into the store, as often as it runs', async () => {
     ld.auditLog.push(stepEntry('e2', t, 'storm', 1, 5));
     const stored: unknown[] = [];
-    const backfill = createBackfillHandler(new LaunchDarklyAuditLog({ baseUrl: ld.url, projectKey: 'default', token: async () => 'api-key' }), { addReleases: async (r) => void stored.push(...r) });
+    const backfill = createBackfillHandler(
+      new LaunchDarklyAuditLog({ baseUrl: ld.url, projectKey: 'default', token: async () => 'api-key' }),
+      { addReleases: async (r) => void stored.push(...r) },
+    );
     expect(await backfill({ time: new Date(t + HOUR).toISOString() })).toEqual({ releases: 1 });
     expect(await backfill({ time: new Date(t + 3 * HOUR).toISOString() })).toEqual({ releases: 0 });
   });

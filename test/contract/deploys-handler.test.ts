@@ -10,7 +10,14 @@ describe('the deploy-events Lambda', () => {
   const post = (body: unknown) => handler({ body: typeof body === 'string' ? body : JSON.stringify(body), isBase64Encoded: false });
 
   it('stores deploy events, one or several', async () => {
-    const deploy = { id: 'd-1', time: '2025-10-02T10:00:00Z', service: 'payments-api', version: '2.14.0', environment: 'production', by: 'deploy-bot' };
+    const deploy = {
+      id: 'd-1',
+      time: '2025-10-02T10:00:00Z',
+      service: 'payments-api',
+      version: '2.14.0',
+      environment: 'production',
+      by: 'deploy-bot',
+    };
     expect(await post(deploy)).toMatchObject({ statusCode: 200, body: '{"deploys":1}' });
     expect(await post([deploy, { ...deploy, id: 'd-2' }])).toMatchObject({ statusCode: 200, body: '{"deploys":2}' });
     expect(stored.map((r) => r.id)).toEqual(['d-1', 'd-1', 'd-2']);
@@ -18,19 +25,32 @@ describe('the deploy-events Lambda', () => {
 
   it('refuses what is not a deploy event, saying why', async () => {
     expect((await post('not json')).statusCode).toBe(400);
-    expect(await post({ id: 'd', time: 'soon', service: 's', version: 'v', environment: 'e' })).toMatchObject({ statusCode: 400, body: expect.stringContaining('expected an ISO 8601 time') });
-    expect(await post(stepEntry('x', Date.parse('2025-08-28T14:00:00Z'), 'f', 0, 1))).toMatchObject({ statusCode: 400, body: expect.stringContaining('only deploy events here') });
+    expect(await post({ id: 'd', time: 'soon', service: 's', version: 'v', environment: 'e' })).toMatchObject({
+      statusCode: 400,
+      body: expect.stringContaining('expected an ISO 8601 time'),
+    });
+    expect(await post(stepEntry('x', Date.parse('2025-08-28T14:00:00Z'), 'f', 0, 1))).toMatchObject({
+      statusCode: 400,
+      body: expect.stringContaining('only deploy events here'),
+    });
   });
 });
 
 describe('the deploy-events Lambda on times that are not times', () => {
   const handler = createDeploysHandler({ addReleases: async () => {} });
-  const post = (time: unknown) => handler({ body: JSON.stringify({ id: 'd', time, service: 's', version: 'v', environment: 'e' }), isBase64Encoded: false });
+  const post = (time: unknown) =>
+    handler({ body: JSON.stringify({ id: 'd', time, service: 's', version: 'v', environment: 'e' }), isBase64Encoded: false });
 
   it('answers 400 naming `time`, never 502 or a wrong date: "0", epoch seconds, a year 300000, a 1969 date', async () => {
-    expect(await post('0')).toMatchObject({ statusCode: 400, body: expect.stringContaining('field `(document).time`: expected an ISO 8601 time') });
+    expect(await post('0')).toMatchObject({
+      statusCode: 400,
+      body: expect.stringContaining('field `(document).time`: expected an ISO 8601 time'),
+    });
     expect(await post(1756389600)).toMatchObject({ statusCode: 400, body: expect.stringContaining('looks like epoch seconds') });
     expect(await post(1e16)).toMatchObject({ statusCode: 400, body: expect.stringContaining('outside the plausible window') });
-    expect(await post('1969-07-20T20:17:00Z')).toMatchObject({ statusCode: 400, body: expect.stringContaining('outside the plausible window') });
+    expect(await post('1969-07-20T20:17:00Z')).toMatchObject({
+      statusCode: 400,
+      body: expect.stringContaining('outside the plausible window'),
+    });
   });
 });

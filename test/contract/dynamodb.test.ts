@@ -1,10 +1,10 @@
 /** The DynamoDB store against dynalite, a local implementation of the DynamoDB API. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoStore, MAX_ITEM_BYTES, StateTooLargeError } from '../../lambdas/adapters/dynamodb/store.ts';
-import { StateConflictError } from '../../lambdas/core/errors.ts';
-import { newGuardrailState } from '../../lambdas/core/state.ts';
 import type { Decision } from '../../lambdas/core/decision.ts';
+import { StateConflictError } from '../../lambdas/core/errors.ts';
 import type { ReleaseEvent } from '../../lambdas/core/release.ts';
+import { newGuardrailState } from '../../lambdas/core/state.ts';
 import { type LocalDynamo, localDynamo } from '../support/dynalite.ts';
 
 let dynamo: LocalDynamo;
@@ -14,8 +14,22 @@ beforeAll(async () => {
 afterAll(() => dynamo.close());
 
 const seriesState = (key: string) => ({
-  key, signal: 'ConnectionCount', cluster: 'c', dimensions: {}, run: 0, runFirst: null, blind: false,
-  detector: { baseline: { n: 3, mean: 1, variance: 0.1 }, lastTime: 1000, run: 0, low: 0, high: 2, scoring: null, counts: { points: 3, gaps: 0, duplicates: 0, outOfOrder: 0, invalid: 0 } },
+  key,
+  signal: 'ConnectionCount',
+  cluster: 'c',
+  dimensions: {},
+  run: 0,
+  runFirst: null,
+  blind: false,
+  detector: {
+    baseline: { n: 3, mean: 1, variance: 0.1 },
+    lastTime: 1000,
+    run: 0,
+    low: 0,
+    high: 2,
+    scoring: null,
+    counts: { points: 3, gaps: 0, duplicates: 0, outOfOrder: 0, invalid: 0 },
+  },
   history: { times: [1000], values: [1], compacted: 0 },
 });
 
@@ -51,7 +65,16 @@ describe('DynamoStore', () => {
 
   it('keeps releases in time order, once each, up to the time asked', async () => {
     const store = new DynamoStore(dynamo.client, dynamo.table);
-    const step = (id: string, time: number): ReleaseEvent => ({ kind: 'rollout-step', id, time, flag: 'f', environment: 'production', target: { kind: 'fallthrough' }, fromPercent: 0, toPercent: 1 });
+    const step = (id: string, time: number): ReleaseEvent => ({
+      kind: 'rollout-step',
+      id,
+      time,
+      flag: 'f',
+      environment: 'production',
+      target: { kind: 'fallthrough' },
+      fromPercent: 0,
+      toPercent: 1,
+    });
     await store.addReleases([step('b', 2000), step('a', 1000), step('b', 2000), step('c', 3000)]);
     expect((await store.releases(2000)).map((r) => r.id)).toEqual(['a', 'b']);
     expect((await store.releases(5000)).map((r) => r.id)).toEqual(['a', 'b', 'c']);
@@ -66,7 +89,9 @@ describe('DynamoStore', () => {
     loaded.series.big = big;
     loaded.evaluatedAt = 999;
     await expect(store.save(loaded)).rejects.toThrow(StateTooLargeError);
-    await expect(store.save(loaded)).rejects.toThrow(/the state of series big is \d+ KB, more than the 350 KB a DynamoDB item holds here \(400 KB at most\): nothing was saved/);
+    await expect(store.save(loaded)).rejects.toThrow(
+      /the state of series big is \d+ KB, more than the 350 KB a DynamoDB item holds here \(400 KB at most\): nothing was saved/,
+    );
     const after = (await store.load())!;
     expect(after.revision).toBe(before);
     expect(after.evaluatedAt).not.toBe(999);
@@ -80,7 +105,10 @@ describe('DynamoStore', () => {
     state.series[key] = seriesState(key);
     await store.save(state);
     expect((await store.load())!.series[key]).toEqual(state.series[key]);
-    const decision = { id: `${'c'.repeat(1000)}/2025-08-28T14:00:00.000Z/storm/production`, time: Date.parse('2025-08-28T14:01:00Z') } as Decision;
+    const decision = {
+      id: `${'c'.repeat(1000)}/2025-08-28T14:00:00.000Z/storm/production`,
+      time: Date.parse('2025-08-28T14:01:00Z'),
+    } as Decision;
     expect(await store.recordDecision(decision)).toBe(true);
     expect(await store.recordDecision(decision)).toBe(false);
     await store.recordOutcome(decision.id, { status: 'applied', time: decision.time, detail: 'ok' });

@@ -14,7 +14,11 @@ import { stormguard } from '../support/cli.ts';
 import { requires } from '../support/requires.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const hasChromium = requires('Chromium', existsSync(CHROMIUM), `no browser at ${CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH to a Chromium or Chrome binary`);
+const hasChromium = requires(
+  'Chromium',
+  existsSync(CHROMIUM),
+  `no browser at ${CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH to a Chromium or Chrome binary`,
+);
 const ARTIFACTS = join(import.meta.dirname, '../../test-artifacts');
 let browser: Browser;
 let page: Page;
@@ -29,7 +33,14 @@ beforeAll(async () => {
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     // As root in a closed network: no sandbox, and no background calls home.
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
     env: { ...process.env, TZ: 'America/Los_Angeles' },
   });
   page = await browser.newPage({ viewport: { width: 1280, height: 2000 } });
@@ -50,7 +61,9 @@ describe.skipIf(!hasChromium)('the incident report in Chromium', () => {
 
   it('draws every chart: one per signal, and the rollout percentage', async () => {
     const charts = await page.evaluate(() =>
-      (window as unknown as { stormguardReport: { charts: Array<{ root: HTMLElement; ctx: CanvasRenderingContext2D }> } }).stormguardReport.charts.map((u) => {
+      (
+        window as unknown as { stormguardReport: { charts: Array<{ root: HTMLElement; ctx: CanvasRenderingContext2D }> } }
+      ).stormguardReport.charts.map((u) => {
         const { width, height } = u.ctx.canvas;
         const pixels = u.ctx.getImageData(0, 0, width, height).data;
         let inked = 0;
@@ -72,12 +85,25 @@ describe.skipIf(!hasChromium)('the incident report in Chromium', () => {
 
   it('puts the step, the detection and the rollback where the data says, on every chart', async () => {
     const placed = await page.evaluate(() => {
-      const { charts } = (window as unknown as { stormguardReport: { charts: Array<{ over: HTMLElement; valToPos: (v: number, s: string) => number }> } }).stormguardReport;
-      const expected = { step: '2025-08-28T14:00:00Z', detection: '2025-08-28T14:01:00Z', rollback: '2025-08-28T14:01:00Z', resolved: '2025-08-28T14:15:00Z' };
+      const { charts } = (
+        window as unknown as { stormguardReport: { charts: Array<{ over: HTMLElement; valToPos: (v: number, s: string) => number }> } }
+      ).stormguardReport;
+      const expected = {
+        step: '2025-08-28T14:00:00Z',
+        detection: '2025-08-28T14:01:00Z',
+        rollback: '2025-08-28T14:01:00Z',
+        resolved: '2025-08-28T14:15:00Z',
+      };
       return charts.flatMap((u) =>
         Object.entries(expected).map(([kind, time]) => {
           const marker = u.over.querySelector<HTMLElement>(`.marker[data-kind="${kind}"]`);
-          return { kind, found: marker !== null, left: marker ? parseFloat(marker.style.left) : NaN, want: u.valToPos(Date.parse(time) / 1000, 'x'), text: marker?.textContent };
+          return {
+            kind,
+            found: marker !== null,
+            left: marker ? parseFloat(marker.style.left) : NaN,
+            want: u.valToPos(Date.parse(time) / 1000, 'x'),
+            text: marker?.textContent,
+          };
         }),
       );
     });
@@ -91,7 +117,11 @@ describe.skipIf(!hasChromium)('the incident report in Chromium', () => {
 
   it('marks the anomalous points where the detector flagged them', async () => {
     const anomalies = await page.evaluate(() => {
-      const u = (window as unknown as { stormguardReport: { charts: Array<{ data: Array<Array<number | null>>; series: Array<{ label: string }> }> } }).stormguardReport.charts[3]!;
+      const u = (
+        window as unknown as {
+          stormguardReport: { charts: Array<{ data: Array<Array<number | null>>; series: Array<{ label: string }> }> };
+        }
+      ).stormguardReport.charts[3]!;
       const index = u.series.findIndex((s) => s.label === 'anomalous');
       return u.data[0]!.filter((_, i) => u.data[index]![i] !== null).map((t) => new Date(t! * 1000).toISOString());
     });
@@ -99,10 +129,15 @@ describe.skipIf(!hasChromium)('the incident report in Chromium', () => {
   });
 
   it('reads UTC in 24-hour time on every axis, though the browser is in Los Angeles', async () => {
-    const zone = await page.evaluate(() => ({ zone: Intl.DateTimeFormat().resolvedOptions().timeZone, noonUtc: new Date(Date.UTC(2025, 7, 28, 12)).getHours() }));
+    const zone = await page.evaluate(() => ({
+      zone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+      noonUtc: new Date(Date.UTC(2025, 7, 28, 12)).getHours(),
+    }));
     expect(zone).toEqual({ zone: 'America/Los_Angeles', noonUtc: 5 });
     const axes = await page.evaluate(() =>
-      (window as unknown as { stormguardReport: { charts: Array<{ axes: Array<{ _splits: number[]; _values: string[] }> }> } }).stormguardReport.charts.map((u) => ({ splits: u.axes[0]!._splits, labels: u.axes[0]!._values })),
+      (
+        window as unknown as { stormguardReport: { charts: Array<{ axes: Array<{ _splits: number[]; _values: string[] }> }> } }
+      ).stormguardReport.charts.map((u) => ({ splits: u.axes[0]!._splits, labels: u.axes[0]!._values })),
     );
     for (const { splits, labels } of axes) {
       expect(labels.length).toBeGreaterThan(3);
@@ -119,43 +154,76 @@ describe.skipIf(!hasChromium)('the incident report in Chromium', () => {
     const legends = () =>
       page.evaluate(() =>
         (window as unknown as { stormguardReport: { charts: Array<{ root: HTMLElement }> } }).stormguardReport.charts.map((u) =>
-          Object.fromEntries(Array.from(u.root.querySelectorAll('.u-legend .u-series')).map((row) => [row.querySelector('.u-label')!.textContent, row.querySelector('.u-value')!.textContent])),
+          Object.fromEntries(
+            Array.from(u.root.querySelectorAll('.u-legend .u-series')).map((row) => [
+              row.querySelector('.u-label')!.textContent,
+              row.querySelector('.u-value')!.textContent,
+            ]),
+          ),
         ),
       );
     const pinned = await legends();
     expect(pinned.map((l) => l.Time)).toEqual(['2025-08-28 18:37 UTC', ...Array(6).fill('2025-08-28 14:00 UTC')]);
-    for (const legend of pinned) for (const [label, value] of Object.entries(legend)) if (label !== 'anomalous') expect(value, label).toMatch(/^\d[\d,]*(\.\d+)?%?$|UTC$/);
+    for (const legend of pinned)
+      for (const [label, value] of Object.entries(legend))
+        if (label !== 'anomalous') expect(value, label).toMatch(/^\d[\d,]*(\.\d+)?%?$|UTC$/);
     // The first anomalous datapoint, as the table states it: broker 2 at 14.8, marked anomalous.
     expect(pinned[3]!['broker 2']).toMatch(/^14\.8/);
     expect(pinned[3]!.anomalous).toBe(pinned[3]!['broker 2']);
     expect(parseFloat(pinned[0]!['broker 1 without the guardrail (open loop)']!)).toBeGreaterThanOrEqual(95);
     expect(parseFloat(pinned[0]!['broker 1 with the guardrail (closed loop)']!)).toBeLessThan(50);
-    expect(pinned.at(-1)).toEqual({ Time: '2025-08-28 14:00 UTC', 'checkout-producer-per-request': '1%', 'checkout-producer-per-request without the guardrail': '1%' });
+    expect(pinned.at(-1)).toEqual({
+      Time: '2025-08-28 14:00 UTC',
+      'checkout-producer-per-request': '1%',
+      'checkout-producer-per-request without the guardrail': '1%',
+    });
 
     // Hover 15:30 on ConnectionCreationRate: every legend follows (the charts are synced), in UTC;
     // by then the guardrail had rolled the flag back, and without it the flag was at 5%.
     const at = await page.evaluate(() => {
-      const u = (window as unknown as { stormguardReport: { charts: Array<{ over: HTMLElement; valToPos: (v: number, s: string) => number }> } }).stormguardReport.charts[3]!;
+      const u = (
+        window as unknown as { stormguardReport: { charts: Array<{ over: HTMLElement; valToPos: (v: number, s: string) => number }> } }
+      ).stormguardReport.charts[3]!;
       const box = u.over.getBoundingClientRect();
       return { x: box.left + u.valToPos(Date.parse('2025-08-28T15:30:00Z') / 1000, 'x'), y: box.top + box.height / 2 };
     });
     await page.mouse.move(at.x, at.y);
     const hovered = await legends();
     expect(hovered.map((l) => l.Time)).toEqual(Array(7).fill('2025-08-28 15:30 UTC'));
-    expect(hovered.at(-1)).toEqual({ Time: '2025-08-28 15:30 UTC', 'checkout-producer-per-request': '0%', 'checkout-producer-per-request without the guardrail': '5%' });
+    expect(hovered.at(-1)).toEqual({
+      Time: '2025-08-28 15:30 UTC',
+      'checkout-producer-per-request': '0%',
+      'checkout-producer-per-request without the guardrail': '5%',
+    });
     await page.mouse.move(1, 1);
     expect((await legends()).map((l) => l.Time)).toEqual(pinned.map((l) => l.Time));
   });
 
   it('reads the rollout percentage in percent', async () => {
-    const labels = await page.evaluate(() => (window as unknown as { stormguardReport: { charts: Array<{ axes: Array<{ _values: string[] }> }> } }).stormguardReport.charts.at(-1)!.axes[1]!._values);
+    const labels = await page.evaluate(
+      () =>
+        (window as unknown as { stormguardReport: { charts: Array<{ axes: Array<{ _values: string[] }> }> } }).stormguardReport.charts.at(
+          -1,
+        )!.axes[1]!._values,
+    );
     expect(labels.length).toBeGreaterThan(2);
     for (const label of labels) expect(label).toMatch(/^\d+(\.\d+)?%$/);
   });
 
   it('draws the heap without the guardrail climbing to exhaustion at 18:37, beside the flat closed loop', async () => {
     const drawn = await page.evaluate(() => {
-      const u = (window as unknown as { stormguardReport: { charts: Array<{ ctx: CanvasRenderingContext2D; data: Array<Array<number | null>>; series: Array<{ label: string; show: boolean }>; valToPos: (v: number, s: string, c?: boolean) => number }> } }).stormguardReport.charts[0]!;
+      const u = (
+        window as unknown as {
+          stormguardReport: {
+            charts: Array<{
+              ctx: CanvasRenderingContext2D;
+              data: Array<Array<number | null>>;
+              series: Array<{ label: string; show: boolean }>;
+              valToPos: (v: number, s: string, c?: boolean) => number;
+            }>;
+          };
+        }
+      ).stormguardReport.charts[0]!;
       const times = u.data[0] as number[];
       const line = (label: string) => {
         const i = u.series.findIndex((s) => s.label === label);

@@ -6,10 +6,10 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { stormguard } from '../support/cli.ts';
+import { LaunchDarklyFlagController, type LaunchDarklyOptions } from '../../lambdas/adapters/launchdarkly/flag-controller.ts';
 import { DeadlineExceededError } from '../../lambdas/core/errors.ts';
 import { servedPercent } from '../../lambdas/formats/launchdarkly.ts';
-import { LaunchDarklyFlagController, type LaunchDarklyOptions } from '../../lambdas/adapters/launchdarkly/flag-controller.ts';
+import { stormguard } from '../support/cli.ts';
 import { type FakeLaunchDarkly, fakeLaunchDarkly, type Prism, restFlag, specAvailable, startPrism } from '../support/launchdarkly.ts';
 
 let prism: Prism;
@@ -57,7 +57,10 @@ describe.skipIf(!specAvailable)('LaunchDarklyFlagController', () => {
   it('rolls 25% back to 5% with one version-checked JSON patch of weights 5000 / 95000, and verifies by reading back', async () => {
     ld.flags.set('storm', restFlag('storm', 'production', 25));
     const outcome = await controller().setRollout(rollback(5));
-    expect(outcome).toEqual({ status: 'applied', detail: 'LaunchDarkly: storm in production (fallthrough) 25% → 5%, verified by reading the flag back' });
+    expect(outcome).toEqual({
+      status: 'applied',
+      detail: 'LaunchDarkly: storm in production (fallthrough) 25% → 5%, verified by reading the flag back',
+    });
     expect(patches()).toHaveLength(1);
     const [patch] = patches();
     expect(patch!.headers['content-type']).toBe('application/json');
@@ -65,7 +68,14 @@ describe.skipIf(!specAvailable)('LaunchDarklyFlagController', () => {
       comment: rollback(5).comment,
       patch: [
         { op: 'test', path: '/version', value: 1 },
-        { op: 'replace', path: '/environments/production/fallthrough/rollout/variations', value: [{ variation: 0, weight: 5000 }, { variation: 1, weight: 95000 }] },
+        {
+          op: 'replace',
+          path: '/environments/production/fallthrough/rollout/variations',
+          value: [
+            { variation: 0, weight: 5000 },
+            { variation: 1, weight: 95000 },
+          ],
+        },
       ],
     });
     expect(ld.requests.map((r) => r.method)).toEqual(['GET', 'PATCH', 'GET']);
@@ -85,12 +95,24 @@ describe.skipIf(!specAvailable)('LaunchDarklyFlagController', () => {
       patch: [
         { op: 'test', path: '/version', value: 1 },
         { op: 'test', path: '/environments/production/rules/0/_id', value: 'rule-eu' },
-        { op: 'replace', path: '/environments/production/rules/0/rollout/variations', value: [{ variation: 0, weight: 10000 }, { variation: 1, weight: 90000 }] },
+        {
+          op: 'replace',
+          path: '/environments/production/rules/0/rollout/variations',
+          value: [
+            { variation: 0, weight: 10000 },
+            { variation: 1, weight: 90000 },
+          ],
+        },
       ],
     });
     ld.flags.set('storm', restFlag('storm', 'production', 75));
     expect((await controller().setRollout(rollback(0, { turnOff: true }))).status).toBe('applied');
-    expect(patches()[1]!.body).toMatchObject({ patch: [{ op: 'test', path: '/version', value: 1 }, { op: 'replace', path: '/environments/production/on', value: false }] });
+    expect(patches()[1]!.body).toMatchObject({
+      patch: [
+        { op: 'test', path: '/version', value: 1 },
+        { op: 'replace', path: '/environments/production/on', value: false },
+      ],
+    });
   });
 
   it('turns a single-variation fallthrough (100%) into a rollout', async () => {
@@ -102,7 +124,16 @@ describe.skipIf(!specAvailable)('LaunchDarklyFlagController', () => {
       patch: [
         { op: 'test', path: '/version', value: 1 },
         { op: 'remove', path: '/environments/production/fallthrough/variation' },
-        { op: 'add', path: '/environments/production/fallthrough/rollout', value: { variations: [{ variation: 0, weight: 25000 }, { variation: 1, weight: 75000 }] } },
+        {
+          op: 'add',
+          path: '/environments/production/fallthrough/rollout',
+          value: {
+            variations: [
+              { variation: 0, weight: 25000 },
+              { variation: 1, weight: 75000 },
+            ],
+          },
+        },
       ],
     });
   });
@@ -136,8 +167,14 @@ describe.skipIf(!specAvailable)('LaunchDarklyFlagController', () => {
     ld.flags.set('storm', restFlag('storm', 'production', 25));
     ld.script.push({ method: 'PATCH', status: 405 });
     const requested = await controller({ onApprovalRequired: 'request-approval' }).setRollout(rollback(5));
-    expect(requested).toEqual({ status: 'awaiting-approval', detail: 'production requires approval for changes to storm (405): approval request approval-1 created; a human must approve it' });
-    expect(ld.requests.at(-1)).toMatchObject({ method: 'POST', path: '/api/v2/projects/default/flags/storm/environments/production/approval-requests' });
+    expect(requested).toEqual({
+      status: 'awaiting-approval',
+      detail: 'production requires approval for changes to storm (405): approval request approval-1 created; a human must approve it',
+    });
+    expect(ld.requests.at(-1)).toMatchObject({
+      method: 'POST',
+      path: '/api/v2/projects/default/flags/storm/environments/production/approval-requests',
+    });
     ld.script.push({ method: 'PATCH', status: 405 });
     expect((await controller().setRollout(rollback(5))).detail).toMatch(/requires approval .* nothing was changed/);
   });
@@ -149,7 +186,9 @@ describe.skipIf(!specAvailable)('LaunchDarklyFlagController', () => {
     expect(patches().map((p) => p.path)).toEqual(['/api/v2/flags/default/storm', '/api/v2/flags/default/storm?ignoreConflicts=true']);
     ld.flags.set('storm', restFlag('storm', 'production', 25));
     ld.script.push({ method: 'PATCH', status: 400, body: { code: 'conflict', message: 'pending changes conflict' } });
-    expect((await controller().setRollout(rollback(5))).detail).toMatch(/refused the change to storm \(400\): conflict: pending changes conflict/);
+    expect((await controller().setRollout(rollback(5))).detail).toMatch(
+      /refused the change to storm \(400\): conflict: pending changes conflict/,
+    );
   });
 
   it('says plainly when the token is refused (401, 403)', async () => {
@@ -183,7 +222,10 @@ describe.skipIf(!specAvailable)('LaunchDarklyFlagController', () => {
     try {
       const { code, out } = await stormguard('replay', '--config', config, '--launchdarkly', '--state', join(folder, 'state'), '--json');
       expect(code).toBe(0);
-      expect(JSON.parse(out).decisions[0].outcome).toMatchObject({ status: 'applied', detail: expect.stringMatching(/^LaunchDarkly: checkout-producer-per-request in production \(fallthrough\) 1% → 0%/) });
+      expect(JSON.parse(out).decisions[0].outcome).toMatchObject({
+        status: 'applied',
+        detail: expect.stringMatching(/^LaunchDarkly: checkout-producer-per-request in production \(fallthrough\) 1% → 0%/),
+      });
     } finally {
       delete process.env.LAUNCHDARKLY_API_TOKEN;
     }
@@ -216,7 +258,8 @@ describe.skipIf(!specAvailable)('LaunchDarklyFlagController never raises exposur
     const outcome = await controller().setRollout(rollback(5));
     expect(outcome).toEqual({
       status: 'unchanged',
-      detail: 'LaunchDarkly: storm in production already serves 0%; someone changed it while Stormguard was changing it, and it was left as they set it',
+      detail:
+        'LaunchDarkly: storm in production already serves 0%; someone changed it while Stormguard was changing it, and it was left as they set it',
     });
     expect(serving()).toBe(0);
     expect(ld.requests.map((r) => r.method)).toEqual(['GET', 'PATCH', 'GET']);
@@ -241,11 +284,16 @@ describe.skipIf(!specAvailable)('LaunchDarklyFlagController never raises exposur
     ld.flags.set('storm', restFlag('storm', 'production', 25));
     someoneSetsBeforePatch(50, 3);
     const outcome = await controller().setRollout(rollback(5));
-    expect(outcome).toMatchObject({ status: 'failed', detail: expect.stringMatching(/refused the version-checked change to storm 3 times \(last: 409 optimistic_locking_error.*nothing was written/) });
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      detail: expect.stringMatching(
+        /refused the version-checked change to storm 3 times \(last: 409 optimistic_locking_error.*nothing was written/,
+      ),
+    });
     expect(serving()).toBe(50);
   });
 
-  it('a Retry-After past the run\'s deadline is not waited for: the change is left for the next run', async () => {
+  it("a Retry-After past the run's deadline is not waited for: the change is left for the next run", async () => {
     ld.flags.set('storm', restFlag('storm', 'production', 25));
     ld.script.push({ method: 'PATCH', status: 429, headers: { 'Retry-After': '30' } });
     const started = Date.now();

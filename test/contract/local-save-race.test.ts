@@ -38,13 +38,20 @@ describe('FileStateStore.save across processes', () => {
     const folder = await mkdtemp(join(tmpdir(), 'stormguard-race-'));
     const lines: Line[] = [];
     const children = Array.from({ length: PROCESSES }, (_, i) => {
-      const proc = spawn(process.execPath, ['--import', 'tsx', child, folder, String(i + 1), String(ROUNDS)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const proc = spawn(process.execPath, ['--import', 'tsx', child, folder, String(i + 1), String(ROUNDS)], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       let out = '';
       proc.stdout.on('data', (chunk) => (out += chunk));
       return new Promise<void>((resolve, reject) =>
         proc.on('exit', (code) => {
           if (code === 0) {
-            lines.push(...out.trim().split('\n').map((l) => JSON.parse(l) as Line));
+            lines.push(
+              ...out
+                .trim()
+                .split('\n')
+                .map((l) => JSON.parse(l) as Line),
+            );
             resolve();
           } else {
             childFailed = new Error(`a saving process exited with ${code}`);
@@ -64,8 +71,14 @@ describe('FileStateStore.save across processes', () => {
     for (let round = 1; round <= ROUNDS; round++) {
       const inRound = lines.filter((l) => l.round === round);
       expect(new Set(inRound.map((l) => l.loaded)).size, `round ${round}: every process loaded the same revision`).toBe(1);
-      expect(inRound.filter((l) => l.result === 'saved'), `round ${round}`).toHaveLength(1);
-      expect(inRound.filter((l) => l.result === 'conflict'), `round ${round}`).toHaveLength(PROCESSES - 1);
+      expect(
+        inRound.filter((l) => l.result === 'saved'),
+        `round ${round}`,
+      ).toHaveLength(1);
+      expect(
+        inRound.filter((l) => l.result === 'conflict'),
+        `round ${round}`,
+      ).toHaveLength(PROCESSES - 1);
     }
     // Every save reported as done is the revision it says, with its content.
     const saved = lines.filter((l) => l.result === 'saved');

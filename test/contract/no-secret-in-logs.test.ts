@@ -7,23 +7,24 @@
  * handler's log lines, Powertools metrics, anything a library prints) is captured, and so are the
  * decisions' outcomes and the notifier errors; none may contain a secret.
  */
+
+import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { CloudWatchClient, GetMetricDataCommand, type GetMetricDataCommandInput } from '@aws-sdk/client-cloudwatch';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { scenarioExports } from '../../cli/inputs.ts';
+import { scenariosFolder } from '../../cli/paths.ts';
 import { DynamoStore } from '../../lambdas/adapters/dynamodb/store.ts';
 import { LaunchDarklyFlagController } from '../../lambdas/adapters/launchdarkly/flag-controller.ts';
 import { loadExports } from '../../lambdas/adapters/local/export-files.ts';
 import { PagerDutyNotifier } from '../../lambdas/adapters/pagerduty/notifier.ts';
 import { SlackNotifier } from '../../lambdas/adapters/slack/notifier.ts';
-import { scenarioExports } from '../../cli/inputs.ts';
-import { scenariosFolder } from '../../cli/paths.ts';
 import { parseConfig } from '../../lambdas/core/config.ts';
 import type { MetricSeries } from '../../lambdas/core/metric-series.ts';
 import { readTimeline } from '../../lambdas/formats/timeline.ts';
@@ -44,7 +45,9 @@ function echoing(status: () => number): { server: Server; url: () => string } {
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => {
-      const echo = JSON.stringify({ message: `refused ${req.method} ${req.url} with Authorization ${req.headers.authorization ?? ''}: ${body.slice(0, 400)}` });
+      const echo = JSON.stringify({
+        message: `refused ${req.method} ${req.url} with Authorization ${req.headers.authorization ?? ''}: ${body.slice(0, 400)}`,
+      });
       res.writeHead(status(), { 'content-type': 'application/json' }).end(echo);
     });
   });
@@ -73,19 +76,33 @@ beforeAll(async () => {
         .filter((s) => query.Expression!.includes(`MetricName="${s.signal}"`))
         .map((s) => {
           const points = s.points.filter((p) => p.time >= from && p.time < to);
-          return { Id: query.Id, Label: `${s.signal} Cluster Name=${s.dimensions['Cluster Name']}, Broker ID=${s.dimensions['Broker ID']}`, Timestamps: points.map((p) => new Date(p.time)), Values: points.map((p) => p.value), StatusCode: 'Complete' };
+          return {
+            Id: query.Id,
+            Label: `${s.signal} Cluster Name=${s.dimensions['Cluster Name']}, Broker ID=${s.dimensions['Broker ID']}`,
+            Timestamps: points.map((p) => new Date(p.time)),
+            Values: points.map((p) => p.value),
+            StatusCode: 'Complete',
+          };
         }),
     );
     return Promise.resolve({ MetricDataResults: results, Messages: [] });
   });
   sns.on(PublishCommand).resolves({ MessageId: 'm' });
   secretsManager.on(GetSecretValueCommand, { SecretId: ARN('LaunchDarklyToken') }).resolves({ SecretString: TOKEN });
-  secretsManager.on(GetSecretValueCommand, { SecretId: ARN('PagerDutyRoutingKey') }).rejectsOnce(new Error(`AccessDeniedException: not authorized to read ${ARN('PagerDutyRoutingKey')}`)).resolves({ SecretString: ROUTING_KEY });
-  secretsManager.on(GetSecretValueCommand, { SecretId: ARN('SlackWebhookUrl') }).resolves({ SecretString: `${slack.url()}${SLACK_SECRET_PATH}` });
+  secretsManager
+    .on(GetSecretValueCommand, { SecretId: ARN('PagerDutyRoutingKey') })
+    .rejectsOnce(new Error(`AccessDeniedException: not authorized to read ${ARN('PagerDutyRoutingKey')}`))
+    .resolves({ SecretString: ROUTING_KEY });
+  secretsManager
+    .on(GetSecretValueCommand, { SecretId: ARN('SlackWebhookUrl') })
+    .resolves({ SecretString: `${slack.url()}${SLACK_SECRET_PATH}` });
   secretsManager.on(GetSecretValueCommand, { SecretId: ARN('Unset') }).resolves({ SecretString: SECRET_PLACEHOLDER });
 
   // Every way text leaves the process.
-  const keep = (...args: unknown[]) => void captured.push(args.map((a) => (typeof a === 'string' ? a : a instanceof Error ? `${a.message}\n${a.stack}` : JSON.stringify(a))).join(' '));
+  const keep = (...args: unknown[]) =>
+    void captured.push(
+      args.map((a) => (typeof a === 'string' ? a : a instanceof Error ? `${a.message}\n${a.stack}` : JSON.stringify(a))).join(' '),
+    );
   for (const method of ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const) vi.spyOn(console, method).mockImplementation(keep);
   for (const stream of [process.stdout, process.stderr]) {
     const write = stream.write.bind(stream);
@@ -111,7 +128,10 @@ describe('no secret in any log line', () => {
       const store = new DynamoStore(dynamo.client, dynamo.table);
       const timeline = JSON.parse(await readFile(join(scenariosFolder, 'pagerduty-2025', 'launchdarkly-audit-log.json'), 'utf8'));
       await store.addReleases(readTimeline([{ source: 'audit log', document: timeline }]).events);
-      const secrets = new SecretsManagerClient({ region: 'eu-west-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'example' } });
+      const secrets = new SecretsManagerClient({
+        region: 'eu-west-1',
+        credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'example' },
+      });
       const fast = { maxAttempts: 2, sleep: async () => {} };
       const handler = createDetectorHandler({
         config: parseConfig(`clusters: [events-msk]\nlaunchDarkly: { projectKey: default, baseUrl: "${launchDarkly.url()}" }\n`),
@@ -120,9 +140,18 @@ describe('no secret in any log line', () => {
         sns: sns as unknown as SNSClient,
         tableName: dynamo.table,
         topicArn: 'arn:aws:sns:eu-west-1:123456789012:alerts',
-        flags: new LaunchDarklyFlagController({ baseUrl: launchDarkly.url(), projectKey: 'default', token: secretFrom(secrets, ARN('LaunchDarklyToken')), ...fast }),
+        flags: new LaunchDarklyFlagController({
+          baseUrl: launchDarkly.url(),
+          projectKey: 'default',
+          token: secretFrom(secrets, ARN('LaunchDarklyToken')),
+          ...fast,
+        }),
         notifiers: [
-          new PagerDutyNotifier({ routingKey: secretFrom(secrets, ARN('PagerDutyRoutingKey')), url: `${pagerDuty.url()}/v2/enqueue`, ...fast }),
+          new PagerDutyNotifier({
+            routingKey: secretFrom(secrets, ARN('PagerDutyRoutingKey')),
+            url: `${pagerDuty.url()}/v2/enqueue`,
+            ...fast,
+          }),
           new SlackNotifier({ webhookUrl: secretFrom(secrets, ARN('SlackWebhookUrl')), ...fast }),
           new SlackNotifier({ webhookUrl: secretFrom(secrets, ARN('Unset')), ...fast }),
         ],
@@ -136,7 +165,11 @@ describe('no secret in any log line', () => {
       const results = outcomes.flatMap((o) => (o.status === 'evaluated' ? [o.result] : []));
       const said = [
         ...captured,
-        ...results.flatMap((r) => [...r.notifierErrors, ...r.deferred.map((d) => d.reason), ...[...r.outcomes.values()].map((o) => o.detail)]),
+        ...results.flatMap((r) => [
+          ...r.notifierErrors,
+          ...r.deferred.map((d) => d.reason),
+          ...[...r.outcomes.values()].map((o) => o.detail),
+        ]),
       ].join('\n');
 
       // The failures were there to be quoted: the test is not vacuous.

@@ -27,7 +27,9 @@ const server = createServer((req, res) => {
   req.on('end', () => {
     received.push({ path: req.url!, body: JSON.parse(data) });
     const answer = answers.shift() ?? { status: 202 };
-    res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers }).end(answer.status === 202 ? '{"status":"success","message":"Event processed"}' : 'ok');
+    res
+      .writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers })
+      .end(answer.status === 202 ? '{"status":"success","message":"Event processed"}' : 'ok');
   });
 });
 beforeAll(async () => {
@@ -38,7 +40,9 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 describe('PagerDuty Events API v2', () => {
   it('triggers an incident per episode, deduplicated by the episode, with a summary that names what happened', () => {
-    const event = pagerDutyEvent(episode, 'R0UT1NGKEY', [{ href: 'https://console.aws.amazon.com/cloudwatch/dashboards', text: 'Dashboard' }]);
+    const event = pagerDutyEvent(episode, 'R0UT1NGKEY', [
+      { href: 'https://console.aws.amazon.com/cloudwatch/dashboards', text: 'Dashboard' },
+    ]);
     expect(event).toEqual({
       routing_key: 'R0UT1NGKEY',
       event_action: 'trigger',
@@ -59,7 +63,12 @@ describe('PagerDuty Events API v2', () => {
   });
 
   it('resolves with the same dedup key when the episode ends', () => {
-    expect(pagerDutyEvent({ ...episode, kind: 'resolved', severity: 'info' }, 'R0UT1NGKEY', [])).toEqual({ routing_key: 'R0UT1NGKEY', event_action: 'resolve', dedup_key: episode.key, client: 'Stormguard' });
+    expect(pagerDutyEvent({ ...episode, kind: 'resolved', severity: 'info' }, 'R0UT1NGKEY', [])).toEqual({
+      routing_key: 'R0UT1NGKEY',
+      event_action: 'resolve',
+      dedup_key: episode.key,
+      client: 'Stormguard',
+    });
   });
 
   it('keeps the summary within the 1024 characters the API allows', () => {
@@ -70,7 +79,12 @@ describe('PagerDuty Events API v2', () => {
     received = [];
     const waits: number[] = [];
     answers = [{ status: 429, headers: { 'Retry-After': '1' } }, { status: 202 }];
-    const notifier = new PagerDutyNotifier({ routingKey: async () => 'R0UT1NGKEY', url: `${url}/v2/enqueue`, sleep: async (ms) => void waits.push(ms), random: () => 0 });
+    const notifier = new PagerDutyNotifier({
+      routingKey: async () => 'R0UT1NGKEY',
+      url: `${url}/v2/enqueue`,
+      sleep: async (ms) => void waits.push(ms),
+      random: () => 0,
+    });
     await notifier.notify(episode);
     expect(received.map((r) => r.path)).toEqual(['/v2/enqueue', '/v2/enqueue']);
     expect(waits).toEqual([1000]);
@@ -84,9 +98,19 @@ describe('Slack incoming webhook', () => {
     const message = slackMessage(episode);
     expect(message.text).toBe(`${episode.title}\n${episode.text}`);
     expect(message.blocks).toEqual([
-      { type: 'header', text: { type: 'plain_text', text: 'Stormguard: rolled back checkout 1% → 0%: ConnectionCreationRate 2.3x baseline on events-msk after checkout 0% → 1%', emoji: true } },
+      {
+        type: 'header',
+        text: {
+          type: 'plain_text',
+          text: 'Stormguard: rolled back checkout 1% → 0%: ConnectionCreationRate 2.3x baseline on events-msk after checkout 0% → 1%',
+          emoji: true,
+        },
+      },
       { type: 'section', text: { type: 'mrkdwn', text: episode.text } },
-      { type: 'context', elements: [{ type: 'mrkdwn', text: `:rotating_light: critical · episode · 2025-08-28T14:01:00.000Z · \`${episode.key}\`` }] },
+      {
+        type: 'context',
+        elements: [{ type: 'mrkdwn', text: `:rotating_light: critical · episode · 2025-08-28T14:01:00.000Z · \`${episode.key}\`` }],
+      },
     ]);
   });
 
@@ -101,6 +125,8 @@ describe('Slack incoming webhook', () => {
     await new SlackNotifier({ webhookUrl: async () => `${url}/services/T000/B000/XXX` }).notify(episode);
     expect(received[0]!.path).toBe('/services/T000/B000/XXX');
     answers = [{ status: 404 }];
-    await expect(new SlackNotifier({ webhookUrl: async () => `${url}/services/x`, maxAttempts: 1 }).notify(episode)).rejects.toThrow(/Slack answered 404/);
+    await expect(new SlackNotifier({ webhookUrl: async () => `${url}/services/x`, maxAttempts: 1 }).notify(episode)).rejects.toThrow(
+      /Slack answered 404/,
+    );
   });
 });

@@ -17,11 +17,11 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scenarioExports } from '../../cli/inputs.ts';
 import { loadExports } from '../../lambdas/adapters/local/export-files.ts';
 import { parseSecret, prometheusSourceFromSecret } from '../../lambdas/adapters/prometheus/from-secret.ts';
 import { PrometheusMetricSource, stepWindows } from '../../lambdas/adapters/prometheus/metric-source.ts';
 import { DEFAULT_PROMQL } from '../../lambdas/adapters/prometheus/queries.ts';
-import { scenarioExports } from '../../cli/inputs.ts';
 import { defaultConfig, parseConfig } from '../../lambdas/core/config.ts';
 import { InputError, StormguardError } from '../../lambdas/core/errors.ts';
 import { jmxExporterFamilies, writeOpenMetrics } from '../../lambdas/formats/openmetrics.ts';
@@ -47,10 +47,16 @@ function onPath(name: string): string | undefined {
 }
 
 const binaries = { prometheus: onPath('prometheus'), promtool: onPath('promtool') };
-const missing = Object.entries(binaries).filter(([, path]) => !path).map(([name]) => name);
+const missing = Object.entries(binaries)
+  .filter(([, path]) => !path)
+  .map(([name]) => name);
 // Missing binaries: an error in CI, a skip (said once) elsewhere; no placeholder test that is
 // skipped on every machine that has them.
-const available = requires(`${missing.join(' and ') || 'prometheus'} on PATH`, missing.length === 0, "apt-get install prometheus (.ci/run installs Debian's)");
+const available = requires(
+  `${missing.join(' and ') || 'prometheus'} on PATH`,
+  missing.length === 0,
+  "apt-get install prometheus (.ci/run installs Debian's)",
+);
 
 describe.skipIf(!available)('the 2025 storm from a real Prometheus', () => {
   let server: ChildProcess | undefined;
@@ -71,14 +77,18 @@ describe.skipIf(!available)('the 2025 storm from a real Prometheus', () => {
     mark = performance.now();
     const port = await freePort();
     await writeFile(join(folder, 'prometheus.yml'), 'global:\n  scrape_interval: 1m\n');
-    server = spawn(binaries.prometheus!, [
-      `--config.file=${join(folder, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${join(folder, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      // Time retention counts back from the newest block, not from today, so 2025 blocks stay
-      // queryable even with the default 15d; a long one says so explicitly.
-      '--storage.tsdb.retention.time=100y',
-    ], { stdio: ['ignore', 'ignore', 'pipe'] });
+    server = spawn(
+      binaries.prometheus!,
+      [
+        `--config.file=${join(folder, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${join(folder, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        // Time retention counts back from the newest block, not from today, so 2025 blocks stay
+        // queryable even with the default 15d; a long one says so explicitly.
+        '--storage.tsdb.retention.time=100y',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     server.stderr!.on('data', (chunk: Buffer) => void (serverLog = (serverLog + chunk.toString()).slice(-4000)));
     url = `http://127.0.0.1:${port}`;
     await waitUntilReady(url, server, () => serverLog);
@@ -110,7 +120,7 @@ describe.skipIf(!available)('the 2025 storm from a real Prometheus', () => {
       const end = want.points.at(-1)!.time;
       const got = series.points.filter((p) => p.time <= end);
       expect(got.map((p) => p.time)).toEqual(want.points.map((p) => p.time));
-      got.forEach((p, j) => expect(p.value).toBeCloseTo(want.points[j]!.value, 6));
+      for (const [j, p] of got.entries()) expect(p.value).toBeCloseTo(want.points[j]!.value, 6);
     }
   });
 
@@ -127,17 +137,30 @@ describe.skipIf(!available)('the 2025 storm from a real Prometheus', () => {
   it('ProducerIdCount alone: its level stays in band, its growth (deriv) catches the storm in the same minute as connection creation', async () => {
     const files = await scenarioExports('pagerduty-2025');
     const builtIn = ['ConnectionCreationRate', 'ConnectionCount', 'ClientConnectionCount', 'HeapMemoryAfterGC', 'ProducerIdCount'];
-    const only = (keep: string, extra = '') => `signals:\n${builtIn.filter((s) => s !== keep).map((s) => `  ${s}: { enabled: false }\n`).join('')}${extra}`;
+    const only = (keep: string, extra = '') =>
+      `signals:\n${builtIn
+        .filter((s) => s !== keep)
+        .map((s) => `  ${s}: { enabled: false }\n`)
+        .join('')}${extra}`;
     const level = await replayPrometheus(url, files.timeline, only('ProducerIdCount'));
     expect(level.firstAnomaly).toBeNull();
-    const growth = await replayPrometheus(url, files.timeline, only('ProducerIdCount-off', `  ProducerIdGrowth: { kind: rate, logOffset: 5, promql: 'clamp_min(deriv(${DEFAULT_PROMQL.ProducerIdCount}[2m]), 0)' }\n`));
+    const growth = await replayPrometheus(
+      url,
+      files.timeline,
+      only(
+        'ProducerIdCount-off',
+        `  ProducerIdGrowth: { kind: rate, logOffset: 5, promql: 'clamp_min(deriv(${DEFAULT_PROMQL.ProducerIdCount}[2m]), 0)' }\n`,
+      ),
+    );
     expect(growth.firstAnomaly).toMatchObject({ time: '2025-08-28T14:00:00.000Z', signal: 'ProducerIdGrowth' });
     expect(growth.decisions[0]).toMatchObject({ time: '2025-08-28T14:01:00.000Z', action: 'rollback', fromPercent: 1, toPercent: 0 });
   });
 
   it('a query the server rejects is an error naming the signal’s promql, and exit code 2', async () => {
     const config = parseConfig("signals:\n  ConnectionCreationRate: { promql: 'sum(' }\n");
-    await expect(new PrometheusMetricSource({ url }, config).read(Date.parse(START), Date.parse(END))).rejects.toThrow(/field `signals.ConnectionCreationRate.promql`: Prometheus rejected the query \(bad_data: .*parse error/);
+    await expect(new PrometheusMetricSource({ url }, config).read(Date.parse(START), Date.parse(END))).rejects.toThrow(
+      /field `signals.ConnectionCreationRate.promql`: Prometheus rejected the query \(bad_data: .*parse error/,
+    );
   });
 });
 
@@ -149,7 +172,21 @@ async function replayPrometheus(url: string, timeline: string[], config?: string
     await writeFile(join(folder, 'config.yaml'), config);
     extra.push('--config', join(folder, 'config.yaml'));
   }
-  const { code, out, err } = await stormguard('replay', '--prometheus', url, '--from', START, '--to', END, '--timeline', ...timeline, '--json', '--state', join(folder, 'state'), ...extra);
+  const { code, out, err } = await stormguard(
+    'replay',
+    '--prometheus',
+    url,
+    '--from',
+    START,
+    '--to',
+    END,
+    '--timeline',
+    ...timeline,
+    '--json',
+    '--state',
+    join(folder, 'state'),
+    ...extra,
+  );
   if (code !== 0) throw new Error(`replay exited ${code}: ${err}`);
   return JSON.parse(out) as Awaited<ReturnType<typeof replayJson>>;
 }
@@ -166,7 +203,10 @@ async function waitUntilReady(url: string, server: ChildProcess, log: () => stri
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     if (server.exitCode !== null) throw new Error(`prometheus exited with ${server.exitCode}:\n${log()}`);
-    const ready = await fetch(`${url}/-/ready`).then((r) => r.ok, () => false);
+    const ready = await fetch(`${url}/-/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ready) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -183,11 +223,15 @@ describe('the Prometheus source against a stub server', () => {
   let base = '';
   let handler: Handler = () => {};
   const requests: Array<{ headers: IncomingMessage['headers']; body: URLSearchParams; path: string }> = [];
-  const config = parseConfig('signals:\n  ConnectionCount: { enabled: false }\n  ClientConnectionCount: { enabled: false }\n  HeapMemoryAfterGC: { enabled: false }\n  ProducerIdCount: { enabled: false }\n');
+  const config = parseConfig(
+    'signals:\n  ConnectionCount: { enabled: false }\n  ClientConnectionCount: { enabled: false }\n  HeapMemoryAfterGC: { enabled: false }\n  ProducerIdCount: { enabled: false }\n',
+  );
   const t0 = Date.parse('2025-08-28T14:00:00Z');
-  const matrix = (result: unknown[], extra: Record<string, unknown> = {}) => JSON.stringify({ status: 'success', data: { resultType: 'matrix', result }, ...extra });
+  const matrix = (result: unknown[], extra: Record<string, unknown> = {}) =>
+    JSON.stringify({ status: 'success', data: { resultType: 'matrix', result }, ...extra });
   const broker = (labels: Record<string, string>, values: Array<[number, string]>) => ({ metric: { __name__: 'x', ...labels }, values });
-  const answer = (status: number, body: string) => (_: unknown, response: ServerResponse) => void response.writeHead(status, { 'content-type': 'application/json' }).end(body);
+  const answer = (status: number, body: string) => (_: unknown, response: ServerResponse) =>
+    void response.writeHead(status, { 'content-type': 'application/json' }).end(body);
 
   beforeAll(async () => {
     stub = createServer((request, response) => {
@@ -202,7 +246,8 @@ describe('the Prometheus source against a stub server', () => {
     base = `http://127.0.0.1:${(stub.address() as AddressInfo).port}`;
   });
   afterAll(() => new Promise((resolve) => stub.close(resolve)));
-  const source = (options: Partial<ConstructorParameters<typeof PrometheusMetricSource>[0]> = {}, cfg = config) => new PrometheusMetricSource({ url: base, retry: noWait, ...options }, cfg);
+  const source = (options: Partial<ConstructorParameters<typeof PrometheusMetricSource>[0]> = {}, cfg = config) =>
+    new PrometheusMetricSource({ url: base, retry: noWait, ...options }, cfg);
 
   it('asks query_range for each signal, on period boundaries, with step and timeout', async () => {
     requests.length = 0;
@@ -220,20 +265,58 @@ describe('the Prometheus source against a stub server', () => {
   });
 
   it('names series by the cluster and broker labels (instance when there is no broker label), keeps only configured clusters', async () => {
-    handler = answer(200, matrix([
-      broker({ cluster: 'events', broker: '1' }, [[t0 / 1000, '10'], [t0 / 1000 + 60, '12']]),
-      broker({ cluster: 'events', instance: 'b-2:11001' }, [[t0 / 1000, '7']]),
-      broker({ cluster: 'other', broker: '1' }, [[t0 / 1000, '99']]),
-    ]));
-    const readout = await source({}, parseConfig('clusters: [events]\nsignals:\n  ConnectionCount: { enabled: false }\n  ClientConnectionCount: { enabled: false }\n  HeapMemoryAfterGC: { enabled: false }\n  ProducerIdCount: { enabled: false }\n')).read(t0 - 60_000, t0 + 60_000);
+    handler = answer(
+      200,
+      matrix([
+        broker({ cluster: 'events', broker: '1' }, [
+          [t0 / 1000, '10'],
+          [t0 / 1000 + 60, '12'],
+        ]),
+        broker({ cluster: 'events', instance: 'b-2:11001' }, [[t0 / 1000, '7']]),
+        broker({ cluster: 'other', broker: '1' }, [[t0 / 1000, '99']]),
+      ]),
+    );
+    const readout = await source(
+      {},
+      parseConfig(
+        'clusters: [events]\nsignals:\n  ConnectionCount: { enabled: false }\n  ClientConnectionCount: { enabled: false }\n  HeapMemoryAfterGC: { enabled: false }\n  ProducerIdCount: { enabled: false }\n',
+      ),
+    ).read(t0 - 60_000, t0 + 60_000);
     expect(readout.series).toEqual([
-      { key: 'ConnectionCreationRate Cluster Name=events, Broker ID=1', signal: 'ConnectionCreationRate', cluster: 'events', dimensions: { 'Cluster Name': 'events', 'Broker ID': '1' }, points: [{ time: t0, value: 10 }, { time: t0 + 60_000, value: 12 }] },
-      { key: 'ConnectionCreationRate Cluster Name=events, Broker ID=b-2:11001', signal: 'ConnectionCreationRate', cluster: 'events', dimensions: { 'Cluster Name': 'events', 'Broker ID': 'b-2:11001' }, points: [{ time: t0, value: 7 }] },
+      {
+        key: 'ConnectionCreationRate Cluster Name=events, Broker ID=1',
+        signal: 'ConnectionCreationRate',
+        cluster: 'events',
+        dimensions: { 'Cluster Name': 'events', 'Broker ID': '1' },
+        points: [
+          { time: t0, value: 10 },
+          { time: t0 + 60_000, value: 12 },
+        ],
+      },
+      {
+        key: 'ConnectionCreationRate Cluster Name=events, Broker ID=b-2:11001',
+        signal: 'ConnectionCreationRate',
+        cluster: 'events',
+        dimensions: { 'Cluster Name': 'events', 'Broker ID': 'b-2:11001' },
+        points: [{ time: t0, value: 7 }],
+      },
     ]);
   });
 
   it('returns partial-data warnings and infos beside the points, and skips NaN instead of reading it as a number', async () => {
-    handler = answer(200, matrix([broker({ cluster: 'c', broker: '1' }, [[t0 / 1000, '5'], [t0 / 1000 + 60, 'NaN'], [t0 / 1000 + 120, '+Inf']])], { warnings: ['partial response: store 2 unavailable'], infos: ['metric might not be a counter'] }));
+    handler = answer(
+      200,
+      matrix(
+        [
+          broker({ cluster: 'c', broker: '1' }, [
+            [t0 / 1000, '5'],
+            [t0 / 1000 + 60, 'NaN'],
+            [t0 / 1000 + 120, '+Inf'],
+          ]),
+        ],
+        { warnings: ['partial response: store 2 unavailable'], infos: ['metric might not be a counter'] },
+      ),
+    );
     const readout = await source().read(t0 - 60_000, t0 + 120_000);
     expect(readout.series[0]!.points).toEqual([{ time: t0, value: 5 }]);
     expect(readout.warnings).toEqual([
@@ -244,40 +327,69 @@ describe('the Prometheus source against a stub server', () => {
   });
 
   it('warns when a query gives several series for one broker, rather than mixing them', async () => {
-    handler = answer(200, matrix([broker({ cluster: 'c', broker: '1', listener: 'A' }, [[t0 / 1000, '1']]), broker({ cluster: 'c', broker: '1', listener: 'B' }, [[t0 / 1000, '2']])]));
+    handler = answer(
+      200,
+      matrix([
+        broker({ cluster: 'c', broker: '1', listener: 'A' }, [[t0 / 1000, '1']]),
+        broker({ cluster: 'c', broker: '1', listener: 'B' }, [[t0 / 1000, '2']]),
+      ]),
+    );
     const readout = await source().read(t0 - 60_000, t0);
     expect(readout.series[0]!.points).toEqual([{ time: t0, value: 1 }]);
-    expect(readout.warnings[0]).toMatch(/several series for ConnectionCreationRate Cluster Name=c, Broker ID=1 .* aggregate the others away in signals.ConnectionCreationRate.promql/);
+    expect(readout.warnings[0]).toMatch(
+      /several series for ConnectionCreationRate Cluster Name=c, Broker ID=1 .* aggregate the others away in signals.ConnectionCreationRate.promql/,
+    );
   });
 
   it('400 bad_data: an input error naming the signal’s promql', async () => {
     handler = answer(400, JSON.stringify({ status: 'error', errorType: 'bad_data', error: '1:5: parse error: unclosed left parenthesis' }));
-    const error = await source().read(t0, t0 + 60_000).catch((e: unknown) => e);
+    const error = await source()
+      .read(t0, t0 + 60_000)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InputError);
-    expect((error as Error).message).toBe('field `signals.ConnectionCreationRate.promql`: Prometheus rejected the query (bad_data: 1:5: parse error: unclosed left parenthesis)');
+    expect((error as Error).message).toBe(
+      'field `signals.ConnectionCreationRate.promql`: Prometheus rejected the query (bad_data: 1:5: parse error: unclosed left parenthesis)',
+    );
   });
 
   it('422 execution error: a query error with what the server said', async () => {
-    handler = answer(422, JSON.stringify({ status: 'error', errorType: 'execution', error: 'query processing would load too many samples into memory' }));
-    await expect(source().read(t0, t0 + 60_000)).rejects.toThrow(/could not run the query for ConnectionCreationRate \(422, execution: query processing would load too many samples/);
+    handler = answer(
+      422,
+      JSON.stringify({ status: 'error', errorType: 'execution', error: 'query processing would load too many samples into memory' }),
+    );
+    await expect(source().read(t0, t0 + 60_000)).rejects.toThrow(
+      /could not run the query for ConnectionCreationRate \(422, execution: query processing would load too many samples/,
+    );
   });
 
   it('5xx: retried, then an error; a 5xx followed by an answer is an answer', async () => {
     let calls = 0;
-    handler = (_, response) => void (++calls < 3 ? answer(503, JSON.stringify({ status: 'error', errorType: 'timeout', error: 'query timed out in expression evaluation' }))(_, response) : answer(200, matrix([]))(_, response));
+    handler = (_, response) =>
+      void (++calls < 3
+        ? answer(503, JSON.stringify({ status: 'error', errorType: 'timeout', error: 'query timed out in expression evaluation' }))(
+            _,
+            response,
+          )
+        : answer(200, matrix([]))(_, response));
     await expect(source().read(t0, t0 + 60_000)).resolves.toEqual({ series: [], warnings: [] });
     expect(calls).toBe(3);
     handler = answer(500, 'internal');
-    const error = await source({ retry: { ...noWait, maxAttempts: 2 } }).read(t0, t0 + 60_000).catch((e: unknown) => e);
+    const error = await source({ retry: { ...noWait, maxAttempts: 2 } })
+      .read(t0, t0 + 60_000)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StormguardError);
     expect((error as StormguardError).code).toBe('PROMETHEUS_UNAVAILABLE');
-    expect((error as Error).message).toMatch(/did not answer the query for ConnectionCreationRate: no answer after 2 attempts \(POST \/api\/v1\/query_range: 500 internal\)/);
+    expect((error as Error).message).toMatch(
+      /did not answer the query for ConnectionCreationRate: no answer after 2 attempts \(POST \/api\/v1\/query_range: 500 internal\)/,
+    );
   });
 
   it('a server that does not answer in time: an error after the timeout, per attempt', async () => {
     handler = () => {}; // never answers
     const started = performance.now();
-    const error = await source({ timeoutMs: 200, retry: { ...noWait, maxAttempts: 2 } }).read(t0, t0 + 60_000).catch((e: unknown) => e);
+    const error = await source({ timeoutMs: 200, retry: { ...noWait, maxAttempts: 2 } })
+      .read(t0, t0 + 60_000)
+      .catch((e: unknown) => e);
     expect((error as StormguardError).code).toBe('PROMETHEUS_UNAVAILABLE');
     expect((error as Error).message).toMatch(/no answer after 2 attempts .*(timeout|aborted)/i);
     expect(performance.now() - started).toBeLessThan(5000);
@@ -286,9 +398,16 @@ describe('the Prometheus source against a stub server', () => {
   it('sends basic or bearer credentials, and never puts them in an error', async () => {
     requests.length = 0;
     handler = answer(401, 'unauthorized');
-    const basic = await source({ auth: { kind: 'basic', username: 'guard', password: 's3cret-pw' } }).read(t0, t0 + 60_000).catch((e: unknown) => e as StormguardError);
-    const bearer = await source({ auth: { kind: 'bearer', token: 'tok-123456' } }).read(t0, t0 + 60_000).catch((e: unknown) => e as StormguardError);
-    expect(requests.map((r) => r.headers.authorization)).toEqual([`Basic ${Buffer.from('guard:s3cret-pw').toString('base64')}`, 'Bearer tok-123456']);
+    const basic = await source({ auth: { kind: 'basic', username: 'guard', password: 's3cret-pw' } })
+      .read(t0, t0 + 60_000)
+      .catch((e: unknown) => e as StormguardError);
+    const bearer = await source({ auth: { kind: 'bearer', token: 'tok-123456' } })
+      .read(t0, t0 + 60_000)
+      .catch((e: unknown) => e as StormguardError);
+    expect(requests.map((r) => r.headers.authorization)).toEqual([
+      `Basic ${Buffer.from('guard:s3cret-pw').toString('base64')}`,
+      'Bearer tok-123456',
+    ]);
     for (const error of [basic, bearer]) {
       expect((error as StormguardError).code).toBe('PROMETHEUS_AUTH');
       expect((error as Error).message).not.toMatch(/s3cret|tok-123456|guard:/);
@@ -298,11 +417,17 @@ describe('the Prometheus source against a stub server', () => {
   it('signs for Amazon Managed Service for Prometheus with SigV4, service aps', async () => {
     requests.length = 0;
     handler = answer(200, matrix([]));
-    const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: 'session-token' };
+    const credentials = {
+      accessKeyId: 'AKIDEXAMPLE',
+      secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+      sessionToken: 'session-token',
+    };
     await source({ url: `${base}/workspaces/ws-123`, auth: { kind: 'sigv4', region: 'eu-west-1', credentials } }).read(t0, t0 + 60_000);
     const { headers, path } = requests[0]!;
     expect(path).toBe('/workspaces/ws-123/api/v1/query_range');
-    expect(headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/aps\/aws4_request, SignedHeaders=[a-z0-9;-]*host[a-z0-9;-]*, Signature=[0-9a-f]{64}$/);
+    expect(headers.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/aps\/aws4_request, SignedHeaders=[a-z0-9;-]*host[a-z0-9;-]*, Signature=[0-9a-f]{64}$/,
+    );
     expect(headers['x-amz-date']).toMatch(/^\d{8}T\d{6}Z$/);
     expect(headers['x-amz-security-token']).toBe('session-token');
     expect(JSON.stringify(headers)).not.toContain(credentials.secretAccessKey);
@@ -312,17 +437,26 @@ describe('the Prometheus source against a stub server', () => {
     requests.length = 0;
     handler = answer(200, matrix([broker({ cluster: 'c', broker: '1' }, [[t0 / 1000, '3']])]));
     let reads = 0;
-    const secret = async () => (reads++, JSON.stringify({ url: base, auth: { kind: 'bearer', token: 'tok-from-secret' }, timeoutSeconds: 5 }));
+    const secret = async () => (
+      reads++, JSON.stringify({ url: base, auth: { kind: 'bearer', token: 'tok-from-secret' }, timeoutSeconds: 5 })
+    );
     const fromSecret = prometheusSourceFromSecret(secret, config);
     await fromSecret.read(t0 - 60_000, t0);
     const readout = await fromSecret.read(t0 - 60_000, t0);
     expect(readout.series[0]!.points).toEqual([{ time: t0, value: 3 }]);
     expect(reads).toBe(1);
     expect(requests[0]!.headers.authorization).toBe('Bearer tok-from-secret');
-    expect(() => parseSecret('{"url": "http://x", "auth": {"kind": "bearer"}}')).toThrow('the Prometheus secret: field `auth.token`: expected string');
-    expect(() => parseSecret('{"url": "http://x", "auth": {"kind": "basic", "username": "u", "password": "hunter2", "extra": 1}}')).toThrow('the Prometheus secret: field `auth.extra`: unknown key');
+    expect(() => parseSecret('{"url": "http://x", "auth": {"kind": "bearer"}}')).toThrow(
+      'the Prometheus secret: field `auth.token`: expected string',
+    );
+    expect(() => parseSecret('{"url": "http://x", "auth": {"kind": "basic", "username": "u", "password": "hunter2", "extra": 1}}')).toThrow(
+      'the Prometheus secret: field `auth.extra`: unknown key',
+    );
     expect(() => parseSecret('not json hunter2')).toThrow(/^the Prometheus secret: is not JSON/);
-    for (const text of ['not json hunter2', '{"url": "http://x", "auth": {"kind": "basic", "username": "u", "password": "hunter2", "extra": 1}}']) {
+    for (const text of [
+      'not json hunter2',
+      '{"url": "http://x", "auth": {"kind": "basic", "username": "u", "password": "hunter2", "extra": 1}}',
+    ]) {
       expect(() => parseSecret(text)).not.toThrow(/hunter2/);
     }
   });
@@ -345,7 +479,10 @@ describe('the Prometheus source against a stub server', () => {
     const noFrom = await stormguard('replay', '--prometheus', base, '--to', END);
     expect(noFrom).toMatchObject({ code: 2, err: expect.stringMatching(/field `--from`: is required with --prometheus/) });
     const badTo = await stormguard('replay', '--prometheus', base, '--from', START, '--to', 'yesterday');
-    expect(badTo).toMatchObject({ code: 2, err: 'stormguard: field `--to`: expected an ISO 8601 time such as 2025-08-28T14:00:00Z, got "yesterday"\n' });
+    expect(badTo).toMatchObject({
+      code: 2,
+      err: 'stormguard: field `--to`: expected an ISO 8601 time such as 2025-08-28T14:00:00Z, got "yesterday"\n',
+    });
     handler = answer(200, matrix([]));
     const empty = await stormguard('replay', '--prometheus', base, '--from', START, '--to', END, '--state', join(await newFolder(), 's'));
     expect(empty).toMatchObject({ code: 2, err: expect.stringMatching(/field `--prometheus`: no series for any configured signal/) });
@@ -355,11 +492,30 @@ describe('the Prometheus source against a stub server', () => {
 
 describe('the OpenMetrics writer', () => {
   it('writes families with escaped labels, timestamps in seconds, and # EOF', () => {
-    const text = writeOpenMetrics([{ name: 'x_total', type: 'gauge', help: 'a "help"\nline', samples: [{ labels: { path: 'a\\b"c' }, points: [{ time: 61_000, value: 2 }, { time: 1000, value: Number.NaN }] }] }]);
-    expect(text).toBe('# HELP x_total a "help"\\nline\n# TYPE x_total gauge\nx_total{path="a\\\\b\\"c"} NaN 1\nx_total{path="a\\\\b\\"c"} 2 61\n# EOF\n');
+    const text = writeOpenMetrics([
+      {
+        name: 'x_total',
+        type: 'gauge',
+        help: 'a "help"\nline',
+        samples: [
+          {
+            labels: { path: 'a\\b"c' },
+            points: [
+              { time: 61_000, value: 2 },
+              { time: 1000, value: Number.NaN },
+            ],
+          },
+        ],
+      },
+    ]);
+    expect(text).toBe(
+      '# HELP x_total a "help"\\nline\n# TYPE x_total gauge\nx_total{path="a\\\\b\\"c"} NaN 1\nx_total{path="a\\\\b\\"c"} 2 61\n# EOF\n',
+    );
   });
 
   it('refuses names that are not metric names', () => {
-    expect(() => writeOpenMetrics([{ name: 'bad-name', type: 'gauge', help: '', samples: [] }])).toThrow(/not a valid OpenMetrics metric or label name/);
+    expect(() => writeOpenMetrics([{ name: 'bad-name', type: 'gauge', help: '', samples: [] }])).toThrow(
+      /not a valid OpenMetrics metric or label name/,
+    );
   });
 });

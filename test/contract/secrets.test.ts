@@ -40,7 +40,10 @@ describe('secretFrom', () => {
   });
 
   it('does not keep a failed read: the next call reads again', async () => {
-    secretsManager.on(GetSecretValueCommand).rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' })).resolves({ SecretString: 'the-value' });
+    secretsManager
+      .on(GetSecretValueCommand)
+      .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }))
+      .resolves({ SecretString: 'the-value' });
     const secret = secretFrom(client, ARN);
     await expect(secret()).rejects.toThrow(/Rate exceeded/);
     expect(await secret()).toBe('the-value');
@@ -52,7 +55,9 @@ describe('secretFrom', () => {
     const secret = secretFrom(client, ARN);
     const error = await secret().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SecretNotConfiguredError);
-    expect((error as Error).message).toBe(`the secret ${ARN} has no value yet: set it with aws secretsmanager put-secret-value --secret-id ${ARN} --secret-string …`);
+    expect((error as Error).message).toBe(
+      `the secret ${ARN} has no value yet: set it with aws secretsmanager put-secret-value --secret-id ${ARN} --secret-string …`,
+    );
     secretsManager.on(GetSecretValueCommand).resolves({ SecretString: 'https://hooks.slack.com/services/T0/B0/x' });
     vi.setSystemTime(Date.now() + SECRET_MAX_AGE_SECONDS * 1000 + 1);
     expect(await secret()).toBe('https://hooks.slack.com/services/T0/B0/x');

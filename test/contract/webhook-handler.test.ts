@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoStore } from '../../lambdas/adapters/dynamodb/store.ts';
 import { MAX_WEBHOOK_BYTES, signatureIsValid } from '../../lambdas/adapters/launchdarkly/webhook.ts';
 import { createWebhookHandler } from '../../lambdas/handlers/webhook.ts';
-import { stepEntry } from '../support/fixtures.ts';
 import { type LocalDynamo, localDynamo } from '../support/dynalite.ts';
+import { stepEntry } from '../support/fixtures.ts';
 
 const SECRET = 'whsec-3f9a1c';
 const sign = (body: string, secret = SECRET) => createHmac('sha256', secret).update(body).digest('hex');
@@ -22,7 +22,11 @@ afterAll(() => dynamo.close());
 
 const delivery = JSON.stringify(stepEntry('66cf0e1a', Date.parse('2025-08-28T14:00:00Z'), 'checkout-producer-per-request', 0, 1));
 const post = (body: string, signature?: string, isBase64Encoded = false) =>
-  handler({ body: isBase64Encoded ? Buffer.from(body).toString('base64') : body, isBase64Encoded, headers: signature ? { 'x-ld-signature': signature } : {} });
+  handler({
+    body: isBase64Encoded ? Buffer.from(body).toString('base64') : body,
+    isBase64Encoded,
+    headers: signature ? { 'x-ld-signature': signature } : {},
+  });
 
 describe('signatureIsValid', () => {
   it('accepts the hex HMAC-SHA256 of the raw body, and nothing else', () => {
@@ -40,7 +44,11 @@ describe('signatureIsValid', () => {
 describe('the webhook Lambda', () => {
   it('stores the rollout step of a signed delivery (base64 bodies too)', async () => {
     expect(await post(delivery, sign(delivery), true)).toMatchObject({ statusCode: 200, body: '{"releases":1}' });
-    expect((await store.releases(Date.parse('2025-08-28T15:00:00Z'))).map((r) => r.kind === 'rollout-step' && [r.flag, r.fromPercent, r.toPercent])).toEqual([['checkout-producer-per-request', 0, 1]]);
+    expect(
+      (await store.releases(Date.parse('2025-08-28T15:00:00Z'))).map(
+        (r) => r.kind === 'rollout-step' && [r.flag, r.fromPercent, r.toPercent],
+      ),
+    ).toEqual([['checkout-producer-per-request', 0, 1]]);
   });
 
   it('rejects forged, tampered and unsigned deliveries with 401, before parsing them', async () => {
@@ -63,6 +71,9 @@ describe('the webhook Lambda', () => {
     const notJson = 'hello';
     expect((await post(notJson, sign(notJson))).statusCode).toBe(400);
     const wrongShape = JSON.stringify({ hello: 'world' });
-    expect(await post(wrongShape, sign(wrongShape))).toMatchObject({ statusCode: 400, body: expect.stringContaining('expected a LaunchDarkly audit-log entry') });
+    expect(await post(wrongShape, sign(wrongShape))).toMatchObject({
+      statusCode: 400,
+      body: expect.stringContaining('expected a LaunchDarkly audit-log entry'),
+    });
   });
 });

@@ -106,15 +106,25 @@ describe('a user mistake exits 2 naming the field, never a stack trace', () => {
     expect(err).not.toMatch(/internal error/);
     // Exit 1: the rollback was decided and recorded, but LaunchDarkly's file data source refuses a flag keyed `constructor`.
     expect(code).toBe(1);
-    expect(JSON.parse(out).decisions[0]).toMatchObject({ action: 'rollback', flag: 'constructor', time: '2025-08-28T14:01:00.000Z', outcome: { status: 'failed' } });
+    expect(JSON.parse(out).decisions[0]).toMatchObject({
+      action: 'rollback',
+      flag: 'constructor',
+      time: '2025-08-28T14:01:00.000Z',
+      outcome: { status: 'failed' },
+    });
   });
 
   it('a deploy at a time no Date holds (a RangeError and a stack trace once)', async () => {
     const { folder, replay } = await exports();
-    await writeFile(join(folder, 'deploys.json'), JSON.stringify([{ id: 'd1', time: 1e16, service: 'api', version: '1', environment: 'production' }]));
+    await writeFile(
+      join(folder, 'deploys.json'),
+      JSON.stringify([{ id: 'd1', time: 1e16, service: 'api', version: '1', environment: 'production' }]),
+    );
     const { code, err } = await replay('--timeline', join(folder, 'deploys.json'));
     expect(code).toBe(2);
-    expect(err).toBe(`stormguard: ${join(folder, 'deploys.json')}: field \`[0].time\`: 10000000000000000 (epoch milliseconds) is outside the plausible window 2006-01-01 .. 2100-01-01 UTC\n`);
+    expect(err).toBe(
+      `stormguard: ${join(folder, 'deploys.json')}: field \`[0].time\`: 10000000000000000 (epoch milliseconds) is outside the plausible window 2006-01-01 .. 2100-01-01 UTC\n`,
+    );
   });
 
   it('--state naming a file, for replay, gate and ack', async () => {

@@ -1,7 +1,7 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
 import type { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.ts';
 import type { AckAnswer } from '../../lambdas/handlers/ack.ts';
 import { newFolder, stormguard } from '../support/cli.ts';
@@ -10,7 +10,11 @@ describe('stormguard detect', () => {
   it('writes timestamp,value,anomaly_score, high at a spike and low elsewhere (NAB format)', async () => {
     const folder = await newFolder();
     const input = join(folder, 'series.csv');
-    const rows = Array.from({ length: 400 }, (_, i) => `2014-04-01 ${String(Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}:00,${i === 300 ? 90 : 40 + Math.sin(i)}`);
+    const rows = Array.from(
+      { length: 400 },
+      (_, i) =>
+        `2014-04-01 ${String(Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}:00,${i === 300 ? 90 : 40 + Math.sin(i)}`,
+    );
     await writeFile(input, `timestamp,value\n${rows.join('\n')}\n`);
     const output = join(folder, 'scores.csv');
     const { code } = await stormguard('detect', input, '--output', output);
@@ -46,10 +50,21 @@ describe('stormguard simulate', () => {
     expect((await readdir(out)).sort()).toEqual(['launchdarkly-audit-log.json', 'metrics-page-1.json', 'metrics-page-2.json']);
     const page = JSON.parse(await readFile(join(out, 'metrics-page-1.json'), 'utf8'));
     expect(page.NextToken).toBeTypeOf('string');
-    expect(page.MetricDataResults[0]).toMatchObject({ Id: 'm0', StatusCode: 'PartialData', Label: expect.stringMatching(/Cluster Name=events-msk, Broker ID=1$/) });
+    expect(page.MetricDataResults[0]).toMatchObject({
+      Id: 'm0',
+      StatusCode: 'PartialData',
+      Label: expect.stringMatching(/Cluster Name=events-msk, Broker ID=1$/),
+    });
     const replay = await stormguard(
-      'replay', '--metrics', join(out, 'metrics-page-1.json'), join(out, 'metrics-page-2.json'),
-      '--timeline', join(out, 'launchdarkly-audit-log.json'), '--state', join(out, 'state'), '--json',
+      'replay',
+      '--metrics',
+      join(out, 'metrics-page-1.json'),
+      join(out, 'metrics-page-2.json'),
+      '--timeline',
+      join(out, 'launchdarkly-audit-log.json'),
+      '--state',
+      join(out, 'state'),
+      '--json',
     );
     expect(JSON.parse(replay.out).decisions.filter((d: { action: string }) => d.action === 'rollback')).toHaveLength(1);
   });
@@ -65,15 +80,49 @@ describe('stormguard ack', () => {
   it('lifts the freeze a rollback left', async () => {
     const state = join(await newFolder(), 'state');
     await stormguard('replay', '--state', state, '--json');
-    const noReason = await stormguard('ack', '--flag', 'checkout-producer-per-request', '--env', 'production', '--state', state, '--reason', ' ');
+    const noReason = await stormguard(
+      'ack',
+      '--flag',
+      'checkout-producer-per-request',
+      '--env',
+      'production',
+      '--state',
+      state,
+      '--reason',
+      ' ',
+    );
     expect(noReason.code).toBe(2);
     expect(noReason.err).toMatch(/field `--reason`: say why/);
-    const ack = await stormguard('ack', '--flag', 'checkout-producer-per-request', '--env', 'production', '--state', state, '--by', 'priya', '--reason', 'producer pooling fixed in 2.4.1');
+    const ack = await stormguard(
+      'ack',
+      '--flag',
+      'checkout-producer-per-request',
+      '--env',
+      'production',
+      '--state',
+      state,
+      '--by',
+      'priya',
+      '--reason',
+      'producer pooling fixed in 2.4.1',
+    );
     expect(ack.code).toBe(0);
     expect(ack.out).toMatch(/freeze at 0% .* acknowledged by priya: producer pooling fixed in 2.4.1/);
     const kept = JSON.parse(await readFile(join(state, 'state.json'), 'utf8'));
-    expect(kept.acknowledgements).toMatchObject([{ flag: 'checkout-producer-per-request', by: 'priya', reason: 'producer pooling fixed in 2.4.1', percent: 0 }]);
-    const again = await stormguard('ack', '--flag', 'checkout-producer-per-request', '--env', 'production', '--state', state, '--reason', 'again');
+    expect(kept.acknowledgements).toMatchObject([
+      { flag: 'checkout-producer-per-request', by: 'priya', reason: 'producer pooling fixed in 2.4.1', percent: 0 },
+    ]);
+    const again = await stormguard(
+      'ack',
+      '--flag',
+      'checkout-producer-per-request',
+      '--env',
+      'production',
+      '--state',
+      state,
+      '--reason',
+      'again',
+    );
     expect(again.code).toBe(1);
     expect(again.err).toMatch(/is not frozen/);
   });
@@ -81,7 +130,10 @@ describe('stormguard ack', () => {
   it('in AWS, asks the acknowledge Lambda and prints what it lifted; a flag not frozen exits 1 with its reason', async () => {
     const sent: unknown[] = [];
     const answers: AckAnswer[] = [
-      { acknowledged: true, acknowledgement: { flag: 'storm', environment: 'production', by: 'priya', reason: 'fixed', time: 0, decisionId: 'd1', percent: 1 } },
+      {
+        acknowledged: true,
+        acknowledgement: { flag: 'storm', environment: 'production', by: 'priya', reason: 'fixed', time: 0, decisionId: 'd1', percent: 1 },
+      },
       { acknowledged: false, reason: 'storm in production is not frozen' },
     ];
     const lambda = {
@@ -94,7 +146,11 @@ describe('stormguard ack', () => {
       let out = '';
       let err = '';
       const io = { out: (t: string) => void (out += t), err: (t: string) => void (err += t), interactive: false };
-      const code = await main(['ack', '--flag', 'storm', '--env', 'production', '--function', 'stormguard-ack', '--by', 'priya', '--reason', 'fixed'], io, { ack: { lambda: () => lambda, now: () => 0 } });
+      const code = await main(
+        ['ack', '--flag', 'storm', '--env', 'production', '--function', 'stormguard-ack', '--by', 'priya', '--reason', 'fixed'],
+        io,
+        { ack: { lambda: () => lambda, now: () => 0 } },
+      );
       return { code, out, err };
     };
     expect(await run()).toMatchObject({ code: 0, out: 'storm in production: freeze at 1% (decision d1) acknowledged by priya: fixed\n' });

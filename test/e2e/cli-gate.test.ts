@@ -11,13 +11,19 @@ const lambda = mockClient(LambdaClient);
 afterAll(() => lambda.restore());
 beforeEach(() => lambda.reset());
 const payload = (answer: GateAnswer) => ({ StatusCode: 200, Payload: new TextEncoder().encode(JSON.stringify(answer)) as never });
-const deny: GateAnswer = { verdict: 'deny', reasons: ['frozen: storm is frozen at 0% since 2025-08-28 14:01 UTC until acknowledged (stormguard ack)'], evidence: {} };
+const deny: GateAnswer = {
+  verdict: 'deny',
+  reasons: ['frozen: storm is frozen at 0% since 2025-08-28 14:01 UTC until acknowledged (stormguard ack)'],
+  evidence: {},
+};
 const allow: GateAnswer = { verdict: 'allow', reasons: ['no guard objects to storm 5% → 25%'], evidence: {} };
 
 describe('stormguard gate, asking the gate Lambda', () => {
   it('exits 1 with the reasons while denied, 0 once allowed (--wait)', async () => {
     lambda.on(InvokeCommand).resolvesOnce(payload(deny)).resolvesOnce(payload(deny)).resolves(payload(allow));
-    expect((await stormguard('gate', '--flag', 'storm', '--env', 'production', '--to', '25', '--function', 'stormguard-gate')).code).toBe(1);
+    expect((await stormguard('gate', '--flag', 'storm', '--env', 'production', '--to', '25', '--function', 'stormguard-gate')).code).toBe(
+      1,
+    );
     let out = '';
     let err = '';
     const sleeps: number[] = [];
@@ -25,8 +31,15 @@ describe('stormguard gate, asking the gate Lambda', () => {
     // --wait, with time and sleep injected: asks until allowed.
     const io = { out: (t: string) => void (out += t), err: (t: string) => void (err += t), interactive: false };
     let code = -1;
-    const command = gateCommand(io, (c) => void (code = c), { lambda: () => lambda as unknown as LambdaClient, sleep: async (ms) => void (sleeps.push(ms), (clock += ms)), now: () => clock });
-    await command.parseAsync(['--flag', 'storm', '--env', 'production', '--to', '25', '--function', 'stormguard-gate', '--wait', '--interval', '30'], { from: 'user' });
+    const command = gateCommand(io, (c) => void (code = c), {
+      lambda: () => lambda as unknown as LambdaClient,
+      sleep: async (ms) => void (sleeps.push(ms), (clock += ms)),
+      now: () => clock,
+    });
+    await command.parseAsync(
+      ['--flag', 'storm', '--env', 'production', '--to', '25', '--function', 'stormguard-gate', '--wait', '--interval', '30'],
+      { from: 'user' },
+    );
     expect(code).toBe(0);
     expect(sleeps).toEqual([30_000]);
     expect(err).toMatch(/gate: deny \(frozen: storm is frozen/);
@@ -36,10 +49,12 @@ describe('stormguard gate, asking the gate Lambda', () => {
   });
 
   it('exits 2 when the gate cannot answer', async () => {
-    lambda.on(InvokeCommand).resolves({ StatusCode: 200, FunctionError: 'Unhandled', Payload: new TextEncoder().encode('{"errorMessage":"boom"}') as never });
+    lambda
+      .on(InvokeCommand)
+      .resolves({ StatusCode: 200, FunctionError: 'Unhandled', Payload: new TextEncoder().encode('{"errorMessage":"boom"}') as never });
     const { code, out } = await stormguard('gate', '--flag', 'storm', '--env', 'production', '--to', '25', '--function', 'stormguard-gate');
     expect(code).toBe(2);
-    expect(out).toMatch(/^unknown: .*\n  the gate Lambda failed \(Unhandled\)/);
+    expect(out).toMatch(/^unknown: .*\n {2}the gate Lambda failed \(Unhandled\)/);
   });
 });
 
@@ -47,14 +62,35 @@ describe('stormguard gate, on a local state', () => {
   it('denies stepping up the storm flag after the replayed rollback: frozen and anomalous; allows after a benign rollout', async () => {
     const storm = join(await newFolder(), 'state');
     await stormguard('replay', '--state', storm, '--json');
-    const denied = await stormguard('gate', '--flag', 'checkout-producer-per-request', '--env', 'production', '--to', '5', '--state', storm);
+    const denied = await stormguard(
+      'gate',
+      '--flag',
+      'checkout-producer-per-request',
+      '--env',
+      'production',
+      '--to',
+      '5',
+      '--state',
+      storm,
+    );
     expect(denied.code).toBe(1);
     expect(denied.out).toMatch(/^deny: checkout-producer-per-request in production → 5%\n/);
     expect(denied.out).toMatch(/frozen: checkout-producer-per-request is frozen at 0%/);
     expect(denied.out).toMatch(/anomalous: episode events-msk\//);
     const benign = join(await newFolder(), 'state');
     await stormguard('replay', '--scenario', 'benign-rollout', '--state', benign, '--json');
-    const allowed = await stormguard('gate', '--flag', 'search-ranking-v2', '--env', 'production', '--to', '100', '--state', benign, '--json');
+    const allowed = await stormguard(
+      'gate',
+      '--flag',
+      'search-ranking-v2',
+      '--env',
+      'production',
+      '--to',
+      '100',
+      '--state',
+      benign,
+      '--json',
+    );
     expect(allowed.code).toBe(0);
     expect(JSON.parse(allowed.out).verdict).toBe('allow');
   });
@@ -69,7 +105,17 @@ describe('stormguard gate, on a local state', () => {
     const benign = join(await newFolder(), 'state');
     await stormguard('replay', '--scenario', 'benign-rollout', '--state', benign, '--json');
     for (const to of ['', ' ', 'abc', '250', '-5', '1e2']) {
-      const { code, out, err } = await stormguard('gate', '--flag', 'search-ranking-v2', '--env', 'production', '--to', to, '--state', benign);
+      const { code, out, err } = await stormguard(
+        'gate',
+        '--flag',
+        'search-ranking-v2',
+        '--env',
+        'production',
+        '--to',
+        to,
+        '--state',
+        benign,
+      );
       expect(code, `--to ${JSON.stringify(to)}`).toBe(2);
       expect(out).toBe('');
       expect(err).toMatch(/field `--to`: expected a percentage from 0 to 100/);

@@ -28,7 +28,11 @@ describe('stormguard replay: the bundled scenarios end as written down', () => {
 
   it('pagerduty-2025: later step-ups of the frozen flag are reverted, not rolled back again', async () => {
     const result = await replayJson('pagerduty-2025');
-    expect(result.decisions.filter((d) => d.action === 'revert').map((d) => [d.fromPercent, d.toPercent])).toEqual([[5, 0], [25, 0], [75, 0]]);
+    expect(result.decisions.filter((d) => d.action === 'revert').map((d) => [d.fromPercent, d.toPercent])).toEqual([
+      [5, 0],
+      [25, 0],
+      [75, 0],
+    ]);
   });
 
   it('benign-rollout: no episode, no rollback', async () => {
@@ -53,7 +57,10 @@ describe('stormguard replay: the bundled scenarios end as written down', () => {
     const result = await replayJson('heap-climb-after-deploy');
     expect(rollbacks(result)).toEqual(want.rollbacks);
     expect(result.episodes.length).toBeGreaterThanOrEqual(want.minEpisodes);
-    expect(result.episodes[0]!.attribution).toMatchObject({ kind: 'attributed', release: { kind: 'deploy', service: want.attributedTo.deploy } });
+    expect(result.episodes[0]!.attribution).toMatchObject({
+      kind: 'attributed',
+      release: { kind: 'deploy', service: want.attributedTo.deploy },
+    });
     expect(result.episodes[0]!.holdReason).toMatch(/deploy/);
   });
 
@@ -71,9 +78,16 @@ describe('stormguard replay: the bundled scenarios end as written down', () => {
     expect(strip(a)).toBe(strip(b));
   });
 
-  it('records but does not act in observe mode', async () => {
+  it('records but does not act in observe mode: each step that made the storm worse, a recommendation of its own', async () => {
     const result = await replayJson('pagerduty-2025', '--mode', 'observe');
-    expect(rollbacks(result)).toEqual([expect.objectContaining({ mode: 'observe', outcome: expect.objectContaining({ status: 'observed' }) })]);
+    const recommended = rollbacks(result);
+    expect(recommended.map((d) => [d.fromPercent, d.toPercent])).toEqual([
+      [1, 0],
+      [5, 1],
+      [25, 5],
+      [75, 25],
+    ]);
+    for (const d of recommended) expect(d).toMatchObject({ mode: 'observe', outcome: { status: 'observed' } });
     expect(result.decisions.filter((d) => d.action === 'revert')).toEqual([]);
   });
 
@@ -83,19 +97,38 @@ describe('stormguard replay: the bundled scenarios end as written down', () => {
     await (await import('node:fs/promises')).writeFile(config, 'mode: enforce\nrollback:\n  to: zero\n');
     const state = join(await newFolder(), 'state');
     const { code, out } = await stormguard(
-      'replay', '--metrics', join(folder, 'metrics-page-1.json'), join(folder, 'metrics-page-2.json'),
-      '--timeline', join(folder, 'launchdarkly-audit-log.json'), '--config', config, '--state', state, '--json',
+      'replay',
+      '--metrics',
+      join(folder, 'metrics-page-1.json'),
+      join(folder, 'metrics-page-2.json'),
+      '--timeline',
+      join(folder, 'launchdarkly-audit-log.json'),
+      '--config',
+      config,
+      '--state',
+      state,
+      '--json',
     );
     expect(code).toBe(0);
     expect(JSON.parse(out).decisions[0]).toMatchObject({ action: 'rollback', toPercent: 0 });
-    const alerts = (await readFile(join(state, 'alerts.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const alerts = (await readFile(join(state, 'alerts.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(alerts[0]).toMatchObject({ kind: 'episode', severity: 'critical' });
   });
 
   it('prints the story for people: steps, first anomaly, rollback, alert, and what happened without it', async () => {
     const { code, out } = await stormguard('replay', '--state', join(await newFolder(), 'state'));
     expect(code).toBe(0);
-    for (const heading of ['Release timeline', 'First anomalous datapoint', 'Detection', 'Decisions', 'Alerts', 'Without a guardrail (the same data)']) {
+    for (const heading of [
+      'Release timeline',
+      'First anomalous datapoint',
+      'Detection',
+      'Decisions',
+      'Alerts',
+      'Without a guardrail (the same data)',
+    ]) {
       expect(out).toContain(`\n${heading}\n`);
     }
     expect(out).toMatch(/ROLLBACK checkout-producer-per-request in production 1% → 0%/);
@@ -105,7 +138,10 @@ describe('stormguard replay: the bundled scenarios end as written down', () => {
 
 describe('stormguard replay --closed-loop', () => {
   it('replays the storm with the rollback applied: one rollback, the episode resolves, the heap never runs out', async () => {
-    const result = (await replayJson('pagerduty-2025', '--closed-loop')) as Awaited<ReturnType<typeof replayJson>> & { closedLoop: boolean; heapPeak: { value: number } };
+    const result = (await replayJson('pagerduty-2025', '--closed-loop')) as Awaited<ReturnType<typeof replayJson>> & {
+      closedLoop: boolean;
+      heapPeak: { value: number };
+    };
     expect(result.closedLoop).toBe(true);
     expect(result.decisions.map((d) => [d.action, d.fromPercent, d.toPercent])).toEqual([['rollback', 1, 0]]);
     expect(result.alerts.map((a) => a.kind)).toEqual(['episode', 'resolved']);
@@ -132,7 +168,10 @@ describe('stormguard replay: bad input is explained, not thrown', () => {
 
   it('malformed JSON, by line and column', async () => {
     const path = join(await newFolder(), 'metrics.json');
-    await (await import('node:fs/promises')).writeFile(path, '{\n  "MetricDataResults": [\n    { "Id": "m1", "Values": [1, NaN] }\n  ]\n}\n');
+    await (await import('node:fs/promises')).writeFile(
+      path,
+      '{\n  "MetricDataResults": [\n    { "Id": "m1", "Values": [1, NaN] }\n  ]\n}\n',
+    );
     const { code, err } = await stormguard('replay', '--metrics', path);
     expect(code).toBe(2);
     expect(err).toMatch(new RegExp(`^stormguard: ${path}, line 3, column 33: not valid JSON`));

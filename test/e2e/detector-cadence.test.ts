@@ -3,16 +3,17 @@
  * head and the release timeline; a release that lands starts one-minute reads at the next run;
  * each shard's schedule reads its own clusters into its own state partition.
  */
-import { GetMetricDataCommand, type GetMetricDataCommandInput } from '@aws-sdk/client-cloudwatch';
-import type { SNSClient } from '@aws-sdk/client-sns';
+
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { GetMetricDataCommand, GetMetricDataCommandInput } from '@aws-sdk/client-cloudwatch';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import { describe, expect, it } from 'vitest';
+import { CountingDynamo } from '../../bench/cost/fake-dynamo.ts';
 import { DynamoStore } from '../../lambdas/adapters/dynamodb/store.ts';
 import { RecordingFlagController } from '../../lambdas/adapters/memory/index.ts';
 import { parseConfig } from '../../lambdas/core/config.ts';
 import type { ReleaseEvent } from '../../lambdas/core/release.ts';
 import { createDetectorHandler, type DetectorOutcome } from '../../lambdas/handlers/detector.ts';
-import { CountingDynamo } from '../../bench/cost/fake-dynamo.ts';
 
 const MINUTE = 60_000;
 const t0 = Date.parse('2026-11-02T10:00:00Z');

@@ -5,24 +5,24 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { CloudWatchClient, GetMetricDataCommand, type GetMetricDataCommandInput } from '@aws-sdk/client-cloudwatch';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { ScheduledEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { scenarioExports } from '../../cli/inputs.ts';
+import { scenariosFolder } from '../../cli/paths.ts';
 import { DynamoStore } from '../../lambdas/adapters/dynamodb/store.ts';
+import { loadExports } from '../../lambdas/adapters/local/export-files.ts';
 import { RecordingFlagController } from '../../lambdas/adapters/memory/index.ts';
 import { S3Reports } from '../../lambdas/adapters/s3/incident-pages.ts';
-import { loadExports } from '../../lambdas/adapters/local/export-files.ts';
 import { parseConfig } from '../../lambdas/core/config.ts';
 import type { MetricSeries } from '../../lambdas/core/metric-series.ts';
 import { createDetectorHandler, type DetectorOutcome } from '../../lambdas/handlers/detector.ts';
-import { scenarioExports } from '../../cli/inputs.ts';
-import { scenariosFolder } from '../../cli/paths.ts';
-import { type LocalDynamo, localDynamo } from '../support/dynalite.ts';
 import { replayJson } from '../support/cli.ts';
+import { type LocalDynamo, localDynamo } from '../support/dynalite.ts';
 
 const MINUTE = 60_000;
 const config = parseConfig('clusters: [events-msk]\n');
@@ -42,7 +42,13 @@ beforeAll(async () => {
         .filter((s) => query.Expression!.includes(`MetricName="${s.signal}"`))
         .map((s) => {
           const points = s.points.filter((p) => p.time >= from && p.time < to);
-          return { Id: query.Id, Label: `${s.signal} Cluster Name=${s.dimensions['Cluster Name']}, Broker ID=${s.dimensions['Broker ID']}`, Timestamps: points.map((p) => new Date(p.time)), Values: points.map((p) => p.value), StatusCode: 'Complete' };
+          return {
+            Id: query.Id,
+            Label: `${s.signal} Cluster Name=${s.dimensions['Cluster Name']}, Broker ID=${s.dimensions['Broker ID']}`,
+            Timestamps: points.map((p) => new Date(p.time)),
+            Values: points.map((p) => p.value),
+            StatusCode: 'Complete',
+          };
         }),
     );
     const page = Number(input.NextToken ?? 0);
@@ -122,12 +128,16 @@ describe('the detector Lambda, in process', () => {
     for (const time of scheduled('2025-08-28T12:00:00Z', '2025-08-28T14:05:00Z')) outcomes.push(await invoke(time));
     const rollbacks = outcomes.flatMap((o) => (o.status === 'evaluated' ? o.result.acted.filter((d) => d.action === 'rollback') : []));
     const replayed = (await replayJson('pagerduty-2025')).decisions.filter((d) => d.action === 'rollback');
-    expect(rollbacks.map((d) => ({ time: new Date(d.time).toISOString(), flag: d.flag, from: d.fromPercent, to: d.toPercent, mode: d.mode }))).toEqual(
-      replayed.map((d) => ({ time: d.time, flag: d.flag, from: d.fromPercent, to: d.toPercent, mode: d.mode })),
-    );
+    expect(
+      rollbacks.map((d) => ({ time: new Date(d.time).toISOString(), flag: d.flag, from: d.fromPercent, to: d.toPercent, mode: d.mode })),
+    ).toEqual(replayed.map((d) => ({ time: d.time, flag: d.flag, from: d.fromPercent, to: d.toPercent, mode: d.mode })));
     expect(flags.requests).toEqual([expect.objectContaining({ flag: 'checkout-producer-per-request', percent: 0 })]);
     const published = sns.commandCalls(PublishCommand).map((c) => c.args[0].input);
-    expect(published.some((p) => /^\[Stormguard\] rolled back checkout-producer-per-request 1% -> 0%/.test(p.Subject!) && /0% → 1%/.test(p.Message!))).toBe(true);
+    expect(
+      published.some(
+        (p) => /^\[Stormguard\] rolled back checkout-producer-per-request 1% -> 0%/.test(p.Subject!) && /0% → 1%/.test(p.Message!),
+      ),
+    ).toBe(true);
   });
 
   it('keeps the episode’s incident report in S3 and links it from the alert with a presigned URL', async () => {
@@ -140,11 +150,18 @@ describe('the detector Lambda, in process', () => {
       sns.resetHistory();
       for (const time of scheduled('2025-08-28T12:00:00Z', '2025-08-28T14:02:00Z')) await invoke(time);
       const put = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
-      expect(put.map((p) => p.Key)).toEqual(['reports/events-msk_2025-08-28T14_00_00.000Z.html']);
+      expect(put.map((p) => p.Key)).toEqual(['reports/events-msk_ConnectionCreationRate_2025-08-28T14_00_00.000Z.html']);
       expect(put[0]!.ContentType).toBe('text/html; charset=utf-8');
-      expect(String(put[0]!.Body)).toMatch(/<title>Stormguard incident report: events-msk\/2025-08-28T14:00:00.000Z<\/title>/);
-      const message = sns.commandCalls(PublishCommand).map((c) => c.args[0].input.Message!).find((m) => m.includes('rolled back'))!;
-      expect(message).toMatch(/\nIncident report: https:\/\/stormguard-reports\.s3\.eu-west-1\.amazonaws\.com\/reports\/events-msk_2025-08-28T14_00_00\.000Z\.html\?.*X-Amz-Expires=21600.*X-Amz-Signature=/);
+      expect(String(put[0]!.Body)).toMatch(
+        /<title>Stormguard incident report: events-msk\/ConnectionCreationRate\/2025-08-28T14:00:00.000Z<\/title>/,
+      );
+      const message = sns
+        .commandCalls(PublishCommand)
+        .map((c) => c.args[0].input.Message!)
+        .find((m) => m.includes('rolled back'))!;
+      expect(message).toMatch(
+        /\nIncident report: https:\/\/stormguard-reports\.s3\.eu-west-1\.amazonaws\.com\/reports\/events-msk_ConnectionCreationRate_2025-08-28T14_00_00\.000Z\.html\?.*X-Amz-Expires=21600.*X-Amz-Signature=/,
+      );
     } finally {
       s3.restore();
     }
@@ -156,7 +173,8 @@ describe('the detector Lambda, in process', () => {
     for (const time of scheduled('2025-08-28T12:00:00Z', '2025-08-28T13:59:00Z')) await invoke(time);
     // The storm's minute and the next, each delivered twice at once.
     const outcomes: DetectorOutcome[] = [];
-    for (const time of scheduled('2025-08-28T14:00:00Z', '2025-08-28T14:02:00Z')) outcomes.push(...(await Promise.all([invoke(time), invoke(time)])));
+    for (const time of scheduled('2025-08-28T14:00:00Z', '2025-08-28T14:02:00Z'))
+      outcomes.push(...(await Promise.all([invoke(time), invoke(time)])));
     expect(outcomes.filter((o) => o.status === 'superseded').length).toBeGreaterThan(0);
     expect(flags.requests).toHaveLength(1);
     expect((await store.load())!.freezes['checkout-producer-per-request/production']).toMatchObject({ percent: 0 });

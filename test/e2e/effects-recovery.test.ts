@@ -24,13 +24,13 @@ import { LaunchDarklyFlagController } from '../../lambdas/adapters/launchdarkly/
 import { MemoryStateStore } from '../../lambdas/adapters/memory/index.ts';
 import { PagerDutyNotifier } from '../../lambdas/adapters/pagerduty/notifier.ts';
 import { SnsNotifier } from '../../lambdas/adapters/sns/notifier.ts';
+import { type RunPorts, type RunResult, runOnce } from '../../lambdas/app/run-once.ts';
 import { parseConfig } from '../../lambdas/core/config.ts';
 import { StateConflictError } from '../../lambdas/core/errors.ts';
-import type { GuardrailState } from '../../lambdas/core/state.ts';
 import type { MetricSeries } from '../../lambdas/core/metric-series.ts';
-import { type RunPorts, type RunResult, runOnce } from '../../lambdas/app/run-once.ts';
+import type { RolloutStep } from '../../lambdas/core/release.ts';
+import type { GuardrailState } from '../../lambdas/core/state.ts';
 import { servedPercent } from '../../lambdas/formats/launchdarkly.ts';
-import { type RolloutStep } from '../../lambdas/core/release.ts';
 import { RunBudget } from '../../lambdas/handlers/shared/budget.ts';
 import type { FlagController, Notifier, StateStore } from '../../lambdas/ports.ts';
 import { type LocalDynamo, localDynamo } from '../support/dynalite.ts';
@@ -39,7 +39,16 @@ import { type FakeLaunchDarkly, fakeLaunchDarkly, type Prism, restFlag, specAvai
 const MINUTE = 60_000;
 const config = parseConfig('mode: enforce\nclusters: [c]\n');
 const DELAY = config.publishDelaySeconds * 1000;
-const step: RolloutStep = { kind: 'rollout-step', id: 's1', time: 60 * MINUTE, flag: 'storm', environment: 'production', target: { kind: 'fallthrough' }, fromPercent: 0, toPercent: 1 };
+const step: RolloutStep = {
+  kind: 'rollout-step',
+  id: 's1',
+  time: 60 * MINUTE,
+  flag: 'storm',
+  environment: 'production',
+  target: { kind: 'fallthrough' },
+  fromPercent: 0,
+  toPercent: 1,
+};
 
 /** Three brokers' ConnectionCreationRate: 10 a minute, 30 from minute 60 (the 1% step); broker 3 stops at `silentFrom`. */
 function metrics(silentFrom = Infinity): RunPorts['metrics'] {
@@ -51,7 +60,13 @@ function metrics(silentFrom = Infinity): RunPorts['metrics'] {
           if (b === 3 && t >= silentFrom) continue;
           points.push({ time: t, value: (t >= 60 * MINUTE ? 30 : 10) * (1 + 0.05 * Math.sin(t / MINUTE + 1 + b)) });
         }
-        return { key: `ConnectionCreationRate c ${b}`, signal: 'ConnectionCreationRate', cluster: 'c', dimensions: { 'Cluster Name': 'c', 'Broker ID': String(b) }, points };
+        return {
+          key: `ConnectionCreationRate c ${b}`,
+          signal: 'ConnectionCreationRate',
+          cluster: 'c',
+          dimensions: { 'Cluster Name': 'c', 'Broker ID': String(b) },
+          points,
+        };
       }),
       warnings: [],
     }),
@@ -63,7 +78,13 @@ const runAt = (minute: number) => minute * MINUTE + DELAY;
 /** The state just before the run that does `what`, and that run's minute: found on memory, once. */
 async function stateBefore(what: (result: RunResult) => boolean, silentFrom?: number): Promise<{ state: GuardrailState; minute: number }> {
   const store = new MemoryStateStore();
-  const ports: RunPorts = { metrics: metrics(silentFrom), timeline, store, flags: { setRollout: async () => ({ status: 'applied', detail: '' }) }, notifiers: [] };
+  const ports: RunPorts = {
+    metrics: metrics(silentFrom),
+    timeline,
+    store,
+    flags: { setRollout: async () => ({ status: 'applied', detail: '' }) },
+    notifiers: [],
+  };
   for (let minute = 1; minute < 200; minute++) {
     const before = await store.load();
     if (what(await runOnce(config, ports, runAt(minute)))) return { state: before!, minute };
@@ -76,14 +97,21 @@ let prism: Prism;
 let ld: FakeLaunchDarkly;
 const sns = mockClient(SNSClient);
 /** PagerDuty's Events API v2: incidents by dedup key, opened by trigger (the page), closed by resolve. */
-const pagerDuty = { events: [] as Array<{ event_action: string; dedup_key: string }>, incidents: new Map<string, number>(), hang: false, held: [] as ServerResponse[], url: '' };
+const pagerDuty = {
+  events: [] as Array<{ event_action: string; dedup_key: string }>,
+  incidents: new Map<string, number>(),
+  hang: false,
+  held: [] as ServerResponse[],
+  url: '',
+};
 const pdServer = createServer((req, res) => {
   let body = '';
   req.on('data', (c) => (body += c));
   req.on('end', () => {
     const event = JSON.parse(body) as { event_action: string; dedup_key: string };
     pagerDuty.events.push(event);
-    if (event.event_action === 'trigger' && !pagerDuty.incidents.has(event.dedup_key)) pagerDuty.incidents.set(event.dedup_key, pagerDuty.incidents.size + 1);
+    if (event.event_action === 'trigger' && !pagerDuty.incidents.has(event.dedup_key))
+      pagerDuty.incidents.set(event.dedup_key, pagerDuty.incidents.size + 1);
     if (pagerDuty.hang) return void pagerDuty.held.push(res);
     res.writeHead(202, { 'content-type': 'application/json' }).end('{"status":"success","message":"Event processed"}');
   });
@@ -157,11 +185,22 @@ function killable<T extends object>(target: T, name: string, life: Life): T {
 
 function world(store: DynamoStore, options: { life?: Life; budget?: RunBudget; silentFrom?: number } = {}): RunPorts {
   const life = options.life ?? { killAfter: Infinity, steps: [], dead: false };
-  const deadline = options.budget ? { flags: { deadline: options.budget.flags }, alerts: { deadline: options.budget.alerts } } : { flags: {}, alerts: {} };
-  const flags: FlagController = new LaunchDarklyFlagController({ baseUrl: ld.url, projectKey: 'default', token: async () => 'api-0123456789abcdef', ...deadline.flags });
+  const deadline = options.budget
+    ? { flags: { deadline: options.budget.flags }, alerts: { deadline: options.budget.alerts } }
+    : { flags: {}, alerts: {} };
+  const flags: FlagController = new LaunchDarklyFlagController({
+    baseUrl: ld.url,
+    projectKey: 'default',
+    token: async () => 'api-0123456789abcdef',
+    ...deadline.flags,
+  });
   const notifiers: Notifier[] = [
     new PagerDutyNotifier({ routingKey: async () => 'R0UT1NGKEY', url: pagerDuty.url, ...deadline.alerts }),
-    new SnsNotifier(new SNSClient({ region: 'eu-west-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'example' } }), 'arn:aws:sns:eu-west-1:123456789012:alerts', deadline.alerts),
+    new SnsNotifier(
+      new SNSClient({ region: 'eu-west-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'example' } }),
+      'arn:aws:sns:eu-west-1:123456789012:alerts',
+      deadline.alerts,
+    ),
   ];
   return {
     metrics: metrics(options.silentFrom),
@@ -186,7 +225,17 @@ describe.skipIf(!specAvailable)('effects exactly once, with recovery', () => {
     expect(serving()).toBe(0);
     const decisionId = undisturbed.acted[0]!.id;
     const steps = probe.steps;
-    expect(steps).toEqual(expect.arrayContaining(['store.recordDecision', 'LaunchDarkly.setRollout', 'store.recordOutcome', 'PagerDuty.notify', 'SNS.notify', 'store.recordAlerted', 'store.save']));
+    expect(steps).toEqual(
+      expect.arrayContaining([
+        'store.recordDecision',
+        'LaunchDarkly.setRollout',
+        'store.recordOutcome',
+        'PagerDuty.notify',
+        'SNS.notify',
+        'store.recordAlerted',
+        'store.save',
+      ]),
+    );
 
     const table: string[] = [];
     for (let k = 1; k <= steps.length; k++) {
@@ -201,7 +250,9 @@ describe.skipIf(!specAvailable)('effects exactly once, with recovery', () => {
 
       const killedAfter = life.steps[k - 1]!;
       const ids = new Set(rollbackPublishes().map((p) => p.MessageAttributes!.id!.StringValue));
-      table.push(`${killedAfter}: flag ${serving()}%, incidents ${rollbackIncidents().length}, PagerDuty triggers ${pagerDuty.events.filter((e) => e.event_action === 'trigger').length}, SNS ${rollbackPublishes().length} (${ids.size} id)`);
+      table.push(
+        `${killedAfter}: flag ${serving()}%, incidents ${rollbackIncidents().length}, PagerDuty triggers ${pagerDuty.events.filter((e) => e.event_action === 'trigger').length}, SNS ${rollbackPublishes().length} (${ids.size} id)`,
+      );
       expect(serving(), killedAfter).toBe(0);
       expect(rollbackIncidents(), killedAfter).toHaveLength(1);
       expect(ids.size, killedAfter).toBe(1);
@@ -212,10 +263,19 @@ describe.skipIf(!specAvailable)('effects exactly once, with recovery', () => {
       expect(saved.freezes['storm/production'], killedAfter).toMatchObject({ percent: 0 });
       expect(saved.outbox, killedAfter).toBeUndefined();
       const { client, table: TableName } = dynamos.at(-1)!;
-      const decisions = (await client.send(new QueryCommand({ TableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'decision' } }))).Items!;
-      expect(decisions.map((d) => d.sk), killedAfter).toEqual([decisionId]);
+      const decisions = (
+        await client.send(
+          new QueryCommand({ TableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'decision' } }),
+        )
+      ).Items!;
+      expect(
+        decisions.map((d) => d.sk),
+        killedAfter,
+      ).toEqual([decisionId]);
       // Applied by the run that was killed or by the one after; found done already when the kill came after the change.
-      expect(JSON.parse(decisions[0]!.outcome as string).status, killedAfter).toBe(killedAfter === 'LaunchDarkly.setRollout' ? 'unchanged' : 'applied');
+      expect(JSON.parse(decisions[0]!.outcome as string).status, killedAfter).toBe(
+        killedAfter === 'LaunchDarkly.setRollout' ? 'unchanged' : 'applied',
+      );
     }
     console.info(`kill test, ${steps.length} kill points:\n  ${table.join('\n  ')}`);
   }, 180_000);
@@ -224,7 +284,9 @@ describe.skipIf(!specAvailable)('effects exactly once, with recovery', () => {
     const { state, minute } = await stateBefore((r) => r.acted.some((d) => d.action === 'rollback'));
     const store = await deployed(state);
     const results = await Promise.allSettled(Array.from({ length: 5 }, () => runOnce(config, world(store), runAt(minute))));
-    expect(results.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason instanceof StateConflictError)).toBe(true);
+    expect(
+      results.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason instanceof StateConflictError),
+    ).toBe(true);
     await runOnce(config, world(store), runAt(minute + 1));
     expect(ld.requests.filter((r) => r.method === 'PATCH')).toHaveLength(1);
     expect(serving()).toBe(0);
@@ -258,7 +320,9 @@ describe.skipIf(!specAvailable)('effects exactly once, with recovery', () => {
     ld.script.push({ method: 'PATCH', status: 429, headers: { 'Retry-After': '30' } });
     const first = await run(minute);
     expect(first.ms).toBeLessThan(BUDGET_MS);
-    expect(first.result.deferred.map((d) => d.reason)).toEqual([expect.stringMatching(/told to wait 30\.\d s .*429.*past the run's deadline/)]);
+    expect(first.result.deferred.map((d) => d.reason)).toEqual([
+      expect.stringMatching(/told to wait 30\.\d s .*429.*past the run's deadline/),
+    ]);
     expect(serving()).toBe(1);
     expect(await store.pendingDecisions(0)).toHaveLength(1);
 

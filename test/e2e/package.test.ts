@@ -21,7 +21,13 @@ const root = join(import.meta.dirname, '../..');
 const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 /** npm without the progress and update noise, and without the CI flag changing what it prints. */
-const quiet = { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false', npm_config_loglevel: 'error' };
+const quiet = {
+  ...process.env,
+  npm_config_audit: 'false',
+  npm_config_fund: 'false',
+  npm_config_update_notifier: 'false',
+  npm_config_loglevel: 'error',
+};
 
 let work: string;
 let tarball: string;
@@ -33,12 +39,29 @@ beforeAll(async () => {
   // The sources npm pack builds from, beside this repository's node_modules.
   const source = join(work, 'source');
   mkdirSync(source);
-  for (const entry of ['package.json', 'README.md', 'LICENSE', 'NOTICE', 'tsconfig.json', 'tsconfig.build.json', 'bin', 'cli', 'lambdas', 'lib', 'scripts', 'scenarios', 'docs']) {
+  for (const entry of [
+    'package.json',
+    'README.md',
+    'LICENSE',
+    'NOTICE',
+    'tsconfig.json',
+    'tsconfig.build.json',
+    'bin',
+    'cli',
+    'lambdas',
+    'lib',
+    'scripts',
+    'scenarios',
+    'docs',
+  ]) {
     cpSync(join(root, entry), join(source, entry), { recursive: true });
   }
   symlinkSync(join(root, 'node_modules'), join(source, 'node_modules'), 'dir');
   const packed = await run(npm, ['pack', '--json', '--pack-destination', work], { cwd: source, env: quiet, maxBuffer: 64 * 2 ** 20 });
-  const [report] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as Array<{ filename: string; files: Array<{ path: string }> }>;
+  const [report] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as Array<{
+    filename: string;
+    files: Array<{ path: string }>;
+  }>;
   tarball = join(work, report!.filename);
   files = report!.files.map((f) => f.path);
 
@@ -60,11 +83,27 @@ afterAll(async () => {
 
 describe('the npm package', () => {
   it('holds the built JavaScript, its declarations, the Lambda bundles and the bundled scenarios, and no tests, sources or vendored files', () => {
-    for (const expected of ['package.json', 'README.md', 'LICENSE', 'NOTICE', 'bin/stormguard.js', 'dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/cli/main.js', 'scenarios/pagerduty-2025/scenario.json']) {
+    for (const expected of [
+      'package.json',
+      'README.md',
+      'LICENSE',
+      'NOTICE',
+      'bin/stormguard.js',
+      'dist/lib/index.js',
+      'dist/lib/index.d.ts',
+      'dist/cli/main.js',
+      'scenarios/pagerduty-2025/scenario.json',
+    ]) {
       expect(files).toContain(expected);
     }
     for (const name of ['detector', 'gate', 'webhook', 'backfill', 'deploys']) expect(files).toContain(`dist/lambda/${name}/index.mjs`);
-    const unwanted = files.filter((f) => /^(test|vendor|bench|\.ci)\//.test(f) || f.startsWith('dist/lambda-maps/') || f.endsWith('.map') || (f.endsWith('.ts') && !f.endsWith('.d.ts')));
+    const unwanted = files.filter(
+      (f) =>
+        /^(test|vendor|bench|\.ci)\//.test(f) ||
+        f.startsWith('dist/lambda-maps/') ||
+        f.endsWith('.map') ||
+        (f.endsWith('.ts') && !f.endsWith('.d.ts')),
+    );
     expect(unwanted).toEqual([]);
   });
 
@@ -90,12 +129,24 @@ console.log(JSON.stringify({ table: guardrail.table.node.path, webhook: guardrai
     );
     writeFileSync(
       join(app, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: true, types: [] }, files: ['app.ts'] }),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          strict: true,
+          skipLibCheck: true,
+          types: [],
+        },
+        files: ['app.ts'],
+      }),
     );
     await run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', '.'], { cwd: app });
     const { stdout } = await run(process.execPath, ['app.js'], { cwd: app });
     expect(JSON.parse(stdout)).toEqual({ table: 'Consumer/Guardrail/State', webhook: true });
-    const template = JSON.parse(readFileSync(join(app, 'cdk.out/Consumer.template.json'), 'utf8')) as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+    const template = JSON.parse(readFileSync(join(app, 'cdk.out/Consumer.template.json'), 'utf8')) as {
+      Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+    };
     const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
     // The detector, the gate, the acknowledgement, the deploy events, the LaunchDarkly webhook.
     expect(functions.map((f) => f.Properties.Handler)).toEqual(Array(6).fill('index.handler'));

@@ -9,9 +9,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryStateStore, RecordingFlagController } from '../../lambdas/adapters/memory/index.ts';
-import { PagerDutyNotifier, type PagerDutyEvent } from '../../lambdas/adapters/pagerduty/notifier.ts';
 import { scenariosFolder } from '../../cli/paths.ts';
+import { MemoryStateStore, RecordingFlagController } from '../../lambdas/adapters/memory/index.ts';
+import { type PagerDutyEvent, PagerDutyNotifier } from '../../lambdas/adapters/pagerduty/notifier.ts';
 import { replayClosedLoop } from '../../lambdas/app/closed-loop.ts';
 import { defaultConfig } from '../../lambdas/core/config.ts';
 import { parseScenario } from '../../lambdas/simulator/scenario.ts';
@@ -37,7 +37,11 @@ describe('the 2025 storm, closed loop, paging through PagerDuty', () => {
     const scenario = parseScenario(JSON.parse(await readFile(join(scenariosFolder, 'pagerduty-2025', 'scenario.json'), 'utf8')));
     const probe = { store: new MemoryStateStore(), flags: new RecordingFlagController(), notifiers: [] };
     const flags = new RecordingFlagController();
-    const live = { store: new MemoryStateStore(), flags, notifiers: [new PagerDutyNotifier({ routingKey: async () => 'R0UT1NGKEY', url })] };
+    const live = {
+      store: new MemoryStateStore(),
+      flags,
+      notifiers: [new PagerDutyNotifier({ routingKey: async () => 'R0UT1NGKEY', url })],
+    };
     const { withoutGuardrail, withGuardrail } = await replayClosedLoop(scenario, defaultConfig(), { probe, live });
 
     const triggers = events.filter((e) => e.event_action === 'trigger');
@@ -46,10 +50,17 @@ describe('the 2025 storm, closed loop, paging through PagerDuty', () => {
     expect(resolves).toHaveLength(1);
     expect(resolves[0]!.dedup_key).toBe(triggers[0]!.dedup_key);
     const summary = triggers[0]!.payload!.summary;
-    for (const part of ['rolled back checkout-producer-per-request 1% → 0%', 'ConnectionCreationRate', 'after checkout-producer-per-request 0% → 1%']) expect(summary).toContain(part);
+    for (const part of [
+      'rolled back checkout-producer-per-request 1% → 0%',
+      'ConnectionCreationRate',
+      'after checkout-producer-per-request 0% → 1%',
+    ])
+      expect(summary).toContain(part);
 
     // The same rollback, and with it no storm: no revert needed, the heap never runs out.
-    expect(withGuardrail.decisions.map((d) => [d.action, d.flag, d.fromPercent, d.toPercent])).toEqual([['rollback', 'checkout-producer-per-request', 1, 0]]);
+    expect(withGuardrail.decisions.map((d) => [d.action, d.flag, d.fromPercent, d.toPercent])).toEqual([
+      ['rollback', 'checkout-producer-per-request', 1, 0],
+    ]);
     expect(flags.requests).toHaveLength(1);
     expect(withoutGuardrail.heapExhausted).toBeDefined();
     expect(withGuardrail.heapExhausted).toBeUndefined();

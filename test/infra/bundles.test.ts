@@ -50,7 +50,16 @@ describe('the Lambda bundles', () => {
     expect(names).toEqual(['ack', 'backfill', 'deploys', 'detector', 'gate', 'webhook']);
     for (const name of names) {
       const url = pathToFileURL(join(bundles, name, 'index.mjs')).href;
-      const { stdout } = await run(process.execPath, ['--no-warnings', '--input-type=module', '-e', `const m = await import(${JSON.stringify(url)}); process.stdout.write(typeof m.handler);`], { env: environment });
+      const { stdout } = await run(
+        process.execPath,
+        [
+          '--no-warnings',
+          '--input-type=module',
+          '-e',
+          `const m = await import(${JSON.stringify(url)}); process.stdout.write(typeof m.handler);`,
+        ],
+        { env: environment },
+      );
       expect(stdout, name).toBe('function');
     }
   });
@@ -58,14 +67,26 @@ describe('the Lambda bundles', () => {
   it('store a deploy event, which the gate then reads back to deny a step within the bake time', async () => {
     const time = new Date(Date.now() - 5 * 60_000).toISOString();
     const deploy = { id: 'd-1', time, service: 'checkout', version: '2.0.0', environment: 'production' };
-    expect(await invoke('deploys', { body: JSON.stringify(deploy), isBase64Encoded: false })).toEqual({ statusCode: 200, body: JSON.stringify({ deploys: 1 }) });
-    const answer = (await invoke('gate', { flag: 'checkout-producer-per-request', environment: 'production', targetPercent: 5 })) as { verdict: string; reasons: string[] };
+    expect(await invoke('deploys', { body: JSON.stringify(deploy), isBase64Encoded: false })).toEqual({
+      statusCode: 200,
+      body: JSON.stringify({ deploys: 1 }),
+    });
+    const answer = (await invoke('gate', { flag: 'checkout-producer-per-request', environment: 'production', targetPercent: 5 })) as {
+      verdict: string;
+      reasons: string[];
+    };
     expect(['deny', 'unknown']).toContain(answer.verdict);
     expect(answer.reasons.length).toBeGreaterThan(0);
   });
 
   it('answer a bad gate request with the field and zod’s own message', async () => {
-    const answer = (await invoke('gate', { flag: 'f', environment: 'production', targetPercent: 150 })) as { verdict: string; reasons: string[] };
-    expect(answer).toMatchObject({ verdict: 'unknown', reasons: ['bad request: field `targetPercent`: Too big: expected number to be <=100'] });
+    const answer = (await invoke('gate', { flag: 'f', environment: 'production', targetPercent: 150 })) as {
+      verdict: string;
+      reasons: string[];
+    };
+    expect(answer).toMatchObject({
+      verdict: 'unknown',
+      reasons: ['bad request: field `targetPercent`: Too big: expected number to be <=100'],
+    });
   });
 });

@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { StormguardGuardrail } from '../../lib/guardrail.ts';
@@ -26,11 +26,16 @@ beforeAll(() => {
     privateSubnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'],
     privateSubnetRouteTableIds: ['rtb-0123456789abcdef0', 'rtb-0123456789abcdef1'],
   });
-  new StormguardGuardrail(stack, 'Guardrail', { config: { clusters: ['events'], publishDelaySeconds: 30 }, prometheus: { vpc, ampWorkspaceArn: workspace } });
+  new StormguardGuardrail(stack, 'Guardrail', {
+    config: { clusters: ['events'], publishDelaySeconds: 30 },
+    prometheus: { vpc, ampWorkspaceArn: workspace },
+  });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   const assembly = app.synth();
   template = Template.fromStack(stack);
-  const report = JSON.parse(readFileSync(join(assembly.directory, 'validation-report.json'), 'utf8')) as { pluginReports: Array<{ violations: unknown[] }> };
+  const report = JSON.parse(readFileSync(join(assembly.directory, 'validation-report.json'), 'utf8')) as {
+    pluginReports: Array<{ violations: unknown[] }>;
+  };
   violations = report.pluginReports[0]?.violations ?? [];
 }, 120_000);
 
@@ -46,7 +51,12 @@ describe('the guardrail with a Prometheus source', () => {
 
   it('may query the one AMP workspace, and attach its network interfaces', () => {
     template.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: Match.arrayWith(['ec2:CreateNetworkInterface']) }), Match.objectLike({ Action: 'aps:QueryMetrics', Resource: workspace })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: Match.arrayWith(['ec2:CreateNetworkInterface']) }),
+          Match.objectLike({ Action: 'aps:QueryMetrics', Resource: workspace }),
+        ]),
+      },
     });
   });
 

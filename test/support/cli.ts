@@ -15,7 +15,15 @@ export const newFolder = () => mkdtemp(join(tmpdir(), 'stormguard-cli-'));
 
 /** `replay --json` over a bundled scenario, in a fresh state folder. */
 export async function replayJson(scenario: string, ...extra: string[]): Promise<ReplayJson> {
-  const { code, out, err } = await stormguard('replay', '--scenario', scenario, '--json', '--state', join(await newFolder(), 'state'), ...extra);
+  const { code, out, err } = await stormguard(
+    'replay',
+    '--scenario',
+    scenario,
+    '--json',
+    '--state',
+    join(await newFolder(), 'state'),
+    ...extra,
+  );
   if (code !== 0) throw new Error(`replay exited ${code}: ${err}`);
   return JSON.parse(out) as ReplayJson;
 }
@@ -23,8 +31,22 @@ export async function replayJson(scenario: string, ...extra: string[]): Promise<
 export interface ReplayJson {
   periodSeconds: number;
   firstAnomaly: { time: string; signal: string } | null;
-  episodes: Array<{ attribution: { kind: string; release: { kind: string; service?: string; flag?: string } | null } | null; holdReason: string | null }>;
-  decisions: Array<{ time: string; flag: string; environment: string; action: string; fromPercent: number; toPercent: number; mode: string; reason: string; evidence: { signal?: string }; outcome: { status: string } | null }>;
+  episodes: Array<{
+    attribution: { kind: string; release: { kind: string; service?: string; flag?: string } | null } | null;
+    holdReason: string | null;
+  }>;
+  decisions: Array<{
+    time: string;
+    flag: string;
+    environment: string;
+    action: string;
+    fromPercent: number;
+    toPercent: number;
+    mode: string;
+    reason: string;
+    evidence: { signal?: string };
+    outcome: { status: string } | null;
+  }>;
   alerts: Array<{ kind: string; title: string; text: string; signal?: string }>;
   anomalies: unknown[];
   withoutGuardrail: { heapExhaustedAt: string } | null;

@@ -1,5 +1,8 @@
 /** Builders of real-shaped inputs for tests: LaunchDarkly audit entries and GetMetricData results. */
-export function flagVersion(key: string, environments: Record<string, { on?: boolean; weights?: [number, number]; variation?: number; rules?: unknown[] }>) {
+export function flagVersion(
+  key: string,
+  environments: Record<string, { on?: boolean; weights?: [number, number]; variation?: number; rules?: unknown[] }>,
+) {
   return {
     key,
     variations: [{ value: true }, { value: false }],
@@ -10,7 +13,14 @@ export function flagVersion(key: string, environments: Record<string, { on?: boo
           on: c.on ?? true,
           offVariation: 1,
           fallthrough: c.weights
-            ? { rollout: { variations: [{ variation: 0, weight: c.weights[0] }, { variation: 1, weight: c.weights[1] }] } }
+            ? {
+                rollout: {
+                  variations: [
+                    { variation: 0, weight: c.weights[0] },
+                    { variation: 1, weight: c.weights[1] },
+                  ],
+                },
+              }
             : { variation: c.variation ?? 1 },
           rules: c.rules ?? [],
         },

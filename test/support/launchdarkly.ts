@@ -13,13 +13,17 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { requires } from './requires.ts';
 
 export const LAUNCHDARKLY_SPEC = join(import.meta.dirname, '../../vendor/launchdarkly/openapi.yaml');
-export const specAvailable = requires('the LaunchDarkly OpenAPI spec', existsSync(LAUNCHDARKLY_SPEC), `${LAUNCHDARKLY_SPEC} is part of the repository: git checkout -- vendor/launchdarkly`);
+export const specAvailable = requires(
+  'the LaunchDarkly OpenAPI spec',
+  existsSync(LAUNCHDARKLY_SPEC),
+  `${LAUNCHDARKLY_SPEC} is part of the repository: git checkout -- vendor/launchdarkly`,
+);
 
 export interface Prism {
   readonly url: string;
@@ -30,7 +34,9 @@ export interface Prism {
 export async function startPrism(): Promise<Prism> {
   const port = await freePort();
   const cli = createRequire(import.meta.url).resolve('@stoplight/prism-cli/dist/index.js');
-  const child: ChildProcess = spawn(process.execPath, [cli, 'mock', '-h', '127.0.0.1', '-p', String(port), LAUNCHDARKLY_SPEC], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [cli, 'mock', '-h', '127.0.0.1', '-p', String(port), LAUNCHDARKLY_SPEC], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   await new Promise<void>((resolve, reject) => {
     let output = '';
     const timer = setTimeout(() => reject(new Error(`Prism did not start in 60 s:\n${output.slice(-2000)}`)), 60_000);
@@ -47,11 +53,12 @@ export async function startPrism(): Promise<Prism> {
   });
   return {
     url: `http://127.0.0.1:${port}`,
-    stop: () => new Promise<void>((resolve) => {
-      child.removeAllListeners('exit');
-      child.once('exit', () => resolve());
-      child.kill();
-    }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.removeAllListeners('exit');
+        child.once('exit', () => resolve());
+        child.kill();
+      }),
   };
 }
 
@@ -65,12 +72,29 @@ type Rollable = { variation?: number; rollout?: { variations: Array<{ variation:
 
 /** A boolean flag as LaunchDarkly's REST API shows it, serving `percent` the treatment in `environment`. */
 export function restFlag(key: string, environment: string, percent: number, rules: Array<{ _id: string; percent: number }> = []): RestFlag {
-  const rollout = (p: number) => ({ rollout: { variations: [{ variation: 0, weight: Math.round(p * 1000) }, { variation: 1, weight: 100_000 - Math.round(p * 1000) }] } });
+  const rollout = (p: number) => ({
+    rollout: {
+      variations: [
+        { variation: 0, weight: Math.round(p * 1000) },
+        { variation: 1, weight: 100_000 - Math.round(p * 1000) },
+      ],
+    },
+  });
   return {
     key,
     _version: 1,
-    variations: [{ _id: `${key}-true`, value: true }, { _id: `${key}-false`, value: false }],
-    environments: { [environment]: { on: true, offVariation: 1, fallthrough: rollout(percent), rules: rules.map((r) => ({ _id: r._id, ...rollout(r.percent) })) } },
+    variations: [
+      { _id: `${key}-true`, value: true },
+      { _id: `${key}-false`, value: false },
+    ],
+    environments: {
+      [environment]: {
+        on: true,
+        offVariation: 1,
+        fallthrough: rollout(percent),
+        rules: rules.map((r) => ({ _id: r._id, ...rollout(r.percent) })),
+      },
+    },
   };
 }
 
@@ -121,7 +145,9 @@ export async function fakeLaunchDarkly(prism: Prism): Promise<FakeLaunchDarkly> 
     const scripted = script.findIndex((s) => s.method === req.method);
     if (scripted >= 0) {
       const answer = script.splice(scripted, 1)[0]!;
-      res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers }).end(JSON.stringify(answer.body ?? { code: String(answer.status), message: 'scripted' }));
+      res
+        .writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers })
+        .end(JSON.stringify(answer.body ?? { code: String(answer.status), message: 'scripted' }));
       return;
     }
     const answer = respond(flags, auditLog, req.method!, path, body);
@@ -153,7 +179,10 @@ export async function fakeLaunchDarkly(prism: Prism): Promise<FakeLaunchDarkly> 
 async function validate(prism: Prism, req: IncomingMessage, path: string, raw: string): Promise<string[]> {
   const response = await fetch(`${prism.url}${path}`, {
     method: req.method!,
-    headers: { 'content-type': String(req.headers['content-type'] ?? 'application/json'), authorization: String(req.headers.authorization ?? '') },
+    headers: {
+      'content-type': String(req.headers['content-type'] ?? 'application/json'),
+      authorization: String(req.headers.authorization ?? ''),
+    },
     ...(raw ? { body: raw } : {}),
   });
   await response.arrayBuffer();
@@ -164,15 +193,34 @@ async function validate(prism: Prism, req: IncomingMessage, path: string, raw: s
     .map((v) => `${req.method} ${path}: ${v.message}`);
 }
 
-function respond(flags: Map<string, RestFlag>, auditLog: FakeLaunchDarkly['auditLog'], method: string, path: string, body: unknown): { status: number; body: unknown } {
+function respond(
+  flags: Map<string, RestFlag>,
+  auditLog: FakeLaunchDarkly['auditLog'],
+  method: string,
+  path: string,
+  body: unknown,
+): { status: number; body: unknown } {
   const url = new URL(path, 'http://fake');
   if (method === 'GET' && url.pathname === '/api/v2/auditlog') {
     // The listing, newest first, two at a time to exercise paging; without the flag versions.
     const after = Number(url.searchParams.get('after') ?? 0);
     const offset = Number(url.searchParams.get('offset') ?? 0);
     const matching = auditLog.filter((e) => e.date > after).sort((a, b) => b.date - a.date);
-    const items = matching.slice(offset, offset + 2).map(({ _id, date, kind }) => ({ _id, date, kind, _links: {}, _accountId: 'a', accesses: [], name: 'n', description: '', shortDescription: '' }));
-    const next = offset + 2 < matching.length ? { next: { href: `/api/v2/auditlog?after=${after}&limit=20&offset=${offset + 2}`, type: 'application/json' } } : {};
+    const items = matching.slice(offset, offset + 2).map(({ _id, date, kind }) => ({
+      _id,
+      date,
+      kind,
+      _links: {},
+      _accountId: 'a',
+      accesses: [],
+      name: 'n',
+      description: '',
+      shortDescription: '',
+    }));
+    const next =
+      offset + 2 < matching.length
+        ? { next: { href: `/api/v2/auditlog?after=${after}&limit=20&offset=${offset + 2}`, type: 'application/json' } }
+        : {};
     return { status: 200, body: { items, _links: { self: { href: path, type: 'application/json' }, ...next } } };
   }
   const entryMatch = /^\/api\/v2\/auditlog\/([^/]+)$/.exec(url.pathname);
@@ -187,7 +235,8 @@ function respond(flags: Map<string, RestFlag>, auditLog: FakeLaunchDarkly['audit
     if (method === 'GET') return { status: 200, body: flag };
     if (method === 'PATCH' && Array.isArray((body as { patch?: unknown }).patch)) {
       const applied = applyJsonPatch(flag, (body as { patch: JsonPatchOperation[] }).patch);
-      if (applied === 'test failed') return { status: 409, body: { code: 'optimistic_locking_error', message: 'Conflict. Optimistic lock error. Try again later.' } };
+      if (applied === 'test failed')
+        return { status: 409, body: { code: 'optimistic_locking_error', message: 'Conflict. Optimistic lock error. Try again later.' } };
       if (typeof applied === 'string') return { status: 400, body: { code: 'invalid_request', message: applied } };
       applied._version = flag._version + 1;
       flags.set(flag.key, applied);
@@ -195,19 +244,31 @@ function respond(flags: Map<string, RestFlag>, auditLog: FakeLaunchDarkly['audit
     }
     if (method === 'PATCH') {
       flag._version++;
-      const patch = body as { environmentKey: string; instructions: Array<{ kind: string; ruleId?: string; rolloutWeights?: Record<string, number> }> };
+      const patch = body as {
+        environmentKey: string;
+        instructions: Array<{ kind: string; ruleId?: string; rolloutWeights?: Record<string, number> }>;
+      };
       const environment = flag.environments[patch.environmentKey]!;
       for (const instruction of patch.instructions) {
         if (instruction.kind === 'turnFlagOff') environment.on = false;
-        const target = instruction.kind === 'updateFallthroughVariationOrRollout' ? environment.fallthrough : environment.rules.find((r) => r._id === instruction.ruleId);
+        const target =
+          instruction.kind === 'updateFallthroughVariationOrRollout'
+            ? environment.fallthrough
+            : environment.rules.find((r) => r._id === instruction.ruleId);
         if (target && instruction.rolloutWeights) {
-          target.rollout = { variations: Object.entries(instruction.rolloutWeights).map(([id, weight]) => ({ variation: flag.variations.findIndex((v) => v._id === id), weight })) };
+          target.rollout = {
+            variations: Object.entries(instruction.rolloutWeights).map(([id, weight]) => ({
+              variation: flag.variations.findIndex((v) => v._id === id),
+              weight,
+            })),
+          };
         }
       }
       return { status: 200, body: flag };
     }
   }
-  if (method === 'POST' && url.pathname.endsWith('/approval-requests')) return { status: 201, body: { _id: 'approval-1', status: 'pending' } };
+  if (method === 'POST' && url.pathname.endsWith('/approval-requests'))
+    return { status: 201, body: { _id: 'approval-1', status: 'pending' } };
   return { status: 404, body: { code: 'not_found', message: `no fake for ${method} ${url.pathname}` } };
 }
 
@@ -229,7 +290,10 @@ function applyJsonPatch(flag: RestFlag, operations: JsonPatchOperation[]): RestF
       if (value !== flag._version) return 'test failed';
       continue;
     }
-    const tokens = path.split('/').slice(1).map((t) => t.replaceAll('~1', '/').replaceAll('~0', '~'));
+    const tokens = path
+      .split('/')
+      .slice(1)
+      .map((t) => t.replaceAll('~1', '/').replaceAll('~0', '~'));
     const last = tokens.pop()!;
     let parent: unknown = copy;
     for (const token of tokens) {

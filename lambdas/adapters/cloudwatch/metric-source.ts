@@ -8,9 +8,14 @@
  * queries a request; every page is followed through `NextToken`; `PartialData` on a last page and
  * failed statuses come back as warnings, never as zeros.
  */
-import { type CloudWatchClient, GetMetricDataCommand, type GetMetricDataCommandOutput, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import {
+  type CloudWatchClient,
+  GetMetricDataCommand,
+  type GetMetricDataCommandOutput,
+  type MetricDataQuery,
+} from '@aws-sdk/client-cloudwatch';
 import type { GuardrailConfig, SignalConfig } from '../../core/config.ts';
-import { type MetricReadout } from '../../core/metric-series.ts';
+import type { MetricReadout } from '../../core/metric-series.ts';
 import { dynamicLabel, searchExpression } from '../../formats/cloudwatch-search.ts';
 import { readGetMetricData } from '../../formats/get-metric-data.ts';
 import type { MetricSource } from '../../ports.ts';
@@ -41,13 +46,18 @@ export class CloudWatchMetricSource implements MetricSource {
             ...(nextToken ? { NextToken: nextToken } : {}),
           }),
         );
-        documents.push({ source: `GetMetricData request ${start / MAX_QUERIES_PER_REQUEST + 1}, page ${++page}`, document: asDocument(output) });
+        documents.push({
+          source: `GetMetricData request ${start / MAX_QUERIES_PER_REQUEST + 1}, page ${++page}`,
+          document: asDocument(output),
+        });
         nextToken = output.NextToken;
       } while (nextToken);
     }
     const readout = readGetMetricData(documents, this.config.signals);
     const series = readout.series.map((s) => ({ ...s, points: s.points.filter((p) => p.time > from && p.time <= to) }));
-    const messages = documents.flatMap(({ source, document }) => ((document as { Messages?: Array<{ Code?: string; Value?: string }> }).Messages ?? []).map((m) => `${source}: ${m.Code}: ${m.Value}`));
+    const messages = documents.flatMap(({ source, document }) =>
+      ((document as { Messages?: Array<{ Code?: string; Value?: string }> }).Messages ?? []).map((m) => `${source}: ${m.Code}: ${m.Value}`),
+    );
     return { series, warnings: [...readout.warnings, ...messages] };
   }
 }

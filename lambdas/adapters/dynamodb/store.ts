@@ -33,8 +33,9 @@
  * The layout before shards (`guardrail`/`state` and one `series#<key>` item per series, legacy.ts)
  * is read once, for shard '0', when that shard has no head yet.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+
 import { createHash, randomBytes } from 'node:crypto';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchWriteCommand,
   type BatchWriteCommandOutput,
@@ -46,17 +47,16 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { type CadenceState, isBusy } from '../../core/cadence.ts';
 import { defaultConfig, type GuardrailConfig } from '../../core/config.ts';
+import type { Decision, Outcome } from '../../core/decision.ts';
 import { StateConflictError, StormguardError } from '../../core/errors.ts';
-import { type GuardrailState, newGuardrailState } from '../../core/state.ts';
-import { newSeriesState, type SeriesState } from '../../core/series.ts';
-import type { Decision } from '../../core/decision.ts';
 import { orderedUnique, type ReleaseEvent } from '../../core/release.ts';
-import type { Outcome } from '../../core/decision.ts';
+import { newSeriesState, type SeriesState } from '../../core/series.ts';
+import { type GuardrailState, newGuardrailState } from '../../core/state.ts';
 import type { AlertClaim, EvaluatedInput, PendingDecision, ReleaseLog, StateStore } from '../../ports.ts';
 import { loadLegacyState } from './legacy.ts';
 import {
-  CHECKPOINT_EVERY,
   bucketOf,
+  CHECKPOINT_EVERY,
   decodeCheckpoint,
   encodeCheckpoint,
   encodePoints,
@@ -104,7 +104,9 @@ function checkSizes(
   const largest = (series: readonly SeriesState[]) =>
     series.map((s) => ({ key: s.key, bytes: Buffer.byteLength(JSON.stringify(s)) })).sort((a, b) => b.bytes - a.bytes)[0];
   const refuse = (what: string, bytes: number) => {
-    throw new StateTooLargeError(`${what} is ${Math.round(bytes / 1024)} KB, more than the ${MAX_ITEM_BYTES / 1024} KB a DynamoDB item holds here (400 KB at most): nothing was saved`);
+    throw new StateTooLargeError(
+      `${what} is ${Math.round(bytes / 1024)} KB, more than the ${MAX_ITEM_BYTES / 1024} KB a DynamoDB item holds here (400 KB at most): nothing was saved`,
+    );
   };
   for (const [bucket, { body, history }] of checkpoints) {
     if (!tooBig(body.byteLength + history.byteLength)) continue;
@@ -565,7 +567,9 @@ export class DynamoStore implements StateStore, ReleaseLog {
       }),
     );
     if (claimed) return 'claimed';
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.table, Key: { pk: 'alert', sk: sortKey(key) }, ConsistentRead: true }));
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.table, Key: { pk: 'alert', sk: sortKey(key) }, ConsistentRead: true }),
+    );
     return Item?.sentAt !== undefined ? 'sent' : 'taken';
   }
 

@@ -50,7 +50,12 @@ export interface RequestNaming {
   readonly secrets?: ReadonlyArray<string | undefined>;
 }
 
-export async function retryingFetch(url: string, init: RequestInit, options: RetryOptions = {}, { label, secrets = [] }: RequestNaming = {}): Promise<Response> {
+export async function retryingFetch(
+  url: string,
+  init: RequestInit,
+  options: RetryOptions = {},
+  { label, secrets = [] }: RequestNaming = {},
+): Promise<Response> {
   const attempts = options.maxAttempts ?? 4;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const now = options.now ?? Date.now;
@@ -58,11 +63,13 @@ export async function retryingFetch(url: string, init: RequestInit, options: Ret
   const jitter = () => Math.floor((options.random ?? Math.random)() * BACKOFF_BASE_MS);
   const backoff = (attempt: number) => Math.min(MAX_WAIT_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1) + jitter());
   const name = label ?? `${init.method ?? 'GET'} ${hostOf(url)}`;
-  const redact = (text: string) => secrets.reduce<string>((out, secret) => (secret ? out.split(secret).join('<secret>') : out), redactUrl(text, url));
+  const redact = (text: string) =>
+    secrets.reduce<string>((out, secret) => (secret ? out.split(secret).join('<secret>') : out), redactUrl(text, url));
   let lastProblem = '';
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const left = deadline - now();
-    if (left < MIN_ATTEMPT_MS) throw new DeadlineExceededError(`${name}: out of time for attempt ${attempt}${lastProblem ? ` (${lastProblem})` : ''}`);
+    if (left < MIN_ATTEMPT_MS)
+      throw new DeadlineExceededError(`${name}: out of time for attempt ${attempt}${lastProblem ? ` (${lastProblem})` : ''}`);
     let response: Response;
     try {
       response = await fetch(url, { ...init, signal: AbortSignal.timeout(Math.min(options.timeoutMs ?? 5000, left)) });
@@ -73,7 +80,8 @@ export async function retryingFetch(url: string, init: RequestInit, options: Ret
     }
     if (response.status !== 429 && response.status < 500) return response;
     lastProblem = `${name}: ${response.status} ${redact((await response.text().catch(() => '')).slice(0, 200))}`;
-    if (attempt < attempts) await wait(response.status === 429 ? rateLimitWait(response, now, backoff(attempt), jitter()) : backoff(attempt));
+    if (attempt < attempts)
+      await wait(response.status === 429 ? rateLimitWait(response, now, backoff(attempt), jitter()) : backoff(attempt));
   }
   throw new RetriesExhaustedError(attempts, lastProblem);
 
@@ -88,7 +96,8 @@ export async function retryingFetch(url: string, init: RequestInit, options: Ret
 function rateLimitWait(response: Response, now: () => number, fallback: number, jitter: number): number {
   const retryAfter = Number(response.headers.get('Retry-After'));
   const reset = Number(response.headers.get('X-Ratelimit-Reset'));
-  const told = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : Number.isFinite(reset) && reset > now() ? reset - now() : fallback;
+  const told =
+    Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : Number.isFinite(reset) && reset > now() ? reset - now() : fallback;
   return Math.min(MAX_WAIT_MS, told + jitter);
 }
 

@@ -4,7 +4,7 @@
  * whole (`GET /api/v2/auditlog/{id}`: the listing leaves out the flag's versions), read into
  * rollout steps by the same reader as a delivery.
  */
-import { type ReleaseEvent } from '../../core/release.ts';
+import type { ReleaseEvent } from '../../core/release.ts';
 import { readTimeline } from '../../formats/timeline.ts';
 import { type RetryOptions, retryingFetch } from '../http/retrying-fetch.ts';
 
@@ -38,7 +38,8 @@ export class LaunchDarklyAuditLog {
     const entries: unknown[] = [];
     for (let page = 0; path && page < (this.options.maxPages ?? 10); page++) {
       const listing: Listing = await this.get(path);
-      for (const item of listing.items) if (item.kind === 'flag') entries.push(await this.get(`/api/v2/auditlog/${encodeURIComponent(item._id)}`));
+      for (const item of listing.items)
+        if (item.kind === 'flag') entries.push(await this.get(`/api/v2/auditlog/${encodeURIComponent(item._id)}`));
       path = listing._links?.next?.href;
     }
     return readTimeline([{ source: 'LaunchDarkly audit log', document: entries }]).events;
@@ -46,7 +47,10 @@ export class LaunchDarklyAuditLog {
 
   private async get<T>(path: string): Promise<T> {
     const token = await this.options.token();
-    const response = await retryingFetch(`${this.baseUrl}${path}`, { headers: { Authorization: token } }, this.options, { label: `GET ${path.split('?')[0]}`, secrets: [token] });
+    const response = await retryingFetch(`${this.baseUrl}${path}`, { headers: { Authorization: token } }, this.options, {
+      label: `GET ${path.split('?')[0]}`,
+      secrets: [token],
+    });
     if (response.status !== 200) throw new Error(`LaunchDarkly answered ${response.status} to GET ${path.split('?')[0]}`);
     return (await response.json()) as T;
   }

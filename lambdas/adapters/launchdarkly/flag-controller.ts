@@ -21,13 +21,14 @@
  * - 400 (a conflict with a pending change): again with `ignoreConflicts=true` where configured, else a failure;
  * - 401/403: a failure that says the token was refused, with the status.
  */
+
+import type { Outcome } from '../../core/decision.ts';
 import { DeadlineExceededError, StormguardError } from '../../core/errors.ts';
 import { formatPercent } from '../../core/format.ts';
-import { type EnvironmentConfig, servedPercent } from '../../formats/launchdarkly.ts';
 import { type RolloutTarget, targetName } from '../../core/release.ts';
+import { type EnvironmentConfig, servedPercent } from '../../formats/launchdarkly.ts';
 import { TOTAL_WEIGHT, weightsForPercent } from '../../formats/rollout-weights.ts';
 import type { FlagController } from '../../ports.ts';
-import type { Outcome } from '../../core/decision.ts';
 import { RetriesExhaustedError, type RetryOptions, retryingFetch } from '../http/retrying-fetch.ts';
 
 export interface LaunchDarklyOptions extends RetryOptions {
@@ -90,7 +91,14 @@ export class LaunchDarklyFlagController implements FlagController {
     }
   }
 
-  private async change({ flag, environment, target, percent, turnOff, comment }: Parameters<FlagController['setRollout']>[0]): Promise<Omit<Outcome, 'time'>> {
+  private async change({
+    flag,
+    environment,
+    target,
+    percent,
+    turnOff,
+    comment,
+  }: Parameters<FlagController['setRollout']>[0]): Promise<Omit<Outcome, 'time'>> {
     let changedUnder: string | undefined;
     for (let attempt = 1; ; attempt++) {
       const read = await this.readFlag(flag, environment);
@@ -99,21 +107,31 @@ export class LaunchDarklyFlagController implements FlagController {
       if (current === undefined) throw new LaunchDarklyError(`${flag} in ${environment} has no ${targetName(target)} to roll back`);
       if (turnOff ? !config.on : current <= percent) {
         const why = changedUnder ? '; someone changed it while Stormguard was changing it, and it was left as they set it' : '';
-        return { status: 'unchanged', detail: `LaunchDarkly: ${flag} in ${environment} already serves ${formatPercent(current)}${turnOff ? ' (off)' : ''}${why}` };
+        return {
+          status: 'unchanged',
+          detail: `LaunchDarkly: ${flag} in ${environment} already serves ${formatPercent(current)}${turnOff ? ' (off)' : ''}${why}`,
+        };
       }
-      if (read._version === undefined) throw new LaunchDarklyError(`LaunchDarkly's flag ${flag} has no _version: it cannot be changed safely`);
+      if (read._version === undefined)
+        throw new LaunchDarklyError(`LaunchDarkly's flag ${flag} has no _version: it cannot be changed safely`);
       const plan: Plan = { flag, environment, read, config, target, percent, turnOff, comment };
       const patched = await this.patch(plan);
       if (patched.status === 'changed-under') {
         changedUnder = patched.detail;
         if (attempt < MAX_CHANGE_ATTEMPTS) continue;
-        return { status: 'failed', detail: `LaunchDarkly refused the version-checked change to ${flag} ${MAX_CHANGE_ATTEMPTS} times (last: ${patched.detail}); nothing was written: roll it back by hand` };
+        return {
+          status: 'failed',
+          detail: `LaunchDarkly refused the version-checked change to ${flag} ${MAX_CHANGE_ATTEMPTS} times (last: ${patched.detail}); nothing was written: roll it back by hand`,
+        };
       }
       if (patched.status !== 'applied') return patched;
       const after = servedPercent(environmentOf(await this.readFlag(flag, environment), environment), target);
       const wanted = turnOff ? 0 : percent;
       if (after !== wanted) {
-        return { status: 'failed', detail: `LaunchDarkly accepted the change to ${flag} but reading it back shows ${formatPercent(after ?? 0)}, not ${formatPercent(wanted)}` };
+        return {
+          status: 'failed',
+          detail: `LaunchDarkly accepted the change to ${flag} but reading it back shows ${formatPercent(after ?? 0)}, not ${formatPercent(wanted)}`,
+        };
       }
       return {
         status: 'applied',
@@ -126,7 +144,8 @@ export class LaunchDarklyFlagController implements FlagController {
 
   private async readFlag(flag: string, environment: string): Promise<RestFlag> {
     const response = await this.send('GET', `/api/v2/flags/${enc(this.options.projectKey)}/${enc(flag)}?env=${enc(environment)}`);
-    if (response.status === 404) throw new LaunchDarklyError(`LaunchDarkly has no flag ${flag} in project ${this.options.projectKey} (404)`);
+    if (response.status === 404)
+      throw new LaunchDarklyError(`LaunchDarkly has no flag ${flag} in project ${this.options.projectKey} (404)`);
     refuseUnless(response, 200, `reading ${flag}`);
     return (await response.json()) as RestFlag;
   }
@@ -140,7 +159,10 @@ export class LaunchDarklyFlagController implements FlagController {
     const { flag, environment, read, comment } = plan;
     const operations: PatchOperation[] = [{ op: 'test', path: VERSION_PATH, value: read._version }, ...operationsFor(plan)];
     const query = ignoreConflicts ? '?ignoreConflicts=true' : '';
-    const response = await this.send('PATCH', `/api/v2/flags/${enc(this.options.projectKey)}/${enc(flag)}${query}`, { comment, patch: operations });
+    const response = await this.send('PATCH', `/api/v2/flags/${enc(this.options.projectKey)}/${enc(flag)}${query}`, {
+      comment,
+      patch: operations,
+    });
     if (response.status === 200) return { status: 'applied', detail: '' };
     if (response.status === 409) return { status: 'changed-under', detail: `409 ${await this.reason(response)}` };
     if (response.status === 405) return this.approvalRequired(flag, environment, [instructionFor(plan)], comment);
@@ -148,22 +170,36 @@ export class LaunchDarklyFlagController implements FlagController {
       const why = await this.reason(response);
       if ((await this.readFlag(flag, environment))._version !== read._version) return { status: 'changed-under', detail: `400 ${why}` };
       if (!ignoreConflicts && this.options.onConflict === 'ignore-conflicts') return this.patch(plan, true);
-      return { status: 'failed', detail: `LaunchDarkly refused the change to ${flag} (400): ${why}; a pending change may conflict (set onConflict: ignore-conflicts to apply anyway)` };
+      return {
+        status: 'failed',
+        detail: `LaunchDarkly refused the change to ${flag} (400): ${why}; a pending change may conflict (set onConflict: ignore-conflicts to apply anyway)`,
+      };
     }
     refuseUnless(response, 200, `changing ${flag}`);
     return { status: 'applied', detail: '' };
   }
 
   /** 405: the environment requires approval for changes. */
-  private async approvalRequired(flag: string, environment: string, instructions: Instruction[], comment: string): Promise<Omit<Outcome, 'time'>> {
+  private async approvalRequired(
+    flag: string,
+    environment: string,
+    instructions: Instruction[],
+    comment: string,
+  ): Promise<Omit<Outcome, 'time'>> {
     if (this.options.onApprovalRequired !== 'request-approval') {
-      return { status: 'failed', detail: `${environment} requires approval for changes to ${flag} (405): nothing was changed; roll it back by hand` };
+      return {
+        status: 'failed',
+        detail: `${environment} requires approval for changes to ${flag} (405): nothing was changed; roll it back by hand`,
+      };
     }
     const path = `/api/v2/projects/${enc(this.options.projectKey)}/flags/${enc(flag)}/environments/${enc(environment)}/approval-requests`;
     const response = await this.send('POST', path, { description: `Stormguard rollback of ${flag}`, comment, instructions });
     refuseUnless(response, 201, `requesting approval for ${flag}`);
     const { _id: id } = (await response.json()) as { _id?: string };
-    return { status: 'awaiting-approval', detail: `${environment} requires approval for changes to ${flag} (405): approval request ${id} created; a human must approve it` };
+    return {
+      status: 'awaiting-approval',
+      detail: `${environment} requires approval for changes to ${flag} (405): approval request ${id} created; a human must approve it`,
+    };
   }
 
   /** One request, retried on 429 (as told), 5xx and timeouts (backoff with jitter), within the deadline. */
@@ -173,13 +209,18 @@ export class LaunchDarklyFlagController implements FlagController {
     try {
       return await retryingFetch(
         `${this.baseUrl}${path}`,
-        { method, headers: { Authorization: token, 'Content-Type': contentType }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) },
+        {
+          method,
+          headers: { Authorization: token, 'Content-Type': contentType },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        },
         this.options,
         { label: `${method} ${path}`, secrets: [token] },
       );
     } catch (error) {
       if (error instanceof DeadlineExceededError) throw error; // nothing known changed: the next run resumes
-      if (error instanceof RetriesExhaustedError) throw new LaunchDarklyError(`LaunchDarkly did not answer after ${error.attempts} attempts (${error.lastProblem})`);
+      if (error instanceof RetriesExhaustedError)
+        throw new LaunchDarklyError(`LaunchDarkly did not answer after ${error.attempts} attempts (${error.lastProblem})`);
       throw error;
     }
   }
@@ -219,7 +260,11 @@ function operationsFor({ read, config, environment, target, percent, turnOff }: 
   // A rule's position is checked too: the version test already covers it, this says which rule was meant.
   const which: PatchOperation[] = target.kind === 'rule' ? [{ op: 'test', path: `${at}/_id`, value: target.ruleId }] : [];
   if (rule?.rollout) return [...which, { op: 'replace', path: `${at}/rollout/variations`, value: weights }];
-  return [...which, ...(rule?.variation !== undefined ? [{ op: 'remove' as const, path: `${at}/variation` }] : []), { op: 'add', path: `${at}/rollout`, value: { variations: weights } }];
+  return [
+    ...which,
+    ...(rule?.variation !== undefined ? [{ op: 'remove' as const, path: `${at}/variation` }] : []),
+    { op: 'add', path: `${at}/rollout`, value: { variations: weights } },
+  ];
 }
 
 /** The semantic-patch instruction for the same change: what an approval request carries. */
@@ -234,14 +279,17 @@ function instructionFor({ read, config, target, percent, turnOff }: Plan): Instr
       return [id, weight];
     }),
   );
-  return target.kind === 'fallthrough' ? { kind: 'updateFallthroughVariationOrRollout', rolloutWeights } : { kind: 'updateRuleVariationOrRollout', ruleId: target.ruleId, rolloutWeights };
+  return target.kind === 'fallthrough'
+    ? { kind: 'updateFallthroughVariationOrRollout', rolloutWeights }
+    : { kind: 'updateRuleVariationOrRollout', ruleId: target.ruleId, rolloutWeights };
 }
 
 function rolloutFor(flag: RestFlag, config: EnvironmentConfig, target: RolloutTarget, percent: number) {
   const control = config.offVariation ?? 1;
   const rule = target.kind === 'fallthrough' ? config.fallthrough : config.rules?.find((r) => r._id === target.ruleId);
   const current = rule?.rollout?.variations ?? [{ variation: rule?.variation ?? control, weight: TOTAL_WEIGHT }];
-  for (const { variation } of current) if (!flag.variations[variation]) throw new LaunchDarklyError(`${flag.key} has no variation ${variation}`);
+  for (const { variation } of current)
+    if (!flag.variations[variation]) throw new LaunchDarklyError(`${flag.key} has no variation ${variation}`);
   return { rule, weights: weightsForPercent(current, control, percent, flag.variations.length) };
 }
 
@@ -259,7 +307,9 @@ function environmentOf(flag: RestFlag, environment: string): EnvironmentConfig {
 function refuseUnless(response: Response, expected: number, doing: string): void {
   if (response.status === expected) return;
   if (response.status === 401 || response.status === 403) {
-    throw new LaunchDarklyError(`LaunchDarkly refused the API token while ${doing} (${response.status}): check the token's secret and its role (it needs writer access to the flag)`);
+    throw new LaunchDarklyError(
+      `LaunchDarkly refused the API token while ${doing} (${response.status}): check the token's secret and its role (it needs writer access to the flag)`,
+    );
   }
   throw new LaunchDarklyError(`LaunchDarkly answered ${response.status} while ${doing}`);
 }

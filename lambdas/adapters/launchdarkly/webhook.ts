@@ -6,7 +6,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { InputError } from '../../core/errors.ts';
-import { type ReleaseEvent } from '../../core/release.ts';
+import type { ReleaseEvent } from '../../core/release.ts';
 import { readTimeline } from '../../formats/timeline.ts';
 
 /** Deliveries are audit-log entries with two flag versions: far below this. */

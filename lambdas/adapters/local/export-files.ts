@@ -4,9 +4,9 @@
  */
 import type { GuardrailConfig } from '../../core/config.ts';
 import { InputError } from '../../core/errors.ts';
-import { readDocuments } from '../../simulator/export.ts';
 import type { MetricSeries } from '../../core/metric-series.ts';
 import type { ReleaseEvent } from '../../core/release.ts';
+import { readDocuments } from '../../simulator/export.ts';
 import { checkReadable, MAX_EXPORT_BYTES, readJson } from './files.ts';
 
 export interface LoadedExports {
@@ -15,12 +15,19 @@ export interface LoadedExports {
   readonly warnings: string[];
 }
 
-export async function loadExports(metricFiles: readonly string[], timelineFiles: readonly string[], config: GuardrailConfig): Promise<LoadedExports> {
+export async function loadExports(
+  metricFiles: readonly string[],
+  timelineFiles: readonly string[],
+  config: GuardrailConfig,
+): Promise<LoadedExports> {
   // Read one after another, and MAX_EXPORT_BYTES in all: each file is parsed whole, in memory.
   let total = 0;
   for (const file of [...metricFiles, ...timelineFiles]) total += await checkReadable(file, MAX_EXPORT_BYTES);
   if (total > MAX_EXPORT_BYTES) {
-    throw new InputError({ file: metricFiles[0] ?? timelineFiles[0] }, `these ${metricFiles.length + timelineFiles.length} exports hold ${Math.round(total / 1024 / 1024)} MB, more than the ${MAX_EXPORT_BYTES / 1024 / 1024} MB a replay reads (each is parsed whole, in memory): replay a shorter span`);
+    throw new InputError(
+      { file: metricFiles[0] ?? timelineFiles[0] },
+      `these ${metricFiles.length + timelineFiles.length} exports hold ${Math.round(total / 1024 / 1024)} MB, more than the ${MAX_EXPORT_BYTES / 1024 / 1024} MB a replay reads (each is parsed whole, in memory): replay a shorter span`,
+    );
   }
   const metricDocuments: Array<{ source: string; document: unknown }> = [];
   for (const source of metricFiles) metricDocuments.push({ source, document: await readJson(source) });

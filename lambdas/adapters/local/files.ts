@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { parse, type ParseError, printParseErrorCode } from 'jsonc-parser';
+import { type ParseError, parse, printParseErrorCode } from 'jsonc-parser';
 import { InputError } from '../../core/errors.ts';
 
 /**
@@ -29,7 +29,10 @@ export async function checkReadable(path: string, maxBytes: number): Promise<num
     throw new InputError({ file: path }, whyUnreadable(error));
   }
   if (size > maxBytes) {
-    throw new InputError({ file: path }, `is ${megabytes(size)}, more than the ${megabytes(maxBytes)} read at most (it is parsed whole, in memory): split it into several files`);
+    throw new InputError(
+      { file: path },
+      `is ${megabytes(size)}, more than the ${megabytes(maxBytes)} read at most (it is parsed whole, in memory): split it into several files`,
+    );
   }
   return size;
 }

@@ -5,12 +5,12 @@
  * treatment before and after, as the SDK evaluates them.
  */
 import { init, integrations, type LDLogger } from '@launchdarkly/node-server-sdk';
+import type { Outcome } from '../../core/decision.ts';
 import { StormguardError } from '../../core/errors.ts';
 import { formatPercent } from '../../core/format.ts';
-import { type RolloutStep, type RolloutTarget } from '../../core/release.ts';
+import type { RolloutStep, RolloutTarget } from '../../core/release.ts';
 import { TOTAL_WEIGHT, weightsForPercent } from '../../formats/rollout-weights.ts';
 import type { FlagController } from '../../ports.ts';
-import type { Outcome } from '../../core/decision.ts';
 import { readJson, writeAtomically } from './files.ts';
 
 interface WeightedVariation {
@@ -66,11 +66,17 @@ export class FlagFileController implements FlagController {
     const rule = ruleOf(flag, request.target);
     const before = servedPercent(flag, rule);
     if (!request.turnOff && before <= request.percent) {
-      return { status: 'unchanged', detail: `${request.flag} already serves ${formatPercent(before)}, at or below ${formatPercent(request.percent)}` };
+      return {
+        status: 'unchanged',
+        detail: `${request.flag} already serves ${formatPercent(before)}, at or below ${formatPercent(request.percent)}`,
+      };
     }
     const shareBefore = await this.measureShare(request.flag);
     if (request.turnOff) flag.on = false;
-    else rule.rollout = { variations: weightsForPercent(rolloutOf(rule, flag.offVariation), flag.offVariation, request.percent, flag.variations.length) };
+    else
+      rule.rollout = {
+        variations: weightsForPercent(rolloutOf(rule, flag.offVariation), flag.offVariation, request.percent, flag.variations.length),
+      };
     flag.version++;
     await writeAtomically(this.path, JSON.stringify(file, null, 2));
     const shareAfter = await this.measureShare(request.flag);
@@ -85,7 +91,9 @@ export class FlagFileController implements FlagController {
     const file = (await readJson(this.path)) as FlagFile;
     const flag = ownFlag(file.flags, step.flag) ?? setFlag(file.flags, step.flag, booleanFlag(step.flag, step.fromPercent));
     const rule = ruleOf(flag, step.target);
-    rule.rollout = { variations: weightsForPercent(rolloutOf(rule, flag.offVariation), flag.offVariation, step.toPercent, flag.variations.length) };
+    rule.rollout = {
+      variations: weightsForPercent(rolloutOf(rule, flag.offVariation), flag.offVariation, step.toPercent, flag.variations.length),
+    };
     flag.version++;
     await writeAtomically(this.path, JSON.stringify(file, null, 2));
   }
@@ -125,7 +133,14 @@ function booleanFlag(key: string, percent: number): SdkFlag {
     salt: `${key}-salt`,
     variations: [true, false],
     offVariation: 1,
-    fallthrough: { rollout: { variations: [{ variation: 0, weight: treatment }, { variation: 1, weight: TOTAL_WEIGHT - treatment }] } },
+    fallthrough: {
+      rollout: {
+        variations: [
+          { variation: 0, weight: treatment },
+          { variation: 1, weight: TOTAL_WEIGHT - treatment },
+        ],
+      },
+    },
     rules: [],
     targets: [],
     contextTargets: [],

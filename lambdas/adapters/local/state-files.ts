@@ -15,10 +15,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { link, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Decision, Outcome } from '../../core/decision.ts';
 import { InputError, StateConflictError } from '../../core/errors.ts';
 import type { GuardrailState } from '../../core/state.ts';
-import type { Decision } from '../../core/decision.ts';
-import type { Outcome } from '../../core/decision.ts';
 import type { AlertClaim, PendingDecision, StateStore } from '../../ports.ts';
 import { readJson, writeAtomically } from './files.ts';
 
@@ -121,7 +120,9 @@ export class FileStateStore implements StateStore {
   }
 
   async resumeDecision(decisionId: string, now: number): Promise<boolean> {
-    const pending = (await readJson(this.decisionPath(decisionId, '.alert-pending')).catch(() => undefined)) as { claimedAt: number } | undefined;
+    const pending = (await readJson(this.decisionPath(decisionId, '.alert-pending')).catch(() => undefined)) as
+      | { claimedAt: number }
+      | undefined;
     if (!pending || pending.claimedAt >= now) return false;
     if (!(await createOnce(this.decisionPath(decisionId, `.resumed-${now}`)))) return false;
     await writeAtomically(this.decisionPath(decisionId, '.alert-pending'), JSON.stringify({ claimedAt: now }));
@@ -150,7 +151,9 @@ export class FileStateStore implements StateStore {
     const folder = join(this.folder, 'decisions');
     const names = await readdir(folder).catch(() => [] as string[]);
     const decisions = await Promise.all(
-      names.filter((n) => n.endsWith('.json') && !/\.(outcome|alert-pending|resumed-\d+)\.json$/.test(n)).map(async (n) => (await readJson(join(folder, n))) as Decision),
+      names
+        .filter((n) => n.endsWith('.json') && !/\.(outcome|alert-pending|resumed-\d+)\.json$/.test(n))
+        .map(async (n) => (await readJson(join(folder, n))) as Decision),
     );
     return decisions.sort((a, b) => a.time - b.time);
   }

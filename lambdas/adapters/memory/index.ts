@@ -2,11 +2,11 @@
  * In-memory adapters: a StateStore and a FlagController that keep everything in the process.
  * For benchmarks and drills that run thousands of replays and need no files.
  */
+
+import type { Decision, Outcome } from '../../core/decision.ts';
 import { StateConflictError } from '../../core/errors.ts';
 import type { GuardrailState } from '../../core/state.ts';
-import type { Decision } from '../../core/decision.ts';
 import type { AlertClaim, FlagController, PendingDecision, StateStore } from '../../ports.ts';
-import type { Outcome } from '../../core/decision.ts';
 
 export class MemoryStateStore implements StateStore {
   private state: GuardrailState | undefined;

@@ -3,8 +3,9 @@
  * so the decision's outcome and its alert say plainly that nothing was rolled back. Explicit,
  * rather than an undefined controller that would fail in some other way.
  */
-import type { FlagController } from '../../ports.ts';
+
 import type { Outcome } from '../../core/decision.ts';
+import type { FlagController } from '../../ports.ts';
 
 export class NoFlagController implements FlagController {
   constructor(private readonly reason: string) {}

@@ -46,9 +46,17 @@ export class PagerDutyNotifier implements Notifier {
   async notify(alert: Alert): Promise<void> {
     const routingKey = await this.options.routingKey();
     const event = pagerDutyEvent(alert, routingKey, this.options.links ?? []);
-    const response = await retryingFetch(this.options.url ?? PAGERDUTY_EVENTS_URL, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(event) }, this.options, { label: 'POST PagerDuty Events API', secrets: [routingKey] });
+    const response = await retryingFetch(
+      this.options.url ?? PAGERDUTY_EVENTS_URL,
+      { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(event) },
+      this.options,
+      { label: 'POST PagerDuty Events API', secrets: [routingKey] },
+    );
     // An error body may quote the event: never the routing key in a message.
-    if (response.status !== 202) throw new Error(`PagerDuty answered ${response.status}: ${(await response.text()).slice(0, 300).split(routingKey).join('<routing key>')}`);
+    if (response.status !== 202)
+      throw new Error(
+        `PagerDuty answered ${response.status}: ${(await response.text()).slice(0, 300).split(routingKey).join('<routing key>')}`,
+      );
   }
 }
 

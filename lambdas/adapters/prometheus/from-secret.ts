@@ -9,10 +9,10 @@
  * never showing a value.
  */
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import * as z from 'zod/mini';
 import type { GuardrailConfig } from '../../core/config.ts';
 import { InputError } from '../../core/errors.ts';
 import type { MetricReadout } from '../../core/metric-series.ts';
-import * as z from 'zod/mini';
 import '../../core/zod-messages.ts';
 import type { MetricSource } from '../../ports.ts';
 import { type PrometheusAuth, PrometheusMetricSource } from './metric-source.ts';
@@ -52,16 +52,23 @@ export function parseSecret(text: string): ConstructorParameters<typeof Promethe
   try {
     raw = JSON.parse(text);
   } catch {
-    throw new InputError({ file: SOURCE }, 'is not JSON: expected { "url": …, "auth": { "kind": "none" | "basic" | "bearer" | "sigv4", … } }');
+    throw new InputError(
+      { file: SOURCE },
+      'is not JSON: expected { "url": …, "auth": { "kind": "none" | "basic" | "bearer" | "sigv4", … } }',
+    );
   }
   const parsed = secretSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
     const field = [...issue.path.map(String), ...keys.slice(0, 1)].join('.') || '(top level)';
-    throw new InputError({ file: SOURCE, field }, keys.length > 0 ? 'unknown key' : issue.code === 'invalid_type' ? `expected ${issue.expected}` : 'not valid');
+    throw new InputError(
+      { file: SOURCE, field },
+      keys.length > 0 ? 'unknown key' : issue.code === 'invalid_type' ? `expected ${issue.expected}` : 'not valid',
+    );
   }
   const { auth, timeoutSeconds, ...rest } = parsed.data;
-  const prometheusAuth: PrometheusAuth = auth.kind === 'sigv4' ? { kind: 'sigv4', region: auth.region, credentials: defaultProvider() } : auth;
+  const prometheusAuth: PrometheusAuth =
+    auth.kind === 'sigv4' ? { kind: 'sigv4', region: auth.region, credentials: defaultProvider() } : auth;
   return { ...rest, auth: prometheusAuth, ...(timeoutSeconds ? { timeoutMs: timeoutSeconds * 1000 } : {}) };
 }

@@ -19,7 +19,7 @@ import type { MetricPoint, MetricReadout, MetricSeries } from '../../core/metric
 import type { MetricSource } from '../../ports.ts';
 import { RetriesExhaustedError, type RetryOptions, retryingFetch } from '../http/retrying-fetch.ts';
 import { queryFor } from './queries.ts';
-import { signedHeaders, type SigV4Settings } from './sigv4.ts';
+import { type SigV4Settings, signedHeaders } from './sigv4.ts';
 
 export type PrometheusAuth =
   | { readonly kind: 'none' }
@@ -78,24 +78,47 @@ export class PrometheusMetricSource implements MetricSource {
   }
 
   /** One `query_range` request; the result matrix and the server's warnings and infos. */
-  private async queryRange(signal: SignalConfig, query: string, start: number, end: number): Promise<{ result: RangeResult[]; notes: string[] }> {
+  private async queryRange(
+    signal: SignalConfig,
+    query: string,
+    start: number,
+    end: number,
+  ): Promise<{ result: RangeResult[]; notes: string[] }> {
     const timeoutMs = this.options.timeoutMs ?? 30_000;
-    const body = new URLSearchParams({ query, start: String(start / 1000), end: String(end / 1000), step: `${this.config.metricPeriodSeconds}s`, timeout: `${Math.max(1, Math.floor(timeoutMs / 1000))}s` }).toString();
+    const body = new URLSearchParams({
+      query,
+      start: String(start / 1000),
+      end: String(end / 1000),
+      step: `${this.config.metricPeriodSeconds}s`,
+      timeout: `${Math.max(1, Math.floor(timeoutMs / 1000))}s`,
+    }).toString();
     const url = new URL('api/v1/query_range', this.base);
     const headers = await this.headers(url, body);
     let response: Response;
     try {
-      response = await retryingFetch(url.href, { method: 'POST', headers, body }, { ...this.options.retry, timeoutMs }, { label: `POST ${url.pathname}` });
+      response = await retryingFetch(
+        url.href,
+        { method: 'POST', headers, body },
+        { ...this.options.retry, timeoutMs },
+        { label: `POST ${url.pathname}` },
+      );
     } catch (error) {
       const detail = error instanceof RetriesExhaustedError ? error.message : error instanceof Error ? error.message : String(error);
-      throw new StormguardError('PROMETHEUS_UNAVAILABLE', `Prometheus at ${this.where()} did not answer the query for ${signal.name}: ${detail}`, { cause: error });
+      throw new StormguardError(
+        'PROMETHEUS_UNAVAILABLE',
+        `Prometheus at ${this.where()} did not answer the query for ${signal.name}: ${detail}`,
+        { cause: error },
+      );
     }
     const text = await response.text();
     const document = parseJson(text);
     if (!response.ok || document?.status !== 'success') throw this.refusal(signal, response.status, document, text);
     const data = document.data as { resultType?: unknown; result?: unknown } | undefined;
     if (data?.resultType !== 'matrix' || !Array.isArray(data.result)) {
-      throw new InputError({ field: `signals.${signal.name}.promql` }, `Prometheus answered with a ${String(data?.resultType)}, not a range of series (matrix): the query must give series over time`);
+      throw new InputError(
+        { field: `signals.${signal.name}.promql` },
+        `Prometheus answered with a ${String(data?.resultType)}, not a range of series (matrix): the query must give series over time`,
+      );
     }
     const notes = [...strings(document.warnings), ...strings(document.infos).map((info) => `info: ${info}`)];
     return { result: data.result as RangeResult[], notes };
@@ -120,12 +143,21 @@ export class PrometheusMetricSource implements MetricSource {
   private refusal(signal: SignalConfig, status: number, document: PrometheusDocument | undefined, text: string): Error {
     const said = document?.error ? `${document.errorType ?? 'error'}: ${document.error}` : `${status} ${text.slice(0, 200)}`;
     if (status === 400) return new InputError({ field: `signals.${signal.name}.promql` }, `Prometheus rejected the query (${said})`);
-    if (status === 401 || status === 403) return new StormguardError('PROMETHEUS_AUTH', `Prometheus at ${this.where()} refused the credentials (${status}): check them`);
-    return new StormguardError('PROMETHEUS_QUERY', `Prometheus at ${this.where()} could not run the query for ${signal.name} (${status}, ${said})`);
+    if (status === 401 || status === 403)
+      return new StormguardError('PROMETHEUS_AUTH', `Prometheus at ${this.where()} refused the credentials (${status}): check them`);
+    return new StormguardError(
+      'PROMETHEUS_QUERY',
+      `Prometheus at ${this.where()} could not run the query for ${signal.name} (${status}, ${said})`,
+    );
   }
 
   /** Range results as the guardrail's series: one per cluster and broker. */
-  private toSeries(signal: SignalConfig, matrix: readonly RangeResult[], from: number, to: number): { series: MetricSeries[]; warnings: string[] } {
+  private toSeries(
+    signal: SignalConfig,
+    matrix: readonly RangeResult[],
+    from: number,
+    to: number,
+  ): { series: MetricSeries[]; warnings: string[] } {
     const clusterLabel = this.options.clusterLabel ?? 'cluster';
     const brokerLabel = this.options.brokerLabel ?? 'broker';
     const merged = new Map<string, { series: Omit<MetricSeries, 'points'>; labels: string; points: Map<number, number> }>();
@@ -141,7 +173,9 @@ export class PrometheusMetricSource implements MetricSource {
       const described = describeLabels(labels);
       const entry = merged.get(identity.key) ?? { series: identity, labels: described, points: new Map<number, number>() };
       if (entry.labels !== described) {
-        warnings.push(`Prometheus: ${signal.name}: several series for ${identity.key} ({${entry.labels}} and {${described}}): kept the first; aggregate the others away in signals.${signal.name}.promql`);
+        warnings.push(
+          `Prometheus: ${signal.name}: several series for ${identity.key} ({${entry.labels}} and {${described}}): kept the first; aggregate the others away in signals.${signal.name}.promql`,
+        );
         continue;
       }
       merged.set(identity.key, entry);
@@ -154,7 +188,10 @@ export class PrometheusMetricSource implements MetricSource {
       }
     }
     if (skipped > 0) warnings.push(`Prometheus: ${signal.name}: ${skipped} NaN or infinite values skipped (missing data is not zero)`);
-    if (outOfBounds > 0) warnings.push(`Prometheus: ${signal.name}: ${outOfBounds} values out of bounds for a ${signal.kind} (${signal.kind === 'percent' ? '0..100' : 'beyond ±1e12'}) skipped`);
+    if (outOfBounds > 0)
+      warnings.push(
+        `Prometheus: ${signal.name}: ${outOfBounds} values out of bounds for a ${signal.kind} (${signal.kind === 'percent' ? '0..100' : 'beyond ±1e12'}) skipped`,
+      );
     const series = [...merged.values()].map(({ series: s, points }) => ({ ...s, points: sortedPoints(points) }));
     return { series, warnings };
   }
@@ -181,7 +218,8 @@ interface PrometheusDocument {
 
 /** The same identity the CloudWatch reader gives `Signal Cluster Name=…, Broker ID=…`. */
 function seriesIdentity(signal: string, cluster: string, broker: string | undefined): Omit<MetricSeries, 'points'> {
-  const dimensions: Record<string, string> = broker === undefined ? { 'Cluster Name': cluster } : { 'Cluster Name': cluster, 'Broker ID': broker };
+  const dimensions: Record<string, string> =
+    broker === undefined ? { 'Cluster Name': cluster } : { 'Cluster Name': cluster, 'Broker ID': broker };
   const scope = Object.entries(dimensions)
     .map(([name, value]) => `${name}=${value}`)
     .join(', ');
@@ -208,9 +246,13 @@ function parseBaseUrl(url: string): URL {
   } catch {
     throw new InputError({ field: 'prometheus.url' }, `not a URL: ${JSON.stringify(url)}`);
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new InputError({ field: 'prometheus.url' }, `expected http or https, got ${parsed.protocol}`);
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    throw new InputError({ field: 'prometheus.url' }, `expected http or https, got ${parsed.protocol}`);
   if (parsed.username || parsed.password) {
-    throw new InputError({ field: 'prometheus.url' }, 'has credentials in it: pass them as basic auth (PROMETHEUS_USERNAME, PROMETHEUS_PASSWORD) instead, so they are never printed');
+    throw new InputError(
+      { field: 'prometheus.url' },
+      'has credentials in it: pass them as basic auth (PROMETHEUS_USERNAME, PROMETHEUS_PASSWORD) instead, so they are never printed',
+    );
   }
   return parsed;
 }

@@ -14,7 +14,13 @@ export interface SigV4Settings {
 }
 
 /** Signs a request to `url`; returns the headers to send (the given ones, plus host, date and authorization). */
-export async function signedHeaders(settings: SigV4Settings, method: string, url: URL, headers: Record<string, string>, body: string): Promise<Record<string, string>> {
+export async function signedHeaders(
+  settings: SigV4Settings,
+  method: string,
+  url: URL,
+  headers: Record<string, string>,
+  body: string,
+): Promise<Record<string, string>> {
   const signer = new SignatureV4({ service: AMP_SERVICE, region: settings.region, credentials: settings.credentials, sha256: Sha256 });
   const query: Record<string, string> = {};
   for (const [name, value] of url.searchParams) query[name] = value;

@@ -25,11 +25,15 @@ export class S3Reports implements ReportStore {
   /** The report link for an alert about an episode (none for other alerts). */
   readonly links = async (alert: Alert): Promise<Array<{ href: string; text: string }>> => {
     if (!alert.episodeId) return [];
-    const href = await getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: S3Reports.key(alert.episodeId) }), { expiresIn: REPORT_LINK_SECONDS });
+    const href = await getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: S3Reports.key(alert.episodeId) }), {
+      expiresIn: REPORT_LINK_SECONDS,
+    });
     return [{ href, text: 'Incident report' }];
   };
 
   async write(episodeId: string, html: string): Promise<void> {
-    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: S3Reports.key(episodeId), Body: html, ContentType: 'text/html; charset=utf-8' }));
+    await this.client.send(
+      new PutObjectCommand({ Bucket: this.bucket, Key: S3Reports.key(episodeId), Body: html, ContentType: 'text/html; charset=utf-8' }),
+    );
   }
 }

@@ -5,7 +5,7 @@
  */
 import type { Alert } from '../../core/alert.ts';
 import type { Notifier } from '../../ports.ts';
-import { redactUrl, type RetryOptions, retryingFetch } from '../http/retrying-fetch.ts';
+import { type RetryOptions, redactUrl, retryingFetch } from '../http/retrying-fetch.ts';
 
 /** Block Kit limits: a header's text, a section's text. */
 const HEADER_LIMIT = 150;
@@ -24,8 +24,14 @@ export class SlackNotifier implements Notifier {
   async notify(alert: Alert): Promise<void> {
     const webhookUrl = await this.options.webhookUrl();
     // The URL is the credential: errors name the webhook, never its URL.
-    const response = await retryingFetch(webhookUrl, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(slackMessage(alert)) }, this.options, { label: 'POST the Slack webhook' });
-    if (response.status !== 200) throw new Error(`Slack answered ${response.status}: ${redactUrl((await response.text()).slice(0, 300), webhookUrl)}`);
+    const response = await retryingFetch(
+      webhookUrl,
+      { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(slackMessage(alert)) },
+      this.options,
+      { label: 'POST the Slack webhook' },
+    );
+    if (response.status !== 200)
+      throw new Error(`Slack answered ${response.status}: ${redactUrl((await response.text()).slice(0, 300), webhookUrl)}`);
   }
 }
 
@@ -38,8 +44,18 @@ export function slackMessage(alert: Alert): { text: string; blocks: unknown[] } 
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: cut(`Stormguard: ${title}`, HEADER_LIMIT), emoji: true } },
       { type: 'section', text: { type: 'mrkdwn', text: cut(alert.text, SECTION_LIMIT) } },
-      ...(alert.links?.length ? [{ type: 'section', text: { type: 'mrkdwn', text: alert.links.map((l) => `<${l.href}|${l.text}>`).join(' · ') } }] : []),
-      { type: 'context', elements: [{ type: 'mrkdwn', text: `${ICON[alert.severity]} ${alert.severity} · ${alert.kind} · ${new Date(alert.time).toISOString()} · \`${alert.key}\`` }] },
+      ...(alert.links?.length
+        ? [{ type: 'section', text: { type: 'mrkdwn', text: alert.links.map((l) => `<${l.href}|${l.text}>`).join(' · ') } }]
+        : []),
+      {
+        type: 'context',
+        elements: [
+          {
+            type: 'mrkdwn',
+            text: `${ICON[alert.severity]} ${alert.severity} · ${alert.kind} · ${new Date(alert.time).toISOString()} · \`${alert.key}\``,
+          },
+        ],
+      },
     ],
   };
 }

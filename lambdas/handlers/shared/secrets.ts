@@ -6,18 +6,21 @@
  *
  * A secret whose ARN variable is unset is `undefined` where it is wired: that feature is off.
  */
-import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { StormguardError } from '../../core/errors.ts';
 import { SECRET_PLACEHOLDER } from '../../names.ts';
-
 
 /** How long a value read is kept: a rotated secret is in use within this. */
 export const SECRET_MAX_AGE_SECONDS = 300;
 
 export class SecretNotConfiguredError extends StormguardError {
   constructor(arn: string) {
-    super('SECRET_NOT_CONFIGURED', `the secret ${arn} has no value yet: set it with aws secretsmanager put-secret-value --secret-id ${arn} --secret-string …`);
+    super(
+      'SECRET_NOT_CONFIGURED',
+      `the secret ${arn} has no value yet: set it with aws secretsmanager put-secret-value --secret-id ${arn} --secret-string …`,
+    );
     this.name = 'SecretNotConfiguredError';
   }
 }
@@ -25,7 +28,11 @@ export class SecretNotConfiguredError extends StormguardError {
 /** One provider (and one cache) per client. */
 const providers = new WeakMap<SecretsManagerClient, SecretsProvider>();
 
-export function secretFrom(client: SecretsManagerClient, arn: string, { maxAgeSeconds = SECRET_MAX_AGE_SECONDS } = {}): () => Promise<string> {
+export function secretFrom(
+  client: SecretsManagerClient,
+  arn: string,
+  { maxAgeSeconds = SECRET_MAX_AGE_SECONDS } = {},
+): () => Promise<string> {
   let provider = providers.get(client);
   if (!provider) {
     provider = new SecretsProvider({ awsSdkV3Client: client });

@@ -8,8 +8,8 @@ import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwat
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { CloudWatchMetricSource, metricQueries } from '../../../lambdas/adapters/cloudwatch/metric-source.ts';
-import { searchExpression } from '../../../lambdas/formats/cloudwatch-search.ts';
 import { parseConfig } from '../../../lambdas/core/config.ts';
+import { searchExpression } from '../../../lambdas/formats/cloudwatch-search.ts';
 
 const config = parseConfig('clusters: [events-msk]\n');
 const MINUTE = 60_000;
@@ -29,7 +29,9 @@ describe('metricQueries', () => {
   });
 
   it('leaves out the cluster filter for a signal without that dimension', () => {
-    const custom = parseConfig('clusters: [a]\nsignals:\n  ProducersCreated: { kind: rate, namespace: Orders, dimensions: [Service] }\n').signals.find((s) => s.name === 'ProducersCreated')!;
+    const custom = parseConfig(
+      'clusters: [a]\nsignals:\n  ProducersCreated: { kind: rate, namespace: Orders, dimensions: [Service] }\n',
+    ).signals.find((s) => s.name === 'ProducersCreated')!;
     expect(searchExpression(custom, 'a', 60)).toBe(`SEARCH('{Orders,"Service"} MetricName="ProducersCreated"', 'Average', 60)`);
   });
 });
@@ -44,13 +46,27 @@ describe('CloudWatchMetricSource with mocked responses', () => {
     cloudwatch
       .on(GetMetricDataCommand)
       .resolvesOnce({
-        MetricDataResults: [{ Id: 'q0', Label: label('ConnectionCreationRate', 1), Timestamps: [new Date(t0), new Date(t0 + MINUTE)], Values: [7, 8], StatusCode: 'PartialData' }],
+        MetricDataResults: [
+          {
+            Id: 'q0',
+            Label: label('ConnectionCreationRate', 1),
+            Timestamps: [new Date(t0), new Date(t0 + MINUTE)],
+            Values: [7, 8],
+            StatusCode: 'PartialData',
+          },
+        ],
         NextToken: 'page-2',
         Messages: [],
       })
       .resolvesOnce({
         MetricDataResults: [
-          { Id: 'q0', Label: label('ConnectionCreationRate', 1), Timestamps: [new Date(t0 + 2 * MINUTE)], Values: [9], StatusCode: 'Complete' },
+          {
+            Id: 'q0',
+            Label: label('ConnectionCreationRate', 1),
+            Timestamps: [new Date(t0 + 2 * MINUTE)],
+            Values: [9],
+            StatusCode: 'Complete',
+          },
           { Id: 'q1', Label: label('ConnectionCount', 1), Timestamps: [], Values: [], StatusCode: 'Forbidden' },
         ],
         Messages: [{ Code: 'MaxMetricsExceeded', Value: 'The maximum number of metrics has been exceeded' }],
@@ -61,10 +77,7 @@ describe('CloudWatchMetricSource with mocked responses', () => {
     expect(calls[0]!.args[0].input).toMatchObject({ StartTime: new Date(t0), ScanBy: 'TimestampAscending' });
     const rate = readout.series.find((s) => s.signal === 'ConnectionCreationRate')!;
     expect(rate.points.map((p) => p.value)).toEqual([8, 9]); // t0 itself is before the window
-    expect(readout.warnings).toEqual([
-      expect.stringMatching(/StatusCode Forbidden/),
-      expect.stringMatching(/MaxMetricsExceeded/),
-    ]);
+    expect(readout.warnings).toEqual([expect.stringMatching(/StatusCode Forbidden/), expect.stringMatching(/MaxMetricsExceeded/)]);
   });
 
   it('sends at most 500 queries a request', async () => {
@@ -82,7 +95,12 @@ describe('CloudWatchMetricSource through the real SDK', () => {
       { status: 400, body: { __type: 'Throttling', message: 'Rate exceeded' } },
       {
         status: 200,
-        body: { MetricDataResults: [{ Id: 'q0', Label: label('ConnectionCount', 2), Timestamps: [(t0 + MINUTE) / 1000], Values: [1234], StatusCode: 'Complete' }], Messages: [] },
+        body: {
+          MetricDataResults: [
+            { Id: 'q0', Label: label('ConnectionCount', 2), Timestamps: [(t0 + MINUTE) / 1000], Values: [1234], StatusCode: 'Complete' },
+          ],
+          Messages: [],
+        },
       },
     ];
     const requests: string[] = [];

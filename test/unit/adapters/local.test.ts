@@ -2,20 +2,36 @@ import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { FlagFileController } from '../../../lambdas/adapters/local/flag-file.ts';
 import { readJson } from '../../../lambdas/adapters/local/files.ts';
+import { FlagFileController } from '../../../lambdas/adapters/local/flag-file.ts';
 import { FileStateStore } from '../../../lambdas/adapters/local/state-files.ts';
-import { newGuardrailState } from '../../../lambdas/core/state.ts';
 import type { Decision } from '../../../lambdas/core/decision.ts';
 import type { RolloutStep } from '../../../lambdas/core/release.ts';
+import { newGuardrailState } from '../../../lambdas/core/state.ts';
 
 let folder: string;
 beforeEach(async () => {
   folder = await mkdtemp(join(tmpdir(), 'stormguard-'));
 });
 
-const step = (from: number, to: number): RolloutStep => ({ kind: 'rollout-step', id: `s${to}`, time: 0, flag: 'storm', environment: 'production', target: { kind: 'fallthrough' }, fromPercent: from, toPercent: to });
-const rollback = (percent: number) => ({ flag: 'storm', environment: 'production', target: { kind: 'fallthrough' as const }, percent, turnOff: false, comment: 'test' });
+const step = (from: number, to: number): RolloutStep => ({
+  kind: 'rollout-step',
+  id: `s${to}`,
+  time: 0,
+  flag: 'storm',
+  environment: 'production',
+  target: { kind: 'fallthrough' },
+  fromPercent: from,
+  toPercent: to,
+});
+const rollback = (percent: number) => ({
+  flag: 'storm',
+  environment: 'production',
+  target: { kind: 'fallthrough' as const },
+  percent,
+  turnOff: false,
+  comment: 'test',
+});
 
 describe('FlagFileController (LaunchDarkly SDK file data source)', () => {
   it('rolls 25% back to 5% as weights 5000 / 95000, and the SDK serves about 5% of contexts the treatment', async () => {
@@ -24,8 +40,13 @@ describe('FlagFileController (LaunchDarkly SDK file data source)', () => {
     expect(await flags.measureShare('storm')).toBeCloseTo(0.25, 1);
     const outcome = await flags.setRollout(rollback(5));
     expect(outcome.status).toBe('applied');
-    const file = (await readJson(flags.path)) as { flags: { storm: { fallthrough: { rollout: { variations: unknown[] } }; version: number } } };
-    expect(file.flags.storm.fallthrough.rollout.variations).toEqual([{ variation: 0, weight: 5000 }, { variation: 1, weight: 95000 }]);
+    const file = (await readJson(flags.path)) as {
+      flags: { storm: { fallthrough: { rollout: { variations: unknown[] } }; version: number } };
+    };
+    expect(file.flags.storm.fallthrough.rollout.variations).toEqual([
+      { variation: 0, weight: 5000 },
+      { variation: 1, weight: 95000 },
+    ]);
     expect(await flags.measureShare('storm')).toBeCloseTo(0.05, 1);
     expect(outcome.detail).toMatch(/2\d\.\d\d% of 10000 contexts got the new variation before, [45]\.\d\d% after/);
   });

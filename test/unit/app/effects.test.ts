@@ -6,20 +6,35 @@ import { defaultConfig } from '../../../lambdas/core/config.ts';
 import { newGuardrailState } from '../../../lambdas/core/state.ts';
 
 const T0 = Date.parse('2025-08-28T14:00:00Z');
-const blind: Alert = { key: 'blind/c/ConnectionCount', id: 'blind/c/ConnectionCount/1', kind: 'blind', severity: 'warning', time: T0, title: 'blind', text: 'blind' };
+const blind: Alert = {
+  key: 'blind/c/ConnectionCount',
+  id: 'blind/c/ConnectionCount/1',
+  kind: 'blind',
+  severity: 'warning',
+  time: T0,
+  title: 'blind',
+  text: 'blind',
+};
 
 describe('the outbox of alerts about saved evaluations', () => {
   it('drains from the saved state once delivered, so a persisted outbox does not grow for ever', async () => {
     const store = new MemoryStateStore();
     const sent: string[] = [];
-    const ports = { store, flags: { setRollout: async () => ({ status: 'applied' as const, detail: '' }) }, notifiers: [{ name: 'n', notify: async (a: Alert) => void sent.push(a.id!) }] };
+    const ports = {
+      store,
+      flags: { setRollout: async () => ({ status: 'applied' as const, detail: '' }) },
+      notifiers: [{ name: 'n', notify: async (a: Alert) => void sent.push(a.id!) }],
+    };
     const state = newGuardrailState();
     state.outbox = [blind];
     await store.save(state);
     // Each run loads what the last one saved, as a new container does.
     for (let run = 1; run <= 2; run++) {
       const loaded = (await store.load())!;
-      await carryOut(loaded, { anomalies: [], decisions: [], alerts: [] }, T0 + run * 60_000, defaultConfig(), { ...ports, commit: () => store.save(loaded) });
+      await carryOut(loaded, { anomalies: [], decisions: [], alerts: [], findings: [] }, T0 + run * 60_000, defaultConfig(), {
+        ...ports,
+        commit: () => store.save(loaded),
+      });
     }
     expect(sent).toEqual([blind.id]);
     expect((await store.load())!.outbox ?? []).toEqual([]);

@@ -24,11 +24,16 @@ describe('the replay schedule', () => {
     const stray = t0 * 1000;
     let error: unknown;
     try {
-      periods({ series: [series([t0, t0 + MINUTE]), { ...series([stray]), key: 'other', dimensions: { 'Broker ID': '2' } }], releases: [] }, MINUTE);
+      periods(
+        { series: [series([t0, t0 + MINUTE]), { ...series([stray]), key: 'other', dimensions: { 'Broker ID': '2' } }], releases: [] },
+        MINUTE,
+      );
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(InputError);
-    expect((error as Error).message).toMatch(/more than 132480: its earliest point is 2025-08-28 12:00 UTC \(ConnectionCount on broker 1\), its latest .* \(ConnectionCount on broker 2\)/);
+    expect((error as Error).message).toMatch(
+      /more than 132480: its earliest point is 2025-08-28 12:00 UTC \(ConnectionCount on broker 1\), its latest .* \(ConnectionCount on broker 2\)/,
+    );
   });
 });

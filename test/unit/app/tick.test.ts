@@ -2,17 +2,29 @@ import { describe, expect, it } from 'vitest';
 import { tick } from '../../../lambdas/app/tick.ts';
 import type { Alert } from '../../../lambdas/core/alert.ts';
 import { parseConfig } from '../../../lambdas/core/config.ts';
-import { newGuardrailState } from '../../../lambdas/core/state.ts';
-import type { MetricSeries } from '../../../lambdas/core/metric-series.ts';
 import type { Decision } from '../../../lambdas/core/decision.ts';
+import type { MetricSeries } from '../../../lambdas/core/metric-series.ts';
 import type { RolloutStep } from '../../../lambdas/core/release.ts';
+import { newGuardrailState } from '../../../lambdas/core/state.ts';
 import type { FlagController, Notifier } from '../../../lambdas/ports.ts';
 
 const MINUTE = 60_000;
-const step: RolloutStep = { kind: 'rollout-step', id: 's1', time: 60 * MINUTE, flag: 'storm', environment: 'production', target: { kind: 'fallthrough' }, fromPercent: 0, toPercent: 1 };
+const step: RolloutStep = {
+  kind: 'rollout-step',
+  id: 's1',
+  time: 60 * MINUTE,
+  flag: 'storm',
+  environment: 'production',
+  target: { kind: 'fallthrough' },
+  fromPercent: 0,
+  toPercent: 1,
+};
 
 /** Drives the guardrail to its rollback at minute 61 and returns what the last tick did. */
-async function stormWith(ports: { recordDecision?: (d: Decision) => Promise<boolean>; flags?: FlagController; notifiers?: Notifier[] }, mode = 'enforce') {
+async function stormWith(
+  ports: { recordDecision?: (d: Decision) => Promise<boolean>; flags?: FlagController; notifiers?: Notifier[] },
+  mode = 'enforce',
+) {
   const config = parseConfig(`mode: ${mode}`);
   const state = newGuardrailState();
   const recorded: string[] = [];
@@ -21,13 +33,20 @@ async function stormWith(ports: { recordDecision?: (d: Decision) => Promise<bool
     recordDecision: ports.recordDecision ?? (async (d: Decision) => (recorded.push(d.id), true)),
     recordOutcome: async (id: string) => void recorded.push(`outcome ${id}`),
   };
-  let last;
+  let last: Awaited<ReturnType<typeof tick>> | undefined;
   for (let m = 1; m <= 62; m++) {
     const batch: MetricSeries[] = [1, 2, 3].map((b) => ({
-      key: `ConnectionCreationRate ${b}`, signal: 'ConnectionCreationRate', cluster: 'c', dimensions: { 'Broker ID': String(b) },
+      key: `ConnectionCreationRate ${b}`,
+      signal: 'ConnectionCreationRate',
+      cluster: 'c',
+      dimensions: { 'Broker ID': String(b) },
       points: [{ time: (m - 1) * MINUTE, value: (m - 1 >= 60 ? 30 : 10) * (1 + 0.05 * Math.sin(m + b)) }],
     }));
-    last = await tick(state, { now: m * MINUTE, series: batch, releases: m * MINUTE >= step.time ? [step] : [] }, config, { store, flags, notifiers: ports.notifiers ?? [] });
+    last = await tick(state, { now: m * MINUTE, series: batch, releases: m * MINUTE >= step.time ? [step] : [] }, config, {
+      store,
+      flags,
+      notifiers: ports.notifiers ?? [],
+    });
     if (last.decisions.length > 0) break;
   }
   return { tick: last!, recorded };
@@ -62,7 +81,11 @@ describe('tick', () => {
   it('records a failed rollback as failed and says so in the alert', async () => {
     const sent: Alert[] = [];
     const { tick: t } = await stormWith({
-      flags: { setRollout: async () => { throw new Error('LaunchDarkly answered 403'); } },
+      flags: {
+        setRollout: async () => {
+          throw new Error('LaunchDarkly answered 403');
+        },
+      },
       notifiers: [{ name: 'n', notify: async (a) => void sent.push(a) }],
     });
     expect(t.outcomes.get(t.decisions[0]!.id)).toMatchObject({ status: 'failed', detail: 'LaunchDarkly answered 403' });
@@ -72,7 +95,15 @@ describe('tick', () => {
   it('keeps going when a notifier fails', async () => {
     const sent: Alert[] = [];
     const { tick: t } = await stormWith({
-      notifiers: [{ name: 'broken', notify: async () => { throw new Error('timeout'); } }, { name: 'ok', notify: async (a) => void sent.push(a) }],
+      notifiers: [
+        {
+          name: 'broken',
+          notify: async () => {
+            throw new Error('timeout');
+          },
+        },
+        { name: 'ok', notify: async (a) => void sent.push(a) },
+      ],
     });
     expect(t.notifierErrors).toEqual(['broken: timeout']);
     expect(sent).toHaveLength(1);

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { type AlertContext, type AlertIntent, describeRelease, renderAlert } from '../../../lambdas/core/alert.ts';
 import type { Anomaly } from '../../../lambdas/core/anomaly.ts';
-import type { Attribution, Candidate } from '../../../lambdas/core/correlation.ts';
 import type { Decision, Outcome } from '../../../lambdas/core/decision.ts';
-import type { Episode } from '../../../lambdas/core/episode.ts';
+import type { Attribution, Episode } from '../../../lambdas/core/episode.ts';
+import type { WatchEvidence } from '../../../lambdas/core/finding.ts';
 import type { Deploy, RolloutStep } from '../../../lambdas/core/release.ts';
 
 const MINUTE = 60_000;
@@ -21,7 +21,15 @@ const release: RolloutStep = {
   toPercent: 1,
   by: 'priya.raman@example.com',
 };
-const deploy: Deploy = { kind: 'deploy', id: 'deploy-1', time: T0 - 5 * MINUTE, service: 'api', version: '2.1.0', environment: 'production', by: 'ci' };
+const deploy: Deploy = {
+  kind: 'deploy',
+  id: 'deploy-1',
+  time: T0 - 5 * MINUTE,
+  service: 'api',
+  version: '2.1.0',
+  environment: 'production',
+  by: 'ci',
+};
 
 const anomaly = (over: Partial<Anomaly> = {}): Anomaly => ({
   time: T0,
@@ -38,22 +46,48 @@ const anomaly = (over: Partial<Anomaly> = {}): Anomaly => ({
   ...over,
 });
 
-const candidate = (r: RolloutStep | Deploy, confidence: number, dose?: Candidate['doseResponse']): Candidate => ({
-  release: r,
-  lagMs: 0,
-  proximity: 1,
-  response: 1,
-  confidence,
-  ...(dose ? { doseResponse: dose } : {}),
-});
+const fast: WatchEvidence = {
+  kind: 'fast',
+  purpose: 'step',
+  cluster: 'events-msk',
+  signal: 'ConnectionCreationRate',
+  onset: T0,
+  candidates: [`${FLAG} 0% → 1%`],
+  factor: 2.31,
+  statistic: 9.4,
+  threshold: 4,
+  minFactor: 1.27,
+  periods: 1,
+  sd: 0.072,
+  brokers: [
+    { series: 'ConnectionCreationRate on broker 1', value: 13.5, expected: 6.26 },
+    { series: 'ConnectionCreationRate on broker 2', value: 14.8, expected: 6.43 },
+  ],
+};
 
-const attributed: Attribution = { kind: 'attributed', best: candidate(release, 0.97), candidates: [candidate(release, 0.97)] };
+const heap: WatchEvidence = {
+  kind: 'heap',
+  purpose: 'step',
+  cluster: 'events-msk',
+  signal: 'HeapMemoryAfterGC',
+  onset: T0,
+  candidates: [`${FLAG} 0% → 1%`],
+  slopeBefore: 0.1,
+  slopeAfter: 8,
+  level: 45,
+  msToLimit: 5.5 * 60 * MINUTE,
+  limitPercent: 90,
+  horizonMs: 6 * 60 * MINUTE,
+};
+
+const attributed: Attribution = { kind: 'attributed', release, others: [], evidence: fast };
 
 const episodeOf = (over: Partial<Episode> = {}): Episode => {
   const first = anomaly();
   return {
-    id: `events-msk/${new Date(T0).toISOString()}`,
+    id: `events-msk/ConnectionCreationRate/${new Date(T0).toISOString()}`,
     cluster: 'events-msk',
+    signal: 'ConnectionCreationRate',
     onset: T0,
     detectedAt: T0 + MINUTE,
     lastAnomalyAt: T0 + 5 * MINUTE,
@@ -117,7 +151,14 @@ describe('renderAlert: an episode with a rollback', () => {
   const alert = renderAlert(intent, contextOf([episode], [decision], [[decision.id, applied()]]));
 
   it('is critical, keyed by its episode, and carries the episode and decision ids', () => {
-    expect(alert).toMatchObject({ kind: 'episode', severity: 'critical', key: `episode/${episode.id}`, time: T0 + MINUTE, episodeId: episode.id, decisionIds: [decision.id] });
+    expect(alert).toMatchObject({
+      kind: 'episode',
+      severity: 'critical',
+      key: `episode/${episode.id}`,
+      time: T0 + MINUTE,
+      episodeId: episode.id,
+      decisionIds: [decision.id],
+    });
   });
 
   it('says in its title what was done first, to which flag, the step, the signal against its baseline, and the release', () => {
@@ -128,9 +169,17 @@ describe('renderAlert: an episode with a rollback', () => {
 
   it('says the signal against its baseline, the release (who, when, which step), and the action with its outcome', () => {
     expect(alert.text).toContain(`Episode ${episode.id} on cluster events-msk, detected 2025-08-28 14:01 UTC.`);
-    expect(alert.text).toContain('Signal: ConnectionCreationRate on broker 2 = 14.8 against a baseline of 5.95 (2.3x baseline, z 7.8), first anomalous at 2025-08-28 14:00 UTC');
+    expect(alert.text).toContain(
+      'Signal: ConnectionCreationRate on broker 2 = 14.8 against a baseline of 5.95 (2.3x baseline, z 7.8), first anomalous at 2025-08-28 14:00 UTC',
+    );
     expect(alert.text).toContain('2 series, signals ConnectionCreationRate, ConnectionCount.');
-    expect(alert.text).toContain(`Release: flag ${FLAG} in production (fallthrough) stepped 0% → 1% at 2025-08-28 14:00 UTC by priya.raman@example.com (confidence 0.97).`);
+    expect(alert.text).toContain(
+      `Release: flag ${FLAG} in production (fallthrough) stepped 0% → 1% at 2025-08-28 14:00 UTC by priya.raman@example.com.`,
+    );
+    expect(alert.text).toContain(
+      'Evidence: ConnectionCreationRate 2.31x expected on events-msk from 2025-08-28 14:00 UTC (release watch: CUSUM 9.40 ≥ 4.00 over 1 period, mean excess ≥ 1.27x, noise sd 0.0720; ' +
+        'ConnectionCreationRate on broker 1 13.5 (expected 6.26), ConnectionCreationRate on broker 2 14.8 (expected 6.43)).',
+    );
     expect(alert.text).toContain(
       `Action: rolled back ${FLAG} in production 1% → 0% (enforce mode, frozen until acknowledged): LaunchDarkly: verified by reading the flag back.`,
     );
@@ -164,7 +213,9 @@ describe('renderAlert: an episode, how the action reads', () => {
 
   it('when turned off: says so instead of the step', () => {
     const alert = title(rollback({ turnOff: true }), applied('flag off'));
-    expect(alert.text).toContain(`Action: rolled back ${FLAG} in production turned off (enforce mode, frozen until acknowledged): flag off.`);
+    expect(alert.text).toContain(
+      `Action: rolled back ${FLAG} in production turned off (enforce mode, frozen until acknowledged): flag off.`,
+    );
   });
 
   it('with fractional percentages: up to three decimals', () => {
@@ -174,49 +225,80 @@ describe('renderAlert: an episode, how the action reads', () => {
 });
 
 describe('renderAlert: an episode without a decision', () => {
-  it('says "no rollback" first, names the flag of the release it correlates with, and why nothing was done', () => {
+  it('is critical when a release moved the signal: names the release, says "no rollback" and why', () => {
     const episode = episodeOf({ holdReason: 'cooldown: rolled back 20 min ago' });
-    const alert = renderAlert({ kind: 'episode', time: T0 + MINUTE, episodeId: episode.id, decisionIds: [] }, contextOf([episode]));
+    const alert = renderAlert(
+      { kind: 'episode', time: T0 + MINUTE, episodeId: episode.id, decisionIds: [], finding: 'audit-1/step' },
+      contextOf([episode]),
+    );
     expect(alert.severity).toBe('critical');
     expect(alert.key).toBe(`episode/${episode.id}`);
-    expect(alert.title).toBe(`[Stormguard] no rollback: ConnectionCreationRate 2.3x baseline on events-msk after ${FLAG} 0% → 1%`);
+    expect(alert.title).toBe(`[Stormguard] ConnectionCreationRate 2.3x baseline on events-msk after ${FLAG} 0% → 1%: no rollback`);
     expect(alert.text).toContain('Action: none (cooldown: rolled back 20 min ago).');
   });
 
-  it('says no release correlates when none does', () => {
-    const episode = episodeOf({ attribution: { kind: 'none', candidates: [] } });
+  it('is a warning when no release explains it, and says so', () => {
+    const episode = episodeOf({ attribution: { kind: 'none' }, holdReason: 'no release correlates' });
     const alert = renderAlert({ kind: 'episode', time: T0 + MINUTE, episodeId: episode.id, decisionIds: [] }, contextOf([episode]));
-    expect(alert.title).toBe('[Stormguard] no rollback: ConnectionCreationRate 2.3x baseline on events-msk no release correlates');
-    expect(alert.text).toContain('Release: no release correlates with this episode.');
-    expect(alert.text).toContain('Action: none (no decision).');
+    expect(alert.severity).toBe('warning');
+    expect(alert.title).toBe('[Stormguard] ConnectionCreationRate 2.3x baseline on events-msk: no release correlates');
+    expect(alert.text).toContain('Release: no release correlates with this episode (no release watch of its signal explains it).');
+    expect(alert.text).toContain('Action: none (no release correlates).');
   });
 
-  it('names both releases when the attribution is ambiguous', () => {
-    const episode = episodeOf({ attribution: { kind: 'ambiguous', best: candidate(release, 0.7), runnerUp: candidate(deploy, 0.65), candidates: [] } });
+  it('names every candidate of the same minute', () => {
+    const episode = episodeOf({ attribution: { ...attributed, others: [{ ...deploy, time: T0 }] } });
     const alert = renderAlert({ kind: 'episode', time: T0 + MINUTE, episodeId: episode.id, decisionIds: [] }, contextOf([episode]));
-    expect(alert.text).toContain(`Release: ambiguous between flag ${FLAG} in production (fallthrough) stepped 0% → 1% at 2025-08-28 14:00 UTC`);
-    expect(alert.text).toContain('and deploy api 2.1.0 to production at 2025-08-28 13:55 UTC by ci.');
-    expect(alert.title).toContain('no release correlates');
+    expect(alert.text).toContain(`candidates of the same minute: ${FLAG} 0% → 1%, deploy api 2.1.0.`);
+    expect(alert.title).toContain(`after ${FLAG} 0% → 1% (candidates of the same minute: ${FLAG} 0% → 1%, deploy api 2.1.0)`);
   });
 
-  it('names a deploy it is attributed to', () => {
-    const episode = episodeOf({ attribution: { kind: 'attributed', best: candidate(deploy, 0.9), candidates: [] } });
+  it('names a deploy it is attributed to: critical, no rollback', () => {
+    const episode = episodeOf({
+      attribution: { kind: 'attributed', release: deploy, others: [], evidence: fast },
+      holdReason: 'the release is a deploy (api 2.1.0): Stormguard rolls back flags only',
+    });
     const alert = renderAlert({ kind: 'episode', time: T0 + MINUTE, episodeId: episode.id, decisionIds: [] }, contextOf([episode]));
-    expect(alert.title).toContain('after deploy api 2.1.0');
+    expect(alert.severity).toBe('critical');
+    expect(alert.title).toContain('after deploy api 2.1.0: no rollback');
   });
 
-  it('reads a percent signal as points over baseline, with the time to its limit, and the dose-response', () => {
-    const first = anomaly({ signal: 'HeapMemoryAfterGC', label: 'HeapMemoryAfterGC on broker 1', kind: 'forecast', value: 62.4, baseline: 38.1, effect: 24.3, z: 6.2, msToLimit: 100 * MINUTE });
-    const dose = { consistent: true, levels: [{ percent: 1, effect: 1.5 }, { percent: 5, effect: 4.25 }] };
-    const episode = episodeOf({ first, peak: first, attribution: { kind: 'attributed', best: candidate(release, 0.8, dose), candidates: [] } });
+  it('reads a heap finding as the time to its limit, with the slopes and the horizon', () => {
+    const episode = episodeOf({
+      signal: 'HeapMemoryAfterGC',
+      openedBy: 'release-watch',
+      attribution: { kind: 'attributed', release, others: [], evidence: heap },
+    });
     const alert = renderAlert({ kind: 'episode', time: T0 + MINUTE, episodeId: episode.id, decisionIds: [] }, contextOf([episode]));
-    expect(alert.title).toContain('HeapMemoryAfterGC +24.3 points over baseline on events-msk');
+    expect(alert.title).toBe(`[Stormguard] HeapMemoryAfterGC to its limit in 5 h 30 min on events-msk after ${FLAG} 0% → 1%: no rollback`);
+    expect(alert.text).not.toContain('Signal:');
+    expect(alert.text).toContain(
+      'Evidence: HeapMemoryAfterGC on events-msk climbing 8.00 points/h since 2025-08-28 14:00 UTC (0.100 before the release), at 45.0%: 90.0% in 5 h 30 min (horizon 6 h).',
+    );
+  });
+
+  it('reads a percent signal as points over baseline, with the time to its limit', () => {
+    const first = anomaly({
+      signal: 'HeapMemoryAfterGC',
+      label: 'HeapMemoryAfterGC on broker 1',
+      kind: 'forecast',
+      value: 62.4,
+      baseline: 38.1,
+      effect: 24.3,
+      z: 6.2,
+      msToLimit: 100 * MINUTE,
+    });
+    const episode = episodeOf({ signal: 'HeapMemoryAfterGC', first, peak: first, attribution: { kind: 'none' } });
+    const alert = renderAlert({ kind: 'episode', time: T0 + MINUTE, episodeId: episode.id, decisionIds: [] }, contextOf([episode]));
+    expect(alert.severity).toBe('warning');
+    expect(alert.title).toContain('HeapMemoryAfterGC to its limit in 1 h 40 min on events-msk: no release correlates');
     expect(alert.text).toContain('= 62.4 against a baseline of 38.1 (+24.3 points over baseline, z 6.2, limit in 1 h 40 min)');
-    expect(alert.text).toContain('(confidence 0.80; dose-response consistent: 1%: 1.5, 5%: 4.3).');
   });
 
   it('fails loudly for an episode it does not know', () => {
-    expect(() => renderAlert({ kind: 'episode', time: T0, episodeId: 'nope', decisionIds: [] }, contextOf([episodeOf()]))).toThrow(/no episode nope/);
+    expect(() => renderAlert({ kind: 'episode', time: T0, episodeId: 'nope', decisionIds: [] }, contextOf([episodeOf()]))).toThrow(
+      /no episode nope/,
+    );
   });
 });
 
@@ -224,7 +306,7 @@ describe('renderAlert: resolved', () => {
   const episode = episodeOf({ resolvedAt: T0 + 15 * MINUTE });
   const alert = renderAlert({ kind: 'resolved', time: T0 + 15 * MINUTE, episodeId: episode.id }, contextOf([episode]));
 
-  it('is info, under the same key as the episode\'s alert', () => {
+  it("is info, under the same key as the episode's alert", () => {
     const opened = renderAlert({ kind: 'episode', time: T0 + MINUTE, episodeId: episode.id, decisionIds: [] }, contextOf([episode]));
     expect(alert).toMatchObject({ kind: 'resolved', severity: 'info', episodeId: episode.id });
     expect(alert.key).toBe(opened.key);
@@ -243,7 +325,10 @@ describe('renderAlert: resolved', () => {
 });
 
 describe('renderAlert: a reverted step-up of a frozen flag', () => {
-  const alert = renderAlert({ kind: 'reverted', time: T0 + 60 * MINUTE, decisionId: revert.id }, contextOf([], [revert], [[revert.id, applied('reverted')]]));
+  const alert = renderAlert(
+    { kind: 'reverted', time: T0 + 60 * MINUTE, decisionId: revert.id },
+    contextOf([], [revert], [[revert.id, applied('reverted')]]),
+  );
 
   it('is critical, keyed by its decision', () => {
     expect(alert).toMatchObject({ kind: 'reverted', severity: 'critical', key: `revert/${revert.id}`, decisionIds: [revert.id] });
@@ -254,7 +339,9 @@ describe('renderAlert: a reverted step-up of a frozen flag', () => {
   });
 
   it('names the release, the reason, the action and how to lift the freeze', () => {
-    expect(alert.text).toContain(`Step up of a frozen flag: flag ${FLAG} in production (fallthrough) stepped 0% → 5% at 2025-08-28 15:00 UTC by priya.raman@example.com.`);
+    expect(alert.text).toContain(
+      `Step up of a frozen flag: flag ${FLAG} in production (fallthrough) stepped 0% → 5% at 2025-08-28 15:00 UTC by priya.raman@example.com.`,
+    );
     expect(alert.text).toContain(`Reason: ${revert.reason}.`);
     expect(alert.text).toContain(`Action: reverted ${FLAG} in production 5% → 0% (enforce mode): reverted.`); // a revert is not a new freeze
     expect(alert.text).toContain(`stormguard ack --flag ${FLAG} --env production`);
@@ -268,7 +355,13 @@ describe('renderAlert: a reverted step-up of a frozen flag', () => {
 });
 
 describe('renderAlert: blind and seeing again', () => {
-  const change = { time: T0 + 10 * MINUTE, cluster: 'events-msk', signal: 'ConnectionCreationRate', series: ['ConnectionCreationRate on broker 1', 'ConnectionCreationRate on broker 2'], since: T0 + 5 * MINUTE };
+  const change = {
+    time: T0 + 10 * MINUTE,
+    cluster: 'events-msk',
+    signal: 'ConnectionCreationRate',
+    series: ['ConnectionCreationRate on broker 1', 'ConnectionCreationRate on broker 2'],
+    since: T0 + 5 * MINUTE,
+  };
   const blind = renderAlert({ kind: 'blind', ...change }, contextOf([]));
   const seeing = renderAlert({ kind: 'sight-restored', ...change, time: T0 + 30 * MINUTE }, contextOf([]));
 
@@ -279,7 +372,9 @@ describe('renderAlert: blind and seeing again', () => {
 
   it('names the signal, the cluster, the series and since when', () => {
     expect(blind.title).toBe('[Stormguard] Blind: ConnectionCreationRate on events-msk stopped reporting (2 series)');
-    expect(blind.text).toContain('No datapoint since 2025-08-28 14:05 UTC from: ConnectionCreationRate on broker 1, ConnectionCreationRate on broker 2.');
+    expect(blind.text).toContain(
+      'No datapoint since 2025-08-28 14:05 UTC from: ConnectionCreationRate on broker 1, ConnectionCreationRate on broker 2.',
+    );
     expect(blind.text).toContain('Missing data is not zero');
     expect(seeing.title).toBe('[Stormguard] Seeing again: ConnectionCreationRate on events-msk reports again');
     expect(seeing.text).toBe('Reporting again: ConnectionCreationRate on broker 1, ConnectionCreationRate on broker 2.');
@@ -293,7 +388,11 @@ describe('renderAlert: blind and seeing again', () => {
 
 describe('describeRelease', () => {
   it('can leave out the time, and the author when unknown', () => {
-    expect(describeRelease({ ...release, by: undefined }, { withTime: false })).toBe(`flag ${FLAG} in production (fallthrough) stepped 0% → 1%`);
-    expect(describeRelease({ ...release, target: { kind: 'rule', ruleId: 'r1' } }, { withTime: false })).toBe(`flag ${FLAG} in production (rule r1) stepped 0% → 1% by priya.raman@example.com`);
+    expect(describeRelease({ ...release, by: undefined }, { withTime: false })).toBe(
+      `flag ${FLAG} in production (fallthrough) stepped 0% → 1%`,
+    );
+    expect(describeRelease({ ...release, target: { kind: 'rule', ruleId: 'r1' } }, { withTime: false })).toBe(
+      `flag ${FLAG} in production (rule r1) stepped 0% → 1% by priya.raman@example.com`,
+    );
   });
 });

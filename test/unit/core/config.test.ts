@@ -62,11 +62,16 @@ describe('configuration', () => {
 
 describe('configuration constraints', () => {
   it('refuses a heap-style forecast on a log-scaled signal', () => {
-    expect(() => parseConfig('signals:\n  ConnectionCount: { forecast: { limitPercent: 90 } }\n')).toThrow(/signals\.ConnectionCount\.forecast`: a forecast needs `kind: percent`/);
+    expect(() => parseConfig('signals:\n  ConnectionCount: { forecast: { limitPercent: 90 } }\n')).toThrow(
+      /signals\.ConnectionCount\.forecast`: a forecast needs `kind: percent`/,
+    );
   });
 
   it('refuses an alias bomb and an unknown tag, naming the file, instead of expanding or guessing', () => {
-    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]', ...['b', 'c', 'd', 'e'].map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcd'[i]}`).join(', ')}]`)].join('\n');
+    const bomb = [
+      'a: &a [x, x, x, x, x, x, x, x, x]',
+      ...['b', 'c', 'd', 'e'].map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcd'[i]}`).join(', ')}]`),
+    ].join('\n');
     expect(() => parseConfig(bomb, 'bomb.yaml')).toThrow(/^bomb\.yaml: not accepted: Excessive alias count/);
     expect(() => parseConfig('mode: !weird enforce\n', 'tag.yaml')).toThrow(/^tag\.yaml, line 1, column 7: not accepted: Unresolved tag/);
   });
@@ -90,7 +95,7 @@ describe('configuration bounds: every number, name and list a user controls, wit
       ['metricPeriodSeconds: 86400\n', 'metricPeriodSeconds'],
       ['rollback:\n  cooldownMinutes: 1e12\n', 'rollback.cooldownMinutes'],
       ['gate:\n  bakeMinutes: 1e12\n', 'gate.bakeMinutes'],
-      ['correlation:\n  lookbackMinutes: 100000\n', 'correlation.lookbackMinutes'],
+      ['releaseWatch:\n  heapHorizonMinutes: 100000\n', 'releaseWatch.heapHorizonMinutes'],
       ['signals:\n  ConnectionCount:\n    zThreshold: 1e6\n', 'signals.ConnectionCount.zThreshold'],
       ['signals:\n  HeapMemoryAfterGC:\n    forecast:\n      windowPeriods: 100000\n', 'signals.HeapMemoryAfterGC.forecast.windowPeriods'],
     ] as const) {
@@ -98,17 +103,14 @@ describe('configuration bounds: every number, name and list a user controls, wit
     }
   });
 
-  it("bounds the history a series keeps: the lookback in periods, whatever the period", () => {
-    expect(errorOf('metricPeriodSeconds: 1\ncorrelation:\n  lookbackMinutes: 720\n').message).toMatch(
-      /field `correlation.lookbackMinutes`: is 43200 periods of 1 s, more than 10080: each series keeps that much history/,
-    );
-    expect(parseConfig('metricPeriodSeconds: 60\ncorrelation:\n  lookbackMinutes: 10080\nshards:\n  maxSeries: 1000\n').correlation.lookbackMinutes).toBe(10080);
+  it('refuses the retired correlator settings, naming them', () => {
+    expect(errorOf('correlation:\n  lookbackMinutes: 720\n').location.field).toBe('correlation');
   });
 
   it("refuses shards whose fullest state item could outgrow DynamoDB's, saying how many series fit", () => {
     expect(errorOf('detector:\n  seasonPeriods: 1440\n').message).toBe(
-      'stormguard.config.yaml: field `shards.maxSeries`: is 10000: with a season of 1440 periods and 720 periods of history, a series takes up to 51 KB of state, ' +
-        "and the fullest of a shard's 512 state items would hold about 40 of them, more than a DynamoDB item holds: set shards.maxSeries to 508 or less, or a shorter season or lookback",
+      'stormguard.config.yaml: field `shards.maxSeries`: is 10000: with a season of 1440 periods and 540 periods of history, a series takes up to 50 KB of state, ' +
+        "and the fullest of a shard's 512 state items would hold about 40 of them, more than a DynamoDB item holds: set shards.maxSeries to 527 or less, or a shorter season",
     );
     expect(errorOf('shards:\n  maxSeries: 100000\n').location).toMatchObject({ line: 2, field: 'shards.maxSeries' });
     expect(parseConfig('shards:\n  maxSeries: 20000\n').shards.maxSeries).toBe(20000);
@@ -118,20 +120,28 @@ describe('configuration bounds: every number, name and list a user controls, wit
     for (const name of ['"["', '"(a+)+b"', '"a b"', '_x']) {
       expect(errorOf(`signals:\n  ${name}:\n    kind: rate\n`).message, name).toMatch(/expected a metric name/);
     }
-    expect(errorOf('signals:\n  __proto__:\n    kind: rate\n').message).toBe('stormguard.config.yaml, line 2: field `signals.__proto__`: a key named __proto__ is not accepted');
-    expect(errorOf('clusters: [\'events") OR (x\']\n').message).toMatch(/field `clusters.0`: must not contain quotes/);
+    expect(errorOf('signals:\n  __proto__:\n    kind: rate\n').message).toBe(
+      'stormguard.config.yaml, line 2: field `signals.__proto__`: a key named __proto__ is not accepted',
+    );
+    expect(errorOf("clusters: ['events\") OR (x']\n").message).toMatch(/field `clusters.0`: must not contain quotes/);
     expect(errorOf(`environment: ${'e'.repeat(300)}\n`).message).toMatch(/field `environment`: at most 256 characters/);
   });
 
   it('takes signals and flags named constructor or toString as their own', () => {
-    const config = parseConfig('signals:\n  constructor:\n    kind: rate\n  toString:\n    kind: count\nflags:\n  constructor:\n    guarded: false\n');
+    const config = parseConfig(
+      'signals:\n  constructor:\n    kind: rate\n  toString:\n    kind: count\nflags:\n  constructor:\n    guarded: false\n',
+    );
     expect(config.signals.map((s) => s.name)).toEqual(expect.arrayContaining(['constructor', 'toString']));
     expect(config.flags.constructor).toEqual({ guarded: false });
   });
 
   it('refuses a file larger than any configuration, and nesting no configuration has, before the YAML parser (65,000 nested maps ran it out of memory)', () => {
     expect(errorOf(`# ${'x'.repeat(64 * 1024)}\n`).message).toMatch(/more than the 65536 a configuration needs/);
-    expect(errorOf('{a: '.repeat(16_000)).message).toBe('stormguard.config.yaml, line 1: nests more than 64 [ or { deep: no configuration does');
-    expect(errorOf(`${'- '.repeat(20_000)}x`).message).toBe('stormguard.config.yaml, line 1: nested or indented more than 200 columns deep: no configuration is');
+    expect(errorOf('{a: '.repeat(16_000)).message).toBe(
+      'stormguard.config.yaml, line 1: nests more than 64 [ or { deep: no configuration does',
+    );
+    expect(errorOf(`${'- '.repeat(20_000)}x`).message).toBe(
+      'stormguard.config.yaml, line 1: nested or indented more than 200 columns deep: no configuration is',
+    );
   });
 });

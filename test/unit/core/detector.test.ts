@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../../lambdas/core/config.ts';
-import { type DetectorSettings, detectorSettings } from '../../../lambdas/core/detector-settings.ts';
 import { newDetectorState, observe, observeAll } from '../../../lambdas/core/detector.ts';
+import { type DetectorSettings, detectorSettings } from '../../../lambdas/core/detector-settings.ts';
 import { alphaForHalfLife } from '../../../lambdas/core/ewma.ts';
 
 const MINUTE = 60_000;
@@ -22,13 +22,21 @@ describe('alphaForHalfLife', () => {
 describe('observe', () => {
   it('scores nothing as anomalous while warming up', () => {
     const state = newDetectorState();
-    const scores = observeAll(state, rate, Array.from({ length: rate.warmupPeriods }, (_, i) => ({ time: i * MINUTE, value: i === 5 ? 1000 : 10 })));
+    const scores = observeAll(
+      state,
+      rate,
+      Array.from({ length: rate.warmupPeriods }, (_, i) => ({ time: i * MINUTE, value: i === 5 ? 1000 : 10 })),
+    );
     expect(scores.every((s) => s.warmingUp && !s.anomalous && s.score === 0)).toBe(true);
   });
 
   it('flags a doubling of a rate, as a factor over baseline, after warm-up', () => {
     const state = newDetectorState();
-    observeAll(state, rate, Array.from({ length: 60 }, (_, i) => ({ time: i * MINUTE, value: 10 * wiggle(i) })));
+    observeAll(
+      state,
+      rate,
+      Array.from({ length: 60 }, (_, i) => ({ time: i * MINUTE, value: 10 * wiggle(i) })),
+    );
     const jump = observe(state, rate, 60 * MINUTE, 20)!;
     expect(jump.anomalous).toBe(true);
     // log space with offset 1: (20 + 1) / (10 + 1) ≈ 1.9
@@ -40,7 +48,11 @@ describe('observe', () => {
   it('judges factors alike at any level: 2x at 10 and 2x at 10,000 score alike', () => {
     const zAt = (level: number) => {
       const state = newDetectorState();
-      observeAll(state, { ...rate, logOffset: 1e-9 }, Array.from({ length: 60 }, (_, i) => ({ time: i * MINUTE, value: level * wiggle(i) })));
+      observeAll(
+        state,
+        { ...rate, logOffset: 1e-9 },
+        Array.from({ length: 60 }, (_, i) => ({ time: i * MINUTE, value: level * wiggle(i) })),
+      );
       return observe(state, { ...rate, logOffset: 1e-9 }, 60 * MINUTE, 2 * level)!.z;
     };
     expect(zAt(10)).toBeCloseTo(zAt(10_000), 6);
@@ -48,7 +60,11 @@ describe('observe', () => {
 
   it('does not flag a rise below the smallest factor worth acting on, however steady the series', () => {
     const state = newDetectorState();
-    observeAll(state, rate, Array.from({ length: 60 }, (_, i) => ({ time: i * MINUTE, value: 100 })));
+    observeAll(
+      state,
+      rate,
+      Array.from({ length: 60 }, (_, i) => ({ time: i * MINUTE, value: 100 })),
+    );
     const small = observe(state, rate, 60 * MINUTE, 130)!; // 1.3x < minFactor 1.5
     expect(small.z).toBeGreaterThan(rate.zThreshold);
     expect(small.anomalous).toBe(false);
@@ -56,7 +72,11 @@ describe('observe', () => {
 
   it('only flags the configured direction', () => {
     const state = newDetectorState();
-    observeAll(state, rate, Array.from({ length: 60 }, (_, i) => ({ time: i * MINUTE, value: 100 * wiggle(i) })));
+    observeAll(
+      state,
+      rate,
+      Array.from({ length: 60 }, (_, i) => ({ time: i * MINUTE, value: 100 * wiggle(i) })),
+    );
     const drop = observe(state, rate, 60 * MINUTE, 10)!;
     expect(drop.z).toBeLessThan(-rate.zThreshold);
     expect(drop.anomalous).toBe(false);
@@ -64,15 +84,31 @@ describe('observe', () => {
 
   it('confirms only after the configured number of consecutive anomalous points', () => {
     const state = newDetectorState();
-    observeAll(state, rate, Array.from({ length: 60 }, (_, i) => ({ time: i * MINUTE, value: 10 * wiggle(i) })));
-    const runs = observeAll(state, rate, [60, 61, 62].map((m) => ({ time: m * MINUTE, value: 40 })));
+    observeAll(
+      state,
+      rate,
+      Array.from({ length: 60 }, (_, i) => ({ time: i * MINUTE, value: 10 * wiggle(i) })),
+    );
+    const runs = observeAll(
+      state,
+      rate,
+      [60, 61, 62].map((m) => ({ time: m * MINUTE, value: 40 })),
+    );
     expect(runs.map((s) => s.confirmed)).toEqual([false, true, true]);
   });
 
   it('keeps a sustained storm anomalous for hours: anomalies do not widen the band or become the baseline', () => {
     const state = newDetectorState();
-    observeAll(state, rate, Array.from({ length: 60 }, (_, i) => ({ time: i * MINUTE, value: 10 * wiggle(i) })));
-    const storm = observeAll(state, rate, Array.from({ length: 120 }, (_, i) => ({ time: (60 + i) * MINUTE, value: 30 * wiggle(i) })));
+    observeAll(
+      state,
+      rate,
+      Array.from({ length: 60 }, (_, i) => ({ time: i * MINUTE, value: 10 * wiggle(i) })),
+    );
+    const storm = observeAll(
+      state,
+      rate,
+      Array.from({ length: 120 }, (_, i) => ({ time: (60 + i) * MINUTE, value: 30 * wiggle(i) })),
+    );
     expect(storm.every((s) => s.anomalous)).toBe(true);
   });
 
@@ -81,7 +117,11 @@ describe('observe', () => {
     const state = newDetectorState();
     const settings: DetectorSettings = { ...percent, alpha: alphaForHalfLife(500), zThreshold: 100, minSd: 1e-9 };
     const values = Array.from({ length: 4000 }, (_, i) => 50 + 2 * Math.sin(i * 12.9898) * Math.SQRT2);
-    observeAll(state, settings, values.map((value, i) => ({ time: i * MINUTE, value })));
+    observeAll(
+      state,
+      settings,
+      values.map((value, i) => ({ time: i * MINUTE, value })),
+    );
     expect(state.baseline.mean).toBeCloseTo(50, 0);
     expect(Math.sqrt(state.baseline.variance)).toBeCloseTo(2, 0);
   });

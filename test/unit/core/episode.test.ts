@@ -1,7 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import type { Anomaly } from '../../../lambdas/core/anomaly.ts';
 import { parseConfig } from '../../../lambdas/core/config.ts';
-import { type Episode, extend, isOpen, openEpisode, resolveQuiet, startEpisode, triggers } from '../../../lambdas/core/episode.ts';
+import {
+  type Episode,
+  episodeForFinding,
+  extend,
+  isOpen,
+  openEpisode,
+  resolveQuiet,
+  startEpisode,
+  triggers,
+} from '../../../lambdas/core/episode.ts';
+import type { Finding } from '../../../lambdas/core/finding.ts';
+import type { RolloutStep } from '../../../lambdas/core/release.ts';
 import { newSeriesState, type SeriesState } from '../../../lambdas/core/series.ts';
 
 const MINUTE = 60_000;
@@ -58,7 +69,9 @@ describe('triggers', () => {
 
   it('counts a series once however many of its anomalies there are', () => {
     const states = statesOf({ b1: [1, null], b2: [1, null] });
-    expect(triggers(states, [anomaly('b1', 0), anomaly('b1', 0, { kind: 'forecast' }), anomaly('b2', 0), anomaly('b2', 0)], detector)).toBe(false);
+    expect(triggers(states, [anomaly('b1', 0), anomaly('b1', 0, { kind: 'forecast' }), anomaly('b2', 0), anomaly('b2', 0)], detector)).toBe(
+      false,
+    );
   });
 
   it('does not start on nothing', () => {
@@ -82,7 +95,7 @@ describe('startEpisode', () => {
     const episode = startEpisode(states, 'c', [anomaly('b1', 0), anomaly('b2', 0)], now);
     expect(episode.first).toBe(runFirst);
     expect(episode.onset).toBe(T0 - 2 * MINUTE);
-    expect(episode.id).toBe(`c/${new Date(T0 - 2 * MINUTE).toISOString()}`);
+    expect(episode.id).toBe(`c/ConnectionCreationRate/${new Date(T0 - 2 * MINUTE).toISOString()}`);
     expect(episode.detectedAt).toBe(now);
     expect(episode.lastAnomalyAt).toBe(T0);
   });
@@ -96,7 +109,12 @@ describe('startEpisode', () => {
   it('between first points at the same time, takes the one furthest from its baseline', () => {
     const low = anomaly('b1', 0, { z: 5 });
     const high = anomaly('b2', 0, { z: 9 });
-    const episode = startEpisode(statesOf({ b1: [1, null], b2: [1, null], b3: [1, null] }), 'c', [low, high, anomaly('b3', 1, { z: 20 })], now);
+    const episode = startEpisode(
+      statesOf({ b1: [1, null], b2: [1, null], b3: [1, null] }),
+      'c',
+      [low, high, anomaly('b3', 1, { z: 20 })],
+      now,
+    );
     expect(episode.first).toBe(high);
   });
 
@@ -112,7 +130,12 @@ describe('startEpisode', () => {
 
   it('holds the anomaly furthest from its baseline as its peak', () => {
     const peak = anomaly('b2', 1, { z: 11 });
-    const episode = startEpisode(statesOf({ b1: [1, null], b2: [1, null], b3: [1, null] }), 'c', [anomaly('b1', 0, { z: 6 }), peak, anomaly('b3', 2, { z: 7 })], now);
+    const episode = startEpisode(
+      statesOf({ b1: [1, null], b2: [1, null], b3: [1, null] }),
+      'c',
+      [anomaly('b1', 0, { z: 6 }), peak, anomaly('b3', 2, { z: 7 })],
+      now,
+    );
     expect(episode.peak).toBe(peak);
   });
 });
@@ -202,13 +225,77 @@ describe('resolveQuiet', () => {
 });
 
 describe('openEpisode', () => {
-  it('finds the open episode of a cluster', () => {
+  it('finds the open episode of a cluster and signal: noise on one signal never holds another', () => {
     const closed = startEpisode(statesOf({ b1: [2, null] }), 'c', [anomaly('b1', 0)], T0);
     closed.resolvedAt = T0 + 20 * MINUTE;
     const open = startEpisode(statesOf({ b1: [2, null] }), 'c', [anomaly('b1', 30)], T0 + 30 * MINUTE);
     const elsewhere = startEpisode(statesOf({ b1: [2, null] }), 'd', [anomaly('b1', 30, { cluster: 'd' })], T0 + 30 * MINUTE);
-    expect(openEpisode([closed, elsewhere, open], 'c')).toBe(open);
-    expect(openEpisode([closed], 'c')).toBeUndefined();
-    expect(openEpisode([closed, open], 'e')).toBeUndefined();
+    const otherSignal = startEpisode(
+      statesOf({ b1: [2, null] }),
+      'c',
+      [anomaly('b1', 30, { signal: 'ConnectionCount' })],
+      T0 + 30 * MINUTE,
+    );
+    expect(openEpisode([closed, elsewhere, otherSignal, open], 'c', 'ConnectionCreationRate')).toBe(open);
+    expect(openEpisode([closed, elsewhere, otherSignal, open], 'c', 'ConnectionCount')).toBe(otherSignal);
+    expect(openEpisode([closed], 'c', 'ConnectionCreationRate')).toBeUndefined();
+    expect(openEpisode([closed, open], 'e', 'ConnectionCreationRate')).toBeUndefined();
+  });
+});
+
+describe('episodeForFinding', () => {
+  const step: RolloutStep = {
+    kind: 'rollout-step',
+    id: 'step',
+    time: T0,
+    flag: 'f',
+    environment: 'production',
+    target: { kind: 'fallthrough' },
+    fromPercent: 0,
+    toPercent: 1,
+  };
+  const finding = (onset = T0): Finding => ({
+    release: step,
+    others: [],
+    series: ['b1', 'b2'],
+    evidence: {
+      kind: 'fast',
+      purpose: 'step',
+      cluster: 'c',
+      signal: 'ConnectionCreationRate',
+      onset,
+      candidates: ['f 0% → 1%'],
+      factor: 2,
+      statistic: 8,
+      threshold: 4,
+      minFactor: 1.2,
+      periods: 2,
+      sd: 0.05,
+      brokers: [{ series: 'broker 1', value: 20, expected: 10 }],
+    },
+  });
+
+  it('attributes the open episode of its signal that began with the release', () => {
+    const open = startEpisode(statesOf({ b1: [2, null] }), 'c', [anomaly('b1', 0)], T0 + MINUTE);
+    const episodes = [open];
+    expect(episodeForFinding(episodes, finding(), T0 + 2 * MINUTE)).toBe(open);
+    expect(open.attribution).toMatchObject({ kind: 'attributed', release: step });
+    expect(open.lastAnomalyAt).toBe(T0); // its anomalies keep it open
+    expect(episodes).toHaveLength(1);
+  });
+
+  it('opens its own episode when the open one began long before the release (noise), or none is open', () => {
+    const noise = startEpisode(statesOf({ b1: [2, null] }), 'c', [anomaly('b1', -60)], T0 - 59 * MINUTE);
+    const episodes = [noise];
+    const episode = episodeForFinding(episodes, finding(), T0 + 2 * MINUTE);
+    expect(episode).not.toBe(noise);
+    expect(episode).toMatchObject({
+      openedBy: 'release-watch',
+      signal: 'ConnectionCreationRate',
+      onset: T0,
+      lastAnomalyAt: T0 + 2 * MINUTE,
+      first: { kind: 'level', effect: 2, value: 20, baseline: 10 },
+    });
+    expect(episodes).toHaveLength(2);
   });
 });

@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatClock, formatDuration, formatEffect, formatNumber, formatPercent, formatTime, nabScore } from '../../../lambdas/core/format.ts';
+import {
+  formatClock,
+  formatDuration,
+  formatEffect,
+  formatNumber,
+  formatPercent,
+  formatTime,
+  nabScore,
+} from '../../../lambdas/core/format.ts';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -156,7 +164,7 @@ describe('formatPercent', () => {
     expect(formatPercent(99.9999)).toBe('100%');
   });
 
-  it('rounds below a thousandth of a percent (LaunchDarkly\'s resolution) away', () => {
+  it("rounds below a thousandth of a percent (LaunchDarkly's resolution) away", () => {
     expect(formatPercent(0.0004)).toBe('0%');
     expect(formatPercent(0.0015)).toBe('0.002%');
   });

@@ -1,13 +1,28 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Decision } from '../../../lambdas/core/decision.ts';
-import { type Acknowledgement, type FlagMemory, type Freeze, freezeOf, lift, remember, revertsFreeze } from '../../../lambdas/core/freeze.ts';
+import {
+  type Acknowledgement,
+  type FlagMemory,
+  type Freeze,
+  freezeOf,
+  lift,
+  remember,
+  revertsFreeze,
+} from '../../../lambdas/core/freeze.ts';
 import type { RolloutStep } from '../../../lambdas/core/release.ts';
 
 const MINUTE = 60_000;
 const T0 = Date.parse('2025-08-28T14:01:00Z');
 
-const freeze: Freeze = { flag: 'storm', environment: 'production', target: { kind: 'fallthrough' }, percent: 0, since: T0, decisionId: 'd1' };
+const freeze: Freeze = {
+  flag: 'storm',
+  environment: 'production',
+  target: { kind: 'fallthrough' },
+  percent: 0,
+  since: T0,
+  decisionId: 'd1',
+};
 const stepUp = (over: Partial<RolloutStep> = {}): RolloutStep => ({
   kind: 'rollout-step',
   id: 's2',
@@ -45,8 +60,12 @@ describe('revertsFreeze', () => {
     expect(revertsFreeze(stepUp({ flag: 'other' }), freeze)).toBe(false);
     expect(revertsFreeze(stepUp({ environment: 'staging' }), freeze)).toBe(false);
     expect(revertsFreeze(stepUp({ target: { kind: 'rule', ruleId: 'r1' } }), freeze)).toBe(false);
-    expect(revertsFreeze(stepUp({ target: { kind: 'rule', ruleId: 'r1' } }), { ...freeze, target: { kind: 'rule', ruleId: 'r2' } })).toBe(false);
-    expect(revertsFreeze(stepUp({ target: { kind: 'rule', ruleId: 'r1' } }), { ...freeze, target: { kind: 'rule', ruleId: 'r1' } })).toBe(true);
+    expect(revertsFreeze(stepUp({ target: { kind: 'rule', ruleId: 'r1' } }), { ...freeze, target: { kind: 'rule', ruleId: 'r2' } })).toBe(
+      false,
+    );
+    expect(revertsFreeze(stepUp({ target: { kind: 'rule', ruleId: 'r1' } }), { ...freeze, target: { kind: 'rule', ruleId: 'r1' } })).toBe(
+      true,
+    );
   });
 
   it('leaves alone a step at or before the freeze (the step that was rolled back, or older)', () => {
@@ -79,7 +98,17 @@ describe('remember', () => {
 
   it('after an enforced revert: only the percentage set (no new freeze, no cooldown)', () => {
     const state = memory();
-    remember(state, decision({ id: 's2/revert', action: 'revert', time: T0 + 60 * MINUTE, target: { kind: 'rule', ruleId: 'r1' }, fromPercent: 5, toPercent: 0 }));
+    remember(
+      state,
+      decision({
+        id: 's2/revert',
+        action: 'revert',
+        time: T0 + 60 * MINUTE,
+        target: { kind: 'rule', ruleId: 'r1' },
+        fromPercent: 5,
+        toPercent: 0,
+      }),
+    );
     expect(state.setPercents).toEqual({ 'storm/production/rule r1': { percent: 0, time: T0 + 60 * MINUTE } });
     expect(state.lastRollbackAt).toEqual({});
     expect(state.freezes).toEqual({});
@@ -92,7 +121,7 @@ describe('remember', () => {
     expect(state).toEqual(memory());
   });
 
-  it('keeps the newest rollback\'s freeze, and keeps flags and environments apart', () => {
+  it("keeps the newest rollback's freeze, and keeps flags and environments apart", () => {
     const state = memory();
     remember(state, decision());
     remember(state, decision({ id: 'ep2', time: T0 + 90 * MINUTE, fromPercent: 25, toPercent: 5 }));
@@ -134,7 +163,11 @@ describe('freezeOf and lift', () => {
     const state: { freezes: Record<string, Freeze>; acknowledgements?: Acknowledgement[] } = {
       freezes: { 'storm/production': freeze, 'storm/staging': { ...freeze, environment: 'staging' } },
     };
-    expect(lift(state, ack('storm', 'production'))).toEqual({ ...ack('storm', 'production'), decisionId: freeze.decisionId, percent: freeze.percent });
+    expect(lift(state, ack('storm', 'production'))).toEqual({
+      ...ack('storm', 'production'),
+      decisionId: freeze.decisionId,
+      percent: freeze.percent,
+    });
     expect(freezeOf(state, 'storm', 'production')).toBeUndefined();
     expect(lift(state, ack('storm', 'production'))).toBeUndefined();
     expect(freezeOf(state, 'storm', 'staging')).toBeDefined(); // the other environment stays frozen

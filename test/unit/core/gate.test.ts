@@ -1,21 +1,44 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../lambdas/core/config.ts';
 import { decideGate } from '../../../lambdas/core/gate.ts';
-import { type GuardrailState, newGuardrailState } from '../../../lambdas/core/state.ts';
 import type { RolloutStep } from '../../../lambdas/core/release.ts';
+import { type GuardrailState, newGuardrailState } from '../../../lambdas/core/state.ts';
 
 const MINUTE = 60_000;
 const now = Date.parse('2025-08-28T16:00:00Z');
 const config = parseConfig('');
 const request = { flag: 'storm', environment: 'production', targetPercent: 25 };
-const step = (minutesAgo: number, from: number, to: number): RolloutStep => ({ kind: 'rollout-step', id: `s${minutesAgo}`, time: now - minutesAgo * MINUTE, flag: 'storm', environment: 'production', target: { kind: 'fallthrough' }, fromPercent: from, toPercent: to });
+const step = (minutesAgo: number, from: number, to: number): RolloutStep => ({
+  kind: 'rollout-step',
+  id: `s${minutesAgo}`,
+  time: now - minutesAgo * MINUTE,
+  flag: 'storm',
+  environment: 'production',
+  target: { kind: 'fallthrough' },
+  fromPercent: from,
+  toPercent: to,
+});
 
 function healthy(): GuardrailState {
   const state = newGuardrailState();
   state.evaluatedAt = now - MINUTE;
   state.series.heap = {
-    key: 'heap', signal: 'HeapMemoryAfterGC', cluster: 'c', dimensions: { 'Broker ID': '1' }, run: 0, runFirst: null, blind: false,
-    detector: { baseline: { n: 100, mean: 40, variance: 1 }, lastTime: now - 2 * MINUTE, run: 0, low: 35, high: 45, scoring: null, counts: { points: 100, gaps: 0, duplicates: 0, outOfOrder: 0, invalid: 0 } },
+    key: 'heap',
+    signal: 'HeapMemoryAfterGC',
+    cluster: 'c',
+    dimensions: { 'Broker ID': '1' },
+    run: 0,
+    runFirst: null,
+    blind: false,
+    detector: {
+      baseline: { n: 100, mean: 40, variance: 1 },
+      lastTime: now - 2 * MINUTE,
+      run: 0,
+      low: 35,
+      high: 45,
+      scoring: null,
+      counts: { points: 100, gaps: 0, duplicates: 0, outOfOrder: 0, invalid: 0 },
+    },
     history: { times: [now - 2 * MINUTE], values: [41], compacted: 0 },
   };
   return state;
@@ -25,7 +48,10 @@ const reasonsOf = (state: GuardrailState | undefined, releases = [step(120, 1, 5
 
 describe('decideGate', () => {
   it('allows a step when no guard objects, with the evidence', () => {
-    expect(reasonsOf(healthy())).toMatchObject({ verdict: 'allow', evidence: { currentPercent: 5, lastStepAt: new Date(now - 120 * MINUTE).toISOString() } });
+    expect(reasonsOf(healthy())).toMatchObject({
+      verdict: 'allow',
+      evidence: { currentPercent: 5, lastStepAt: new Date(now - 120 * MINUTE).toISOString() },
+    });
   });
 
   it('cannot decide before the guardrail has evaluated', () => {
@@ -35,8 +61,22 @@ describe('decideGate', () => {
 
   it('denies, with a reason each: frozen, anomalous, blind, short of headroom, within the bake time, stale guardrail', () => {
     const cases: Array<[string, (s: GuardrailState) => void, RolloutStep[]?]> = [
-      ['frozen: storm is frozen at 0%', (s) => void (s.freezes['storm/production'] = { flag: 'storm', environment: 'production', target: { kind: 'fallthrough' }, percent: 0, since: now - 30 * MINUTE, decisionId: 'd' })],
-      ['anomalous: episode c/1 open', (s) => void s.episodes.push({ id: 'c/1', onset: now - 5 * MINUTE, signals: ['ConnectionCreationRate'] } as never)],
+      [
+        'frozen: storm is frozen at 0%',
+        (s) =>
+          void (s.freezes['storm/production'] = {
+            flag: 'storm',
+            environment: 'production',
+            target: { kind: 'fallthrough' },
+            percent: 0,
+            since: now - 30 * MINUTE,
+            decisionId: 'd',
+          }),
+      ],
+      [
+        'anomalous: episode c/1 open',
+        (s) => void s.episodes.push({ id: 'c/1', onset: now - 5 * MINUTE, signals: ['ConnectionCreationRate'] } as never),
+      ],
       ['blind: 1 series stopped reporting (HeapMemoryAfterGC on broker 1)', (s) => void (s.series.heap!.blind = true)],
       ['headroom: HeapMemoryAfterGC on broker 1 at 71.0% is above 60%', (s) => void (s.series.heap!.history.values = [71])],
       ["bake time: storm's last step was 10 min ago, less than 30 min", () => {}, [step(10, 1, 5)]],
@@ -53,7 +93,14 @@ describe('decideGate', () => {
 
   it('always allows a step down, frozen or not', () => {
     const state = healthy();
-    state.freezes['storm/production'] = { flag: 'storm', environment: 'production', target: { kind: 'fallthrough' }, percent: 0, since: now, decisionId: 'd' };
+    state.freezes['storm/production'] = {
+      flag: 'storm',
+      environment: 'production',
+      target: { kind: 'fallthrough' },
+      percent: 0,
+      since: now,
+      decisionId: 'd',
+    };
     expect(decideGate(state, [step(120, 1, 5)], config, { ...request, targetPercent: 1 }, now).verdict).toBe('allow');
   });
 });

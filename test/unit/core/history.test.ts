@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FULL_POINTS, type History, medianBetween, newHistory, remember, slopeBetween, valuesBetween } from '../../../lambdas/core/history.ts';
+import {
+  FULL_POINTS,
+  type History,
+  medianBetween,
+  newHistory,
+  remember,
+  slopeBetween,
+  valuesBetween,
+} from '../../../lambdas/core/history.ts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -20,15 +28,21 @@ const minutes = (count: number, value: (i: number) => number = (i) => i) =>
  * (size 'max': fast-check otherwise generates at most about 10, too few to compact).
  */
 const stream = fc
-  .array(fc.tuple(fc.integer({ min: 1, max: 10 * MINUTE }), fc.double({ min: -1e6, max: 1e6, noNaN: true })), { maxLength: 400, size: 'max' })
+  .array(fc.tuple(fc.integer({ min: 1, max: 10 * MINUTE }), fc.double({ min: -1e6, max: 1e6, noNaN: true })), {
+    maxLength: 400,
+    size: 'max',
+  })
   .map((steps) => {
     let time = Date.parse('2025-08-28T00:00:00Z');
     return steps.map(([gap, value]) => [(time += gap), value] as const);
   });
-const capacity = fc.oneof(fc.integer({ min: 0, max: 400 }), fc.constantFrom(FULL_POINTS, FULL_POINTS + BLOCK - 1, FULL_POINTS + BLOCK, 780));
+const capacity = fc.oneof(
+  fc.integer({ min: 0, max: 400 }),
+  fc.constantFrom(FULL_POINTS, FULL_POINTS + BLOCK - 1, FULL_POINTS + BLOCK, 780),
+);
 
 describe('remember (compaction)', () => {
-  it('keeps times strictly ascending, never more than `capacity` points\' worth, and the newest points as they came', () => {
+  it("keeps times strictly ascending, never more than `capacity` points' worth, and the newest points as they came", () => {
     fc.assert(
       fc.property(stream, capacity, (points, cap) => {
         const history = newHistory();
@@ -39,14 +53,16 @@ describe('remember (compaction)', () => {
           const full = times.length - compacted;
           const at = `after point ${n}, capacity ${cap}`;
           if (values.length !== times.length) expect.fail(`${at}: ${values.length} values for ${times.length} times`);
-          for (let i = 1; i < times.length; i++) if (!(times[i]! > times[i - 1]!)) expect.fail(`${at}: times[${i}] not after times[${i - 1}]`);
+          for (let i = 1; i < times.length; i++)
+            if (!(times[i]! > times[i - 1]!)) expect.fail(`${at}: times[${i}] not after times[${i - 1}]`);
           if (compacted * BLOCK + full > cap) expect.fail(`${at}: ${compacted} medians and ${full} points exceed the capacity`);
           // The full-resolution tail is the input's newest points, unchanged, and at least as many
           // as FULL_POINTS allows (or all of them, or the capacity).
           if (full < Math.min(n + 1, FULL_POINTS, cap)) expect.fail(`${at}: only ${full} points at full resolution`);
           for (let k = 1; k <= full; k++) {
             const [t, v] = points[n + 1 - k]!;
-            if (times[times.length - k] !== t || !Object.is(values[values.length - k], v)) expect.fail(`${at}: the newest point ${k} back is not as it came`);
+            if (times[times.length - k] !== t || !Object.is(values[values.length - k], v))
+              expect.fail(`${at}: the newest point ${k} back is not as it came`);
           }
         });
         expect(history.compacted * BLOCK + history.times.length - history.compacted).toBeLessThanOrEqual(cap);
@@ -64,11 +80,18 @@ describe('remember (compaction)', () => {
   it('turns the oldest BLOCK points into one: their middle time, their median value', () => {
     // Values out of order within the block: the median, not the middle value.
     const shuffled = [7, 1, 9, 3, 5];
-    const history = fill(10_000, minutes(FULL_POINTS + BLOCK, (i) => (i < BLOCK ? shuffled[i]! : 100 + i)));
+    const history = fill(
+      10_000,
+      minutes(FULL_POINTS + BLOCK, (i) => (i < BLOCK ? shuffled[i]! : 100 + i)),
+    );
     expect(history.compacted).toBe(1);
     expect(history.times[0]).toBe(2 * MINUTE);
     expect(history.values[0]).toBe(5);
-    expect(history.times.slice(1)).toEqual(minutes(FULL_POINTS + BLOCK).slice(BLOCK).map(([t]) => t));
+    expect(history.times.slice(1)).toEqual(
+      minutes(FULL_POINTS + BLOCK)
+        .slice(BLOCK)
+        .map(([t]) => t),
+    );
   });
 
   it('holds medians of consecutive blocks, oldest first, after many points', () => {
@@ -99,7 +122,10 @@ describe('remember (compaction)', () => {
 });
 
 describe('valuesBetween', () => {
-  const history = fill(10_000, minutes(10, (i) => i * 10));
+  const history = fill(
+    10_000,
+    minutes(10, (i) => i * 10),
+  );
 
   it('takes from <= time < to', () => {
     expect(valuesBetween(history, 2 * MINUTE, 5 * MINUTE)).toEqual([20, 30, 40]);
@@ -115,7 +141,10 @@ describe('valuesBetween', () => {
 });
 
 describe('medianBetween', () => {
-  const history = fill(10_000, minutes(10, (i) => [5, 1, 4, 2, 3, 100, 0, 0, 7, 9][i]!));
+  const history = fill(
+    10_000,
+    minutes(10, (i) => [5, 1, 4, 2, 3, 100, 0, 0, 7, 9][i]!),
+  );
 
   it('is the median of the window', () => {
     expect(medianBetween(history, 0, 5 * MINUTE)).toBe(3);
@@ -140,24 +169,51 @@ describe('medianBetween', () => {
 describe('slopeBetween', () => {
   it('gives a line its slope per hour', () => {
     // 0.5 per minute = 30 per hour, from any intercept.
-    const history = fill(10_000, minutes(60, (i) => 40 + 0.5 * i));
+    const history = fill(
+      10_000,
+      minutes(60, (i) => 40 + 0.5 * i),
+    );
     expect(slopeBetween(history, 0, 60 * MINUTE)).toBeCloseTo(30, 9);
     expect(slopeBetween(history, 20 * MINUTE, 50 * MINUTE)).toBeCloseTo(30, 9);
   });
 
   it('gives a falling line a negative slope and a flat one zero', () => {
-    expect(slopeBetween(fill(10_000, minutes(30, (i) => 90 - i)), 0, HOUR)).toBeCloseTo(-60, 9);
-    expect(slopeBetween(fill(10_000, minutes(30, () => 7)), 0, HOUR)).toBeCloseTo(0, 12);
+    expect(
+      slopeBetween(
+        fill(
+          10_000,
+          minutes(30, (i) => 90 - i),
+        ),
+        0,
+        HOUR,
+      ),
+    ).toBeCloseTo(-60, 9);
+    expect(
+      slopeBetween(
+        fill(
+          10_000,
+          minutes(30, () => 7),
+        ),
+        0,
+        HOUR,
+      ),
+    ).toBeCloseTo(0, 12);
   });
 
   it('is the same over compacted blocks of a line (their middle points lie on it)', () => {
-    const history = fill(10_000, minutes(FULL_POINTS + 20 * BLOCK, (i) => 2 * i));
+    const history = fill(
+      10_000,
+      minutes(FULL_POINTS + 20 * BLOCK, (i) => 2 * i),
+    );
     expect(history.compacted).toBeGreaterThan(0);
     expect(slopeBetween(history, 0, 4 * HOUR)).toBeCloseTo(120, 6);
   });
 
   it('is undefined with fewer than minPoints', () => {
-    const history = fill(10_000, minutes(9, (i) => i));
+    const history = fill(
+      10_000,
+      minutes(9, (i) => i),
+    );
     expect(slopeBetween(history, 0, HOUR)).toBeUndefined();
     expect(slopeBetween(history, 0, HOUR, 2)).toBeCloseTo(60, 9);
   });

@@ -13,7 +13,10 @@ const noise = (i: number) => Math.sin(i * 12.9898) * 0.5;
 describe('the anomaly score', () => {
   it('scores a spike at or above the alert level, and ordinary points far below it', () => {
     const values = Array.from({ length: 1000 }, (_, i) => 50 + noise(i) + (i === 800 ? 20 : 0));
-    const { scores } = scoreSeries(settingsForSeries({ times: values.map((_, i) => i * FIVE_MINUTES), values }, { kind: 'percent', direction: 'both' }), series(values));
+    const { scores } = scoreSeries(
+      settingsForSeries({ times: values.map((_, i) => i * FIVE_MINUTES), values }, { kind: 'percent', direction: 'both' }),
+      series(values),
+    );
     expect(scores[800]).toBeGreaterThanOrEqual(ALERT_LEVEL);
     expect(Math.max(...scores.slice(0, 800))).toBeLessThan(ALERT_LEVEL);
   });
@@ -24,7 +27,10 @@ describe('the anomaly score', () => {
     const gaussian = () => Math.sqrt(-2 * Math.log(1 - uniformFloat64(rng))) * Math.cos(2 * Math.PI * uniformFloat64(rng));
     const onsets = Array.from({ length: 20 }, () => {
       const values = Array.from({ length: 2000 }, () => 100 * Math.exp(0.1 * gaussian()));
-      const { scores } = scoreSeries(settingsForSeries({ times: values.map((_, i) => i * FIVE_MINUTES), values }, { kind: 'rate', direction: 'both' }), series(values));
+      const { scores } = scoreSeries(
+        settingsForSeries({ times: values.map((_, i) => i * FIVE_MINUTES), values }, { kind: 'rate', direction: 'both' }),
+        series(values),
+      );
       return scores.filter((score) => score >= ALERT_LEVEL).length;
     });
     expect(onsets.reduce((a, b) => a + b, 0)).toBe(0);
@@ -33,7 +39,10 @@ describe('the anomaly score', () => {
   it('lets only the onset of a run score high: a second spike within the quiet period does not', () => {
     const spikes = new Set([600, 620, 700]); // 620 is within the quiet period after 600; 700 is not
     const values = Array.from({ length: 1100 }, (_, i) => 50 + noise(i) + (spikes.has(i) ? 20 : 0));
-    const { scores } = scoreSeries(settingsForSeries({ times: values.map((_, i) => i * FIVE_MINUTES), values }, { kind: 'percent', direction: 'both' }), series(values));
+    const { scores } = scoreSeries(
+      settingsForSeries({ times: values.map((_, i) => i * FIVE_MINUTES), values }, { kind: 'percent', direction: 'both' }),
+      series(values),
+    );
     expect(scores[600]).toBeGreaterThanOrEqual(ALERT_LEVEL);
     expect(scores[620]).toBeLessThan(ALERT_LEVEL);
     expect(scores[700]).toBeGreaterThanOrEqual(ALERT_LEVEL);
@@ -43,7 +52,10 @@ describe('the anomaly score', () => {
     // No single point of it is far out: only the sustained average of the deviation sees it.
     const scoresOf = (doubledFor: number) => {
       const values = Array.from({ length: 1200 }, (_, i) => 50 + noise(i) * (i >= 800 && i < 800 + doubledFor ? 2 : 1));
-      return scoreSeries(settingsForSeries({ times: values.map((_, i) => i * FIVE_MINUTES), values }, { kind: 'percent', direction: 'both' }), series(values)).scores;
+      return scoreSeries(
+        settingsForSeries({ times: values.map((_, i) => i * FIVE_MINUTES), values }, { kind: 'percent', direction: 'both' }),
+        series(values),
+      ).scores;
     };
     const lasting = scoresOf(100);
     expect(Math.max(...lasting.slice(0, 800))).toBeLessThan(ALERT_LEVEL);
@@ -77,7 +89,10 @@ describe('the anomaly score', () => {
   });
 
   it('keeps the seasonal baseline only for series that span days', () => {
-    expect(settingsForSeries({ times: [0, FIVE_MINUTES, 2 * FIVE_MINUTES], values: [1, 2, 3] }, { kind: 'rate', direction: 'up' }).scoring.seasonPeriods).toBe(0);
+    expect(
+      settingsForSeries({ times: [0, FIVE_MINUTES, 2 * FIVE_MINUTES], values: [1, 2, 3] }, { kind: 'rate', direction: 'up' }).scoring
+        .seasonPeriods,
+    ).toBe(0);
   });
 
   it('scores a series of unknown kind in log space unless a value is negative', () => {

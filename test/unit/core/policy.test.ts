@@ -1,19 +1,49 @@
 import { describe, expect, it } from 'vitest';
 import { defaultConfig, parseConfig } from '../../../lambdas/core/config.ts';
-import type { Attribution, Candidate } from '../../../lambdas/core/correlation.ts';
+import type { Finding, WatchEvidence } from '../../../lambdas/core/finding.ts';
+import type { Freeze } from '../../../lambdas/core/freeze.ts';
 import { decide, type PolicyContext } from '../../../lambdas/core/policy.ts';
-import { type Freeze } from '../../../lambdas/core/freeze.ts';
-import type { RolloutStep } from '../../../lambdas/core/release.ts';
+import type { ReleaseEvent, RolloutStep } from '../../../lambdas/core/release.ts';
 
 const MINUTE = 60_000;
-const step: RolloutStep = { kind: 'rollout-step', id: 's', time: 0, flag: 'storm', environment: 'production', target: { kind: 'fallthrough' }, fromPercent: 5, toPercent: 25 };
-const candidate = (release: Candidate['release'] = step): Candidate => ({ release, lagMs: 0, proximity: 1, response: 1, confidence: 0.95 });
-const attributed = (release?: Candidate['release']): Attribution => ({ kind: 'attributed', best: candidate(release), candidates: [candidate(release)] });
+const step: RolloutStep = {
+  kind: 'rollout-step',
+  id: 's',
+  time: 0,
+  flag: 'storm',
+  environment: 'production',
+  target: { kind: 'fallthrough' },
+  fromPercent: 5,
+  toPercent: 25,
+};
+const evidence = (purpose: WatchEvidence['purpose'] = 'step'): WatchEvidence => ({
+  kind: 'fast',
+  purpose,
+  cluster: 'events',
+  signal: 'ConnectionCreationRate',
+  onset: 0,
+  candidates: ['storm 5% → 25%'],
+  factor: 2.5,
+  statistic: 9,
+  threshold: 4,
+  minFactor: 1.22,
+  periods: 2,
+  sd: 0.05,
+  brokers: [],
+});
+const finding = (release: ReleaseEvent = step, purpose: WatchEvidence['purpose'] = 'step'): Finding => ({
+  release,
+  others: [],
+  evidence: evidence(purpose),
+  series: ['b1', 'b2'],
+});
 const context = (overrides: Partial<PolicyContext> = {}): PolicyContext => ({
   now: 10 * MINUTE,
   freezeOf: () => undefined,
   lastRollbackAt: () => undefined,
   currentPercent: () => 25,
+  earlierPercents: () => [0, 1, 5],
+  decided: () => false,
   ...overrides,
 });
 
@@ -21,35 +51,41 @@ describe('decide', () => {
   it('reads a flag policy by its own key only: flags keyed constructor or toString are guarded like any other', () => {
     for (const flag of ['constructor', 'toString', 'hasOwnProperty']) {
       const release = { ...step, flag };
-      expect(decide(attributed(release), defaultConfig(), context()), flag).toMatchObject({ kind: 'rollback', toPercent: 5 });
+      expect(decide(finding(release), defaultConfig(), context()), flag).toMatchObject({ kind: 'rollback', toPercent: 5 });
     }
   });
 
-  it('rolls back to the previous step', () => {
-    expect(decide(attributed(), defaultConfig(), context())).toMatchObject({ kind: 'rollback', toPercent: 5, turnOff: false });
+  it('rolls back to the previous step, with the evidence in its reason', () => {
+    const verdict = decide(finding(), defaultConfig(), context());
+    expect(verdict).toMatchObject({ kind: 'rollback', toPercent: 5, turnOff: false, stepBack: false });
+    expect(verdict.reason).toMatch(
+      /^storm 5% → 25%: ConnectionCreationRate 2\.50x expected on events .*CUSUM 9\.00 ≥ 4\.00 over 2 periods/,
+    );
   });
 
   it('rolls back to zero or off where configured, per flag or for all', () => {
-    expect(decide(attributed(), parseConfig('rollback: { to: zero }'), context())).toMatchObject({ kind: 'rollback', toPercent: 0 });
-    expect(decide(attributed(), parseConfig('flags: { storm: { rollbackTo: off } }'), context())).toMatchObject({ kind: 'rollback', toPercent: 0, turnOff: true });
+    expect(decide(finding(), parseConfig('rollback: { to: zero }'), context())).toMatchObject({ kind: 'rollback', toPercent: 0 });
+    expect(decide(finding(), parseConfig('flags: { storm: { rollbackTo: off } }'), context())).toMatchObject({
+      kind: 'rollback',
+      toPercent: 0,
+      turnOff: true,
+    });
   });
 
-  it('holds, with a reason, in order: no correlation, ambiguity, deploy, unguarded, frozen, cooldown, already low', () => {
+  it('holds, with a reason, in order: deploy, unguarded, already decided, frozen, cooldown, already low', () => {
     const config = defaultConfig();
     const reasons = [
-      decide({ kind: 'none', candidates: [] }, config, context()),
-      decide({ kind: 'ambiguous', best: candidate(), runnerUp: candidate({ ...step, flag: 'other' }), candidates: [] }, config, context()),
-      decide(attributed({ kind: 'deploy', id: 'd', time: 0, service: 'api', version: '2', environment: 'production' }), config, context()),
-      decide(attributed(), parseConfig('flags: { storm: { guarded: false } }'), context()),
-      decide(attributed(), config, context({ freezeOf: () => ({ percent: 5 }) as Freeze })),
-      decide(attributed(), config, context({ lastRollbackAt: () => 0 })),
-      decide(attributed(), config, context({ currentPercent: () => 5 })),
+      decide(finding({ kind: 'deploy', id: 'd', time: 0, service: 'api', version: '2', environment: 'production' }), config, context()),
+      decide(finding(), parseConfig('flags: { storm: { guarded: false } }'), context()),
+      decide(finding(), config, context({ decided: () => true })),
+      decide(finding(), config, context({ freezeOf: () => ({ percent: 5 }) as Freeze })),
+      decide(finding(), config, context({ lastRollbackAt: () => 0 })),
+      decide(finding(), config, context({ currentPercent: () => 5 })),
     ].map((v) => (v.kind === 'hold' ? v.reason : 'rollback'));
     expect(reasons).toEqual([
-      'no release correlates',
-      'ambiguous: storm 5% → 25% and other 5% → 25% correlate alike',
       'the release is a deploy (api 2): Stormguard rolls back flags only',
       'flag storm is not guarded',
+      'storm 5% → 25% is already rolled back',
       'storm is frozen at 5% until acknowledged: its step-ups are reverted',
       'cooldown: storm was rolled back 10 min ago',
       'storm is already at 5%, at or below the rollback target 5%',
@@ -57,6 +93,31 @@ describe('decide', () => {
   });
 
   it('lets a rollback through once the cooldown has passed', () => {
-    expect(decide(attributed(), defaultConfig(), context({ lastRollbackAt: () => 10 * MINUTE - 61 * MINUTE })).kind).toBe('rollback');
+    expect(decide(finding(), defaultConfig(), context({ lastRollbackAt: () => 10 * MINUTE - 61 * MINUTE })).kind).toBe('rollback');
+  });
+
+  it("steps back further on what persists, through the flag's earlier percentages: neither its own freeze nor the cooldown holds it back", () => {
+    const frozen = context({ currentPercent: () => 5, freezeOf: () => ({ percent: 5 }) as Freeze, lastRollbackAt: () => 9 * MINUTE });
+    expect(decide(finding(step, 'excess'), defaultConfig(), frozen)).toMatchObject({ kind: 'rollback', toPercent: 1, stepBack: true });
+    expect(decide(finding(step, 'excess'), defaultConfig(), context({ currentPercent: () => 1 }))).toMatchObject({
+      kind: 'rollback',
+      toPercent: 0,
+      stepBack: true,
+    });
+    expect(decide(finding(step, 'excess'), parseConfig('rollback: { to: off }'), context({ currentPercent: () => 1 }))).toMatchObject({
+      toPercent: 0,
+      turnOff: true,
+    });
+    expect(decide(finding(step, 'excess'), defaultConfig(), context({ currentPercent: () => 0 }))).toEqual({
+      kind: 'hold',
+      reason: 'storm is already at 0%: nothing lower to step back to',
+    });
+  });
+
+  it('never steps back a flag that is not guarded', () => {
+    expect(decide(finding(step, 'excess'), parseConfig('flags: { storm: { guarded: false } }'), context())).toEqual({
+      kind: 'hold',
+      reason: 'flag storm is not guarded',
+    });
   });
 });

@@ -2,21 +2,18 @@ import fc from 'fast-check';
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { describe, expect, it } from 'vitest';
+import { heapTrend, heapTrendSettings } from '../../../lambdas/core/heap-trend.ts';
 import {
   type BrokerHistory,
-  calibrate,
   observeReleaseWatch,
   openReleaseWatch,
   pooledLogRatio,
   type ReleaseWatch,
   releaseWatchSettings,
-  siegmundArl,
-  statedFalseAlarmRate,
   thresholdOf,
   type WatchVerdict,
-  heapTrend,
-  heapTrendSettings,
 } from '../../../lambdas/core/release-watch.ts';
+import { calibrate, siegmundArl, statedFalseAlarmRate } from '../../../lambdas/core/watch-calibration.ts';
 
 const MIN = 60_000;
 const RELEASE = Date.UTC(2025, 9, 7, 12, 0, 20); // 20 s into a minute
@@ -31,7 +28,16 @@ function noise(seed: number, sd: number): () => number {
 }
 
 /** Per broker, `minutes` of points before the release around `level`, and a value per broker for each period after it. */
-function cluster(options: { seed?: number; sd?: number; level?: number; minutes?: number; effect?: (period: number) => number; broker?: (broker: string, period: number) => number } = {}) {
+function cluster(
+  options: {
+    seed?: number;
+    sd?: number;
+    level?: number;
+    minutes?: number;
+    effect?: (period: number) => number;
+    broker?: (broker: string, period: number) => number;
+  } = {},
+) {
   const { seed = 1, sd = 0.05, level = 100, minutes = 120, effect = () => 1, broker = () => 1 } = options;
   const draw = noise(seed, sd);
   const histories: BrokerHistory[] = BROKERS.map((b) => ({
@@ -97,6 +103,18 @@ describe('a release watch', () => {
     expect(observeReleaseWatch(watch, START + 40 * MIN, cluster().after(0), settings)).toEqual({ kind: 'done', reason: 'alarm' });
   });
 
+  it('alarms after one period on a storm far beyond what the cluster’s own recent past showed, in its first periods only', () => {
+    const big = run(cluster({ effect: (p) => (p >= 0 ? 3 : 1) }));
+    expect(alarmOf(big.verdicts)).toBe(0);
+    expect(big.watch.alarm).toMatchObject({ onset: START, periods: 1 });
+    // Below the smallest factor worth acting on in one period (1.5x): two periods, as before.
+    expect(alarmOf(run(cluster({ effect: (p) => (p >= 0 ? 1.4 : 1) })).verdicts)).toBe(1);
+    // Not within the watch's first periods: two periods.
+    expect(alarmOf(run(cluster({ effect: (p) => (p >= 3 ? 3 : 1) })).verdicts)).toBe(4);
+    // Off: two periods.
+    expect(alarmOf(run(cluster({ effect: (p) => (p >= 0 ? 3 : 1) }), 30, { ...settings, spikeMargin: 0 }).verdicts)).toBe(1);
+  });
+
   it('clears the release after its watch when nothing moves', () => {
     const { watch, verdicts } = run(cluster({ seed: 3 }));
     expect(alarmOf(verdicts)).toBe(-1);
@@ -140,12 +158,13 @@ describe('a release watch', () => {
 
   it('skips periods where too few brokers report: missing data is not zero', () => {
     const c = cluster({ effect: (p) => (p >= 0 ? 3 : 1) });
-    const watch = openReleaseWatch({ id: 'step', time: RELEASE }, 'ConnectionCreationRate', c.histories, settings);
-    expect(observeReleaseWatch(watch, START, c.after(0).slice(0, 2), settings)).toEqual({ kind: 'skipped', reason: 'too few brokers reported' });
+    const s = { ...settings, spikeMargin: 0 };
+    const watch = openReleaseWatch({ id: 'step', time: RELEASE }, 'ConnectionCreationRate', c.histories, s);
+    expect(observeReleaseWatch(watch, START, c.after(0).slice(0, 2), s)).toEqual({ kind: 'skipped', reason: 'too few brokers reported' });
     expect(watch.periods).toBe(0);
-    expect(observeReleaseWatch(watch, START - MIN, c.after(0), settings)).toMatchObject({ kind: 'skipped' });
-    observeReleaseWatch(watch, START, c.after(0), settings);
-    expect(observeReleaseWatch(watch, START, c.after(0), settings)).toEqual({ kind: 'skipped', reason: 'not a new period of the watch' });
+    expect(observeReleaseWatch(watch, START - MIN, c.after(0), s)).toMatchObject({ kind: 'skipped' });
+    observeReleaseWatch(watch, START, c.after(0), s);
+    expect(observeReleaseWatch(watch, START, c.after(0), s)).toEqual({ kind: 'skipped', reason: 'not a new period of the watch' });
   });
 
   it('is cautious without history: an uncalibrated spread, and no level for a broker with too few points', () => {
@@ -160,20 +179,54 @@ describe('a release watch', () => {
   });
 
   it('rejects histories out of time order, naming them', () => {
-    const histories = [{ broker: '1', points: [{ time: START - MIN, value: 1 }, { time: START - 2 * MIN, value: 1 }] }];
-    expect(() => openReleaseWatch({ id: 'step', time: RELEASE }, 'x', histories, settings)).toThrow('field `histories`: points must be in time order');
+    const histories = [
+      {
+        broker: '1',
+        points: [
+          { time: START - MIN, value: 1 },
+          { time: START - 2 * MIN, value: 1 },
+        ],
+      },
+    ];
+    expect(() => openReleaseWatch({ id: 'step', time: RELEASE }, 'x', histories, settings)).toThrow(
+      'field `histories`: points must be in time order',
+    );
     expect(() => openReleaseWatch({ id: 'step', time: Number.NaN }, 'x', histories, settings)).toThrow('field `release.time`');
   });
 
   it('pools with the median of per-broker log ratios, ignoring brokers with no level and values a log cannot take', () => {
     const levels = { a: Math.log(11), b: Math.log(11), c: Math.log(11) };
-    const ratio = pooledLogRatio(levels, [{ broker: 'a', value: 21 }, { broker: 'b', value: 32 }, { broker: 'c', value: 10 }, { broker: 'z', value: 1e9 }, { broker: 'a', value: Number.NaN }], settings);
+    const ratio = pooledLogRatio(
+      levels,
+      [
+        { broker: 'a', value: 21 },
+        { broker: 'b', value: 32 },
+        { broker: 'c', value: 10 },
+        { broker: 'z', value: 1e9 },
+        { broker: 'a', value: Number.NaN },
+      ],
+      settings,
+    );
     expect(ratio).toBeCloseTo(Math.log(22 / 11), 12);
   });
 
   it('measures the null spread by backtest: wider for noisier clusters', () => {
-    const quiet = calibrate(cluster({ sd: 0.02 }).histories.map((h) => ({ broker: h.broker, points: h.points.map((p) => ({ time: p.time, value: Math.log(p.value + 1) })) })), START, settings);
-    const noisy = calibrate(cluster({ sd: 0.3 }).histories.map((h) => ({ broker: h.broker, points: h.points.map((p) => ({ time: p.time, value: Math.log(p.value + 1) })) })), START, settings);
+    const quiet = calibrate(
+      cluster({ sd: 0.02 }).histories.map((h) => ({
+        broker: h.broker,
+        points: h.points.map((p) => ({ time: p.time, value: Math.log(p.value + 1) })),
+      })),
+      START,
+      settings,
+    );
+    const noisy = calibrate(
+      cluster({ sd: 0.3 }).histories.map((h) => ({
+        broker: h.broker,
+        points: h.points.map((p) => ({ time: p.time, value: Math.log(p.value + 1) })),
+      })),
+      START,
+      settings,
+    );
     expect(quiet.sd).toBe(settings.minSd);
     // Pooling six brokers' noise of 0.3 by the median: about 0.3 × 1.25 / √6 ≈ 0.15.
     expect(noisy.sd).toBeGreaterThan(0.1);
@@ -206,34 +259,48 @@ describe('release watch properties', () => {
   it('judges factors, not sums: scaling every value leaves the verdicts unchanged (no log offset)', () => {
     const exact = releaseWatchSettings(MIN, 1.5, { logOffset: 0 });
     fc.assert(
-      fc.property(seeds, fc.double({ min: 1e-3, max: 1e6, noNaN: true }), fc.double({ min: 1, max: 10, noNaN: true }), (seed, scale, factor) => {
-        const a = run(cluster({ seed, level: 50, effect: (p) => (p >= 0 ? factor : 1) }), 30, exact);
-        const b = run(cluster({ seed, level: 50 * scale, effect: (p) => (p >= 0 ? factor : 1) }), 30, exact);
-        expect(b.verdicts.map((v) => v.kind)).toEqual(a.verdicts.map((v) => v.kind));
-      }),
+      fc.property(
+        seeds,
+        fc.double({ min: 1e-3, max: 1e6, noNaN: true }),
+        fc.double({ min: 1, max: 10, noNaN: true }),
+        (seed, scale, factor) => {
+          const a = run(cluster({ seed, level: 50, effect: (p) => (p >= 0 ? factor : 1) }), 30, exact);
+          const b = run(cluster({ seed, level: 50 * scale, effect: (p) => (p >= 0 ? factor : 1) }), 30, exact);
+          expect(b.verdicts.map((v) => v.kind)).toEqual(a.verdicts.map((v) => v.kind));
+        },
+      ),
       { numRuns: 40 },
     );
   });
 
   it('any shift of 2x or more on every broker at the release is an alarm within 3 periods, on quiet clusters', () => {
     fc.assert(
-      fc.property(seeds, fc.double({ min: 2, max: 100, noNaN: true }), fc.double({ min: 0.01, max: 0.08, noNaN: true }), (seed, factor, sd) => {
-        const { verdicts, watch } = run(cluster({ seed, sd, effect: (p) => (p >= 0 ? factor : 1) }));
-        const at = alarmOf(verdicts);
-        expect(at).toBeGreaterThanOrEqual(0);
-        expect(at).toBeLessThanOrEqual(2);
-        expect(watch.alarm!.onset).toBe(START);
-      }),
+      fc.property(
+        seeds,
+        fc.double({ min: 2, max: 100, noNaN: true }),
+        fc.double({ min: 0.01, max: 0.08, noNaN: true }),
+        (seed, factor, sd) => {
+          const { verdicts, watch } = run(cluster({ seed, sd, effect: (p) => (p >= 0 ? factor : 1) }));
+          const at = alarmOf(verdicts);
+          expect(at).toBeGreaterThanOrEqual(0);
+          expect(at).toBeLessThanOrEqual(2);
+          expect(watch.alarm!.onset).toBe(START);
+        },
+      ),
       { numRuns: 60 },
     );
   });
 
   it('one broker alone, whatever it does, never raises an alarm on an otherwise steady cluster', () => {
     fc.assert(
-      fc.property(fc.array(fc.double({ min: 0, max: 1e4, noNaN: true }), { minLength: 30, maxLength: 30 }), fc.constantFrom(...BROKERS), (spikes, who) => {
-        const { verdicts } = run(cluster({ sd: 0, broker: (b, p) => (b === who && p >= 0 ? spikes[p]! : 1) }));
-        expect(alarmOf(verdicts)).toBe(-1);
-      }),
+      fc.property(
+        fc.array(fc.double({ min: 0, max: 1e4, noNaN: true }), { minLength: 30, maxLength: 30 }),
+        fc.constantFrom(...BROKERS),
+        (spikes, who) => {
+          const { verdicts } = run(cluster({ sd: 0, broker: (b, p) => (b === who && p >= 0 ? spikes[p]! : 1) }));
+          expect(alarmOf(verdicts)).toBe(-1);
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -246,7 +313,10 @@ describe('the heap trend of a release', () => {
     const draw = noise(seed, 1);
     return BROKERS.map((b) => ({
       broker: b,
-      points: Array.from({ length: 180 + after }, (_, i) => ({ time: START + (i - 180) * MIN, value: at(i - 180) + Math.log(draw()) * 0.8 })),
+      points: Array.from({ length: 180 + after }, (_, i) => ({
+        time: START + (i - 180) * MIN,
+        value: at(i - 180) + Math.log(draw()) * 0.8,
+      })),
     }));
   }
 
@@ -262,16 +332,62 @@ describe('the heap trend of a release', () => {
   });
 
   it('never calls a level bump a trend', () => {
-    const trend = heapTrend(heapHistories((m) => (m >= 0 ? 75 : 55), 90), RELEASE, START + 90 * MIN, heap);
+    const trend = heapTrend(
+      heapHistories((m) => (m >= 0 ? 75 : 55), 90),
+      RELEASE,
+      START + 90 * MIN,
+      heap,
+    );
     expect(trend).toMatchObject({ kind: 'steady', withinHorizon: false });
   });
 
   it('does not blame the release for a climb that was already there', () => {
-    const trend = heapTrend(heapHistories((m) => 50 + (4 * m) / 60, 90), RELEASE, START + 90 * MIN, heap);
+    const trend = heapTrend(
+      heapHistories((m) => 50 + (4 * m) / 60, 90),
+      RELEASE,
+      START + 90 * MIN,
+      heap,
+    );
     expect(trend.kind).toBe('steady');
   });
 
   it('waits for enough points after the release', () => {
-    expect(heapTrend(heapHistories(() => 50, 30), RELEASE, START + 30 * MIN, heap)).toEqual({ kind: 'too-early', withinHorizon: false });
+    expect(
+      heapTrend(
+        heapHistories(() => 50, 30),
+        RELEASE,
+        START + 30 * MIN,
+        heap,
+      ),
+    ).toEqual({ kind: 'too-early', withinHorizon: false });
+  });
+
+  it("does not blame the release for a climb that began within its window, before it (an earlier release's)", () => {
+    const trend = heapTrend(
+      heapHistories((m) => 50 + (m > -60 ? (8 * (m + 60)) / 60 : 0), 90),
+      RELEASE,
+      START + 90 * MIN,
+      heap,
+    );
+    expect(trend.slopeBefore!).toBeCloseTo(8, 0);
+    expect(trend.kind).toBe('steady');
+  });
+
+  it('does not call a bump that came and went a trend: the climb must hold over the recent half of its window', () => {
+    const trend = heapTrend(
+      heapHistories((m) => 50 + (m >= 30 && m < 70 ? 12 : 0), 100),
+      RELEASE,
+      START + 100 * MIN,
+      heap,
+    );
+    expect(trend.kind).toBe('steady');
+  });
+
+  it('measures the slope after from where it is told to (after a surge), and waits for enough points from there', () => {
+    const histories = heapHistories((m) => 50 + (m >= 0 && m < 40 ? 15 : 0) + (m >= 40 ? (6 * (m - 40)) / 60 : 0), 110);
+    expect(heapTrend(histories, RELEASE, START + 90 * MIN, heap, START + 40 * MIN).kind).toBe('too-early');
+    const trend = heapTrend(histories, RELEASE, START + 110 * MIN, heap, START + 40 * MIN);
+    expect(trend.kind).toBe('rising');
+    expect(trend.slopeAfter!).toBeCloseTo(6, 0);
   });
 });

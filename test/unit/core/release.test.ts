@@ -1,6 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Deploy, flagKey, orderedUnique, type ReleaseEvent, releaseName, type RolloutStep, targetKey, targetName } from '../../../lambdas/core/release.ts';
+import {
+  type Deploy,
+  flagKey,
+  orderedUnique,
+  type ReleaseEvent,
+  type RolloutStep,
+  releaseName,
+  targetKey,
+  targetName,
+} from '../../../lambdas/core/release.ts';
 
 const T0 = Date.parse('2025-08-28T14:00:00Z');
 const MINUTE = 60_000;
@@ -16,7 +25,14 @@ const step = (id: string, time: number, from = 0, to = 1, extra: Partial<Rollout
   toPercent: to,
   ...extra,
 });
-const deploy = (id: string, time: number): Deploy => ({ kind: 'deploy', id, time, service: 'api', version: '2.1.0', environment: 'production' });
+const deploy = (id: string, time: number): Deploy => ({
+  kind: 'deploy',
+  id,
+  time,
+  service: 'api',
+  version: '2.1.0',
+  environment: 'production',
+});
 
 /**
  * Distinct releases (unique ids; times from a few minutes, so that ties are common), then what a
@@ -24,10 +40,16 @@ const deploy = (id: string, time: number): Deploy => ({ kind: 'deploy', id, time
  */
 const deliveries = fc
   .uniqueArray(
-    fc.record({ id: fc.string({ unit: fc.constantFrom('a', 'b', 'c', 'A', '1', '-'), minLength: 1, maxLength: 4 }), minute: fc.nat({ max: 5 }), isDeploy: fc.boolean() }),
+    fc.record({
+      id: fc.string({ unit: fc.constantFrom('a', 'b', 'c', 'A', '1', '-'), minLength: 1, maxLength: 4 }),
+      minute: fc.nat({ max: 5 }),
+      isDeploy: fc.boolean(),
+    }),
     { selector: (r) => r.id, maxLength: 30 },
   )
-  .map((records) => records.map(({ id, minute, isDeploy }): ReleaseEvent => (isDeploy ? deploy(id, T0 + minute * MINUTE) : step(id, T0 + minute * MINUTE))))
+  .map((records) =>
+    records.map(({ id, minute, isDeploy }): ReleaseEvent => (isDeploy ? deploy(id, T0 + minute * MINUTE) : step(id, T0 + minute * MINUTE))),
+  )
   .chain((events) =>
     fc.tuple(
       fc.constant(events),
@@ -85,7 +107,13 @@ describe('orderedUnique', () => {
   });
 
   it('on an example: a redelivered step and an out-of-order deploy', () => {
-    const ordered = orderedUnique([step('s2', T0 + 5 * MINUTE, 1, 5), deploy('d1', T0 + MINUTE), step('s1', T0), step('s2', T0 + 5 * MINUTE, 1, 5), step('s0', T0)]);
+    const ordered = orderedUnique([
+      step('s2', T0 + 5 * MINUTE, 1, 5),
+      deploy('d1', T0 + MINUTE),
+      step('s1', T0),
+      step('s2', T0 + 5 * MINUTE, 1, 5),
+      step('s0', T0),
+    ]);
     expect(ordered.map((e) => e.id)).toEqual(['s0', 's1', 'd1', 's2']);
   });
 

@@ -12,15 +12,27 @@
 import { describe, expect, it } from 'vitest';
 import { BUCKETS, bucketOf, encodeCheckpoint } from '../../../lambdas/adapters/dynamodb/series-log.ts';
 import { MAX_ITEM_BYTES } from '../../../lambdas/adapters/dynamodb/store.ts';
-import { bucketLoad, CHECKPOINT_BUCKETS, CHECKPOINT_ITEM_BYTES, checkpointBytesPerSeries, type GuardrailConfig, LIMITS, resolveConfig } from '../../../lambdas/core/config-schema.ts';
+import {
+  bucketLoad,
+  CHECKPOINT_BUCKETS,
+  CHECKPOINT_ITEM_BYTES,
+  checkpointBytesPerSeries,
+  type GuardrailConfig,
+  LIMITS,
+  resolveConfig,
+} from '../../../lambdas/core/config-schema.ts';
 import { detectorSettings } from '../../../lambdas/core/detector-settings.ts';
+import { historyCapacity } from '../../../lambdas/core/evaluation.ts';
 import { MAX_LABEL_LENGTH } from '../../../lambdas/core/input-bounds.ts';
 import { findAnomalies, type SeriesState, type Signal } from '../../../lambdas/core/series.ts';
 
 const WORST = {
   metricPeriodSeconds: 60,
-  correlation: { lookbackMinutes: LIMITS.lookbackPeriods },
-  detector: { seasonPeriods: LIMITS.seasonPeriods, extraHalfLives: Array.from({ length: LIMITS.extraHalfLives }, (_, i) => 10 ** i), warmupPeriods: 2 },
+  detector: {
+    seasonPeriods: LIMITS.seasonPeriods,
+    extraHalfLives: Array.from({ length: LIMITS.extraHalfLives }, (_, i) => 10 ** i),
+    warmupPeriods: 2,
+  },
   shards: { maxSeries: 50 },
 };
 
@@ -29,8 +41,8 @@ function fullSeriesState(config: GuardrailConfig, kind: 'rate' | 'percent', key:
   const signal = config.signals.find((s) => s.name === 'Worst')!;
   const periodMs = config.metricPeriodSeconds * 1000;
   const signals = new Map<string, Signal>([['Worst', { config: signal, settings: detectorSettings(signal, config.detector, periodMs) }]]);
-  // evaluation.ts: the lookback in periods and HISTORY_EXTRA_PERIODS (60), with room to spare.
-  const capacity = Math.ceil((config.correlation.lookbackMinutes * 60) / config.metricPeriodSeconds) + 120;
+  // What evaluation.ts keeps: the history capacity of this configuration.
+  const capacity = historyCapacity(config);
   const start = Date.parse('2099-01-01T00:00:00Z');
   const count = capacity + 2 * Math.max(config.detector.seasonPeriods, 100);
   let seed = 1;
@@ -38,7 +50,14 @@ function fullSeriesState(config: GuardrailConfig, kind: 'rate' | 'percent', key:
   // Values of full precision (17 significant digits).
   const points = Array.from({ length: count }, (_, i) => ({
     time: start + i * periodMs,
-    value: i > count - 5 ? (kind === 'percent' ? 99.99999999999999 : 9.99999999999e11) : kind === 'percent' ? 10 + random() * 20 : 1000 + random() * 1000,
+    value:
+      i > count - 5
+        ? kind === 'percent'
+          ? 99.99999999999999
+          : 9.99999999999e11
+        : kind === 'percent'
+          ? 10 + random() * 20
+          : 1000 + random() * 1000,
   }));
   const states: Record<string, SeriesState> = {};
   findAnomalies(states, [{ key, signal: 'Worst', cluster: dimensions['Cluster Name'] ?? 'default', dimensions, points }], {
@@ -51,7 +70,10 @@ function fullSeriesState(config: GuardrailConfig, kind: 'rate' | 'percent', key:
 }
 
 const configOf = (raw: object, kind: 'rate' | 'percent') =>
-  resolveConfig({ ...raw, signals: { Worst: { kind, ...(kind === 'percent' ? { forecast: { windowPeriods: 120, horizonMinutes: LIMITS.minutes } } : {}) } } });
+  resolveConfig({
+    ...raw,
+    signals: { Worst: { kind, ...(kind === 'percent' ? { forecast: { windowPeriods: 120, horizonMinutes: LIMITS.minutes } } : {}) } },
+  });
 
 describe('the largest series state the bounds allow', () => {
   it.each(['rate', 'percent'] as const)('fits one DynamoDB item whole, with the longest label the reader takes (%s)', (kind) => {
@@ -80,7 +102,10 @@ describe('checkpoint items: a shard of shards.maxSeries series in 512 buckets', 
   ] as const)('estimates a series from above, as the encoding weighs it (%s)', (_, raw) => {
     for (const kind of ['rate', 'percent'] as const) {
       const config = configOf({ ...raw, shards: { maxSeries: 50 } }, kind);
-      const state = fullSeriesState(config, kind, 'Worst Cluster Name=events-msk, Broker ID=12', { 'Cluster Name': 'events-msk', 'Broker ID': '12' });
+      const state = fullSeriesState(config, kind, 'Worst Cluster Name=events-msk, Broker ID=12', {
+        'Cluster Name': 'events-msk',
+        'Broker ID': '12',
+      });
       const { body, history } = encodeCheckpoint([state]);
       expect(body.byteLength + history.byteLength).toBeLessThanOrEqual(checkpointBytesPerSeries(config));
     }
@@ -88,7 +113,8 @@ describe('checkpoint items: a shard of shards.maxSeries series in 512 buckets', 
 
   it.each([50, 1000, 10_000, 20_000])('puts no more than the bound in the fullest bucket (%i series of real keys)', (series) => {
     const loads = new Array<number>(BUCKETS).fill(0);
-    for (let i = 0; i < series; i++) loads[bucketOf(`ConnectionCount Cluster Name=cluster-${Math.floor(i / 150)}, Broker ID=${i % 150}`)]!++;
+    for (let i = 0; i < series; i++)
+      loads[bucketOf(`ConnectionCount Cluster Name=cluster-${Math.floor(i / 150)}, Broker ID=${i % 150}`)]!++;
     expect(Math.max(...loads)).toBeLessThanOrEqual(bucketLoad(series));
   });
 

@@ -1,22 +1,39 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../../lambdas/core/config.ts';
-import { identify, readGetMetricData } from '../../../lambdas/formats/get-metric-data.ts';
 import { seriesName } from '../../../lambdas/core/metric-series.ts';
+import { identify, readGetMetricData } from '../../../lambdas/formats/get-metric-data.ts';
 
 const signals = defaultConfig().signals.map((s) => s.name);
-const result = (label: string, stamps: string[], values: unknown[], status = 'Complete') => ({ Id: 'm1', Label: label, Timestamps: stamps, Values: values, StatusCode: status });
-const read = (...pages: unknown[]) => readGetMetricData(pages.map((document, i) => ({ source: `page${i + 1}.json`, document })), signals);
+const result = (label: string, stamps: string[], values: unknown[], status = 'Complete') => ({
+  Id: 'm1',
+  Label: label,
+  Timestamps: stamps,
+  Values: values,
+  StatusCode: status,
+});
+const read = (...pages: unknown[]) =>
+  readGetMetricData(
+    pages.map((document, i) => ({ source: `page${i + 1}.json`, document })),
+    signals,
+  );
 
 describe('GetMetricData results', () => {
   it('reads series newest-first (the API default) into ascending points, merging pages', () => {
     const label = 'ConnectionCreationRate Cluster Name=events, Broker ID=2';
     const { series } = read(
-      { MetricDataResults: [result(label, ['2025-08-28T14:02:00+00:00', '2025-08-28T14:01:00+00:00'], [3, 2], 'PartialData')], NextToken: 't' },
+      {
+        MetricDataResults: [result(label, ['2025-08-28T14:02:00+00:00', '2025-08-28T14:01:00+00:00'], [3, 2], 'PartialData')],
+        NextToken: 't',
+      },
       { MetricDataResults: [result(label, ['2025-08-28T14:00:00+00:00'], [1])], Messages: [] },
     );
     expect(series).toHaveLength(1);
-    expect(series[0]).toMatchObject({ signal: 'ConnectionCreationRate', cluster: 'events', dimensions: { 'Cluster Name': 'events', 'Broker ID': '2' } });
+    expect(series[0]).toMatchObject({
+      signal: 'ConnectionCreationRate',
+      cluster: 'events',
+      dimensions: { 'Cluster Name': 'events', 'Broker ID': '2' },
+    });
     expect(series[0]!.points.map((p) => p.value)).toEqual([1, 2, 3]);
   });
 
@@ -28,7 +45,10 @@ describe('GetMetricData results', () => {
 
   it('warns about series that name no configured signal, and about failed statuses', () => {
     const { series, warnings } = read({
-      MetricDataResults: [result('CpuUser Broker ID=1', [], []), result('ConnectionCount Broker ID=1', ['2025-01-01T00:00:00Z'], [1], 'Forbidden')],
+      MetricDataResults: [
+        result('CpuUser Broker ID=1', [], []),
+        result('ConnectionCount Broker ID=1', ['2025-01-01T00:00:00Z'], [1], 'Forbidden'),
+      ],
     });
     expect(series).toHaveLength(1);
     expect(warnings).toEqual([expect.stringMatching(/CpuUser.*names no configured signal/), expect.stringMatching(/StatusCode Forbidden/)]);
@@ -41,12 +61,18 @@ describe('GetMetricData results', () => {
   });
 
   it('names the field of a bad timestamp and of unpaired arrays', () => {
-    expect(() => read({ MetricDataResults: [result('ConnectionCount', ['soon'], [1])] })).toThrow(/Timestamps\[0\]`: expected an ISO 8601 time/);
-    expect(() => read({ MetricDataResults: [result('ConnectionCount', ['2025-01-01T00:00:00Z'], [1, 2])] })).toThrow(/has 1 Timestamps but 2 Values/);
+    expect(() => read({ MetricDataResults: [result('ConnectionCount', ['soon'], [1])] })).toThrow(
+      /Timestamps\[0\]`: expected an ISO 8601 time/,
+    );
+    expect(() => read({ MetricDataResults: [result('ConnectionCount', ['2025-01-01T00:00:00Z'], [1, 2])] })).toThrow(
+      /has 1 Timestamps but 2 Values/,
+    );
   });
 
   it('rejects a document that is not GetMetricData output', () => {
-    expect(() => read({ Datapoints: [] })).toThrow('page1.json: field `MetricDataResults`: expected an array (the output of GetMetricData)');
+    expect(() => read({ Datapoints: [] })).toThrow(
+      'page1.json: field `MetricDataResults`: expected an array (the output of GetMetricData)',
+    );
   });
 
   it('rejects a document that is not GetMetricData output, even after good pages', () => {
@@ -66,7 +92,11 @@ describe('series identity: the Id and the label together', () => {
 
   it('with default labels (the metric name for every broker), keeps one series per Id, never merged', () => {
     const { series, warnings } = read({
-      MetricDataResults: [withId('m0', 'ConnectionCreationRate', [5, 4]), withId('m1', 'ConnectionCreationRate', [50, 40]), withId('m2', 'HeapMemoryAfterGC', [30, 31])],
+      MetricDataResults: [
+        withId('m0', 'ConnectionCreationRate', [5, 4]),
+        withId('m1', 'ConnectionCreationRate', [50, 40]),
+        withId('m2', 'HeapMemoryAfterGC', [30, 31]),
+      ],
     });
     expect(warnings).toEqual([]);
     expect(series.map((s) => s.key)).toEqual(['ConnectionCreationRate Id=m0', 'ConnectionCreationRate Id=m1', 'HeapMemoryAfterGC']);
@@ -76,8 +106,19 @@ describe('series identity: the Id and the label together', () => {
 
   it('merges a series across pages by its Id, and tells pages that stop short', () => {
     const { series, warnings } = read(
-      { MetricDataResults: [withId('m0', 'ConnectionCreationRate', [2], 'PartialData'), withId('m1', 'ConnectionCreationRate', [20], 'PartialData')], NextToken: 't1' },
-      { MetricDataResults: [{ ...withId('m0', 'ConnectionCreationRate', [1]), Timestamps: [stamps[1]] }, { ...withId('m1', 'ConnectionCreationRate', [10]), Timestamps: [stamps[1]] }] },
+      {
+        MetricDataResults: [
+          withId('m0', 'ConnectionCreationRate', [2], 'PartialData'),
+          withId('m1', 'ConnectionCreationRate', [20], 'PartialData'),
+        ],
+        NextToken: 't1',
+      },
+      {
+        MetricDataResults: [
+          { ...withId('m0', 'ConnectionCreationRate', [1]), Timestamps: [stamps[1]] },
+          { ...withId('m1', 'ConnectionCreationRate', [10]), Timestamps: [stamps[1]] },
+        ],
+      },
     );
     expect(warnings).toEqual([]);
     expect(series.map((s) => s.points.length)).toEqual([2, 2]);
@@ -92,14 +133,23 @@ describe('series identity: the Id and the label together', () => {
   it('with dynamic labels, a SEARCH Id returning every broker gives one series per label, keyed as before', () => {
     const label = (b: number) => `ConnectionCount Cluster Name=events, Broker ID=${b}`;
     const { series } = read({ MetricDataResults: [withId('q0', label(1), [1]), withId('q0', label(2), [2])] });
-    expect(series.map((s) => s.key)).toEqual(['ConnectionCount Cluster Name=events, Broker ID=1', 'ConnectionCount Cluster Name=events, Broker ID=2']);
+    expect(series.map((s) => s.key)).toEqual([
+      'ConnectionCount Cluster Name=events, Broker ID=1',
+      'ConnectionCount Cluster Name=events, Broker ID=2',
+    ]);
     expect(series.every((s) => s.cluster === 'events')).toBe(true);
   });
 
   it('mixed: dynamic labels keep their keys beside default-labelled queries, and a shared dynamic label splits by Id', () => {
     const dynamic = 'HeapMemoryAfterGC Cluster Name=events, Broker ID=1';
     const { series } = read({
-      MetricDataResults: [withId('h1', dynamic, [30]), withId('c1', 'ConnectionCount', [1]), withId('c2', 'ConnectionCount', [2]), withId('x1', 'ClientConnectionCount Broker ID=1', [3]), withId('x2', 'ClientConnectionCount Broker ID=1', [4])],
+      MetricDataResults: [
+        withId('h1', dynamic, [30]),
+        withId('c1', 'ConnectionCount', [1]),
+        withId('c2', 'ConnectionCount', [2]),
+        withId('x1', 'ClientConnectionCount Broker ID=1', [3]),
+        withId('x2', 'ClientConnectionCount Broker ID=1', [4]),
+      ],
     });
     expect(series.map((s) => s.key)).toEqual([
       'ClientConnectionCount Broker ID=1, Id=x1',
@@ -112,7 +162,9 @@ describe('series identity: the Id and the label together', () => {
   });
 
   it('reads the signal from the Id when there is no label, or the label names none', () => {
-    const { series } = read({ MetricDataResults: [withId('clientConnectionCount_b1', undefined, [1]), withId('connectioncount_b1', 'broker 1', [2])] });
+    const { series } = read({
+      MetricDataResults: [withId('clientConnectionCount_b1', undefined, [1]), withId('connectioncount_b1', 'broker 1', [2])],
+    });
     expect(series.map((s) => [s.signal, s.key])).toEqual([
       ['ClientConnectionCount', 'ClientConnectionCount'],
       ['ConnectionCount', 'ConnectionCount Series=broker 1'],
@@ -124,7 +176,8 @@ describe('bad input: an error naming the field, or a point skipped and counted; 
   const at = (time: string) => [time];
 
   it('reads labels in one pass: the pattern it replaces (([A-Za-z][\\w .-]*?)\\s*=\\s*([^,]+)) gives the same pairs on any short label', () => {
-    const old = (rest: string) => [...rest.matchAll(/([A-Za-z][\w .-]*?)\s*=\s*([^,]+)/g)].map((m) => [m[1]!.trim(), m[2]!.trim()] as const);
+    const old = (rest: string) =>
+      [...rest.matchAll(/([A-Za-z][\w .-]*?)\s*=\s*([^,]+)/g)].map((m) => [m[1]!.trim(), m[2]!.trim()] as const);
     const pieces = fc.constantFrom('a', 'B', '1', '_', ' ', '\t', '.', '-', '=', ',', 'é', 'Cluster Name', 'Broker ID', '\u00a0');
     fc.assert(
       fc.property(fc.array(pieces, { maxLength: 24 }), (parts) => {
@@ -152,31 +205,54 @@ describe('bad input: an error naming the field, or a point skipped and counted; 
   });
 
   it('names a Label, an Id or a StatusCode that is not a string, and a result that is not an object', () => {
-    expect(() => read({ MetricDataResults: [{ Id: 'm1', Label: 5, Timestamps: [], Values: [] }] })).toThrow('page1.json: field `MetricDataResults[0].Label`: expected a string, got 5');
-    expect(() => read({ MetricDataResults: [{ Id: ['m1'], Timestamps: [], Values: [] }] })).toThrow('field `MetricDataResults[0].Id`: expected a string');
+    expect(() => read({ MetricDataResults: [{ Id: 'm1', Label: 5, Timestamps: [], Values: [] }] })).toThrow(
+      'page1.json: field `MetricDataResults[0].Label`: expected a string, got 5',
+    );
+    expect(() => read({ MetricDataResults: [{ Id: ['m1'], Timestamps: [], Values: [] }] })).toThrow(
+      'field `MetricDataResults[0].Id`: expected a string',
+    );
     expect(() => read({ MetricDataResults: [null] })).toThrow('field `MetricDataResults[0]`: expected an object');
   });
 
   it('names a timestamp in milliseconds where seconds are expected, a 1969 date and a year 2200 (each once hung a replay)', () => {
     const seconds = Date.parse('2025-08-28T14:00:00Z') / 1000;
-    expect(read({ MetricDataResults: [result('ConnectionCount', [seconds] as never, [1])] }).series[0]!.points[0]!.time).toBe(seconds * 1000);
+    expect(read({ MetricDataResults: [result('ConnectionCount', [seconds] as never, [1])] }).series[0]!.points[0]!.time).toBe(
+      seconds * 1000,
+    );
     expect(() => read({ MetricDataResults: [result('ConnectionCount', [seconds * 1000] as never, [1])] })).toThrow(
       'page1.json: field `MetricDataResults[0].Timestamps[0]`: 1756389600000 looks like epoch milliseconds (2025-08-28T14:00:00Z); expected epoch seconds',
     );
-    expect(() => read({ MetricDataResults: [result('ConnectionCount', at('1969-12-31T23:00:00Z'), [1])] })).toThrow(/Timestamps\[0\]`: "1969-12-31T23:00:00Z" is outside the plausible window/);
-    expect(() => read({ MetricDataResults: [result('ConnectionCount', at('2200-01-01T00:00:00Z'), [1])] })).toThrow(/outside the plausible window/);
+    expect(() => read({ MetricDataResults: [result('ConnectionCount', at('1969-12-31T23:00:00Z'), [1])] })).toThrow(
+      /Timestamps\[0\]`: "1969-12-31T23:00:00Z" is outside the plausible window/,
+    );
+    expect(() => read({ MetricDataResults: [result('ConnectionCount', at('2200-01-01T00:00:00Z'), [1])] })).toThrow(
+      /outside the plausible window/,
+    );
   });
 
   it('skips, counts and warns about values out of bounds for the signal: 1e100, ±1e308, a heap at 150%', () => {
     const stamps = ['2025-01-01T00:00:00Z', '2025-01-01T00:01:00Z', '2025-01-01T00:02:00Z', '2025-01-01T00:03:00Z'];
     const kinds = defaultConfig().signals;
     const { series, warnings } = readGetMetricData(
-      [{ source: 'p.json', document: { MetricDataResults: [result('ConnectionCreationRate Broker ID=1', stamps, [1, 1e100, -1e308, 2]), result('HeapMemoryAfterGC Broker ID=1', stamps, [30, 150, 31, 32])] } }],
+      [
+        {
+          source: 'p.json',
+          document: {
+            MetricDataResults: [
+              result('ConnectionCreationRate Broker ID=1', stamps, [1, 1e100, -1e308, 2]),
+              result('HeapMemoryAfterGC Broker ID=1', stamps, [30, 150, 31, 32]),
+            ],
+          },
+        },
+      ],
       kinds,
     );
-    expect(series.map((s) => s.points.map((p) => p.value))).toEqual([[1, 2], [30, 31, 32]]);
+    expect(series.map((s) => s.points.map((p) => p.value))).toEqual([
+      [1, 2],
+      [30, 31, 32],
+    ]);
     expect(warnings).toEqual([
-      'p.json: 2 points of MetricDataResults[0] out of bounds for ConnectionCreationRate, skipped (the first, Values[1]: 1e+100 is beyond ±1000000000000 (no broker\'s rate is))',
+      "p.json: 2 points of MetricDataResults[0] out of bounds for ConnectionCreationRate, skipped (the first, Values[1]: 1e+100 is beyond ±1000000000000 (no broker's rate is))",
       'p.json: 1 point of MetricDataResults[1] out of bounds for HeapMemoryAfterGC, skipped (the first, Values[1]: 150 is not a percentage (0..100))',
     ]);
   });
@@ -184,8 +260,13 @@ describe('bad input: an error naming the field, or a point skipped and counted; 
   it('keeps a dimension named constructor or hasOwnProperty as a dimension, and refuses a cluster name no cluster has', () => {
     const identity = identify({ Label: 'ConnectionCount constructor=x, hasOwnProperty=y' }, signals)!;
     expect(Object.getPrototypeOf(identity.dimensions)).toBe(Object.prototype);
-    expect(Object.entries(identity.dimensions)).toEqual([['constructor', 'x'], ['hasOwnProperty', 'y']]);
-    expect(() => read({ MetricDataResults: [result(`ConnectionCount Cluster Name=${'c'.repeat(300)}`, [], [])] })).toThrow(/field `MetricDataResults\[0\]\.Label`: names a cluster of 300 characters, more than 256/);
+    expect(Object.entries(identity.dimensions)).toEqual([
+      ['constructor', 'x'],
+      ['hasOwnProperty', 'y'],
+    ]);
+    expect(() => read({ MetricDataResults: [result(`ConnectionCount Cluster Name=${'c'.repeat(300)}`, [], [])] })).toThrow(
+      /field `MetricDataResults\[0\]\.Label`: names a cluster of 300 characters, more than 256/,
+    );
     expect(identify({ Label: `ConnectionCount Cluster Name=${'c'.repeat(240)}` }, signals)!.cluster).toHaveLength(240);
   });
 });

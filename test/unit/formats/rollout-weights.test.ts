@@ -156,7 +156,9 @@ describe('weightsForPercent', () => {
       { variation: 0, weight: 5_000 },
       { variation: 1, weight: 95_000 },
     ]);
-    expect(() => weightsForPercent([{ variation: 1, weight: TOTAL_WEIGHT }], 1, 5, 3)).toThrow(/which of 3 variations should the rollout serve/);
+    expect(() => weightsForPercent([{ variation: 1, weight: TOTAL_WEIGHT }], 1, 5, 3)).toThrow(
+      /which of 3 variations should the rollout serve/,
+    );
   });
 });
 

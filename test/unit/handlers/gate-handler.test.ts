@@ -7,7 +7,16 @@ import { type GuardrailState, newGuardrailState } from '../../../lambdas/core/st
 const MINUTE = 60_000;
 const now = Date.parse('2025-08-28T16:00:00Z');
 const config = parseConfig('');
-const step: RolloutStep = { kind: 'rollout-step', id: 's1', time: now - 120 * MINUTE, flag: 'storm', environment: 'production', target: { kind: 'fallthrough' }, fromPercent: 1, toPercent: 5 };
+const step: RolloutStep = {
+  kind: 'rollout-step',
+  id: 's1',
+  time: now - 120 * MINUTE,
+  flag: 'storm',
+  environment: 'production',
+  target: { kind: 'fallthrough' },
+  fromPercent: 1,
+  toPercent: 5,
+};
 
 /** A guardrail that evaluated a minute ago and sees nothing wrong. */
 function healthy(): GuardrailState {
@@ -85,7 +94,11 @@ describe('createGateHandler: a bad request', () => {
   }
 
   it('names the unknown key in its reason', async () => {
-    const answer = await gate.createGateHandler(config, storeWith(healthy()), () => now)({ flag: 'storm', environment: 'production', targetPercent: 25, force: true });
+    const answer = await gate.createGateHandler(
+      config,
+      storeWith(healthy()),
+      () => now,
+    )({ flag: 'storm', environment: 'production', targetPercent: 25, force: true });
     expect(answer.reasons[0]).toContain('force');
   });
 });
@@ -95,7 +108,14 @@ describe('createGateHandler: a good request', () => {
 
   it('answers deny for a frozen flag, saying so', async () => {
     const state = healthy();
-    state.freezes['storm/production'] = { flag: 'storm', environment: 'production', target: { kind: 'fallthrough' }, percent: 0, since: now - 30 * MINUTE, decisionId: 'd' };
+    state.freezes['storm/production'] = {
+      flag: 'storm',
+      environment: 'production',
+      target: { kind: 'fallthrough' },
+      percent: 0,
+      since: now - 30 * MINUTE,
+      decisionId: 'd',
+    };
     const answer = await gate.createGateHandler(config, storeWith(state), () => now)(request);
     expect(answer.verdict).toBe('deny');
     expect(answer.reasons.join('\n')).toContain('frozen: storm is frozen at 0% since 2025-08-28 15:30 UTC until acknowledged');
@@ -103,7 +123,11 @@ describe('createGateHandler: a good request', () => {
 
   it('answers unknown with no state at all', async () => {
     const answer = await gate.createGateHandler(config, storeWith(undefined), () => now)(request);
-    expect(answer).toEqual({ verdict: 'unknown', reasons: ['the guardrail has not evaluated yet: there is nothing to decide on'], evidence: {} });
+    expect(answer).toEqual({
+      verdict: 'unknown',
+      reasons: ['the guardrail has not evaluated yet: there is nothing to decide on'],
+      evidence: {},
+    });
   });
 
   it('answers unknown for a state that has never evaluated', async () => {

@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { scenarioNames } from '../../../cli/inputs.ts';
+import { scenariosFolder } from '../../../cli/paths.ts';
 import { exportScenario } from '../../../lambdas/simulator/export.ts';
 import { parseScenario } from '../../../lambdas/simulator/scenario.ts';
 import { simulate } from '../../../lambdas/simulator/simulate.ts';
-import { scenarioNames } from '../../../cli/inputs.ts';
-import { scenariosFolder } from '../../../cli/paths.ts';
 
 const load = async (name: string) => parseScenario(JSON.parse(await readFile(join(scenariosFolder, name, 'scenario.json'), 'utf8')));
 const HOUR = 3_600_000;

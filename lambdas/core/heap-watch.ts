@@ -1,0 +1,168 @@
+/**
+ * Heap watches: heap after GC is a slow signal (heap-trend.ts), watched per release and cluster
+ * for a trend that starts at the release. A level bump never counts; a climb does when it began at
+ * the release, no fast signal answered the release (the fast watch decides those), no rise of
+ * traffic since explains it, and the limit is forecast within the configured horizon. After a
+ * rollback that a heap trend caused, the flag's remaining climb is judged against its slope before
+ * its first step: what persists at the lower percentage, having fallen with it (dose.ts), steps it
+ * back again.
+ *
+ * While traffic is up since the release (a connection signal's pooled level), the heap's climb is
+ * traffic's: its slope is measured again from when traffic
+ * was last up. A step's heap watch ends at the flag's next step or after HEAP_WATCH_MS; kept in
+ * the state as plain JSON until then.
+ */
+import type { GuardrailConfig, SignalConfig } from './config.ts';
+import { DOSE_DROP } from './dose.ts';
+import type { Finding } from './finding.ts';
+import { type HeapTrend, type HeapTrendSettings, heapTrend, heapTrendSettings } from './heap-trend.ts';
+import { type ReleaseEvent, releaseName } from './release.ts';
+import { pooledLogRatio } from './release-watch.ts';
+import { brokerHistories, indexKey, recentValues, type SeriesIndex, type WatchEntry, watchSettings } from './watches.ts';
+
+export interface HeapEntry {
+  readonly id: string;
+  readonly release: ReleaseEvent;
+  readonly cluster: string;
+  readonly signal: string;
+  /** step: a trend starting at the release; excess: the slope since a rollback against `reference`. */
+  readonly purpose: 'step' | 'excess';
+  /** Where the trend is measured from: the release, or the rollback. */
+  readonly since: number;
+  /**
+   * The slope since the release is measured from here: the release, or the last period traffic
+   * was up (a heap that moved with traffic is traffic's; after a surge the climb is judged anew).
+   */
+  anchor?: number;
+  /** excess: the flag's heap slope before its first step (points per hour). */
+  readonly reference?: number;
+  /** excess: the flag's excess slope over `reference` when it was stepped back, which a slope of the flag's must fall below in proportion. */
+  readonly before?: number;
+  /** A deploy's climb was found: it is watched on (the episode stays open while it lasts), with no more gates. */
+  found?: boolean;
+  done: boolean;
+}
+
+/** How long a release's heap is watched for a trend (or until the flag's next step). */
+export const HEAP_WATCH_MS = 6 * 3_600_000;
+/** A heap climb with traffic up this much (log ratio of a connection signal) is traffic's, not the release's. */
+const TRAFFIC_EXPLAINS = Math.log(1.2);
+/** Points whose per-broker median is a connection signal's level now, for the traffic check. */
+const TRAFFIC_WINDOW_PERIODS = 30;
+/** A slope over a longer window is surer: the excess slope asked shrinks with the window, to this floor (points/h). */
+const MIN_EXCESS_SLOPE = 0.3;
+
+/** The slow signal: heap after GC, the percentage with a forecast limit. */
+export function heapSignal(config: Pick<GuardrailConfig, 'signals'>): SignalConfig | undefined {
+  return config.signals.find((s) => s.kind === 'percent' && s.forecast !== undefined);
+}
+
+export function heapSettings(signal: SignalConfig, config: GuardrailConfig): HeapTrendSettings {
+  return heapTrendSettings(config.metricPeriodSeconds * 1000, {
+    limitPercent: signal.forecast?.limitPercent ?? 90,
+    horizonMs: config.releaseWatch.heapHorizonMinutes * 60_000,
+  });
+}
+
+export function openHeapWatch(release: ReleaseEvent, cluster: string, signal: string): HeapEntry {
+  return { id: `${release.id}/${cluster}/${signal}`, release, cluster, signal, purpose: 'step', since: release.time, done: false };
+}
+
+/** What a heap watch needs to know of the rest of the evaluation. */
+export interface HeapContext {
+  readonly now: number;
+  readonly index: SeriesIndex;
+  readonly watches: readonly WatchEntry[];
+  readonly releases: readonly ReleaseEvent[];
+  /** Told the heap slope before a flag's step: the flag's baseline keeps the first. */
+  readonly slopeBefore: (release: ReleaseEvent, cluster: string, slope: number) => void;
+}
+
+/** The heap trend that calls for action (a rollback, or a critical alert for a deploy); undefined while there is none. */
+export function checkHeap(entry: HeapEntry, signal: SignalConfig, config: GuardrailConfig, context: HeapContext): HeapTrend | undefined {
+  const { now } = context;
+  if (now - entry.since > HEAP_WATCH_MS || (entry.purpose === 'step' && laterStep(entry.release, context.releases, now))) {
+    entry.done = true;
+    return undefined;
+  }
+  const settings = heapSettings(signal, config);
+  if (!entry.found && trafficExplains(entry, config, context)) entry.anchor = now;
+  const series = context.index.get(indexKey(entry.cluster, entry.signal)) ?? [];
+  const trend = heapTrend(brokerHistories(series, signal, false), entry.since, now, settings, entry.anchor ?? entry.since);
+  if (trend.kind === 'too-early') return undefined;
+  if (entry.purpose === 'excess') {
+    const periods = (now - (entry.anchor ?? entry.since)) / settings.periodMs;
+    const needed = Math.max(MIN_EXCESS_SLOPE, (settings.minSlopeChange * settings.minAfterPeriods) / periods);
+    const excess = trend.slopeAfter! - (entry.reference ?? 0);
+    if (excess < needed) return undefined;
+    entry.done = true;
+    // What did not fall with the percentage is not the flag's to answer for: no further step back.
+    return entry.before === undefined || excess <= DOSE_DROP * entry.before ? trend : undefined;
+  }
+  context.slopeBefore(entry.release, entry.cluster, trend.slopeBefore!);
+  if (!trend.withinHorizon || (!entry.found && fastResponded(entry, context.watches))) return undefined;
+  // A flag's step is rolled back (its excess is watched from there); a deploy's climb goes on, and is watched on.
+  if (entry.release.kind === 'rollout-step') entry.done = true;
+  entry.found = true;
+  return trend;
+}
+
+function laterStep(release: ReleaseEvent, releases: readonly ReleaseEvent[], now: number): boolean {
+  return (
+    release.kind === 'rollout-step' &&
+    releases.some(
+      (r) =>
+        r.kind === 'rollout-step' &&
+        r.flag === release.flag &&
+        r.environment === release.environment &&
+        r.time > release.time &&
+        r.time <= now,
+    )
+  );
+}
+
+/** A fast signal's watch of the release alarmed: the fast path has it. */
+function fastResponded(entry: HeapEntry, watches: readonly WatchEntry[]): boolean {
+  return watches.some((w) => w.purpose === 'step' && w.release.id === entry.release.id && w.watch.status === 'alarm');
+}
+
+/** Is traffic (a connection signal's pooled level) up since the release? Then heap moving with it is traffic's. */
+function trafficExplains(entry: HeapEntry, config: GuardrailConfig, context: HeapContext): boolean {
+  for (const w of context.watches) {
+    if (w.purpose !== 'step' || w.release.id !== entry.release.id || w.cluster !== entry.cluster) continue;
+    const signal = config.signals.find((s) => s.name === w.signal);
+    if (!signal) continue;
+    const recent = recentValues(context.index.get(indexKey(w.cluster, w.signal)) ?? [], signal, TRAFFIC_WINDOW_PERIODS);
+    const ratio = pooledLogRatio(w.watch.levels, recent, watchSettings(signal, config));
+    if (ratio !== undefined && ratio >= TRAFFIC_EXPLAINS) return true;
+  }
+  return false;
+}
+
+/** A heap watch's finding: the climb since the release (or the rollback) against the slope before it, and the forecast. */
+export function heapFinding(entry: HeapEntry, trend: HeapTrend, settings: HeapTrendSettings, series: readonly string[]): Finding {
+  return {
+    release: entry.release,
+    others: [],
+    series,
+    evidence: {
+      kind: 'heap',
+      purpose: entry.purpose,
+      cluster: entry.cluster,
+      signal: entry.signal,
+      onset: entry.since,
+      candidates: [releaseName(entry.release)],
+      slopeBefore: entry.purpose === 'excess' ? (entry.reference ?? 0) : trend.slopeBefore!,
+      slopeAfter: trend.slopeAfter!,
+      level: trend.level!,
+      msToLimit: trend.msToLimit!,
+      limitPercent: settings.limitPercent,
+      horizonMs: settings.horizonMs,
+    },
+  };
+}
+
+/** Drops the heap watches that are done. */
+export function expireHeapWatches(entries: readonly HeapEntry[]): HeapEntry[] {
+  return entries.filter((e) => !e.done);
+}

@@ -1,0 +1,133 @@
+/**
+ * Stepping back while the storm goes on. A flag's baseline is what its signals were before its
+ * first watched step: each fast signal's watch as it opened (the levels before the step, the
+ * cluster's noise), and the heap slope before it. After a rollback to a lower percentage that is
+ * not 0, what persists of the flag's effect is judged against that baseline: a fresh release watch
+ * on the same levels, from a couple of periods after the rollback (a rollback takes a minute to
+ * act), or the heap slope since the rollback against the slope before the first step. Persisting,
+ * it steps the flag back again (policy.ts: the freeze and the cooldown do not hold back the
+ * guardrail's own step-backs), each step its own decision with its evidence, down to 0 or off,
+ * as long as it fell with the percentage (dose.ts): what did not is not the flag's.
+ */
+import type { HeapEntry } from './heap-watch.ts';
+import { flagKey, type RolloutStep } from './release.ts';
+import type { ReleaseWatch } from './release-watch.ts';
+import { indexKey, type WatchEntry } from './watches.ts';
+
+export interface FlagBaseline {
+  readonly flag: string;
+  readonly environment: string;
+  /** The flag's first watched step (its later steps within BASELINE_REUSE_MS share it). */
+  readonly since: number;
+  /** Per cluster and fast signal (watches.ts indexKey), the first step's watch as it opened. */
+  readonly fast: Record<string, { readonly cluster: string; readonly signal: string; readonly watch: ReleaseWatch }>;
+  /** Per cluster, the heap slope before the first step (points per hour). */
+  readonly heapSlope: Record<string, number>;
+}
+
+/** A later step of the flag is judged against its first step's baseline only this long: traffic moves. */
+export const BASELINE_REUSE_MS = 6 * 3_600_000;
+/** A baseline is kept this long after its step: a rollback can come hours after later steps. */
+const BASELINE_KEPT_MS = 13 * 3_600_000;
+/** Periods after a rollback before the flag's remaining excess is judged: the rollback takes a minute to act. */
+export const SETTLE_PERIODS = 2;
+
+/** The flag's baseline for this step: its first step's, while recent enough; else this step's. */
+export function baselineFor(baselines: Record<string, FlagBaseline>, step: RolloutStep): FlagBaseline {
+  const key = flagKey(step.flag, step.environment);
+  const existing = Object.hasOwn(baselines, key) ? baselines[key] : undefined;
+  if (existing && step.time - existing.since <= BASELINE_REUSE_MS) return existing;
+  const created: FlagBaseline = { flag: step.flag, environment: step.environment, since: step.time, fast: {}, heapSlope: {} };
+  baselines[key] = created;
+  return created;
+}
+
+/** Keeps a watch as it opened, when it is the first of its cluster and signal for the baseline. */
+export function rememberWatch(baseline: FlagBaseline, entry: WatchEntry): void {
+  baseline.fast[indexKey(entry.cluster, entry.signal)] ??= {
+    cluster: entry.cluster,
+    signal: entry.signal,
+    watch: structuredClone(entry.watch),
+  };
+}
+
+/** Keeps the heap slope before the flag's first step on this cluster (the first one told). */
+export function rememberHeapSlope(baselines: Record<string, FlagBaseline>, step: RolloutStep, cluster: string, slope: number): void {
+  const key = flagKey(step.flag, step.environment);
+  const baseline = Object.hasOwn(baselines, key) ? baselines[key] : undefined;
+  if (baseline) baseline.heapSlope[cluster] ??= slope;
+}
+
+export function baselineOf(baselines: Readonly<Record<string, FlagBaseline>>, step: RolloutStep): FlagBaseline | undefined {
+  const key = flagKey(step.flag, step.environment);
+  return Object.hasOwn(baselines, key) ? baselines[key] : undefined;
+}
+
+/**
+ * Watches of what persists of the flag's fast effect after a rollback at `now`, against its
+ * baseline's levels. `before`: each signal's pooled log ratio over those levels at the rollback.
+ */
+export function excessWatches(
+  baseline: FlagBaseline,
+  step: RolloutStep,
+  now: number,
+  periodMs: number,
+  before: (cluster: string, signal: string, levels: Readonly<Record<string, number>>) => number | undefined,
+): WatchEntry[] {
+  const start = Math.floor(now / periodMs) * periodMs + SETTLE_PERIODS * periodMs;
+  return Object.values(baseline.fast).map(({ cluster, signal, watch: first }) => {
+    const watch: ReleaseWatch = {
+      ...structuredClone(first),
+      release: { id: `${step.id}/excess/${now}`, time: start },
+      start,
+      status: 'watching',
+      cusum: 0,
+      onset: null,
+      excess: [],
+      lastTime: null,
+      periods: 0,
+      alarm: null,
+    };
+    delete watch.reason;
+    const dose = before(cluster, signal, first.levels);
+    return {
+      id: `${step.id}/${cluster}/${signal}/excess/${now}`,
+      release: step,
+      cluster,
+      signal,
+      purpose: 'excess',
+      watch,
+      next: start,
+      seen: [],
+      brokers: [],
+      ...(dose !== undefined ? { before: dose } : {}),
+    };
+  });
+}
+
+/** Heap watches of what persists of the flag's heap climb after a rollback at `now`, against its slope before its first step; `slope`: the climb at the rollback. */
+export function excessHeapWatches(
+  baseline: FlagBaseline,
+  step: RolloutStep,
+  clusters: readonly string[],
+  signal: string,
+  now: number,
+  slope: number,
+): HeapEntry[] {
+  return clusters.map((cluster) => ({
+    id: `${step.id}/${cluster}/${signal}/excess/${now}`,
+    release: step,
+    cluster,
+    signal,
+    purpose: 'excess',
+    since: now,
+    reference: baseline.heapSlope[cluster] ?? 0,
+    before: slope - (baseline.heapSlope[cluster] ?? 0),
+    done: false,
+  }));
+}
+
+/** Drops baselines too old to be used. */
+export function expireBaselines(baselines: Record<string, FlagBaseline>, now: number): void {
+  for (const [key, baseline] of Object.entries(baselines)) if (now - baseline.since > BASELINE_KEPT_MS) delete baselines[key];
+}

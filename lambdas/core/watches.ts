@@ -1,0 +1,188 @@
+/**
+ * The release watches the engine keeps (lambdas/core/release-watch.ts is the test itself): one per
+ * release (a rollout step up or a deploy in the guarded environment), cluster and fast signal
+ * (rates and counts: ConnectionCreationRate, ConnectionCount, ClientConnectionCount,
+ * ProducerIdCount where present). Opened from the per-broker history the series state keeps (the
+ * last FULL_POINTS periods at full resolution: the 120 minutes the watch was calibrated with);
+ * fed each broker's value, period by period, as it arrives; kept in the state as plain JSON, and
+ * dropped some hours after they stopped watching (bounded).
+ */
+import type { GuardrailConfig, SignalConfig } from './config.ts';
+import type { BrokerEvidence } from './finding.ts';
+import { seriesName } from './metric-series.ts';
+import type { ReleaseEvent } from './release.ts';
+import {
+  observeReleaseWatch,
+  openReleaseWatch,
+  type ReleaseWatch,
+  type ReleaseWatchSettings,
+  releaseWatchSettings,
+} from './release-watch.ts';
+import type { SeriesState } from './series.ts';
+import { type BrokerHistory, median } from './watch-points.ts';
+
+export interface WatchEntry {
+  readonly id: string;
+  readonly release: ReleaseEvent;
+  readonly cluster: string;
+  readonly signal: string;
+  /** step: the release's own effect; excess: what persists of a rolled-back flag's, against its level before its first step. */
+  readonly purpose: 'step' | 'excess';
+  readonly watch: ReleaseWatch;
+  /** The next period to score. */
+  next: number;
+  /** Pooled log ratios scored while watching (at most a watch's length): did the signal move at the release, alarm or not? */
+  seen: number[];
+  /** Each broker (by series key) at the last period scored, against what was expected of it: an alarm's per-broker evidence. */
+  brokers: Array<BrokerEvidence & { readonly key: string }>;
+  /** Set when the watch ended without deciding (its data never came). */
+  endedAt?: number;
+  /** excess: the pooled log ratio over the flag's baseline when the flag was stepped back (the dose the excess must fall from). */
+  readonly before?: number;
+}
+
+/** The series of each cluster and signal, by `indexKey`. */
+export type SeriesIndex = ReadonlyMap<string, readonly SeriesState[]>;
+
+export function indexKey(cluster: string, signal: string): string {
+  return JSON.stringify([cluster, signal]);
+}
+
+export function seriesIndex(states: Readonly<Record<string, SeriesState>>): SeriesIndex {
+  const index = new Map<string, SeriesState[]>();
+  for (const s of Object.values(states)) {
+    const key = indexKey(s.cluster, s.signal);
+    const list = index.get(key);
+    if (list) list.push(s);
+    else index.set(key, [s]);
+  }
+  return index;
+}
+
+/** The signals release watches watch: rates and counts, which a release moves at once and by a factor. */
+export function fastSignals(config: Pick<GuardrailConfig, 'signals'>): SignalConfig[] {
+  return config.signals.filter((s) => s.kind !== 'percent');
+}
+
+export function watchSettings(signal: SignalConfig, config: Pick<GuardrailConfig, 'metricPeriodSeconds'>): ReleaseWatchSettings {
+  return releaseWatchSettings(config.metricPeriodSeconds * 1000, signal.minFactor, { logOffset: signal.logOffset });
+}
+
+/** Periods a broker's datapoint may arrive late before its period is scored without it. */
+export const LATE_PERIODS = 3;
+/** How long a watch that stopped watching is kept: a heap watch of its release (6 h) still reads it. */
+export const WATCH_RETENTION_MS = 7 * 3_600_000;
+/** At most this many watches are kept (the newest). */
+const MAX_WATCHES = 2000;
+
+/** Each broker's points at full resolution, in the signal's own units (the history keeps logs of rates and counts). */
+export function brokerHistories(
+  series: readonly SeriesState[],
+  signal: Pick<SignalConfig, 'kind' | 'logOffset'>,
+  fullOnly = true,
+): BrokerHistory[] {
+  return series.map((s) => {
+    const { times, values, compacted } = s.history;
+    const points = [];
+    for (let i = fullOnly ? compacted : 0; i < times.length; i++) points.push({ time: times[i]!, value: unscaled(signal, values[i]!) });
+    return { broker: s.key, points };
+  });
+}
+
+/** Each broker's median over its newest `points` periods, in the signal's own units. */
+export function recentValues(
+  series: readonly SeriesState[],
+  signal: Pick<SignalConfig, 'kind' | 'logOffset'>,
+  points: number,
+): Array<{ broker: string; value: number }> {
+  return series.flatMap((s) => {
+    const values = s.history.values.slice(-points);
+    return values.length > 0 ? [{ broker: s.key, value: unscaled(signal, median(values)) }] : [];
+  });
+}
+
+function unscaled(signal: Pick<SignalConfig, 'kind' | 'logOffset'>, value: number): number {
+  return signal.kind === 'percent' ? value : Math.exp(value) - signal.logOffset;
+}
+
+/** Opens the watch of a release on one cluster's signal. `earlier`: the timeline's earlier release times (left out of the backtest). */
+export function openWatch(
+  release: ReleaseEvent,
+  series: readonly SeriesState[],
+  signal: SignalConfig,
+  config: GuardrailConfig,
+  earlier: readonly number[],
+): WatchEntry {
+  const settings = watchSettings(signal, config);
+  const watch = openReleaseWatch(release, signal.name, brokerHistories(series, signal), settings, earlier);
+  return {
+    id: `${release.id}/${series[0]!.cluster}/${signal.name}`,
+    release,
+    cluster: series[0]!.cluster,
+    signal: signal.name,
+    purpose: 'step',
+    watch,
+    next: watch.start,
+    seen: [],
+    brokers: [],
+  };
+}
+
+export function isWatching(entry: WatchEntry): boolean {
+  return entry.watch.status === 'watching' && entry.endedAt === undefined;
+}
+
+/**
+ * Scores the entry's periods whose datapoints have arrived, in order; true when it raised an
+ * alarm. A period is scored once enough brokers reported it (the watch's broker share); it waits
+ * up to LATE_PERIODS for them, then is skipped: missing data is not zero.
+ */
+export function feedWatch(
+  entry: WatchEntry,
+  series: readonly SeriesState[],
+  signal: SignalConfig,
+  config: GuardrailConfig,
+  now: number,
+): boolean {
+  const settings = watchSettings(signal, config);
+  const { periodMs } = settings;
+  const newest = Math.max(-Infinity, ...series.map((s) => s.history.times.at(-1) ?? -Infinity));
+  const known = Object.keys(entry.watch.levels).length;
+  while (isWatching(entry) && entry.next <= newest) {
+    const observed = valuesAt(series, entry.next, signal);
+    if (observed.length < Math.max(1, settings.minBrokerShare * known) && entry.next > newest - LATE_PERIODS * periodMs) break;
+    const verdict = observeReleaseWatch(entry.watch, entry.next, observed, settings);
+    entry.next += periodMs;
+    if (verdict.kind === 'skipped') continue;
+    // Only brokers with a level before the release were pooled: a broker new since has nothing to expect (and NaN has no place in saved state).
+    entry.brokers = observed
+      .filter((o) => Number.isFinite(entry.watch.levels[o.broker] ?? Number.NaN))
+      .map((o) => ({ key: o.broker, series: o.label, value: o.value, expected: unscaled(signal, entry.watch.levels[o.broker]!) }));
+    if (verdict.kind === 'watching' && verdict.logRatio !== undefined && entry.seen.length < settings.watchPeriods)
+      entry.seen.push(verdict.logRatio);
+    if (verdict.kind === 'alarm') return true;
+  }
+  if (isWatching(entry) && now - entry.watch.start > (settings.watchPeriods + LATE_PERIODS + 1) * periodMs) entry.endedAt = now;
+  return false;
+}
+
+function valuesAt(
+  series: readonly SeriesState[],
+  time: number,
+  signal: SignalConfig,
+): Array<{ broker: string; label: string; value: number }> {
+  const out: Array<{ broker: string; label: string; value: number }> = [];
+  for (const s of series) {
+    const { times, values } = s.history;
+    for (let i = times.length - 1; i >= 0 && times[i]! >= time; i--) {
+      if (times[i] === time) out.push({ broker: s.key, label: seriesName(s), value: unscaled(signal, values[i]!) });
+    }
+  }
+  return out;
+}
+
+/** Drops the watches that stopped watching more than WATCH_RETENTION_MS ago; keeps at most MAX_WATCHES. */
+export function expireWatches(entries: readonly WatchEntry[], now: number): WatchEntry[] {
+  const kept = entries.filter((e) => isWatching(e) || now - e.watch.start < WATCH_RETENTION_MS);
+  return kept.length > MAX_WATCHES ? kept.slice(-MAX_WATCHES) : kept;
+}

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../lambdas/core/config.ts';
+import { remember } from '../../../lambdas/core/history.ts';
+import type { RolloutStep } from '../../../lambdas/core/release.ts';
+import { newSeriesState, type SeriesState } from '../../../lambdas/core/series.ts';
+import { brokerHistories, expireWatches, feedWatch, LATE_PERIODS, openWatch, WATCH_RETENTION_MS } from '../../../lambdas/core/watches.ts';
+
+const MIN = 60_000;
+const config = parseConfig('');
+const signal = config.signals.find((s) => s.name === 'ConnectionCreationRate')!;
+const step: RolloutStep = {
+  kind: 'rollout-step',
+  id: 'step',
+  time: 120 * MIN + 20_000,
+  flag: 'f',
+  environment: 'production',
+  target: { kind: 'fallthrough' },
+  fromPercent: 0,
+  toPercent: 1,
+};
+
+/** Three brokers with 120 minutes of history before the step (as the series state keeps it: logs of value + 1). */
+function brokers(): SeriesState[] {
+  return [1, 2, 3].map((b) => {
+    const s = newSeriesState({ key: `ccr/${b}`, signal: 'ConnectionCreationRate', cluster: 'c', dimensions: { 'Broker ID': String(b) } });
+    for (let m = 0; m < 120; m++) add(s, m, 10 * (1 + 0.03 * Math.sin(m + b)));
+    return s;
+  });
+}
+
+function add(series: SeriesState, minute: number, value: number): void {
+  remember(series.history, 1000, minute * MIN, Math.log(value + 1));
+}
+
+describe('release watches in the engine', () => {
+  it('open from the series history, in the signal’s own units: each broker expected near its median before the step', () => {
+    const series = brokers();
+    expect(brokerHistories(series, signal)[0]!.points[0]!.value).toBeCloseTo(10 * (1 + 0.03 * Math.sin(1)), 9);
+    const entry = openWatch(step, series, signal, config, []);
+    expect(entry).toMatchObject({ id: 'step/c/ConnectionCreationRate', purpose: 'step', cluster: 'c', next: 120 * MIN });
+    expect(Math.exp(entry.watch.levels['ccr/2']!) - 1).toBeCloseTo(10, 0);
+    expect(entry.watch.calibrationSamples).toBeGreaterThan(0);
+  });
+
+  it('score each period once, as it arrives, and keep each broker against what was expected of it', () => {
+    const series = brokers();
+    const entry = openWatch(step, series, signal, config, []);
+    for (const s of series) add(s, 120, 30);
+    expect(feedWatch(entry, series, signal, config, 121 * MIN)).toBe(true);
+    expect(entry.watch.status).toBe('alarm');
+    expect(entry.brokers.map((b) => [b.series, b.value])).toEqual([
+      ['ConnectionCreationRate on broker 1', 30],
+      ['ConnectionCreationRate on broker 2', 30],
+      ['ConnectionCreationRate on broker 3', 30],
+    ]);
+    expect(entry.brokers[0]!.expected).toBeCloseTo(10, 0);
+  });
+
+  it('wait for too few brokers up to LATE_PERIODS, then skip the period: missing data is not zero', () => {
+    const series = brokers();
+    const entry = openWatch(step, series, signal, config, []);
+    add(series[0]!, 120, 30); // one broker of three: too few
+    expect(feedWatch(entry, series, signal, config, 121 * MIN)).toBe(false);
+    expect(entry.next).toBe(120 * MIN);
+    for (let m = 121; m <= 120 + LATE_PERIODS; m++) for (const s of series) add(s, m, 10);
+    feedWatch(entry, series, signal, config, (121 + LATE_PERIODS) * MIN);
+    expect(entry.watch.periods).toBe(LATE_PERIODS);
+    expect(entry.next).toBe((121 + LATE_PERIODS) * MIN);
+  });
+
+  it('end a watch whose data never came, and drop what stopped watching hours ago', () => {
+    const series = brokers();
+    const entry = openWatch(step, series, signal, config, []);
+    feedWatch(entry, series, signal, config, 140 * MIN);
+    expect(entry.endedAt).toBe(140 * MIN);
+    const watching = openWatch({ ...step, id: 'later', time: 130 * MIN }, series, signal, config, []);
+    expect(expireWatches([entry, watching], 130 * MIN + WATCH_RETENTION_MS)).toEqual([watching]);
+  });
+});
