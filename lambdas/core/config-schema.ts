@@ -12,11 +12,12 @@ import { QUIET_PERIODS } from './likelihood.ts';
 import './zod-messages.ts';
 
 /**
- * The bounds of every number a configuration holds, and why. Each series' state is one DynamoDB
- * item (400 KB at most): its seasonal baseline keeps one EWMA a period of the season, its extra
- * baselines one each, its history one point a period of the lookback (older ones as medians of
- * five). With these bounds the largest series item is about 200 KB (test/unit/core/state-size.test.ts);
- * a weekly season (10080 periods) made one 664 KB, and 1e8 periods ran out of memory.
+ * The bounds of every number a configuration holds, and why. A series' state must fit a DynamoDB
+ * item (400 KB at most), and a shard's checkpoint items hold many (checkpointBytesPerSeries): its
+ * seasonal baseline keeps one EWMA a period of the season, its extra baselines one each, its
+ * history what the release watches read. With these bounds the largest series state is about
+ * 190 KB (test/unit/core/state-size.test.ts); a weekly season (10080 periods) made one 664 KB, and
+ * 1e8 periods ran out of memory.
  */
 export const LIMITS = {
   /** a day of one-minute periods */
@@ -25,8 +26,6 @@ export const LIMITS = {
   extraHalfLives: 4,
   /** half-lives and windows in periods: ten weeks of minutes; beyond, a baseline never moves */
   periods: 100_000,
-  /** the history a series keeps for the correlator, in periods (correlation.lookbackMinutes over metricPeriodSeconds): a week of minutes */
-  lookbackPeriods: 10_080,
   /** minutes: a week */
   minutes: 10_080,
   /** seconds: CloudWatch periods are at most an hour apart for a guardrail to be of use */
