@@ -8,8 +8,7 @@
  * traffic does (bench/guard/RESULTS.md measures that).
  */
 import { InputError } from './errors.ts';
-import type { ReleaseWatchSettings } from './release-watch.ts';
-import { medianBetween, pointAt, pooledOfLogs, quantileSorted, type WatchPoint } from './watch-points.ts';
+import { medianBetween, pointAt, pooledOfLogs, quantileSorted, type ReleaseWatchSettings, type WatchPoint } from './watch-points.ts';
 
 export interface Calibration {
   readonly sd: number;

@@ -65,3 +65,56 @@ export function quantileSorted(sorted: readonly number[], p: number): number {
   const high = Math.ceil(index);
   return sorted[low]! + (sorted[high]! - sorted[low]!) * (index - low);
 }
+
+export interface ReleaseWatchSettings {
+  readonly periodMs: number;
+  /** Added before the log so that zero stays finite. */
+  readonly logOffset: number;
+  /** Periods before the release whose median is each broker's expected value. */
+  readonly levelPeriods: number;
+  /** Horizons (periods after a pseudo-release) the backtest measures the null spread over. */
+  readonly calibrationHorizon: number;
+  /** Periods between pseudo-releases in the backtest. */
+  readonly calibrationStride: number;
+  /** Fewer backtest samples than this: the spread is `uncalibratedSd`, a cautious guess. */
+  readonly minCalibrationSamples: number;
+  readonly uncalibratedSd: number;
+  /** No spread below this (log units): nothing is that certain. */
+  readonly minSd: number;
+  /** CUSUM reference value and threshold, in units of σ. */
+  readonly k: number;
+  readonly h: number;
+  /**
+   * The threshold is at least this times the highest CUSUM peak of the backtest's pseudo-releases:
+   * a cluster whose recent past would have raised alarms with no release needs more evidence.
+   */
+  readonly peakMargin: number;
+  /** Which of the backtest's peaks sets the threshold: 1 the highest; 0.99 with a long history. */
+  readonly peakQuantile: number;
+  /**
+   * The mean excess since the onset must also be at least this times the largest the backtest's
+   * pseudo-releases showed (over `minPeriods` or more): a storm must stand out of the bursts the
+   * cluster had lately, and one far bigger than them is caught as fast as on a quiet cluster.
+   */
+  readonly excessMargin: number;
+  /** The smallest mean pooled log ratio since the onset for an alarm (half of ln(minFactor): a 1.5x storm is not missed on a noisy minute). */
+  readonly minEffect: number;
+  /** Periods from the onset before an alarm: one minute's spike is not a change. */
+  readonly minPeriods: number;
+  /**
+   * An alarm after a single period, in the watch's first `spikePeriods` (a flag's effect is
+   * immediate), when that period alone crosses the threshold, is at least the smallest factor
+   * worth acting on, and is this many times the largest single period the backtest's
+   * pseudo-releases showed in the same horizons. 0: never before `minPeriods`.
+   */
+  readonly spikeMargin: number;
+  readonly spikePeriods: number;
+  /** How long after the release its effect must show. */
+  readonly watchPeriods: number;
+  /** An excursion that begins later than this after the release is not its effect. */
+  readonly onsetTolerancePeriods: number;
+  /** Periods just before the release checked for an effect already under way. */
+  readonly preexistingPeriods: number;
+  /** Share of the brokers with a level that must report in a period for it to count. */
+  readonly minBrokerShare: number;
+}
