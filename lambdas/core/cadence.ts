@@ -9,9 +9,9 @@
  * Pure: time comes in as arguments.
  */
 import type { GuardrailConfig } from './config.ts';
+import type { Episode } from './episode.ts';
 import { isOpen } from './episode.ts';
 import type { ReleaseEvent } from './release.ts';
-import type { GuardrailState } from './state.ts';
 
 export type ReadReason = 'first' | 'watch' | 'busy' | 'idle';
 
@@ -24,7 +24,7 @@ export interface CadenceState {
 }
 
 /** Whether the state has business that is read for every period: an open episode, or alerts owed. */
-export function isBusy(state: Pick<GuardrailState, 'episodes' | 'outbox'>): boolean {
+export function isBusy(state: { readonly episodes: readonly Episode[]; readonly outbox?: readonly unknown[] }): boolean {
   return state.episodes.some(isOpen) || (state.outbox?.length ?? 0) > 0;
 }
 
