@@ -7,7 +7,7 @@
  *
  *   npm run bench:guard -- [--data DIR] [--json] [--kinds storm,surge] [--textures REGEX] [--engine main]
  *
- * --data defaults to the copy the project ships (vendor/nab/data), else ../shared/nab/data.
+ * --data defaults to the copy the project ships (vendor/nab/data).
  */
 import { parseArgs } from 'node:util';
 import { MemoryStateStore, RecordingFlagController } from '../../lambdas/adapters/memory/index.ts';

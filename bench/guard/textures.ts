@@ -34,8 +34,7 @@ const MEAN_SHARE_AS_TYPICAL = 0.25;
 const MINUTE_MS = 60_000;
 
 /**
- * The data folder: `--data` when given; else the copy the project ships (vendor/nab/data);
- * else the shared checkout beside the repository (../shared/nab/data).
+ * The data folder: `--data` when given; else the copy the project ships (vendor/nab/data).
  */
 export function resolveDataDir(option?: string): string {
   if (option !== undefined) {
@@ -43,10 +42,9 @@ export function resolveDataDir(option?: string): string {
     if (!hasTextures(dir)) throw new Error(`--data ${option}: no ${TEXTURE_CATEGORIES.join(', ')} folders of NAB CSV files there`);
     return dir;
   }
-  const candidates = [join(packageRoot, 'vendor', 'nab', 'data'), join(packageRoot, '..', 'shared', 'nab', 'data')];
-  const found = candidates.find(hasTextures);
-  if (!found) throw new Error(`no NAB data: looked in ${candidates.join(' and ')}; pass --data <folder with ${TEXTURE_CATEGORIES[0]}/…>`);
-  return found;
+  const vendored = join(packageRoot, 'vendor', 'nab', 'data');
+  if (!hasTextures(vendored)) throw new Error(`no NAB data in ${vendored}; pass --data <folder with ${TEXTURE_CATEGORIES[0]}/…>`);
+  return vendored;
 }
 
 function hasTextures(dir: string): boolean {
