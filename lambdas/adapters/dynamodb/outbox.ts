@@ -5,10 +5,10 @@
  * only one acts, alerts or resumes.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Decision, Outcome } from '../../core/decision.ts';
 import type { AlertClaim, PendingDecision } from '../../ports.ts';
-import { conditionally, expiry, sortKey, type Table } from './table.ts';
+import { conditionally, expiry, queryEach, sortKey, type Table } from './table.ts';
 
 const DECISION_DAYS = 400;
 const ALERT_DAYS = 30;
@@ -53,27 +53,21 @@ export async function recordOutcome(table: Table, decisionId: string, outcome: O
 /** Decisions since `since` whose alert is not yet delivered, with their outcome where one was recorded. */
 export async function pendingDecisions(table: Table, since: number): Promise<PendingDecision[]> {
   const pending: PendingDecision[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await table.client.send(
-      new QueryCommand({
-        TableName: table.name,
-        KeyConditionExpression: 'pk = :pk',
-        FilterExpression: 'alertPending = :true AND #time >= :since',
-        ExpressionAttributeNames: { '#time': 'time' },
-        ExpressionAttributeValues: { ':pk': 'decision', ':true': true, ':since': since },
-        ConsistentRead: true,
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      }),
-    );
-    for (const item of page.Items ?? []) {
+  await queryEach(
+    table,
+    {
+      KeyConditionExpression: 'pk = :pk',
+      FilterExpression: 'alertPending = :true AND #time >= :since',
+      ExpressionAttributeNames: { '#time': 'time' },
+      ExpressionAttributeValues: { ':pk': 'decision', ':true': true, ':since': since },
+      ConsistentRead: true,
+    },
+    (item) =>
       pending.push({
         decision: JSON.parse(item.body as string) as Decision,
         ...(item.outcome ? { outcome: JSON.parse(item.outcome as string) as Outcome } : {}),
-      });
-    }
-    start = page.LastEvaluatedKey;
-  } while (start);
+      }),
+  );
   return pending;
 }
 

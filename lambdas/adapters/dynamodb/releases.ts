@@ -1,7 +1,6 @@
 /** Releases in the table: partition `release`, sort key `<ISO time>#<id>`, kept 30 days. */
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { orderedUnique, type ReleaseEvent } from '../../core/release.ts';
-import { batchPut, expiry, sortKey, type Table, WRITE_BATCH } from './table.ts';
+import { batchPut, expiry, queryEach, sortKey, type Table, WRITE_BATCH } from './table.ts';
 
 const RELEASE_DAYS = 30;
 
@@ -19,20 +18,15 @@ export async function addReleases(table: Table, releases: readonly ReleaseEvent[
 /** The releases up to `until`, in order, each once. */
 export async function releasesUntil(table: Table, until: number): Promise<ReleaseEvent[]> {
   const releases: ReleaseEvent[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await table.client.send(
-      new QueryCommand({
-        TableName: table.name,
-        KeyConditionExpression: 'pk = :pk AND sk <= :until',
-        // The upper bound sorts after every id at that millisecond.
-        ExpressionAttributeValues: { ':pk': 'release', ':until': `${new Date(until).toISOString()}#\uffff` },
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      }),
-    );
-    for (const item of page.Items ?? []) releases.push(JSON.parse(item.body as string) as ReleaseEvent);
-    start = page.LastEvaluatedKey;
-  } while (start);
+  await queryEach(
+    table,
+    {
+      KeyConditionExpression: 'pk = :pk AND sk <= :until',
+      // The upper bound sorts after every id at that millisecond.
+      ExpressionAttributeValues: { ':pk': 'release', ':until': `${new Date(until).toISOString()}#\uffff` },
+    },
+    (item) => releases.push(JSON.parse(item.body as string) as ReleaseEvent),
+  );
   return orderedUnique(releases);
 }
 

@@ -10,6 +10,7 @@ import {
   type BatchWriteCommandOutput,
   type DynamoDBDocumentClient,
   QueryCommand,
+  type QueryCommandInput,
   type UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 
@@ -43,23 +44,34 @@ export function expiry(time: number, days: number): number {
   return Math.floor(time / 1000) + days * 86_400;
 }
 
-/** Every item of partition `pk` with a sort key between `from` and `to`, all pages, read consistently. */
-export async function queryAll(table: Table, pk: string, from: string, to: string): Promise<Item[]> {
-  const items: Item[] = [];
+/** Every page of a query (read to its end), each item given to `each`. */
+export async function queryEach(
+  table: Table,
+  query: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>,
+  each: (item: Item) => void,
+): Promise<void> {
   let start: Record<string, unknown> | undefined;
   do {
     const page = await table.client.send(
-      new QueryCommand({
-        TableName: table.name,
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-        ExpressionAttributeValues: { ':pk': pk, ':from': from, ':to': to },
-        ConsistentRead: true,
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      }),
+      new QueryCommand({ TableName: table.name, ...query, ...(start ? { ExclusiveStartKey: start } : {}) }),
     );
-    items.push(...(page.Items ?? []));
+    for (const item of page.Items ?? []) each(item);
     start = page.LastEvaluatedKey;
   } while (start);
+}
+
+/** Every item of partition `pk` with a sort key between `from` and `to`, read consistently. */
+export async function queryAll(table: Table, pk: string, from: string, to: string): Promise<Item[]> {
+  const items: Item[] = [];
+  await queryEach(
+    table,
+    {
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': pk, ':from': from, ':to': to },
+      ConsistentRead: true,
+    },
+    (item) => items.push(item),
+  );
   return items;
 }
 
