@@ -20,7 +20,7 @@ import { freezeOf } from './freeze.ts';
 import { guardrailIsStale } from './freshness.ts';
 import { gateTarget } from './gate-target.ts';
 import { seriesName } from './metric-series.ts';
-import { type ReleaseEvent, type RolloutTarget, targetLabel, targetName } from './release.ts';
+import { flagTarget, type ReleaseEvent, type RolloutTarget, targetLabel } from './release.ts';
 import type { GuardrailState } from './state.ts';
 
 export interface GateRequest {
@@ -83,10 +83,9 @@ export function decideGate(
   const reasons = objections(state, config, { flag, environment, target, now, lastStep, open, blind });
   const answerEvidence = { ...evidence, openEpisodes: open.map((e) => e.id), blindSeries: blind };
   if (reasons.length > 0) return { verdict: 'deny', reasons, evidence: answerEvidence };
-  const which = target.kind === 'fallthrough' ? '' : ` (${targetLabel(target)})`;
   return {
     verdict: 'allow',
-    reasons: [`no guard objects to ${flag}${which} ${formatPercent(currentPercent)} → ${formatPercent(targetPercent)}`],
+    reasons: [`no guard objects to ${flagTarget(flag, target)} ${formatPercent(currentPercent)} → ${formatPercent(targetPercent)}`],
     evidence: answerEvidence,
   };
 }
@@ -112,9 +111,8 @@ function objections(
     reasons.push(`blind: the guardrail last evaluated at ${formatTime(evaluatedAt)}, ${formatDuration(now - evaluatedAt)} ago`);
   const freeze = freezeOf(state, flag, at.environment, at.target);
   if (freeze) {
-    const which = at.target.kind === 'fallthrough' ? flag : `${flag} ${targetName(at.target)}`;
     reasons.push(
-      `frozen: ${which} is frozen at ${formatPercent(freeze.percent)} since ${formatTime(freeze.since)} until acknowledged (stormguard ack)`,
+      `frozen: ${flagTarget(flag, at.target)} is frozen at ${formatPercent(freeze.percent)} since ${formatTime(freeze.since)} until acknowledged (stormguard ack)`,
     );
   }
   for (const episode of open)

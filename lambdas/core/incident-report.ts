@@ -19,7 +19,7 @@ import { detectorSettings } from './detector-settings.ts';
 import { describeEvidence } from './finding.ts';
 import { formatClock, formatDuration, formatNumber, formatPercent } from './format.ts';
 import { type MetricSeries, seriesName } from './metric-series.ts';
-import { releaseName } from './release.ts';
+import { flagTarget, releaseName } from './release.ts';
 import type { SeriesState } from './series.ts';
 import type { GuardrailState } from './state.ts';
 
@@ -203,7 +203,7 @@ export function buildReport(
   };
 }
 
-/** Each flag's percentage over time: its steps, then what the guardrail set. */
+/** Each flag's percentage over time, a line per rolled-out target (named by its rule): its steps, then what the guardrail set. */
 function rolloutLines(
   result: Pick<ReportSource, 'releases' | 'decisions'>,
   environment: string,
@@ -212,10 +212,15 @@ function rolloutLines(
 ): ReportData['rollouts'] {
   const changes = new Map<string, Array<{ time: number; percent: number }>>();
   for (const r of result.releases)
-    if (r.kind === 'rollout-step' && r.environment === environment)
-      changes.set(r.flag, [...(changes.get(r.flag) ?? []), { time: r.time, percent: r.toPercent }]);
+    if (r.kind === 'rollout-step' && r.environment === environment) {
+      const line = flagTarget(r.flag, r.target);
+      changes.set(line, [...(changes.get(line) ?? []), { time: r.time, percent: r.toPercent }]);
+    }
   for (const d of result.decisions)
-    if (d.mode === 'enforce') changes.set(d.flag, [...(changes.get(d.flag) ?? []), { time: d.time + 1, percent: d.toPercent }]);
+    if (d.mode === 'enforce') {
+      const line = flagTarget(d.flag, d.target);
+      changes.set(line, [...(changes.get(line) ?? []), { time: d.time + 1, percent: d.toPercent }]);
+    }
   return [...changes].map(([flag, list]) => {
     const sorted = list.sort((a, b) => a.time - b.time);
     const at = (time: number) => sorted.filter((c) => c.time <= time).at(-1)?.percent ?? 0;
@@ -235,7 +240,7 @@ function markers(result: ReportSource): ReportData['markers'] {
     list.push(
       r.kind === 'deploy'
         ? { time: r.time, kind: 'deploy', label: `deploy ${r.service} ${r.version}` }
-        : { time: r.time, kind: 'step', label: `${r.flag} ${formatPercent(r.fromPercent)} → ${formatPercent(r.toPercent)}` },
+        : { time: r.time, kind: 'step', label: releaseName(r) },
     );
   }
   for (const e of result.episodes) list.push({ time: e.detectedAt, kind: 'detection', label: `detected: ${e.first.signal}` });
@@ -243,7 +248,7 @@ function markers(result: ReportSource): ReportData['markers'] {
     list.push({
       time: d.time,
       kind: d.action,
-      label: `${d.action} ${d.flag} ${formatPercent(d.fromPercent)} → ${formatPercent(d.toPercent)}`,
+      label: `${d.action} ${flagTarget(d.flag, d.target)} ${formatPercent(d.fromPercent)} → ${formatPercent(d.toPercent)}`,
     });
   for (const a of result.alerts) if (a.kind === 'resolved') list.push({ time: a.time, kind: 'resolved', label: 'resolved' });
   return list.sort((a, b) => a.time - b.time).map((m) => ({ ...m, time: m.time / 1000 }));
@@ -277,7 +282,7 @@ function rows(result: ReportSource, exhausted?: Counterfactual['result']['heapEx
     list.push({
       t: d.time,
       what: d.action,
-      details: `${d.flag} in ${d.environment} ${formatPercent(d.fromPercent)} → ${formatPercent(d.toPercent)} (${d.mode}): ${d.reason}; ${result.outcomes[d.id]?.detail ?? ''}`,
+      details: `${flagTarget(d.flag, d.target)} in ${d.environment} ${formatPercent(d.fromPercent)} → ${formatPercent(d.toPercent)} (${d.mode}): ${d.reason}; ${result.outcomes[d.id]?.detail ?? ''}`,
     });
   for (const a of result.alerts) list.push({ t: a.time, what: a.kind === 'resolved' ? 'resolved' : 'alert', details: a.title });
   if (exhausted) {

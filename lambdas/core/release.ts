@@ -43,11 +43,16 @@ export function orderedUnique(events: readonly ReleaseEvent[]): ReleaseEvent[] {
   return [...byId.values()].sort((a, b) => a.time - b.time || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
-/** A release in a few words: "storm 5% → 25%", "deploy api 2.1.0". */
+/** A release in a few words: "storm 5% → 25%", "storm rule \"EU customers\" (rule-eu) 0% → 5%", "deploy api 2.1.0". */
 export function releaseName(release: ReleaseEvent): string {
   return release.kind === 'deploy'
     ? `deploy ${release.service} ${release.version}`
-    : `${release.flag} ${formatPercent(release.fromPercent)} → ${formatPercent(release.toPercent)}`;
+    : `${flagTarget(release.flag, release.target)} ${formatPercent(release.fromPercent)} → ${formatPercent(release.toPercent)}`;
+}
+
+/** A flag and the rule its rollout is behind, as alerts name it: the flag alone for its default rule. */
+export function flagTarget(flag: string, target: RolloutTarget): string {
+  return target.kind === 'fallthrough' ? flag : `${flag} ${targetLabel(target)}`;
 }
 
 /** The target by its id: what keys and compares it. */

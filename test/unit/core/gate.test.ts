@@ -145,7 +145,7 @@ describe('decideGate per rule', () => {
     const releases = [step(120, 0, 0.5), onRule(100, 0, 1)];
     const eu = decideGate(frozenRule(), releases, config, { ...request, ruleId: 'rule-eu' }, now);
     expect(eu.verdict).toBe('deny');
-    expect(eu.reasons).toEqual([expect.stringMatching(/^frozen: storm rule rule-eu is frozen at 1%/)]);
+    expect(eu.reasons).toEqual([expect.stringMatching(/^frozen: storm rule "region is one of eu" \(rule-eu\) is frozen at 1%/)]);
     expect(eu.evidence).toMatchObject({ target: 'rule "region is one of eu" (rule-eu)', currentPercent: 1 });
     const fallthrough = decideGate(frozenRule(), releases, config, { ...request, ruleId: 'fallthrough' }, now);
     expect(fallthrough).toMatchObject({ verdict: 'allow', evidence: { target: 'fallthrough', currentPercent: 0.5 } });
