@@ -5,7 +5,7 @@
  * its off variation, its prerequisites, its rules with their clauses, and the rollout the step
  * moved (the default rule's, or its rollout rule's), several treatments in proportion.
  */
-import { TOTAL_WEIGHT, weightsForPercent } from '../formats/rollout-weights.ts';
+import { weightsForPercent } from '../formats/rollout-weights.ts';
 import type { Scenario, ScenarioFlag } from './scenario.ts';
 
 const ACCOUNT_ID = '5f2b6c0e9d1a4b0012345678';
