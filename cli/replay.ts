@@ -23,6 +23,7 @@ import { InputError } from '../lambdas/core/errors.ts';
 import { buildReport, ReportRecorder } from '../lambdas/core/incident-report.ts';
 import type { MetricSeries } from '../lambdas/core/metric-series.ts';
 import type { ReleaseEvent } from '../lambdas/core/release.ts';
+import { controlVariations } from '../lambdas/formats/launchdarkly.ts';
 import { loadConfig, loadScenario, scenarioExports } from './inputs.ts';
 import { type Io, parseOptions } from './io.ts';
 import { renderText, toJson } from './summary.ts';
@@ -155,7 +156,12 @@ async function runReplay(options: Options, config: GuardrailConfig, inputs: Inpu
   const { FlagFileController } = await import('../lambdas/adapters/local/flag-file.ts');
   const start = firstTime(inputs.exported.series);
   const at = { environment: config.environment, start };
-  const flags = await FlagFileController.create(join(stateFolder, 'flags.json'), inputs.exported.flagChanges, at);
+  const flags = await FlagFileController.create(
+    join(stateFolder, 'flags.json'),
+    inputs.exported.flagChanges,
+    at,
+    controlVariations(config),
+  );
   const store = new FileStateStore(stateFolder);
   const live = {
     store,
@@ -224,7 +230,7 @@ function launchDarklyController(config: GuardrailConfig): LaunchDarklyFlagContro
   const token = process.env.LAUNCHDARKLY_API_TOKEN;
   if (!token)
     throw new InputError({ field: 'LAUNCHDARKLY_API_TOKEN' }, '--launchdarkly needs the API access token in this environment variable');
-  return new LaunchDarklyFlagController({ ...config.launchDarkly, token: async () => token });
+  return new LaunchDarklyFlagController({ ...config.launchDarkly, token: async () => token, controls: controlVariations(config) });
 }
 
 /** A replay starts from nothing: its own folder under .stormguard/, or a new or empty one the user names. */

@@ -123,6 +123,17 @@ export function controlOf(config: Pick<EnvironmentConfig, 'offVariation'>, contr
   return control ?? config.offVariation ?? 1;
 }
 
+/** The configured control variation of each flag that has one (configuration `flags.<key>.controlVariation`). */
+export function controlVariations(config: {
+  readonly flags: Readonly<Record<string, { readonly controlVariation?: number | undefined }>>;
+}): Record<string, number> {
+  const controls: Record<string, number> = {};
+  for (const [key, policy] of Object.entries(config.flags))
+    if (policy.controlVariation !== undefined)
+      Object.defineProperty(controls, key, { value: policy.controlVariation, enumerable: true, writable: true, configurable: true });
+  return controls;
+}
+
 /**
  * The share of traffic, in percent, served something other than the control variation by a
  * target: what a rollout step moves, whichever of a multivariate flag's variations it serves. 0

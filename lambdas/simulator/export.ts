@@ -32,14 +32,16 @@ export function readDocuments(
   metrics: Documents,
   timeline: Documents,
   signalNames: readonly SignalName[],
+  controls: Readonly<Record<string, number>> = {},
 ): { metrics: MetricReadout; timeline: TimelineReadout } {
-  return { metrics: readGetMetricData(metrics, signalNames), timeline: readTimeline(timeline) };
+  return { metrics: readGetMetricData(metrics, signalNames), timeline: readTimeline(timeline, controls) };
 }
 
 /** A simulation's export read back through the same readers as a user's files. */
 export function readExport(
   files: ScenarioExport['files'],
   signalNames: readonly SignalName[],
+  controls: Readonly<Record<string, number>> = {},
 ): { metrics: MetricReadout; timeline: TimelineReadout } {
   const documents = Object.entries(files).map(([source, document]) => ({ source, document }));
   const isMetrics = (d: { source: string }) => d.source.startsWith('metrics-');
@@ -47,6 +49,7 @@ export function readExport(
     documents.filter(isMetrics),
     documents.filter((d) => !isMetrics(d)),
     signalNames,
+    controls,
   );
 }
 
