@@ -34,3 +34,32 @@ export function flagVersion(key: string, environment: Record<string, unknown>, v
 export function change(time: number, previous: FlagVersion, current: FlagVersion): FlagChange {
   return { time, id: `${current.key}-${time}`, previous, current };
 }
+
+/** A boolean flag whose default rule serves `false`, a US rule `true`, and an EU rule ("EU customers") `eu`% `true`. */
+export const ruledVersion = (eu: number): FlagVersion =>
+  flagVersion('storm', {
+    fallthrough: { variation: 1 },
+    rules: [
+      { ...US_RULE, variation: 0 },
+      { ...EU_RULE, rollout: { variations: booleanWeights(eu) } },
+    ],
+  });
+
+/** A three-variation flag (off variation 0) whose default rule serves variations 1 and 2 these weights. */
+export const multivariateVersion = (a: number, b: number): FlagVersion =>
+  flagVersion(
+    'storm',
+    {
+      offVariation: 0,
+      fallthrough: {
+        rollout: {
+          variations: [
+            { variation: 0, weight: 100_000 - a - b },
+            { variation: 1, weight: a },
+            { variation: 2, weight: b },
+          ],
+        },
+      },
+    },
+    ['inline', 'batched', 'per-request'],
+  );

@@ -5,7 +5,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { readJson } from '../../../lambdas/adapters/local/files.ts';
 import { FlagFileController } from '../../../lambdas/adapters/local/flag-file.ts';
 import type { RolloutStep, RolloutTarget } from '../../../lambdas/core/release.ts';
-import { booleanWeights, change, EU_RULE, flagVersion, US_RULE } from '../../support/flag-versions.ts';
+import { booleanWeights, change, flagVersion, multivariateVersion as multi, ruledVersion as ruled } from '../../support/flag-versions.ts';
 
 let folder: string;
 beforeEach(async () => {
@@ -71,15 +71,6 @@ describe('FlagFileController: the flag as the audit log recorded it, evaluated b
 });
 
 describe('FlagFileController behind a rule', () => {
-  const ruled = (eu: number) =>
-    flagVersion('storm', {
-      fallthrough: { variation: 1 },
-      rules: [
-        { ...US_RULE, variation: 0 },
-        { ...EU_RULE, rollout: { variations: booleanWeights(eu) } },
-      ],
-    });
-
   it("steps and rolls back the rule's rollout only, measured on contexts that match the rule", async () => {
     const flags = await FlagFileController.create(join(folder, 'flags.json'), [change(2000, ruled(0), ruled(5))], at);
     await flags.applyStep(step(25, EU));
@@ -103,24 +94,6 @@ describe('FlagFileController behind a rule', () => {
 });
 
 describe('FlagFileController: multivariate flags and prerequisites', () => {
-  const multi = (a: number, b: number) =>
-    flagVersion(
-      'storm',
-      {
-        offVariation: 0,
-        fallthrough: {
-          rollout: {
-            variations: [
-              { variation: 0, weight: 100_000 - a - b },
-              { variation: 1, weight: a },
-              { variation: 2, weight: b },
-            ],
-          },
-        },
-      },
-      ['control', 'batched', 'per-request'],
-    );
-
   it('rolls two treatments back in proportion; exposure is the share served anything but the off variation', async () => {
     const flags = await FlagFileController.create(join(folder, 'flags.json'), [change(500, multi(0, 0), multi(20_000, 10_000))], at);
     expect((await flags.measureShare('storm')).share).toBeCloseTo(0.3, 1);

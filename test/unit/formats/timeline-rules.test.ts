@@ -3,35 +3,10 @@ import { readTimeline } from '../../../lambdas/formats/timeline.ts';
 import { parseScenario } from '../../../lambdas/simulator/scenario.ts';
 import { exposedShare } from '../../../lambdas/simulator/simulate.ts';
 import { auditEntry } from '../../support/fixtures.ts';
-import { booleanWeights, EU_RULE, flagVersion, US_RULE } from '../../support/flag-versions.ts';
+import { EU_RULE, flagVersion, multivariateVersion as multi, ruledVersion as ruled } from '../../support/flag-versions.ts';
 
 const T = Date.parse('2025-01-01T00:00:00Z');
 const read = (document: unknown, controls?: Record<string, number>) => readTimeline([{ source: 'timeline.json', document }], controls);
-const ruled = (eu: number) =>
-  flagVersion('storm', {
-    fallthrough: { variation: 1 },
-    rules: [
-      { ...US_RULE, variation: 0 },
-      { ...EU_RULE, rollout: { variations: booleanWeights(eu) } },
-    ],
-  });
-const multi = (a: number, b: number) =>
-  flagVersion(
-    'storm',
-    {
-      offVariation: 0,
-      fallthrough: {
-        rollout: {
-          variations: [
-            { variation: 0, weight: 100_000 - a - b },
-            { variation: 1, weight: a },
-            { variation: 2, weight: b },
-          ],
-        },
-      },
-    },
-    ['inline', 'batched', 'per-request'],
-  );
 
 describe('audit entries of rules, multivariate flags and prerequisites', () => {
   it("names a rule's step by the rule's description (else its clauses), and leaves the other rules' unchanged targets out", () => {
