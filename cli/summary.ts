@@ -6,7 +6,15 @@ import type { ReplayResult } from '../lambdas/app/replay.ts';
 import { describeRelease } from '../lambdas/core/alert.ts';
 import type { Anomaly } from '../lambdas/core/anomaly.ts';
 import { describeEvidence, type WatchEvidence } from '../lambdas/core/finding.ts';
-import { formatClock, formatDuration, formatEffect, formatNumber, formatPercent, formatTime } from '../lambdas/core/format.ts';
+import {
+  formatClock,
+  formatDayClock,
+  formatDuration,
+  formatEffect,
+  formatNumber,
+  formatPercent,
+  formatTime,
+} from '../lambdas/core/format.ts';
 import { flagTarget } from '../lambdas/core/release.ts';
 
 export interface ReplaySummary {
@@ -45,6 +53,16 @@ export function renderText(result: ReplayResult, summary: ReplaySummary): string
   return `${sections.map((lines) => lines.join('\n')).join('\n\n')}\n`;
 }
 
+const DAY_MS = 86_400_000;
+
+/** A time in the listing: its clock, and its day too where the listing spans more than one UTC day. */
+function at(result: ReplayResult, time: number): string {
+  const day = (t: number) => Math.floor(t / DAY_MS);
+  const first = day(result.from);
+  const spans = day(result.to - 1) !== first || result.releases.some((r) => day(r.time) !== first);
+  return spans ? formatDayClock(time) : formatClock(time);
+}
+
 function header(result: ReplayResult, summary: ReplaySummary): string[] {
   return [
     `Stormguard replay: ${summary.title} (${summary.mode} mode)`,
@@ -55,12 +73,12 @@ function header(result: ReplayResult, summary: ReplaySummary): string[] {
 
 function timelineLines(result: ReplayResult): string[] {
   if (result.releases.length === 0) return ['  (no releases)'];
-  return result.releases.map((release) => `  ${formatClock(release.time)}  ${describeRelease(release, { withTime: false })}`);
+  return result.releases.map((release) => `  ${at(result, release.time)}  ${describeRelease(release, { withTime: false })}`);
 }
 
 function firstAnomalyLine(result: ReplayResult, summary: ReplaySummary): string {
   const first = firstAnomaly(result);
-  return first ? `  ${formatClock(first.time)}  ${describeAnomaly(first, summary)}` : '  none: every signal stayed within its baseline';
+  return first ? `  ${at(result, first.time)}  ${describeAnomaly(first, summary)}` : '  none: every signal stayed within its baseline';
 }
 
 function detectionLines(result: ReplayResult): string[] {
@@ -75,9 +93,9 @@ function detectionLines(result: ReplayResult): string[] {
           : 'a release watch of its signal is still deciding';
     const periods = Math.round((episode.detectedAt - episode.onset) / result.periodMs);
     const line =
-      `  ${formatClock(episode.detectedAt)}  episode ${episode.id}: ${episode.series.length} series, ${episode.signals.join(', ')}; ` +
+      `  ${at(result, episode.detectedAt)}  episode ${episode.id}: ${episode.series.length} series, ${episode.signals.join(', ')}; ` +
       `detected ${periods} period${periods === 1 ? '' : 's'} after the first anomalous datapoint; ${cause}` +
-      `${episode.resolvedAt !== undefined ? `; resolved ${formatClock(episode.resolvedAt)}` : ''}`;
+      `${episode.resolvedAt !== undefined ? `; resolved ${at(result, episode.resolvedAt)}` : ''}`;
     return episode.holdReason ? [line, `         no rollback: ${episode.holdReason}`] : [line];
   });
 }
@@ -87,7 +105,7 @@ function decisionLines(result: ReplayResult): string[] {
   return result.decisions.flatMap((decision) => {
     const outcome = result.outcomes[decision.id];
     const line =
-      `  ${formatClock(decision.time)}  ${decision.action.toUpperCase()} ${flagTarget(decision.flag, decision.target)} in ${decision.environment} ` +
+      `  ${at(result, decision.time)}  ${decision.action.toUpperCase()} ${flagTarget(decision.flag, decision.target)} in ${decision.environment} ` +
       `${formatPercent(decision.fromPercent)} → ${formatPercent(decision.toPercent)} (${decision.mode} mode): ${decision.reason}`;
     return outcome ? [line, `         ${outcome.status}: ${outcome.detail}`] : [line];
   });
@@ -96,7 +114,7 @@ function decisionLines(result: ReplayResult): string[] {
 function alertLines(result: ReplayResult): string[] {
   if (result.alerts.length === 0) return ['  none'];
   return result.alerts.flatMap((alert) => [
-    `  ${formatClock(alert.time)}  [${alert.severity}] ${alert.title}`,
+    `  ${at(result, alert.time)}  [${alert.severity}] ${alert.title}`,
     ...(alert.kind === 'episode' ? alert.text.split('\n').map((line) => `         ${line}`) : []),
   ]);
 }

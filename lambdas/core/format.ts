@@ -12,6 +12,11 @@ export function formatClock(time: number): string {
   return isDate(time) ? new Date(time).toISOString().slice(11, 16) : `(time ${String(time)})`;
 }
 
+/** "08-28 13:02": a clock that says its day, in a listing over more than one day. */
+export function formatDayClock(time: number): string {
+  return isDate(time) ? new Date(time).toISOString().slice(5, 16).replace('T', ' ') : `(time ${String(time)})`;
+}
+
 /** A message about a time must not throw: beyond JavaScript's dates (±8.64e15 ms) it says the number. */
 function isDate(time: number): boolean {
   return Number.isFinite(time) && Math.abs(time) <= 8.64e15;

@@ -80,3 +80,12 @@ describe('storm-multivariate: three variations and a prerequisite', () => {
     for (const name of want.alertNames) expect(`${alert.title}\n${alert.text}`).toContain(name);
   });
 });
+
+describe('a replay whose audit log starts the day before', () => {
+  it('lists each time with its day, so a step of yesterday is not read as today', async () => {
+    const { code, out } = await stormguard('replay', '--scenario', 'storm-multivariate', '--state', join(await newFolder(), 'state'));
+    expect(code).toBe(0);
+    expect(out).toContain('  08-27 16:00  flag checkout-publisher in production (fallthrough) stepped 0% → 3%');
+    expect(out).toContain('  08-28 14:00  flag checkout-publisher in production (fallthrough) stepped 3% → 15%');
+  });
+});

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   formatClock,
+  formatDayClock,
   formatDuration,
   formatEffect,
   formatNumber,
@@ -20,6 +21,11 @@ describe('formatTime and formatClock', () => {
     const time = Date.parse('2025-08-28T13:02:00Z');
     expect(formatTime(time)).toBe('2025-08-28 13:02 UTC');
     expect(formatClock(time)).toBe('13:02');
+  });
+
+  it('say the day beside the clock where a listing spans days', () => {
+    expect(formatDayClock(Date.parse('2025-08-27T16:00:59Z'))).toBe('08-27 16:00');
+    expect(formatDayClock(Number.NaN)).toBe('(time NaN)');
   });
 
   it('truncate to the minute, as a clock does (never round up into the next minute)', () => {
