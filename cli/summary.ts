@@ -207,6 +207,7 @@ function decisionJson(d: ReplayResult['decisions'][number], outcome: ReplayResul
     time: iso(d.time),
     flag: d.flag,
     environment: d.environment,
+    target: d.target,
     action: d.action,
     fromPercent: d.fromPercent,
     toPercent: d.toPercent,

@@ -16,7 +16,7 @@ async function replayWithFlags(scenario: string) {
   return { result: JSON.parse(out) as ReplayJson, flags };
 }
 
-type Decision = ReplayJson['decisions'][number] & { evidence: { release?: { target: { kind: string; ruleId?: string } } } };
+type Decision = ReplayJson['decisions'][number] & { target: { kind: string; ruleId?: string } };
 const rollbacksOf = (result: ReplayJson) => (result.decisions as Decision[]).filter((d) => d.action === 'rollback');
 const periodsAfterFirstAnomaly = (result: ReplayJson, d: Decision) =>
   (Date.parse(d.time) - Date.parse(result.firstAnomaly!.time)) / (result.periodSeconds * 1000);
@@ -26,9 +26,9 @@ describe('storm-behind-rule: the 2025 storm rolled out behind an EU rule', () =>
     const want = await expected('storm-behind-rule');
     const { result, flags } = await replayWithFlags('storm-behind-rule');
     const done = rollbacksOf(result);
-    expect(
-      done.map((d) => ({ flag: d.flag, rule: d.evidence.release?.target.ruleId, fromPercent: d.fromPercent, toPercent: d.toPercent })),
-    ).toEqual(want.rollbacks);
+    expect(done.map((d) => ({ flag: d.flag, rule: d.target.ruleId, fromPercent: d.fromPercent, toPercent: d.toPercent }))).toEqual(
+      want.rollbacks,
+    );
     expect(Date.parse(result.firstAnomaly!.time)).toBeGreaterThanOrEqual(Date.parse(want.firstAnomalyAfter));
     expect(periodsAfterFirstAnomaly(result, done[0]!)).toBeLessThanOrEqual(want.maxPeriodsAfterFirstAnomaly);
     // The SDK's share among contexts that match the rule (region eu), before and after.
@@ -50,7 +50,7 @@ describe('storm-behind-rule: the 2025 storm rolled out behind an EU rule', () =>
   it("later step-ups of the rule are reverted to the rule's frozen percentage", async () => {
     const { result } = await replayWithFlags('storm-behind-rule');
     const reverts = (result.decisions as Decision[]).filter((d) => d.action === 'revert');
-    expect(reverts.map((d) => [d.evidence.release?.target.ruleId, d.fromPercent, d.toPercent])).toEqual([
+    expect(reverts.map((d) => [d.target.ruleId, d.fromPercent, d.toPercent])).toEqual([
       ['rule-eu', 25, 0],
       ['rule-eu', 75, 0],
       ['rule-eu', 100, 0],
