@@ -86,30 +86,7 @@ export function createDetectorHandler(
     new SnsNotifier(wiring.sns, wiring.topicArn, wiring.budget ? { deadline: wiring.budget.alerts } : {}),
     ...(wiring.notifiers ?? []),
   ];
-  const wired = new Map<string, RunPorts & { config: GuardrailConfig }>();
-  /** One shard's ports, made once per container: its clusters' signals, its state partition (and the cache of its state). */
-  const portsOf = (shard: string) => {
-    let ports = wired.get(shard);
-    if (ports) return ports;
-    const clusters = shards[shard];
-    if (!clusters)
-      throw new Error(
-        `the detector was run for shard ${JSON.stringify(shard)}, which the deployment does not have (it has ${Object.keys(shards).join(', ')})`,
-      );
-    const config = { ...wiring.config, clusters: [...clusters] };
-    const store = wiring.storeFor?.(shard) ?? new DynamoStore(wiring.dynamo, wiring.tableName, { shard, config });
-    ports = {
-      config,
-      metrics: wiring.metricSource ?? new CloudWatchMetricSource(wiring.cloudwatch, config),
-      timeline: store,
-      store,
-      flags: wiring.flags,
-      notifiers,
-      ...(wiring.reports ? { links: wiring.reports.links } : {}),
-    };
-    wired.set(shard, ports);
-    return ports;
-  };
+  const portsOf = shardPorts(wiring, shards, notifiers);
   return async (event, context) => {
     const { metrics } = wiring;
     if (context) wiring.budget?.start(context.getRemainingTimeInMillis());
@@ -137,6 +114,37 @@ export function createDetectorHandler(
     } finally {
       metrics.publishStoredMetrics();
     }
+  };
+}
+
+/** One shard's ports, made once per container: its clusters' signals, its state partition (and the cache of its state). */
+function shardPorts(
+  wiring: DetectorWiring,
+  shards: Readonly<Record<string, readonly string[]>>,
+  notifiers: readonly Notifier[],
+): (shard: string) => RunPorts & { config: GuardrailConfig } {
+  const wired = new Map<string, RunPorts & { config: GuardrailConfig }>();
+  return (shard) => {
+    let ports = wired.get(shard);
+    if (ports) return ports;
+    const clusters = shards[shard];
+    if (!clusters)
+      throw new Error(
+        `the detector was run for shard ${JSON.stringify(shard)}, which the deployment does not have (it has ${Object.keys(shards).join(', ')})`,
+      );
+    const config = { ...wiring.config, clusters: [...clusters] };
+    const store = wiring.storeFor?.(shard) ?? new DynamoStore(wiring.dynamo, wiring.tableName, { shard, config });
+    ports = {
+      config,
+      metrics: wiring.metricSource ?? new CloudWatchMetricSource(wiring.cloudwatch, config),
+      timeline: store,
+      store,
+      flags: wiring.flags,
+      notifiers,
+      ...(wiring.reports ? { links: wiring.reports.links } : {}),
+    };
+    wired.set(shard, ports);
+    return ports;
   };
 }
 
