@@ -6,7 +6,7 @@
  * writes it (JSON), with zod's messages.
  */
 import { execFile } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -14,6 +14,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalDynamo, localDynamo } from '../support/dynalite.ts';
 
 const run = promisify(execFile);
+
+/** Issue 13's budget for one bundle (index.mjs, minified, without its source map), in bytes. */
+const BUDGET_BYTES = 300_000;
+/**
+ * The bundles still over the budget, each with the ceiling it may not grow past (bytes are
+ * deterministic for a lockfile). What they hold and what would take them under:
+ * docs/benchmarks.md, "Lambda bundles"; `npm run bench:bundles -- --breakdown`.
+ */
+const OVER_BUDGET: Readonly<Record<string, number>> = {
+  ack: 320_000,
+  backfill: 350_000,
+  deploys: 330_000,
+  detector: 635_000,
+  gate: 320_000,
+  webhook: 350_000,
+};
 const bundles = join(import.meta.dirname, '../../dist/lambda');
 
 let dynamo: LocalDynamo;
@@ -61,6 +77,17 @@ describe('the Lambda bundles', () => {
         { env: environment },
       );
       expect(stdout, name).toBe('function');
+    }
+  });
+
+  it('stay within 300 kB each, or under the ceiling of those still over it, with no source map in the asset', () => {
+    for (const name of readdirSync(bundles)) {
+      const bytes = statSync(join(bundles, name, 'index.mjs')).size;
+      expect(bytes, name).toBeLessThanOrEqual(OVER_BUDGET[name] ?? BUDGET_BYTES);
+      expect(
+        readdirSync(join(bundles, name)).filter((f) => f.endsWith('.map')),
+        name,
+      ).toEqual([]);
     }
   });
 
