@@ -13,7 +13,6 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, ScheduledEvent } from 'aws-lambda';
@@ -37,7 +36,7 @@ import type { FlagController, MetricSource, Notifier, ReleaseLog, ReportStore, S
 import { RunBudget } from './shared/budget.ts';
 import { configFromEnvironment } from './shared/config.ts';
 import { requiredEnvironment } from './shared/environment.ts';
-import { secretFrom } from './shared/secrets.ts';
+import { secretFrom, secretsManager } from './shared/secrets.ts';
 
 export interface DetectorWiring {
   readonly config: GuardrailConfig;
@@ -210,9 +209,11 @@ function fromEnvironment(config: GuardrailConfig, budget: RunBudget): Pick<Detec
 
 // Created once per container; the configuration and names are read on the first invocation.
 const cloudwatch = new CloudWatchClient({});
-const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+const dynamoClient = new DynamoDBClient({});
+const dynamo = DynamoDBDocumentClient.from(dynamoClient);
 const sns = new SNSClient({});
-const secrets = new SecretsManagerClient({});
+// Secrets read with the DynamoDB client's credentials and region (shared/secrets.ts says why).
+const secrets = secretsManager({ credentials: dynamoClient.config.credentials, region: dynamoClient.config.region });
 const s3 = new S3Client({});
 let wired: ReturnType<typeof createDetectorHandler> | undefined;
 

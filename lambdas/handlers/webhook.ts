@@ -5,7 +5,6 @@
  */
 
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { DynamoStore } from '../adapters/dynamodb/store.ts';
@@ -13,7 +12,7 @@ import { readDelivery } from '../adapters/launchdarkly/webhook.ts';
 import type { ReleaseLog } from '../ports.ts';
 import { requiredEnvironment } from './shared/environment.ts';
 import { bodyOf } from './shared/request.ts';
-import { secretFrom } from './shared/secrets.ts';
+import { secretFrom, secretsManager } from './shared/secrets.ts';
 
 export interface WebhookWiring {
   readonly store: Pick<ReleaseLog, 'addReleases'>;
@@ -32,8 +31,10 @@ export function createWebhookHandler(
   };
 }
 
-const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}));
-const secrets = new SecretsManagerClient({});
+const client = new DynamoDBClient({});
+const dynamo = DynamoDBDocumentClient.from(client);
+// Secrets read with the DynamoDB client's credentials and region (shared/secrets.ts says why).
+const secrets = secretsManager({ credentials: client.config.credentials, region: client.config.region });
 let wired: ReturnType<typeof createWebhookHandler> | undefined;
 
 export const handler = (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
