@@ -129,8 +129,9 @@ function counterfactualSections(result: ReplayResult, summary: ReplaySummary): s
   return [withoutLines, withLines];
 }
 
+const iso = (time: number) => new Date(time).toISOString();
+
 export function toJson(result: ReplayResult, summary: ReplaySummary): unknown {
-  const iso = (time: number) => new Date(time).toISOString();
   const first = firstAnomaly(result);
   const without = summary.withoutGuardrail ?? result;
   const lead = leadTimeMs(result, without);
@@ -144,43 +145,8 @@ export function toJson(result: ReplayResult, summary: ReplaySummary): unknown {
     warnings: summary.warnings,
     releases: result.releases.map((r) => ({ ...r, time: iso(r.time) })),
     firstAnomaly: first ? anomalyJson(first) : null,
-    episodes: result.episodes.map((e) => ({
-      id: e.id,
-      cluster: e.cluster,
-      onset: iso(e.onset),
-      detectedAt: iso(e.detectedAt),
-      resolvedAt: e.resolvedAt === undefined ? null : iso(e.resolvedAt),
-      series: e.series,
-      signals: e.signals,
-      attribution: e.attribution
-        ? {
-            kind: e.attribution.kind,
-            release: e.attribution.kind === 'none' ? null : { ...e.attribution.release, time: iso(e.attribution.release.time) },
-            others: e.attribution.kind === 'none' ? [] : e.attribution.others.map((r) => ({ ...r, time: iso(r.time) })),
-            evidence: e.attribution.kind === 'none' ? null : evidenceJson(e.attribution.evidence),
-          }
-        : null,
-      holdReason: e.holdReason ?? null,
-      decisionIds: e.decisionIds,
-    })),
-    decisions: result.decisions.map((d) => ({
-      id: d.id,
-      time: iso(d.time),
-      flag: d.flag,
-      environment: d.environment,
-      action: d.action,
-      fromPercent: d.fromPercent,
-      toPercent: d.toPercent,
-      mode: d.mode,
-      reason: d.reason,
-      evidence: {
-        ...d.evidence,
-        ...(d.evidence.firstAnomalyAt !== undefined ? { firstAnomalyAt: iso(d.evidence.firstAnomalyAt) } : {}),
-        ...(d.evidence.release ? { release: { ...d.evidence.release, time: iso(d.evidence.release.time) } } : {}),
-        ...(d.evidence.watch ? { watch: evidenceJson(d.evidence.watch) } : {}),
-      },
-      outcome: result.outcomes[d.id] ? { ...result.outcomes[d.id], time: iso(result.outcomes[d.id]!.time) } : null,
-    })),
+    episodes: result.episodes.map(episodeJson),
+    decisions: result.decisions.map((d) => decisionJson(d, result.outcomes[d.id])),
     alerts: result.alerts.map((a) => ({ ...a, time: iso(a.time) })),
     anomalies: result.anomalies.map(anomalyJson),
     closedLoop: summary.withoutGuardrail !== undefined,
@@ -189,6 +155,51 @@ export function toJson(result: ReplayResult, summary: ReplaySummary): unknown {
       : null,
     heapPeak: result.heapPeak ? { time: iso(result.heapPeak.time), series: result.heapPeak.series, value: result.heapPeak.value } : null,
     leadTimeSeconds: lead === undefined ? null : lead / 1000,
+  };
+}
+
+/** An episode with its times as ISO strings, and its attribution's release and evidence. */
+function episodeJson(e: ReplayResult['episodes'][number]): unknown {
+  return {
+    id: e.id,
+    cluster: e.cluster,
+    onset: iso(e.onset),
+    detectedAt: iso(e.detectedAt),
+    resolvedAt: e.resolvedAt === undefined ? null : iso(e.resolvedAt),
+    series: e.series,
+    signals: e.signals,
+    attribution: e.attribution
+      ? {
+          kind: e.attribution.kind,
+          release: e.attribution.kind === 'none' ? null : { ...e.attribution.release, time: iso(e.attribution.release.time) },
+          others: e.attribution.kind === 'none' ? [] : e.attribution.others.map((r) => ({ ...r, time: iso(r.time) })),
+          evidence: e.attribution.kind === 'none' ? null : evidenceJson(e.attribution.evidence),
+        }
+      : null,
+    holdReason: e.holdReason ?? null,
+    decisionIds: e.decisionIds,
+  };
+}
+
+/** A decision with its times as ISO strings, and its outcome where there is one. */
+function decisionJson(d: ReplayResult['decisions'][number], outcome: ReplayResult['outcomes'][string] | undefined): unknown {
+  return {
+    id: d.id,
+    time: iso(d.time),
+    flag: d.flag,
+    environment: d.environment,
+    action: d.action,
+    fromPercent: d.fromPercent,
+    toPercent: d.toPercent,
+    mode: d.mode,
+    reason: d.reason,
+    evidence: {
+      ...d.evidence,
+      ...(d.evidence.firstAnomalyAt !== undefined ? { firstAnomalyAt: iso(d.evidence.firstAnomalyAt) } : {}),
+      ...(d.evidence.release ? { release: { ...d.evidence.release, time: iso(d.evidence.release.time) } } : {}),
+      ...(d.evidence.watch ? { watch: evidenceJson(d.evidence.watch) } : {}),
+    },
+    outcome: outcome ? { ...outcome, time: iso(outcome.time) } : null,
   };
 }
 

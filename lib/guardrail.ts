@@ -7,28 +7,29 @@
  * The Lambda code is prebuilt (dist/lambda/<name>, by `npm run build`): a synth needs neither
  * esbuild nor Docker, and deploys the bundles that were tested.
  */
-import { Duration, Names, RemovalPolicy, SecretValue, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Names, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { type GuardrailConfig, resolveConfig } from '../lambdas/core/config-schema.ts';
 import { planShards } from '../lambdas/core/shards.ts';
-import { SECRET_PLACEHOLDER } from '../lambdas/names.ts';
 import { newAlertTopic } from './alert-topic.ts';
 import { newDashboard } from './dashboard.ts';
+import { allowDetector } from './detector-role.ts';
 import { newFunction } from './function.ts';
 import type { StormguardGuardrailProps, StormguardSecrets } from './props.ts';
+import { type DetectorSecrets, newSecret, newSecrets } from './secrets.ts';
 import { DETECTOR_TIMEOUT, selfAlarms } from './self-alarms.ts';
 
 /** The configuration's share of the 4 KB the environment variables of a Lambda may hold. */
@@ -113,7 +114,7 @@ export class StormguardGuardrail extends Construct {
 
     const retention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     const common = { STORMGUARD_CONFIG: configJson, TABLE_NAME: this.table.tableName };
-    const secrets = this.newSecrets(props);
+    const secrets = newSecrets(this, config, props);
     this.reports = this.newReportsBucket(props);
     const detector = this.newDetector(props, secrets, retention, common);
     this.detector = detector;
@@ -149,40 +150,6 @@ export class StormguardGuardrail extends Construct {
     );
   }
 
-  /** The secrets the configured integrations need, each holding a placeholder until someone sets it. */
-  private newSecrets(props: StormguardGuardrailProps): Omit<StormguardSecrets, 'launchDarklyWebhookSecret'> {
-    const { config } = this;
-    const launchDarklyToken = config.launchDarkly
-      ? this.newSecret('LaunchDarklyToken', 'the LaunchDarkly API access token (writer role on the guarded flags)')
-      : undefined;
-    const pagerDutyRoutingKey = config.alerts.pagerDuty
-      ? this.newSecret('PagerDutyRoutingKey', 'the PagerDuty Events API v2 routing key')
-      : undefined;
-    const slackWebhookUrl = config.alerts.slack ? this.newSecret('SlackWebhookUrl', 'the Slack incoming webhook URL') : undefined;
-    const prometheus = props.prometheus
-      ? this.newSecret('PrometheusConnection', 'the Prometheus URL and credentials (JSON: url, auth)')
-      : undefined;
-    return {
-      ...(launchDarklyToken ? { launchDarklyToken } : {}),
-      ...(pagerDutyRoutingKey ? { pagerDutyRoutingKey } : {}),
-      ...(slackWebhookUrl ? { slackWebhookUrl } : {}),
-      ...(prometheus ? { prometheus } : {}),
-    };
-  }
-
-  private newSecret(id: string, what: string): secretsmanager.Secret {
-    // Created holding a placeholder, not a generated value: the functions tell "not set yet" from a value.
-    const created = new secretsmanager.Secret(this, id, {
-      description: `Stormguard: ${what} (set it with aws secretsmanager put-secret-value)`,
-      secretStringValue: SecretValue.unsafePlainText(SECRET_PLACEHOLDER),
-    });
-    Validations.of(created).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-SMG4',
-      reason: `${what} is issued by a third party; it is rotated there and put here, so Secrets Manager cannot rotate it`,
-    });
-    return created;
-  }
-
   private newReportsBucket(props: StormguardGuardrailProps): s3.Bucket {
     const reports = new s3.Bucket(this, 'Reports', {
       encryption: s3.BucketEncryption.S3_MANAGED,
@@ -201,7 +168,7 @@ export class StormguardGuardrail extends Construct {
   /** The detector and what its role may do: read metrics, the table, its secrets; write reports; publish alerts. */
   private newDetector(
     props: StormguardGuardrailProps,
-    secrets: Omit<StormguardSecrets, 'launchDarklyWebhookSecret'>,
+    secrets: DetectorSecrets,
     retention: logs.RetentionDays,
     common: Record<string, string>,
   ): lambda.Function {
@@ -226,50 +193,8 @@ export class StormguardGuardrail extends Construct {
     });
     const role = detector.role!;
     for (const s of [launchDarklyToken, pagerDutyRoutingKey, slackWebhookUrl, prometheus]) s?.grantRead(role);
-    this.allowDetector(role, props);
+    allowDetector(role, props, { table: this.table, reports: this.reports, alertTopic: this.alertTopic });
     return detector;
-  }
-
-  private allowDetector(role: iam.IRole, props: StormguardGuardrailProps): void {
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'cloudwatch:GetMetricData supports no resource-level permissions or conditions (IAM service authorization reference); it is read-only',
-    });
-    if (props.prometheus?.vpc) {
-      // A function in a VPC attaches network interfaces; these EC2 actions take no resource scoping.
-      role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          actions: [
-            'ec2:CreateNetworkInterface',
-            'ec2:DescribeNetworkInterfaces',
-            'ec2:DeleteNetworkInterface',
-            'ec2:AssignPrivateIpAddresses',
-            'ec2:UnassignPrivateIpAddresses',
-          ],
-          resources: ['*'],
-        }),
-      );
-    }
-    if (props.prometheus?.ampWorkspaceArn)
-      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['aps:QueryMetrics'], resources: [props.prometheus.ampWorkspaceArn] }));
-    this.table.grantReadWriteData(role);
-    // Put the reports; read them, because a presigned link carries the signer's permission.
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject'], resources: [this.reports.arnForObjects('reports/*')] }),
-    );
-    Validations.of(role).acknowledge({
-      id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.reports.node.defaultChild as s3.CfnBucket)}.Arn>/reports/*]`,
-      reason:
-        'One report object per episode, named when the episode opens: the statement is scoped to the reports/ prefix of this bucket, and to put and get only',
-    });
-    this.alertTopic.grantPublish(role);
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
-      reason:
-        'Publishing to the KMS-encrypted alert topic needs GenerateDataKey on its key; the statement is scoped to that one key (Topic.grantPublish)',
-    });
   }
 
   /** Every minute per shard, naming it; most runs only look at the release timeline (configuration `cadence`). */
@@ -288,7 +213,7 @@ export class StormguardGuardrail extends Construct {
 
   /** The release timeline from LaunchDarkly: the signed webhook and the audit-log backfill every 15 minutes. */
   private newLaunchDarklyIntake(token: secretsmanager.ISecret, retention: logs.RetentionDays, common: Record<string, string>) {
-    const webhookSecret = this.newSecret('LaunchDarklyWebhookSecret', "the LaunchDarkly webhook's signing secret");
+    const webhookSecret = newSecret(this, 'LaunchDarklyWebhookSecret', "the LaunchDarkly webhook's signing secret");
     const webhook = newFunction(this, 'Webhook', 'webhook', retention, {
       timeout: Duration.seconds(10),
       environment: { ...common, WEBHOOK_SECRET_ARN: webhookSecret.secretArn },

@@ -16,20 +16,16 @@ const DURATION_ALARM_FRACTION = 0.8;
 const STALE_DATA_SECONDS = 600;
 
 export function selfAlarms(scope: Construct, fn: lambda.IFunction): cloudwatch.Alarm[] {
-  const heartbeat = new cloudwatch.Metric({
-    namespace: METRICS_NAMESPACE,
-    metricName: 'Heartbeat',
-    dimensionsMap: { service: DETECTOR_SERVICE },
-    statistic: 'SampleCount',
-    period: Duration.minutes(1),
-  });
-  const dataAge = new cloudwatch.Metric({
-    namespace: METRICS_NAMESPACE,
-    metricName: 'DataAge',
-    dimensionsMap: { service: DETECTOR_SERVICE },
-    statistic: 'Maximum',
-    period: Duration.minutes(1),
-  });
+  const detectorMetric = (metricName: string, statistic: string) =>
+    new cloudwatch.Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName,
+      dimensionsMap: { service: DETECTOR_SERVICE },
+      statistic,
+      period: Duration.minutes(1),
+    });
+  const heartbeat = detectorMetric('Heartbeat', 'SampleCount');
+  const dataAge = detectorMetric('DataAge', 'Maximum');
   return [
     new cloudwatch.Alarm(scope, 'DetectorErrors', {
       alarmDescription: 'Stormguard: the detector failed in 2 of the last 3 minutes',

@@ -50,7 +50,7 @@ export const PRICES = {
 /** A 30-day month. */
 export const MONTH_MINUTES = 30 * 24 * 60;
 
-/** The detector's memory (lib/guardrail.ts: 512 MB). */
+/** The detector's memory (lib/function.ts: 512 MB). */
 export const DETECTOR_GB = 0.5;
 
 /**

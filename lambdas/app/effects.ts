@@ -20,23 +20,22 @@
  *   once that state's save won (`commit`); what a run could not deliver, the next delivers.
  */
 
-import type { AlertIntent } from '../core/alert.ts';
-import { type Alert, renderAlert } from '../core/alert.ts';
+import type { Alert, AlertIntent } from '../core/alert.ts';
 import type { GuardrailConfig } from '../core/config.ts';
 import type { Decision, Outcome } from '../core/decision.ts';
 import { logScaleOf } from '../core/detector-settings.ts';
 import { DeadlineExceededError } from '../core/errors.ts';
 import type { Evaluation } from '../core/evaluation.ts';
-import { formatPercent, formatTime } from '../core/format.ts';
+import { formatPercent } from '../core/format.ts';
 import type { GuardrailState } from '../core/state.ts';
 import type { FlagController, Notifier, StateStore } from '../ports.ts';
+import { type Delivery, deliver, deliverAll } from './alert-delivery.ts';
+import { decisionIdsOf, intentOf, render } from './effect-alerts.ts';
 
 /** How long a recorded change that could not be made (out of time) is tried again, run after run. */
 export const RETRY_ACTION_FOR_MS = 5 * 60_000;
 /** How far back unfinished decisions are looked for. */
 export const PENDING_LOOKBACK_MS = 6 * 3_600_000;
-/** How long an alert in the outbox is tried again before it is given up (and said so). */
-export const OUTBOX_TRY_FOR_MS = 15 * 60_000;
 
 /** What a store must do for effects to be exactly once; without the optional part, effects are as before (at most once, no recovery). */
 export type EffectStore = Pick<StateStore, 'recordDecision' | 'recordOutcome'> &
@@ -88,8 +87,8 @@ export async function carryOut(
   return { outcomes, acted, resumed, deferred, sent: delivery.sent, notifierErrors: delivery.notifierErrors };
 }
 
-type Delivery = Parameters<typeof deliver>[1];
 type AlertContext = Parameters<typeof render>[1];
+type EffectDelivery = Delivery<EffectPorts>;
 
 /** The decisions this run carries out: those runs that stopped left unfinished, and this evaluation's, each recorded first. */
 async function holdDecisions(evaluation: Evaluation, now: number, store: EffectPorts['store']) {
@@ -143,7 +142,7 @@ async function alertDecisions(
   held: ReadonlyMap<string, Decision>,
   resumed: readonly Decision[],
   context: AlertContext,
-  delivery: Delivery,
+  delivery: EffectDelivery,
 ) {
   const alerted = new Set<string>();
   const decisionAlerts: Array<{ intent: AlertIntent; ids: string[] }> = [];
@@ -165,7 +164,7 @@ async function alertDecisions(
 }
 
 /** Alerts about the evaluation (blind, resolved, …): queued with the state, delivered once its save won. */
-async function alertEvaluation(state: GuardrailState, evaluation: Evaluation, context: AlertContext, delivery: Delivery) {
+async function alertEvaluation(state: GuardrailState, evaluation: Evaluation, context: AlertContext, delivery: EffectDelivery) {
   // What earlier runs queued belongs to evaluations already saved: deliver it first, so that this
   // run saves only what is still undelivered (else a persisted outbox never drains).
   const queued = new Map((await deliverAll(state.outbox ?? [], delivery)).map((a) => [a.id!, a]));
@@ -182,85 +181,6 @@ async function alertEvaluation(state: GuardrailState, evaluation: Evaluation, co
   setOutbox(state, [...queued.values()].filter((a) => !fresh.includes(a)).concat(undelivered)); // saved with the next run's state
 }
 
-/** Delivers each alert; returns those that could not be delivered everywhere yet (and are still worth trying). */
-async function deliverAll(alerts: readonly Alert[], delivery: Delivery): Promise<Alert[]> {
-  const undelivered: Alert[] = [];
-  for (const alert of alerts) {
-    if (delivery.now - alert.time > OUTBOX_TRY_FOR_MS) {
-      delivery.notifierErrors.push(`gave up delivering ${alert.id} after ${OUTBOX_TRY_FOR_MS / 60_000} minutes: ${alert.title}`);
-      continue;
-    }
-    if (!(await deliver(alert, delivery))) undelivered.push(alert);
-  }
-  return undelivered;
-}
-
-/** The alert's idempotency key: the same for this alert whichever run renders it. */
-export function alertId(intent: AlertIntent): string {
-  switch (intent.kind) {
-    case 'episode':
-      return `episode/${intent.episodeId}/${intent.decisionIds.length > 0 ? intent.decisionIds.join('+') : 'no-decision'}`;
-    case 'resolved':
-      return `resolved/${intent.episodeId}`;
-    case 'reverted':
-      return `reverted/${intent.decisionId}`;
-    case 'blind':
-    case 'sight-restored':
-      return `${intent.kind}/${intent.cluster}/${intent.signal}/${new Date(intent.since).toISOString()}`;
-  }
-}
-
-function decisionIdsOf(intent: AlertIntent): readonly string[] {
-  return intent.kind === 'episode' ? intent.decisionIds : intent.kind === 'reverted' ? [intent.decisionId] : [];
-}
-
-/** The alert a decision taken over from a stopped run is owed (that run's evaluation is gone). */
-function intentOf(decision: Decision): AlertIntent {
-  return decision.action === 'revert' || !decision.episodeId
-    ? { kind: 'reverted', time: decision.time, decisionId: decision.id }
-    : { kind: 'episode', time: decision.time, episodeId: decision.episodeId, decisionIds: [decision.id] };
-}
-
-function render(intent: AlertIntent, context: Parameters<typeof renderAlert>[1]): Alert {
-  const id = alertId(intent);
-  if (intent.kind === 'episode' && !context.episodes.some((e) => e.id === intent.episodeId)) {
-    // Its run stopped before saving the episode: say what is known, from the decision.
-    const decision = context.decisions.get(intent.decisionIds[0]!)!;
-    return { ...decisionOnlyAlert(decision, context.outcomes.get(decision.id)), id };
-  }
-  return { ...renderAlert(intent, context), id };
-}
-
-function decisionOnlyAlert(decision: Decision, outcome: Outcome | undefined): Omit<Alert, 'id'> {
-  const action = decision.action === 'revert' ? 'revert' : 'roll back';
-  const verb =
-    decision.mode === 'observe'
-      ? `would ${action}`
-      : outcome?.status === 'failed'
-        ? `FAILED to ${action}`
-        : outcome?.status === 'awaiting-approval'
-          ? `requested approval to ${action}`
-          : decision.action === 'revert'
-            ? 'reverted'
-            : 'rolled back';
-  const step = decision.turnOff ? 'off' : `${formatPercent(decision.fromPercent)} → ${formatPercent(decision.toPercent)}`;
-  const { signal, effect } = decision.evidence;
-  return {
-    key: decision.episodeId ? `episode/${decision.episodeId}` : `revert/${decision.id}`,
-    kind: decision.episodeId ? 'episode' : 'reverted',
-    severity: 'critical',
-    time: decision.time,
-    ...(decision.episodeId ? { episodeId: decision.episodeId } : {}),
-    decisionIds: [decision.id],
-    title: `[Stormguard] ${verb} ${decision.flag} ${step}${signal ? `: ${signal}${effect !== undefined ? ` ${effect.toFixed(1)}x baseline` : ''}` : ''}`,
-    text: [
-      `Decision ${decision.id}, made ${formatTime(decision.time)}; the run that made it stopped before alerting, and a later run finished it.`,
-      `Reason: ${decision.reason}.`,
-      `Action: ${verb} ${decision.flag} in ${decision.environment} ${step} (${decision.mode} mode)${outcome ? `: ${outcome.detail}` : ''}.`,
-    ].join('\n'),
-  };
-}
-
 async function withLinks(alert: Alert, ports: EffectPorts): Promise<Alert> {
   const links = ports.links ? await ports.links(alert) : [];
   return links.length > 0 ? { ...alert, links } : alert;
@@ -269,51 +189,6 @@ async function withLinks(alert: Alert, ports: EffectPorts): Promise<Alert> {
 function setOutbox(state: GuardrailState, alerts: Alert[]): void {
   if (alerts.length > 0) state.outbox = alerts;
   else delete state.outbox;
-}
-
-/**
- * Delivers an alert to every notifier at once (one that hangs delays no other), each claimed by
- * key. True when it is done with: sent everywhere, or refused for good (said in notifierErrors);
- * false when some delivery is left for a later run (out of time, or a copy of this run has it).
- */
-async function deliver(
-  alert: Alert,
-  { ports, now, sent, notifierErrors }: { ports: EffectPorts; now: number; sent: Alert[]; notifierErrors: string[] },
-): Promise<boolean> {
-  let attempted = false;
-  const names = deliveryNames(ports.notifiers);
-  const done = await Promise.all(
-    ports.notifiers.map(async (notifier, index) => {
-      const key = `${alert.id} → ${names[index]}`;
-      const claim = ports.store.claimAlert ? await ports.store.claimAlert(key, now) : 'claimed';
-      if (claim !== 'claimed') return claim === 'sent';
-      attempted = true;
-      try {
-        await notifier.notify(alert);
-      } catch (error) {
-        if (error instanceof DeadlineExceededError) {
-          notifierErrors.push(`${notifier.name}: ${error.message}; left for the next run`);
-          return false;
-        }
-        notifierErrors.push(`${notifier.name}: ${error instanceof Error ? error.message : String(error)}`);
-        return true;
-      }
-      await ports.store.recordAlertSent?.(key, now);
-      return true;
-    }),
-  );
-  if (attempted || ports.notifiers.length === 0) sent.push(alert);
-  return done.every(Boolean);
-}
-
-/** Each notifier's name in delivery keys: its name, numbered from the second of a name on. */
-function deliveryNames(notifiers: readonly Notifier[]): string[] {
-  const seen = new Map<string, number>();
-  return notifiers.map(({ name }) => {
-    const n = (seen.get(name) ?? 0) + 1;
-    seen.set(name, n);
-    return n === 1 ? name : `${name} ${n}`;
-  });
 }
 
 async function execute(decision: Decision, flags: FlagController): Promise<Omit<Outcome, 'time'> | DeadlineExceededError> {

@@ -16,8 +16,9 @@
  * A label that names no signal may still be an `Id` that does (`connectionCreationRate_b1`).
  */
 import { InputError } from '../core/errors.ts';
-import { MAX_LABEL_LENGTH, MAX_NAME_LENGTH, quote, readTime, type ValueKind, valueProblem } from '../core/input-bounds.ts';
+import { MAX_LABEL_LENGTH, quote, readTime, type ValueKind, valueProblem } from '../core/input-bounds.ts';
 import { ID_DIMENSION, type MetricPoint, type MetricReadout, type MetricSeries } from '../core/metric-series.ts';
+import { identify, keyOf } from './metric-label.ts';
 
 interface GetMetricDataResult {
   Id?: string;
@@ -27,7 +28,6 @@ interface GetMetricDataResult {
   StatusCode?: string;
 }
 
-const DEFAULT_CLUSTER = 'default';
 /** GetMetricData's own limit on a query's Id. */
 const MAX_ID_LENGTH = 255;
 
@@ -162,126 +162,6 @@ function checkedResult(item: unknown, source: string, field: string): GetMetricD
     );
   }
   return result as GetMetricDataResult;
-}
-
-/**
- * The series' identity from its label (or, when the label names no signal, its Id): the signal it
- * names and its dimensions. Linear in the label: no regular expression is built from the signal
- * names, and the `Name=Value` pairs are read by a scan, not by a backtracking pattern. `at` names
- * the label's field in errors: a dimension value longer than MAX_NAME_LENGTH is one.
- */
-export function identify(
-  result: { Id?: string; Label?: string },
-  signalNames: readonly string[],
-  at: { file?: string; field?: string } = {},
-): Omit<MetricSeries, 'points'> | undefined {
-  const label = (result.Label ?? result.Id ?? '').trim();
-  let signal: string | undefined;
-  let rest = label;
-  for (const name of signalNames) {
-    const index = wordIndex(label, name);
-    if (index < 0) continue;
-    signal = name;
-    rest = (label.slice(0, index) + label.slice(index + name.length)).trim();
-    break;
-  }
-  if (!signal) {
-    signal = signalInId(result.Id, signalNames);
-    if (!signal) return undefined;
-    // As the label was read before: the first occurrence of the name, if any, is not a dimension.
-    rest = label.replace(signal, '').trim();
-  }
-  const pairs = new Map<string, string>();
-  for (const [name, value] of dimensionPairs(rest)) pairs.set(name, value);
-  if (pairs.size === 0 && rest && rest !== result.Id) pairs.set('Series', rest);
-  const cluster = pairs.get('Cluster Name') ?? DEFAULT_CLUSTER;
-  if (cluster.length > MAX_NAME_LENGTH)
-    throw new InputError(at, `names a cluster of ${cluster.length} characters, more than ${MAX_NAME_LENGTH}: not a cluster name`);
-  // Built from entries: a dimension named `__proto__` or `constructor` is a dimension like any other.
-  const dimensions: Record<string, string> = Object.fromEntries(pairs);
-  return {
-    key: keyOf(signal, dimensions),
-    signal,
-    dimensions,
-    cluster,
-  };
-}
-
-const isLetter = (code: number) => (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
-const isNameChar = (code: number) =>
-  isLetter(code) || (code >= 48 && code <= 57) || code === 95 || code === 32 || code === 46 || code === 45;
-const isSpace = (code: number) =>
-  code === 32 ||
-  (code >= 9 && code <= 13) ||
-  code === 0xa0 ||
-  code === 0xfeff ||
-  code === 0x1680 ||
-  (code >= 0x2000 && code <= 0x200a) ||
-  code === 0x2028 ||
-  code === 0x2029 ||
-  code === 0x202f ||
-  code === 0x205f ||
-  code === 0x3000;
-
-/** Where `name` occurs in `text` as a word (no ASCII letter on either side), or -1. */
-function wordIndex(text: string, name: string): number {
-  if (!name) return -1;
-  for (let from = 0; ; ) {
-    const index = text.indexOf(name, from);
-    if (index < 0) return -1;
-    const before = index === 0 || !isLetter(text.charCodeAt(index - 1));
-    const end = index + name.length;
-    const after = end === text.length || !isLetter(text.charCodeAt(end));
-    if (before && after) return index;
-    from = index + 1;
-  }
-}
-
-/**
- * The `Name=Value` pairs of a label's rest, comma-separated: in each part, the first run of name
- * characters (letters, digits, `_`, space, `.`, `-`; starting with a letter) followed, after
- * optional white space, by `=`; the value is the rest of the part, trimmed. What the pattern
- * `([A-Za-z][\w .-]*?)\s*=\s*([^,]+)` matched, in one pass.
- */
-function* dimensionPairs(text: string): Generator<[string, string]> {
-  let partStart = 0;
-  while (partStart <= text.length) {
-    let partEnd = text.indexOf(',', partStart);
-    if (partEnd < 0) partEnd = text.length;
-    let i = partStart;
-    while (i < partEnd) {
-      if (!isLetter(text.charCodeAt(i))) {
-        i++;
-        continue;
-      }
-      const nameStart = i;
-      while (i < partEnd && isNameChar(text.charCodeAt(i))) i++;
-      const nameEnd = i;
-      let j = i;
-      while (j < partEnd && isSpace(text.charCodeAt(j))) j++;
-      if (j < partEnd && text.charCodeAt(j) === 61 /* = */) {
-        if (j + 1 < partEnd) yield [text.slice(nameStart, nameEnd).trim(), text.slice(j + 1, partEnd).trim()];
-        break;
-      }
-      // No `=` after this run: no start within it does better; go on after it.
-      i = nameEnd === nameStart ? i + 1 : nameEnd;
-    }
-    partStart = partEnd + 1;
-  }
-}
-
-/** A signal named in a query Id, whatever its case and separators; the longest name wins (ClientConnectionCount over ConnectionCount). */
-function signalInId(id: string | undefined, signalNames: readonly string[]): string | undefined {
-  if (!id) return undefined;
-  const flat = id.toLowerCase().replace(/[^a-z0-9]/g, '');
-  return [...signalNames].sort((a, b) => b.length - a.length).find((name) => flat.includes(name.toLowerCase()));
-}
-
-function keyOf(signal: string, dimensions: Readonly<Record<string, string>>): string {
-  const scope = Object.entries(dimensions)
-    .map(([name, value]) => `${name}=${value}`)
-    .join(', ');
-  return scope ? `${signal} ${scope}` : signal;
 }
 
 interface Skipped {

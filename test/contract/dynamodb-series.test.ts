@@ -14,20 +14,12 @@ import type { MetricSeries } from '../../lambdas/core/metric-series.ts';
 import type { ReleaseEvent } from '../../lambdas/core/release.ts';
 import type { GuardrailState } from '../../lambdas/core/state.ts';
 import { type LocalDynamo, localDynamo } from '../support/dynalite.ts';
+import { stormRolloutStep } from '../support/storm.ts';
 
 const MINUTE = 60_000;
 const t0 = Date.parse('2025-08-28T08:00:00Z');
 const config = parseConfig('clusters: [c]\ncadence: { idleMinutes: 1 }\n');
-const step: ReleaseEvent = {
-  kind: 'rollout-step',
-  id: 's',
-  time: t0 + 99 * MINUTE,
-  flag: 'storm',
-  environment: 'production',
-  target: { kind: 'fallthrough' },
-  fromPercent: 0,
-  toPercent: 1,
-};
+const step: ReleaseEvent = stormRolloutStep({ id: 's', time: t0 + 99 * MINUTE, fromPercent: 0, toPercent: 1 });
 const runAt = (minute: number) => t0 + minute * MINUTE + config.publishDelaySeconds * 1000;
 
 /** 40 brokers × 4 signals; connection creation ×4 from minute 100; broker 7 silent from minute 60 to 90. */

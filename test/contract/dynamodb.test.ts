@@ -1,6 +1,7 @@
 /** The DynamoDB store against dynalite, a local implementation of the DynamoDB API. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoStore, MAX_ITEM_BYTES, StateTooLargeError } from '../../lambdas/adapters/dynamodb/store.ts';
+import { MAX_ITEM_BYTES, StateTooLargeError } from '../../lambdas/adapters/dynamodb/item-size.ts';
+import { DynamoStore } from '../../lambdas/adapters/dynamodb/store.ts';
 import type { Decision } from '../../lambdas/core/decision.ts';
 import { StateConflictError } from '../../lambdas/core/errors.ts';
 import type { ReleaseEvent } from '../../lambdas/core/release.ts';

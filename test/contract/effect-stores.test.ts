@@ -14,23 +14,11 @@ import { MemoryStateStore } from '../../lambdas/adapters/memory/index.ts';
 import type { Decision } from '../../lambdas/core/decision.ts';
 import type { StateStore } from '../../lambdas/ports.ts';
 import { type LocalDynamo, localDynamo } from '../support/dynalite.ts';
+import { stormRollback } from '../support/storm.ts';
 
 const MINUTE = 60_000;
 const T = Date.parse('2025-08-28T14:01:00Z');
-const decision = (id: string, time = T): Decision => ({
-  id,
-  time,
-  action: 'rollback',
-  mode: 'enforce',
-  flag: 'storm',
-  environment: 'production',
-  target: { kind: 'fallthrough' },
-  fromPercent: 1,
-  toPercent: 0,
-  turnOff: false,
-  reason: 'r',
-  evidence: {},
-});
+const decision = (id: string, time = T): Decision => stormRollback({ id, time, reason: 'r' });
 
 const dynamos: LocalDynamo[] = [];
 afterAll(async () => {

@@ -31,6 +31,7 @@ import { createDetectorHandler, type DetectorOutcome } from '../../lambdas/handl
 import { secretFrom } from '../../lambdas/handlers/shared/secrets.ts';
 import { SECRET_PLACEHOLDER } from '../../lambdas/names.ts';
 import { localDynamo } from '../support/dynalite.ts';
+import { getMetricDataResults } from '../support/get-metric-data.ts';
 import { type LocalSecretsManager, localSecretsManager } from '../support/secrets-manager.ts';
 
 const MINUTE = 60_000;
@@ -69,22 +70,7 @@ beforeAll(async () => {
   const files = await scenarioExports('pagerduty-2025');
   const series: MetricSeries[] = (await loadExports(files.metrics, files.timeline, parseConfig('clusters: [events-msk]\n'))).series;
   cloudwatch.on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) => {
-    const from = input.StartTime!.getTime();
-    const to = input.EndTime!.getTime();
-    const results = input.MetricDataQueries!.flatMap((query) =>
-      series
-        .filter((s) => query.Expression!.includes(`MetricName="${s.signal}"`))
-        .map((s) => {
-          const points = s.points.filter((p) => p.time >= from && p.time < to);
-          return {
-            Id: query.Id,
-            Label: `${s.signal} Cluster Name=${s.dimensions['Cluster Name']}, Broker ID=${s.dimensions['Broker ID']}`,
-            Timestamps: points.map((p) => new Date(p.time)),
-            Values: points.map((p) => p.value),
-            StatusCode: 'Complete',
-          };
-        }),
-    );
+    const results = getMetricDataResults(input, series);
     return Promise.resolve({ MetricDataResults: results, Messages: [] });
   });
   sns.on(PublishCommand).resolves({ MessageId: 'm' });

@@ -77,52 +77,24 @@ describe('stormguard simulate', () => {
 });
 
 describe('stormguard ack', () => {
+  /** `stormguard ack` for the flag the bundled storm's rollback froze, on the state folder `state`. */
+  const ackCheckout = (state: string, ...options: string[]) =>
+    stormguard('ack', '--flag', 'checkout-producer-per-request', '--env', 'production', '--state', state, ...options);
+
   it('lifts the freeze a rollback left', async () => {
     const state = join(await newFolder(), 'state');
     await stormguard('replay', '--state', state, '--json');
-    const noReason = await stormguard(
-      'ack',
-      '--flag',
-      'checkout-producer-per-request',
-      '--env',
-      'production',
-      '--state',
-      state,
-      '--reason',
-      ' ',
-    );
+    const noReason = await ackCheckout(state, '--reason', ' ');
     expect(noReason.code).toBe(2);
     expect(noReason.err).toMatch(/field `--reason`: say why/);
-    const ack = await stormguard(
-      'ack',
-      '--flag',
-      'checkout-producer-per-request',
-      '--env',
-      'production',
-      '--state',
-      state,
-      '--by',
-      'priya',
-      '--reason',
-      'producer pooling fixed in 2.4.1',
-    );
+    const ack = await ackCheckout(state, '--by', 'priya', '--reason', 'producer pooling fixed in 2.4.1');
     expect(ack.code).toBe(0);
     expect(ack.out).toMatch(/freeze at 0% .* acknowledged by priya: producer pooling fixed in 2.4.1/);
     const kept = JSON.parse(await readFile(join(state, 'state.json'), 'utf8'));
     expect(kept.acknowledgements).toMatchObject([
       { flag: 'checkout-producer-per-request', by: 'priya', reason: 'producer pooling fixed in 2.4.1', percent: 0 },
     ]);
-    const again = await stormguard(
-      'ack',
-      '--flag',
-      'checkout-producer-per-request',
-      '--env',
-      'production',
-      '--state',
-      state,
-      '--reason',
-      'again',
-    );
+    const again = await ackCheckout(state, '--reason', 'again');
     expect(again.code).toBe(1);
     expect(again.err).toMatch(/is not frozen/);
   });

@@ -59,6 +59,10 @@ describe('stormguard gate, asking the gate Lambda', () => {
 });
 
 describe('stormguard gate, on a local state', () => {
+  /** `stormguard gate` for the benign rollout's flag, stepping to `to`, on the state folder `state`. */
+  const gateBenign = (to: string, state: string, ...options: string[]) =>
+    stormguard('gate', '--flag', 'search-ranking-v2', '--env', 'production', '--to', to, '--state', state, ...options);
+
   it('denies stepping up the storm flag after the replayed rollback: frozen and anomalous; allows after a benign rollout', async () => {
     const storm = join(await newFolder(), 'state');
     await stormguard('replay', '--state', storm, '--json');
@@ -79,18 +83,7 @@ describe('stormguard gate, on a local state', () => {
     expect(denied.out).toMatch(/anomalous: episode events-msk\//);
     const benign = join(await newFolder(), 'state');
     await stormguard('replay', '--scenario', 'benign-rollout', '--state', benign, '--json');
-    const allowed = await stormguard(
-      'gate',
-      '--flag',
-      'search-ranking-v2',
-      '--env',
-      'production',
-      '--to',
-      '100',
-      '--state',
-      benign,
-      '--json',
-    );
+    const allowed = await gateBenign('100', benign, '--json');
     expect(allowed.code).toBe(0);
     expect(JSON.parse(allowed.out).verdict).toBe('allow');
   });
@@ -105,17 +98,7 @@ describe('stormguard gate, on a local state', () => {
     const benign = join(await newFolder(), 'state');
     await stormguard('replay', '--scenario', 'benign-rollout', '--state', benign, '--json');
     for (const to of ['', ' ', 'abc', '250', '-5', '1e2']) {
-      const { code, out, err } = await stormguard(
-        'gate',
-        '--flag',
-        'search-ranking-v2',
-        '--env',
-        'production',
-        '--to',
-        to,
-        '--state',
-        benign,
-      );
+      const { code, out, err } = await gateBenign(to, benign);
       expect(code, `--to ${JSON.stringify(to)}`).toBe(2);
       expect(out).toBe('');
       expect(err).toMatch(/field `--to`: expected a percentage from 0 to 100/);

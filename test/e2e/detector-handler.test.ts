@@ -23,6 +23,7 @@ import type { MetricSeries } from '../../lambdas/core/metric-series.ts';
 import { createDetectorHandler, type DetectorOutcome } from '../../lambdas/handlers/detector.ts';
 import { replayJson } from '../support/cli.ts';
 import { type LocalDynamo, localDynamo } from '../support/dynalite.ts';
+import { getMetricDataResults } from '../support/get-metric-data.ts';
 
 const MINUTE = 60_000;
 const config = parseConfig('clusters: [events-msk]\n');
@@ -35,22 +36,7 @@ beforeAll(async () => {
   series = (await loadExports(files.metrics, files.timeline, config)).series;
   // GetMetricData as CloudWatch answers it: each SEARCH's series, Dates, ascending, paged by 12 results.
   cloudwatch.on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) => {
-    const from = input.StartTime!.getTime();
-    const to = input.EndTime!.getTime();
-    const results = input.MetricDataQueries!.flatMap((query) =>
-      series
-        .filter((s) => query.Expression!.includes(`MetricName="${s.signal}"`))
-        .map((s) => {
-          const points = s.points.filter((p) => p.time >= from && p.time < to);
-          return {
-            Id: query.Id,
-            Label: `${s.signal} Cluster Name=${s.dimensions['Cluster Name']}, Broker ID=${s.dimensions['Broker ID']}`,
-            Timestamps: points.map((p) => new Date(p.time)),
-            Values: points.map((p) => p.value),
-            StatusCode: 'Complete',
-          };
-        }),
-    );
+    const results = getMetricDataResults(input, series);
     const page = Number(input.NextToken ?? 0);
     const next = page + 12 < results.length ? String(page + 12) : undefined;
     return Promise.resolve({ MetricDataResults: results.slice(page, page + 12), ...(next ? { NextToken: next } : {}), Messages: [] });

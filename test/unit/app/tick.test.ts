@@ -4,21 +4,9 @@ import type { Alert } from '../../../lambdas/core/alert.ts';
 import { parseConfig } from '../../../lambdas/core/config.ts';
 import type { Decision } from '../../../lambdas/core/decision.ts';
 import type { MetricSeries } from '../../../lambdas/core/metric-series.ts';
-import type { RolloutStep } from '../../../lambdas/core/release.ts';
 import { newGuardrailState } from '../../../lambdas/core/state.ts';
 import type { FlagController, Notifier } from '../../../lambdas/ports.ts';
-
-const MINUTE = 60_000;
-const step: RolloutStep = {
-  kind: 'rollout-step',
-  id: 's1',
-  time: 60 * MINUTE,
-  flag: 'storm',
-  environment: 'production',
-  target: { kind: 'fallthrough' },
-  fromPercent: 0,
-  toPercent: 1,
-};
+import { MINUTE, stormRate, stormStep } from '../../support/storm.ts';
 
 /** Drives the guardrail to its rollback at minute 61 and returns what the last tick did. */
 async function stormWith(
@@ -40,9 +28,9 @@ async function stormWith(
       signal: 'ConnectionCreationRate',
       cluster: 'c',
       dimensions: { 'Broker ID': String(b) },
-      points: [{ time: (m - 1) * MINUTE, value: (m - 1 >= 60 ? 30 : 10) * (1 + 0.05 * Math.sin(m + b)) }],
+      points: [{ time: (m - 1) * MINUTE, value: stormRate((m - 1) * MINUTE, b) }],
     }));
-    last = await tick(state, { now: m * MINUTE, series: batch, releases: m * MINUTE >= step.time ? [step] : [] }, config, {
+    last = await tick(state, { now: m * MINUTE, series: batch, releases: m * MINUTE >= stormStep.time ? [stormStep] : [] }, config, {
       store,
       flags,
       notifiers: ports.notifiers ?? [],

@@ -11,44 +11,16 @@ import {
   revertsFreeze,
 } from '../../../lambdas/core/freeze.ts';
 import type { RolloutStep } from '../../../lambdas/core/release.ts';
+import { stormFreeze, stormRollback, stormRolloutStep } from '../../support/storm.ts';
 
 const MINUTE = 60_000;
 const T0 = Date.parse('2025-08-28T14:01:00Z');
 
-const freeze: Freeze = {
-  flag: 'storm',
-  environment: 'production',
-  target: { kind: 'fallthrough' },
-  percent: 0,
-  since: T0,
-  decisionId: 'd1',
-};
-const stepUp = (over: Partial<RolloutStep> = {}): RolloutStep => ({
-  kind: 'rollout-step',
-  id: 's2',
-  time: T0 + 60 * MINUTE,
-  flag: 'storm',
-  environment: 'production',
-  target: { kind: 'fallthrough' },
-  fromPercent: 1,
-  toPercent: 5,
-  ...over,
-});
-const decision = (over: Partial<Decision> = {}): Decision => ({
-  id: 'ep/storm/production',
-  time: T0,
-  action: 'rollback',
-  mode: 'enforce',
-  flag: 'storm',
-  environment: 'production',
-  target: { kind: 'fallthrough' },
-  fromPercent: 1,
-  toPercent: 0,
-  turnOff: false,
-  reason: 'attributed',
-  evidence: {},
-  ...over,
-});
+const freeze: Freeze = stormFreeze({ since: T0, decisionId: 'd1' });
+const stepUp = (over: Partial<RolloutStep> = {}): RolloutStep =>
+  stormRolloutStep({ id: 's2', time: T0 + 60 * MINUTE, fromPercent: 1, toPercent: 5, ...over });
+const decision = (over: Partial<Decision> = {}): Decision =>
+  stormRollback({ id: 'ep/storm/production', time: T0, reason: 'attributed', ...over });
 const memory = (): FlagMemory => ({ freezes: {}, setPercents: {}, lastRollbackAt: {} });
 
 describe('revertsFreeze', () => {

@@ -3,21 +3,14 @@ import { parseConfig } from '../../../lambdas/core/config.ts';
 import { decideGate } from '../../../lambdas/core/gate.ts';
 import type { RolloutStep } from '../../../lambdas/core/release.ts';
 import { type GuardrailState, newGuardrailState } from '../../../lambdas/core/state.ts';
+import { stormFreeze, stormRolloutStep } from '../../support/storm.ts';
 
 const MINUTE = 60_000;
 const now = Date.parse('2025-08-28T16:00:00Z');
 const config = parseConfig('');
 const request = { flag: 'storm', environment: 'production', targetPercent: 25 };
-const step = (minutesAgo: number, from: number, to: number): RolloutStep => ({
-  kind: 'rollout-step',
-  id: `s${minutesAgo}`,
-  time: now - minutesAgo * MINUTE,
-  flag: 'storm',
-  environment: 'production',
-  target: { kind: 'fallthrough' },
-  fromPercent: from,
-  toPercent: to,
-});
+const step = (minutesAgo: number, from: number, to: number): RolloutStep =>
+  stormRolloutStep({ id: `s${minutesAgo}`, time: now - minutesAgo * MINUTE, fromPercent: from, toPercent: to });
 
 function healthy(): GuardrailState {
   const state = newGuardrailState();
@@ -63,15 +56,7 @@ describe('decideGate', () => {
     const cases: Array<[string, (s: GuardrailState) => void, RolloutStep[]?]> = [
       [
         'frozen: storm is frozen at 0%',
-        (s) =>
-          void (s.freezes['storm/production'] = {
-            flag: 'storm',
-            environment: 'production',
-            target: { kind: 'fallthrough' },
-            percent: 0,
-            since: now - 30 * MINUTE,
-            decisionId: 'd',
-          }),
+        (s) => void (s.freezes['storm/production'] = stormFreeze({ since: now - 30 * MINUTE, decisionId: 'd' })),
       ],
       [
         'anomalous: episode c/1 open',
@@ -93,14 +78,7 @@ describe('decideGate', () => {
 
   it('always allows a step down, frozen or not', () => {
     const state = healthy();
-    state.freezes['storm/production'] = {
-      flag: 'storm',
-      environment: 'production',
-      target: { kind: 'fallthrough' },
-      percent: 0,
-      since: now,
-      decisionId: 'd',
-    };
+    state.freezes['storm/production'] = stormFreeze({ since: now, decisionId: 'd' });
     expect(decideGate(state, [step(120, 1, 5)], config, { ...request, targetPercent: 1 }, now).verdict).toBe('allow');
   });
 });

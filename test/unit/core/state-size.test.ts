@@ -10,8 +10,8 @@
  * The largest states are built through the detector itself, and weighed.
  */
 import { describe, expect, it } from 'vitest';
+import { MAX_ITEM_BYTES } from '../../../lambdas/adapters/dynamodb/item-size.ts';
 import { BUCKETS, bucketOf, encodeCheckpoint } from '../../../lambdas/adapters/dynamodb/series-log.ts';
-import { MAX_ITEM_BYTES } from '../../../lambdas/adapters/dynamodb/store.ts';
 import {
   bucketLoad,
   CHECKPOINT_BUCKETS,

@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../../lambdas/core/config.ts';
 import { seriesName } from '../../../lambdas/core/metric-series.ts';
-import { identify, readGetMetricData } from '../../../lambdas/formats/get-metric-data.ts';
+import { readGetMetricData } from '../../../lambdas/formats/get-metric-data.ts';
+import { identify } from '../../../lambdas/formats/metric-label.ts';
 
 const signals = defaultConfig().signals.map((s) => s.name);
 const result = (label: string, stamps: string[], values: unknown[], status = 'Complete') => ({

@@ -3,20 +3,12 @@ import { parseConfig } from '../../../lambdas/core/config.ts';
 import type { GateAnswer } from '../../../lambdas/core/gate.ts';
 import type { RolloutStep } from '../../../lambdas/core/release.ts';
 import { type GuardrailState, newGuardrailState } from '../../../lambdas/core/state.ts';
+import { stormFreeze, stormRolloutStep } from '../../support/storm.ts';
 
 const MINUTE = 60_000;
 const now = Date.parse('2025-08-28T16:00:00Z');
 const config = parseConfig('');
-const step: RolloutStep = {
-  kind: 'rollout-step',
-  id: 's1',
-  time: now - 120 * MINUTE,
-  flag: 'storm',
-  environment: 'production',
-  target: { kind: 'fallthrough' },
-  fromPercent: 1,
-  toPercent: 5,
-};
+const step: RolloutStep = stormRolloutStep({ id: 's1', time: now - 120 * MINUTE, fromPercent: 1, toPercent: 5 });
 
 /** A guardrail that evaluated a minute ago and sees nothing wrong. */
 function healthy(): GuardrailState {
@@ -108,14 +100,7 @@ describe('createGateHandler: a good request', () => {
 
   it('answers deny for a frozen flag, saying so', async () => {
     const state = healthy();
-    state.freezes['storm/production'] = {
-      flag: 'storm',
-      environment: 'production',
-      target: { kind: 'fallthrough' },
-      percent: 0,
-      since: now - 30 * MINUTE,
-      decisionId: 'd',
-    };
+    state.freezes['storm/production'] = stormFreeze({ since: now - 30 * MINUTE, decisionId: 'd' });
     const answer = await gate.createGateHandler(config, storeWith(state), () => now)(request);
     expect(answer.verdict).toBe('deny');
     expect(answer.reasons.join('\n')).toContain('frozen: storm is frozen at 0% since 2025-08-28 15:30 UTC until acknowledged');

@@ -1,0 +1,70 @@
+/**
+ * A shard's head (`guardrail`/`shard#<id>`): its state but for the series, the log of saved
+ * evaluations, and a summary of the series for the gate, which reads heads only.
+ */
+import type { GuardrailConfig } from '../../core/config-schema.ts';
+import { newSeriesState, type SeriesState } from '../../core/series.ts';
+import { type GuardrailState, newGuardrailState } from '../../core/state.ts';
+import type { HeadFields, LogEntry } from './series-log.ts';
+import type { Item } from './table.ts';
+
+/** Series named in the gate's summary, at most, per list. */
+const SUMMARY_LIMIT = 200;
+
+type SeriesRef = Pick<SeriesState, 'key' | 'signal' | 'cluster' | 'dimensions'>;
+
+/** What the gate reads of a shard's series, kept in its head: the gate never loads series. */
+interface GateSummary {
+  readonly blind: SeriesRef[];
+  /** Series of signals with a headroom whose latest value is above it. */
+  readonly overHeadroom: Array<SeriesRef & { readonly time: number; readonly value: number }>;
+}
+
+export interface StoredHead extends HeadFields {
+  readonly log: LogEntry[];
+  readonly gate?: GateSummary;
+}
+
+/** Blind series, and those over their signal's headroom: what the gate reads of series. */
+export function gateSummary(series: Record<string, SeriesState>, config: GuardrailConfig): GateSummary {
+  const headroom = new Map(config.signals.flatMap((s) => (s.headroomPercent === undefined ? [] : [[s.name, s.headroomPercent] as const])));
+  const ref = ({ key, signal, cluster, dimensions }: SeriesState): SeriesRef => ({ key, signal, cluster, dimensions });
+  const blind: SeriesRef[] = [];
+  const overHeadroom: GateSummary['overHeadroom'] = [];
+  for (const s of Object.values(series)) {
+    if (s.blind && blind.length < SUMMARY_LIMIT) blind.push(ref(s));
+    const limit = headroom.get(s.signal);
+    const value = s.history.values.at(-1);
+    if (limit !== undefined && value !== undefined && value > limit && overHeadroom.length < SUMMARY_LIMIT)
+      overHeadroom.push({ ...ref(s), time: s.history.times.at(-1)!, value });
+  }
+  return { blind, overHeadroom };
+}
+
+/**
+ * Every shard as the gate sees the guardrail: their heads merged (episodes, freezes, cooldowns;
+ * the oldest evaluation), and of series only the blind ones and those over their headroom.
+ */
+export function mergeHeads(heads: readonly Item[]): GuardrailState {
+  const merged = newGuardrailState();
+  let evaluatedAt: number | null = Infinity;
+  for (const item of heads) {
+    const { log: _log, gate, ...head } = JSON.parse(item.body as string) as StoredHead;
+    // The guardrail is as fresh as its stalest shard.
+    evaluatedAt = evaluatedAt === null || head.evaluatedAt === null ? null : Math.min(evaluatedAt, head.evaluatedAt);
+    merged.episodes.push(...head.episodes);
+    Object.assign(merged.freezes, head.freezes);
+    Object.assign(merged.setPercents, head.setPercents);
+    Object.assign(merged.lastRollbackAt, head.lastRollbackAt);
+    if (head.outbox?.length) merged.outbox = [...(merged.outbox ?? []), ...head.outbox];
+    const summarised = (s: SeriesRef, blind: boolean, point?: { time: number; value: number }): SeriesState => ({
+      ...newSeriesState(s),
+      blind,
+      history: point ? { times: [point.time], values: [point.value], compacted: 0 } : { times: [], values: [], compacted: 0 },
+    });
+    for (const s of gate?.blind ?? []) merged.series[s.key] = summarised(s, true);
+    for (const s of gate?.overHeadroom ?? []) merged.series[s.key] = summarised(s, merged.series[s.key]?.blind ?? false, s);
+  }
+  merged.evaluatedAt = evaluatedAt;
+  return merged;
+}

@@ -1,0 +1,50 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SECRET_PLACEHOLDER } from '../../lambdas/names.ts';
+import { stormguardApp } from '../../lib/app.ts';
+import { context } from '../support/cdk-context.ts';
+
+describe('the Stormguard stack with LaunchDarkly, PagerDuty and Slack', () => {
+  let full: Template;
+  beforeAll(() => {
+    const configText =
+      'mode: enforce\nclusters: [events-msk]\nlaunchDarkly: { projectKey: default }\nalerts: { pagerDuty: true, slack: true }\n';
+    const { app, stack } = stormguardApp({ configText, configSource: 'test config', appProps: { context } });
+    app.synth();
+    full = Template.fromStack(stack);
+  }, 120_000);
+
+  it('adds the webhook (its own signature check: no IAM) and the audit-log backfill, and keeps each secret in Secrets Manager', () => {
+    full.resourceCountIs('AWS::Lambda::Function', 6);
+    full.resourceCountIs('AWS::SecretsManager::Secret', 4);
+    full.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'NONE' });
+    full.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'AWS_IAM' });
+    full.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(15 minutes)' });
+    full.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          LAUNCHDARKLY_TOKEN_SECRET_ARN: Match.anyValue(),
+          PAGERDUTY_ROUTING_KEY_SECRET_ARN: Match.anyValue(),
+          SLACK_WEBHOOK_SECRET_ARN: Match.anyValue(),
+        }),
+      },
+    });
+  });
+
+  it('creates each secret holding the placeholder, not a generated value, so "not set yet" is told apart from a value', () => {
+    const secrets = Object.values(full.findResources('AWS::SecretsManager::Secret')) as Array<{ Properties: Record<string, unknown> }>;
+    expect(secrets.map((s) => [s.Properties.SecretString, s.Properties.GenerateSecretString])).toEqual(
+      Array(4).fill([SECRET_PLACEHOLDER, undefined]),
+    );
+  });
+
+  it('lets each function read only its own secrets', () => {
+    const policies = Object.values(full.findResources('AWS::IAM::Policy')) as Array<{
+      Properties: { Roles: Array<{ Ref: string }>; PolicyDocument: { Statement: Array<{ Action: string | string[] }> } };
+    }>;
+    const readers = policies
+      .filter((p) => p.Properties.PolicyDocument.Statement.some((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue')))
+      .map((p) => p.Properties.Roles[0]!.Ref);
+    expect(readers.map((r) => r.replace(/Role.*$/, '').replace(/^Guardrail/, '')).sort()).toEqual(['Backfill', 'Detector', 'Webhook']);
+  });
+});
