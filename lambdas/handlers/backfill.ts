@@ -6,11 +6,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ScheduledEvent } from 'aws-lambda';
-import { DynamoStore } from '../adapters/dynamodb/store.ts';
 import { LaunchDarklyAuditLog } from '../adapters/launchdarkly/audit-log.ts';
 import type { ReleaseLog } from '../ports.ts';
 import { configFromEnvironment } from './shared/config.ts';
 import { requiredEnvironment } from './shared/environment.ts';
+import { releaseLog } from './shared/release-log.ts';
 import { secretFrom, secretsManager } from './shared/secrets.ts';
 
 /** Read back further than the schedule, so a late or failed run loses nothing. */
@@ -38,7 +38,7 @@ export const handler = (event: ScheduledEvent): Promise<{ releases: number }> =>
       ...config.launchDarkly,
       token: secretFrom(secrets, requiredEnvironment('LAUNCHDARKLY_TOKEN_SECRET_ARN')),
     });
-    wired = createBackfillHandler(auditLog, new DynamoStore(dynamo, requiredEnvironment('TABLE_NAME')));
+    wired = createBackfillHandler(auditLog, releaseLog(dynamo));
   }
   return wired(event);
 };

@@ -7,10 +7,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { DynamoStore } from '../adapters/dynamodb/store.ts';
 import { readDelivery } from '../adapters/launchdarkly/webhook.ts';
 import type { ReleaseLog } from '../ports.ts';
 import { requiredEnvironment } from './shared/environment.ts';
+import { releaseLog } from './shared/release-log.ts';
 import { bodyOf } from './shared/request.ts';
 import { secretFrom, secretsManager } from './shared/secrets.ts';
 
@@ -39,7 +39,7 @@ let wired: ReturnType<typeof createWebhookHandler> | undefined;
 
 export const handler = (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
   wired ??= createWebhookHandler({
-    store: new DynamoStore(dynamo, requiredEnvironment('TABLE_NAME')),
+    store: releaseLog(dynamo),
     secret: secretFrom(secrets, requiredEnvironment('WEBHOOK_SECRET_ARN')),
   });
   return wired(event);

@@ -26,11 +26,7 @@ const BUDGET_BYTES = 300_000;
  */
 const OVER_BUDGET: Readonly<Record<string, number>> = {
   ack: 320_000,
-  backfill: 340_000,
-  deploys: 330_000,
   detector: 625_000,
-  gate: 325_000,
-  webhook: 340_000,
 };
 const bundles = join(import.meta.dirname, '../../dist/lambda');
 
