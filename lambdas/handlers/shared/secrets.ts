@@ -4,7 +4,7 @@
  * that still holds the placeholder the stack created it with is "not configured", and says so.
  * Values never appear in a log line or a message.
  *
- * Read with aws4fetch (a SigV4-signed fetch, 4 kB bundled), not the SDK's Secrets Manager client and
+ * Read with aws4fetch (a SigV4-signed fetch, 7 kB bundled), not the SDK's Secrets Manager client and
  * Powertools Parameters (20 kB of each Lambda bundle that reads a secret): one GetSecretValue call
  * and a cache by age are all the Lambdas need of them. Credentials and region come from an SDK
  * client the Lambda has anyway (its Lambda credential chain).
