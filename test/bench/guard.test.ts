@@ -30,7 +30,7 @@ function medianOf(values: number[]): number {
 }
 
 /** The cluster's median ConnectionCreationRate over [from, to): the median over brokers of each broker's median. */
-function creation(_c: GuardCase, world: ReturnType<typeof runWorld>, from: number, to: number): number {
+function creation(c: GuardCase, world: ReturnType<typeof runWorld>, from: number, to: number): number {
   return medianOf(
     world.series
       .filter((s) => s.signal === 'ConnectionCreationRate')

@@ -21,7 +21,7 @@ describe('simulate', () => {
     const scenario = await load('pagerduty-2025');
     const { producers } = simulate(scenario);
     const top = Date.parse('2025-08-28T17:00:00Z');
-    const hour = producers.times.map((_t, i) => i).filter((i) => producers.times[i]! >= top && producers.times[i]! < top + HOUR);
+    const hour = producers.times.map((t, i) => i).filter((i) => producers.times[i]! >= top && producers.times[i]! < top + HOUR);
     const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
     const factor = mean(hour.map((i) => producers.total[i]!)) / mean(hour.map((i) => producers.typical[i]!));
     const extraPerHour = mean(hour.map((i) => producers.total[i]! - producers.typical[i]!)) * 3600;
