@@ -10,6 +10,7 @@ import { FileStateStore } from '../lambdas/adapters/local/state-files.ts';
 import { defaultConfig } from '../lambdas/core/config-schema.ts';
 import { InputError } from '../lambdas/core/errors.ts';
 import { decideGate, type GateAnswer, type GateRequest } from '../lambdas/core/gate.ts';
+import { gateTarget } from '../lambdas/core/gate-target.ts';
 import { MAX_NAME_LENGTH, readTime } from '../lambdas/core/input-bounds.ts';
 import { loadConfig } from './inputs.ts';
 import { type Io, numberOption, parseOptions } from './io.ts';
@@ -20,6 +21,7 @@ const MAX_TIMEOUT_SECONDS = 86_400;
 export const optionsSchema = z.object({
   flag: z.string().min(1).max(MAX_NAME_LENGTH),
   env: z.string().min(1).max(MAX_NAME_LENGTH),
+  rule: z.string().min(1).max(MAX_NAME_LENGTH).optional(),
   to: numberOption('a percentage from 0 to 100, such as 25').pipe(z.number().max(100, 'expected a percentage from 0 to 100')),
   function: z.string().optional(),
   region: z.string().optional(),
@@ -64,6 +66,10 @@ export function gateCommand(io: Io, setExit: (code: number) => void, dependencie
     .requiredOption('--flag <key>', 'the flag key')
     .requiredOption('--env <key>', 'the environment key')
     .requiredOption('--to <percent>', 'the rollout percentage the step goes to')
+    .option(
+      '--rule <id>',
+      'the rule the step is behind (`fallthrough`: the default rule); needed where the flag has several guarded targets',
+    )
     .addOption(new Option('--function <name>', 'the gate Lambda (name or ARN)').conflicts('state'))
     .option('--region <region>', 'the gate Lambda’s region (default: the SDK’s)')
     .option('--state <folder>', 'decide from a local state folder instead (drills, replays)')
@@ -77,7 +83,12 @@ export function gateCommand(io: Io, setExit: (code: number) => void, dependencie
       const options = parseOptions(optionsSchema, raw);
       if (!options.function && !options.state)
         throw new InputError({ field: '--function' }, 'name the gate Lambda (--function), or a local state folder (--state)');
-      const request: GateRequest = { flag: options.flag, environment: options.env, targetPercent: options.to };
+      const request: GateRequest = {
+        flag: options.flag,
+        environment: options.env,
+        targetPercent: options.to,
+        ...(options.rule ? { ruleId: options.rule } : {}),
+      };
       const reading = options.at === undefined ? undefined : readTime(options.at, 'none');
       if (reading && 'problem' in reading) throw new InputError({ field: '--at' }, reading.problem);
       const at = reading?.time;
@@ -94,7 +105,7 @@ export function gateCommand(io: Io, setExit: (code: number) => void, dependencie
       io.out(
         options.json
           ? `${JSON.stringify(answer, null, 2)}\n`
-          : `${answer.verdict}: ${options.flag} in ${options.env} → ${options.to}%\n${answer.reasons.map((r) => `  ${r}\n`).join('')}`,
+          : `${answer.verdict}: ${options.flag}${options.rule ? ` (${answer.evidence.target ?? `rule ${options.rule}`})` : ''} in ${options.env} → ${options.to}%\n${answer.reasons.map((r) => `  ${r}\n`).join('')}`,
       );
       setExit(EXIT[answer.verdict]);
     });
@@ -129,6 +140,9 @@ function askLocal(folder: string, configPath: string | undefined, request: GateR
   return async () => {
     const config = configPath ? await loadConfig(configPath) : defaultConfig();
     const state = await new FileStateStore(folder).load();
+    // An ambiguous or unknown --rule is the caller's mistake: a usage error, not an answer.
+    const chosen = state && gateTarget(state, [], request);
+    if (chosen && 'problem' in chosen) throw new InputError({ field: '--rule' }, chosen.problem.replace(/^--rule: /, ''));
     // A local state is a replay's or a drill's: judged as of its own last evaluation. It has no
     // timeline of its own: the bake time is judged by the gate Lambda.
     return decideGate(state, [], config, request, at ?? state?.evaluatedAt ?? 0);

@@ -50,7 +50,12 @@ export async function loadFromPrometheus(
   }
   const documents = await Promise.all((options.timeline ?? []).map(async (source) => ({ source, document: await readJson(source) })));
   const timeline = readTimeline(documents);
-  return { series: metrics.series, releases: timeline.events, warnings: [...metrics.warnings, ...timeline.warnings] };
+  return {
+    series: metrics.series,
+    releases: timeline.events,
+    flagChanges: timeline.flagChanges,
+    warnings: [...metrics.warnings, ...timeline.warnings],
+  };
 }
 
 /** Who the CLI is to Prometheus: SigV4 for AMP, else a bearer token, else basic auth, else nobody. */

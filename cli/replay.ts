@@ -22,7 +22,8 @@ import { logScaleOf } from '../lambdas/core/detector-settings.ts';
 import { InputError } from '../lambdas/core/errors.ts';
 import { buildReport, ReportRecorder } from '../lambdas/core/incident-report.ts';
 import type { MetricSeries } from '../lambdas/core/metric-series.ts';
-import type { ReleaseEvent, RolloutStep } from '../lambdas/core/release.ts';
+import type { ReleaseEvent } from '../lambdas/core/release.ts';
+import { controlVariations } from '../lambdas/formats/launchdarkly.ts';
 import { loadConfig, loadScenario, scenarioExports } from './inputs.ts';
 import { type Io, parseOptions } from './io.ts';
 import { renderText, toJson } from './summary.ts';
@@ -151,10 +152,16 @@ async function chooseInputs(options: Options, config: GuardrailConfig): Promise<
 
 /** The replay over local stand-ins: the state folder, the flag file (evaluated by the LaunchDarkly SDK), alerts as JSON lines. */
 async function runReplay(options: Options, config: GuardrailConfig, inputs: Inputs, stateFolder: string, io: Io): Promise<ReplayRun> {
-  const steps = inputs.exported.releases.filter((r): r is RolloutStep => r.kind === 'rollout-step' && r.environment === config.environment);
   // The LaunchDarkly SDK behind the flag file loads only for a replay.
   const { FlagFileController } = await import('../lambdas/adapters/local/flag-file.ts');
-  const flags = await FlagFileController.create(join(stateFolder, 'flags.json'), steps);
+  const start = firstTime(inputs.exported.series);
+  const at = { environment: config.environment, start };
+  const flags = await FlagFileController.create(
+    join(stateFolder, 'flags.json'),
+    inputs.exported.flagChanges,
+    at,
+    controlVariations(config),
+  );
   const store = new FileStateStore(stateFolder);
   const live = {
     store,
@@ -199,6 +206,13 @@ async function runReplay(options: Options, config: GuardrailConfig, inputs: Inpu
   return run;
 }
 
+/** The replay's start: its first datapoint (the flags are as the audit log had them then). */
+function firstTime(series: readonly MetricSeries[]): number {
+  let first = Number.POSITIVE_INFINITY;
+  for (const s of series) for (const p of s.points) first = Math.min(first, p.time);
+  return first;
+}
+
 async function writeReport(path: string, run: ReplayRun, title: string, config: GuardrailConfig): Promise<void> {
   const counterfactual = run.withoutGuardrail && {
     series: run.withoutGuardrailSeries,
@@ -216,7 +230,7 @@ function launchDarklyController(config: GuardrailConfig): LaunchDarklyFlagContro
   const token = process.env.LAUNCHDARKLY_API_TOKEN;
   if (!token)
     throw new InputError({ field: 'LAUNCHDARKLY_API_TOKEN' }, '--launchdarkly needs the API access token in this environment variable');
-  return new LaunchDarklyFlagController({ ...config.launchDarkly, token: async () => token });
+  return new LaunchDarklyFlagController({ ...config.launchDarkly, token: async () => token, controls: controlVariations(config) });
 }
 
 /** A replay starts from nothing: its own folder under .stormguard/, or a new or empty one the user names. */

@@ -7,6 +7,7 @@ import { describeRelease } from '../lambdas/core/alert.ts';
 import type { Anomaly } from '../lambdas/core/anomaly.ts';
 import { describeEvidence, type WatchEvidence } from '../lambdas/core/finding.ts';
 import { formatClock, formatDuration, formatEffect, formatNumber, formatPercent, formatTime } from '../lambdas/core/format.ts';
+import { flagTarget } from '../lambdas/core/release.ts';
 
 export interface ReplaySummary {
   readonly title: string;
@@ -86,7 +87,7 @@ function decisionLines(result: ReplayResult): string[] {
   return result.decisions.flatMap((decision) => {
     const outcome = result.outcomes[decision.id];
     const line =
-      `  ${formatClock(decision.time)}  ${decision.action.toUpperCase()} ${decision.flag} in ${decision.environment} ` +
+      `  ${formatClock(decision.time)}  ${decision.action.toUpperCase()} ${flagTarget(decision.flag, decision.target)} in ${decision.environment} ` +
       `${formatPercent(decision.fromPercent)} → ${formatPercent(decision.toPercent)} (${decision.mode} mode): ${decision.reason}`;
     return outcome ? [line, `         ${outcome.status}: ${outcome.detail}`] : [line];
   });

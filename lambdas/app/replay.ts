@@ -16,7 +16,7 @@ import type { EvaluationInput } from '../core/evaluation.ts';
 import { type MetricSeries, seriesName } from '../core/metric-series.ts';
 import type { ReleaseEvent } from '../core/release.ts';
 import { type GuardrailState, newGuardrailState } from '../core/state.ts';
-import { periods, type ReplayInput } from './schedule.ts';
+import { type Period, periods, type ReplayInput } from './schedule.ts';
 import { type ActingPorts, tick } from './tick.ts';
 
 export type { ReplayInput };
@@ -75,27 +75,14 @@ export async function replay(
     notifierErrors: [] as string[],
   };
   const schedule = periods(input, periodMs);
-  const pending = new Map<string, MetricSeries>();
+  const reader = new CadenceReader(config, schedule.total);
   const due: ReleaseEvent[] = [];
   for (const period of schedule.ticks) {
     due.push(...period.due);
-    let series = period.series;
-    if (hooks.cadence) {
-      for (const s of period.series) {
-        const kept = pending.get(s.key);
-        pending.set(s.key, kept ? { ...kept, points: [...kept.points, ...s.points] } : s);
-      }
-      // The data's last period is read whatever the cadence: a replay ends there.
-      if (
-        period.index < schedule.total &&
-        !planRead({ evaluatedAt: state.evaluatedAt, busy: isBusy(state) }, period.now, period.now, period.releases, config).read
-      ) {
-        hooks.progress?.(period.index, schedule.total);
-        continue;
-      }
-      // One read returns the points of every period since the last, in time order (GetMetricData's ScanBy).
-      series = [...pending.values()].map((s) => ({ ...s, points: [...s.points].sort((a, b) => a.time - b.time) }));
-      pending.clear();
+    const series = hooks.cadence ? reader.read(state, period) : period.series;
+    if (!series) {
+      hooks.progress?.(period.index, schedule.total);
+      continue;
     }
     if (due.length > 0) await hooks.releasesDue?.(due.splice(0));
     const step = await tick(
@@ -124,6 +111,37 @@ export async function replay(
     ...(peak ? { heapPeak: peak } : {}),
     state,
   };
+}
+
+/**
+ * Reading on the deployed detector's cadence: the points of the periods not read are kept, and
+ * read at once, in time order (GetMetricData's ScanBy), when the cadence reads.
+ */
+class CadenceReader {
+  private readonly pending = new Map<string, MetricSeries>();
+
+  constructor(
+    private readonly config: GuardrailConfig,
+    private readonly total: number,
+  ) {}
+
+  /** The series to evaluate this period, or undefined when the cadence does not read now. */
+  read(state: GuardrailState, period: Period): MetricSeries[] | undefined {
+    for (const s of period.series) {
+      const kept = this.pending.get(s.key);
+      this.pending.set(s.key, kept ? { ...kept, points: [...kept.points, ...s.points] } : s);
+    }
+    // The data's last period is read whatever the cadence: a replay ends there.
+    const now = period.now;
+    if (
+      period.index < this.total &&
+      !planRead({ evaluatedAt: state.evaluatedAt, busy: isBusy(state) }, now, now, period.releases, this.config).read
+    )
+      return undefined;
+    const series = [...this.pending.values()].map((s) => ({ ...s, points: [...s.points].sort((a, b) => a.time - b.time) }));
+    this.pending.clear();
+    return series;
+  }
 }
 
 /** The highest heap-after-GC datapoint, across all series. */

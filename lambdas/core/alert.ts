@@ -14,7 +14,7 @@ import { type Episode, episodeSignal } from './episode.ts';
 import { describeCandidates, describeEvidence } from './finding.ts';
 import { formatDuration, formatEffect, formatNumber, formatPercent, formatTime } from './format.ts';
 import type { SightChange } from './freshness.ts';
-import { type ReleaseEvent, releaseName, targetName } from './release.ts';
+import { flagTarget, type ReleaseEvent, releaseName, targetLabel } from './release.ts';
 
 /** Something to tell people; rendered into text once the decisions' outcomes are known. */
 export type AlertIntent =
@@ -79,7 +79,7 @@ export function renderAlert(intent: AlertIntent, context: AlertContext): Alert {
         severity: 'critical',
         time: intent.time,
         decisionIds: [decision.id],
-        title: `[Stormguard] Frozen flag ${decision.flag} stepped up to ${formatPercent(decision.fromPercent)}: ${actionVerb(decision, context)} to ${formatPercent(decision.toPercent)}`,
+        title: `[Stormguard] Frozen flag ${flagTarget(decision.flag, decision.target)} stepped up to ${formatPercent(decision.fromPercent)}: ${actionVerb(decision, context)} to ${formatPercent(decision.toPercent)}`,
         text: [
           `Step up of a frozen flag: ${release ? describeRelease(release) : decision.flag}.`,
           `Reason: ${decision.reason}.`,
@@ -131,7 +131,7 @@ function episodeAlert(intent: Extract<AlertIntent, { kind: 'episode' }>, episode
     ...decisions.filter((d) => d.action === 'rollback' && d.mode === 'enforce').map(ackInstruction),
   ];
   const title = decisions[0]
-    ? `${actionVerb(decisions[0], context)} ${decisions[0].flag} ${formatPercent(decisions[0].fromPercent)} → ${formatPercent(decisions[0].toPercent)}: ${what(episode, context)} after ${describeCandidatesShort(attribution!)}`
+    ? `${actionVerb(decisions[0], context)} ${flagTarget(decisions[0].flag, decisions[0].target)} ${formatPercent(decisions[0].fromPercent)} → ${formatPercent(decisions[0].toPercent)}: ${what(episode, context)} after ${describeCandidatesShort(attribution!)}`
     : attribution
       ? `${what(episode, context)} after ${describeCandidatesShort(attribution)}: no rollback`
       : `${what(episode, context)}: no release correlates`;
@@ -190,7 +190,7 @@ export function describeRelease(release: ReleaseEvent, options: { withTime: bool
   const by = release.by ? ` by ${release.by}` : '';
   if (release.kind === 'deploy') return `deploy ${release.service} ${release.version} to ${release.environment}${when}${by}`;
   return (
-    `flag ${release.flag} in ${release.environment} (${targetName(release.target)}) stepped ` +
+    `flag ${release.flag} in ${release.environment} (${targetLabel(release.target)}) stepped ` +
     `${formatPercent(release.fromPercent)} → ${formatPercent(release.toPercent)}${when}${by}`
   );
 }
@@ -207,7 +207,7 @@ function describeAction(decision: Decision, context: AlertContext): string {
   const outcome = context.outcomes.get(decision.id);
   const change = decision.turnOff ? 'turned off' : `${formatPercent(decision.fromPercent)} → ${formatPercent(decision.toPercent)}`;
   const frozen = decision.action === 'rollback' && decision.mode === 'enforce' ? ', frozen until acknowledged' : '';
-  return `${actionVerb(decision, context)} ${decision.flag} in ${decision.environment} ${change} (${decision.mode} mode${frozen})${outcome ? `: ${outcome.detail}` : ''}.`;
+  return `${actionVerb(decision, context)} ${flagTarget(decision.flag, decision.target)} in ${decision.environment} ${change} (${decision.mode} mode${frozen})${outcome ? `: ${outcome.detail}` : ''}.`;
 }
 
 function findEpisode(context: AlertContext, id: string): Episode {

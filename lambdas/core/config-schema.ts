@@ -123,6 +123,8 @@ export const configSchema = z.strictObject({
         z.strictObject({
           rollbackTo: z.optional(rollbackTarget()),
           guarded: withDefault(z.boolean(), true),
+          /** the variation exposure is measured against (a multivariate flag's control), by index; default its off variation */
+          controlVariation: z.optional(z.int().check(z.nonnegative())),
         }),
       )
       .check(z.refine((flags) => Object.keys(flags).length <= LIMITS.flags, `at most ${LIMITS.flags} flags`)),

@@ -35,7 +35,7 @@ import { HEAP_WATCH_MS, heapSettings, heapSignal } from './heap-watch.ts';
 import { FULL_POINTS } from './history.ts';
 import type { MetricSeries } from './metric-series.ts';
 import { decide, type PolicyContext } from './policy.ts';
-import { flagKey, type ReleaseEvent, type RolloutStep } from './release.ts';
+import { guardKey, type ReleaseEvent, type RolloutStep, targetName } from './release.ts';
 import { type CheckInput, expireChecks, openChecks, runChecks, watchExcess, watchState } from './release-checks.ts';
 import { findAnomalies, type SeriesState, type Signal } from './series.ts';
 import type { GuardrailState } from './state.ts';
@@ -148,7 +148,7 @@ class EvaluationContext {
   act(finding: Finding, checks: CheckInput): { decision?: Decision; intent?: AlertIntent } {
     const { now } = this.input;
     const release = finding.release;
-    if (release.kind === 'rollout-step' && this.decidedFlags.has(flagKey(release.flag, release.environment))) return {};
+    if (release.kind === 'rollout-step' && this.decidedFlags.has(guardKey(release.flag, release.environment, release.target))) return {};
     const verdict = decide(finding, this.config, this.policyContext());
     if (verdict.kind === 'hold' && (this.toldOf(finding) || this.reverted(release))) return this.explainQuietly(finding, verdict.reason);
     const episode = episodeForFinding(this.state.episodes, finding, now);
@@ -173,7 +173,7 @@ class EvaluationContext {
       episodeId: episode.id,
     });
     episode.decisionIds.push(decision.id);
-    this.decidedFlags.add(flagKey(verdict.step.flag, verdict.step.environment));
+    this.decidedFlags.add(guardKey(verdict.step.flag, verdict.step.environment, verdict.step.target));
     remember(this.state, decision);
     this.endExcessWatches(verdict.step);
     watchExcess(this.state, decision, finding, checks, this.config);
@@ -192,7 +192,7 @@ class EvaluationContext {
 
   /** A step up of a frozen flag: it was reverted, and its revert paged. */
   private reverted(release: ReleaseEvent): boolean {
-    const freeze = release.kind === 'rollout-step' ? freezeOf(this.state, release.flag, release.environment) : undefined;
+    const freeze = release.kind === 'rollout-step' ? freezeOf(this.state, release.flag, release.environment, release.target) : undefined;
     return freeze !== undefined && release.kind === 'rollout-step' && revertsFreeze(release, freeze);
   }
 
@@ -225,11 +225,14 @@ class EvaluationContext {
   private policyContext(): PolicyContext {
     const { now, releases } = this.input;
     const sameFlag = (r: ReleaseEvent, step: RolloutStep): r is RolloutStep =>
-      r.kind === 'rollout-step' && r.flag === step.flag && r.environment === step.environment;
+      r.kind === 'rollout-step' &&
+      r.flag === step.flag &&
+      r.environment === step.environment &&
+      targetName(r.target) === targetName(step.target);
     return {
       now,
-      lastRollbackAt: (flag, environment) => this.state.lastRollbackAt[flagKey(flag, environment)],
-      freezeOf: (flag, environment) => freezeOf(this.state, flag, environment),
+      lastRollbackAt: (step) => this.state.lastRollbackAt[guardKey(step.flag, step.environment, step.target)],
+      freezeOf: (step) => freezeOf(this.state, step.flag, step.environment, step.target),
       currentPercent: (step) => this.currentPercent(step),
       earlierPercents: (step) => releases.filter((r) => sameFlag(r, step) && r.time <= now).map((r) => (r as RolloutStep).fromPercent),
       decided: (step) => this.state.episodes.some((e) => e.decisionIds.includes(`${step.id}/rollback`)),
@@ -271,7 +274,7 @@ class EvaluationContext {
     const decisions: Decision[] = [];
     for (const release of this.input.releases) {
       if (release.kind !== 'rollout-step' || release.time <= since || release.time > this.input.now) continue;
-      const freeze = freezeOf(this.state, release.flag, release.environment);
+      const freeze = freezeOf(this.state, release.flag, release.environment, release.target);
       if (!freeze || !revertsFreeze(release, freeze)) continue;
       const decision = revertDecision(release, freeze, { now: this.input.now, mode: this.config.mode });
       decisions.push(decision);

@@ -1,9 +1,10 @@
 /**
- * The freeze: after a rollback, a flag is held at its rolled-back percentage until someone
- * acknowledges. While frozen, any step up is reverted and paged, and the gate says no.
+ * The freeze: after a rollback, a flag's target (its default rule, or the rule the rollout was
+ * behind) is held at its rolled-back percentage until someone acknowledges. While frozen, any step
+ * up of that target is reverted and paged, and the gate says no; the flag's other rules go on.
  */
 import type { Decision } from './decision.ts';
-import { flagKey, type RolloutStep, type RolloutTarget, targetKey, targetName } from './release.ts';
+import { guardKey, type RolloutStep, type RolloutTarget, targetKey, targetName } from './release.ts';
 
 /** A flag held at a percentage after a rollback, until someone acknowledges. */
 export interface Freeze {
@@ -17,20 +18,25 @@ export interface Freeze {
 
 /** What the guardrail remembers of the flags it changed. */
 export interface FlagMemory {
-  /** Freezes by flag key (release.ts, flagKey). */
+  /** Freezes by target (release.ts, guardKey). */
   freezes: Record<string, Freeze>;
   /** Percentages the guardrail itself set, by target key (release.ts, targetKey): newer than the timeline knows. */
   setPercents: Record<string, { percent: number; time: number }>;
-  /** Rollbacks by flag key: for the cooldown. */
+  /** Rollbacks by target (release.ts, guardKey): for the cooldown. */
   lastRollbackAt: Record<string, number>;
   /** Freezes lifted, by whom and why (a state saved before acknowledgements were kept has none). */
   acknowledgements?: Acknowledgement[];
 }
 
-/** The flag's freeze, while it is frozen. */
-export function freezeOf(state: Pick<FlagMemory, 'freezes'>, flag: string, environment: string): Freeze | undefined {
-  const key = flagKey(flag, environment);
+/** The freeze of a flag's target, while it is frozen. */
+export function freezeOf(state: Pick<FlagMemory, 'freezes'>, flag: string, environment: string, target: RolloutTarget): Freeze | undefined {
+  const key = guardKey(flag, environment, target);
   return Object.hasOwn(state.freezes, key) ? state.freezes[key] : undefined;
+}
+
+/** Every frozen target of a flag in an environment. */
+export function freezesOf(state: Pick<FlagMemory, 'freezes'>, flag: string, environment: string): Freeze[] {
+  return Object.values(state.freezes).filter((f) => f.flag === flag && f.environment === environment);
 }
 
 /** Who lifted a freeze, when and why: kept with the state, the newest last. */
@@ -48,18 +54,23 @@ export interface Acknowledgement {
 /** Acknowledgements kept: enough to answer "who lifted this, and why" for weeks. */
 const ACKNOWLEDGEMENTS_KEPT = 50;
 
-/** Lifts a flag's freeze and records who did and why; undefined when the flag was not frozen. */
+/**
+ * Lifts a flag's freezes (every frozen target of it: acknowledging is about the flag's cause) and
+ * records who did and why; the first one's acknowledgement, undefined when nothing was frozen.
+ */
 export function lift(
   state: Pick<FlagMemory, 'freezes' | 'acknowledgements'>,
   request: Pick<Acknowledgement, 'flag' | 'environment' | 'by' | 'reason' | 'time'>,
 ): Acknowledgement | undefined {
-  const key = flagKey(request.flag, request.environment);
-  const freeze = Object.hasOwn(state.freezes, key) ? state.freezes[key] : undefined;
-  if (!freeze) return undefined;
-  delete state.freezes[key];
-  const acknowledgement = { ...request, decisionId: freeze.decisionId, percent: freeze.percent };
-  state.acknowledgements = [...(state.acknowledgements ?? []), acknowledgement].slice(-ACKNOWLEDGEMENTS_KEPT);
-  return acknowledgement;
+  const lifted: Acknowledgement[] = [];
+  for (const [key, freeze] of Object.entries(state.freezes)) {
+    if (freeze.flag !== request.flag || freeze.environment !== request.environment) continue;
+    delete state.freezes[key];
+    lifted.push({ ...request, decisionId: freeze.decisionId, percent: freeze.percent });
+  }
+  if (lifted.length === 0) return undefined;
+  state.acknowledgements = [...(state.acknowledgements ?? []), ...lifted].slice(-ACKNOWLEDGEMENTS_KEPT);
+  return lifted[0];
 }
 
 /** A step up of a frozen flag is reverted to the frozen percentage. */
@@ -78,7 +89,7 @@ export function remember(state: FlagMemory, decision: Decision): void {
   if (decision.mode !== 'enforce') return;
   state.setPercents[targetKey(decision.flag, decision.environment, decision.target)] = { percent: decision.toPercent, time: decision.time };
   if (decision.action !== 'rollback') return;
-  const key = flagKey(decision.flag, decision.environment);
+  const key = guardKey(decision.flag, decision.environment, decision.target);
   state.lastRollbackAt[key] = decision.time;
   state.freezes[key] = {
     flag: decision.flag,

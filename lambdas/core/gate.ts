@@ -8,21 +8,27 @@
  * before the bake time since the flag's last step; while the guardrail is blind (series silent,
  * or the guardrail itself not evaluating). A step down is always allowed. No state at all: the
  * gate cannot decide.
+ *
+ * A step is of one target: the default rule, or a rule (`ruleId`). A flag rolled out on one target
+ * needs none named; with several, the request names one (gate-target.ts).
  */
 import type { GuardrailConfig } from './config.ts';
-import { isOpen } from './episode.ts';
+import { type Episode, isOpen } from './episode.ts';
 import { knownPercent } from './exposure.ts';
 import { formatDuration, formatNumber, formatPercent, formatTime } from './format.ts';
 import { freezeOf } from './freeze.ts';
 import { guardrailIsStale } from './freshness.ts';
+import { gateTarget } from './gate-target.ts';
 import { seriesName } from './metric-series.ts';
-import type { ReleaseEvent } from './release.ts';
+import { flagTarget, type ReleaseEvent, type RolloutTarget, targetLabel } from './release.ts';
 import type { GuardrailState } from './state.ts';
 
 export interface GateRequest {
   readonly flag: string;
   readonly environment: string;
   readonly targetPercent: number;
+  /** The rule the step is behind (`fallthrough` for the default rule); needed where the flag has several guarded targets. */
+  readonly ruleId?: string;
 }
 
 export interface GateAnswer {
@@ -30,6 +36,7 @@ export interface GateAnswer {
   readonly verdict: 'allow' | 'deny' | 'unknown';
   readonly reasons: string[];
   readonly evidence: {
+    readonly target?: string;
     readonly currentPercent?: number;
     readonly lastStepAt?: string;
     readonly evaluatedAt?: string;
@@ -48,12 +55,16 @@ export function decideGate(
   if (!state || state.evaluatedAt === null)
     return { verdict: 'unknown', reasons: ['the guardrail has not evaluated yet: there is nothing to decide on'], evidence: {} };
   const { flag, environment, targetPercent } = request;
-  // The step a pipeline takes is the default rule's; the bake time counts from the flag's last step of any rule.
+  const chosen = gateTarget(state, releases, request);
+  if ('problem' in chosen) return { verdict: 'unknown', reasons: [chosen.problem], evidence: {} };
+  const { target } = chosen;
+  // The bake time counts from the flag's last step of any rule: they share the code path it gates.
   const lastStep = releases
     .filter((r) => r.kind === 'rollout-step' && r.flag === flag && r.environment === environment && r.time <= now)
     .at(-1);
-  const currentPercent = knownPercent(state, releases, flag, environment, { kind: 'fallthrough' }, now)?.percent ?? 0;
+  const currentPercent = knownPercent(state, releases, flag, environment, target, now)?.percent ?? 0;
   const evidence = {
+    target: targetLabel(target),
     currentPercent,
     evaluatedAt: new Date(state.evaluatedAt).toISOString(),
     ...(lastStep ? { lastStepAt: new Date(lastStep.time).toISOString() } : {}),
@@ -65,41 +76,66 @@ export function decideGate(
       evidence,
     };
   }
-
-  const reasons: string[] = [];
-  if (guardrailIsStale(state.evaluatedAt, now, config)) {
-    reasons.push(`blind: the guardrail last evaluated at ${formatTime(state.evaluatedAt)}, ${formatDuration(now - state.evaluatedAt)} ago`);
-  }
-  const freeze = freezeOf(state, flag, environment);
-  if (freeze)
-    reasons.push(
-      `frozen: ${flag} is frozen at ${formatPercent(freeze.percent)} since ${formatTime(freeze.since)} until acknowledged (stormguard ack)`,
-    );
   const open = state.episodes.filter(isOpen);
-  for (const episode of open)
-    reasons.push(`anomalous: episode ${episode.id} open since ${formatTime(episode.onset)} (${episode.signals.join(', ')})`);
-  const series = Object.values(state.series);
-  const blind = series.filter((s) => s.blind).map(seriesName);
-  if (blind.length > 0)
-    reasons.push(`blind: ${blind.length} series stopped reporting (${blind.slice(0, 5).join(', ')}${blind.length > 5 ? ', …' : ''})`);
-  for (const signal of config.signals) {
-    if (signal.headroomPercent === undefined) continue;
-    for (const s of series) {
-      const latest = s.signal === signal.name ? s.history.values.at(-1) : undefined;
-      if (latest !== undefined && latest > signal.headroomPercent) {
-        reasons.push(`headroom: ${seriesName(s)} at ${formatNumber(latest)}% is above ${formatPercent(signal.headroomPercent)}`);
-      }
-    }
-  }
-  const bakeMs = config.gate.bakeMinutes * 60_000;
-  if (lastStep && now - lastStep.time < bakeMs) {
-    reasons.push(`bake time: ${flag}'s last step was ${formatDuration(now - lastStep.time)} ago, less than ${formatDuration(bakeMs)}`);
-  }
+  const blind = Object.values(state.series)
+    .filter((s) => s.blind)
+    .map(seriesName);
+  const reasons = objections(state, config, { flag, environment, target, now, lastStep, open, blind });
   const answerEvidence = { ...evidence, openEpisodes: open.map((e) => e.id), blindSeries: blind };
   if (reasons.length > 0) return { verdict: 'deny', reasons, evidence: answerEvidence };
   return {
     verdict: 'allow',
-    reasons: [`no guard objects to ${flag} ${formatPercent(currentPercent)} → ${formatPercent(targetPercent)}`],
+    reasons: [`no guard objects to ${flagTarget(flag, target)} ${formatPercent(currentPercent)} → ${formatPercent(targetPercent)}`],
     evidence: answerEvidence,
   };
+}
+
+/** Every reason to say no to a step up, in a fixed order. */
+function objections(
+  state: GuardrailState,
+  config: GuardrailConfig,
+  at: {
+    flag: string;
+    environment: string;
+    target: RolloutTarget;
+    now: number;
+    lastStep: ReleaseEvent | undefined;
+    open: readonly Episode[];
+    blind: readonly string[];
+  },
+): string[] {
+  const { flag, now, lastStep, open, blind } = at;
+  const reasons: string[] = [];
+  const evaluatedAt = state.evaluatedAt ?? now;
+  if (guardrailIsStale(evaluatedAt, now, config))
+    reasons.push(`blind: the guardrail last evaluated at ${formatTime(evaluatedAt)}, ${formatDuration(now - evaluatedAt)} ago`);
+  const freeze = freezeOf(state, flag, at.environment, at.target);
+  if (freeze) {
+    reasons.push(
+      `frozen: ${flagTarget(flag, at.target)} is frozen at ${formatPercent(freeze.percent)} since ${formatTime(freeze.since)} until acknowledged (stormguard ack)`,
+    );
+  }
+  for (const episode of open)
+    reasons.push(`anomalous: episode ${episode.id} open since ${formatTime(episode.onset)} (${episode.signals.join(', ')})`);
+  if (blind.length > 0)
+    reasons.push(`blind: ${blind.length} series stopped reporting (${blind.slice(0, 5).join(', ')}${blind.length > 5 ? ', …' : ''})`);
+  reasons.push(...headroomReasons(state, config));
+  const bakeMs = config.gate.bakeMinutes * 60_000;
+  if (lastStep && now - lastStep.time < bakeMs)
+    reasons.push(`bake time: ${flag}'s last step was ${formatDuration(now - lastStep.time)} ago, less than ${formatDuration(bakeMs)}`);
+  return reasons;
+}
+
+/** Guarded signals with less headroom than the policy: stepping up a cluster under stress starts a second outage. */
+function headroomReasons(state: GuardrailState, config: GuardrailConfig): string[] {
+  const reasons: string[] = [];
+  for (const signal of config.signals) {
+    if (signal.headroomPercent === undefined) continue;
+    for (const s of Object.values(state.series)) {
+      const latest = s.signal === signal.name ? s.history.values.at(-1) : undefined;
+      if (latest !== undefined && latest > signal.headroomPercent)
+        reasons.push(`headroom: ${seriesName(s)} at ${formatNumber(latest)}% is above ${formatPercent(signal.headroomPercent)}`);
+    }
+  }
+  return reasons;
 }

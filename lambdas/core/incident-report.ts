@@ -10,130 +10,18 @@
  * both worlds, side by side, the one climbing to exhaustion and the other staying flat.
  */
 
-import type { ReplayResult } from '../app/replay.ts';
 import type { Alert } from './alert.ts';
 import { describeRelease } from './alert.ts';
-import type { GuardrailConfig } from './config.ts';
-import type { PointScore } from './detector.ts';
-import { detectorSettings } from './detector-settings.ts';
+import type { Episode } from './episode.ts';
 import { describeEvidence } from './finding.ts';
 import { formatClock, formatDuration, formatNumber, formatPercent } from './format.ts';
-import { type MetricSeries, seriesName } from './metric-series.ts';
-import { releaseName } from './release.ts';
-import type { SeriesState } from './series.ts';
-import type { GuardrailState } from './state.ts';
+import type { Counterfactual, MarkerKind, ReportData, ReportSource } from './incident-report-data.ts';
+import { seriesName } from './metric-series.ts';
+import { flagTarget, releaseName } from './release.ts';
+import { type Recorded, ReportRecorder } from './report-recorder.ts';
 
-export type MarkerKind = 'step' | 'deploy' | 'detection' | 'rollback' | 'revert' | 'alert' | 'resolved' | 'exhausted';
-
-export interface ReportData {
-  readonly title: string;
-  readonly subtitle: string;
-  readonly charts: ReadonlyArray<{
-    readonly signal: string;
-    /** Epoch seconds, the x of every series below. */
-    readonly times: readonly number[];
-    readonly series: ReadonlyArray<{ readonly name: string; readonly values: ReadonlyArray<number | null> }>;
-    /** The baseline and band of the series that moved first (or the first series). */
-    readonly baseline: {
-      readonly name: string;
-      readonly mean: ReadonlyArray<number | null>;
-      readonly low: ReadonlyArray<number | null>;
-      readonly high: ReadonlyArray<number | null>;
-    };
-    readonly anomalies: ReadonlyArray<number | null>;
-  }>;
-  readonly rollouts: ReadonlyArray<{ readonly flag: string; readonly times: readonly number[]; readonly percents: readonly number[] }>;
-  /** A closed-loop replay's other world: one broker's heap after GC without the guardrail and with it. */
-  readonly counterfactual?: {
-    readonly title: string;
-    /** Epoch seconds. */
-    readonly times: readonly number[];
-    readonly without: { readonly name: string; readonly values: ReadonlyArray<number | null> };
-    readonly with: { readonly name: string; readonly values: ReadonlyArray<number | null> };
-    /** The heap exhaustion level, percent. */
-    readonly limit: number;
-    /** When the heap ran out without the guardrail, epoch seconds. */
-    readonly exhaustedAt: number | null;
-    /** Each flag's percentage without the guardrail: every step as it was made. */
-    readonly rollouts: ReportData['rollouts'];
-  };
-  readonly markers: ReadonlyArray<{ readonly time: number; readonly kind: MarkerKind; readonly label: string }>;
-  /** Where the legends read when the cursor is off the charts: the first anomalous datapoint, epoch seconds. */
-  readonly focus: number | null;
-  readonly rows: ReadonlyArray<{
-    readonly time: string;
-    readonly what: MarkerKind | 'first anomalous datapoint';
-    readonly details: string;
-  }>;
-  readonly alerts: ReadonlyArray<{ readonly time: string; readonly title: string; readonly text: string }>;
-}
-
-interface Recorded {
-  readonly signal: string;
-  readonly name: string;
-  readonly points: Array<{ time: number; value: number; mean: number; low: number; high: number; anomalous: boolean }>;
-}
-
-/** What a report is drawn from: a replay's result, or a scheduled run's. */
-export interface ReportSource {
-  readonly from: number;
-  readonly to: number;
-  readonly releases: ReplayResult['releases'];
-  readonly episodes: ReplayResult['episodes'];
-  readonly decisions: readonly ReplayResult['decisions'][number][];
-  readonly outcomes: ReplayResult['outcomes'];
-  readonly alerts: readonly ReplayResult['alerts'][number][];
-}
-
-/** A closed-loop replay's first pass: the same simulated world without the guardrail in the loop. */
-export interface Counterfactual {
-  readonly series: readonly MetricSeries[];
-  readonly result: Pick<ReplayResult, 'heapExhausted' | 'heapPeak' | 'releases'>;
-  readonly exhaustedPercent: number;
-}
-
-/** Collects every scored point during a replay, for the report. */
-export class ReportRecorder {
-  readonly series = new Map<string, Recorded>();
-
-  /**
-   * From the guardrail's state, as a scheduled run has it: each series' history, against its
-   * current baseline and band (the state keeps no baseline per point); points above the band marked.
-   */
-  static fromState(state: GuardrailState, config: GuardrailConfig): ReportRecorder {
-    const recorder = new ReportRecorder();
-    const periodMs = config.metricPeriodSeconds * 1000;
-    for (const series of Object.values(state.series)) {
-      const signal = config.signals.find((s) => s.name === series.signal);
-      if (!signal) continue;
-      const settings = detectorSettings(signal, config.detector, periodMs);
-      const { mean, variance } = series.detector.baseline;
-      const halfWidth = settings.zThreshold * Math.sqrt(Math.max(variance, settings.minSd * settings.minSd));
-      const raw = (y: number) => (settings.logScale ? Math.exp(y) - settings.logOffset : y);
-      const [baseline, low, high] = [raw(mean), raw(mean - halfWidth), raw(mean + halfWidth)];
-      recorder.series.set(series.key, {
-        signal: series.signal,
-        name: seriesName(series).replace(`${series.signal} on `, ''),
-        points: series.history.times.map((time, i) => {
-          const value = raw(series.history.values[i]!);
-          return { time, value, mean: baseline, low, high, anomalous: value > high };
-        }),
-      });
-    }
-    return recorder;
-  }
-
-  readonly onScore = (series: SeriesState, score: PointScore): void => {
-    let recorded = this.series.get(series.key);
-    if (!recorded)
-      this.series.set(
-        series.key,
-        (recorded = { signal: series.signal, name: seriesName(series).replace(`${series.signal} on `, ''), points: [] }),
-      );
-    const [low, high] = score.band;
-    recorded.points.push({ time: score.time, value: score.value, mean: score.baseline, low, high, anomalous: score.anomalous });
-  };
-}
+export type { Counterfactual, MarkerKind, ReportData, ReportSource };
+export { ReportRecorder };
 
 /** Around the first episode: from two hours before its onset to an hour after it ends. */
 const BEFORE_MS = 2 * 3_600_000;
@@ -160,11 +48,31 @@ export function buildReport(
     ),
   );
   const within = (time: number) => time >= from && time <= to;
+  const charts = signalCharts(recorder, within, first);
+  return {
+    title,
+    subtitle: `${new Date(from).toISOString().slice(0, 16).replace('T', ' ')} → ${new Date(to).toISOString().slice(0, 16).replace('T', ' ')} UTC, ${environment}${episode ? `: episode ${episode.id}` : ''}`,
+    charts,
+    rollouts: rolloutLines(result, environment, from, to),
+    ...(counterfactual ? counterfactualChart(counterfactual, recorder, environment, from, to) : {}),
+    focus: first ? first.time / 1000 : null,
+    markers: [...markers(result), ...exhaustionMarker(exhausted)].sort((a, b) => a.time - b.time).filter((m) => within(m.time * 1000)),
+    rows: rows(result, exhausted),
+    alerts: result.alerts.map((a: Alert) => ({ time: new Date(a.time).toISOString(), title: a.title, text: a.text })),
+  };
+}
+
+/** Per signal, its series within the window, the lead series' baseline and band, and the anomalous points. */
+function signalCharts(
+  recorder: ReportRecorder,
+  within: (time: number) => boolean,
+  first: Episode['first'] | undefined,
+): ReportData['charts'] {
   const bySignal = new Map<string, Recorded[]>();
   for (const recorded of [...recorder.series.values()].sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }))) {
     bySignal.set(recorded.signal, [...(bySignal.get(recorded.signal) ?? []), recorded]);
   }
-  const charts = [...bySignal].map(([signal, series]) => {
+  return [...bySignal].map(([signal, series]) => {
     const times = [...new Set(series.flatMap((s) => s.points.map((p) => p.time)))].filter(within).sort((a, b) => a - b);
     const index = new Map(times.map((t, i) => [t, i]));
     const grid = <T>(s: Recorded, pick: (p: Recorded['points'][number]) => T | null) => {
@@ -190,20 +98,9 @@ export function buildReport(
       anomalies,
     };
   });
-  return {
-    title,
-    subtitle: `${new Date(from).toISOString().slice(0, 16).replace('T', ' ')} → ${new Date(to).toISOString().slice(0, 16).replace('T', ' ')} UTC, ${environment}${episode ? `: episode ${episode.id}` : ''}`,
-    charts,
-    rollouts: rolloutLines(result, environment, from, to),
-    ...(counterfactual ? counterfactualChart(counterfactual, recorder, environment, from, to) : {}),
-    focus: first ? first.time / 1000 : null,
-    markers: [...markers(result), ...exhaustionMarker(exhausted)].sort((a, b) => a.time - b.time).filter((m) => within(m.time * 1000)),
-    rows: rows(result, exhausted),
-    alerts: result.alerts.map((a: Alert) => ({ time: new Date(a.time).toISOString(), title: a.title, text: a.text })),
-  };
 }
 
-/** Each flag's percentage over time: its steps, then what the guardrail set. */
+/** Each flag's percentage over time, a line per rolled-out target (named by its rule): its steps, then what the guardrail set. */
 function rolloutLines(
   result: Pick<ReportSource, 'releases' | 'decisions'>,
   environment: string,
@@ -212,10 +109,15 @@ function rolloutLines(
 ): ReportData['rollouts'] {
   const changes = new Map<string, Array<{ time: number; percent: number }>>();
   for (const r of result.releases)
-    if (r.kind === 'rollout-step' && r.environment === environment)
-      changes.set(r.flag, [...(changes.get(r.flag) ?? []), { time: r.time, percent: r.toPercent }]);
+    if (r.kind === 'rollout-step' && r.environment === environment) {
+      const line = flagTarget(r.flag, r.target);
+      changes.set(line, [...(changes.get(line) ?? []), { time: r.time, percent: r.toPercent }]);
+    }
   for (const d of result.decisions)
-    if (d.mode === 'enforce') changes.set(d.flag, [...(changes.get(d.flag) ?? []), { time: d.time + 1, percent: d.toPercent }]);
+    if (d.mode === 'enforce') {
+      const line = flagTarget(d.flag, d.target);
+      changes.set(line, [...(changes.get(line) ?? []), { time: d.time + 1, percent: d.toPercent }]);
+    }
   return [...changes].map(([flag, list]) => {
     const sorted = list.sort((a, b) => a.time - b.time);
     const at = (time: number) => sorted.filter((c) => c.time <= time).at(-1)?.percent ?? 0;
@@ -235,7 +137,7 @@ function markers(result: ReportSource): ReportData['markers'] {
     list.push(
       r.kind === 'deploy'
         ? { time: r.time, kind: 'deploy', label: `deploy ${r.service} ${r.version}` }
-        : { time: r.time, kind: 'step', label: `${r.flag} ${formatPercent(r.fromPercent)} → ${formatPercent(r.toPercent)}` },
+        : { time: r.time, kind: 'step', label: releaseName(r) },
     );
   }
   for (const e of result.episodes) list.push({ time: e.detectedAt, kind: 'detection', label: `detected: ${e.first.signal}` });
@@ -243,7 +145,7 @@ function markers(result: ReportSource): ReportData['markers'] {
     list.push({
       time: d.time,
       kind: d.action,
-      label: `${d.action} ${d.flag} ${formatPercent(d.fromPercent)} → ${formatPercent(d.toPercent)}`,
+      label: `${d.action} ${flagTarget(d.flag, d.target)} ${formatPercent(d.fromPercent)} → ${formatPercent(d.toPercent)}`,
     });
   for (const a of result.alerts) if (a.kind === 'resolved') list.push({ time: a.time, kind: 'resolved', label: 'resolved' });
   return list.sort((a, b) => a.time - b.time).map((m) => ({ ...m, time: m.time / 1000 }));
@@ -277,7 +179,7 @@ function rows(result: ReportSource, exhausted?: Counterfactual['result']['heapEx
     list.push({
       t: d.time,
       what: d.action,
-      details: `${d.flag} in ${d.environment} ${formatPercent(d.fromPercent)} → ${formatPercent(d.toPercent)} (${d.mode}): ${d.reason}; ${result.outcomes[d.id]?.detail ?? ''}`,
+      details: `${flagTarget(d.flag, d.target)} in ${d.environment} ${formatPercent(d.fromPercent)} → ${formatPercent(d.toPercent)} (${d.mode}): ${d.reason}; ${result.outcomes[d.id]?.detail ?? ''}`,
     });
   for (const a of result.alerts) list.push({ t: a.time, what: a.kind === 'resolved' ? 'resolved' : 'alert', details: a.title });
   if (exhausted) {

@@ -30,10 +30,10 @@ export type Verdict =
 
 export interface PolicyContext {
   readonly now: number;
-  /** The flag's freeze, while it is frozen. */
-  readonly freezeOf: (flag: string, environment: string) => { readonly percent: number } | undefined;
-  /** When the guardrail last rolled this flag back, if it did. */
-  readonly lastRollbackAt: (flag: string, environment: string) => number | undefined;
+  /** The freeze of the step's target (its rule, or the default rule), while it is frozen. */
+  readonly freezeOf: (step: RolloutStep) => { readonly percent: number } | undefined;
+  /** When the guardrail last rolled the step's target back, if it did. */
+  readonly lastRollbackAt: (step: RolloutStep) => number | undefined;
   /** The flag's rollout percentage now, as far as the guardrail knows. */
   readonly currentPercent: (step: RolloutStep) => number;
   /** The percentages the flag was at before each of its steps up to now (where a step-back goes). */
@@ -54,9 +54,9 @@ export function decide(finding: Finding, config: GuardrailConfig, context: Polic
   const rollbackTo = flagPolicy?.rollbackTo ?? config.rollback.to;
   if (finding.evidence.purpose === 'excess') return stepBack(finding, rollbackTo, context);
   if (context.decided(release)) return hold(`${releaseName(release)} is already rolled back`);
-  const freeze = context.freezeOf(release.flag, release.environment);
+  const freeze = context.freezeOf(release);
   if (freeze) return hold(`${release.flag} is frozen at ${freeze.percent}% until acknowledged: its step-ups are reverted`);
-  const lastRollback = context.lastRollbackAt(release.flag, release.environment);
+  const lastRollback = context.lastRollbackAt(release);
   if (lastRollback !== undefined && context.now - lastRollback < config.rollback.cooldownMinutes * 60_000) {
     return hold(`cooldown: ${release.flag} was rolled back ${Math.round((context.now - lastRollback) / 60_000)} min ago`);
   }

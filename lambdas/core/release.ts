@@ -5,8 +5,11 @@
  */
 import { formatPercent } from './format.ts';
 
-/** Where in a flag's targeting a rollout lives: the default rule, or a rule by its id. */
-export type RolloutTarget = { readonly kind: 'fallthrough' } | { readonly kind: 'rule'; readonly ruleId: string };
+/**
+ * Where in a flag's targeting a rollout lives: the default rule, or a rule by its id. A rule's
+ * `label` (its description, or its clauses) is what people read; the id is what keys it.
+ */
+export type RolloutTarget = { readonly kind: 'fallthrough' } | { readonly kind: 'rule'; readonly ruleId: string; readonly label?: string };
 
 export interface RolloutStep {
   readonly kind: 'rollout-step';
@@ -40,15 +43,27 @@ export function orderedUnique(events: readonly ReleaseEvent[]): ReleaseEvent[] {
   return [...byId.values()].sort((a, b) => a.time - b.time || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
-/** A release in a few words: "storm 5% → 25%", "deploy api 2.1.0". */
+/** A release in a few words: "storm 5% → 25%", "storm rule \"EU customers\" (rule-eu) 0% → 5%", "deploy api 2.1.0". */
 export function releaseName(release: ReleaseEvent): string {
   return release.kind === 'deploy'
     ? `deploy ${release.service} ${release.version}`
-    : `${release.flag} ${formatPercent(release.fromPercent)} → ${formatPercent(release.toPercent)}`;
+    : `${flagTarget(release.flag, release.target)} ${formatPercent(release.fromPercent)} → ${formatPercent(release.toPercent)}`;
 }
 
+/** A flag and the rule its rollout is behind, as alerts name it: the flag alone for its default rule. */
+export function flagTarget(flag: string, target: RolloutTarget): string {
+  return target.kind === 'fallthrough' ? flag : `${flag} ${targetLabel(target)}`;
+}
+
+/** The target by its id: what keys and compares it. */
 export function targetName(target: RolloutTarget): string {
   return target.kind === 'fallthrough' ? 'fallthrough' : `rule ${target.ruleId}`;
+}
+
+/** The target as on-call reads it: `rule "EU customers" (rule-eu)`; a rule no one described, by its id. */
+export function targetLabel(target: RolloutTarget): string {
+  if (target.kind === 'fallthrough' || !target.label) return targetName(target);
+  return `rule "${target.label}" (${target.ruleId})`;
 }
 
 /** The key of a flag in one environment: freezes, cooldowns and set percentages are kept by it. */
@@ -59,4 +74,12 @@ export function flagKey(flag: string, environment: string): string {
 /** The key of one rollout target of a flag in one environment. */
 export function targetKey(flag: string, environment: string, target: RolloutTarget): string {
   return `${flagKey(flag, environment)}/${targetName(target)}`;
+}
+
+/**
+ * The key freezes and cooldowns are kept by: the default rule's is the flag's key (as states saved
+ * before rules were guarded have it), a rule's is its target key, so each rule is frozen on its own.
+ */
+export function guardKey(flag: string, environment: string, target: RolloutTarget): string {
+  return target.kind === 'fallthrough' ? flagKey(flag, environment) : targetKey(flag, environment, target);
 }

@@ -26,13 +26,31 @@ const rollout = z.object({
 });
 const variationOrRollout = z.object({
   variation: z.optional(index()),
-  rollout: z.optional(rollout),
+  rollout: z.optional(z.extend(rollout, { bucketBy: z.optional(z.string()), contextKind: z.optional(z.string()) })),
 });
+/** A rule's condition, as LaunchDarkly and its SDKs represent it: what a rule's contexts have in common. */
+const clause = z.object({
+  attribute: z.string(),
+  op: z.string(),
+  values: z.array(z.unknown()),
+  negate: z.optional(z.boolean()),
+  contextKind: z.optional(z.string()),
+});
+const rule = z.extend(variationOrRollout, {
+  _id: key(),
+  description: z.optional(z.string()),
+  clauses: z.optional(z.array(clause)),
+});
+const individualTargets = z.array(z.object({ values: z.array(z.string()), variation: index(), contextKind: z.optional(z.string()) }));
 const environmentConfig = z.object({
   on: z.boolean(),
   offVariation: z.optional(index()),
   fallthrough: z.optional(variationOrRollout),
-  rules: z.optional(z.array(z.extend(variationOrRollout, { _id: key() }))),
+  rules: z.optional(z.array(rule)),
+  salt: z.optional(z.string()),
+  prerequisites: z.optional(z.array(z.object({ key: key(), variation: index() }))),
+  targets: z.optional(individualTargets),
+  contextTargets: z.optional(individualTargets),
 });
 export const flagVersionSchema = z
   .object({
@@ -87,6 +105,8 @@ function checkIndices(
 }
 
 export type EnvironmentConfig = z.output<typeof environmentConfig>;
+export type Rule = z.output<typeof rule>;
+export type Clause = z.output<typeof clause>;
 export type FlagVersion = z.output<typeof flagVersionSchema>;
 export type AuditEntry = z.output<typeof auditEntrySchema>;
 
@@ -96,22 +116,78 @@ export function isAuditEntry(item: unknown): boolean {
 }
 
 /**
- * The share of traffic, in percent, served something other than the flag's off variation by a
- * target: what a rollout step moves. 0 when the flag is off.
+ * The variation a flag's exposure is measured against: the configured control variation, else the
+ * off variation (what the flag serves when off), else 1 (`false` of a boolean flag).
  */
-export function servedPercent(config: EnvironmentConfig, target: RolloutTarget): number | undefined {
-  if (!config.on) return 0;
-  const rule = target.kind === 'fallthrough' ? config.fallthrough : config.rules?.find((r) => r._id === target.ruleId);
-  if (!rule) return undefined;
-  const control = config.offVariation ?? 1;
-  if (rule.rollout) return percentOfWeights(rule.rollout.variations, control);
-  return rule.variation === undefined ? undefined : rule.variation === control ? 0 : 100;
+export function controlOf(config: Pick<EnvironmentConfig, 'offVariation'>, control?: number): number {
+  return control ?? config.offVariation ?? 1;
 }
 
-/** The rollout steps one audit entry records, per environment and target. */
-export function stepsOf(entry: AuditEntry, source: string, field: string): RolloutStep[] {
-  const before = parseInput(flagVersionSchema, entry.previousVersion, { file: source, field: `${field}.previousVersion` });
-  const after = parseInput(flagVersionSchema, entry.currentVersion, { file: source, field: `${field}.currentVersion` });
+/** The configured control variation of each flag that has one (configuration `flags.<key>.controlVariation`). */
+export function controlVariations(config: {
+  readonly flags: Readonly<Record<string, { readonly controlVariation?: number | undefined }>>;
+}): Record<string, number> {
+  const controls: Record<string, number> = {};
+  for (const [key, policy] of Object.entries(config.flags))
+    if (policy.controlVariation !== undefined)
+      Object.defineProperty(controls, key, { value: policy.controlVariation, enumerable: true, writable: true, configurable: true });
+  return controls;
+}
+
+/**
+ * The share of traffic, in percent, served something other than the control variation by a
+ * target: what a rollout step moves, whichever of a multivariate flag's variations it serves. 0
+ * when the flag is off.
+ */
+export function servedPercent(config: EnvironmentConfig, target: RolloutTarget, control?: number): number | undefined {
+  if (!config.on) return 0;
+  const found = ruleOf(config, target);
+  if (!found) return undefined;
+  const against = controlOf(config, control);
+  if (found.rollout) return percentOfWeights(found.rollout.variations, against);
+  return found.variation === undefined ? undefined : found.variation === against ? 0 : 100;
+}
+
+/** A target's rule (the fallthrough for the default rule), its own id's, never another's. */
+export function ruleOf(config: EnvironmentConfig, target: RolloutTarget): z.output<typeof variationOrRollout> | undefined {
+  return target.kind === 'fallthrough' ? config.fallthrough : config.rules?.find((r) => r._id === target.ruleId);
+}
+
+/** A flag change one audit entry records: the flag before and after it. */
+export interface FlagChange {
+  readonly time: number;
+  readonly id: string;
+  readonly previous: FlagVersion;
+  readonly current: FlagVersion;
+}
+
+/** An audit entry's flag versions, checked: an InputError names the file and the entry's field. */
+export function flagChangeOf(entry: AuditEntry, source: string, field: string): FlagChange {
+  return {
+    time: entry.date,
+    id: entry._id,
+    previous: parseInput(flagVersionSchema, entry.previousVersion, { file: source, field: `${field}.previousVersion` }),
+    current: parseInput(flagVersionSchema, entry.currentVersion, { file: source, field: `${field}.currentVersion` }),
+  };
+}
+
+/**
+ * A rule as people read it: its description, else its clauses (`region is one of eu, uk and plan is
+ * not one of free`); undefined when it has neither.
+ */
+export function ruleLabel(r: Pick<Rule, 'description' | 'clauses'>): string | undefined {
+  if (r.description?.trim()) return r.description.trim();
+  const clauses = (r.clauses ?? []).map(
+    (c) =>
+      `${c.attribute} ${c.op === 'in' ? (c.negate ? 'is not one of' : 'is one of') : `${c.negate ? 'not ' : ''}${c.op}`} ${c.values.map(String).join(', ')}`,
+  );
+  return clauses.length > 0 ? clauses.join(' and ') : undefined;
+}
+
+/** The rollout steps one audit entry records, per environment and target (a rule named as people read it). */
+export function stepsOf(entry: AuditEntry, change: FlagChange, controls: Readonly<Record<string, number>> = {}): RolloutStep[] {
+  const { previous: before, current: after } = change;
+  const control = Object.hasOwn(controls, after.key) ? controls[after.key] : undefined;
   const steps: RolloutStep[] = [];
   for (const [environment, config] of Object.entries(after.environments)) {
     // A key such as `constructor` is an environment like any other, not Object.prototype's.
@@ -119,11 +195,11 @@ export function stepsOf(entry: AuditEntry, source: string, field: string): Rollo
     if (!previous) continue;
     const targets: RolloutTarget[] = [
       { kind: 'fallthrough' },
-      ...(config.rules ?? []).map((rule) => ({ kind: 'rule' as const, ruleId: rule._id })),
+      ...(config.rules ?? []).map((r) => ({ kind: 'rule' as const, ruleId: r._id, label: ruleLabel(r) })),
     ];
     for (const target of targets) {
-      const fromPercent = servedPercent(previous, target) ?? 0;
-      const toPercent = servedPercent(config, target);
+      const fromPercent = servedPercent(previous, target, control) ?? 0;
+      const toPercent = servedPercent(config, target, control);
       if (toPercent === undefined || toPercent === fromPercent) continue;
       steps.push({
         kind: 'rollout-step',

@@ -7,15 +7,25 @@ import { InputError, parseInput } from '../core/errors.ts';
 import { readTime } from '../core/input-bounds.ts';
 import { orderedUnique, type ReleaseEvent } from '../core/release.ts';
 import { isDeployEvent, readDeployEvent } from './deploy-event.ts';
-import { auditEntrySchema, isAuditEntry, stepsOf } from './launchdarkly.ts';
+import { auditEntrySchema, type FlagChange, flagChangeOf, isAuditEntry, stepsOf } from './launchdarkly.ts';
 
 export interface TimelineReadout {
   readonly events: ReleaseEvent[];
+  /** Every flag change the audit entries record, in time order: the flags as LaunchDarkly had them. */
+  readonly flagChanges: FlagChange[];
   readonly warnings: string[];
 }
 
-export function readTimeline(documents: ReadonlyArray<{ source: string; document: unknown }>): TimelineReadout {
+/**
+ * `controls`: a control variation per flag key, where exposure is measured against a variation other
+ * than the off variation (configuration `flags.<key>.controlVariation`).
+ */
+export function readTimeline(
+  documents: ReadonlyArray<{ source: string; document: unknown }>,
+  controls: Readonly<Record<string, number>> = {},
+): TimelineReadout {
   const events: ReleaseEvent[] = [];
+  const flagChanges: FlagChange[] = [];
   const warnings: string[] = [];
   for (const { source, document } of documents) {
     for (const { item, field } of entriesOf(document)) {
@@ -32,7 +42,9 @@ export function readTimeline(documents: ReadonlyArray<{ source: string; document
           );
           continue;
         }
-        events.push(...stepsOf(entry, source, field));
+        const change = flagChangeOf(entry, source, field);
+        flagChanges.push(change);
+        events.push(...stepsOf(entry, change, controls));
       } else {
         throw new InputError(
           { file: source, field },
@@ -41,7 +53,9 @@ export function readTimeline(documents: ReadonlyArray<{ source: string; document
       }
     }
   }
-  return { events: orderedUnique(events), warnings };
+  // Repeated entries (a webhook and the audit log) are one change; the order is LaunchDarkly's.
+  const changes = [...new Map(flagChanges.map((c) => [c.id, c])).values()].sort((a, b) => a.time - b.time);
+  return { events: orderedUnique(events), flagChanges: changes, warnings };
 }
 
 function entriesOf(document: unknown): Array<{ item: unknown; field: string }> {

@@ -1,5 +1,5 @@
 /**
- * The CD gate Lambda, invoked with IAM (no public endpoint): `{ flag, environment, targetPercent }`
+ * The CD gate Lambda, invoked with IAM (no public endpoint): `{ flag, environment, targetPercent, ruleId? }`
  * in, allow or deny with the reasons and evidence out (lambdas/core/gate.ts).
  */
 
@@ -18,7 +18,12 @@ import { configFromEnvironment } from './shared/config.ts';
 import { requiredEnvironment } from './shared/environment.ts';
 
 const key = () => z.string().check(z.minLength(1), z.maxLength(MAX_NAME_LENGTH));
-const requestSchema = z.strictObject({ flag: key(), environment: key(), targetPercent: z.number().check(z.minimum(0), z.maximum(100)) });
+const requestSchema = z.strictObject({
+  flag: key(),
+  environment: key(),
+  targetPercent: z.number().check(z.minimum(0), z.maximum(100)),
+  ruleId: z.optional(key()),
+});
 
 export function createGateHandler(
   config: GuardrailConfig,

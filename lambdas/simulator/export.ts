@@ -8,8 +8,8 @@
  */
 import type { MetricReadout } from '../core/metric-series.ts';
 import { readGetMetricData, type SignalName } from '../formats/get-metric-data.ts';
-import { TOTAL_WEIGHT } from '../formats/rollout-weights.ts';
 import { readTimeline, type TimelineReadout } from '../formats/timeline.ts';
+import { auditLog, hexId } from './audit-log.ts';
 import type { Scenario } from './scenario.ts';
 import type { SimulationResult } from './simulate.ts';
 
@@ -17,9 +17,6 @@ export interface ScenarioExport {
   /** File name → JSON document. */
   readonly files: Record<string, unknown>;
 }
-
-const ACCOUNT_ID = '5f2b6c0e9d1a4b0012345678';
-const PROJECT = 'default';
 
 export function exportScenario(scenario: Scenario, result: SimulationResult): ScenarioExport {
   const files: Record<string, unknown> = { ...metricPages(scenario, result) };
@@ -35,14 +32,16 @@ export function readDocuments(
   metrics: Documents,
   timeline: Documents,
   signalNames: readonly SignalName[],
+  controls: Readonly<Record<string, number>> = {},
 ): { metrics: MetricReadout; timeline: TimelineReadout } {
-  return { metrics: readGetMetricData(metrics, signalNames), timeline: readTimeline(timeline) };
+  return { metrics: readGetMetricData(metrics, signalNames), timeline: readTimeline(timeline, controls) };
 }
 
 /** A simulation's export read back through the same readers as a user's files. */
 export function readExport(
   files: ScenarioExport['files'],
   signalNames: readonly SignalName[],
+  controls: Readonly<Record<string, number>> = {},
 ): { metrics: MetricReadout; timeline: TimelineReadout } {
   const documents = Object.entries(files).map(([source, document]) => ({ source, document }));
   const isMetrics = (d: { source: string }) => d.source.startsWith('metrics-');
@@ -50,6 +49,7 @@ export function readExport(
     documents.filter(isMetrics),
     documents.filter((d) => !isMetrics(d)),
     signalNames,
+    controls,
   );
 }
 
@@ -80,91 +80,6 @@ function metricPages(scenario: Scenario, result: SimulationResult): Record<strin
   };
 }
 
-function auditLog(scenario: Scenario): unknown[] {
-  const entries: Array<{ date: number; entry: unknown }> = [];
-  for (const flag of scenario.flags) {
-    let previous = 0;
-    flag.steps.forEach((step, index) => {
-      if (step.source === 'guardrail') return;
-      const date = Date.parse(step.at);
-      const id = hexId(`${scenario.seed}/${flag.key}/${index}`);
-      const [firstName, lastName] = nameOf(step.by);
-      const resource = `proj/${PROJECT}:env/${scenario.environment}:flag/${flag.key}`;
-      entries.push({
-        date,
-        entry: {
-          _links: {
-            canonical: { href: `/api/v2/auditlog/${id}`, type: 'application/json' },
-            parent: { href: '/api/v2/auditlog', type: 'application/json' },
-            self: { href: `/api/v2/auditlog/${id}`, type: 'application/json' },
-          },
-          _id: id,
-          _accountId: ACCOUNT_ID,
-          date,
-          accesses: [{ action: 'updateFallthrough', resource }],
-          kind: 'flag',
-          name: flag.name,
-          description: `- Changed the default rule to serve a percentage rollout: ${step.percent}% \`true\`, ${100 - step.percent}% \`false\``,
-          shortDescription: '',
-          ...(step.comment ? { comment: step.comment } : {}),
-          member: { _links: {}, _id: hexId(step.by), email: step.by, firstName, lastName },
-          titleVerb: 'updated the flag',
-          title: `${firstName} ${lastName} updated the flag [${flag.name}](https://app.launchdarkly.com/${PROJECT}/${scenario.environment}/features/${flag.key}) in \`${scenario.environment}\``,
-          target: { _links: {}, name: flag.name, resources: [resource] },
-          previousVersion: flagVersion(scenario, flag, previous, date - 1, index),
-          currentVersion: flagVersion(scenario, flag, step.percent, date, index + 1),
-        },
-      });
-      previous = step.percent;
-    });
-  }
-  return entries.sort((a, b) => a.date - b.date).map((e) => e.entry);
-}
-
-/** A flag as LaunchDarkly's REST API represents it, filtered to one environment. */
-function flagVersion(scenario: Scenario, flag: Scenario['flags'][number], percent: number, date: number, version: number): unknown {
-  const treatment = Math.round(percent * 1000);
-  return {
-    key: flag.key,
-    name: flag.name,
-    kind: 'boolean',
-    _version: version,
-    creationDate: Date.parse(scenario.start) - 7 * 86_400_000,
-    variations: [
-      { _id: hexId(`${flag.key}/true`), value: true, name: 'Enabled' },
-      { _id: hexId(`${flag.key}/false`), value: false, name: 'Disabled' },
-    ],
-    temporary: true,
-    tags: [],
-    environments: {
-      [scenario.environment]: {
-        on: true,
-        archived: false,
-        salt: hexId(`${flag.key}/salt`),
-        sel: hexId(`${flag.key}/sel`),
-        lastModified: date,
-        version,
-        targets: [],
-        contextTargets: [],
-        rules: [],
-        fallthrough: {
-          rollout: {
-            variations: [
-              { variation: 0, weight: treatment },
-              { variation: 1, weight: TOTAL_WEIGHT - treatment },
-            ],
-          },
-        },
-        offVariation: 1,
-        prerequisites: [],
-        _environmentName: scenario.environment,
-        trackEvents: false,
-        trackEventsFallthrough: false,
-      },
-    },
-  };
-}
-
 function deployEvents(scenario: Scenario): unknown[] {
   return scenario.deploys.map((deploy) => ({
     id: `deploy-${hexId(`${deploy.service}/${deploy.version}`).slice(0, 12)}`,
@@ -183,21 +98,4 @@ function awsTimestamp(time: number): string {
 
 function round(value: number): number {
   return Math.round(value * 1000) / 1000;
-}
-
-function nameOf(email: string): [string, string] {
-  const [first = 'On', last = 'Call'] = email.split('@')[0]!.split('.');
-  const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
-  return [cap(first), cap(last)];
-}
-
-/** A stable 24-hex-digit id (FNV-1a, three rounds) in LaunchDarkly's id shape. */
-function hexId(text: string): string {
-  let out = '';
-  for (let round = 0; round < 3; round++) {
-    let hash = 0x811c9dc5 ^ round;
-    for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
-    out += (hash >>> 0).toString(16).padStart(8, '0');
-  }
-  return out;
 }

@@ -17,6 +17,19 @@ const MAX_SPAN_MS = 92 * 86_400_000;
 const MAX_ITEMS = 100;
 const list = <T extends z.ZodTypeAny>(item: T) => z.array(item).max(MAX_ITEMS, `at most ${MAX_ITEMS}`);
 
+/** A targeting rule: requests whose `attribute` is one of `values`, a `trafficShare` of all requests. */
+const rule = z
+  .object({
+    id: z.string().min(1),
+    description: z.string().optional(),
+    attribute: z.string().min(1),
+    values: z.array(z.string()).min(1),
+    trafficShare: z.number().positive().max(1),
+    /** What a rule the steps do not move serves (default the off variation). */
+    variation: z.number().int().nonnegative().optional(),
+  })
+  .strict();
+
 const scenarioSchema = z
   .object({
     name: z.string().min(1),
@@ -74,6 +87,17 @@ const scenarioSchema = z
           key: z.string().min(1),
           name: z.string().min(1),
           producersPerRequest: z.number().nonnegative().max(1000).default(0),
+          /** Its variations' values (default a boolean flag's true, false); the off variation is the control. */
+          variations: z.array(z.unknown()).min(2).max(MAX_ITEMS, `at most ${MAX_ITEMS}`).default([true, false]),
+          offVariation: z.number().int().nonnegative().default(1),
+          /** A multivariate flag's treatments in proportion, by variation index: its steps serve them so. */
+          treatments: list(z.object({ variation: z.number().int().nonnegative(), weight: z.number().positive() }).strict()).optional(),
+          /** Targeting rules, in order; the first a request matches serves it (region rules: each a share of traffic). */
+          rules: list(rule).default([]),
+          /** The rule the steps roll out behind; by default the default rule. */
+          rolloutRule: z.string().optional(),
+          /** Flags that must serve a variation for this one to be on (LaunchDarkly prerequisites): met throughout the simulation. */
+          prerequisites: list(z.object({ key: z.string().min(1), variation: z.number().int().nonnegative() }).strict()).default([]),
           steps: list(
             z
               .object({
@@ -108,6 +132,7 @@ const scenarioSchema = z
   })
   .strict()
   .superRefine((scenario, context) => {
+    checkFlags(scenario.flags, context);
     const span = Date.parse(scenario.end) - Date.parse(scenario.start);
     if (!(span > 0)) context.addIssue({ code: 'custom', path: ['end'], message: 'must be after start' });
     else if (span > MAX_SPAN_MS)
@@ -119,5 +144,20 @@ const scenarioSchema = z
   });
 
 export type Scenario = z.infer<typeof scenarioSchema>;
+export type ScenarioFlag = Scenario['flags'][number];
+
+/** A flag's variation indices, its rollout rule and its rules' shares must make a flag LaunchDarkly would serve. */
+function checkFlags(flags: readonly ScenarioFlag[], context: z.RefinementCtx): void {
+  flags.forEach((flag, i) => {
+    const issue = (path: PropertyKey[], message: string) => context.addIssue({ code: 'custom', path: ['flags', i, ...path], message });
+    const count = flag.variations.length;
+    if (flag.offVariation >= count) issue(['offVariation'], `is not one of the flag's ${count} variations`);
+    for (const [j, t] of (flag.treatments ?? []).entries())
+      if (t.variation >= count) issue(['treatments', j], `is not one of the flag's ${count} variations`);
+    if (flag.rolloutRule !== undefined && !flag.rules.some((r) => r.id === flag.rolloutRule))
+      issue(['rolloutRule'], `names no rule of the flag (${flag.rules.map((r) => r.id).join(', ') || 'it has none'})`);
+    if (flag.rules.reduce((sum, r) => sum + r.trafficShare, 0) > 1) issue(['rules'], 'the rules’ traffic shares add up to more than 1');
+  });
+}
 export const parseScenario = (value: unknown): Scenario => scenarioSchema.parse(value);
 export { scenarioSchema };

@@ -14,7 +14,7 @@
  */
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
-import type { Scenario } from './scenario.ts';
+import type { Scenario, ScenarioFlag } from './scenario.ts';
 
 export const SIMULATED_SIGNALS = [
   'ConnectionCreationRate',
@@ -116,7 +116,7 @@ function loadAt(scenario: Scenario, random: NormalSource, time: number): Load {
   const traffic = dailyCycle(scenario, time) * surgeFactor(scenario, time);
   const requests = scenario.traffic.peakRequestsPerSecond * traffic * random.logNormal(scenario.traffic.noise);
   const typical = scenario.producers.typicalPerSecondAtPeak * traffic * random.logNormal(scenario.producers.noise);
-  const flagged = scenario.flags.reduce((sum, flag) => sum + (percentAt(flag.steps, time) / 100) * requests * flag.producersPerRequest, 0);
+  const flagged = scenario.flags.reduce((sum, flag) => sum + exposedShare(flag, time) * requests * flag.producersPerRequest, 0);
   return { traffic, typical, producersPerSecond: typical + flagged };
 }
 
@@ -176,6 +176,22 @@ export function applyRollbacks(
       };
     }),
   };
+}
+
+/**
+ * The share of requests a flag serves other than its off variation: its rollout's percentage of the
+ * traffic its rollout rule (or the default rule, what no rule matches) gets, and all of the traffic
+ * of rules that serve a treatment throughout.
+ */
+export function exposedShare(flag: ScenarioFlag, time: number): number {
+  const rolledOut = percentAt(flag.steps, time) / 100;
+  const ruled = flag.rules.reduce((sum, r) => sum + r.trafficShare, 0);
+  let share = flag.rolloutRule === undefined ? (1 - ruled) * rolledOut : 0;
+  for (const r of flag.rules) {
+    if (r.id === flag.rolloutRule) share += r.trafficShare * rolledOut;
+    else if (r.variation !== undefined && r.variation !== flag.offVariation) share += r.trafficShare;
+  }
+  return share;
 }
 
 /** The flag's rollout percentage at a time, from its steps. */

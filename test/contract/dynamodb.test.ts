@@ -1,4 +1,5 @@
 /** The DynamoDB store against dynalite, a local implementation of the DynamoDB API. */
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_ITEM_BYTES, StateTooLargeError } from '../../lambdas/adapters/dynamodb/item-size.ts';
 import { DynamoStore } from '../../lambdas/adapters/dynamodb/store.ts';
@@ -6,6 +7,7 @@ import type { Decision } from '../../lambdas/core/decision.ts';
 import { StateConflictError } from '../../lambdas/core/errors.ts';
 import type { ReleaseEvent } from '../../lambdas/core/release.ts';
 import { newGuardrailState } from '../../lambdas/core/state.ts';
+import type { WatchEntry } from '../../lambdas/core/watches.ts';
 import { type LocalDynamo, localDynamo } from '../support/dynalite.ts';
 
 let dynamo: LocalDynamo;
@@ -97,6 +99,34 @@ describe('DynamoStore', () => {
     expect(after.revision).toBe(before);
     expect(after.evaluatedAt).not.toBe(999);
     expect(after.series.big).toBeUndefined();
+  });
+
+  it("keeps a shard's release watches of a thousand brokers in its head, over an item's size as text: the head is compressed", async () => {
+    const store = new DynamoStore(dynamo.client, dynamo.table, { shard: 'watching' });
+    const state = newGuardrailState();
+    state.evaluatedAt = 1_000;
+    // As bench:cost's thousand-series shard held them: 48 watches, each naming every broker's series.
+    const brokers = Array.from({ length: 150 }, (_, i) => `ConnectionCreationRate Cluster Name=msk-${i % 5}, Broker ID=${i}`);
+    state.watches = Array.from(
+      { length: 48 },
+      (_, i) =>
+        ({
+          id: `deploy-${i}`,
+          levels: Object.fromEntries(brokers.map((key, b) => [key, 2 + (i * 150 + b) / 1e4])),
+        }) as unknown as WatchEntry,
+    );
+    expect(JSON.stringify(state).length).toBeGreaterThan(MAX_ITEM_BYTES);
+    await store.save(state);
+    expect((await new DynamoStore(dynamo.client, dynamo.table, { shard: 'watching' }).load())!.watches).toEqual(state.watches);
+  });
+
+  it('reads a head saved as JSON text, before heads were compressed', async () => {
+    const saved = { ...newGuardrailState(), revision: undefined, evaluatedAt: 42, log: [], gate: { blind: [], overHeadroom: [] } };
+    const item = { pk: 'guardrail', sk: 'shard#text', revision: 7, evaluatedAt: 42, busy: false, body: JSON.stringify(saved) };
+    await dynamo.client.send(new PutCommand({ TableName: dynamo.table, Item: item }));
+    const loaded = (await new DynamoStore(dynamo.client, dynamo.table, { shard: 'text' }).load())!;
+    expect([loaded.revision, loaded.evaluatedAt]).toEqual([7, 42]);
+    await new DynamoStore(dynamo.client, dynamo.table, { shard: 'text' }).save(loaded);
   });
 
   it('keeps keys longer than DynamoDB allows under a hash: a 3000-character series key, a decision about a 1000-character cluster', async () => {

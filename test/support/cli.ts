@@ -45,7 +45,7 @@ export interface ReplayJson {
     mode: string;
     reason: string;
     evidence: { signal?: string };
-    outcome: { status: string } | null;
+    outcome: { status: string; detail: string } | null;
   }>;
   alerts: Array<{ kind: string; title: string; text: string; signal?: string }>;
   anomalies: unknown[];

@@ -1,7 +1,6 @@
 /** DynamoDB's 400 KB item limit, checked before a save writes anything. */
 import { StormguardError } from '../../core/errors.ts';
 import type { SeriesState } from '../../core/series.ts';
-import type { StoredHead } from './head.ts';
 
 /** DynamoDB's item limit is 400 KB, attribute names and values together: a margin below it. */
 export const MAX_ITEM_BYTES = 350 * 1024;
@@ -21,7 +20,7 @@ export class StateTooLargeError extends StormguardError {
  */
 export function checkSizes(
   parts: readonly Uint8Array[],
-  head: StoredHead,
+  head: Uint8Array,
   checkpoints: ReadonlyMap<number, { body: Uint8Array; history: Uint8Array }>,
   byBucket: ReadonlyMap<number, readonly SeriesState[]>,
 ): void {
@@ -40,6 +39,5 @@ export function checkSizes(
     refuse(`series bucket ${bucket} (split the clusters over more shards: shards.maxSeries)`, body.byteLength + history.byteLength);
   }
   for (const part of parts) if (tooBig(part.byteLength)) refuse('a journal entry (one series too large to split)', part.byteLength);
-  const headBytes = Buffer.byteLength(JSON.stringify(head));
-  if (tooBig(headBytes)) refuse("the guardrail's head (episodes, freezes, outbox)", headBytes);
+  if (tooBig(head.byteLength)) refuse("the guardrail's head (episodes, release watches, freezes, outbox), compressed,", head.byteLength);
 }

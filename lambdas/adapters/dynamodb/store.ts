@@ -4,7 +4,7 @@
  *
  * | pk               | sk                    | what                                                            |
  * |------------------|-----------------------|-----------------------------------------------------------------|
- * | `guardrail`      | `shard#<id>`          | a shard's head: episodes, freezes, cooldowns, the last evaluation, the log of saved evaluations, a summary for the gate; `revision` |
+ * | `guardrail`      | `shard#<id>`          | a shard's head (compressed JSON): episodes, release watches, freezes, cooldowns, the last evaluation, the log of saved evaluations, a summary for the gate; `revision` |
  * | `shard#<id>`     | `checkpoint#<bucket>` | the shard's series in one of 512 buckets (by a hash of their key), as of revision `rev`, compressed JSON |
  * | `shard#<id>`     | `journal#<revision>#<run>#<part>` | what one saved evaluation was given that was new: its datapoints (compressed); expires after 3 days |
  * | `decision`       | `<decision id>`       | a decision, written before it is acted on; its `outcome` after; expires after 400 days |
@@ -50,13 +50,13 @@ import type { SeriesState } from '../../core/series.ts';
 import type { GuardrailState } from '../../core/state.ts';
 import type { AlertClaim, EvaluatedInput, PendingDecision, ReleaseLog, StateStore } from '../../ports.ts';
 import { dueBuckets, writeCheckpoint } from './checkpoints.ts';
-import { gateSummary, loadAllHeads, type StoredHead } from './head.ts';
+import { encodeHead, gateSummary, loadAllHeads, readHead, type StoredHead } from './head.ts';
 import { checkSizes } from './item-size.ts';
 import { writeJournal } from './journal.ts';
 import { loadLegacyState } from './legacy.ts';
 import * as outbox from './outbox.ts';
 import { addReleases, releasesUntil } from './releases.ts';
-import { bucketOf, encodeCheckpoint, encodePoints, encodeSnapshot, type LogEntry } from './series-log.ts';
+import { bucketOf, decompress, encodeCheckpoint, encodePoints, encodeSnapshot, type LogEntry } from './series-log.ts';
 import { catchUpSeries, type Shard, seriesFromCheckpoints } from './shard-series.ts';
 import type { Item, Table } from './table.ts';
 
@@ -75,8 +75,8 @@ export interface DynamoStoreOptions {
 /** What a load knew, for the save of the same state. */
 interface Loaded {
   readonly revision: number;
-  /** The head as loaded: the journal entry's `before`. */
-  readonly body: string;
+  /** The head as loaded, encoded (immune to the run's changes): the journal entry's `before`. */
+  readonly head?: Uint8Array;
   readonly log: readonly LogEntry[];
   /** Series in the state when loaded: the journal names the others in full. */
   readonly known: ReadonlySet<string>;
@@ -131,14 +131,15 @@ export class DynamoStore implements StateStore, ReleaseLog {
       peeked ?? (await this.client.send(new GetCommand({ TableName: this.table, Key: this.headKey, ConsistentRead: true }))).Item;
     if (!head) return this.shard === '0' ? this.carryOver() : undefined;
     const revision = head.revision as number;
-    const body = head.body as string;
-    const { log, gate: _gate, ...fields } = JSON.parse(body) as StoredHead;
+    const stored = readHead(head);
+    const { log, gate: _gate, ...fields } = stored;
+    const encoded = head.body instanceof Uint8Array ? head.body : encodeHead(stored);
     const cache = this.cache && !this.cache.lent ? this.cache : undefined;
     if (cache && cache.revision === revision) {
       // Nobody saved since this container did: its state is the head's, and knows more (the
       // alerts the run delivered after saving are out of its outbox: they leave the head at the next save).
       cache.lent = true;
-      this.loads.set(cache.state, { revision, body, log, known: new Set(Object.keys(cache.state.series)), reproducible: true });
+      this.loads.set(cache.state, { revision, head: encoded, log, known: new Set(Object.keys(cache.state.series)), reproducible: true });
       return cache.state;
     }
     let series: Record<string, SeriesState>;
@@ -149,7 +150,7 @@ export class DynamoStore implements StateStore, ReleaseLog {
     }
     if (cache) cache.lent = true;
     const state: GuardrailState = { ...fields, revision, series };
-    this.loads.set(state, { revision, body, log, known: new Set(Object.keys(series)), reproducible: true });
+    this.loads.set(state, { revision, head: encoded, log, known: new Set(Object.keys(series)), reproducible: true });
     return state;
   }
 
@@ -158,7 +159,7 @@ export class DynamoStore implements StateStore, ReleaseLog {
     const state = await loadLegacyState(this.client, this.table);
     if (!state) return undefined;
     const carried = { ...state, revision: 0 };
-    this.loads.set(carried, { revision: 0, body: '{}', log: [], known: new Set(), reproducible: false });
+    this.loads.set(carried, { revision: 0, log: [], known: new Set(), reproducible: false });
     return carried;
   }
 
@@ -168,8 +169,8 @@ export class DynamoStore implements StateStore, ReleaseLog {
     const next = revision + 1;
     const runId = randomBytes(4).toString('hex');
     const now = state.evaluatedAt ?? Date.now();
-    const points = loaded?.reproducible && evaluated && loaded.revision === revision;
-    const before = points ? (({ log: _log, gate: _gate, ...rest }) => rest)(JSON.parse(loaded.body) as StoredHead) : undefined;
+    const points = loaded?.reproducible && loaded.head && evaluated && loaded.revision === revision;
+    const before = points ? (({ log: _log, gate: _gate, ...rest }) => rest)(decompress<StoredHead>(loaded.head!)) : undefined;
     const parts = points
       ? encodePoints(evaluated.now, before!, evaluated.series, (key) => loaded.known.has(key))
       : encodeSnapshot(Object.values(series));
@@ -186,9 +187,10 @@ export class DynamoStore implements StateStore, ReleaseLog {
     const due = dueBuckets(byBucket.keys(), known, next, Boolean(points));
     // Everything this save writes is encoded and weighed before the first write: nothing half-saved.
     const checkpoints = new Map(due.map((b) => [b, encodeCheckpoint(byBucket.get(b)!)]));
-    checkSizes(parts, head, checkpoints, byBucket);
+    const encoded = encodeHead(head);
+    checkSizes(parts, encoded, checkpoints, byBucket);
     await writeJournal(this.db, this.partition, next, runId, parts, now);
-    await this.putHead(state, revision, head);
+    await this.putHead(state, revision, encoded);
     state.revision = next;
     this.cache = undefined;
 
@@ -196,16 +198,16 @@ export class DynamoStore implements StateStore, ReleaseLog {
       await Promise.all(due.slice(i, i + CHECKPOINT_CONCURRENCY).map((b) => this.checkpoint(b, checkpoints.get(b)!, next)));
     }
     this.cache = { revision: next, state, lent: false };
-    this.loads.set(state, { revision: next, body: JSON.stringify(head), log, known: new Set(Object.keys(series)), reproducible: true });
+    this.loads.set(state, { revision: next, head: encoded, log, known: new Set(Object.keys(series)), reproducible: true });
   }
 
   /** Puts the head of revision `loaded + 1` if the head is still the one this run loaded. */
-  private async putHead(state: GuardrailState, loaded: number, head: StoredHead): Promise<void> {
+  private async putHead(state: GuardrailState, loaded: number, head: Uint8Array): Promise<void> {
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.table,
-          Item: { ...this.headKey, revision: loaded + 1, evaluatedAt: state.evaluatedAt, busy: isBusy(state), body: JSON.stringify(head) },
+          Item: { ...this.headKey, revision: loaded + 1, evaluatedAt: state.evaluatedAt, busy: isBusy(state), body: head },
           ConditionExpression: 'attribute_not_exists(pk) OR revision = :loaded',
           ExpressionAttributeValues: { ':loaded': loaded },
         }),

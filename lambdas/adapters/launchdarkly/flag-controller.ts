@@ -23,13 +23,14 @@
  */
 
 import type { Outcome } from '../../core/decision.ts';
-import { DeadlineExceededError, StormguardError } from '../../core/errors.ts';
+import { DeadlineExceededError } from '../../core/errors.ts';
 import { formatPercent } from '../../core/format.ts';
-import { type RolloutTarget, targetName } from '../../core/release.ts';
+import { targetLabel } from '../../core/release.ts';
 import { type EnvironmentConfig, servedPercent } from '../../formats/launchdarkly.ts';
-import { TOTAL_WEIGHT, weightsForPercent } from '../../formats/rollout-weights.ts';
 import type { FlagController } from '../../ports.ts';
 import { RetriesExhaustedError, type RetryOptions, retryingFetch } from '../http/retrying-fetch.ts';
+import { LaunchDarklyError, reason, refuseUnless } from './errors.ts';
+import { type Instruction, instructionFor, operationsFor, type PatchOperation, type Plan, type RestFlag } from './flag-patch.ts';
 
 export interface LaunchDarklyOptions extends RetryOptions {
   /** @default https://app.launchdarkly.com */
@@ -41,20 +42,8 @@ export interface LaunchDarklyOptions extends RetryOptions {
   readonly onApprovalRequired?: 'request-approval' | 'page';
   /** On a conflicting pending change (400): apply anyway, or fail (and page). @default 'page' */
   readonly onConflict?: 'ignore-conflicts' | 'page';
-}
-
-interface RestFlag {
-  readonly key: string;
-  readonly _version?: number;
-  readonly variations: ReadonlyArray<{ readonly _id: string; readonly value: unknown }>;
-  readonly environments: Record<string, EnvironmentConfig & { rules?: Array<{ _id: string }> }>;
-}
-
-/** One JSON Patch (RFC 6902) operation. */
-interface PatchOperation {
-  readonly op: 'test' | 'replace' | 'add' | 'remove';
-  readonly path: string;
-  readonly value?: unknown;
+  /** Per flag key, the variation exposure is measured against where not the off variation. @default {} */
+  readonly controls?: Readonly<Record<string, number>>;
 }
 
 /**
@@ -64,14 +53,6 @@ interface PatchOperation {
 const VERSION_PATH = '/version';
 /** Reads and tries again after the flag changed under a change, before giving up. */
 const MAX_CHANGE_ATTEMPTS = 3;
-
-interface Instruction {
-  readonly kind: 'updateFallthroughVariationOrRollout' | 'updateRuleVariationOrRollout' | 'turnFlagOff';
-  readonly ruleId?: string;
-  readonly rolloutWeights?: Record<string, number>;
-}
-
-const SEMANTIC_PATCH = 'application/json; domain-model=launchdarkly.semanticpatch';
 
 export class LaunchDarklyFlagController implements FlagController {
   private readonly baseUrl: string;
@@ -100,11 +81,13 @@ export class LaunchDarklyFlagController implements FlagController {
     comment,
   }: Parameters<FlagController['setRollout']>[0]): Promise<Omit<Outcome, 'time'>> {
     let changedUnder: string | undefined;
+    const controls = this.options.controls ?? {};
+    const control = Object.hasOwn(controls, flag) ? controls[flag] : undefined;
     for (let attempt = 1; ; attempt++) {
       const read = await this.readFlag(flag, environment);
       const config = environmentOf(read, environment);
-      const current = servedPercent(config, target);
-      if (current === undefined) throw new LaunchDarklyError(`${flag} in ${environment} has no ${targetName(target)} to roll back`);
+      const current = servedPercent(config, target, control);
+      if (current === undefined) throw new LaunchDarklyError(`${flag} in ${environment} has no ${targetLabel(target)} to roll back`);
       if (turnOff ? !config.on : current <= percent) {
         const why = changedUnder ? '; someone changed it while Stormguard was changing it, and it was left as they set it' : '';
         return {
@@ -114,7 +97,17 @@ export class LaunchDarklyFlagController implements FlagController {
       }
       if (read._version === undefined)
         throw new LaunchDarklyError(`LaunchDarkly's flag ${flag} has no _version: it cannot be changed safely`);
-      const plan: Plan = { flag, environment, read, config, target, percent, turnOff, comment };
+      const plan: Plan = {
+        flag,
+        environment,
+        read,
+        config,
+        target,
+        percent,
+        turnOff,
+        comment,
+        ...(control === undefined ? {} : { control }),
+      };
       const patched = await this.patch(plan);
       if (patched.status === 'changed-under') {
         changedUnder = patched.detail;
@@ -125,21 +118,27 @@ export class LaunchDarklyFlagController implements FlagController {
         };
       }
       if (patched.status !== 'applied') return patched;
-      const after = servedPercent(environmentOf(await this.readFlag(flag, environment), environment), target);
-      const wanted = turnOff ? 0 : percent;
-      if (after !== wanted) {
-        return {
-          status: 'failed',
-          detail: `LaunchDarkly accepted the change to ${flag} but reading it back shows ${formatPercent(after ?? 0)}, not ${formatPercent(wanted)}`,
-        };
-      }
+      return this.verify(plan, current, changedUnder);
+    }
+  }
+
+  /** Reads the flag back: the change applied is the change wanted, or it failed. */
+  private async verify(plan: Plan, before: number, changedUnder: string | undefined): Promise<Omit<Outcome, 'time'>> {
+    const { flag, environment, target, percent, turnOff } = plan;
+    const after = servedPercent(environmentOf(await this.readFlag(flag, environment), environment), target, plan.control);
+    const wanted = turnOff ? 0 : percent;
+    if (after !== wanted) {
       return {
-        status: 'applied',
-        detail:
-          `LaunchDarkly: ${flag} in ${environment} (${targetName(target)}) ${formatPercent(current)} → ${turnOff ? 'off' : formatPercent(percent)}, ` +
-          `verified by reading the flag back${changedUnder ? ' (read again after someone changed it under the first attempt)' : ''}`,
+        status: 'failed',
+        detail: `LaunchDarkly accepted the change to ${flag} but reading it back shows ${formatPercent(after ?? 0)}, not ${formatPercent(wanted)}`,
       };
     }
+    return {
+      status: 'applied',
+      detail:
+        `LaunchDarkly: ${flag} in ${environment} (${targetLabel(target)}) ${formatPercent(before)} → ${turnOff ? 'off' : formatPercent(percent)}, ` +
+        `verified by reading the flag back${changedUnder ? ' (read again after someone changed it under the first attempt)' : ''}`,
+    };
   }
 
   private async readFlag(flag: string, environment: string): Promise<RestFlag> {
@@ -232,96 +231,10 @@ export class LaunchDarklyFlagController implements FlagController {
   }
 }
 
-/** A change as planned from one read of the flag. */
-interface Plan {
-  readonly flag: string;
-  readonly environment: string;
-  readonly read: RestFlag;
-  readonly config: EnvironmentConfig;
-  readonly target: RolloutTarget;
-  readonly percent: number;
-  readonly turnOff: boolean;
-  readonly comment: string;
-}
-
-class LaunchDarklyError extends StormguardError {
-  constructor(message: string) {
-    super('LAUNCHDARKLY', message);
-  }
-}
-
-/** The JSON Patch operations that make the plan's target serve its percentage (after the version test). */
-function operationsFor({ read, config, environment, target, percent, turnOff }: Plan): PatchOperation[] {
-  const base = `/environments/${pointer(environment)}`;
-  if (turnOff) return [{ op: 'replace', path: `${base}/on`, value: false }];
-  const { rule, weights } = rolloutFor(read, config, target, percent);
-  const index = target.kind === 'fallthrough' ? -1 : (config.rules ?? []).findIndex((r) => r._id === target.ruleId);
-  const at = target.kind === 'fallthrough' ? `${base}/fallthrough` : `${base}/rules/${index}`;
-  // A rule's position is checked too: the version test already covers it, this says which rule was meant.
-  const which: PatchOperation[] = target.kind === 'rule' ? [{ op: 'test', path: `${at}/_id`, value: target.ruleId }] : [];
-  if (rule?.rollout) return [...which, { op: 'replace', path: `${at}/rollout/variations`, value: weights }];
-  return [
-    ...which,
-    ...(rule?.variation !== undefined ? [{ op: 'remove' as const, path: `${at}/variation` }] : []),
-    { op: 'add', path: `${at}/rollout`, value: { variations: weights } },
-  ];
-}
-
-/** The semantic-patch instruction for the same change: what an approval request carries. */
-function instructionFor({ read, config, target, percent, turnOff }: Plan): Instruction {
-  if (turnOff) return { kind: 'turnFlagOff' };
-  const { weights } = rolloutFor(read, config, target, percent);
-  const flag = read;
-  const rolloutWeights = Object.fromEntries(
-    weights.map(({ variation, weight }) => {
-      const id = flag.variations[variation]?._id;
-      if (!id) throw new LaunchDarklyError(`${flag.key} has no variation ${variation}`);
-      return [id, weight];
-    }),
-  );
-  return target.kind === 'fallthrough'
-    ? { kind: 'updateFallthroughVariationOrRollout', rolloutWeights }
-    : { kind: 'updateRuleVariationOrRollout', ruleId: target.ruleId, rolloutWeights };
-}
-
-function rolloutFor(flag: RestFlag, config: EnvironmentConfig, target: RolloutTarget, percent: number) {
-  const control = config.offVariation ?? 1;
-  const rule = target.kind === 'fallthrough' ? config.fallthrough : config.rules?.find((r) => r._id === target.ruleId);
-  const current = rule?.rollout?.variations ?? [{ variation: rule?.variation ?? control, weight: TOTAL_WEIGHT }];
-  for (const { variation } of current)
-    if (!flag.variations[variation]) throw new LaunchDarklyError(`${flag.key} has no variation ${variation}`);
-  return { rule, weights: weightsForPercent(current, control, percent, flag.variations.length) };
-}
-
-/** A JSON Pointer reference token (RFC 6901). */
-function pointer(token: string): string {
-  return token.replaceAll('~', '~0').replaceAll('/', '~1');
-}
-
 function environmentOf(flag: RestFlag, environment: string): EnvironmentConfig {
   const config = flag.environments?.[environment];
   if (!config) throw new LaunchDarklyError(`LaunchDarkly's flag ${flag.key} has no environment ${environment}`);
   return config;
-}
-
-function refuseUnless(response: Response, expected: number, doing: string): void {
-  if (response.status === expected) return;
-  if (response.status === 401 || response.status === 403) {
-    throw new LaunchDarklyError(
-      `LaunchDarkly refused the API token while ${doing} (${response.status}): check the token's secret and its role (it needs writer access to the flag)`,
-    );
-  }
-  throw new LaunchDarklyError(`LaunchDarkly answered ${response.status} while ${doing}`);
-}
-
-async function reason(response: Response): Promise<string> {
-  const text = await response.text().catch(() => '');
-  try {
-    const { message, code } = JSON.parse(text) as { message?: string; code?: string };
-    return [code, message].filter(Boolean).join(': ') || text.slice(0, 200);
-  } catch {
-    return text.slice(0, 200);
-  }
 }
 
 function enc(part: string): string {

@@ -6,12 +6,15 @@ import type { GuardrailConfig } from '../../core/config.ts';
 import { InputError } from '../../core/errors.ts';
 import type { MetricSeries } from '../../core/metric-series.ts';
 import type { ReleaseEvent } from '../../core/release.ts';
+import { controlVariations, type FlagChange } from '../../formats/launchdarkly.ts';
 import { readDocuments } from '../../simulator/export.ts';
 import { checkReadable, MAX_EXPORT_BYTES, readJson } from './files.ts';
 
 export interface LoadedExports {
   readonly series: MetricSeries[];
   readonly releases: ReleaseEvent[];
+  /** The flags as the audit log records them (the replay's flag file is made from them). */
+  readonly flagChanges: FlagChange[];
   readonly warnings: string[];
 }
 
@@ -33,10 +36,15 @@ export async function loadExports(
   for (const source of metricFiles) metricDocuments.push({ source, document: await readJson(source) });
   const timelineDocuments: Array<{ source: string; document: unknown }> = [];
   for (const source of timelineFiles) timelineDocuments.push({ source, document: await readJson(source) });
-  const { metrics, timeline } = readDocuments(metricDocuments, timelineDocuments, config.signals);
+  const { metrics, timeline } = readDocuments(metricDocuments, timelineDocuments, config.signals, controlVariations(config));
   if (metrics.series.length === 0) {
     const names = config.signals.map((s) => s.name).join(', ');
     throw new InputError({ file: metricFiles.join(', ') }, `no series names a configured signal (${names}) in its Label`);
   }
-  return { series: metrics.series, releases: timeline.events, warnings: [...metrics.warnings, ...timeline.warnings] };
+  return {
+    series: metrics.series,
+    releases: timeline.events,
+    flagChanges: timeline.flagChanges,
+    warnings: [...metrics.warnings, ...timeline.warnings],
+  };
 }

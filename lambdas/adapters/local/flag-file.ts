@@ -1,151 +1,104 @@
 /**
  * The local FlagController: flags in a LaunchDarkly file-data-source JSON file (`{ "flags": … }`,
- * the SDK's own flag format), changed in place and evaluated by the LaunchDarkly Node server SDK's
- * file data source. A rollback is shown as what it does: the share of contexts that get the
- * treatment before and after, as the SDK evaluates them.
+ * the SDK's own flag format), made from the flags as the audit log records them (sdk-flags.ts),
+ * changed in place and evaluated by the LaunchDarkly Node server SDK's file data source. A rollback
+ * is shown as what it does: the share of contexts reaching the target (the rule's, or the default
+ * rule's) that get the treatment before and after, as the SDK evaluates them.
  */
-import { init, integrations, type LDLogger } from '@launchdarkly/node-server-sdk';
 import type { Outcome } from '../../core/decision.ts';
 import { StormguardError } from '../../core/errors.ts';
 import { formatPercent } from '../../core/format.ts';
-import type { RolloutStep, RolloutTarget } from '../../core/release.ts';
-import { TOTAL_WEIGHT, weightsForPercent } from '../../formats/rollout-weights.ts';
+import { type RolloutStep, type RolloutTarget, targetLabel } from '../../core/release.ts';
+import type { FlagChange } from '../../formats/launchdarkly.ts';
+import { percentOfWeights, TOTAL_WEIGHT, type WeightedVariation, weightsForPercent } from '../../formats/rollout-weights.ts';
 import type { FlagController } from '../../ports.ts';
 import { readJson, writeAtomically } from './files.ts';
-
-interface WeightedVariation {
-  variation: number;
-  weight: number;
-}
-
-interface SdkRule {
-  id?: string;
-  variation?: number;
-  rollout?: { variations: WeightedVariation[] };
-}
-
-/** A flag in the SDK's data format (what the file data source reads). */
-export interface SdkFlag {
-  key: string;
-  version: number;
-  on: boolean;
-  salt: string;
-  variations: unknown[];
-  offVariation: number;
-  fallthrough: SdkRule;
-  rules: SdkRule[];
-  targets: unknown[];
-  contextTargets: unknown[];
-  prerequisites: unknown[];
-}
+import { measureShare, type Share } from './sample-contexts.ts';
+import { flagsAsOf, ownFlag, type SdkFlag, type SdkRule } from './sdk-flags.ts';
 
 interface FlagFile {
   flags: Record<string, SdkFlag>;
   segments?: Record<string, unknown>;
 }
 
-/** Contexts evaluated to measure the share served the treatment. */
-const SAMPLE_CONTEXTS = 10_000;
-const quietLogger: LDLogger = { error() {}, warn() {}, info() {}, debug() {} };
-
 export class FlagFileController implements FlagController {
-  constructor(readonly path: string) {}
+  /** `controls`: a control variation per flag key, where exposure is not measured against the off variation. */
+  constructor(
+    readonly path: string,
+    private readonly controls: Readonly<Record<string, number>> = {},
+  ) {}
 
-  /** A flag file with each rolled-out flag as a boolean flag at the percentage before its first step. */
-  static async create(path: string, steps: readonly RolloutStep[]): Promise<FlagFileController> {
-    const flags: Record<string, SdkFlag> = {};
-    for (const step of steps) if (!ownFlag(flags, step.flag)) setFlag(flags, step.flag, booleanFlag(step.flag, step.fromPercent));
+  /** A flag file with every recorded flag of the environment as it stood at `start`. */
+  static async create(
+    path: string,
+    changes: readonly FlagChange[],
+    at: { readonly environment: string; readonly start: number },
+    controls: Readonly<Record<string, number>> = {},
+  ): Promise<FlagFileController> {
+    const flags = flagsAsOf(changes, at.environment, at.start);
     await writeAtomically(path, JSON.stringify({ flags, segments: {} }, null, 2));
-    return new FlagFileController(path);
+    return new FlagFileController(path, controls);
   }
 
   async setRollout(request: Parameters<FlagController['setRollout']>[0]): Promise<Omit<Outcome, 'time'>> {
-    const file = (await readJson(this.path)) as FlagFile;
-    const flag = ownFlag(file.flags, request.flag);
-    if (!flag) throw new StormguardError('FLAG_NOT_FOUND', `flag ${request.flag} is not in ${this.path}`);
+    const file = await this.read();
+    const flag = this.flagIn(file, request.flag);
     const rule = ruleOf(flag, request.target);
-    const before = servedPercent(flag, rule);
-    if (!request.turnOff && before <= request.percent) {
+    const control = this.controlOf(flag);
+    const before = flag.on ? percentOfWeights(rolloutOf(rule, control), control) : 0;
+    if (request.turnOff ? !flag.on : before <= request.percent) {
       return {
         status: 'unchanged',
         detail: `${request.flag} already serves ${formatPercent(before)}, at or below ${formatPercent(request.percent)}`,
       };
     }
-    const shareBefore = await this.measureShare(request.flag);
+    const shareBefore = await this.measure(flag, request.target);
     if (request.turnOff) flag.on = false;
-    else
-      rule.rollout = {
-        variations: weightsForPercent(rolloutOf(rule, flag.offVariation), flag.offVariation, request.percent, flag.variations.length),
-      };
-    flag.version++;
-    await writeAtomically(this.path, JSON.stringify(file, null, 2));
-    const shareAfter = await this.measureShare(request.flag);
+    else setWeights(flag, rule, control, request.percent);
+    await this.write(file, flag);
+    const shareAfter = await this.measure(flag, request.target);
+    const which = request.target.kind === 'rule' ? ` reaching ${targetLabel(request.target)}` : '';
     return {
       status: 'applied',
-      detail: `LaunchDarkly SDK (file data source ${this.path}): ${formatShare(shareBefore)} of ${SAMPLE_CONTEXTS} contexts got the new variation before, ${formatShare(shareAfter)} after`,
+      detail: `LaunchDarkly SDK (file data source ${this.path}): ${formatShare(shareBefore.share)} of ${shareBefore.matched} contexts${which} got the new variation before, ${formatShare(shareAfter.share)} after`,
     };
   }
 
-  /** Changes a flag as a release did (the replay's stand-in for LaunchDarkly). */
+  /** Changes a flag's target as a release did (the replay's stand-in for LaunchDarkly), several treatments kept in proportion. */
   async applyStep(step: RolloutStep): Promise<void> {
-    const file = (await readJson(this.path)) as FlagFile;
-    const flag = ownFlag(file.flags, step.flag) ?? setFlag(file.flags, step.flag, booleanFlag(step.flag, step.fromPercent));
-    const rule = ruleOf(flag, step.target);
-    rule.rollout = {
-      variations: weightsForPercent(rolloutOf(rule, flag.offVariation), flag.offVariation, step.toPercent, flag.variations.length),
-    };
+    const file = await this.read();
+    const flag = this.flagIn(file, step.flag);
+    setWeights(flag, ruleOf(flag, step.target), this.controlOf(flag), step.toPercent);
+    await this.write(file, flag);
+  }
+
+  /** The share of sample contexts reaching the target that the SDK serves something other than the control variation. */
+  async measureShare(flagKey: string, target: RolloutTarget = { kind: 'fallthrough' }): Promise<Share> {
+    return this.measure(this.flagIn(await this.read(), flagKey), target);
+  }
+
+  private measure(flag: SdkFlag, target: RolloutTarget): Promise<Share> {
+    return measureShare(this.path, flag, target, this.controlOf(flag));
+  }
+
+  private controlOf(flag: SdkFlag): number {
+    return (Object.hasOwn(this.controls, flag.key) ? this.controls[flag.key] : undefined) ?? flag.offVariation ?? 1;
+  }
+
+  private flagIn(file: FlagFile, key: string): SdkFlag {
+    const flag = ownFlag(file.flags, key);
+    if (!flag) throw new StormguardError('FLAG_NOT_FOUND', `flag ${key} is not in ${this.path}: no audit-log entry records it`);
+    return flag;
+  }
+
+  private async read(): Promise<FlagFile> {
+    return (await readJson(this.path)) as FlagFile;
+  }
+
+  private async write(file: FlagFile, flag: SdkFlag): Promise<void> {
     flag.version++;
     await writeAtomically(this.path, JSON.stringify(file, null, 2));
   }
-
-  /** The share of sample contexts the SDK serves something other than the off variation. */
-  async measureShare(flagKey: string): Promise<number> {
-    const file = (await readJson(this.path)) as FlagFile;
-    const flag = ownFlag(file.flags, flagKey);
-    const offValue = JSON.stringify(flag?.variations[flag.offVariation]);
-    const source = new integrations.FileDataSourceFactory({ paths: [this.path], autoUpdate: false });
-    const client = init('stormguard-local', {
-      updateProcessor: source.getFactory(),
-      sendEvents: false,
-      diagnosticOptOut: true,
-      logger: quietLogger,
-    });
-    try {
-      await client.waitForInitialization({ timeout: 10 });
-      let treated = 0;
-      for (let i = 0; i < SAMPLE_CONTEXTS; i++) {
-        const value = await client.variation(flagKey, { kind: 'user', key: `context-${i}` }, null);
-        if (JSON.stringify(value) !== offValue) treated++;
-      }
-      return treated / SAMPLE_CONTEXTS;
-    } finally {
-      client.close();
-    }
-  }
-}
-
-function booleanFlag(key: string, percent: number): SdkFlag {
-  const treatment = Math.round(percent * 1000);
-  return {
-    key,
-    version: 1,
-    on: true,
-    salt: `${key}-salt`,
-    variations: [true, false],
-    offVariation: 1,
-    fallthrough: {
-      rollout: {
-        variations: [
-          { variation: 0, weight: treatment },
-          { variation: 1, weight: TOTAL_WEIGHT - treatment },
-        ],
-      },
-    },
-    rules: [],
-    targets: [],
-    contextTargets: [],
-    prerequisites: [],
-  };
 }
 
 function ruleOf(flag: SdkFlag, target: RolloutTarget): SdkRule {
@@ -155,32 +108,19 @@ function ruleOf(flag: SdkFlag, target: RolloutTarget): SdkRule {
   return rule;
 }
 
+/** The target's weights, a fixed variation as all the weight on it. */
 function rolloutOf(rule: SdkRule, control: number): WeightedVariation[] {
   if (rule.rollout) return rule.rollout.variations;
   const served = rule.variation ?? control;
   return [{ variation: served, weight: TOTAL_WEIGHT }, ...(served === control ? [] : [{ variation: control, weight: 0 }])];
 }
 
-function servedPercent(flag: SdkFlag, rule: SdkRule): number {
-  if (!flag.on) return 0;
-  return (
-    rolloutOf(rule, flag.offVariation)
-      .filter((v) => v.variation !== flag.offVariation)
-      .reduce((sum, v) => sum + v.weight, 0) / 1000
-  );
+function setWeights(flag: SdkFlag, rule: SdkRule, control: number, percent: number): void {
+  const variations = weightsForPercent(rolloutOf(rule, control), control, percent, flag.variations.length);
+  rule.rollout = { ...rule.rollout, variations };
+  delete rule.variation;
 }
 
 function formatShare(share: number): string {
   return `${(share * 100).toFixed(2)}%`;
-}
-
-/** A flag by key: its own, never Object.prototype's (a flag named `constructor` is a flag). */
-function ownFlag(flags: Record<string, SdkFlag>, key: string): SdkFlag | undefined {
-  return Object.hasOwn(flags, key) ? flags[key] : undefined;
-}
-
-/** Adds a flag as an own property, whatever its key. */
-function setFlag(flags: Record<string, SdkFlag>, key: string, flag: SdkFlag): SdkFlag {
-  Object.defineProperty(flags, key, { value: flag, enumerable: true, writable: true, configurable: true });
-  return flag;
 }

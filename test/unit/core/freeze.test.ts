@@ -13,6 +13,7 @@ import {
 import type { RolloutStep } from '../../../lambdas/core/release.ts';
 import { stormFreeze, stormRollback, stormRolloutStep } from '../../support/storm.ts';
 
+const FALLTHROUGH = { kind: 'fallthrough' } as const;
 const MINUTE = 60_000;
 const T0 = Date.parse('2025-08-28T14:01:00Z');
 
@@ -98,8 +99,8 @@ describe('remember', () => {
     remember(state, decision());
     remember(state, decision({ id: 'ep2', time: T0 + 90 * MINUTE, fromPercent: 25, toPercent: 5 }));
     remember(state, decision({ id: 'ep3', environment: 'staging' }));
-    expect(freezeOf(state, 'storm', 'production')).toMatchObject({ percent: 5, since: T0 + 90 * MINUTE, decisionId: 'ep2' });
-    expect(freezeOf(state, 'storm', 'staging')).toMatchObject({ percent: 0, decisionId: 'ep3' });
+    expect(freezeOf(state, 'storm', 'production', FALLTHROUGH)).toMatchObject({ percent: 5, since: T0 + 90 * MINUTE, decisionId: 'ep2' });
+    expect(freezeOf(state, 'storm', 'staging', FALLTHROUGH)).toMatchObject({ percent: 0, decisionId: 'ep3' });
     expect(Object.keys(state.freezes).sort()).toEqual(['storm/production', 'storm/staging']);
   });
 
@@ -113,7 +114,9 @@ describe('remember', () => {
           const state = memory();
           remember(state, decision({ toPercent: rolledBackTo }));
           const step = stepUp({ toPercent: steppedTo, time: T0 + minutesAfter * MINUTE });
-          expect(revertsFreeze(step, freezeOf(state, 'storm', 'production')!)).toBe(minutesAfter > 0 && steppedTo > rolledBackTo);
+          expect(revertsFreeze(step, freezeOf(state, 'storm', 'production', FALLTHROUGH)!)).toBe(
+            minutesAfter > 0 && steppedTo > rolledBackTo,
+          );
         },
       ),
       { seed: 42, numRuns: 300 },
@@ -124,9 +127,9 @@ describe('remember', () => {
 describe('freezeOf and lift', () => {
   it('find a freeze by flag and environment', () => {
     const state = { freezes: { 'storm/production': freeze } };
-    expect(freezeOf(state, 'storm', 'production')).toBe(freeze);
-    expect(freezeOf(state, 'storm', 'staging')).toBeUndefined();
-    expect(freezeOf(state, 'other', 'production')).toBeUndefined();
+    expect(freezeOf(state, 'storm', 'production', FALLTHROUGH)).toBe(freeze);
+    expect(freezeOf(state, 'storm', 'staging', FALLTHROUGH)).toBeUndefined();
+    expect(freezeOf(state, 'other', 'production', FALLTHROUGH)).toBeUndefined();
   });
 
   const ack = (flag: string, environment: string) => ({ flag, environment, by: 'priya', reason: 'fixed in 2.4.1', time: T0 + 60_000 });
@@ -140,16 +143,16 @@ describe('freezeOf and lift', () => {
       decisionId: freeze.decisionId,
       percent: freeze.percent,
     });
-    expect(freezeOf(state, 'storm', 'production')).toBeUndefined();
+    expect(freezeOf(state, 'storm', 'production', FALLTHROUGH)).toBeUndefined();
     expect(lift(state, ack('storm', 'production'))).toBeUndefined();
-    expect(freezeOf(state, 'storm', 'staging')).toBeDefined(); // the other environment stays frozen
+    expect(freezeOf(state, 'storm', 'staging', FALLTHROUGH)).toBeDefined(); // the other environment stays frozen
     expect(state.acknowledgements).toHaveLength(1);
   });
 
   it('lift on a flag never frozen (or keyed like an Object property) is undefined and changes nothing', () => {
     const state = { freezes: {} as Record<string, Freeze> };
     expect(lift(state, ack('storm', 'production'))).toBeUndefined();
-    expect(freezeOf(state, 'constructor', 'production')).toBeUndefined();
+    expect(freezeOf(state, 'constructor', 'production', FALLTHROUGH)).toBeUndefined();
     expect(state).toEqual({ freezes: {} });
   });
 
@@ -159,5 +162,29 @@ describe('freezeOf and lift', () => {
     lift(state, ack('storm', 'production'));
     expect(state.lastRollbackAt).toEqual({ 'storm/production': T0 });
     expect(state.setPercents['storm/production/fallthrough']).toEqual({ percent: 0, time: T0 });
+  });
+});
+
+describe('freezes per rule', () => {
+  const EU = { kind: 'rule', ruleId: 'rule-eu', label: 'EU customers' } as const;
+
+  it('a rollback behind a rule freezes and cools down that rule only; the default rule and the other rules step on', () => {
+    const state = memory();
+    remember(state, decision({ target: EU, toPercent: 1 }));
+    expect(freezeOf(state, 'storm', 'production', EU)).toMatchObject({ percent: 1, target: EU });
+    expect(freezeOf(state, 'storm', 'production', FALLTHROUGH)).toBeUndefined();
+    expect(freezeOf(state, 'storm', 'production', { kind: 'rule', ruleId: 'rule-us' })).toBeUndefined();
+    expect(state.lastRollbackAt).toEqual({ 'storm/production/rule rule-eu': T0 });
+    const euUp = stepUp({ target: EU, toPercent: 5, time: T0 + MINUTE });
+    expect(revertsFreeze(euUp, freezeOf(state, 'storm', 'production', EU)!)).toBe(true);
+  });
+
+  it('lift lifts every frozen target of the flag, each acknowledged', () => {
+    const state = memory();
+    remember(state, decision({ target: EU, toPercent: 1 }));
+    remember(state, decision({ id: 'ep2' }));
+    lift(state, { flag: 'storm', environment: 'production', by: 'priya', reason: 'fixed', time: T0 + MINUTE });
+    expect(state.freezes).toEqual({});
+    expect(state.acknowledgements?.map((a) => a.decisionId).sort()).toEqual(['ep/storm/production', 'ep2']);
   });
 });

@@ -82,3 +82,57 @@ describe('decideGate', () => {
     expect(decideGate(state, [step(120, 1, 5)], config, { ...request, targetPercent: 1 }, now).verdict).toBe('allow');
   });
 });
+
+describe('decideGate per rule', () => {
+  const EU = { kind: 'rule', ruleId: 'rule-eu', label: 'region is one of eu' } as const;
+  const onRule = (minutesAgo: number, from: number, to: number): RolloutStep => ({
+    ...step(minutesAgo, from, to),
+    id: `eu${minutesAgo}`,
+    target: EU,
+  });
+  const frozenRule = () => {
+    const state = healthy();
+    state.freezes['storm/production/rule rule-eu'] = {
+      flag: 'storm',
+      environment: 'production',
+      target: EU,
+      percent: 1,
+      since: now - 30 * MINUTE,
+      decisionId: 'd',
+    };
+    return state;
+  };
+
+  it('with several guarded targets and none named, cannot decide and says which to name', () => {
+    const answer = decideGate(healthy(), [step(120, 0, 0.5), onRule(100, 0, 1)], config, request, now);
+    expect(answer.verdict).toBe('unknown');
+    expect(answer.reasons[0]).toMatch(
+      /has 2 guarded targets \(fallthrough, rule "region is one of eu" \(rule-eu\)\): name one with --rule ID/,
+    );
+  });
+
+  it('a rule no rollout, freeze or rollback knows of is unknown, naming the targets there are', () => {
+    const answer = decideGate(healthy(), [onRule(100, 0, 1)], config, { ...request, ruleId: 'rule-us' }, now);
+    expect(answer).toMatchObject({
+      verdict: 'unknown',
+      reasons: [expect.stringMatching(/no guarded rollout on rule rule-us \(its targets: rule "region is one of eu"/)],
+    });
+  });
+
+  it("a frozen rule denies that rule's step up and leaves the default rule's alone", () => {
+    const releases = [step(120, 0, 0.5), onRule(100, 0, 1)];
+    const eu = decideGate(frozenRule(), releases, config, { ...request, ruleId: 'rule-eu' }, now);
+    expect(eu.verdict).toBe('deny');
+    expect(eu.reasons).toEqual([expect.stringMatching(/^frozen: storm rule "region is one of eu" \(rule-eu\) is frozen at 1%/)]);
+    expect(eu.evidence).toMatchObject({ target: 'rule "region is one of eu" (rule-eu)', currentPercent: 1 });
+    const fallthrough = decideGate(frozenRule(), releases, config, { ...request, ruleId: 'fallthrough' }, now);
+    expect(fallthrough).toMatchObject({ verdict: 'allow', evidence: { target: 'fallthrough', currentPercent: 0.5 } });
+  });
+
+  it('a flag rolled out behind one rule only needs no --rule: that rule is the target', () => {
+    expect(decideGate(frozenRule(), [onRule(100, 0, 1)], config, request, now)).toMatchObject({
+      verdict: 'deny',
+      evidence: { target: expect.stringContaining('rule-eu') },
+    });
+  });
+});

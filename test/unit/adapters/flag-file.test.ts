@@ -1,0 +1,129 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { readJson } from '../../../lambdas/adapters/local/files.ts';
+import { FlagFileController } from '../../../lambdas/adapters/local/flag-file.ts';
+import type { RolloutStep, RolloutTarget } from '../../../lambdas/core/release.ts';
+import { booleanWeights, change, flagVersion, multivariateVersion as multi, ruledVersion as ruled } from '../../support/flag-versions.ts';
+
+let folder: string;
+beforeEach(async () => {
+  folder = await mkdtemp(join(tmpdir(), 'stormguard-'));
+});
+
+const FALLTHROUGH: RolloutTarget = { kind: 'fallthrough' };
+const EU: RolloutTarget = { kind: 'rule', ruleId: 'rule-eu', label: 'EU customers' };
+const at = { environment: 'production', start: 1000 };
+const step = (to: number, target: RolloutTarget = FALLTHROUGH, flag = 'storm'): RolloutStep => ({
+  kind: 'rollout-step',
+  id: `s${to}`,
+  time: 2000,
+  flag,
+  environment: 'production',
+  target,
+  fromPercent: 0,
+  toPercent: to,
+});
+const rollback = (percent: number, target: RolloutTarget = FALLTHROUGH) => ({
+  flag: 'storm',
+  environment: 'production',
+  target,
+  percent,
+  turnOff: false,
+  comment: 'test',
+});
+const onDefault = (percent: number) => flagVersion('storm', { fallthrough: { rollout: { variations: booleanWeights(percent) } } });
+// biome-ignore lint/suspicious/noExplicitAny: the file is the SDK's JSON, read back to look into
+const fileOf = async (flags: FlagFileController) => (await readJson(flags.path)) as { flags: Record<string, any> };
+
+describe('FlagFileController: the flag as the audit log recorded it, evaluated by the LaunchDarkly SDK', () => {
+  it('rolls 25% back to 5% as weights 5000 / 95000, and the SDK serves about 5% of contexts the treatment', async () => {
+    const flags = await FlagFileController.create(join(folder, 'flags.json'), [change(2000, onDefault(0), onDefault(1))], at);
+    await flags.applyStep(step(25));
+    expect((await flags.measureShare('storm')).share).toBeCloseTo(0.25, 1);
+    const outcome = await flags.setRollout(rollback(5));
+    expect(outcome.status).toBe('applied');
+    expect((await fileOf(flags)).flags.storm.fallthrough.rollout.variations).toEqual(booleanWeights(5));
+    expect((await flags.measureShare('storm')).share).toBeCloseTo(0.05, 1);
+    expect(outcome.detail).toMatch(/2\d\.\d\d% of 10000 contexts got the new variation before, [45]\.\d\d% after/);
+  });
+
+  it('starts from the latest version recorded before the start, else the first change’s previous version', async () => {
+    const changes = [change(500, onDefault(0), onDefault(5)), change(2000, onDefault(5), onDefault(25))];
+    const flags = await FlagFileController.create(join(folder, 'flags.json'), changes, at);
+    expect((await fileOf(flags)).flags.storm.fallthrough.rollout.variations).toEqual(booleanWeights(5));
+    const later = await FlagFileController.create(join(folder, 'later.json'), changes, { ...at, start: 100 });
+    expect((await fileOf(later)).flags.storm.fallthrough.rollout.variations).toEqual(booleanWeights(0));
+  });
+
+  it('leaves a flag already at or below the target alone, and turns one off where configured', async () => {
+    const flags = await FlagFileController.create(join(folder, 'flags.json'), [change(500, onDefault(0), onDefault(5))], at);
+    expect((await flags.setRollout(rollback(5))).status).toBe('unchanged');
+    await flags.setRollout({ ...rollback(0), turnOff: true });
+    expect(await flags.measureShare('storm')).toMatchObject({ share: 0, matched: 10000 });
+  });
+
+  it('says which flag no audit entry records', async () => {
+    const flags = await FlagFileController.create(join(folder, 'flags.json'), [change(500, onDefault(0), onDefault(1))], at);
+    await expect(flags.setRollout({ ...rollback(0), flag: 'nope' })).rejects.toThrow(/flag nope is not in .*no audit-log entry records it/);
+  });
+});
+
+describe('FlagFileController behind a rule', () => {
+  it("steps and rolls back the rule's rollout only, measured on contexts that match the rule", async () => {
+    const flags = await FlagFileController.create(join(folder, 'flags.json'), [change(2000, ruled(0), ruled(5))], at);
+    await flags.applyStep(step(25, EU));
+    const before = await flags.measureShare('storm', EU);
+    expect(before.matched).toBe(10000);
+    expect(before.share).toBeCloseTo(0.25, 1);
+    const outcome = await flags.setRollout(rollback(5, EU));
+    expect(outcome.detail).toMatch(
+      /of 10000 contexts reaching rule "EU customers" \(rule-eu\) got the new variation before, [45]\.\d\d% after/,
+    );
+    const file = (await fileOf(flags)).flags.storm;
+    expect(file.rules[1].rollout.variations).toEqual(booleanWeights(5));
+    expect(file.rules[0]).toMatchObject({ id: 'rule-us', variation: 0 }); // the other rule is left alone
+    expect(await flags.measureShare('storm', FALLTHROUGH)).toMatchObject({ share: 0, matched: 10000 });
+  });
+
+  it('says which rule a flag does not have', async () => {
+    const flags = await FlagFileController.create(join(folder, 'flags.json'), [change(2000, ruled(0), ruled(5))], at);
+    await expect(flags.applyStep(step(5, { kind: 'rule', ruleId: 'rule-apac' }))).rejects.toThrow(/flag storm has no rule rule-apac/);
+  });
+});
+
+describe('FlagFileController: multivariate flags and prerequisites', () => {
+  it('rolls two treatments back in proportion; exposure is the share served anything but the off variation', async () => {
+    const flags = await FlagFileController.create(join(folder, 'flags.json'), [change(500, multi(0, 0), multi(20_000, 10_000))], at);
+    expect((await flags.measureShare('storm')).share).toBeCloseTo(0.3, 1);
+    await flags.setRollout(rollback(3));
+    expect((await fileOf(flags)).flags.storm.fallthrough.rollout.variations).toEqual([
+      { variation: 0, weight: 97_000 },
+      { variation: 1, weight: 2_000 },
+      { variation: 2, weight: 1_000 },
+    ]);
+    expect((await flags.measureShare('storm')).share).toBeCloseTo(0.03, 1);
+  });
+
+  it('a configured control variation is what exposure is measured against', async () => {
+    const path = join(folder, 'flags.json');
+    const flags = await FlagFileController.create(path, [change(500, multi(0, 0), multi(20_000, 10_000))], at, { storm: 1 });
+    expect((await flags.measureShare('storm')).share).toBeCloseTo(0.8, 1);
+  });
+
+  it('a flag whose prerequisite the audit log records is served as LaunchDarkly would; one not met serves no one the rule', async () => {
+    const gate = (on: boolean) => flagVersion('checkout-v2', { on, fallthrough: { variation: 0 } });
+    const dependent = (percent: number) => ({
+      ...onDefault(percent),
+      environments: {
+        production: { ...onDefault(percent).environments.production!, prerequisites: [{ key: 'checkout-v2', variation: 0 }] },
+      },
+    });
+    const met = [change(100, gate(false), gate(true)), change(500, dependent(0), dependent(20))];
+    const flags = await FlagFileController.create(join(folder, 'flags.json'), met, at);
+    expect((await flags.measureShare('storm')).share).toBeCloseTo(0.2, 1);
+    const unmet = await FlagFileController.create(join(folder, 'unmet.json'), [change(100, gate(true), gate(false)), met[1]!], at);
+    expect(await unmet.measureShare('storm')).toEqual({ share: 0, matched: 0 });
+  });
+});
