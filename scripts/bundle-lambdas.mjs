@@ -22,12 +22,17 @@ import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const handlers = join(root, 'lambdas/handlers');
-const out = join(root, 'dist/lambda');
-const maps = join(root, 'dist/lambda-maps');
+const defaultOut = join(root, 'dist/lambda');
+const defaultMaps = join(root, 'dist/lambda-maps');
 /** Files copied beside a handler's bundle (lambdas/adapters/report/incident-page.ts reads them). */
 const extraFiles = { detector: ['uplot/dist/uPlot.iife.min.js', 'uplot/dist/uPlot.min.css'] };
 
-export async function bundleLambdas({ quiet = false } = {}) {
+/**
+ * Builds every handler's bundle into `out/<name>/index.mjs`, its source map into `maps/<name>.mjs.map`;
+ * returns the bundles' sizes in bytes. `external` leaves packages out of the bundles (bench/bundles
+ * measures the runtime-SDK variant with it); `metafile` returns esbuild's account of each bundle's inputs.
+ */
+export async function bundleLambdas({ quiet = false, out = defaultOut, maps = defaultMaps, external = [], metafile = false } = {}) {
   rmSync(out, { recursive: true, force: true });
   rmSync(maps, { recursive: true, force: true });
   mkdirSync(maps, { recursive: true });
@@ -36,10 +41,11 @@ export async function bundleLambdas({ quiet = false } = {}) {
     .filter((f) => f.endsWith('.ts'))
     .map((f) => basename(f, '.ts'));
   const sizes = {};
+  const metafiles = {};
   await Promise.all(
     names.map(async (name) => {
       const folder = join(out, name);
-      await build({
+      const result = await build({
         absWorkingDir: root,
         entryPoints: [join(handlers, `${name}.ts`)],
         outfile: join(folder, 'index.mjs'),
@@ -53,6 +59,8 @@ export async function bundleLambdas({ quiet = false } = {}) {
         legalComments: 'none',
         mainFields: ['module', 'main'],
         alias: { '@aws-sdk/credential-provider-node': join(handlers, 'shared/lambda-credentials.ts') },
+        external,
+        metafile,
         // Some dependencies still call require(): give the ESM bundle one.
         banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
         logLevel: 'warning',
@@ -62,10 +70,15 @@ export async function bundleLambdas({ quiet = false } = {}) {
       rmSync(join(folder, 'index.mjs.map'));
       for (const file of extraFiles[name] ?? []) copyFileSync(require.resolve(file), join(folder, basename(file)));
       sizes[name] = statSync(join(folder, 'index.mjs')).size;
+      if (metafile) metafiles[name] = result.metafile;
     }),
   );
-  if (!quiet) for (const name of names.sort()) console.log(`dist/lambda/${name}/index.mjs ${(sizes[name] / 1024).toFixed(0)} KiB`);
-  return sizes;
+  if (!quiet)
+    for (const name of names.sort())
+      console.log(
+        `${join(out, name, 'index.mjs').slice(root.length + 1)} ${(sizes[name] / 1000).toFixed(0)} kB (${(sizes[name] / 1024).toFixed(0)} KiB)`,
+      );
+  return metafile ? { sizes, metafiles } : sizes;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await bundleLambdas({ quiet: process.argv.includes('--quiet') });

@@ -13,14 +13,13 @@
  * - memory per series: the detector's state alone, and the guardrail's whole series state
  *   (detector plus the history the release and heap watches read); the state holds the watches of
  *   a rollout step five minutes before the measured evaluation;
- * - each Lambda bundle as deployed (dist/lambda/<name>/index.mjs, built by `npm run build`): its
- *   size, the SDK clients inside, and its module load time (a fresh node importing it: the
- *   cold-start cost of the code, before the handler runs).
+ * - the CLI's module load (a fresh node importing dist/cli/main.js). The Lambda bundles' sizes and
+ *   load times are bench/bundles' (`npm run bench:bundles`).
  *
  * Numbers are printed, never asserted: the machines are shared. Each timing is the median of runs.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -187,22 +186,6 @@ function loadTime(file: string, runs = 9): number {
   return median(samples);
 }
 
-function lambdaBundles(): Array<{ name: string; bytes: number; clients: string[]; loadMs: number }> {
-  const folder = join(import.meta.dirname, '../../dist/lambda');
-  if (!existsSync(folder)) return [];
-  return readdirSync(folder)
-    .sort()
-    .map((name) => {
-      const file = join(folder, name, 'index.mjs');
-      const map = join(import.meta.dirname, '../../dist/lambda-maps', `${name}.mjs.map`);
-      const sources = existsSync(map) ? ((JSON.parse(readFileSync(map, 'utf8')) as { sources: string[] }).sources ?? []) : [];
-      const clients = [
-        ...new Set(sources.map((s) => /@aws-sdk\/(client-[^/]+)/.exec(s)?.[1]).filter((c): c is string => c !== undefined)),
-      ].sort();
-      return { name, bytes: statSync(file).size, clients, loadMs: loadTime(file) };
-    });
-}
-
 async function main(): Promise<void> {
   console.log(
     `machine: ${cpus()[0]?.model ?? 'unknown cpu'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.version}\n`,
@@ -236,13 +219,6 @@ async function main(): Promise<void> {
     console.log(
       `one shard tick over ${count.toLocaleString('en')} series (app/run-once.ts through the DynamoDB store): ${warm.toFixed(0)} ms of CPU in a warm container, ` +
         `median of ${TICKS} ticks; a new container's first tick ${cold.toFixed(0)} ms (${checkpoints} checkpoint items loaded, the journal replayed)`,
-    );
-  }
-  const bundles = lambdaBundles();
-  if (bundles.length === 0) console.log('Lambda bundles: none built (npm run build)');
-  for (const { name, bytes, clients, loadMs } of bundles) {
-    console.log(
-      `Lambda bundle ${name}: ${(bytes / 1000).toFixed(0)} kB minified (${(bytes / 1024).toFixed(0)} KiB), module load ${loadMs.toFixed(0)} ms; SDK clients inside: ${clients.join(', ')}`,
     );
   }
   const cli = join(import.meta.dirname, '../../dist/cli/main.js');

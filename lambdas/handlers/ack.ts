@@ -1,7 +1,8 @@
 /**
  * The acknowledge Lambda, invoked with IAM (no public endpoint): `{ flag, environment, by, reason }`
  * in, the freeze lifted (or why not) out. CloudTrail records which principal invoked it; `by` is
- * what the caller says of itself, kept with the acknowledgement.
+ * what the caller says of itself, kept with the acknowledgement. Each shard keeps the freezes its
+ * detector made: the flag's freeze is lifted in every shard that holds one.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -10,7 +11,9 @@ import { DynamoStore } from '../adapters/dynamodb/store.ts';
 import { acknowledge } from '../app/acknowledge.ts';
 import { fieldPath, StormguardError } from '../core/errors.ts';
 import type { Acknowledgement } from '../core/freeze.ts';
+import { planShards } from '../core/shards.ts';
 import type { StateStore } from '../ports.ts';
+import { configFromEnvironment } from './shared/config.ts';
 import { requiredEnvironment } from './shared/environment.ts';
 
 const bounded = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
@@ -20,22 +23,32 @@ export type AckAnswer =
   | { readonly acknowledged: true; readonly acknowledgement: Acknowledgement }
   | { readonly acknowledged: false; readonly reason: string };
 
+type AckStore = Pick<StateStore, 'load' | 'save'>;
+
+/** `stores`: the state store, or each shard's; the answer is the first acknowledgement of a shard where the flag was frozen. */
 export function createAckHandler(
-  store: Pick<StateStore, 'load' | 'save'>,
+  stores: AckStore | readonly AckStore[],
   now: () => number = Date.now,
 ): (event: unknown) => Promise<AckAnswer> {
+  const shards = Array.isArray(stores) ? (stores as readonly AckStore[]) : [stores as AckStore];
   return async (event) => {
     const request = requestSchema.safeParse(event);
     if (!request.success) {
       const issue = request.error.issues[0]!;
       return { acknowledged: false, reason: `bad request: field \`${fieldPath(issue.path) || '(body)'}\`: ${issue.message}` };
     }
-    try {
-      return { acknowledged: true, acknowledgement: await acknowledge(store, request.data, now()) };
-    } catch (error) {
-      if (error instanceof StormguardError && error.code === 'NOT_FROZEN') return { acknowledged: false, reason: error.message };
-      throw error;
+    const time = now();
+    const lifted: Acknowledgement[] = [];
+    let notFrozen = '';
+    for (const store of shards) {
+      try {
+        lifted.push(await acknowledge(store, request.data, time));
+      } catch (error) {
+        if (!(error instanceof StormguardError && error.code === 'NOT_FROZEN')) throw error;
+        notFrozen = error.message;
+      }
     }
+    return lifted[0] ? { acknowledged: true, acknowledgement: lifted[0] } : { acknowledged: false, reason: notFrozen };
   };
 }
 
@@ -43,6 +56,10 @@ const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}));
 let wired: ReturnType<typeof createAckHandler> | undefined;
 
 export const handler = (event: unknown): Promise<AckAnswer> => {
-  wired ??= createAckHandler(new DynamoStore(dynamo, requiredEnvironment('TABLE_NAME')));
+  if (!wired) {
+    const table = requiredEnvironment('TABLE_NAME');
+    // The shards as the construct and the detector split them (core/shards.ts).
+    wired = createAckHandler(planShards(configFromEnvironment()).map(({ id }) => new DynamoStore(dynamo, table, { shard: id })));
+  }
   return wired(event);
 };

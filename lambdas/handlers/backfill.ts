@@ -4,15 +4,14 @@
  */
 
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ScheduledEvent } from 'aws-lambda';
-import { DynamoStore } from '../adapters/dynamodb/store.ts';
 import { LaunchDarklyAuditLog } from '../adapters/launchdarkly/audit-log.ts';
 import type { ReleaseLog } from '../ports.ts';
 import { configFromEnvironment } from './shared/config.ts';
 import { requiredEnvironment } from './shared/environment.ts';
-import { secretFrom } from './shared/secrets.ts';
+import { releaseLog } from './shared/release-log.ts';
+import { secretFrom, secretsManager } from './shared/secrets.ts';
 
 /** Read back further than the schedule, so a late or failed run loses nothing. */
 export const BACKFILL_WINDOW_MS = 2 * 3_600_000;
@@ -25,8 +24,10 @@ export function createBackfillHandler(auditLog: Pick<LaunchDarklyAuditLog, 'rele
   };
 }
 
-const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}));
-const secrets = new SecretsManagerClient({});
+const client = new DynamoDBClient({});
+const dynamo = DynamoDBDocumentClient.from(client);
+// Secrets read with the DynamoDB client's credentials and region (shared/secrets.ts says why).
+const secrets = secretsManager({ credentials: client.config.credentials, region: client.config.region });
 let wired: ReturnType<typeof createBackfillHandler> | undefined;
 
 export const handler = (event: ScheduledEvent): Promise<{ releases: number }> => {
@@ -37,7 +38,7 @@ export const handler = (event: ScheduledEvent): Promise<{ releases: number }> =>
       ...config.launchDarkly,
       token: secretFrom(secrets, requiredEnvironment('LAUNCHDARKLY_TOKEN_SECRET_ARN')),
     });
-    wired = createBackfillHandler(auditLog, new DynamoStore(dynamo, requiredEnvironment('TABLE_NAME')));
+    wired = createBackfillHandler(auditLog, releaseLog(dynamo));
   }
   return wired(event);
 };

@@ -7,11 +7,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { DynamoStore } from '../adapters/dynamodb/store.ts';
 import { InputError } from '../core/errors.ts';
 import { readTimeline } from '../formats/timeline.ts';
 import type { ReleaseLog } from '../ports.ts';
-import { requiredEnvironment } from './shared/environment.ts';
+import { releaseLog } from './shared/release-log.ts';
 import { bodyOf } from './shared/request.ts';
 
 const MAX_BYTES = 64 * 1024;
@@ -43,6 +42,6 @@ const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}));
 let wired: ReturnType<typeof createDeploysHandler> | undefined;
 
 export const handler = (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
-  wired ??= createDeploysHandler(new DynamoStore(dynamo, requiredEnvironment('TABLE_NAME')));
+  wired ??= createDeploysHandler(releaseLog(dynamo));
   return wired(event);
 };

@@ -13,7 +13,6 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, ScheduledEvent } from 'aws-lambda';
@@ -37,7 +36,7 @@ import type { FlagController, MetricSource, Notifier, ReleaseLog, ReportStore, S
 import { RunBudget } from './shared/budget.ts';
 import { configFromEnvironment } from './shared/config.ts';
 import { requiredEnvironment } from './shared/environment.ts';
-import { secretFrom } from './shared/secrets.ts';
+import { secretFrom, secretsManager } from './shared/secrets.ts';
 
 export interface DetectorWiring {
   readonly config: GuardrailConfig;
@@ -86,30 +85,7 @@ export function createDetectorHandler(
     new SnsNotifier(wiring.sns, wiring.topicArn, wiring.budget ? { deadline: wiring.budget.alerts } : {}),
     ...(wiring.notifiers ?? []),
   ];
-  const wired = new Map<string, RunPorts & { config: GuardrailConfig }>();
-  /** One shard's ports, made once per container: its clusters' signals, its state partition (and the cache of its state). */
-  const portsOf = (shard: string) => {
-    let ports = wired.get(shard);
-    if (ports) return ports;
-    const clusters = shards[shard];
-    if (!clusters)
-      throw new Error(
-        `the detector was run for shard ${JSON.stringify(shard)}, which the deployment does not have (it has ${Object.keys(shards).join(', ')})`,
-      );
-    const config = { ...wiring.config, clusters: [...clusters] };
-    const store = wiring.storeFor?.(shard) ?? new DynamoStore(wiring.dynamo, wiring.tableName, { shard, config });
-    ports = {
-      config,
-      metrics: wiring.metricSource ?? new CloudWatchMetricSource(wiring.cloudwatch, config),
-      timeline: store,
-      store,
-      flags: wiring.flags,
-      notifiers,
-      ...(wiring.reports ? { links: wiring.reports.links } : {}),
-    };
-    wired.set(shard, ports);
-    return ports;
-  };
+  const portsOf = shardPorts(wiring, shards, notifiers);
   return async (event, context) => {
     const { metrics } = wiring;
     if (context) wiring.budget?.start(context.getRemainingTimeInMillis());
@@ -137,6 +113,37 @@ export function createDetectorHandler(
     } finally {
       metrics.publishStoredMetrics();
     }
+  };
+}
+
+/** One shard's ports, made once per container: its clusters' signals, its state partition (and the cache of its state). */
+function shardPorts(
+  wiring: DetectorWiring,
+  shards: Readonly<Record<string, readonly string[]>>,
+  notifiers: readonly Notifier[],
+): (shard: string) => RunPorts & { config: GuardrailConfig } {
+  const wired = new Map<string, RunPorts & { config: GuardrailConfig }>();
+  return (shard) => {
+    let ports = wired.get(shard);
+    if (ports) return ports;
+    const clusters = shards[shard];
+    if (!clusters)
+      throw new Error(
+        `the detector was run for shard ${JSON.stringify(shard)}, which the deployment does not have (it has ${Object.keys(shards).join(', ')})`,
+      );
+    const config = { ...wiring.config, clusters: [...clusters] };
+    const store = wiring.storeFor?.(shard) ?? new DynamoStore(wiring.dynamo, wiring.tableName, { shard, config });
+    ports = {
+      config,
+      metrics: wiring.metricSource ?? new CloudWatchMetricSource(wiring.cloudwatch, config),
+      timeline: store,
+      store,
+      flags: wiring.flags,
+      notifiers,
+      ...(wiring.reports ? { links: wiring.reports.links } : {}),
+    };
+    wired.set(shard, ports);
+    return ports;
   };
 }
 
@@ -202,9 +209,11 @@ function fromEnvironment(config: GuardrailConfig, budget: RunBudget): Pick<Detec
 
 // Created once per container; the configuration and names are read on the first invocation.
 const cloudwatch = new CloudWatchClient({});
-const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+const dynamoClient = new DynamoDBClient({});
+const dynamo = DynamoDBDocumentClient.from(dynamoClient);
 const sns = new SNSClient({});
-const secrets = new SecretsManagerClient({});
+// Secrets read with the DynamoDB client's credentials and region (shared/secrets.ts says why).
+const secrets = secretsManager({ credentials: dynamoClient.config.credentials, region: dynamoClient.config.region });
 const s3 = new S3Client({});
 let wired: ReturnType<typeof createDetectorHandler> | undefined;
 

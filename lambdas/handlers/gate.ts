@@ -6,7 +6,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
-import { DynamoStore } from '../adapters/dynamodb/store.ts';
+import { loadAllHeads } from '../adapters/dynamodb/head.ts';
+import { releasesUntil } from '../adapters/dynamodb/releases.ts';
 import type { GuardrailConfig } from '../core/config-schema.ts';
 import { fieldPath } from '../core/errors.ts';
 import { decideGate, type GateAnswer } from '../core/gate.ts';
@@ -51,9 +52,9 @@ let wired: ReturnType<typeof createGateHandler> | undefined;
 export const handler = (event: unknown): Promise<GateAnswer> => {
   if (!wired) {
     const config = configFromEnvironment();
-    const store = new DynamoStore(dynamo, requiredEnvironment('TABLE_NAME'));
-    // Every shard's head: the gate answers for the whole guardrail, and reads no series.
-    wired = createGateHandler(config, { load: () => store.loadAll(), releases: (until) => store.releases(until) });
+    const table = { client: dynamo, name: requiredEnvironment('TABLE_NAME') };
+    // Every shard's head: the gate answers for the whole guardrail, and reads no series (nor carries their code).
+    wired = createGateHandler(config, { load: () => loadAllHeads(table), releases: (until) => releasesUntil(table, until) });
   }
   return wired(event);
 };

@@ -5,15 +5,14 @@
  */
 
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { DynamoStore } from '../adapters/dynamodb/store.ts';
 import { readDelivery } from '../adapters/launchdarkly/webhook.ts';
 import type { ReleaseLog } from '../ports.ts';
 import { requiredEnvironment } from './shared/environment.ts';
+import { releaseLog } from './shared/release-log.ts';
 import { bodyOf } from './shared/request.ts';
-import { secretFrom } from './shared/secrets.ts';
+import { secretFrom, secretsManager } from './shared/secrets.ts';
 
 export interface WebhookWiring {
   readonly store: Pick<ReleaseLog, 'addReleases'>;
@@ -32,13 +31,15 @@ export function createWebhookHandler(
   };
 }
 
-const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}));
-const secrets = new SecretsManagerClient({});
+const client = new DynamoDBClient({});
+const dynamo = DynamoDBDocumentClient.from(client);
+// Secrets read with the DynamoDB client's credentials and region (shared/secrets.ts says why).
+const secrets = secretsManager({ credentials: client.config.credentials, region: client.config.region });
 let wired: ReturnType<typeof createWebhookHandler> | undefined;
 
 export const handler = (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
   wired ??= createWebhookHandler({
-    store: new DynamoStore(dynamo, requiredEnvironment('TABLE_NAME')),
+    store: releaseLog(dynamo),
     secret: secretFrom(secrets, requiredEnvironment('WEBHOOK_SECRET_ARN')),
   });
   return wired(event);

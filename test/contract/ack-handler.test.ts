@@ -1,4 +1,4 @@
-/** The acknowledge Lambda against dynalite: it lifts a freeze kept in the state table, and says who and why. */
+/** The acknowledge Lambda against dynalite: it lifts a freeze kept in the state table, in whichever shard holds it, and says who and why. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoStore } from '../../lambdas/adapters/dynamodb/store.ts';
 import { newGuardrailState } from '../../lambdas/core/state.ts';
@@ -22,8 +22,8 @@ const freeze = {
   decisionId: 'events-msk/2025-08-28T14:00:00.000Z/storm/production',
 };
 
-async function frozenStore(): Promise<DynamoStore> {
-  const store = new DynamoStore(dynamo.client, dynamo.table);
+async function frozenStore(shard = '0'): Promise<DynamoStore> {
+  const store = new DynamoStore(dynamo.client, dynamo.table, { shard });
   const state = newGuardrailState();
   state.evaluatedAt = T0;
   state.freezes['storm/production'] = freeze;
@@ -94,5 +94,20 @@ describe('the acknowledge Lambda', () => {
       acknowledged: false,
     });
     expect((await store.load())!.freezes).toHaveProperty(['storm/production']);
+  });
+
+  it('lifts the freeze in the shard whose detector made it, the other shards untouched', async () => {
+    const shard0 = new DynamoStore(dynamo.client, dynamo.table, { shard: '0' });
+    const unfrozen = newGuardrailState();
+    unfrozen.evaluatedAt = T0;
+    await shard0.save(unfrozen);
+    const shard1 = await frozenStore('1');
+    const answer = await createAckHandler(
+      [shard0, shard1],
+      () => T0 + 60_000,
+    )({ flag: 'storm', environment: 'production', by: 'priya', reason: 'fixed' });
+    expect(answer).toMatchObject({ acknowledged: true, acknowledgement: { decisionId: freeze.decisionId, by: 'priya' } });
+    expect((await new DynamoStore(dynamo.client, dynamo.table, { shard: '1' }).load())!.freezes).toEqual({});
+    expect((await new DynamoStore(dynamo.client, dynamo.table, { shard: '0' }).load())!.acknowledgements ?? []).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * No secret in any log line. The detector Lambda runs the bundled storm with its secrets read from
- * a mocked Secrets Manager and every outside service failing in the ways that get quoted in logs:
+ * Secrets Manager on loopback and every outside service failing in the ways that get quoted in logs:
  * LaunchDarkly, PagerDuty and Slack answer errors whose bodies echo what they were sent (the
  * token, the routing key, the webhook URL), some refuse for good, a secret read fails once, one
  * secret is not configured; the storm's rollback and the revert of the next step both reach them. Everything written to the console or to stdout/stderr meanwhile (the
@@ -14,7 +14,6 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { CloudWatchClient, GetMetricDataCommand, type GetMetricDataCommandInput } from '@aws-sdk/client-cloudwatch';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -33,6 +32,7 @@ import { secretFrom } from '../../lambdas/handlers/shared/secrets.ts';
 import { SECRET_PLACEHOLDER } from '../../lambdas/names.ts';
 import { localDynamo } from '../support/dynalite.ts';
 import { getMetricDataResults } from '../support/get-metric-data.ts';
+import { type LocalSecretsManager, localSecretsManager } from '../support/secrets-manager.ts';
 
 const MINUTE = 60_000;
 const TOKEN = 'api-5ecret-70ken-0f-launchdarkly';
@@ -63,7 +63,7 @@ const slack = echoing(() => (++calls % 2 === 0 ? 404 : 500));
 const captured: string[] = [];
 const cloudwatch = mockClient(CloudWatchClient);
 const sns = mockClient(SNSClient);
-const secretsManager = mockClient(SecretsManagerClient);
+let secretsManager: LocalSecretsManager;
 
 beforeAll(async () => {
   for (const s of [launchDarkly, pagerDuty, slack]) await new Promise<void>((resolve) => s.server.listen(0, '127.0.0.1', resolve));
@@ -74,15 +74,17 @@ beforeAll(async () => {
     return Promise.resolve({ MetricDataResults: results, Messages: [] });
   });
   sns.on(PublishCommand).resolves({ MessageId: 'm' });
-  secretsManager.on(GetSecretValueCommand, { SecretId: ARN('LaunchDarklyToken') }).resolves({ SecretString: TOKEN });
-  secretsManager
-    .on(GetSecretValueCommand, { SecretId: ARN('PagerDutyRoutingKey') })
-    .rejectsOnce(new Error(`AccessDeniedException: not authorized to read ${ARN('PagerDutyRoutingKey')}`))
-    .resolves({ SecretString: ROUTING_KEY });
-  secretsManager
-    .on(GetSecretValueCommand, { SecretId: ARN('SlackWebhookUrl') })
-    .resolves({ SecretString: `${slack.url()}${SLACK_SECRET_PATH}` });
-  secretsManager.on(GetSecretValueCommand, { SecretId: ARN('Unset') }).resolves({ SecretString: SECRET_PLACEHOLDER });
+  let routingKeyReads = 0;
+  secretsManager = await localSecretsManager((secretId) => {
+    if (secretId === ARN('LaunchDarklyToken')) return { value: TOKEN };
+    // Refused once, with the secret's ARN in the message, as Secrets Manager does.
+    if (secretId === ARN('PagerDutyRoutingKey'))
+      return ++routingKeyReads === 1
+        ? { status: 400, type: 'AccessDeniedException', message: `not authorized to read ${ARN('PagerDutyRoutingKey')}` }
+        : { value: ROUTING_KEY };
+    if (secretId === ARN('SlackWebhookUrl')) return { value: `${slack.url()}${SLACK_SECRET_PATH}` };
+    return { value: SECRET_PLACEHOLDER };
+  });
 
   // Every way text leaves the process.
   const keep = (...args: unknown[]) =>
@@ -102,7 +104,7 @@ afterAll(async () => {
   vi.restoreAllMocks();
   cloudwatch.restore();
   sns.restore();
-  secretsManager.restore();
+  await secretsManager.close();
   for (const s of [launchDarkly, pagerDuty, slack]) await new Promise<void>((resolve) => s.server.close(() => resolve()));
 });
 
@@ -114,10 +116,7 @@ describe('no secret in any log line', () => {
       const store = new DynamoStore(dynamo.client, dynamo.table);
       const timeline = JSON.parse(await readFile(join(scenariosFolder, 'pagerduty-2025', 'launchdarkly-audit-log.json'), 'utf8'));
       await store.addReleases(readTimeline([{ source: 'audit log', document: timeline }]).events);
-      const secrets = new SecretsManagerClient({
-        region: 'eu-west-1',
-        credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'example' },
-      });
+      const secrets = secretsManager.reader;
       const fast = { maxAttempts: 2, sleep: async () => {} };
       const handler = createDetectorHandler({
         config: parseConfig(`clusters: [events-msk]\nlaunchDarkly: { projectKey: default, baseUrl: "${launchDarkly.url()}" }\n`),

@@ -1,70 +1,79 @@
 /**
- * Secrets through Powertools Parameters, against a mocked Secrets Manager: a rotated value is in
- * use within its max age, a failed read is tried again on the next call, and a secret still
- * holding the stack's placeholder says it is not configured.
+ * Secrets as the Lambdas read them (signed GetSecretValue requests, a cache by age), against
+ * Secrets Manager on loopback: a rotated value is in use within its max age, a failed read is tried
+ * again on the next call and says why without a value, and a secret still holding the stack's
+ * placeholder says it is not configured.
  */
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SECRET_MAX_AGE_SECONDS, SecretNotConfiguredError, secretFrom } from '../../lambdas/handlers/shared/secrets.ts';
 import { SECRET_PLACEHOLDER } from '../../lambdas/names.ts';
+import { type LocalSecretsManager, localSecretsManager, type SecretAnswer } from '../support/secrets-manager.ts';
 
 const ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:StormguardSlackWebhookUrl-AbCdEf';
-const secretsManager = mockClient(SecretsManagerClient);
-let client: SecretsManagerClient;
+let answers: SecretAnswer[];
+let secretsManager: LocalSecretsManager;
 
-beforeEach(() => {
-  secretsManager.reset();
-  client = new SecretsManagerClient({ region: 'eu-west-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'example' } });
+beforeEach(async () => {
+  answers = [];
+  // Each read takes the next answer; the last one stays.
+  secretsManager = await localSecretsManager(() => (answers.length > 1 ? answers.shift()! : answers[0]!));
   vi.useFakeTimers({ toFake: ['Date'] });
   vi.setSystemTime(Date.parse('2026-11-24T10:00:00Z'));
 });
-afterEach(() => {
+afterEach(async () => {
   vi.useRealTimers();
+  await secretsManager.close();
 });
-
-const reads = () => secretsManager.commandCalls(GetSecretValueCommand).length;
 
 describe('secretFrom', () => {
   it('keeps a value for its max age, then reads the rotated one', async () => {
-    secretsManager.on(GetSecretValueCommand, { SecretId: ARN }).resolves({ SecretString: 'first-value' });
-    const secret = secretFrom(client, ARN);
+    answers = [{ value: 'first-value' }, { value: 'rotated-value' }];
+    const secret = secretFrom(secretsManager.reader, ARN);
     expect(await secret()).toBe('first-value');
-    secretsManager.on(GetSecretValueCommand, { SecretId: ARN }).resolves({ SecretString: 'rotated-value' });
     vi.setSystemTime(Date.now() + (SECRET_MAX_AGE_SECONDS - 1) * 1000);
     expect(await secret()).toBe('first-value');
-    expect(reads()).toBe(1);
+    expect(secretsManager.reads).toEqual([ARN]);
     vi.setSystemTime(Date.now() + 2000);
     expect(await secret()).toBe('rotated-value');
-    expect(reads()).toBe(2);
+    expect(secretsManager.reads).toEqual([ARN, ARN]);
   });
 
-  it('does not keep a failed read: the next call reads again', async () => {
-    secretsManager
-      .on(GetSecretValueCommand)
-      .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }))
-      .resolves({ SecretString: 'the-value' });
-    const secret = secretFrom(client, ARN);
-    await expect(secret()).rejects.toThrow(/Rate exceeded/);
+  it('reads once for calls that overlap', async () => {
+    answers = [{ value: 'the-value' }];
+    const secret = secretFrom(secretsManager.reader, ARN);
+    expect(await Promise.all([secret(), secret(), secret()])).toEqual(['the-value', 'the-value', 'the-value']);
+    expect(secretsManager.reads).toHaveLength(1);
+  });
+
+  it('does not keep a failed read, which names the error and not a value: the next call reads again', async () => {
+    answers = [{ status: 400, type: 'ThrottlingException', message: 'Rate exceeded' }, { value: 'the-value' }];
+    const secret = secretFrom(secretsManager.reader, ARN);
+    await expect(secret()).rejects.toThrow(`reading the secret ${ARN} failed: ThrottlingException: Rate exceeded`);
     expect(await secret()).toBe('the-value');
-    expect(reads()).toBe(2);
+    expect(secretsManager.reads).toHaveLength(2);
+  });
+
+  it('retries a read Secrets Manager answered with a server error', async () => {
+    vi.useRealTimers(); // aws4fetch waits between retries
+    answers = [{ status: 500, type: 'InternalServiceError', message: 'try again' }, { value: 'the-value' }];
+    expect(await secretFrom(secretsManager.reader, ARN)()).toBe('the-value');
+    expect(secretsManager.reads).toHaveLength(2);
   });
 
   it('says a secret still holding the placeholder is not configured, and picks the value up once it is put', async () => {
-    secretsManager.on(GetSecretValueCommand).resolves({ SecretString: SECRET_PLACEHOLDER });
-    const secret = secretFrom(client, ARN);
+    answers = [{ value: SECRET_PLACEHOLDER }, { value: 'https://hooks.slack.com/services/T0/B0/x' }];
+    const secret = secretFrom(secretsManager.reader, ARN);
     const error = await secret().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SecretNotConfiguredError);
     expect((error as Error).message).toBe(
       `the secret ${ARN} has no value yet: set it with aws secretsmanager put-secret-value --secret-id ${ARN} --secret-string …`,
     );
-    secretsManager.on(GetSecretValueCommand).resolves({ SecretString: 'https://hooks.slack.com/services/T0/B0/x' });
     vi.setSystemTime(Date.now() + SECRET_MAX_AGE_SECONDS * 1000 + 1);
     expect(await secret()).toBe('https://hooks.slack.com/services/T0/B0/x');
   });
 
   it('treats an empty value as not configured', async () => {
-    secretsManager.on(GetSecretValueCommand).resolves({ SecretString: '  ' });
-    await expect(secretFrom(client, ARN)()).rejects.toThrow(SecretNotConfiguredError);
+    answers = [{ value: '  ' }];
+    await expect(secretFrom(secretsManager.reader, ARN)()).rejects.toThrow(SecretNotConfiguredError);
   });
 });

@@ -14,7 +14,7 @@ import {
   type GetMetricDataCommandOutput,
   type MetricDataQuery,
 } from '@aws-sdk/client-cloudwatch';
-import type { GuardrailConfig, SignalConfig } from '../../core/config.ts';
+import type { GuardrailConfig } from '../../core/config.ts';
 import type { MetricReadout } from '../../core/metric-series.ts';
 import { dynamicLabel, searchExpression } from '../../formats/cloudwatch-search.ts';
 import { readGetMetricData } from '../../formats/get-metric-data.ts';

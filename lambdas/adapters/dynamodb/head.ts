@@ -5,8 +5,9 @@
 import type { GuardrailConfig } from '../../core/config-schema.ts';
 import { newSeriesState, type SeriesState } from '../../core/series.ts';
 import { type GuardrailState, newGuardrailState } from '../../core/state.ts';
+import { loadLegacyState } from './legacy.ts';
 import { compress, decompress, type HeadFields, type LogEntry } from './series-log.ts';
-import type { Item } from './table.ts';
+import { type Item, queryAll, type Table } from './table.ts';
 
 /** Series named in the gate's summary, at most, per list. */
 const SUMMARY_LIMIT = 200;
@@ -52,6 +53,16 @@ export function gateSummary(series: Record<string, SeriesState>, config: Guardra
       overHeadroom.push({ ...ref(s), time: s.history.times.at(-1)!, value });
   }
   return { blind, overHeadroom };
+}
+
+/**
+ * The guardrail as the gate reads it: every shard's head, merged (mergeHeads); before shards, the
+ * one state item. Apart from DynamoStore so that the gate Lambda carries no series code.
+ */
+export async function loadAllHeads(table: Table): Promise<GuardrailState | undefined> {
+  const heads = await queryAll(table, 'guardrail', 'shard#', 'shard#\uffff');
+  if (heads.length === 0) return loadLegacyState(table.client, table.name);
+  return mergeHeads(heads);
 }
 
 /**

@@ -50,7 +50,7 @@ import type { SeriesState } from '../../core/series.ts';
 import type { GuardrailState } from '../../core/state.ts';
 import type { AlertClaim, EvaluatedInput, PendingDecision, ReleaseLog, StateStore } from '../../ports.ts';
 import { dueBuckets, writeCheckpoint } from './checkpoints.ts';
-import { encodeHead, gateSummary, mergeHeads, readHead, type StoredHead } from './head.ts';
+import { encodeHead, gateSummary, loadAllHeads, readHead, type StoredHead } from './head.ts';
 import { checkSizes } from './item-size.ts';
 import { writeJournal } from './journal.ts';
 import { loadLegacyState } from './legacy.ts';
@@ -58,7 +58,7 @@ import * as outbox from './outbox.ts';
 import { addReleases, releasesUntil } from './releases.ts';
 import { bucketOf, decompress, encodeCheckpoint, encodePoints, encodeSnapshot, type LogEntry } from './series-log.ts';
 import { catchUpSeries, type Shard, seriesFromCheckpoints } from './shard-series.ts';
-import { type Item, queryAll, type Table } from './table.ts';
+import type { Item, Table } from './table.ts';
 
 /** Checkpoints written at once. */
 const CHECKPOINT_CONCURRENCY = 8;
@@ -248,9 +248,7 @@ export class DynamoStore implements StateStore, ReleaseLog {
    * the oldest evaluation), and of series only the blind ones and those over their headroom.
    */
   async loadAll(): Promise<GuardrailState | undefined> {
-    const heads = await queryAll(this.db, 'guardrail', 'shard#', 'shard#\uffff');
-    if (heads.length === 0) return loadLegacyState(this.client, this.table);
-    return mergeHeads(heads);
+    return loadAllHeads(this.db);
   }
 
   recordDecision(decision: Decision): Promise<boolean> {

@@ -1,19 +1,26 @@
 /**
- * Secrets from Secrets Manager, through Powertools Parameters: each value is kept for `maxAge`
- * (a rotated secret, or one put after deploy, is read again within it); a failed read is not kept
- * (the next call reads again); a secret that still holds the placeholder the stack created it with
- * is "not configured", and says so. Values never appear in a log line or a message.
+ * Secrets from Secrets Manager: each value is kept for `maxAge` (a rotated secret, or one put after
+ * deploy, is read again within it); a failed read is not kept (the next call reads again); a secret
+ * that still holds the placeholder the stack created it with is "not configured", and says so.
+ * Values never appear in a log line or a message.
+ *
+ * Read with aws4fetch (a SigV4-signed fetch, 7 kB bundled), not the SDK's Secrets Manager client and
+ * Powertools Parameters (20 kB of each Lambda bundle that reads a secret): one GetSecretValue call
+ * and a cache by age are all the Lambdas need of them. Credentials and region come from an SDK
+ * client the Lambda has anyway (its Lambda credential chain).
  *
  * A secret whose ARN variable is unset is `undefined` where it is wired: that feature is off.
  */
 
-import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
+import { AwsClient } from 'aws4fetch';
 import { StormguardError } from '../../core/errors.ts';
 import { SECRET_PLACEHOLDER } from '../../names.ts';
 
 /** How long a value read is kept: a rotated secret is in use within this. */
 export const SECRET_MAX_AGE_SECONDS = 300;
+/** Retries of a read Secrets Manager answered with a 5xx or 429 (aws4fetch backs off exponentially from 50 ms). */
+const READ_RETRIES = 3;
 
 export class SecretNotConfiguredError extends StormguardError {
   constructor(arn: string) {
@@ -25,22 +32,71 @@ export class SecretNotConfiguredError extends StormguardError {
   }
 }
 
-/** One provider (and one cache) per client. */
-const providers = new WeakMap<SecretsManagerClient, SecretsProvider>();
+/** A secret's string value by its id (ARN), or undefined when it has none (a binary secret). */
+export type SecretReader = (secretId: string) => Promise<string | undefined>;
 
-export function secretFrom(
-  client: SecretsManagerClient,
-  arn: string,
-  { maxAgeSeconds = SECRET_MAX_AGE_SECONDS } = {},
-): () => Promise<string> {
-  let provider = providers.get(client);
-  if (!provider) {
-    provider = new SecretsProvider({ awsSdkV3Client: client });
-    providers.set(client, provider);
+export interface SecretsManagerOptions {
+  readonly credentials: AwsCredentialIdentityProvider;
+  readonly region: () => Promise<string>;
+  /** Where Secrets Manager is. @default AWS_ENDPOINT_URL_SECRETS_MANAGER, else the region's public endpoint */
+  readonly url?: string;
+}
+
+/** GetSecretValue over Secrets Manager's JSON protocol; its error's type and message (never a value) on failure. */
+export function secretsManager({ credentials, region, url: endpoint }: SecretsManagerOptions): SecretReader {
+  return async (secretId) => {
+    const [{ accessKeyId, secretAccessKey, sessionToken }, at] = await Promise.all([credentials(), region()]);
+    const client = new AwsClient({
+      accessKeyId,
+      secretAccessKey,
+      sessionToken,
+      service: 'secretsmanager',
+      region: at,
+      retries: READ_RETRIES,
+    });
+    const url =
+      endpoint ??
+      process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER ??
+      `https://secretsmanager.${at}.amazonaws.com${at.startsWith('cn-') ? '.cn' : ''}/`;
+    const response = await client.fetch(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-amz-json-1.1', 'X-Amz-Target': 'secretsmanager.GetSecretValue' },
+      body: JSON.stringify({ SecretId: secretId }),
+    });
+    const body = await response.text();
+    if (!response.ok) {
+      const error = parsed(body) as { __type?: string; message?: string; Message?: string };
+      const type = error.__type?.split('#').pop() ?? `HTTP ${response.status}`;
+      throw new StormguardError(
+        'SECRET_READ_FAILED',
+        `reading the secret ${secretId} failed: ${type}: ${error.message ?? error.Message ?? ''}`,
+      );
+    }
+    return (parsed(body) as { SecretString?: string }).SecretString;
+  };
+}
+
+function parsed(body: string): Record<string, unknown> {
+  try {
+    return JSON.parse(body) as Record<string, unknown>;
+  } catch {
+    return {};
   }
-  const from = provider;
+}
+
+/** The secret `arn`, kept for `maxAgeSeconds` after each read; a read that failed is not kept. */
+export function secretFrom(read: SecretReader, arn: string, { maxAgeSeconds = SECRET_MAX_AGE_SECONDS } = {}): () => Promise<string> {
+  let kept: { readonly value: Promise<string | undefined>; readonly until: number } | undefined;
   return async () => {
-    const value = await from.get(arn, { maxAge: maxAgeSeconds });
+    if (!kept || Date.now() >= kept.until) {
+      const value = read(arn);
+      const entry = { value, until: Date.now() + maxAgeSeconds * 1000 };
+      kept = entry;
+      value.catch(() => {
+        if (kept === entry) kept = undefined;
+      });
+    }
+    const value = await kept.value;
     if (typeof value !== 'string' || value.trim() === '' || value.trim() === SECRET_PLACEHOLDER) throw new SecretNotConfiguredError(arn);
     return value;
   };

@@ -2,7 +2,7 @@
  * DynamoDB refuses items over 400 KB, and the store refuses to write one over MAX_ITEM_BYTES
  * (350 KB) rather than half-save. The bounds must keep every item below that by construction:
  * - a series' state alone (a journal snapshot holds series whole) is at most about 190 KB under
- *   the bounds of the configuration (config-schema.ts LIMITS) and of the readers (input-bounds.ts);
+ *   the bounds of the configuration (config-limits.ts LIMITS) and of the readers (input-bounds.ts);
  * - a checkpoint item holds the series of one of a shard's 512 buckets: the configuration refuses
  *   a `shards.maxSeries` whose fullest bucket, at the configuration's own size of a series, could
  *   exceed it. This checks that estimate against the encoding itself, and the fullest bucket
