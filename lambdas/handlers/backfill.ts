@@ -7,6 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ScheduledEvent } from 'aws-lambda';
 import { LaunchDarklyAuditLog } from '../adapters/launchdarkly/audit-log.ts';
+import { controlVariations } from '../formats/launchdarkly.ts';
 import type { ReleaseLog } from '../ports.ts';
 import { configFromEnvironment } from './shared/config.ts';
 import { requiredEnvironment } from './shared/environment.ts';
@@ -37,6 +38,7 @@ export const handler = (event: ScheduledEvent): Promise<{ releases: number }> =>
     const auditLog = new LaunchDarklyAuditLog({
       ...config.launchDarkly,
       token: secretFrom(secrets, requiredEnvironment('LAUNCHDARKLY_TOKEN_SECRET_ARN')),
+      controls: controlVariations(config),
     });
     wired = createBackfillHandler(auditLog, releaseLog(dynamo));
   }

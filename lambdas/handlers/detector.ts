@@ -31,6 +31,7 @@ import { type ReadResult, type RunPorts, runOnce, type SkippedRun } from '../app
 import type { GuardrailConfig } from '../core/config-schema.ts';
 import { StateConflictError } from '../core/errors.ts';
 import { planShards } from '../core/shards.ts';
+import { controlVariations } from '../formats/launchdarkly.ts';
 import { DETECTOR_SERVICE, METRICS_NAMESPACE } from '../names.ts';
 import type { FlagController, MetricSource, Notifier, ReleaseLog, ReportStore, StateStore } from '../ports.ts';
 import { RunBudget } from './shared/budget.ts';
@@ -196,7 +197,7 @@ function fromEnvironment(config: GuardrailConfig, budget: RunBudget): Pick<Detec
   const slackUrl = secret('SLACK_WEBHOOK_SECRET_ARN');
   const flags =
     config.launchDarkly && token
-      ? new LaunchDarklyFlagController({ ...config.launchDarkly, token, deadline: budget.flags })
+      ? new LaunchDarklyFlagController({ ...config.launchDarkly, token, deadline: budget.flags, controls: controlVariations(config) })
       : new NoFlagController(
           'no LaunchDarkly controller is configured for this guardrail (configuration `launchDarkly` and its token secret)',
         );

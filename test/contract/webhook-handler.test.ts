@@ -5,7 +5,8 @@ import { DynamoStore } from '../../lambdas/adapters/dynamodb/store.ts';
 import { MAX_WEBHOOK_BYTES, signatureIsValid } from '../../lambdas/adapters/launchdarkly/webhook.ts';
 import { createWebhookHandler } from '../../lambdas/handlers/webhook.ts';
 import { type LocalDynamo, localDynamo } from '../support/dynalite.ts';
-import { stepEntry } from '../support/fixtures.ts';
+import { auditEntry, stepEntry } from '../support/fixtures.ts';
+import { multivariateVersion } from '../support/flag-versions.ts';
 
 const SECRET = 'whsec-3f9a1c';
 const sign = (body: string, secret = SECRET) => createHmac('sha256', secret).update(body).digest('hex');
@@ -75,5 +76,15 @@ describe('the webhook Lambda', () => {
       statusCode: 400,
       body: expect.stringContaining('expected a LaunchDarkly audit-log entry'),
     });
+  });
+
+  it("reads a multivariate flag's step against the flag's configured control variation", async () => {
+    const controlled = createWebhookHandler({ store, secret: async () => SECRET, controls: { storm: 1 } });
+    const time = Date.parse('2025-08-29T14:00:00Z');
+    const body = JSON.stringify(auditEntry('mv-1', time, multivariateVersion(2_000, 1_000), multivariateVersion(10_000, 5_000)));
+    expect((await controlled({ body, isBase64Encoded: false, headers: { 'x-ld-signature': sign(body) } })).statusCode).toBe(200);
+    const step = (await store.releases(time)).find((r) => r.id.includes('mv-1'));
+    // Variation 1 is the control: the share served anything else went from 98% to 90%.
+    expect(step).toMatchObject({ flag: 'storm', fromPercent: 98, toPercent: 90 });
   });
 });

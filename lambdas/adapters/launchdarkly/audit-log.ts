@@ -15,6 +15,8 @@ export interface AuditLogOptions extends RetryOptions {
   readonly token: () => Promise<string>;
   /** Pages read at most per backfill. @default 10 */
   readonly maxPages?: number;
+  /** The flags' control variations: what a step's percentage is measured against (readTimeline). */
+  readonly controls?: Readonly<Record<string, number>>;
 }
 
 interface Listing {
@@ -42,7 +44,7 @@ export class LaunchDarklyAuditLog {
         if (item.kind === 'flag') entries.push(await this.get(`/api/v2/auditlog/${encodeURIComponent(item._id)}`));
       path = listing._links?.next?.href;
     }
-    return readTimeline([{ source: 'LaunchDarkly audit log', document: entries }]).events;
+    return readTimeline([{ source: 'LaunchDarkly audit log', document: entries }], this.options.controls).events;
   }
 
   private async get<T>(path: string): Promise<T> {

@@ -24,8 +24,16 @@ export type WebhookVerdict =
   | { readonly status: 200; readonly releases: ReleaseEvent[] }
   | { readonly status: 400 | 401 | 413; readonly reason: string };
 
-/** Checks a delivery's size and signature, then reads its releases. Nothing is parsed before the signature holds. */
-export function readDelivery(body: Buffer, signature: string | undefined, secret: string): WebhookVerdict {
+/**
+ * Checks a delivery's size and signature, then reads its releases. Nothing is parsed before the
+ * signature holds. `controls`: the flags' control variations (readTimeline).
+ */
+export function readDelivery(
+  body: Buffer,
+  signature: string | undefined,
+  secret: string,
+  controls: Readonly<Record<string, number>> = {},
+): WebhookVerdict {
   if (body.length > MAX_WEBHOOK_BYTES) return { status: 413, reason: `deliveries are at most ${MAX_WEBHOOK_BYTES} bytes` };
   if (!signatureIsValid(body, signature, secret)) return { status: 401, reason: signature ? 'bad signature' : 'missing X-LD-Signature' };
   let document: unknown;
@@ -35,7 +43,7 @@ export function readDelivery(body: Buffer, signature: string | undefined, secret
     return { status: 400, reason: 'the body is not JSON' };
   }
   try {
-    return { status: 200, releases: readTimeline([{ source: 'webhook', document }]).events };
+    return { status: 200, releases: readTimeline([{ source: 'webhook', document }], controls).events };
   } catch (error) {
     if (error instanceof InputError) return { status: 400, reason: error.message };
     throw error;

@@ -4,9 +4,10 @@
  * defaults here; YAML is read only by the CLI and the CDK app, so no Lambda carries a YAML parser.
  */
 import { type GuardrailConfig, resolveConfig } from '../../core/config-schema.ts';
+import { CONFIG_VARIABLE } from './config-variable.ts';
 import { requiredEnvironment } from './environment.ts';
 
-export const CONFIG_VARIABLE = 'STORMGUARD_CONFIG';
+export { CONFIG_VARIABLE };
 
 export function configFromEnvironment(): GuardrailConfig {
   let raw: unknown;
