@@ -2,12 +2,13 @@
  * The acknowledge Lambda, invoked with IAM (no public endpoint): `{ flag, environment, by, reason }`
  * in, the freeze lifted (or why not) out. CloudTrail records which principal invoked it; `by` is
  * what the caller says of itself, kept with the acknowledgement. Each shard keeps the freezes its
- * detector made: the flag's freeze is lifted in every shard that holds one.
+ * detector made: the flag's freeze is lifted in every shard that holds one, in the shard's head
+ * alone (adapters/dynamodb/head-store.ts).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
-import { DynamoStore } from '../adapters/dynamodb/store.ts';
+import { headStore } from '../adapters/dynamodb/head-store.ts';
 import { acknowledge } from '../app/acknowledge.ts';
 import { fieldPath, StormguardError } from '../core/errors.ts';
 import type { Acknowledgement } from '../core/freeze.ts';
@@ -59,7 +60,7 @@ export const handler = (event: unknown): Promise<AckAnswer> => {
   if (!wired) {
     const table = requiredEnvironment('TABLE_NAME');
     // The shards as the construct and the detector split them (core/shards.ts).
-    wired = createAckHandler(planShards(configFromEnvironment()).map(({ id }) => new DynamoStore(dynamo, table, { shard: id })));
+    wired = createAckHandler(planShards(configFromEnvironment()).map(({ id }) => headStore({ client: dynamo, name: table }, id)));
   }
   return wired(event);
 };

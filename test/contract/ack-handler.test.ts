@@ -1,6 +1,9 @@
 /** The acknowledge Lambda against dynalite: it lifts a freeze kept in the state table, in whichever shard holds it, and says who and why. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { headStore } from '../../lambdas/adapters/dynamodb/head-store.ts';
 import { DynamoStore } from '../../lambdas/adapters/dynamodb/store.ts';
+import { StateConflictError } from '../../lambdas/core/errors.ts';
+import { newSeriesState } from '../../lambdas/core/series.ts';
 import { newGuardrailState } from '../../lambdas/core/state.ts';
 import { createAckHandler } from '../../lambdas/handlers/ack.ts';
 import { type LocalDynamo, localDynamo } from '../support/dynalite.ts';
@@ -31,10 +34,13 @@ async function frozenStore(shard = '0'): Promise<DynamoStore> {
   return store;
 }
 
+/** What the deployed Lambda lifts freezes through: a shard's head alone. */
+const ackStore = (shard = '0') => headStore({ client: dynamo.client, name: dynamo.table }, shard);
+
 describe('the acknowledge Lambda', () => {
   it('lifts the freeze in the table and keeps who lifted it and why; a second call says it is not frozen', async () => {
-    const store = await frozenStore();
-    const handler = createAckHandler(store, () => T0 + 3_600_000);
+    await frozenStore();
+    const handler = createAckHandler(ackStore(), () => T0 + 3_600_000);
     const answer = await handler({ flag: 'storm', environment: 'production', by: 'priya', reason: 'pooling fixed in 2.4.1' });
     expect(answer).toEqual({
       acknowledged: true,
@@ -59,9 +65,10 @@ describe('the acknowledge Lambda', () => {
 
   it('retries when a detector run saved between its load and its save, and never loses that run', async () => {
     const store = await frozenStore();
+    const ack = ackStore();
     let interfered = false;
     const racing = {
-      load: () => store.load(),
+      load: () => ack.load(),
       save: async (state: Parameters<DynamoStore['save']>[0]) => {
         if (!interfered) {
           interfered = true;
@@ -70,7 +77,7 @@ describe('the acknowledge Lambda', () => {
           detector.evaluatedAt = T0 + 60_000;
           await new DynamoStore(dynamo.client, dynamo.table).save(detector);
         }
-        return store.save(state);
+        return ack.save(state);
       },
     };
     const answer = await createAckHandler(
@@ -85,7 +92,7 @@ describe('the acknowledge Lambda', () => {
 
   it('answers a bad request with the field it could not read, and changes nothing', async () => {
     const store = await frozenStore();
-    const handler = createAckHandler(store);
+    const handler = createAckHandler(ackStore());
     expect(await handler({ flag: 'storm', environment: 'production', by: 'priya' })).toEqual({
       acknowledged: false,
       reason: 'bad request: field `reason`: Invalid input: expected string, received undefined',
@@ -101,13 +108,39 @@ describe('the acknowledge Lambda', () => {
     const unfrozen = newGuardrailState();
     unfrozen.evaluatedAt = T0;
     await shard0.save(unfrozen);
-    const shard1 = await frozenStore('1');
+    await frozenStore('1');
     const answer = await createAckHandler(
-      [shard0, shard1],
+      [ackStore('0'), ackStore('1')],
       () => T0 + 60_000,
     )({ flag: 'storm', environment: 'production', by: 'priya', reason: 'fixed' });
     expect(answer).toMatchObject({ acknowledged: true, acknowledgement: { decisionId: freeze.decisionId, by: 'priya' } });
     expect((await new DynamoStore(dynamo.client, dynamo.table, { shard: '1' }).load())!.freezes).toEqual({});
     expect((await new DynamoStore(dynamo.client, dynamo.table, { shard: '0' }).load())!.acknowledgements ?? []).toEqual([]);
+  });
+
+  it("lifts the freeze in the shard's head alone: the detector keeps its series, and a run that loaded before runs again", async () => {
+    const detector = new DynamoStore(dynamo.client, dynamo.table);
+    const state = newGuardrailState();
+    state.evaluatedAt = T0;
+    state.freezes['storm/production'] = freeze;
+    const key = 'ConnectionCreationRate broker 1';
+    state.series[key] = { ...newSeriesState({ key, signal: 'ConnectionCreationRate', cluster: 'events-msk', dimensions: {} }) };
+    state.series[key].history = { times: [T0], values: [7.5], compacted: 0 };
+    await detector.save(state);
+    const before = (await new DynamoStore(dynamo.client, dynamo.table).load())!;
+
+    const answer = await createAckHandler(
+      ackStore(),
+      () => T0 + 60_000,
+    )({ flag: 'storm', environment: 'production', by: 'priya', reason: 'fixed' });
+    expect(answer.acknowledged).toBe(true);
+    // The container that saved reads the new head and keeps the series it holds; a fresh one rebuilds them from the table.
+    for (const store of [detector, new DynamoStore(dynamo.client, dynamo.table)]) {
+      const loaded = (await store.load())!;
+      expect(loaded.freezes).toEqual({});
+      expect(loaded.series[key]!.history.values).toEqual([7.5]);
+    }
+    // A run that loaded the frozen head cannot save it back over the acknowledgement.
+    await expect(new DynamoStore(dynamo.client, dynamo.table).save(before)).rejects.toBeInstanceOf(StateConflictError);
   });
 });

@@ -2,7 +2,11 @@
  * A shard's head (`guardrail`/`shard#<id>`): its state but for the series, the log of saved
  * evaluations, and a summary of the series for the gate, which reads heads only.
  */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { isBusy } from '../../core/cadence.ts';
 import type { GuardrailConfig } from '../../core/config-schema.ts';
+import { StateConflictError } from '../../core/errors.ts';
 import { newSeriesState, type SeriesState } from '../../core/series.ts';
 import { type GuardrailState, newGuardrailState } from '../../core/state.ts';
 import { loadLegacyState } from './legacy.ts';
@@ -37,6 +41,25 @@ export function encodeHead(head: StoredHead): Uint8Array {
 /** A head's body, compressed or (saved before compression) JSON text. */
 export function readHead(item: Item): StoredHead {
   return typeof item.body === 'string' ? (JSON.parse(item.body) as StoredHead) : decompress<StoredHead>(item.body as Uint8Array);
+}
+
+export const headKey = (shard: string) => ({ pk: 'guardrail', sk: `shard#${shard}` });
+
+/** Puts a shard's head of revision `loaded + 1` if the head is still the one the run loaded. */
+export async function putHead(table: Table, shard: string, state: GuardrailState, loaded: number, head: Uint8Array): Promise<void> {
+  try {
+    await table.client.send(
+      new PutCommand({
+        TableName: table.name,
+        Item: { ...headKey(shard), revision: loaded + 1, evaluatedAt: state.evaluatedAt, busy: isBusy(state), body: head },
+        ConditionExpression: 'attribute_not_exists(pk) OR revision = :loaded',
+        ExpressionAttributeValues: { ':loaded': loaded },
+      }),
+    );
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) throw new StateConflictError();
+    throw error;
+  }
 }
 
 /** Blind series, and those over their signal's headroom: what the gate reads of series. */

@@ -39,18 +39,16 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { type CadenceState, isBusy } from '../../core/cadence.ts';
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { CadenceState } from '../../core/cadence.ts';
 import { defaultConfig, type GuardrailConfig } from '../../core/config-schema.ts';
 import type { Decision, Outcome } from '../../core/decision.ts';
-import { StateConflictError } from '../../core/errors.ts';
 import type { ReleaseEvent } from '../../core/release.ts';
 import type { SeriesState } from '../../core/series.ts';
 import type { GuardrailState } from '../../core/state.ts';
 import type { AlertClaim, EvaluatedInput, PendingDecision, ReleaseLog, StateStore } from '../../ports.ts';
 import { dueBuckets, writeCheckpoint } from './checkpoints.ts';
-import { encodeHead, gateSummary, loadAllHeads, readHead, type StoredHead } from './head.ts';
+import { encodeHead, gateSummary, headKey, loadAllHeads, putHead, readHead, type StoredHead } from './head.ts';
 import { checkSizes } from './item-size.ts';
 import { writeJournal } from './journal.ts';
 import { loadLegacyState } from './legacy.ts';
@@ -107,7 +105,7 @@ export class DynamoStore implements StateStore, ReleaseLog {
   }
 
   private get headKey() {
-    return { pk: 'guardrail', sk: `shard#${this.shard}` };
+    return headKey(this.shard);
   }
 
   private get partition() {
@@ -190,7 +188,7 @@ export class DynamoStore implements StateStore, ReleaseLog {
     const encoded = encodeHead(head);
     checkSizes(parts, encoded, checkpoints, byBucket);
     await writeJournal(this.db, this.partition, next, runId, parts, now);
-    await this.putHead(state, revision, encoded);
+    await putHead(this.db, this.shard, state, revision, encoded);
     state.revision = next;
     this.cache = undefined;
 
@@ -199,23 +197,6 @@ export class DynamoStore implements StateStore, ReleaseLog {
     }
     this.cache = { revision: next, state, lent: false };
     this.loads.set(state, { revision: next, head: encoded, log, known: new Set(Object.keys(series)), reproducible: true });
-  }
-
-  /** Puts the head of revision `loaded + 1` if the head is still the one this run loaded. */
-  private async putHead(state: GuardrailState, loaded: number, head: Uint8Array): Promise<void> {
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { ...this.headKey, revision: loaded + 1, evaluatedAt: state.evaluatedAt, busy: isBusy(state), body: head },
-          ConditionExpression: 'attribute_not_exists(pk) OR revision = :loaded',
-          ExpressionAttributeValues: { ':loaded': loaded },
-        }),
-      );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new StateConflictError();
-      throw error;
-    }
   }
 
   private byBucket(series: Record<string, SeriesState>): Map<number, SeriesState[]> {
