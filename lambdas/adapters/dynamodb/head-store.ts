@@ -4,7 +4,8 @@
  * one, and carries none of the evaluation a DynamoStore needs to rebuild series (the ack Lambda's
  * bundle stays small). A detector that loaded the head before sees its save refused
  * (StateConflictError) and runs again on the new head; one that saved it catches up from the journal
- * as after any other save, finding no new entry.
+ * as after any other save, finding no new entry. (A table still in the layout before shards has no
+ * head until the detector's next run carries its state over, a minute at most: nothing is frozen here till then.)
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { GuardrailState } from '../../core/state.ts';
