@@ -155,7 +155,7 @@ export function openReleaseWatch(
     if (level !== undefined) levels[broker] = level;
   }
   const { sd, sdByHorizon, samples, peak, excess, spike } = calibrate(logs, start, settings, otherReleases);
-  const watch: ReleaseWatch = {
+  const watch = freshWatch({
     version: 1,
     release: { id: release.id, time: release.time },
     signal,
@@ -167,19 +167,26 @@ export function openReleaseWatch(
     calibrationPeak: peak,
     calibrationExcess: excess,
     calibrationSpike: spike,
-    status: 'watching',
-    cusum: 0,
-    onset: null,
-    excess: [],
-    lastTime: null,
-    periods: 0,
-    alarm: null,
-  };
+  });
   if (preexisting(logs, start, sd, settings)) {
     watch.status = 'unrelated';
     watch.reason = 'preexisting';
   }
   return watch;
+}
+
+/** What a watch knows before it scores anything (its expectations and calibration). */
+export type WatchBasis = Omit<ReleaseWatch, 'status' | 'reason' | 'cusum' | 'onset' | 'excess' | 'lastTime' | 'periods' | 'alarm'>;
+
+/** A watch on `basis` that has scored nothing yet: the one place its running state starts. */
+export function freshWatch(basis: WatchBasis): ReleaseWatch {
+  return { ...basis, status: 'watching', cusum: 0, onset: null, excess: [], lastTime: null, periods: 0, alarm: null };
+}
+
+/** The basis of a watch, without its running state. */
+export function basisOf(watch: ReleaseWatch): WatchBasis {
+  const { status, reason, cusum, onset, excess, lastTime, periods, alarm, ...basis } = watch;
+  return basis;
 }
 
 /**

@@ -11,7 +11,7 @@
  */
 import type { HeapEntry } from './heap-watch.ts';
 import { flagKey, type RolloutStep } from './release.ts';
-import type { ReleaseWatch } from './release-watch.ts';
+import { basisOf, freshWatch, type ReleaseWatch } from './release-watch.ts';
 import { indexKey, type WatchEntry } from './watches.ts';
 
 export interface FlagBaseline {
@@ -76,19 +76,8 @@ export function excessWatches(
 ): WatchEntry[] {
   const start = Math.floor(now / periodMs) * periodMs + SETTLE_PERIODS * periodMs;
   return Object.values(baseline.fast).map(({ cluster, signal, watch: first }) => {
-    const watch: ReleaseWatch = {
-      ...structuredClone(first),
-      release: { id: `${step.id}/excess/${now}`, time: start },
-      start,
-      status: 'watching',
-      cusum: 0,
-      onset: null,
-      excess: [],
-      lastTime: null,
-      periods: 0,
-      alarm: null,
-    };
-    delete watch.reason;
+    // Same levels and calibration as the first step's watch, its running state started afresh.
+    const watch = freshWatch({ ...basisOf(structuredClone(first)), release: { id: `${step.id}/excess/${now}`, time: start }, start });
     const dose = before(cluster, signal, first.levels);
     return {
       id: `${step.id}/${cluster}/${signal}/excess/${now}`,
