@@ -18,7 +18,8 @@ import type { Finding } from './finding.ts';
 import { type HeapTrend, type HeapTrendSettings, heapTrend, heapTrendSettings } from './heap-trend.ts';
 import { type ReleaseEvent, releaseName } from './release.ts';
 import { pooledLogRatio } from './release-watch.ts';
-import { brokerHistories, indexKey, recentValues, type SeriesIndex, type WatchEntry, watchSettings } from './watches.ts';
+import { recentTraffic } from './traffic-reference.ts';
+import { brokerHistories, indexKey, recentValues, type SeriesIndex, trafficOf, type WatchEntry, watchSettings } from './watches.ts';
 
 export interface HeapEntry {
   readonly id: string;
@@ -126,10 +127,17 @@ function fastResponded(entry: HeapEntry, watches: readonly WatchEntry[]): boolea
   return watches.some((w) => w.purpose === 'step' && w.release.id === entry.release.id && w.watch.status === 'alarm');
 }
 
-/** Is traffic (a connection signal's pooled level) up since the release? Then heap moving with it is traffic's. */
+/**
+ * Is traffic up since the release? Then heap moving with it is traffic's. Traffic is the
+ * configured traffic signal where the watch has one (a storm's own connections are not traffic),
+ * else a connection signal's pooled level.
+ */
 function trafficExplains(entry: HeapEntry, config: GuardrailConfig, context: HeapContext): boolean {
+  const reference = trafficOf(context.index, config, entry.cluster);
   for (const w of context.watches) {
     if (w.purpose !== 'step' || w.release.id !== entry.release.id || w.cluster !== entry.cluster) continue;
+    const rise = reference && w.watch.trafficLevel !== undefined ? recentTraffic(reference, TRAFFIC_WINDOW_PERIODS) : undefined;
+    if (rise !== undefined) return rise - w.watch.trafficLevel! >= TRAFFIC_EXPLAINS;
     const signal = config.signals.find((s) => s.name === w.signal);
     if (!signal) continue;
     const recent = recentValues(context.index.get(indexKey(w.cluster, w.signal)) ?? [], signal, TRAFFIC_WINDOW_PERIODS);

@@ -114,6 +114,8 @@ export interface ReleaseWatch {
   readonly calibrationExcess: number;
   /** The largest pooled log ratio of one period within `spikePeriods` of a pseudo-release (0 uncalibrated; absent in watches saved before it). */
   readonly calibrationSpike?: number;
+  /** R₀ of traffic-reference.ts: the values watched are per unit of traffic, at this traffic (absent: as read). */
+  readonly trafficLevel?: number;
   status: WatchStatus;
   /** Why `unrelated`: an effect already there before the release, or one that began later. */
   reason?: 'preexisting' | 'late-onset';

@@ -65,20 +65,20 @@ export function baselineOf(baselines: Readonly<Record<string, FlagBaseline>>, st
 
 /**
  * Watches of what persists of the flag's fast effect after a rollback at `now`, against its
- * baseline's levels. `before`: each signal's pooled log ratio over those levels at the rollback.
+ * baseline's levels. `before`: each signal's pooled log ratio over those levels at the rollback (per unit of traffic where the watch was).
  */
 export function excessWatches(
   baseline: FlagBaseline,
   step: RolloutStep,
   now: number,
   periodMs: number,
-  before: (cluster: string, signal: string, levels: Readonly<Record<string, number>>) => number | undefined,
+  before: (cluster: string, signal: string, watch: ReleaseWatch) => number | undefined,
 ): WatchEntry[] {
   const start = Math.floor(now / periodMs) * periodMs + SETTLE_PERIODS * periodMs;
   return Object.values(baseline.fast).map(({ cluster, signal, watch: first }) => {
     // Same levels and calibration as the first step's watch, its running state started afresh.
     const watch = freshWatch({ ...basisOf(structuredClone(first)), release: { id: `${step.id}/excess/${now}`, time: start }, start });
-    const dose = before(cluster, signal, first.levels);
+    const dose = before(cluster, signal, first);
     return {
       id: `${step.id}/${cluster}/${signal}/excess/${now}`,
       release: step,
