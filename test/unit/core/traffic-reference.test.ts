@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../lambdas/core/config.ts';
+import { describeEvidence } from '../../../lambdas/core/finding.ts';
 import { remember } from '../../../lambdas/core/history.ts';
 import type { RolloutStep } from '../../../lambdas/core/release.ts';
 import { newSeriesState, type SeriesState } from '../../../lambdas/core/series.ts';
@@ -95,5 +96,23 @@ describe('a release watch per unit of traffic', () => {
     const judged = openWatch(step, ccr, signal, config, [], trafficReference(bytes));
     const raw = openWatch(step, ccr, signal, config, []);
     expect(judged.watch.sd).toBeLessThan(raw.watch.sd / 5);
+  });
+});
+
+describe('the evidence of a watch per unit of traffic', () => {
+  it('says so', () => {
+    const evidence = {
+      kind: 'fast',
+      purpose: 'step',
+      cluster: 'c',
+      signal: 'ConnectionCreationRate',
+      onset: 0,
+      candidates: [],
+      factor: 2,
+    } as const;
+    expect(describeEvidence({ ...evidence, perTraffic: true })).toMatch(
+      /^ConnectionCreationRate 2(\.0+)?x expected per unit of traffic on c/,
+    );
+    expect(describeEvidence(evidence)).not.toMatch(/traffic/);
   });
 });
