@@ -1,6 +1,7 @@
 /** Clusters for the release-watch tests: seeded per-broker histories before a release and values after it. */
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
+import type { RolloutStep } from '../../../lambdas/core/release.ts';
 import {
   type BrokerHistory,
   observeReleaseWatch,
@@ -55,3 +56,17 @@ export function run(c: ReturnType<typeof cluster>, periods = 30, s = settings): 
 }
 
 export const alarmOf = (verdicts: readonly WatchVerdict[]) => verdicts.findIndex((v) => v.kind === 'alarm');
+
+/** A flag's first step, 0% → 1%, at `time`. */
+export function firstStep(time: number): RolloutStep {
+  return {
+    kind: 'rollout-step',
+    id: 'step',
+    time,
+    flag: 'f',
+    environment: 'production',
+    target: { kind: 'fallthrough' },
+    fromPercent: 0,
+    toPercent: 1,
+  };
+}

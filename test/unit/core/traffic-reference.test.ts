@@ -2,24 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../lambdas/core/config.ts';
 import { describeEvidence } from '../../../lambdas/core/finding.ts';
 import { remember } from '../../../lambdas/core/history.ts';
-import type { RolloutStep } from '../../../lambdas/core/release.ts';
 import { newSeriesState, type SeriesState } from '../../../lambdas/core/series.ts';
 import { perTraffic, trafficAt, trafficReference, trafficSignal } from '../../../lambdas/core/traffic-reference.ts';
 import { fastSignals, feedWatch, openWatch, recentValues } from '../../../lambdas/core/watches.ts';
+import { firstStep } from './release-watch-fixtures.ts';
 
 const MIN = 60_000;
 const config = parseConfig('signals:\n  BytesInPerSec: { kind: rate, traffic: true }\n');
 const signal = config.signals.find((s) => s.name === 'ConnectionCreationRate')!;
-const step: RolloutStep = {
-  kind: 'rollout-step',
-  id: 'step',
-  time: 120 * MIN + 20_000,
-  flag: 'f',
-  environment: 'production',
-  target: { kind: 'fallthrough' },
-  fromPercent: 0,
-  toPercent: 1,
-};
+const step = firstStep(120 * MIN + 20_000);
 
 /** Three brokers of `name`, 120 minutes before the step at `traffic(m)` times `perUnit`, with a little wobble. */
 function brokers(name: string, perUnit: number, traffic: (minute: number) => number = () => 1): SeriesState[] {
