@@ -43,10 +43,10 @@ export interface TrialOutcome {
 export function watchTrial(trial: Trial, factor: number, settings: ReleaseWatchSettings, opened?: ReleaseWatch): TrialOutcome {
   const watch = opened ? structuredClone(opened) : openTrial(trial, settings);
   for (let i = 0; i < trial.after.length && watch.status === 'watching'; i++) {
-    const scale = trial.scale?.[i] ?? 1;
+    const scale = trial.scale?.[i];
     const observed = trial.after[i]!.map((o) => ({
       broker: o.broker,
-      value: (o.value * factor + settings.logOffset) * scale - settings.logOffset,
+      value: scale === undefined ? o.value * factor : (o.value * factor + settings.logOffset) * scale - settings.logOffset,
     }));
     const verdict = observeReleaseWatch(watch, trial.time + i * MINUTE_MS, observed, settings);
     if (verdict.kind === 'alarm') return { alarm: true, period: i, unrelated: false };
@@ -198,6 +198,13 @@ async function main(): Promise<void> {
   const index = grid.findIndex((g) => g.settings === chosen.settings);
   for (const category of TEXTURE_CATEGORIES)
     console.log(`| ${category}${category === 'realAWSCloudwatch' ? ' (chosen here)' : ''} | ${cells(byCategory[index]!.get(category)!)} |`);
+  // The engine's defaults, as they stand (chosen without a traffic reference): what it does per unit of traffic.
+  const defaults = releaseWatchSettings(60_000, minFactor);
+  const same = (g: ReleaseWatchSettings) => (['k', 'h', 'peakMargin', 'excessMargin'] as const).every((key) => g[key] === defaults[key]);
+  const at = grid.findIndex((g) => same(g.settings));
+  console.log(
+    `\nThe defaults (${describe(defaults)}): ${TEXTURE_CATEGORIES.map((c) => `${c} ${cells(byCategory[at]!.get(c)!)}`).join('; ')}`,
+  );
 
   console.log('\nLeave one category out: chosen on the other two, reported on it\n');
   console.log(
