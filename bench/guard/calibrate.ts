@@ -13,10 +13,11 @@
  * there (1.5x, 2x, 3x and 10x, summed; then the lowest false-alarm rate). The grid's scores are kept per
  * category, so choosing on any categories needs no second pass. Chosen on realAWSCloudwatch (the
  * defaults), and leave-one-category-out: chosen on two categories, reported on the third.
+ * --traffic-reference: the signal per unit of the cluster's BytesInPerSec, as the engine reads it
+ * where a traffic signal is configured.
  */
 import { parseArgs } from 'node:util';
 import {
-  type BrokerHistory,
   observeReleaseWatch,
   openReleaseWatch,
   type ReleaseWatch,
@@ -25,72 +26,12 @@ import {
 } from '../../lambdas/core/release-watch.ts';
 import { statedFalseAlarmRate } from '../../lambdas/core/watch-calibration.ts';
 import type { SimulatedSignal } from '../../lambdas/simulator/simulate.ts';
-import { loadTextures, resolveDataDir, TEXTURE_CATEGORIES, type Texture, type TextureCategory, trafficWindow } from './textures.ts';
-import { BURN_IN_MINUTES, MINUTE_MS, runWorld } from './world.ts';
+import { loadTextures, resolveDataDir, TEXTURE_CATEGORIES, type TextureCategory } from './textures.ts';
+import { HISTORY_MINUTES, RELEASE_EVERY_MINUTES, type Trial, trials } from './trials.ts';
+import { MINUTE_MS } from './world.ts';
 
 export const TARGET_FALSE_ALARMS = 0.01;
-const FACTORS = [1, 1.5, 2, 3, 10] as const;
-const WINDOW_HOURS = 48;
-export const HISTORY_MINUTES = Number(process.env.WATCH_HISTORY_MINUTES ?? 120);
-const RELEASE_EVERY_MINUTES = 60;
-const WINDOW_OFFSETS = [0.2, 0.7] as const;
-
-/** One pseudo-release: each broker's points before it, and after it (for the watch). */
-export interface Trial {
-  readonly category: TextureCategory;
-  readonly texture: string;
-  readonly time: number;
-  readonly before: readonly BrokerHistory[];
-  /** Per watched period, each broker's value. */
-  readonly after: ReadonlyArray<ReadonlyArray<{ broker: string; value: number }>>;
-}
-
-export function trials(textures: readonly Texture[], signal: SimulatedSignal, watchPeriods: number): Trial[] {
-  const out: Trial[] = [];
-  textures.forEach((texture, t) => {
-    WINDOW_OFFSETS.forEach((offset, w) => {
-      const minutes = WINDOW_HOURS * 60;
-      const { traffic } = trafficWindow(texture, offset, BURN_IN_MINUTES + minutes);
-      const start = Date.UTC(2025, 9, 6);
-      const world = runWorld({
-        seed: 7_000_000 + 100 * t + w,
-        start,
-        minutes,
-        traffic,
-        brokers: 6,
-        flags: [],
-        surges: [],
-        outages: [],
-        signals: [signal],
-      });
-      for (
-        let release = start + HISTORY_MINUTES * MINUTE_MS;
-        release + watchPeriods * MINUTE_MS <= start + minutes * MINUTE_MS;
-        release += RELEASE_EVERY_MINUTES * MINUTE_MS
-      ) {
-        out.push(trialAt(texture, world.series, release, watchPeriods));
-      }
-    });
-  });
-  return out;
-}
-
-function trialAt(texture: Texture, series: ReturnType<typeof runWorld>['series'], release: number, watchPeriods: number): Trial {
-  const before: BrokerHistory[] = [];
-  const after: Array<Array<{ broker: string; value: number }>> = Array.from({ length: watchPeriods }, () => []);
-  for (const s of series) {
-    const broker = String(s.broker);
-    const points: Array<{ time: number; value: number }> = [];
-    s.times.forEach((time, i) => {
-      if (time >= release - HISTORY_MINUTES * MINUTE_MS && time < release) points.push({ time, value: s.values[i]! });
-      const period = Math.round((time - release) / MINUTE_MS);
-      if (period >= 0 && period < watchPeriods) after[period]!.push({ broker, value: s.values[i]! });
-    });
-    before.push({ broker, points });
-  }
-  return { category: texture.category, texture: texture.name, time: release, before, after };
-}
-
+export const FACTORS = [1, 1.5, 2, 3, 10] as const;
 export interface TrialOutcome {
   readonly alarm: boolean;
   /** The watched period (0-based) whose evaluation raised the alarm. */
@@ -102,14 +43,18 @@ export interface TrialOutcome {
 export function watchTrial(trial: Trial, factor: number, settings: ReleaseWatchSettings, opened?: ReleaseWatch): TrialOutcome {
   const watch = opened ? structuredClone(opened) : openTrial(trial, settings);
   for (let i = 0; i < trial.after.length && watch.status === 'watching'; i++) {
-    const observed = trial.after[i]!.map((o) => ({ broker: o.broker, value: o.value * factor }));
+    const scale = trial.scale?.[i];
+    const observed = trial.after[i]!.map((o) => ({
+      broker: o.broker,
+      value: scale === undefined ? o.value * factor : (o.value * factor + settings.logOffset) * scale - settings.logOffset,
+    }));
     const verdict = observeReleaseWatch(watch, trial.time + i * MINUTE_MS, observed, settings);
     if (verdict.kind === 'alarm') return { alarm: true, period: i, unrelated: false };
   }
   return { alarm: false, unrelated: watch.status === 'unrelated' };
 }
 
-function openTrial(trial: Trial, settings: ReleaseWatchSettings): ReleaseWatch {
+export function openTrial(trial: Trial, settings: ReleaseWatchSettings): ReleaseWatch {
   return openReleaseWatch({ id: 'pseudo', time: trial.time }, 'signal', trial.before, settings);
 }
 
@@ -208,69 +153,27 @@ function merge(parts: readonly Scores[]): Scores {
   return { steps, falseAlarms, falseAlarmRate: falseAlarms / steps, caught };
 }
 
-export const SPIKE_MARGINS = [0, 1.5, 2, 3, 4] as const;
-
-/**
- * The one-period alarm (`spikeMargin`), with the other constants as chosen: per category, the
- * false alarms it adds and the shifts it catches after one period. The rule: the smallest margin
- * that adds no false alarm on the training categories.
- */
-function spikeTable(all: readonly Trial[], minFactor: number): void {
-  const rows = SPIKE_MARGINS.map((spikeMargin) => {
-    const settings = releaseWatchSettings(60_000, minFactor, { spikeMargin });
-    return {
-      spikeMargin,
-      byCategory: new Map(
-        TEXTURE_CATEGORIES.map((c) => [
-          c,
-          spikeScores(
-            all.filter((t) => t.category === c),
-            settings,
-          ),
-        ]),
-      ),
-    };
-  });
-  const pick = (training: readonly TextureCategory[]) => {
-    const fa = (r: (typeof rows)[number]) => training.reduce((a, c) => a + r.byCategory.get(c)!.falseAlarms, 0);
-    const base = fa(rows[0]!);
-    return rows.find((r) => r.spikeMargin > 0 && fa(r) <= base) ?? rows[0]!;
-  };
-  console.log('\nOne-period alarms: false alarms per step, and shifts caught after one period (1.5x, 2x, 3x, 10x)\n');
-  console.log('| spike margin | ' + TEXTURE_CATEGORIES.join(' | ') + ' |\n|---|' + TEXTURE_CATEGORIES.map(() => '---').join('|') + '|');
-  for (const r of rows)
-    console.log(`| ${r.spikeMargin || 'off'} | ${TEXTURE_CATEGORIES.map((c) => r.byCategory.get(c)!.text).join(' | ')} |`);
-  for (const held of TEXTURE_CATEGORIES)
-    console.log(`held out ${held}: chosen on the others, spike margin ${pick(TEXTURE_CATEGORIES.filter((c) => c !== held)).spikeMargin}`);
-  console.log(`chosen on realAWSCloudwatch: spike margin ${pick(['realAWSCloudwatch']).spikeMargin}`);
-}
-
-function spikeScores(trials: readonly Trial[], settings: ReleaseWatchSettings): { falseAlarms: number; text: string } {
-  const opened = trials.map((t) => openTrial(t, settings));
-  const falseAlarms = trials.filter((t, i) => watchTrial(t, 1, settings, opened[i]).alarm).length;
-  const first = FACTORS.slice(1).map(
-    (f) => trials.filter((t, i) => watchTrial(t, f, settings, opened[i]).period === 0).length / trials.length,
-  );
-  return {
-    falseAlarms,
-    text: `${falseAlarms} (${((100 * falseAlarms) / trials.length).toFixed(1)}%); ${first.map((x) => `${(100 * x).toFixed(0)}%`).join(', ')}`,
-  };
-}
-
-async function main(): Promise<void> {
+/** The trials the command line asks for (--data, --signal, --min-factor, --traffic-reference). */
+export function cliTrials(extra: Record<string, { type: 'boolean'; default: boolean }> = {}) {
   const { values } = parseArgs({
     options: {
       data: { type: 'string' },
       signal: { type: 'string', default: 'ConnectionCreationRate' },
       'min-factor': { type: 'string', default: '1.5' },
-      spike: { type: 'boolean', default: false },
+      'traffic-reference': { type: 'boolean', default: false },
+      ...extra,
     },
   });
   const signal = values.signal as SimulatedSignal;
   const minFactor = Number(values['min-factor']);
-  const textures = loadTextures(resolveDataDir(values.data));
-  const all = trials(textures, signal, releaseWatchSettings(60_000, minFactor).watchPeriods);
-  if (values.spike) return spikeTable(all, minFactor);
+  const textures = loadTextures(resolveDataDir(values.data as string | undefined));
+  const perTraffic = values['traffic-reference'] === true;
+  const all = trials(textures, signal, releaseWatchSettings(60_000, minFactor).watchPeriods, perTraffic);
+  return { signal, minFactor, textures, all, perTraffic };
+}
+
+async function main(): Promise<void> {
+  const { signal, minFactor, textures, all, perTraffic } = cliTrials();
   const started = performance.now();
   // One grid per category, so that any union of categories is scored without watching again.
   const perCategory = TEXTURE_CATEGORIES.map((c) =>
@@ -282,7 +185,7 @@ async function main(): Promise<void> {
   const byCategory = perCategory[0]!.map((_, i) => new Map(TEXTURE_CATEGORIES.map((c, j) => [c, perCategory[j]![i]!.scores])));
   const grid = perCategory[0]!;
   console.log(
-    `Release watch on ${signal}, minFactor ${minFactor}: ${all.length} pseudo-releases (every ${RELEASE_EVERY_MINUTES} min, ${HISTORY_MINUTES} min of history each) on ${textures.length} textures; grid of ${grid.length}, ${Math.round((performance.now() - started) / 1000)} s\n`,
+    `Release watch on ${signal}${perTraffic ? ' per unit of traffic (BytesInPerSec)' : ''}, minFactor ${minFactor}: ${all.length} pseudo-releases (every ${RELEASE_EVERY_MINUTES} min, ${HISTORY_MINUTES} min of history each) on ${textures.length} textures; grid of ${grid.length}, ${Math.round((performance.now() - started) / 1000)} s\n`,
   );
 
   const chosen = choose(restricted(grid, ['realAWSCloudwatch'], byCategory));
@@ -295,6 +198,13 @@ async function main(): Promise<void> {
   const index = grid.findIndex((g) => g.settings === chosen.settings);
   for (const category of TEXTURE_CATEGORIES)
     console.log(`| ${category}${category === 'realAWSCloudwatch' ? ' (chosen here)' : ''} | ${cells(byCategory[index]!.get(category)!)} |`);
+  // The engine's defaults, as they stand (chosen without a traffic reference): what it does per unit of traffic.
+  const defaults = releaseWatchSettings(60_000, minFactor);
+  const same = (g: ReleaseWatchSettings) => (['k', 'h', 'peakMargin', 'excessMargin'] as const).every((key) => g[key] === defaults[key]);
+  const at = grid.findIndex((g) => same(g.settings));
+  console.log(
+    `\nThe defaults (${describe(defaults)}): ${TEXTURE_CATEGORIES.map((c) => `${c} ${cells(byCategory[at]!.get(c)!)}`).join('; ')}`,
+  );
 
   console.log('\nLeave one category out: chosen on the other two, reported on it\n');
   console.log(

@@ -18,13 +18,14 @@
  */
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
-import { SIMULATED_SIGNALS, type SimulatedSignal } from '../../lambdas/simulator/simulate.ts';
+import { SIMULATED_SIGNALS } from '../../lambdas/simulator/simulate.ts';
 
 /** What Amazon MSK publishes to CloudWatch: ProducerIdCount is a JMX metric (Prometheus), not one of them. */
-const CLOUDWATCH_SIGNALS = SIMULATED_SIGNALS.filter((s) => s !== 'ProducerIdCount');
+/** MSK's CloudWatch metrics (ProducerIdCount is JMX only), and its BytesInPerSec: read only where the configuration names it a traffic signal. */
+const CLOUDWATCH_SIGNALS: WorldSignal[] = [...SIMULATED_SIGNALS.filter((s) => s !== 'ProducerIdCount'), 'BytesInPerSec'];
 
 import { type Texture, type TextureCategory, trafficWindow } from './textures.ts';
-import { BURN_IN_MINUTES, MINUTE_MS, type WorldFlag, type WorldSpec, type WorldStep } from './world.ts';
+import { BURN_IN_MINUTES, MINUTE_MS, type WorldFlag, type WorldSignal, type WorldSpec, type WorldStep } from './world.ts';
 
 export const CASE_KINDS = ['benign-rollout', 'storm', 'storm-after-noise', 'heap-only', 'two-flags', 'surge', 'dark'] as const;
 export type CaseKind = (typeof CASE_KINDS)[number];
@@ -273,7 +274,7 @@ function dark(texture: Texture, t: number): GuardCase {
   const step = f.at(12);
   const from = step + (2 + Math.floor(f.random() * 29)) * MINUTE_MS;
   const variant = t % 3;
-  const signal: SimulatedSignal = variant === 0 ? 'ConnectionCreationRate' : 'HeapMemoryAfterGC';
+  const signal: WorldSignal = variant === 0 ? 'ConnectionCreationRate' : 'HeapMemoryAfterGC';
   const outages: WorldSpec['outages'] =
     variant === 2 ? CLOUDWATCH_SIGNALS.map((s) => ({ signal: s, from, brokers: [2, 5] })) : [{ signal, from, to: from + 2 * HOUR_MS }];
   const what = variant === 2 ? 'every signal of brokers 2 and 5 goes dark' : `${signal} goes dark for 2 h`;

@@ -7,6 +7,7 @@
  */
 import { exportScenario } from '../../lambdas/simulator/export.ts';
 import { parseScenario } from '../../lambdas/simulator/scenario.ts';
+import type { SimulationResult } from '../../lambdas/simulator/simulate.ts';
 import { CLUSTER, ENVIRONMENT, type GuardCase } from './cases.ts';
 import { MINUTE_MS, type World, type WorldFlag } from './world.ts';
 
@@ -28,7 +29,9 @@ export function exportCase(c: GuardCase, world: World, flags: readonly WorldFlag
     })),
     deploys: c.deploys.map((d) => ({ at: iso(d.time), service: d.service, version: d.version, by: d.by })),
   });
-  const { files } = exportScenario(scenario, { series: world.series, failures: [], producers: { times: [], typical: [], total: [] } });
+  // The writer names each series by its signal, whatever it is: BytesInPerSec is written like the simulator's own.
+  const series = world.series as unknown as SimulationResult['series'];
+  const { files } = exportScenario(scenario, { series, failures: [], producers: { times: [], typical: [], total: [] } });
   return c.labels === 'default' ? withDefaultLabels(files) : files;
 }
 

@@ -5,7 +5,9 @@
  * formats and replayed closed loop through the guardrail (bench/guard/loop.ts), and open loop
  * through the emulated default rules of other tools (bench/storms/rules.ts).
  *
- *   npm run bench:guard -- [--data DIR] [--json] [--kinds storm,surge] [--textures REGEX] [--engine main]
+ *   npm run bench:guard -- [--data DIR] [--json] [--kinds storm,surge] [--textures REGEX] [--engine main] [--traffic-reference]
+ *
+ * --traffic-reference: the clusters' BytesInPerSec (which every case exports) configured as their traffic signal.
  *
  * --data defaults to the copy the project ships (vendor/nab/data).
  */
@@ -13,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { MemoryStateStore, RecordingFlagController } from '../../lambdas/adapters/memory/index.ts';
 import { replay } from '../../lambdas/app/replay.ts';
 import { periods } from '../../lambdas/app/schedule.ts';
-import { defaultConfig, type GuardrailConfig } from '../../lambdas/core/config.ts';
+import { defaultConfig, type GuardrailConfig, parseConfig } from '../../lambdas/core/config.ts';
 import { emulatedRules } from '../storms/rules.ts';
 import { CASE_KINDS, type CaseKind, type GuardCase, guardCases } from './cases.ts';
 import {
@@ -89,6 +91,7 @@ export interface SuiteOptions {
   readonly kinds?: readonly CaseKind[];
   readonly textures?: RegExp;
   readonly engine?: Engine;
+  readonly config?: GuardrailConfig;
   readonly progress?: (done: number, total: number) => void;
 }
 
@@ -98,7 +101,7 @@ export async function runSuite(options: SuiteOptions = {}): Promise<{ results: C
   const cases = guardCases(textures).filter((c) => !options.kinds || options.kinds.includes(c.kind));
   const results: CaseResult[] = [];
   for (const c of cases) {
-    results.push(await runCase(c, options.engine ?? mainEngine));
+    results.push(await runCase(c, options.engine ?? mainEngine, options.config));
     options.progress?.(results.length, cases.length);
   }
   return { results, dataDir, textures: textures.length };
@@ -151,6 +154,11 @@ function describe(r: CaseResult, o: Outcome): string {
   return `${o.caught ? 'caught' : o.right ? 'late' : 'WRONG'} at ${o.delayPeriods}: ${list}${heap}`;
 }
 
+/** The default configuration with MSK's BytesInPerSec read as the clusters' traffic (release watches judge per unit of it). */
+export function withTrafficReference(): GuardrailConfig {
+  return parseConfig('signals:\n  BytesInPerSec: { kind: rate, traffic: true }\n');
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -159,6 +167,7 @@ async function main(): Promise<void> {
       kinds: { type: 'string' },
       textures: { type: 'string' },
       engine: { type: 'string', default: 'main' },
+      'traffic-reference': { type: 'boolean', default: false },
     },
   });
   const kinds = values.kinds?.split(',').map((k) => k.trim()) as CaseKind[] | undefined;
@@ -172,6 +181,7 @@ async function main(): Promise<void> {
     ...(kinds ? { kinds } : {}),
     ...(values.textures ? { textures: new RegExp(values.textures) } : {}),
     engine,
+    ...(values['traffic-reference'] ? { config: withTrafficReference() } : {}),
     progress: (done, total) => process.stderr.write(`\r guard suite: ${done}/${total} cases`),
   });
   process.stderr.write('\n');

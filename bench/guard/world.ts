@@ -47,6 +47,20 @@ const CLUSTER_NOISE = 0.03;
 /** Heap noise: AR(1) with this persistence and innovation (points). */
 const HEAP_AR = 0.9;
 const HEAP_INNOVATION = 0.35;
+/** Bytes in per second per broker at typical traffic. */
+const TYPICAL_BYTES_PER_SECOND = 5e6;
+/**
+ * Bytes per unit of traffic drift (message sizes and batching change; AR(1) on the log, with this
+ * persistence and innovation: about 10% either way), and each minute is measured with its own
+ * noise, from a random stream of its own: the other signals are the same with or without it.
+ */
+const BYTES_MIX_AR = 0.98;
+const BYTES_MIX_INNOVATION = 0.02;
+const BYTES_NOISE = 0.02;
+
+/** What the world exports: the simulator's signals, and MSK's BytesInPerSec (a measure of traffic, which a producer storm does not raise). */
+export type WorldSignal = SimulatedSignal | 'BytesInPerSec';
+export type WorldSeries = Omit<BrokerSeries, 'signal'> & { readonly signal: WorldSignal };
 
 export interface WorldStep {
   readonly time: number;
@@ -78,17 +92,17 @@ export interface WorldSpec {
   readonly flags: readonly WorldFlag[];
   readonly surges: ReadonlyArray<{ readonly from: number; readonly to: number; readonly factor: number }>;
   readonly outages: ReadonlyArray<{
-    readonly signal: SimulatedSignal;
+    readonly signal: WorldSignal;
     readonly from: number;
     readonly to?: number;
     readonly brokers?: readonly number[];
   }>;
   /** The signals exported (MSK's DEFAULT level lacks ConnectionCreationRate). */
-  readonly signals: readonly SimulatedSignal[];
+  readonly signals: readonly WorldSignal[];
 }
 
 export interface World {
-  readonly series: BrokerSeries[];
+  readonly series: WorldSeries[];
   /** The first minute any broker's heap after GC was at or above `percent`, if any. */
   heapReached(percent: number): number | undefined;
 }
@@ -103,6 +117,7 @@ interface Broker {
   stateTotal: number;
   trafficHeap: number;
   heapNoise: number;
+  bytesMix: number;
 }
 
 export function runWorld(spec: WorldSpec): World {
@@ -112,10 +127,9 @@ export function runWorld(spec: WorldSpec): World {
     );
   }
   const random = normalSource(spec.seed);
+  const bytesRandom = normalSource((spec.seed ^ 0x5bd1e995) >>> 0);
   const brokers = makeBrokers(spec, random);
-  const series = brokers.flatMap((b) =>
-    spec.signals.map((signal) => ({ broker: b.id, signal, times: [] as number[], values: [] as number[] })),
-  );
+  const series = brokers.flatMap((b) => spec.signals.map((signal): WorldSeries => ({ broker: b.id, signal, times: [], values: [] })));
   const byBroker = new Map(brokers.map((b) => [b.id, series.filter((s) => s.broker === b.id)]));
   const heapAlpha = 1 - 0.5 ** (1 / TRAFFIC_HEAP_HALF_LIFE);
   const first = spec.start - BURN_IN_MINUTES * MINUTE_MS;
@@ -125,7 +139,10 @@ export function runWorld(spec: WorldSpec): World {
     const percents = spec.flags.map((flag) => minutePercent(flag.steps, time));
     for (const broker of brokers) {
       const traffic = spec.traffic[Math.max(0, i - broker.lagMinutes)]! * cluster * broker.share * random.logNormal(broker.noise);
-      const values = brokerMinute(spec, broker, traffic, percents, random, heapAlpha, i);
+      const values = {
+        ...brokerMinute(spec, broker, traffic, percents, random, heapAlpha, i),
+        BytesInPerSec: bytesIn(broker, traffic, bytesRandom),
+      };
       if (i < BURN_IN_MINUTES) continue;
       for (const s of byBroker.get(broker.id)!) {
         if (inOutage(spec, s.signal, broker.id, time)) continue;
@@ -150,7 +167,14 @@ function makeBrokers(spec: WorldSpec, random: NormalSource): Broker[] {
     stateTotal: 0,
     trafficHeap: Number.NaN,
     heapNoise: 0,
+    bytesMix: 0,
   }));
+}
+
+/** One broker's bytes in per second this minute: traffic, times its drifting bytes per unit, measured. */
+function bytesIn(broker: Broker, traffic: number, random: NormalSource): number {
+  broker.bytesMix = BYTES_MIX_AR * broker.bytesMix + BYTES_MIX_INNOVATION * random.normal();
+  return TYPICAL_BYTES_PER_SECOND * traffic * Math.exp(broker.bytesMix) * random.logNormal(BYTES_NOISE);
 }
 
 /** One broker's minute: its producer state advances; returns what it reports. */
@@ -227,7 +251,7 @@ function surgeFactor(spec: WorldSpec, time: number): number {
   return factor;
 }
 
-function inOutage(spec: WorldSpec, signal: SimulatedSignal, broker: number, time: number): boolean {
+function inOutage(spec: WorldSpec, signal: WorldSignal, broker: number, time: number): boolean {
   return spec.outages.some(
     (o) =>
       o.signal === signal &&
@@ -237,7 +261,7 @@ function inOutage(spec: WorldSpec, signal: SimulatedSignal, broker: number, time
   );
 }
 
-function heapReached(series: readonly BrokerSeries[], percent: number): number | undefined {
+function heapReached(series: readonly WorldSeries[], percent: number): number | undefined {
   let first: number | undefined;
   for (const s of series) {
     if (s.signal !== 'HeapMemoryAfterGC') continue;

@@ -72,6 +72,7 @@ export function fastEvidence(
     periods: alarm.periods,
     sd: entry.watch.sd,
     brokers: entry.brokers.map(({ series, value, expected }) => ({ series, value, expected })),
+    ...(entry.watch.trafficLevel !== undefined ? { perTraffic: true } : {}),
   };
 }
 

@@ -52,6 +52,8 @@ export const signalSchema = z.strictObject({
   /** Prometheus: the query that gives one series per broker (default: JMX exporter names) */
   promql: z.optional(z.string().check(z.minLength(1), z.maxLength(LIMITS.promqlLength, `at most ${LIMITS.promqlLength} characters`))),
   enabled: withDefault(z.boolean(), true),
+  /** a measure of traffic (bytes or messages in): never watched for rollbacks; the release watches judge the fast signals per unit of it */
+  traffic: withDefault(z.boolean(), false),
 });
 
 export type SignalConfig = z.output<typeof signalSchema> & { readonly name: string };

@@ -80,18 +80,7 @@ export function newDetectorState(): DetectorState {
  * (duplicate, out of order, invalid); the state's counts say why.
  */
 export function observe(state: DetectorState, settings: DetectorSettings, time: number, value: number): PointScore | undefined {
-  const { counts } = state;
-  if (state.lastTime !== null) {
-    if (time === state.lastTime) return void counts.duplicates++;
-    if (time < state.lastTime) return void counts.outOfOrder++;
-  }
-  if (!Number.isFinite(value) || (settings.logScale && value < 0)) return void counts.invalid++;
-  // Consecutive periods (the common case) have no gap to count.
-  if (state.lastTime !== null && time - state.lastTime > settings.periodMs)
-    counts.gaps += missingPeriods(time - state.lastTime, settings.periodMs);
-  state.lastTime = time;
-  counts.points++;
-
+  if (!accepted(state, settings, time, value)) return undefined;
   const y = scaled(settings, value);
   if (state.low === null || y < state.low) state.low = y;
   if (state.high === null || y > state.high) state.high = y;
@@ -100,22 +89,44 @@ export function observe(state: DetectorState, settings: DetectorSettings, time: 
     // Until warm, weigh every point equally: the first points set the baseline, not the first one.
     updateEwma(baseline, y - baseline.mean, warmingAlpha(settings.alpha, baseline.n));
     state.run = 0;
-    return result(
-      state,
-      settings,
-      time,
-      value,
-      y,
-      0,
-      Math.sqrt(Math.max(baseline.variance, settings.minSd * settings.minSd)),
-      Number.NaN,
-      false,
-      false,
-      true,
-    );
+    const sd = Math.sqrt(Math.max(baseline.variance, settings.minSd * settings.minSd));
+    return result(state, settings, time, value, y, 0, sd, Number.NaN, false, false, true);
   }
+  return scoreWarm(state, settings, time, value, y);
+}
 
-  const minSd = Math.max(settings.minSd, RANGE_SD_FRACTION * (state.high - state.low));
+/** Counts the point, or why it is skipped (duplicate, out of order, invalid); true when it is scored. */
+function accepted(state: DetectorState, settings: DetectorSettings, time: number, value: number): boolean {
+  const skipped = skipReason(state, settings, time, value);
+  if (skipped) {
+    state.counts[skipped]++;
+    return false;
+  }
+  const { counts } = state;
+  // Consecutive periods (the common case) have no gap to count.
+  if (state.lastTime !== null && time - state.lastTime > settings.periodMs)
+    counts.gaps += missingPeriods(time - state.lastTime, settings.periodMs);
+  state.lastTime = time;
+  counts.points++;
+  return true;
+}
+
+function skipReason(
+  state: DetectorState,
+  settings: DetectorSettings,
+  time: number,
+  value: number,
+): 'duplicates' | 'outOfOrder' | 'invalid' | undefined {
+  if (state.lastTime !== null && time === state.lastTime) return 'duplicates';
+  if (state.lastTime !== null && time < state.lastTime) return 'outOfOrder';
+  if (!Number.isFinite(value) || (settings.logScale && value < 0)) return 'invalid';
+  return undefined;
+}
+
+/** Scores a point against a warm baseline, then updates the baseline. */
+function scoreWarm(state: DetectorState, settings: DetectorSettings, time: number, value: number, y: number): PointScore {
+  const { baseline } = state;
+  const minSd = Math.max(settings.minSd, RANGE_SD_FRACTION * (state.high! - state.low!));
   const sd = Math.sqrt(Math.max(baseline.variance, minSd * minSd));
   const deviation = y - baseline.mean;
   const z = deviation / sd;

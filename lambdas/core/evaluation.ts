@@ -69,7 +69,10 @@ export function evaluate(state: GuardrailState, input: EvaluationInput, config: 
   const checks: CheckInput = { now: input.now, releases: input.releases, index: seriesIndex(state.series) };
   openChecks(state, checks, config);
   const findings = runChecks(state, checks, config);
-  for (const group of groupBy(anomalies, (a) => indexKey(a.cluster, a.signal)).values()) context.updateEpisode(group);
+  // Traffic is not a storm: the watches judge the fast signals per unit of it; its own anomalies open no episode.
+  const traffic = new Set(config.signals.filter((s) => s.traffic).map((s) => s.name));
+  const episodic = anomalies.filter((a) => !traffic.has(a.signal));
+  for (const group of groupBy(episodic, (a) => indexKey(a.cluster, a.signal)).values()) context.updateEpisode(group);
   const decisions: Decision[] = [];
   for (const finding of findings) {
     const { decision, intent } = context.act(finding, checks);

@@ -36,6 +36,8 @@ export interface WatchEvidence {
   /** fast: the null spread of the pooled log ratio (log units), from the cluster's own recent past. */
   readonly sd?: number;
   readonly brokers?: readonly BrokerEvidence[];
+  /** fast: the values are per unit of the cluster's traffic signal, at its level before the release (traffic-reference.ts). */
+  readonly perTraffic?: boolean;
   /** heap: slopes (points per hour) before the release (or, for an excess, before the flag's first step) and since; the level now; the forecast. */
   readonly slopeBefore?: number;
   readonly slopeAfter?: number;
@@ -67,7 +69,7 @@ export function describeEvidence(evidence: WatchEvidence): string {
       `${e.horizonMs !== undefined ? ` (horizon ${formatDuration(e.horizonMs)})` : ''}`
     );
   }
-  const against = e.purpose === 'excess' ? "its level before the flag's first step" : 'expected';
+  const against = `${e.purpose === 'excess' ? "its level before the flag's first step" : 'expected'}${e.perTraffic ? ' per unit of traffic' : ''}`;
   const brokers = (e.brokers ?? []).map((b) => `${b.series} ${formatNumber(b.value)} (expected ${formatNumber(b.expected)})`).join(', ');
   return (
     `${e.signal} ${formatNumber(e.factor ?? 1)}x ${against} on ${e.cluster} from ${formatTime(e.onset)} ` +

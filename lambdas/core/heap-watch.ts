@@ -18,7 +18,8 @@ import type { Finding } from './finding.ts';
 import { type HeapTrend, type HeapTrendSettings, heapTrend, heapTrendSettings } from './heap-trend.ts';
 import { type ReleaseEvent, releaseName } from './release.ts';
 import { pooledLogRatio } from './release-watch.ts';
-import { brokerHistories, indexKey, recentValues, type SeriesIndex, type WatchEntry, watchSettings } from './watches.ts';
+import { recentTraffic } from './traffic-reference.ts';
+import { brokerHistories, indexKey, recentValues, type SeriesIndex, trafficOf, type WatchEntry, watchSettings } from './watches.ts';
 
 export interface HeapEntry {
   readonly id: string;
@@ -121,15 +122,34 @@ function laterStep(release: ReleaseEvent, releases: readonly ReleaseEvent[], now
   );
 }
 
-/** A fast signal's watch of the release alarmed: the fast path has it. */
+/**
+ * A fast signal's watch of the release alarmed: the fast path has it. So does a fast alarm of
+ * another release on the cluster from just before this one on: a storm's producer-ID state stays on
+ * the heap for a day after its rollback (producer.id.expiration.ms), and its climb is not this release's.
+ */
 function fastResponded(entry: HeapEntry, watches: readonly WatchEntry[]): boolean {
-  return watches.some((w) => w.purpose === 'step' && w.release.id === entry.release.id && w.watch.status === 'alarm');
+  return watches.some(
+    (w) =>
+      w.purpose === 'step' &&
+      w.watch.status === 'alarm' &&
+      (w.release.id === entry.release.id || (w.cluster === entry.cluster && w.watch.alarm!.time >= entry.since - OTHER_STORM_MS)),
+  );
 }
 
-/** Is traffic (a connection signal's pooled level) up since the release? Then heap moving with it is traffic's. */
+/** A fast alarm of another release this long before a release still explains the heap climb after it (two flags stepped minutes apart). */
+const OTHER_STORM_MS = 10 * 60_000;
+
+/**
+ * Is traffic up since the release? Then heap moving with it is traffic's. Traffic is the
+ * configured traffic signal where the watch has one, or a connection signal's pooled level (its
+ * watch's levels, per unit of traffic or not, are its values at the traffic before the release).
+ */
 function trafficExplains(entry: HeapEntry, config: GuardrailConfig, context: HeapContext): boolean {
+  const reference = trafficOf(context.index, config, entry.cluster);
   for (const w of context.watches) {
     if (w.purpose !== 'step' || w.release.id !== entry.release.id || w.cluster !== entry.cluster) continue;
+    const rise = reference && w.watch.trafficLevel !== undefined ? recentTraffic(reference, TRAFFIC_WINDOW_PERIODS) : undefined;
+    if (rise !== undefined && rise - w.watch.trafficLevel! >= TRAFFIC_EXPLAINS) return true;
     const signal = config.signals.find((s) => s.name === w.signal);
     if (!signal) continue;
     const recent = recentValues(context.index.get(indexKey(w.cluster, w.signal)) ?? [], signal, TRAFFIC_WINDOW_PERIODS);

@@ -13,7 +13,7 @@ import { fellWithDose } from './dose.ts';
 import type { Finding } from './finding.ts';
 import { checkHeap, expireHeapWatches, heapFinding, heapSettings, heapSignal, openHeapWatch } from './heap-watch.ts';
 import type { ReleaseEvent, RolloutStep } from './release.ts';
-import { pooledLogRatio } from './release-watch.ts';
+import { pooledLogRatio, type ReleaseWatch } from './release-watch.ts';
 import type { GuardrailState } from './state.ts';
 import {
   baselineFor,
@@ -24,7 +24,18 @@ import {
   rememberHeapSlope,
   rememberWatch,
 } from './step-back.ts';
-import { expireWatches, fastSignals, feedWatch, indexKey, openWatch, recentValues, type SeriesIndex, watchSettings } from './watches.ts';
+import {
+  expireWatches,
+  fastSignals,
+  feedWatch,
+  indexKey,
+  openWatch,
+  perTrafficOf,
+  recentValues,
+  type SeriesIndex,
+  trafficOf,
+  watchSettings,
+} from './watches.ts';
 
 /** What the checks need of the evaluation. */
 export interface CheckInput {
@@ -65,7 +76,7 @@ function openRelease(state: GuardrailState, release: ReleaseEvent, input: CheckI
   const baseline = release.kind === 'rollout-step' ? baselineFor(flagBaselines, release) : undefined;
   for (const signal of fastSignals(config)) {
     for (const series of clusterSeries(input.index, signal)) {
-      const entry = openWatch(release, series, signal, config, earlier);
+      const entry = openWatch(release, series, signal, config, earlier, trafficOf(input.index, config, series[0]!.cluster));
       watches.push(entry);
       if (baseline) rememberWatch(baseline, entry);
     }
@@ -87,7 +98,8 @@ export function runChecks(state: GuardrailState, input: CheckInput, config: Guar
   for (const entry of watches) {
     const signal = config.signals.find((s) => s.name === entry.signal);
     if (!signal) continue;
-    if (feedWatch(entry, input.index.get(indexKey(entry.cluster, entry.signal)) ?? [], signal, config, input.now))
+    const traffic = trafficOf(input.index, config, entry.cluster);
+    if (feedWatch(entry, input.index.get(indexKey(entry.cluster, entry.signal)) ?? [], signal, config, input.now, traffic))
       alarmed.push({ entry, signal });
   }
   // Every watch has seen this evaluation's periods before any alarm is blamed: releases minutes apart see the same excursion.
@@ -130,10 +142,12 @@ export function watchExcess(state: GuardrailState, decision: Decision, finding: 
   const baseline = baselineOf(flagBaselines, step);
   if (decision.mode !== 'enforce' || decision.turnOff || decision.toPercent <= 0 || !baseline) return;
   if (finding.evidence.kind === 'fast') {
-    const before = (cluster: string, signal: string, levels: Readonly<Record<string, number>>) => {
+    const before = (cluster: string, signal: string, watch: ReleaseWatch) => {
       const signalConfig = config.signals.find((s) => s.name === signal);
-      const recent = signalConfig ? recentValues(input.index.get(indexKey(cluster, signal)) ?? [], signalConfig, DOSE_PERIODS) : [];
-      return signalConfig ? pooledLogRatio(levels, recent, watchSettings(signalConfig, config)) : undefined;
+      if (!signalConfig) return undefined;
+      const per = perTrafficOf(watch, trafficOf(input.index, config, cluster), config.metricPeriodSeconds * 1000);
+      const recent = recentValues(input.index.get(indexKey(cluster, signal)) ?? [], signalConfig, DOSE_PERIODS, per);
+      return pooledLogRatio(watch.levels, recent, watchSettings(signalConfig, config));
     };
     watches.push(...excessWatches(baseline, step, input.now, config.metricPeriodSeconds * 1000, before));
     return;

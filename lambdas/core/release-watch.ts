@@ -114,6 +114,8 @@ export interface ReleaseWatch {
   readonly calibrationExcess: number;
   /** The largest pooled log ratio of one period within `spikePeriods` of a pseudo-release (0 uncalibrated; absent in watches saved before it). */
   readonly calibrationSpike?: number;
+  /** R₀ of traffic-reference.ts: the values watched are per unit of traffic, at this traffic (absent: as read). */
+  readonly trafficLevel?: number;
   status: WatchStatus;
   /** Why `unrelated`: an effect already there before the release, or one that began later. */
   reason?: 'preexisting' | 'late-onset';
@@ -155,7 +157,7 @@ export function openReleaseWatch(
     if (level !== undefined) levels[broker] = level;
   }
   const { sd, sdByHorizon, samples, peak, excess, spike } = calibrate(logs, start, settings, otherReleases);
-  const watch: ReleaseWatch = {
+  const watch = freshWatch({
     version: 1,
     release: { id: release.id, time: release.time },
     signal,
@@ -167,19 +169,26 @@ export function openReleaseWatch(
     calibrationPeak: peak,
     calibrationExcess: excess,
     calibrationSpike: spike,
-    status: 'watching',
-    cusum: 0,
-    onset: null,
-    excess: [],
-    lastTime: null,
-    periods: 0,
-    alarm: null,
-  };
+  });
   if (preexisting(logs, start, sd, settings)) {
     watch.status = 'unrelated';
     watch.reason = 'preexisting';
   }
   return watch;
+}
+
+/** What a watch knows before it scores anything (its expectations and calibration). */
+export type WatchBasis = Omit<ReleaseWatch, 'status' | 'reason' | 'cusum' | 'onset' | 'excess' | 'lastTime' | 'periods' | 'alarm'>;
+
+/** A watch on `basis` that has scored nothing yet: the one place its running state starts. */
+export function freshWatch(basis: WatchBasis): ReleaseWatch {
+  return { ...basis, status: 'watching', cusum: 0, onset: null, excess: [], lastTime: null, periods: 0, alarm: null };
+}
+
+/** The basis of a watch, without its running state. */
+export function basisOf(watch: ReleaseWatch): WatchBasis {
+  const { status, reason, cusum, onset, excess, lastTime, periods, alarm, ...basis } = watch;
+  return basis;
 }
 
 /**

@@ -11,7 +11,7 @@
  */
 import type { HeapEntry } from './heap-watch.ts';
 import { flagKey, type RolloutStep } from './release.ts';
-import type { ReleaseWatch } from './release-watch.ts';
+import { basisOf, freshWatch, type ReleaseWatch } from './release-watch.ts';
 import { indexKey, type WatchEntry } from './watches.ts';
 
 export interface FlagBaseline {
@@ -65,31 +65,20 @@ export function baselineOf(baselines: Readonly<Record<string, FlagBaseline>>, st
 
 /**
  * Watches of what persists of the flag's fast effect after a rollback at `now`, against its
- * baseline's levels. `before`: each signal's pooled log ratio over those levels at the rollback.
+ * baseline's levels. `before`: each signal's pooled log ratio over those levels at the rollback (per unit of traffic where the watch was).
  */
 export function excessWatches(
   baseline: FlagBaseline,
   step: RolloutStep,
   now: number,
   periodMs: number,
-  before: (cluster: string, signal: string, levels: Readonly<Record<string, number>>) => number | undefined,
+  before: (cluster: string, signal: string, watch: ReleaseWatch) => number | undefined,
 ): WatchEntry[] {
   const start = Math.floor(now / periodMs) * periodMs + SETTLE_PERIODS * periodMs;
   return Object.values(baseline.fast).map(({ cluster, signal, watch: first }) => {
-    const watch: ReleaseWatch = {
-      ...structuredClone(first),
-      release: { id: `${step.id}/excess/${now}`, time: start },
-      start,
-      status: 'watching',
-      cusum: 0,
-      onset: null,
-      excess: [],
-      lastTime: null,
-      periods: 0,
-      alarm: null,
-    };
-    delete watch.reason;
-    const dose = before(cluster, signal, first.levels);
+    // Same levels and calibration as the first step's watch, its running state started afresh.
+    const watch = freshWatch({ ...basisOf(structuredClone(first)), release: { id: `${step.id}/excess/${now}`, time: start }, start });
+    const dose = before(cluster, signal, first);
     return {
       id: `${step.id}/${cluster}/${signal}/excess/${now}`,
       release: step,

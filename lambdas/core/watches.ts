@@ -19,6 +19,15 @@ import {
   releaseWatchSettings,
 } from './release-watch.ts';
 import type { SeriesState } from './series.ts';
+import {
+  perTraffic,
+  pointsPerTraffic,
+  type TrafficReference,
+  trafficAt,
+  trafficLevel,
+  trafficReference,
+  trafficSignal,
+} from './traffic-reference.ts';
 import { type BrokerHistory, median } from './watch-points.ts';
 
 export interface WatchEntry {
@@ -61,7 +70,7 @@ export function seriesIndex(states: Readonly<Record<string, SeriesState>>): Seri
 
 /** The signals release watches watch: rates and counts, which a release moves at once and by a factor. */
 export function fastSignals(config: Pick<GuardrailConfig, 'signals'>): SignalConfig[] {
-  return config.signals.filter((s) => s.kind !== 'percent');
+  return config.signals.filter((s) => s.kind !== 'percent' && !s.traffic);
 }
 
 export function watchSettings(signal: SignalConfig, config: Pick<GuardrailConfig, 'metricPeriodSeconds'>): ReleaseWatchSettings {
@@ -89,32 +98,83 @@ export function brokerHistories(
   });
 }
 
-/** Each broker's median over its newest `points` periods, in the signal's own units. */
+/** Each broker's median over its newest `points` periods, in the signal's own units (per unit of traffic at `perTrafficOf`'s level, where given). */
 export function recentValues(
   series: readonly SeriesState[],
   signal: Pick<SignalConfig, 'kind' | 'logOffset'>,
   points: number,
+  per?: PerTraffic,
 ): Array<{ broker: string; value: number }> {
+  if (!per) {
+    return series.flatMap((s) => {
+      const values = s.history.values.slice(-points);
+      return values.length > 0 ? [{ broker: s.key, value: unscaled(signal, median(values)) }] : [];
+    });
+  }
   return series.flatMap((s) => {
-    const values = s.history.values.slice(-points);
-    return values.length > 0 ? [{ broker: s.key, value: unscaled(signal, median(values)) }] : [];
+    const { times, values } = s.history;
+    const from = Math.max(0, times.length - points);
+    const recent: number[] = [];
+    for (let i = from; i < times.length; i++) recent.push(adjusted(unscaled(signal, values[i]!), times[i]!, signal, per));
+    return recent.length > 0 ? [{ broker: s.key, value: median(recent) }] : [];
   });
+}
+
+/** The cluster's traffic reference, where a traffic signal is configured and the cluster exports it. */
+export function trafficOf(index: SeriesIndex, config: Pick<GuardrailConfig, 'signals'>, cluster: string): TrafficReference | undefined {
+  const signal = trafficSignal(config);
+  return signal ? trafficReference(index.get(indexKey(cluster, signal.name)) ?? []) : undefined;
+}
+
+/** A watch's traffic reference and the level (R₀) its values are judged at (traffic-reference.ts). */
+export interface PerTraffic {
+  readonly reference: TrafficReference;
+  readonly level: number;
+  readonly periodMs: number;
+}
+
+export function perTrafficOf(
+  watch: Pick<ReleaseWatch, 'trafficLevel'>,
+  reference: TrafficReference | undefined,
+  periodMs: number,
+): PerTraffic | undefined {
+  return reference && watch.trafficLevel !== undefined ? { reference, level: watch.trafficLevel, periodMs } : undefined;
+}
+
+/** The value at the watch's traffic level; as read where there is none, or no traffic reading for its period. */
+function adjusted(value: number, time: number, signal: Pick<SignalConfig, 'logOffset'>, per: PerTraffic | undefined): number {
+  const traffic = per && trafficAt(per.reference, time, per.periodMs);
+  return per && traffic !== undefined ? perTraffic(value, traffic, per.level, signal.logOffset) : value;
 }
 
 function unscaled(signal: Pick<SignalConfig, 'kind' | 'logOffset'>, value: number): number {
   return signal.kind === 'percent' ? value : Math.exp(value) - signal.logOffset;
 }
 
-/** Opens the watch of a release on one cluster's signal. `earlier`: the timeline's earlier release times (left out of the backtest). */
+/**
+ * Opens the watch of a release on one cluster's signal. `earlier`: the timeline's earlier release
+ * times (left out of the backtest). `traffic`: the cluster's traffic reference, where configured
+ * and exported: the watch then judges the signal per unit of traffic.
+ */
 export function openWatch(
   release: ReleaseEvent,
   series: readonly SeriesState[],
   signal: SignalConfig,
   config: GuardrailConfig,
   earlier: readonly number[],
+  traffic?: TrafficReference,
 ): WatchEntry {
   const settings = watchSettings(signal, config);
-  const watch = openReleaseWatch(release, signal.name, brokerHistories(series, signal), settings, earlier);
+  const { periodMs, levelPeriods } = settings;
+  const start = Math.floor(release.time / periodMs) * periodMs;
+  const level = traffic && trafficLevel(traffic, start - levelPeriods * periodMs, start, levelPeriods / 2);
+  const raw = brokerHistories(series, signal);
+  const histories =
+    traffic && level !== undefined
+      ? raw.map((h) => ({ broker: h.broker, points: pointsPerTraffic(h.points, traffic, level, periodMs, signal.logOffset) }))
+      : raw;
+  const opened = openReleaseWatch(release, signal.name, histories, settings, earlier);
+  const watch: ReleaseWatch = level === undefined ? opened : { ...opened, trafficLevel: level };
   return {
     id: `${release.id}/${series[0]!.cluster}/${signal.name}`,
     release,
@@ -143,13 +203,15 @@ export function feedWatch(
   signal: SignalConfig,
   config: GuardrailConfig,
   now: number,
+  traffic?: TrafficReference,
 ): boolean {
   const settings = watchSettings(signal, config);
+  const per = perTrafficOf(entry.watch, traffic, settings.periodMs);
   const { periodMs } = settings;
   const newest = Math.max(-Infinity, ...series.map((s) => s.history.times.at(-1) ?? -Infinity));
   const known = Object.keys(entry.watch.levels).length;
   while (isWatching(entry) && entry.next <= newest) {
-    const observed = valuesAt(series, entry.next, signal);
+    const observed = valuesAt(series, entry.next, signal, per);
     if (observed.length < Math.max(1, settings.minBrokerShare * known) && entry.next > newest - LATE_PERIODS * periodMs) break;
     const verdict = observeReleaseWatch(entry.watch, entry.next, observed, settings);
     entry.next += periodMs;
@@ -170,12 +232,14 @@ function valuesAt(
   series: readonly SeriesState[],
   time: number,
   signal: SignalConfig,
+  per: PerTraffic | undefined,
 ): Array<{ broker: string; label: string; value: number }> {
   const out: Array<{ broker: string; label: string; value: number }> = [];
   for (const s of series) {
     const { times, values } = s.history;
     for (let i = times.length - 1; i >= 0 && times[i]! >= time; i--) {
-      if (times[i] === time) out.push({ broker: s.key, label: seriesName(s), value: unscaled(signal, values[i]!) });
+      if (times[i] === time)
+        out.push({ broker: s.key, label: seriesName(s), value: adjusted(unscaled(signal, values[i]!), time, signal, per) });
     }
   }
   return out;

@@ -226,16 +226,12 @@ describe('resolveQuiet', () => {
 
 describe('openEpisode', () => {
   it('finds the open episode of a cluster and signal: noise on one signal never holds another', () => {
-    const closed = startEpisode(statesOf({ b1: [2, null] }), 'c', [anomaly('b1', 0)], T0);
+    const started = (cluster: string, a: Anomaly, time: number) => startEpisode(statesOf({ b1: [2, null] }), cluster, [a], time);
+    const closed = started('c', anomaly('b1', 0), T0);
     closed.resolvedAt = T0 + 20 * MINUTE;
-    const open = startEpisode(statesOf({ b1: [2, null] }), 'c', [anomaly('b1', 30)], T0 + 30 * MINUTE);
-    const elsewhere = startEpisode(statesOf({ b1: [2, null] }), 'd', [anomaly('b1', 30, { cluster: 'd' })], T0 + 30 * MINUTE);
-    const otherSignal = startEpisode(
-      statesOf({ b1: [2, null] }),
-      'c',
-      [anomaly('b1', 30, { signal: 'ConnectionCount' })],
-      T0 + 30 * MINUTE,
-    );
+    const open = started('c', anomaly('b1', 30), T0 + 30 * MINUTE);
+    const elsewhere = started('d', anomaly('b1', 30, { cluster: 'd' }), T0 + 30 * MINUTE);
+    const otherSignal = started('c', anomaly('b1', 30, { signal: 'ConnectionCount' }), T0 + 30 * MINUTE);
     expect(openEpisode([closed, elsewhere, otherSignal, open], 'c', 'ConnectionCreationRate')).toBe(open);
     expect(openEpisode([closed, elsewhere, otherSignal, open], 'c', 'ConnectionCount')).toBe(otherSignal);
     expect(openEpisode([closed], 'c', 'ConnectionCreationRate')).toBeUndefined();

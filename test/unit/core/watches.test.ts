@@ -1,23 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../lambdas/core/config.ts';
 import { remember } from '../../../lambdas/core/history.ts';
-import type { RolloutStep } from '../../../lambdas/core/release.ts';
 import { newSeriesState, type SeriesState } from '../../../lambdas/core/series.ts';
 import { brokerHistories, expireWatches, feedWatch, LATE_PERIODS, openWatch, WATCH_RETENTION_MS } from '../../../lambdas/core/watches.ts';
+import { firstStep } from './release-watch-fixtures.ts';
 
 const MIN = 60_000;
 const config = parseConfig('');
 const signal = config.signals.find((s) => s.name === 'ConnectionCreationRate')!;
-const step: RolloutStep = {
-  kind: 'rollout-step',
-  id: 'step',
-  time: 120 * MIN + 20_000,
-  flag: 'f',
-  environment: 'production',
-  target: { kind: 'fallthrough' },
-  fromPercent: 0,
-  toPercent: 1,
-};
+const step = firstStep(120 * MIN + 20_000);
 
 /** Three brokers with 120 minutes of history before the step (as the series state keeps it: logs of value + 1). */
 function brokers(): SeriesState[] {

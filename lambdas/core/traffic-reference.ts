@@ -1,0 +1,85 @@
+/**
+ * A fast signal per unit of traffic. A producer storm adds connections, not bytes; a burst of
+ * traffic adds both. Where the configuration names a traffic signal (`traffic: true`, for example
+ * MSK's BytesInPerSec) and the cluster exports it, a release watch judges each broker's value
+ * divided by the cluster's traffic, relative to that traffic's level before the release:
+ *
+ *   R_t   = median over brokers of ln(traffic_b,t + c_r): the cluster's traffic (one broker's gap
+ *           or spike does not move it);
+ *   R₀    = median of R_t over the watch's level window before the release;
+ *   ỹ_b,t = (y_b,t + c) · e^{R₀ − R_t} − c, so that ln(ỹ + c) = ln(y + c) − (R_t − R₀):
+ *           the watch's pooled log ratio becomes the signal's excess over the traffic's.
+ *
+ * A period with no traffic reading within LATE_PERIODS before it is left as it is in a watched
+ * period (a dark reference must not blind the watch) and left out of the history. Pure.
+ */
+import type { GuardrailConfig, SignalConfig } from './config.ts';
+import type { SeriesState } from './series.ts';
+import { median, type WatchPoint } from './watch-points.ts';
+
+/** The cluster's traffic, per period: ln(value + offset), the median over its brokers. */
+export type TrafficReference = ReadonlyMap<number, number>;
+
+/** A traffic reading this many periods before a period still stands for it (late or missing datapoints). */
+const STALE_PERIODS = 3;
+
+/** The configured traffic signal, if any (the first). */
+export function trafficSignal(config: Pick<GuardrailConfig, 'signals'>): SignalConfig | undefined {
+  return config.signals.find((s) => s.traffic && s.kind !== 'percent');
+}
+
+/** The cluster's traffic per period from its traffic series (their full-resolution history, as the state keeps it: logs of rates). */
+export function trafficReference(series: readonly SeriesState[]): TrafficReference | undefined {
+  const byTime = new Map<number, number[]>();
+  for (const s of series) {
+    const { times, values, compacted } = s.history;
+    for (let i = compacted; i < times.length; i++) {
+      const list = byTime.get(times[i]!);
+      if (list) list.push(values[i]!);
+      else byTime.set(times[i]!, [values[i]!]);
+    }
+  }
+  if (byTime.size === 0) return undefined;
+  return new Map([...byTime].sort((a, b) => a[0] - b[0]).map(([time, logs]) => [time, median(logs)]));
+}
+
+/** The traffic at `time`, or the latest within STALE_PERIODS before it. */
+export function trafficAt(reference: TrafficReference, time: number, periodMs: number): number | undefined {
+  for (let back = 0; back <= STALE_PERIODS; back++) {
+    const value = reference.get(time - back * periodMs);
+    if (value !== undefined) return value;
+  }
+  return undefined;
+}
+
+/** R₀: the traffic's median over [from, to); undefined with fewer than `minPoints` periods. */
+export function trafficLevel(reference: TrafficReference, from: number, to: number, minPoints: number): number | undefined {
+  const values: number[] = [];
+  for (const [time, value] of reference) if (time >= from && time < to) values.push(value);
+  return values.length >= Math.max(1, minPoints) ? median(values) : undefined;
+}
+
+/** The traffic's median over its newest `periods` readings (the reference is in time order). */
+export function recentTraffic(reference: TrafficReference, periods: number): number | undefined {
+  const values = [...reference.values()].slice(-periods);
+  return values.length > 0 ? median(values) : undefined;
+}
+
+/** A value of the watched signal at the traffic of R₀ (`logOffset` is the watched signal's). */
+export function perTraffic(value: number, traffic: number, level: number, logOffset: number): number {
+  return (value + logOffset) * Math.exp(level - traffic) - logOffset;
+}
+
+/** Points at the traffic of R₀; those with no traffic reading are left out. */
+export function pointsPerTraffic(
+  points: readonly WatchPoint[],
+  reference: TrafficReference,
+  level: number,
+  periodMs: number,
+  logOffset: number,
+): WatchPoint[] {
+  return points.flatMap((p) => {
+    const traffic = trafficAt(reference, p.time, periodMs);
+    return traffic === undefined ? [] : [{ time: p.time, value: perTraffic(p.value, traffic, level, logOffset) }];
+  });
+}

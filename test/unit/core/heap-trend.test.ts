@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { heapTrend, heapTrendSettings } from '../../../lambdas/core/heap-trend.ts';
+import type { BrokerHistory } from '../../../lambdas/core/release-watch.ts';
+
+import { BROKERS, MIN, noise, RELEASE, START } from './release-watch-fixtures.ts';
+
+describe('the heap trend of a release', () => {
+  const heap = heapTrendSettings(MIN);
+  /** Heap after GC per broker, per minute from 3 h before the release to `after` minutes after it. */
+  function heapHistories(at: (minutesFromRelease: number) => number, after: number, seed = 5): BrokerHistory[] {
+    const draw = noise(seed, 1);
+    return BROKERS.map((b) => ({
+      broker: b,
+      points: Array.from({ length: 180 + after }, (_, i) => ({
+        time: START + (i - 180) * MIN,
+        value: at(i - 180) + Math.log(draw()) * 0.8,
+      })),
+    }));
+  }
+
+  it('rises when heap climbs from the release on, and forecasts the limit', () => {
+    const histories = heapHistories((m) => 55 + (m > 0 ? (5 * m) / 60 : 0), 90);
+    const trend = heapTrend(histories, RELEASE, START + 90 * MIN, heap);
+    expect(trend.kind).toBe('rising');
+    expect(trend.slopeAfter!).toBeCloseTo(5, 0);
+    expect(trend.slopeBefore!).toBeCloseTo(0, 0);
+    // From about 62.5% at 5 points an hour: about 5.5 h to 90%.
+    expect(trend.msToLimit! / 3_600_000).toBeCloseTo(5.5, 0);
+    expect(trend.withinHorizon).toBe(true);
+  });
+
+  it('never calls a level bump a trend', () => {
+    const trend = heapTrend(
+      heapHistories((m) => (m >= 0 ? 75 : 55), 90),
+      RELEASE,
+      START + 90 * MIN,
+      heap,
+    );
+    expect(trend).toMatchObject({ kind: 'steady', withinHorizon: false });
+  });
+
+  it('does not blame the release for a climb that was already there', () => {
+    const trend = heapTrend(
+      heapHistories((m) => 50 + (4 * m) / 60, 90),
+      RELEASE,
+      START + 90 * MIN,
+      heap,
+    );
+    expect(trend.kind).toBe('steady');
+  });
+
+  it('waits for enough points after the release', () => {
+    expect(
+      heapTrend(
+        heapHistories(() => 50, 30),
+        RELEASE,
+        START + 30 * MIN,
+        heap,
+      ),
+    ).toEqual({ kind: 'too-early', withinHorizon: false });
+  });
+
+  it("does not blame the release for a climb that began within its window, before it (an earlier release's)", () => {
+    const trend = heapTrend(
+      heapHistories((m) => 50 + (m > -60 ? (8 * (m + 60)) / 60 : 0), 90),
+      RELEASE,
+      START + 90 * MIN,
+      heap,
+    );
+    expect(trend.slopeBefore!).toBeCloseTo(8, 0);
+    expect(trend.kind).toBe('steady');
+  });
+
+  it('does not call a bump that came and went a trend: the climb must hold over the recent half of its window', () => {
+    const trend = heapTrend(
+      heapHistories((m) => 50 + (m >= 30 && m < 70 ? 12 : 0), 100),
+      RELEASE,
+      START + 100 * MIN,
+      heap,
+    );
+    expect(trend.kind).toBe('steady');
+  });
+
+  it('measures the slope after from where it is told to (after a surge), and waits for enough points from there', () => {
+    const histories = heapHistories((m) => 50 + (m >= 0 && m < 40 ? 15 : 0) + (m >= 40 ? (6 * (m - 40)) / 60 : 0), 110);
+    expect(heapTrend(histories, RELEASE, START + 90 * MIN, heap, START + 40 * MIN).kind).toBe('too-early');
+    const trend = heapTrend(histories, RELEASE, START + 110 * MIN, heap, START + 40 * MIN);
+    expect(trend.kind).toBe('rising');
+    expect(trend.slopeAfter!).toBeCloseTo(6, 0);
+  });
+});

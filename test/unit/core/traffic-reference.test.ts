@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../lambdas/core/config.ts';
+import { describeEvidence } from '../../../lambdas/core/finding.ts';
+import { remember } from '../../../lambdas/core/history.ts';
+import { newSeriesState, type SeriesState } from '../../../lambdas/core/series.ts';
+import { perTraffic, trafficAt, trafficReference, trafficSignal } from '../../../lambdas/core/traffic-reference.ts';
+import { fastSignals, feedWatch, openWatch, recentValues } from '../../../lambdas/core/watches.ts';
+import { firstStep } from './release-watch-fixtures.ts';
+
+const MIN = 60_000;
+const config = parseConfig('signals:\n  BytesInPerSec: { kind: rate, traffic: true }\n');
+const signal = config.signals.find((s) => s.name === 'ConnectionCreationRate')!;
+const step = firstStep(120 * MIN + 20_000);
+
+/** Three brokers of `name`, 120 minutes before the step at `traffic(m)` times `perUnit`, with a little wobble. */
+function brokers(name: string, perUnit: number, traffic: (minute: number) => number = () => 1): SeriesState[] {
+  return [1, 2, 3].map((b) => {
+    const s = newSeriesState({ key: `${name}/${b}`, signal: name, cluster: 'c', dimensions: { 'Broker ID': String(b) } });
+    for (let m = 0; m < 120; m++) add(s, m, perUnit * traffic(m) * (1 + 0.03 * Math.sin(m + b)));
+    return s;
+  });
+}
+
+function add(series: SeriesState, minute: number, value: number): void {
+  remember(series.history, 1000, minute * MIN, Math.log(value + 1));
+}
+
+describe('a traffic reference', () => {
+  it('is read only where configured, and never watched for rollbacks itself', () => {
+    expect(trafficSignal(parseConfig(''))).toBeUndefined();
+    expect(trafficSignal(config)?.name).toBe('BytesInPerSec');
+    expect(fastSignals(config).map((s) => s.name)).not.toContain('BytesInPerSec');
+  });
+
+  it('is the median over brokers per period, and stands for a few periods when late', () => {
+    const bytes = brokers('BytesInPerSec', 1e6);
+    // One broker's spike does not move the cluster's traffic.
+    for (const [i, s] of bytes.entries()) add(s, 120, i === 0 ? 9e6 : 1e6);
+    const reference = trafficReference(bytes)!;
+    expect(Math.exp(reference.get(120 * MIN)!)).toBeLessThan(2e6);
+    expect(trafficAt(reference, 122 * MIN, MIN)).toBe(reference.get(120 * MIN));
+    expect(trafficAt(reference, 124 * MIN, MIN)).toBeUndefined();
+    expect(trafficReference([])).toBeUndefined();
+  });
+
+  it('rescales a value by the traffic against its level, in the log space the watch reads (log offset kept)', () => {
+    expect(perTraffic(29, Math.log(3), 0, 1)).toBeCloseTo(9, 9);
+    expect(perTraffic(9, 0, 0, 1)).toBe(9);
+  });
+});
+
+describe('a release watch per unit of traffic', () => {
+  it('does not alarm on a traffic burst at the step that moves connections and bytes alike', () => {
+    const ccr = brokers('ConnectionCreationRate', 10);
+    const bytes = brokers('BytesInPerSec', 1e6);
+    const entry = openWatch(step, ccr, signal, config, [], trafficReference(bytes));
+    expect(entry.watch.trafficLevel).toBeCloseTo(Math.log(1e6), 1);
+    for (let m = 120; m < 124; m++) {
+      for (const s of ccr) add(s, m, 30);
+      for (const s of bytes) add(s, m, 3e6);
+    }
+    expect(feedWatch(entry, ccr, signal, config, 124 * MIN, trafficReference(bytes))).toBe(false);
+    expect(entry.watch.status).toBe('watching');
+    // At the traffic before the step: (30 + 1) / 3 − 1 connections a second, about what it was (10).
+    const per = { reference: trafficReference(bytes)!, level: entry.watch.trafficLevel!, periodMs: MIN };
+    expect(recentValues(ccr, signal, 3, per)[0]!.value).toBeCloseTo(31 / 3 - 1, 0);
+  });
+
+  it('alarms on a storm at the step that moves connections and not bytes, and so does a watch without one', () => {
+    for (const withTraffic of [true, false]) {
+      const ccr = brokers('ConnectionCreationRate', 10);
+      const bytes = brokers('BytesInPerSec', 1e6);
+      const traffic = withTraffic ? trafficReference(bytes) : undefined;
+      const entry = openWatch(step, ccr, signal, config, [], traffic);
+      for (let m = 120; m < 123; m++) {
+        for (const s of ccr) add(s, m, 30);
+        for (const s of bytes) add(s, m, 1e6);
+      }
+      expect(feedWatch(entry, ccr, signal, config, 123 * MIN, traffic ? trafficReference(bytes) : undefined)).toBe(true);
+    }
+  });
+
+  it('judges the history per unit of traffic too: a cluster whose traffic swung before the step is as quiet as one that did not', () => {
+    const swing = (m: number) => (m % 20 < 10 ? 1 : 3);
+    const ccr = brokers('ConnectionCreationRate', 10, swing);
+    const bytes = brokers('BytesInPerSec', 1e6, swing);
+    const judged = openWatch(step, ccr, signal, config, [], trafficReference(bytes));
+    const raw = openWatch(step, ccr, signal, config, []);
+    expect(judged.watch.sd).toBeLessThan(raw.watch.sd / 5);
+  });
+});
+
+describe('the evidence of a watch per unit of traffic', () => {
+  it('says so', () => {
+    const evidence = {
+      kind: 'fast',
+      purpose: 'step',
+      cluster: 'c',
+      signal: 'ConnectionCreationRate',
+      onset: 0,
+      candidates: [],
+      factor: 2,
+    } as const;
+    expect(describeEvidence({ ...evidence, perTraffic: true })).toMatch(
+      /^ConnectionCreationRate 2(\.0+)?x expected per unit of traffic on c/,
+    );
+    expect(describeEvidence(evidence)).not.toMatch(/traffic/);
+  });
+});
