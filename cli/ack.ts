@@ -20,6 +20,7 @@ export const optionsSchema = z.object({
   env: z.string().min(1).max(256),
   reason: z.string().trim().min(1, 'say why the freeze can be lifted (the fix, the ticket)').max(1000),
   by: z.string().min(1).max(256).optional(),
+  rule: z.string().min(1).max(256).optional(),
   state: z.string().min(1).optional(),
   function: z.string().min(1).optional(),
   region: z.string().min(1).optional(),
@@ -39,6 +40,7 @@ export function ackCommand(io: Io, dependencies: AckDependencies = realDependenc
     .requiredOption('--env <key>', 'the environment key')
     .requiredOption('--reason <text>', 'why the freeze can be lifted: kept with the acknowledgement')
     .option('--by <name>', 'who acknowledges (default: this machine’s user)')
+    .option('--rule <id>', 'lift only this rule’s freeze (`fallthrough`: the default rule’s); default: every frozen target of the flag')
     .addOption(
       new Option('--function <name>', 'in AWS: the acknowledge Lambda (name or ARN; the stack’s AckFunctionName output)').conflicts(
         'state',
@@ -55,6 +57,7 @@ export function ackCommand(io: Io, dependencies: AckDependencies = realDependenc
         environment: options.env,
         by: options.by ?? userInfo().username,
         reason: options.reason,
+        ...(options.rule ? { ruleId: options.rule } : {}),
       };
       const done = options.function
         ? await askLambda(dependencies.lambda(options.region), options.function, request)

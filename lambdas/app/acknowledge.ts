@@ -5,6 +5,7 @@
  */
 import { StateConflictError, StormguardError } from '../core/errors.ts';
 import { type Acknowledgement, lift } from '../core/freeze.ts';
+import { namedTarget, targetName } from '../core/release.ts';
 import type { StateStore } from '../ports.ts';
 
 export interface AcknowledgeRequest {
@@ -12,6 +13,8 @@ export interface AcknowledgeRequest {
   readonly environment: string;
   readonly by: string;
   readonly reason: string;
+  /** Lift only this rule's freeze (`fallthrough`: the default rule's); every frozen target of the flag when absent. */
+  readonly ruleId?: string | undefined;
 }
 
 const ATTEMPTS = 5;
@@ -25,7 +28,8 @@ export async function acknowledge(
   for (let attempt = 1; ; attempt++) {
     const state = await store.load();
     const acknowledgement = state && lift(state, { ...request, time: now });
-    if (!state || !acknowledgement) throw new StormguardError('NOT_FROZEN', `${request.flag} in ${request.environment} is not frozen`);
+    if (!state || !acknowledgement)
+      throw new StormguardError('NOT_FROZEN', `${request.flag}${onRule(request)} in ${request.environment} is not frozen`);
     try {
       await store.save(state);
       return acknowledgement;
@@ -34,3 +38,5 @@ export async function acknowledge(
     }
   }
 }
+
+const onRule = ({ ruleId }: AcknowledgeRequest) => (ruleId === undefined ? '' : ` (${targetName(namedTarget(ruleId))})`);

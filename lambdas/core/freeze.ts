@@ -4,7 +4,7 @@
  * up of that target is reverted and paged, and the gate says no; the flag's other rules go on.
  */
 import type { Decision } from './decision.ts';
-import { guardKey, type RolloutStep, type RolloutTarget, targetKey, targetName } from './release.ts';
+import { guardKey, namedTarget, type RolloutStep, type RolloutTarget, targetKey, targetName } from './release.ts';
 
 /** A flag held at a percentage after a rollback, until someone acknowledges. */
 export interface Freeze {
@@ -55,18 +55,22 @@ export interface Acknowledgement {
 const ACKNOWLEDGEMENTS_KEPT = 50;
 
 /**
- * Lifts a flag's freezes (every frozen target of it: acknowledging is about the flag's cause) and
- * records who did and why; the first one's acknowledgement, undefined when nothing was frozen.
+ * Lifts a flag's freezes (every frozen target of it: acknowledging is about the flag's cause; or the
+ * one target `ruleId` names, `fallthrough` for the default rule) and records who did and why; the
+ * first one's acknowledgement, undefined when nothing was frozen.
  */
 export function lift(
   state: Pick<FlagMemory, 'freezes' | 'acknowledgements'>,
-  request: Pick<Acknowledgement, 'flag' | 'environment' | 'by' | 'reason' | 'time'>,
+  request: Pick<Acknowledgement, 'flag' | 'environment' | 'by' | 'reason' | 'time'> & { readonly ruleId?: string | undefined },
 ): Acknowledgement | undefined {
+  const { ruleId, ...acknowledged } = request;
+  const named = ruleId === undefined ? undefined : targetName(namedTarget(ruleId));
   const lifted: Acknowledgement[] = [];
   for (const [key, freeze] of Object.entries(state.freezes)) {
     if (freeze.flag !== request.flag || freeze.environment !== request.environment) continue;
+    if (named !== undefined && targetName(freeze.target) !== named) continue;
     delete state.freezes[key];
-    lifted.push({ ...request, decisionId: freeze.decisionId, percent: freeze.percent });
+    lifted.push({ ...acknowledged, decisionId: freeze.decisionId, percent: freeze.percent });
   }
   if (lifted.length === 0) return undefined;
   state.acknowledgements = [...(state.acknowledgements ?? []), ...lifted].slice(-ACKNOWLEDGEMENTS_KEPT);

@@ -5,10 +5,9 @@
  * a step through on one rule because another is clear.
  */
 import type { FlagMemory } from './freeze.ts';
-import { flagKey, type ReleaseEvent, type RolloutTarget, targetLabel, targetName } from './release.ts';
+import { FALLTHROUGH_ID, flagKey, namedTarget, type ReleaseEvent, type RolloutTarget, targetLabel, targetName } from './release.ts';
 
-/** What names the default rule in a request (`--rule fallthrough`). */
-export const FALLTHROUGH_ID = 'fallthrough';
+export { FALLTHROUGH_ID };
 
 export function gateTarget(
   state: Pick<FlagMemory, 'freezes' | 'setPercents'>,
@@ -23,7 +22,7 @@ export function gateTarget(
       problem: `--rule: ${request.flag} in ${request.environment} has ${known.length} guarded targets (${list()}): name one with --rule ID (\`${FALLTHROUGH_ID}\` for the default rule)`,
     };
   }
-  const wanted: RolloutTarget = request.ruleId === FALLTHROUGH_ID ? { kind: 'fallthrough' } : { kind: 'rule', ruleId: request.ruleId };
+  const wanted = namedTarget(request.ruleId);
   const found = known.find((t) => targetName(t) === targetName(wanted));
   if (found) return { target: found };
   if (known.length === 0) return { target: wanted };

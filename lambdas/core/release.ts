@@ -83,3 +83,11 @@ export function targetKey(flag: string, environment: string, target: RolloutTarg
 export function guardKey(flag: string, environment: string, target: RolloutTarget): string {
   return target.kind === 'fallthrough' ? flagKey(flag, environment) : targetKey(flag, environment, target);
 }
+
+/** What names the default rule in a request (`--rule fallthrough`). */
+export const FALLTHROUGH_ID = 'fallthrough';
+
+/** The target a request names by rule id (`fallthrough`: the default rule). */
+export function namedTarget(ruleId: string): RolloutTarget {
+  return ruleId === FALLTHROUGH_ID ? { kind: 'fallthrough' } : { kind: 'rule', ruleId };
+}

@@ -18,7 +18,13 @@ import { configFromEnvironment } from './shared/config.ts';
 import { requiredEnvironment } from './shared/environment.ts';
 
 const bounded = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
-const requestSchema = z.strictObject({ flag: bounded(256), environment: bounded(256), by: bounded(256), reason: bounded(1000) });
+const requestSchema = z.strictObject({
+  flag: bounded(256),
+  environment: bounded(256),
+  by: bounded(256),
+  reason: bounded(1000),
+  ruleId: z.optional(bounded(256)),
+});
 
 export type AckAnswer =
   | { readonly acknowledged: true; readonly acknowledgement: Acknowledgement }

@@ -143,4 +143,25 @@ describe('the acknowledge Lambda', () => {
     // A run that loaded the frozen head cannot save it back over the acknowledgement.
     await expect(new DynamoStore(dynamo.client, dynamo.table).save(before)).rejects.toBeInstanceOf(StateConflictError);
   });
+
+  it('lifts only the rule a request names, and says which rule is not frozen', async () => {
+    const store = new DynamoStore(dynamo.client, dynamo.table);
+    const state = newGuardrailState();
+    state.evaluatedAt = T0;
+    const eu = { ...freeze, target: { kind: 'rule' as const, ruleId: 'rule-eu' }, decisionId: 'eu-decision' };
+    state.freezes['storm/production'] = freeze;
+    state.freezes['storm/production/rule rule-eu'] = eu;
+    await store.save(state);
+    const handler = createAckHandler(ackStore(), () => T0 + 60_000);
+    const request = { flag: 'storm', environment: 'production', by: 'priya', reason: 'EU fixed' };
+    expect(await handler({ ...request, ruleId: 'rule-us' })).toEqual({
+      acknowledged: false,
+      reason: 'storm (rule rule-us) in production is not frozen',
+    });
+    expect(await handler({ ...request, ruleId: 'rule-eu' })).toMatchObject({
+      acknowledged: true,
+      acknowledgement: { decisionId: 'eu-decision' },
+    });
+    expect(Object.keys((await store.load())!.freezes)).toEqual(['storm/production']);
+  });
 });

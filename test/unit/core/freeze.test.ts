@@ -187,4 +187,17 @@ describe('freezes per rule', () => {
     expect(state.freezes).toEqual({});
     expect(state.acknowledgements?.map((a) => a.decisionId).sort()).toEqual(['ep/storm/production', 'ep2']);
   });
+
+  it('lift with a rule id lifts that target only (`fallthrough`: the default rule), and nothing for a rule not frozen', () => {
+    const state = memory();
+    remember(state, decision({ target: EU, toPercent: 1 }));
+    remember(state, decision({ id: 'ep2' }));
+    const by = { flag: 'storm', environment: 'production', by: 'priya', reason: 'EU fixed', time: T0 + MINUTE };
+    expect(lift(state, { ...by, ruleId: 'rule-us' })).toBeUndefined();
+    expect(lift(state, { ...by, ruleId: 'rule-eu' })).toMatchObject({ decisionId: 'ep/storm/production', percent: 1 });
+    expect(freezeOf(state, 'storm', 'production', EU)).toBeUndefined();
+    expect(freezeOf(state, 'storm', 'production', FALLTHROUGH)).toMatchObject({ decisionId: 'ep2' });
+    expect(lift(state, { ...by, ruleId: 'fallthrough' })).toMatchObject({ decisionId: 'ep2' });
+    expect(state.freezes).toEqual({});
+  });
 });
