@@ -99,6 +99,16 @@ describe('stormguard ack', () => {
     expect(again.err).toMatch(/is not frozen/);
   });
 
+  it("with --rule, lifts that rule's freeze only", async () => {
+    const state = join(await newFolder(), 'state');
+    await stormguard('replay', '--scenario', 'storm-behind-rule', '--state', state, '--json');
+    const other = await ackCheckout(state, '--rule', 'fallthrough', '--reason', 'not this one');
+    expect(other.code).toBe(1);
+    expect(other.err).toMatch(/checkout-producer-per-request \(fallthrough\) in production is not frozen/);
+    expect((await ackCheckout(state, '--rule', 'rule-eu', '--reason', 'EU pooling fixed')).code).toBe(0);
+    expect(JSON.parse(await readFile(join(state, 'state.json'), 'utf8')).freezes).toEqual({});
+  });
+
   it('in AWS, asks the acknowledge Lambda and prints what it lifted; a flag not frozen exits 1 with its reason', async () => {
     const sent: unknown[] = [];
     const answers: AckAnswer[] = [
