@@ -29,7 +29,7 @@ import {
 } from './episode.ts';
 import { knownPercent } from './exposure.ts';
 import type { Finding } from './finding.ts';
-import { freezeOf, remember, revertsFreeze } from './freeze.ts';
+import { freezeOf, rekeyRuleFreezes, remember, revertsFreeze } from './freeze.ts';
 import { watchFreshness } from './freshness.ts';
 import { HEAP_WATCH_MS, heapSettings, heapSignal } from './heap-watch.ts';
 import { FULL_POINTS } from './history.ts';
@@ -63,6 +63,7 @@ export interface EvaluationInput {
 const HISTORY_EXTRA_PERIODS = 30;
 
 export function evaluate(state: GuardrailState, input: EvaluationInput, config: GuardrailConfig): Evaluation {
+  rekeyRuleFreezes(state);
   const context = new EvaluationContext(state, input, config);
   const anomalies = findAnomalies(state.series, input.series, context.scoring());
   const alerts: AlertIntent[] = watchFreshness(state.series, input.now, config);

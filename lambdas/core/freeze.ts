@@ -34,6 +34,23 @@ export function freezeOf(state: Pick<FlagMemory, 'freezes'>, flag: string, envir
   return Object.hasOwn(state.freezes, key) ? state.freezes[key] : undefined;
 }
 
+/**
+ * A state saved before each rule was guarded on its own keeps a rule's freeze and cooldown under
+ * the flag's key, where the default rule's now are: each moves to its rule's key, so the rule stays
+ * frozen and the default rule is not taken for frozen. Run on a state before it is read.
+ */
+export function rekeyRuleFreezes(state: Pick<FlagMemory, 'freezes' | 'lastRollbackAt'>): void {
+  for (const [key, freeze] of Object.entries(state.freezes)) {
+    const wanted = guardKey(freeze.flag, freeze.environment, freeze.target);
+    if (key === wanted) continue;
+    delete state.freezes[key];
+    if (!Object.hasOwn(state.freezes, wanted)) state.freezes[wanted] = freeze;
+    if (!Object.hasOwn(state.lastRollbackAt, key)) continue;
+    if (!Object.hasOwn(state.lastRollbackAt, wanted)) state.lastRollbackAt[wanted] = state.lastRollbackAt[key]!;
+    delete state.lastRollbackAt[key];
+  }
+}
+
 /** Every frozen target of a flag in an environment. */
 export function freezesOf(state: Pick<FlagMemory, 'freezes'>, flag: string, environment: string): Freeze[] {
   return Object.values(state.freezes).filter((f) => f.flag === flag && f.environment === environment);

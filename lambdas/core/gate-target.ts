@@ -1,8 +1,9 @@
 /**
- * Which target of a flag a gate request is about: the default rule or one rule. A flag rolled out
- * on one target needs none named; with several guarded targets (rolled out, frozen, or set by the
- * guardrail), the request must name one, and a named rule must be one of them: guessing would let
- * a step through on one rule because another is clear.
+ * Which target of a flag a gate request is about: the default rule or one rule. A request that
+ * names none is about the default rule, unless the guardrail knows of a rollout behind a rule of
+ * the flag (rolled out, frozen, or set by the guardrail): then it must name one, since judging the
+ * default rule's step by a rule's state (or the other way round) would let a step through on one
+ * target because another is clear. A named target is judged as it is known, or as a first step.
  */
 import type { FlagMemory } from './freeze.ts';
 import { FALLTHROUGH_ID, flagKey, namedTarget, type ReleaseEvent, type RolloutTarget, targetLabel, targetName } from './release.ts';
@@ -15,19 +16,15 @@ export function gateTarget(
   request: { readonly flag: string; readonly environment: string; readonly ruleId?: string },
 ): { target: RolloutTarget } | { problem: string } {
   const known = guardedTargets(state, releases, request.flag, request.environment);
-  const list = () => known.map((t) => (t.kind === 'fallthrough' ? FALLTHROUGH_ID : targetLabel(t))).join(', ');
-  if (request.ruleId === undefined) {
-    if (known.length <= 1) return { target: known[0] ?? { kind: 'fallthrough' } };
-    return {
-      problem: `--rule: ${request.flag} in ${request.environment} has ${known.length} guarded targets (${list()}): name one with --rule ID (\`${FALLTHROUGH_ID}\` for the default rule)`,
-    };
+  if (request.ruleId !== undefined) {
+    const wanted = namedTarget(request.ruleId);
+    return { target: known.find((t) => targetName(t) === targetName(wanted)) ?? wanted };
   }
-  const wanted = namedTarget(request.ruleId);
-  const found = known.find((t) => targetName(t) === targetName(wanted));
-  if (found) return { target: found };
-  if (known.length === 0) return { target: wanted };
+  if (known.every((t) => t.kind === 'fallthrough')) return { target: { kind: 'fallthrough' } };
+  const list = known.map((t) => (t.kind === 'fallthrough' ? FALLTHROUGH_ID : targetLabel(t))).join(', ');
+  const targets = known.length === 1 ? `a rollout behind ${list}` : `${known.length} guarded targets (${list})`;
   return {
-    problem: `--rule: ${request.flag} in ${request.environment} has no guarded rollout on ${targetName(wanted)} (its targets: ${list()})`,
+    problem: `--rule: ${request.flag} in ${request.environment} has ${targets}: name the step's target with --rule ID (\`${FALLTHROUGH_ID}\` for the default rule)`,
   };
 }
 

@@ -16,7 +16,7 @@ import type { GuardrailConfig } from './config.ts';
 import { type Episode, isOpen } from './episode.ts';
 import { knownPercent } from './exposure.ts';
 import { formatDuration, formatNumber, formatPercent, formatTime } from './format.ts';
-import { freezeOf } from './freeze.ts';
+import { freezeOf, rekeyRuleFreezes } from './freeze.ts';
 import { guardrailIsStale } from './freshness.ts';
 import { gateTarget } from './gate-target.ts';
 import { seriesName } from './metric-series.ts';
@@ -54,6 +54,7 @@ export function decideGate(
 ): GateAnswer {
   if (!state || state.evaluatedAt === null)
     return { verdict: 'unknown', reasons: ['the guardrail has not evaluated yet: there is nothing to decide on'], evidence: {} };
+  rekeyRuleFreezes(state);
   const { flag, environment, targetPercent } = request;
   const chosen = gateTarget(state, releases, request);
   if ('problem' in chosen) return { verdict: 'unknown', reasons: [chosen.problem], evidence: {} };

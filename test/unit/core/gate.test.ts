@@ -107,16 +107,13 @@ describe('decideGate per rule', () => {
     const answer = decideGate(healthy(), [step(120, 0, 0.5), onRule(100, 0, 1)], config, request, now);
     expect(answer.verdict).toBe('unknown');
     expect(answer.reasons[0]).toMatch(
-      /has 2 guarded targets \(fallthrough, rule "region is one of eu" \(rule-eu\)\): name one with --rule ID/,
+      /has 2 guarded targets \(fallthrough, rule "region is one of eu" \(rule-eu\)\): name the step's target with --rule ID/,
     );
   });
 
-  it('a rule no rollout, freeze or rollback knows of is unknown, naming the targets there are', () => {
-    const answer = decideGate(healthy(), [onRule(100, 0, 1)], config, { ...request, ruleId: 'rule-us' }, now);
-    expect(answer).toMatchObject({
-      verdict: 'unknown',
-      reasons: [expect.stringMatching(/no guarded rollout on rule rule-us \(its targets: rule "region is one of eu"/)],
-    });
+  it('a rule no rollout, freeze or rollback knows of is judged as its first step, not by the other rule', () => {
+    const answer = decideGate(frozenRule(), [onRule(100, 0, 1)], config, { ...request, ruleId: 'rule-us' }, now);
+    expect(answer).toMatchObject({ verdict: 'allow', evidence: { target: 'rule rule-us', currentPercent: 0 } });
   });
 
   it("a frozen rule denies that rule's step up and leaves the default rule's alone", () => {
@@ -129,10 +126,25 @@ describe('decideGate per rule', () => {
     expect(fallthrough).toMatchObject({ verdict: 'allow', evidence: { target: 'fallthrough', currentPercent: 0.5 } });
   });
 
-  it('a flag rolled out behind one rule only needs no --rule: that rule is the target', () => {
+  it("a flag rolled out behind a rule needs the step's target named: a step of the default rule is not the rule's", () => {
     expect(decideGate(frozenRule(), [onRule(100, 0, 1)], config, request, now)).toMatchObject({
-      verdict: 'deny',
-      evidence: { target: expect.stringContaining('rule-eu') },
+      verdict: 'unknown',
+      reasons: [
+        expect.stringMatching(/has a rollout behind rule "region is one of eu" \(rule-eu\): name the step's target with --rule ID/),
+      ],
     });
+    // The default rule's first step, named, is judged on its own: the rule's freeze is not its.
+    const first = decideGate(frozenRule(), [onRule(100, 0, 1)], config, { ...request, ruleId: 'fallthrough' }, now);
+    expect(first).toMatchObject({ verdict: 'allow', evidence: { target: 'fallthrough' } });
+  });
+
+  it('reads a rule freeze a state kept under the flag key, before each rule was guarded on its own', () => {
+    const state = frozenRule();
+    state.freezes['storm/production'] = state.freezes['storm/production/rule rule-eu']!;
+    delete state.freezes['storm/production/rule rule-eu'];
+    state.lastRollbackAt['storm/production'] = now - 30 * MINUTE;
+    expect(decideGate(state, [onRule(100, 0, 1)], config, { ...request, ruleId: 'rule-eu' }, now).verdict).toBe('deny');
+    expect(decideGate(state, [onRule(100, 0, 1)], config, { ...request, ruleId: 'fallthrough' }, now).verdict).toBe('allow');
+    expect(Object.keys(state.lastRollbackAt)).toEqual(['storm/production/rule rule-eu']);
   });
 });
