@@ -125,7 +125,7 @@ function askLambda(client: Pick<LambdaClient, 'send'>, functionName: string, req
           reasons: [`the gate Lambda failed (${output.FunctionError}): ${payload.slice(0, 300)}`],
           evidence: {},
         };
-      return JSON.parse(payload) as GateAnswer;
+      return readAnswer(payload);
     } catch (error) {
       return {
         verdict: 'unknown',
@@ -134,6 +134,25 @@ function askLambda(client: Pick<LambdaClient, 'send'>, functionName: string, req
       };
     }
   };
+}
+
+/** The gate Lambda's answer, as far as it is one: anything else is unknown, never an allow. */
+const answerSchema = z.object({
+  verdict: z.enum(['allow', 'deny', 'unknown']),
+  reasons: z.array(z.string()),
+  evidence: z.record(z.string(), z.unknown()).default({}),
+});
+
+function readAnswer(payload: string): GateAnswer {
+  let document: unknown;
+  try {
+    document = JSON.parse(payload);
+  } catch {
+    document = undefined;
+  }
+  const answer = answerSchema.safeParse(document);
+  if (answer.success) return answer.data as GateAnswer;
+  return { verdict: 'unknown', reasons: [`the gate Lambda's answer is not a gate answer: ${payload.slice(0, 300)}`], evidence: {} };
 }
 
 function askLocal(folder: string, configPath: string | undefined, request: GateRequest, at: number | undefined): () => Promise<GateAnswer> {

@@ -56,6 +56,15 @@ describe('stormguard gate, asking the gate Lambda', () => {
     expect(code).toBe(2);
     expect(out).toMatch(/^unknown: .*\n {2}the gate Lambda failed \(Unhandled\)/);
   });
+
+  it('exits 2, never 0, on an answer it cannot read as one', async () => {
+    for (const answer of ['{"verdict":"maybe","reasons":[],"evidence":{}}', '{}', 'not json']) {
+      lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: new TextEncoder().encode(answer) as never });
+      const { code, out, err } = await stormguard('gate', '--flag', 'storm', '--env', 'production', '--to', '25', '--function', 'g');
+      expect([code, err]).toEqual([2, '']);
+      expect(out).toMatch(/^unknown: .*\n {2}the gate Lambda's answer is not a gate answer/);
+    }
+  });
 });
 
 describe('stormguard gate, on a local state', () => {
