@@ -4,8 +4,15 @@
  * again on the next call and says why without a value, and a secret still holding the stack's
  * placeholder says it is not configured.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SECRET_MAX_AGE_SECONDS, SecretNotConfiguredError, secretFrom } from '../../lambdas/handlers/shared/secrets.ts';
+import {
+  secretsManager as readerOf,
+  SECRET_MAX_AGE_SECONDS,
+  SecretNotConfiguredError,
+  secretFrom,
+} from '../../lambdas/handlers/shared/secrets.ts';
 import { SECRET_PLACEHOLDER } from '../../lambdas/names.ts';
 import { type LocalSecretsManager, localSecretsManager, type SecretAnswer } from '../support/secrets-manager.ts';
 
@@ -75,5 +82,24 @@ describe('secretFrom', () => {
   it('treats an empty value as not configured', async () => {
     answers = [{ value: '  ' }];
     await expect(secretFrom(secretsManager.reader, ARN)()).rejects.toThrow(SecretNotConfiguredError);
+  });
+});
+
+describe('secretsManager', () => {
+  it('gives up on a Secrets Manager that never answers, saying so without a value', async () => {
+    const hanging = createServer(() => {});
+    await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+    try {
+      const reader = readerOf({
+        credentials: async () => ({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'example' }),
+        region: async () => 'eu-west-1',
+        url: `http://127.0.0.1:${(hanging.address() as AddressInfo).port}/`,
+        timeoutMs: 200,
+      });
+      await expect(reader(ARN)).rejects.toThrow(`reading the secret ${ARN} failed: no answer within 200 ms`);
+    } finally {
+      hanging.closeAllConnections();
+      await new Promise((resolve) => hanging.close(resolve));
+    }
   });
 });

@@ -20,6 +20,8 @@ import { SECRET_PLACEHOLDER } from '../../names.ts';
 /** How long a value read is kept: a rotated secret is in use within this. */
 export const SECRET_MAX_AGE_SECONDS = 300;
 /** Retries of a read Secrets Manager answered with a 5xx or 429 (aws4fetch backs off exponentially from 50 ms). */
+/** A secret read (its retries included) gives up after this: Secrets Manager answers in tens of milliseconds. */
+const READ_TIMEOUT_MS = 5_000;
 const READ_RETRIES = 3;
 
 export class SecretNotConfiguredError extends StormguardError {
@@ -40,10 +42,12 @@ export interface SecretsManagerOptions {
   readonly region: () => Promise<string>;
   /** Where Secrets Manager is. @default AWS_ENDPOINT_URL_SECRETS_MANAGER, else the region's public endpoint */
   readonly url?: string;
+  /** A read (its retries included) gives up after this. @default 5000 */
+  readonly timeoutMs?: number;
 }
 
 /** GetSecretValue over Secrets Manager's JSON protocol; its error's type and message (never a value) on failure. */
-export function secretsManager({ credentials, region, url: endpoint }: SecretsManagerOptions): SecretReader {
+export function secretsManager({ credentials, region, url: endpoint, timeoutMs = READ_TIMEOUT_MS }: SecretsManagerOptions): SecretReader {
   return async (secretId) => {
     const [{ accessKeyId, secretAccessKey, sessionToken }, at] = await Promise.all([credentials(), region()]);
     const client = new AwsClient({
@@ -58,11 +62,18 @@ export function secretsManager({ credentials, region, url: endpoint }: SecretsMa
       endpoint ??
       process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER ??
       `https://secretsmanager.${at}.amazonaws.com${at.startsWith('cn-') ? '.cn' : ''}/`;
-    const response = await client.fetch(url, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-amz-json-1.1', 'X-Amz-Target': 'secretsmanager.GetSecretValue' },
-      body: JSON.stringify({ SecretId: secretId }),
-    });
+    // A hung connection must not hold a run past its budget.
+    const response = await client
+      .fetch(url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-amz-json-1.1', 'X-Amz-Target': 'secretsmanager.GetSecretValue' },
+        body: JSON.stringify({ SecretId: secretId }),
+        signal: AbortSignal.timeout(timeoutMs),
+      })
+      .catch((error: unknown) => {
+        if (!(error instanceof DOMException && error.name === 'TimeoutError')) throw error;
+        throw new StormguardError('SECRET_READ_FAILED', `reading the secret ${secretId} failed: no answer within ${timeoutMs} ms`);
+      });
     const body = await response.text();
     if (!response.ok) {
       const error = parsed(body) as { __type?: string; message?: string; Message?: string };
