@@ -13,7 +13,7 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -123,7 +123,14 @@ export class StormguardGuardrail extends Construct {
     this.gate = newFunction(this, 'Gate', 'gate', retention, { timeout: Duration.seconds(10), environment: common });
     this.table.grantReadData(this.gate);
     this.ack = newFunction(this, 'Ack', 'ack', retention, { timeout: Duration.seconds(10), environment: common });
-    this.table.grantReadWriteData(this.ack);
+    // It reads and writes the shards' heads only (adapters/dynamodb/head-store.ts): never a decision, release or series item.
+    this.ack.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        resources: [this.table.tableArn],
+        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['guardrail'] } },
+      }),
+    );
     this.deploys = newFunction(this, 'Deploys', 'deploys', retention, { timeout: Duration.seconds(10), environment: common });
     this.table.grantWriteData(this.deploys);
     this.deploysUrl = this.deploys.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });

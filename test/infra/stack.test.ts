@@ -120,6 +120,20 @@ describe('the Stormguard stack', () => {
     expect(wildcards.map((s) => s.Action)).toEqual(['cloudwatch:GetMetricData']);
   });
 
+  it("lets the acknowledge Lambda read and write the shards' heads alone: no decision, release or series item", () => {
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')) as Array<{
+      Properties: { Roles: Array<{ Ref: string }>; PolicyDocument: { Statement: Array<{ Action: unknown; Condition?: unknown }> } };
+    }>;
+    const ack = policies.filter((p) => p.Properties.Roles.some((r) => r.Ref.includes('Ack')));
+    const table = ack.flatMap((p) => p.Properties.PolicyDocument.Statement).filter((s) => JSON.stringify(s.Action).includes('dynamodb:'));
+    expect(table).toEqual([
+      expect.objectContaining({
+        Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['guardrail'] } },
+      }),
+    ]);
+  });
+
   it('keeps incident reports private, encrypted, TLS-only and expiring, and bundles the page’s chart library with the detector', () => {
     template.hasResourceProperties('AWS::S3::Bucket', {
       BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
