@@ -113,7 +113,7 @@ export function historyCapacity(config: GuardrailConfig): number {
 class EvaluationContext {
   private readonly periodMs: number;
   private readonly signals: Map<string, Signal>;
-  /** Flags decided on in this evaluation: one decision per flag per evaluation. */
+  /** Rollout targets decided on in this evaluation (by guardKey): one decision per target per evaluation. */
   private readonly decidedFlags = new Set<string>();
 
   constructor(

@@ -14,7 +14,7 @@
  */
 import type { GuardrailConfig } from './config.ts';
 import { describeEvidence, type Finding } from './finding.ts';
-import { type RolloutStep, releaseName } from './release.ts';
+import { flagTarget, type RolloutStep, releaseName } from './release.ts';
 
 export type Verdict =
   | {
@@ -55,10 +55,15 @@ export function decide(finding: Finding, config: GuardrailConfig, context: Polic
   if (finding.evidence.purpose === 'excess') return stepBack(finding, rollbackTo, context);
   if (context.decided(release)) return hold(`${releaseName(release)} is already rolled back`);
   const freeze = context.freezeOf(release);
-  if (freeze) return hold(`${release.flag} is frozen at ${freeze.percent}% until acknowledged: its step-ups are reverted`);
+  if (freeze)
+    return hold(
+      `${flagTarget(release.flag, release.target)} is frozen at ${freeze.percent}% until acknowledged: its step-ups are reverted`,
+    );
   const lastRollback = context.lastRollbackAt(release);
   if (lastRollback !== undefined && context.now - lastRollback < config.rollback.cooldownMinutes * 60_000) {
-    return hold(`cooldown: ${release.flag} was rolled back ${Math.round((context.now - lastRollback) / 60_000)} min ago`);
+    return hold(
+      `cooldown: ${flagTarget(release.flag, release.target)} was rolled back ${Math.round((context.now - lastRollback) / 60_000)} min ago`,
+    );
   }
   const toPercent = rollbackTo === 'previous-step' ? release.fromPercent : 0;
   const current = context.currentPercent(release);

@@ -104,9 +104,14 @@ export function createDetectorHandler(
       return { status: 'evaluated', result };
     } catch (error) {
       if (error instanceof StateConflictError) {
-        // EventBridge delivered twice, or a run overlapped: the other run's evaluation stands.
+        // EventBridge delivered twice, a run overlapped, or an acknowledgement lifted a freeze: what
+        // the other saved stands, and the next scheduled run evaluates on it.
         metrics.addMetric('Superseded', MetricUnit.Count, 1);
-        wiring.log({ level: 'info', message: 'another run saved first; its evaluation stands', time: event.time });
+        wiring.log({
+          level: 'info',
+          message: 'another run or an acknowledgement saved first; what it saved stands, the next run evaluates on it',
+          time: event.time,
+        });
         return { status: 'superseded' };
       }
       metrics.addMetric('Errors', MetricUnit.Count, 1);

@@ -2,8 +2,8 @@
  * A shard's state without its series, saved back as a new head with the same log and gate summary:
  * for a change that leaves the series alone (acknowledging a freeze). It reads one item and writes
  * one, and carries none of the evaluation a DynamoStore needs to rebuild series (the ack Lambda's
- * bundle stays small). A detector that loaded the head before sees its save refused
- * (StateConflictError) and runs again on the new head; one that saved it catches up from the journal
+ * bundle stays small). A detector run that loaded the head before sees its save refused
+ * (StateConflictError) and ends superseded; the next scheduled run evaluates on the new head; one that saved it catches up from the journal
  * as after any other save, finding no new entry. (A table still in the layout before shards has no
  * head until the detector's next run carries its state over, a minute at most: nothing is frozen here till then.)
  */
