@@ -122,15 +122,7 @@ export class StormguardGuardrail extends Construct {
 
     this.gate = newFunction(this, 'Gate', 'gate', retention, { timeout: Duration.seconds(10), environment: common });
     this.table.grantReadData(this.gate);
-    this.ack = newFunction(this, 'Ack', 'ack', retention, { timeout: Duration.seconds(10), environment: common });
-    // It reads and writes the shards' heads only (adapters/dynamodb/head-store.ts): never a decision, release or series item.
-    this.ack.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
-        resources: [this.table.tableArn],
-        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['guardrail'] } },
-      }),
-    );
+    this.ack = this.newAck(retention, common);
     this.deploys = newFunction(this, 'Deploys', 'deploys', retention, { timeout: Duration.seconds(10), environment: common });
     this.table.grantWriteData(this.deploys);
     this.deploysUrl = this.deploys.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
@@ -155,6 +147,19 @@ export class StormguardGuardrail extends Construct {
       alarms,
       props.dashboardName ?? Names.uniqueResourceName(this, { separator: '-', maxLength: 255 }),
     );
+  }
+
+  /** The acknowledge function: it reads and writes the shards' heads only (adapters/dynamodb/head-store.ts), never a decision, release or series item. */
+  private newAck(retention: logs.RetentionDays, common: Record<string, string>): lambda.Function {
+    const ack = newFunction(this, 'Ack', 'ack', retention, { timeout: Duration.seconds(10), environment: common });
+    ack.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        resources: [this.table.tableArn],
+        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['guardrail'] } },
+      }),
+    );
+    return ack;
   }
 
   private newReportsBucket(props: StormguardGuardrailProps): s3.Bucket {
