@@ -35,7 +35,7 @@ import { HEAP_WATCH_MS, heapSettings, heapSignal } from './heap-watch.ts';
 import { FULL_POINTS } from './history.ts';
 import type { MetricSeries } from './metric-series.ts';
 import { decide, type PolicyContext } from './policy.ts';
-import { guardKey, type ReleaseEvent, type RolloutStep, targetName } from './release.ts';
+import { guardKey, type ReleaseEvent, type RolloutStep, sameRollout } from './release.ts';
 import { type CheckInput, expireChecks, openChecks, runChecks, watchExcess, watchState } from './release-checks.ts';
 import { findAnomalies, type SeriesState, type Signal } from './series.ts';
 import type { GuardrailState } from './state.ts';
@@ -221,18 +221,14 @@ class EvaluationContext {
   /** What persists of the flag's effect was judged at its previous percentage: those watches end with a new decision. */
   private endExcessWatches(step: RolloutStep): void {
     const { watches, heapWatches } = watchState(this.state);
-    const same = (r: ReleaseEvent) => r.kind === 'rollout-step' && r.flag === step.flag && r.environment === step.environment;
+    const same = (r: ReleaseEvent) => r.kind === 'rollout-step' && sameRollout(r, step);
     for (const w of watches) if (w.purpose === 'excess' && same(w.release) && isWatching(w)) w.endedAt = this.input.now;
     for (const h of heapWatches) if (h.purpose === 'excess' && same(h.release)) h.done = true;
   }
 
   private policyContext(): PolicyContext {
     const { now, releases } = this.input;
-    const sameFlag = (r: ReleaseEvent, step: RolloutStep): r is RolloutStep =>
-      r.kind === 'rollout-step' &&
-      r.flag === step.flag &&
-      r.environment === step.environment &&
-      targetName(r.target) === targetName(step.target);
+    const sameFlag = (r: ReleaseEvent, step: RolloutStep): r is RolloutStep => r.kind === 'rollout-step' && sameRollout(r, step);
     return {
       now,
       lastRollbackAt: (step) => this.state.lastRollbackAt[guardKey(step.flag, step.environment, step.target)],

@@ -91,3 +91,10 @@ export const FALLTHROUGH_ID = 'fallthrough';
 export function namedTarget(ruleId: string): RolloutTarget {
   return ruleId === FALLTHROUGH_ID ? { kind: 'fallthrough' } : { kind: 'rule', ruleId };
 }
+
+type Rollout = Pick<RolloutStep, 'flag' | 'environment' | 'target'>;
+
+/** Whether two steps move the same rollout: one flag, one environment, one target. */
+export function sameRollout(a: Rollout, b: Rollout): boolean {
+  return guardKey(a.flag, a.environment, a.target) === guardKey(b.flag, b.environment, b.target);
+}

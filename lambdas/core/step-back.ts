@@ -10,7 +10,7 @@
  * as long as it fell with the percentage (dose.ts): what did not is not the flag's.
  */
 import type { HeapEntry } from './heap-watch.ts';
-import { flagKey, type RolloutStep } from './release.ts';
+import { guardKey, type RolloutStep } from './release.ts';
 import { basisOf, freshWatch, type ReleaseWatch } from './release-watch.ts';
 import { indexKey, type WatchEntry } from './watches.ts';
 
@@ -32,9 +32,9 @@ const BASELINE_KEPT_MS = 13 * 3_600_000;
 /** Periods after a rollback before the flag's remaining excess is judged: the rollback takes a minute to act. */
 export const SETTLE_PERIODS = 2;
 
-/** The flag's baseline for this step: its first step's, while recent enough; else this step's. */
+/** The baseline for this step of its rollout target (a rule's apart): the target's first step's, while recent enough; else this step's. */
 export function baselineFor(baselines: Record<string, FlagBaseline>, step: RolloutStep): FlagBaseline {
-  const key = flagKey(step.flag, step.environment);
+  const key = guardKey(step.flag, step.environment, step.target);
   const existing = Object.hasOwn(baselines, key) ? baselines[key] : undefined;
   if (existing && step.time - existing.since <= BASELINE_REUSE_MS) return existing;
   const created: FlagBaseline = { flag: step.flag, environment: step.environment, since: step.time, fast: {}, heapSlope: {} };
@@ -53,13 +53,13 @@ export function rememberWatch(baseline: FlagBaseline, entry: WatchEntry): void {
 
 /** Keeps the heap slope before the flag's first step on this cluster (the first one told). */
 export function rememberHeapSlope(baselines: Record<string, FlagBaseline>, step: RolloutStep, cluster: string, slope: number): void {
-  const key = flagKey(step.flag, step.environment);
+  const key = guardKey(step.flag, step.environment, step.target);
   const baseline = Object.hasOwn(baselines, key) ? baselines[key] : undefined;
   if (baseline) baseline.heapSlope[cluster] ??= slope;
 }
 
 export function baselineOf(baselines: Readonly<Record<string, FlagBaseline>>, step: RolloutStep): FlagBaseline | undefined {
-  const key = flagKey(step.flag, step.environment);
+  const key = guardKey(step.flag, step.environment, step.target);
   return Object.hasOwn(baselines, key) ? baselines[key] : undefined;
 }
 
