@@ -21,7 +21,7 @@ import {
   withDefault,
 } from './config-fields.ts';
 import { LIMITS } from './config-limits.ts';
-import { MSK_SIGNALS, type SignalConfig, signalSchema } from './config-signals.ts';
+import { MSK_SIGNALS, type SignalConfig, signalProblem, signalSchema } from './config-signals.ts';
 import { InputError } from './errors.ts';
 import { QUIET_PERIODS } from './likelihood.ts';
 import { reservedKeyPath } from './reserved-keys.ts';
@@ -246,14 +246,17 @@ function withSignalDefaults(parsed: ParsedConfig, source: string, lineOf: (path:
       const field = ['signals', name, ...issue.path.map(String)].join('.');
       throw new InputError({ file: source, field }, issue.message);
     }
-    if (checked.data.forecast && checked.data.kind !== 'percent') {
-      throw new InputError(
-        { file: source, field: `signals.${name}.forecast` },
-        'a forecast needs `kind: percent` (it is a time to a percentage limit)',
-      );
-    }
+    const problem = signalProblem(checked.data);
+    if (problem) throw new InputError({ file: source, field: `signals.${name}.${problem.field}` }, problem.message);
     if (checked.data.enabled) signals.push({ ...checked.data, name });
   }
+  const traffic = signals.filter((s) => s.traffic);
+  // The watches read one measure of traffic: a second would be dropped from episodes and never read.
+  if (traffic.length > 1)
+    throw new InputError(
+      { file: source, field: `signals.${traffic[1]!.name}.traffic` },
+      `one signal measures traffic (${traffic[0]!.name} already does)`,
+    );
   const config = { ...parsed, signals };
   checkShardCapacity(config, source, lineOf);
   return config;

@@ -58,6 +58,18 @@ export const signalSchema = z.strictObject({
 
 export type SignalConfig = z.output<typeof signalSchema> & { readonly name: string };
 
+/** What a signal's settings cannot mean together: the field and why, or undefined. */
+export function signalProblem(signal: z.output<typeof signalSchema>): { field: string; message: string } | undefined {
+  if (signal.forecast && signal.kind !== 'percent')
+    return { field: 'forecast', message: 'a forecast needs `kind: percent` (it is a time to a percentage limit)' };
+  if (!signal.traffic) return undefined;
+  if (signal.kind === 'percent')
+    return { field: 'traffic', message: 'traffic is a rate or a count (bytes or messages in), not a percentage' };
+  if (signal.headroomPercent !== undefined)
+    return { field: 'traffic', message: 'a traffic signal is never guarded: drop its `headroomPercent`, or its `traffic`' };
+  return undefined;
+}
+
 /** Amazon MSK's CloudWatch metrics (namespace AWS/Kafka) and the self-managed JMX equivalent. */
 export const MSK_SIGNALS: Record<string, z.input<typeof signalSchema>> = {
   ConnectionCreationRate: { kind: 'rate', minFactor: 1.5 },

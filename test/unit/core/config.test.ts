@@ -67,6 +67,20 @@ describe('configuration constraints', () => {
     );
   });
 
+  it('refuses a traffic signal that is a percentage, guarded, or a second one, naming the field', () => {
+    expect(() => parseConfig('signals:\n  HeapMemoryAfterGC: { traffic: true }\n')).toThrow(
+      /signals\.HeapMemoryAfterGC\.traffic`: traffic is a rate or a count/,
+    );
+    expect(() => parseConfig('signals:\n  BytesInPerSec: { kind: rate, traffic: true, headroomPercent: 50 }\n')).toThrow(
+      /signals\.BytesInPerSec\.traffic`: a traffic signal is never guarded/,
+    );
+    const two = 'signals:\n  BytesInPerSec: { kind: rate, traffic: true }\n  MessagesInPerSec: { kind: rate, traffic: true }\n';
+    expect(() => parseConfig(two)).toThrow(
+      /signals\.MessagesInPerSec\.traffic`: one signal measures traffic \(BytesInPerSec already does\)/,
+    );
+    expect(parseConfig('signals:\n  BytesInPerSec: { kind: rate, traffic: true }\n').signals.filter((s) => s.traffic)).toHaveLength(1);
+  });
+
   it('refuses an alias bomb and an unknown tag, naming the file, instead of expanding or guessing', () => {
     const bomb = [
       'a: &a [x, x, x, x, x, x, x, x, x]',
