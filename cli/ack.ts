@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { FileStateStore } from '../lambdas/adapters/local/state-files.ts';
 import { type AcknowledgeRequest, acknowledge } from '../lambdas/app/acknowledge.ts';
 import { InputError, StormguardError } from '../lambdas/core/errors.ts';
-import type { Acknowledgement } from '../lambdas/core/freeze.ts';
+import { flagTarget } from '../lambdas/core/release.ts';
 import type { AckAnswer } from '../lambdas/handlers/ack.ts';
 import { type Io, parseOptions } from './io.ts';
 
@@ -59,16 +59,23 @@ export function ackCommand(io: Io, dependencies: AckDependencies = realDependenc
         reason: options.reason,
         ...(options.rule ? { ruleId: options.rule } : {}),
       };
-      const done = options.function
+      const { acknowledgements, failures = [] } = options.function
         ? await askLambda(dependencies.lambda(options.region), options.function, request)
-        : await acknowledge(new FileStateStore(options.state!), request, dependencies.now());
-      io.out(
-        `${done.flag} in ${done.environment}: freeze at ${done.percent}% (decision ${done.decisionId}) acknowledged by ${done.by}: ${done.reason}\n`,
-      );
+        : { acknowledgements: await acknowledge(new FileStateStore(options.state!), request, dependencies.now()) };
+      for (const done of acknowledgements)
+        io.out(
+          `${done.target ? flagTarget(done.flag, done.target) : done.flag} in ${done.environment}: freeze at ${done.percent}% (decision ${done.decisionId}) acknowledged by ${done.by}: ${done.reason}\n`,
+        );
+      if (failures.length > 0)
+        throw new StormguardError('ACK_FAILED', `some shards could not lift their freeze (ask again): ${failures.join('; ')}`);
     });
 }
 
-async function askLambda(client: Pick<LambdaClient, 'send'>, functionName: string, request: AcknowledgeRequest): Promise<Acknowledgement> {
+async function askLambda(
+  client: Pick<LambdaClient, 'send'>,
+  functionName: string,
+  request: AcknowledgeRequest,
+): Promise<Extract<AckAnswer, { acknowledged: true }>> {
   const output = await client.send(
     new InvokeCommand({ FunctionName: functionName, Payload: new TextEncoder().encode(JSON.stringify(request)) }),
   );
@@ -77,5 +84,5 @@ async function askLambda(client: Pick<LambdaClient, 'send'>, functionName: strin
     throw new StormguardError('ACK_FAILED', `the acknowledge Lambda failed (${output.FunctionError}): ${payload.slice(0, 300)}`);
   const answer = JSON.parse(payload) as AckAnswer;
   if (!answer.acknowledged) throw new StormguardError('NOT_FROZEN', answer.reason);
-  return answer.acknowledgement;
+  return answer;
 }

@@ -19,20 +19,20 @@ export interface AcknowledgeRequest {
 
 const ATTEMPTS = 5;
 
-/** Lifts the flag's freeze; throws NOT_FROZEN when it is not frozen. */
+/** Lifts the flag's freezes (or the named rule's): each one's acknowledgement; throws NOT_FROZEN when none is frozen. */
 export async function acknowledge(
   store: Pick<StateStore, 'load' | 'save'>,
   request: AcknowledgeRequest,
   now: number,
-): Promise<Acknowledgement> {
+): Promise<Acknowledgement[]> {
   for (let attempt = 1; ; attempt++) {
     const state = await store.load();
-    const acknowledgement = state && lift(state, { ...request, time: now });
-    if (!state || !acknowledgement)
+    const lifted = state ? lift(state, { ...request, time: now }) : [];
+    if (!state || lifted.length === 0)
       throw new StormguardError('NOT_FROZEN', `${request.flag}${onRule(request)} in ${request.environment} is not frozen`);
     try {
       await store.save(state);
-      return acknowledgement;
+      return lifted;
     } catch (error) {
       if (!(error instanceof StateConflictError) || attempt >= ATTEMPTS) throw error;
     }

@@ -66,6 +66,8 @@ export interface Acknowledgement {
   /** The rollback whose freeze was lifted. */
   readonly decisionId: string;
   readonly percent: number;
+  /** The rollout target that was frozen (absent in acknowledgements saved before targets). */
+  readonly target?: RolloutTarget;
 }
 
 /** Acknowledgements kept: enough to answer "who lifted this, and why" for weeks. */
@@ -74,12 +76,12 @@ const ACKNOWLEDGEMENTS_KEPT = 50;
 /**
  * Lifts a flag's freezes (every frozen target of it: acknowledging is about the flag's cause; or the
  * one target `ruleId` names, `fallthrough` for the default rule) and records who did and why; the
- * first one's acknowledgement, undefined when nothing was frozen.
+ * acknowledgement of each freeze lifted, none when nothing was frozen.
  */
 export function lift(
   state: Pick<FlagMemory, 'freezes' | 'acknowledgements'>,
   request: Pick<Acknowledgement, 'flag' | 'environment' | 'by' | 'reason' | 'time'> & { readonly ruleId?: string | undefined },
-): Acknowledgement | undefined {
+): Acknowledgement[] {
   const { ruleId, ...acknowledged } = request;
   const named = ruleId === undefined ? undefined : targetName(namedTarget(ruleId));
   const lifted: Acknowledgement[] = [];
@@ -87,11 +89,10 @@ export function lift(
     if (freeze.flag !== request.flag || freeze.environment !== request.environment) continue;
     if (named !== undefined && targetName(freeze.target) !== named) continue;
     delete state.freezes[key];
-    lifted.push({ ...acknowledged, decisionId: freeze.decisionId, percent: freeze.percent });
+    lifted.push({ ...acknowledged, decisionId: freeze.decisionId, percent: freeze.percent, target: freeze.target });
   }
-  if (lifted.length === 0) return undefined;
-  state.acknowledgements = [...(state.acknowledgements ?? []), ...lifted].slice(-ACKNOWLEDGEMENTS_KEPT);
-  return lifted[0];
+  if (lifted.length > 0) state.acknowledgements = [...(state.acknowledgements ?? []), ...lifted].slice(-ACKNOWLEDGEMENTS_KEPT);
+  return lifted;
 }
 
 /** A step up of a frozen flag is reverted to the frozen percentage. */

@@ -27,12 +27,18 @@ const requestSchema = z.strictObject({
 });
 
 export type AckAnswer =
-  | { readonly acknowledged: true; readonly acknowledgement: Acknowledgement }
+  | {
+      readonly acknowledged: true;
+      /** Every freeze lifted, of every shard. */
+      readonly acknowledgements: Acknowledgement[];
+      /** Shards where lifting failed (the others' lifts stand): on-call asks again. */
+      readonly failures?: string[];
+    }
   | { readonly acknowledged: false; readonly reason: string };
 
 type AckStore = Pick<StateStore, 'load' | 'save'>;
 
-/** `stores`: the state store, or each shard's; the answer is the first acknowledgement of a shard where the flag was frozen. */
+/** `stores`: the state store, or each shard's; every shard is tried, and the answer says what each lifted or why it failed. */
 export function createAckHandler(
   stores: AckStore | readonly AckStore[],
   now: () => number = Date.now,
@@ -46,16 +52,20 @@ export function createAckHandler(
     }
     const time = now();
     const lifted: Acknowledgement[] = [];
+    const failures: unknown[] = [];
     let notFrozen = '';
     for (const store of shards) {
       try {
-        lifted.push(await acknowledge(store, request.data, time));
+        lifted.push(...(await acknowledge(store, request.data, time)));
       } catch (error) {
-        if (!(error instanceof StormguardError && error.code === 'NOT_FROZEN')) throw error;
-        notFrozen = error.message;
+        if (error instanceof StormguardError && error.code === 'NOT_FROZEN') notFrozen = error.message;
+        else failures.push(error);
       }
     }
-    return lifted[0] ? { acknowledged: true, acknowledgement: lifted[0] } : { acknowledged: false, reason: notFrozen };
+    if (lifted.length === 0 && failures.length > 0) throw failures[0];
+    if (lifted.length === 0) return { acknowledged: false, reason: notFrozen };
+    const failed = failures.map((e) => (e instanceof Error ? e.message : String(e)));
+    return { acknowledged: true, acknowledgements: lifted, ...(failed.length > 0 ? { failures: failed } : {}) };
   };
 }
 

@@ -44,15 +44,18 @@ describe('the acknowledge Lambda', () => {
     const answer = await handler({ flag: 'storm', environment: 'production', by: 'priya', reason: 'pooling fixed in 2.4.1' });
     expect(answer).toEqual({
       acknowledged: true,
-      acknowledgement: {
-        flag: 'storm',
-        environment: 'production',
-        by: 'priya',
-        reason: 'pooling fixed in 2.4.1',
-        time: T0 + 3_600_000,
-        decisionId: freeze.decisionId,
-        percent: 0,
-      },
+      acknowledgements: [
+        {
+          flag: 'storm',
+          environment: 'production',
+          by: 'priya',
+          reason: 'pooling fixed in 2.4.1',
+          time: T0 + 3_600_000,
+          decisionId: freeze.decisionId,
+          percent: 0,
+          target: freeze.target,
+        },
+      ],
     });
     const saved = await new DynamoStore(dynamo.client, dynamo.table).load();
     expect(saved!.freezes).toEqual({});
@@ -113,7 +116,7 @@ describe('the acknowledge Lambda', () => {
       [ackStore('0'), ackStore('1')],
       () => T0 + 60_000,
     )({ flag: 'storm', environment: 'production', by: 'priya', reason: 'fixed' });
-    expect(answer).toMatchObject({ acknowledged: true, acknowledgement: { decisionId: freeze.decisionId, by: 'priya' } });
+    expect(answer).toMatchObject({ acknowledged: true, acknowledgements: [{ decisionId: freeze.decisionId, by: 'priya' }] });
     expect((await new DynamoStore(dynamo.client, dynamo.table, { shard: '1' }).load())!.freezes).toEqual({});
     expect((await new DynamoStore(dynamo.client, dynamo.table, { shard: '0' }).load())!.acknowledgements ?? []).toEqual([]);
   });
@@ -160,8 +163,26 @@ describe('the acknowledge Lambda', () => {
     });
     expect(await handler({ ...request, ruleId: 'rule-eu' })).toMatchObject({
       acknowledged: true,
-      acknowledgement: { decisionId: 'eu-decision' },
+      acknowledgements: [{ decisionId: 'eu-decision' }],
     });
     expect(Object.keys((await store.load())!.freezes)).toEqual(['storm/production']);
+  });
+
+  it("tries every shard: one that fails leaves the others' lifts standing, and the answer says which failed", async () => {
+    await frozenStore('1');
+    const broken = {
+      load: async () => {
+        throw new Error('shard 0: throttled');
+      },
+      save: async () => {},
+    };
+    const request = { flag: 'storm', environment: 'production', by: 'priya', reason: 'fixed' };
+    const answer = await createAckHandler([broken, ackStore('1')], () => T0 + 60_000)(request);
+    expect(answer).toMatchObject({
+      acknowledged: true,
+      acknowledgements: [{ decisionId: freeze.decisionId }],
+      failures: ['shard 0: throttled'],
+    });
+    await expect(createAckHandler([broken], () => T0)(request)).rejects.toThrow('shard 0: throttled');
   });
 });

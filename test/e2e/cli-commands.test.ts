@@ -114,7 +114,13 @@ describe('stormguard ack', () => {
     const answers: AckAnswer[] = [
       {
         acknowledged: true,
-        acknowledgement: { flag: 'storm', environment: 'production', by: 'priya', reason: 'fixed', time: 0, decisionId: 'd1', percent: 1 },
+        acknowledgements: [
+          { flag: 'storm', environment: 'production', by: 'priya', reason: 'fixed', time: 0, decisionId: 'd1', percent: 1 },
+          {
+            ...{ flag: 'storm', environment: 'production', by: 'priya', reason: 'fixed', time: 0, decisionId: 'd2', percent: 5 },
+            target: { kind: 'rule', ruleId: 'rule-eu', label: 'EU customers' },
+          },
+        ],
       },
       { acknowledged: false, reason: 'storm in production is not frozen' },
     ];
@@ -135,7 +141,12 @@ describe('stormguard ack', () => {
       );
       return { code, out, err };
     };
-    expect(await run()).toMatchObject({ code: 0, out: 'storm in production: freeze at 1% (decision d1) acknowledged by priya: fixed\n' });
+    expect(await run()).toMatchObject({
+      code: 0,
+      out:
+        'storm in production: freeze at 1% (decision d1) acknowledged by priya: fixed\n' +
+        'storm rule "EU customers" (rule-eu) in production: freeze at 5% (decision d2) acknowledged by priya: fixed\n',
+    });
     expect(sent[0]).toEqual({ flag: 'storm', environment: 'production', by: 'priya', reason: 'fixed' });
     expect(await run()).toMatchObject({ code: 1, err: 'stormguard: storm in production is not frozen\n' });
   });

@@ -138,20 +138,18 @@ describe('freezeOf and lift', () => {
     const state: { freezes: Record<string, Freeze>; acknowledgements?: Acknowledgement[] } = {
       freezes: { 'storm/production': freeze, 'storm/staging': { ...freeze, environment: 'staging' } },
     };
-    expect(lift(state, ack('storm', 'production'))).toEqual({
-      ...ack('storm', 'production'),
-      decisionId: freeze.decisionId,
-      percent: freeze.percent,
-    });
+    expect(lift(state, ack('storm', 'production'))).toEqual([
+      { ...ack('storm', 'production'), decisionId: freeze.decisionId, percent: freeze.percent, target: freeze.target },
+    ]);
     expect(freezeOf(state, 'storm', 'production', FALLTHROUGH)).toBeUndefined();
-    expect(lift(state, ack('storm', 'production'))).toBeUndefined();
+    expect(lift(state, ack('storm', 'production'))).toEqual([]);
     expect(freezeOf(state, 'storm', 'staging', FALLTHROUGH)).toBeDefined(); // the other environment stays frozen
     expect(state.acknowledgements).toHaveLength(1);
   });
 
   it('lift on a flag never frozen (or keyed like an Object property) is undefined and changes nothing', () => {
     const state = { freezes: {} as Record<string, Freeze> };
-    expect(lift(state, ack('storm', 'production'))).toBeUndefined();
+    expect(lift(state, ack('storm', 'production'))).toEqual([]);
     expect(freezeOf(state, 'constructor', 'production', FALLTHROUGH)).toBeUndefined();
     expect(state).toEqual({ freezes: {} });
   });
@@ -193,11 +191,11 @@ describe('freezes per rule', () => {
     remember(state, decision({ target: EU, toPercent: 1 }));
     remember(state, decision({ id: 'ep2' }));
     const by = { flag: 'storm', environment: 'production', by: 'priya', reason: 'EU fixed', time: T0 + MINUTE };
-    expect(lift(state, { ...by, ruleId: 'rule-us' })).toBeUndefined();
-    expect(lift(state, { ...by, ruleId: 'rule-eu' })).toMatchObject({ decisionId: 'ep/storm/production', percent: 1 });
+    expect(lift(state, { ...by, ruleId: 'rule-us' })).toEqual([]);
+    expect(lift(state, { ...by, ruleId: 'rule-eu' })).toMatchObject([{ decisionId: 'ep/storm/production', percent: 1, target: EU }]);
     expect(freezeOf(state, 'storm', 'production', EU)).toBeUndefined();
     expect(freezeOf(state, 'storm', 'production', FALLTHROUGH)).toMatchObject({ decisionId: 'ep2' });
-    expect(lift(state, { ...by, ruleId: 'fallthrough' })).toMatchObject({ decisionId: 'ep2' });
+    expect(lift(state, { ...by, ruleId: 'fallthrough' })).toMatchObject([{ decisionId: 'ep2' }]);
     expect(state.freezes).toEqual({});
   });
 });
