@@ -7,18 +7,22 @@
  * its first step: what persists at the lower percentage, having fallen with it (dose.ts), steps it
  * back again.
  *
- * While traffic is up since the release (a connection signal's pooled level), the heap's climb is
- * traffic's: its slope is measured again from when traffic
- * was last up. A step's heap watch ends at the flag's next step or after HEAP_WATCH_MS; kept in
+ * Where a traffic signal is configured, the heap is judged per unit of traffic (heap-traffic.ts:
+ * its part that moved with traffic before the release taken out). Still, while traffic is up since
+ * the release, the heap's climb is traffic's: its slope is measured again from when traffic was
+ * last up (without that guard, per unit of traffic, false rollbacks on realAWSCloudwatch rose from 4 to 17). A step's heap watch ends at the flag's next step or after HEAP_WATCH_MS; kept in
  * the state as plain JSON until then.
  */
 import type { GuardrailConfig, SignalConfig } from './config.ts';
 import { DOSE_DROP } from './dose.ts';
 import type { Finding } from './finding.ts';
+import { heapPerTrafficOf } from './heap-traffic.ts';
 import { type HeapTrend, type HeapTrendSettings, heapTrend, heapTrendSettings } from './heap-trend.ts';
 import { type ReleaseEvent, releaseName } from './release.ts';
 import { pooledLogRatio } from './release-watch.ts';
-import { recentTraffic } from './traffic-reference.ts';
+import type { SeriesState } from './series.ts';
+import { recentTraffic, trafficSignal } from './traffic-reference.ts';
+import type { BrokerHistory } from './watch-points.ts';
 import { brokerHistories, indexKey, recentValues, type SeriesIndex, trafficOf, type WatchEntry, watchSettings } from './watches.ts';
 
 export interface HeapEntry {
@@ -89,7 +93,7 @@ export function checkHeap(entry: HeapEntry, signal: SignalConfig, config: Guardr
   const settings = heapSettings(signal, config);
   if (!entry.found && trafficExplains(entry, config, context)) entry.anchor = now;
   const series = context.index.get(indexKey(entry.cluster, entry.signal)) ?? [];
-  const trend = heapTrend(brokerHistories(series, signal, false), entry.since, now, settings, entry.anchor ?? entry.since);
+  const trend = heapTrend(heapHistories(entry, series, signal, config, context), entry.since, now, settings, entry.anchor ?? entry.since);
   if (trend.kind === 'too-early') return undefined;
   if (entry.purpose === 'excess') {
     const periods = (now - (entry.anchor ?? entry.since)) / settings.periodMs;
@@ -106,6 +110,26 @@ export function checkHeap(entry: HeapEntry, signal: SignalConfig, config: Guardr
   if (entry.release.kind === 'rollout-step') entry.done = true;
   entry.found = true;
   return trend;
+}
+
+/**
+ * The heap the trend is judged on: per unit of traffic (heap-traffic.ts) where the configuration
+ * names a traffic signal and the cluster exports it, learnt over the window before the step.
+ */
+function heapHistories(
+  entry: HeapEntry,
+  series: readonly SeriesState[],
+  signal: SignalConfig,
+  config: GuardrailConfig,
+  context: HeapContext,
+): BrokerHistory[] {
+  const histories = brokerHistories(series, signal, false);
+  const traffic = trafficSignal(config);
+  if (!traffic) return histories;
+  const { periodMs, beforePeriods } = heapSettings(signal, config);
+  const start = Math.floor(entry.release.time / periodMs) * periodMs;
+  const reference = context.index.get(indexKey(entry.cluster, traffic.name)) ?? [];
+  return heapPerTrafficOf(histories, reference, start - beforePeriods * periodMs, start, periodMs) ?? histories;
 }
 
 function laterStep(release: ReleaseEvent, releases: readonly ReleaseEvent[], now: number): boolean {

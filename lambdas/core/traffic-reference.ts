@@ -28,12 +28,12 @@ export function trafficSignal(config: Pick<GuardrailConfig, 'signals'>): SignalC
   return config.signals.find((s) => s.traffic && s.kind !== 'percent');
 }
 
-/** The cluster's traffic per period from its traffic series (their full-resolution history, as the state keeps it: logs of rates). */
-export function trafficReference(series: readonly SeriesState[]): TrafficReference | undefined {
+/** The cluster's traffic per period from its traffic series (their full-resolution history, or all of it, older points medians of blocks, as the state keeps it: logs of rates). */
+export function trafficReference(series: readonly SeriesState[], whole = false): TrafficReference | undefined {
   const byTime = new Map<number, number[]>();
   for (const s of series) {
     const { times, values, compacted } = s.history;
-    for (let i = compacted; i < times.length; i++) {
+    for (let i = whole ? 0 : compacted; i < times.length; i++) {
       const list = byTime.get(times[i]!);
       if (list) list.push(values[i]!);
       else byTime.set(times[i]!, [values[i]!]);

@@ -1,0 +1,132 @@
+/**
+ * Heap after GC per unit of traffic. Part of the heap moves with traffic (request buffers, fetch
+ * sessions), so a climb of traffic over hours is a climb of heap that no release made. Where the
+ * configuration names a traffic signal, the heap watch judges the heap with traffic's part taken
+ * out: over the window before the release, pooled over brokers (each broker's own mean and linear
+ * trend taken out, so that a trend is never mistaken for traffic), the heap's least-squares
+ * coefficient β on the cluster's log traffic R_t; then every point becomes
+ *
+ *   h̃_b,t = h_b,t − β · (R_t − R₀),   R₀ the traffic's median over that window,
+ *
+ * R_t the log of the cluster's mean traffic over the HEAP_TRAFFIC_WINDOW_PERIODS up to t (buffers
+ * fill and drain over minutes: a minute's dip of traffic does not empty them). β is fitted before
+ * the release only, so a release's own climb never enters it; it is at least 0 (more traffic never
+ * frees heap). Points with no traffic reading near them are left out. Pure.
+ */
+import type { SeriesState } from './series.ts';
+import { trafficReference } from './traffic-reference.ts';
+import { type BrokerHistory, lowerBound, median, type WatchPoint } from './watch-points.ts';
+
+/**
+ * The traffic as heap follows it: ln of the mean traffic over the readings in (t − windowMs, t]
+ * (buffers fill and drain over minutes; a minute's dip does not empty them).
+ */
+export function trailingTraffic(traffic: readonly WatchPoint[], windowMs: number): WatchPoint[] {
+  let start = 0;
+  let sum = 0;
+  return traffic.map((p, i) => {
+    sum += Math.exp(p.value);
+    while (traffic[start]!.time <= p.time - windowMs) sum -= Math.exp(traffic[start++]!.value);
+    return { time: p.time, value: Math.log(sum / (i - start + 1)) };
+  });
+}
+
+/** The latest traffic reading at or before `time`, if within `toleranceMs` (late datapoints; a heap block's median has a traffic median at its time). */
+function trafficNear(traffic: readonly WatchPoint[], time: number, toleranceMs: number): number | undefined {
+  const p = traffic[lowerBound(traffic, time + 1) - 1];
+  return p && time - p.time <= toleranceMs ? p.value : undefined;
+}
+
+/**
+ * β: the pooled coefficient of heap on log traffic over [from, to), each broker's mean and linear
+ * trend taken out (Frisch–Waugh: both residualised on time); 0 when traffic did not vary.
+ */
+export function heapTrafficCoefficient(
+  histories: readonly BrokerHistory[],
+  traffic: readonly WatchPoint[],
+  from: number,
+  to: number,
+  toleranceMs: number,
+): number {
+  let srr = 0;
+  let srh = 0;
+  for (const history of histories) {
+    const [t, hs, rs]: [number[], number[], number[]] = [[], [], []];
+    for (let i = lowerBound(history.points, from); i < history.points.length && history.points[i]!.time < to; i++) {
+      const p = history.points[i]!;
+      const r = trafficNear(traffic, p.time, toleranceMs);
+      if (r === undefined) continue;
+      t.push(p.time);
+      hs.push(p.value);
+      rs.push(r);
+    }
+    if (t.length < 10) continue;
+    const h = detrended(t, hs);
+    const r = detrended(t, rs);
+    for (let i = 0; i < h.length; i++) {
+      srr += r[i]! * r[i]!;
+      srh += r[i]! * h[i]!;
+    }
+  }
+  return srr > 0 ? Math.max(0, srh / srr) : 0;
+}
+
+/** The residuals of ys on a line in xs. */
+function detrended(xs: readonly number[], ys: readonly number[]): number[] {
+  const n = xs.length;
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  let sxx = 0;
+  let sxy = 0;
+  for (let i = 0; i < n; i++) {
+    sxx += (xs[i]! - mx) ** 2;
+    sxy += (xs[i]! - mx) * (ys[i]! - my);
+  }
+  const slope = sxx > 0 ? sxy / sxx : 0;
+  return ys.map((y, i) => y - my - slope * (xs[i]! - mx));
+}
+
+/**
+ * Each broker's heap with traffic's part taken out (h − β·(R − R₀)), β and R₀ from [from, to):
+ * the window before the release. Undefined when the traffic has no reading in that window.
+ */
+export function heapPerTraffic(
+  histories: readonly BrokerHistory[],
+  traffic: readonly WatchPoint[],
+  from: number,
+  to: number,
+  toleranceMs: number,
+): BrokerHistory[] | undefined {
+  const window = traffic.slice(lowerBound(traffic, from), lowerBound(traffic, to)).map((p) => p.value);
+  if (window.length === 0) return undefined;
+  const level = median(window);
+  const beta = heapTrafficCoefficient(histories, traffic, from, to, toleranceMs);
+  return histories.map(({ broker, points }) => ({
+    broker,
+    points: points.flatMap((p) => {
+      const r = trafficNear(traffic, p.time, toleranceMs);
+      return r === undefined ? [] : [{ time: p.time, value: p.value - beta * (r - level) }];
+    }),
+  }));
+}
+
+/** A traffic reading this many periods from a heap point stands for it (late datapoints; a block's median time). */
+const TOLERANCE_PERIODS = 3;
+/**
+ * Heap follows the mean traffic over this many periods: chosen on realAWSCloudwatch among 1, 10,
+ * 30 and 60 (bench/guard/RESULTS.md, with the other categories held out).
+ */
+export const HEAP_TRAFFIC_WINDOW_PERIODS = 30;
+
+/** The heap per unit of traffic from the cluster's traffic series, β and R₀ learnt over [from, to): heapPerTraffic on trailingTraffic. */
+export function heapPerTrafficOf(
+  histories: readonly BrokerHistory[],
+  trafficSeries: readonly SeriesState[],
+  from: number,
+  to: number,
+  periodMs: number,
+): BrokerHistory[] | undefined {
+  const whole = [...(trafficReference(trafficSeries, true) ?? [])].map(([time, value]) => ({ time, value }));
+  const traffic = trailingTraffic(whole, HEAP_TRAFFIC_WINDOW_PERIODS * periodMs);
+  return heapPerTraffic(histories, traffic, from, to, TOLERANCE_PERIODS * periodMs);
+}

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { heapPerTraffic, heapTrafficCoefficient, trailingTraffic } from '../../../lambdas/core/heap-traffic.ts';
+import { heapTrend, heapTrendSettings } from '../../../lambdas/core/heap-trend.ts';
+import { remember } from '../../../lambdas/core/history.ts';
+import { newSeriesState } from '../../../lambdas/core/series.ts';
+import { trafficReference } from '../../../lambdas/core/traffic-reference.ts';
+import type { BrokerHistory, WatchPoint } from '../../../lambdas/core/watch-points.ts';
+
+const MIN = 60_000;
+const RELEASE = 120 * MIN;
+const END = 300 * MIN;
+/** Log traffic: a wave before the release, then a steady climb of 0.5 an hour after it. */
+const logTraffic = (m: number) => (m < 120 ? 0.3 * Math.sin(m / 9) : 0.3 * Math.sin(120 / 9) + ((m - 120) / 60) * 0.5);
+const traffic: WatchPoint[] = Array.from({ length: 300 }, (_, m) => ({ time: m * MIN, value: logTraffic(m) }));
+
+/** Three brokers' heap: a base, 8 points per unit of log traffic, and `climb` points an hour from the release on. */
+function heap(climb: number): BrokerHistory[] {
+  return [1, 2, 3].map((b) => ({
+    broker: String(b),
+    points: Array.from({ length: 300 }, (_, m) => ({
+      time: m * MIN,
+      value: 40 + b + 8 * logTraffic(m) + (m >= 120 ? (climb * (m - 120)) / 60 : 0) + 0.2 * Math.sin(m * 1.7 + b),
+    })),
+  }));
+}
+
+const settings = heapTrendSettings(MIN, { limitPercent: 85, horizonMs: 6 * 3_600_000 });
+
+describe('heap per unit of traffic', () => {
+  it('learns the heap per unit of log traffic before the release, a trend apart', () => {
+    const trending = heap(0).map((h) => ({ ...h, points: h.points.map((p) => ({ ...p, value: p.value + p.time / (60 * MIN) })) }));
+    expect(heapTrafficCoefficient(trending, traffic, 0, RELEASE, 3 * MIN)).toBeCloseTo(8, 0);
+  });
+
+  it('takes traffic out of a heap that climbs with it, and leaves a release climb', () => {
+    // As it is, heap climbs with traffic after the release (4 points an hour): a trend of the release's.
+    expect(heapTrend(heap(0), RELEASE, END, settings).kind).toBe('rising');
+    const benign = heapPerTraffic(heap(0), traffic, 0, RELEASE, 3 * MIN)!;
+    expect(heapTrend(benign, RELEASE, END, settings).kind).toBe('steady');
+    const storm = heapPerTraffic(heap(3), traffic, 0, RELEASE, 3 * MIN)!;
+    const trend = heapTrend(storm, RELEASE, END, settings);
+    expect(trend.kind).toBe('rising');
+    expect(trend.slopeAfter).toBeCloseTo(3, 0);
+  });
+
+  it('never frees heap for more traffic, and needs traffic before the release', () => {
+    const inverse = heap(0).map((h) => ({ ...h, points: h.points.map((p, m) => ({ ...p, value: p.value - 16 * logTraffic(m) })) }));
+    expect(heapTrafficCoefficient(inverse, traffic, 0, RELEASE, 3 * MIN)).toBe(0);
+    expect(heapPerTraffic(heap(0), traffic.slice(150), 0, RELEASE, 3 * MIN)).toBeUndefined();
+  });
+
+  it('reads the traffic history across brokers, its compacted medians too', () => {
+    const series = [1, 2, 3].map((b) => {
+      const s = newSeriesState({ key: `Bytes/${b}`, signal: 'BytesInPerSec', cluster: 'c', dimensions: { 'Broker ID': String(b) } });
+      for (let m = 0; m < 300; m++) remember(s.history, 1000, m * MIN, logTraffic(m) + (b === 1 ? 5 : 0));
+      return s;
+    });
+    const history = [...trafficReference(series, true)!].map(([time, value]) => ({ time, value }));
+    expect(series[0]!.history.compacted).toBeGreaterThan(0);
+    expect(history[0]!.time).toBe(series[0]!.history.times[0]);
+    // One broker's offset does not move the median.
+    expect(history.at(-1)!.value).toBeCloseTo(logTraffic(299), 6);
+  });
+
+  it('follows traffic as buffers do: a minute that drops to a twentieth barely moves the mean of 30', () => {
+    const dip = Array.from({ length: 80 }, (_, m) => ({ time: m * MIN, value: m === 40 ? Math.log(0.05) : 0 }));
+    const trailing = trailingTraffic(dip, 30 * MIN);
+    expect(trailing[40]!.value).toBeGreaterThan(Math.log(0.96));
+    expect(trailing[40]!.value).toBeLessThan(-0.01);
+    // The dip stands in the mean for 30 minutes, then is gone.
+    expect(trailing[69]!.value).toBeLessThan(-0.01);
+    expect(trailing[70]!.value).toBeCloseTo(0, 9);
+  });
+});
