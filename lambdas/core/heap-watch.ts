@@ -18,7 +18,7 @@ import { DOSE_DROP } from './dose.ts';
 import type { Finding } from './finding.ts';
 import { heapPerTrafficOf } from './heap-traffic.ts';
 import { type HeapTrend, type HeapTrendSettings, heapTrend, heapTrendSettings } from './heap-trend.ts';
-import { type ReleaseEvent, releaseName } from './release.ts';
+import { type ReleaseEvent, releaseName, sameRollout } from './release.ts';
 import { pooledLogRatio } from './release-watch.ts';
 import type { SeriesState } from './series.ts';
 import { recentTraffic, trafficSignal } from './traffic-reference.ts';
@@ -137,11 +137,8 @@ function laterStep(release: ReleaseEvent, releases: readonly ReleaseEvent[], now
     release.kind === 'rollout-step' &&
     releases.some(
       (r) =>
-        r.kind === 'rollout-step' &&
-        r.flag === release.flag &&
-        r.environment === release.environment &&
-        r.time > release.time &&
-        r.time <= now,
+        // A later step of the same rollout: another rule's step leaves this one's climb to watch.
+        r.kind === 'rollout-step' && sameRollout(r, release) && r.time > release.time && r.time <= now,
     )
   );
 }

@@ -10,7 +10,7 @@
  *   ỹ_b,t = (y_b,t + c) · e^{R₀ − R_t} − c, so that ln(ỹ + c) = ln(y + c) − (R_t − R₀):
  *           the watch's pooled log ratio becomes the signal's excess over the traffic's.
  *
- * A period with no traffic reading within LATE_PERIODS before it is left as it is in a watched
+ * A period with no traffic reading within STALE_PERIODS before it is left as it is in a watched
  * period (a dark reference must not blind the watch) and left out of the history. Pure.
  */
 import type { GuardrailConfig, SignalConfig } from './config.ts';

@@ -62,6 +62,20 @@ describe('the heap watch of a release', () => {
     expect(check([alarmedAt(RELEASE - 5 * MIN)])).toBeUndefined();
     expect(check([alarmedAt(RELEASE - 60 * MIN)])).toMatchObject({ withinHorizon: true });
   });
+
+  it("watches on through another rule's later step; a later step of its own rollout takes the climb over", () => {
+    const watchWith = (later: typeof step) =>
+      checkHeap(openHeapWatch(step, 'c', heap.name), heap, config, {
+        now: RELEASE + 90 * MIN,
+        index: climbing(90),
+        watches: [],
+        releases: [step, later],
+        slopeBefore: () => {},
+      });
+    const laterAt = { ...step, id: 'later', time: RELEASE + 30 * MIN, fromPercent: 1, toPercent: 5 };
+    expect(watchWith({ ...laterAt, target: { kind: 'rule', ruleId: 'rule-eu' } })).toMatchObject({ withinHorizon: true });
+    expect(watchWith(laterAt)).toBeUndefined();
+  });
 });
 
 describe('the heap watch of a release, where a traffic signal is configured', () => {
