@@ -82,7 +82,41 @@ async function askLambda(
   const payload = output.Payload ? new TextDecoder().decode(output.Payload) : '';
   if (output.FunctionError)
     throw new StormguardError('ACK_FAILED', `the acknowledge Lambda failed (${output.FunctionError}): ${payload.slice(0, 300)}`);
-  const answer = JSON.parse(payload) as AckAnswer;
+  const answer = readAnswer(payload);
   if (!answer.acknowledged) throw new StormguardError('NOT_FROZEN', answer.reason);
   return answer;
+}
+
+const acknowledgementSchema = z.object({
+  flag: z.string(),
+  environment: z.string(),
+  by: z.string(),
+  reason: z.string(),
+  time: z.number(),
+  decisionId: z.string(),
+  percent: z.number(),
+  target: z.optional(
+    z.union([
+      z.object({ kind: z.literal('fallthrough') }),
+      z.object({ kind: z.literal('rule'), ruleId: z.string(), label: z.optional(z.string()) }),
+    ]),
+  ),
+});
+
+/** The acknowledge Lambda's answer, as far as it is one: anything else is a failure, never "lifted". */
+const answerSchema = z.union([
+  z.object({ acknowledged: z.literal(true), acknowledgements: z.array(acknowledgementSchema), failures: z.optional(z.array(z.string())) }),
+  z.object({ acknowledged: z.literal(false), reason: z.string() }),
+]);
+
+function readAnswer(payload: string): AckAnswer {
+  let document: unknown;
+  try {
+    document = JSON.parse(payload);
+  } catch {
+    document = undefined;
+  }
+  const answer = answerSchema.safeParse(document);
+  if (answer.success) return answer.data as AckAnswer;
+  throw new StormguardError('ACK_FAILED', `the acknowledge Lambda's answer is not an acknowledgement: ${payload.slice(0, 300)}`);
 }

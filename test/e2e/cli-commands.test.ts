@@ -149,5 +149,12 @@ describe('stormguard ack', () => {
     });
     expect(sent[0]).toEqual({ flag: 'storm', environment: 'production', by: 'priya', reason: 'fixed' });
     expect(await run()).toMatchObject({ code: 1, err: 'stormguard: storm in production is not frozen\n' });
+    // An answer it cannot read is a failure, never a lift.
+    answers.push({ acknowledged: true } as unknown as AckAnswer);
+    expect(await run()).toMatchObject({
+      code: 1,
+      out: '',
+      err: expect.stringMatching(/^stormguard: the acknowledge Lambda's answer is not an acknowledgement/),
+    });
   });
 });
