@@ -4,7 +4,7 @@
  */
 
 import { userInfo } from 'node:os';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { FileStateStore } from '../lambdas/adapters/local/state-files.ts';
@@ -12,6 +12,7 @@ import { type AcknowledgeRequest, acknowledge } from '../lambdas/app/acknowledge
 import { InputError, StormguardError } from '../lambdas/core/errors.ts';
 import { flagTarget } from '../lambdas/core/release.ts';
 import type { AckAnswer } from '../lambdas/handlers/ack.ts';
+import { invokeLambda } from './invoke.ts';
 import { type Io, parseOptions } from './io.ts';
 
 export const optionsSchema = z.object({
@@ -76,13 +77,9 @@ async function askLambda(
   functionName: string,
   request: AcknowledgeRequest,
 ): Promise<Extract<AckAnswer, { acknowledged: true }>> {
-  const output = await client.send(
-    new InvokeCommand({ FunctionName: functionName, Payload: new TextEncoder().encode(JSON.stringify(request)) }),
-  );
-  const payload = output.Payload ? new TextDecoder().decode(output.Payload) : '';
-  if (output.FunctionError)
-    throw new StormguardError('ACK_FAILED', `the acknowledge Lambda failed (${output.FunctionError}): ${payload.slice(0, 300)}`);
-  const answer = readAnswer(payload);
+  const reply = await invokeLambda(client, functionName, request, answerSchema, { what: 'acknowledge', answerName: 'an acknowledgement' });
+  if ('problem' in reply) throw new StormguardError('ACK_FAILED', reply.problem);
+  const answer = reply.answer as AckAnswer;
   if (!answer.acknowledged) throw new StormguardError('NOT_FROZEN', answer.reason);
   return answer;
 }
@@ -108,15 +105,3 @@ const answerSchema = z.union([
   z.object({ acknowledged: z.literal(true), acknowledgements: z.array(acknowledgementSchema), failures: z.optional(z.array(z.string())) }),
   z.object({ acknowledged: z.literal(false), reason: z.string() }),
 ]);
-
-function readAnswer(payload: string): AckAnswer {
-  let document: unknown;
-  try {
-    document = JSON.parse(payload);
-  } catch {
-    document = undefined;
-  }
-  const answer = answerSchema.safeParse(document);
-  if (answer.success) return answer.data as AckAnswer;
-  throw new StormguardError('ACK_FAILED', `the acknowledge Lambda's answer is not an acknowledgement: ${payload.slice(0, 300)}`);
-}

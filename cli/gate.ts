@@ -13,6 +13,7 @@ import { decideGate, type GateAnswer, type GateRequest } from '../lambdas/core/g
 import { gateTarget } from '../lambdas/core/gate-target.ts';
 import { MAX_NAME_LENGTH, readTime } from '../lambdas/core/input-bounds.ts';
 import { loadConfig } from './inputs.ts';
+import { invokeLambda } from './invoke.ts';
 import { type Io, numberOption, parseOptions } from './io.ts';
 
 const EXIT = { allow: 0, deny: 1, unknown: 2 } as const;
@@ -112,26 +113,13 @@ export function gateCommand(io: Io, setExit: (code: number) => void, dependencie
 }
 
 function askLambda(client: Pick<LambdaClient, 'send'>, functionName: string, request: GateRequest): () => Promise<GateAnswer> {
+  const unknown = (reason: string): GateAnswer => ({ verdict: 'unknown', reasons: [reason], evidence: {} });
   return async () => {
     try {
-      const { InvokeCommand } = await import('@aws-sdk/client-lambda');
-      const output = await client.send(
-        new InvokeCommand({ FunctionName: functionName, Payload: new TextEncoder().encode(JSON.stringify(request)) }),
-      );
-      const payload = output.Payload ? new TextDecoder().decode(output.Payload) : '';
-      if (output.FunctionError)
-        return {
-          verdict: 'unknown',
-          reasons: [`the gate Lambda failed (${output.FunctionError}): ${payload.slice(0, 300)}`],
-          evidence: {},
-        };
-      return readAnswer(payload);
+      const reply = await invokeLambda(client, functionName, request, answerSchema, { what: 'gate', answerName: 'a gate answer' });
+      return 'answer' in reply ? (reply.answer as GateAnswer) : unknown(reply.problem);
     } catch (error) {
-      return {
-        verdict: 'unknown',
-        reasons: [`could not ask the gate Lambda ${functionName}: ${error instanceof Error ? error.message : String(error)}`],
-        evidence: {},
-      };
+      return unknown(`could not ask the gate Lambda ${functionName}: ${error instanceof Error ? error.message : String(error)}`);
     }
   };
 }
@@ -142,18 +130,6 @@ const answerSchema = z.object({
   reasons: z.array(z.string()),
   evidence: z.record(z.string(), z.unknown()).default({}),
 });
-
-function readAnswer(payload: string): GateAnswer {
-  let document: unknown;
-  try {
-    document = JSON.parse(payload);
-  } catch {
-    document = undefined;
-  }
-  const answer = answerSchema.safeParse(document);
-  if (answer.success) return answer.data as GateAnswer;
-  return { verdict: 'unknown', reasons: [`the gate Lambda's answer is not a gate answer: ${payload.slice(0, 300)}`], evidence: {} };
-}
 
 function askLocal(folder: string, configPath: string | undefined, request: GateRequest, at: number | undefined): () => Promise<GateAnswer> {
   return async () => {
