@@ -115,8 +115,6 @@ function ackInstruction(decision: Decision): string {
 
 function episodeAlert(intent: Extract<AlertIntent, { kind: 'episode' }>, episode: Episode, context: AlertContext): Alert {
   const decisions = intent.decisionIds.map((id) => context.decisions.get(id)!).filter(Boolean);
-  const { first } = episode;
-  const signal = episodeSignal(episode);
   const attribution = episode.attribution?.kind === 'attributed' ? episode.attribution : undefined;
   const lines = [
     `Episode ${episode.id} on cluster ${episode.cluster}, detected ${formatTime(episode.detectedAt)}.`,

@@ -4,7 +4,7 @@
  * up of that target is reverted and paged, and the gate says no; the flag's other rules go on.
  */
 import type { Decision } from './decision.ts';
-import { guardKey, namedTarget, type RolloutStep, type RolloutTarget, targetKey, targetName } from './release.ts';
+import { guardKey, namedTarget, type RolloutStep, type RolloutTarget, sameRollout, targetKey, targetName } from './release.ts';
 
 /** A flag held at a percentage after a rollback, until someone acknowledges. */
 export interface Freeze {
@@ -97,13 +97,7 @@ export function lift(
 
 /** A step up of a frozen flag is reverted to the frozen percentage. */
 export function revertsFreeze(step: RolloutStep, freeze: Freeze): boolean {
-  return (
-    step.flag === freeze.flag &&
-    step.environment === freeze.environment &&
-    targetName(step.target) === targetName(freeze.target) &&
-    step.time > freeze.since &&
-    step.toPercent > freeze.percent
-  );
+  return sameRollout(step, freeze) && step.time > freeze.since && step.toPercent > freeze.percent;
 }
 
 /** What the guardrail knows after an enforced decision: the flag's new percentage, its freeze, its cooldown. */
