@@ -11,7 +11,8 @@
  * - two-flags: two flags stepped 2–8 minutes apart, either one the storm;
  * - surge: a benign step, then traffic ×2–4 for 30–60 minutes, 20–180 minutes later;
  * - dark: a benign step, then a signal stops reporting (a signal on every broker, or every signal
- *   on two brokers).
+ *   on two brokers);
+ * - compression: a benign rollout that compresses what producers send: bytes in fall, connections don't.
  *
  * Every case is exported with the API's default labels (Label = the metric name, the same for
  * every broker; distinct Ids) or with dynamic labels naming the dimensions, alternately.
@@ -19,15 +20,21 @@
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { SIMULATED_SIGNALS } from '../../lambdas/simulator/simulate.ts';
-
-/** What Amazon MSK publishes to CloudWatch: ProducerIdCount is a JMX metric (Prometheus), not one of them. */
-/** MSK's CloudWatch metrics (ProducerIdCount is JMX only), and its BytesInPerSec: read only where the configuration names it a traffic signal. */
-const CLOUDWATCH_SIGNALS: WorldSignal[] = [...SIMULATED_SIGNALS.filter((s) => s !== 'ProducerIdCount'), 'BytesInPerSec'];
-
 import { type Texture, type TextureCategory, trafficWindow } from './textures.ts';
 import { BURN_IN_MINUTES, MINUTE_MS, type WorldFlag, type WorldSignal, type WorldSpec, type WorldStep } from './world.ts';
 
-export const CASE_KINDS = ['benign-rollout', 'storm', 'storm-after-noise', 'heap-only', 'two-flags', 'surge', 'dark'] as const;
+/** MSK's CloudWatch metrics (ProducerIdCount is JMX only), its BytesInPerSec among them: the clusters' traffic. */
+const CLOUDWATCH_SIGNALS: WorldSignal[] = [...SIMULATED_SIGNALS.filter((s) => s !== 'ProducerIdCount'), 'BytesInPerSec'];
+export const CASE_KINDS = [
+  'benign-rollout',
+  'storm',
+  'storm-after-noise',
+  'heap-only',
+  'two-flags',
+  'surge',
+  'dark',
+  'compression',
+] as const;
 export type CaseKind = (typeof CASE_KINDS)[number];
 export type LabelStyle = 'default' | 'dynamic';
 
@@ -68,6 +75,7 @@ export function guardCases(textures: readonly Texture[]): GuardCase[] {
   return textures.flatMap((texture, t) => [
     benignRollout(texture, t, 0),
     benignRollout(texture, t, 1),
+    benignRollout(texture, t, 0, 'compression'),
     ...STORM_FACTORS.map((factor, k) => storm(texture, t, factor, k)),
     stormAfterNoise(texture, t),
     heapOnly(texture, t),
@@ -128,7 +136,7 @@ function flag(
   key: string,
   name: string,
   steps: Array<[number, number]>,
-  effect: Partial<Pick<WorldFlag, 'producersPerPercent' | 'heapPointsPerHourPerPercent'>> = {},
+  effect: Partial<Omit<WorldFlag, 'key' | 'name' | 'steps'>> = {},
 ): WorldFlag {
   const by = key === STORM_FLAG ? 'dev@example.com' : 'pm@example.com';
   return {
@@ -137,6 +145,7 @@ function flag(
     steps: steps.map(([time, percent]): WorldStep => ({ time, percent, by, source: 'release' })),
     producersPerPercent: effect.producersPerPercent ?? 0,
     heapPointsPerHourPerPercent: effect.heapPointsPerHourPerPercent ?? 0,
+    bytesPerPercent: effect.bytesPerPercent ?? 0,
   };
 }
 
@@ -157,8 +166,9 @@ function base(
   };
 }
 
-function benignRollout(texture: Texture, t: number, variant: number): GuardCase {
-  const f = frame(texture, t, 'benign-rollout', variant, variant === 0 ? 0.15 : 0.65, 72);
+function benignRollout(texture: Texture, t: number, variant: number, kind: 'benign-rollout' | 'compression' = 'benign-rollout'): GuardCase {
+  const compression = kind === 'compression';
+  const f = frame(texture, t, kind, variant, compression ? 0.4 : variant === 0 ? 0.15 : 0.65, 72);
   const steps: Array<[number, number]> = [
     [f.at(12), 1],
     [f.at(18), 5],
@@ -167,8 +177,12 @@ function benignRollout(texture: Texture, t: number, variant: number): GuardCase 
     [f.at(60), 100],
   ];
   return {
-    ...base(texture, 'benign-rollout', f, 'benign rollout 0 → 100% over 3 days'),
-    world: spec(f, [flag(BENIGN_FLAG, 'Search ranking v2', steps)]),
+    ...base(texture, kind, f, `benign rollout 0 → 100% over 3 days${compression ? ' of producer compression' : ''}`),
+    world: spec(f, [
+      compression
+        ? flag('producer-compression-zstd', 'Producers: zstd compression', steps, { bytesPerPercent: -0.006 })
+        : flag(BENIGN_FLAG, 'Search ranking v2', steps),
+    ]),
     deploys: [{ time: f.at(30), service: 'billing-api', version: `2.${t}.${variant}`, by: 'ci@example.com' }],
   };
 }
@@ -255,16 +269,7 @@ function surge(texture: Texture, t: number): GuardCase {
   const from = step + after * MINUTE_MS;
   return {
     ...base(texture, 'surge', f, `traffic ×${factor} for ${length} min, ${after} min after a benign step`),
-    world: spec(
-      f,
-      [
-        flag(BENIGN_FLAG, 'Search ranking v2', [
-          [f.at(6), 1],
-          [step, 5],
-        ]),
-      ],
-      { surges: [{ from, to: from + length * MINUTE_MS, factor }] },
-    ),
+    world: spec(f, [benignSteps(f, step)], { surges: [{ from, to: from + length * MINUTE_MS, factor }] }),
     deploys: [],
   };
 }
@@ -280,16 +285,15 @@ function dark(texture: Texture, t: number): GuardCase {
   const what = variant === 2 ? 'every signal of brokers 2 and 5 goes dark' : `${signal} goes dark for 2 h`;
   return {
     ...base(texture, 'dark', f, `${what} ${Math.round((from - step) / MINUTE_MS)} min after a benign step`),
-    world: spec(
-      f,
-      [
-        flag(BENIGN_FLAG, 'Search ranking v2', [
-          [f.at(6), 1],
-          [step, 5],
-        ]),
-      ],
-      { outages },
-    ),
+    world: spec(f, [benignSteps(f, step)], { outages }),
     deploys: [],
   };
+}
+
+/** A harmless flag at 1% six hours in, then 5% at `step`. */
+function benignSteps(f: Frame, step: number): WorldFlag {
+  return flag(BENIGN_FLAG, 'Search ranking v2', [
+    [f.at(6), 1],
+    [step, 5],
+  ]);
 }

@@ -5,9 +5,10 @@
  * formats and replayed closed loop through the guardrail (bench/guard/loop.ts), and open loop
  * through the emulated default rules of other tools (bench/storms/rules.ts).
  *
- *   npm run bench:guard -- [--data DIR] [--json] [--kinds storm,surge] [--textures REGEX] [--engine main] [--traffic-reference]
+ *   npm run bench:guard -- [--data DIR] [--json] [--kinds storm,surge] [--textures REGEX] [--engine main] [--without-traffic]
  *
- * --traffic-reference: the clusters' BytesInPerSec (which every case exports) configured as their traffic signal.
+ * Every case exports MSK's BytesInPerSec, which the default configuration reads as the clusters'
+ * traffic. --without-traffic: that signal disabled, as for a cluster that does not export it.
  *
  * --data defaults to the copy the project ships (vendor/nab/data).
  */
@@ -154,9 +155,9 @@ function describe(r: CaseResult, o: Outcome): string {
   return `${o.caught ? 'caught' : o.right ? 'late' : 'WRONG'} at ${o.delayPeriods}: ${list}${heap}`;
 }
 
-/** The default configuration with MSK's BytesInPerSec read as the clusters' traffic (release watches judge per unit of it). */
-export function withTrafficReference(): GuardrailConfig {
-  return parseConfig('signals:\n  BytesInPerSec: { kind: rate, traffic: true }\n');
+/** The default configuration without a traffic signal: the release watches judge the fast signals as read. */
+export function withoutTraffic(): GuardrailConfig {
+  return parseConfig('signals:\n  BytesInPerSec: { enabled: false }\n');
 }
 
 async function main(): Promise<void> {
@@ -167,7 +168,7 @@ async function main(): Promise<void> {
       kinds: { type: 'string' },
       textures: { type: 'string' },
       engine: { type: 'string', default: 'main' },
-      'traffic-reference': { type: 'boolean', default: false },
+      'without-traffic': { type: 'boolean', default: false },
     },
   });
   const kinds = values.kinds?.split(',').map((k) => k.trim()) as CaseKind[] | undefined;
@@ -181,7 +182,7 @@ async function main(): Promise<void> {
     ...(kinds ? { kinds } : {}),
     ...(values.textures ? { textures: new RegExp(values.textures) } : {}),
     engine,
-    ...(values['traffic-reference'] ? { config: withTrafficReference() } : {}),
+    ...(values['without-traffic'] ? { config: withoutTraffic() } : {}),
     progress: (done, total) => process.stderr.write(`\r guard suite: ${done}/${total} cases`),
   });
   process.stderr.write('\n');

@@ -78,6 +78,8 @@ export interface WorldFlag {
   readonly producersPerPercent: number;
   /** Extra producer IDs over pooled connections, per 1% of rollout, in heap points per hour per broker at typical traffic. */
   readonly heapPointsPerHourPerPercent: number;
+  /** The change in bytes per request per 1% of rollout, as a share (−0.006: compression that saves 60% at 100%). */
+  readonly bytesPerPercent: number;
 }
 
 export interface WorldSpec {
@@ -137,11 +139,12 @@ export function runWorld(spec: WorldSpec): World {
     const time = first + i * MINUTE_MS;
     const cluster = surgeFactor(spec, time + MINUTE_MS / 2) * random.logNormal(CLUSTER_NOISE);
     const percents = spec.flags.map((flag) => minutePercent(flag.steps, time));
+    const bytesFactor = spec.flags.reduce((factor, flag, f) => factor + flag.bytesPerPercent * percents[f]!, 1);
     for (const broker of brokers) {
       const traffic = spec.traffic[Math.max(0, i - broker.lagMinutes)]! * cluster * broker.share * random.logNormal(broker.noise);
       const values = {
         ...brokerMinute(spec, broker, traffic, percents, random, heapAlpha, i),
-        BytesInPerSec: bytesIn(broker, traffic, bytesRandom),
+        BytesInPerSec: bytesIn(broker, traffic * bytesFactor, bytesRandom),
       };
       if (i < BURN_IN_MINUTES) continue;
       for (const s of byBroker.get(broker.id)!) {

@@ -76,6 +76,9 @@ export const MSK_SIGNALS: Record<string, z.input<typeof signalSchema>> = {
   ConnectionCount: { kind: 'count', minFactor: 1.3 },
   ClientConnectionCount: { kind: 'count', minFactor: 1.3 },
   ProducerIdCount: { kind: 'count', minFactor: 1.3 },
+  // Traffic, read where the cluster exports it: a storm adds connections, not bytes, so the
+  // release watches judge the fast signals per unit of it (traffic-reference.ts).
+  BytesInPerSec: { kind: 'rate', traffic: true },
   HeapMemoryAfterGC: {
     kind: 'percent',
     minChange: 10,

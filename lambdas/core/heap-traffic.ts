@@ -11,7 +11,10 @@
  * R_t the log of the cluster's mean traffic over the HEAP_TRAFFIC_WINDOW_PERIODS up to t (buffers
  * fill and drain over minutes: a minute's dip of traffic does not empty them). β is fitted before
  * the release only, so a release's own climb never enters it; it is at least 0 (more traffic never
- * frees heap). Points with no traffic reading near them are left out. Pure.
+ * frees heap). From the release on, only a rise of traffic is taken out, never a fall (R_t below
+ * R₀ counts as R₀): a release that compresses what producers send lowers bytes in, and a fall must
+ * not read as a climb (traffic-reference.ts). Points with no traffic reading near them are left
+ * out. Pure.
  */
 import type { SeriesState } from './series.ts';
 import { trafficReference } from './traffic-reference.ts';
@@ -87,7 +90,7 @@ function detrended(xs: readonly number[], ys: readonly number[]): number[] {
 }
 
 /**
- * Each broker's heap with traffic's part taken out (h − β·(R − R₀)), β and R₀ from [from, to):
+ * Each broker's heap with traffic's part taken out (h − β·(R − R₀); from `to` on, its rise only), β and R₀ from [from, to):
  * the window before the release. Undefined when the traffic has no reading in that window.
  */
 export function heapPerTraffic(
@@ -105,7 +108,7 @@ export function heapPerTraffic(
     broker,
     points: points.flatMap((p) => {
       const r = trafficNear(traffic, p.time, toleranceMs);
-      return r === undefined ? [] : [{ time: p.time, value: p.value - beta * (r - level) }];
+      return r === undefined ? [] : [{ time: p.time, value: p.value - beta * (p.time < to ? r - level : Math.max(0, r - level)) }];
     }),
   }));
 }

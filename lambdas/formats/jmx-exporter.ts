@@ -16,6 +16,8 @@ export const CONNECTION_CREATION_RATE = 'kafka_server_socket_server_metrics_conn
 export const CONNECTION_COUNT = 'kafka_server_socket_server_metrics_connection_count';
 /** `kafka.server:type=ReplicaManager,name=ProducerIdCount` (KIP-847, Kafka 3.5+). */
 export const PRODUCER_ID_COUNT = 'kafka_server_replicamanager_produceridcount';
+/** `kafka.server:type=BrokerTopicMetrics,name=BytesInPerSec` `Count` (the exporter's `…PerSec><>Count` rule: a counter; the broker's total has no `topic` label). */
+export const BYTES_IN = 'kafka_server_brokertopicmetrics_bytesin_total';
 /** `java.lang:type=MemoryPool,name=…` `CollectionUsage.used`: a pool's bytes after the last GC. */
 export const POOL_USED_AFTER_GC = 'jvm_memory_pool_collection_used_bytes';
 /** `java.lang:type=MemoryPool,name=…` `CollectionUsage.max`. */

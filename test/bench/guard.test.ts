@@ -100,7 +100,7 @@ describe('exports', () => {
   it('with dynamic labels: read back as one series per broker and signal, and the flag steps', () => {
     const c = cases.find((x) => x.labels === 'dynamic' && x.kind === 'benign-rollout')!;
     const { metrics, timeline } = readExport(exportCase(c, runWorld(c.world), c.world.flags), signals);
-    expect(metrics.series).toHaveLength(24);
+    expect(metrics.series).toHaveLength(30); // 6 brokers × 5 signals: the four of the world and BytesInPerSec
     expect(timeline.events.filter((e) => e.kind === 'rollout-step').map((e) => (e.kind === 'rollout-step' ? e.toPercent : 0))).toEqual([
       1, 5, 25, 50, 100,
     ]);

@@ -8,6 +8,7 @@
  */
 import type { SignalConfig } from '../../core/config.ts';
 import {
+  BYTES_IN,
   CONNECTION_COUNT,
   CONNECTION_CREATION_RATE,
   INTER_BROKER_LISTENERS,
@@ -26,6 +27,8 @@ export const DEFAULT_PROMQL: Readonly<Record<string, string>> = {
   ClientConnectionCount: perBroker(`${CONNECTION_COUNT}{listener!~"${INTER_BROKER_LISTENERS}"}`),
   ProducerIdCount: PRODUCER_ID_COUNT,
   // Old generation after GC as a share of its max: what is left once the collector has done its best.
+  // The broker's total over all topics; over 2 minutes, four 30-second scrapes, near the 1-minute period.
+  BytesInPerSec: `rate(${BYTES_IN}{topic=""}[2m])`,
   HeapMemoryAfterGC: `100 * ${POOL_USED_AFTER_GC}{pool=~"${OLD_GEN_POOLS}"} / ${POOL_MAX_AFTER_GC}`,
 };
 

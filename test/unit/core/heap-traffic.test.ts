@@ -43,6 +43,14 @@ describe('heap per unit of traffic', () => {
     expect(trend.slopeAfter).toBeCloseTo(3, 0);
   });
 
+  it('never reads a fall of traffic after the release as a climb (a release that compresses: bytes in fall, heap does not)', () => {
+    // Heap as before the release; bytes in fall by 0.5 in log an hour from the release on.
+    const falling = traffic.map((p, m) => (m < 120 ? p : { ...p, value: logTraffic(120) - ((m - 120) / 60) * 0.5 }));
+    const steady = heap(0).map((h) => ({ ...h, points: h.points.map((p, m) => (m < 120 ? p : { ...p, value: 40 + Number(h.broker) })) }));
+    const judged = heapPerTraffic(steady, falling, 0, RELEASE, 3 * MIN)!;
+    expect(heapTrend(judged, RELEASE, END, settings).kind).not.toBe('rising');
+  });
+
   it('never frees heap for more traffic, and needs traffic before the release', () => {
     const inverse = heap(0).map((h) => ({ ...h, points: h.points.map((p, m) => ({ ...p, value: p.value - 16 * logTraffic(m) })) }));
     expect(heapTrafficCoefficient(inverse, traffic, 0, RELEASE, 3 * MIN)).toBe(0);

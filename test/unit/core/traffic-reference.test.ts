@@ -3,7 +3,7 @@ import { parseConfig } from '../../../lambdas/core/config.ts';
 import { describeEvidence } from '../../../lambdas/core/finding.ts';
 import { remember } from '../../../lambdas/core/history.ts';
 import { newSeriesState, type SeriesState } from '../../../lambdas/core/series.ts';
-import { perTraffic, trafficAt, trafficReference, trafficSignal } from '../../../lambdas/core/traffic-reference.ts';
+import { atTrafficLevel, perTraffic, trafficAt, trafficReference, trafficSignal } from '../../../lambdas/core/traffic-reference.ts';
 import { fastSignals, feedWatch, openWatch, recentValues } from '../../../lambdas/core/watches.ts';
 import { firstStep } from './release-watch-fixtures.ts';
 
@@ -26,8 +26,9 @@ function add(series: SeriesState, minute: number, value: number): void {
 }
 
 describe('a traffic reference', () => {
-  it('is read only where configured, and never watched for rollbacks itself', () => {
-    expect(trafficSignal(parseConfig(''))).toBeUndefined();
+  it('is MSK’s BytesInPerSec unless disabled, and never watched for rollbacks itself', () => {
+    expect(trafficSignal(parseConfig(''))?.name).toBe('BytesInPerSec');
+    expect(trafficSignal(parseConfig('signals:\n  BytesInPerSec: { enabled: false }\n'))).toBeUndefined();
     expect(trafficSignal(config)?.name).toBe('BytesInPerSec');
     expect(fastSignals(config).map((s) => s.name)).not.toContain('BytesInPerSec');
   });
@@ -46,6 +47,9 @@ describe('a traffic reference', () => {
   it('rescales a value by the traffic against its level, in the log space the watch reads (log offset kept)', () => {
     expect(perTraffic(29, Math.log(3), 0, 1)).toBeCloseTo(9, 9);
     expect(perTraffic(9, 0, 0, 1)).toBe(9);
+    // The history both ways; a watched value only for a rise: a fall of traffic never accuses.
+    expect(atTrafficLevel(9, Math.log(1 / 3), 0, 1)).toBeCloseTo(29, 9);
+    expect(perTraffic(9, Math.log(1 / 3), 0, 1)).toBe(9);
   });
 });
 
@@ -78,6 +82,18 @@ describe('a release watch per unit of traffic', () => {
       }
       expect(feedWatch(entry, ccr, signal, config, 123 * MIN, traffic ? trafficReference(bytes) : undefined)).toBe(true);
     }
+  });
+
+  it('does not alarm on a release that lowers bytes in (compression) with connections as they were', () => {
+    const ccr = brokers('ConnectionCreationRate', 10);
+    const bytes = brokers('BytesInPerSec', 1e6);
+    const entry = openWatch(step, ccr, signal, config, [], trafficReference(bytes));
+    for (let m = 120; m < 130; m++) {
+      for (const s of ccr) add(s, m, 10);
+      for (const s of bytes) add(s, m, 0.4e6);
+    }
+    expect(feedWatch(entry, ccr, signal, config, 130 * MIN, trafficReference(bytes))).toBe(false);
+    expect(entry.watch.status).not.toBe('alarm');
   });
 
   it('judges the history per unit of traffic too: a cluster whose traffic swung before the step is as quiet as one that did not', () => {
