@@ -31,9 +31,12 @@ export interface ScoringSettings {
   readonly likelihoodAlpha: number;
   /** Points after a high score that score below it. */
   readonly quietPeriods: number;
-  /** Weight of the newest deviation in its recent average; absent: RECENT_ALPHA. Only the NAB bench's leave-one-category-out sets it. */
+  /**
+   * Weight of the newest deviation in its recent average; absent (configured signals): RECENT_ALPHA.
+   * `settingsForSeries` sets it from its tuning: RECENT_ALPHA unless the NAB bench's leave-one-category-out varies it.
+   */
   readonly recentAlpha?: number;
-  /** Weight of the newest deviation in its sustained average; absent: SUSTAINED_ALPHA. Only the NAB bench's leave-one-category-out sets it. */
+  /** Weight of the newest deviation in its sustained average; absent: that of SUSTAINED_HALF_LIFE. Set as `recentAlpha` is. */
   readonly sustainedAlpha?: number;
 }
 
