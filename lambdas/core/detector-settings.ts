@@ -5,7 +5,7 @@
 import type { GuardrailConfig, SignalConfig } from './config.ts';
 import { StormguardError } from './errors.ts';
 import { alphaForHalfLife } from './ewma.ts';
-import { QUIET_PERIODS, type ScoringSettings } from './likelihood.ts';
+import { QUIET_PERIODS, RECENT_ALPHA, type ScoringSettings, SUSTAINED_HALF_LIFE } from './likelihood.ts';
 
 export interface DetectorSettings {
   readonly periodMs: number;
@@ -77,6 +77,7 @@ export type SeriesKind = SignalConfig['kind'] | 'auto';
 export function settingsForSeries(
   series: { readonly times: readonly number[]; readonly values: readonly number[] },
   options: { kind: SeriesKind; direction: SignalConfig['direction'] },
+  tuning: SeriesTuning = SERIES_TUNING,
 ): DetectorSettings {
   const { times, values } = series;
   const periodMs = medianSpacing(times);
@@ -86,7 +87,7 @@ export function settingsForSeries(
     periodMs,
     logScale,
     logOffset: 1,
-    alpha: alphaForHalfLife(SERIES_HALF_LIFE),
+    alpha: alphaForHalfLife(tuning.halfLife),
     warmupPeriods: 30,
     confirmPeriods: 2,
     zThreshold: 4,
@@ -94,16 +95,39 @@ export function settingsForSeries(
     minSd: 1e-9,
     direction: options.direction === 'up' ? 1 : options.direction === 'down' ? -1 : 0,
     scoring: {
-      extraAlphas: [alphaForHalfLife(SERIES_FAST_HALF_LIFE)],
+      extraAlphas: [alphaForHalfLife(tuning.fastHalfLife)],
       seasonPeriods: spansDays ? Math.round(DAY_MS / periodMs) : 0,
       likelihoodAlpha: alphaForHalfLife(1000),
-      quietPeriods: QUIET_PERIODS,
+      quietPeriods: tuning.quietPeriods,
+      recentAlpha: tuning.recentAlpha,
+      sustainedAlpha: alphaForHalfLife(tuning.sustainedHalfLife),
     },
   };
 }
 
-const SERIES_HALF_LIFE = 1000;
-const SERIES_FAST_HALF_LIFE = 100;
+/**
+ * The constants of `settingsForSeries` that were chosen on NAB (docs/benchmarks.md). Only the NAB
+ * bench's leave-one-category-out passes others; `stormguard detect` always runs these.
+ */
+export interface SeriesTuning {
+  /** Half-life of the detector's own (slow) baseline, in periods. */
+  readonly halfLife: number;
+  /** Half-life of the faster level baseline beside it. */
+  readonly fastHalfLife: number;
+  readonly quietPeriods: number;
+  /** Weight of the newest deviation in its recent average. */
+  readonly recentAlpha: number;
+  /** Half-life of the deviation's sustained average. */
+  readonly sustainedHalfLife: number;
+}
+
+export const SERIES_TUNING: SeriesTuning = {
+  halfLife: 1000,
+  fastHalfLife: 100,
+  quietPeriods: QUIET_PERIODS,
+  recentAlpha: RECENT_ALPHA,
+  sustainedHalfLife: SUSTAINED_HALF_LIFE,
+};
 const SEASON_MIN_CYCLES = 3;
 const DAY_MS = 86_400_000;
 

@@ -31,6 +31,13 @@ export interface ScoringSettings {
   readonly likelihoodAlpha: number;
   /** Points after a high score that score below it. */
   readonly quietPeriods: number;
+  /**
+   * Weight of the newest deviation in its recent average; absent (configured signals): RECENT_ALPHA.
+   * `settingsForSeries` sets it from its tuning: RECENT_ALPHA unless the NAB bench's leave-one-category-out varies it.
+   */
+  readonly recentAlpha?: number;
+  /** Weight of the newest deviation in its sustained average; absent: that of SUSTAINED_HALF_LIFE. Set as `recentAlpha` is. */
+  readonly sustainedAlpha?: number;
 }
 
 export interface ScoringState {
@@ -67,17 +74,13 @@ const MAX_DEVIATION = 10;
  */
 const LIKELIHOOD_MIN_WARMUP = 100;
 /** Weight of the newest deviation in the recent average (a half-life of one point). */
-const RECENT_ALPHA = 0.5;
+export const RECENT_ALPHA = 0.5;
 /**
  * Weight of the newest deviation in the sustained average: a half-life of 30 points (half an
  * hour of minutes). NAB scores the same with any half-life from 5 to 100 (docs/benchmarks.md).
  */
-const SUSTAINED_ALPHA = alphaForHalfLife(30);
-/**
- * The sustained average's variance is at least what it would be over independent deviations
- * (α / (2 − α) of theirs): on a perfectly regular series a wiggle of it is not news.
- */
-const SUSTAINED_VARIANCE_RATIO = SUSTAINED_ALPHA / (2 - SUSTAINED_ALPHA);
+export const SUSTAINED_HALF_LIFE = 30;
+const SUSTAINED_ALPHA = alphaForHalfLife(SUSTAINED_HALF_LIFE);
 /** A seasonal phase is trusted from its third cycle. */
 const SEASON_WARMUP = 3;
 /** How fast the seasonal baseline follows: each phase is seen once a cycle, so it learns quickly. */
@@ -151,14 +154,15 @@ export function scorePoint(
   }
 
   const bounded = Math.min(deviation, MAX_DEVIATION);
-  state.recent += RECENT_ALPHA * (bounded - state.recent);
+  const sustainedAlpha = settings.sustainedAlpha ?? SUSTAINED_ALPHA;
+  state.recent += (settings.recentAlpha ?? RECENT_ALPHA) * (bounded - state.recent);
   const history = state.deviation;
   // A state saved before the sustained average existed starts it here, at the current deviation.
   const sustainedHistory = (state.sustainedHistory ??= newEwma());
   // Averages and distributions start as running means: one that starts at 0 makes every early
   // deviation look large (five false onsets in the first 600 points of pure noise).
   const sustained = state.sustained ?? bounded;
-  state.sustained = sustained + warmingAlpha(SUSTAINED_ALPHA, history.n) * (bounded - sustained);
+  state.sustained = sustained + warmingAlpha(sustainedAlpha, history.n) * (bounded - sustained);
   const standardized =
     history.n >= Math.max(LIKELIHOOD_MIN_WARMUP, settings.seasonPeriods)
       ? Math.max(
@@ -166,7 +170,7 @@ export function scorePoint(
           standardize(
             state.sustained,
             sustainedHistory.mean,
-            Math.max(sustainedHistory.variance, history.variance * SUSTAINED_VARIANCE_RATIO),
+            Math.max(sustainedHistory.variance, history.variance * sustainedVarianceRatio(sustainedAlpha)),
           ),
         )
       : Number.NaN;
@@ -179,6 +183,14 @@ export function scorePoint(
   if (standardized >= ALERT_BOUND && scoreOf(standardized, quieted) >= ALERT_LEVEL) state.sinceAlert = 0;
   state.quieted = quieted;
   return standardized;
+}
+
+/**
+ * The sustained average's variance is at least what it would be over independent deviations
+ * (α / (2 − α) of theirs): on a perfectly regular series a wiggle of it is not news.
+ */
+function sustainedVarianceRatio(alpha: number): number {
+  return alpha / (2 - alpha);
 }
 
 /** How many standard deviations an average lies above its long-run mean. */

@@ -2,7 +2,7 @@ import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { describe, expect, it } from 'vitest';
 import { newDetectorState, observeAll, scoreSeries } from '../../../lambdas/core/detector.ts';
-import { settingsForSeries } from '../../../lambdas/core/detector-settings.ts';
+import { SERIES_TUNING, settingsForSeries } from '../../../lambdas/core/detector-settings.ts';
 import { ALERT_LEVEL, type ScoringState } from '../../../lambdas/core/likelihood.ts';
 
 const FIVE_MINUTES = 300_000;
@@ -74,6 +74,20 @@ describe('the anomaly score', () => {
     const scores = observeAll(saved, settings, series(values).slice(500)).map((point) => point.score);
     expect(scores.every(Number.isFinite)).toBe(true);
     expect(scores[400]).toBeGreaterThanOrEqual(ALERT_LEVEL);
+  });
+
+  it('scores as the constants when no recent or sustained weight is set (the configured signals set none)', () => {
+    // `stormguard detect` sets both, to the constants; the guardrail's signals set neither.
+    const values = Array.from({ length: 1500 }, (_, i) => 50 + noise(i) + (i === 900 ? 20 : 0) + (i >= 1200 ? 3 * noise(7 * i) : 0));
+    const set = settingsForSeries({ times: values.map((_, i) => i * FIVE_MINUTES), values }, { kind: 'percent', direction: 'both' });
+    const { recentAlpha: _recent, sustainedAlpha: _sustained, ...unset } = set.scoring;
+    expect(scoreSeries({ ...set, scoring: unset }, series(values)).scores).toEqual(scoreSeries(set, series(values)).scores);
+    const tuned = settingsForSeries(
+      { times: values.map((_, i) => i * FIVE_MINUTES), values },
+      { kind: 'percent', direction: 'both' },
+      { ...SERIES_TUNING, recentAlpha: 0.9, sustainedHalfLife: 5 },
+    );
+    expect(scoreSeries(tuned, series(values)).scores).not.toEqual(scoreSeries(set, series(values)).scores);
   });
 
   it('learns a daily cycle: with the seasonal baseline, days like the others score lower than without it', () => {
