@@ -145,9 +145,10 @@ export function watchExcess(state: GuardrailState, decision: Decision, finding: 
     const before = (cluster: string, signal: string, watch: ReleaseWatch) => {
       const signalConfig = config.signals.find((s) => s.name === signal);
       if (!signalConfig) return undefined;
-      const per = perTrafficOf(watch, trafficOf(input.index, config, cluster), config.metricPeriodSeconds * 1000);
+      const settings = watchSettings(signalConfig, config);
+      const per = perTrafficOf(watch, trafficOf(input.index, config, cluster), settings);
       const recent = recentValues(input.index.get(indexKey(cluster, signal)) ?? [], signalConfig, DOSE_PERIODS, per);
-      return pooledLogRatio(watch.levels, recent, watchSettings(signalConfig, config));
+      return pooledLogRatio(watch.levels, recent, settings);
     };
     watches.push(...excessWatches(baseline, step, input.now, config.metricPeriodSeconds * 1000, before));
     return;

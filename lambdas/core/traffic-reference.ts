@@ -8,14 +8,15 @@
  *           or spike does not move it);
  *   R₀    = median of R_t over the watch's level window before the release;
  *   ỹ_b,t = (y_b,t + c) · e^{R₀ − R_t} − c, so that ln(ỹ + c) = ln(y + c) − (R_t − R₀):
- *           the signal's excess over the traffic's. The history before the release is read so
- *           (`pointsPerTraffic`): its levels and the backtest's noise are those of the ratio.
+ *           the watch's pooled log ratio becomes the signal's excess over the traffic's.
  *
- * A watched value is judged with traffic's rise taken out, never its fall (`perTraffic`: R_t
- * below R₀ counts as R₀). Traffic explains a rise; a fall of traffic never accuses: a release that
- * compresses what producers send, or batches more records, lowers bytes in with connections
- * unchanged, and divided by traffic they would look like a storm at every step (bench:guard's
- * compression cases). The watched values are then never above the ratio the backtest calibrated.
+ * A fall of traffic accuses little: a release that compresses what producers send, or batches
+ * more records, lowers bytes in with connections unchanged, and per unit of traffic they would look
+ * like a storm at every step (bench:guard's compression cases). So a watched value takes out all
+ * of traffic's rise, but of its fall only what stays within half the watch's smallest effect
+ * (`perTraffic`'s `maxFall`): the dips of spiky traffic are still taken out, while a fall that a
+ * release made adds at most half of what an alarm needs. The history before the release is read
+ * both ways (`pointsPerTraffic`): its levels and the backtest's noise are those of the ratio.
  *
  * A period with no traffic reading within STALE_PERIODS before it is left as it is in a watched
  * period (a dark reference must not blind the watch) and left out of the history. Pure.
@@ -72,14 +73,9 @@ export function recentTraffic(reference: TrafficReference, periods: number): num
   return values.length > 0 ? median(values) : undefined;
 }
 
-/** A value of the signal at the traffic of R₀ (`logOffset` is the signal's own): the history's reading. */
-export function atTrafficLevel(value: number, traffic: number, level: number, logOffset: number): number {
-  return (value + logOffset) * Math.exp(level - traffic) - logOffset;
-}
-
-/** A watched value with traffic's rise over R₀ taken out, never its fall. */
-export function perTraffic(value: number, traffic: number, level: number, logOffset: number): number {
-  return atTrafficLevel(value, Math.max(traffic, level), level, logOffset);
+/** A value of the signal at the traffic of R₀ (`logOffset` is the signal's own), counting at most `maxFall` of a fall below it. */
+export function perTraffic(value: number, traffic: number, level: number, logOffset: number, maxFall = Infinity): number {
+  return (value + logOffset) * Math.exp(level - Math.max(traffic, level - maxFall)) - logOffset;
 }
 
 /** Points at the traffic of R₀; those with no traffic reading are left out. */
@@ -92,6 +88,6 @@ export function pointsPerTraffic(
 ): WatchPoint[] {
   return points.flatMap((p) => {
     const traffic = trafficAt(reference, p.time, periodMs);
-    return traffic === undefined ? [] : [{ time: p.time, value: atTrafficLevel(p.value, traffic, level, logOffset) }];
+    return traffic === undefined ? [] : [{ time: p.time, value: perTraffic(p.value, traffic, level, logOffset) }];
   });
 }

@@ -131,20 +131,23 @@ export interface PerTraffic {
   readonly reference: TrafficReference;
   readonly level: number;
   readonly periodMs: number;
+  /** How much of a fall of traffic below the level a value takes out (traffic-reference.ts). */
+  readonly maxFall: number;
 }
 
 export function perTrafficOf(
   watch: Pick<ReleaseWatch, 'trafficLevel'>,
   reference: TrafficReference | undefined,
-  periodMs: number,
+  settings: Pick<ReleaseWatchSettings, 'periodMs' | 'minEffect'>,
 ): PerTraffic | undefined {
-  return reference && watch.trafficLevel !== undefined ? { reference, level: watch.trafficLevel, periodMs } : undefined;
+  if (!reference || watch.trafficLevel === undefined) return undefined;
+  return { reference, level: watch.trafficLevel, periodMs: settings.periodMs, maxFall: settings.minEffect / 2 };
 }
 
 /** The value at the watch's traffic level; as read where there is none, or no traffic reading for its period. */
 function adjusted(value: number, time: number, signal: Pick<SignalConfig, 'logOffset'>, per: PerTraffic | undefined): number {
   const traffic = per && trafficAt(per.reference, time, per.periodMs);
-  return per && traffic !== undefined ? perTraffic(value, traffic, per.level, signal.logOffset) : value;
+  return per && traffic !== undefined ? perTraffic(value, traffic, per.level, signal.logOffset, per.maxFall) : value;
 }
 
 function unscaled(signal: Pick<SignalConfig, 'kind' | 'logOffset'>, value: number): number {
@@ -206,7 +209,7 @@ export function feedWatch(
   traffic?: TrafficReference,
 ): boolean {
   const settings = watchSettings(signal, config);
-  const per = perTrafficOf(entry.watch, traffic, settings.periodMs);
+  const per = perTrafficOf(entry.watch, traffic, settings);
   const { periodMs } = settings;
   const newest = Math.max(-Infinity, ...series.map((s) => s.history.times.at(-1) ?? -Infinity));
   const known = Object.keys(entry.watch.levels).length;

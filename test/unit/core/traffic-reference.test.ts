@@ -3,7 +3,7 @@ import { parseConfig } from '../../../lambdas/core/config.ts';
 import { describeEvidence } from '../../../lambdas/core/finding.ts';
 import { remember } from '../../../lambdas/core/history.ts';
 import { newSeriesState, type SeriesState } from '../../../lambdas/core/series.ts';
-import { atTrafficLevel, perTraffic, trafficAt, trafficReference, trafficSignal } from '../../../lambdas/core/traffic-reference.ts';
+import { perTraffic, trafficAt, trafficReference, trafficSignal } from '../../../lambdas/core/traffic-reference.ts';
 import { fastSignals, feedWatch, openWatch, recentValues } from '../../../lambdas/core/watches.ts';
 import { firstStep } from './release-watch-fixtures.ts';
 
@@ -47,9 +47,10 @@ describe('a traffic reference', () => {
   it('rescales a value by the traffic against its level, in the log space the watch reads (log offset kept)', () => {
     expect(perTraffic(29, Math.log(3), 0, 1)).toBeCloseTo(9, 9);
     expect(perTraffic(9, 0, 0, 1)).toBe(9);
-    // The history both ways; a watched value only for a rise: a fall of traffic never accuses.
-    expect(atTrafficLevel(9, Math.log(1 / 3), 0, 1)).toBeCloseTo(29, 9);
-    expect(perTraffic(9, Math.log(1 / 3), 0, 1)).toBe(9);
+    expect(perTraffic(9, Math.log(1 / 3), 0, 1)).toBeCloseTo(29, 9);
+    // A watched value takes out at most `maxFall` of a fall: a release that lowered bytes in is not a storm.
+    expect(perTraffic(9, Math.log(1 / 3), 0, 1, 0.1)).toBeCloseTo(10 * Math.exp(0.1) - 1, 9);
+    expect(perTraffic(29, Math.log(3), 0, 1, 0.1)).toBeCloseTo(9, 9);
   });
 });
 
@@ -66,7 +67,7 @@ describe('a release watch per unit of traffic', () => {
     expect(feedWatch(entry, ccr, signal, config, 124 * MIN, trafficReference(bytes))).toBe(false);
     expect(entry.watch.status).toBe('watching');
     // At the traffic before the step: (30 + 1) / 3 − 1 connections a second, about what it was (10).
-    const per = { reference: trafficReference(bytes)!, level: entry.watch.trafficLevel!, periodMs: MIN };
+    const per = { reference: trafficReference(bytes)!, level: entry.watch.trafficLevel!, periodMs: MIN, maxFall: 0.1 };
     expect(recentValues(ccr, signal, 3, per)[0]!.value).toBeCloseTo(31 / 3 - 1, 0);
   });
 
