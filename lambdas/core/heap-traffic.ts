@@ -14,11 +14,16 @@
  * frees heap). From the release on, only a rise of traffic is taken out, never a fall (R_t below
  * R₀ counts as R₀): a release that compresses what producers send lowers bytes in, and a fall must
  * not read as a climb (traffic-reference.ts). Points with no traffic reading near them are left
- * out. Pure.
+ * out.
+ *
+ * Whether traffic is up since a heap slope's window began (trafficUp) is asked of the same traffic
+ * as heap follows it: the mean over HEAP_TRAFFIC_WINDOW_PERIODS. Pure.
  */
+import type { GuardrailConfig } from './config.ts';
 import type { SeriesState } from './series.ts';
-import { trafficReference } from './traffic-reference.ts';
+import { trafficReference, trafficSignal } from './traffic-reference.ts';
 import { type BrokerHistory, lowerBound, median, type WatchPoint } from './watch-points.ts';
+import { fastSignals, indexKey, type SeriesIndex } from './watches.ts';
 
 /**
  * The traffic as heap follows it: ln of the mean traffic over the readings in (t − windowMs, t]
@@ -132,4 +137,63 @@ export function heapPerTrafficOf(
   const whole = [...(trafficReference(trafficSeries, true) ?? [])].map(([time, value]) => ({ time, value }));
   const traffic = trailingTraffic(whole, HEAP_TRAFFIC_WINDOW_PERIODS * periodMs);
   return heapPerTraffic(histories, traffic, from, to, TOLERANCE_PERIODS * periodMs);
+}
+
+/** Traffic that moved by this much (log ratio, either way) since a heap slope's window began moved the heap: the climb is not the release's. */
+export const TRAFFIC_MOVED = Math.log(1.2);
+
+/**
+ * Has traffic moved since `from` (where a heap slope's window begins)? Heap moves with traffic both
+ * ways: up with a surge, down with a lull and back up after it, so a slope across either is
+ * traffic's. Traffic as heap follows it: the log of its mean over the newest
+ * HEAP_TRAFFIC_WINDOW_PERIODS against that over as many periods before `from` (a minute's spike
+ * fills buffers). The cluster's traffic signal decides wherever it has readings: a producer storm
+ * adds connections, not bytes, so connections are not asked then. With no traffic readings, a
+ * connection signal stands for traffic: the median over brokers of each broker's log ratio.
+ */
+export function trafficMoved(
+  index: SeriesIndex,
+  config: Pick<GuardrailConfig, 'signals'>,
+  cluster: string,
+  from: number,
+  periodMs: number,
+): boolean {
+  const span = HEAP_TRAFFIC_WINDOW_PERIODS * periodMs;
+  const start = Math.floor(from / periodMs) * periodMs;
+  const traffic = trafficSignal(config);
+  const reference = traffic ? trafficReference(index.get(indexKey(cluster, traffic.name)) ?? [], true) : undefined;
+  if (reference) {
+    const ratio = meanRatio(
+      [...reference].map(([time, value]) => ({ time, value })),
+      start - span,
+      start,
+    );
+    if (ratio !== undefined) return Math.abs(ratio) >= TRAFFIC_MOVED;
+  }
+  return fastSignals(config).some((signal) => {
+    const ratios = (index.get(indexKey(cluster, signal.name)) ?? []).flatMap((s) => {
+      const ratio = meanRatio(
+        s.history.times.map((time, i) => ({ time, value: s.history.values[i]! })),
+        start - span,
+        start,
+      );
+      return ratio === undefined ? [] : [ratio];
+    });
+    return ratios.length > 0 && Math.abs(median(ratios)) >= TRAFFIC_MOVED;
+  });
+}
+
+/** Readings a window needs: older history is kept as medians of 5 periods (history.ts), so half an hour's may be 6. */
+const MIN_READINGS = 3;
+
+/**
+ * ln of the mean over the newest HEAP_TRAFFIC_WINDOW_PERIODS readings over that over [from, to)
+ * (readings are logs of rates or counts, in time order); undefined with fewer than MIN_READINGS before.
+ */
+function meanRatio(readings: readonly WatchPoint[], from: number, to: number): number | undefined {
+  const before = readings.slice(lowerBound(readings, from), lowerBound(readings, to));
+  const recent = readings.slice(-HEAP_TRAFFIC_WINDOW_PERIODS);
+  if (before.length < MIN_READINGS || recent.length === 0) return undefined;
+  const logMean = (ps: readonly WatchPoint[]) => Math.log(ps.reduce((a, p) => a + Math.exp(p.value), 0) / ps.length);
+  return logMean(recent) - logMean(before);
 }

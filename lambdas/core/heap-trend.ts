@@ -7,8 +7,9 @@
  * (a trend that began within the window, after an earlier release, counts in full). A level bump
  * is not a climb: the change of slope must hold over the whole window since the release and over
  * its recent half (a surge that came and went leaves a slope over the whole window, and none since).
- * The release's heap excess is the change of slope; `msToLimit` is when the pooled level (the
- * median of the newest points) reaches the limit at the slope since the release.
+ * The release's heap excess is the change of slope; `msToLimit` is when the pooled level (the median
+ * of the newest points of the heap as it is, where the trend is judged per unit of traffic) reaches
+ * the limit at the slope since the release.
  */
 import { type BrokerHistory, lowerBound, median, type WatchPoint } from './watch-points.ts';
 
@@ -37,6 +38,17 @@ export interface HeapTrend {
   readonly msToLimit?: number;
   /** Rising, and reaching the limit within the horizon. */
   readonly withinHorizon: boolean;
+  /** Each broker's level now (the heap as it is) and its slopes before and since (points per hour). */
+  readonly brokers?: readonly BrokerTrend[];
+  /** How long the slope since was measured over (from the release, or from where it was told to). */
+  readonly measuredMs?: number;
+}
+
+export interface BrokerTrend {
+  readonly broker: string;
+  readonly level: number;
+  readonly slopeBefore: number;
+  readonly slopeAfter: number;
 }
 
 const HOUR_MS = 3_600_000;
@@ -46,7 +58,8 @@ const LEVEL_POINTS = 10;
 /**
  * The heap trend of a release at `releaseTime`, seen at `now`, from each broker's heap points
  * (before and after). The slope after is measured from `from` (the release, or later: where what
- * came before it is not the release's to answer for, such as a traffic surge).
+ * came before it is not the release's to answer for, such as a traffic surge). `actual`: the heap
+ * as it is, where `histories` is the heap per unit of traffic: the level and the forecast are of it.
  */
 export function heapTrend(
   histories: readonly BrokerHistory[],
@@ -54,39 +67,25 @@ export function heapTrend(
   now: number,
   settings: HeapTrendSettings,
   from = releaseTime,
+  actual: readonly BrokerHistory[] = histories,
 ): HeapTrend {
   const start = Math.floor(releaseTime / settings.periodMs) * settings.periodMs;
   const since = Math.max(start, from);
   if (now - since < settings.minAfterPeriods * settings.periodMs) return { kind: 'too-early', withinHorizon: false };
-  const before: number[] = [];
-  const recent: number[] = [];
-  const after: number[] = [];
-  const lately: number[] = [];
-  const levels: number[] = [];
-  for (const { points } of histories) {
-    const b = slopePerHour(points, start - settings.beforePeriods * settings.periodMs, start);
-    const a = slopePerHour(points, since, now);
-    if (b === undefined || a === undefined) continue;
-    before.push(b);
-    recent.push(slopePerHour(points, start - (settings.beforePeriods / 2) * settings.periodMs, start) ?? b);
-    after.push(a);
-    lately.push(slopePerHour(points, since + (now - since) / 2, now) ?? a);
-    levels.push(
-      median(
-        points
-          .filter((p) => p.time < now)
-          .slice(-LEVEL_POINTS)
-          .map((p) => p.value),
-      ),
-    );
+  const slopes = brokerSlopes(histories, start, since, now, settings);
+  const levels = new Map(actual.map((h) => [h.broker, levelOf(h.points, now)]));
+  const brokers: BrokerTrend[] = [];
+  for (const s of slopes) {
+    const level = levels.get(s.broker);
+    if (level !== undefined) brokers.push({ broker: s.broker, level, slopeBefore: s.before, slopeAfter: s.after });
   }
-  if (after.length === 0) return { kind: 'too-early', withinHorizon: false };
-  const slopeBefore = Math.max(median(before), median(recent));
-  const slopeAfter = median(after);
-  const level = median(levels);
+  if (brokers.length === 0) return { kind: 'too-early', withinHorizon: false };
+  const slopeBefore = Math.max(median(slopes.map((s) => s.before)), median(slopes.map((s) => s.recent)));
+  const slopeAfter = median(slopes.map((s) => s.after));
+  const level = median(brokers.map((b) => b.level));
   const msToLimit =
     level >= settings.limitPercent ? 0 : slopeAfter > 0 ? ((settings.limitPercent - level) / slopeAfter) * HOUR_MS : Infinity;
-  const rising = slopeAfter > 0 && Math.min(slopeAfter, median(lately)) - slopeBefore >= settings.minSlopeChange;
+  const rising = slopeAfter > 0 && Math.min(slopeAfter, median(slopes.map((s) => s.lately))) - slopeBefore >= settings.minSlopeChange;
   return {
     kind: rising ? 'rising' : 'steady',
     slopeBefore,
@@ -94,7 +93,49 @@ export function heapTrend(
     level,
     msToLimit,
     withinHorizon: rising && msToLimit <= settings.horizonMs,
+    brokers,
+    measuredMs: now - since,
   };
+}
+
+interface Slopes {
+  readonly broker: string;
+  /** Over the window before the release, and its recent half. */
+  readonly before: number;
+  readonly recent: number;
+  /** Since `since`, and over its recent half. */
+  readonly after: number;
+  readonly lately: number;
+}
+
+/** Each broker's slopes (points per hour), for the brokers with enough points before and since. */
+function brokerSlopes(
+  histories: readonly BrokerHistory[],
+  start: number,
+  since: number,
+  now: number,
+  settings: HeapTrendSettings,
+): Slopes[] {
+  const out: Slopes[] = [];
+  for (const { broker, points } of histories) {
+    const before = slopePerHour(points, start - settings.beforePeriods * settings.periodMs, start);
+    const after = slopePerHour(points, since, now);
+    if (before === undefined || after === undefined) continue;
+    out.push({
+      broker,
+      before,
+      recent: slopePerHour(points, start - (settings.beforePeriods / 2) * settings.periodMs, start) ?? before,
+      after,
+      lately: slopePerHour(points, since + (now - since) / 2, now) ?? after,
+    });
+  }
+  return out;
+}
+
+/** A broker's level now: the median of its newest points before `now`; undefined with none. */
+function levelOf(points: readonly WatchPoint[], now: number): number | undefined {
+  const newest = points.filter((p) => p.time < now).slice(-LEVEL_POINTS);
+  return newest.length > 0 ? median(newest.map((p) => p.value)) : undefined;
 }
 
 /** Least-squares slope in points per hour of the points with from <= time < to; undefined with fewer than 10. */

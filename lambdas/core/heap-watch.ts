@@ -1,29 +1,30 @@
 /**
  * Heap watches: heap after GC is a slow signal (heap-trend.ts), watched per release and cluster
  * for a trend that starts at the release. A level bump never counts; a climb does when it began at
- * the release, no fast signal answered the release (the fast watch decides those), no rise of
- * traffic since explains it, and the limit is forecast within the configured horizon. After a
- * rollback that a heap trend caused, the flag's remaining climb is judged against its slope before
- * its first step: what persists at the lower percentage, having fallen with it (dose.ts), steps it
- * back again.
+ * the release, no fast signal answered the release (the fast watch decides those), traffic did not
+ * move over the window it is measured on, and the limit is forecast within the configured horizon
+ * (from the heap as it is). After a rollback that a heap trend caused, the flag's remaining climb is
+ * judged against its slope before its first step: what persists at the lower percentage, having
+ * fallen with it (dose.ts), steps it back again.
  *
  * Where a traffic signal is configured, the heap is judged per unit of traffic (heap-traffic.ts:
- * its part that moved with traffic before the release taken out). Still, while traffic is up since
- * the release, the heap's climb is traffic's: its slope is measured again from when traffic was
- * last up (without that guard, per unit of traffic, false rollbacks on realAWSCloudwatch rose from 4 to 17). A step's heap watch ends at the flag's next step or after HEAP_WATCH_MS; kept in
- * the state as plain JSON until then.
+ * its part that moved with traffic before the release taken out). Still, when traffic moved since
+ * the slope's window began (up or down, by its mean over the window heap follows), the heap's climb
+ * is traffic's: its slope is measured again from then (without that guard, per unit of traffic, false
+ * rollbacks on realAWSCloudwatch rose from 4 to 17; bench/guard/RESULTS.md). The traffic is the
+ * traffic signal wherever it has readings, connections only where it has none: a producer storm's
+ * own connections are not traffic. A step's heap watch ends at the flag's next step or after
+ * HEAP_WATCH_MS; kept in the state as plain JSON until then.
  */
 import type { GuardrailConfig, SignalConfig } from './config.ts';
 import { DOSE_DROP } from './dose.ts';
 import type { Finding } from './finding.ts';
-import { heapPerTrafficOf } from './heap-traffic.ts';
+import { heapPerTrafficOf, trafficMoved } from './heap-traffic.ts';
 import { type HeapTrend, type HeapTrendSettings, heapTrend, heapTrendSettings } from './heap-trend.ts';
 import { type ReleaseEvent, releaseName, sameRollout } from './release.ts';
-import { pooledLogRatio } from './release-watch.ts';
-import type { SeriesState } from './series.ts';
-import { recentTraffic, trafficSignal } from './traffic-reference.ts';
+import { trafficSignal } from './traffic-reference.ts';
 import type { BrokerHistory } from './watch-points.ts';
-import { brokerHistories, indexKey, recentValues, type SeriesIndex, trafficOf, type WatchEntry, watchSettings } from './watches.ts';
+import { brokerHistories, indexKey, type SeriesIndex, type WatchEntry } from './watches.ts';
 
 export interface HeapEntry {
   readonly id: string;
@@ -50,10 +51,6 @@ export interface HeapEntry {
 
 /** How long a release's heap is watched for a trend (or until the flag's next step). */
 export const HEAP_WATCH_MS = 6 * 3_600_000;
-/** A heap climb with traffic up this much (log ratio of a connection signal) is traffic's, not the release's. */
-const TRAFFIC_EXPLAINS = Math.log(1.2);
-/** Points whose per-broker median is a connection signal's level now, for the traffic check. */
-const TRAFFIC_WINDOW_PERIODS = 30;
 /** A slope over a longer window is surer: the excess slope asked shrinks with the window, to this floor (points/h). */
 const MIN_EXCESS_SLOPE = 0.3;
 
@@ -91,9 +88,11 @@ export function checkHeap(entry: HeapEntry, signal: SignalConfig, config: Guardr
     return undefined;
   }
   const settings = heapSettings(signal, config);
-  if (!entry.found && trafficExplains(entry, config, context)) entry.anchor = now;
+  if (!entry.found) reanchor(entry, config, context);
   const series = context.index.get(indexKey(entry.cluster, entry.signal)) ?? [];
-  const trend = heapTrend(heapHistories(entry, series, signal, config, context), entry.since, now, settings, entry.anchor ?? entry.since);
+  const actual = brokerHistories(series, signal, false);
+  const judged = heapHistories(entry, actual, signal, config, context);
+  const trend = heapTrend(judged, entry.since, now, settings, entry.anchor ?? entry.since, actual);
   if (trend.kind === 'too-early') return undefined;
   if (entry.purpose === 'excess') {
     const periods = (now - (entry.anchor ?? entry.since)) / settings.periodMs;
@@ -114,22 +113,22 @@ export function checkHeap(entry: HeapEntry, signal: SignalConfig, config: Guardr
 
 /**
  * The heap the trend is judged on: per unit of traffic (heap-traffic.ts) where the configuration
- * names a traffic signal and the cluster exports it, learnt over the window before the step.
+ * names a traffic signal and the cluster exports it, learnt over the window before the step; else
+ * the heap as it is (`actual`).
  */
 function heapHistories(
   entry: HeapEntry,
-  series: readonly SeriesState[],
+  actual: BrokerHistory[],
   signal: SignalConfig,
   config: GuardrailConfig,
   context: HeapContext,
 ): BrokerHistory[] {
-  const histories = brokerHistories(series, signal, false);
   const traffic = trafficSignal(config);
-  if (!traffic) return histories;
+  if (!traffic) return actual;
   const { periodMs, beforePeriods } = heapSettings(signal, config);
   const start = Math.floor(entry.release.time / periodMs) * periodMs;
   const reference = context.index.get(indexKey(entry.cluster, traffic.name)) ?? [];
-  return heapPerTrafficOf(histories, reference, start - beforePeriods * periodMs, start, periodMs) ?? histories;
+  return heapPerTrafficOf(actual, reference, start - beforePeriods * periodMs, start, periodMs) ?? actual;
 }
 
 function laterStep(release: ReleaseEvent, releases: readonly ReleaseEvent[], now: number): boolean {
@@ -143,45 +142,36 @@ function laterStep(release: ReleaseEvent, releases: readonly ReleaseEvent[], now
   );
 }
 
-/**
- * A fast signal's watch of the release alarmed: the fast path has it. So does a fast alarm of
- * another release on the cluster from just before this one on: a storm's producer-ID state stays on
- * the heap for a day after its rollback (producer.id.expiration.ms), and its climb is not this release's.
- */
+/** A fast signal's watch of the release alarmed: the fast path has it. */
 function fastResponded(entry: HeapEntry, watches: readonly WatchEntry[]): boolean {
-  return watches.some(
-    (w) =>
-      w.purpose === 'step' &&
-      w.watch.status === 'alarm' &&
-      (w.release.id === entry.release.id || (w.cluster === entry.cluster && w.watch.alarm!.time >= entry.since - OTHER_STORM_MS)),
-  );
+  return watches.some((w) => w.purpose === 'step' && w.watch.status === 'alarm' && w.release.id === entry.release.id);
 }
-
-/** A fast alarm of another release this long before a release still explains the heap climb after it (two flags stepped minutes apart). */
-const OTHER_STORM_MS = 10 * 60_000;
 
 /**
- * Is traffic up since the release? Then heap moving with it is traffic's. Traffic is the
- * configured traffic signal where the watch has one, or a connection signal's pooled level (its
- * watch's levels, per unit of traffic or not, are its values at the traffic before the release).
+ * Where the slope since the release is measured from. Anew from now when traffic moved since the
+ * window began (heap that moved with traffic is traffic's: heap-traffic.ts trafficMoved), and anew
+ * from another release's fast alarm on the cluster since this release: that storm's producer-ID state
+ * stays on the heap for a day after its rollback (producer.id.expiration.ms), so a climb across its
+ * alarm is not this release's to answer for; a climb that goes on for the minimum window after it is.
  */
-function trafficExplains(entry: HeapEntry, config: GuardrailConfig, context: HeapContext): boolean {
-  const reference = trafficOf(context.index, config, entry.cluster);
+function reanchor(entry: HeapEntry, config: GuardrailConfig, context: HeapContext): void {
+  const from = entry.anchor ?? entry.since;
+  if (trafficMoved(context.index, config, entry.cluster, from, config.metricPeriodSeconds * 1000)) entry.anchor = context.now;
   for (const w of context.watches) {
-    if (w.purpose !== 'step' || w.release.id !== entry.release.id || w.cluster !== entry.cluster) continue;
-    const rise = reference && w.watch.trafficLevel !== undefined ? recentTraffic(reference, TRAFFIC_WINDOW_PERIODS) : undefined;
-    if (rise !== undefined && rise - w.watch.trafficLevel! >= TRAFFIC_EXPLAINS) return true;
-    const signal = config.signals.find((s) => s.name === w.signal);
-    if (!signal) continue;
-    const recent = recentValues(context.index.get(indexKey(w.cluster, w.signal)) ?? [], signal, TRAFFIC_WINDOW_PERIODS);
-    const ratio = pooledLogRatio(w.watch.levels, recent, watchSettings(signal, config));
-    if (ratio !== undefined && ratio >= TRAFFIC_EXPLAINS) return true;
+    if (w.purpose !== 'step' || w.release.id === entry.release.id || w.cluster !== entry.cluster || w.watch.status !== 'alarm') continue;
+    const at = w.watch.alarm!.time;
+    if (at <= context.now && at > (entry.anchor ?? entry.since)) entry.anchor = at;
   }
-  return false;
 }
 
-/** A heap watch's finding: the climb since the release (or the rollback) against the slope before it, and the forecast. */
+/**
+ * A heap watch's finding: the climb since the release (or the rollback) against the slope before it,
+ * the forecast, and each broker: its heap now (`value`) and where it would be had its slope not
+ * changed over the window the climb was measured on (`expected`).
+ */
 export function heapFinding(entry: HeapEntry, trend: HeapTrend, settings: HeapTrendSettings, series: readonly string[]): Finding {
+  const slopeBefore = entry.purpose === 'excess' ? (entry.reference ?? 0) : trend.slopeBefore!;
+  const hours = (trend.measuredMs ?? 0) / 3_600_000;
   return {
     release: entry.release,
     others: [],
@@ -193,12 +183,17 @@ export function heapFinding(entry: HeapEntry, trend: HeapTrend, settings: HeapTr
       signal: entry.signal,
       onset: entry.since,
       candidates: [releaseName(entry.release)],
-      slopeBefore: entry.purpose === 'excess' ? (entry.reference ?? 0) : trend.slopeBefore!,
+      slopeBefore,
       slopeAfter: trend.slopeAfter!,
       level: trend.level!,
       msToLimit: trend.msToLimit!,
       limitPercent: settings.limitPercent,
       horizonMs: settings.horizonMs,
+      brokers: (trend.brokers ?? []).map((b) => ({
+        series: b.broker,
+        value: b.level,
+        expected: b.level - (b.slopeAfter - (entry.purpose === 'excess' ? slopeBefore : b.slopeBefore)) * hours,
+      })),
     },
   };
 }

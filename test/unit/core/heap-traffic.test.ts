@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { heapPerTraffic, heapTrafficCoefficient, trailingTraffic } from '../../../lambdas/core/heap-traffic.ts';
+import { parseConfig } from '../../../lambdas/core/config.ts';
+import { heapPerTraffic, heapTrafficCoefficient, trafficMoved, trailingTraffic } from '../../../lambdas/core/heap-traffic.ts';
 import { heapTrend, heapTrendSettings } from '../../../lambdas/core/heap-trend.ts';
 import { remember } from '../../../lambdas/core/history.ts';
 import { newSeriesState } from '../../../lambdas/core/series.ts';
 import { trafficReference } from '../../../lambdas/core/traffic-reference.ts';
 import type { BrokerHistory, WatchPoint } from '../../../lambdas/core/watch-points.ts';
+import { seriesIndex } from '../../../lambdas/core/watches.ts';
 
 const MIN = 60_000;
 const RELEASE = 120 * MIN;
@@ -78,5 +80,41 @@ describe('heap per unit of traffic', () => {
     // The dip stands in the mean for 30 minutes, then is gone.
     expect(trailing[69]!.value).toBeLessThan(-0.01);
     expect(trailing[70]!.value).toBeCloseTo(0, 9);
+  });
+});
+
+describe('whether traffic moved since a heap slope began', () => {
+  const perTraffic = parseConfig('signals:\n  BytesInPerSec: { kind: rate, traffic: true }\n');
+  /** BytesInPerSec on three brokers for 180 minutes, its log at minute m from `at`. */
+  function bytes(at: (m: number) => number) {
+    const states = [1, 2, 3].map((b) => {
+      const s = newSeriesState({ key: `bytes/${b}`, signal: 'BytesInPerSec', cluster: 'c', dimensions: { 'Broker ID': String(b) } });
+      for (let m = 0; m < 180; m++) remember(s.history, 1000, m * MIN, 15 + at(m));
+      return s;
+    });
+    return seriesIndex(Object.fromEntries(states.map((s) => [s.key, s])));
+  }
+  const moved = (at: (m: number) => number) => trafficMoved(bytes(at), perTraffic, 'c', 60 * MIN, MIN);
+
+  it('says no while traffic holds, yes when it rose or fell since (heap follows it both ways)', () => {
+    expect(moved(() => 0.02 * Math.sin(1))).toBe(false);
+    expect(moved((m) => (m >= 120 ? Math.log(1.5) : 0))).toBe(true);
+    expect(moved((m) => (m >= 120 ? Math.log(0.5) : 0))).toBe(true);
+  });
+
+  it('counts a spike of a few minutes, as heap does: buffers fill with its bytes', () => {
+    expect(moved((m) => (m >= 170 && m < 175 ? Math.log(25) : 0))).toBe(true);
+  });
+
+  it('is not asked of traffic where the configuration names none and no connection signal is read', () => {
+    expect(
+      trafficMoved(
+        bytes(() => 0),
+        parseConfig(''),
+        'c',
+        60 * MIN,
+        MIN,
+      ),
+    ).toBe(false);
   });
 });

@@ -88,4 +88,20 @@ describe('the heap trend of a release', () => {
     expect(trend.kind).toBe('rising');
     expect(trend.slopeAfter!).toBeCloseTo(6, 0);
   });
+
+  it('forecasts from the heap as it is where the trend is judged per unit of traffic, and says where each broker is', () => {
+    const actual = heapHistories((m) => 55 + (m > 0 ? (5 * m) / 60 : 0), 90);
+    // The same climb, judged on a series shifted 10 points up (as per unit of traffic at a lower traffic).
+    const judged = actual.map((h) => ({ broker: h.broker, points: h.points.map((p) => ({ time: p.time, value: p.value + 10 })) }));
+    const trend = heapTrend(judged, RELEASE, START + 90 * MIN, heap, RELEASE, actual);
+    expect(trend.kind).toBe('rising');
+    expect(trend.level!).toBeCloseTo(62.5, 0);
+    expect(trend.msToLimit! / 3_600_000).toBeCloseTo(5.5, 0);
+    expect(trend.brokers).toHaveLength(actual.length);
+    for (const b of trend.brokers!) {
+      expect(b.level).toBeCloseTo(62.5, 0);
+      expect(b.slopeAfter).toBeCloseTo(5, 0);
+    }
+    expect(Math.round(trend.measuredMs! / MIN)).toBe(90);
+  });
 });
