@@ -46,7 +46,7 @@ export function watchTrial(trial: Trial, factor: number, settings: ReleaseWatchS
     const scale = trial.scale?.[i];
     const observed = trial.after[i]!.map((o) => ({
       broker: o.broker,
-      value: scale === undefined ? o.value * factor : (o.value * factor + settings.logOffset) * scale - settings.logOffset,
+      value: o.value * factor * (scale ?? 1),
     }));
     const verdict = observeReleaseWatch(watch, trial.time + i * MINUTE_MS, observed, settings);
     if (verdict.kind === 'alarm') return { alarm: true, period: i, unrelated: false };

@@ -13,7 +13,7 @@ import { fellWithDose } from './dose.ts';
 import type { Finding } from './finding.ts';
 import { checkHeap, expireHeapWatches, heapFinding, heapSettings, heapSignal, openHeapWatch } from './heap-watch.ts';
 import type { ReleaseEvent, RolloutStep } from './release.ts';
-import { pooledLogRatio, type ReleaseWatch } from './release-watch.ts';
+import { type ReleaseWatch, scoredLogRatio } from './release-watch.ts';
 import type { GuardrailState } from './state.ts';
 import {
   baselineFor,
@@ -147,7 +147,7 @@ export function watchExcess(state: GuardrailState, decision: Decision, finding: 
       if (!signalConfig) return undefined;
       const per = perTrafficOf(watch, trafficOf(input.index, config, cluster), config.metricPeriodSeconds * 1000);
       const recent = recentValues(input.index.get(indexKey(cluster, signal)) ?? [], signalConfig, DOSE_PERIODS, per);
-      return pooledLogRatio(watch.levels, recent, watchSettings(signalConfig, config));
+      return scoredLogRatio(watch.levels, recent, watchSettings(signalConfig, config));
     };
     watches.push(...excessWatches(baseline, step, input.now, config.metricPeriodSeconds * 1000, before));
     return;

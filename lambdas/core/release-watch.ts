@@ -3,9 +3,11 @@
  * minute it landed? A sequential test per release and signal, pooled over the cluster's brokers.
  *
  * The maths, per watched period t (from the period holding the release on):
- *   expected   e_b = median of ln(y_b + c) over the `levelPeriods` before the release, per broker b
- *              (frozen at the release: its own effect cannot leak into what it is judged against);
- *   evidence   x_t = median_b( ln(y_b,t + c) − e_b ), the pooled log ratio observed / expected: a
+ *   expected   e_b = median of ln(y_b + c_b) over the `levelPeriods` before the release, per broker b
+ *              (frozen at the release: its own effect cannot leak into what it is judged against),
+ *              c_b = min(c, `levelOffsetShare` · the broker's median ȳ_b): the offset keeps a zero
+ *              finite without flattening a factor on a quiet broker (watch-points.ts offsetOf);
+ *   evidence   x_t = median_b( ln(y_b,t + c_b) − e_b ), the pooled log ratio observed / expected: a
  *              cluster-wide change moves every broker, one broker's spike does not move the median;
  *   scale      σ_j = the null spread of x at horizon j (periods after the release), measured on the
  *              cluster's own recent past by backtest: the same predictor from pseudo-releases
@@ -36,9 +38,10 @@
  */
 import { InputError } from './errors.ts';
 import { calibrate, preexisting } from './watch-calibration.ts';
-import { type BrokerHistory, medianBetween, pooledOfLogs, type ReleaseWatchSettings, type WatchPoint } from './watch-points.ts';
+import { type BrokerHistory, logPoints, medianBetween, offsetOf, type ReleaseWatchSettings, scoredLogRatio } from './watch-points.ts';
 
 export type { BrokerHistory, WatchPoint } from './watch-points.ts';
+export { pooledLogRatio, scoredLogRatio } from './watch-points.ts';
 export type { ReleaseWatchSettings };
 
 /**
@@ -59,6 +62,7 @@ export function releaseWatchSettings(
   return {
     periodMs,
     logOffset: 1,
+    levelOffsetShare: 0.1,
     levelPeriods: 30,
     calibrationHorizon: 10,
     calibrationStride: 2,
@@ -150,12 +154,24 @@ export function openReleaseWatch(
 ): ReleaseWatch {
   if (!Number.isFinite(release.time)) throw new InputError({ field: 'release.time' }, `expected a time in epoch ms, got ${release.time}`);
   const start = Math.floor(release.time / settings.periodMs) * settings.periodMs;
-  const logs = histories.map((h) => ({ broker: h.broker, points: logPoints(h.points, settings, start) }));
   const levels: Record<string, number> = {};
-  for (const { broker, points } of logs) {
-    const level = medianBetween(points, start - settings.levelPeriods * settings.periodMs, start, settings.levelPeriods / 2);
+  for (const { broker, points } of histories) {
+    const level = medianBetween(
+      logPoints(points, settings, start),
+      start - settings.levelPeriods * settings.periodMs,
+      start,
+      settings.levelPeriods / 2,
+    );
     if (level !== undefined) levels[broker] = level;
   }
+  // The past as the watch scores it: each broker's logs with its own offset (watch-points.ts offsetOf).
+  const logs = histories.map((h) => {
+    const level = levels[h.broker];
+    return {
+      broker: h.broker,
+      points: logPoints(h.points, { logOffset: level === undefined ? settings.logOffset : offsetOf(level, settings) }, start),
+    };
+  });
   const { sd, sdByHorizon, samples, peak, excess, spike } = calibrate(logs, start, settings, otherReleases);
   const watch = freshWatch({
     version: 1,
@@ -204,7 +220,7 @@ export function observeReleaseWatch(
   if (watch.status !== 'watching') return { kind: 'done', reason: watch.status };
   if (time < watch.start || (watch.lastTime !== null && time <= watch.lastTime))
     return { kind: 'skipped', reason: 'not a new period of the watch' };
-  const x = pooledLogRatio(watch.levels, observed, settings);
+  const x = scoredLogRatio(watch.levels, observed, settings);
   if (x === undefined) return { kind: 'skipped', reason: 'too few brokers reported' };
   watch.lastTime = time;
   watch.periods++;
@@ -259,32 +275,7 @@ export function thresholdOf(
   return Math.max(settings.h, settings.peakMargin * watch.calibrationPeak);
 }
 
-/** The median over brokers of ln(observed + c) − expected; undefined when too few brokers report. */
-export function pooledLogRatio(
-  levels: Readonly<Record<string, number>>,
-  observed: ReadonlyArray<{ readonly broker: string; readonly value: number }>,
-  settings: Pick<ReleaseWatchSettings, 'logOffset' | 'minBrokerShare'>,
-): number | undefined {
-  const logs: Array<{ broker: string; value: number }> = [];
-  for (const { broker, value } of observed) {
-    if (Number.isFinite(value) && value + settings.logOffset > 0) logs.push({ broker, value: Math.log(value + settings.logOffset) });
-  }
-  return pooledOfLogs(levels, logs, settings.minBrokerShare);
-}
-
 /** The CUSUM threshold and smallest mean excess an alarm of this watch needs: its evidence, stated. */
 export function alarmThresholds(watch: ReleaseWatch, settings: ReleaseWatchSettings): { statistic: number; excess: number } {
   return { statistic: thresholdOf(watch, settings), excess: Math.max(settings.minEffect, settings.excessMargin * watch.calibrationExcess) };
-}
-
-/** Points before `before` as ln(value + offset), skipping what a log cannot take. */
-function logPoints(points: readonly WatchPoint[], settings: Pick<ReleaseWatchSettings, 'logOffset'>, before: number): WatchPoint[] {
-  const out: WatchPoint[] = [];
-  for (const p of points) {
-    if (p.time >= before || !Number.isFinite(p.value) || p.value + settings.logOffset <= 0) continue;
-    if (out.length > 0 && p.time <= out.at(-1)!.time)
-      throw new InputError({ field: 'histories' }, `points must be in time order: ${p.time} after ${out.at(-1)!.time}`);
-    out.push({ time: p.time, value: Math.log(p.value + settings.logOffset) });
-  }
-  return out;
 }

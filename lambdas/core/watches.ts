@@ -115,7 +115,7 @@ export function recentValues(
     const { times, values } = s.history;
     const from = Math.max(0, times.length - points);
     const recent: number[] = [];
-    for (let i = from; i < times.length; i++) recent.push(adjusted(unscaled(signal, values[i]!), times[i]!, signal, per));
+    for (let i = from; i < times.length; i++) recent.push(adjusted(unscaled(signal, values[i]!), times[i]!, per));
     return recent.length > 0 ? [{ broker: s.key, value: median(recent) }] : [];
   });
 }
@@ -142,9 +142,9 @@ export function perTrafficOf(
 }
 
 /** The value at the watch's traffic level; as read where there is none, or no traffic reading for its period. */
-function adjusted(value: number, time: number, signal: Pick<SignalConfig, 'logOffset'>, per: PerTraffic | undefined): number {
+function adjusted(value: number, time: number, per: PerTraffic | undefined): number {
   const traffic = per && trafficAt(per.reference, time, per.periodMs);
-  return per && traffic !== undefined ? perTraffic(value, traffic, per.level, signal.logOffset) : value;
+  return per && traffic !== undefined ? perTraffic(value, traffic, per.level) : value;
 }
 
 function unscaled(signal: Pick<SignalConfig, 'kind' | 'logOffset'>, value: number): number {
@@ -171,7 +171,7 @@ export function openWatch(
   const raw = brokerHistories(series, signal);
   const histories =
     traffic && level !== undefined
-      ? raw.map((h) => ({ broker: h.broker, points: pointsPerTraffic(h.points, traffic, level, periodMs, signal.logOffset) }))
+      ? raw.map((h) => ({ broker: h.broker, points: pointsPerTraffic(h.points, traffic, level, periodMs) }))
       : raw;
   const opened = openReleaseWatch(release, signal.name, histories, settings, earlier);
   const watch: ReleaseWatch = level === undefined ? opened : { ...opened, trafficLevel: level };
@@ -238,8 +238,7 @@ function valuesAt(
   for (const s of series) {
     const { times, values } = s.history;
     for (let i = times.length - 1; i >= 0 && times[i]! >= time; i--) {
-      if (times[i] === time)
-        out.push({ broker: s.key, label: seriesName(s), value: adjusted(unscaled(signal, values[i]!), time, signal, per) });
+      if (times[i] === time) out.push({ broker: s.key, label: seriesName(s), value: adjusted(unscaled(signal, values[i]!), time, per) });
     }
   }
   return out;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { observeReleaseWatch, openReleaseWatch, pooledLogRatio, thresholdOf } from '../../../lambdas/core/release-watch.ts';
+import { observeReleaseWatch, openReleaseWatch, pooledLogRatio, scoredLogRatio, thresholdOf } from '../../../lambdas/core/release-watch.ts';
 import { calibrate } from '../../../lambdas/core/watch-calibration.ts';
+import { offsetOf } from '../../../lambdas/core/watch-points.ts';
 
 import { alarmOf, cluster, MIN, RELEASE, run, START, settings } from './release-watch-fixtures.ts';
 
@@ -130,6 +131,19 @@ describe('a release watch', () => {
       settings,
     );
     expect(ratio).toBeCloseTo(Math.log(22 / 11), 12);
+  });
+
+  it('reads a factor as a factor on a quiet cluster: the log offset is at most a tenth of each broker’s level', () => {
+    // One connection a second, the log offset 1: 2x would read as ln(3 / 2), about 1.5x.
+    const quiet = run(cluster({ level: 1, sd: 0.05, effect: (p) => (p >= 0 ? 2 : 1) }));
+    expect(quiet.watch.alarm!.factor).toBeGreaterThan(1.85);
+    expect(offsetOf(Math.log(2), settings)).toBeCloseTo(0.1, 12);
+    expect(offsetOf(Math.log(101), settings)).toBe(settings.logOffset);
+    expect(offsetOf(0, settings)).toBe(settings.logOffset);
+    const levels = { a: Math.log(2), b: Math.log(2), c: Math.log(2) };
+    const doubled = [2, 2, 2].map((value, i) => ({ broker: 'abc'[i]!, value }));
+    expect(scoredLogRatio(levels, doubled, settings)).toBeCloseTo(Math.log(2.1 / 1.1), 12);
+    expect(pooledLogRatio(levels, doubled, settings)).toBeCloseTo(Math.log(3 / 2), 12);
   });
 
   it('measures the null spread by backtest: wider for noisier clusters', () => {

@@ -43,9 +43,11 @@ describe('a traffic reference', () => {
     expect(trafficReference([])).toBeUndefined();
   });
 
-  it('rescales a value by the traffic against its level, in the log space the watch reads (log offset kept)', () => {
-    expect(perTraffic(29, Math.log(3), 0, 1)).toBeCloseTo(9, 9);
-    expect(perTraffic(9, 0, 0, 1)).toBe(9);
+  it('rescales a value by the traffic against its level: connections scale with traffic, the log offset does not', () => {
+    expect(perTraffic(27, Math.log(3), 0)).toBeCloseTo(9, 9);
+    expect(perTraffic(9, 0, 0)).toBe(9);
+    // A quiet broker: at 1 connection a second, three times the traffic is still a third of the value, not (3 + 1) / 3 − 1.
+    expect(perTraffic(3, Math.log(3), 0)).toBeCloseTo(1, 9);
   });
 });
 
@@ -61,9 +63,9 @@ describe('a release watch per unit of traffic', () => {
     }
     expect(feedWatch(entry, ccr, signal, config, 124 * MIN, trafficReference(bytes))).toBe(false);
     expect(entry.watch.status).toBe('watching');
-    // At the traffic before the step: (30 + 1) / 3 − 1 connections a second, about what it was (10).
+    // At the traffic before the step: 30 / 3 connections a second, what it was (10).
     const per = { reference: trafficReference(bytes)!, level: entry.watch.trafficLevel!, periodMs: MIN };
-    expect(recentValues(ccr, signal, 3, per)[0]!.value).toBeCloseTo(31 / 3 - 1, 0);
+    expect(recentValues(ccr, signal, 3, per)[0]!.value).toBeCloseTo(10, 0);
   });
 
   it('alarms on a storm at the step that moves connections and not bytes, and so does a watch without one', () => {
