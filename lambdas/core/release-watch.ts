@@ -31,7 +31,11 @@
  * and 2σ): `unrelated`, never an alarm; an excursion that begins more than
  * `onsetTolerancePeriods` after the release (a surge twenty minutes later): `unrelated`. A flag's
  * effect is immediate: it scales with the share of requests served the new code from the step on.
- * After `watchPeriods` without an alarm the release is `cleared` for this signal.
+ * After `watchPeriods` without an alarm the first stage ends; the second (watch-sustained.ts)
+ * judges the mean since the release against the backtest's means of the same length, to
+ * `sustainedPeriods` or the next release on the cluster; then the release is `cleared` for this
+ * signal. A flag's later step is asked the smallest effect of the flag's (`prior`: what its earlier
+ * steps left over its first step's levels), the evidence of a change of its own.
  *
  * Pure: time comes in as arguments; the state is plain JSON and is updated in place. Missing data
  * is not zero: a period where too few brokers report is skipped, never scored.
@@ -39,10 +43,14 @@
 import { InputError } from './errors.ts';
 import { calibrate, preexisting } from './watch-calibration.ts';
 import { type BrokerHistory, logPoints, medianBetween, offsetOf, type ReleaseWatchSettings, scoredLogRatio } from './watch-points.ts';
+import { lastPeriod, sustainedMean, sustainedThreshold } from './watch-sustained.ts';
 
 export type { BrokerHistory, WatchPoint } from './watch-points.ts';
 export { pooledLogRatio, scoredLogRatio } from './watch-points.ts';
+export type { ReleaseWatch, WatchAlarm, WatchStatus, WatchVerdict } from './watch-state.ts';
 export type { ReleaseWatchSettings };
+
+import type { ReleaseWatch, WatchAlarm, WatchVerdict } from './watch-state.ts';
 
 /**
  * Defaults chosen on realAWSCloudwatch textures by `bench/guard/calibrate.ts` (the most shifts of
@@ -79,65 +87,13 @@ export function releaseWatchSettings(
     spikeMargin: 1.5,
     spikePeriods: 2,
     watchPeriods: 10,
+    sustainedPeriods: 30,
     onsetTolerancePeriods: 5,
     preexistingPeriods: 5,
     minBrokerShare: 0.5,
     ...overrides,
   };
 }
-
-export type WatchStatus = 'watching' | 'alarm' | 'cleared' | 'unrelated';
-
-export interface WatchAlarm {
-  /** The period whose evaluation raised the alarm. */
-  readonly time: number;
-  /** The change-point estimate: the start of the excursion. */
-  readonly onset: number;
-  /** The mean pooled excess since the onset, as a factor (1.5 = 50% over expected). */
-  readonly factor: number;
-  readonly statistic: number;
-  readonly periods: number;
-}
-
-export interface ReleaseWatch {
-  readonly version: 1;
-  readonly release: { readonly id: string; readonly time: number };
-  readonly signal: string;
-  /** The first watched period's start: the period holding the release. */
-  readonly start: number;
-  /** Expected ln(value + offset) per broker. */
-  readonly levels: Record<string, number>;
-  /** The null spread of the pooled log ratio, and how many backtest samples measured it (0: a guess). */
-  readonly sd: number;
-  /** The null spread at each horizon (periods after the release; the last one holds beyond): forecasts err more the further they reach. */
-  readonly sdByHorizon: number[];
-  readonly calibrationSamples: number;
-  /** The highest CUSUM statistic of the backtest's pseudo-releases (0 uncalibrated): see `thresholdOf`. */
-  readonly calibrationPeak: number;
-  /** The largest mean pooled log ratio over `minPeriods` or more of an excursion in the backtest (0 uncalibrated). */
-  readonly calibrationExcess: number;
-  /** The largest pooled log ratio of one period within `spikePeriods` of a pseudo-release (0 uncalibrated; absent in watches saved before it). */
-  readonly calibrationSpike?: number;
-  /** R₀ of traffic-reference.ts: the values watched are per unit of traffic, at this traffic (absent: as read). */
-  readonly trafficLevel?: number;
-  status: WatchStatus;
-  /** Why `unrelated`: an effect already there before the release, or one that began later. */
-  reason?: 'preexisting' | 'late-onset';
-  cusum: number;
-  /** The start of the current excursion (S > 0), or null. */
-  onset: number | null;
-  /** Pooled log ratios since the onset. */
-  excess: number[];
-  lastTime: number | null;
-  /** Periods scored so far. */
-  periods: number;
-  alarm: WatchAlarm | null;
-}
-
-export type WatchVerdict =
-  | { readonly kind: 'watching'; readonly statistic: number; readonly logRatio?: number }
-  | { readonly kind: 'alarm'; readonly alarm: WatchAlarm }
-  | { readonly kind: 'cleared' | 'unrelated' | 'skipped' | 'done'; readonly reason?: string };
 
 /**
  * Opens the watch of a release on one signal, from each broker's points before it. Points at or
@@ -172,7 +128,7 @@ export function openReleaseWatch(
       points: logPoints(h.points, { logOffset: level === undefined ? settings.logOffset : offsetOf(level, settings) }, start),
     };
   });
-  const { sd, sdByHorizon, samples, peak, excess, spike } = calibrate(logs, start, settings, otherReleases);
+  const { sd, sdByHorizon, samples, peak, excess, spike, sustained } = calibrate(logs, start, settings, otherReleases);
   const watch = freshWatch({
     version: 1,
     release: { id: release.id, time: release.time },
@@ -185,6 +141,7 @@ export function openReleaseWatch(
     calibrationPeak: peak,
     calibrationExcess: excess,
     calibrationSpike: spike,
+    ...(sustained !== undefined ? { sustainedExcess: sustained } : {}),
   });
   if (preexisting(logs, start, sd, settings)) {
     watch.status = 'unrelated';
@@ -194,16 +151,19 @@ export function openReleaseWatch(
 }
 
 /** What a watch knows before it scores anything (its expectations and calibration). */
-export type WatchBasis = Omit<ReleaseWatch, 'status' | 'reason' | 'cusum' | 'onset' | 'excess' | 'lastTime' | 'periods' | 'alarm'>;
+export type WatchBasis = Omit<
+  ReleaseWatch,
+  'status' | 'reason' | 'cusum' | 'onset' | 'excess' | 'lastTime' | 'periods' | 'alarm' | 'since'
+>;
 
 /** A watch on `basis` that has scored nothing yet: the one place its running state starts. */
 export function freshWatch(basis: WatchBasis): ReleaseWatch {
-  return { ...basis, status: 'watching', cusum: 0, onset: null, excess: [], lastTime: null, periods: 0, alarm: null };
+  return { ...basis, status: 'watching', cusum: 0, onset: null, excess: [], lastTime: null, periods: 0, alarm: null, since: [] };
 }
 
 /** The basis of a watch, without its running state. */
 export function basisOf(watch: ReleaseWatch): WatchBasis {
-  const { status, reason, cusum, onset, excess, lastTime, periods, alarm, ...basis } = watch;
+  const { status, reason, cusum, onset, excess, lastTime, periods, alarm, since, ...basis } = watch;
   return basis;
 }
 
@@ -224,8 +184,31 @@ export function observeReleaseWatch(
   if (x === undefined) return { kind: 'skipped', reason: 'too few brokers reported' };
   watch.lastTime = time;
   watch.periods++;
-  const horizon = Math.min(watch.sdByHorizon.length - 1, Math.round((time - watch.start) / settings.periodMs));
-  const u = x / watch.sdByHorizon[horizon]!;
+  const period = Math.round((time - watch.start) / settings.periodMs);
+  if (watch.since) {
+    while (watch.since.length < period) watch.since.push(null);
+    watch.since.push(x);
+  }
+  const verdict = period < settings.watchPeriods ? cusumStage(watch, time, period, x, settings) : undefined;
+  if (verdict) return verdict;
+  const sustained = sustainedStage(watch, time, settings);
+  if (sustained) return sustained;
+  if (period + 1 >= lastPeriod(watch, settings)) {
+    watch.status = 'cleared';
+    return { kind: 'cleared' };
+  }
+  return { kind: 'watching', statistic: watch.cusum, logRatio: x };
+}
+
+/** The first stage: the CUSUM's update and judgement. */
+function cusumStage(
+  watch: ReleaseWatch,
+  time: number,
+  period: number,
+  x: number,
+  settings: ReleaseWatchSettings,
+): WatchVerdict | undefined {
+  const u = x / watch.sdByHorizon[Math.min(watch.sdByHorizon.length - 1, period)]!;
   const next = Math.max(0, watch.cusum + u - settings.k);
   if (next === 0) {
     watch.onset = null;
@@ -235,26 +218,50 @@ export function observeReleaseWatch(
     watch.excess.push(x);
   }
   watch.cusum = next;
-  const verdict = judge(watch, time, settings);
-  if (verdict) return verdict;
-  if (Math.round((time - watch.start) / settings.periodMs) + 1 >= settings.watchPeriods) {
-    watch.status = 'cleared';
-    return { kind: 'cleared' };
-  }
-  return { kind: 'watching', statistic: watch.cusum, logRatio: x };
+  return judge(watch, time, settings);
+}
+
+/** The second stage (watch-sustained.ts): the mean since the release against the cluster's own past's means of the same length. */
+function sustainedStage(watch: ReleaseWatch, time: number, settings: ReleaseWatchSettings): WatchVerdict | undefined {
+  if (watch.sustainedExcess === undefined || !watch.since) return undefined;
+  const mean = sustainedMean(
+    watch.since.map((x) => x ?? undefined),
+    settings,
+  );
+  if (mean === undefined || mean < sustainedThreshold(watch, settings)) return undefined;
+  const periods = watch.since.length - 1;
+  const alarm: WatchAlarm = {
+    time,
+    onset: watch.start,
+    factor: Math.exp(mean),
+    ...(watch.prior !== undefined ? { sinceFirstStep: Math.exp(mean + watch.prior) } : {}),
+    statistic: mean,
+    periods,
+    stage: 'sustained',
+  };
+  watch.status = 'alarm';
+  watch.alarm = alarm;
+  return { kind: 'alarm', alarm };
 }
 
 function judge(watch: ReleaseWatch, time: number, settings: ReleaseWatchSettings): WatchVerdict | undefined {
   if (watch.cusum < thresholdOf(watch, settings) || watch.onset === null) return undefined;
   const mean = watch.excess.reduce((a, b) => a + b, 0) / watch.excess.length;
   if (watch.excess.length < settings.minPeriods && !isSpike(watch, time, mean, settings)) return undefined;
-  if (mean < Math.max(settings.minEffect, settings.excessMargin * watch.calibrationExcess)) return undefined;
+  if (mean < alarmThresholds(watch, settings).excess) return undefined;
   if (watch.onset > watch.start + settings.onsetTolerancePeriods * settings.periodMs) {
     watch.status = 'unrelated';
     watch.reason = 'late-onset';
     return { kind: 'unrelated', reason: 'late-onset' };
   }
-  const alarm: WatchAlarm = { time, onset: watch.onset, factor: Math.exp(mean), statistic: watch.cusum, periods: watch.excess.length };
+  const alarm: WatchAlarm = {
+    time,
+    onset: watch.onset,
+    factor: Math.exp(mean),
+    ...(watch.prior !== undefined ? { sinceFirstStep: Math.exp(mean + watch.prior) } : {}),
+    statistic: watch.cusum,
+    periods: watch.excess.length,
+  };
   watch.status = 'alarm';
   watch.alarm = alarm;
   return { kind: 'alarm', alarm };
@@ -277,5 +284,8 @@ export function thresholdOf(
 
 /** The CUSUM threshold and smallest mean excess an alarm of this watch needs: its evidence, stated. */
 export function alarmThresholds(watch: ReleaseWatch, settings: ReleaseWatchSettings): { statistic: number; excess: number } {
-  return { statistic: thresholdOf(watch, settings), excess: Math.max(settings.minEffect, settings.excessMargin * watch.calibrationExcess) };
+  if (watch.alarm?.stage === 'sustained')
+    return { statistic: sustainedThreshold(watch, settings), excess: sustainedThreshold(watch, settings) };
+  const effect = settings.minEffect - (watch.prior ?? 0);
+  return { statistic: thresholdOf(watch, settings), excess: Math.max(effect, settings.excessMargin * watch.calibrationExcess) };
 }

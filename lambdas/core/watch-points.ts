@@ -90,6 +90,27 @@ export function logPoints(points: readonly WatchPoint[], settings: Pick<ReleaseW
   return out;
 }
 
+/**
+ * A later step of a flag: how far the levels before it (`levels`, at traffic R₀ `trafficLevel`
+ * where per unit of traffic) stand over those before the flag's first step (`first`): the median
+ * over brokers of ln(ȳ·e^{R₀' − R₀} + c_b) − ln(ȳ' + c_b), ȳ' the first step's expected value at
+ * its traffic R₀', c_b its offset; at least 0 (what fell is not the flag's to be credited with);
+ * undefined when fewer than `minBrokerShare` of the first step's brokers have a level now.
+ */
+export function priorExcess(
+  first: { readonly levels: Readonly<Record<string, number>>; readonly trafficLevel?: number },
+  now: { readonly levels: Readonly<Record<string, number>>; readonly trafficLevel?: number },
+  settings: Pick<ReleaseWatchSettings, 'logOffset' | 'levelOffsetShare' | 'minBrokerShare'>,
+): number | undefined {
+  const rescale = first.trafficLevel !== undefined && now.trafficLevel !== undefined ? Math.exp(first.trafficLevel - now.trafficLevel) : 1;
+  const observed = Object.entries(now.levels).map(([broker, level]) => ({
+    broker,
+    value: (Math.exp(level) - settings.logOffset) * rescale,
+  }));
+  const x = scoredLogRatio(first.levels, observed, settings);
+  return x === undefined ? undefined : Math.max(0, x);
+}
+
 /** The median of the values with from <= time < to; undefined with fewer than `minPoints`. */
 export function medianBetween(points: readonly WatchPoint[], from: number, to: number, minPoints: number): number | undefined {
   const values: number[] = [];
@@ -172,8 +193,10 @@ export interface ReleaseWatchSettings {
    */
   readonly spikeMargin: number;
   readonly spikePeriods: number;
-  /** How long after the release its effect must show. */
+  /** How long after the release its effect must show to the first stage (the CUSUM). */
   readonly watchPeriods: number;
+  /** Periods after the release the second stage (watch-sustained.ts) judges it to, unless another release comes first. */
+  readonly sustainedPeriods: number;
   /** An excursion that begins later than this after the release is not its effect. */
   readonly onsetTolerancePeriods: number;
   /** Periods just before the release checked for an effect already under way. */
