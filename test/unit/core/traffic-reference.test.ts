@@ -108,4 +108,19 @@ describe('the evidence of a watch per unit of traffic', () => {
     );
     expect(describeEvidence(evidence)).not.toMatch(/traffic/);
   });
+
+  it('says which stage of the watch decided, and the factor over the flag’s first step where it counted', () => {
+    const evidence = { kind: 'fast', purpose: 'step', cluster: 'c', signal: 'ConnectionCreationRate', onset: 0, candidates: [] } as const;
+    const sustained = describeEvidence({
+      ...evidence,
+      factor: 1.3,
+      sinceFirstStep: 1.43,
+      stage: 'sustained',
+      statistic: 0.26,
+      threshold: 0.2,
+    });
+    expect(sustained).toMatch(/1\.43x over its level before the flag's first step/);
+    expect(sustained).toMatch(/mean log excess since the release 0\.260 ≥ 0\.200/);
+    expect(describeEvidence({ ...evidence, factor: 2, statistic: 9 })).toMatch(/CUSUM 9/);
+  });
 });
