@@ -5,8 +5,9 @@
  * The maths, per watched period t (from the period holding the release on):
  *   expected   e_b = median of ln(y_b + c_b) over the `levelPeriods` before the release, per broker b
  *              (frozen at the release: its own effect cannot leak into what it is judged against),
- *              c_b = min(c, `levelOffsetShare` · the broker's median ȳ_b): the offset keeps a zero
- *              finite without flattening a factor on a quiet broker (watch-points.ts offsetOf);
+ *              c_b = min(c, `levelOffsetShare` · the broker's median ȳ_b) where ȳ_b ≥ c, else c: the
+ *              offset keeps a zero finite without flattening a factor on a quiet broker, and stays
+ *              the noise floor of a signal that sits under it (watch-points.ts offsetOf);
  *   evidence   x_t = median_b( ln(y_b,t + c_b) − e_b ), the pooled log ratio observed / expected: a
  *              cluster-wide change moves every broker, one broker's spike does not move the median;
  *   scale      σ_j = the null spread of x at horizon j (periods after the release), measured on the

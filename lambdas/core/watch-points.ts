@@ -34,13 +34,15 @@ export function pooledOfLogs(
 /**
  * The offset each broker's values are scored with: the signal's log offset c keeps a zero finite,
  * but against a level ȳ near it a factor f reads as ln((f·ȳ + c) / (ȳ + c)) < ln f (at ȳ = c, a
- * 2x storm as 1.5x) while the watch's minimum effect and the alarm's factor are in factors: so the
- * offset is at most `levelOffsetShare` of the broker's expected value ȳ = e^level − c (0.1: a 1.5x
- * reads as at least 1.45x), and c where that is not positive.
+ * 2x storm as 1.5x) while the watch's minimum effect and the alarm's factor are in factors: so,
+ * for a broker at or over the offset (ȳ = e^level − c ≥ c), the offset is at most
+ * `levelOffsetShare` of ȳ (0.1: a 1.5x reads as at least 1.45x). Under it, c: the configured
+ * offset is then the signal's noise floor (a growth rate that sits near 0 with an offset of 5),
+ * and a smaller one would score its noise as factors.
  */
 export function offsetOf(level: number, settings: Pick<ReleaseWatchSettings, 'logOffset' | 'levelOffsetShare'>): number {
   const expected = Math.exp(level) - settings.logOffset;
-  return expected > 0 ? Math.min(settings.logOffset, settings.levelOffsetShare * expected) : settings.logOffset;
+  return expected >= settings.logOffset ? Math.min(settings.logOffset, settings.levelOffsetShare * expected) : settings.logOffset;
 }
 
 /**

@@ -147,11 +147,13 @@ describe('a release watch', () => {
   });
 
   it('reads a factor as a factor on a quiet cluster: the log offset is at most a tenth of each broker’s level', () => {
-    // One connection a second, the log offset 1: 2x would read as ln(3 / 2), about 1.5x.
-    const quiet = run(cluster({ level: 1, sd: 0.05, effect: (p) => (p >= 0 ? 2 : 1) }));
+    // 1.5 connections a second, the log offset 1: 2x would read as ln(4 / 2.5), about 1.6x.
+    const quiet = run(cluster({ level: 1.5, sd: 0.05, effect: (p) => (p >= 0 ? 2 : 1) }));
     expect(quiet.watch.alarm!.factor).toBeGreaterThan(1.85);
     expect(offsetOf(Math.log(2), settings)).toBeCloseTo(0.1, 12);
     expect(offsetOf(Math.log(101), settings)).toBe(settings.logOffset);
+    // Under the offset, it is the signal's noise floor: kept.
+    expect(offsetOf(Math.log(1.5), settings)).toBe(settings.logOffset);
     expect(offsetOf(0, settings)).toBe(settings.logOffset);
     const levels = { a: Math.log(2), b: Math.log(2), c: Math.log(2) };
     const doubled = [2, 2, 2].map((value, i) => ({ broker: 'abc'[i]!, value }));
