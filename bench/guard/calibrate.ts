@@ -4,9 +4,10 @@
  *
  * Pseudo-releases are placed every hour in benign worlds (bench/guard/world.ts, no flag) on every
  * texture; each is watched as the engine would watch a rollout step: per-broker histories of the
- * two hours before it, then one period at a time. Without an effect, an alarm is a false alarm
- * (the measured false-alarm rate per step); with the signal multiplied by 1.5, 2 or 3 from the
- * release on, an alarm within 3 periods is a detection in time.
+ * two hours before it, then one period at a time, through both stages of the watch (30 periods).
+ * Without an effect, an alarm is a false alarm (the measured false-alarm rate per step); with the
+ * signal multiplied by 1.5, 2 or 3 from the release on, an alarm within 3 periods is a detection
+ * in time, and one within the watch a detection at all.
  *
  * The rule: among the grid, the constants with a measured false-alarm rate per step of at most
  * TARGET_FALSE_ALARMS on the training categories that catch the most shifts within 3 periods
@@ -25,6 +26,7 @@ import {
   releaseWatchSettings,
 } from '../../lambdas/core/release-watch.ts';
 import { statedFalseAlarmRate } from '../../lambdas/core/watch-calibration.ts';
+import { firstStageOnly } from '../../lambdas/core/watches.ts';
 import type { SimulatedSignal } from '../../lambdas/simulator/simulate.ts';
 import { loadTextures, resolveDataDir, TEXTURE_CATEGORIES, type TextureCategory } from './textures.ts';
 import { HISTORY_MINUTES, RELEASE_EVERY_MINUTES, type Trial, trials } from './trials.ts';
@@ -46,7 +48,7 @@ export function watchTrial(trial: Trial, factor: number, settings: ReleaseWatchS
     const scale = trial.scale?.[i];
     const observed = trial.after[i]!.map((o) => ({
       broker: o.broker,
-      value: scale === undefined ? o.value * factor : (o.value * factor + settings.logOffset) * scale - settings.logOffset,
+      value: o.value * factor * (scale ?? 1),
     }));
     const verdict = observeReleaseWatch(watch, trial.time + i * MINUTE_MS, observed, settings);
     if (verdict.kind === 'alarm') return { alarm: true, period: i, unrelated: false };
@@ -54,8 +56,10 @@ export function watchTrial(trial: Trial, factor: number, settings: ReleaseWatchS
   return { alarm: false, unrelated: watch.status === 'unrelated' };
 }
 
-export function openTrial(trial: Trial, settings: ReleaseWatchSettings): ReleaseWatch {
-  return openReleaseWatch({ id: 'pseudo', time: trial.time }, 'signal', trial.before, settings);
+/** The trial's watch as the engine opens it: with the second stage only per unit of traffic (lambdas/core/watches.ts firstStageOnly). */
+export function openTrial(trial: Trial, settings: ReleaseWatchSettings, secondStage = trial.scale !== undefined): ReleaseWatch {
+  const watch = openReleaseWatch({ id: 'pseudo', time: trial.time }, 'signal', trial.before, settings);
+  return secondStage ? watch : firstStageOnly(watch);
 }
 
 export interface Scores {
@@ -168,7 +172,9 @@ export function cliTrials(extra: Record<string, { type: 'boolean'; default: bool
   const minFactor = Number(values['min-factor']);
   const textures = loadTextures(resolveDataDir(values.data as string | undefined));
   const perTraffic = values['traffic-reference'] === true;
-  const all = trials(textures, signal, releaseWatchSettings(60_000, minFactor).watchPeriods, perTraffic);
+  // Watched as long as the engine watches a release: both stages (lambdas/core/watch-sustained.ts).
+  const defaults = releaseWatchSettings(60_000, minFactor);
+  const all = trials(textures, signal, Math.max(defaults.watchPeriods, defaults.sustainedPeriods), perTraffic);
   return { signal, minFactor, textures, all, perTraffic };
 }
 

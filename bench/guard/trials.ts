@@ -24,7 +24,7 @@ export interface Trial {
   readonly before: readonly BrokerHistory[];
   /** Per watched period, each broker's value. */
   readonly after: ReadonlyArray<ReadonlyArray<{ broker: string; value: number }>>;
-  /** Per unit of traffic: `before` is already, each watched period's (value + offset) is multiplied by its e^{R₀ − R_t} (traffic-reference.ts). */
+  /** Per unit of traffic: `before` is already, each watched period's value is multiplied by its e^{R₀ − R_t} (traffic-reference.ts). */
   readonly scale?: readonly number[];
 }
 
@@ -87,7 +87,7 @@ function trialAt(texture: Texture, series: ReturnType<typeof runWorld>['series']
   return { category: texture.category, texture: texture.name, time: release, before, after };
 }
 
-/** The trial per unit of traffic, as the engine's watch reads it where BytesInPerSec is the traffic signal (log offset 1). */
+/** The trial per unit of traffic, as the engine's watch reads it where BytesInPerSec is the traffic signal. */
 function trafficTrial(trial: Trial, bytes: ReturnType<typeof runWorld>['series']): Trial {
   const byTime = new Map<number, number[]>();
   for (const s of bytes)
@@ -95,7 +95,7 @@ function trafficTrial(trial: Trial, bytes: ReturnType<typeof runWorld>['series']
   const reference = new Map([...byTime].sort((a, b) => a[0] - b[0]).map(([time, logs]) => [time, median(logs)]));
   const levelPeriods = releaseWatchSettings(MINUTE_MS, 1.5).levelPeriods;
   const level = trafficLevel(reference, trial.time - levelPeriods * MINUTE_MS, trial.time, levelPeriods / 2)!;
-  const before = trial.before.map((h) => ({ broker: h.broker, points: pointsPerTraffic(h.points, reference, level, MINUTE_MS, 1) }));
+  const before = trial.before.map((h) => ({ broker: h.broker, points: pointsPerTraffic(h.points, reference, level, MINUTE_MS) }));
   const scale = trial.after.map((_, i) => Math.exp(level - (trafficAt(reference, trial.time + i * MINUTE_MS, MINUTE_MS) ?? level)));
   return { ...trial, before, scale };
 }

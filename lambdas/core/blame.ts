@@ -66,6 +66,8 @@ export function fastEvidence(
     onset,
     candidates,
     factor: alarm.factor,
+    ...(alarm.sinceFirstStep !== undefined ? { sinceFirstStep: alarm.sinceFirstStep } : {}),
+    ...(alarm.stage ? { stage: alarm.stage } : {}),
     statistic: alarm.statistic,
     threshold: thresholds.statistic,
     minFactor: Math.exp(thresholds.excess),

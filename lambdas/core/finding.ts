@@ -28,6 +28,10 @@ export interface WatchEvidence {
   readonly candidates: readonly string[];
   /** fast: the pooled effect (mean of the median log ratio over brokers since the onset), as a factor. */
   readonly factor?: number;
+  /** fast, a flag's later step: the factor over the flag's first step's levels (this step's and what its earlier steps left), which `minFactor` is asked of. */
+  readonly sinceFirstStep?: number;
+  /** fast, sustained: the watch's second stage (watch-sustained.ts): the statistic is the mean log excess over `periods` since the release, the threshold the one it had to reach. */
+  readonly stage?: 'sustained';
   /** fast: the CUSUM statistic, its threshold, the smallest factor the mean excess had to reach, the periods since the onset. */
   readonly statistic?: number;
   readonly threshold?: number;
@@ -73,7 +77,8 @@ export function describeEvidence(evidence: WatchEvidence): string {
   const brokers = (e.brokers ?? []).map((b) => `${b.series} ${formatNumber(b.value)} (expected ${formatNumber(b.expected)})`).join(', ');
   return (
     `${e.signal} ${formatNumber(e.factor ?? 1)}x ${against} on ${e.cluster} from ${formatTime(e.onset)} ` +
-    `(release watch: CUSUM ${formatNumber(e.statistic ?? 0)} ≥ ${formatNumber(e.threshold ?? 0)} over ${e.periods ?? 0} period${e.periods === 1 ? '' : 's'}, ` +
+    `${e.sinceFirstStep !== undefined ? `(${formatNumber(e.sinceFirstStep)}x over its level before the flag's first step) ` : ''}` +
+    `(release watch: ${e.stage === 'sustained' ? 'mean log excess since the release' : 'CUSUM'} ${formatNumber(e.statistic ?? 0)} ≥ ${formatNumber(e.threshold ?? 0)} over ${e.periods ?? 0} period${e.periods === 1 ? '' : 's'}, ` +
     `mean excess ≥ ${formatNumber(e.minFactor ?? 1)}x, noise sd ${formatNumber(e.sd ?? 0)}` +
     `${brokers ? `; ${brokers}` : ''})`
   );

@@ -16,7 +16,7 @@
  * not read as a climb (traffic-reference.ts). Points with no traffic reading near them are left
  * out.
  *
- * Whether traffic is up since a heap slope's window began (trafficUp) is asked of the same traffic
+ * Whether traffic moved since a heap slope's window began (trafficMoved) is asked of the same traffic
  * as heap follows it: the mean over HEAP_TRAFFIC_WINDOW_PERIODS. Pure.
  */
 import type { GuardrailConfig } from './config.ts';

@@ -13,7 +13,7 @@ import { fellWithDose } from './dose.ts';
 import type { Finding } from './finding.ts';
 import { checkHeap, expireHeapWatches, heapFinding, heapSettings, heapSignal, openHeapWatch } from './heap-watch.ts';
 import type { ReleaseEvent, RolloutStep } from './release.ts';
-import { pooledLogRatio, type ReleaseWatch } from './release-watch.ts';
+import { type ReleaseWatch, scoredLogRatio } from './release-watch.ts';
 import type { GuardrailState } from './state.ts';
 import {
   baselineFor,
@@ -34,6 +34,7 @@ import {
   recentValues,
   type SeriesIndex,
   trafficOf,
+  type WatchEntry,
   watchSettings,
 } from './watches.ts';
 
@@ -76,7 +77,9 @@ function openRelease(state: GuardrailState, release: ReleaseEvent, input: CheckI
   const baseline = release.kind === 'rollout-step' ? baselineFor(flagBaselines, release) : undefined;
   for (const signal of fastSignals(config)) {
     for (const series of clusterSeries(input.index, signal)) {
-      const entry = openWatch(release, series, signal, config, earlier, trafficOf(input.index, config, series[0]!.cluster));
+      const first = baseline?.fast[indexKey(series[0]!.cluster, signal.name)]?.watch;
+      const traffic = trafficOf(input.index, config, series[0]!.cluster);
+      const entry = openWatch(release, series, signal, config, earlier, traffic, first);
       watches.push(entry);
       if (baseline) rememberWatch(baseline, entry);
     }
@@ -99,8 +102,8 @@ export function runChecks(state: GuardrailState, input: CheckInput, config: Guar
     const signal = config.signals.find((s) => s.name === entry.signal);
     if (!signal) continue;
     const traffic = trafficOf(input.index, config, entry.cluster);
-    if (feedWatch(entry, input.index.get(indexKey(entry.cluster, entry.signal)) ?? [], signal, config, input.now, traffic))
-      alarmed.push({ entry, signal });
+    const series = input.index.get(indexKey(entry.cluster, entry.signal)) ?? [];
+    if (feedWatch(entry, series, signal, config, input.now, traffic, nextRelease(entry, watches))) alarmed.push({ entry, signal });
   }
   // Every watch has seen this evaluation's periods before any alarm is blamed: releases minutes apart see the same excursion.
   for (const { entry, signal } of alarmed) {
@@ -111,6 +114,15 @@ export function runChecks(state: GuardrailState, input: CheckInput, config: Guar
   }
   findings.push(...heapFindings(state, input, config));
   return findings;
+}
+
+/** The period of the first watched release on the entry's cluster after its own, if any. */
+function nextRelease(entry: WatchEntry, watches: readonly WatchEntry[]): number | undefined {
+  let next: number | undefined;
+  for (const w of watches)
+    if (w.purpose === 'step' && w.cluster === entry.cluster && w.release.time > entry.release.time)
+      next = Math.min(next ?? Infinity, w.watch.start);
+  return next;
 }
 
 function heapFindings(state: GuardrailState, input: CheckInput, config: GuardrailConfig): Finding[] {
@@ -148,7 +160,7 @@ export function watchExcess(state: GuardrailState, decision: Decision, finding: 
       const settings = watchSettings(signalConfig, config);
       const per = perTrafficOf(watch, trafficOf(input.index, config, cluster), settings);
       const recent = recentValues(input.index.get(indexKey(cluster, signal)) ?? [], signalConfig, DOSE_PERIODS, per);
-      return pooledLogRatio(watch.levels, recent, settings);
+      return scoredLogRatio(watch.levels, recent, settings);
     };
     watches.push(...excessWatches(baseline, step, input.now, config.metricPeriodSeconds * 1000, before));
     return;

@@ -3,9 +3,12 @@
  * minute it landed? A sequential test per release and signal, pooled over the cluster's brokers.
  *
  * The maths, per watched period t (from the period holding the release on):
- *   expected   e_b = median of ln(y_b + c) over the `levelPeriods` before the release, per broker b
- *              (frozen at the release: its own effect cannot leak into what it is judged against);
- *   evidence   x_t = median_b( ln(y_b,t + c) − e_b ), the pooled log ratio observed / expected: a
+ *   expected   e_b = median of ln(y_b + c_b) over the `levelPeriods` before the release, per broker b
+ *              (frozen at the release: its own effect cannot leak into what it is judged against),
+ *              c_b = min(c, `levelOffsetShare` · the broker's median ȳ_b) where ȳ_b ≥ c, else c: the
+ *              offset keeps a zero finite without flattening a factor on a quiet broker, and stays
+ *              the noise floor of a signal that sits under it (watch-points.ts offsetOf);
+ *   evidence   x_t = median_b( ln(y_b,t + c_b) − e_b ), the pooled log ratio observed / expected: a
  *              cluster-wide change moves every broker, one broker's spike does not move the median;
  *   scale      σ_j = the null spread of x at horizon j (periods after the release), measured on the
  *              cluster's own recent past by backtest: the same predictor from pseudo-releases
@@ -29,17 +32,26 @@
  * and 2σ): `unrelated`, never an alarm; an excursion that begins more than
  * `onsetTolerancePeriods` after the release (a surge twenty minutes later): `unrelated`. A flag's
  * effect is immediate: it scales with the share of requests served the new code from the step on.
- * After `watchPeriods` without an alarm the release is `cleared` for this signal.
+ * After `watchPeriods` without an alarm the first stage ends; the second (watch-sustained.ts)
+ * judges the mean since the release against the backtest's means of the same length, to
+ * `sustainedPeriods` or the next release on the cluster; then the release is `cleared` for this
+ * signal. A flag's later step is asked the smallest effect of the flag's (`prior`: what its earlier
+ * steps left over its first step's levels), the evidence of a change of its own.
  *
  * Pure: time comes in as arguments; the state is plain JSON and is updated in place. Missing data
  * is not zero: a period where too few brokers report is skipped, never scored.
  */
 import { InputError } from './errors.ts';
 import { calibrate, preexisting } from './watch-calibration.ts';
-import { type BrokerHistory, medianBetween, pooledOfLogs, type ReleaseWatchSettings, type WatchPoint } from './watch-points.ts';
+import { type BrokerHistory, logPoints, medianBetween, offsetOf, type ReleaseWatchSettings, scoredLogRatio } from './watch-points.ts';
+import { lastPeriod, sustainedMean, sustainedThreshold } from './watch-sustained.ts';
 
 export type { BrokerHistory, WatchPoint } from './watch-points.ts';
+export { pooledLogRatio, scoredLogRatio } from './watch-points.ts';
+export type { ReleaseWatch, WatchAlarm, WatchStatus, WatchVerdict } from './watch-state.ts';
 export type { ReleaseWatchSettings };
+
+import type { ReleaseWatch, WatchAlarm, WatchVerdict } from './watch-state.ts';
 
 /**
  * Defaults chosen on realAWSCloudwatch textures by `bench/guard/calibrate.ts` (the most shifts of
@@ -59,6 +71,7 @@ export function releaseWatchSettings(
   return {
     periodMs,
     logOffset: 1,
+    levelOffsetShare: 0.1,
     levelPeriods: 30,
     calibrationHorizon: 10,
     calibrationStride: 2,
@@ -75,65 +88,13 @@ export function releaseWatchSettings(
     spikeMargin: 1.5,
     spikePeriods: 2,
     watchPeriods: 10,
+    sustainedPeriods: 30,
     onsetTolerancePeriods: 5,
     preexistingPeriods: 5,
     minBrokerShare: 0.5,
     ...overrides,
   };
 }
-
-export type WatchStatus = 'watching' | 'alarm' | 'cleared' | 'unrelated';
-
-export interface WatchAlarm {
-  /** The period whose evaluation raised the alarm. */
-  readonly time: number;
-  /** The change-point estimate: the start of the excursion. */
-  readonly onset: number;
-  /** The mean pooled excess since the onset, as a factor (1.5 = 50% over expected). */
-  readonly factor: number;
-  readonly statistic: number;
-  readonly periods: number;
-}
-
-export interface ReleaseWatch {
-  readonly version: 1;
-  readonly release: { readonly id: string; readonly time: number };
-  readonly signal: string;
-  /** The first watched period's start: the period holding the release. */
-  readonly start: number;
-  /** Expected ln(value + offset) per broker. */
-  readonly levels: Record<string, number>;
-  /** The null spread of the pooled log ratio, and how many backtest samples measured it (0: a guess). */
-  readonly sd: number;
-  /** The null spread at each horizon (periods after the release; the last one holds beyond): forecasts err more the further they reach. */
-  readonly sdByHorizon: number[];
-  readonly calibrationSamples: number;
-  /** The highest CUSUM statistic of the backtest's pseudo-releases (0 uncalibrated): see `thresholdOf`. */
-  readonly calibrationPeak: number;
-  /** The largest mean pooled log ratio over `minPeriods` or more of an excursion in the backtest (0 uncalibrated). */
-  readonly calibrationExcess: number;
-  /** The largest pooled log ratio of one period within `spikePeriods` of a pseudo-release (0 uncalibrated; absent in watches saved before it). */
-  readonly calibrationSpike?: number;
-  /** R₀ of traffic-reference.ts: the values watched are per unit of traffic, at this traffic (absent: as read). */
-  readonly trafficLevel?: number;
-  status: WatchStatus;
-  /** Why `unrelated`: an effect already there before the release, or one that began later. */
-  reason?: 'preexisting' | 'late-onset';
-  cusum: number;
-  /** The start of the current excursion (S > 0), or null. */
-  onset: number | null;
-  /** Pooled log ratios since the onset. */
-  excess: number[];
-  lastTime: number | null;
-  /** Periods scored so far. */
-  periods: number;
-  alarm: WatchAlarm | null;
-}
-
-export type WatchVerdict =
-  | { readonly kind: 'watching'; readonly statistic: number; readonly logRatio?: number }
-  | { readonly kind: 'alarm'; readonly alarm: WatchAlarm }
-  | { readonly kind: 'cleared' | 'unrelated' | 'skipped' | 'done'; readonly reason?: string };
 
 /**
  * Opens the watch of a release on one signal, from each broker's points before it. Points at or
@@ -150,13 +111,25 @@ export function openReleaseWatch(
 ): ReleaseWatch {
   if (!Number.isFinite(release.time)) throw new InputError({ field: 'release.time' }, `expected a time in epoch ms, got ${release.time}`);
   const start = Math.floor(release.time / settings.periodMs) * settings.periodMs;
-  const logs = histories.map((h) => ({ broker: h.broker, points: logPoints(h.points, settings, start) }));
   const levels: Record<string, number> = {};
-  for (const { broker, points } of logs) {
-    const level = medianBetween(points, start - settings.levelPeriods * settings.periodMs, start, settings.levelPeriods / 2);
+  for (const { broker, points } of histories) {
+    const level = medianBetween(
+      logPoints(points, settings, start),
+      start - settings.levelPeriods * settings.periodMs,
+      start,
+      settings.levelPeriods / 2,
+    );
     if (level !== undefined) levels[broker] = level;
   }
-  const { sd, sdByHorizon, samples, peak, excess, spike } = calibrate(logs, start, settings, otherReleases);
+  // The past as the watch scores it: each broker's logs with its own offset (watch-points.ts offsetOf).
+  const logs = histories.map((h) => {
+    const level = levels[h.broker];
+    return {
+      broker: h.broker,
+      points: logPoints(h.points, { logOffset: level === undefined ? settings.logOffset : offsetOf(level, settings) }, start),
+    };
+  });
+  const { sd, sdByHorizon, samples, peak, excess, spike, sustained } = calibrate(logs, start, settings, otherReleases);
   const watch = freshWatch({
     version: 1,
     release: { id: release.id, time: release.time },
@@ -169,6 +142,7 @@ export function openReleaseWatch(
     calibrationPeak: peak,
     calibrationExcess: excess,
     calibrationSpike: spike,
+    ...(sustained !== undefined ? { sustainedExcess: sustained } : {}),
   });
   if (preexisting(logs, start, sd, settings)) {
     watch.status = 'unrelated';
@@ -178,16 +152,19 @@ export function openReleaseWatch(
 }
 
 /** What a watch knows before it scores anything (its expectations and calibration). */
-export type WatchBasis = Omit<ReleaseWatch, 'status' | 'reason' | 'cusum' | 'onset' | 'excess' | 'lastTime' | 'periods' | 'alarm'>;
+export type WatchBasis = Omit<
+  ReleaseWatch,
+  'status' | 'reason' | 'cusum' | 'onset' | 'excess' | 'lastTime' | 'periods' | 'alarm' | 'since'
+>;
 
 /** A watch on `basis` that has scored nothing yet: the one place its running state starts. */
 export function freshWatch(basis: WatchBasis): ReleaseWatch {
-  return { ...basis, status: 'watching', cusum: 0, onset: null, excess: [], lastTime: null, periods: 0, alarm: null };
+  return { ...basis, status: 'watching', cusum: 0, onset: null, excess: [], lastTime: null, periods: 0, alarm: null, since: [] };
 }
 
 /** The basis of a watch, without its running state. */
 export function basisOf(watch: ReleaseWatch): WatchBasis {
-  const { status, reason, cusum, onset, excess, lastTime, periods, alarm, ...basis } = watch;
+  const { status, reason, cusum, onset, excess, lastTime, periods, alarm, since, ...basis } = watch;
   return basis;
 }
 
@@ -204,12 +181,35 @@ export function observeReleaseWatch(
   if (watch.status !== 'watching') return { kind: 'done', reason: watch.status };
   if (time < watch.start || (watch.lastTime !== null && time <= watch.lastTime))
     return { kind: 'skipped', reason: 'not a new period of the watch' };
-  const x = pooledLogRatio(watch.levels, observed, settings);
+  const x = scoredLogRatio(watch.levels, observed, settings);
   if (x === undefined) return { kind: 'skipped', reason: 'too few brokers reported' };
   watch.lastTime = time;
   watch.periods++;
-  const horizon = Math.min(watch.sdByHorizon.length - 1, Math.round((time - watch.start) / settings.periodMs));
-  const u = x / watch.sdByHorizon[horizon]!;
+  const period = Math.round((time - watch.start) / settings.periodMs);
+  if (watch.since) {
+    while (watch.since.length < period) watch.since.push(null);
+    watch.since.push(x);
+  }
+  const verdict = period < settings.watchPeriods ? cusumStage(watch, time, period, x, settings) : undefined;
+  if (verdict) return verdict;
+  const sustained = sustainedStage(watch, time, settings);
+  if (sustained) return sustained;
+  if (period + 1 >= lastPeriod(watch, settings)) {
+    watch.status = 'cleared';
+    return { kind: 'cleared' };
+  }
+  return { kind: 'watching', statistic: watch.cusum, logRatio: x };
+}
+
+/** The first stage: the CUSUM's update and judgement. */
+function cusumStage(
+  watch: ReleaseWatch,
+  time: number,
+  period: number,
+  x: number,
+  settings: ReleaseWatchSettings,
+): WatchVerdict | undefined {
+  const u = x / watch.sdByHorizon[Math.min(watch.sdByHorizon.length - 1, period)]!;
   const next = Math.max(0, watch.cusum + u - settings.k);
   if (next === 0) {
     watch.onset = null;
@@ -219,26 +219,50 @@ export function observeReleaseWatch(
     watch.excess.push(x);
   }
   watch.cusum = next;
-  const verdict = judge(watch, time, settings);
-  if (verdict) return verdict;
-  if (Math.round((time - watch.start) / settings.periodMs) + 1 >= settings.watchPeriods) {
-    watch.status = 'cleared';
-    return { kind: 'cleared' };
-  }
-  return { kind: 'watching', statistic: watch.cusum, logRatio: x };
+  return judge(watch, time, settings);
+}
+
+/** The second stage (watch-sustained.ts): the mean since the release against the cluster's own past's means of the same length. */
+function sustainedStage(watch: ReleaseWatch, time: number, settings: ReleaseWatchSettings): WatchVerdict | undefined {
+  if (watch.sustainedExcess === undefined || !watch.since) return undefined;
+  const mean = sustainedMean(
+    watch.since.map((x) => x ?? undefined),
+    settings,
+  );
+  if (mean === undefined || mean < sustainedThreshold(watch, settings)) return undefined;
+  const periods = watch.since.length - 1;
+  const alarm: WatchAlarm = {
+    time,
+    onset: watch.start,
+    factor: Math.exp(mean),
+    ...(watch.prior !== undefined ? { sinceFirstStep: Math.exp(mean + watch.prior) } : {}),
+    statistic: mean,
+    periods,
+    stage: 'sustained',
+  };
+  watch.status = 'alarm';
+  watch.alarm = alarm;
+  return { kind: 'alarm', alarm };
 }
 
 function judge(watch: ReleaseWatch, time: number, settings: ReleaseWatchSettings): WatchVerdict | undefined {
   if (watch.cusum < thresholdOf(watch, settings) || watch.onset === null) return undefined;
   const mean = watch.excess.reduce((a, b) => a + b, 0) / watch.excess.length;
   if (watch.excess.length < settings.minPeriods && !isSpike(watch, time, mean, settings)) return undefined;
-  if (mean < Math.max(settings.minEffect, settings.excessMargin * watch.calibrationExcess)) return undefined;
+  if (mean < alarmThresholds(watch, settings).excess) return undefined;
   if (watch.onset > watch.start + settings.onsetTolerancePeriods * settings.periodMs) {
     watch.status = 'unrelated';
     watch.reason = 'late-onset';
     return { kind: 'unrelated', reason: 'late-onset' };
   }
-  const alarm: WatchAlarm = { time, onset: watch.onset, factor: Math.exp(mean), statistic: watch.cusum, periods: watch.excess.length };
+  const alarm: WatchAlarm = {
+    time,
+    onset: watch.onset,
+    factor: Math.exp(mean),
+    ...(watch.prior !== undefined ? { sinceFirstStep: Math.exp(mean + watch.prior) } : {}),
+    statistic: watch.cusum,
+    periods: watch.excess.length,
+  };
   watch.status = 'alarm';
   watch.alarm = alarm;
   return { kind: 'alarm', alarm };
@@ -259,32 +283,10 @@ export function thresholdOf(
   return Math.max(settings.h, settings.peakMargin * watch.calibrationPeak);
 }
 
-/** The median over brokers of ln(observed + c) − expected; undefined when too few brokers report. */
-export function pooledLogRatio(
-  levels: Readonly<Record<string, number>>,
-  observed: ReadonlyArray<{ readonly broker: string; readonly value: number }>,
-  settings: Pick<ReleaseWatchSettings, 'logOffset' | 'minBrokerShare'>,
-): number | undefined {
-  const logs: Array<{ broker: string; value: number }> = [];
-  for (const { broker, value } of observed) {
-    if (Number.isFinite(value) && value + settings.logOffset > 0) logs.push({ broker, value: Math.log(value + settings.logOffset) });
-  }
-  return pooledOfLogs(levels, logs, settings.minBrokerShare);
-}
-
 /** The CUSUM threshold and smallest mean excess an alarm of this watch needs: its evidence, stated. */
 export function alarmThresholds(watch: ReleaseWatch, settings: ReleaseWatchSettings): { statistic: number; excess: number } {
-  return { statistic: thresholdOf(watch, settings), excess: Math.max(settings.minEffect, settings.excessMargin * watch.calibrationExcess) };
-}
-
-/** Points before `before` as ln(value + offset), skipping what a log cannot take. */
-function logPoints(points: readonly WatchPoint[], settings: Pick<ReleaseWatchSettings, 'logOffset'>, before: number): WatchPoint[] {
-  const out: WatchPoint[] = [];
-  for (const p of points) {
-    if (p.time >= before || !Number.isFinite(p.value) || p.value + settings.logOffset <= 0) continue;
-    if (out.length > 0 && p.time <= out.at(-1)!.time)
-      throw new InputError({ field: 'histories' }, `points must be in time order: ${p.time} after ${out.at(-1)!.time}`);
-    out.push({ time: p.time, value: Math.log(p.value + settings.logOffset) });
-  }
-  return out;
+  if (watch.alarm?.stage === 'sustained')
+    return { statistic: sustainedThreshold(watch, settings), excess: sustainedThreshold(watch, settings) };
+  const effect = settings.minEffect - (watch.prior ?? 0);
+  return { statistic: thresholdOf(watch, settings), excess: Math.max(effect, settings.excessMargin * watch.calibrationExcess) };
 }

@@ -77,7 +77,9 @@ export function excessWatches(
   const start = Math.floor(now / periodMs) * periodMs + SETTLE_PERIODS * periodMs;
   return Object.values(baseline.fast).map(({ cluster, signal, watch: first }) => {
     // Same levels and calibration as the first step's watch, its running state started afresh.
-    const watch = freshWatch({ ...basisOf(structuredClone(first)), release: { id: `${step.id}/excess/${now}`, time: start }, start });
+    // Without the second stage: what persists is judged over the first stage's periods, as it was.
+    const { sustainedExcess, ...basis } = basisOf(structuredClone(first));
+    const watch = freshWatch({ ...basis, release: { id: `${step.id}/excess/${now}`, time: start }, start });
     const dose = before(cluster, signal, first);
     return {
       id: `${step.id}/${cluster}/${signal}/excess/${now}`,

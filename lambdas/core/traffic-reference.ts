@@ -7,8 +7,12 @@
  *   R_t   = median over brokers of ln(traffic_b,t + c_r): the cluster's traffic (one broker's gap
  *           or spike does not move it);
  *   R₀    = median of R_t over the watch's level window before the release;
- *   ỹ_b,t = (y_b,t + c) · e^{R₀ − R_t} − c, so that ln(ỹ + c) = ln(y + c) − (R_t − R₀):
- *           the watch's pooled log ratio becomes the signal's excess over the traffic's.
+ *   ỹ_b,t = y_b,t · e^{R₀ − R_t}: the value at the traffic of R₀ (connections are opened in
+ *           proportion to traffic), so that the watch's pooled log ratio becomes the signal's
+ *           excess over the traffic's. The watched signal's log offset c is not scaled with it:
+ *           (y + c)·e^{R₀ − R_t} − c, as this once was, takes a traffic change of e^Δ out of a
+ *           value near c as a change of up to e^Δ in y, over-correcting by a factor (y + c)/y
+ *           (2 at y = c): on a quiet cluster the per-unit values then swung against traffic.
  *
  * A fall of traffic accuses little: a release that compresses what producers send, or batches
  * more records, lowers bytes in with connections unchanged, and per unit of traffic they would look
@@ -73,9 +77,9 @@ export function recentTraffic(reference: TrafficReference, periods: number): num
   return values.length > 0 ? median(values) : undefined;
 }
 
-/** A value of the signal at the traffic of R₀ (`logOffset` is the signal's own), counting at most `maxFall` of a fall below it. */
-export function perTraffic(value: number, traffic: number, level: number, logOffset: number, maxFall = Infinity): number {
-  return (value + logOffset) * Math.exp(level - Math.max(traffic, level - maxFall)) - logOffset;
+/** A value of the watched signal at the traffic of R₀, counting at most `maxFall` of a fall below it. */
+export function perTraffic(value: number, traffic: number, level: number, maxFall = Infinity): number {
+  return value * Math.exp(level - Math.max(traffic, level - maxFall));
 }
 
 /** Points at the traffic of R₀; those with no traffic reading are left out. */
@@ -84,10 +88,9 @@ export function pointsPerTraffic(
   reference: TrafficReference,
   level: number,
   periodMs: number,
-  logOffset: number,
 ): WatchPoint[] {
   return points.flatMap((p) => {
     const traffic = trafficAt(reference, p.time, periodMs);
-    return traffic === undefined ? [] : [{ time: p.time, value: perTraffic(p.value, traffic, level, logOffset) }];
+    return traffic === undefined ? [] : [{ time: p.time, value: perTraffic(p.value, traffic, level) }];
   });
 }

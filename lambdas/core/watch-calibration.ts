@@ -9,6 +9,7 @@
  */
 import { InputError } from './errors.ts';
 import { medianBetween, pointAt, pooledOfLogs, quantileSorted, type ReleaseWatchSettings, type WatchPoint } from './watch-points.ts';
+import { largestSustainedMean } from './watch-sustained.ts';
 
 export interface Calibration {
   readonly sd: number;
@@ -20,6 +21,8 @@ export interface Calibration {
   readonly excess: number;
   /** The largest pooled log ratio of any one period within `spikePeriods` of a pseudo-release. */
   readonly spike: number;
+  /** The largest mean of the second stage's lengths (watch-sustained.ts); undefined with fewer than MIN_HORIZON_SAMPLES pseudo-releases that long. */
+  readonly sustained?: number;
 }
 
 /**
@@ -63,6 +66,7 @@ export function calibrate(
   const peaks = excursions.map((e) => e.peak).sort((a, b) => a - b);
   const excess = Math.max(0, ...excursions.map((e) => e.excess));
   const spike = Math.max(0, ...runs.flatMap((run) => known(run.slice(0, settings.spikePeriods))));
+  const sustained = sustainedOf(histories, start, settings, otherReleases);
   return {
     sd,
     sdByHorizon,
@@ -70,7 +74,21 @@ export function calibrate(
     peak: peaks.length > 0 ? quantileSorted(peaks, settings.peakQuantile) : 0,
     excess,
     spike,
+    ...(sustained !== undefined ? { sustained } : {}),
   };
+}
+
+/** B of watch-sustained.ts: the largest mean of the second stage's lengths over pseudo-releases that long. */
+function sustainedOf(
+  histories: ReadonlyArray<{ broker: string; points: readonly WatchPoint[] }>,
+  start: number,
+  settings: ReleaseWatchSettings,
+  otherReleases: readonly number[],
+): number | undefined {
+  if (settings.sustainedPeriods <= settings.watchPeriods) return undefined;
+  const runs = backtest(histories, start, { ...settings, calibrationHorizon: settings.sustainedPeriods }, otherReleases);
+  if (runs.length < MIN_HORIZON_SAMPLES) return undefined;
+  return Math.max(0, ...runs.map((run) => largestSustainedMean(run, settings)));
 }
 
 /** Fewer backtest samples than this at one horizon: its spread is the overall one. */

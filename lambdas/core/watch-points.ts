@@ -2,6 +2,8 @@
  * The arithmetic a release watch and its calibration share: points in time order, medians over
  * windows, and the pooled log ratio (the median over brokers of observed against expected).
  */
+import { InputError } from './errors.ts';
+
 export interface WatchPoint {
   readonly time: number;
   readonly value: number;
@@ -27,6 +29,88 @@ export function pooledOfLogs(
   const known = Object.keys(levels).length;
   if (ratios.length === 0 || ratios.length < minBrokerShare * known) return undefined;
   return median(ratios);
+}
+
+/**
+ * The offset each broker's values are scored with: the signal's log offset c keeps a zero finite,
+ * but against a level ȳ near it a factor f reads as ln((f·ȳ + c) / (ȳ + c)) < ln f (at ȳ = c, a
+ * 2x storm as 1.5x) while the watch's minimum effect and the alarm's factor are in factors: so,
+ * for a broker at or over the offset (ȳ = e^level − c ≥ c), the offset is at most
+ * `levelOffsetShare` of ȳ (0.1: a 1.5x reads as at least 1.45x). Under it, c: the configured
+ * offset is then the signal's noise floor (a growth rate that sits near 0 with an offset of 5),
+ * and a smaller one would score its noise as factors.
+ */
+export function offsetOf(level: number, settings: Pick<ReleaseWatchSettings, 'logOffset' | 'levelOffsetShare'>): number {
+  const expected = Math.exp(level) - settings.logOffset;
+  return expected >= settings.logOffset ? Math.min(settings.logOffset, settings.levelOffsetShare * expected) : settings.logOffset;
+}
+
+/**
+ * The pooled log ratio the watch scores: per broker ln(y + c_b) − ln(ȳ + c_b), c_b its offset
+ * (`offsetOf`), ȳ its expected value from `levels` (ln(ȳ + c)); the median over brokers, undefined
+ * when fewer than `minBrokerShare` of the brokers with a level report.
+ */
+export function scoredLogRatio(
+  levels: Readonly<Record<string, number>>,
+  observed: ReadonlyArray<{ readonly broker: string; readonly value: number }>,
+  settings: Pick<ReleaseWatchSettings, 'logOffset' | 'levelOffsetShare' | 'minBrokerShare'>,
+): number | undefined {
+  const ratios: number[] = [];
+  for (const { broker, value } of observed) {
+    const level = levels[broker];
+    if (level === undefined || !Number.isFinite(value)) continue;
+    const offset = offsetOf(level, settings);
+    if (value + offset > 0) ratios.push(Math.log(value + offset) - Math.log(Math.exp(level) - settings.logOffset + offset));
+  }
+  const known = Object.keys(levels).length;
+  if (ratios.length === 0 || ratios.length < settings.minBrokerShare * known) return undefined;
+  return median(ratios);
+}
+
+/** The median over brokers of ln(observed + c) − expected; undefined when too few brokers report. */
+export function pooledLogRatio(
+  levels: Readonly<Record<string, number>>,
+  observed: ReadonlyArray<{ readonly broker: string; readonly value: number }>,
+  settings: Pick<ReleaseWatchSettings, 'logOffset' | 'minBrokerShare'>,
+): number | undefined {
+  const logs: Array<{ broker: string; value: number }> = [];
+  for (const { broker, value } of observed) {
+    if (Number.isFinite(value) && value + settings.logOffset > 0) logs.push({ broker, value: Math.log(value + settings.logOffset) });
+  }
+  return pooledOfLogs(levels, logs, settings.minBrokerShare);
+}
+
+/** Points before `before` as ln(value + offset), skipping what a log cannot take. */
+export function logPoints(points: readonly WatchPoint[], settings: Pick<ReleaseWatchSettings, 'logOffset'>, before: number): WatchPoint[] {
+  const out: WatchPoint[] = [];
+  for (const p of points) {
+    if (p.time >= before || !Number.isFinite(p.value) || p.value + settings.logOffset <= 0) continue;
+    if (out.length > 0 && p.time <= out.at(-1)!.time)
+      throw new InputError({ field: 'histories' }, `points must be in time order: ${p.time} after ${out.at(-1)!.time}`);
+    out.push({ time: p.time, value: Math.log(p.value + settings.logOffset) });
+  }
+  return out;
+}
+
+/**
+ * A later step of a flag: how far the levels before it (`levels`, at traffic R₀ `trafficLevel`
+ * where per unit of traffic) stand over those before the flag's first step (`first`): the median
+ * over brokers of ln(ȳ·e^{R₀' − R₀} + c_b) − ln(ȳ' + c_b), ȳ' the first step's expected value at
+ * its traffic R₀', c_b its offset; at least 0 (what fell is not the flag's to be credited with);
+ * undefined when fewer than `minBrokerShare` of the first step's brokers have a level now.
+ */
+export function priorExcess(
+  first: { readonly levels: Readonly<Record<string, number>>; readonly trafficLevel?: number },
+  now: { readonly levels: Readonly<Record<string, number>>; readonly trafficLevel?: number },
+  settings: Pick<ReleaseWatchSettings, 'logOffset' | 'levelOffsetShare' | 'minBrokerShare'>,
+): number | undefined {
+  const rescale = first.trafficLevel !== undefined && now.trafficLevel !== undefined ? Math.exp(first.trafficLevel - now.trafficLevel) : 1;
+  const observed = Object.entries(now.levels).map(([broker, level]) => ({
+    broker,
+    value: (Math.exp(level) - settings.logOffset) * rescale,
+  }));
+  const x = scoredLogRatio(first.levels, observed, settings);
+  return x === undefined ? undefined : Math.max(0, x);
 }
 
 /** The median of the values with from <= time < to; undefined with fewer than `minPoints`. */
@@ -70,6 +154,8 @@ export interface ReleaseWatchSettings {
   readonly periodMs: number;
   /** Added before the log so that zero stays finite. */
   readonly logOffset: number;
+  /** Scored with an offset of at most this share of each broker's expected value (`offsetOf`); Infinity: the log offset as configured. */
+  readonly levelOffsetShare: number;
   /** Periods before the release whose median is each broker's expected value. */
   readonly levelPeriods: number;
   /** Horizons (periods after a pseudo-release) the backtest measures the null spread over. */
@@ -109,8 +195,10 @@ export interface ReleaseWatchSettings {
    */
   readonly spikeMargin: number;
   readonly spikePeriods: number;
-  /** How long after the release its effect must show. */
+  /** How long after the release its effect must show to the first stage (the CUSUM). */
   readonly watchPeriods: number;
+  /** Periods after the release the second stage (watch-sustained.ts) judges it to, unless another release comes first. */
+  readonly sustainedPeriods: number;
   /** An excursion that begins later than this after the release is not its effect. */
   readonly onsetTolerancePeriods: number;
   /** Periods just before the release checked for an effect already under way. */

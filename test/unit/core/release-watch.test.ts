@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { observeReleaseWatch, openReleaseWatch, pooledLogRatio, thresholdOf } from '../../../lambdas/core/release-watch.ts';
+import {
+  alarmThresholds,
+  observeReleaseWatch,
+  openReleaseWatch,
+  pooledLogRatio,
+  scoredLogRatio,
+  thresholdOf,
+} from '../../../lambdas/core/release-watch.ts';
 import { calibrate } from '../../../lambdas/core/watch-calibration.ts';
+import { offsetOf, priorExcess } from '../../../lambdas/core/watch-points.ts';
 
 import { alarmOf, cluster, MIN, RELEASE, run, START, settings } from './release-watch-fixtures.ts';
 
@@ -41,7 +49,9 @@ describe('a release watch', () => {
     const { watch, verdicts } = run(cluster({ seed: 3 }));
     expect(alarmOf(verdicts)).toBe(-1);
     expect(watch.status).toBe('cleared');
-    expect(verdicts[settings.watchPeriods - 1]).toEqual({ kind: 'cleared' });
+    // The first stage's watch, then the second stage's (watch-sustained.ts).
+    expect(verdicts[settings.watchPeriods - 1]).toMatchObject({ kind: 'watching' });
+    expect(verdicts[settings.sustainedPeriods - 1]).toEqual({ kind: 'cleared' });
   });
 
   it('does not blame the release for one broker’s spike, however big', () => {
@@ -72,7 +82,11 @@ describe('a release watch', () => {
     expect(Math.exp(watch.calibrationExcess)).toBeCloseTo(2.5, 0);
     expect(thresholdOf(watch, { ...settings, peakMargin: 2 })).toBeGreaterThan(settings.h);
     expect(thresholdOf(watch, settings)).toBe(settings.h);
-    expect(alarmOf(run(cluster({ sd: 0.03, effect: (p) => burst(p) * (p >= 0 ? 2 : 1) })).verdicts)).toBe(-1);
+    // 2x: no period stands out of the bursts in the first stage; its mean over the watch does, in the second.
+    const twice = run(cluster({ sd: 0.03, effect: (p) => burst(p) * (p >= 0 ? 2 : 1) }));
+    expect(alarmOf(twice.verdicts)).toBe(settings.watchPeriods - 1);
+    expect(twice.watch.alarm).toMatchObject({ stage: 'sustained', onset: START, periods: settings.watchPeriods - 1 });
+    expect(twice.watch.alarm!.factor).toBeCloseTo(2, 0);
     const big = alarmOf(run(cluster({ sd: 0.03, effect: (p) => burst(p) * (p >= 0 ? 10 : 1) })).verdicts);
     expect(big).toBeGreaterThanOrEqual(0);
     expect(big).toBeLessThanOrEqual(2);
@@ -130,6 +144,51 @@ describe('a release watch', () => {
       settings,
     );
     expect(ratio).toBeCloseTo(Math.log(22 / 11), 12);
+  });
+
+  it('reads a factor as a factor on a quiet cluster: the log offset is at most a tenth of each broker’s level', () => {
+    // 1.5 connections a second, the log offset 1: 2x would read as ln(4 / 2.5), about 1.6x.
+    const quiet = run(cluster({ level: 1.5, sd: 0.05, effect: (p) => (p >= 0 ? 2 : 1) }));
+    expect(quiet.watch.alarm!.factor).toBeGreaterThan(1.85);
+    expect(offsetOf(Math.log(2), settings)).toBeCloseTo(0.1, 12);
+    expect(offsetOf(Math.log(101), settings)).toBe(settings.logOffset);
+    // Under the offset, it is the signal's noise floor: kept.
+    expect(offsetOf(Math.log(1.5), settings)).toBe(settings.logOffset);
+    expect(offsetOf(0, settings)).toBe(settings.logOffset);
+    const levels = { a: Math.log(2), b: Math.log(2), c: Math.log(2) };
+    const doubled = [2, 2, 2].map((value, i) => ({ broker: 'abc'[i]!, value }));
+    expect(scoredLogRatio(levels, doubled, settings)).toBeCloseTo(Math.log(2.1 / 1.1), 12);
+    expect(pooledLogRatio(levels, doubled, settings)).toBeCloseTo(Math.log(3 / 2), 12);
+  });
+
+  it('asks the smallest effect of a flag’s later step of the flag: what its earlier steps left counts', () => {
+    // 1.1x left by the flag's first step, then 1.3x more at this one: 1.43x over the flag's baseline.
+    const step = cluster({ effect: (p) => (p >= 0 ? 1.3 : 1) });
+    const first = openReleaseWatch({ id: 'first', time: RELEASE }, 'ConnectionCreationRate', cluster({ seed: 5 }).histories, settings);
+    const later = openReleaseWatch({ id: 'later', time: RELEASE }, 'ConnectionCreationRate', step.histories, settings);
+    const shifted = {
+      levels: Object.fromEntries(Object.entries(first.levels).map(([b, l]) => [b, Math.log((Math.exp(l) - 1) / 1.1 + 1)])),
+    };
+    const prior = priorExcess(shifted, later, settings)!;
+    expect(prior).toBeCloseTo(Math.log(1.1), 1);
+    expect(alarmThresholds({ ...later, prior }, settings).excess).toBeCloseTo(settings.minEffect - prior, 12);
+    // 1.2x at the step is under a smallest effect of 1.3x; with 1.1x left by the flag's earlier steps it is over, and the alarm says so.
+    const burst = (p: number) => ((((p + 20) % 40) + 40) % 40 < 2 ? 1.25 : 1);
+    const s = { ...settings, excessMargin: 0 };
+    const alone = run(cluster({ effect: (p) => (p >= 0 ? 1.2 : 1) * burst(p) }), 30, { ...s, minEffect: Math.log(1.3) });
+    expect(alarmOf(alone.verdicts)).toBe(-1);
+    const watch = openReleaseWatch({ id: 'later', time: RELEASE }, 'ConnectionCreationRate', cluster({ effect: burst }).histories, s);
+    const withPrior = { ...watch, prior: Math.log(1.1) };
+    const c = cluster({ effect: (p) => (p >= 0 ? 1.2 : 1) * burst(p) });
+    const verdicts = Array.from({ length: 10 }, (_, p) =>
+      observeReleaseWatch(withPrior, START + p * MIN, c.after(p), { ...s, minEffect: Math.log(1.3) }),
+    );
+    expect(alarmOf(verdicts)).toBeGreaterThanOrEqual(0);
+    expect(withPrior.alarm!.sinceFirstStep).toBeCloseTo(withPrior.alarm!.factor * 1.1, 6);
+    // Traffic: the first step's levels at its traffic, these at theirs: e^{R₀' − R₀} takes the difference out.
+    const perUnit = { levels: later.levels, trafficLevel: Math.log(2) };
+    expect(priorExcess({ ...first, trafficLevel: Math.log(2) }, perUnit, settings)).toBeCloseTo(priorExcess(first, later, settings)!, 12);
+    expect(priorExcess(first, { levels: {} }, settings)).toBeUndefined();
   });
 
   it('measures the null spread by backtest: wider for noisier clusters', () => {

@@ -44,13 +44,15 @@ describe('a traffic reference', () => {
     expect(trafficReference([])).toBeUndefined();
   });
 
-  it('rescales a value by the traffic against its level, in the log space the watch reads (log offset kept)', () => {
-    expect(perTraffic(29, Math.log(3), 0, 1)).toBeCloseTo(9, 9);
-    expect(perTraffic(9, 0, 0, 1)).toBe(9);
-    expect(perTraffic(9, Math.log(1 / 3), 0, 1)).toBeCloseTo(29, 9);
+  it('rescales a value by the traffic against its level: connections scale with traffic, the log offset does not', () => {
+    expect(perTraffic(27, Math.log(3), 0)).toBeCloseTo(9, 9);
+    expect(perTraffic(9, 0, 0)).toBe(9);
+    // A quiet broker: at 1 connection a second, three times the traffic is still a third of the value, not (3 + 1) / 3 − 1.
+    expect(perTraffic(3, Math.log(3), 0)).toBeCloseTo(1, 9);
+    expect(perTraffic(9, Math.log(1 / 3), 0)).toBeCloseTo(27, 9);
     // A watched value takes out at most `maxFall` of a fall: a release that lowered bytes in is not a storm.
-    expect(perTraffic(9, Math.log(1 / 3), 0, 1, 0.1)).toBeCloseTo(10 * Math.exp(0.1) - 1, 9);
-    expect(perTraffic(29, Math.log(3), 0, 1, 0.1)).toBeCloseTo(9, 9);
+    expect(perTraffic(9, Math.log(1 / 3), 0, 0.1)).toBeCloseTo(9 * Math.exp(0.1), 9);
+    expect(perTraffic(27, Math.log(3), 0, 0.1)).toBeCloseTo(9, 9);
   });
 });
 
@@ -66,9 +68,9 @@ describe('a release watch per unit of traffic', () => {
     }
     expect(feedWatch(entry, ccr, signal, config, 124 * MIN, trafficReference(bytes))).toBe(false);
     expect(entry.watch.status).toBe('watching');
-    // At the traffic before the step: (30 + 1) / 3 − 1 connections a second, about what it was (10).
+    // At the traffic before the step: 30 / 3 connections a second, what it was (10).
     const per = { reference: trafficReference(bytes)!, level: entry.watch.trafficLevel!, periodMs: MIN, maxFall: 0.1 };
-    expect(recentValues(ccr, signal, 3, per)[0]!.value).toBeCloseTo(31 / 3 - 1, 0);
+    expect(recentValues(ccr, signal, 3, per)[0]!.value).toBeCloseTo(10, 0);
   });
 
   it('alarms on a storm at the step that moves connections and not bytes, and so does a watch without one', () => {
@@ -122,5 +124,20 @@ describe('the evidence of a watch per unit of traffic', () => {
       /^ConnectionCreationRate 2(\.0+)?x expected per unit of traffic on c/,
     );
     expect(describeEvidence(evidence)).not.toMatch(/traffic/);
+  });
+
+  it('says which stage of the watch decided, and the factor over the flag’s first step where it counted', () => {
+    const evidence = { kind: 'fast', purpose: 'step', cluster: 'c', signal: 'ConnectionCreationRate', onset: 0, candidates: [] } as const;
+    const sustained = describeEvidence({
+      ...evidence,
+      factor: 1.3,
+      sinceFirstStep: 1.43,
+      stage: 'sustained',
+      statistic: 0.26,
+      threshold: 0.2,
+    });
+    expect(sustained).toMatch(/1\.43x over its level before the flag's first step/);
+    expect(sustained).toMatch(/mean log excess since the release 0\.260 ≥ 0\.200/);
+    expect(describeEvidence({ ...evidence, factor: 2, statistic: 9 })).toMatch(/CUSUM 9/);
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../lambdas/core/config.ts';
 import { remember } from '../../../lambdas/core/history.ts';
 import { newSeriesState, type SeriesState } from '../../../lambdas/core/series.ts';
+import { trafficReference } from '../../../lambdas/core/traffic-reference.ts';
 import { brokerHistories, expireWatches, feedWatch, LATE_PERIODS, openWatch, WATCH_RETENTION_MS } from '../../../lambdas/core/watches.ts';
 import { firstStep } from './release-watch-fixtures.ts';
 
@@ -57,6 +58,29 @@ describe('release watches in the engine', () => {
     feedWatch(entry, series, signal, config, (121 + LATE_PERIODS) * MIN);
     expect(entry.watch.periods).toBe(LATE_PERIODS);
     expect(entry.next).toBe((121 + LATE_PERIODS) * MIN);
+  });
+
+  it('judge the mean since the release in the second stage, per unit of traffic, until the next release on the cluster', () => {
+    const series = brokers();
+    const bytes = [1, 2, 3].map((b) => {
+      const s = newSeriesState({ key: `bytes/${b}`, signal: 'BytesInPerSec', cluster: 'c', dimensions: { 'Broker ID': String(b) } });
+      for (let m = 0; m < 160; m++) add(s, m, 1e6);
+      return s;
+    });
+    // Read as it is, the level drifts with traffic over the second stage's half hour: no second stage.
+    expect(openWatch(step, series, signal, config, []).watch.sustainedExcess).toBeUndefined();
+    const entry = openWatch(step, series, signal, config, [], trafficReference(bytes));
+    expect(entry.watch.sustainedExcess).toBeGreaterThan(0);
+    // Its data never came: ended after the second stage's 30 periods and LATE_PERIODS more.
+    const dark = openWatch(step, series, signal, config, [], trafficReference(bytes));
+    feedWatch(dark, series, signal, config, 150 * MIN, trafficReference(bytes));
+    expect(dark.endedAt).toBeUndefined();
+    feedWatch(dark, series, signal, config, 160 * MIN, trafficReference(bytes));
+    expect(dark.endedAt).toBe(160 * MIN);
+    for (let m = 120; m < 140; m++) for (const s of series) add(s, m, 10 * (1 + 0.03 * Math.sin(m + Number(s.key.slice(-1)))));
+    feedWatch(entry, series, signal, config, 140 * MIN, trafficReference(bytes), 131 * MIN);
+    expect(entry.watch.status).toBe('cleared');
+    expect(entry.watch.periods).toBe(11);
   });
 
   it('end a watch whose data never came, and drop what stopped watching hours ago', () => {
