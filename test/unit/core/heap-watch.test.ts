@@ -146,7 +146,7 @@ describe('the heap watch, when traffic moved', () => {
   });
 
   it('takes a rise of connections for traffic where no traffic signal is read', () => {
-    expect(check(config, true)).toBeUndefined();
+    expect(check(parseConfig('signals:\n  BytesInPerSec: { enabled: false }\n'), true)).toBeUndefined();
     expect(check(perTraffic, false)).toBeUndefined();
   });
 });
