@@ -60,7 +60,7 @@ describe('textures', () => {
 describe('cases', () => {
   it('has every kind per texture, the same on every call, in both label styles', () => {
     expect(new Set(cases.map((c) => c.kind))).toEqual(new Set(CASE_KINDS));
-    expect(cases).toHaveLength(13);
+    expect(cases).toHaveLength(14); // per texture: 2 benign rollouts, a compression rollout, 6 storms, and one of each other kind
     expect(guardCases(smooth).map((c) => c.world.seed)).toEqual(cases.map((c) => c.world.seed));
     expect(new Set(cases.map((c) => c.labels))).toEqual(new Set(['default', 'dynamic']));
   });
