@@ -21,7 +21,7 @@
  */
 import type { GuardrailConfig } from './config.ts';
 import type { SeriesState } from './series.ts';
-import { trafficReference, trafficSignal } from './traffic-reference.ts';
+import { trafficPoints, trafficSignal } from './traffic-reference.ts';
 import { type BrokerHistory, lowerBound, median, type WatchPoint } from './watch-points.ts';
 import { fastSignals, indexKey, type SeriesIndex } from './watches.ts';
 
@@ -134,8 +134,7 @@ export function heapPerTrafficOf(
   to: number,
   periodMs: number,
 ): BrokerHistory[] | undefined {
-  const whole = [...(trafficReference(trafficSeries, true) ?? [])].map(([time, value]) => ({ time, value }));
-  const traffic = trailingTraffic(whole, HEAP_TRAFFIC_WINDOW_PERIODS * periodMs);
+  const traffic = trailingTraffic(trafficPoints(trafficSeries), HEAP_TRAFFIC_WINDOW_PERIODS * periodMs);
   return heapPerTraffic(histories, traffic, from, to, TOLERANCE_PERIODS * periodMs);
 }
 
@@ -161,13 +160,8 @@ export function trafficMoved(
   const span = HEAP_TRAFFIC_WINDOW_PERIODS * periodMs;
   const start = Math.floor(from / periodMs) * periodMs;
   const traffic = trafficSignal(config);
-  const reference = traffic ? trafficReference(index.get(indexKey(cluster, traffic.name)) ?? [], true) : undefined;
-  if (reference) {
-    const ratio = meanRatio(
-      [...reference].map(([time, value]) => ({ time, value })),
-      start - span,
-      start,
-    );
+  if (traffic) {
+    const ratio = meanRatio(trafficPoints(index.get(indexKey(cluster, traffic.name)) ?? []), start - span, start);
     if (ratio !== undefined) return Math.abs(ratio) >= TRAFFIC_MOVED;
   }
   return fastSignals(config).some((signal) => {

@@ -47,7 +47,7 @@ import { type BrokerHistory, logPoints, medianBetween, offsetOf, type ReleaseWat
 import { lastPeriod, sustainedMean, sustainedThreshold } from './watch-sustained.ts';
 
 export type { BrokerHistory, WatchPoint } from './watch-points.ts';
-export { pooledLogRatio, scoredLogRatio } from './watch-points.ts';
+export { scoredLogRatio } from './watch-points.ts';
 export type { ReleaseWatch, WatchAlarm, WatchStatus, WatchVerdict } from './watch-state.ts';
 export type { ReleaseWatchSettings };
 

@@ -71,10 +71,9 @@ export function trafficLevel(reference: TrafficReference, from: number, to: numb
   return values.length >= Math.max(1, minPoints) ? median(values) : undefined;
 }
 
-/** The traffic's median over its newest `periods` readings (the reference is in time order). */
-export function recentTraffic(reference: TrafficReference, periods: number): number | undefined {
-  const values = [...reference.values()].slice(-periods);
-  return values.length > 0 ? median(values) : undefined;
+/** The cluster's traffic as points in time order, from all of its traffic series' history (`trafficReference`'s whole). */
+export function trafficPoints(series: readonly SeriesState[]): WatchPoint[] {
+  return [...(trafficReference(series, true) ?? [])].map(([time, value]) => ({ time, value }));
 }
 
 /** A value of the watched signal at the traffic of R₀, counting at most `maxFall` of a fall below it. */

@@ -67,19 +67,6 @@ export function scoredLogRatio(
   return median(ratios);
 }
 
-/** The median over brokers of ln(observed + c) − expected; undefined when too few brokers report. */
-export function pooledLogRatio(
-  levels: Readonly<Record<string, number>>,
-  observed: ReadonlyArray<{ readonly broker: string; readonly value: number }>,
-  settings: Pick<ReleaseWatchSettings, 'logOffset' | 'minBrokerShare'>,
-): number | undefined {
-  const logs: Array<{ broker: string; value: number }> = [];
-  for (const { broker, value } of observed) {
-    if (Number.isFinite(value) && value + settings.logOffset > 0) logs.push({ broker, value: Math.log(value + settings.logOffset) });
-  }
-  return pooledOfLogs(levels, logs, settings.minBrokerShare);
-}
-
 /** Points before `before` as ln(value + offset), skipping what a log cannot take. */
 export function logPoints(points: readonly WatchPoint[], settings: Pick<ReleaseWatchSettings, 'logOffset'>, before: number): WatchPoint[] {
   const out: WatchPoint[] = [];

@@ -3,7 +3,6 @@ import {
   alarmThresholds,
   observeReleaseWatch,
   openReleaseWatch,
-  pooledLogRatio,
   scoredLogRatio,
   thresholdOf,
 } from '../../../lambdas/core/release-watch.ts';
@@ -132,7 +131,7 @@ describe('a release watch', () => {
 
   it('pools with the median of per-broker log ratios, ignoring brokers with no level and values a log cannot take', () => {
     const levels = { a: Math.log(11), b: Math.log(11), c: Math.log(11) };
-    const ratio = pooledLogRatio(
+    const ratio = scoredLogRatio(
       levels,
       [
         { broker: 'a', value: 21 },
@@ -158,7 +157,8 @@ describe('a release watch', () => {
     const levels = { a: Math.log(2), b: Math.log(2), c: Math.log(2) };
     const doubled = [2, 2, 2].map((value, i) => ({ broker: 'abc'[i]!, value }));
     expect(scoredLogRatio(levels, doubled, settings)).toBeCloseTo(Math.log(2.1 / 1.1), 12);
-    expect(pooledLogRatio(levels, doubled, settings)).toBeCloseTo(Math.log(3 / 2), 12);
+    // With the offset as configured (no share of the level), the same 2x reads as 1.5x.
+    expect(scoredLogRatio(levels, doubled, { ...settings, levelOffsetShare: Infinity })).toBeCloseTo(Math.log(3 / 2), 12);
   });
 
   it('asks the smallest effect of a flag’s later step of the flag: what its earlier steps left counts', () => {
