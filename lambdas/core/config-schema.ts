@@ -218,7 +218,16 @@ export function resolveConfig(
     const message = keys.length > 0 ? `unknown key (expected one of: ${knownKeys(fieldPath)})` : (keyIssue?.message ?? issue.message);
     throw new InputError({ file: source, line: lineOf(fieldPath), field: fieldPath.join('.') || '(top level)' }, message);
   }
-  return withSignalDefaults(result.data, source, lineOf);
+  return withSignalDefaults(result.data, writtenSignals(raw), source, lineOf);
+}
+
+/** The fields each signal's entry sets as written: those, and only those, replace the defaults' (the parse fills in the rest). */
+function writtenSignals(raw: unknown): Record<string, readonly string[]> {
+  const signals = (raw as { signals?: unknown } | null | undefined)?.signals;
+  if (typeof signals !== 'object' || signals === null) return {};
+  return Object.fromEntries(
+    Object.entries(signals).map(([name, entry]) => [name, typeof entry === 'object' && entry !== null ? Object.keys(entry) : []]),
+  );
 }
 
 /**
@@ -232,13 +241,19 @@ export function defaultConfig(): GuardrailConfig {
   return resolveConfig({}, 'embedded defaults');
 }
 
-function withSignalDefaults(parsed: ParsedConfig, source: string, lineOf: (path: string[]) => number | undefined): GuardrailConfig {
+function withSignalDefaults(
+  parsed: ParsedConfig,
+  written: Record<string, readonly string[]>,
+  source: string,
+  lineOf: (path: string[]) => number | undefined,
+): GuardrailConfig {
   const names = new Set([...Object.keys(MSK_SIGNALS), ...Object.keys(parsed.signals)]);
   const signals: SignalConfig[] = [];
   for (const name of names) {
+    const own: Record<string, unknown> = Object.hasOwn(parsed.signals, name) ? parsed.signals[name]! : {};
     const merged = {
       ...(Object.hasOwn(MSK_SIGNALS, name) ? MSK_SIGNALS[name] : {}),
-      ...(Object.hasOwn(parsed.signals, name) ? parsed.signals[name] : {}),
+      ...Object.fromEntries((Object.hasOwn(written, name) ? written[name]! : Object.keys(own)).map((key) => [key, own[key]])),
     };
     const checked = signalSchema.safeParse(merged);
     if (!checked.success) {
@@ -250,13 +265,6 @@ function withSignalDefaults(parsed: ParsedConfig, source: string, lineOf: (path:
     if (problem) throw new InputError({ file: source, field: `signals.${name}.${problem.field}` }, problem.message);
     if (checked.data.enabled) signals.push({ ...checked.data, name });
   }
-  const traffic = signals.filter((s) => s.traffic);
-  // The watches read one measure of traffic: a second would be dropped from episodes and never read.
-  if (traffic.length > 1)
-    throw new InputError(
-      { file: source, field: `signals.${traffic[1]!.name}.traffic` },
-      `one signal measures traffic (${traffic[0]!.name} already does)`,
-    );
   const config = { ...parsed, signals };
   checkShardCapacity(config, source, lineOf);
   return config;

@@ -54,6 +54,8 @@ export const signalSchema = z.strictObject({
   enabled: withDefault(z.boolean(), true),
   /** a measure of traffic (bytes or messages in): never watched for rollbacks; the release watches judge the fast signals per unit of it */
   traffic: withDefault(z.boolean(), false),
+  /** a traffic measure that a release can lower without lowering traffic (bytes in: compression, batching); a fall of it is taken out only in part */
+  fallsWithCompression: withDefault(z.boolean(), false),
 });
 
 export type SignalConfig = z.output<typeof signalSchema> & { readonly name: string };
@@ -76,9 +78,11 @@ export const MSK_SIGNALS: Record<string, z.input<typeof signalSchema>> = {
   ConnectionCount: { kind: 'count', minFactor: 1.3 },
   ClientConnectionCount: { kind: 'count', minFactor: 1.3 },
   ProducerIdCount: { kind: 'count', minFactor: 1.3 },
-  // Traffic, read where the cluster exports it: a storm adds connections, not bytes, so the
-  // release watches judge the fast signals per unit of it (traffic-reference.ts).
-  BytesInPerSec: { kind: 'rate', traffic: true },
+  // Traffic, read where the cluster exports it: a storm adds connections, not records or bytes, so
+  // the release watches judge the fast signals per unit of the first of these a cluster exports
+  // (traffic-reference.ts): records first, which compression and batching do not move.
+  MessagesInPerSec: { kind: 'rate', traffic: true },
+  BytesInPerSec: { kind: 'rate', traffic: true, fallsWithCompression: true },
   HeapMemoryAfterGC: {
     kind: 'percent',
     minChange: 10,

@@ -38,8 +38,9 @@ import { decide, type PolicyContext } from './policy.ts';
 import { guardKey, type ReleaseEvent, type RolloutStep, sameRollout } from './release.ts';
 import { type CheckInput, expireChecks, openChecks, runChecks, watchExcess, watchState } from './release-checks.ts';
 import { findAnomalies, type SeriesState, type Signal } from './series.ts';
+import { indexKey, seriesIndex } from './series-index.ts';
 import type { GuardrailState } from './state.ts';
-import { fastSignals, indexKey, isWatching, seriesIndex, watchSettings } from './watches.ts';
+import { fastSignals, isWatching, watchSettings } from './watches.ts';
 
 /** What one evaluation found, decided and has to tell. */
 export interface Evaluation {

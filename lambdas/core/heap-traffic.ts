@@ -21,9 +21,10 @@
  */
 import type { GuardrailConfig } from './config.ts';
 import type { SeriesState } from './series.ts';
-import { trafficPoints, trafficSignal } from './traffic-reference.ts';
+import { indexKey, type SeriesIndex } from './series-index.ts';
+import { clusterTraffic, trafficPoints } from './traffic-reference.ts';
 import { type BrokerHistory, lowerBound, median, type WatchPoint } from './watch-points.ts';
-import { fastSignals, indexKey, type SeriesIndex } from './watches.ts';
+import { fastSignals } from './watches.ts';
 
 /**
  * The traffic as heap follows it: ln of the mean traffic over the readings in (t − windowMs, t]
@@ -159,9 +160,9 @@ export function trafficMoved(
 ): boolean {
   const span = HEAP_TRAFFIC_WINDOW_PERIODS * periodMs;
   const start = Math.floor(from / periodMs) * periodMs;
-  const traffic = trafficSignal(config);
-  if (traffic) {
-    const ratio = meanRatio(trafficPoints(index.get(indexKey(cluster, traffic.name)) ?? []), start - span, start);
+  const traffic = clusterTraffic(index, config, cluster);
+  if (traffic.length > 0) {
+    const ratio = meanRatio(trafficPoints(traffic), start - span, start);
     if (ratio !== undefined) return Math.abs(ratio) >= TRAFFIC_MOVED;
   }
   return fastSignals(config).some((signal) => {

@@ -22,9 +22,10 @@ import type { Finding } from './finding.ts';
 import { heapPerTrafficOf, trafficMoved } from './heap-traffic.ts';
 import { type HeapTrend, type HeapTrendSettings, heapTrend, heapTrendSettings } from './heap-trend.ts';
 import { type ReleaseEvent, releaseName, sameRollout } from './release.ts';
-import { trafficSignal } from './traffic-reference.ts';
+import { indexKey, type SeriesIndex } from './series-index.ts';
+import { clusterTraffic } from './traffic-reference.ts';
 import type { BrokerHistory } from './watch-points.ts';
-import { brokerHistories, indexKey, type SeriesIndex, type WatchEntry } from './watches.ts';
+import { brokerHistories, type WatchEntry } from './watches.ts';
 
 export interface HeapEntry {
   readonly id: string;
@@ -123,11 +124,10 @@ function heapHistories(
   config: GuardrailConfig,
   context: HeapContext,
 ): BrokerHistory[] {
-  const traffic = trafficSignal(config);
-  if (!traffic) return actual;
+  const reference = clusterTraffic(context.index, config, entry.cluster);
+  if (reference.length === 0) return actual;
   const { periodMs, beforePeriods } = heapSettings(signal, config);
   const start = Math.floor(entry.release.time / periodMs) * periodMs;
-  const reference = context.index.get(indexKey(entry.cluster, traffic.name)) ?? [];
   return heapPerTrafficOf(actual, reference, start - beforePeriods * periodMs, start, periodMs) ?? actual;
 }
 

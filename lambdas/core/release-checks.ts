@@ -14,6 +14,7 @@ import type { Finding } from './finding.ts';
 import { checkHeap, expireHeapWatches, heapFinding, heapSettings, heapSignal, openHeapWatch } from './heap-watch.ts';
 import type { ReleaseEvent, RolloutStep } from './release.ts';
 import { type ReleaseWatch, scoredLogRatio } from './release-watch.ts';
+import { indexKey, type SeriesIndex } from './series-index.ts';
 import type { GuardrailState } from './state.ts';
 import {
   baselineFor,
@@ -24,19 +25,8 @@ import {
   rememberHeapSlope,
   rememberWatch,
 } from './step-back.ts';
-import {
-  expireWatches,
-  fastSignals,
-  feedWatch,
-  indexKey,
-  openWatch,
-  perTrafficOf,
-  recentValues,
-  type SeriesIndex,
-  trafficOf,
-  type WatchEntry,
-  watchSettings,
-} from './watches.ts';
+import { trafficOf } from './traffic-reference.ts';
+import { expireWatches, fastSignals, feedWatch, openWatch, perTrafficOf, recentValues, type WatchEntry, watchSettings } from './watches.ts';
 
 /** What the checks need of the evaluation. */
 export interface CheckInput {
@@ -158,7 +148,7 @@ export function watchExcess(state: GuardrailState, decision: Decision, finding: 
       const signalConfig = config.signals.find((s) => s.name === signal);
       if (!signalConfig) return undefined;
       const settings = watchSettings(signalConfig, config);
-      const per = perTrafficOf(watch, trafficOf(input.index, config, cluster), settings);
+      const per = perTrafficOf(watch, trafficOf(input.index, config, cluster)?.reference, settings);
       const recent = recentValues(input.index.get(indexKey(cluster, signal)) ?? [], signalConfig, DOSE_PERIODS, per);
       return scoredLogRatio(watch.levels, recent, settings);
     };

@@ -12,7 +12,8 @@
 import type { HeapEntry } from './heap-watch.ts';
 import { guardKey, type RolloutStep } from './release.ts';
 import { basisOf, freshWatch, type ReleaseWatch } from './release-watch.ts';
-import { indexKey, type WatchEntry } from './watches.ts';
+import { indexKey } from './series-index.ts';
+import type { WatchEntry } from './watches.ts';
 
 export interface FlagBaseline {
   readonly flag: string;

@@ -14,19 +14,23 @@
  *           value near c as a change of up to e^Δ in y, over-correcting by a factor (y + c)/y
  *           (2 at y = c): on a quiet cluster the per-unit values then swung against traffic.
  *
- * A fall of traffic accuses little: a release that compresses what producers send, or batches
- * more records, lowers bytes in with connections unchanged, and per unit of traffic they would look
- * like a storm at every step (bench:guard's compression cases). So a watched value takes out all
- * of traffic's rise, but of its fall only what stays within half the watch's smallest effect
- * (`perTraffic`'s `maxFall`): the dips of spiky traffic are still taken out, while a fall that a
- * release made adds at most half of what an alarm needs. The history before the release is read
- * both ways (`pointsPerTraffic`): its levels and the backtest's noise are those of the ratio.
+ * A cluster's traffic is its records in where it exports them (MessagesInPerSec), else its bytes
+ * (`clusterTraffic`). A fall of bytes accuses little: a release that compresses what producers
+ * send, or batches more records, lowers bytes in with connections unchanged, and per unit of bytes
+ * they would look like a storm at every step (bench:guard's compression cases). So against bytes,
+ * and for counts whatever the traffic (`fallInPart`), a watched value takes out all of traffic's
+ * rise but of its fall only what stays within half the watch's smallest effect (`maxFall`): a fall
+ * that a release made adds at most half of what an alarm needs. A rate against records takes out
+ * the fall too: a storm that lands in a deep dip of spiky traffic is caught at its step (all 1.5x
+ * storms of bench:guard, 28 of 33 with the fall taken out in part). The history before the release
+ * is read both ways (`pointsPerTraffic`): its levels and the backtest's noise are those of the ratio.
  *
  * A period with no traffic reading within STALE_PERIODS before it is left as it is in a watched
  * period (a dark reference must not blind the watch) and left out of the history. Pure.
  */
 import type { GuardrailConfig, SignalConfig } from './config.ts';
 import type { SeriesState } from './series.ts';
+import { indexKey, type SeriesIndex } from './series-index.ts';
 import { median, type WatchPoint } from './watch-points.ts';
 
 /** The cluster's traffic, per period: ln(value + offset), the median over its brokers. */
@@ -35,9 +39,46 @@ export type TrafficReference = ReadonlyMap<number, number>;
 /** A traffic reading this many periods before a period still stands for it (late or missing datapoints). */
 const STALE_PERIODS = 3;
 
-/** The configured traffic signal, if any (the first). */
-export function trafficSignal(config: Pick<GuardrailConfig, 'signals'>): SignalConfig | undefined {
-  return config.signals.find((s) => s.traffic && s.kind !== 'percent');
+/** The configured traffic signals, in the order a cluster's is chosen from. */
+export function trafficSignals(config: Pick<GuardrailConfig, 'signals'>): SignalConfig[] {
+  return config.signals.filter((s) => s.traffic && s.kind !== 'percent');
+}
+
+/**
+ * The cluster's traffic series: those of the first configured traffic signal it exports. Messages
+ * come before bytes in the defaults: a release that compresses or batches what producers send
+ * moves bytes in, not the records they carry.
+ */
+export function clusterTraffic(index: SeriesIndex, config: Pick<GuardrailConfig, 'signals'>, cluster: string): readonly SeriesState[] {
+  for (const signal of trafficSignals(config)) {
+    const series = index.get(indexKey(cluster, signal.name));
+    if (series && series.length > 0) return series;
+  }
+  return [];
+}
+
+/** A cluster's traffic: its reference, and whether a release can lower it without lowering traffic (bytes, by compression). */
+export interface ClusterTraffic {
+  readonly reference: TrafficReference;
+  readonly fallsWithCompression: boolean;
+}
+
+/** The cluster's traffic, where a traffic signal is configured and the cluster exports it. */
+export function trafficOf(index: SeriesIndex, config: Pick<GuardrailConfig, 'signals'>, cluster: string): ClusterTraffic | undefined {
+  const series = clusterTraffic(index, config, cluster);
+  const reference = trafficReference(series);
+  const signal = config.signals.find((s) => s.name === series[0]?.signal);
+  return reference && { reference, fallsWithCompression: signal?.fallsWithCompression ?? true };
+}
+
+/**
+ * Whether a watch of `signal` takes out a fall of `traffic` only in part (`maxFall`): where traffic
+ * is bytes (a release that compresses lowers them, connections unchanged), and for counts, whatever
+ * the traffic: open connections are mostly long-lived, a stock that does not fall in proportion to
+ * a flow (per unit of a deep dip of traffic a count swings up: bench/guard/RESULTS.md).
+ */
+export function fallInPart(signal: Pick<SignalConfig, 'kind'>, traffic: Pick<ClusterTraffic, 'fallsWithCompression'>): boolean {
+  return traffic.fallsWithCompression || signal.kind !== 'rate';
 }
 
 /** The cluster's traffic per period from its traffic series (their full-resolution history, or all of it, older points medians of blocks, as the state keeps it: logs of rates). */
@@ -76,9 +117,14 @@ export function trafficPoints(series: readonly SeriesState[]): WatchPoint[] {
   return [...(trafficReference(series, true) ?? [])].map(([time, value]) => ({ time, value }));
 }
 
-/** A value of the watched signal at the traffic of R₀, counting at most `maxFall` of a fall below it. */
-export function perTraffic(value: number, traffic: number, level: number, maxFall = Infinity): number {
-  return value * Math.exp(level - Math.max(traffic, level - maxFall));
+/** How much of a fall of traffic a flag's watches take out: half its smallest effect (see above). */
+export function maxFallOf(settings: { readonly minEffect: number }): number {
+  return settings.minEffect / 2;
+}
+
+/** A value of the watched signal at the traffic of R₀ (`level`), taking out no fall of traffic below `floor`. */
+export function perTraffic(value: number, traffic: number, level: number, floor = -Infinity): number {
+  return value * Math.exp(level - Math.max(traffic, floor));
 }
 
 /** Points at the traffic of R₀; those with no traffic reading are left out. */

@@ -80,23 +80,21 @@ export function logPoints(points: readonly WatchPoint[], settings: Pick<ReleaseW
 }
 
 /**
- * A later step of a flag: how far the levels before it (`levels`, at traffic R₀ `trafficLevel`
- * where per unit of traffic) stand over those before the flag's first step (`first`): the median
- * over brokers of ln(ȳ·e^{R₀' − R₀} + c_b) − ln(ȳ' + c_b), ȳ' the first step's expected value at
- * its traffic R₀', c_b its offset; at least 0 (what fell is not the flag's to be credited with);
- * undefined when fewer than `minBrokerShare` of the first step's brokers have a level now.
+ * A later step of a flag: how far the levels before it (`levels`) stand over those before the
+ * flag's first step (`first`): the median over brokers of ln(atFirst(ȳ) + c_b) − ln(ȳ' + c_b), ȳ'
+ * the first step's expected value, c_b its offset, `atFirst` a value at the first step's traffic
+ * where per unit of traffic (traffic-reference.ts); at least 0 (what fell is not the flag's to be
+ * credited with); undefined when fewer than `minBrokerShare` of the first step's brokers have a
+ * level now.
  */
 export function priorExcess(
-  first: { readonly levels: Readonly<Record<string, number>>; readonly trafficLevel?: number },
-  now: { readonly levels: Readonly<Record<string, number>>; readonly trafficLevel?: number },
+  first: Readonly<Record<string, number>>,
+  now: Readonly<Record<string, number>>,
   settings: Pick<ReleaseWatchSettings, 'logOffset' | 'levelOffsetShare' | 'minBrokerShare'>,
+  atFirst: (value: number) => number = (value) => value,
 ): number | undefined {
-  const rescale = first.trafficLevel !== undefined && now.trafficLevel !== undefined ? Math.exp(first.trafficLevel - now.trafficLevel) : 1;
-  const observed = Object.entries(now.levels).map(([broker, level]) => ({
-    broker,
-    value: (Math.exp(level) - settings.logOffset) * rescale,
-  }));
-  const x = scoredLogRatio(first.levels, observed, settings);
+  const observed = Object.entries(now).map(([broker, level]) => ({ broker, value: atFirst(Math.exp(level) - settings.logOffset) }));
+  const x = scoredLogRatio(first, observed, settings);
   return x === undefined ? undefined : Math.max(0, x);
 }
 

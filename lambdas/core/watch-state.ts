@@ -43,6 +43,8 @@ export interface ReleaseWatch {
   readonly sustainedExcess?: number;
   /** R₀ of traffic-reference.ts: the values watched are per unit of traffic, at this traffic (absent: as read). */
   readonly trafficLevel?: number;
+  /** The lowest traffic whose fall the watch takes out (traffic-reference.ts fallInPart; absent: all of it). */
+  readonly trafficFloor?: number;
   /**
    * A flag's later step: its excess already there before this step, over its first step's levels
    * (log units, ≥ 0; watch-points.ts priorExcess). The smallest effect worth acting on is asked of

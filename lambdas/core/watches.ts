@@ -20,13 +20,14 @@ import {
 } from './release-watch.ts';
 import type { SeriesState } from './series.ts';
 import {
+  type ClusterTraffic,
+  fallInPart,
+  maxFallOf,
   perTraffic,
   pointsPerTraffic,
   type TrafficReference,
   trafficAt,
   trafficLevel,
-  trafficReference,
-  trafficSignal,
 } from './traffic-reference.ts';
 import { type BrokerHistory, median, priorExcess } from './watch-points.ts';
 import { lastPeriod } from './watch-sustained.ts';
@@ -49,24 +50,6 @@ export interface WatchEntry {
   endedAt?: number;
   /** excess: the pooled log ratio over the flag's baseline when the flag was stepped back (the dose the excess must fall from). */
   readonly before?: number;
-}
-
-/** The series of each cluster and signal, by `indexKey`. */
-export type SeriesIndex = ReadonlyMap<string, readonly SeriesState[]>;
-
-export function indexKey(cluster: string, signal: string): string {
-  return JSON.stringify([cluster, signal]);
-}
-
-export function seriesIndex(states: Readonly<Record<string, SeriesState>>): SeriesIndex {
-  const index = new Map<string, SeriesState[]>();
-  for (const s of Object.values(states)) {
-    const key = indexKey(s.cluster, s.signal);
-    const list = index.get(key);
-    if (list) list.push(s);
-    else index.set(key, [s]);
-  }
-  return index;
 }
 
 /** The signals release watches watch: rates and counts, which a release moves at once and by a factor. */
@@ -121,34 +104,28 @@ export function recentValues(
   });
 }
 
-/** The cluster's traffic reference, where a traffic signal is configured and the cluster exports it. */
-export function trafficOf(index: SeriesIndex, config: Pick<GuardrailConfig, 'signals'>, cluster: string): TrafficReference | undefined {
-  const signal = trafficSignal(config);
-  return signal ? trafficReference(index.get(indexKey(cluster, signal.name)) ?? []) : undefined;
-}
-
 /** A watch's traffic reference and the level (R₀) its values are judged at (traffic-reference.ts). */
 export interface PerTraffic {
   readonly reference: TrafficReference;
   readonly level: number;
   readonly periodMs: number;
-  /** How much of a fall of traffic below the level a value takes out (traffic-reference.ts). */
-  readonly maxFall: number;
+  /** The lowest traffic whose fall a value takes out (the watch's `trafficFloor`). */
+  readonly floor: number;
 }
 
 export function perTrafficOf(
-  watch: Pick<ReleaseWatch, 'trafficLevel'>,
+  watch: Pick<ReleaseWatch, 'trafficLevel' | 'trafficFloor'>,
   reference: TrafficReference | undefined,
-  settings: Pick<ReleaseWatchSettings, 'periodMs' | 'minEffect'>,
+  settings: Pick<ReleaseWatchSettings, 'periodMs'>,
 ): PerTraffic | undefined {
   if (!reference || watch.trafficLevel === undefined) return undefined;
-  return { reference, level: watch.trafficLevel, periodMs: settings.periodMs, maxFall: settings.minEffect / 2 };
+  return { reference, level: watch.trafficLevel, periodMs: settings.periodMs, floor: watch.trafficFloor ?? -Infinity };
 }
 
 /** The value at the watch's traffic level; as read where there is none, or no traffic reading for its period. */
 function adjusted(value: number, time: number, per: PerTraffic | undefined): number {
   const traffic = per && trafficAt(per.reference, time, per.periodMs);
-  return per && traffic !== undefined ? perTraffic(value, traffic, per.level, per.maxFall) : value;
+  return per && traffic !== undefined ? perTraffic(value, traffic, per.level, per.floor) : value;
 }
 
 function unscaled(signal: Pick<SignalConfig, 'kind' | 'logOffset'>, value: number): number {
@@ -157,8 +134,8 @@ function unscaled(signal: Pick<SignalConfig, 'kind' | 'logOffset'>, value: numbe
 
 /**
  * Opens the watch of a release on one cluster's signal. `earlier`: the timeline's earlier release
- * times (left out of the backtest). `traffic`: the cluster's traffic reference, where configured
- * and exported: the watch then judges the signal per unit of traffic. `first`: a later step's
+ * times (left out of the backtest). `traffic`: the cluster's traffic, where configured and
+ * exported: the watch then judges the signal per unit of traffic. `first`: a later step's
  * flag's first step's watch on this cluster and signal, as it opened (its excess since counts
  * towards the smallest effect worth acting on).
  */
@@ -168,22 +145,22 @@ export function openWatch(
   signal: SignalConfig,
   config: GuardrailConfig,
   earlier: readonly number[],
-  traffic?: TrafficReference,
+  traffic?: ClusterTraffic,
   first?: Pick<ReleaseWatch, 'levels' | 'trafficLevel'>,
 ): WatchEntry {
   const settings = watchSettings(signal, config);
   const { periodMs, levelPeriods } = settings;
   const start = Math.floor(release.time / periodMs) * periodMs;
-  const level = traffic && trafficLevel(traffic, start - levelPeriods * periodMs, start, levelPeriods / 2);
+  const reference = traffic?.reference;
+  const level = reference && trafficLevel(reference, start - levelPeriods * periodMs, start, levelPeriods / 2);
   const raw = brokerHistories(series, signal);
   const histories =
-    traffic && level !== undefined
-      ? raw.map((h) => ({ broker: h.broker, points: pointsPerTraffic(h.points, traffic, level, periodMs) }))
+    reference && level !== undefined
+      ? raw.map((h) => ({ broker: h.broker, points: pointsPerTraffic(h.points, reference, level, periodMs) }))
       : raw;
   const opened = openReleaseWatch(release, signal.name, histories, settings, earlier);
-  const perUnit: ReleaseWatch =
-    level === undefined ? firstStageOnly(opened) : { ...(signal.kind === 'rate' ? opened : firstStageOnly(opened)), trafficLevel: level };
-  const prior = first && priorExcess(first, perUnit, settings);
+  const perUnit = traffic && level !== undefined ? perUnitWatch(opened, signal, settings, traffic, level) : firstStageOnly(opened);
+  const prior = first && priorExcess(first.levels, perUnit.levels, settings, atTraffic(level, first.trafficLevel));
   const watch: ReleaseWatch = prior === undefined ? perUnit : { ...perUnit, prior };
   return {
     id: `${release.id}/${series[0]!.cluster}/${signal.name}`,
@@ -196,6 +173,23 @@ export function openWatch(
     seen: [],
     brokers: [],
   };
+}
+
+/** A watch of values per unit of traffic at `level`: with the second stage for rates, and a floor where a fall is taken out in part. */
+function perUnitWatch(
+  opened: ReleaseWatch,
+  signal: SignalConfig,
+  settings: ReleaseWatchSettings,
+  traffic: ClusterTraffic,
+  level: number,
+): ReleaseWatch {
+  const watch = { ...(signal.kind === 'rate' ? opened : firstStageOnly(opened)), trafficLevel: level };
+  return fallInPart(signal, traffic) ? { ...watch, trafficFloor: level - maxFallOf(settings) } : watch;
+}
+
+/** A value at traffic `from` as it would be at `to` (e^{to − from}); as it is where either is unknown. */
+function atTraffic(from: number | undefined, to: number | undefined): (value: number) => number {
+  return from === undefined || to === undefined ? (value) => value : (value) => perTraffic(value, from, to);
 }
 
 /**
@@ -228,11 +222,11 @@ export function feedWatch(
   signal: SignalConfig,
   config: GuardrailConfig,
   now: number,
-  traffic?: TrafficReference,
+  traffic?: ClusterTraffic,
   nextRelease?: number,
 ): boolean {
   const settings = watchSettings(signal, config);
-  const per = perTrafficOf(entry.watch, traffic, settings);
+  const per = perTrafficOf(entry.watch, traffic?.reference, settings);
   const { periodMs } = settings;
   const newest = Math.max(-Infinity, ...series.map((s) => s.history.times.at(-1) ?? -Infinity));
   const known = Object.keys(entry.watch.levels).length;

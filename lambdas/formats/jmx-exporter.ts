@@ -18,6 +18,8 @@ export const CONNECTION_COUNT = 'kafka_server_socket_server_metrics_connection_c
 export const PRODUCER_ID_COUNT = 'kafka_server_replicamanager_produceridcount';
 /** `kafka.server:type=BrokerTopicMetrics,name=BytesInPerSec` `Count` (the exporter's `…PerSec><>Count` rule: a counter; the broker's total has no `topic` label). */
 export const BYTES_IN = 'kafka_server_brokertopicmetrics_bytesin_total';
+/** `kafka.server:type=BrokerTopicMetrics,name=MessagesInPerSec` `Count`: records in, however they are batched or compressed. */
+export const MESSAGES_IN = 'kafka_server_brokertopicmetrics_messagesin_total';
 /** `java.lang:type=MemoryPool,name=…` `CollectionUsage.used`: a pool's bytes after the last GC. */
 export const POOL_USED_AFTER_GC = 'jvm_memory_pool_collection_used_bytes';
 /** `java.lang:type=MemoryPool,name=…` `CollectionUsage.max`. */

@@ -21,7 +21,7 @@ describe('the Prometheus source against a stub server', () => {
   let handler: Handler = () => {};
   const requests: Array<{ headers: IncomingMessage['headers']; body: URLSearchParams; path: string }> = [];
   const config = parseConfig(
-    'signals:\n  ConnectionCount: { enabled: false }\n  ClientConnectionCount: { enabled: false }\n  HeapMemoryAfterGC: { enabled: false }\n  ProducerIdCount: { enabled: false }\n  BytesInPerSec: { enabled: false }\n',
+    'signals:\n  ConnectionCount: { enabled: false }\n  ClientConnectionCount: { enabled: false }\n  HeapMemoryAfterGC: { enabled: false }\n  ProducerIdCount: { enabled: false }\n  BytesInPerSec: { enabled: false }\n  MessagesInPerSec: { enabled: false }\n',
   );
   const t0 = Date.parse('2025-08-28T14:00:00Z');
   const matrix = (result: unknown[], extra: Record<string, unknown> = {}) =>
@@ -76,7 +76,7 @@ describe('the Prometheus source against a stub server', () => {
     const readout = await source(
       {},
       parseConfig(
-        'clusters: [events]\nsignals:\n  ConnectionCount: { enabled: false }\n  ClientConnectionCount: { enabled: false }\n  HeapMemoryAfterGC: { enabled: false }\n  ProducerIdCount: { enabled: false }\n  BytesInPerSec: { enabled: false }\n',
+        'clusters: [events]\nsignals:\n  ConnectionCount: { enabled: false }\n  ClientConnectionCount: { enabled: false }\n  HeapMemoryAfterGC: { enabled: false }\n  ProducerIdCount: { enabled: false }\n  BytesInPerSec: { enabled: false }\n  MessagesInPerSec: { enabled: false }\n',
       ),
     ).read(t0 - 60_000, t0 + 60_000);
     expect(readout.series).toEqual([

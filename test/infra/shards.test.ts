@@ -15,8 +15,8 @@ import { StormguardGuardrail } from '../../lib/guardrail.ts';
 const root = join(import.meta.dirname, '../..');
 const context = JSON.parse(readFileSync(join(root, 'cdk.json'), 'utf8')).context as Record<string, unknown>;
 const clusters = Array.from({ length: 7 }, (_, i) => `msk-${i}`);
-// 30 brokers × 6 signals = 180 series a cluster; 360 a shard: two clusters a shard, four shards.
-const configText = `clusters: [${clusters.join(', ')}]\nshards: { maxSeries: 360, brokersPerCluster: 30 }\n`;
+// 30 brokers × 7 signals = 210 series a cluster; 420 a shard: two clusters a shard, four shards.
+const configText = `clusters: [${clusters.join(', ')}]\nshards: { maxSeries: 420, brokersPerCluster: 30 }\n`;
 
 let template: Template;
 beforeAll(() => {

@@ -13,6 +13,7 @@ import {
   CONNECTION_CREATION_RATE,
   INTER_BROKER_LISTENERS,
   LISTENER_LABELS,
+  MESSAGES_IN,
   OLD_GEN_POOLS,
   POOL_MAX_AFTER_GC,
   POOL_USED_AFTER_GC,
@@ -28,6 +29,7 @@ export const DEFAULT_PROMQL: Readonly<Record<string, string>> = {
   ProducerIdCount: PRODUCER_ID_COUNT,
   // Old generation after GC as a share of its max: what is left once the collector has done its best.
   // The broker's total over all topics; over 2 minutes, four 30-second scrapes, near the 1-minute period.
+  MessagesInPerSec: `rate(${MESSAGES_IN}{topic=""}[2m])`,
   BytesInPerSec: `rate(${BYTES_IN}{topic=""}[2m])`,
   HeapMemoryAfterGC: `100 * ${POOL_USED_AFTER_GC}{pool=~"${OLD_GEN_POOLS}"} / ${POOL_MAX_AFTER_GC}`,
 };

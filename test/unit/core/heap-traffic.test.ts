@@ -4,9 +4,9 @@ import { heapPerTraffic, heapTrafficCoefficient, trafficMoved, trailingTraffic }
 import { heapTrend, heapTrendSettings } from '../../../lambdas/core/heap-trend.ts';
 import { remember } from '../../../lambdas/core/history.ts';
 import { newSeriesState } from '../../../lambdas/core/series.ts';
+import { seriesIndex } from '../../../lambdas/core/series-index.ts';
 import { trafficReference } from '../../../lambdas/core/traffic-reference.ts';
 import type { BrokerHistory, WatchPoint } from '../../../lambdas/core/watch-points.ts';
-import { seriesIndex } from '../../../lambdas/core/watches.ts';
 
 const MIN = 60_000;
 const RELEASE = 120 * MIN;

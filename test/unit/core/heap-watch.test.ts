@@ -3,7 +3,8 @@ import { parseConfig } from '../../../lambdas/core/config.ts';
 import { checkHeap, heapSignal, openHeapWatch } from '../../../lambdas/core/heap-watch.ts';
 import { remember } from '../../../lambdas/core/history.ts';
 import { newSeriesState } from '../../../lambdas/core/series.ts';
-import { seriesIndex, type WatchEntry } from '../../../lambdas/core/watches.ts';
+import { seriesIndex } from '../../../lambdas/core/series-index.ts';
+import type { WatchEntry } from '../../../lambdas/core/watches.ts';
 import { firstStep } from './release-watch-fixtures.ts';
 
 const MIN = 60_000;

@@ -169,7 +169,7 @@ describe('a release watch', () => {
     const shifted = {
       levels: Object.fromEntries(Object.entries(first.levels).map(([b, l]) => [b, Math.log((Math.exp(l) - 1) / 1.1 + 1)])),
     };
-    const prior = priorExcess(shifted, later, settings)!;
+    const prior = priorExcess(shifted.levels, later.levels, settings)!;
     expect(prior).toBeCloseTo(Math.log(1.1), 1);
     expect(alarmThresholds({ ...later, prior }, settings).excess).toBeCloseTo(settings.minEffect - prior, 12);
     // 1.2x at the step is under a smallest effect of 1.3x; with 1.1x left by the flag's earlier steps it is over, and the alarm says so.
@@ -185,10 +185,9 @@ describe('a release watch', () => {
     );
     expect(alarmOf(verdicts)).toBeGreaterThanOrEqual(0);
     expect(withPrior.alarm!.sinceFirstStep).toBeCloseTo(withPrior.alarm!.factor * 1.1, 6);
-    // Traffic: the first step's levels at its traffic, these at theirs: e^{R₀' − R₀} takes the difference out.
-    const perUnit = { levels: later.levels, trafficLevel: Math.log(2) };
-    expect(priorExcess({ ...first, trafficLevel: Math.log(2) }, perUnit, settings)).toBeCloseTo(priorExcess(first, later, settings)!, 12);
-    expect(priorExcess(first, { levels: {} }, settings)).toBeUndefined();
+    // Read at the first step's traffic (traffic-reference.ts): a value 1.1x its traffic's is what the flag left, none of it.
+    expect(priorExcess(shifted.levels, later.levels, settings, (v) => v / 1.1)).toBeCloseTo(0, 1);
+    expect(priorExcess(first.levels, {}, settings)).toBeUndefined();
   });
 
   it('measures the null spread by backtest: wider for noisier clusters', () => {

@@ -1,9 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../../lambdas/core/config.ts';
+import { type GuardrailConfig, parseConfig } from '../../../lambdas/core/config.ts';
 import { describeEvidence } from '../../../lambdas/core/finding.ts';
 import { remember } from '../../../lambdas/core/history.ts';
 import { newSeriesState, type SeriesState } from '../../../lambdas/core/series.ts';
-import { perTraffic, trafficAt, trafficReference, trafficSignal } from '../../../lambdas/core/traffic-reference.ts';
+import { seriesIndex } from '../../../lambdas/core/series-index.ts';
+import {
+  clusterTraffic,
+  perTraffic,
+  trafficAt,
+  trafficOf,
+  trafficReference,
+  trafficSignals,
+} from '../../../lambdas/core/traffic-reference.ts';
 import { fastSignals, feedWatch, openWatch, recentValues } from '../../../lambdas/core/watches.ts';
 import { firstStep } from './release-watch-fixtures.ts';
 
@@ -21,16 +29,26 @@ function brokers(name: string, perUnit: number, traffic: (minute: number) => num
   });
 }
 
+function byKey(series: readonly SeriesState[]): Record<string, SeriesState> {
+  return Object.fromEntries(series.map((s) => [s.key, s]));
+}
+
 function add(series: SeriesState, minute: number, value: number): void {
   remember(series.history, 1000, minute * MIN, Math.log(value + 1));
 }
 
 describe('a traffic reference', () => {
-  it('is MSK’s BytesInPerSec unless disabled, and never watched for rollbacks itself', () => {
-    expect(trafficSignal(parseConfig(''))?.name).toBe('BytesInPerSec');
-    expect(trafficSignal(parseConfig('signals:\n  BytesInPerSec: { enabled: false }\n'))).toBeUndefined();
-    expect(trafficSignal(config)?.name).toBe('BytesInPerSec');
-    expect(fastSignals(config).map((s) => s.name)).not.toContain('BytesInPerSec');
+  it('is the first of MSK’s MessagesInPerSec and BytesInPerSec the cluster exports, and never watched for rollbacks itself', () => {
+    const names = (c: GuardrailConfig) => trafficSignals(c).map((s) => s.name);
+    expect(names(parseConfig(''))).toEqual(['MessagesInPerSec', 'BytesInPerSec']);
+    expect(names(parseConfig('signals:\n  BytesInPerSec: { enabled: false }\n  MessagesInPerSec: { enabled: false }\n'))).toEqual([]);
+    expect(fastSignals(parseConfig('')).map((s) => s.name)).not.toContain('BytesInPerSec');
+    const bytes = brokers('BytesInPerSec', 1e6);
+    const messages = brokers('MessagesInPerSec', 1e3);
+    const both = parseConfig('');
+    expect(clusterTraffic(seriesIndex(byKey([...bytes, ...messages])), both, 'c')).toEqual(messages);
+    expect(clusterTraffic(seriesIndex(byKey(bytes)), both, 'c')).toEqual(bytes);
+    expect(trafficOf(seriesIndex(byKey(bytes)), parseConfig('signals:\n  BytesInPerSec: { enabled: false }\n'), 'c')).toBeUndefined();
   });
 
   it('is the median over brokers per period, and stands for a few periods when late', () => {
@@ -50,9 +68,9 @@ describe('a traffic reference', () => {
     // A quiet broker: at 1 connection a second, three times the traffic is still a third of the value, not (3 + 1) / 3 − 1.
     expect(perTraffic(3, Math.log(3), 0)).toBeCloseTo(1, 9);
     expect(perTraffic(9, Math.log(1 / 3), 0)).toBeCloseTo(27, 9);
-    // A watched value takes out at most `maxFall` of a fall: a release that lowered bytes in is not a storm.
-    expect(perTraffic(9, Math.log(1 / 3), 0, 0.1)).toBeCloseTo(9 * Math.exp(0.1), 9);
-    expect(perTraffic(27, Math.log(3), 0, 0.1)).toBeCloseTo(9, 9);
+    // A watched value takes out no fall below its floor: a release that lowered bytes in is not a storm.
+    expect(perTraffic(9, Math.log(1 / 3), 0, -0.1)).toBeCloseTo(9 * Math.exp(0.1), 9);
+    expect(perTraffic(27, Math.log(3), 0, -0.1)).toBeCloseTo(9, 9);
   });
 });
 
@@ -60,16 +78,16 @@ describe('a release watch per unit of traffic', () => {
   it('does not alarm on a traffic burst at the step that moves connections and bytes alike', () => {
     const ccr = brokers('ConnectionCreationRate', 10);
     const bytes = brokers('BytesInPerSec', 1e6);
-    const entry = openWatch(step, ccr, signal, config, [], trafficReference(bytes));
+    const entry = openWatch(step, ccr, signal, config, [], trafficOf(seriesIndex(byKey(bytes)), config, 'c'));
     expect(entry.watch.trafficLevel).toBeCloseTo(Math.log(1e6), 1);
     for (let m = 120; m < 124; m++) {
       for (const s of ccr) add(s, m, 30);
       for (const s of bytes) add(s, m, 3e6);
     }
-    expect(feedWatch(entry, ccr, signal, config, 124 * MIN, trafficReference(bytes))).toBe(false);
+    expect(feedWatch(entry, ccr, signal, config, 124 * MIN, trafficOf(seriesIndex(byKey(bytes)), config, 'c'))).toBe(false);
     expect(entry.watch.status).toBe('watching');
     // At the traffic before the step: 30 / 3 connections a second, what it was (10).
-    const per = { reference: trafficReference(bytes)!, level: entry.watch.trafficLevel!, periodMs: MIN, maxFall: 0.1 };
+    const per = { reference: trafficReference(bytes)!, level: entry.watch.trafficLevel!, periodMs: MIN, floor: -Infinity };
     expect(recentValues(ccr, signal, 3, per)[0]!.value).toBeCloseTo(10, 0);
   });
 
@@ -77,25 +95,27 @@ describe('a release watch per unit of traffic', () => {
     for (const withTraffic of [true, false]) {
       const ccr = brokers('ConnectionCreationRate', 10);
       const bytes = brokers('BytesInPerSec', 1e6);
-      const traffic = withTraffic ? trafficReference(bytes) : undefined;
+      const traffic = withTraffic ? trafficOf(seriesIndex(byKey(bytes)), config, 'c') : undefined;
       const entry = openWatch(step, ccr, signal, config, [], traffic);
       for (let m = 120; m < 123; m++) {
         for (const s of ccr) add(s, m, 30);
         for (const s of bytes) add(s, m, 1e6);
       }
-      expect(feedWatch(entry, ccr, signal, config, 123 * MIN, traffic ? trafficReference(bytes) : undefined)).toBe(true);
+      expect(
+        feedWatch(entry, ccr, signal, config, 123 * MIN, traffic ? trafficOf(seriesIndex(byKey(bytes)), config, 'c') : undefined),
+      ).toBe(true);
     }
   });
 
   it('does not alarm on a release that lowers bytes in (compression) with connections as they were', () => {
     const ccr = brokers('ConnectionCreationRate', 10);
     const bytes = brokers('BytesInPerSec', 1e6);
-    const entry = openWatch(step, ccr, signal, config, [], trafficReference(bytes));
+    const entry = openWatch(step, ccr, signal, config, [], trafficOf(seriesIndex(byKey(bytes)), config, 'c'));
     for (let m = 120; m < 130; m++) {
       for (const s of ccr) add(s, m, 10);
       for (const s of bytes) add(s, m, 0.4e6);
     }
-    expect(feedWatch(entry, ccr, signal, config, 130 * MIN, trafficReference(bytes))).toBe(false);
+    expect(feedWatch(entry, ccr, signal, config, 130 * MIN, trafficOf(seriesIndex(byKey(bytes)), config, 'c'))).toBe(false);
     expect(entry.watch.status).not.toBe('alarm');
   });
 
@@ -103,7 +123,7 @@ describe('a release watch per unit of traffic', () => {
     const swing = (m: number) => (m % 20 < 10 ? 1 : 3);
     const ccr = brokers('ConnectionCreationRate', 10, swing);
     const bytes = brokers('BytesInPerSec', 1e6, swing);
-    const judged = openWatch(step, ccr, signal, config, [], trafficReference(bytes));
+    const judged = openWatch(step, ccr, signal, config, [], trafficOf(seriesIndex(byKey(bytes)), config, 'c'));
     const raw = openWatch(step, ccr, signal, config, []);
     expect(judged.watch.sd).toBeLessThan(raw.watch.sd / 5);
   });

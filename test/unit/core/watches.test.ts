@@ -67,18 +67,19 @@ describe('release watches in the engine', () => {
       for (let m = 0; m < 160; m++) add(s, m, 1e6);
       return s;
     });
+    const traffic = { reference: trafficReference(bytes)!, fallsWithCompression: true };
     // Read as it is, the level drifts with traffic over the second stage's half hour: no second stage.
     expect(openWatch(step, series, signal, config, []).watch.sustainedExcess).toBeUndefined();
-    const entry = openWatch(step, series, signal, config, [], trafficReference(bytes));
+    const entry = openWatch(step, series, signal, config, [], traffic);
     expect(entry.watch.sustainedExcess).toBeGreaterThan(0);
     // Its data never came: ended after the second stage's 30 periods and LATE_PERIODS more.
-    const dark = openWatch(step, series, signal, config, [], trafficReference(bytes));
-    feedWatch(dark, series, signal, config, 150 * MIN, trafficReference(bytes));
+    const dark = openWatch(step, series, signal, config, [], traffic);
+    feedWatch(dark, series, signal, config, 150 * MIN, traffic);
     expect(dark.endedAt).toBeUndefined();
-    feedWatch(dark, series, signal, config, 160 * MIN, trafficReference(bytes));
+    feedWatch(dark, series, signal, config, 160 * MIN, traffic);
     expect(dark.endedAt).toBe(160 * MIN);
     for (let m = 120; m < 140; m++) for (const s of series) add(s, m, 10 * (1 + 0.03 * Math.sin(m + Number(s.key.slice(-1)))));
-    feedWatch(entry, series, signal, config, 140 * MIN, trafficReference(bytes), 131 * MIN);
+    feedWatch(entry, series, signal, config, 140 * MIN, traffic, 131 * MIN);
     expect(entry.watch.status).toBe('cleared');
     expect(entry.watch.periods).toBe(11);
   });
