@@ -23,8 +23,9 @@ import { SIMULATED_SIGNALS } from '../../lambdas/simulator/simulate.ts';
 import { type Texture, type TextureCategory, trafficWindow } from './textures.ts';
 import { BURN_IN_MINUTES, MINUTE_MS, type WorldFlag, type WorldSignal, type WorldSpec, type WorldStep } from './world.ts';
 
-/** MSK's CloudWatch metrics (ProducerIdCount is JMX only), its BytesInPerSec among them: the clusters' traffic. */
-const CLOUDWATCH_SIGNALS: WorldSignal[] = [...SIMULATED_SIGNALS.filter((s) => s !== 'ProducerIdCount'), 'BytesInPerSec'];
+/** MSK's CloudWatch metrics (ProducerIdCount is JMX only), with the clusters' traffic: records and bytes in. */
+const TRAFFIC_SIGNALS: WorldSignal[] = ['MessagesInPerSec', 'BytesInPerSec'];
+const CLOUDWATCH_SIGNALS: WorldSignal[] = [...SIMULATED_SIGNALS.filter((s) => s !== 'ProducerIdCount'), ...TRAFFIC_SIGNALS];
 export const CASE_KINDS = [
   'benign-rollout',
   'storm',

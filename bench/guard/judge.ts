@@ -4,7 +4,10 @@
  * A storm is caught when the first rollback is of the storm's flag, to the percentage before the
  * storm's step or lower, within TARGET_PERIODS metric periods of that step. A rollback in a
  * benign case is false; one of another flag in a storm case is a wrong flag. A heap-only storm is
- * stopped when its flag is back to 0% before any broker's heap after GC reaches 85%. Pages are
+ * stopped when its flag is back to 0% before the storm takes any broker's heap after GC to 85%: a
+ * minute at 85% counts where the same world without the storm was under it (on spiky textures a
+ * traffic burst alone takes a broker there, which no guardrail of releases can or should stop;
+ * `calmLimitAt` says when, `stoppedBeforeAny` counts the storms stopped before any 85%). Pages are
  * critical alerts (each rule's firing, for the emulated rules); they should come only with a
  * rollback, so they are counted per benign day.
  */
@@ -36,7 +39,13 @@ export interface Outcome {
   readonly wrongFlags: number;
   readonly falseRollbacks: number;
   /** Heap-only storms: when the flag reached 0%, when heap reached the limit, and whether 0% came first. */
-  readonly heap?: { readonly zeroAt?: number; readonly limitAt?: number; readonly stopped: boolean };
+  readonly heap?: {
+    readonly zeroAt?: number;
+    readonly limitAt?: number;
+    readonly calmLimitAt?: number;
+    readonly stopped: boolean;
+    readonly stoppedBeforeAny: boolean;
+  };
 }
 
 export interface CaseResult {
@@ -57,7 +66,7 @@ export function judge(
   rollbacks: readonly Rollback[],
   alerts: { pages: number; warnings: number },
   periodMs: number,
-  heapLimitAt: number | undefined,
+  heapLimit: { readonly limitAt?: number; readonly calmLimitAt?: number } = {},
 ): Outcome {
   const common = { method, rollbacks, pages: alerts.pages, warnings: alerts.warnings };
   if (!c.storm) return { ...common, wrongFlags: 0, falseRollbacks: rollbacks.length };
@@ -76,10 +85,17 @@ export function judge(
   };
   if (c.kind !== 'heap-only') return outcome;
   const zeroAt = rollbacks.find((r) => r.flag === storm.flag && r.toPercent === 0)?.time;
-  const stopped = zeroAt !== undefined && (heapLimitAt === undefined || zeroAt < heapLimitAt);
+  const before = (at: number | undefined) => zeroAt !== undefined && (at === undefined || zeroAt < at);
+  const { limitAt, calmLimitAt } = heapLimit;
+  const earliest = Math.min(limitAt ?? Infinity, calmLimitAt ?? Infinity);
   return {
     ...outcome,
-    heap: { ...(zeroAt !== undefined ? { zeroAt } : {}), ...(heapLimitAt !== undefined ? { limitAt: heapLimitAt } : {}), stopped },
+    heap: {
+      ...(zeroAt !== undefined ? { zeroAt } : {}),
+      ...heapLimit,
+      stopped: before(limitAt),
+      stoppedBeforeAny: before(Number.isFinite(earliest) ? earliest : undefined),
+    },
   };
 }
 
@@ -103,7 +119,7 @@ export interface Summary {
     warningsPerDay: number;
   };
   readonly benignByCategory: Record<string, { cases: number; days: number; falseRollbacks: number; pagesPerDay: number }>;
-  readonly heapOnly: { stopped: number; cases: number; rolledBackAtAll: number };
+  readonly heapOnly: { stopped: number; stoppedBeforeAny: number; cases: number; rolledBackAtAll: number };
 }
 
 export function summarise(results: readonly CaseResult[]): Summary[] {
@@ -164,11 +180,16 @@ function summariseMethod(results: readonly CaseResult[], method: string): Summar
         ];
       }),
     ),
-    heapOnly: {
-      stopped: heapOnly.filter((r) => of(r).heap?.stopped).length,
-      cases: heapOnly.length,
-      rolledBackAtAll: heapOnly.filter((r) => of(r).rollbacks.length > 0).length,
-    },
+    heapOnly: heapOnlySummary(heapOnly.map(of)),
+  };
+}
+
+function heapOnlySummary(outcomes: readonly Outcome[]): Summary['heapOnly'] {
+  return {
+    stopped: outcomes.filter((o) => o.heap?.stopped).length,
+    stoppedBeforeAny: outcomes.filter((o) => o.heap?.stoppedBeforeAny).length,
+    cases: outcomes.length,
+    rolledBackAtAll: outcomes.filter((o) => o.rollbacks.length > 0).length,
   };
 }
 

@@ -5,10 +5,12 @@
  * formats and replayed closed loop through the guardrail (bench/guard/loop.ts), and open loop
  * through the emulated default rules of other tools (bench/storms/rules.ts).
  *
- *   npm run bench:guard -- [--data DIR] [--json] [--kinds storm,surge] [--textures REGEX] [--engine main] [--without-traffic]
+ *   npm run bench:guard -- [--data DIR] [--json] [--kinds storm,surge] [--textures REGEX] [--engine main] [--traffic messages|bytes|none]
  *
- * Every case exports MSK's BytesInPerSec, which the default configuration reads as the clusters'
- * traffic. --without-traffic: that signal disabled, as for a cluster that does not export it.
+ * Every case exports MSK's MessagesInPerSec and BytesInPerSec; the default configuration reads the
+ * first as the clusters' traffic. --traffic bytes: MessagesInPerSec disabled, as for a cluster
+ * whose traffic is its bytes (compression rollouts then move it); none: both disabled, as for a
+ * cluster that exports neither.
  *
  * --data defaults to the copy the project ships (vendor/nab/data).
  */
@@ -32,7 +34,7 @@ import {
 } from './judge.ts';
 import { type Engine, runClosedLoop } from './loop.ts';
 import { loadTextures, resolveDataDir } from './textures.ts';
-import { MINUTE_MS } from './world.ts';
+import { MINUTE_MS, runWorld, type World } from './world.ts';
 
 /** The engine: lambdas/app/replay.ts, as `stormguard replay` runs it (release watches decide, background detection warns). */
 export const mainEngine: Engine = {
@@ -55,7 +57,7 @@ export async function runCase(c: GuardCase, engine: Engine, config: GuardrailCon
     }));
   const pages = loop.run.alerts.filter((a) => a.severity === 'critical').length;
   const warnings = loop.run.alerts.filter((a) => a.severity === 'warning').length;
-  const outcomes: Outcome[] = [judge(c, engine.name, rollbacks, { pages, warnings }, periodMs, loop.world.heapReached(HEAP_LIMIT_PERCENT))];
+  const outcomes: Outcome[] = [judge(c, engine.name, rollbacks, { pages, warnings }, periodMs, heapLimit(c, loop.world))];
   outcomes.push(...rulesOutcomes(c, loop.openLoop, config, periodMs));
   return {
     id: c.id,
@@ -68,6 +70,18 @@ export async function runCase(c: GuardCase, engine: Engine, config: GuardrailCon
     passes: loop.passes,
     outcomes,
   };
+}
+
+/** When a heap-only storm took a broker's heap to the limit (not a traffic burst alone: the same world without the storm was under it), and when the world without it got there. */
+function heapLimit(c: GuardCase, world: World): { limitAt?: number; calmLimitAt?: number } {
+  if (c.kind !== 'heap-only') return {};
+  const calm = runWorld({
+    ...c.world,
+    flags: c.world.flags.map((f) => ({ ...f, heapPointsPerHourPerPercent: 0, producersPerPercent: 0 })),
+  });
+  const limitAt = world.heapReached(HEAP_LIMIT_PERCENT, calm);
+  const calmLimitAt = calm.heapReached(HEAP_LIMIT_PERCENT);
+  return { ...(limitAt !== undefined ? { limitAt } : {}), ...(calmLimitAt !== undefined ? { calmLimitAt } : {}) };
 }
 
 /** The emulated rules act once, open loop: their one rollback, judged like the guardrail's. */
@@ -83,7 +97,7 @@ function rulesOutcomes(c: GuardCase, input: Parameters<typeof periods>[0], confi
   return rules.map((rule) => {
     const rollback = fired.get(rule.name);
     // Open loop, the data after the rollback is the storm's: heap is judged on it as it was.
-    return judge(c, rule.name, rollback ? [rollback] : [], { pages: rollback ? 1 : 0, warnings: 0 }, periodMs, undefined);
+    return judge(c, rule.name, rollback ? [rollback] : [], { pages: rollback ? 1 : 0, warnings: 0 }, periodMs);
   });
 }
 
@@ -124,7 +138,7 @@ function printMarkdown(results: readonly CaseResult[], summary: readonly Summary
   const ours = summary[0]!;
   out.push(
     '',
-    `${ours.method}: storms caught by label style: default ${ratio(ours.stormsByLabels.default)}, dynamic ${ratio(ours.stormsByLabels.dynamic)}; warnings per benign day ${ours.benign.warningsPerDay.toFixed(2)}; heap-only storms rolled back at all ${ours.heapOnly.rolledBackAtAll} / ${ours.heapOnly.cases}.`,
+    `${ours.method}: storms caught by label style: default ${ratio(ours.stormsByLabels.default)}, dynamic ${ratio(ours.stormsByLabels.dynamic)}; warnings per benign day ${ours.benign.warningsPerDay.toFixed(2)}; heap-only storms rolled back at all ${ours.heapOnly.rolledBackAtAll} / ${ours.heapOnly.cases}, stopped before any ${HEAP_LIMIT_PERCENT}% (a traffic burst's too) ${ours.heapOnly.stoppedBeforeAny} / ${ours.heapOnly.cases}.`,
   );
   out.push('', '| benign, by texture category | cases | days | false rollbacks | pages per day |', '|---|---|---|---|---|');
   for (const [category, b] of Object.entries(ours.benignByCategory))
@@ -155,10 +169,13 @@ function describe(r: CaseResult, o: Outcome): string {
   return `${o.caught ? 'caught' : o.right ? 'late' : 'WRONG'} at ${o.delayPeriods}: ${list}${heap}`;
 }
 
-/** The default configuration without a traffic signal: the release watches judge the fast signals as read. */
-export function withoutTraffic(): GuardrailConfig {
-  return parseConfig('signals:\n  BytesInPerSec: { enabled: false }\n');
+/** The default configuration reading traffic from `traffic`: none, the release watches judge the fast signals as read. */
+export function trafficConfig(traffic: 'messages' | 'bytes' | 'none'): GuardrailConfig {
+  const off = { messages: [], bytes: ['MessagesInPerSec'], none: ['MessagesInPerSec', 'BytesInPerSec'] }[traffic];
+  return off.length === 0 ? defaultConfig() : parseConfig(`signals:\n${off.map((name) => `  ${name}: { enabled: false }\n`).join('')}`);
 }
+
+const TRAFFIC = ['messages', 'bytes', 'none'] as const;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -168,12 +185,14 @@ async function main(): Promise<void> {
       kinds: { type: 'string' },
       textures: { type: 'string' },
       engine: { type: 'string', default: 'main' },
-      'without-traffic': { type: 'boolean', default: false },
+      traffic: { type: 'string', default: 'messages' },
     },
   });
   const kinds = values.kinds?.split(',').map((k) => k.trim()) as CaseKind[] | undefined;
   const unknown = kinds?.find((k) => !CASE_KINDS.includes(k));
   if (unknown) throw new Error(`--kinds: no kind "${unknown}" (kinds: ${CASE_KINDS.join(', ')})`);
+  const traffic = TRAFFIC.find((t) => t === values.traffic);
+  if (!traffic) throw new Error(`--traffic: no "${values.traffic}" (${TRAFFIC.join(', ')})`);
   const engine = ENGINES[values.engine];
   if (!engine) throw new Error(`--engine: no engine "${values.engine}" (engines: ${Object.keys(ENGINES).join(', ')})`);
   const started = performance.now();
@@ -182,7 +201,7 @@ async function main(): Promise<void> {
     ...(kinds ? { kinds } : {}),
     ...(values.textures ? { textures: new RegExp(values.textures) } : {}),
     engine,
-    ...(values['without-traffic'] ? { config: withoutTraffic() } : {}),
+    config: trafficConfig(traffic),
     progress: (done, total) => process.stderr.write(`\r guard suite: ${done}/${total} cases`),
   });
   process.stderr.write('\n');

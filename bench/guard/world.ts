@@ -47,19 +47,19 @@ const CLUSTER_NOISE = 0.03;
 /** Heap noise: AR(1) with this persistence and innovation (points). */
 const HEAP_AR = 0.9;
 const HEAP_INNOVATION = 0.35;
-/** Bytes in per second per broker at typical traffic. */
-const TYPICAL_BYTES_PER_SECOND = 5e6;
+/** Bytes in, and the records (messages) they carry, per second per broker at typical traffic. */
+const [TYPICAL_BYTES_PER_SECOND, TYPICAL_MESSAGES_PER_SECOND] = [5e6, 5e3];
 /**
- * Bytes per unit of traffic drift (message sizes and batching change; AR(1) on the log, with this
- * persistence and innovation: about 10% either way), and each minute is measured with its own
- * noise, from a random stream of its own: the other signals are the same with or without it.
+ * Bytes and records per unit of traffic drift (sizes and batching change; AR(1) on the log: about
+ * 10% either way), each minute measured with its own noise, from random streams of their own: the
+ * other signals are the same with or without them.
  */
-const BYTES_MIX_AR = 0.98;
-const BYTES_MIX_INNOVATION = 0.02;
-const BYTES_NOISE = 0.02;
+const TRAFFIC_MIX_AR = 0.98;
+const TRAFFIC_MIX_INNOVATION = 0.02;
+const TRAFFIC_NOISE = 0.02;
 
-/** What the world exports: the simulator's signals, and MSK's BytesInPerSec (a measure of traffic, which a producer storm does not raise). */
-export type WorldSignal = SimulatedSignal | 'BytesInPerSec';
+/** What the world exports: the simulator's signals, and MSK's MessagesInPerSec and BytesInPerSec (measures of traffic, which a producer storm does not raise). */
+export type WorldSignal = SimulatedSignal | 'MessagesInPerSec' | 'BytesInPerSec';
 export type WorldSeries = Omit<BrokerSeries, 'signal'> & { readonly signal: WorldSignal };
 
 export interface WorldStep {
@@ -105,8 +105,8 @@ export interface WorldSpec {
 
 export interface World {
   readonly series: WorldSeries[];
-  /** The first minute any broker's heap after GC was at or above `percent`, if any. */
-  heapReached(percent: number): number | undefined;
+  /** The first minute any broker's heap after GC was at or above `percent`, if any (and `calm`'s, the same world without a storm, was not). */
+  heapReached(percent: number, calm?: World): number | undefined;
 }
 
 interface Broker {
@@ -120,6 +120,7 @@ interface Broker {
   trafficHeap: number;
   heapNoise: number;
   bytesMix: number;
+  messagesMix: number;
 }
 
 export function runWorld(spec: WorldSpec): World {
@@ -130,6 +131,7 @@ export function runWorld(spec: WorldSpec): World {
   }
   const random = normalSource(spec.seed);
   const bytesRandom = normalSource((spec.seed ^ 0x5bd1e995) >>> 0);
+  const messagesRandom = normalSource((spec.seed ^ 0x27d4eb2f) >>> 0);
   const brokers = makeBrokers(spec, random);
   const series = brokers.flatMap((b) => spec.signals.map((signal): WorldSeries => ({ broker: b.id, signal, times: [], values: [] })));
   const byBroker = new Map(brokers.map((b) => [b.id, series.filter((s) => s.broker === b.id)]));
@@ -145,6 +147,7 @@ export function runWorld(spec: WorldSpec): World {
       const values = {
         ...brokerMinute(spec, broker, traffic, percents, random, heapAlpha, i),
         BytesInPerSec: bytesIn(broker, traffic * bytesFactor, bytesRandom),
+        MessagesInPerSec: messagesIn(broker, traffic, messagesRandom),
       };
       if (i < BURN_IN_MINUTES) continue;
       for (const s of byBroker.get(broker.id)!) {
@@ -154,7 +157,7 @@ export function runWorld(spec: WorldSpec): World {
       }
     }
   }
-  return { series, heapReached: (percent) => heapReached(series, percent) };
+  return { series, heapReached: (percent, calm) => heapReached(series, percent, calm?.series) };
 }
 
 function makeBrokers(spec: WorldSpec, random: NormalSource): Broker[] {
@@ -171,13 +174,20 @@ function makeBrokers(spec: WorldSpec, random: NormalSource): Broker[] {
     trafficHeap: Number.NaN,
     heapNoise: 0,
     bytesMix: 0,
+    messagesMix: 0,
   }));
 }
 
 /** One broker's bytes in per second this minute: traffic, times its drifting bytes per unit, measured. */
 function bytesIn(broker: Broker, traffic: number, random: NormalSource): number {
-  broker.bytesMix = BYTES_MIX_AR * broker.bytesMix + BYTES_MIX_INNOVATION * random.normal();
-  return TYPICAL_BYTES_PER_SECOND * traffic * Math.exp(broker.bytesMix) * random.logNormal(BYTES_NOISE);
+  broker.bytesMix = TRAFFIC_MIX_AR * broker.bytesMix + TRAFFIC_MIX_INNOVATION * random.normal();
+  return TYPICAL_BYTES_PER_SECOND * traffic * Math.exp(broker.bytesMix) * random.logNormal(TRAFFIC_NOISE);
+}
+
+/** One broker's records in per second this minute: traffic, times its drifting records per unit (what is sent per request), measured; compression and batching do not move it. */
+function messagesIn(broker: Broker, traffic: number, random: NormalSource): number {
+  broker.messagesMix = TRAFFIC_MIX_AR * broker.messagesMix + TRAFFIC_MIX_INNOVATION * random.normal();
+  return TYPICAL_MESSAGES_PER_SECOND * traffic * Math.exp(broker.messagesMix) * random.logNormal(TRAFFIC_NOISE);
 }
 
 /** One broker's minute: its producer state advances; returns what it reports. */
@@ -264,11 +274,12 @@ function inOutage(spec: WorldSpec, signal: WorldSignal, broker: number, time: nu
   );
 }
 
-function heapReached(series: readonly WorldSeries[], percent: number): number | undefined {
+function heapReached(series: readonly WorldSeries[], percent: number, calm: readonly WorldSeries[] = []): number | undefined {
   let first: number | undefined;
   for (const s of series) {
     if (s.signal !== 'HeapMemoryAfterGC') continue;
-    const i = s.values.findIndex((v) => v >= percent);
+    const without = calm.find((c) => c.signal === s.signal && c.broker === s.broker)?.values ?? [];
+    const i = s.values.findIndex((v, j) => v >= percent && !((without[j] ?? -Infinity) >= percent));
     if (i >= 0 && (first === undefined || s.times[i]! < first)) first = s.times[i]!;
   }
   return first;

@@ -100,7 +100,7 @@ describe('exports', () => {
   it('with dynamic labels: read back as one series per broker and signal, and the flag steps', () => {
     const c = cases.find((x) => x.labels === 'dynamic' && x.kind === 'benign-rollout')!;
     const { metrics, timeline } = readExport(exportCase(c, runWorld(c.world), c.world.flags), signals);
-    expect(metrics.series).toHaveLength(30); // 6 brokers × 5 signals: the four of the world and BytesInPerSec
+    expect(metrics.series).toHaveLength(36); // 6 brokers × 6 signals: the four of the world, MessagesInPerSec and BytesInPerSec
     expect(timeline.events.filter((e) => e.kind === 'rollout-step').map((e) => (e.kind === 'rollout-step' ? e.toPercent : 0))).toEqual([
       1, 5, 25, 50, 100,
     ]);
@@ -125,20 +125,20 @@ describe('closed loop', () => {
     const c = find('storm', 2);
     const at = (periods: number) => c.storm!.time + periods * MIN;
     const none = { pages: 0, warnings: 0 };
-    expect(judge(c, 'x', [{ time: at(2), flag: c.storm!.flag, toPercent: 0 }], none, MIN, undefined)).toMatchObject({
+    expect(judge(c, 'x', [{ time: at(2), flag: c.storm!.flag, toPercent: 0 }], none, MIN)).toMatchObject({
       right: true,
       caught: true,
       delayPeriods: 2,
     });
-    expect(judge(c, 'x', [{ time: at(5), flag: c.storm!.flag, toPercent: 0 }], none, MIN, undefined)).toMatchObject({
+    expect(judge(c, 'x', [{ time: at(5), flag: c.storm!.flag, toPercent: 0 }], none, MIN)).toMatchObject({
       right: true,
       caught: false,
     });
-    expect(judge(c, 'x', [{ time: at(2), flag: 'other', toPercent: 0 }], none, MIN, undefined)).toMatchObject({
+    expect(judge(c, 'x', [{ time: at(2), flag: 'other', toPercent: 0 }], none, MIN)).toMatchObject({
       right: false,
       wrongFlags: 1,
     });
-    expect(judge(find('surge'), 'x', [{ time: at(2), flag: 'f', toPercent: 0 }], none, MIN, undefined)).toMatchObject({
+    expect(judge(find('surge'), 'x', [{ time: at(2), flag: 'f', toPercent: 0 }], none, MIN)).toMatchObject({
       falseRollbacks: 1,
     });
   });
