@@ -225,10 +225,7 @@ function cusumStage(
 /** The second stage (watch-sustained.ts): the mean since the release against the cluster's own past's means of the same length. */
 function sustainedStage(watch: ReleaseWatch, time: number, settings: ReleaseWatchSettings): WatchVerdict | undefined {
   if (watch.sustainedExcess === undefined || !watch.since) return undefined;
-  const mean = sustainedMean(
-    watch.since.map((x) => x ?? undefined),
-    settings,
-  );
+  const mean = sustainedMean(watch.since, settings);
   if (mean === undefined || mean < sustainedThreshold(watch, settings)) return undefined;
   const periods = watch.since.length - 1;
   const alarm: WatchAlarm = {

@@ -18,14 +18,14 @@
  */
 import type { ReleaseWatchSettings } from './watch-points.ts';
 
-/** min(M_n, M_head) of a run of pooled log ratios from a release's period on (undefined: missing), at its last period; undefined before `watchPeriods` − 1 or without data. */
+/** min(M_n, M_head) of a run of pooled log ratios from a release's period on (null or undefined: missing), at its last period; undefined before `watchPeriods` − 1 or without data. */
 export function sustainedMean(
-  run: ReadonlyArray<number | undefined>,
+  run: ReadonlyArray<number | null | undefined>,
   settings: Pick<ReleaseWatchSettings, 'watchPeriods' | 'onsetTolerancePeriods'>,
 ): number | undefined {
   if (run.length < settings.watchPeriods) return undefined;
-  const mean = (values: ReadonlyArray<number | undefined>) => {
-    const known = values.filter((x): x is number => x !== undefined);
+  const mean = (values: ReadonlyArray<number | null | undefined>) => {
+    const known = values.filter((x): x is number => typeof x === 'number');
     return known.length > 0 ? known.reduce((a, b) => a + b, 0) / known.length : undefined;
   };
   const all = mean(run.slice(1));
