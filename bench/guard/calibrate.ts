@@ -15,6 +15,7 @@
  * category, so choosing on any categories needs no second pass. Chosen on realAWSCloudwatch (the
  * defaults), and leave-one-category-out: chosen on two categories, reported on the third.
  * --traffic-reference: the signal per unit of the cluster's BytesInPerSec, as the engine reads it
+ * where a cluster exports no MessagesInPerSec (not yet a trial of records)
  * where a traffic signal is configured.
  */
 import { parseArgs } from 'node:util';

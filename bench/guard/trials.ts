@@ -1,7 +1,8 @@
 /**
  * Pseudo-releases on benign worlds, for bench/guard/calibrate.ts: every hour of two 48 h windows
  * of each texture, each broker's points of the two hours before it and its values after, as the
- * engine's release watch would read them (per unit of the cluster's BytesInPerSec, where asked).
+ * engine's release watch would read them (per unit of the cluster's BytesInPerSec, where asked: its
+ * traffic where MessagesInPerSec is not exported).
  */
 import type { BrokerHistory } from '../../lambdas/core/release-watch.ts';
 import { releaseWatchSettings } from '../../lambdas/core/release-watch.ts';

@@ -48,7 +48,8 @@ const CLUSTER_NOISE = 0.03;
 const HEAP_AR = 0.9;
 const HEAP_INNOVATION = 0.35;
 /** Bytes in, and the records (messages) they carry, per second per broker at typical traffic. */
-const [TYPICAL_BYTES_PER_SECOND, TYPICAL_MESSAGES_PER_SECOND] = [5e6, 5e3];
+type TrafficMeasure = 'BytesInPerSec' | 'MessagesInPerSec';
+const TYPICAL_PER_SECOND: Record<TrafficMeasure, number> = { BytesInPerSec: 5e6, MessagesInPerSec: 5e3 };
 /**
  * Bytes and records per unit of traffic drift (sizes and batching change; AR(1) on the log: about
  * 10% either way), each minute measured with its own noise, from random streams of their own: the
@@ -59,7 +60,7 @@ const TRAFFIC_MIX_INNOVATION = 0.02;
 const TRAFFIC_NOISE = 0.02;
 
 /** What the world exports: the simulator's signals, and MSK's MessagesInPerSec and BytesInPerSec (measures of traffic, which a producer storm does not raise). */
-export type WorldSignal = SimulatedSignal | 'MessagesInPerSec' | 'BytesInPerSec';
+export type WorldSignal = SimulatedSignal | TrafficMeasure;
 export type WorldSeries = Omit<BrokerSeries, 'signal'> & { readonly signal: WorldSignal };
 
 export interface WorldStep {
@@ -119,8 +120,8 @@ interface Broker {
   stateTotal: number;
   trafficHeap: number;
   heapNoise: number;
-  bytesMix: number;
-  messagesMix: number;
+  /** Bytes and records per unit of traffic, drifting (log). */
+  readonly mix: Record<TrafficMeasure, number>;
 }
 
 export function runWorld(spec: WorldSpec): World {
@@ -146,8 +147,9 @@ export function runWorld(spec: WorldSpec): World {
       const traffic = spec.traffic[Math.max(0, i - broker.lagMinutes)]! * cluster * broker.share * random.logNormal(broker.noise);
       const values = {
         ...brokerMinute(spec, broker, traffic, percents, random, heapAlpha, i),
-        BytesInPerSec: bytesIn(broker, traffic * bytesFactor, bytesRandom),
-        MessagesInPerSec: messagesIn(broker, traffic, messagesRandom),
+        // Compression moves bytes, not records.
+        BytesInPerSec: trafficIn(broker, 'BytesInPerSec', traffic * bytesFactor, bytesRandom),
+        MessagesInPerSec: trafficIn(broker, 'MessagesInPerSec', traffic, messagesRandom),
       };
       if (i < BURN_IN_MINUTES) continue;
       for (const s of byBroker.get(broker.id)!) {
@@ -173,21 +175,14 @@ function makeBrokers(spec: WorldSpec, random: NormalSource): Broker[] {
     stateTotal: 0,
     trafficHeap: Number.NaN,
     heapNoise: 0,
-    bytesMix: 0,
-    messagesMix: 0,
+    mix: { BytesInPerSec: 0, MessagesInPerSec: 0 },
   }));
 }
 
-/** One broker's bytes in per second this minute: traffic, times its drifting bytes per unit, measured. */
-function bytesIn(broker: Broker, traffic: number, random: NormalSource): number {
-  broker.bytesMix = TRAFFIC_MIX_AR * broker.bytesMix + TRAFFIC_MIX_INNOVATION * random.normal();
-  return TYPICAL_BYTES_PER_SECOND * traffic * Math.exp(broker.bytesMix) * random.logNormal(TRAFFIC_NOISE);
-}
-
-/** One broker's records in per second this minute: traffic, times its drifting records per unit (what is sent per request), measured; compression and batching do not move it. */
-function messagesIn(broker: Broker, traffic: number, random: NormalSource): number {
-  broker.messagesMix = TRAFFIC_MIX_AR * broker.messagesMix + TRAFFIC_MIX_INNOVATION * random.normal();
-  return TYPICAL_MESSAGES_PER_SECOND * traffic * Math.exp(broker.messagesMix) * random.logNormal(TRAFFIC_NOISE);
+/** One broker's bytes or records in per second this minute: traffic, times its drifting amount per unit, measured. */
+function trafficIn(broker: Broker, measure: TrafficMeasure, traffic: number, random: NormalSource): number {
+  broker.mix[measure] = TRAFFIC_MIX_AR * broker.mix[measure] + TRAFFIC_MIX_INNOVATION * random.normal();
+  return TYPICAL_PER_SECOND[measure] * traffic * Math.exp(broker.mix[measure]) * random.logNormal(TRAFFIC_NOISE);
 }
 
 /** One broker's minute: its producer state advances; returns what it reports. */

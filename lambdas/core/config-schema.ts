@@ -226,7 +226,12 @@ function writtenSignals(raw: unknown): Record<string, readonly string[]> {
   const signals = (raw as { signals?: unknown } | null | undefined)?.signals;
   if (typeof signals !== 'object' || signals === null) return {};
   return Object.fromEntries(
-    Object.entries(signals).map(([name, entry]) => [name, typeof entry === 'object' && entry !== null ? Object.keys(entry) : []]),
+    Object.entries(signals).map(([name, entry]) => [
+      name,
+      typeof entry === 'object' && entry !== null
+        ? Object.keys(entry).filter((key) => (entry as Record<string, unknown>)[key] !== undefined)
+        : [],
+    ]),
   );
 }
 

@@ -148,7 +148,7 @@ export const TRAFFIC_MOVED = Math.log(1.2);
  * traffic's. Traffic as heap follows it: the log of its mean over the newest
  * HEAP_TRAFFIC_WINDOW_PERIODS against that over as many periods before `from` (a minute's spike
  * fills buffers). The cluster's traffic signal decides wherever it has readings: a producer storm
- * adds connections, not bytes, so connections are not asked then. With no traffic readings, a
+ * adds connections, not records or bytes, so connections are not asked then. With no traffic readings, a
  * connection signal stands for traffic: the median over brokers of each broker's log ratio.
  */
 export function trafficMoved(

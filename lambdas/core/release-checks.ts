@@ -26,7 +26,17 @@ import {
   rememberWatch,
 } from './step-back.ts';
 import { trafficOf } from './traffic-reference.ts';
-import { expireWatches, fastSignals, feedWatch, openWatch, perTrafficOf, recentValues, type WatchEntry, watchSettings } from './watches.ts';
+import {
+  expireWatches,
+  fastSignals,
+  feedWatch,
+  openWatch,
+  perTrafficOf,
+  recentValues,
+  type WatchEntry,
+  watchSettings,
+  watchTraffic,
+} from './watches.ts';
 
 /** What the checks need of the evaluation. */
 export interface CheckInput {
@@ -68,7 +78,8 @@ function openRelease(state: GuardrailState, release: ReleaseEvent, input: CheckI
   for (const signal of fastSignals(config)) {
     for (const series of clusterSeries(input.index, signal)) {
       const first = baseline?.fast[indexKey(series[0]!.cluster, signal.name)]?.watch;
-      const traffic = trafficOf(input.index, config, series[0]!.cluster);
+      // A flag's later step reads the traffic its first step did: its prior compares their levels.
+      const traffic = trafficOf(input.index, config, series[0]!.cluster, first && watchTraffic(first));
       const entry = openWatch(release, series, signal, config, earlier, traffic, first);
       watches.push(entry);
       if (baseline) rememberWatch(baseline, entry);
@@ -91,7 +102,7 @@ export function runChecks(state: GuardrailState, input: CheckInput, config: Guar
   for (const entry of watches) {
     const signal = config.signals.find((s) => s.name === entry.signal);
     if (!signal) continue;
-    const traffic = trafficOf(input.index, config, entry.cluster);
+    const traffic = trafficOf(input.index, config, entry.cluster, watchTraffic(entry.watch));
     const series = input.index.get(indexKey(entry.cluster, entry.signal)) ?? [];
     if (feedWatch(entry, series, signal, config, input.now, traffic, nextRelease(entry, watches))) alarmed.push({ entry, signal });
   }
@@ -148,7 +159,7 @@ export function watchExcess(state: GuardrailState, decision: Decision, finding: 
       const signalConfig = config.signals.find((s) => s.name === signal);
       if (!signalConfig) return undefined;
       const settings = watchSettings(signalConfig, config);
-      const per = perTrafficOf(watch, trafficOf(input.index, config, cluster)?.reference, settings);
+      const per = perTrafficOf(watch, trafficOf(input.index, config, cluster, watchTraffic(watch))?.reference, settings);
       const recent = recentValues(input.index.get(indexKey(cluster, signal)) ?? [], signalConfig, DOSE_PERIODS, per);
       return scoredLogRatio(watch.levels, recent, settings);
     };

@@ -1,7 +1,7 @@
 /**
- * A fast signal per unit of traffic. A producer storm adds connections, not bytes; a burst of
- * traffic adds both. Where the configuration names a traffic signal (`traffic: true`, for example
- * MSK's BytesInPerSec) and the cluster exports it, a release watch judges each broker's value
+ * A fast signal per unit of traffic. A producer storm adds connections, not records or bytes; a
+ * burst of traffic adds both. Where the configuration names a traffic signal (`traffic: true`: MSK's
+ * MessagesInPerSec and BytesInPerSec) and the cluster exports it, a release watch judges each broker's value
  * divided by the cluster's traffic, relative to that traffic's level before the release:
  *
  *   R_t   = median over brokers of ln(traffic_b,t + c_r): the cluster's traffic (one broker's gap
@@ -41,7 +41,7 @@ const STALE_PERIODS = 3;
 
 /** The configured traffic signals, in the order a cluster's is chosen from. */
 export function trafficSignals(config: Pick<GuardrailConfig, 'signals'>): SignalConfig[] {
-  return config.signals.filter((s) => s.traffic && s.kind !== 'percent');
+  return config.signals.filter((s) => s.traffic);
 }
 
 /**
@@ -57,19 +57,34 @@ export function clusterTraffic(index: SeriesIndex, config: Pick<GuardrailConfig,
   return [];
 }
 
-/** A cluster's traffic: its reference, and whether a release can lower it without lowering traffic (bytes, by compression). */
+/** A cluster's traffic: the signal it is read from, its reference, and whether a release can lower it without lowering traffic (bytes, by compression). */
 export interface ClusterTraffic {
+  readonly signal: string;
   readonly reference: TrafficReference;
   readonly fallsWithCompression: boolean;
 }
 
-/** The cluster's traffic, where a traffic signal is configured and the cluster exports it. */
-export function trafficOf(index: SeriesIndex, config: Pick<GuardrailConfig, 'signals'>, cluster: string): ClusterTraffic | undefined {
-  const series = clusterTraffic(index, config, cluster);
+/**
+ * The cluster's traffic, where a traffic signal is configured and the cluster exports it; from
+ * `pinned` alone where given (a watch's R₀ is of one signal: a ratio of records to bytes is no
+ * measure of traffic), undefined when that signal has no readings (the watch reads values as they are).
+ */
+export function trafficOf(
+  index: SeriesIndex,
+  config: Pick<GuardrailConfig, 'signals'>,
+  cluster: string,
+  pinned?: string,
+): ClusterTraffic | undefined {
+  const series = pinned === undefined ? clusterTraffic(index, config, cluster) : (index.get(indexKey(cluster, pinned)) ?? []);
   const reference = trafficReference(series);
-  const signal = config.signals.find((s) => s.name === series[0]?.signal);
-  return reference && { reference, fallsWithCompression: signal?.fallsWithCompression ?? true };
+  if (!reference) return undefined;
+  const signal = series[0]!.signal;
+  const fallsWithCompression = config.signals.find((s) => s.name === signal)?.fallsWithCompression ?? signal === LEGACY_TRAFFIC;
+  return { signal, reference, fallsWithCompression };
 }
+
+/** The traffic signal of watches saved before they named theirs: the only one there was. */
+export const LEGACY_TRAFFIC = 'BytesInPerSec';
 
 /**
  * Whether a watch of `signal` takes out a fall of `traffic` only in part (`maxFall`): where traffic

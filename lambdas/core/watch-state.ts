@@ -43,8 +43,10 @@ export interface ReleaseWatch {
   readonly sustainedExcess?: number;
   /** R₀ of traffic-reference.ts: the values watched are per unit of traffic, at this traffic (absent: as read). */
   readonly trafficLevel?: number;
-  /** The lowest traffic whose fall the watch takes out (traffic-reference.ts fallInPart; absent: all of it). */
-  readonly trafficFloor?: number;
+  /** The traffic signal R₀ is of (absent in watches saved before it: traffic-reference.ts LEGACY_TRAFFIC). */
+  readonly trafficSignal?: string;
+  /** The lowest traffic whose fall the watch takes out (traffic-reference.ts fallInPart); null: all of it; absent in watches saved before it: `maxFall` below R₀. */
+  readonly trafficFloor?: number | null;
   /**
    * A flag's later step: its excess already there before this step, over its first step's levels
    * (log units, ≥ 0; watch-points.ts priorExcess). The smallest effect worth acting on is asked of

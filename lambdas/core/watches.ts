@@ -22,6 +22,7 @@ import type { SeriesState } from './series.ts';
 import {
   type ClusterTraffic,
   fallInPart,
+  LEGACY_TRAFFIC,
   maxFallOf,
   perTraffic,
   pointsPerTraffic,
@@ -116,10 +117,16 @@ export interface PerTraffic {
 export function perTrafficOf(
   watch: Pick<ReleaseWatch, 'trafficLevel' | 'trafficFloor'>,
   reference: TrafficReference | undefined,
-  settings: Pick<ReleaseWatchSettings, 'periodMs'>,
+  settings: Pick<ReleaseWatchSettings, 'periodMs' | 'minEffect'>,
 ): PerTraffic | undefined {
   if (!reference || watch.trafficLevel === undefined) return undefined;
-  return { reference, level: watch.trafficLevel, periodMs: settings.periodMs, floor: watch.trafficFloor ?? -Infinity };
+  const floor = watch.trafficFloor === null ? -Infinity : (watch.trafficFloor ?? watch.trafficLevel - maxFallOf(settings));
+  return { reference, level: watch.trafficLevel, periodMs: settings.periodMs, floor };
+}
+
+/** The traffic signal a watch's R₀ is of, where it is judged per unit of traffic. */
+export function watchTraffic(watch: Pick<ReleaseWatch, 'trafficLevel' | 'trafficSignal'>): string | undefined {
+  return watch.trafficLevel === undefined ? undefined : (watch.trafficSignal ?? LEGACY_TRAFFIC);
 }
 
 /** The value at the watch's traffic level; as read where there is none, or no traffic reading for its period. */
@@ -183,8 +190,8 @@ function perUnitWatch(
   traffic: ClusterTraffic,
   level: number,
 ): ReleaseWatch {
-  const watch = { ...(signal.kind === 'rate' ? opened : firstStageOnly(opened)), trafficLevel: level };
-  return fallInPart(signal, traffic) ? { ...watch, trafficFloor: level - maxFallOf(settings) } : watch;
+  const watch = { ...(signal.kind === 'rate' ? opened : firstStageOnly(opened)), trafficLevel: level, trafficSignal: traffic.signal };
+  return { ...watch, trafficFloor: fallInPart(signal, traffic) ? level - maxFallOf(settings) : null };
 }
 
 /** A value at traffic `from` as it would be at `to` (e^{to − from}); as it is where either is unknown. */

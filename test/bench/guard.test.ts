@@ -143,6 +143,25 @@ describe('closed loop', () => {
     });
   });
 
+  it('judges a heap-only storm stopped when its flag is at 0% before the storm took a heap to 85%, and says when a burst alone did', () => {
+    const c = find('heap-only');
+    const zero = { time: c.storm!.time + 120 * MIN, flag: c.storm!.flag, toPercent: 0 };
+    const none = { pages: 0, warnings: 0 };
+    const heap = (limits: { limitAt?: number; calmLimitAt?: number }) => judge(c, 'x', [zero], none, MIN, limits).heap;
+    expect(heap({})).toMatchObject({ stopped: true, stoppedBeforeAny: true });
+    expect(heap({ limitAt: zero.time - MIN })).toMatchObject({ stopped: false, stoppedBeforeAny: false });
+    // A traffic burst took a broker to 85% with no storm at all, before the rollback: the storm was still stopped.
+    expect(heap({ limitAt: zero.time + MIN, calmLimitAt: zero.time - MIN })).toMatchObject({ stopped: true, stoppedBeforeAny: false });
+    expect(judge(c, 'x', [], none, MIN, {}).heap).toMatchObject({ stopped: false });
+  });
+
+  it('counts a minute at the limit against a storm only where the world without it was under the limit', () => {
+    const c = find('heap-only');
+    const world = runWorld(c.world);
+    expect(world.heapReached(0, world)).toBeUndefined();
+    expect(world.heapReached(0)).toBe(world.series.find((s) => s.signal === 'HeapMemoryAfterGC')!.times[0]);
+  });
+
   it('runs a case through the engine and the emulated rules', async () => {
     const result = await runCase(find('storm', 84), mainEngine);
     expect(result.outcomes.map((o) => o.method)).toHaveLength(5);

@@ -12,7 +12,7 @@ import {
   trafficReference,
   trafficSignals,
 } from '../../../lambdas/core/traffic-reference.ts';
-import { fastSignals, feedWatch, openWatch, recentValues } from '../../../lambdas/core/watches.ts';
+import { fastSignals, feedWatch, openWatch, perTrafficOf, recentValues, watchTraffic } from '../../../lambdas/core/watches.ts';
 import { firstStep } from './release-watch-fixtures.ts';
 
 const MIN = 60_000;
@@ -117,6 +117,42 @@ describe('a release watch per unit of traffic', () => {
     }
     expect(feedWatch(entry, ccr, signal, config, 130 * MIN, trafficOf(seriesIndex(byKey(bytes)), config, 'c'))).toBe(false);
     expect(entry.watch.status).not.toBe('alarm');
+  });
+
+  it('takes out the whole fall of records for a rate, part of it for a count or against bytes, and part for a watch saved before it said', () => {
+    const messages = brokers('MessagesInPerSec', 1e3);
+    const bytes = brokers('BytesInPerSec', 1e6);
+    const index = seriesIndex(byKey([...messages, ...bytes]));
+    const defaults = parseConfig('');
+    const count = defaults.signals.find((s) => s.name === 'ConnectionCount')!;
+    const rate = openWatch(step, brokers('ConnectionCreationRate', 10), signal, defaults, [], trafficOf(index, defaults, 'c')).watch;
+    expect(rate).toMatchObject({ trafficSignal: 'MessagesInPerSec', trafficFloor: null });
+    const settings = { periodMs: MIN, minEffect: Math.log(1.5) / 2 };
+    expect(perTrafficOf(rate, trafficReference(messages), settings)!.floor).toBe(-Infinity);
+    const counted = openWatch(step, brokers('ConnectionCount', 900), count, defaults, [], trafficOf(index, defaults, 'c')).watch;
+    expect(counted.trafficFloor).toBeCloseTo(counted.trafficLevel! - Math.log(1.3) / 4, 9);
+    const onBytes = openWatch(
+      step,
+      brokers('ConnectionCreationRate', 10),
+      signal,
+      defaults,
+      [],
+      trafficOf(index, defaults, 'c', 'BytesInPerSec'),
+    ).watch;
+    expect(onBytes.trafficFloor).toBeCloseTo(onBytes.trafficLevel! - Math.log(1.5) / 4, 9);
+    // Saved before watches named their traffic and floor: bytes, part of the fall, as they were judged then.
+    const { trafficSignal: _s, trafficFloor: _f, ...legacy } = onBytes;
+    expect(watchTraffic(legacy)).toBe('BytesInPerSec');
+    expect(perTrafficOf(legacy, trafficReference(bytes), settings)!.floor).toBeCloseTo(onBytes.trafficFloor!, 9);
+  });
+
+  it('reads a watch’s traffic from the signal its level is of, never another: none where that one has no readings', () => {
+    const defaults = parseConfig('');
+    const bytes = brokers('BytesInPerSec', 1e6);
+    const both = seriesIndex(byKey([...bytes, ...brokers('MessagesInPerSec', 1e3)]));
+    expect(trafficOf(both, defaults, 'c')!.signal).toBe('MessagesInPerSec');
+    expect(trafficOf(both, defaults, 'c', 'BytesInPerSec')).toMatchObject({ signal: 'BytesInPerSec', fallsWithCompression: true });
+    expect(trafficOf(seriesIndex(byKey(bytes)), defaults, 'c', 'MessagesInPerSec')).toBeUndefined();
   });
 
   it('judges the history per unit of traffic too: a cluster whose traffic swung before the step is as quiet as one that did not', () => {

@@ -67,7 +67,7 @@ describe('release watches in the engine', () => {
       for (let m = 0; m < 160; m++) add(s, m, 1e6);
       return s;
     });
-    const traffic = { reference: trafficReference(bytes)!, fallsWithCompression: true };
+    const traffic = { signal: 'BytesInPerSec', reference: trafficReference(bytes)!, fallsWithCompression: true };
     // Read as it is, the level drifts with traffic over the second stage's half hour: no second stage.
     expect(openWatch(step, series, signal, config, []).watch.sustainedExcess).toBeUndefined();
     const entry = openWatch(step, series, signal, config, [], traffic);
