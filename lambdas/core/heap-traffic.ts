@@ -20,7 +20,6 @@
  * as heap follows it: the mean over HEAP_TRAFFIC_WINDOW_PERIODS. Pure.
  */
 import type { GuardrailConfig } from './config.ts';
-import type { SeriesState } from './series.ts';
 import { indexKey, type SeriesIndex } from './series-index.ts';
 import { clusterTraffic, trafficPoints } from './traffic-reference.ts';
 import { type BrokerHistory, lowerBound, median, type WatchPoint } from './watch-points.ts';
@@ -127,16 +126,21 @@ const TOLERANCE_PERIODS = 3;
  */
 export const HEAP_TRAFFIC_WINDOW_PERIODS = 30;
 
-/** The heap per unit of traffic from the cluster's traffic series, β and R₀ learnt over [from, to): heapPerTraffic on trailingTraffic. */
+/** The heap per unit of the cluster's traffic (`trafficPoints`), β and R₀ learnt over [from, to): heapPerTraffic on trailingTraffic. */
 export function heapPerTrafficOf(
   histories: readonly BrokerHistory[],
-  trafficSeries: readonly SeriesState[],
+  traffic: readonly WatchPoint[],
   from: number,
   to: number,
   periodMs: number,
 ): BrokerHistory[] | undefined {
-  const traffic = trailingTraffic(trafficPoints(trafficSeries), HEAP_TRAFFIC_WINDOW_PERIODS * periodMs);
-  return heapPerTraffic(histories, traffic, from, to, TOLERANCE_PERIODS * periodMs);
+  return heapPerTraffic(
+    histories,
+    trailingTraffic(traffic, HEAP_TRAFFIC_WINDOW_PERIODS * periodMs),
+    from,
+    to,
+    TOLERANCE_PERIODS * periodMs,
+  );
 }
 
 /** Traffic that moved by this much (log ratio, either way) since a heap slope's window began moved the heap: the climb is not the release's. */
@@ -150,6 +154,7 @@ export const TRAFFIC_MOVED = Math.log(1.2);
  * fills buffers). The cluster's traffic signal decides wherever it has readings: a producer storm
  * adds connections, not records or bytes, so connections are not asked then. With no traffic readings, a
  * connection signal stands for traffic: the median over brokers of each broker's log ratio.
+ * `traffic`: the cluster's traffic as points, where the caller has it already.
  */
 export function trafficMoved(
   index: SeriesIndex,
@@ -157,12 +162,12 @@ export function trafficMoved(
   cluster: string,
   from: number,
   periodMs: number,
+  traffic: readonly WatchPoint[] = trafficPoints(clusterTraffic(index, config, cluster)),
 ): boolean {
   const span = HEAP_TRAFFIC_WINDOW_PERIODS * periodMs;
   const start = Math.floor(from / periodMs) * periodMs;
-  const traffic = clusterTraffic(index, config, cluster);
   if (traffic.length > 0) {
-    const ratio = meanRatio(trafficPoints(traffic), start - span, start);
+    const ratio = meanRatio(traffic, start - span, start);
     if (ratio !== undefined) return Math.abs(ratio) >= TRAFFIC_MOVED;
   }
   return fastSignals(config).some((signal) => {

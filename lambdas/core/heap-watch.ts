@@ -23,8 +23,8 @@ import { heapPerTrafficOf, trafficMoved } from './heap-traffic.ts';
 import { type HeapTrend, type HeapTrendSettings, heapTrend, heapTrendSettings } from './heap-trend.ts';
 import { type ReleaseEvent, releaseName, sameRollout } from './release.ts';
 import { indexKey, type SeriesIndex } from './series-index.ts';
-import { clusterTraffic } from './traffic-reference.ts';
-import type { BrokerHistory } from './watch-points.ts';
+import { clusterTraffic, trafficPoints } from './traffic-reference.ts';
+import type { BrokerHistory, WatchPoint } from './watch-points.ts';
 import { brokerHistories, type WatchEntry } from './watches.ts';
 
 export interface HeapEntry {
@@ -89,10 +89,12 @@ export function checkHeap(entry: HeapEntry, signal: SignalConfig, config: Guardr
     return undefined;
   }
   const settings = heapSettings(signal, config);
-  if (!entry.found) reanchor(entry, config, context);
+  // The cluster's traffic, built once: both the re-anchoring and the heap per unit of traffic read it.
+  const traffic = trafficPoints(clusterTraffic(context.index, config, entry.cluster));
+  if (!entry.found) reanchor(entry, config, context, traffic);
   const series = context.index.get(indexKey(entry.cluster, entry.signal)) ?? [];
   const actual = brokerHistories(series, signal, false);
-  const judged = heapHistories(entry, actual, signal, config, context);
+  const judged = heapHistories(entry, actual, signal, config, traffic);
   const trend = heapTrend(judged, entry.since, now, settings, entry.anchor ?? entry.since, actual);
   if (trend.kind === 'too-early') return undefined;
   if (entry.purpose === 'excess') {
@@ -122,13 +124,12 @@ function heapHistories(
   actual: BrokerHistory[],
   signal: SignalConfig,
   config: GuardrailConfig,
-  context: HeapContext,
+  traffic: readonly WatchPoint[],
 ): BrokerHistory[] {
-  const reference = clusterTraffic(context.index, config, entry.cluster);
-  if (reference.length === 0) return actual;
+  if (traffic.length === 0) return actual;
   const { periodMs, beforePeriods } = heapSettings(signal, config);
   const start = Math.floor(entry.release.time / periodMs) * periodMs;
-  return heapPerTrafficOf(actual, reference, start - beforePeriods * periodMs, start, periodMs) ?? actual;
+  return heapPerTrafficOf(actual, traffic, start - beforePeriods * periodMs, start, periodMs) ?? actual;
 }
 
 function laterStep(release: ReleaseEvent, releases: readonly ReleaseEvent[], now: number): boolean {
@@ -154,9 +155,9 @@ function fastResponded(entry: HeapEntry, watches: readonly WatchEntry[]): boolea
  * stays on the heap for a day after its rollback (producer.id.expiration.ms), so a climb across its
  * alarm is not this release's to answer for; a climb that goes on for the minimum window after it is.
  */
-function reanchor(entry: HeapEntry, config: GuardrailConfig, context: HeapContext): void {
+function reanchor(entry: HeapEntry, config: GuardrailConfig, context: HeapContext, traffic: readonly WatchPoint[]): void {
   const from = entry.anchor ?? entry.since;
-  if (trafficMoved(context.index, config, entry.cluster, from, config.metricPeriodSeconds * 1000)) entry.anchor = context.now;
+  if (trafficMoved(context.index, config, entry.cluster, from, config.metricPeriodSeconds * 1000, traffic)) entry.anchor = context.now;
   for (const w of context.watches) {
     if (w.purpose !== 'step' || w.release.id === entry.release.id || w.cluster !== entry.cluster || w.watch.status !== 'alarm') continue;
     const at = w.watch.alarm!.time;
