@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../../lambdas/core/config.ts';
+import { type GuardrailConfig, parseConfig } from '../../../lambdas/core/config.ts';
 import { checkHeap, heapSignal, openHeapWatch } from '../../../lambdas/core/heap-watch.ts';
 import { remember } from '../../../lambdas/core/history.ts';
+import type { ReleaseEvent } from '../../../lambdas/core/release.ts';
 import { newSeriesState } from '../../../lambdas/core/series.ts';
-import { seriesIndex } from '../../../lambdas/core/series-index.ts';
+import { type SeriesIndex, seriesIndex } from '../../../lambdas/core/series-index.ts';
 import type { WatchEntry } from '../../../lambdas/core/watches.ts';
 import { firstStep } from './release-watch-fixtures.ts';
 
@@ -11,6 +12,25 @@ const MIN = 60_000;
 const RELEASE = 180 * MIN;
 const config = parseConfig('');
 const heap = heapSignal(config)!;
+
+const step = firstStep(RELEASE);
+/** The configuration that names BytesInPerSec as traffic. */
+const perTraffic = parseConfig('signals:\n  BytesInPerSec: { kind: rate, traffic: true }\n');
+
+/** The heap watch of the flag's step at RELEASE, checked `minutes` after it on `index`. */
+function checkAt(
+  minutes: number,
+  index: SeriesIndex,
+  options: { config?: GuardrailConfig; watches?: WatchEntry[]; releases?: ReleaseEvent[] } = {},
+) {
+  return checkHeap(openHeapWatch(step, 'c', heap.name), heap, options.config ?? config, {
+    now: RELEASE + minutes * MIN,
+    index,
+    watches: options.watches ?? [],
+    releases: options.releases ?? [step],
+    slopeBefore: () => {},
+  });
+}
 
 /** Three brokers' heap after GC: flat at 55% for 3 h, then climbing 10 points an hour from the release, for `after` minutes. */
 function climbing(after: number) {
@@ -44,29 +64,14 @@ const alarmedAt = (time: number) =>
   ({ purpose: 'step', cluster: 'c', release: { id: 'other' }, watch: { status: 'alarm', alarm: { time } } }) as unknown as WatchEntry;
 
 describe('the heap watch of a release', () => {
-  const step = firstStep(RELEASE);
-  const check = (watches: WatchEntry[]) =>
-    checkHeap(openHeapWatch(step, 'c', heap.name), heap, config, {
-      now: RELEASE + 90 * MIN,
-      index: climbing(90),
-      watches,
-      releases: [step],
-      slopeBefore: () => {},
-    });
+  const check = (watches: WatchEntry[]) => checkAt(90, climbing(90), { watches });
 
   it('rolls back on a climb from the release that reaches the limit within the horizon', () => {
     expect(check([])).toMatchObject({ withinHorizon: true });
   });
 
   it("judges the climb anew from another release's fast alarm on the cluster from just before this one on (a storm's producer state), and only from then", () => {
-    const at = (minutes: number, watches: WatchEntry[]) =>
-      checkHeap(openHeapWatch(step, 'c', heap.name), heap, config, {
-        now: RELEASE + minutes * MIN,
-        index: climbing(minutes),
-        watches,
-        releases: [step],
-        slopeBefore: () => {},
-      });
+    const at = (minutes: number, watches: WatchEntry[]) => checkAt(minutes, climbing(minutes), { watches });
     // The other storm alarmed 40 min after this release: what climbed across it is not judged.
     expect(at(90, [alarmedAt(RELEASE + 40 * MIN)])).toBeUndefined();
     // A climb that goes on for the minimum window after it is this release's: the excuse has an end.
@@ -77,14 +82,7 @@ describe('the heap watch of a release', () => {
   });
 
   it("watches on through another rule's later step; a later step of its own rollout takes the climb over", () => {
-    const watchWith = (later: typeof step) =>
-      checkHeap(openHeapWatch(step, 'c', heap.name), heap, config, {
-        now: RELEASE + 90 * MIN,
-        index: climbing(90),
-        watches: [],
-        releases: [step, later],
-        slopeBefore: () => {},
-      });
+    const watchWith = (later: typeof step) => checkAt(90, climbing(90), { releases: [step, later] });
     const laterAt = { ...step, id: 'later', time: RELEASE + 30 * MIN, fromPercent: 1, toPercent: 5 };
     expect(watchWith({ ...laterAt, target: { kind: 'rule', ruleId: 'rule-eu' } })).toMatchObject({ withinHorizon: true });
     expect(watchWith(laterAt)).toBeUndefined();
@@ -92,16 +90,7 @@ describe('the heap watch of a release', () => {
 });
 
 describe('the heap watch of a release, where a traffic signal is configured', () => {
-  const step = firstStep(RELEASE);
-  const perTraffic = parseConfig('signals:\n  BytesInPerSec: { kind: rate, traffic: true }\n');
-  const check = (exported: boolean, configured = perTraffic) =>
-    checkHeap(openHeapWatch(step, 'c', heap.name), heap, configured, {
-      now: RELEASE + 120 * MIN,
-      index: withTraffic(120, exported),
-      watches: [],
-      releases: [step],
-      slopeBefore: () => {},
-    });
+  const check = (exported: boolean, configured = perTraffic) => checkAt(120, withTraffic(120, exported), { config: configured });
 
   it('leaves a climb that traffic explains, learnt from how heap moved with traffic before the release', () => {
     expect(check(true)).toBeUndefined();
@@ -131,16 +120,8 @@ function stormWithFlatBytes(after: number, bytesExported: boolean) {
 }
 
 describe('the heap watch, when traffic moved', () => {
-  const step = firstStep(RELEASE);
-  const perTraffic = parseConfig('signals:\n  BytesInPerSec: { kind: rate, traffic: true }\n');
-  const check = (configured: typeof config, bytesExported: boolean) =>
-    checkHeap(openHeapWatch(step, 'c', heap.name), heap, configured, {
-      now: RELEASE + 90 * MIN,
-      index: stormWithFlatBytes(90, bytesExported),
-      watches: [],
-      releases: [step],
-      slopeBefore: () => {},
-    });
+  const check = (configured: GuardrailConfig, bytesExported: boolean) =>
+    checkAt(90, stormWithFlatBytes(90, bytesExported), { config: configured });
 
   it("does not take a storm's own rise of connections for traffic where the traffic signal shows bytes flat", () => {
     expect(check(perTraffic, true)).toMatchObject({ withinHorizon: true });
