@@ -25,11 +25,12 @@ import {
   rememberHeapSlope,
   rememberWatch,
 } from './step-back.ts';
-import { trafficOf } from './traffic-reference.ts';
+import { trafficLookup, trafficOf } from './traffic-reference.ts';
 import {
   expireWatches,
   fastSignals,
   feedWatch,
+  isWatching,
   openWatch,
   perTrafficOf,
   recentValues,
@@ -99,11 +100,12 @@ export function runChecks(state: GuardrailState, input: CheckInput, config: Guar
   const { watches } = watchState(state);
   const findings: Finding[] = [];
   const alarmed = [];
+  const trafficFor = trafficLookup(input.index, config);
   for (const entry of watches) {
     const signal = config.signals.find((s) => s.name === entry.signal);
-    if (!signal) continue;
-    const traffic = trafficOf(input.index, config, entry.cluster, watchTraffic(entry.watch));
+    if (!signal || !isWatching(entry)) continue;
     const series = input.index.get(indexKey(entry.cluster, entry.signal)) ?? [];
+    const traffic = trafficFor(entry.cluster, watchTraffic(entry.watch));
     if (feedWatch(entry, series, signal, config, input.now, traffic, nextRelease(entry, watches))) alarmed.push({ entry, signal });
   }
   // Every watch has seen this evaluation's periods before any alarm is blamed: releases minutes apart see the same excursion.

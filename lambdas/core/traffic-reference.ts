@@ -83,6 +83,19 @@ export function trafficOf(
   return { signal, reference, fallsWithCompression };
 }
 
+/** `trafficOf`, each cluster and signal's built once: an evaluation's watches share them (each is built from every broker's history). */
+export function trafficLookup(
+  index: SeriesIndex,
+  config: Pick<GuardrailConfig, 'signals'>,
+): (cluster: string, pinned?: string) => ClusterTraffic | undefined {
+  const built = new Map<string, ClusterTraffic | undefined>();
+  return (cluster, pinned) => {
+    const key = indexKey(cluster, pinned ?? '');
+    if (!built.has(key)) built.set(key, trafficOf(index, config, cluster, pinned));
+    return built.get(key);
+  };
+}
+
 /** The traffic signal of watches saved before they named theirs: the only one there was. */
 export const LEGACY_TRAFFIC = 'BytesInPerSec';
 

@@ -8,6 +8,7 @@ import {
   clusterTraffic,
   perTraffic,
   trafficAt,
+  trafficLookup,
   trafficOf,
   trafficReference,
   trafficSignals,
@@ -144,6 +145,15 @@ describe('a release watch per unit of traffic', () => {
     const { trafficSignal: _s, trafficFloor: _f, ...legacy } = onBytes;
     expect(watchTraffic(legacy)).toBe('BytesInPerSec');
     expect(perTrafficOf(legacy, trafficReference(bytes), settings)!.floor).toBeCloseTo(onBytes.trafficFloor!, 9);
+  });
+
+  it('is built once per cluster and signal for an evaluation’s watches', () => {
+    const index = seriesIndex(byKey([...brokers('BytesInPerSec', 1e6), ...brokers('MessagesInPerSec', 1e3)]));
+    const lookup = trafficLookup(index, parseConfig(''));
+    expect(lookup('c')).toBe(lookup('c'));
+    expect(lookup('c', 'BytesInPerSec')).toBe(lookup('c', 'BytesInPerSec'));
+    expect(lookup('c', 'BytesInPerSec')!.signal).toBe('BytesInPerSec');
+    expect(lookup('c')!.signal).toBe('MessagesInPerSec');
   });
 
   it('reads a watch’s traffic from the signal its level is of, never another: none where that one has no readings', () => {
