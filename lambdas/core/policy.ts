@@ -74,12 +74,19 @@ export function decide(finding: Finding, config: GuardrailConfig, context: Polic
   return { kind: 'rollback', step: release, toPercent, turnOff: rollbackTo === 'off', reason, stepBack: false };
 }
 
-/** The guardrail's own further step back: to the flag's next lower earlier percentage, or 0. */
+/**
+ * The guardrail's own further step back: to the flag's next lower earlier percentage, or 0. A heap
+ * climb goes to 0 at once: it was measured at two percentages and fell with the percentage (dose.ts),
+ * so it is the flag's at any percentage, and at the next lower one (a fifth of 5%'s climb at 1%) it
+ * would take longer to measure than the horizon leaves; a fast signal's excess is measured again at
+ * each lower percentage within minutes.
+ */
 function stepBack(finding: Finding, rollbackTo: GuardrailConfig['rollback']['to'], context: PolicyContext): Verdict {
   const step = finding.release as RolloutStep;
   const current = context.currentPercent(step);
   const lower = context.earlierPercents(step).filter((p) => p < current);
-  const toPercent = rollbackTo === 'previous-step' && lower.length > 0 ? Math.max(...lower) : 0;
+  const gradual = rollbackTo === 'previous-step' && finding.evidence.kind === 'fast';
+  const toPercent = gradual && lower.length > 0 ? Math.max(...lower) : 0;
   if (toPercent >= current) return hold(`${step.flag} is already at ${current}%: nothing lower to step back to`);
   const reason = `${step.flag} still storming at ${current}%: ${describeEvidence(finding.evidence)}`;
   return { kind: 'rollback', step, toPercent, turnOff: rollbackTo === 'off' && toPercent === 0, reason, stepBack: true };

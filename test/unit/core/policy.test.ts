@@ -114,6 +114,31 @@ describe('decide', () => {
     });
   });
 
+  it("steps a heap climb that persisted at the lower percentage straight back to 0: it is the flag's at any percentage", () => {
+    const heap: Finding = {
+      ...finding(step, 'excess'),
+      evidence: {
+        kind: 'heap',
+        purpose: 'excess',
+        cluster: 'events',
+        signal: 'HeapMemoryAfterGC',
+        onset: 0,
+        candidates: ['storm 5% → 25%'],
+        slopeBefore: 0.1,
+        slopeAfter: 1.2,
+        level: 78,
+        msToLimit: 6 * 3_600_000,
+        limitPercent: 85,
+        horizonMs: 6 * 3_600_000,
+        brokers: [],
+      },
+    };
+    const at5 = context({ currentPercent: () => 5 });
+    expect(decide(heap, defaultConfig(), at5)).toMatchObject({ kind: 'rollback', toPercent: 0, turnOff: false, stepBack: true });
+    expect(decide(heap, parseConfig('rollback: { to: off }'), at5)).toMatchObject({ toPercent: 0, turnOff: true });
+    expect(decide(finding(step, 'excess'), defaultConfig(), at5)).toMatchObject({ toPercent: 1 });
+  });
+
   it('never steps back a flag that is not guarded', () => {
     expect(decide(finding(step, 'excess'), parseConfig('flags: { storm: { guarded: false } }'), context())).toEqual({
       kind: 'hold',
