@@ -5,12 +5,14 @@
  * formats and replayed closed loop through the guardrail (bench/guard/loop.ts), and open loop
  * through the emulated default rules of other tools (bench/storms/rules.ts).
  *
- *   npm run bench:guard -- [--data DIR] [--json] [--kinds storm,surge] [--textures REGEX] [--engine main] [--traffic messages|bytes|none]
+ *   npm run bench:guard -- [--data DIR] [--json] [--kinds storm,surge] [--textures REGEX] [--engine main] [--traffic messages|bytes|none] [--constant-creation SHARE]
  *
  * Every case exports MSK's MessagesInPerSec and BytesInPerSec; the default configuration reads the
  * first as the clusters' traffic. --traffic bytes: MessagesInPerSec disabled, as for a cluster
  * whose traffic is its bytes (compression rollouts then move it); none: both disabled, as for a
- * cluster that exports neither.
+ * cluster that exports neither. --constant-creation 0.5: every broker also opens half the typical
+ * rate of connections whatever the traffic (reconnects, health checks), where the world otherwise
+ * opens them in proportion to traffic, as the release watch's traffic reference assumes.
  *
  * --data defaults to the copy the project ships (vendor/nab/data).
  */
@@ -107,13 +109,17 @@ export interface SuiteOptions {
   readonly textures?: RegExp;
   readonly engine?: Engine;
   readonly config?: GuardrailConfig;
+  /** Every world's connections opened whatever the traffic, as a share of the typical rate (world.ts `constantCreation`). */
+  readonly constantCreation?: number;
   readonly progress?: (done: number, total: number) => void;
 }
 
 export async function runSuite(options: SuiteOptions = {}): Promise<{ results: CaseResult[]; dataDir: string; textures: number }> {
   const dataDir = resolveDataDir(options.data);
   const textures = loadTextures(dataDir).filter((t) => !options.textures || options.textures.test(t.name));
-  const cases = guardCases(textures).filter((c) => !options.kinds || options.kinds.includes(c.kind));
+  const cases = guardCases(textures)
+    .filter((c) => !options.kinds || options.kinds.includes(c.kind))
+    .map((c) => (options.constantCreation ? { ...c, world: { ...c.world, constantCreation: options.constantCreation } } : c));
   const results: CaseResult[] = [];
   for (const c of cases) {
     results.push(await runCase(c, options.engine ?? mainEngine, options.config));
@@ -186,6 +192,7 @@ async function main(): Promise<void> {
       textures: { type: 'string' },
       engine: { type: 'string', default: 'main' },
       traffic: { type: 'string', default: 'messages' },
+      'constant-creation': { type: 'string', default: '0' },
     },
   });
   const kinds = values.kinds?.split(',').map((k) => k.trim()) as CaseKind[] | undefined;
@@ -193,6 +200,8 @@ async function main(): Promise<void> {
   if (unknown) throw new Error(`--kinds: no kind "${unknown}" (kinds: ${CASE_KINDS.join(', ')})`);
   const traffic = TRAFFIC.find((t) => t === values.traffic);
   if (!traffic) throw new Error(`--traffic: no "${values.traffic}" (${TRAFFIC.join(', ')})`);
+  const constantCreation = Number(values['constant-creation']);
+  if (!(constantCreation >= 0)) throw new Error(`--constant-creation: expected a share of at least 0, got "${values['constant-creation']}"`);
   const engine = ENGINES[values.engine];
   if (!engine) throw new Error(`--engine: no engine "${values.engine}" (engines: ${Object.keys(ENGINES).join(', ')})`);
   const started = performance.now();
@@ -202,6 +211,7 @@ async function main(): Promise<void> {
     ...(values.textures ? { textures: new RegExp(values.textures) } : {}),
     engine,
     config: trafficConfig(traffic),
+    constantCreation,
     progress: (done, total) => process.stderr.write(`\r guard suite: ${done}/${total} cases`),
   });
   process.stderr.write('\n');
