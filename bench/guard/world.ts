@@ -204,7 +204,9 @@ function brokerMinute(
     producers += typical * flag.producersPerPercent * percents[f]!;
     pooledEntries += flag.heapPointsPerHourPerPercent * percents[f]! * traffic * ENTRIES_PER_MINUTE_FOR_ONE_POINT_PER_HOUR;
   });
-  const constant = (spec.constantCreation ?? 0) * ((TYPICAL_PRODUCERS_PER_SECOND / spec.brokers) * CONNECTIONS_PER_PRODUCER + OTHER_CONNECTIONS_PER_SECOND);
+  const constant =
+    (spec.constantCreation ?? 0) *
+    ((TYPICAL_PRODUCERS_PER_SECOND / spec.brokers) * CONNECTIONS_PER_PRODUCER + OTHER_CONNECTIONS_PER_SECOND);
   const expected = producers * CONNECTIONS_PER_PRODUCER + OTHER_CONNECTIONS_PER_SECOND * traffic + constant;
   // Counting noise: a minute's count of N events varies by √N.
   const counting = 1 / Math.sqrt(Math.max(1, expected * 60));

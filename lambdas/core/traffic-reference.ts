@@ -21,9 +21,11 @@
  * and for counts whatever the traffic (`fallInPart`), a watched value takes out all of traffic's
  * rise but of its fall only what stays within half the watch's smallest effect (`maxFall`): a fall
  * that a release made adds at most half of what an alarm needs. A rate against records takes out
- * the fall too: a storm that lands in a deep dip of spiky traffic is caught at its step (all 1.5x
- * storms of bench:guard, 28 of 33 with the fall taken out in part). The history before the release
- * is read both ways (`pointsPerTraffic`): its levels and the backtest's noise are those of the ratio.
+ * the fall too, where its history shows it followed traffic (`followsTraffic`): a storm that lands
+ * in a deep dip of spiky traffic is then caught at its step (32 of 33 1.5x storms of bench:guard, 28
+ * with the fall taken out in part); where connections are opened whatever the traffic, a dip would
+ * read as a storm. The history before the release is read both ways (`pointsPerTraffic`): its
+ * levels and the backtest's noise are those of the ratio.
  *
  * A period with no traffic reading within STALE_PERIODS before it is left as it is in a watched
  * period (a dark reference must not blind the watch) and left out of the history. Pure.
@@ -101,12 +103,57 @@ export const LEGACY_TRAFFIC = 'BytesInPerSec';
 
 /**
  * Whether a watch of `signal` takes out a fall of `traffic` only in part (`maxFall`): where traffic
- * is bytes (a release that compresses lowers them, connections unchanged), and for counts, whatever
+ * is bytes (a release that compresses lowers them, connections unchanged); for counts, whatever
  * the traffic: open connections are mostly long-lived, a stock that does not fall in proportion to
- * a flow (per unit of a deep dip of traffic a count swings up: bench/guard/RESULTS.md).
+ * a flow (per unit of a deep dip of traffic a count swings up: bench/guard/RESULTS.md); and for a
+ * rate whose history did not show it `follows` traffic.
  */
-export function fallInPart(signal: Pick<SignalConfig, 'kind'>, traffic: Pick<ClusterTraffic, 'fallsWithCompression'>): boolean {
-  return traffic.fallsWithCompression || signal.kind !== 'rate';
+export function fallInPart(
+  signal: Pick<SignalConfig, 'kind'>,
+  traffic: Pick<ClusterTraffic, 'fallsWithCompression'>,
+  follows: boolean,
+): boolean {
+  return traffic.fallsWithCompression || signal.kind !== 'rate' || !follows;
+}
+
+/**
+ * Whether the signal followed the cluster's traffic in full over its history before the release
+ * (`histories`, each broker's points in the signal's units), so that traffic's whole fall may be
+ * taken out: the traffic varied (its log sd at least MIN_TRAFFIC_SD: the records per unit of traffic
+ * drift about that much) and the pooled least-squares slope of ln(y + c) on it, each broker's means
+ * out, is at least MIN_ELASTICITY. Not every connection is opened in proportion to traffic
+ * (reconnects, health checks, consumers): where a third is not, a dip of traffic at a step read as
+ * a storm (bench:guard --constant-creation, RESULTS.md).
+ */
+export function followsTraffic(
+  histories: ReadonlyArray<{ readonly points: readonly WatchPoint[] }>,
+  reference: TrafficReference,
+  periodMs: number,
+  logOffset: number,
+): boolean {
+  let [sxx, sxy, n] = [0, 0, 0];
+  for (const { points } of histories) {
+    const pairs = points.flatMap((p) => {
+      const r = trafficAt(reference, p.time, periodMs);
+      return r === undefined || !(p.value + logOffset > 0) ? [] : [[r, Math.log(p.value + logOffset)] as const];
+    });
+    const [mr, my] = [mean(pairs.map((p) => p[0])), mean(pairs.map((p) => p[1]))];
+    for (const [r, y] of pairs) {
+      sxx += (r - mr) ** 2;
+      sxy += (r - mr) * (y - my);
+    }
+    n += pairs.length;
+  }
+  return n > 0 && sxx / n >= MIN_TRAFFIC_SD ** 2 && sxy / sxx >= MIN_ELASTICITY;
+}
+
+/** Traffic must have varied this much (log sd) over the history for its whole fall to be taken out. */
+const MIN_TRAFFIC_SD = 0.1;
+/** …and the signal followed at least this much of it (1: in proportion). */
+const MIN_ELASTICITY = 0.8;
+
+function mean(values: readonly number[]): number {
+  return values.length > 0 ? values.reduce((a, b) => a + b, 0) / values.length : 0;
 }
 
 /** The cluster's traffic per period from its traffic series (their full-resolution history, or all of it, older points medians of blocks, as the state keeps it: logs of rates). */

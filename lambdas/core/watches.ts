@@ -22,6 +22,7 @@ import type { SeriesState } from './series.ts';
 import {
   type ClusterTraffic,
   fallInPart,
+  followsTraffic,
   LEGACY_TRAFFIC,
   maxFallOf,
   perTraffic,
@@ -160,13 +161,14 @@ export function openWatch(
   const start = Math.floor(release.time / periodMs) * periodMs;
   const reference = traffic?.reference;
   const level = reference && trafficLevel(reference, start - levelPeriods * periodMs, start, levelPeriods / 2);
-  const raw = brokerHistories(series, signal);
+  const raw = brokerHistories(series, signal).map((h) => ({ broker: h.broker, points: h.points.filter((p) => p.time < start) }));
   const histories =
     reference && level !== undefined
       ? raw.map((h) => ({ broker: h.broker, points: pointsPerTraffic(h.points, reference, level, periodMs) }))
       : raw;
   const opened = openReleaseWatch(release, signal.name, histories, settings, earlier);
-  const perUnit = traffic && level !== undefined ? perUnitWatch(opened, signal, settings, traffic, level) : firstStageOnly(opened);
+  const follows = reference !== undefined && followsTraffic(raw, reference, periodMs, signal.logOffset);
+  const perUnit = traffic && level !== undefined ? perUnitWatch(opened, signal, settings, traffic, level, follows) : firstStageOnly(opened);
   const prior = first && priorExcess(first.levels, perUnit.levels, settings, atTraffic(level, first.trafficLevel));
   const watch: ReleaseWatch = prior === undefined ? perUnit : { ...perUnit, prior };
   return {
@@ -189,9 +191,10 @@ function perUnitWatch(
   settings: ReleaseWatchSettings,
   traffic: ClusterTraffic,
   level: number,
+  follows: boolean,
 ): ReleaseWatch {
   const watch = { ...(signal.kind === 'rate' ? opened : firstStageOnly(opened)), trafficLevel: level, trafficSignal: traffic.signal };
-  return { ...watch, trafficFloor: fallInPart(signal, traffic) ? level - maxFallOf(settings) : null };
+  return { ...watch, trafficFloor: fallInPart(signal, traffic, follows) ? level - maxFallOf(settings) : null };
 }
 
 /** A value at traffic `from` as it would be at `to` (e^{to − from}); as it is where either is unknown. */

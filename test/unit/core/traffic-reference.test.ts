@@ -6,6 +6,7 @@ import { newSeriesState, type SeriesState } from '../../../lambdas/core/series.t
 import { seriesIndex } from '../../../lambdas/core/series-index.ts';
 import {
   clusterTraffic,
+  followsTraffic,
   perTraffic,
   trafficAt,
   trafficLookup,
@@ -75,6 +76,28 @@ describe('a traffic reference', () => {
   });
 });
 
+describe('whether a signal follows traffic', () => {
+  /** Three brokers' minutes of `value(traffic)` at traffic e^{sd·sin(m/7)}, and the reference. */
+  const follows = (value: (traffic: number) => number, sd: number) => {
+    const traffic = Array.from({ length: 120 }, (_, m) => Math.exp(sd * Math.sin(m / 7)));
+    const reference = new Map(traffic.map((t, m) => [m * MIN, Math.log(t)]));
+    const histories = [1, 1.2, 0.8].map((share) => ({ points: traffic.map((t, m) => ({ time: m * MIN, value: share * value(t) })) }));
+    return followsTraffic(histories, reference, MIN, 1);
+  };
+
+  it('does where the history shows connections opened in proportion to a traffic that moved', () => {
+    expect(follows((t) => 100 * t, 0.3)).toBe(true);
+    expect(follows((t) => 100 * t ** 0.9, 0.3)).toBe(true);
+  });
+
+  it('does not where a third are opened whatever the traffic, where none follow it, or where traffic barely moved', () => {
+    expect(follows((t) => 50 + 100 * t, 0.3)).toBe(false);
+    expect(follows(() => 100, 0.3)).toBe(false);
+    expect(follows((t) => 100 * t, 0.05)).toBe(false);
+    expect(followsTraffic([], new Map(), MIN, 1)).toBe(false);
+  });
+});
+
 describe('a release watch per unit of traffic', () => {
   it('does not alarm on a traffic burst at the step that moves connections and bytes alike', () => {
     const ccr = brokers('ConnectionCreationRate', 10);
@@ -120,21 +143,27 @@ describe('a release watch per unit of traffic', () => {
     expect(entry.watch.status).not.toBe('alarm');
   });
 
-  it('takes out the whole fall of records for a rate, part of it for a count or against bytes, and part for a watch saved before it said', () => {
-    const messages = brokers('MessagesInPerSec', 1e3);
-    const bytes = brokers('BytesInPerSec', 1e6);
+  it('takes out the whole fall of records for a rate that followed traffic, part of it for a count, against bytes, for a rate that did not follow, and for a watch saved before it said', () => {
+    const swing = (m: number) => Math.exp(0.3 * Math.sin(m / 9));
+    const messages = brokers('MessagesInPerSec', 1e3, swing);
+    const bytes = brokers('BytesInPerSec', 1e6, swing);
     const index = seriesIndex(byKey([...messages, ...bytes]));
     const defaults = parseConfig('');
     const count = defaults.signals.find((s) => s.name === 'ConnectionCount')!;
-    const rate = openWatch(step, brokers('ConnectionCreationRate', 10), signal, defaults, [], trafficOf(index, defaults, 'c')).watch;
+    const open = (series: SeriesState[], watched = signal, pinned?: string) =>
+      openWatch(step, series, watched, defaults, [], trafficOf(index, defaults, 'c', pinned)).watch;
+    const rate = open(brokers('ConnectionCreationRate', 10, swing));
     expect(rate).toMatchObject({ trafficSignal: 'MessagesInPerSec', trafficFloor: null });
     const settings = { periodMs: MIN, minEffect: Math.log(1.5) / 2 };
     expect(perTrafficOf(rate, trafficReference(messages), settings)!.floor).toBe(-Infinity);
-    const counted = openWatch(step, brokers('ConnectionCount', 900), count, defaults, [], trafficOf(index, defaults, 'c')).watch;
+    // Connections opened whatever the traffic: a dip of traffic must not read as a storm.
+    const steady = open(brokers('ConnectionCreationRate', 10));
+    expect(steady.trafficFloor).toBeCloseTo(steady.trafficLevel! - Math.log(1.5) / 4, 9);
+    const counted = open(brokers('ConnectionCount', 900, swing), count);
     expect(counted.trafficFloor).toBeCloseTo(counted.trafficLevel! - Math.log(1.3) / 4, 9);
     const onBytes = openWatch(
       step,
-      brokers('ConnectionCreationRate', 10),
+      brokers('ConnectionCreationRate', 10, swing),
       signal,
       defaults,
       [],
