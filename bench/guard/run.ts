@@ -201,7 +201,7 @@ async function main(): Promise<void> {
   const traffic = TRAFFIC.find((t) => t === values.traffic);
   if (!traffic) throw new Error(`--traffic: no "${values.traffic}" (${TRAFFIC.join(', ')})`);
   const constantCreation = Number(values['constant-creation']);
-  if (!(constantCreation >= 0))
+  if (!(Number.isFinite(constantCreation) && constantCreation >= 0) || values['constant-creation'].trim() === '')
     throw new Error(`--constant-creation: expected a share of at least 0, got "${values['constant-creation']}"`);
   const engine = ENGINES[values.engine];
   if (!engine) throw new Error(`--engine: no engine "${values.engine}" (engines: ${Object.keys(ENGINES).join(', ')})`);

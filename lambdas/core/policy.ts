@@ -9,8 +9,8 @@
  * A step's finding rolls the step back (to its previous percentage, or 0, or off, as configured),
  * unless the flag is frozen (someone else's step-up: reverted, not rolled back), cooling down, or
  * already decided. What persists of a rolled-back flag's effect steps it back again through its
- * earlier percentages to 0: the guardrail's own further step-backs are not held back by the freeze
- * or the cooldown its first rollback set.
+ * earlier percentages to 0 (a heap climb: to 0 at once): the guardrail's own further step-backs are
+ * not held back by the freeze or the cooldown its first rollback set.
  */
 import type { GuardrailConfig } from './config.ts';
 import { describeEvidence, type Finding } from './finding.ts';

@@ -22,8 +22,8 @@
  * rise but of its fall only what stays within half the watch's smallest effect (`maxFall`): a fall
  * that a release made adds at most half of what an alarm needs. A rate against records takes out
  * the fall too, where its history shows it followed traffic (`followsTraffic`): a storm that lands
- * in a deep dip of spiky traffic is then caught at its step (32 of 33 1.5x storms of bench:guard, 28
- * with the fall taken out in part); where connections are opened whatever the traffic, a dip would
+ * in a deep dip of spiky traffic is then caught at its step (all 1.5x storms of bench:guard, 28 of
+ * 33 with the fall taken out in part); where connections are opened whatever the traffic, a dip would
  * read as a storm. The history before the release is read both ways (`pointsPerTraffic`): its
  * levels and the backtest's noise are those of the ratio.
  *
@@ -111,46 +111,49 @@ export const LEGACY_TRAFFIC = 'BytesInPerSec';
 export function fallInPart(
   signal: Pick<SignalConfig, 'kind'>,
   traffic: Pick<ClusterTraffic, 'fallsWithCompression'>,
-  follows: boolean,
+  follows: () => boolean,
 ): boolean {
-  return traffic.fallsWithCompression || signal.kind !== 'rate' || !follows;
+  return traffic.fallsWithCompression || signal.kind !== 'rate' || !follows();
 }
 
 /**
  * Whether the signal followed the cluster's traffic in full over its history before the release
  * (`histories`, each broker's points in the signal's units), so that traffic's whole fall may be
  * taken out: the traffic varied (its log sd at least MIN_TRAFFIC_SD: the records per unit of traffic
- * drift about that much) and the pooled least-squares slope of ln(y + c) on it, each broker's means
- * out, is at least MIN_ELASTICITY. Not every connection is opened in proportion to traffic
- * (reconnects, health checks, consumers): where a third is not, a dip of traffic at a step read as
- * a storm (bench:guard --constant-creation, RESULTS.md).
+ * drift about that much) and the pooled least-squares slope of ln y on it (y > 0, as `perTraffic`
+ * scales y itself; each broker's means out, brokers with fewer than MIN_POINTS readings left out) is
+ * at least MIN_ELASTICITY. Not every connection is opened in proportion to traffic (reconnects,
+ * health checks, consumers): where a third is not, a dip of traffic at a step read as a storm
+ * (bench:guard --constant-creation, RESULTS.md).
  */
 export function followsTraffic(
   histories: ReadonlyArray<{ readonly points: readonly WatchPoint[] }>,
   reference: TrafficReference,
   periodMs: number,
-  logOffset: number,
 ): boolean {
-  let [sxx, sxy, n] = [0, 0, 0];
+  let [sxx, sxy, degrees] = [0, 0, 0];
   for (const { points } of histories) {
     const pairs = points.flatMap((p) => {
       const r = trafficAt(reference, p.time, periodMs);
-      return r === undefined || !(p.value + logOffset > 0) ? [] : [[r, Math.log(p.value + logOffset)] as const];
+      return r === undefined || !(p.value > 0) ? [] : [[r, Math.log(p.value)] as const];
     });
+    if (pairs.length < MIN_POINTS) continue;
     const [mr, my] = [mean(pairs.map((p) => p[0])), mean(pairs.map((p) => p[1]))];
     for (const [r, y] of pairs) {
       sxx += (r - mr) ** 2;
       sxy += (r - mr) * (y - my);
     }
-    n += pairs.length;
+    degrees += pairs.length - 1;
   }
-  return n > 0 && sxx / n >= MIN_TRAFFIC_SD ** 2 && sxy / sxx >= MIN_ELASTICITY;
+  return degrees > 0 && sxx / degrees >= MIN_TRAFFIC_SD ** 2 && sxy / sxx >= MIN_ELASTICITY;
 }
 
 /** Traffic must have varied this much (log sd) over the history for its whole fall to be taken out. */
 const MIN_TRAFFIC_SD = 0.1;
 /** …and the signal followed at least this much of it (1: in proportion). */
 const MIN_ELASTICITY = 0.8;
+/** A broker with fewer readings than this says nothing of how it follows traffic. */
+const MIN_POINTS = 10;
 
 function mean(values: readonly number[]): number {
   return values.length > 0 ? values.reduce((a, b) => a + b, 0) / values.length : 0;

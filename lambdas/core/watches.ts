@@ -167,7 +167,7 @@ export function openWatch(
       ? raw.map((h) => ({ broker: h.broker, points: pointsPerTraffic(h.points, reference, level, periodMs) }))
       : raw;
   const opened = openReleaseWatch(release, signal.name, histories, settings, earlier);
-  const follows = reference !== undefined && followsTraffic(raw, reference, periodMs, signal.logOffset);
+  const follows = () => reference !== undefined && followsTraffic(raw, reference, periodMs);
   const perUnit = traffic && level !== undefined ? perUnitWatch(opened, signal, settings, traffic, level, follows) : firstStageOnly(opened);
   const prior = first && priorExcess(first.levels, perUnit.levels, settings, atTraffic(level, first.trafficLevel));
   const watch: ReleaseWatch = prior === undefined ? perUnit : { ...perUnit, prior };
@@ -191,7 +191,7 @@ function perUnitWatch(
   settings: ReleaseWatchSettings,
   traffic: ClusterTraffic,
   level: number,
-  follows: boolean,
+  follows: () => boolean,
 ): ReleaseWatch {
   const watch = { ...(signal.kind === 'rate' ? opened : firstStageOnly(opened)), trafficLevel: level, trafficSignal: traffic.signal };
   return { ...watch, trafficFloor: fallInPart(signal, traffic, follows) ? level - maxFallOf(settings) : null };

@@ -77,24 +77,45 @@ describe('a traffic reference', () => {
 });
 
 describe('whether a signal follows traffic', () => {
-  /** Three brokers' minutes of `value(traffic)` at traffic e^{sd·sin(m/7)}, and the reference. */
-  const follows = (value: (traffic: number) => number, sd: number) => {
+  /** Minutes of traffic e^{sd·sin(m/7)}: the reference, and brokers' histories of `value(traffic)` over minutes [from, to). */
+  const world = (sd: number) => {
     const traffic = Array.from({ length: 120 }, (_, m) => Math.exp(sd * Math.sin(m / 7)));
     const reference = new Map(traffic.map((t, m) => [m * MIN, Math.log(t)]));
-    const histories = [1, 1.2, 0.8].map((share) => ({ points: traffic.map((t, m) => ({ time: m * MIN, value: share * value(t) })) }));
-    return followsTraffic(histories, reference, MIN, 1);
+    const broker = (value: (traffic: number) => number, from = 0, to = 120) => ({
+      points: traffic.slice(from, to).map((t, i) => ({ time: (from + i) * MIN, value: value(t) })),
+    });
+    return { reference, broker };
+  };
+  const follows = (value: (traffic: number) => number, sd: number) => {
+    const { reference, broker } = world(sd);
+    return followsTraffic(
+      [1, 1.2, 0.8].map((share) => broker((t) => share * value(t))),
+      reference,
+      MIN,
+    );
   };
 
-  it('does where the history shows connections opened in proportion to a traffic that moved', () => {
+  it('does where the history shows connections opened in proportion to a traffic that moved, however few a second', () => {
     expect(follows((t) => 100 * t, 0.3)).toBe(true);
-    expect(follows((t) => 100 * t ** 0.9, 0.3)).toBe(true);
+    expect(follows((t) => 2 * t, 0.3)).toBe(true);
+    expect(follows((t) => 100 * t ** 0.85, 0.3)).toBe(true);
   });
 
-  it('does not where a third are opened whatever the traffic, where none follow it, or where traffic barely moved', () => {
+  it('does not where a third are opened whatever the traffic, where less than 0.8 of it is followed, or where traffic barely moved', () => {
     expect(follows((t) => 50 + 100 * t, 0.3)).toBe(false);
+    expect(follows((t) => 100 * t ** 0.75, 0.3)).toBe(false);
     expect(follows(() => 100, 0.3)).toBe(false);
     expect(follows((t) => 100 * t, 0.05)).toBe(false);
-    expect(followsTraffic([], new Map(), MIN, 1)).toBe(false);
+    expect(followsTraffic([], new Map(), MIN)).toBe(false);
+  });
+
+  it('reads each broker against its own level, and leaves out a broker with too few readings to say', () => {
+    const { reference, broker } = world(0.6);
+    // A busy broker while traffic is low (minutes 22 to 43), a quiet one while it is high (0 to 21):
+    // pooled as one, their levels would read as connections falling as traffic rose.
+    const staggered = [broker((t) => 300 * t, 22, 44), broker((t) => 30 * t, 0, 22)];
+    expect(followsTraffic(staggered, reference, MIN)).toBe(true);
+    expect(followsTraffic([...staggered, broker(() => 500, 0, 6)], reference, MIN)).toBe(true);
   });
 });
 
