@@ -153,8 +153,9 @@ export const TRAFFIC_MOVED = Math.log(1.2);
  * HEAP_TRAFFIC_WINDOW_PERIODS against that over as many periods before `from` (a minute's spike
  * fills buffers). The cluster's traffic signal decides wherever it has readings: a producer storm
  * adds connections, not records or bytes, so connections are not asked then. With no traffic readings, a
- * connection signal stands for traffic: the median over brokers of each broker's log ratio.
- * `traffic`: the cluster's traffic as points, where the caller has it already.
+ * connection signal stands for traffic: the median over brokers of each broker's log ratio. A
+ * series whose newest reading is older than the window at `now` (dark) is not asked: its last
+ * readings are not traffic now. `traffic`: the cluster's traffic as points, where the caller has it already.
  */
 export function trafficMoved(
   index: SeriesIndex,
@@ -162,12 +163,13 @@ export function trafficMoved(
   cluster: string,
   from: number,
   periodMs: number,
+  now: number,
   traffic: readonly WatchPoint[] = trafficPoints(clusterTraffic(index, config, cluster)),
 ): boolean {
   const span = HEAP_TRAFFIC_WINDOW_PERIODS * periodMs;
   const start = Math.floor(from / periodMs) * periodMs;
   if (traffic.length > 0) {
-    const ratio = meanRatio(traffic, start - span, start);
+    const ratio = meanRatio(traffic, start - span, start, now - span);
     if (ratio !== undefined) return Math.abs(ratio) >= TRAFFIC_MOVED;
   }
   return fastSignals(config).some((signal) => {
@@ -176,6 +178,7 @@ export function trafficMoved(
         s.history.times.map((time, i) => ({ time, value: s.history.values[i]! })),
         start - span,
         start,
+        now - span,
       );
       return ratio === undefined ? [] : [ratio];
     });
@@ -188,12 +191,13 @@ const MIN_READINGS = 3;
 
 /**
  * ln of the mean over the newest HEAP_TRAFFIC_WINDOW_PERIODS readings over that over [from, to)
- * (readings are logs of rates or counts, in time order); undefined with fewer than MIN_READINGS before.
+ * (readings are logs of rates or counts, in time order); undefined with fewer than MIN_READINGS
+ * before, or when the newest reading is older than `staleBefore`.
  */
-function meanRatio(readings: readonly WatchPoint[], from: number, to: number): number | undefined {
+function meanRatio(readings: readonly WatchPoint[], from: number, to: number, staleBefore: number): number | undefined {
   const before = readings.slice(lowerBound(readings, from), lowerBound(readings, to));
   const recent = readings.slice(-HEAP_TRAFFIC_WINDOW_PERIODS);
-  if (before.length < MIN_READINGS || recent.length === 0) return undefined;
+  if (before.length < MIN_READINGS || recent.length === 0 || recent.at(-1)!.time < staleBefore) return undefined;
   const logMean = (ps: readonly WatchPoint[]) => Math.log(ps.reduce((a, p) => a + Math.exp(p.value), 0) / ps.length);
   return logMean(recent) - logMean(before);
 }

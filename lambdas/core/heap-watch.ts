@@ -157,7 +157,8 @@ function fastResponded(entry: HeapEntry, watches: readonly WatchEntry[]): boolea
  */
 function reanchor(entry: HeapEntry, config: GuardrailConfig, context: HeapContext, traffic: readonly WatchPoint[]): void {
   const from = entry.anchor ?? entry.since;
-  if (trafficMoved(context.index, config, entry.cluster, from, config.metricPeriodSeconds * 1000, traffic)) entry.anchor = context.now;
+  if (trafficMoved(context.index, config, entry.cluster, from, config.metricPeriodSeconds * 1000, context.now, traffic))
+    entry.anchor = context.now;
   for (const w of context.watches) {
     if (w.purpose !== 'step' || w.release.id === entry.release.id || w.cluster !== entry.cluster || w.watch.status !== 'alarm') continue;
     const at = w.watch.alarm!.time;

@@ -4,7 +4,7 @@ import { heapPerTraffic, heapTrafficCoefficient, trafficMoved, trailingTraffic }
 import { heapTrend, heapTrendSettings } from '../../../lambdas/core/heap-trend.ts';
 import { remember } from '../../../lambdas/core/history.ts';
 import { newSeriesState } from '../../../lambdas/core/series.ts';
-import { seriesIndex } from '../../../lambdas/core/series-index.ts';
+import { indexKey, seriesIndex } from '../../../lambdas/core/series-index.ts';
 import { trafficReference } from '../../../lambdas/core/traffic-reference.ts';
 import type { BrokerHistory, WatchPoint } from '../../../lambdas/core/watch-points.ts';
 
@@ -94,7 +94,7 @@ describe('whether traffic moved since a heap slope began', () => {
     });
     return seriesIndex(Object.fromEntries(states.map((s) => [s.key, s])));
   }
-  const moved = (at: (m: number) => number) => trafficMoved(bytes(at), perTraffic, 'c', 60 * MIN, MIN);
+  const moved = (at: (m: number) => number) => trafficMoved(bytes(at), perTraffic, 'c', 60 * MIN, MIN, 180 * MIN);
 
   it('says no while traffic holds, yes when it rose or fell since (heap follows it both ways)', () => {
     expect(moved(() => 0.02 * Math.sin(1))).toBe(false);
@@ -114,7 +114,29 @@ describe('whether traffic moved since a heap slope began', () => {
         'c',
         60 * MIN,
         MIN,
+        180 * MIN,
       ),
     ).toBe(false);
+  });
+
+  it('does not ask a traffic signal gone dark: connections, still reporting, answer', () => {
+    const both = parseConfig('signals:\n  BytesInPerSec: { kind: rate, traffic: true }\n');
+    const index = bytes(() => 0);
+    // Bytes went dark at minute 100 after a rise its last readings still show; connections held.
+    for (const s of index.get(indexKey('c', 'BytesInPerSec')) ?? []) {
+      s.history.times.splice(100);
+      s.history.values.splice(100);
+      for (let i = 80; i < 100; i++) s.history.values[i] = 15 + Math.log(1.6);
+    }
+    const connections = [1, 2, 3].map((b) => {
+      const c = newSeriesState({ key: `count/${b}`, signal: 'ConnectionCount', cluster: 'c', dimensions: { 'Broker ID': String(b) } });
+      for (let m = 0; m < 180; m++) remember(c.history, 1000, m * MIN, Math.log(900));
+      return c;
+    });
+    const all = seriesIndex(
+      Object.fromEntries([...(index.get(indexKey('c', 'BytesInPerSec')) ?? []), ...connections].map((x) => [x.key, x])),
+    );
+    expect(trafficMoved(all, both, 'c', 60 * MIN, MIN, 100 * MIN)).toBe(true);
+    expect(trafficMoved(all, both, 'c', 60 * MIN, MIN, 180 * MIN)).toBe(false);
   });
 });
