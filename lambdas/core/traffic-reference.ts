@@ -30,6 +30,7 @@
  * A period with no traffic reading within STALE_PERIODS before it is left as it is in a watched
  * period (a dark reference must not blind the watch) and left out of the history. Pure.
  */
+import { mean } from 'simple-statistics';
 import type { GuardrailConfig, SignalConfig } from './config.ts';
 import type { SeriesState } from './series.ts';
 import { indexKey, type SeriesIndex } from './series-index.ts';
@@ -118,7 +119,7 @@ export function fallInPart(
 
 /**
  * Whether the signal followed the cluster's traffic in full over its history before the release
- * (`histories`, each broker's points in the signal's units), so that traffic's whole fall may be
+ * (`histories`, each broker's points in the signal's units, those before `before`), so that traffic's whole fall may be
  * taken out: the traffic varied (its log sd at least MIN_TRAFFIC_SD: the records per unit of traffic
  * drift about that much) and the pooled least-squares slope of ln y on it (y > 0, as `perTraffic`
  * scales y itself; each broker's means out, brokers with fewer than MIN_POINTS readings left out) is
@@ -130,11 +131,12 @@ export function followsTraffic(
   histories: ReadonlyArray<{ readonly points: readonly WatchPoint[] }>,
   reference: TrafficReference,
   periodMs: number,
+  before = Infinity,
 ): boolean {
   let [sxx, sxy, degrees] = [0, 0, 0];
   for (const { points } of histories) {
     const pairs = points.flatMap((p) => {
-      const r = trafficAt(reference, p.time, periodMs);
+      const r = p.time < before ? trafficAt(reference, p.time, periodMs) : undefined;
       return r === undefined || !(p.value > 0) ? [] : [[r, Math.log(p.value)] as const];
     });
     if (pairs.length < MIN_POINTS) continue;
@@ -154,10 +156,6 @@ const MIN_TRAFFIC_SD = 0.1;
 const MIN_ELASTICITY = 0.8;
 /** A broker with fewer readings than this says nothing of how it follows traffic. */
 const MIN_POINTS = 10;
-
-function mean(values: readonly number[]): number {
-  return values.length > 0 ? values.reduce((a, b) => a + b, 0) / values.length : 0;
-}
 
 /** The cluster's traffic per period from its traffic series (their full-resolution history, or all of it, older points medians of blocks, as the state keeps it: logs of rates). */
 export function trafficReference(series: readonly SeriesState[], whole = false): TrafficReference | undefined {

@@ -161,13 +161,13 @@ export function openWatch(
   const start = Math.floor(release.time / periodMs) * periodMs;
   const reference = traffic?.reference;
   const level = reference && trafficLevel(reference, start - levelPeriods * periodMs, start, levelPeriods / 2);
-  const raw = brokerHistories(series, signal).map((h) => ({ broker: h.broker, points: h.points.filter((p) => p.time < start) }));
+  const raw = brokerHistories(series, signal);
   const histories =
     reference && level !== undefined
       ? raw.map((h) => ({ broker: h.broker, points: pointsPerTraffic(h.points, reference, level, periodMs) }))
       : raw;
   const opened = openReleaseWatch(release, signal.name, histories, settings, earlier);
-  const follows = () => reference !== undefined && followsTraffic(raw, reference, periodMs);
+  const follows = () => reference !== undefined && followsTraffic(raw, reference, periodMs, start);
   const perUnit = traffic && level !== undefined ? perUnitWatch(opened, signal, settings, traffic, level, follows) : firstStageOnly(opened);
   const prior = first && priorExcess(first.levels, perUnit.levels, settings, atTraffic(level, first.trafficLevel));
   const watch: ReleaseWatch = prior === undefined ? perUnit : { ...perUnit, prior };

@@ -116,6 +116,12 @@ describe('whether a signal follows traffic', () => {
     const staggered = [broker((t) => 300 * t, 22, 44), broker((t) => 30 * t, 0, 22)];
     expect(followsTraffic(staggered, reference, MIN)).toBe(true);
     expect(followsTraffic([...staggered, broker(() => 500, 0, 6)], reference, MIN)).toBe(true);
+    // What came from `before` on (a release's own effect) is not read: a flat hour after it would sway the slope.
+    const release = [broker((t) => 100 * t, 0, 60), broker((t) => 100 * t, 0, 60)].map((b, i) => ({
+      points: [...b.points, ...broker(() => 100 * (i + 1), 60, 120).points],
+    }));
+    expect(followsTraffic(release, reference, MIN, 60 * MIN)).toBe(true);
+    expect(followsTraffic(release, reference, MIN)).toBe(false);
   });
 });
 
