@@ -60,6 +60,9 @@ const LEVEL_POINTS = 10;
  * (before and after). The slope after is measured from `from` (the release, or later: where what
  * came before it is not the release's to answer for, such as a traffic surge). `actual`: the heap
  * as it is, where `histories` is the heap per unit of traffic: the level and the forecast are of it.
+ * `flagBefore`, for a flag's later step: the slope before the flag's first step; the climb is
+ * judged against the lower of it and the slope before this step (what the flag's earlier steps
+ * began is the flag's, not a climb already under way that this step inherited).
  */
 export function heapTrend(
   histories: readonly BrokerHistory[],
@@ -68,6 +71,7 @@ export function heapTrend(
   settings: HeapTrendSettings,
   from = releaseTime,
   actual: readonly BrokerHistory[] = histories,
+  flagBefore = Infinity,
 ): HeapTrend {
   const start = Math.floor(releaseTime / settings.periodMs) * settings.periodMs;
   const since = Math.max(start, from);
@@ -77,10 +81,10 @@ export function heapTrend(
   const brokers: BrokerTrend[] = [];
   for (const s of slopes) {
     const level = levels.get(s.broker);
-    if (level !== undefined) brokers.push({ broker: s.broker, level, slopeBefore: s.before, slopeAfter: s.after });
+    if (level !== undefined) brokers.push({ broker: s.broker, level, slopeBefore: Math.min(s.before, flagBefore), slopeAfter: s.after });
   }
   if (brokers.length === 0) return { kind: 'too-early', withinHorizon: false };
-  const slopeBefore = Math.max(median(slopes.map((s) => s.before)), median(slopes.map((s) => s.recent)));
+  const slopeBefore = Math.min(flagBefore, Math.max(median(slopes.map((s) => s.before)), median(slopes.map((s) => s.recent))));
   const slopeAfter = median(slopes.map((s) => s.after));
   const level = median(brokers.map((b) => b.level));
   const msToLimit =

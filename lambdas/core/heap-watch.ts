@@ -3,7 +3,9 @@
  * for a trend that starts at the release. A level bump never counts; a climb does when it began at
  * the release, no fast signal answered the release (the fast watch decides those), traffic did not
  * move over the window it is measured on, and the limit is forecast within the configured horizon
- * (from the heap as it is). After a rollback that a heap trend caused, the flag's remaining climb is
+ * (from the heap as it is). A flag's later step is judged against the lower of the slope before it
+ * and the slope before the flag's first step: a climb the flag's earlier steps began is the flag's,
+ * not one this step inherited. After a rollback that a heap trend caused, the flag's remaining climb is
  * judged against its slope before its first step: what persists at the lower percentage, having
  * fallen with it (dose.ts), steps it back again.
  *
@@ -77,8 +79,10 @@ export interface HeapContext {
   readonly index: SeriesIndex;
   readonly watches: readonly WatchEntry[];
   readonly releases: readonly ReleaseEvent[];
-  /** Told the heap slope before a flag's step: the flag's baseline keeps the first. */
+  /** Told the heap slope before a flag's step: the flag's baseline keeps its first step's. */
   readonly slopeBefore: (release: ReleaseEvent, cluster: string, slope: number) => void;
+  /** The heap slope before the flag's first step, for its later steps (undefined: the first step, a deploy, not measured). */
+  readonly flagSlopeBefore?: (release: ReleaseEvent, cluster: string) => number | undefined;
 }
 
 /** The heap trend that calls for action (a rollback, or a critical alert for a deploy); undefined while there is none. */
@@ -95,7 +99,8 @@ export function checkHeap(entry: HeapEntry, signal: SignalConfig, config: Guardr
   const series = context.index.get(indexKey(entry.cluster, entry.signal)) ?? [];
   const actual = brokerHistories(series, signal, false);
   const judged = heapHistories(entry, actual, signal, config, traffic);
-  const trend = heapTrend(judged, entry.since, now, settings, entry.anchor ?? entry.since, actual);
+  const flagBefore = entry.purpose === 'step' ? context.flagSlopeBefore?.(entry.release, entry.cluster) : undefined;
+  const trend = heapTrend(judged, entry.since, now, settings, entry.anchor ?? entry.since, actual, flagBefore);
   if (trend.kind === 'too-early') return undefined;
   if (entry.purpose === 'excess') {
     const periods = (now - (entry.anchor ?? entry.since)) / settings.periodMs;

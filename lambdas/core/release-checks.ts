@@ -138,6 +138,10 @@ function heapFindings(state: GuardrailState, input: CheckInput, config: Guardrai
     slopeBefore: (release: ReleaseEvent, cluster: string, slope: number) => {
       if (release.kind === 'rollout-step') rememberHeapSlope(flagBaselines, release, cluster, slope);
     },
+    flagSlopeBefore: (release: ReleaseEvent, cluster: string) => {
+      const baseline = release.kind === 'rollout-step' ? baselineOf(flagBaselines, release) : undefined;
+      return baseline && baseline.since < release.time ? baseline.heapSlope[cluster] : undefined;
+    },
   };
   const findings: Finding[] = [];
   for (const entry of heapWatches) {

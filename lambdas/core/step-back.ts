@@ -52,11 +52,10 @@ export function rememberWatch(baseline: FlagBaseline, entry: WatchEntry): void {
   };
 }
 
-/** Keeps the heap slope before the flag's first step on this cluster (the first one told). */
+/** Keeps the heap slope before the flag's first step on this cluster, told by that step's heap watch (a later step's slope before holds the flag's own climb). */
 export function rememberHeapSlope(baselines: Record<string, FlagBaseline>, step: RolloutStep, cluster: string, slope: number): void {
-  const key = guardKey(step.flag, step.environment, step.target);
-  const baseline = Object.hasOwn(baselines, key) ? baselines[key] : undefined;
-  if (baseline) baseline.heapSlope[cluster] ??= slope;
+  const baseline = baselineOf(baselines, step);
+  if (baseline && baseline.since === step.time) baseline.heapSlope[cluster] ??= slope;
 }
 
 export function baselineOf(baselines: Readonly<Record<string, FlagBaseline>>, step: RolloutStep): FlagBaseline | undefined {

@@ -49,6 +49,15 @@ describe('the heap trend of a release', () => {
     expect(trend.kind).toBe('steady');
   });
 
+  it("judges a flag's later step against the slope before the flag's first step: a climb its earlier steps began is the flag's", () => {
+    // The flag's 25% step, 2 h after its 5% step began a climb of 8 points an hour, at 82%.
+    const histories = heapHistories((m) => 74 + (8 * m) / 60, 90);
+    expect(heapTrend(histories, RELEASE, START + 90 * MIN, heap).kind).toBe('steady');
+    const trend = heapTrend(histories, RELEASE, START + 90 * MIN, heap, RELEASE, histories, 0.2);
+    expect(trend).toMatchObject({ kind: 'rising', slopeBefore: 0.2, withinHorizon: true });
+    for (const b of trend.brokers!) expect(b.slopeBefore).toBe(0.2);
+  });
+
   it('waits for enough points after the release', () => {
     expect(
       heapTrend(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RolloutStep } from '../../../lambdas/core/release.ts';
-import { baselineFor, baselineOf, type FlagBaseline } from '../../../lambdas/core/step-back.ts';
+import { baselineFor, baselineOf, type FlagBaseline, rememberHeapSlope } from '../../../lambdas/core/step-back.ts';
 import { firstStep, MIN } from './release-watch-fixtures.ts';
 
 describe('step-back baselines', () => {
@@ -15,5 +15,18 @@ describe('step-back baselines', () => {
     // A later step of the rule reuses the rule's own first step's baseline.
     expect(baselineFor(baselines, { ...rule, id: 'eu-2', time: T + 60 * MIN })).toBe(euBaseline);
     expect(baselineOf(baselines, { ...firstStep(T), id: 'x' })).toBe(defaultBaseline);
+  });
+
+  it("keep the heap slope told by the flag's first step only: a later step's slope before holds the flag's own climb", () => {
+    const baselines: Record<string, FlagBaseline> = {};
+    const T = Date.UTC(2025, 7, 28, 14);
+    const first = firstStep(T);
+    const baseline = baselineFor(baselines, first);
+    const later: RolloutStep = { ...first, id: 'later', time: T + 120 * MIN, fromPercent: 1, toPercent: 5 };
+    rememberHeapSlope(baselines, later, 'events', 9);
+    expect(baseline.heapSlope).toEqual({});
+    rememberHeapSlope(baselines, first, 'events', 0.2);
+    rememberHeapSlope(baselines, first, 'events', 0.7);
+    expect(baseline.heapSlope).toEqual({ events: 0.2 });
   });
 });
