@@ -21,7 +21,7 @@
  */
 import type { GuardrailConfig } from './config.ts';
 import { indexKey, type SeriesIndex } from './series-index.ts';
-import { clusterTraffic, trafficPoints } from './traffic-reference.ts';
+import { clusterTraffic, STALE_PERIODS, trafficPoints } from './traffic-reference.ts';
 import { type BrokerHistory, lowerBound, median, type WatchPoint } from './watch-points.ts';
 import { fastSignals } from './watches.ts';
 
@@ -118,8 +118,6 @@ export function heapPerTraffic(
   }));
 }
 
-/** A traffic reading this many periods from a heap point stands for it (late datapoints; a block's median time). */
-const TOLERANCE_PERIODS = 3;
 /**
  * Heap follows the mean traffic over this many periods: chosen on realAWSCloudwatch among 1, 10,
  * 30 and 60 (bench/guard/RESULTS.md, with the other categories held out).
@@ -134,13 +132,7 @@ export function heapPerTrafficOf(
   to: number,
   periodMs: number,
 ): BrokerHistory[] | undefined {
-  return heapPerTraffic(
-    histories,
-    trailingTraffic(traffic, HEAP_TRAFFIC_WINDOW_PERIODS * periodMs),
-    from,
-    to,
-    TOLERANCE_PERIODS * periodMs,
-  );
+  return heapPerTraffic(histories, trailingTraffic(traffic, HEAP_TRAFFIC_WINDOW_PERIODS * periodMs), from, to, STALE_PERIODS * periodMs);
 }
 
 /** Traffic that moved by this much (log ratio, either way) since a heap slope's window began moved the heap: the climb is not the release's. */

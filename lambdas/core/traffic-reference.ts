@@ -39,8 +39,8 @@ import { median, type WatchPoint } from './watch-points.ts';
 /** The cluster's traffic, per period: ln(value + offset), the median over its brokers. */
 export type TrafficReference = ReadonlyMap<number, number>;
 
-/** A traffic reading this many periods before a period still stands for it (late or missing datapoints). */
-const STALE_PERIODS = 3;
+/** A traffic reading this many periods before a period (or a heap point) still stands for it (late or missing datapoints). */
+export const STALE_PERIODS = 3;
 
 /** The configured traffic signals, in the order a cluster's is chosen from. */
 export function trafficSignals(config: Pick<GuardrailConfig, 'signals'>): SignalConfig[] {
