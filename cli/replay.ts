@@ -90,7 +90,7 @@ export function replayCommand(io: Io, setExit: (code: number) => void): Command 
         title: inputs.title,
         mode: config.mode,
         series: inputs.exported.series.length,
-        warnings: inputs.exported.warnings,
+        warnings: [...inputs.exported.warnings, ...run.result.warnings],
         logScale: logScaleOf(config),
         stateFolder,
         ...(run.withoutGuardrail ? { withoutGuardrail: run.withoutGuardrail } : {}),

@@ -14,6 +14,7 @@ import type { Decision, Outcome } from '../core/decision.ts';
 import type { Episode } from '../core/episode.ts';
 import type { EvaluationInput } from '../core/evaluation.ts';
 import { type MetricSeries, seriesName } from '../core/metric-series.ts';
+import { alignToPeriods } from '../core/period-grid.ts';
 import type { ReleaseEvent } from '../core/release.ts';
 import { type GuardrailState, newGuardrailState } from '../core/state.ts';
 import { type Period, periods, type ReplayInput } from './schedule.ts';
@@ -57,6 +58,8 @@ export interface ReplayResult {
   /** The highest heap-after-GC datapoint of the data. */
   readonly heapPeak?: HeapExhaustion;
   readonly state: GuardrailState;
+  /** What the replay had to assume of its input (timestamps off the period grid). */
+  readonly warnings: string[];
 }
 
 export async function replay(
@@ -74,7 +77,8 @@ export async function replay(
     anomalies: [] as Anomaly[],
     notifierErrors: [] as string[],
   };
-  const schedule = periods(input, periodMs);
+  const aligned = alignToPeriods(input.series, periodMs);
+  const schedule = periods({ ...input, series: aligned.series }, periodMs);
   const reader = new CadenceReader(config, schedule.total);
   const due: ReleaseEvent[] = [];
   for (const period of schedule.ticks) {
@@ -110,6 +114,7 @@ export async function replay(
     ...(heapExhausted ? { heapExhausted } : {}),
     ...(peak ? { heapPeak: peak } : {}),
     state,
+    warnings: aligned.warning ? [aligned.warning] : [],
   };
 }
 

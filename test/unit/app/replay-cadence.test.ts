@@ -70,4 +70,24 @@ describe('a replay on the deployed cadence', () => {
     expect(rollback(everyPeriod)).toBeDefined();
     expect(rollback(cadence)).toMatchObject({ time: rollback(everyPeriod)!.time, flag: 'storm', toPercent: 0 });
   });
+
+  it('rolls the storm back where the export sits off the period grid (a query started 20 s past the minute), and says so', async () => {
+    const stepAt = t0 + 100 * MINUTE + 17_000;
+    const releases: ReleaseEvent[] = [
+      {
+        kind: 'rollout-step',
+        id: 'storm',
+        time: stepAt,
+        flag: 'storm',
+        environment: 'production',
+        target: { kind: 'fallthrough' },
+        fromPercent: 0,
+        toPercent: 5,
+      },
+    ];
+    const offGrid = fleet(140, t0 + 101 * MINUTE).map((s) => ({ ...s, points: s.points.map((p) => ({ ...p, time: p.time + 20_000 })) }));
+    const result = await replay({ series: offGrid, releases }, config, ports());
+    expect(result.decisions.find((d) => d.action === 'rollback')).toMatchObject({ flag: 'storm', toPercent: 0 });
+    expect(result.warnings).toEqual([expect.stringContaining('6 of 6 series have timestamps off the 60 s period grid (by up to 40 s)')]);
+  });
 });
