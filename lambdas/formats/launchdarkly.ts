@@ -38,6 +38,8 @@ const clause = z.object({
 });
 const rule = z.extend(variationOrRollout, {
   _id: key(),
+  /** A disabled rule matches no context: its weights stay as they were but serve no one. */
+  disabled: z.optional(z.boolean()),
   description: z.optional(z.string()),
   clauses: z.optional(z.array(clause)),
 });
@@ -137,12 +139,13 @@ export function controlVariations(config: {
 /**
  * The share of traffic, in percent, served something other than the control variation by a
  * target: what a rollout step moves, whichever of a multivariate flag's variations it serves. 0
- * when the flag is off.
+ * when the flag is off or the rule disabled (so enabling one is a step up from 0, disabling it one down to 0).
  */
 export function servedPercent(config: EnvironmentConfig, target: RolloutTarget, control?: number): number | undefined {
   if (!config.on) return 0;
   const found = ruleOf(config, target);
   if (!found) return undefined;
+  if ('disabled' in found && found.disabled) return 0;
   const against = controlOf(config, control);
   if (found.rollout) return percentOfWeights(found.rollout.variations, against);
   return found.variation === undefined ? undefined : found.variation === against ? 0 : 100;

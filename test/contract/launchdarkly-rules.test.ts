@@ -84,6 +84,14 @@ describe.skipIf(!specAvailable)('LaunchDarklyFlagController: a rollout behind a 
     });
     expect(patches()).toEqual([]);
   });
+
+  it('leaves a disabled rule as it is: it serves no one, whatever its weights', async () => {
+    const flag = ruledFlag();
+    Object.assign(flag.environments.production!.rules[1]!, { disabled: true });
+    fake.ld.flags.set('storm', flag);
+    expect((await controller().setRollout(rollback(0, { target: EU }))).status).toBe('unchanged');
+    expect(patches()).toEqual([]);
+  });
 });
 
 describe.skipIf(!specAvailable)('LaunchDarklyFlagController: a multivariate flag', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { FlagVersion } from '../../../lambdas/formats/launchdarkly.ts';
 import { readTimeline } from '../../../lambdas/formats/timeline.ts';
 import { parseScenario } from '../../../lambdas/simulator/scenario.ts';
 import { exposedShare } from '../../../lambdas/simulator/simulate.ts';
@@ -35,6 +36,19 @@ describe('audit entries of rules, multivariate flags and prerequisites', () => {
       ['b', T + 2],
     ]);
     expect(flagChanges[0]!.current.environments.production!.rules![1]!.clauses).toEqual(EU_RULE.clauses);
+  });
+
+  it('reads a disabled rule as serving 0%: enabling it steps up from 0, disabling it steps down to 0, and its weights move nothing while disabled', () => {
+    const disabled = (eu: number) => {
+      const version = ruled(eu);
+      version.environments.production!.rules![1]!.disabled = true;
+      return version;
+    };
+    const steps = (before: FlagVersion, after: FlagVersion) =>
+      read([auditEntry('d', T, before, after)]).events.map((e) => (e.kind === 'rollout-step' ? [e.fromPercent, e.toPercent] : e.kind));
+    expect(steps(disabled(5), ruled(5))).toEqual([[0, 5]]);
+    expect(steps(ruled(25), disabled(25))).toEqual([[25, 0]]);
+    expect(steps(disabled(5), disabled(25))).toEqual([]);
   });
 
   it("reads a multivariate step as the share served anything but the off variation, or a configured control's", () => {
