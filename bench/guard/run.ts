@@ -5,7 +5,7 @@
  * formats and replayed closed loop through the guardrail (bench/guard/loop.ts), and open loop
  * through the emulated default rules of other tools (bench/storms/rules.ts).
  *
- *   npm run bench:guard -- [--data DIR] [--json] [--kinds storm,surge] [--textures REGEX] [--engine main] [--traffic messages|bytes|none] [--constant-creation SHARE]
+ *   npm run bench:guard -- [--data DIR] [--json] [--kinds storm,surge] [--textures REGEX] [--engine main] [--traffic messages|bytes|none] [--constant-creation SHARE] [--dark-records MINUTES]
  *
  * Every case exports MSK's MessagesInPerSec and BytesInPerSec; the default configuration reads the
  * first as the clusters' traffic. --traffic bytes: MessagesInPerSec disabled, as for a cluster
@@ -13,6 +13,8 @@
  * cluster that exports neither. --constant-creation 0.5: every broker also opens half the typical
  * rate of connections whatever the traffic (reconnects, health checks), where the world otherwise
  * opens them in proportion to traffic, as the release watch's traffic reference assumes.
+ * --dark-records 2: MessagesInPerSec goes dark for 3 h from 2 minutes after each case's step
+ * (the storm's, or its flag's last); BytesInPerSec goes on.
  *
  * --data defaults to the copy the project ships (vendor/nab/data).
  */
@@ -111,6 +113,8 @@ export interface SuiteOptions {
   readonly config?: GuardrailConfig;
   /** Every world's connections opened whatever the traffic, as a share of the typical rate (world.ts `constantCreation`). */
   readonly constantCreation?: number;
+  /** MessagesInPerSec goes dark for 3 h from this many minutes after each case's step (the storm's, else its flag's last). */
+  readonly darkRecords?: number;
   readonly progress?: (done: number, total: number) => void;
 }
 
@@ -119,7 +123,8 @@ export async function runSuite(options: SuiteOptions = {}): Promise<{ results: C
   const textures = loadTextures(dataDir).filter((t) => !options.textures || options.textures.test(t.name));
   const cases = guardCases(textures)
     .filter((c) => !options.kinds || options.kinds.includes(c.kind))
-    .map((c) => (options.constantCreation ? { ...c, world: { ...c.world, constantCreation: options.constantCreation } } : c));
+    .map((c) => (options.constantCreation ? { ...c, world: { ...c.world, constantCreation: options.constantCreation } } : c))
+    .map((c) => (options.darkRecords === undefined ? c : withDarkRecords(c, options.darkRecords)));
   const results: CaseResult[] = [];
   for (const c of cases) {
     results.push(await runCase(c, options.engine ?? mainEngine, options.config));
@@ -183,6 +188,13 @@ export function trafficConfig(traffic: 'messages' | 'bytes' | 'none'): Guardrail
 
 const TRAFFIC = ['messages', 'bytes', 'none'] as const;
 
+/** The case with its records in (the default traffic signal) dark for 3 h from `minutes` after its step; bytes go on. */
+function withDarkRecords(c: GuardCase, minutes: number): GuardCase {
+  const from = (c.storm?.time ?? c.world.flags[0]!.steps.at(-1)!.time) + minutes * MINUTE_MS;
+  const outage = { signal: 'MessagesInPerSec' as const, from, to: from + 3 * 60 * MINUTE_MS };
+  return { ...c, world: { ...c.world, outages: [...c.world.outages, outage] } };
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -193,6 +205,7 @@ async function main(): Promise<void> {
       engine: { type: 'string', default: 'main' },
       traffic: { type: 'string', default: 'messages' },
       'constant-creation': { type: 'string', default: '0' },
+      'dark-records': { type: 'string' },
     },
   });
   const kinds = values.kinds?.split(',').map((k) => k.trim()) as CaseKind[] | undefined;
@@ -203,6 +216,9 @@ async function main(): Promise<void> {
   const constantCreation = Number(values['constant-creation']);
   if (!(Number.isFinite(constantCreation) && constantCreation >= 0) || values['constant-creation'].trim() === '')
     throw new Error(`--constant-creation: expected a share of at least 0, got "${values['constant-creation']}"`);
+  const darkRecords = values['dark-records'] === undefined ? undefined : Number(values['dark-records']);
+  if (darkRecords !== undefined && (!Number.isInteger(darkRecords) || values['dark-records']!.trim() === ''))
+    throw new Error(`--dark-records: expected whole minutes after the step, got "${values['dark-records']}"`);
   const engine = ENGINES[values.engine];
   if (!engine) throw new Error(`--engine: no engine "${values.engine}" (engines: ${Object.keys(ENGINES).join(', ')})`);
   const started = performance.now();
@@ -213,6 +229,7 @@ async function main(): Promise<void> {
     engine,
     config: trafficConfig(traffic),
     constantCreation,
+    ...(darkRecords !== undefined ? { darkRecords } : {}),
     progress: (done, total) => process.stderr.write(`\r guard suite: ${done}/${total} cases`),
   });
   process.stderr.write('\n');

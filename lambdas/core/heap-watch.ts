@@ -21,12 +21,12 @@
 import type { GuardrailConfig, SignalConfig } from './config.ts';
 import { DOSE_DROP } from './dose.ts';
 import type { Finding } from './finding.ts';
-import { heapPerTrafficOf, trafficMoved } from './heap-traffic.ts';
+import { HEAP_TRAFFIC_WINDOW_PERIODS, heapPerTrafficOf, trafficMoved } from './heap-traffic.ts';
 import { type HeapTrend, type HeapTrendSettings, heapTrend, heapTrendSettings } from './heap-trend.ts';
 import { type ReleaseEvent, releaseName, sameRollout } from './release.ts';
 import { indexKey, type SeriesIndex } from './series-index.ts';
 import { clusterTraffic, trafficPoints } from './traffic-reference.ts';
-import type { BrokerHistory, WatchPoint } from './watch-points.ts';
+import { type BrokerHistory, lowerBound, type WatchPoint } from './watch-points.ts';
 import { brokerHistories, type WatchEntry } from './watches.ts';
 
 export interface HeapEntry {
@@ -162,13 +162,28 @@ function fastResponded(entry: HeapEntry, watches: readonly WatchEntry[]): boolea
  */
 function reanchor(entry: HeapEntry, config: GuardrailConfig, context: HeapContext, traffic: readonly WatchPoint[]): void {
   const from = entry.anchor ?? entry.since;
-  if (trafficMoved(context.index, config, entry.cluster, from, config.metricPeriodSeconds * 1000, context.now, traffic))
-    entry.anchor = context.now;
+  const periodMs = config.metricPeriodSeconds * 1000;
+  if (trafficMoved(context.index, config, entry.cluster, from, periodMs, context.now, traffic)) entry.anchor = context.now;
+  const resumed = trafficResumed(traffic, from, periodMs);
+  if (resumed !== undefined && resumed > (entry.anchor ?? entry.since)) entry.anchor = resumed;
   for (const w of context.watches) {
     if (w.purpose !== 'step' || w.release.id === entry.release.id || w.cluster !== entry.cluster || w.watch.status !== 'alarm') continue;
     const at = w.watch.alarm!.time;
     if (at <= context.now && at > (entry.anchor ?? entry.since)) entry.anchor = at;
   }
+}
+
+/**
+ * Where the traffic's readings resumed after a gap of more than HEAP_TRAFFIC_WINDOW_PERIODS since
+ * `from`, if they did: the heap per unit of traffic has no points across it, so a slope "since the
+ * release" would be measured on the minutes since it alone (a dark MessagesInPerSec for 3 hours left
+ * 26 points, and a slope of 7.8 points an hour on them rolled back a benign step).
+ */
+function trafficResumed(traffic: readonly WatchPoint[], from: number, periodMs: number): number | undefined {
+  let resumed: number | undefined;
+  for (let i = Math.max(1, lowerBound(traffic, from)); i < traffic.length; i++)
+    if (traffic[i]!.time - traffic[i - 1]!.time > HEAP_TRAFFIC_WINDOW_PERIODS * periodMs) resumed = traffic[i]!.time;
+  return resumed;
 }
 
 /**

@@ -25,14 +25,13 @@ import {
   rememberHeapSlope,
   rememberWatch,
 } from './step-back.ts';
-import { trafficLookup, trafficOf } from './traffic-reference.ts';
+import { perTrafficOf, trafficLookup, trafficOf, trafficSignals } from './traffic-reference.ts';
 import {
   expireWatches,
   fastSignals,
   feedWatch,
   isWatching,
   openWatch,
-  perTrafficOf,
   recentValues,
   type WatchEntry,
   watchSettings,
@@ -105,8 +104,14 @@ export function runChecks(state: GuardrailState, input: CheckInput, config: Guar
     const signal = config.signals.find((s) => s.name === entry.signal);
     if (!signal || !isWatching(entry)) continue;
     const series = input.index.get(indexKey(entry.cluster, entry.signal)) ?? [];
-    const traffic = trafficFor(entry.cluster, watchTraffic(entry.watch));
-    if (feedWatch(entry, series, signal, config, input.now, traffic, nextRelease(entry, watches))) alarmed.push({ entry, signal });
+    const pinned = watchTraffic(entry.watch);
+    const traffic = trafficFor(entry.cluster, pinned);
+    // Another traffic signal stands in for periods the watch's own has no reading of.
+    const spare =
+      pinned === undefined ? undefined : trafficSignals(config).find((s) => s.name !== pinned && trafficFor(entry.cluster, s.name));
+    const spareTraffic = spare && trafficFor(entry.cluster, spare.name);
+    if (feedWatch(entry, series, signal, config, input.now, traffic, nextRelease(entry, watches), spareTraffic))
+      alarmed.push({ entry, signal });
   }
   // Every watch has seen this evaluation's periods before any alarm is blamed: releases minutes apart see the same excursion.
   for (const { entry, signal } of alarmed) {

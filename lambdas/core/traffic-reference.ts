@@ -27,14 +27,19 @@
  * read as a storm. The history before the release is read both ways (`pointsPerTraffic`): its
  * levels and the backtest's noise are those of the ratio.
  *
- * A period with no traffic reading within STALE_PERIODS before it is left as it is in a watched
- * period (a dark reference must not blind the watch) and left out of the history. Pure.
+ * A watched period is judged on its own traffic reading: where the watch's signal has none, another
+ * traffic signal the cluster exports stands in, at its own level before the release (`spareTraffic`);
+ * with neither, the period is not scored (watches.ts). Read as it was, or on an older reading, a
+ * value at twice the traffic of R₀ reads as 2x: with MessagesInPerSec dark from 2 minutes after a
+ * benign step, 8 of bench:guard's 66 surge and dark cases were rolled back. In the history, a reading
+ * within STALE_PERIODS stands for a period; a period with none is left out. Pure.
  */
 import { mean } from 'simple-statistics';
 import type { GuardrailConfig, SignalConfig } from './config.ts';
 import type { SeriesState } from './series.ts';
 import { indexKey, type SeriesIndex } from './series-index.ts';
-import { median, type WatchPoint } from './watch-points.ts';
+import { median, type ReleaseWatchSettings, type WatchPoint } from './watch-points.ts';
+import type { ReleaseWatch } from './watch-state.ts';
 
 /** The cluster's traffic, per period: ln(value + offset), the median over its brokers. */
 export type TrafficReference = ReadonlyMap<number, number>;
@@ -214,4 +219,38 @@ export function pointsPerTraffic(
     const traffic = trafficAt(reference, p.time, periodMs);
     return traffic === undefined ? [] : [{ time: p.time, value: perTraffic(p.value, traffic, level) }];
   });
+}
+
+/** A watch's traffic reference and the level (R₀) its values are judged at (traffic-reference.ts). */
+export interface PerTraffic {
+  readonly reference: TrafficReference;
+  readonly level: number;
+  readonly periodMs: number;
+  /** The lowest traffic whose fall a value takes out (the watch's `trafficFloor`). */
+  readonly floor: number;
+}
+
+export function perTrafficOf(
+  watch: Pick<ReleaseWatch, 'trafficLevel' | 'trafficFloor'>,
+  reference: TrafficReference | undefined,
+  settings: Pick<ReleaseWatchSettings, 'periodMs' | 'minEffect'>,
+): PerTraffic | undefined {
+  if (!reference || watch.trafficLevel === undefined) return undefined;
+  const floor = watch.trafficFloor === null ? -Infinity : (watch.trafficFloor ?? watch.trafficLevel - maxFallOf(settings));
+  return { reference, level: watch.trafficLevel, periodMs: settings.periodMs, floor };
+}
+
+/**
+ * Where the watch's own traffic signal has no reading for a period, another the cluster exports
+ * stands in, at its own level over the same window before the release (records per byte drift
+ * slowly), its fall taken out only in part (`maxFallOf`). Undefined without readings in that window.
+ */
+export function spareTraffic(
+  watch: Pick<ReleaseWatch, 'start'>,
+  spare: ClusterTraffic,
+  settings: Pick<ReleaseWatchSettings, 'periodMs' | 'levelPeriods' | 'minEffect'>,
+): PerTraffic | undefined {
+  const { periodMs, levelPeriods } = settings;
+  const level = trafficLevel(spare.reference, watch.start - levelPeriods * periodMs, watch.start, levelPeriods / 2);
+  return level === undefined ? undefined : { reference: spare.reference, level, periodMs, floor: level - maxFallOf(settings) };
 }

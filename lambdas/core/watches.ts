@@ -25,9 +25,11 @@ import {
   followsTraffic,
   LEGACY_TRAFFIC,
   maxFallOf,
+  type PerTraffic,
   perTraffic,
+  perTrafficOf,
   pointsPerTraffic,
-  type TrafficReference,
+  spareTraffic,
   trafficAt,
   trafficLevel,
 } from './traffic-reference.ts';
@@ -104,25 +106,6 @@ export function recentValues(
     for (let i = from; i < times.length; i++) recent.push(adjusted(unscaled(signal, values[i]!), times[i]!, per));
     return recent.length > 0 ? [{ broker: s.key, value: median(recent) }] : [];
   });
-}
-
-/** A watch's traffic reference and the level (R₀) its values are judged at (traffic-reference.ts). */
-export interface PerTraffic {
-  readonly reference: TrafficReference;
-  readonly level: number;
-  readonly periodMs: number;
-  /** The lowest traffic whose fall a value takes out (the watch's `trafficFloor`). */
-  readonly floor: number;
-}
-
-export function perTrafficOf(
-  watch: Pick<ReleaseWatch, 'trafficLevel' | 'trafficFloor'>,
-  reference: TrafficReference | undefined,
-  settings: Pick<ReleaseWatchSettings, 'periodMs' | 'minEffect'>,
-): PerTraffic | undefined {
-  if (!reference || watch.trafficLevel === undefined) return undefined;
-  const floor = watch.trafficFloor === null ? -Infinity : (watch.trafficFloor ?? watch.trafficLevel - maxFallOf(settings));
-  return { reference, level: watch.trafficLevel, periodMs: settings.periodMs, floor };
 }
 
 /** The traffic signal a watch's R₀ is of, where it is judged per unit of traffic. */
@@ -234,9 +217,11 @@ export function feedWatch(
   now: number,
   traffic?: ClusterTraffic,
   nextRelease?: number,
+  spare?: ClusterTraffic,
 ): boolean {
   const settings = watchSettings(signal, config);
   const per = perTrafficOf(entry.watch, traffic?.reference, settings);
+  const perSpare = per && spare ? spareTraffic(entry.watch, spare, settings) : undefined;
   const { periodMs } = settings;
   const newest = Math.max(-Infinity, ...series.map((s) => s.history.times.at(-1) ?? -Infinity));
   const known = Object.keys(entry.watch.levels).length;
@@ -246,7 +231,7 @@ export function feedWatch(
       entry.watch.status = 'cleared';
       break;
     }
-    const observed = valuesAt(series, entry.next, signal, per);
+    const observed = valuesAt(series, entry.next, signal, per && !per.reference.has(entry.next) ? perSpare : per, per !== undefined);
     if (observed.length < Math.max(1, settings.minBrokerShare * known) && entry.next > newest - LATE_PERIODS * periodMs) break;
     const verdict = observeReleaseWatch(entry.watch, entry.next, observed, settings);
     entry.next += periodMs;
@@ -268,8 +253,12 @@ function valuesAt(
   time: number,
   signal: SignalConfig,
   per: PerTraffic | undefined,
+  perTraffic: boolean,
 ): Array<{ broker: string; label: string; value: number }> {
   const out: Array<{ broker: string; label: string; value: number }> = [];
+  // Judged per unit of traffic, a period waits for its own traffic reading, as for late brokers, and
+  // is skipped without one: an older reading, or the value as it is, reads a rise of traffic as a storm.
+  if (perTraffic && !per?.reference.has(time)) return out;
   for (const s of series) {
     const { times, values } = s.history;
     for (let i = times.length - 1; i >= 0 && times[i]! >= time; i--) {

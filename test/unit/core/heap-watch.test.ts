@@ -132,3 +132,24 @@ describe('the heap watch, when traffic moved', () => {
     expect(check(perTraffic, false)).toBeUndefined();
   });
 });
+
+describe('the heap watch, when its traffic went dark', () => {
+  /** Heap climbing 10 points an hour from the release, bytes flat but dark from 10 to 100 minutes after it. */
+  function darkBytes(after: number) {
+    const states = [1, 2, 3].flatMap((b) => {
+      const h = newSeriesState({ key: `heap/${b}`, signal: heap.name, cluster: 'c', dimensions: { 'Broker ID': String(b) } });
+      const t = newSeriesState({ key: `bytes/${b}`, signal: 'BytesInPerSec', cluster: 'c', dimensions: { 'Broker ID': String(b) } });
+      for (let m = 0; m < 180 + after; m++) {
+        remember(h.history, 1000, m * MIN, 55 + 0.1 * Math.sin(m * b) + (m > 180 ? (m - 180) / 6 : 0));
+        if (m < 190 || m >= 280) remember(t.history, 1000, m * MIN, 15 + 0.01 * Math.sin(m / 7));
+      }
+      return [h, t];
+    });
+    return seriesIndex(Object.fromEntries(states.map((s) => [s.key, s])));
+  }
+
+  it('measures the climb from where the traffic came back: per unit of traffic, the heap has no points across the gap', () => {
+    expect(checkAt(130, darkBytes(130), { config: perTraffic })).toBeUndefined();
+    expect(checkAt(165, darkBytes(165), { config: perTraffic })).toMatchObject({ kind: 'rising', withinHorizon: true });
+  });
+});

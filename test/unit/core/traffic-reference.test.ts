@@ -8,13 +8,14 @@ import {
   clusterTraffic,
   followsTraffic,
   perTraffic,
+  perTrafficOf,
   trafficAt,
   trafficLookup,
   trafficOf,
   trafficReference,
   trafficSignals,
 } from '../../../lambdas/core/traffic-reference.ts';
-import { fastSignals, feedWatch, openWatch, perTrafficOf, recentValues, watchTraffic } from '../../../lambdas/core/watches.ts';
+import { fastSignals, feedWatch, openWatch, recentValues, watchTraffic } from '../../../lambdas/core/watches.ts';
 import { firstStep } from './release-watch-fixtures.ts';
 
 const MIN = 60_000;
@@ -156,6 +157,38 @@ describe('a release watch per unit of traffic', () => {
         feedWatch(entry, ccr, signal, config, 123 * MIN, traffic ? trafficOf(seriesIndex(byKey(bytes)), config, 'c') : undefined),
       ).toBe(true);
     }
+  });
+
+  it("judges a period its records do not reach on bytes, at bytes' own level, and none with neither: records going dark in a burst is no storm", () => {
+    const run = (stormOnly: boolean, spare: boolean) => {
+      const ccr = brokers('ConnectionCreationRate', 10);
+      const records = brokers('MessagesInPerSec', 1e3);
+      const bytes = brokers('BytesInPerSec', 1e6);
+      const index = () => seriesIndex(byKey([...records, ...bytes]));
+      const entry = openWatch(step, ccr, signal, config, [], trafficOf(index(), config, 'c'));
+      expect(entry.watch.trafficSignal).toBe('MessagesInPerSec');
+      // Records go dark at the step; traffic triples (a burst), or connections alone do (a storm).
+      for (let m = 120; m < 124; m++) {
+        for (const s of ccr) add(s, m, 30);
+        for (const s of bytes) add(s, m, stormOnly ? 1e6 : 3e6);
+      }
+      const pinned = trafficOf(index(), config, 'c', 'MessagesInPerSec');
+      const alarmed = feedWatch(
+        entry,
+        ccr,
+        signal,
+        config,
+        124 * MIN + 3 * MIN,
+        pinned,
+        undefined,
+        spare ? trafficOf(index(), config, 'c', 'BytesInPerSec') : undefined,
+      );
+      return { alarmed, periods: entry.watch.periods };
+    };
+    expect(run(false, true)).toEqual({ alarmed: false, periods: 4 });
+    expect(run(true, true).alarmed).toBe(true);
+    // With no other traffic reading the periods are not scored: read as they are, the burst was 3x.
+    expect(run(false, false)).toEqual({ alarmed: false, periods: 0 });
   });
 
   it('does not alarm on a release that lowers bytes in (compression) with connections as they were', () => {
