@@ -84,6 +84,7 @@ export function replayCommand(io: Io, setExit: (code: number) => void): Command 
       const options = parseOptions(optionsSchema, raw);
       const config = await replayConfig(options);
       const inputs = await chooseInputs(options, config);
+      requireDatapoints(inputs);
       const stateFolder = await prepareStateFolder(options.state, inputs.name);
       const run = await runReplay(options, config, inputs, stateFolder, io);
       const summary = {
@@ -148,6 +149,13 @@ async function chooseInputs(options: Options, config: GuardrailConfig): Promise<
     title: `${name}${options.closedLoop ? ', closed loop' : ''}`,
     exported: await loadExports(files.metrics, files.timeline, config),
   };
+}
+
+/** Series without one point replay to a false all-clear (and no first period): refuse before anything is written. */
+function requireDatapoints({ title, exported }: Inputs): void {
+  if (exported.series.some((s) => s.points.length > 0)) return;
+  const why = exported.warnings[0] ? ` (${exported.warnings[0]})` : '';
+  throw new InputError({}, `no datapoints in ${title}: ${exported.series.length} series read, none with a point, nothing to replay${why}`);
 }
 
 /** The replay over local stand-ins: the state folder, the flag file (evaluated by the LaunchDarkly SDK), alerts as JSON lines. */

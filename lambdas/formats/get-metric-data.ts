@@ -81,11 +81,12 @@ export function readGetMetricData(
           warnings.push(`${source}: ${field} (${result.Label ?? result.Id}) names no configured signal: ignored`);
           return;
         }
-        if (result.StatusCode && result.StatusCode !== 'Complete' && result.StatusCode !== 'PartialData') {
-          warnings.push(`${source}: ${field} has StatusCode ${result.StatusCode.slice(0, 80)}: its points are used as they are`);
-        }
         const entry = entryFor(entries, result, identity, source);
         const { points, skipped } = readPoints(result, source, field, kinds.get(identity.signal));
+        if (result.StatusCode && result.StatusCode !== 'Complete' && result.StatusCode !== 'PartialData') {
+          const what = points.length > 0 ? 'its points are used as they are' : 'it has no points';
+          warnings.push(`${source}: ${field} has StatusCode ${result.StatusCode.slice(0, 80)}: ${what}`);
+        }
         for (const point of points) entry.points.push(point);
         if (skipped)
           warnings.push(

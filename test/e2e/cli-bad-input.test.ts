@@ -3,7 +3,7 @@
  * exits 2 with a message naming the field, and an absurd point is skipped and said, never a hang,
  * a stack trace or a rollback missed.
  */
-import { readFile, truncate, writeFile } from 'node:fs/promises';
+import { readdir, readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { newFolder, stormguard } from '../support/cli.ts';
@@ -88,6 +88,21 @@ describe('a user mistake exits 2 naming the field, never a stack trace', () => {
     expect(err).toMatch(
       /metrics-page-2\.json: field `MetricDataResults\[3\]\.Timestamps\[5\]`: 1756389240000 looks like epoch milliseconds \(2025-08-28T13:54:00Z\); expected epoch seconds\n$/,
     );
+  });
+
+  it('exports with no datapoints (every result InternalError): no false all-clear, no RangeError, nothing written', async () => {
+    const { folder, replay } = await exports((page) => {
+      for (const r of page.MetricDataResults) Object.assign(r, { Timestamps: [], Values: [], StatusCode: 'InternalError' });
+    });
+    await writeFile(join(folder, 'metrics-page-1.json'), JSON.stringify({ MetricDataResults: [] }));
+    for (const json of [[], ['--json']]) {
+      const { code, out, err } = await replay(...json);
+      expect([code, out]).toEqual([2, '']);
+      expect(err).toMatch(
+        /^stormguard: no datapoints in \S+metrics-page-1\.json, \S+metrics-page-2\.json: 30 series read, none with a point, nothing to replay \(\S+metrics-page-2\.json: MetricDataResults\[0\] has StatusCode InternalError: it has no points\)\n$/,
+      );
+    }
+    expect(await readdir(folder)).not.toContain('state');
   });
 
   it('a 240-character cluster name is a cluster like any other (its decision files once outgrew a file name)', async () => {
