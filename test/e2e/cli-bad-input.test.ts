@@ -105,6 +105,26 @@ describe('a user mistake exits 2 naming the field, never a stack trace', () => {
     expect(await readdir(folder)).not.toContain('state');
   });
 
+  it('a 5-minute export on the default 60 s period (the storm was found but never blamed): exit 2 naming the key to set', async () => {
+    type Page = { MetricDataResults: Array<{ Timestamps: unknown[]; Values: number[] }> };
+    const everyFifth = (page: Page) => {
+      for (const r of page.MetricDataResults) {
+        const kept = r.Timestamps.flatMap((t, i) => (new Date(String(t)).getUTCMinutes() % 5 === 0 ? [i] : []));
+        Object.assign(r, { Timestamps: kept.map((i) => r.Timestamps[i]), Values: kept.map((i) => r.Values[i]) });
+      }
+    };
+    const { folder, replay } = await exports(everyFifth);
+    const page1 = JSON.parse(await readFile(join(folder, 'metrics-page-1.json'), 'utf8'));
+    everyFifth(page1);
+    await writeFile(join(folder, 'metrics-page-1.json'), JSON.stringify(page1));
+    const { code, err } = await replay();
+    expect(code).toBe(2);
+    expect(err).toMatch(
+      /^stormguard: \S+metrics-page-1\.json, \S+metrics-page-2\.json: the points are 300 s apart \(the median spacing of 30 of 30 series\), but metricPeriodSeconds is 60: set `metricPeriodSeconds: 300` in the configuration \(--config\)\n$/,
+    );
+    expect(await readdir(folder)).not.toContain('state');
+  });
+
   it('a 240-character cluster name is a cluster like any other (its decision files once outgrew a file name)', async () => {
     const { replay } = await exports(undefined, (text) => text.replaceAll('events-msk', 'c'.repeat(240)));
     const { code, out, err } = await replay();

@@ -7,6 +7,7 @@ import { InputError } from '../../core/errors.ts';
 import type { MetricSeries } from '../../core/metric-series.ts';
 import type { ReleaseEvent } from '../../core/release.ts';
 import { controlVariations, type FlagChange } from '../../formats/launchdarkly.ts';
+import { checkSpacing } from '../../formats/metric-spacing.ts';
 import { readDocuments } from '../../simulator/export.ts';
 import { checkReadable, MAX_EXPORT_BYTES, readJson } from './files.ts';
 
@@ -41,6 +42,7 @@ export async function loadExports(
     const names = config.signals.map((s) => s.name).join(', ');
     throw new InputError({ file: metricFiles.join(', ') }, `no series names a configured signal (${names}) in its Label`);
   }
+  checkSpacing(metrics.series, config.metricPeriodSeconds, metricFiles.join(', '));
   return {
     series: metrics.series,
     releases: timeline.events,
