@@ -62,7 +62,7 @@ export function ackCommand(io: Io, dependencies: AckDependencies = realDependenc
       };
       const { acknowledgements, failures = [] } = options.function
         ? await askLambda(dependencies.lambda(options.region), options.function, request)
-        : { acknowledgements: await acknowledge(new FileStateStore(options.state!), request, dependencies.now()) };
+        : { acknowledgements: await acknowledge(await FileStateStore.existing(options.state!), request, dependencies.now()) };
       for (const done of acknowledgements)
         io.out(
           `${done.target ? flagTarget(done.flag, done.target) : done.flag} in ${done.environment}: freeze at ${done.percent}% (decision ${done.decisionId}) acknowledged by ${done.by}: ${done.reason}\n`,

@@ -134,7 +134,7 @@ const answerSchema = z.object({
 function askLocal(folder: string, configPath: string | undefined, request: GateRequest, at: number | undefined): () => Promise<GateAnswer> {
   return async () => {
     const config = configPath ? await loadConfig(configPath) : defaultConfig();
-    const state = await new FileStateStore(folder).load();
+    const state = await (await FileStateStore.existing(folder)).load();
     // An ambiguous or unknown --rule is the caller's mistake: a usage error, not an answer.
     const chosen = state && gateTarget(state, [], request);
     if (chosen && 'problem' in chosen) throw new InputError({ field: '--rule' }, chosen.problem.replace(/^--rule: /, ''));

@@ -3,7 +3,7 @@
  * exits 2 with a message naming the field, and an absurd point is skipped and said, never a hang,
  * a stack trace or a rollback missed.
  */
-import { readdir, readFile, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { newFolder, stormguard } from '../support/cli.ts';
@@ -171,6 +171,35 @@ describe('a user mistake exits 2 naming the field, never a stack trace', () => {
     expect([gate.code, gate.err]).toEqual([2, `stormguard: ${file}: is a file, expected a state folder\n`]);
     const ack = await stormguard('ack', '--flag', 'f', '--env', 'production', '--reason', 'fixed', '--state', file);
     expect([ack.code, ack.err]).toEqual([2, `stormguard: ${file}: is a file, expected a state folder\n`]);
+  });
+
+  it('a corrupt or old state.json, a state folder that does not exist: exit 2 naming the file and field (a TypeError and exit 1, read as deny, once)', async () => {
+    const folder = join(await newFolder(), 'state');
+    await mkdir(folder);
+    const gate = () => stormguard('gate', '--flag', 'f', '--env', 'production', '--to', '5', '--state', folder);
+    const file = join(folder, 'state.json');
+    await writeFile(file, JSON.stringify({ version: 1, revision: 1, evaluatedAt: 1756400000000 }));
+    expect(await gate()).toMatchObject({
+      code: 2,
+      err: `stormguard: ${file}: field \`series\`: Invalid input: expected record, received undefined\n`,
+    });
+    // A real state with a freeze (the bundled storm's rollback), one freeze's target then broken.
+    const replayed = join(folder, '..', 'replayed');
+    expect((await stormguard('replay', '--state', replayed)).code).toBe(0);
+    const state = JSON.parse(await readFile(join(replayed, 'state.json'), 'utf8'));
+    state.freezes = { x: { ...Object.values(state.freezes)[0]!, target: { kind: 'rule' } } };
+    await writeFile(file, JSON.stringify(state));
+    expect(await gate()).toMatchObject({
+      code: 2,
+      err: `stormguard: ${file}: field \`freezes.x.target.ruleId\`: Invalid input: expected string, received undefined\n`,
+    });
+    const missing = join(folder, 'nowhere');
+    const expected = {
+      code: 2,
+      err: `stormguard: ${missing}: no such folder, expected a state folder (the --state of a replay or a drill)\n`,
+    };
+    expect(await stormguard('gate', '--flag', 'f', '--env', 'production', '--to', '5', '--state', missing)).toMatchObject(expected);
+    expect(await stormguard('ack', '--flag', 'f', '--env', 'production', '--reason', 'fixed', '--state', missing)).toMatchObject(expected);
   });
 
   it('gate: an interval or a timeout beyond any pipeline (Node fires an overflowing timer at once), a time that is not one', async () => {

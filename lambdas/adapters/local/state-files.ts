@@ -20,6 +20,7 @@ import { InputError, StateConflictError } from '../../core/errors.ts';
 import type { GuardrailState } from '../../core/state.ts';
 import type { AlertClaim, PendingDecision, StateStore } from '../../ports.ts';
 import { readJson, writeAtomically } from './files.ts';
+import { checkedState } from './state-schema.ts';
 
 /** Revisions kept beside the newest (older ones are removed after a save). */
 const KEPT_REVISIONS = 20;
@@ -52,16 +53,25 @@ export class FileStateStore implements StateStore {
     return join(this.folder, 'decisions', `${fileNameOf(id)}${suffix}.json`);
   }
 
+  /** The store of a folder that must exist: gate and ack read a replay's or a drill's state, and a mistyped path is not "no state yet". */
+  static async existing(folder: string): Promise<FileStateStore> {
+    if (!(await folderExists(folder)))
+      throw new InputError({ file: folder }, 'no such folder, expected a state folder (the --state of a replay or a drill)');
+    return new FileStateStore(folder);
+  }
+
   async load(): Promise<GuardrailState | undefined> {
-    const folder = await stat(this.folder).catch(() => undefined);
-    if (folder && !folder.isDirectory()) throw new InputError({ file: this.folder }, 'is a file, expected a state folder');
+    await folderExists(this.folder);
     const newest = (await this.revisions()).at(-1);
+    const path = newest === undefined ? this.statePath : join(this.revisionsPath, `${newest}.json`);
+    let read: unknown;
     try {
-      return (await readJson(newest === undefined ? this.statePath : join(this.revisionsPath, `${newest}.json`))) as GuardrailState;
+      read = await readJson(path);
     } catch (error) {
       if ((error as Error).message.endsWith('no such file')) return undefined;
       throw error;
     }
+    return checkedState(read, path);
   }
 
   async save(state: GuardrailState): Promise<void> {
@@ -157,6 +167,13 @@ export class FileStateStore implements StateStore {
     );
     return decisions.sort((a, b) => a.time - b.time);
   }
+}
+
+/** Whether a state folder exists; a file where it should be is an input error. */
+async function folderExists(folder: string): Promise<boolean> {
+  const found = await stat(folder).catch(() => undefined);
+  if (found && !found.isDirectory()) throw new InputError({ file: folder }, 'is a file, expected a state folder');
+  return found !== undefined;
 }
 
 /** Creates an empty file if it does not exist: true for the one caller that created it. */

@@ -1,0 +1,67 @@
+/**
+ * What a state file must hold to be decided on: the fields the gate and the next evaluation read,
+ * each of its type. A corrupt or hand-edited file (or one from before a field was saved) is an
+ * input error naming the file and the field, never a TypeError or a gate answering from half a
+ * state. Fields saved as optional (state.ts) may be absent; other fields are kept as they are.
+ */
+import * as z from 'zod/mini';
+import { parseInput } from '../../core/errors.ts';
+import type { GuardrailState } from '../../core/state.ts';
+import '../../core/zod-messages.ts';
+
+const time = () => z.number();
+const byKey = <T extends z.ZodMiniType>(value: T) => z.record(z.string(), value);
+const objects = () => z.array(z.looseObject({}));
+
+const target = z.discriminatedUnion('kind', [
+  z.looseObject({ kind: z.literal('fallthrough') }),
+  z.looseObject({ kind: z.literal('rule'), ruleId: z.string(), label: z.optional(z.string()) }),
+]);
+
+const seriesState = z.looseObject({
+  key: z.string(),
+  signal: z.string(),
+  cluster: z.string(),
+  dimensions: byKey(z.string()),
+  detector: z.looseObject({ lastTime: z.nullable(time()) }),
+  history: z.looseObject({ times: z.array(time()), values: z.array(z.number()) }),
+  blind: z.boolean(),
+});
+
+const episode = z.looseObject({
+  id: z.string(),
+  onset: time(),
+  resolvedAt: z.optional(time()),
+  signals: z.array(z.string()),
+});
+
+const freeze = z.looseObject({
+  flag: z.string(),
+  environment: z.string(),
+  target,
+  percent: z.number(),
+  since: time(),
+  decisionId: z.string(),
+});
+
+const stateSchema = z.looseObject({
+  version: z.literal(1),
+  revision: z.int().check(z.nonnegative()),
+  evaluatedAt: z.nullable(time()),
+  series: byKey(seriesState),
+  episodes: z.array(episode),
+  freezes: byKey(freeze),
+  setPercents: byKey(z.looseObject({ percent: z.number(), time: time() })),
+  lastRollbackAt: byKey(time()),
+  acknowledgements: z.optional(objects()),
+  watches: z.optional(objects()),
+  heapWatches: z.optional(objects()),
+  flagBaselines: z.optional(byKey(z.looseObject({}))),
+  outbox: z.optional(objects()),
+});
+
+/** The state read from `file`, checked; it is returned as read (no field dropped or defaulted). */
+export function checkedState(value: unknown, file: string): GuardrailState {
+  parseInput(stateSchema, value, { file });
+  return value as GuardrailState;
+}
