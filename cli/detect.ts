@@ -17,7 +17,7 @@ import { finished } from 'node:stream/promises';
 import { Command, Option } from 'commander';
 import { CsvError, parse } from 'csv-parse';
 import { z } from 'zod';
-import { checkReadable, MAX_EXPORT_BYTES } from '../lambdas/adapters/local/files.ts';
+import { checkReadable, checkWritable, MAX_EXPORT_BYTES } from '../lambdas/adapters/local/files.ts';
 import { newDetectorState, observe } from '../lambdas/core/detector.ts';
 import { settingsForSeries } from '../lambdas/core/detector-settings.ts';
 import { InputError } from '../lambdas/core/errors.ts';
@@ -52,6 +52,7 @@ export function detectCommand(io: Io): Command {
     .action(async (input: string, raw: unknown) => {
       const options = parseOptions(optionsSchema, raw);
       await checkReadable(input, MAX_CSV_BYTES);
+      if (options.output) await checkWritable(options.output);
       const open = () => createReadStream(input);
       const series = await readSeries(open, input);
       const settings = settingsForSeries(series, options);

@@ -10,7 +10,7 @@ import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { LaunchDarklyFlagController } from '../lambdas/adapters/launchdarkly/flag-controller.ts';
 import { type LoadedExports, loadExports } from '../lambdas/adapters/local/export-files.ts';
-import { writeAtomically } from '../lambdas/adapters/local/files.ts';
+import { checkWritable, writeAtomically } from '../lambdas/adapters/local/files.ts';
 import { JsonLinesNotifier } from '../lambdas/adapters/local/notifiers.ts';
 import { FileStateStore } from '../lambdas/adapters/local/state-files.ts';
 import { MemoryStateStore, RecordingFlagController } from '../lambdas/adapters/memory/index.ts';
@@ -82,6 +82,8 @@ export function replayCommand(io: Io, setExit: (code: number) => void): Command 
     )
     .action(async (raw: unknown) => {
       const options = parseOptions(optionsSchema, raw);
+      // A report that cannot be written is said before the run, not after it and its state are written.
+      if (options.report) await checkWritable(options.report);
       const config = await replayConfig(options);
       const inputs = await chooseInputs(options, config);
       requireDatapoints(inputs);

@@ -212,7 +212,7 @@ export const targets: FuzzTarget<never>[] = [
         ['flag', 'env', 'to', 'function', 'region', 'state', 'config', 'wait', 'timeout', 'interval', 'json', 'at'],
         { flag: 'checkout', env: 'production', to: '25', state: 'folder', timeout: '1800', interval: '60' },
       ],
-      ['simulate', simulateOptions, ['scenario', 'all', 'out', 'seed'], { scenario: 'pagerduty-2025', out: 'exports' }],
+      ['simulate', simulateOptions, ['scenario', 'all', 'out', 'seed', 'force'], { scenario: 'pagerduty-2025', out: 'exports' }],
     ] as const
   ).map(
     ([command, schema, keys, base]): FuzzTarget<never> => ({

@@ -1,4 +1,4 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { describe, expect, it } from 'vitest';
@@ -73,6 +73,37 @@ describe('stormguard simulate', () => {
     const { code, err } = await stormguard('simulate', '--out', await newFolder());
     expect(code).toBe(2);
     expect(err).toMatch(/name a scenario, or pass --all/);
+  });
+});
+
+describe('output paths are checked before the work (a stack trace after it, and a .tmp left, once)', () => {
+  it('replay --report and detect --output naming a folder: exit 2, and nothing of the run written', async () => {
+    const folder = await newFolder();
+    await mkdir(join(folder, 'adir'));
+    const expected = { code: 2, err: `stormguard: ${join(folder, 'adir')}: is a directory, expected a file\n` };
+    expect(await stormguard('replay', '--report', join(folder, 'adir'), '--state', join(folder, 'state'))).toMatchObject(expected);
+    const csv = join(folder, 'ok.csv');
+    await writeFile(csv, 'timestamp,value\n2014-04-01 00:00:00,1\n');
+    expect(await stormguard('detect', csv, '--output', join(folder, 'adir'))).toMatchObject(expected);
+    expect((await readdir(folder)).sort()).toEqual(['adir', 'ok.csv']);
+  });
+
+  it('simulate --out onto an earlier export refuses unless --force, and a file is no folder', async () => {
+    const out = await newFolder();
+    await writeFile(join(out, 'metrics-page-1.json'), 'mine');
+    const simulate = (...extra: string[]) => stormguard('simulate', '--scenario', 'traffic-surge', ...extra);
+    expect(await simulate('--out', out)).toMatchObject({
+      code: 2,
+      err: `stormguard: ${join(out, 'metrics-page-1.json')}: exists: name a new or empty folder with --out, or pass --force to replace the export there\n`,
+    });
+    expect([await readFile(join(out, 'metrics-page-1.json'), 'utf8'), await readdir(out)]).toEqual(['mine', ['metrics-page-1.json']]);
+    expect((await simulate('--out', out, '--force')).code).toBe(0);
+    expect(await readdir(out)).toHaveLength(3);
+    const file = join(out, 'metrics-page-1.json');
+    expect(await simulate('--out', file, '--force')).toMatchObject({
+      code: 2,
+      err: `stormguard: ${join(file, 'metrics-page-1.json')}: ${file} is a file, not a folder\n`,
+    });
   });
 });
 

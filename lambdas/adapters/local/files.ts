@@ -3,7 +3,7 @@
  * reader never sees half of one (write beside, then rename).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { access, constants, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { type ParseError, parse, printParseErrorCode } from 'jsonc-parser';
 import { InputError } from '../../core/errors.ts';
@@ -26,7 +26,7 @@ export async function checkReadable(path: string, maxBytes: number): Promise<num
     if (found.isDirectory()) throw Object.assign(new Error('directory'), { code: 'EISDIR' });
     size = found.size;
   } catch (error) {
-    throw new InputError({ file: path }, whyUnreadable(error));
+    throw new InputError({ file: path }, pathProblem(error));
   }
   if (size > maxBytes) {
     throw new InputError(
@@ -42,15 +42,16 @@ export async function readText(path: string, maxBytes = MAX_EXPORT_BYTES): Promi
   try {
     return await readFile(path, 'utf8');
   } catch (error) {
-    throw new InputError({ file: path }, whyUnreadable(error));
+    throw new InputError({ file: path }, pathProblem(error));
   }
 }
 
-function whyUnreadable(error: unknown): string {
+/** What is wrong with a path, said for people; `mkdir -p` says EEXIST where a part of it is a file. */
+function pathProblem(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'ENOENT') return 'no such file';
   if (code === 'EISDIR') return 'is a directory, expected a file';
-  if (code === 'ENOTDIR') return 'a part of this path is a file, not a folder';
+  if (code === 'ENOTDIR' || code === 'EEXIST') return 'a part of this path is a file, not a folder';
   if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
   if (code === 'ENAMETOOLONG') return 'the path is too long';
   return error instanceof Error ? error.message : String(error);
@@ -97,10 +98,38 @@ function jsonError(text: string, path: string, error: Error): InputError {
   );
 }
 
-/** Writes a file whole or not at all. */
+/** Errors of a path itself (a folder where a file goes, a file where a folder does), not of the disk. */
+const PATH_CODES = new Set(['EISDIR', 'ENOTDIR', 'EEXIST', 'EACCES', 'EPERM', 'ENAMETOOLONG']);
+
+/** Writes a file whole or not at all: the file beside it is removed when the write or the rename fails. */
 export async function writeAtomically(path: string, content: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
   const temporary = `${path}.${randomUUID()}.tmp`;
-  await writeFile(temporary, content);
-  await rename(temporary, path);
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(temporary, content);
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    if (PATH_CODES.has((error as NodeJS.ErrnoException).code ?? '')) throw new InputError({ file: path }, pathProblem(error));
+    throw error;
+  }
+}
+
+/**
+ * Checks that a file can be written at `path` (its missing folders made): run before the work
+ * whose result it holds, so that a mistyped output path is said at once, not after a long run.
+ */
+export async function checkWritable(path: string): Promise<void> {
+  const found = await stat(path).catch(() => undefined);
+  if (found?.isDirectory()) throw new InputError({ file: path }, 'is a directory, expected a file');
+  let folder = dirname(path);
+  let above = await stat(folder).catch(() => undefined);
+  while (!above && dirname(folder) !== folder) {
+    folder = dirname(folder);
+    above = await stat(folder).catch(() => undefined);
+  }
+  if (above && !above.isDirectory()) throw new InputError({ file: path }, `${folder} is a file, not a folder`);
+  await access(found ? path : folder, constants.W_OK).catch((error: unknown) => {
+    throw new InputError({ file: path }, pathProblem(error));
+  });
 }

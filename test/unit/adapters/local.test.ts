@@ -1,10 +1,11 @@
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { readJson } from '../../../lambdas/adapters/local/files.ts';
+import { readJson, writeAtomically } from '../../../lambdas/adapters/local/files.ts';
 import { FileStateStore } from '../../../lambdas/adapters/local/state-files.ts';
 import type { Decision } from '../../../lambdas/core/decision.ts';
+import { InputError } from '../../../lambdas/core/errors.ts';
 import { newGuardrailState } from '../../../lambdas/core/state.ts';
 
 let folder: string;
@@ -51,5 +52,15 @@ describe('readJson', () => {
 
   it('says that a file does not exist', async () => {
     await expect(readJson(join(folder, 'missing.json'))).rejects.toThrow(/missing\.json: no such file$/);
+  });
+});
+
+describe('writeAtomically', () => {
+  it('a folder where the file goes is an input error naming it, and leaves no temporary file beside it', async () => {
+    await mkdir(join(folder, 'report.html'));
+    await expect(writeAtomically(join(folder, 'report.html'), 'x')).rejects.toThrow(
+      new InputError({ file: join(folder, 'report.html') }, 'is a directory, expected a file'),
+    );
+    expect(await readdir(folder)).toEqual(['report.html']);
   });
 });
