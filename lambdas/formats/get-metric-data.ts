@@ -39,9 +39,11 @@ interface Entry {
   readonly id: string | undefined;
   readonly identity: Omit<MetricSeries, 'points'>;
   readonly points: MetricPoint[];
-  /** Pages this series appears in, and how many of them carry a NextToken (more pages follow). */
-  pages: number;
-  pagesWithNextToken: number;
+  /**
+   * Whether a result said it was whole: StatusCode Complete, or a page without NextToken. Its
+   * results on pages with NextToken said PartialData (more points follow on the next page).
+   */
+  complete: boolean;
   lastSource: string;
 }
 
@@ -72,7 +74,6 @@ export function readGetMetricData(
       }
       const hasNextToken =
         typeof (page as { NextToken?: unknown }).NextToken === 'string' && (page as { NextToken: string }).NextToken !== '';
-      const seen = new Set<Entry>();
       results.forEach((item: unknown, index) => {
         const field = `${prefix}MetricDataResults[${index}]`;
         const result = checkedResult(item, source, field);
@@ -92,20 +93,16 @@ export function readGetMetricData(
           warnings.push(
             `${source}: ${skipped.count} point${skipped.count > 1 ? 's' : ''} of ${field} out of bounds for ${identity.signal}, skipped (the first, ${skipped.first.field}: ${skipped.first.problem})`,
           );
-        if (!seen.has(entry)) {
-          seen.add(entry);
-          entry.pages++;
-          if (hasNextToken) entry.pagesWithNextToken++;
-          entry.lastSource = source;
-        }
+        if (!hasNextToken || result.StatusCode === 'Complete') entry.complete = true;
+        entry.lastSource = source;
       });
     });
   }
-  const incomplete = [...entries.values()].filter((e) => e.pages > 0 && e.pagesWithNextToken === e.pages);
+  const incomplete = [...entries.values()].filter((e) => !e.complete);
   if (incomplete.length > 0) {
     warnings.push(
       `incomplete export: ${incomplete.length} series end in a page that carries NextToken (${incomplete[0]!.lastSource}${incomplete.length > 1 ? ', …' : ''}): ` +
-        'their newest points are missing; fetch the next page (--next-token) and pass it too',
+        "their points on the next pages are missing (the oldest, in GetMetricData's default order, newest first); fetch them (--next-token) and pass them too",
     );
   }
   const series = keyed([...entries.values()])
@@ -120,7 +117,7 @@ function entryFor(entries: Map<string, Entry>, result: GetMetricDataResult, iden
   const key = JSON.stringify([id ?? null, identity.key]);
   let entry = entries.get(key);
   if (!entry) {
-    entry = { id, identity, points: [], pages: 0, pagesWithNextToken: 0, lastSource: source };
+    entry = { id, identity, points: [], complete: false, lastSource: source };
     entries.set(key, entry);
   }
   return entry;

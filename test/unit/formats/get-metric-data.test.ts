@@ -131,6 +131,26 @@ describe('series identity: the Id and the label together', () => {
     expect(warnings).toEqual([expect.stringMatching(/^incomplete export: 1 series end in a page that carries NextToken \(page1\.json\)/)]);
   });
 
+  it('takes a series that said Complete on a page with NextToken as whole: other series go on to the next pages', () => {
+    const { warnings } = read(
+      {
+        MetricDataResults: [withId('m0', 'ConnectionCount', [1, 2], 'Complete'), withId('m1', 'ConnectionCount', [1], 'PartialData')],
+        NextToken: 'more',
+      },
+      { MetricDataResults: [withId('m1', 'ConnectionCount', [3])] },
+    );
+    expect(warnings).toEqual([]);
+    const cut = read({
+      MetricDataResults: [withId('m0', 'ConnectionCount', [1, 2], 'Complete'), withId('m1', 'ConnectionCount', [1], 'PartialData')],
+      NextToken: 'more',
+    });
+    expect(cut.warnings).toEqual([
+      expect.stringMatching(
+        /^incomplete export: 1 series end in a page that carries NextToken .*the oldest, in GetMetricData's default order/,
+      ),
+    ]);
+  });
+
   it('with dynamic labels, a SEARCH Id returning every broker gives one series per label, keyed as before', () => {
     const label = (b: number) => `ConnectionCount Cluster Name=events, Broker ID=${b}`;
     const { series } = read({ MetricDataResults: [withId('q0', label(1), [1]), withId('q0', label(2), [2])] });
