@@ -107,7 +107,7 @@ export async function readSeries(open: () => Readable, file: string): Promise<{ 
  * (UTC) within 2006..2100, a finite value. A visit may return a promise (a write): it is awaited.
  */
 async function eachRow(open: () => Readable, file: string, visit: (row: Row) => void | Promise<void>): Promise<void> {
-  const parser = open().pipe(parse({ info: true, skip_empty_lines: true, trim: true, max_record_size: MAX_ROW_BYTES }));
+  const parser = open().pipe(parse({ bom: true, info: true, skip_empty_lines: true, trim: true, max_record_size: MAX_ROW_BYTES }));
   let header = true;
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {

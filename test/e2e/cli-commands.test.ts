@@ -28,6 +28,16 @@ describe('stormguard detect', () => {
     expect(Math.max(...scores.slice(0, 300))).toBeLessThan(0.5);
   });
 
+  it('reads a CSV that starts with a byte-order mark', async () => {
+    const input = join(await newFolder(), 'bom.csv');
+    await writeFile(
+      input,
+      `\uFEFFtimestamp,value\n${Array.from({ length: 30 }, (_, i) => `2014-04-01 00:${String(i).padStart(2, '0')}:00,${i}`).join('\n')}\n`,
+    );
+    const { code } = await stormguard('detect', input, '--output', join(await newFolder(), 'scores.csv'));
+    expect(code).toBe(0);
+  });
+
   it('names the line of a value that is not a number', async () => {
     const input = join(await newFolder(), 'bad.csv');
     await writeFile(input, 'timestamp,value\n2014-04-01 00:00:00,1\n2014-04-01 00:01:00,NaN\n');

@@ -40,7 +40,9 @@ export async function checkReadable(path: string, maxBytes: number): Promise<num
 export async function readText(path: string, maxBytes = MAX_EXPORT_BYTES): Promise<string> {
   await checkReadable(path, maxBytes);
   try {
-    return await readFile(path, 'utf8');
+    const text = await readFile(path, 'utf8');
+    // A byte-order mark (Windows editors write one) is not part of the text.
+    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   } catch (error) {
     throw new InputError({ file: path }, pathProblem(error));
   }

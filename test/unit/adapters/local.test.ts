@@ -53,6 +53,12 @@ describe('readJson', () => {
   it('says that a file does not exist', async () => {
     await expect(readJson(join(folder, 'missing.json'))).rejects.toThrow(/missing\.json: no such file$/);
   });
+
+  it('reads a file that starts with a byte-order mark, as Windows editors save it', async () => {
+    const path = join(folder, 'bom.json');
+    await writeFile(path, '\uFEFF{"a":1}\n');
+    expect(await readJson(path)).toEqual({ a: 1 });
+  });
 });
 
 describe('writeAtomically', () => {
