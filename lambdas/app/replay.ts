@@ -10,6 +10,7 @@ import type { Alert } from '../core/alert.ts';
 import type { Anomaly } from '../core/anomaly.ts';
 import { isBusy, planRead } from '../core/cadence.ts';
 import type { GuardrailConfig } from '../core/config.ts';
+import { coverageWarnings } from '../core/coverage.ts';
 import type { Decision, Outcome } from '../core/decision.ts';
 import type { Episode } from '../core/episode.ts';
 import type { EvaluationInput } from '../core/evaluation.ts';
@@ -58,7 +59,7 @@ export interface ReplayResult {
   /** The highest heap-after-GC datapoint of the data. */
   readonly heapPeak?: HeapExhaustion;
   readonly state: GuardrailState;
-  /** What the replay had to assume of its input (timestamps off the period grid). */
+  /** What the replay had to assume of its input (timestamps off the period grid), and the configured signals a cluster never reported. */
   readonly warnings: string[];
 }
 
@@ -114,7 +115,8 @@ export async function replay(
     ...(heapExhausted ? { heapExhausted } : {}),
     ...(peak ? { heapPeak: peak } : {}),
     state,
-    warnings: aligned.warning ? [aligned.warning] : [],
+    // As of the data's end: a series that starts late is not absent.
+    warnings: [...(aligned.warning ? [aligned.warning] : []), ...coverageWarnings(state.coverage)],
   };
 }
 

@@ -11,6 +11,7 @@
 
 import { isBusy, planRead, type ReadPlan } from '../core/cadence.ts';
 import type { GuardrailConfig } from '../core/config.ts';
+import { coverageWarnings } from '../core/coverage.ts';
 import { baselineOf } from '../core/detector.ts';
 import { detectorSettings } from '../core/detector-settings.ts';
 import { knownPercent } from '../core/exposure.ts';
@@ -81,6 +82,7 @@ export async function runOnce(config: GuardrailConfig, ports: RunPorts, now: num
   const fresh = newToState(state, readout.series, evaluatedAt, periodMs);
   // The state is saved before the evaluation's own alerts go out (refused if another run saved first).
   const loaded = state;
+  const coverageBefore = state.coverage;
   const result = await tick(state, { now: evaluatedAt, series: readout.series, releases }, config, {
     ...ports,
     commit: () => ports.store.save(loaded, { now: evaluatedAt, series: fresh }),
@@ -97,7 +99,8 @@ export async function runOnce(config: GuardrailConfig, ports: RunPorts, now: num
     seriesEvaluated: readout.series.filter((s) => s.points.length > 0).length,
     blindSeries: series.filter((s) => s.blind).length,
     ...(Number.isFinite(newest) ? { dataAgeSeconds: (evaluatedAt - newest) / 1000 } : {}),
-    warnings: readout.warnings,
+    // Once per change: each run would say the same again.
+    warnings: [...readout.warnings, ...coverageWarnings(state.coverage, coverageBefore)],
     baselines: medianBaselines(state.series, config),
     rollouts: currentRollouts(state, releases, config.environment, evaluatedAt),
     state,

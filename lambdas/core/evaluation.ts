@@ -3,8 +3,8 @@
  * runs once per metric period.
  *
  * In order: score the new complete datapoints (anomalies, and the history the watches read); say
- * which series went blind; open release watches for the releases new since the last evaluation
- * and feed every watch the periods that arrived (release-checks.ts); group anomalies into
+ * which series went blind, and record the signals a cluster never reported (coverage.ts); open
+ * release watches for the releases new since the last evaluation and feed every watch the periods that arrived (release-checks.ts); group anomalies into
  * episodes per cluster and signal; decide on each finding (policy.ts: roll back, step back, or
  * hold and name the release) and attribute its episode; warn about episodes no release explains;
  * revert step-ups of frozen flags; resolve episodes that have been quiet. Time comes in as `now`;
@@ -13,6 +13,7 @@
 import type { AlertIntent } from './alert.ts';
 import type { Anomaly } from './anomaly.ts';
 import type { GuardrailConfig } from './config.ts';
+import { coverageOf } from './coverage.ts';
 import { type Decision, revertDecision, rollbackDecision } from './decision.ts';
 import type { PointScore } from './detector.ts';
 import { detectorSettings } from './detector-settings.ts';
@@ -68,6 +69,7 @@ export function evaluate(state: GuardrailState, input: EvaluationInput, config: 
   const context = new EvaluationContext(state, input, config);
   const anomalies = findAnomalies(state.series, input.series, context.scoring());
   const alerts: AlertIntent[] = watchFreshness(state.series, input.now, config);
+  state.coverage = coverageOf(state.series, config);
   const checks: CheckInput = { now: input.now, releases: input.releases, index: seriesIndex(state.series) };
   openChecks(state, checks, config);
   const findings = runChecks(state, checks, config);

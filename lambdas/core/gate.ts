@@ -6,13 +6,14 @@
  * is open; while a guarded signal has less headroom than the policy (heap after GC above its
  * `headroomPercent`: stepping up a cluster still under stress is how a second outage starts);
  * before the bake time since the flag's last step; while the guardrail is blind (series silent,
- * or the guardrail itself not evaluating). A step down is always allowed. No state at all: the
- * gate cannot decide.
+ * a guarded cluster without the signals it is guarded by (coverage.ts), or the guardrail itself
+ * not evaluating). A step down is always allowed. No state at all: the gate cannot decide.
  *
  * A step is of one target: the default rule, or a rule (`ruleId`). A flag rolled out on one target
  * needs none named; with several, the request names one (gate-target.ts).
  */
 import type { GuardrailConfig } from './config.ts';
+import { isUnguarded, unguardedReasons } from './coverage.ts';
 import { type Episode, isOpen } from './episode.ts';
 import { knownPercent } from './exposure.ts';
 import { formatDuration, formatNumber, formatPercent, formatTime } from './format.ts';
@@ -42,6 +43,8 @@ export interface GateAnswer {
     readonly evaluatedAt?: string;
     readonly openEpisodes?: string[];
     readonly blindSeries?: string[];
+    /** Guarded clusters missing the signals they are guarded by (coverage.ts). */
+    readonly unguardedClusters?: string[];
   };
 }
 
@@ -82,7 +85,8 @@ export function decideGate(
     .filter((s) => s.blind)
     .map(seriesName);
   const reasons = objections(state, config, { flag, environment, target, now, lastStep, open, blind });
-  const answerEvidence = { ...evidence, openEpisodes: open.map((e) => e.id), blindSeries: blind };
+  const unguarded = Object.entries(state.coverage ?? {}).flatMap(([cluster, gaps]) => (isUnguarded(gaps) ? [cluster] : []));
+  const answerEvidence = { ...evidence, openEpisodes: open.map((e) => e.id), blindSeries: blind, unguardedClusters: unguarded };
   if (reasons.length > 0) return { verdict: 'deny', reasons, evidence: answerEvidence };
   return {
     verdict: 'allow',
@@ -120,6 +124,7 @@ function objections(
     reasons.push(`anomalous: episode ${episode.id} open since ${formatTime(episode.onset)} (${episode.signals.join(', ')})`);
   if (blind.length > 0)
     reasons.push(`blind: ${blind.length} series stopped reporting (${blind.slice(0, 5).join(', ')}${blind.length > 5 ? ', …' : ''})`);
+  reasons.push(...unguardedReasons(state.coverage));
   reasons.push(...headroomReasons(state, config));
   const bakeMs = config.gate.bakeMinutes * 60_000;
   if (lastStep && now - lastStep.time < bakeMs)

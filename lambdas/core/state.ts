@@ -5,6 +5,7 @@
  * overlapping runs cannot both save.
  */
 import type { Alert } from './alert.ts';
+import type { ClusterCoverage } from './coverage.ts';
 import type { Episode } from './episode.ts';
 import type { FlagMemory } from './freeze.ts';
 import type { HeapEntry } from './heap-watch.ts';
@@ -26,6 +27,8 @@ export interface GuardrailState extends FlagMemory {
   heapWatches?: HeapEntry[];
   /** Each flag's signals before its first watched step, by flag key: what its remaining excess is judged against. */
   flagBaselines?: Record<string, FlagBaseline>;
+  /** Guarded clusters with a configured signal never reported, as of the last evaluation (absent in a state saved before it). */
+  coverage?: Record<string, ClusterCoverage>;
   /** Alerts about saved evaluations not yet delivered everywhere: the next run delivers them (app/effects.ts). */
   outbox?: Alert[];
 }

@@ -1,4 +1,5 @@
 /** `stormguard gate`: exit codes and reasons, asking the gate Lambda (mocked) or a local state. */
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -112,5 +113,43 @@ describe('stormguard gate, on a local state', () => {
       expect(out).toBe('');
       expect(err).toMatch(/field `--to`: expected a percentage from 0 to 100/);
     }
+  });
+
+  /** The benign rollout replayed from its export with only the signals `keep` accepts, and the gate asked to step to 100%. */
+  async function gateOnPart(keep: (label: string) => boolean) {
+    const folder = await newFolder();
+    const scenario = join(import.meta.dirname, '../../scenarios/benign-rollout');
+    const metrics = await Promise.all(
+      [1, 2].map(async (n) => {
+        const page = JSON.parse(await readFile(join(scenario, `metrics-page-${n}.json`), 'utf8'));
+        page.MetricDataResults = page.MetricDataResults.filter((r: { Label: string }) => keep(r.Label));
+        await writeFile(join(folder, `page-${n}.json`), JSON.stringify(page));
+        return join(folder, `page-${n}.json`);
+      }),
+    );
+    const state = join(folder, 'state');
+    const timeline = join(scenario, 'launchdarkly-audit-log.json');
+    const replayed = await stormguard('replay', '--metrics', ...metrics, '--timeline', timeline, '--state', state, '--json');
+    expect(replayed.code).toBe(0);
+    return { warnings: JSON.parse(replayed.out).warnings as string[], gate: await gateBenign('100', state) };
+  }
+
+  it('denies on an export without the fast signals (heap only), naming them; the replay says so once', async () => {
+    const { warnings, gate } = await gateOnPart((label) => label.startsWith('HeapMemoryAfterGC'));
+    expect(warnings.filter((w) => w.includes('has no data for'))).toEqual([
+      expect.stringMatching(
+        /^cluster events-msk has no data for ConnectionCreationRate, ConnectionCount, .*ProducerIdCount.*the gate denies/,
+      ),
+    ]);
+    expect(gate.code).toBe(1);
+    expect(gate.out).toMatch(
+      /^deny: .*\n {2}blind: cluster events-msk has reported none of the fast signals \(ConnectionCreationRate, ConnectionCount, ClientConnectionCount, ProducerIdCount\)/,
+    );
+  });
+
+  it('allows without ProducerIdCount (Amazon MSK does not publish it): warned, never a block', async () => {
+    const { warnings, gate } = await gateOnPart((label) => !label.startsWith('ProducerIdCount'));
+    expect(warnings).toContainEqual(expect.stringMatching(/^cluster events-msk has no data for ProducerIdCount, .*blind for them$/));
+    expect(gate.code).toBe(0);
   });
 });

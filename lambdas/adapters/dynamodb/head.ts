@@ -89,8 +89,8 @@ export async function loadAllHeads(table: Table): Promise<GuardrailState | undef
 }
 
 /**
- * Every shard as the gate sees the guardrail: their heads merged (episodes, freezes, cooldowns;
- * the oldest evaluation), and of series only the blind ones and those over their headroom.
+ * Every shard as the gate sees the guardrail: their heads merged (episodes, freezes, cooldowns,
+ * clusters' coverage; the oldest evaluation), and of series only the blind ones and those over their headroom.
  */
 export function mergeHeads(heads: readonly Item[]): GuardrailState {
   const merged = newGuardrailState();
@@ -103,6 +103,8 @@ export function mergeHeads(heads: readonly Item[]): GuardrailState {
     Object.assign(merged.freezes, head.freezes);
     Object.assign(merged.setPercents, head.setPercents);
     Object.assign(merged.lastRollbackAt, head.lastRollbackAt);
+    // Shards guard disjoint clusters: the gate reads every shard's.
+    if (head.coverage) merged.coverage = { ...merged.coverage, ...head.coverage };
     if (head.outbox?.length) merged.outbox = [...(merged.outbox ?? []), ...head.outbox];
     const summarised = (s: SeriesRef, blind: boolean, point?: { time: number; value: number }): SeriesState => ({
       ...newSeriesState(s),
