@@ -18,8 +18,10 @@ import type { SeriesState } from './series.ts';
 import { fastSignals } from './watches.ts';
 
 export interface ClusterCoverage {
-  /** Enabled signals it never reported (traffic signals only where it reports no traffic at all). */
+  /** Enabled signals it never reported, traffic aside. */
   readonly absent: string[];
+  /** The traffic signals, where it reported none of them (else empty; absent in records saved before it). */
+  readonly noTraffic?: string[];
   /** The fast signals, where it reported none of them (else empty). */
   readonly noFastSignal: string[];
   /** Signals with a headroom it never reported. */
@@ -44,11 +46,12 @@ export function coverageOf(
   const coverage: Record<string, ClusterCoverage> = {};
   for (const cluster of config.clusters.length > 0 ? config.clusters : [...reported.keys()]) {
     const has = reported.get(cluster) ?? new Set<string>();
-    const noTraffic = !traffic.some((name) => has.has(name));
-    const absent = names(config.signals.filter((s) => !has.has(s.name) && (!s.traffic || noTraffic)));
-    if (absent.length === 0) continue;
+    const noTraffic = traffic.some((name) => has.has(name)) ? [] : traffic;
+    const absent = names(config.signals.filter((s) => !has.has(s.name) && !s.traffic));
+    if (absent.length === 0 && noTraffic.length === 0) continue;
     coverage[cluster] = {
       absent,
+      noTraffic,
       noFastSignal: fast.some((name) => has.has(name)) ? [] : fast,
       noHeadroom: names(config.signals.filter((s) => s.headroomPercent !== undefined && !has.has(s.name))),
     };
@@ -81,9 +84,20 @@ export function coverageWarnings(
   before?: Readonly<Record<string, ClusterCoverage>>,
 ): string[] {
   return Object.entries(coverage ?? {}).flatMap(([cluster, gaps]) => {
-    const known = new Set(before?.[cluster]?.absent);
-    if (before && gaps.absent.every((name) => known.has(name))) return [];
+    const missing = (g: ClusterCoverage | undefined) => [...(g?.absent ?? []), ...(g?.noTraffic ?? [])];
+    const known = new Set(missing(before?.[cluster]));
+    if (before && missing(gaps).every((name) => known.has(name))) return [];
     const gate = isUnguarded(gaps) ? '; the gate denies step-ups while it cannot guard the cluster' : '';
-    return [`cluster ${cluster} has no data for ${gaps.absent.join(', ')}: the guardrail is blind for them${gate}`];
+    const traffic = gaps.noTraffic ?? [];
+    return [
+      ...(gaps.absent.length > 0
+        ? [`cluster ${cluster} has no data for ${gaps.absent.join(', ')}: the guardrail is blind for them${gate}`]
+        : []),
+      ...(traffic.length > 0
+        ? [
+            `cluster ${cluster} reports no traffic signal (${traffic.join(', ')}): its release watches judge connections as they are, not per unit of traffic`,
+          ]
+        : []),
+    ];
   });
 }

@@ -56,7 +56,7 @@ describe('absurd points are skipped and said, never acted on', () => {
     ).toEqual([['2025-08-28T14:01:00.000Z', 1]]);
     // Six skipped points, and the scenario's traffic, never exported.
     expect(result.warnings).toHaveLength(7);
-    expect(result.warnings[6]).toMatch(/^cluster events-msk has no data for MessagesInPerSec, BytesInPerSec/);
+    expect(result.warnings[6]).toMatch(/^cluster events-msk reports no traffic signal \(MessagesInPerSec, BytesInPerSec\)/);
     expect(result.warnings[0]).toMatch(
       /metrics-page-2\.json: 1 point of MetricDataResults\[\d+\] out of bounds for ConnectionCreationRate, skipped \(the first, Values\[59\]: 1e\+100 is beyond/,
     );

@@ -91,6 +91,7 @@ describe('a replay on the deployed cadence', () => {
     expect(result.warnings).toEqual([
       expect.stringContaining('6 of 6 series have timestamps off the 60 s period grid (by up to 40 s)'),
       expect.stringMatching(/^cluster c has no data for ConnectionCount, .*HeapMemoryAfterGC: the guardrail is blind for them/),
+      expect.stringMatching(/^cluster c reports no traffic signal/),
     ]);
   });
 });

@@ -94,7 +94,8 @@ describe('coverage warnings', () => {
     expect(coverageWarnings(msk, msk)).toEqual([]);
     const heapOnly = coverageOf(stateOf(exported('a', ['HeapMemoryAfterGC'])), config);
     expect(coverageWarnings(heapOnly, msk)).toEqual([
-      'cluster a has no data for ConnectionCreationRate, ConnectionCount, ClientConnectionCount, ProducerIdCount, MessagesInPerSec, BytesInPerSec: the guardrail is blind for them; the gate denies step-ups while it cannot guard the cluster',
+      'cluster a has no data for ConnectionCreationRate, ConnectionCount, ClientConnectionCount, ProducerIdCount: the guardrail is blind for them; the gate denies step-ups while it cannot guard the cluster',
+      'cluster a reports no traffic signal (MessagesInPerSec, BytesInPerSec): its release watches judge connections as they are, not per unit of traffic',
     ]);
   });
 });
