@@ -242,15 +242,19 @@ export function perTrafficOf(
 
 /**
  * Where the watch's own traffic signal has no reading for a period, another the cluster exports
- * stands in, at its own level over the same window before the release (records per byte drift
- * slowly), its fall taken out only in part (`maxFallOf`). Undefined without readings in that window.
+ * stands in, against its own level over the same window before the release, and only its rise is
+ * taken out. A release can change what one carries per unit of the other (compression lowers bytes
+ * per record), so the stand-in is weaker: with records dark from 2 minutes after the step, 4 of 33
+ * compression rollouts were rolled back (6 with part of a fall taken out, 9 with bytes converted
+ * into records by their newest ratio); with no stand-in, a storm whose records went dark at its
+ * step was never rolled back (0 of 198; 155 with it). Undefined without readings in that window.
  */
 export function spareTraffic(
   watch: Pick<ReleaseWatch, 'start'>,
   spare: ClusterTraffic,
-  settings: Pick<ReleaseWatchSettings, 'periodMs' | 'levelPeriods' | 'minEffect'>,
+  settings: Pick<ReleaseWatchSettings, 'periodMs' | 'levelPeriods'>,
 ): PerTraffic | undefined {
   const { periodMs, levelPeriods } = settings;
   const level = trafficLevel(spare.reference, watch.start - levelPeriods * periodMs, watch.start, levelPeriods / 2);
-  return level === undefined ? undefined : { reference: spare.reference, level, periodMs, floor: level - maxFallOf(settings) };
+  return level === undefined ? undefined : { reference: spare.reference, level, periodMs, floor: level };
 }
