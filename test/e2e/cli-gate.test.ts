@@ -149,7 +149,9 @@ describe('stormguard gate, on a local state', () => {
 
   it('allows without ProducerIdCount (Amazon MSK does not publish it): warned, never a block', async () => {
     const { warnings, gate } = await gateOnPart((label) => !label.startsWith('ProducerIdCount'));
-    expect(warnings).toContainEqual(expect.stringMatching(/^cluster events-msk has no data for ProducerIdCount: the guardrail is blind for them$/));
+    expect(warnings).toContainEqual(
+      expect.stringMatching(/^cluster events-msk has no data for ProducerIdCount: the guardrail is blind for them$/),
+    );
     expect(gate.code).toBe(0);
   });
 });
