@@ -6,7 +6,9 @@
  * minute and counts its periods from there), or a Prometheus range query started off the minute.
  * Each point is moved up to the grid (to the next multiple of the period, or left where it is):
  * never earlier, so a point that holds part of a release's effect never lands before the release's
- * own period, where it would read as an effect already under way. Pure.
+ * own period, where it would read as an effect already under way. A point within JITTER of a period
+ * after a grid time is that period's, stamped a little late, and moves down to it: moved up, it
+ * would land on its successor's period and one of the two would be lost. Pure.
  */
 import type { MetricSeries } from './metric-series.ts';
 
@@ -19,20 +21,33 @@ export interface Aligned {
 export function alignToPeriods(series: readonly MetricSeries[], periodMs: number): Aligned {
   let moved = 0;
   let most = 0;
+  let lost = 0;
   const aligned = series.map((s) => {
-    const shifts = s.points.map((p) => Math.ceil(p.time / periodMs) * periodMs - p.time);
+    const shifts = s.points.map((p) => shiftOf(p.time, periodMs));
     if (shifts.every((shift) => shift === 0)) return s;
     moved++;
-    most = Math.max(most, ...shifts);
-    return { ...s, points: lastPerPeriod(s.points.map((p, i) => ({ time: p.time + shifts[i]!, value: p.value }))) };
+    most = Math.max(most, ...shifts.map(Math.abs));
+    const points = lastPerPeriod(s.points.map((p, i) => ({ time: p.time + shifts[i]!, value: p.value })));
+    lost += s.points.length - points.length;
+    return { ...s, points };
   });
   if (moved === 0) return { series: aligned };
   return {
     series: aligned,
     warning:
       `${moved} of ${series.length} series have timestamps off the ${periodMs / 1000} s period grid (by up to ${Math.round(most / 1000)} s): ` +
-      'each point is read as the period at or after it (metricPeriodSeconds sets the period)',
+      'each point is read as the period at or after it (metricPeriodSeconds sets the period)' +
+      (lost > 0 ? `; ${lost} point${lost > 1 ? 's' : ''} landed on a period another already had, the later kept` : ''),
   };
+}
+
+/** A point this share of a period after a grid time is that period's, stamped late. */
+const JITTER = 0.1;
+
+/** How far a point at `time` moves: up to the next grid time, or down to the one just before it when within JITTER of it. */
+function shiftOf(time: number, periodMs: number): number {
+  const up = Math.ceil(time / periodMs) * periodMs - time;
+  return up > 0 && periodMs - up <= JITTER * periodMs ? up - periodMs : up;
 }
 
 /** The points in time order, one per time: where two moved onto one, the later. */

@@ -30,9 +30,22 @@ describe('the period grid', () => {
     );
   });
 
-  it('keeps the later of two points that land on one period', () => {
+  it('keeps the later of two points that land on one period, and says how many were lost', () => {
     const aligned = alignToPeriods([series(10_000, 20_000)], MINUTE);
     // 08:00:10 and 08:00:30 both land on 08:01; 08:00:50 too: the last one stands.
     expect(aligned.series[0]!.points).toEqual([{ time: t0 + MINUTE, value: 2 }]);
+    expect(aligned.warning).toMatch(/; 2 points landed on a period another already had, the later kept$/);
+  });
+
+  it("takes a point stamped a little after its grid time as that period's: none is lost to jitter", () => {
+    const jittered: MetricSeries = {
+      ...series(0),
+      points: [0, 1, 2, 3, 4, 5].map((i) => ({ time: t0 + i * MINUTE + (i % 2 === 0 ? -200 : 200), value: i })),
+    };
+    const aligned = alignToPeriods([jittered], MINUTE);
+    expect(aligned.series[0]!.points).toEqual([0, 1, 2, 3, 4, 5].map((i) => ({ time: t0 + i * MINUTE, value: i })));
+    expect(aligned.warning).toMatch(
+      /by up to 0 s\): each point is read as the period at or after it \(metricPeriodSeconds sets the period\)$/,
+    );
   });
 });
