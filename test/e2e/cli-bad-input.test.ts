@@ -195,6 +195,9 @@ describe('a user mistake exits 2 naming the field, never a stack trace', () => {
       code: 2,
       err: `stormguard: ${file}: field \`freezes.x.target.ruleId\`: Invalid input: expected string, received undefined\n`,
     });
+    // The gate reads what a cluster never reported: a broken record of it is named too.
+    await writeFile(file, JSON.stringify({ ...JSON.parse(await readFile(join(replayed, 'state.json'), 'utf8')), coverage: { c: null } }));
+    expect(await gate()).toMatchObject({ code: 2, err: expect.stringContaining(`${file}: field \`coverage.c\``) });
     const missing = join(folder, 'nowhere');
     const expected = {
       code: 2,

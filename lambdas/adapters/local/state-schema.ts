@@ -57,6 +57,16 @@ const stateSchema = z.looseObject({
   watches: z.optional(objects()),
   heapWatches: z.optional(objects()),
   flagBaselines: z.optional(byKey(z.looseObject({}))),
+  coverage: z.optional(
+    byKey(
+      z.looseObject({
+        absent: z.array(z.string()),
+        noTraffic: z.optional(z.array(z.string())),
+        noFastSignal: z.array(z.string()),
+        noHeadroom: z.array(z.string()),
+      }),
+    ),
+  ),
   outbox: z.optional(objects()),
 });
 
