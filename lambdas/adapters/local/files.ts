@@ -131,7 +131,8 @@ export async function checkWritable(path: string): Promise<void> {
     above = await stat(folder).catch(() => undefined);
   }
   if (above && !above.isDirectory()) throw new InputError({ file: path }, `${folder} is a file, not a folder`);
-  await access(found ? path : folder, constants.W_OK).catch((error: unknown) => {
+  // The folder, not the file: an atomic write puts a temporary file beside it and renames it over.
+  await access(folder, constants.W_OK).catch((error: unknown) => {
     throw new InputError({ file: path }, pathProblem(error));
   });
 }
