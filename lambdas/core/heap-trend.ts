@@ -84,7 +84,7 @@ export function heapTrend(
     if (level !== undefined) brokers.push({ broker: s.broker, level, slopeBefore: Math.min(s.before, flagBefore), slopeAfter: s.after });
   }
   if (brokers.length === 0) return { kind: 'too-early', withinHorizon: false };
-  const slopeBefore = Math.min(flagBefore, Math.max(median(slopes.map((s) => s.before)), median(slopes.map((s) => s.recent))));
+  const slopeBefore = Math.min(flagBefore, pooledBefore(slopes));
   const slopeAfter = median(slopes.map((s) => s.after));
   const level = median(brokers.map((b) => b.level));
   const msToLimit =
@@ -100,6 +100,26 @@ export function heapTrend(
     brokers,
     measuredMs: now - since,
   };
+}
+
+/**
+ * The slope before a release, known at the release: a flag's baseline keeps its first step's,
+ * though the flag's next step may come before that step's watch has its hour of data (the
+ * remaining climb after a heap rollback is judged against it). Undefined with no broker measured.
+ */
+export function slopeBeforeOf(histories: readonly BrokerHistory[], releaseTime: number, settings: HeapTrendSettings): number | undefined {
+  const start = Math.floor(releaseTime / settings.periodMs) * settings.periodMs;
+  const slopes = histories.flatMap(({ points }) => {
+    const before = slopePerHour(points, start - settings.beforePeriods * settings.periodMs, start);
+    if (before === undefined) return [];
+    return [{ before, recent: slopePerHour(points, start - (settings.beforePeriods / 2) * settings.periodMs, start) ?? before }];
+  });
+  return slopes.length > 0 ? pooledBefore(slopes) : undefined;
+}
+
+/** The slope before, pooled over brokers: the steeper of the window's and its recent half's medians (a climb that began within the window counts in full). */
+function pooledBefore(slopes: ReadonlyArray<{ readonly before: number; readonly recent: number }>): number {
+  return Math.max(median(slopes.map((s) => s.before)), median(slopes.map((s) => s.recent)));
 }
 
 interface Slopes {

@@ -22,7 +22,7 @@ import type { GuardrailConfig, SignalConfig } from './config.ts';
 import { DOSE_DROP } from './dose.ts';
 import type { Finding } from './finding.ts';
 import { HEAP_TRAFFIC_WINDOW_PERIODS, heapPerTrafficOf, trafficMoved } from './heap-traffic.ts';
-import { type HeapTrend, type HeapTrendSettings, heapTrend, heapTrendSettings } from './heap-trend.ts';
+import { type HeapTrend, type HeapTrendSettings, heapTrend, heapTrendSettings, slopeBeforeOf } from './heap-trend.ts';
 import { type ReleaseEvent, releaseName, sameRollout } from './release.ts';
 import { indexKey, type SeriesIndex } from './series-index.ts';
 import { clusterTraffic, trafficPoints } from './traffic-reference.ts';
@@ -101,7 +101,11 @@ export function checkHeap(entry: HeapEntry, signal: SignalConfig, config: Guardr
   const judged = heapHistories(entry, actual, signal, config, traffic);
   const flagBefore = entry.purpose === 'step' ? context.flagSlopeBefore?.(entry.release, entry.cluster) : undefined;
   const trend = heapTrend(judged, entry.since, now, settings, entry.anchor ?? entry.since, actual, flagBefore);
-  if (trend.kind === 'too-early') return undefined;
+  if (trend.kind === 'too-early') {
+    const before = entry.purpose === 'step' ? slopeBeforeOf(judged, entry.since, settings) : undefined;
+    if (before !== undefined) context.slopeBefore(entry.release, entry.cluster, before);
+    return undefined;
+  }
   if (entry.purpose === 'excess') {
     const periods = (now - (entry.anchor ?? entry.since)) / settings.periodMs;
     const needed = Math.max(MIN_EXCESS_SLOPE, (settings.minSlopeChange * settings.minAfterPeriods) / periods);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { heapTrend, heapTrendSettings } from '../../../lambdas/core/heap-trend.ts';
+import { heapTrend, heapTrendSettings, slopeBeforeOf } from '../../../lambdas/core/heap-trend.ts';
 import type { BrokerHistory } from '../../../lambdas/core/release-watch.ts';
 
 import { BROKERS, MIN, noise, RELEASE, START } from './release-watch-fixtures.ts';
@@ -56,6 +56,13 @@ describe('the heap trend of a release', () => {
     const trend = heapTrend(histories, RELEASE, START + 90 * MIN, heap, RELEASE, histories, 0.2);
     expect(trend).toMatchObject({ kind: 'rising', slopeBefore: 0.2, withinHorizon: true });
     for (const b of trend.brokers!) expect(b.slopeBefore).toBe(0.2);
+  });
+
+  it('knows the slope before a release at the release, before the slope after can be trusted', () => {
+    const histories = heapHistories((m) => 50 + (4 * m) / 60, 0);
+    expect(heapTrend(histories, RELEASE, RELEASE + 5 * MIN, heap).kind).toBe('too-early');
+    expect(slopeBeforeOf(histories, RELEASE, heap)).toBeCloseTo(4, 0);
+    expect(slopeBeforeOf([], RELEASE, heap)).toBeUndefined();
   });
 
   it('waits for enough points after the release', () => {
