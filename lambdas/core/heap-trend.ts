@@ -109,12 +109,19 @@ export function heapTrend(
  */
 export function slopeBeforeOf(histories: readonly BrokerHistory[], releaseTime: number, settings: HeapTrendSettings): number | undefined {
   const start = Math.floor(releaseTime / settings.periodMs) * settings.periodMs;
-  const slopes = histories.flatMap(({ points }) => {
-    const before = slopePerHour(points, start - settings.beforePeriods * settings.periodMs, start);
-    if (before === undefined) return [];
-    return [{ before, recent: slopePerHour(points, start - (settings.beforePeriods / 2) * settings.periodMs, start) ?? before }];
-  });
+  const slopes = histories.flatMap(({ points }) => beforeSlopes(points, start, settings) ?? []);
   return slopes.length > 0 ? pooledBefore(slopes) : undefined;
+}
+
+/** A broker's slopes over the window before the release's period `start`, and its recent half; undefined with too few points. */
+function beforeSlopes(
+  points: readonly WatchPoint[],
+  start: number,
+  settings: HeapTrendSettings,
+): { before: number; recent: number } | undefined {
+  const before = slopePerHour(points, start - settings.beforePeriods * settings.periodMs, start);
+  if (before === undefined) return undefined;
+  return { before, recent: slopePerHour(points, start - (settings.beforePeriods / 2) * settings.periodMs, start) ?? before };
 }
 
 /** The slope before, pooled over brokers: the steeper of the window's and its recent half's medians (a climb that began within the window counts in full). */
@@ -142,16 +149,10 @@ function brokerSlopes(
 ): Slopes[] {
   const out: Slopes[] = [];
   for (const { broker, points } of histories) {
-    const before = slopePerHour(points, start - settings.beforePeriods * settings.periodMs, start);
+    const before = beforeSlopes(points, start, settings);
     const after = slopePerHour(points, since, now);
     if (before === undefined || after === undefined) continue;
-    out.push({
-      broker,
-      before,
-      recent: slopePerHour(points, start - (settings.beforePeriods / 2) * settings.periodMs, start) ?? before,
-      after,
-      lately: slopePerHour(points, since + (now - since) / 2, now) ?? after,
-    });
+    out.push({ broker, ...before, after, lately: slopePerHour(points, since + (now - since) / 2, now) ?? after });
   }
   return out;
 }
