@@ -79,8 +79,8 @@ export interface HeapContext {
   readonly index: SeriesIndex;
   readonly watches: readonly WatchEntry[];
   readonly releases: readonly ReleaseEvent[];
-  /** Told the heap slope before a flag's step: the flag's baseline keeps its first step's. */
-  readonly slopeBefore: (release: ReleaseEvent, cluster: string, slope: number) => void;
+  /** Told the heap slope before a flag's step: the flag's baseline keeps its first step's (read only where it is kept). */
+  readonly slopeBefore: (release: ReleaseEvent, cluster: string, slope: () => number | undefined) => void;
   /** The heap slope before the flag's first step, for its later steps (undefined: the first step, a deploy, not measured). */
   readonly flagSlopeBefore?: (release: ReleaseEvent, cluster: string) => number | undefined;
 }
@@ -102,8 +102,7 @@ export function checkHeap(entry: HeapEntry, signal: SignalConfig, config: Guardr
   const flagBefore = entry.purpose === 'step' ? context.flagSlopeBefore?.(entry.release, entry.cluster) : undefined;
   const trend = heapTrend(judged, entry.since, now, settings, entry.anchor ?? entry.since, actual, flagBefore);
   if (trend.kind === 'too-early') {
-    const before = entry.purpose === 'step' ? slopeBeforeOf(judged, entry.since, settings) : undefined;
-    if (before !== undefined) context.slopeBefore(entry.release, entry.cluster, before);
+    if (entry.purpose === 'step') context.slopeBefore(entry.release, entry.cluster, () => slopeBeforeOf(judged, entry.since, settings));
     return undefined;
   }
   if (entry.purpose === 'excess') {
@@ -115,7 +114,7 @@ export function checkHeap(entry: HeapEntry, signal: SignalConfig, config: Guardr
     // What did not fall with the percentage is not the flag's to answer for: no further step back.
     return entry.before === undefined || excess <= DOSE_DROP * entry.before ? trend : undefined;
   }
-  context.slopeBefore(entry.release, entry.cluster, trend.slopeBefore!);
+  context.slopeBefore(entry.release, entry.cluster, () => trend.slopeBefore);
   if (!trend.withinHorizon || (!entry.found && fastResponded(entry, context.watches))) return undefined;
   // A flag's step is rolled back (its excess is watched from there); a deploy's climb goes on, and is watched on.
   if (entry.release.kind === 'rollout-step') entry.done = true;

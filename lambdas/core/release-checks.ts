@@ -140,7 +140,7 @@ function heapFindings(state: GuardrailState, input: CheckInput, config: Guardrai
   const context = {
     ...input,
     watches,
-    slopeBefore: (release: ReleaseEvent, cluster: string, slope: number) => {
+    slopeBefore: (release: ReleaseEvent, cluster: string, slope: () => number | undefined) => {
       if (release.kind === 'rollout-step') rememberHeapSlope(flagBaselines, release, cluster, slope);
     },
     flagSlopeBefore: (release: ReleaseEvent, cluster: string) => {

@@ -53,9 +53,17 @@ export function rememberWatch(baseline: FlagBaseline, entry: WatchEntry): void {
 }
 
 /** Keeps the heap slope before the flag's first step on this cluster, told by that step's heap watch (a later step's slope before holds the flag's own climb). */
-export function rememberHeapSlope(baselines: Record<string, FlagBaseline>, step: RolloutStep, cluster: string, slope: number): void {
+export function rememberHeapSlope(
+  baselines: Record<string, FlagBaseline>,
+  step: RolloutStep,
+  cluster: string,
+  slope: () => number | undefined,
+): void {
   const baseline = baselineOf(baselines, step);
-  if (baseline && baseline.since === step.time) baseline.heapSlope[cluster] ??= slope;
+  // Measured only where it is kept: the first step's watch tells it every period until it has its hour.
+  if (!baseline || baseline.since !== step.time || baseline.heapSlope[cluster] !== undefined) return;
+  const measured = slope();
+  if (measured !== undefined) baseline.heapSlope[cluster] = measured;
 }
 
 export function baselineOf(baselines: Readonly<Record<string, FlagBaseline>>, step: RolloutStep): FlagBaseline | undefined {

@@ -23,10 +23,10 @@ describe('step-back baselines', () => {
     const first = firstStep(T);
     const baseline = baselineFor(baselines, first);
     const later: RolloutStep = { ...first, id: 'later', time: T + 120 * MIN, fromPercent: 1, toPercent: 5 };
-    rememberHeapSlope(baselines, later, 'events', 9);
+    rememberHeapSlope(baselines, later, 'events', () => 9);
     expect(baseline.heapSlope).toEqual({});
-    rememberHeapSlope(baselines, first, 'events', 0.2);
-    rememberHeapSlope(baselines, first, 'events', 0.7);
+    rememberHeapSlope(baselines, first, 'events', () => 0.2);
+    rememberHeapSlope(baselines, first, 'events', () => 0.7);
     expect(baseline.heapSlope).toEqual({ events: 0.2 });
   });
 });
