@@ -107,11 +107,9 @@ export function runChecks(state: GuardrailState, input: CheckInput, config: Guar
     const pinned = watchTraffic(entry.watch);
     const traffic = trafficFor(entry.cluster, pinned);
     // Another traffic signal stands in for periods the watch's own has no reading of.
-    const spare =
-      pinned === undefined ? undefined : trafficSignals(config).find((s) => s.name !== pinned && trafficFor(entry.cluster, s.name));
-    const spareTraffic = spare && trafficFor(entry.cluster, spare.name);
-    if (feedWatch(entry, series, signal, config, input.now, traffic, nextRelease(entry, watches), spareTraffic))
-      alarmed.push({ entry, signal });
+    const others = pinned === undefined ? [] : trafficSignals(config).filter((s) => s.name !== pinned);
+    const spare = others.map((s) => trafficFor(entry.cluster, s.name)).find((t) => t !== undefined);
+    if (feedWatch(entry, series, signal, config, input.now, traffic, nextRelease(entry, watches), spare)) alarmed.push({ entry, signal });
   }
   // Every watch has seen this evaluation's periods before any alarm is blamed: releases minutes apart see the same excursion.
   for (const { entry, signal } of alarmed) {

@@ -231,7 +231,7 @@ export function feedWatch(
       entry.watch.status = 'cleared';
       break;
     }
-    const observed = valuesAt(series, entry.next, signal, per && !per.reference.has(entry.next) ? perSpare : per, per !== undefined);
+    const observed = valuesAt(series, entry.next, signal, per, perSpare);
     if (observed.length < Math.max(1, settings.minBrokerShare * known) && entry.next > newest - LATE_PERIODS * periodMs) break;
     const verdict = observeReleaseWatch(entry.watch, entry.next, observed, settings);
     entry.next += periodMs;
@@ -253,16 +253,19 @@ function valuesAt(
   time: number,
   signal: SignalConfig,
   per: PerTraffic | undefined,
-  perTraffic: boolean,
+  spare: PerTraffic | undefined,
 ): Array<{ broker: string; label: string; value: number }> {
   const out: Array<{ broker: string; label: string; value: number }> = [];
-  // Judged per unit of traffic, a period waits for its own traffic reading, as for late brokers, and
-  // is skipped without one: an older reading, or the value as it is, reads a rise of traffic as a storm.
-  if (perTraffic && !per?.reference.has(time)) return out;
+  // Judged per unit of traffic, a period waits for its own traffic reading (the spare's where the
+  // watch's own has none), as for late brokers, and is skipped without one: an older reading, or the
+  // value as it is, reads a rise of traffic as a storm.
+  const reading = per && [per, spare].find((p) => p?.reference.has(time));
+  if (per && !reading) return out;
   for (const s of series) {
     const { times, values } = s.history;
     for (let i = times.length - 1; i >= 0 && times[i]! >= time; i--) {
-      if (times[i] === time) out.push({ broker: s.key, label: seriesName(s), value: adjusted(unscaled(signal, values[i]!), time, per) });
+      if (times[i] === time)
+        out.push({ broker: s.key, label: seriesName(s), value: adjusted(unscaled(signal, values[i]!), time, reading) });
     }
   }
   return out;
