@@ -25,6 +25,20 @@ function fleet(minutes: number, stormAt: number): MetricSeries[] {
   }));
 }
 
+/** The storm flag's step 0% → 5%, 17 s into minute 100: the fleet's storm starts the minute after. */
+const releases: ReleaseEvent[] = [
+  {
+    kind: 'rollout-step',
+    id: 'storm',
+    time: t0 + 100 * MINUTE + 17_000,
+    flag: 'storm',
+    environment: 'production',
+    target: { kind: 'fallthrough' },
+    fromPercent: 0,
+    toPercent: 5,
+  },
+];
+
 describe('a replay on the deployed cadence', () => {
   it('evaluates every 5 minutes while nothing is watched, scoring every point all the same', async () => {
     const evaluations: number[] = [];
@@ -50,19 +64,6 @@ describe('a replay on the deployed cadence', () => {
   });
 
   it('rolls a storm at a step back as soon as when evaluating every period', async () => {
-    const stepAt = t0 + 100 * MINUTE + 17_000;
-    const releases: ReleaseEvent[] = [
-      {
-        kind: 'rollout-step',
-        id: 'storm',
-        time: stepAt,
-        flag: 'storm',
-        environment: 'production',
-        target: { kind: 'fallthrough' },
-        fromPercent: 0,
-        toPercent: 5,
-      },
-    ];
     const input = { series: fleet(140, t0 + 101 * MINUTE), releases };
     const everyPeriod = await replay(input, config, ports());
     const cadence = await replay(input, config, ports(), { cadence: true });
@@ -72,19 +73,6 @@ describe('a replay on the deployed cadence', () => {
   });
 
   it('rolls the storm back where the export sits off the period grid (a query started 20 s past the minute), and says so', async () => {
-    const stepAt = t0 + 100 * MINUTE + 17_000;
-    const releases: ReleaseEvent[] = [
-      {
-        kind: 'rollout-step',
-        id: 'storm',
-        time: stepAt,
-        flag: 'storm',
-        environment: 'production',
-        target: { kind: 'fallthrough' },
-        fromPercent: 0,
-        toPercent: 5,
-      },
-    ];
     const offGrid = fleet(140, t0 + 101 * MINUTE).map((s) => ({ ...s, points: s.points.map((p) => ({ ...p, time: p.time + 20_000 })) }));
     const result = await replay({ series: offGrid, releases }, config, ports());
     expect(result.decisions.find((d) => d.action === 'rollback')).toMatchObject({ flag: 'storm', toPercent: 0 });
