@@ -41,8 +41,8 @@ export function alignToPeriods(series: readonly MetricSeries[], periodMs: number
   };
 }
 
-/** A point this share of a period after a grid time is that period's, stamped late. */
-const JITTER = 0.1;
+/** Timestamps jitter (an exporter's scrape time) by up to this share of a period: a point this far after a grid time is that period's, stamped late. */
+export const JITTER = 0.1;
 
 /** How far a point at `time` moves: up to the next grid time, or down to the one just before it when within JITTER of it. */
 function shiftOf(time: number, periodMs: number): number {

@@ -5,13 +5,12 @@
  */
 import { InputError } from '../core/errors.ts';
 import type { MetricSeries } from '../core/metric-series.ts';
+import { JITTER } from '../core/period-grid.ts';
 
 /** A series' spacing counts only with this many gaps between points: one gap says little. */
 const MIN_GAPS = 2;
 /** The longest period a configuration accepts (config-schema.ts: an hour). */
 const MAX_PERIOD_SECONDS = 3600;
-/** Timestamps that jitter (an exporter's scrape time) still match their period within a tenth of it. */
-const TOLERANCE = 0.1;
 
 /**
  * Refuses series most of which are spaced otherwise than `periodSeconds`. Each series' spacing is
@@ -20,7 +19,8 @@ const TOLERANCE = 0.1;
  */
 export function checkSpacing(series: readonly MetricSeries[], periodSeconds: number, source: string): void {
   const spacings = series.flatMap((s) => (s.points.length > MIN_GAPS ? [medianGapSeconds(s)] : []));
-  const mismatched = spacings.filter((spacing) => Math.abs(spacing - periodSeconds) > periodSeconds * TOLERANCE);
+  // Timestamps that jitter still match their period (period-grid.ts JITTER).
+  const mismatched = spacings.filter((spacing) => Math.abs(spacing - periodSeconds) > periodSeconds * JITTER);
   if (mismatched.length * 2 <= spacings.length) return;
   const found = mostCommon(mismatched);
   const fix =
