@@ -15,6 +15,7 @@
  */
 import type { GuardrailConfig } from './config.ts';
 import type { SeriesState } from './series.ts';
+import { trafficSignals } from './traffic-reference.ts';
 import { fastSignals } from './watches.ts';
 
 export interface ClusterCoverage {
@@ -42,7 +43,7 @@ export function coverageOf(
   }
   const names = (signals: readonly { name: string }[]) => signals.map((s) => s.name);
   const fast = names(fastSignals(config));
-  const traffic = names(config.signals.filter((s) => s.traffic));
+  const traffic = names(trafficSignals(config));
   const coverage: Record<string, ClusterCoverage> = {};
   for (const cluster of config.clusters.length > 0 ? config.clusters : [...reported.keys()]) {
     const has = reported.get(cluster) ?? new Set<string>();
