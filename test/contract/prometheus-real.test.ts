@@ -4,8 +4,11 @@
  * The test writes the bundled 2025 storm (its GetMetricData export, through the export reader) as
  * the JMX exporter's OpenMetrics, backfills it with `promtool tsdb create-blocks-from openmetrics`,
  * starts Prometheus on those blocks on a free loopback port, and replays through the Prometheus
- * source: the same decisions as from the export. In CI (CI=true) missing binaries fail the test;
- * elsewhere it is skipped with one line saying why. What a real server rarely says on demand
+ * source: the same series and decisions as from the export. Twice: with each period's value
+ * sampled at its start (as the export stamps it), and as a scrape gives it (several samples inside
+ * each period, none on its boundary, over three network processors, the broker named by
+ * `instance`). In CI (CI=true) missing binaries fail the test; elsewhere it is skipped with one
+ * line saying why. What a real server rarely says on demand
  * (5xx, timeouts, partial-data warnings) is in prometheus-stub.test.ts.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
@@ -22,7 +25,8 @@ import { loadExports } from '../../lambdas/adapters/local/export-files.ts';
 import { PrometheusMetricSource } from '../../lambdas/adapters/prometheus/metric-source.ts';
 import { DEFAULT_PROMQL } from '../../lambdas/adapters/prometheus/queries.ts';
 import { defaultConfig, parseConfig } from '../../lambdas/core/config.ts';
-import { jmxExporterFamilies, writeOpenMetrics } from '../../lambdas/formats/openmetrics.ts';
+import type { MetricPoint } from '../../lambdas/core/metric-series.ts';
+import { jmxExporterFamilies, type MetricFamily, writeOpenMetrics } from '../../lambdas/formats/openmetrics.ts';
 import { newFolder, replayJson, stormguard } from '../support/cli.ts';
 import { requires } from '../support/requires.ts';
 
@@ -55,7 +59,12 @@ const available = requires(
   "apt-get install prometheus (.ci/run installs Debian's)",
 );
 
-describe.skipIf(!available)('the 2025 storm from a real Prometheus', () => {
+const SAMPLINGS = [
+  { name: 'sampled at each period’s start', offsetsSeconds: [0], processors: 1, brokerLabel: 'broker' },
+  { name: 'scraped every 15 s at :07, :22, :37 and :52', offsetsSeconds: [7, 22, 37, 52], processors: 3, brokerLabel: 'instance' },
+];
+
+describe.skipIf(!available).each(SAMPLINGS)('the 2025 storm from a real Prometheus, $name', (sampling) => {
   let server: ChildProcess | undefined;
   let folder = '';
   let url = '';
@@ -67,7 +76,8 @@ describe.skipIf(!available)('the 2025 storm from a real Prometheus', () => {
     let mark = performance.now();
     const files = await scenarioExports('pagerduty-2025');
     const exported = await loadExports(files.metrics, [], defaultConfig());
-    await writeFile(join(folder, 'storm.om.txt'), writeOpenMetrics(jmxExporterFamilies(exported.series)));
+    const families = jmxExporterFamilies(exported.series, { brokerLabel: sampling.brokerLabel });
+    await writeFile(join(folder, 'storm.om.txt'), writeOpenMetrics(asSampled(families, sampling)));
     await run(binaries.promtool!, ['tsdb', 'create-blocks-from', 'openmetrics', join(folder, 'storm.om.txt'), join(folder, 'data')]);
     timings.backfillMs = performance.now() - mark;
 
@@ -99,15 +109,18 @@ describe.skipIf(!available)('the 2025 storm from a real Prometheus', () => {
       await exited;
     }
     if (folder) await rm(folder, { recursive: true, force: true });
-    console.info(`real Prometheus: backfill ${Math.round(timings.backfillMs ?? 0)} ms, start ${Math.round(timings.startMs ?? 0)} ms`);
+    console.info(
+      `real Prometheus, ${sampling.name}: backfill ${Math.round(timings.backfillMs ?? 0)} ms, start ${Math.round(timings.startMs ?? 0)} ms`,
+    );
   });
 
   it('gives back the series of the CloudWatch export: same keys, same values', async () => {
     const config = defaultConfig();
     const files = await scenarioExports('pagerduty-2025');
     const exported = await loadExports(files.metrics, [], config);
-    const lastExported = Math.max(...exported.series.flatMap((s) => s.points.map((p) => p.time)));
-    const readout = await new PrometheusMetricSource({ url }, config).read(Date.parse(START) - 1, lastExported);
+    // Through the end of the last exported period, from the start of the first.
+    const through = Math.max(...exported.series.flatMap((s) => s.points.map((p) => p.time))) + 60_000;
+    const readout = await new PrometheusMetricSource({ url }, config).read(Date.parse(START) - 1, through);
     expect(readout.warnings).toEqual([]);
     expect(readout.series.map((s) => s.key)).toEqual(exported.series.map((s) => s.key));
     for (const [i, series] of readout.series.entries()) {
@@ -128,7 +141,9 @@ describe.skipIf(!available)('the 2025 storm from a real Prometheus', () => {
     const decisions = (result: typeof fromExport) => result.decisions.map((d) => [d.time, d.action, d.flag, d.fromPercent, d.toPercent]);
     expect(decisions(fromPrometheus)).toEqual(decisions(fromExport));
     expect(decisions(fromPrometheus)[0]).toEqual(['2025-08-28T14:01:00.000Z', 'rollback', 'checkout-producer-per-request', 1, 0]);
-    expect(fromPrometheus.firstAnomaly).toEqual(fromExport.firstAnomaly);
+    // The same period and series (its value summed back from the processors' shares, to rounding).
+    expect(fromPrometheus.firstAnomaly).toMatchObject({ time: fromExport.firstAnomaly?.time, signal: fromExport.firstAnomaly?.signal });
+    expect(fromPrometheus.from).toBe(fromExport.from);
   });
 
   it('ProducerIdCount alone: its level stays in band, its growth (deriv) catches the storm in the same minute as connection creation', async () => {
@@ -160,6 +175,21 @@ describe.skipIf(!available)('the 2025 storm from a real Prometheus', () => {
     );
   });
 });
+
+/** The exporter's families as sampled: each period's value at each offset into it, split over the network processors. */
+function asSampled(families: readonly MetricFamily[], sampling: (typeof SAMPLINGS)[number]): MetricFamily[] {
+  const spread = (points: readonly MetricPoint[], share: number) =>
+    points.flatMap((p) => sampling.offsetsSeconds.map((offset) => ({ time: p.time + offset * 1000, value: p.value * share })));
+  const processors = Array.from({ length: sampling.processors }, (_, i) => String(i));
+  return families.map((family) => ({
+    ...family,
+    samples: family.samples.flatMap(({ labels, points }) =>
+      'networkProcessor' in labels
+        ? processors.map((networkProcessor) => ({ labels: { ...labels, networkProcessor }, points: spread(points, 1 / processors.length) }))
+        : [{ labels, points: spread(points, 1) }],
+    ),
+  }));
+}
 
 /** `stormguard replay --prometheus … --json`, optionally with a configuration. */
 async function replayPrometheus(url: string, timeline: string[], config?: string) {

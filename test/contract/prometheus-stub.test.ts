@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSecret, prometheusSourceFromSecret } from '../../lambdas/adapters/prometheus/from-secret.ts';
-import { PrometheusMetricSource, stepWindows } from '../../lambdas/adapters/prometheus/metric-source.ts';
+import { PrometheusMetricSource } from '../../lambdas/adapters/prometheus/metric-source.ts';
 import { DEFAULT_PROMQL } from '../../lambdas/adapters/prometheus/queries.ts';
 import { parseConfig } from '../../lambdas/core/config.ts';
 import { InputError, StormguardError } from '../../lambdas/core/errors.ts';
@@ -26,7 +26,11 @@ describe('the Prometheus source against a stub server', () => {
   const t0 = Date.parse('2025-08-28T14:00:00Z');
   const matrix = (result: unknown[], extra: Record<string, unknown> = {}) =>
     JSON.stringify({ status: 'success', data: { resultType: 'matrix', result }, ...extra });
-  const broker = (labels: Record<string, string>, values: Array<[number, string]>) => ({ metric: { __name__: 'x', ...labels }, values });
+  // Each value as the server gives it: at the evaluation time asked for, the period's last millisecond.
+  const broker = (labels: Record<string, string>, values: Array<[number, string]>) => ({
+    metric: { __name__: 'x', ...labels },
+    values: values.map(([period, value]) => [(period + 59_999) / 1000, value]),
+  });
   const answer = (status: number, body: string) => (_: unknown, response: ServerResponse) =>
     void response.writeHead(status, { 'content-type': 'application/json' }).end(body);
 
@@ -46,7 +50,7 @@ describe('the Prometheus source against a stub server', () => {
   const source = (options: Partial<ConstructorParameters<typeof PrometheusMetricSource>[0]> = {}, cfg = config) =>
     new PrometheusMetricSource({ url: base, retry: noWait, ...options }, cfg);
 
-  it('asks query_range for each signal, on period boundaries, with step and timeout', async () => {
+  it('asks query_range for each signal, each complete period at its last millisecond, with step and timeout', async () => {
     requests.length = 0;
     handler = answer(200, matrix([]));
     await source({ timeoutMs: 5000 }).read(t0 + 30_000, t0 + 10 * 60_000);
@@ -54,8 +58,8 @@ describe('the Prometheus source against a stub server', () => {
     expect(requests[0]!.path).toBe('/api/v1/query_range');
     expect(Object.fromEntries(requests[0]!.body)).toEqual({
       query: DEFAULT_PROMQL.ConnectionCreationRate,
-      start: String((t0 + 60_000) / 1000),
-      end: String((t0 + 10 * 60_000) / 1000),
+      start: String((t0 + 2 * 60_000 - 1) / 1000),
+      end: String((t0 + 10 * 60_000 - 1) / 1000),
       step: '60s',
       timeout: '5s',
     });
@@ -66,11 +70,11 @@ describe('the Prometheus source against a stub server', () => {
       200,
       matrix([
         broker({ cluster: 'events', broker: '1' }, [
-          [t0 / 1000, '10'],
-          [t0 / 1000 + 60, '12'],
+          [t0, '10'],
+          [t0 + 60_000, '12'],
         ]),
-        broker({ cluster: 'events', instance: 'b-2:11001' }, [[t0 / 1000, '7']]),
-        broker({ cluster: 'other', broker: '1' }, [[t0 / 1000, '99']]),
+        broker({ cluster: 'events', instance: 'b-2:11001' }, [[t0, '7']]),
+        broker({ cluster: 'other', broker: '1' }, [[t0, '99']]),
       ]),
     );
     const readout = await source(
@@ -78,7 +82,7 @@ describe('the Prometheus source against a stub server', () => {
       parseConfig(
         'clusters: [events]\nsignals:\n  ConnectionCount: { enabled: false }\n  ClientConnectionCount: { enabled: false }\n  HeapMemoryAfterGC: { enabled: false }\n  ProducerIdCount: { enabled: false }\n  BytesInPerSec: { enabled: false }\n  MessagesInPerSec: { enabled: false }\n',
       ),
-    ).read(t0 - 60_000, t0 + 60_000);
+    ).read(t0 - 60_000, t0 + 120_000);
     expect(readout.series).toEqual([
       {
         key: 'ConnectionCreationRate Cluster Name=events, Broker ID=1',
@@ -106,15 +110,15 @@ describe('the Prometheus source against a stub server', () => {
       matrix(
         [
           broker({ cluster: 'c', broker: '1' }, [
-            [t0 / 1000, '5'],
-            [t0 / 1000 + 60, 'NaN'],
-            [t0 / 1000 + 120, '+Inf'],
+            [t0, '5'],
+            [t0 + 60_000, 'NaN'],
+            [t0 + 120_000, '+Inf'],
           ]),
         ],
         { warnings: ['partial response: store 2 unavailable'], infos: ['metric might not be a counter'] },
       ),
     );
-    const readout = await source().read(t0 - 60_000, t0 + 120_000);
+    const readout = await source().read(t0 - 60_000, t0 + 180_000);
     expect(readout.series[0]!.points).toEqual([{ time: t0, value: 5 }]);
     expect(readout.warnings).toEqual([
       'Prometheus: ConnectionCreationRate: partial response: store 2 unavailable',
@@ -127,11 +131,11 @@ describe('the Prometheus source against a stub server', () => {
     handler = answer(
       200,
       matrix([
-        broker({ cluster: 'c', broker: '1', listener: 'A' }, [[t0 / 1000, '1']]),
-        broker({ cluster: 'c', broker: '1', listener: 'B' }, [[t0 / 1000, '2']]),
+        broker({ cluster: 'c', broker: '1', listener: 'A' }, [[t0, '1']]),
+        broker({ cluster: 'c', broker: '1', listener: 'B' }, [[t0, '2']]),
       ]),
     );
-    const readout = await source().read(t0 - 60_000, t0);
+    const readout = await source().read(t0 - 60_000, t0 + 60_000);
     expect(readout.series[0]!.points).toEqual([{ time: t0, value: 1 }]);
     expect(readout.warnings[0]).toMatch(
       /several series for ConnectionCreationRate Cluster Name=c, Broker ID=1 .* aggregate the others away in signals.ConnectionCreationRate.promql/,
@@ -141,7 +145,7 @@ describe('the Prometheus source against a stub server', () => {
   it('400 bad_data: an input error naming the signal’s promql', async () => {
     handler = answer(400, JSON.stringify({ status: 'error', errorType: 'bad_data', error: '1:5: parse error: unclosed left parenthesis' }));
     const error = await source()
-      .read(t0, t0 + 60_000)
+      .read(t0 - 60_000, t0 + 60_000)
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InputError);
     expect((error as Error).message).toBe(
@@ -154,7 +158,7 @@ describe('the Prometheus source against a stub server', () => {
       422,
       JSON.stringify({ status: 'error', errorType: 'execution', error: 'query processing would load too many samples into memory' }),
     );
-    await expect(source().read(t0, t0 + 60_000)).rejects.toThrow(
+    await expect(source().read(t0 - 60_000, t0 + 60_000)).rejects.toThrow(
       /could not run the query for ConnectionCreationRate \(422, execution: query processing would load too many samples/,
     );
   });
@@ -168,11 +172,11 @@ describe('the Prometheus source against a stub server', () => {
             response,
           )
         : answer(200, matrix([]))(_, response));
-    await expect(source().read(t0, t0 + 60_000)).resolves.toEqual({ series: [], warnings: [] });
+    await expect(source().read(t0 - 60_000, t0 + 60_000)).resolves.toEqual({ series: [], warnings: [] });
     expect(calls).toBe(3);
     handler = answer(500, 'internal');
     const error = await source({ retry: { ...noWait, maxAttempts: 2 } })
-      .read(t0, t0 + 60_000)
+      .read(t0 - 60_000, t0 + 60_000)
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StormguardError);
     expect((error as StormguardError).code).toBe('PROMETHEUS_UNAVAILABLE');
@@ -185,7 +189,7 @@ describe('the Prometheus source against a stub server', () => {
     handler = () => {}; // never answers
     const started = performance.now();
     const error = await source({ timeoutMs: 200, retry: { ...noWait, maxAttempts: 2 } })
-      .read(t0, t0 + 60_000)
+      .read(t0 - 60_000, t0 + 60_000)
       .catch((e: unknown) => e);
     expect((error as StormguardError).code).toBe('PROMETHEUS_UNAVAILABLE');
     expect((error as Error).message).toMatch(/no answer after 2 attempts .*(timeout|aborted)/i);
@@ -196,10 +200,10 @@ describe('the Prometheus source against a stub server', () => {
     requests.length = 0;
     handler = answer(401, 'unauthorized');
     const basic = await source({ auth: { kind: 'basic', username: 'guard', password: 's3cret-pw' } })
-      .read(t0, t0 + 60_000)
+      .read(t0 - 60_000, t0 + 60_000)
       .catch((e: unknown) => e as StormguardError);
     const bearer = await source({ auth: { kind: 'bearer', token: 'tok-123456' } })
-      .read(t0, t0 + 60_000)
+      .read(t0 - 60_000, t0 + 60_000)
       .catch((e: unknown) => e as StormguardError);
     expect(requests.map((r) => r.headers.authorization)).toEqual([
       `Basic ${Buffer.from('guard:s3cret-pw').toString('base64')}`,
@@ -219,7 +223,10 @@ describe('the Prometheus source against a stub server', () => {
       secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
       sessionToken: 'session-token',
     };
-    await source({ url: `${base}/workspaces/ws-123`, auth: { kind: 'sigv4', region: 'eu-west-1', credentials } }).read(t0, t0 + 60_000);
+    await source({ url: `${base}/workspaces/ws-123`, auth: { kind: 'sigv4', region: 'eu-west-1', credentials } }).read(
+      t0 - 60_000,
+      t0 + 60_000,
+    );
     const { headers, path } = requests[0]!;
     expect(path).toBe('/workspaces/ws-123/api/v1/query_range');
     expect(headers.authorization).toMatch(
@@ -232,14 +239,14 @@ describe('the Prometheus source against a stub server', () => {
 
   it('in AWS: built from its Secrets Manager secret, read once; a malformed secret names the field, never a value', async () => {
     requests.length = 0;
-    handler = answer(200, matrix([broker({ cluster: 'c', broker: '1' }, [[t0 / 1000, '3']])]));
+    handler = answer(200, matrix([broker({ cluster: 'c', broker: '1' }, [[t0, '3']])]));
     let reads = 0;
     const secret = async () => (
       reads++, JSON.stringify({ url: base, auth: { kind: 'bearer', token: 'tok-from-secret' }, timeoutSeconds: 5 })
     );
     const fromSecret = prometheusSourceFromSecret(secret, config);
-    await fromSecret.read(t0 - 60_000, t0);
-    const readout = await fromSecret.read(t0 - 60_000, t0);
+    await fromSecret.read(t0 - 60_000, t0 + 60_000);
+    const readout = await fromSecret.read(t0 - 60_000, t0 + 60_000);
     expect(readout.series[0]!.points).toEqual([{ time: t0, value: 3 }]);
     expect(reads).toBe(1);
     expect(requests[0]!.headers.authorization).toBe('Bearer tok-from-secret');
@@ -261,15 +268,6 @@ describe('the Prometheus source against a stub server', () => {
   it('refuses a URL with credentials in it, and one that is not http(s)', () => {
     expect(() => source({ url: 'http://user:pw@127.0.0.1:9090' })).toThrow(/field `prometheus.url`: has credentials in it/);
     expect(() => source({ url: 'ftp://127.0.0.1' })).toThrow(/field `prometheus.url`: expected http or https/);
-  });
-
-  it('splits long ranges under the 11,000-point limit, on period boundaries', () => {
-    const day = 86_400_000;
-    const windows = stepWindows(0, 8 * day, 60_000);
-    expect(windows[0]).toEqual([60_000, 10_000 * 60_000]);
-    expect(windows.at(-1)![1]).toBe(8 * day);
-    expect(windows.every(([a, b]) => (b - a) / 60_000 + 1 <= 10_000)).toBe(true);
-    expect(stepWindows(60_000, 60_000, 60_000)).toEqual([]);
   });
 
   it('replay --prometheus: --from and --to are required, and bad input exits 2 without a stack trace', async () => {

@@ -1,8 +1,9 @@
 /**
  * The Prometheus MetricSource: each configured signal read with the HTTP API's
  * `/api/v1/query_range`, one step per metric period, as the same series the CloudWatch source
- * returns (key, signal, `Cluster Name` and `Broker ID` dimensions, cluster), so everything after
- * the source is the same.
+ * returns (key, signal, `Cluster Name` and `Broker ID` dimensions, cluster; each value stamped at
+ * the start of the period it covers, as GetMetricData stamps it), so everything after the source
+ * is the same.
  *
  * Works with any Prometheus-compatible API: Prometheus itself (no auth, basic or bearer), and
  * Amazon Managed Service for Prometheus (SigV4, service `aps`). The cluster comes from a label
@@ -180,7 +181,7 @@ export class PrometheusMetricSource implements MetricSource {
       }
       merged.set(identity.key, entry);
       for (const [stamp, raw] of result.values ?? []) {
-        const time = Math.round(Number(stamp) * 1000);
+        const time = periodEndingAt(Math.round(Number(stamp) * 1000), this.config.metricPeriodSeconds * 1000);
         const value = Number(raw);
         if (!Number.isFinite(value) || !Number.isFinite(time)) skipped++;
         else if (valueProblem(value, signal.kind)) outOfBounds++;
@@ -227,16 +228,23 @@ function seriesIdentity(signal: string, cluster: string, broker: string | undefi
 }
 
 /**
- * The query windows for from < t <= to: steps on multiples of the period (as CloudWatch's
- * periods are), at most MAX_STEPS_PER_QUERY points each.
+ * The query windows for the periods from < T <= to − step (complete by `to`), as evaluation times:
+ * each period is evaluated at its last millisecond, T + step − 1 ms, where a gauge's last value
+ * and `rate(x[step])` cover exactly [T, T + step), the period CloudWatch stamps T (on the boundary
+ * itself they would take in the next period's first sample). At most MAX_STEPS_PER_QUERY each.
  */
 export function stepWindows(from: number, to: number, stepMs: number): Array<[number, number]> {
   const windows: Array<[number, number]> = [];
-  const last = Math.floor(to / stepMs) * stepMs;
-  for (let start = (Math.floor(from / stepMs) + 1) * stepMs; start <= last; start += MAX_STEPS_PER_QUERY * stepMs) {
+  const last = Math.floor(to / stepMs) * stepMs - 1;
+  for (let start = (Math.floor(from / stepMs) + 2) * stepMs - 1; start <= last; start += MAX_STEPS_PER_QUERY * stepMs) {
     windows.push([start, Math.min(last, start + (MAX_STEPS_PER_QUERY - 1) * stepMs)]);
   }
   return windows;
+}
+
+/** The period a value evaluated at `time` covers: the one ending at the next boundary (T + step − 1 ms, or T + step itself: T). */
+export function periodEndingAt(time: number, stepMs: number): number {
+  return Math.ceil(time / stepMs) * stepMs - stepMs;
 }
 
 function parseBaseUrl(url: string): URL {
