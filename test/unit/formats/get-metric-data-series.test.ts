@@ -1,0 +1,124 @@
+/** How GetMetricData results become series: by Id and label, merged across pages. */
+import { describe, expect, it } from 'vitest';
+import { defaultConfig } from '../../../lambdas/core/config.ts';
+import { seriesName } from '../../../lambdas/core/metric-series.ts';
+import { readGetMetricData } from '../../../lambdas/formats/get-metric-data.ts';
+
+const signals = defaultConfig().signals.map((s) => s.name);
+const read = (...pages: unknown[]) =>
+  readGetMetricData(
+    pages.map((document, i) => ({ source: `page${i + 1}.json`, document })),
+    signals,
+  );
+
+describe('series identity: the Id and the label together', () => {
+  const stamps = ['2025-08-28T14:01:00+00:00', '2025-08-28T14:00:00+00:00'];
+  const withId = (id: string, label: string | undefined, values: number[], status = 'Complete') => ({
+    Id: id,
+    ...(label !== undefined ? { Label: label } : {}),
+    Timestamps: stamps.slice(0, values.length),
+    Values: values,
+    StatusCode: status,
+  });
+
+  it('with default labels (the metric name for every broker), keeps one series per Id, never merged', () => {
+    const { series, warnings } = read({
+      MetricDataResults: [
+        withId('m0', 'ConnectionCreationRate', [5, 4]),
+        withId('m1', 'ConnectionCreationRate', [50, 40]),
+        withId('m2', 'HeapMemoryAfterGC', [30, 31]),
+      ],
+    });
+    expect(warnings).toEqual([]);
+    expect(series.map((s) => s.key)).toEqual(['ConnectionCreationRate Id=m0', 'ConnectionCreationRate Id=m1', 'HeapMemoryAfterGC']);
+    expect(series[1]!.points.map((p) => p.value)).toEqual([40, 50]);
+    expect(seriesName(series[0]!)).toBe('ConnectionCreationRate (Id m0)');
+  });
+
+  it('merges a series across pages by its Id, and tells pages that stop short', () => {
+    const { series, warnings } = read(
+      {
+        MetricDataResults: [
+          withId('m0', 'ConnectionCreationRate', [2], 'PartialData'),
+          withId('m1', 'ConnectionCreationRate', [20], 'PartialData'),
+        ],
+        NextToken: 't1',
+      },
+      {
+        MetricDataResults: [
+          { ...withId('m0', 'ConnectionCreationRate', [1]), Timestamps: [stamps[1]] },
+          { ...withId('m1', 'ConnectionCreationRate', [10]), Timestamps: [stamps[1]] },
+        ],
+      },
+    );
+    expect(warnings).toEqual([]);
+    expect(series.map((s) => s.points.length)).toEqual([2, 2]);
+  });
+
+  it('warns of an incomplete export when the last page of a series still carries NextToken', () => {
+    const { series, warnings } = read({ MetricDataResults: [withId('m0', 'ConnectionCount', [1, 2], 'PartialData')], NextToken: 'more' });
+    expect(series).toHaveLength(1);
+    expect(warnings).toEqual([expect.stringMatching(/^incomplete export: 1 series end in a page that carries NextToken \(page1\.json\)/)]);
+  });
+
+  it('takes a series that said Complete on a page with NextToken as whole: other series go on to the next pages', () => {
+    const { warnings } = read(
+      {
+        MetricDataResults: [withId('m0', 'ConnectionCount', [1, 2], 'Complete'), withId('m1', 'ConnectionCount', [1], 'PartialData')],
+        NextToken: 'more',
+      },
+      { MetricDataResults: [withId('m1', 'ConnectionCount', [3])] },
+    );
+    expect(warnings).toEqual([]);
+    const cut = read({
+      MetricDataResults: [withId('m0', 'ConnectionCount', [1, 2], 'Complete'), withId('m1', 'ConnectionCount', [1], 'PartialData')],
+      NextToken: 'more',
+    });
+    expect(cut.warnings).toEqual([
+      expect.stringMatching(
+        /^incomplete export: 1 series end in a page that carries NextToken .*the oldest, in GetMetricData's default order/,
+      ),
+    ]);
+  });
+
+  it('with dynamic labels, a SEARCH Id returning every broker gives one series per label, keyed as before', () => {
+    const label = (b: number) => `ConnectionCount Cluster Name=events, Broker ID=${b}`;
+    const { series } = read({ MetricDataResults: [withId('q0', label(1), [1]), withId('q0', label(2), [2])] });
+    expect(series.map((s) => s.key)).toEqual([
+      'ConnectionCount Cluster Name=events, Broker ID=1',
+      'ConnectionCount Cluster Name=events, Broker ID=2',
+    ]);
+    expect(series.every((s) => s.cluster === 'events')).toBe(true);
+  });
+
+  it('mixed: dynamic labels keep their keys beside default-labelled queries, and a shared dynamic label splits by Id', () => {
+    const dynamic = 'HeapMemoryAfterGC Cluster Name=events, Broker ID=1';
+    const { series } = read({
+      MetricDataResults: [
+        withId('h1', dynamic, [30]),
+        withId('c1', 'ConnectionCount', [1]),
+        withId('c2', 'ConnectionCount', [2]),
+        withId('x1', 'ClientConnectionCount Broker ID=1', [3]),
+        withId('x2', 'ClientConnectionCount Broker ID=1', [4]),
+      ],
+    });
+    expect(series.map((s) => s.key)).toEqual([
+      'ClientConnectionCount Broker ID=1, Id=x1',
+      'ClientConnectionCount Broker ID=1, Id=x2',
+      'ConnectionCount Id=c1',
+      'ConnectionCount Id=c2',
+      `${dynamic}`,
+    ]);
+    expect(seriesName(series[0]!)).toBe('ClientConnectionCount on broker 1');
+  });
+
+  it('reads the signal from the Id when there is no label, or the label names none', () => {
+    const { series } = read({
+      MetricDataResults: [withId('clientConnectionCount_b1', undefined, [1]), withId('connectioncount_b1', 'broker 1', [2])],
+    });
+    expect(series.map((s) => [s.signal, s.key])).toEqual([
+      ['ClientConnectionCount', 'ClientConnectionCount'],
+      ['ConnectionCount', 'ConnectionCount Series=broker 1'],
+    ]);
+  });
+});
