@@ -8,7 +8,7 @@ export interface MetricPoint {
 }
 
 export interface MetricSeries {
-  /** Unique and stable: the signal and its dimensions (and the query's Id where the label is not unique). */
+  /** Unique and stable: the signal and its dimensions (and the query's Id, or the result's place, where the label is not unique). */
   readonly key: string;
   readonly signal: string;
   readonly dimensions: Readonly<Record<string, string>>;
@@ -26,6 +26,9 @@ export interface MetricReadout {
 /** The pseudo-dimension that keeps apart results a label alone does not (GetMetricData's query `Id`). */
 export const ID_DIMENSION = 'Id';
 
+/** The one that keeps apart results of one page with the same Id and label: their place among them, from 1. */
+export const RESULT_DIMENSION = 'Result';
+
 /** A short human name for a series: "broker 3" where there is one. */
 export function seriesName(series: Pick<MetricSeries, 'dimensions' | 'signal'>): string {
   const broker = series.dimensions['Broker ID'];
@@ -33,6 +36,8 @@ export function seriesName(series: Pick<MetricSeries, 'dimensions' | 'signal'>):
 }
 
 function describe(dimensions: Readonly<Record<string, string>>): string {
-  const values = Object.entries(dimensions).map(([name, value]) => (name === ID_DIMENSION ? `Id ${value}` : value));
+  const values = Object.entries(dimensions).map(([name, value]) =>
+    name === ID_DIMENSION ? `Id ${value}` : name === RESULT_DIMENSION ? `result ${value}` : value,
+  );
   return values.length > 0 ? ` (${values.join(', ')})` : '';
 }

@@ -13,6 +13,6 @@ export function searchExpression(signal: SignalConfig, cluster: string, periodSe
 }
 
 /** "${PROP('MetricName')} Cluster Name=${PROP('Dim.Cluster Name')}, Broker ID=${PROP('Dim.Broker ID')}" */
-export function dynamicLabel(signal: SignalConfig): string {
+export function dynamicLabel(signal: Pick<SignalConfig, 'dimensions'>): string {
   return `\${PROP('MetricName')} ${signal.dimensions.map((d) => `${d}=\${PROP('Dim.${d}')}`).join(', ')}`;
 }

@@ -12,13 +12,16 @@
  * `${PROP('MetricName')} Cluster Name=${PROP('Dim.Cluster Name')}, Broker ID=${PROP('Dim.Broker ID')}`,
  * its dimensions as `Name=Value` pairs. A query without `Label` gets the metric name alone as its
  * label, the same for every broker: such results, and any label shared by several `Id`s, stay
- * distinct series, keyed by their `Id` as well (an `Id` pseudo-dimension), never merged.
+ * distinct series, keyed by their `Id` as well (an `Id` pseudo-dimension), never merged. Nor are
+ * two results of one page with the same `Id` and label: they are two metrics, not two pages of one
+ * (a `Result` pseudo-dimension keeps them apart, and a warning says how to label them).
  * A label that names no signal may still be an `Id` that does (`connectionCreationRate_b1`).
  */
 import { InputError } from '../core/errors.ts';
 import { MAX_LABEL_LENGTH, quote, readTime, type ValueKind, valueProblem } from '../core/input-bounds.ts';
-import { ID_DIMENSION, type MetricPoint, type MetricReadout, type MetricSeries } from '../core/metric-series.ts';
-import { identify, keyOf } from './metric-label.ts';
+import { ID_DIMENSION, type MetricPoint, type MetricReadout, type MetricSeries, RESULT_DIMENSION } from '../core/metric-series.ts';
+import { dynamicLabel } from './cloudwatch-search.ts';
+import { FREE_TEXT_DIMENSION, identify, keyOf } from './metric-label.ts';
 
 interface GetMetricDataResult {
   Id?: string;
@@ -37,6 +40,10 @@ export type SignalName = string | { readonly name: string; readonly kind?: Value
 /** One series as read: its identity in the export, what it is, and its points so far. */
 interface Entry {
   readonly id: string | undefined;
+  /** Which of its page's results with this Id and label it is, from 0: more than one are distinct metrics (see entryFor). */
+  readonly ordinal: number;
+  /** Its first result, for warnings: where it is and its label. */
+  readonly first: { readonly at: string; readonly label: string };
   readonly identity: Omit<MetricSeries, 'points'>;
   readonly points: MetricPoint[];
   /**
@@ -74,6 +81,7 @@ export function readGetMetricData(
       }
       const hasNextToken =
         typeof (page as { NextToken?: unknown }).NextToken === 'string' && (page as { NextToken: string }).NextToken !== '';
+      const inPage = new Map<string, number>();
       results.forEach((item: unknown, index) => {
         const field = `${prefix}MetricDataResults[${index}]`;
         const result = checkedResult(item, source, field);
@@ -82,7 +90,7 @@ export function readGetMetricData(
           warnings.push(`${source}: ${field} (${result.Label ?? result.Id}) names no configured signal: ignored`);
           return;
         }
-        const entry = entryFor(entries, result, identity, source);
+        const entry = entryFor(entries, inPage, result, identity, { source, field });
         const { points, skipped } = readPoints(result, source, field, kinds.get(identity.signal));
         if (result.StatusCode && result.StatusCode !== 'Complete' && result.StatusCode !== 'PartialData') {
           const what = points.length > 0 ? 'its points are used as they are' : 'it has no points';
@@ -98,44 +106,97 @@ export function readGetMetricData(
       });
     });
   }
-  const incomplete = [...entries.values()].filter((e) => !e.complete);
-  if (incomplete.length > 0) {
-    warnings.push(
-      `incomplete export: ${incomplete.length} series end in a page that carries NextToken (${incomplete[0]!.lastSource}${incomplete.length > 1 ? ', …' : ''}): ` +
-        "their points on the next pages are missing (the oldest, in GetMetricData's default order, newest first); fetch them (--next-token) and pass them too",
-    );
-  }
-  const series = keyed([...entries.values()])
-    .map(({ identity, points }) => ({ ...identity, points: sortedUnique(points) }))
-    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return { series, warnings };
+  const read = [...entries.values()];
+  const series = keyed(read);
+  warnings.push(...incompleteWarning(read), ...repeatWarning(read, series));
+  return {
+    series: series
+      .map(({ identity, points }) => ({ ...identity, points: sortedUnique(points) }))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
+    warnings,
+  };
 }
 
-/** The entry of a result's series: the same Id and label (as read) is the same series. */
-function entryFor(entries: Map<string, Entry>, result: GetMetricDataResult, identity: Omit<MetricSeries, 'points'>, source: string): Entry {
+/**
+ * The entry of a result's series: the same Id and label (as read) is the same series, merged
+ * across pages. Two results of one page with the same Id and label are two metrics (a SEARCH's
+ * results differing by a dimension the label leaves out), never pages of one another: the second
+ * is a series of its own, matched on other pages by the same place among its page's such results.
+ */
+function entryFor(
+  entries: Map<string, Entry>,
+  inPage: Map<string, number>,
+  result: GetMetricDataResult,
+  identity: Omit<MetricSeries, 'points'>,
+  at: { source: string; field: string },
+): Entry {
   const id = typeof result.Id === 'string' && result.Id !== '' ? result.Id : undefined;
-  const key = JSON.stringify([id ?? null, identity.key]);
+  const series = JSON.stringify([id ?? null, identity.key]);
+  const ordinal = inPage.get(series) ?? 0;
+  inPage.set(series, ordinal + 1);
+  const key = JSON.stringify([series, ordinal]);
   let entry = entries.get(key);
   if (!entry) {
-    entry = { id, identity, points: [], complete: false, lastSource: source };
+    const first = { at: `${at.source}: ${at.field}`, label: result.Label ?? result.Id ?? '' };
+    entry = { id, ordinal, first, identity, points: [], complete: false, lastSource: at.source };
     entries.set(key, entry);
   }
   return entry;
 }
 
-/** Series whose label-given key is shared by several Ids keep them apart by their Id. */
+/**
+ * Series whose label-given key is shared keep them apart by their Id where theirs differ, and by
+ * their place in the page (a `Result` pseudo-dimension, from 1) where one Id and label has several.
+ */
 function keyed(entries: readonly Entry[]): Entry[] {
-  const idsByKey = new Map<string, Set<string | undefined>>();
+  const byKey = new Map<string, Entry[]>();
   for (const e of entries) {
-    const ids = idsByKey.get(e.identity.key) ?? new Set();
-    ids.add(e.id);
-    idsByKey.set(e.identity.key, ids);
+    const shared = byKey.get(e.identity.key);
+    if (shared) shared.push(e);
+    else byKey.set(e.identity.key, [e]);
   }
   return entries.map((e) => {
-    if (idsByKey.get(e.identity.key)!.size < 2 || e.id === undefined) return e;
-    const dimensions = { ...e.identity.dimensions, [ID_DIMENSION]: e.id };
+    const shared = byKey.get(e.identity.key)!;
+    const byId = new Set(shared.map((s) => s.id)).size > 1 && e.id !== undefined;
+    const byPlace = shared.filter((s) => s.id === e.id).length > 1;
+    if (!byId && !byPlace) return e;
+    const dimensions = {
+      ...e.identity.dimensions,
+      ...(byId ? { [ID_DIMENSION]: e.id! } : {}),
+      ...(byPlace ? { [RESULT_DIMENSION]: String(e.ordinal + 1) } : {}),
+    };
     return { ...e, identity: { ...e.identity, dimensions, key: keyOf(e.identity.signal, dimensions) } };
   });
+}
+
+/** Series none of whose results said they were whole: the export stops short. */
+function incompleteWarning(entries: readonly Entry[]): string[] {
+  const incomplete = entries.filter((e) => !e.complete);
+  if (incomplete.length === 0) return [];
+  return [
+    `incomplete export: ${incomplete.length} series end in a page that carries NextToken (${incomplete[0]!.lastSource}${incomplete.length > 1 ? ', …' : ''}): ` +
+      "their points on the next pages are missing (the oldest, in GetMetricData's default order, newest first); fetch them (--next-token) and pass them too",
+  ];
+}
+
+/**
+ * Series that a page gave a second (or later) result for: kept apart, as `keyed` names them, and
+ * a label that would tell them apart: theirs, with the dimension it leaves out.
+ */
+function repeatWarning(read: readonly Entry[], keyedEntries: readonly Entry[]): string[] {
+  const index = read.findIndex((e) => e.ordinal > 0);
+  if (index < 0) return [];
+  const { first, identity } = read[index]!;
+  const count = read.filter((e) => e.ordinal > 0).length;
+  const others = count > 1 ? ` (and ${count - 1} more series)` : '';
+  const named = Object.keys(identity.dimensions).filter((d) => d !== FREE_TEXT_DIMENSION);
+  const label = dynamicLabel({ dimensions: [...named, 'NAME'] });
+  return [
+    `${first.at} has the Id and label of an earlier result of its page ("${first.label.slice(0, 200)}")${others}: ` +
+      `two results of one page are two metrics, so they are kept apart (as ${keyedEntries[index]!.identity.key}), not merged; ` +
+      `their label leaves out a dimension they differ by: name it in the query's Label, e.g. "${label}", ` +
+      "NAME being that dimension (Client Authentication, for MSK's ClientConnectionCount)",
+  ];
 }
 
 /** A result as read: its Id, Label and StatusCode strings (or absent), its arrays unchecked. */

@@ -10,6 +10,9 @@ import type { MetricSeries } from '../core/metric-series.ts';
 
 const DEFAULT_CLUSTER = 'default';
 
+/** The pseudo-dimension holding a label's text where it has no `Name=Value` pairs (`broker 1`). */
+export const FREE_TEXT_DIMENSION = 'Series';
+
 /**
  * The series' identity from its label (or, when the label names no signal, its Id): the signal it
  * names and its dimensions. Linear in the label: no regular expression is built from the signal
@@ -39,7 +42,7 @@ export function identify(
   }
   const pairs = new Map<string, string>();
   for (const [name, value] of dimensionPairs(rest)) pairs.set(name, value);
-  if (pairs.size === 0 && rest && rest !== result.Id) pairs.set('Series', rest);
+  if (pairs.size === 0 && rest && rest !== result.Id) pairs.set(FREE_TEXT_DIMENSION, rest);
   const cluster = pairs.get('Cluster Name') ?? DEFAULT_CLUSTER;
   if (cluster.length > MAX_NAME_LENGTH)
     throw new InputError(at, `names a cluster of ${cluster.length} characters, more than ${MAX_NAME_LENGTH}: not a cluster name`);
