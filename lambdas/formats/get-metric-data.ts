@@ -2,19 +2,15 @@
  * Metric series from CloudWatch `GetMetricData` results: the JSON that the API returns and that
  * `aws cloudwatch get-metric-data` prints, one page or several.
  *
- * A result belongs to a series by its `Id` and `Label` together: a query's `Id` names its results
- * in every page, and a SEARCH expression returns one result per metric under the same `Id`, told
- * apart by `Label`. Results of one series are merged across pages; points are sorted (the API
- * returns newest first by default).
- *
- * What the series is comes from the label: the metric name (one of the configured signals) and,
+ * What a series is comes from its label: the metric name (one of the configured signals) and,
  * with a dynamic label such as
  * `${PROP('MetricName')} Cluster Name=${PROP('Dim.Cluster Name')}, Broker ID=${PROP('Dim.Broker ID')}`,
- * its dimensions as `Name=Value` pairs. A query without `Label` gets the metric name alone as its
- * label, the same for every broker: such results, and any label shared by several `Id`s, stay
- * distinct series, keyed by their `Id` as well (an `Id` pseudo-dimension), never merged. Nor are
- * two results of one page with the same `Id` and label: they are two metrics, not two pages of one
- * (a `Result` pseudo-dimension keeps them apart, and a warning says how to label them).
+ * its dimensions as `Name=Value` pairs. Such a label names its series whatever the query's `Id`:
+ * two exports whose queries were named `m0` and `qm0` hold one series. A query without `Label`
+ * gets the metric name alone, the same for every broker: there the `Id` tells series apart (an
+ * `Id` pseudo-dimension). A series' results are merged across pages and exports; points are sorted
+ * (the API returns newest first by default). Two results of one page that map to one series are
+ * two metrics, never pages of one another: they are kept apart and warned about (see entryFor).
  * A label that names no signal may still be an `Id` that does (`connectionCreationRate_b1`).
  */
 import { InputError } from '../core/errors.ts';
@@ -40,7 +36,7 @@ export type SignalName = string | { readonly name: string; readonly kind?: Value
 /** One series as read: its identity in the export, what it is, and its points so far. */
 interface Entry {
   readonly id: string | undefined;
-  /** Which of its page's results with this Id and label it is, from 0: more than one are distinct metrics (see entryFor). */
+  /** Which of its page's results for this series it is, from 0: more than one are distinct metrics (see entryFor). */
   readonly ordinal: number;
   /** Its first result, for warnings: where it is and its label. */
   readonly first: { readonly at: string; readonly label: string };
@@ -118,10 +114,11 @@ export function readGetMetricData(
 }
 
 /**
- * The entry of a result's series: the same Id and label (as read) is the same series, merged
- * across pages. Two results of one page with the same Id and label are two metrics (a SEARCH's
- * results differing by a dimension the label leaves out), never pages of one another: the second
- * is a series of its own, matched on other pages by the same place among its page's such results.
+ * The entry of a result's series, merged across pages. A label with more than the metric name (a
+ * dynamic label's dimensions) names the series whatever the Id; the metric name alone (the default
+ * label) is told apart by the Id. Two results of one page for one series are two metrics (a
+ * SEARCH's results differing by a dimension the label leaves out), never pages of one another: the
+ * second is a series of its own, matched on other pages by the same place among its page's such results.
  */
 function entryFor(
   entries: Map<string, Entry>,
@@ -131,7 +128,8 @@ function entryFor(
   at: { source: string; field: string },
 ): Entry {
   const id = typeof result.Id === 'string' && result.Id !== '' ? result.Id : undefined;
-  const series = JSON.stringify([id ?? null, identity.key]);
+  const byLabel = Object.keys(identity.dimensions).length > 0;
+  const series = JSON.stringify(byLabel ? [identity.key] : [id ?? null, identity.key]);
   const ordinal = inPage.get(series) ?? 0;
   inPage.set(series, ordinal + 1);
   const key = JSON.stringify([series, ordinal]);
@@ -145,8 +143,9 @@ function entryFor(
 }
 
 /**
- * Series whose label-given key is shared keep them apart by their Id where theirs differ, and by
- * their place in the page (a `Result` pseudo-dimension, from 1) where one Id and label has several.
+ * Series whose label-given key is shared (default labels; results of one page) keep them apart by
+ * their Id where theirs differ, and by their place in the page (a `Result` pseudo-dimension, from 1)
+ * where one Id has several.
  */
 function keyed(entries: readonly Entry[]): Entry[] {
   const byKey = new Map<string, Entry[]>();
@@ -192,7 +191,7 @@ function repeatWarning(read: readonly Entry[], keyedEntries: readonly Entry[]): 
   const named = Object.keys(identity.dimensions).filter((d) => d !== FREE_TEXT_DIMENSION);
   const label = dynamicLabel({ dimensions: [...named, 'NAME'] });
   return [
-    `${first.at} has the Id and label of an earlier result of its page ("${first.label.slice(0, 200)}")${others}: ` +
+    `${first.at} ("${first.label.slice(0, 200)}") is the same series as an earlier result of its page${others}: ` +
       `two results of one page are two metrics, so they are kept apart (as ${keyedEntries[index]!.identity.key}), not merged; ` +
       `their label leaves out a dimension they differ by: name it in the query's Label, e.g. "${label}", ` +
       "NAME being that dimension (Client Authentication, for MSK's ClientConnectionCount)",
@@ -260,7 +259,7 @@ function readPoints(
   return skipped ? { points, skipped } : { points };
 }
 
-/** Ascending by time; where pages overlap, the later page's point wins. */
+/** Ascending by time; where pages (or exports) of a series overlap, the later one's point wins. */
 function sortedUnique(points: MetricPoint[]): MetricPoint[] {
   const byTime = new Map<number, MetricPoint>();
   for (const point of points) byTime.set(point.time, point);

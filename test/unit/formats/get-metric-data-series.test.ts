@@ -1,4 +1,4 @@
-/** How GetMetricData results become series: by Id and label, merged across pages, never merged within one. */
+/** How GetMetricData results become series: by label (and Id, for default labels), merged across pages, never within one. */
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../../lambdas/core/config.ts';
 import { seriesName } from '../../../lambdas/core/metric-series.ts';
@@ -11,7 +11,7 @@ const read = (...pages: unknown[]) =>
     signals,
   );
 
-describe('series identity: the Id and the label together', () => {
+describe('series identity: a label with dimensions names its series; the metric name alone needs the Id too', () => {
   const stamps = ['2025-08-28T14:01:00+00:00', '2025-08-28T14:00:00+00:00'];
   const withId = (id: string, label: string | undefined, values: number[], status = 'Complete') => ({
     Id: id,
@@ -91,17 +91,41 @@ describe('series identity: the Id and the label together', () => {
     expect(series.every((s) => s.cluster === 'events')).toBe(true);
   });
 
-  it('mixed: dynamic labels keep their keys beside default-labelled queries, and a shared dynamic label splits by Id', () => {
+  it('with dynamic labels, merges a series across exports whose queries were named differently (m1, then qm1)', () => {
+    const label = (b: number) => `ConnectionCreationRate Cluster Name=events, Broker ID=${b}`;
+    const earlier = { MetricDataResults: [1, 2].map((b) => ({ ...withId(`m${b}`, label(b), [b]), Timestamps: [stamps[1]] })) };
+    const later = { MetricDataResults: [1, 2].map((b) => ({ ...withId(`qm${b}`, label(b), [10 * b]), Timestamps: [stamps[0]] })) };
+    const { series, warnings } = read(earlier, later);
+    expect(warnings).toEqual([]);
+    expect(series.map((s) => [s.key, s.points.map((p) => p.value)])).toEqual([
+      [label(1), [1, 10]],
+      [label(2), [2, 20]],
+    ]);
+  });
+
+  it('with default labels, keeps two exports’ Ids apart: the metric name alone does not say which broker either is', () => {
+    const { series, warnings } = read(
+      { MetricDataResults: [withId('m0', 'ConnectionCreationRate', [1])] },
+      { MetricDataResults: [withId('qm0', 'ConnectionCreationRate', [2])] },
+    );
+    expect(warnings).toEqual([]);
+    expect(series.map((s) => s.key)).toEqual(['ConnectionCreationRate Id=m0', 'ConnectionCreationRate Id=qm0']);
+  });
+
+  it('mixed: a dynamic label merges across Ids, the default one splits by Id, and two queries of a page with one label split by Id, warned', () => {
     const dynamic = 'HeapMemoryAfterGC Cluster Name=events, Broker ID=1';
-    const { series } = read({
-      MetricDataResults: [
-        withId('h1', dynamic, [30]),
-        withId('c1', 'ConnectionCount', [1]),
-        withId('c2', 'ConnectionCount', [2]),
-        withId('x1', 'ClientConnectionCount Broker ID=1', [3]),
-        withId('x2', 'ClientConnectionCount Broker ID=1', [4]),
-      ],
-    });
+    const { series, warnings } = read(
+      {
+        MetricDataResults: [
+          withId('h1', dynamic, [30]),
+          withId('c1', 'ConnectionCount', [1]),
+          withId('c2', 'ConnectionCount', [2]),
+          withId('x1', 'ClientConnectionCount Broker ID=1', [3]),
+          withId('x2', 'ClientConnectionCount Broker ID=1', [4]),
+        ],
+      },
+      { MetricDataResults: [{ ...withId('h9', dynamic, [31]), Timestamps: [stamps[1]] }] },
+    );
     expect(series.map((s) => s.key)).toEqual([
       'ClientConnectionCount Broker ID=1, Id=x1',
       'ClientConnectionCount Broker ID=1, Id=x2',
@@ -109,7 +133,13 @@ describe('series identity: the Id and the label together', () => {
       'ConnectionCount Id=c2',
       `${dynamic}`,
     ]);
+    expect(series[4]!.points.map((p) => p.value)).toEqual([31, 30]);
     expect(seriesName(series[0]!)).toBe('ClientConnectionCount on broker 1');
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^page1\.json: MetricDataResults\[4\] \("ClientConnectionCount Broker ID=1"\) is the same series as an earlier result of its page: .*kept apart \(as ClientConnectionCount Broker ID=1, Id=x2\)/,
+      ),
+    ]);
   });
 
   it('reads the signal from the Id when there is no label, or the label names none', () => {
@@ -123,7 +153,7 @@ describe('series identity: the Id and the label together', () => {
   });
 });
 
-describe('two results of one page with the same Id and label: two metrics, kept apart and warned about, never merged', () => {
+describe('two results of one page for one series: two metrics, kept apart and warned about, never merged', () => {
   const stamps = ['2025-08-28T14:01:00+00:00', '2025-08-28T14:00:00+00:00'];
   const at = (id: string, label: string | undefined, values: number[], times = stamps, status = 'Complete') => ({
     Id: id,
@@ -147,7 +177,7 @@ describe('two results of one page with the same Id and label: two metrics, kept 
     expect(series[1]).toMatchObject({ cluster: 'events', dimensions: { 'Broker ID': '1', Result: '2' } });
     expect(seriesName({ signal: 'ConnectionCount', dimensions: { Result: '2' } })).toBe('ConnectionCount (result 2)');
     expect(warnings).toEqual([
-      `page1.json: MetricDataResults[2] has the Id and label of an earlier result of its page ("${broker(1)}"): ` +
+      `page1.json: MetricDataResults[2] ("${broker(1)}") is the same series as an earlier result of its page: ` +
         `two results of one page are two metrics, so they are kept apart (as ${broker(1)}, Result=2), not merged; ` +
         "their label leaves out a dimension they differ by: name it in the query's Label, e.g. " +
         `"\${PROP('MetricName')} Cluster Name=\${PROP('Dim.Cluster Name')}, Broker ID=\${PROP('Dim.Broker ID')}, NAME=\${PROP('Dim.NAME')}", ` +
@@ -155,7 +185,7 @@ describe('two results of one page with the same Id and label: two metrics, kept 
     ]);
   });
 
-  it('merges each across pages by its place among its page’s results with that Id and label, and warns once', () => {
+  it('merges each across pages by its place among its page’s results for that series, and warns once', () => {
     const page = (values: number[], time: string, more: boolean) => ({
       MetricDataResults: [1, 2].flatMap((b) => values.map((v) => at('ccc', broker(b), [v + b], [time], more ? 'PartialData' : 'Complete'))),
       ...(more ? { NextToken: 't' } : {}),
@@ -168,7 +198,9 @@ describe('two results of one page with the same Id and label: two metrics, kept 
       [`${broker(2)}, Result=2`, [14, 14]],
     ]);
     expect(warnings).toEqual([
-      expect.stringMatching(/^page1\.json: MetricDataResults\[1\] has the Id and label .* \(and 1 more series\): /),
+      expect.stringMatching(
+        /^page1\.json: MetricDataResults\[1\] \(.*\) is the same series as an earlier result of its page \(and 1 more series\): /,
+      ),
     ]);
   });
 
@@ -183,7 +215,7 @@ describe('two results of one page with the same Id and label: two metrics, kept 
     ]);
     expect(warnings).toEqual([
       expect.stringContaining(
-        'page1.json: MetricDataResults[2] has the Id and label of an earlier result of its page ("ConnectionCount"): ' +
+        'page1.json: MetricDataResults[2] ("ConnectionCount") is the same series as an earlier result of its page: ' +
           'two results of one page are two metrics, so they are kept apart (as ConnectionCount Id=m0, Result=2), not merged; ' +
           `their label leaves out a dimension they differ by: name it in the query's Label, e.g. "\${PROP('MetricName')} NAME=\${PROP('Dim.NAME')}"`,
       ),
