@@ -9,7 +9,7 @@ import { parseInput } from '../core/errors.ts';
 import { MAX_NAME_LENGTH } from '../core/input-bounds.ts';
 import { type RolloutStep, type RolloutTarget, targetName } from '../core/release.ts';
 import '../core/zod-messages.ts';
-import { percentOfWeights, TOTAL_WEIGHT } from './rollout-weights.ts';
+import { percentOfWeights, TOTAL_WEIGHT, type WeightedVariation } from './rollout-weights.ts';
 
 const index = () => z.int().check(z.nonnegative());
 const key = () => z.string().check(z.minLength(1), z.maxLength(MAX_NAME_LENGTH));
@@ -138,17 +138,30 @@ export function controlVariations(config: {
 
 /**
  * The share of traffic, in percent, served something other than the control variation by a
- * target: what a rollout step moves, whichever of a multivariate flag's variations it serves. 0
- * when the flag is off or the rule disabled (so enabling one is a step up from 0, disabling it one down to 0).
+ * target: what a rollout step moves, whichever of a multivariate flag's variations it serves.
  */
 export function servedPercent(config: EnvironmentConfig, target: RolloutTarget, control?: number): number | undefined {
-  if (!config.on) return 0;
-  const found = ruleOf(config, target);
-  if (!found) return undefined;
-  if ('disabled' in found && found.disabled) return 0;
-  const against = controlOf(config, control);
-  if (found.rollout) return percentOfWeights(found.rollout.variations, against);
-  return found.variation === undefined ? undefined : found.variation === against ? 0 : 100;
+  return rulePercent(config.on, ruleOf(config, target), controlOf(config, control));
+}
+
+/** What a target's rule serves: its weights or its one variation, and whether LaunchDarkly holds it disabled. */
+export interface ServingRule {
+  readonly disabled?: boolean | undefined;
+  readonly variation?: number | undefined;
+  readonly rollout?: { readonly variations: readonly WeightedVariation[] } | undefined;
+}
+
+/**
+ * servedPercent of a rule already found, in whichever representation holds it (the REST API's, or
+ * the SDK's in a replay's flag file). 0 when the flag is off or the rule disabled, whatever its
+ * weights (so enabling one is a step up from 0, disabling it one down to 0); undefined with no rule.
+ */
+export function rulePercent(on: boolean, rule: ServingRule | undefined, control: number): number | undefined {
+  if (!on) return 0;
+  if (!rule) return undefined;
+  if (rule.disabled) return 0;
+  if (rule.rollout) return percentOfWeights(rule.rollout.variations, control);
+  return rule.variation === undefined ? undefined : rule.variation === control ? 0 : 100;
 }
 
 /** A target's rule (the fallthrough for the default rule), its own id's, never another's. */

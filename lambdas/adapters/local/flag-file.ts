@@ -9,12 +9,12 @@ import type { Outcome } from '../../core/decision.ts';
 import { StormguardError } from '../../core/errors.ts';
 import { formatPercent } from '../../core/format.ts';
 import { type RolloutStep, type RolloutTarget, targetLabel } from '../../core/release.ts';
-import type { FlagChange } from '../../formats/launchdarkly.ts';
-import { percentOfWeights, TOTAL_WEIGHT, type WeightedVariation, weightsForPercent } from '../../formats/rollout-weights.ts';
+import { type FlagChange, rulePercent } from '../../formats/launchdarkly.ts';
+import { TOTAL_WEIGHT, type WeightedVariation, weightsForPercent } from '../../formats/rollout-weights.ts';
 import type { FlagController } from '../../ports.ts';
 import { readJson, writeAtomically } from './files.ts';
 import { measureShare, type Share } from './sample-contexts.ts';
-import { flagsAsOf, ownFlag, type SdkFlag, type SdkRule } from './sdk-flags.ts';
+import { type DisabledRule, enableRule, flagsAsOf, ownFlag, ruleIn, type SdkFlag, type SdkRule } from './sdk-flags.ts';
 
 interface FlagFile {
   flags: Record<string, SdkFlag>;
@@ -43,9 +43,8 @@ export class FlagFileController implements FlagController {
   async setRollout(request: Parameters<FlagController['setRollout']>[0]): Promise<Omit<Outcome, 'time'>> {
     const file = await this.read();
     const flag = this.flagIn(file, request.flag);
-    const rule = ruleOf(flag, request.target);
     const control = this.controlOf(flag);
-    const before = flag.on ? percentOfWeights(rolloutOf(rule, control), control) : 0;
+    const before = rulePercent(flag.on, ruleOf(flag, request.target), control) ?? 0;
     if (request.turnOff ? !flag.on : before <= request.percent) {
       return {
         status: 'unchanged',
@@ -54,7 +53,7 @@ export class FlagFileController implements FlagController {
     }
     const shareBefore = await this.measure(flag, request.target);
     if (request.turnOff) flag.on = false;
-    else setWeights(flag, rule, control, request.percent);
+    else setWeights(flag, ruleOf(flag, request.target), control, request.percent);
     await this.write(file, flag);
     const shareAfter = await this.measure(flag, request.target);
     const which = request.target.kind === 'rule' ? ` reaching ${targetLabel(request.target)}` : '';
@@ -64,11 +63,16 @@ export class FlagFileController implements FlagController {
     };
   }
 
-  /** Changes a flag's target as a release did (the replay's stand-in for LaunchDarkly), several treatments kept in proportion. */
+  /**
+   * Changes a flag's target as a release did (the replay's stand-in for LaunchDarkly), several
+   * treatments kept in proportion. A step up of a disabled rule was its enabling: a disabled one serves 0%.
+   */
   async applyStep(step: RolloutStep): Promise<void> {
     const file = await this.read();
     const flag = this.flagIn(file, step.flag);
-    setWeights(flag, ruleOf(flag, step.target), this.controlOf(flag), step.toPercent);
+    const rule = ruleOf(flag, step.target);
+    const enabled = 'disabled' in rule && step.toPercent > 0 ? enableRule(flag, rule) : rule;
+    setWeights(flag, enabled, this.controlOf(flag), step.toPercent);
     await this.write(file, flag);
   }
 
@@ -101,9 +105,9 @@ export class FlagFileController implements FlagController {
   }
 }
 
-function ruleOf(flag: SdkFlag, target: RolloutTarget): SdkRule {
+function ruleOf(flag: SdkFlag, target: RolloutTarget): SdkRule | DisabledRule {
   if (target.kind === 'fallthrough') return flag.fallthrough;
-  const rule = flag.rules.find((r) => r.id === target.ruleId);
+  const rule = ruleIn(flag, target.ruleId);
   if (!rule) throw new StormguardError('RULE_NOT_FOUND', `flag ${flag.key} has no rule ${target.ruleId}`);
   return rule;
 }

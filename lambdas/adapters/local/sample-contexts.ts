@@ -6,7 +6,7 @@
  */
 import { init, integrations, type LDContext, type LDLogger } from '@launchdarkly/node-server-sdk';
 import type { RolloutTarget } from '../../core/release.ts';
-import type { SdkFlag, SdkRule } from './sdk-flags.ts';
+import { ruleIn, type SdkFlag, type SdkRule } from './sdk-flags.ts';
 
 /** Contexts evaluated to measure a share: enough that 1% is told from 0.5% (±0.2% at 2 standard errors). */
 export const SAMPLE_CONTEXTS = 10_000;
@@ -22,7 +22,7 @@ export interface Share {
 /** Evaluates the sample contexts of `target` against the flag file at `path`. */
 export async function measureShare(path: string, flag: SdkFlag, target: RolloutTarget, control: number): Promise<Share> {
   const controlValue = JSON.stringify(flag.variations[control]);
-  const rule = target.kind === 'rule' ? flag.rules.find((r) => r.id === target.ruleId) : undefined;
+  const rule = target.kind === 'rule' ? ruleIn(flag, target.ruleId) : undefined;
   const source = new integrations.FileDataSourceFactory({ paths: [path], autoUpdate: false });
   const client = init('stormguard-local', {
     updateProcessor: source.getFactory(),

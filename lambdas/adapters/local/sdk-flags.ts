@@ -23,6 +23,12 @@ export interface SdkRule {
   description?: string;
 }
 
+/** A rule LaunchDarkly holds disabled, and its index among all the flag's rules (disabled ones too). */
+export interface DisabledRule extends SdkRule {
+  disabled: true;
+  position: number;
+}
+
 /** A flag in the SDK's data format. */
 export interface SdkFlag {
   key: string;
@@ -33,6 +39,11 @@ export interface SdkFlag {
   offVariation?: number;
   fallthrough: SdkRule;
   rules: SdkRule[];
+  /**
+   * Stormguard's own (the SDK ignores it): the rules LaunchDarkly holds disabled. It sends its SDKs
+   * none of them, so they are not in `rules`, but a step can enable one, with its weights.
+   */
+  disabledRules?: DisabledRule[];
   targets: unknown[];
   contextTargets: unknown[];
   prerequisites: Array<{ key: string; variation: number }>;
@@ -59,6 +70,18 @@ export function flagsAsOf(changes: readonly FlagChange[], environment: string, s
 
 /** One flag version's environment in the SDK's format. */
 export function sdkFlagOf(version: FlagVersion, config: EnvironmentConfig): SdkFlag {
+  const rules: SdkRule[] = [];
+  const disabledRules: DisabledRule[] = [];
+  for (const [position, rule] of (config.rules ?? []).entries()) {
+    const sdkRule: SdkRule = {
+      ...sdkRuleOf(rule),
+      id: rule._id,
+      clauses: (rule.clauses ?? []).map((c) => ({ ...c, negate: c.negate ?? false })),
+      ...(rule.description ? { description: rule.description } : {}),
+    };
+    if (rule.disabled) disabledRules.push({ ...sdkRule, disabled: true, position });
+    else rules.push(sdkRule);
+  }
   return {
     key: version.key,
     version: 1,
@@ -67,12 +90,8 @@ export function sdkFlagOf(version: FlagVersion, config: EnvironmentConfig): SdkF
     variations: version.variations?.map((v) => v.value) ?? BOOLEAN_VARIATIONS,
     ...(config.offVariation === undefined ? {} : { offVariation: config.offVariation }),
     fallthrough: sdkRuleOf(config.fallthrough ?? {}),
-    rules: (config.rules ?? []).map((rule) => ({
-      ...sdkRuleOf(rule),
-      id: rule._id,
-      clauses: (rule.clauses ?? []).map((c) => ({ ...c, negate: c.negate ?? false })),
-      ...(rule.description ? { description: rule.description } : {}),
-    })),
+    rules,
+    ...(disabledRules.length > 0 ? { disabledRules } : {}),
     targets: config.targets ?? [],
     contextTargets: config.contextTargets ?? [],
     prerequisites: config.prerequisites ?? [],
@@ -84,6 +103,21 @@ function sdkRuleOf(rule: NonNullable<EnvironmentConfig['fallthrough']>): SdkRule
     ...(rule.variation === undefined ? {} : { variation: rule.variation }),
     ...(rule.rollout ? { rollout: { ...rule.rollout, variations: rule.rollout.variations.map((v) => ({ ...v })) } } : {}),
   };
+}
+
+/** A flag's rule by id, enabled or disabled. */
+export function ruleIn(flag: SdkFlag, id: string): SdkRule | DisabledRule | undefined {
+  return flag.rules.find((r) => r.id === id) ?? flag.disabledRules?.find((r) => r.id === id);
+}
+
+/** Enables a disabled rule: back among the rules the SDK evaluates, in its place among them. */
+export function enableRule(flag: SdkFlag, rule: DisabledRule): SdkRule {
+  const { disabled: _, position, ...enabled } = rule;
+  flag.disabledRules = flag.disabledRules?.filter((r) => r !== rule);
+  const disabledBefore = flag.disabledRules?.filter((r) => r.position < position).length ?? 0;
+  flag.rules.splice(position - disabledBefore, 0, enabled);
+  if (flag.disabledRules?.length === 0) delete flag.disabledRules;
+  return enabled;
 }
 
 /** A flag by key: its own, never Object.prototype's (a flag named `constructor` is a flag). */

@@ -87,6 +87,20 @@ describe('FlagFileController behind a rule', () => {
     expect(await flags.measureShare('storm', FALLTHROUGH)).toMatchObject({ share: 0, matched: 10000 });
   });
 
+  it('serves a disabled rule to no one, as LaunchDarkly sends its SDKs none: its rollback is left unchanged, a step enabling it puts it back in its place', async () => {
+    const disabled = (version: ReturnType<typeof ruled>, ...indices: number[]) => {
+      for (const i of indices) version.environments.production!.rules![i]!.disabled = true;
+      return version;
+    };
+    const flags = await FlagFileController.create(join(folder, 'flags.json'), [change(500, ruled(25), disabled(ruled(25), 0, 1))], at);
+    expect(await flags.measureShare('storm', EU)).toEqual({ share: 0, matched: 0 });
+    expect((await flags.setRollout(rollback(5, EU))).status).toBe('unchanged');
+    await flags.applyStep(step(25, EU));
+    expect((await flags.measureShare('storm', EU)).share).toBeCloseTo(0.25, 1);
+    await flags.applyStep(step(100, { kind: 'rule', ruleId: 'rule-us' }));
+    expect((await fileOf(flags)).flags.storm.rules.map((r: { id: string }) => r.id)).toEqual(['rule-us', 'rule-eu']);
+  });
+
   it('says which rule a flag does not have', async () => {
     const flags = await FlagFileController.create(join(folder, 'flags.json'), [change(2000, ruled(0), ruled(5))], at);
     await expect(flags.applyStep(step(5, { kind: 'rule', ruleId: 'rule-apac' }))).rejects.toThrow(/flag storm has no rule rule-apac/);
