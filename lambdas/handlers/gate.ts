@@ -9,7 +9,7 @@ import * as z from 'zod/mini';
 import { loadAllHeads } from '../adapters/dynamodb/head.ts';
 import { releasesUntil } from '../adapters/dynamodb/releases.ts';
 import type { GuardrailConfig } from '../core/config-schema.ts';
-import { fieldPath } from '../core/errors.ts';
+import { fieldPath, InputError } from '../core/errors.ts';
 import { decideGate, type GateAnswer } from '../core/gate.ts';
 import { MAX_NAME_LENGTH } from '../core/input-bounds.ts';
 import type { ReleaseLog, StateStore } from '../ports.ts';
@@ -41,9 +41,21 @@ export function createGateHandler(
       };
     }
     const time = now();
-    const [state, releases] = await Promise.all([store.load(), store.releases(time)]);
-    return decideGate(state, releases, config, request.data, time);
+    return Promise.all([store.load(), store.releases(time)]).then(
+      ([state, releases]) => decideGate(state, releases, config, request.data, time),
+      unreadableState,
+    );
   };
+}
+
+/**
+ * A state that is not one (corrupt, or saved in a format this code does not read: the store's
+ * InputError) is an answer, "cannot decide", with what is wrong; a store that fails otherwise
+ * rejects: the caller is told the gate did not answer. Neither is ever an allow.
+ */
+function unreadableState(error: unknown): GateAnswer {
+  if (!(error instanceof InputError)) throw error;
+  return { verdict: 'unknown', reasons: [`the guardrail's state cannot be read: ${error.message}`], evidence: {} };
 }
 
 const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}));

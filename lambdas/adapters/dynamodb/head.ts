@@ -4,14 +4,17 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod/mini';
 import { isBusy } from '../../core/cadence.ts';
 import type { GuardrailConfig } from '../../core/config-schema.ts';
-import { StateConflictError } from '../../core/errors.ts';
+import { parseInput, StateConflictError } from '../../core/errors.ts';
 import { newSeriesState, type SeriesState } from '../../core/series.ts';
 import { type GuardrailState, newGuardrailState } from '../../core/state.ts';
+import { stateFieldsSchema } from '../../core/state-schema.ts';
+import '../../core/zod-messages.ts';
 import { loadLegacyState } from './legacy.ts';
 import { compress, decompress, type HeadFields, type LogEntry } from './series-log.ts';
-import { type Item, queryAll, type Table } from './table.ts';
+import { type Item, itemName, queryAll, type Table } from './table.ts';
 
 /** Series named in the gate's summary, at most, per list. */
 const SUMMARY_LIMIT = 200;
@@ -38,9 +41,26 @@ export function encodeHead(head: StoredHead): Uint8Array {
   return compress(head);
 }
 
-/** A head's body, compressed or (saved before compression) JSON text. */
+const seriesRef = z.looseObject({ key: z.string(), signal: z.string(), cluster: z.string(), dimensions: z.record(z.string(), z.string()) });
+/** The state's fields, as a state file's are checked, and the head's own: its log and the gate's summary. */
+const headSchema = z.extend(stateFieldsSchema, {
+  log: z.array(z.tuple([z.number(), z.string(), z.number(), z.enum(['p', 's'])])),
+  gate: z.optional(
+    z.looseObject({
+      blind: z.array(seriesRef),
+      overHeadroom: z.array(z.extend(seriesRef, { time: z.number(), value: z.number() })),
+    }),
+  ),
+});
+
+/**
+ * A head's body, compressed or (saved before compression) JSON text, checked: a corrupt head, or
+ * one in a format this code does not read, is an InputError naming the item and the field.
+ */
 export function readHead(item: Item): StoredHead {
-  return typeof item.body === 'string' ? (JSON.parse(item.body) as StoredHead) : decompress<StoredHead>(item.body as Uint8Array);
+  const body = typeof item.body === 'string' ? JSON.parse(item.body) : decompress<unknown>(item.body as Uint8Array);
+  parseInput(headSchema, body, { file: itemName(item) });
+  return body as StoredHead;
 }
 
 export const headKey = (shard: string) => ({ pk: 'guardrail', sk: `shard#${shard}` });

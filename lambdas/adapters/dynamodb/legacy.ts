@@ -14,10 +14,14 @@ import {
   GetCommand,
   PutCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { StateConflictError } from '../../core/errors.ts';
+import * as z from 'zod/mini';
+import { parseInput, StateConflictError } from '../../core/errors.ts';
 import type { SeriesState } from '../../core/series.ts';
 import type { GuardrailState } from '../../core/state.ts';
+import { checkedState, stateFieldsSchema } from '../../core/state-schema.ts';
+import '../../core/zod-messages.ts';
 import type { ReleaseLog, StateStore } from '../../ports.ts';
+import { itemName } from './table.ts';
 
 const GET_BATCH = 100;
 const WRITE_BATCH = 25;
@@ -29,11 +33,16 @@ interface StoredState extends Omit<GuardrailState, 'series'> {
 
 type Client = Pick<DynamoDBDocumentClient, 'send'>;
 
+/** The state item, checked as a state file is, before its series are read. */
+const storedStateSchema = z.extend(stateFieldsSchema, { seriesKeys: z.array(z.string()) });
+
 /** The state as the old layout kept it, or undefined when there is none. */
 export async function loadLegacyState(client: Client, table: string): Promise<GuardrailState | undefined> {
   const { Item } = await client.send(new GetCommand({ TableName: table, Key: { pk: 'guardrail', sk: 'state' }, ConsistentRead: true }));
   if (!Item) return undefined;
-  const { seriesKeys, ...stored } = JSON.parse(Item.body as string) as StoredState;
+  const body: unknown = JSON.parse(Item.body as string);
+  parseInput(storedStateSchema, body, { file: itemName(Item) });
+  const { seriesKeys, ...stored } = body as StoredState;
   const series: Record<string, SeriesState> = {};
   for (let i = 0; i < seriesKeys.length; i += GET_BATCH) {
     for (const item of await batchGet(
@@ -45,7 +54,7 @@ export async function loadLegacyState(client: Client, table: string): Promise<Gu
       series[state.key] = state;
     }
   }
-  return { ...stored, revision: Item.revision as number, series };
+  return checkedState({ ...stored, revision: Item.revision, series }, `${itemName(Item)} and its series items`);
 }
 
 /** Saves in the old layout: the state item (conditional on its revision), then every series item. */

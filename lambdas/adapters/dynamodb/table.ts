@@ -23,6 +23,11 @@ const BATCH_RETRIES = 5;
 
 export type Item = Record<string, unknown>;
 
+/** An item as an error names it: by its keys. */
+export function itemName(item: Item): string {
+  return `DynamoDB item ${String(item.pk)}/${String(item.sk)}`;
+}
+
 /** The client and the table's name: what every reader and writer of the table is given. */
 export interface Table {
   readonly client: Pick<DynamoDBDocumentClient, 'send'>;

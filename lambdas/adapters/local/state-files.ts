@@ -18,9 +18,9 @@ import { join } from 'node:path';
 import type { Decision, Outcome } from '../../core/decision.ts';
 import { InputError, StateConflictError } from '../../core/errors.ts';
 import type { GuardrailState } from '../../core/state.ts';
+import { checkedState } from '../../core/state-schema.ts';
 import type { AlertClaim, PendingDecision, StateStore } from '../../ports.ts';
 import { readJson, writeAtomically } from './files.ts';
-import { checkedState } from './state-schema.ts';
 
 /** Revisions kept beside the newest (older ones are removed after a save). */
 const KEPT_REVISIONS = 20;

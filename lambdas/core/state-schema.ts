@@ -1,13 +1,14 @@
 /**
- * What a state file must hold to be decided on: the fields the gate and the next evaluation read,
- * each of its type. A corrupt or hand-edited file (or one from before a field was saved) is an
- * input error naming the file and the field, never a TypeError or a gate answering from half a
- * state. Fields saved as optional (state.ts) may be absent; other fields are kept as they are.
+ * What a saved state must hold to be decided on, wherever it was saved (a state folder's
+ * state.json, a DynamoDB head): the fields the gate and the next evaluation read, each of its type.
+ * A corrupt or hand-edited state (or one from before a field was saved) is an input error naming
+ * where it was read and the field, never a TypeError or a gate answering from half a state. Fields
+ * saved as optional (state.ts) may be absent; other fields are kept as they are.
  */
 import * as z from 'zod/mini';
-import { parseInput } from '../../core/errors.ts';
-import type { GuardrailState } from '../../core/state.ts';
-import '../../core/zod-messages.ts';
+import { parseInput } from './errors.ts';
+import type { GuardrailState } from './state.ts';
+import './zod-messages.ts';
 
 const time = () => z.number();
 const byKey = <T extends z.ZodMiniType>(value: T) => z.record(z.string(), value);
@@ -44,11 +45,10 @@ const freeze = z.looseObject({
   decisionId: z.string(),
 });
 
-const stateSchema = z.looseObject({
+/** Every field of the state but its revision and series: what a DynamoDB head holds beside its own. */
+export const stateFieldsSchema = z.looseObject({
   version: z.literal(1),
-  revision: z.int().check(z.nonnegative()),
   evaluatedAt: z.nullable(time()),
-  series: byKey(seriesState),
   episodes: z.array(episode),
   freezes: byKey(freeze),
   setPercents: byKey(z.looseObject({ percent: z.number(), time: time() })),
@@ -70,8 +70,12 @@ const stateSchema = z.looseObject({
   outbox: z.optional(objects()),
 });
 
-/** The state read from `file`, checked; it is returned as read (no field dropped or defaulted). */
-export function checkedState(value: unknown, file: string): GuardrailState {
-  parseInput(stateSchema, value, { file });
+// A state file's problems are named in the order they always were: version, revision, evaluatedAt, series, the rest.
+const { version, evaluatedAt, ...rest } = stateFieldsSchema.shape;
+const stateSchema = z.looseObject({ version, revision: z.int().check(z.nonnegative()), evaluatedAt, series: byKey(seriesState), ...rest });
+
+/** The state read from `where` (a file, an item), checked; it is returned as read (no field dropped or defaulted). */
+export function checkedState(value: unknown, where: string): GuardrailState {
+  parseInput(stateSchema, value, { file: where });
   return value as GuardrailState;
 }
