@@ -65,10 +65,18 @@ export function isUnguarded(gaps: ClusterCoverage): boolean {
   return gaps.noFastSignal.length > 0 || gaps.noHeadroom.length > 0;
 }
 
-/** Why the gate cannot guard each cluster: one reason per gap, none where every needed signal reports. */
+/**
+ * Why the gate cannot guard each cluster: one reason per gap, none where every needed signal
+ * reports. No coverage at all (a state saved before it was recorded, till the next evaluation
+ * records it) is not "no gaps": any cluster may be as blind as one with none of its fast signals.
+ */
 export function unguardedReasons(coverage: Readonly<Record<string, ClusterCoverage>> | undefined): string[] {
+  if (!coverage)
+    return [
+      'blind: the state does not record which signals each cluster reports (saved before it did): unknown until the guardrail evaluates again',
+    ];
   const reasons: string[] = [];
-  for (const [cluster, gaps] of Object.entries(coverage ?? {})) {
+  for (const [cluster, gaps] of Object.entries(coverage)) {
     if (gaps.noFastSignal.length > 0)
       reasons.push(
         `blind: cluster ${cluster} has reported none of the fast signals (${gaps.noFastSignal.join(', ')}): a storm there could not be rolled back`,

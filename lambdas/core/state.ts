@@ -43,6 +43,7 @@ export function newGuardrailState(): GuardrailState {
     watches: [],
     heapWatches: [],
     flagBaselines: {},
+    coverage: {},
     freezes: {},
     setPercents: {},
     lastRollbackAt: {},

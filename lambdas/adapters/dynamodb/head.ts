@@ -115,6 +115,7 @@ export async function loadAllHeads(table: Table): Promise<GuardrailState | undef
 export function mergeHeads(heads: readonly Item[]): GuardrailState {
   const merged = newGuardrailState();
   let evaluatedAt: number | null = Infinity;
+  let coverageKnown = true;
   for (const item of heads) {
     const { log: _log, gate, ...head } = readHead(item);
     // The guardrail is as fresh as its stalest shard.
@@ -123,8 +124,10 @@ export function mergeHeads(heads: readonly Item[]): GuardrailState {
     Object.assign(merged.freezes, head.freezes);
     Object.assign(merged.setPercents, head.setPercents);
     Object.assign(merged.lastRollbackAt, head.lastRollbackAt);
-    // Shards guard disjoint clusters: the gate reads every shard's.
-    if (head.coverage) merged.coverage = { ...merged.coverage, ...head.coverage };
+    // Shards guard disjoint clusters: the gate reads every shard's. One that recorded none (saved
+    // before coverage was) leaves the guardrail's unknown: the gate denies till that shard evaluates.
+    if (!head.coverage) coverageKnown = false;
+    else merged.coverage = { ...merged.coverage, ...head.coverage };
     if (head.outbox?.length) merged.outbox = [...(merged.outbox ?? []), ...head.outbox];
     const summarised = (s: SeriesRef, blind: boolean, point?: { time: number; value: number }): SeriesState => ({
       ...newSeriesState(s),
@@ -135,5 +138,6 @@ export function mergeHeads(heads: readonly Item[]): GuardrailState {
     for (const s of gate?.overHeadroom ?? []) merged.series[s.key] = summarised(s, merged.series[s.key]?.blind ?? false, s);
   }
   merged.evaluatedAt = evaluatedAt;
+  if (!coverageKnown) delete merged.coverage;
   return merged;
 }

@@ -74,6 +74,25 @@ describe('the gate on signals never reported', () => {
       expect.stringMatching(/^blind: cluster b has reported none of the fast signals/),
     ]);
   });
+
+  it('denies on a state saved before coverage was recorded, blind until the next evaluation records it; so does the gate Lambda when one shard’s head is such', () => {
+    const { state, config } = gateOn(exported('b', ['HeapMemoryAfterGC']));
+    delete state.coverage;
+    const stale = decideGate(state, [], config, request, t0 + 10 * MINUTE);
+    expect(stale.verdict).toBe('deny');
+    expect(stale.reasons).toEqual([expect.stringMatching(/^blind: the state does not record which signals each cluster reports/)]);
+    evaluate(state, { now: t0 + 11 * MINUTE, series: [], releases: [] }, config);
+    expect(decideGate(state, [], config, request, t0 + 11 * MINUTE).reasons).toEqual([
+      expect.stringMatching(/^blind: cluster b has reported none of the fast signals/),
+    ]);
+    const head = (s: typeof state) =>
+      (({ series: _series, revision: _revision, ...fields }) => ({ body: JSON.stringify({ ...fields, log: [] }) }))(s);
+    const covered = gateOn(exported('a', MSK)).state;
+    const { coverage: _coverage, ...before } = gateOn(exported('b', ['HeapMemoryAfterGC'])).state;
+    expect(decideGate(mergeHeads([head(covered)]), [], config, request, t0 + 10 * MINUTE).verdict).toBe('allow');
+    expect(decideGate(mergeHeads([head(covered), head(before)]), [], config, request, t0 + 10 * MINUTE).verdict).toBe('deny');
+    expect(decideGate(mergeHeads([head(before), head(covered)]), [], config, request, t0 + 10 * MINUTE).verdict).toBe('deny');
+  });
 });
 
 describe('coverage warnings', () => {
