@@ -22,7 +22,7 @@ import { newDetectorState, observe } from '../lambdas/core/detector.ts';
 import { settingsForSeries } from '../lambdas/core/detector-settings.ts';
 import { InputError } from '../lambdas/core/errors.ts';
 import { nabScore } from '../lambdas/core/format.ts';
-import { quote, readTime } from '../lambdas/core/input-bounds.ts';
+import { quote, readDecimal, readTime } from '../lambdas/core/input-bounds.ts';
 import { type Io, parseOptions } from './io.ts';
 
 export const optionsSchema = z.object({
@@ -104,7 +104,7 @@ export async function readSeries(open: () => Readable, file: string): Promise<{ 
 
 /**
  * Visits the rows after the header, each checked: a time in ISO 8601 or `YYYY-MM-DD HH:MM:SS`
- * (UTC) within 2006..2100, a finite value. A visit may return a promise (a write): it is awaited.
+ * (UTC) within 2006..2100, a finite decimal value. A visit may return a promise (a write): it is awaited.
  */
 async function eachRow(open: () => Readable, file: string, visit: (row: Row) => void | Promise<void>): Promise<void> {
   const parser = open().pipe(parse({ bom: true, info: true, skip_empty_lines: true, trim: true, max_record_size: MAX_ROW_BYTES }));
@@ -120,9 +120,8 @@ async function eachRow(open: () => Readable, file: string, visit: (row: Row) => 
       const [stamp = '', raw = ''] = record;
       const reading = readTime(stamp, 'none');
       if ('problem' in reading) throw new InputError({ file, line: info.lines }, reading.problem);
-      const value = Number(raw);
-      if (raw === '' || !Number.isFinite(value))
-        throw new InputError({ file, line: info.lines }, `expected a finite number, got ${quote(raw)}`);
+      const value = readDecimal(raw);
+      if (value === undefined) throw new InputError({ file, line: info.lines }, `expected a finite decimal number, got ${quote(raw)}`);
       const pending = visit({ stamp, raw, time: reading.time, value });
       if (pending) await pending;
     }

@@ -12,7 +12,7 @@ import { readJson } from '../lambdas/adapters/local/files.ts';
 import { type PrometheusAuth, PrometheusMetricSource } from '../lambdas/adapters/prometheus/metric-source.ts';
 import type { GuardrailConfig } from '../lambdas/core/config.ts';
 import { InputError } from '../lambdas/core/errors.ts';
-import { readTime } from '../lambdas/core/input-bounds.ts';
+import { readDecimal, readTime } from '../lambdas/core/input-bounds.ts';
 import { readTimeline } from '../lambdas/formats/timeline.ts';
 
 /** As a replay of exported files (lambdas/app/schedule.ts): 92 days of periods at most. */
@@ -76,8 +76,8 @@ export function authFrom(sigv4Region: string | undefined, env: NodeJS.ProcessEnv
 function timeoutFrom(env: NodeJS.ProcessEnv): { timeoutMs?: number } {
   const raw = env.PROMETHEUS_TIMEOUT_SECONDS;
   if (raw === undefined) return {};
-  const seconds = Number(raw);
-  if (!Number.isFinite(seconds) || seconds <= 0)
+  const seconds = readDecimal(raw);
+  if (seconds === undefined || seconds <= 0)
     throw new InputError({ field: 'PROMETHEUS_TIMEOUT_SECONDS' }, `expected a positive number of seconds, got ${JSON.stringify(raw)}`);
   return { timeoutMs: seconds * 1000 };
 }

@@ -156,6 +156,19 @@ export function valueProblem(value: number, kind: ValueKind | undefined): string
   return Math.abs(value) > MAX_MAGNITUDE ? `${value} is beyond ±${MAX_MAGNITUDE} (no broker's ${kind ?? 'metric'} is)` : undefined;
 }
 
+/** Decimal text: a sign, digits with a fraction, an exponent. Unambiguous, so it never backtracks. */
+const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/**
+ * A finite number written in decimal, or undefined. `Number` alone also reads hex (`0x10` is 16),
+ * binary (`0b11`), octal and blank text (0): a value nobody wrote, taken without a word.
+ */
+export function readDecimal(text: string): number | undefined {
+  if (!DECIMAL.test(text)) return undefined;
+  const value = Number(text);
+  return Number.isFinite(value) ? value : undefined;
+}
+
 /**
  * A value for a message: JSON of a string, number or boolean (at most 80 characters of it), the
  * shape of anything else. Never walks an object: a deeply nested one would overflow the stack.

@@ -104,7 +104,7 @@ describe('the Prometheus source against a stub server', () => {
     ]);
   });
 
-  it('returns partial-data warnings and infos beside the points, and skips NaN instead of reading it as a number', async () => {
+  it('returns partial-data warnings and infos beside the points, and skips NaN and hex instead of reading them as numbers', async () => {
     handler = answer(
       200,
       matrix(
@@ -113,17 +113,18 @@ describe('the Prometheus source against a stub server', () => {
             [t0, '5'],
             [t0 + 60_000, 'NaN'],
             [t0 + 120_000, '+Inf'],
+            [t0 + 180_000, '0x10'],
           ]),
         ],
         { warnings: ['partial response: store 2 unavailable'], infos: ['metric might not be a counter'] },
       ),
     );
-    const readout = await source().read(t0 - 60_000, t0 + 180_000);
+    const readout = await source().read(t0 - 60_000, t0 + 240_000);
     expect(readout.series[0]!.points).toEqual([{ time: t0, value: 5 }]);
     expect(readout.warnings).toEqual([
       'Prometheus: ConnectionCreationRate: partial response: store 2 unavailable',
       'Prometheus: ConnectionCreationRate: info: metric might not be a counter',
-      'Prometheus: ConnectionCreationRate: 2 NaN or infinite values skipped (missing data is not zero)',
+      'Prometheus: ConnectionCreationRate: 3 NaN, infinite or non-decimal values skipped (missing data is not zero)',
     ]);
   });
 

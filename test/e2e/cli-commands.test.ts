@@ -43,7 +43,16 @@ describe('stormguard detect', () => {
     await writeFile(input, 'timestamp,value\n2014-04-01 00:00:00,1\n2014-04-01 00:01:00,NaN\n');
     const { code, err } = await stormguard('detect', input);
     expect(code).toBe(2);
-    expect(err).toBe(`stormguard: ${input}, line 3: expected a finite number, got "NaN"\n`);
+    expect(err).toBe(`stormguard: ${input}, line 3: expected a finite decimal number, got "NaN"\n`);
+  });
+
+  it('refuses a value Number() reads but nobody wrote in decimal: 0x10 is not 16', async () => {
+    const input = join(await newFolder(), 'hex.csv');
+    await writeFile(input, 'timestamp,value\n2014-04-01 00:00:00,1\n2014-04-01 00:05:00,0x10\n');
+    expect(await stormguard('detect', input)).toMatchObject({
+      code: 2,
+      err: `stormguard: ${input}, line 3: expected a finite decimal number, got "0x10"\n`,
+    });
   });
 
   it('names the header it expected', async () => {

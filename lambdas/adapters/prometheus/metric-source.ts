@@ -15,7 +15,7 @@
  */
 import type { GuardrailConfig, SignalConfig } from '../../core/config.ts';
 import { InputError, StormguardError } from '../../core/errors.ts';
-import { valueProblem } from '../../core/input-bounds.ts';
+import { readDecimal, valueProblem } from '../../core/input-bounds.ts';
 import type { MetricPoint, MetricReadout, MetricSeries } from '../../core/metric-series.ts';
 import type { MetricSource } from '../../ports.ts';
 import { RetriesExhaustedError, type RetryOptions, retryingFetch } from '../http/retrying-fetch.ts';
@@ -182,13 +182,14 @@ export class PrometheusMetricSource implements MetricSource {
       merged.set(identity.key, entry);
       for (const [stamp, raw] of result.values ?? []) {
         const time = periodEndingAt(Math.round(Number(stamp) * 1000), this.config.metricPeriodSeconds * 1000);
-        const value = Number(raw);
-        if (!Number.isFinite(value) || !Number.isFinite(time)) skipped++;
+        const value = readDecimal(raw);
+        if (value === undefined || !Number.isFinite(time)) skipped++;
         else if (valueProblem(value, signal.kind)) outOfBounds++;
         else if (time > from && time <= to) entry.points.set(time, value);
       }
     }
-    if (skipped > 0) warnings.push(`Prometheus: ${signal.name}: ${skipped} NaN or infinite values skipped (missing data is not zero)`);
+    if (skipped > 0)
+      warnings.push(`Prometheus: ${signal.name}: ${skipped} NaN, infinite or non-decimal values skipped (missing data is not zero)`);
     if (outOfBounds > 0)
       warnings.push(
         `Prometheus: ${signal.name}: ${outOfBounds} values out of bounds for a ${signal.kind} (${signal.kind === 'percent' ? '0..100' : 'beyond ±1e12'}) skipped`,

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatClock, formatTime } from '../../../lambdas/core/format.ts';
-import { EARLIEST_TIME, LATEST_TIME, parseIsoTime, readTime, valueProblem } from '../../../lambdas/core/input-bounds.ts';
+import { EARLIEST_TIME, LATEST_TIME, parseIsoTime, readDecimal, readTime, valueProblem } from '../../../lambdas/core/input-bounds.ts';
 
 const T = Date.parse('2025-08-28T14:00:00Z');
 
@@ -81,5 +81,21 @@ describe('values a user gives', () => {
     expect(valueProblem(100.5, 'percent')).toMatch(/not a percentage/);
     expect(valueProblem(-1, 'percent')).toMatch(/not a percentage/);
     expect(valueProblem(Number.POSITIVE_INFINITY, undefined)).toMatch(/not a finite number/);
+  });
+
+  it('reads decimal text only: never hex, binary, octal, blank or Infinity as Number() would', () => {
+    for (const [text, value] of [
+      ['1', 1],
+      ['-2.5', -2.5],
+      ['+3', 3],
+      ['.5', 0.5],
+      ['4.', 4],
+      ['1e-5', 1e-5],
+      ['2E+3', 2000],
+    ] as const)
+      expect(readDecimal(text)).toBe(value);
+    for (const text of ['0x10', '0b11', '0o7', '', ' ', 'NaN', 'Infinity', '-Infinity', '1e999', '1,5', '1_000', '.', 'e5', '5e'])
+      expect(readDecimal(text)).toBeUndefined();
+    fc.assert(fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (x) => readDecimal(String(x)) === x || Object.is(x, -0)));
   });
 });
