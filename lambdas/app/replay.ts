@@ -8,7 +8,7 @@
 
 import type { Alert } from '../core/alert.ts';
 import type { Anomaly } from '../core/anomaly.ts';
-import { isBusy, planRead } from '../core/cadence.ts';
+import { isBusy, planRead, unguardedWarning } from '../core/cadence.ts';
 import type { GuardrailConfig } from '../core/config.ts';
 import { coverageWarnings } from '../core/coverage.ts';
 import type { Decision, Outcome } from '../core/decision.ts';
@@ -59,7 +59,7 @@ export interface ReplayResult {
   /** The highest heap-after-GC datapoint of the data. */
   readonly heapPeak?: HeapExhaustion;
   readonly state: GuardrailState;
-  /** What the replay had to assume of its input (timestamps off the period grid), and the configured signals a cluster never reported. */
+  /** What the replay had to assume of its input (timestamps off the period grid), the configured signals a cluster never reported, and releases outside the guarded environment. */
   readonly warnings: string[];
 }
 
@@ -105,6 +105,7 @@ export async function replay(
   }
   const heapExhausted = firstHeapExhaustion(input.series, config.heap.exhaustedPercent);
   const peak = heapPeak(input.series);
+  const unguarded = unguardedWarning(input.releases, config);
   return {
     from: schedule.from,
     to: schedule.to,
@@ -116,7 +117,7 @@ export async function replay(
     ...(peak ? { heapPeak: peak } : {}),
     state,
     // As of the data's end: a series that starts late is not absent.
-    warnings: [...(aligned.warning ? [aligned.warning] : []), ...coverageWarnings(state.coverage)],
+    warnings: [...(aligned.warning ? [aligned.warning] : []), ...coverageWarnings(state.coverage), ...(unguarded ? [unguarded] : [])],
   };
 }
 

@@ -9,7 +9,7 @@
  * the evaluation was given, refused if another run saved first.
  */
 
-import { isBusy, planRead, type ReadPlan } from '../core/cadence.ts';
+import { isBusy, planRead, type ReadPlan, unguardedWarning } from '../core/cadence.ts';
 import type { GuardrailConfig } from '../core/config.ts';
 import { coverageWarnings } from '../core/coverage.ts';
 import { baselineOf } from '../core/detector.ts';
@@ -83,6 +83,12 @@ export async function runOnce(config: GuardrailConfig, ports: RunPorts, now: num
   // The state is saved before the evaluation's own alerts go out (refused if another run saved first).
   const loaded = state;
   const coverageBefore = state.coverage;
+  const before = state.evaluatedAt;
+  // Said once, as each release lands: the releases of every earlier run were.
+  const unguarded = unguardedWarning(
+    releases.filter((r) => before === null || r.time > before),
+    config,
+  );
   const result = await tick(state, { now: evaluatedAt, series: readout.series, releases }, config, {
     ...ports,
     commit: () => ports.store.save(loaded, { now: evaluatedAt, series: fresh }),
@@ -100,7 +106,7 @@ export async function runOnce(config: GuardrailConfig, ports: RunPorts, now: num
     blindSeries: series.filter((s) => s.blind).length,
     ...(Number.isFinite(newest) ? { dataAgeSeconds: (evaluatedAt - newest) / 1000 } : {}),
     // Once per change: each run would say the same again.
-    warnings: [...readout.warnings, ...coverageWarnings(state.coverage, coverageBefore)],
+    warnings: [...readout.warnings, ...coverageWarnings(state.coverage, coverageBefore), ...(unguarded ? [unguarded] : [])],
     baselines: medianBaselines(state.series, config),
     rollouts: currentRollouts(state, releases, config.environment, evaluatedAt),
     state,

@@ -38,8 +38,29 @@ export interface ReadPlan {
 }
 
 /** Releases that start a watch: rollout steps and deploys in the guarded environment. */
-export function startsWatch(release: ReleaseEvent, config: GuardrailConfig): boolean {
+export function startsWatch(release: ReleaseEvent, config: Pick<GuardrailConfig, 'environment'>): boolean {
   return release.environment === config.environment;
+}
+
+/** Environments named in a warning, at most: a timeline of many would make it a page long. */
+const NAMED_ENVIRONMENTS = 5;
+
+/**
+ * What the releases outside the guarded environment are left to, or undefined when there are none.
+ * They are never watched nor rolled back, and said so: an `environment` that matches no release
+ * (`prod` against LaunchDarkly's key `production`) turns a storm into "no release correlates".
+ */
+export function unguardedWarning(releases: readonly ReleaseEvent[], config: Pick<GuardrailConfig, 'environment'>): string | undefined {
+  const outside = releases.filter((r) => !startsWatch(r, config));
+  if (outside.length === 0) return undefined;
+  const found = [...new Set(outside.map((r) => r.environment))];
+  const named = found.slice(0, NAMED_ENVIRONMENTS).map((e) => JSON.stringify(e));
+  if (found.length > NAMED_ENVIRONMENTS) named.push(`${found.length - NAMED_ENVIRONMENTS} more`);
+  const count = `${outside.length} of ${releases.length} release${releases.length === 1 ? '' : 's'} ${outside.length === 1 ? 'is' : 'are'}`;
+  return (
+    `${count} in ${found.length === 1 ? 'environment' : 'environments'} ${named.join(', ')}, ` +
+    `not the guarded ${JSON.stringify(config.environment)}: never watched nor rolled back (the guarded environment is \`environment\` in the configuration)`
+  );
 }
 
 /** The latest release whose watch covers `now` (it happened at or before `now`, less than `watchMinutes` ago). */

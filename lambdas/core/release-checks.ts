@@ -7,6 +7,7 @@
  * of a rolled-back flag's effect. The state keeps all of it as plain JSON, and drops what is done.
  */
 import { blame, excessFinding } from './blame.ts';
+import { startsWatch } from './cadence.ts';
 import type { GuardrailConfig, SignalConfig } from './config.ts';
 import type { Decision } from './decision.ts';
 import { fellWithDose } from './dose.ts';
@@ -67,7 +68,7 @@ export function openChecks(state: GuardrailState, input: CheckInput, config: Gua
 
 /** Step-ups and deploys in the guarded environment (a frozen flag's step-up is reverted, and watched: what it did is explained). */
 function isWatched(release: ReleaseEvent, config: GuardrailConfig): boolean {
-  if (release.environment !== config.environment) return false;
+  if (!startsWatch(release, config)) return false;
   return release.kind === 'deploy' || release.toPercent > release.fromPercent;
 }
 

@@ -118,6 +118,16 @@ describe('stormguard replay: the bundled scenarios end as written down', () => {
     expect(alerts[0]).toMatchObject({ kind: 'episode', severity: 'critical' });
   });
 
+  it("a configured environment no release is in (`prod` against LaunchDarkly's `production`): the storm is unexplained, and the replay says why", async () => {
+    const config = join(await newFolder(), 'stormguard.config.yaml');
+    await (await import('node:fs/promises')).writeFile(config, 'environment: prod\n');
+    const result = await replayJson('pagerduty-2025', '--config', config);
+    expect(result.decisions).toEqual([]);
+    expect(result.warnings).toContain(
+      '4 of 4 releases are in environment "production", not the guarded "prod": never watched nor rolled back (the guarded environment is `environment` in the configuration)',
+    );
+  });
+
   it('prints the story for people: steps, first anomaly, rollback, alert, and what happened without it', async () => {
     const { code, out } = await stormguard('replay', '--state', join(await newFolder(), 'state'));
     expect(code).toBe(0);

@@ -51,6 +51,7 @@ function deploy(configText: string) {
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   const dynamo = new CountingDynamo();
   const cw = cloudwatch();
+  const warnings: unknown[] = [];
   const handler = createDetectorHandler({
     config: parseConfig(configText),
     cloudwatch: cw,
@@ -60,11 +61,12 @@ function deploy(configText: string) {
     topicArn: 'arn:aws:sns:us-east-1:123456789012:alerts',
     flags: new RecordingFlagController(),
     metrics: new Metrics({ namespace: 'Stormguard', serviceName: 'detector' }),
-    log: () => {},
+    log: (entry) => void (entry.level === 'warn' && warnings.push(entry.message)),
   });
   return {
     dynamo,
     cw,
+    warnings,
     invoke: (minute: number, shard?: string) =>
       handler({ time: new Date(t0 + minute * MINUTE).toISOString(), ...(shard ? { shard } : {}) }),
   };
@@ -109,5 +111,25 @@ describe('the detector Lambda on its cadence', () => {
     const all = await new DynamoStore(dynamo as never, 't').loadAll();
     expect(all!.evaluatedAt).toBe(shard1!.evaluatedAt);
     await expect(invoke(1, '7')).rejects.toThrow(/shard "7", which the deployment does not have/);
+  });
+
+  it('logs a release outside the guarded environment once, as it lands, rather than dropping it unsaid', async () => {
+    const { dynamo, invoke, warnings } = deploy('clusters: [a]\nenvironment: prod\n');
+    await invoke(0);
+    const step: ReleaseEvent = {
+      kind: 'rollout-step',
+      id: 's',
+      time: t0 + MINUTE,
+      flag: 'f',
+      environment: 'production',
+      target: { kind: 'fallthrough' },
+      fromPercent: 0,
+      toPercent: 1,
+    };
+    await new DynamoStore(dynamo as never, 't').addReleases([step]);
+    for (let m = 1; m < 12; m++) await invoke(m);
+    expect(warnings.filter((w) => /guarded/.test(String(w)))).toEqual([
+      '1 of 1 release is in environment "production", not the guarded "prod": never watched nor rolled back (the guarded environment is `environment` in the configuration)',
+    ]);
   });
 });

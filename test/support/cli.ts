@@ -31,6 +31,7 @@ export async function replayJson(scenario: string, ...extra: string[]): Promise<
 export interface ReplayJson {
   periodSeconds: number;
   from: string;
+  warnings: string[];
   firstAnomaly: { time: string; signal: string } | null;
   episodes: Array<{
     attribution: { kind: string; release: { kind: string; service?: string; flag?: string } | null } | null;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planRead, watchedRelease } from '../../../lambdas/core/cadence.ts';
+import { planRead, unguardedWarning, watchedRelease } from '../../../lambdas/core/cadence.ts';
 import { parseConfig } from '../../../lambdas/core/config.ts';
 import { guardrailIsStale } from '../../../lambdas/core/freshness.ts';
 import type { ReleaseEvent } from '../../../lambdas/core/release.ts';
@@ -72,5 +72,16 @@ describe('the read cadence', () => {
     // The last evaluation at t0; the next at t0 + 5 min, run 2 min later (publish delay), up to a minute late.
     expect(guardrailIsStale(t0, t0 + 8 * MINUTE, config)).toBe(false);
     expect(guardrailIsStale(t0, t0 + 30 * MINUTE, config)).toBe(true);
+  });
+
+  it('says how many releases are outside the guarded environment, in which, and where the guarded one is set', () => {
+    expect(unguardedWarning([step(t0), deploy(t0)], config)).toBeUndefined();
+    expect(unguardedWarning([step(t0, 'production'), step(t0 + MINUTE, 'production')], parseConfig('environment: prod\n'))).toBe(
+      '2 of 2 releases are in environment "production", not the guarded "prod": never watched nor rolled back (the guarded environment is `environment` in the configuration)',
+    );
+    const many = ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((env, i) => step(t0 + i, env));
+    expect(unguardedWarning([...many, step(t0, 'production')], config)).toMatch(
+      /^7 of 8 releases are in environments "a", "b", "c", "d", "e", 2 more, not the guarded "production"/,
+    );
   });
 });
