@@ -78,7 +78,7 @@ export function gateCommand(io: Io, setExit: (code: number) => void, dependencie
     .option('--wait', 'ask again until allowed, or until --timeout')
     .option('--timeout <seconds>', 'with --wait: give up after this long', '1800')
     .option('--interval <seconds>', 'with --wait: ask this often', '60')
-    .option('--at <time>', 'with --state: decide as of this ISO time (default: the state’s last evaluation)')
+    .option('--at <time>', 'with --state: decide as of this ISO time, at or after the state’s last evaluation (the default)')
     .option('--json', 'print the answer as JSON')
     .action(async (raw: unknown) => {
       const options = parseOptions(optionsSchema, raw);
@@ -135,11 +135,20 @@ function askLocal(folder: string, configPath: string | undefined, request: GateR
   return async () => {
     const config = configPath ? await loadConfig(configPath) : defaultConfig();
     const state = await (await FileStateStore.existing(folder)).load();
+    // The state is its last evaluation, not a history: an earlier --at would be judged by what came after it.
+    const evaluatedAt = state?.evaluatedAt ?? null;
+    if (at !== undefined && evaluatedAt !== null && at < evaluatedAt)
+      throw new InputError(
+        { field: '--at' },
+        `${iso(at)} is before the state's last evaluation, ${iso(evaluatedAt)}: a state folder answers as of then or later, never earlier`,
+      );
     // An ambiguous or unknown --rule is the caller's mistake: a usage error, not an answer.
     const chosen = state && gateTarget(state, [], request);
     if (chosen && 'problem' in chosen) throw new InputError({ field: '--rule' }, chosen.problem.replace(/^--rule: /, ''));
     // A local state is a replay's or a drill's: judged as of its own last evaluation. It has no
     // timeline of its own: the bake time is judged by the gate Lambda.
-    return decideGate(state, [], config, request, at ?? state?.evaluatedAt ?? 0);
+    return decideGate(state, [], config, request, at ?? evaluatedAt ?? 0);
   };
 }
+
+const iso = (time: number) => new Date(time).toISOString();

@@ -98,6 +98,19 @@ describe('stormguard gate, on a local state', () => {
     expect(JSON.parse(allowed.out).verdict).toBe('allow');
   });
 
+  it("refuses --at before the state's last evaluation, naming both times: the folder holds no history to judge the past by", async () => {
+    const benign = join(await newFolder(), 'state');
+    await stormguard('replay', '--scenario', 'benign-rollout', '--state', benign, '--json');
+    const evaluatedAt = JSON.parse(await readFile(join(benign, 'state.json'), 'utf8')).evaluatedAt as number;
+    const earlier = new Date(evaluatedAt - 3_600_000).toISOString();
+    expect(await gateBenign('100', benign, '--at', earlier)).toEqual({
+      code: 2,
+      out: '',
+      err: `stormguard: field \`--at\`: ${earlier} is before the state's last evaluation, ${new Date(evaluatedAt).toISOString()}: a state folder answers as of then or later, never earlier\n`,
+    });
+    expect((await gateBenign('100', benign, '--at', new Date(evaluatedAt).toISOString())).code).toBe(0);
+  });
+
   it('asks for a Lambda or a state folder', async () => {
     const { code, err } = await stormguard('gate', '--flag', 'f', '--env', 'e', '--to', '5');
     expect(code).toBe(2);
