@@ -6,12 +6,14 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { Command, Option } from 'commander';
 import { z } from 'zod';
+import { flagFilePercent } from '../lambdas/adapters/local/flag-file-percent.ts';
 import { FileStateStore } from '../lambdas/adapters/local/state-files.ts';
 import { defaultConfig } from '../lambdas/core/config-schema.ts';
 import { InputError } from '../lambdas/core/errors.ts';
 import { decideGate, type GateAnswer, type GateRequest } from '../lambdas/core/gate.ts';
 import { gateTarget } from '../lambdas/core/gate-target.ts';
 import { MAX_NAME_LENGTH, readTime } from '../lambdas/core/input-bounds.ts';
+import { controlVariations } from '../lambdas/formats/launchdarkly.ts';
 import { loadConfig } from './inputs.ts';
 import { invokeLambda } from './invoke.ts';
 import { type Io, numberOption, parseOptions } from './io.ts';
@@ -145,9 +147,14 @@ function askLocal(folder: string, configPath: string | undefined, request: GateR
     // An ambiguous or unknown --rule is the caller's mistake: a usage error, not an answer.
     const chosen = state && gateTarget(state, [], request);
     if (chosen && 'problem' in chosen) throw new InputError({ field: '--rule' }, chosen.problem.replace(/^--rule: /, ''));
+    // The replay's flag file (its LaunchDarkly, of the guarded environment) says what the flag serves.
+    const served =
+      chosen && request.environment === config.environment
+        ? await flagFilePercent(folder, request.flag, chosen.target, controlVariations(config))
+        : undefined;
     // A local state is a replay's or a drill's: judged as of its own last evaluation. It has no
     // timeline of its own: the bake time is judged by the gate Lambda.
-    return decideGate(state, [], config, request, at ?? evaluatedAt ?? 0);
+    return decideGate(state, [], config, request, at ?? evaluatedAt ?? 0, served);
   };
 }
 

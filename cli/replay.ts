@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { LaunchDarklyFlagController } from '../lambdas/adapters/launchdarkly/flag-controller.ts';
 import { type LoadedExports, loadExports } from '../lambdas/adapters/local/export-files.ts';
 import { checkWritable, writeAtomically } from '../lambdas/adapters/local/files.ts';
+import { FLAG_FILE } from '../lambdas/adapters/local/flag-file-percent.ts';
 import { JsonLinesNotifier } from '../lambdas/adapters/local/notifiers.ts';
 import { FileStateStore } from '../lambdas/adapters/local/state-files.ts';
 import { MemoryStateStore, RecordingFlagController } from '../lambdas/adapters/memory/index.ts';
@@ -166,12 +167,7 @@ async function runReplay(options: Options, config: GuardrailConfig, inputs: Inpu
   const { FlagFileController } = await import('../lambdas/adapters/local/flag-file.ts');
   const start = firstTime(inputs.exported.series);
   const at = { environment: config.environment, start };
-  const flags = await FlagFileController.create(
-    join(stateFolder, 'flags.json'),
-    inputs.exported.flagChanges,
-    at,
-    controlVariations(config),
-  );
+  const flags = await FlagFileController.create(join(stateFolder, FLAG_FILE), inputs.exported.flagChanges, at, controlVariations(config));
   const store = new FileStateStore(stateFolder);
   const live = {
     store,

@@ -48,12 +48,18 @@ export interface GateAnswer {
   };
 }
 
+/**
+ * `served`: the target's percentage as the flag system serves it, from a caller without the
+ * timeline (a replay's flag file): what the step is judged from when neither the timeline nor
+ * the guardrail's own change says, so that a step down is a step down there too.
+ */
 export function decideGate(
   state: GuardrailState | undefined,
   releases: readonly ReleaseEvent[],
   config: GuardrailConfig,
   request: GateRequest,
   now: number,
+  served?: number,
 ): GateAnswer {
   if (!state || state.evaluatedAt === null)
     return { verdict: 'unknown', reasons: ['the guardrail has not evaluated yet: there is nothing to decide on'], evidence: {} };
@@ -66,7 +72,7 @@ export function decideGate(
   const lastStep = releases
     .filter((r) => r.kind === 'rollout-step' && r.flag === flag && r.environment === environment && r.time <= now)
     .at(-1);
-  const currentPercent = knownPercent(state, releases, flag, environment, target, now)?.percent ?? 0;
+  const currentPercent = knownPercent(state, releases, flag, environment, target, now)?.percent ?? served ?? 0;
   const evidence = {
     target: targetLabel(target),
     currentPercent,

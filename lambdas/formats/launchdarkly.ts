@@ -44,7 +44,8 @@ const rule = z.extend(variationOrRollout, {
   clauses: z.optional(z.array(clause)),
 });
 const individualTargets = z.array(z.object({ values: z.array(z.string()), variation: index(), contextKind: z.optional(z.string()) }));
-const environmentConfig = z.object({
+/** A flag in one environment: what LaunchDarkly serves there (a replay's flag file holds the same, in the SDK's format). */
+export const environmentConfig = z.object({
   on: z.boolean(),
   offVariation: z.optional(index()),
   fallthrough: z.optional(variationOrRollout),

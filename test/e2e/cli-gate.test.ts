@@ -69,9 +69,12 @@ describe('stormguard gate, asking the gate Lambda', () => {
 });
 
 describe('stormguard gate, on a local state', () => {
-  /** `stormguard gate` for the benign rollout's flag, stepping to `to`, on the state folder `state`. */
+  /**
+   * `stormguard gate` for a flag beside the benign rollout's, stepping to `to`, on the state folder
+   * `state`: the rollout's own flag is at 100% in the flag file, where no step is a step up.
+   */
   const gateBenign = (to: string, state: string, ...options: string[]) =>
-    stormguard('gate', '--flag', 'search-ranking-v2', '--env', 'production', '--to', to, '--state', state, ...options);
+    stormguard('gate', '--flag', 'search-ranking-v3', '--env', 'production', '--to', to, '--state', state, ...options);
 
   it('denies stepping up the storm flag after the replayed rollback: frozen and anomalous; allows after a benign rollout', async () => {
     const storm = join(await newFolder(), 'state');
@@ -109,6 +112,23 @@ describe('stormguard gate, on a local state', () => {
       err: `stormguard: field \`--at\`: ${earlier} is before the state's last evaluation, ${new Date(evaluatedAt).toISOString()}: a state folder answers as of then or later, never earlier\n`,
     });
     expect((await gateBenign('100', benign, '--at', new Date(evaluatedAt).toISOString())).code).toBe(0);
+  });
+
+  it("judges a step from what the replay's flag file serves: after an observe-mode storm at 75%, 25% is a step down", async () => {
+    const observed = join(await newFolder(), 'state');
+    await stormguard('replay', '--mode', 'observe', '--state', observed, '--json');
+    const gate = (to: string) =>
+      stormguard('gate', '--flag', 'checkout-producer-per-request', '--env', 'production', '--to', to, '--state', observed, '--json');
+    const down = await gate('25');
+    expect(down.code).toBe(0);
+    expect(JSON.parse(down.out)).toMatchObject({
+      verdict: 'allow',
+      reasons: ['a step down (75% → 25%) is always allowed'],
+      evidence: { currentPercent: 75 },
+    });
+    const up = await gate('100');
+    expect(up.code).toBe(1);
+    expect(JSON.parse(up.out).evidence.currentPercent).toBe(75);
   });
 
   it('asks for a Lambda or a state folder', async () => {

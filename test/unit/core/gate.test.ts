@@ -81,6 +81,16 @@ describe('decideGate', () => {
     state.freezes['storm/production'] = stormFreeze({ since: now, decisionId: 'd' });
     expect(decideGate(state, [step(120, 1, 5)], config, { ...request, targetPercent: 1 }, now).verdict).toBe('allow');
   });
+
+  it('without a timeline, judges the step from what the flag serves (a replay flag file), never from 0%', () => {
+    const state = healthy();
+    state.episodes.push({ id: 'c/1', onset: now - 5 * MINUTE, signals: ['ConnectionCreationRate'] } as never);
+    expect(decideGate(state, [], config, request, now, 75)).toMatchObject({ verdict: 'allow', evidence: { currentPercent: 75 } });
+    expect(decideGate(state, [], config, request, now).verdict).toBe('deny');
+    // The guardrail's own change is what it knows best: a rollback it made stands.
+    state.setPercents['storm/production/fallthrough'] = { percent: 0, time: now - MINUTE };
+    expect(decideGate(state, [], config, request, now, 75)).toMatchObject({ verdict: 'deny', evidence: { currentPercent: 0 } });
+  });
 });
 
 describe('decideGate per rule', () => {
