@@ -16,12 +16,13 @@
  * not read as a climb (traffic-reference.ts). Points with no traffic reading near them are left
  * out.
  *
- * Whether traffic moved since a heap slope's window began (trafficMoved) is asked of the same traffic
- * as heap follows it: the mean over HEAP_TRAFFIC_WINDOW_PERIODS. Pure.
+ * Where the cluster has no traffic signal, whether its connections moved since a heap slope's
+ * window began (connectionsMoved) is asked of them as heap follows traffic: the mean over
+ * HEAP_TRAFFIC_WINDOW_PERIODS. Pure.
  */
 import type { GuardrailConfig } from './config.ts';
 import { indexKey, type SeriesIndex } from './series-index.ts';
-import { clusterTraffic, STALE_PERIODS, trafficPoints } from './traffic-reference.ts';
+import { STALE_PERIODS } from './traffic-reference.ts';
 import { type BrokerHistory, lowerBound, median, type WatchPoint } from './watch-points.ts';
 import { fastSignals } from './watches.ts';
 
@@ -135,35 +136,35 @@ export function heapPerTrafficOf(
   return heapPerTraffic(histories, trailingTraffic(traffic, HEAP_TRAFFIC_WINDOW_PERIODS * periodMs), from, to, STALE_PERIODS * periodMs);
 }
 
+/** The cluster's log traffic as heap follows it (trailingTraffic), at a time; undefined with no reading near it. */
+export function trafficAtOf(traffic: readonly WatchPoint[], periodMs: number): (time: number) => number | undefined {
+  const trailing = trailingTraffic(traffic, HEAP_TRAFFIC_WINDOW_PERIODS * periodMs);
+  return (time) => trafficNear(trailing, time, STALE_PERIODS * periodMs);
+}
+
 /** Traffic that moved by this much (log ratio, either way) since a heap slope's window began moved the heap: the climb is not the release's. */
 export const TRAFFIC_MOVED = Math.log(1.2);
 
 /**
- * Has traffic moved since `from` (where a heap slope's window begins)? Heap moves with traffic both
+ * For a cluster with no traffic signal: have its connections moved since `from` (where a heap
+ * slope's window begins)? Connections then stand for traffic, and heap moves with traffic both
  * ways: up with a surge, down with a lull and back up after it, so a slope across either is
- * traffic's. Traffic as heap follows it: the log of its mean over the newest
+ * traffic's. Each series as heap follows traffic: the log of its mean over the newest
  * HEAP_TRAFFIC_WINDOW_PERIODS against that over as many periods before `from` (a minute's spike
- * fills buffers). The cluster's traffic signal decides wherever it has readings: a producer storm
- * adds connections, not records or bytes, so connections are not asked then. With no traffic readings, a
- * connection signal stands for traffic: the median over brokers of each broker's log ratio. A
- * series whose newest reading is older than the window at `now` (dark) is not asked: its last
- * readings are not traffic now. `traffic`: the cluster's traffic as points, where the caller has it already.
+ * fills buffers); the median over brokers. A series whose newest reading is older than the window
+ * at `now` (dark) is not asked: its last readings are not traffic now. Where the cluster has a
+ * traffic signal this is not asked: the heap's slope is measured net of it (heap-watch.ts).
  */
-export function trafficMoved(
+export function connectionsMoved(
   index: SeriesIndex,
   config: Pick<GuardrailConfig, 'signals'>,
   cluster: string,
   from: number,
   periodMs: number,
   now: number,
-  traffic: readonly WatchPoint[] = trafficPoints(clusterTraffic(index, config, cluster)),
 ): boolean {
   const span = HEAP_TRAFFIC_WINDOW_PERIODS * periodMs;
   const start = Math.floor(from / periodMs) * periodMs;
-  if (traffic.length > 0) {
-    const ratio = meanRatio(traffic, start - span, start, now - span);
-    if (ratio !== undefined) return Math.abs(ratio) >= TRAFFIC_MOVED;
-  }
   return fastSignals(config).some((signal) => {
     const ratios = (index.get(indexKey(cluster, signal.name)) ?? []).flatMap((s) => {
       const ratio = meanRatio(

@@ -11,7 +11,8 @@
  * of the newest points of the heap as it is, where the trend is judged per unit of traffic) reaches
  * the limit at the slope since the release.
  */
-import { type BrokerHistory, lowerBound, median, type WatchPoint } from './watch-points.ts';
+import { slopePerHour } from './least-squares.ts';
+import { type BrokerHistory, median, type WatchPoint } from './watch-points.ts';
 
 export interface HeapTrendSettings {
   readonly periodMs: number;
@@ -55,28 +56,34 @@ const HOUR_MS = 3_600_000;
 /** Points whose median is the heap's current level. */
 const LEVEL_POINTS = 10;
 
-/**
- * The heap trend of a release at `releaseTime`, seen at `now`, from each broker's heap points
- * (before and after). The slope after is measured from `from` (the release, or later: where what
- * came before it is not the release's to answer for, such as a traffic surge). `actual`: the heap
- * as it is, where `histories` is the heap per unit of traffic: the level and the forecast are of it.
- * `flagBefore`, for a flag's later step: the slope before the flag's first step; the climb is
- * judged against the lower of it and the slope before this step (what the flag's earlier steps
- * began is the flag's, not a climb already under way that this step inherited).
- */
+/** What else a heap trend is judged with. */
+export interface HeapTrendOptions {
+  /** The slope after is measured from here (the release, or later: where what came before it is not the release's to answer for, such as a traffic surge). */
+  readonly from?: number;
+  /** The heap as it is, where `histories` is the heap per unit of traffic: the level and the forecast are of it. */
+  readonly actual?: readonly BrokerHistory[];
+  /**
+   * For a flag's later step: the slope before the flag's first step. The climb is judged against
+   * the lower of it and the slope before this step (what the flag's earlier steps began is the
+   * flag's, not a climb already under way that this step inherited).
+   */
+  readonly flagBefore?: number;
+  /** The cluster's log traffic as heap follows it, at a time: the slope since the release is measured net of it (least-squares.ts). */
+  readonly trafficAt?: (time: number) => number | undefined;
+}
+
+/** The heap trend of a release at `releaseTime`, seen at `now`, from each broker's heap points (before and after). */
 export function heapTrend(
   histories: readonly BrokerHistory[],
   releaseTime: number,
   now: number,
   settings: HeapTrendSettings,
-  from = releaseTime,
-  actual: readonly BrokerHistory[] = histories,
-  flagBefore = Infinity,
+  { from = releaseTime, actual = histories, flagBefore = Infinity, trafficAt }: HeapTrendOptions = {},
 ): HeapTrend {
   const start = Math.floor(releaseTime / settings.periodMs) * settings.periodMs;
   const since = Math.max(start, from);
   if (now - since < settings.minAfterPeriods * settings.periodMs) return { kind: 'too-early', withinHorizon: false };
-  const slopes = brokerSlopes(histories, start, since, now, settings);
+  const slopes = brokerSlopes(histories, start, since, now, settings, trafficAt);
   const levels = new Map(actual.map((h) => [h.broker, levelOf(h.points, now)]));
   const brokers: BrokerTrend[] = [];
   for (const s of slopes) {
@@ -139,20 +146,26 @@ interface Slopes {
   readonly lately: number;
 }
 
-/** Each broker's slopes (points per hour), for the brokers with enough points before and since. */
+/**
+ * Each broker's slopes (points per hour), for the brokers with enough points before, since, and in
+ * the recent half (a change of slope must hold there: a heap gone dark since cannot show it). The
+ * slopes since are net of traffic where `trafficAt` is given.
+ */
 function brokerSlopes(
   histories: readonly BrokerHistory[],
   start: number,
   since: number,
   now: number,
   settings: HeapTrendSettings,
+  trafficAt?: (time: number) => number | undefined,
 ): Slopes[] {
   const out: Slopes[] = [];
   for (const { broker, points } of histories) {
     const before = beforeSlopes(points, start, settings);
-    const after = slopePerHour(points, since, now);
-    if (before === undefined || after === undefined) continue;
-    out.push({ broker, ...before, after, lately: slopePerHour(points, since + (now - since) / 2, now) ?? after });
+    const after = slopePerHour(points, since, now, trafficAt);
+    const lately = slopePerHour(points, since + (now - since) / 2, now, trafficAt);
+    if (before === undefined || after === undefined || lately === undefined) continue;
+    out.push({ broker, ...before, after, lately });
   }
   return out;
 }
@@ -161,24 +174,4 @@ function brokerSlopes(
 function levelOf(points: readonly WatchPoint[], now: number): number | undefined {
   const newest = points.filter((p) => p.time < now).slice(-LEVEL_POINTS);
   return newest.length > 0 ? median(newest.map((p) => p.value)) : undefined;
-}
-
-/** Least-squares slope in points per hour of the points with from <= time < to; undefined with fewer than 10. */
-function slopePerHour(points: readonly WatchPoint[], from: number, to: number): number | undefined {
-  let n = 0;
-  let sx = 0;
-  let sy = 0;
-  let sxx = 0;
-  let sxy = 0;
-  for (let i = lowerBound(points, from); i < points.length && points[i]!.time < to; i++) {
-    const x = (points[i]!.time - from) / HOUR_MS;
-    const y = points[i]!.value;
-    n++;
-    sx += x;
-    sy += y;
-    sxx += x * x;
-    sxy += x * y;
-  }
-  const denominator = n * sxx - sx * sx;
-  return n >= 10 && denominator > 0 ? (n * sxy - sx * sy) / denominator : undefined;
 }

@@ -1,27 +1,29 @@
 /**
  * Heap watches: heap after GC is a slow signal (heap-trend.ts), watched per release and cluster
  * for a trend that starts at the release. A level bump never counts; a climb does when it began at
- * the release, no fast signal answered the release (the fast watch decides those), traffic did not
- * move over the window it is measured on, and the limit is forecast within the configured horizon
- * (from the heap as it is). A flag's later step is judged against the lower of the slope before it
- * and the slope before the flag's first step: a climb the flag's earlier steps began is the flag's,
- * not one this step inherited. After a rollback that a heap trend caused, the flag's remaining climb is
- * judged against its slope before its first step: what persists at the lower percentage, having
- * fallen with it (dose.ts), steps it back again.
+ * the release, no fast signal answered the release (the fast watch decides those), traffic does not
+ * explain it, and the limit is forecast within the configured horizon (from the heap as it is). A
+ * flag's later step is judged against the lower of the slope before it and the slope before the
+ * flag's first step: a climb the flag's earlier steps began is the flag's, not one this step
+ * inherited. After a rollback that a heap trend caused, the flag's remaining climb is judged
+ * against its slope before its first step: what persists at the lower percentage, having fallen
+ * with it (dose.ts), steps it back again.
  *
- * Where a traffic signal is configured, the heap is judged per unit of traffic (heap-traffic.ts:
- * its part that moved with traffic before the release taken out). Still, when traffic moved since
- * the slope's window began (up or down, by its mean over the window heap follows), the heap's climb
- * is traffic's: its slope is measured again from then (without that guard, per unit of traffic, false
- * rollbacks on realAWSCloudwatch rose from 4 to 17; bench/guard/RESULTS.md). The traffic is the
- * traffic signal wherever it has readings, connections only where it has none: a producer storm's
- * own connections are not traffic. A step's heap watch ends at the flag's next step or after
+ * Where the cluster has a traffic signal, the heap is judged per unit of traffic (heap-traffic.ts:
+ * its part that moved with traffic before the release taken out), and its slope since the release
+ * is measured net of traffic (the regression on time and traffic, least-squares.ts), so a climb
+ * that traffic's swings explain is traffic's. Before, the slope was measured again from wherever
+ * traffic had moved by a fifth: on real request traffic that was every half hour, and the slope
+ * never had its hour (heap-only storms stopped 14 of 33; without that guard and without the
+ * regression, 32 false rollbacks; bench/guard/RESULTS.md). With no traffic signal, connections
+ * stand for traffic, and a move of theirs still starts the slope anew: a producer storm's own
+ * connections are not traffic to regress on. A step's heap watch ends at the flag's next step or after
  * HEAP_WATCH_MS; kept in the state as plain JSON until then.
  */
 import type { GuardrailConfig, SignalConfig } from './config.ts';
 import { DOSE_DROP } from './dose.ts';
 import type { Finding } from './finding.ts';
-import { HEAP_TRAFFIC_WINDOW_PERIODS, heapPerTrafficOf, trafficMoved } from './heap-traffic.ts';
+import { connectionsMoved, HEAP_TRAFFIC_WINDOW_PERIODS, heapPerTrafficOf, trafficAtOf } from './heap-traffic.ts';
 import { type HeapTrend, type HeapTrendSettings, heapTrend, heapTrendSettings, slopeBeforeOf } from './heap-trend.ts';
 import { type ReleaseEvent, releaseName, sameRollout } from './release.ts';
 import { indexKey, type SeriesIndex } from './series-index.ts';
@@ -39,8 +41,8 @@ export interface HeapEntry {
   /** Where the trend is measured from: the release, or the rollback. */
   readonly since: number;
   /**
-   * The slope since the release is measured from here: the release, or the last period traffic
-   * was up (a heap that moved with traffic is traffic's; after a surge the climb is judged anew).
+   * The slope since the release is measured from here: the release, or later (reanchor: where
+   * what came before is not the release's to answer for, such as a surge of connections).
    */
   anchor?: number;
   /** excess: the flag's heap slope before its first step (points per hour). */
@@ -100,7 +102,12 @@ export function checkHeap(entry: HeapEntry, signal: SignalConfig, config: Guardr
   const actual = brokerHistories(series, signal, false);
   const judged = heapHistories(entry, actual, signal, config, traffic);
   const flagBefore = entry.purpose === 'step' ? context.flagSlopeBefore?.(entry.release, entry.cluster) : undefined;
-  const trend = heapTrend(judged, entry.since, now, settings, entry.anchor ?? entry.since, actual, flagBefore);
+  const trend = heapTrend(judged, entry.since, now, settings, {
+    from: entry.anchor ?? entry.since,
+    actual,
+    ...(flagBefore !== undefined ? { flagBefore } : {}),
+    ...(traffic.length > 0 ? { trafficAt: trafficAtOf(traffic, settings.periodMs) } : {}),
+  });
   if (trend.kind === 'too-early') {
     if (entry.purpose === 'step') context.slopeBefore(entry.release, entry.cluster, () => slopeBeforeOf(judged, entry.since, settings));
     return undefined;
@@ -157,8 +164,9 @@ function fastResponded(entry: HeapEntry, watches: readonly WatchEntry[]): boolea
 }
 
 /**
- * Where the slope since the release is measured from. Anew from now when traffic moved since the
- * window began (heap that moved with traffic is traffic's: heap-traffic.ts trafficMoved), and anew
+ * Where the slope since the release is measured from. Anew from now when, with no traffic signal,
+ * connections moved since the window began (heap-traffic.ts connectionsMoved), anew where the traffic
+ * signal's readings resumed after a gap, and anew
  * from another release's fast alarm on the cluster since this release: that storm's producer-ID state
  * stays on the heap for a day after its rollback (producer.id.expiration.ms), so a climb across its
  * alarm is not this release's to answer for; a climb that goes on for the minimum window after it is.
@@ -166,7 +174,8 @@ function fastResponded(entry: HeapEntry, watches: readonly WatchEntry[]): boolea
 function reanchor(entry: HeapEntry, config: GuardrailConfig, context: HeapContext, traffic: readonly WatchPoint[]): void {
   const from = entry.anchor ?? entry.since;
   const periodMs = config.metricPeriodSeconds * 1000;
-  if (trafficMoved(context.index, config, entry.cluster, from, periodMs, context.now, traffic)) entry.anchor = context.now;
+  if (traffic.length === 0 && connectionsMoved(context.index, config, entry.cluster, from, periodMs, context.now))
+    entry.anchor = context.now;
   const resumed = trafficResumed(traffic, from, periodMs);
   if (resumed !== undefined && resumed > (entry.anchor ?? entry.since)) entry.anchor = resumed;
   for (const w of context.watches) {

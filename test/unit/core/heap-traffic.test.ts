@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../lambdas/core/config.ts';
-import { heapPerTraffic, heapTrafficCoefficient, trafficMoved, trailingTraffic } from '../../../lambdas/core/heap-traffic.ts';
+import { connectionsMoved, heapPerTraffic, heapTrafficCoefficient, trailingTraffic } from '../../../lambdas/core/heap-traffic.ts';
 import { heapTrend, heapTrendSettings } from '../../../lambdas/core/heap-trend.ts';
 import { remember } from '../../../lambdas/core/history.ts';
 import { newSeriesState } from '../../../lambdas/core/series.ts';
-import { indexKey, seriesIndex } from '../../../lambdas/core/series-index.ts';
+import { seriesIndex } from '../../../lambdas/core/series-index.ts';
 import { trafficReference } from '../../../lambdas/core/traffic-reference.ts';
 import type { BrokerHistory, WatchPoint } from '../../../lambdas/core/watch-points.ts';
 
@@ -83,60 +83,37 @@ describe('heap per unit of traffic', () => {
   });
 });
 
-describe('whether traffic moved since a heap slope began', () => {
-  const perTraffic = parseConfig('signals:\n  BytesInPerSec: { kind: rate, traffic: true }\n');
-  /** BytesInPerSec on three brokers for 180 minutes, its log at minute m from `at`. */
-  function bytes(at: (m: number) => number) {
+describe('whether connections moved since a heap slope began (a cluster with no traffic signal)', () => {
+  const noTraffic = parseConfig('signals:\n  MessagesInPerSec: { enabled: false }\n  BytesInPerSec: { enabled: false }\n');
+  /** `signal` on three brokers for 180 minutes, its log at minute m from `at`; brokers 2 and 3 dark from `darkFrom`, where broker 1 holds. */
+  function series(signal: string, at: (m: number) => number, darkFrom?: number) {
     const states = [1, 2, 3].map((b) => {
-      const s = newSeriesState({ key: `bytes/${b}`, signal: 'BytesInPerSec', cluster: 'c', dimensions: { 'Broker ID': String(b) } });
-      for (let m = 0; m < 180; m++) remember(s.history, 1000, m * MIN, 15 + at(m));
+      const s = newSeriesState({ key: `${signal}/${b}`, signal, cluster: 'c', dimensions: { 'Broker ID': String(b) } });
+      const dark = darkFrom !== undefined && b > 1;
+      for (let m = 0; m < (dark ? darkFrom : 180); m++)
+        remember(s.history, 1000, m * MIN, 7 + (darkFrom !== undefined && b === 1 ? 0 : at(m)));
       return s;
     });
     return seriesIndex(Object.fromEntries(states.map((s) => [s.key, s])));
   }
-  const moved = (at: (m: number) => number) => trafficMoved(bytes(at), perTraffic, 'c', 60 * MIN, MIN, 180 * MIN);
+  const moved = (at: (m: number) => number) => connectionsMoved(series('ConnectionCount', at), noTraffic, 'c', 60 * MIN, MIN, 180 * MIN);
 
-  it('says no while traffic holds, yes when it rose or fell since (heap follows it both ways)', () => {
+  it('says no while connections hold, yes when they rose or fell since (heap follows traffic both ways)', () => {
     expect(moved(() => 0.02 * Math.sin(1))).toBe(false);
     expect(moved((m) => (m >= 120 ? Math.log(1.5) : 0))).toBe(true);
     expect(moved((m) => (m >= 120 ? Math.log(0.5) : 0))).toBe(true);
   });
 
-  it('counts a spike of a few minutes, as heap does: buffers fill with its bytes', () => {
+  it('counts a spike of a few minutes, as heap does: buffers fill with its traffic', () => {
     expect(moved((m) => (m >= 170 && m < 175 ? Math.log(25) : 0))).toBe(true);
   });
 
-  it('is not asked of traffic where the configuration names none and no connection signal is read', () => {
-    expect(
-      trafficMoved(
-        bytes(() => 0),
-        parseConfig(''),
-        'c',
-        60 * MIN,
-        MIN,
-        180 * MIN,
-      ),
-    ).toBe(false);
-  });
-
-  it('does not ask a traffic signal gone dark: connections, still reporting, answer', () => {
-    const both = parseConfig('signals:\n  BytesInPerSec: { kind: rate, traffic: true }\n');
-    const index = bytes(() => 0);
-    // Bytes went dark at minute 100 after a rise its last readings still show; connections held.
-    for (const s of index.get(indexKey('c', 'BytesInPerSec')) ?? []) {
-      s.history.times.splice(100);
-      s.history.values.splice(100);
-      for (let i = 80; i < 100; i++) s.history.values[i] = 15 + Math.log(1.6);
-    }
-    const connections = [1, 2, 3].map((b) => {
-      const c = newSeriesState({ key: `count/${b}`, signal: 'ConnectionCount', cluster: 'c', dimensions: { 'Broker ID': String(b) } });
-      for (let m = 0; m < 180; m++) remember(c.history, 1000, m * MIN, Math.log(900));
-      return c;
-    });
-    const all = seriesIndex(
-      Object.fromEntries([...(index.get(indexKey('c', 'BytesInPerSec')) ?? []), ...connections].map((x) => [x.key, x])),
-    );
-    expect(trafficMoved(all, both, 'c', 60 * MIN, MIN, 100 * MIN)).toBe(true);
-    expect(trafficMoved(all, both, 'c', 60 * MIN, MIN, 180 * MIN)).toBe(false);
+  it('asks only connection signals, and not a series gone dark: its last readings are not traffic now', () => {
+    const bytes = series('BytesInPerSec', (m) => (m >= 120 ? Math.log(3) : 0));
+    expect(connectionsMoved(bytes, noTraffic, 'c', 60 * MIN, MIN, 180 * MIN)).toBe(false);
+    // Brokers 2 and 3 rose and went dark at minute 100 (their last readings still show the rise); broker 1 held.
+    const dark = series('ConnectionCount', (m) => (m >= 80 ? Math.log(1.6) : 0), 100);
+    expect(connectionsMoved(dark, noTraffic, 'c', 60 * MIN, MIN, 110 * MIN)).toBe(true);
+    expect(connectionsMoved(dark, noTraffic, 'c', 60 * MIN, MIN, 180 * MIN)).toBe(false);
   });
 });

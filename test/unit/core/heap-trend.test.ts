@@ -53,7 +53,7 @@ describe('the heap trend of a release', () => {
     // The flag's 25% step, 2 h after its 5% step began a climb of 8 points an hour, at 82%.
     const histories = heapHistories((m) => 74 + (8 * m) / 60, 90);
     expect(heapTrend(histories, RELEASE, START + 90 * MIN, heap).kind).toBe('steady');
-    const trend = heapTrend(histories, RELEASE, START + 90 * MIN, heap, RELEASE, histories, 0.2);
+    const trend = heapTrend(histories, RELEASE, START + 90 * MIN, heap, { flagBefore: 0.2 });
     expect(trend).toMatchObject({ kind: 'rising', slopeBefore: 0.2, withinHorizon: true });
     for (const b of trend.brokers!) expect(b.slopeBefore).toBe(0.2);
   });
@@ -99,8 +99,8 @@ describe('the heap trend of a release', () => {
 
   it('measures the slope after from where it is told to (after a surge), and waits for enough points from there', () => {
     const histories = heapHistories((m) => 50 + (m >= 0 && m < 40 ? 15 : 0) + (m >= 40 ? (6 * (m - 40)) / 60 : 0), 110);
-    expect(heapTrend(histories, RELEASE, START + 90 * MIN, heap, START + 40 * MIN).kind).toBe('too-early');
-    const trend = heapTrend(histories, RELEASE, START + 110 * MIN, heap, START + 40 * MIN);
+    expect(heapTrend(histories, RELEASE, START + 90 * MIN, heap, { from: START + 40 * MIN }).kind).toBe('too-early');
+    const trend = heapTrend(histories, RELEASE, START + 110 * MIN, heap, { from: START + 40 * MIN });
     expect(trend.kind).toBe('rising');
     expect(trend.slopeAfter!).toBeCloseTo(6, 0);
   });
@@ -109,7 +109,7 @@ describe('the heap trend of a release', () => {
     const actual = heapHistories((m) => 55 + (m > 0 ? (5 * m) / 60 : 0), 90);
     // The same climb, judged on a series shifted 10 points up (as per unit of traffic at a lower traffic).
     const judged = actual.map((h) => ({ broker: h.broker, points: h.points.map((p) => ({ time: p.time, value: p.value + 10 })) }));
-    const trend = heapTrend(judged, RELEASE, START + 90 * MIN, heap, RELEASE, actual);
+    const trend = heapTrend(judged, RELEASE, START + 90 * MIN, heap, { actual });
     expect(trend.kind).toBe('rising');
     expect(trend.level!).toBeCloseTo(62.5, 0);
     expect(trend.msToLimit! / 3_600_000).toBeCloseTo(5.5, 0);
@@ -119,5 +119,25 @@ describe('the heap trend of a release', () => {
       expect(b.slopeAfter).toBeCloseTo(5, 0);
     }
     expect(Math.round(trend.measuredMs! / MIN)).toBe(90);
+  });
+
+  it('measures the climb since the release net of the traffic beside it: heap that rose with traffic is not a climb, a climb under it is', () => {
+    // Traffic up e-fold from 40 minutes after the release on; heap 12 points up with it.
+    const up = (m: number) => (m >= 40 ? 1 : 0);
+    const trafficAt = (time: number) => up(Math.floor((time - START) / MIN));
+    const surge = heapHistories((m) => 55 + 12 * up(m), 70);
+    expect(heapTrend(surge, RELEASE, START + 70 * MIN, heap).kind).toBe('rising');
+    expect(heapTrend(surge, RELEASE, START + 70 * MIN, heap, { trafficAt }).kind).toBe('steady');
+    const climbing = heapHistories((m) => 55 + 12 * up(m) + (m > 0 ? (6 * m) / 60 : 0), 70);
+    const trend = heapTrend(climbing, RELEASE, START + 70 * MIN, heap, { trafficAt });
+    expect(trend.kind).toBe('rising');
+    expect(trend.slopeAfter!).toBeCloseTo(6, 0);
+  });
+
+  it('does not judge a broker whose heap went dark over the recent half of the window: the climb must hold there', () => {
+    const climbing = heapHistories((m) => 55 + (m > 0 ? (12 * m) / 60 : 0), 90);
+    const dark = climbing.map((h) => ({ broker: h.broker, points: h.points.filter((p) => p.time < RELEASE + 30 * MIN) }));
+    expect(heapTrend(climbing, RELEASE, START + 90 * MIN, heap).kind).toBe('rising');
+    expect(heapTrend(dark, RELEASE, START + 90 * MIN, heap).kind).toBe('too-early');
   });
 });

@@ -59,6 +59,21 @@ function withTraffic(after: number, exported: boolean) {
   return seriesIndex(Object.fromEntries(states.map((s) => [s.key, s])));
 }
 
+/** Heap climbing 10 points an hour from the release under traffic that swings ±50% over two hours (heap 20 points per unit of log traffic), bytes exported. */
+function climbUnderSwings(after: number) {
+  const swing = (m: number) => 0.4 * Math.sin((2 * Math.PI * m) / 120);
+  const states = [1, 2, 3].flatMap((b) => {
+    const h = newSeriesState({ key: `heap/${b}`, signal: heap.name, cluster: 'c', dimensions: { 'Broker ID': String(b) } });
+    const t = newSeriesState({ key: `bytes/${b}`, signal: 'BytesInPerSec', cluster: 'c', dimensions: { 'Broker ID': String(b) } });
+    for (let m = 0; m < 180 + after; m++) {
+      remember(h.history, 1000, m * MIN, 55 + 20 * swing(m) + 0.1 * Math.sin(m * b) + (m > 180 ? (m - 180) / 6 : 0));
+      remember(t.history, 1000, m * MIN, 15 + swing(m));
+    }
+    return [h, t];
+  });
+  return seriesIndex(Object.fromEntries(states.map((s) => [s.key, s])));
+}
+
 /** Another release's fast watch on the cluster, alarmed at `time` (the fields the heap watch reads). */
 const alarmedAt = (time: number) =>
   ({ purpose: 'step', cluster: 'c', release: { id: 'other' }, watch: { status: 'alarm', alarm: { time } } }) as unknown as WatchEntry;
@@ -94,6 +109,17 @@ describe('the heap watch of a release, where a traffic signal is configured', ()
 
   it('leaves a climb that traffic explains, learnt from how heap moved with traffic before the release', () => {
     expect(check(true)).toBeUndefined();
+  });
+
+  it('finds a climb under traffic that swings by half over two hours: net of traffic, the swings do not start its window anew', () => {
+    // Checked every minute on the data up to then, as the detector does: each check may move where the slope is measured from.
+    const entry = openHeapWatch(step, 'c', heap.name);
+    const context = { watches: [], releases: [step], slopeBefore: () => {} };
+    const found = Array.from({ length: 90 }, (_, m) =>
+      checkHeap(entry, heap, perTraffic, { ...context, index: climbUnderSwings(m + 1), now: RELEASE + (m + 1) * MIN }),
+    );
+    expect(found.findIndex((trend) => trend?.withinHorizon)).toBeGreaterThanOrEqual(59);
+    expect(found.findIndex((trend) => trend?.withinHorizon)).toBeLessThan(75);
   });
 
   it('judges the heap as it is where traffic is not configured or not exported', () => {
