@@ -147,7 +147,8 @@ function askLocal(folder: string, configPath: string | undefined, request: GateR
     // An ambiguous or unknown --rule is the caller's mistake: a usage error, not an answer.
     const chosen = state && gateTarget(state, [], request);
     if (chosen && 'problem' in chosen) throw new InputError({ field: '--rule' }, chosen.problem.replace(/^--rule: /, ''));
-    // The replay's flag file (its LaunchDarkly, of the guarded environment) says what the flag serves.
+    // The replay's flag file (its LaunchDarkly, of the guarded environment) says what the flag
+    // serves, the timeline's later steps included; decideGate weighs it against the state's own change.
     const served =
       chosen && request.environment === config.environment
         ? await flagFilePercent(folder, request.flag, chosen.target, controlVariations(config))

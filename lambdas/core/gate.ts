@@ -50,8 +50,7 @@ export interface GateAnswer {
 
 /**
  * `served`: the target's percentage as the flag system serves it, from a caller without the
- * timeline (a replay's flag file): what the step is judged from when neither the timeline nor
- * the guardrail's own change says, so that a step down is a step down there too.
+ * timeline (a replay's flag file), so that a step down is a step down there too (stepFrom).
  */
 export function decideGate(
   state: GuardrailState | undefined,
@@ -72,7 +71,7 @@ export function decideGate(
   const lastStep = releases
     .filter((r) => r.kind === 'rollout-step' && r.flag === flag && r.environment === environment && r.time <= now)
     .at(-1);
-  const currentPercent = knownPercent(state, releases, flag, environment, target, now)?.percent ?? served ?? 0;
+  const currentPercent = stepFrom(knownPercent(state, releases, flag, environment, target, now)?.percent, served);
   const evidence = {
     target: targetLabel(target),
     currentPercent,
@@ -99,6 +98,18 @@ export function decideGate(
     reasons: [`no guard objects to ${flagTarget(flag, target)} ${formatPercent(currentPercent)} → ${formatPercent(targetPercent)}`],
     evidence: answerEvidence,
   };
+}
+
+/**
+ * The percentage a step is judged from: the lower of what the guardrail knows and what is served.
+ * A flag file holds every change of the replay in order (the timeline's later steps too), so its
+ * percentage may be newer than the guardrail's own; but a step at or below the percentage skips
+ * every guard, so where the two differ the step is judged from the lower. The guardrail's own
+ * percentage of a frozen target is at most its freeze's: no step above the freeze is taken for one down.
+ */
+function stepFrom(known: number | undefined, served: number | undefined): number {
+  if (known === undefined || served === undefined) return known ?? served ?? 0;
+  return Math.min(known, served);
 }
 
 /** Every reason to say no to a step up, in a fixed order. */

@@ -131,6 +131,36 @@ describe('stormguard gate, on a local state', () => {
     expect(JSON.parse(up.out).evidence.currentPercent).toBe(75);
   });
 
+  it("denies a frozen flag's step up from where a later step left it, below the guardrail's own change", async () => {
+    // storm-multivariate: rolled back 15% → 3% at 14:01, its 40% reverted to 3% at 15:00; then at 16:00 someone steps it to 0%.
+    const folder = await newFolder();
+    const scenario = join(import.meta.dirname, '../../scenarios/storm-multivariate');
+    const entries = JSON.parse(await readFile(join(scenario, 'launchdarkly-audit-log.json'), 'utf8'));
+    const last = entries.at(-1);
+    const off = structuredClone(last.currentVersion);
+    off.environments.production.fallthrough = {
+      rollout: { variations: [0, 1, 2].map((v) => ({ variation: v, weight: v ? 0 : 100_000 })) },
+    };
+    const zero = {
+      ...last,
+      _id: 'step-to-0',
+      date: Date.parse('2025-08-28T16:00:00Z'),
+      previousVersion: last.currentVersion,
+      currentVersion: off,
+    };
+    await writeFile(join(folder, 'audit.json'), JSON.stringify([...entries, zero]));
+    const state = join(folder, 'state');
+    const pages = [1, 2].map((n) => join(scenario, `metrics-page-${n}.json`));
+    expect(
+      (await stormguard('replay', '--metrics', ...pages, '--timeline', join(folder, 'audit.json'), '--state', state, '--json')).code,
+    ).toBe(0);
+    const gate = await stormguard('gate', '--flag', 'checkout-publisher', '--env', 'production', '--to', '3', '--state', state, '--json');
+    expect(gate.code).toBe(1);
+    const answer = JSON.parse(gate.out);
+    expect(answer.evidence.currentPercent).toBe(0);
+    expect(answer.reasons).toContainEqual(expect.stringMatching(/^frozen: checkout-publisher is frozen at 3%/));
+  });
+
   it('asks for a Lambda or a state folder', async () => {
     const { code, err } = await stormguard('gate', '--flag', 'f', '--env', 'e', '--to', '5');
     expect(code).toBe(2);

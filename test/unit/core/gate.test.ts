@@ -91,6 +91,15 @@ describe('decideGate', () => {
     state.setPercents['storm/production/fallthrough'] = { percent: 0, time: now - MINUTE };
     expect(decideGate(state, [], config, request, now, 75)).toMatchObject({ verdict: 'deny', evidence: { currentPercent: 0 } });
   });
+
+  it("judges a frozen flag's step from what it serves where a later step left it lower than the guardrail's own change", () => {
+    const state = healthy();
+    state.freezes['storm/production'] = stormFreeze({ since: now - 60 * MINUTE, decisionId: 'd', percent: 3 });
+    state.setPercents['storm/production/fallthrough'] = { percent: 3, time: now - 60 * MINUTE };
+    const answer = decideGate(state, [], config, { ...request, targetPercent: 3 }, now, 0);
+    expect(answer).toMatchObject({ verdict: 'deny', evidence: { currentPercent: 0 } });
+    expect(answer.reasons.join('\n')).toContain('frozen: storm is frozen at 3%');
+  });
 });
 
 describe('decideGate per rule', () => {
