@@ -26,7 +26,7 @@ export async function checkReadable(path: string, maxBytes: number): Promise<num
     if (found.isDirectory()) throw Object.assign(new Error('directory'), { code: 'EISDIR' });
     size = found.size;
   } catch (error) {
-    throw new InputError({ file: path }, pathProblem(error));
+    throw new InputError({ file: path }, pathProblem(error), { cause: error });
   }
   if (size > maxBytes) {
     throw new InputError(
@@ -44,7 +44,7 @@ export async function readText(path: string, maxBytes = MAX_EXPORT_BYTES): Promi
     // A byte-order mark (Windows editors write one) is not part of the text.
     return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   } catch (error) {
-    throw new InputError({ file: path }, pathProblem(error));
+    throw new InputError({ file: path }, pathProblem(error), { cause: error });
   }
 }
 
@@ -72,6 +72,16 @@ export async function readJson(path: string, maxBytes = MAX_EXPORT_BYTES): Promi
     const lines = text.split('\n').filter((line) => line.trim());
     if (lines.length > 1 && lines.every((line) => line.trim().startsWith('{'))) return parseJsonLines(text, path);
     throw jsonError(text, path, error as Error);
+  }
+}
+
+/** readJson, or undefined where there is no such file: a state folder's files, absent until written. */
+export async function readJsonIfExists(path: string, maxBytes = MAX_EXPORT_BYTES): Promise<unknown> {
+  try {
+    return await readJson(path, maxBytes);
+  } catch (error) {
+    if (error instanceof InputError && (error.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') return undefined;
+    throw error;
   }
 }
 

@@ -10,7 +10,7 @@ import * as z from 'zod/mini';
 import { parseInput } from '../../core/errors.ts';
 import type { RolloutTarget } from '../../core/release.ts';
 import { environmentConfig, servedPercent } from '../../formats/launchdarkly.ts';
-import { readJson } from './files.ts';
+import { readJsonIfExists } from './files.ts';
 import { ownFlag, type SdkFlag } from './sdk-flags.ts';
 import '../../core/zod-messages.ts';
 
@@ -36,14 +36,9 @@ export async function flagFilePercent(
   controls: Readonly<Record<string, number>>,
 ): Promise<number | undefined> {
   const path = join(folder, FLAG_FILE);
-  let read: unknown;
-  try {
-    read = await readJson(path);
-  } catch (error) {
-    // A drill's folder, or one from before flag files: the gate judges as it did without.
-    if ((error as Error).message.endsWith('no such file')) return undefined;
-    throw error;
-  }
+  const read = await readJsonIfExists(path);
+  // A drill's folder, or one from before flag files: the gate judges as it did without.
+  if (read === undefined) return undefined;
   const flag = ownFlag(parseInput(flagFile, read, { file: path }).flags, flagKey);
   if (!flag) return undefined;
   const rules = Array.isArray(flag.rules) ? flag.rules.map((rule) => ({ ...rule, _id: rule?.id })) : flag.rules;

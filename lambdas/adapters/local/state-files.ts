@@ -20,7 +20,7 @@ import { InputError, StateConflictError } from '../../core/errors.ts';
 import type { GuardrailState } from '../../core/state.ts';
 import { checkedState } from '../../core/state-schema.ts';
 import type { AlertClaim, PendingDecision, StateStore } from '../../ports.ts';
-import { readJson, writeAtomically } from './files.ts';
+import { readJson, readJsonIfExists, writeAtomically } from './files.ts';
 
 /** Revisions kept beside the newest (older ones are removed after a save). */
 const KEPT_REVISIONS = 20;
@@ -64,14 +64,8 @@ export class FileStateStore implements StateStore {
     await folderExists(this.folder);
     const newest = (await this.revisions()).at(-1);
     const path = newest === undefined ? this.statePath : join(this.revisionsPath, `${newest}.json`);
-    let read: unknown;
-    try {
-      read = await readJson(path);
-    } catch (error) {
-      if ((error as Error).message.endsWith('no such file')) return undefined;
-      throw error;
-    }
-    return checkedState(read, path);
+    const read = await readJsonIfExists(path);
+    return read === undefined ? undefined : checkedState(read, path);
   }
 
   async save(state: GuardrailState): Promise<void> {

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { readJson, writeAtomically } from '../../../lambdas/adapters/local/files.ts';
+import { readJson, readJsonIfExists, writeAtomically } from '../../../lambdas/adapters/local/files.ts';
 import { FileStateStore } from '../../../lambdas/adapters/local/state-files.ts';
 import type { Decision } from '../../../lambdas/core/decision.ts';
 import { InputError } from '../../../lambdas/core/errors.ts';
@@ -58,6 +58,18 @@ describe('readJson', () => {
     const path = join(folder, 'bom.json');
     await writeFile(path, '\uFEFF{"a":1}\n');
     expect(await readJson(path)).toEqual({ a: 1 });
+  });
+});
+
+describe('readJsonIfExists', () => {
+  it('is undefined where there is no such file, by the error code, and any other problem is still an error', async () => {
+    expect(await readJsonIfExists(join(folder, 'missing.json'))).toBeUndefined();
+    await writeFile(join(folder, 'here.json'), '{"a":1}');
+    expect(await readJsonIfExists(join(folder, 'here.json'))).toEqual({ a: 1 });
+    await mkdir(join(folder, 'a-folder.json'));
+    await expect(readJsonIfExists(join(folder, 'a-folder.json'))).rejects.toThrow(/is a directory, expected a file/);
+    await writeFile(join(folder, 'broken.json'), '{');
+    await expect(readJsonIfExists(join(folder, 'broken.json'))).rejects.toThrow(/not valid JSON/);
   });
 });
 
