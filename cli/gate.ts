@@ -3,16 +3,18 @@
  * public endpoint), or a local state folder for drills. Exit 0 allow, 1 deny, 2 cannot decide;
  * `--wait` asks again until allowed or the timeout.
  */
+import { join } from 'node:path';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { Command, Option } from 'commander';
 import { z } from 'zod';
-import { flagFilePercent } from '../lambdas/adapters/local/flag-file-percent.ts';
-import { FileStateStore } from '../lambdas/adapters/local/state-files.ts';
+import { FileStateStore, FLAG_FILE } from '../lambdas/adapters/local/state-files.ts';
+import type { GuardrailConfig } from '../lambdas/core/config.ts';
 import { defaultConfig } from '../lambdas/core/config-schema.ts';
 import { InputError } from '../lambdas/core/errors.ts';
 import { decideGate, type GateAnswer, type GateRequest } from '../lambdas/core/gate.ts';
 import { gateTarget } from '../lambdas/core/gate-target.ts';
 import { MAX_NAME_LENGTH, readTime } from '../lambdas/core/input-bounds.ts';
+import type { RolloutTarget } from '../lambdas/core/release.ts';
 import { controlVariations } from '../lambdas/formats/launchdarkly.ts';
 import { loadConfig } from './inputs.ts';
 import { invokeLambda } from './invoke.ts';
@@ -150,13 +152,17 @@ function askLocal(folder: string, configPath: string | undefined, request: GateR
     // The replay's flag file (its LaunchDarkly, of the guarded environment) says what the flag
     // serves, the timeline's later steps included; decideGate weighs it against the state's own change.
     const served =
-      chosen && request.environment === config.environment
-        ? await flagFilePercent(folder, request.flag, chosen.target, controlVariations(config))
-        : undefined;
+      chosen && request.environment === config.environment ? await flagFileServes(folder, config, request.flag, chosen.target) : undefined;
     // A local state is a replay's or a drill's: judged as of its own last evaluation. It has no
     // timeline of its own: the bake time is judged by the gate Lambda.
     return decideGate(state, [], config, request, at ?? evaluatedAt ?? 0, served);
   };
+}
+
+/** What a state folder's flag file serves a target; the LaunchDarkly SDK behind it loads only here, as for a replay. */
+async function flagFileServes(folder: string, config: GuardrailConfig, flag: string, target: RolloutTarget): Promise<number | undefined> {
+  const { FlagFileController } = await import('../lambdas/adapters/local/flag-file.ts');
+  return new FlagFileController(join(folder, FLAG_FILE), controlVariations(config)).servedPercent(flag, target);
 }
 
 const iso = (time: number) => new Date(time).toISOString();

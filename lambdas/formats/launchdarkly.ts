@@ -24,7 +24,8 @@ const rollout = z.object({
     }),
   ),
 });
-const variationOrRollout = z.object({
+/** What a target serves: one variation, or weights (the SDK's flag format holds the same). */
+export const variationOrRollout = z.object({
   variation: z.optional(index()),
   rollout: z.optional(z.extend(rollout, { bucketBy: z.optional(z.string()), contextKind: z.optional(z.string()) })),
 });
@@ -126,6 +127,11 @@ export function controlOf(config: Pick<EnvironmentConfig, 'offVariation'>, contr
   return control ?? config.offVariation ?? 1;
 }
 
+/** A flag's configured control variation (controlVariations), its own key's, never Object.prototype's. */
+export function configuredControl(controls: Readonly<Record<string, number>>, flagKey: string): number | undefined {
+  return Object.hasOwn(controls, flagKey) ? controls[flagKey] : undefined;
+}
+
 /** The configured control variation of each flag that has one (configuration `flags.<key>.controlVariation`). */
 export function controlVariations(config: {
   readonly flags: Readonly<Record<string, { readonly controlVariation?: number | undefined }>>;
@@ -204,7 +210,7 @@ export function ruleLabel(r: Pick<Rule, 'description' | 'clauses'>): string | un
 /** The rollout steps one audit entry records, per environment and target (a rule named as people read it). */
 export function stepsOf(entry: AuditEntry, change: FlagChange, controls: Readonly<Record<string, number>> = {}): RolloutStep[] {
   const { previous: before, current: after } = change;
-  const control = Object.hasOwn(controls, after.key) ? controls[after.key] : undefined;
+  const control = configuredControl(controls, after.key);
   const steps: RolloutStep[] = [];
   for (const [environment, config] of Object.entries(after.environments)) {
     // A key such as `constructor` is an environment like any other, not Object.prototype's.

@@ -26,7 +26,7 @@ import type { Outcome } from '../../core/decision.ts';
 import { DeadlineExceededError } from '../../core/errors.ts';
 import { formatPercent } from '../../core/format.ts';
 import { targetLabel } from '../../core/release.ts';
-import { type EnvironmentConfig, servedPercent } from '../../formats/launchdarkly.ts';
+import { configuredControl, type EnvironmentConfig, servedPercent } from '../../formats/launchdarkly.ts';
 import type { FlagController } from '../../ports.ts';
 import { RetriesExhaustedError, type RetryOptions, retryingFetch } from '../http/retrying-fetch.ts';
 import { LaunchDarklyError, reason, refuseUnless } from './errors.ts';
@@ -81,8 +81,7 @@ export class LaunchDarklyFlagController implements FlagController {
     comment,
   }: Parameters<FlagController['setRollout']>[0]): Promise<Omit<Outcome, 'time'>> {
     let changedUnder: string | undefined;
-    const controls = this.options.controls ?? {};
-    const control = Object.hasOwn(controls, flag) ? controls[flag] : undefined;
+    const control = configuredControl(this.options.controls ?? {}, flag);
     for (let attempt = 1; ; attempt++) {
       const read = await this.readFlag(flag, environment);
       const config = environmentOf(read, environment);

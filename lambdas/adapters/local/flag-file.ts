@@ -6,15 +6,15 @@
  * rule's) that get the treatment before and after, as the SDK evaluates them.
  */
 import type { Outcome } from '../../core/decision.ts';
-import { StormguardError } from '../../core/errors.ts';
+import { parseInput, StormguardError } from '../../core/errors.ts';
 import { formatPercent } from '../../core/format.ts';
-import { type RolloutStep, type RolloutTarget, targetLabel } from '../../core/release.ts';
-import { type FlagChange, rulePercent } from '../../formats/launchdarkly.ts';
+import { type RolloutStep, type RolloutTarget, targetLabel, targetName } from '../../core/release.ts';
+import { configuredControl, controlOf, type FlagChange, rulePercent } from '../../formats/launchdarkly.ts';
 import { TOTAL_WEIGHT, type WeightedVariation, weightsForPercent } from '../../formats/rollout-weights.ts';
 import type { FlagController } from '../../ports.ts';
-import { readJson, writeAtomically } from './files.ts';
+import { readJson, readJsonIfExists, writeAtomically } from './files.ts';
 import { measureShare, type Share } from './sample-contexts.ts';
-import { type DisabledRule, enableRule, flagsAsOf, ownFlag, ruleIn, type SdkFlag, type SdkRule } from './sdk-flags.ts';
+import { type DisabledRule, enableRule, flagFileSchema, flagsAsOf, ownFlag, ruleIn, type SdkFlag, type SdkRule } from './sdk-flags.ts';
 
 interface FlagFile {
   flags: Record<string, SdkFlag>;
@@ -81,12 +81,23 @@ export class FlagFileController implements FlagController {
     return this.measure(this.flagIn(await this.read(), flagKey), target);
   }
 
+  /**
+   * The percentage the file serves a target, as the timeline's steps measure one (rulePercent):
+   * for the gate asked of a state folder, which keeps no timeline. Undefined where there is no
+   * file (a drill's folder, or one from before flag files), no such flag or no such rule.
+   */
+  async servedPercent(flagKey: string, target: RolloutTarget): Promise<number | undefined> {
+    const read = await readJsonIfExists(this.path);
+    const flag = read === undefined ? undefined : ownFlag(this.checked(read).flags, flagKey);
+    return flag && rulePercent(flag.on, targetRule(flag, target), this.controlOf(flag));
+  }
+
   private measure(flag: SdkFlag, target: RolloutTarget): Promise<Share> {
     return measureShare(this.path, flag, target, this.controlOf(flag));
   }
 
   private controlOf(flag: SdkFlag): number {
-    return (Object.hasOwn(this.controls, flag.key) ? this.controls[flag.key] : undefined) ?? flag.offVariation ?? 1;
+    return controlOf(flag, configuredControl(this.controls, flag.key));
   }
 
   private flagIn(file: FlagFile, key: string): SdkFlag {
@@ -96,7 +107,12 @@ export class FlagFileController implements FlagController {
   }
 
   private async read(): Promise<FlagFile> {
-    return (await readJson(this.path)) as FlagFile;
+    return this.checked(await readJson(this.path));
+  }
+
+  private checked(read: unknown): FlagFile {
+    parseInput(flagFileSchema, read, { file: this.path });
+    return read as FlagFile;
   }
 
   private async write(file: FlagFile, flag: SdkFlag): Promise<void> {
@@ -106,10 +122,14 @@ export class FlagFileController implements FlagController {
 }
 
 function ruleOf(flag: SdkFlag, target: RolloutTarget): SdkRule | DisabledRule {
-  if (target.kind === 'fallthrough') return flag.fallthrough;
-  const rule = ruleIn(flag, target.ruleId);
-  if (!rule) throw new StormguardError('RULE_NOT_FOUND', `flag ${flag.key} has no rule ${target.ruleId}`);
+  const rule = targetRule(flag, target);
+  if (!rule) throw new StormguardError('RULE_NOT_FOUND', `flag ${flag.key} has no ${targetName(target)}`);
   return rule;
+}
+
+/** A target's rule (the fallthrough for the default rule), enabled or disabled. */
+function targetRule(flag: SdkFlag, target: RolloutTarget): SdkRule | DisabledRule | undefined {
+  return target.kind === 'fallthrough' ? flag.fallthrough : ruleIn(flag, target.ruleId);
 }
 
 /** The target's weights, a fixed variation as all the weight on it. */

@@ -5,8 +5,16 @@
  * its rules and their clauses, its prerequisites, its individual targets, its variations and its
  * off variation, so that the SDK serves each context what LaunchDarkly would have.
  */
-import type { EnvironmentConfig, FlagChange, FlagVersion } from '../../formats/launchdarkly.ts';
+import * as z from 'zod/mini';
+import {
+  type EnvironmentConfig,
+  environmentConfig,
+  type FlagChange,
+  type FlagVersion,
+  variationOrRollout,
+} from '../../formats/launchdarkly.ts';
 import type { WeightedVariation } from '../../formats/rollout-weights.ts';
+import '../../core/zod-messages.ts';
 
 export interface SdkRollout {
   variations: WeightedVariation[];
@@ -48,6 +56,23 @@ export interface SdkFlag {
   contextTargets: unknown[];
   prerequisites: Array<{ key: string; variation: number }>;
 }
+
+/**
+ * A flag file as far as measuring a target goes: each flag's serving parts are LaunchDarkly's
+ * (a rule names its id `id` here). A state folder's file may be anyone's, and a broken one must be
+ * an error naming the field, not a TypeError.
+ */
+const sdkRule = z.extend(variationOrRollout, { id: z.optional(z.string()) });
+export const flagFileSchema = z.object({
+  flags: z.record(
+    z.string(),
+    z.extend(z.pick(environmentConfig, { on: true, offVariation: true }), {
+      fallthrough: variationOrRollout,
+      rules: z.array(sdkRule),
+      disabledRules: z.optional(z.array(sdkRule)),
+    }),
+  ),
+});
 
 /** A boolean flag's variations, where a recorded version lists none. */
 const BOOLEAN_VARIATIONS = [true, false];

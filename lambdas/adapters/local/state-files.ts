@@ -22,6 +22,8 @@ import { checkedState } from '../../core/state-schema.ts';
 import type { AlertClaim, PendingDecision, StateStore } from '../../ports.ts';
 import { readJson, readJsonIfExists, writeAtomically } from './files.ts';
 
+/** The replay's flag file in a state folder (flag-file.ts: the replay's LaunchDarkly). */
+export const FLAG_FILE = 'flags.json';
 /** Revisions kept beside the newest (older ones are removed after a save). */
 const KEPT_REVISIONS = 20;
 /** File names stay well under the 255 bytes file systems allow, suffixes included. */

@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -139,5 +139,43 @@ describe('FlagFileController: multivariate flags and prerequisites', () => {
     expect((await flags.measureShare('storm')).share).toBeCloseTo(0.2, 1);
     const unmet = await FlagFileController.create(join(folder, 'unmet.json'), [change(100, gate(true), gate(false)), met[1]!], at);
     expect(await unmet.measureShare('storm')).toEqual({ share: 0, matched: 0 });
+  });
+});
+
+describe("FlagFileController.servedPercent: what a state folder's flag file serves a target, for the local gate", () => {
+  const create = (...changes: Parameters<typeof change>[]) =>
+    FlagFileController.create(
+      join(folder, 'flags.json'),
+      changes.map((c) => change(...c)),
+      at,
+    );
+
+  it('reads the default rule and a rule as the steps and rollbacks left them', async () => {
+    const flags = await create([2000, onDefault(0), onDefault(75)]);
+    expect(await flags.servedPercent('storm', FALLTHROUGH)).toBe(0);
+    await flags.applyStep(step(75));
+    expect(await flags.servedPercent('storm', FALLTHROUGH)).toBe(75);
+    await flags.setRollout(rollback(25));
+    expect(await flags.servedPercent('storm', FALLTHROUGH)).toBe(25);
+    await create([500, ruled(0), ruled(5)]);
+    expect(await flags.servedPercent('storm', EU)).toBe(5);
+    expect(await flags.servedPercent('storm', FALLTHROUGH)).toBe(0);
+  });
+
+  it('measures a multivariate flag against its off variation, or the configured control', async () => {
+    await create([500, multi(0, 0), multi(20_000, 10_000)]);
+    expect(await new FlagFileController(join(folder, 'flags.json')).servedPercent('storm', FALLTHROUGH)).toBe(30);
+    expect(await new FlagFileController(join(folder, 'flags.json'), { storm: 1 }).servedPercent('storm', FALLTHROUGH)).toBe(80);
+  });
+
+  it('knows nothing without the file, the flag or the rule; a file that is no flag file is an error naming the field', async () => {
+    const flags = new FlagFileController(join(folder, 'flags.json'));
+    expect(await flags.servedPercent('storm', FALLTHROUGH)).toBeUndefined();
+    await create([500, ruled(0), ruled(5)]);
+    expect(await flags.servedPercent('constructor', FALLTHROUGH)).toBeUndefined();
+    expect(await flags.servedPercent('storm', { kind: 'rule', ruleId: 'rule-apac' })).toBeUndefined();
+    await writeFile(flags.path, JSON.stringify({ flags: { storm: { on: 'yes' } } }));
+    await expect(flags.servedPercent('storm', FALLTHROUGH)).rejects.toThrow(/flags\.json.*field `flags\.storm\.on`/);
+    await expect(flags.setRollout(rollback(0))).rejects.toThrow(/flags\.json.*field `flags\.storm\.on`/);
   });
 });
