@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type Checker, InputError } from '../lambdas/core/errors.ts';
+import { readDecimal } from '../lambdas/core/input-bounds.ts';
 
 /** Where a command writes: the terminal, or a test's buffers. */
 export interface Io {
@@ -24,10 +25,12 @@ export function parseOptions<T>(schema: Checker<T>, raw: unknown): T {
   throw new InputError({ field: option }, issue.message);
 }
 
-/** A non-negative number typed on the command line: an empty or non-numeric value is an error, never 0. */
+/** A non-negative number typed on the command line, read as every user number is: an empty or non-numeric value is an error, never 0. */
 export function numberOption(what: string) {
-  return z
-    .string()
-    .regex(/^\s*\d+(\.\d+)?\s*$/, `expected ${what}`)
-    .transform(Number);
+  return z.string().transform((text, context) => {
+    const value = readDecimal(text.trim());
+    if (value !== undefined && value >= 0) return value;
+    context.addIssue({ code: 'custom', message: `expected ${what}` });
+    return z.NEVER;
+  });
 }

@@ -210,7 +210,8 @@ describe('a user mistake exits 2 naming the field, never a stack trace', () => {
   it('gate: an interval or a timeout beyond any pipeline (Node fires an overflowing timer at once), a time that is not one', async () => {
     const folder = await newFolder();
     const gate = (...extra: string[]) => stormguard('gate', '--flag', 'f', '--env', 'production', '--to', '5', '--state', folder, ...extra);
-    expect((await gate('--wait', '--interval', '1e300')).err).toBe('stormguard: field `--interval`: expected seconds, such as 60\n');
+    expect((await gate('--wait', '--interval', '1e300')).err).toBe('stormguard: field `--interval`: at most 3600 seconds (an hour)\n');
+    expect((await gate('--wait', '--interval', '1e400')).err).toBe('stormguard: field `--interval`: expected seconds, such as 60\n');
     expect(await gate('--wait', '--interval', '99999999')).toMatchObject({
       code: 2,
       err: 'stormguard: field `--interval`: at most 3600 seconds (an hour)\n',

@@ -170,11 +170,24 @@ describe('stormguard gate, on a local state', () => {
   it('never allows on a step it cannot read: an empty, non-numeric or out-of-range --to exits 2 naming it', async () => {
     const benign = join(await newFolder(), 'state');
     await stormguard('replay', '--scenario', 'benign-rollout', '--state', benign, '--json');
-    for (const to of ['', ' ', 'abc', '250', '-5', '1e2']) {
+    for (const to of ['', ' ', 'abc', '250', '-5', '1e3', '0x19', 'Infinity']) {
       const { code, out, err } = await gateBenign(to, benign);
       expect(code, `--to ${JSON.stringify(to)}`).toBe(2);
       expect(out).toBe('');
       expect(err).toMatch(/field `--to`: expected a percentage from 0 to 100/);
+    }
+  });
+
+  it('reads --to as every user number is read, in decimal: 2.5e1 is 25, .5 is 0.5', async () => {
+    const benign = join(await newFolder(), 'state');
+    await stormguard('replay', '--scenario', 'benign-rollout', '--state', benign, '--json');
+    for (const [to, percent] of [
+      ['2.5e1', 25],
+      ['.5', 0.5],
+    ] as const) {
+      const { code, out } = await gateBenign(to, benign);
+      expect(code, `--to ${to}`).toBe(0);
+      expect(out).toContain(`→ ${percent}%`);
     }
   });
 
