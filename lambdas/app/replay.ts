@@ -59,7 +59,7 @@ export interface ReplayResult {
   /** The highest heap-after-GC datapoint of the data. */
   readonly heapPeak?: HeapExhaustion;
   readonly state: GuardrailState;
-  /** What the replay had to assume of its input (timestamps off the period grid), the configured signals a cluster never reported, and releases outside the guarded environment. */
+  /** What the replay had to assume of its input (timestamps off the period grid), the configured signals a cluster never reported, and rollout steps outside the guarded environment. */
   readonly warnings: string[];
 }
 

@@ -46,17 +46,21 @@ export function startsWatch(release: ReleaseEvent, config: Pick<GuardrailConfig,
 const NAMED_ENVIRONMENTS = 5;
 
 /**
- * What the releases outside the guarded environment are left to, or undefined when there are none.
- * They are never watched nor rolled back, and said so: an `environment` that matches no release
- * (`prod` against LaunchDarkly's key `production`) turns a storm into "no release correlates".
+ * What the rollout steps outside the guarded environment are left to, or undefined when there are
+ * none. They are never watched nor rolled back, and said so: an `environment` that is not
+ * LaunchDarkly's key (`prod` against `production`) turns a storm into "no release correlates".
+ * Rollout steps only: deploy events name every environment a pipeline deploys to (staging on every
+ * merge), so counting them warned on every replay; and "none in the guarded environment" would
+ * be silent where the deploys use the configured name and only LaunchDarkly's key differs.
  */
 export function unguardedWarning(releases: readonly ReleaseEvent[], config: Pick<GuardrailConfig, 'environment'>): string | undefined {
-  const outside = releases.filter((r) => !startsWatch(r, config));
+  const steps = releases.filter((r) => r.kind === 'rollout-step');
+  const outside = steps.filter((r) => !startsWatch(r, config));
   if (outside.length === 0) return undefined;
   const found = [...new Set(outside.map((r) => r.environment))];
   const named = found.slice(0, NAMED_ENVIRONMENTS).map((e) => JSON.stringify(e));
   if (found.length > NAMED_ENVIRONMENTS) named.push(`${found.length - NAMED_ENVIRONMENTS} more`);
-  const count = `${outside.length} of ${releases.length} release${releases.length === 1 ? '' : 's'} ${outside.length === 1 ? 'is' : 'are'}`;
+  const count = `${outside.length} of ${steps.length} rollout step${steps.length === 1 ? '' : 's'} ${outside.length === 1 ? 'is' : 'are'}`;
   return (
     `${count} in ${found.length === 1 ? 'environment' : 'environments'} ${named.join(', ')}, ` +
     `not the guarded ${JSON.stringify(config.environment)}: never watched nor rolled back (the guarded environment is \`environment\` in the configuration)`

@@ -124,7 +124,7 @@ describe('stormguard replay: the bundled scenarios end as written down', () => {
     const result = await replayJson('pagerduty-2025', '--config', config);
     expect(result.decisions).toEqual([]);
     expect(result.warnings).toContain(
-      '4 of 4 releases are in environment "production", not the guarded "prod": never watched nor rolled back (the guarded environment is `environment` in the configuration)',
+      '4 of 4 rollout steps are in environment "production", not the guarded "prod": never watched nor rolled back (the guarded environment is `environment` in the configuration)',
     );
   });
 

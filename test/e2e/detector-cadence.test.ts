@@ -92,7 +92,8 @@ describe('the detector Lambda on its cadence', () => {
       fromPercent: 0,
       toPercent: 1,
     };
-    await new DynamoStore(dynamo as never, 't').addReleases([step]);
+    const staging: ReleaseEvent = { kind: 'deploy', id: 'd', time: t0 + 2 * MINUTE, service: 'api', version: '2', environment: 'staging' };
+    await new DynamoStore(dynamo as never, 't').addReleases([step, staging]);
     const after: DetectorOutcome[] = [];
     for (let m = 12; m < 30; m++) after.push(await invoke(m));
     expect(reasons(after).join(' ')).toBe('- watch watch watch watch watch watch watch watch watch watch - - - - idle - -');
@@ -113,7 +114,7 @@ describe('the detector Lambda on its cadence', () => {
     await expect(invoke(1, '7')).rejects.toThrow(/shard "7", which the deployment does not have/);
   });
 
-  it('logs a release outside the guarded environment once, as it lands, rather than dropping it unsaid', async () => {
+  it('logs a rollout step outside the guarded environment once, as it lands, rather than dropping it unsaid; a deploy to staging is no news', async () => {
     const { dynamo, invoke, warnings } = deploy('clusters: [a]\nenvironment: prod\n');
     await invoke(0);
     const step: ReleaseEvent = {
@@ -126,10 +127,11 @@ describe('the detector Lambda on its cadence', () => {
       fromPercent: 0,
       toPercent: 1,
     };
-    await new DynamoStore(dynamo as never, 't').addReleases([step]);
+    const staging: ReleaseEvent = { kind: 'deploy', id: 'd', time: t0 + 2 * MINUTE, service: 'api', version: '2', environment: 'staging' };
+    await new DynamoStore(dynamo as never, 't').addReleases([step, staging]);
     for (let m = 1; m < 12; m++) await invoke(m);
     expect(warnings.filter((w) => /guarded/.test(String(w)))).toEqual([
-      '1 of 1 release is in environment "production", not the guarded "prod": never watched nor rolled back (the guarded environment is `environment` in the configuration)',
+      '1 of 1 rollout step is in environment "production", not the guarded "prod": never watched nor rolled back (the guarded environment is `environment` in the configuration)',
     ]);
   });
 });

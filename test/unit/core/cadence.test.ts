@@ -74,14 +74,24 @@ describe('the read cadence', () => {
     expect(guardrailIsStale(t0, t0 + 30 * MINUTE, config)).toBe(true);
   });
 
-  it('says how many releases are outside the guarded environment, in which, and where the guarded one is set', () => {
+  it('says how many rollout steps are outside the guarded environment, in which, and where the guarded one is set', () => {
     expect(unguardedWarning([step(t0), deploy(t0)], config)).toBeUndefined();
     expect(unguardedWarning([step(t0, 'production'), step(t0 + MINUTE, 'production')], parseConfig('environment: prod\n'))).toBe(
-      '2 of 2 releases are in environment "production", not the guarded "prod": never watched nor rolled back (the guarded environment is `environment` in the configuration)',
+      '2 of 2 rollout steps are in environment "production", not the guarded "prod": never watched nor rolled back (the guarded environment is `environment` in the configuration)',
     );
     const many = ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((env, i) => step(t0 + i, env));
     expect(unguardedWarning([...many, step(t0, 'production')], config)).toMatch(
-      /^7 of 8 releases are in environments "a", "b", "c", "d", "e", 2 more, not the guarded "production"/,
+      /^7 of 8 rollout steps are in environments "a", "b", "c", "d", "e", 2 more, not the guarded "production"/,
+    );
+  });
+
+  it('says nothing of deploys elsewhere (a pipeline deploys to staging too), and still warns where the deploys match and the flags do not', () => {
+    const staging = { ...deploy(t0), environment: 'staging' };
+    expect(unguardedWarning([staging, step(t0 + MINUTE), staging], config)).toBeUndefined();
+    // `environment: prod`, deploys tagged prod, LaunchDarkly's key production: every flag step is dropped.
+    const prod = parseConfig('environment: prod\n');
+    expect(unguardedWarning([{ ...deploy(t0), environment: 'prod' }, step(t0 + MINUTE, 'production')], prod)).toBe(
+      '1 of 1 rollout step is in environment "production", not the guarded "prod": never watched nor rolled back (the guarded environment is `environment` in the configuration)',
     );
   });
 });
