@@ -41,21 +41,29 @@ export function createGateHandler(
       };
     }
     const time = now();
-    return Promise.all([store.load(), store.releases(time)]).then(
-      ([state, releases]) => decideGate(state, releases, config, request.data, time),
-      unreadableState,
-    );
+    const [state, releases] = await Promise.all([
+      reading("the guardrail's state", store.load()),
+      reading('the release timeline', store.releases(time)),
+    ]);
+    if ('answer' in state) return state.answer;
+    if ('answer' in releases) return releases.answer;
+    return decideGate(state.value, releases.value, config, request.data, time);
   };
 }
 
 /**
- * A state that is not one (corrupt, or saved in a format this code does not read: the store's
- * InputError) is an answer, "cannot decide", with what is wrong; a store that fails otherwise
- * rejects: the caller is told the gate did not answer. Neither is ever an allow.
+ * What the store read, or the answer for what it could not. A state or release that is not one
+ * (corrupt, or saved in a format this code does not read: the store's InputError) is an answer,
+ * "cannot decide", naming which and what is wrong; a store that fails otherwise rejects: the
+ * caller is told the gate did not answer. Neither is ever an allow.
  */
-function unreadableState(error: unknown): GateAnswer {
-  if (!(error instanceof InputError)) throw error;
-  return { verdict: 'unknown', reasons: [`the guardrail's state cannot be read: ${error.message}`], evidence: {} };
+async function reading<T>(what: string, read: Promise<T>): Promise<{ value: T } | { answer: GateAnswer }> {
+  try {
+    return { value: await read };
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    return { answer: { verdict: 'unknown', reasons: [`${what} cannot be read: ${error.message}`], evidence: {} } };
+  }
 }
 
 const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}));

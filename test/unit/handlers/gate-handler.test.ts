@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseConfig } from '../../../lambdas/core/config.ts';
+import { InputError } from '../../../lambdas/core/errors.ts';
 import type { GateAnswer } from '../../../lambdas/core/gate.ts';
 import type { RolloutStep } from '../../../lambdas/core/release.ts';
 import { type GuardrailState, newGuardrailState } from '../../../lambdas/core/state.ts';
@@ -124,6 +125,22 @@ describe('createGateHandler: a good request', () => {
     const answer = await gate.createGateHandler(config, store, () => now)(request);
     expect(answer).toMatchObject({ verdict: 'allow', evidence: { currentPercent: 5, lastStepAt: new Date(step.time).toISOString() } });
     expect(store.asked).toEqual([now]);
+  });
+
+  it('answers unknown for a release it cannot read, naming the release timeline, not the state', async () => {
+    const store = { load: async () => healthy(), releases: async () => Promise.reject(new InputError({ field: 'body' }, 'not a release')) };
+    expect(await gate.createGateHandler(config, store, () => now)(request)).toEqual({
+      verdict: 'unknown',
+      reasons: ['the release timeline cannot be read: field `body`: not a release'],
+      evidence: {},
+    });
+    const state = {
+      load: async () => Promise.reject(new InputError({ field: 'revision' }, 'expected a number')),
+      releases: async () => [],
+    };
+    expect((await gate.createGateHandler(config, state, () => now)(request)).reasons).toEqual([
+      "the guardrail's state cannot be read: field `revision`: expected a number",
+    ]);
   });
 
   it('does not answer at all (rejects) when the store fails, rather than allow', async () => {
