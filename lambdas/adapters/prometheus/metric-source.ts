@@ -230,9 +230,11 @@ function seriesIdentity(signal: string, cluster: string, broker: string | undefi
 
 /**
  * The query windows for the periods from < T <= to − step (complete by `to`), as evaluation times:
- * each period is evaluated at its last millisecond, T + step − 1 ms, where a gauge's last value
- * and `rate(x[step])` cover exactly [T, T + step), the period CloudWatch stamps T (on the boundary
- * itself they would take in the next period's first sample). At most MAX_STEPS_PER_QUERY each.
+ * each period is evaluated at its last millisecond, T + step − 1 ms, where a gauge's last value is
+ * the period's last sample and a range ends with the period [T, T + step), the one CloudWatch
+ * stamps T (on the boundary itself they would take in the next period's first sample). A range of
+ * one step covers the period; a longer one reaches back into the periods before it: the default
+ * `rate(…[2m])` at 60 s periods averages each period with the one before. At most MAX_STEPS_PER_QUERY each.
  */
 export function stepWindows(from: number, to: number, stepMs: number): Array<[number, number]> {
   const windows: Array<[number, number]> = [];

@@ -27,10 +27,11 @@ export const DEFAULT_PROMQL: Readonly<Record<string, string>> = {
   ConnectionCount: perBroker(CONNECTION_COUNT),
   ClientConnectionCount: perBroker(`${CONNECTION_COUNT}{listener!~"${INTER_BROKER_LISTENERS}"}`),
   ProducerIdCount: PRODUCER_ID_COUNT,
-  // Old generation after GC as a share of its max: what is left once the collector has done its best.
-  // The broker's total over all topics; over 2 minutes, four 30-second scrapes, near the 1-minute period.
+  // The broker's total over all topics. Over 2 minutes, so that a window holds four 30-second
+  // scrapes (rate needs two): at 60 s periods each value averages its period with the one before.
   MessagesInPerSec: `rate(${MESSAGES_IN}{topic=""}[2m])`,
   BytesInPerSec: `rate(${BYTES_IN}{topic=""}[2m])`,
+  // Old generation after GC as a share of its max: what is left once the collector has done its best.
   HeapMemoryAfterGC: `100 * ${POOL_USED_AFTER_GC}{pool=~"${OLD_GEN_POOLS}"} / ${POOL_MAX_AFTER_GC}`,
 };
 
