@@ -142,7 +142,7 @@ export function trafficAtOf(traffic: readonly WatchPoint[], periodMs: number): (
   return (time) => trafficNear(trailing, time, STALE_PERIODS * periodMs);
 }
 
-/** Traffic that moved by this much (log ratio, either way) since a heap slope's window began moved the heap: the climb is not the release's. */
+/** Connections (standing for traffic) that moved by this much (log ratio, either way) since a heap slope's window began moved the heap: the climb is not the release's. */
 export const TRAFFIC_MOVED = Math.log(1.2);
 
 /**

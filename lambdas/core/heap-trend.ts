@@ -2,7 +2,8 @@
  * Heap after GC is a slow signal: it moves with traffic and follows a storm over hours, so a level
  * bump is never a reason to roll back. What is: a trend that starts at the release. Per broker,
  * the least-squares slope (points per hour) in the `beforePeriods` before the release and from the
- * release to now; pooled by the median over brokers. A climb already under way before the release
+ * release to now (net of traffic where the cluster has it: least-squares.ts); pooled by the median
+ * over brokers. A climb already under way before the release
  * is not the release's: the slope before is the steeper of the whole window's and its recent half's
  * (a trend that began within the window, after an earlier release, counts in full). A level bump
  * is not a climb: the change of slope must hold over the whole window since the release and over
