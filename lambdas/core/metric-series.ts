@@ -8,7 +8,7 @@ export interface MetricPoint {
 }
 
 export interface MetricSeries {
-  /** Unique and stable: the signal and its dimensions (and the query's Id, or the result's place, where the label is not unique). */
+  /** Unique and stable: the signal and its dimensions (and the query's Id, or the result's order, where the label is not unique). */
   readonly key: string;
   readonly signal: string;
   readonly dimensions: Readonly<Record<string, string>>;
@@ -26,7 +26,7 @@ export interface MetricReadout {
 /** The pseudo-dimension that keeps apart results a label alone does not (GetMetricData's query `Id`). */
 export const ID_DIMENSION = 'Id';
 
-/** The one that keeps apart results of one page with the same Id and label: their place among them, from 1. */
+/** The one that keeps apart results with the same Id and label that disagree (two metrics): their order, from 1. */
 export const RESULT_DIMENSION = 'Result';
 
 /** A short human name for a series: "broker 3" where there is one. */

@@ -1,4 +1,4 @@
-/** How GetMetricData results become series: by label (and Id, for default labels), merged across pages, never within one. */
+/** How GetMetricData results become series: by label (and Id, for default labels), merged across pages and exports. */
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../../lambdas/core/config.ts';
 import { seriesName } from '../../../lambdas/core/metric-series.ts';
@@ -67,7 +67,7 @@ describe('series identity: a label with dimensions names its series; the metric 
         MetricDataResults: [withId('m0', 'ConnectionCount', [1, 2], 'Complete'), withId('m1', 'ConnectionCount', [1], 'PartialData')],
         NextToken: 'more',
       },
-      { MetricDataResults: [withId('m1', 'ConnectionCount', [3])] },
+      { MetricDataResults: [{ ...withId('m1', 'ConnectionCount', [3]), Timestamps: [stamps[1]] }] },
     );
     expect(warnings).toEqual([]);
     const cut = read({
@@ -112,7 +112,7 @@ describe('series identity: a label with dimensions names its series; the metric 
     expect(series.map((s) => s.key)).toEqual(['ConnectionCreationRate Id=m0', 'ConnectionCreationRate Id=qm0']);
   });
 
-  it('mixed: a dynamic label merges across Ids, the default one splits by Id, and two queries of a page with one label split by Id, warned', () => {
+  it('mixed: a dynamic label merges across Ids, the default one splits by Id, and two queries with one label and other values split by Id, warned', () => {
     const dynamic = 'HeapMemoryAfterGC Cluster Name=events, Broker ID=1';
     const { series, warnings } = read(
       {
@@ -137,7 +137,7 @@ describe('series identity: a label with dimensions names its series; the metric 
     expect(seriesName(series[0]!)).toBe('ClientConnectionCount on broker 1');
     expect(warnings).toEqual([
       expect.stringMatching(
-        /^page1\.json: MetricDataResults\[4\] \("ClientConnectionCount Broker ID=1"\) is the same series as an earlier result of its page: .*kept apart \(as ClientConnectionCount Broker ID=1, Id=x2\)/,
+        /^page1\.json: MetricDataResults\[4\] \("ClientConnectionCount Broker ID=1"\) names the same series as an earlier result, with another value at a time both have: .*kept apart \(as ClientConnectionCount Broker ID=1, Id=x2\)/,
       ),
     ]);
   });
@@ -149,76 +149,6 @@ describe('series identity: a label with dimensions names its series; the metric 
     expect(series.map((s) => [s.signal, s.key])).toEqual([
       ['ClientConnectionCount', 'ClientConnectionCount'],
       ['ConnectionCount', 'ConnectionCount Series=broker 1'],
-    ]);
-  });
-});
-
-describe('two results of one page for one series: two metrics, kept apart and warned about, never merged', () => {
-  const stamps = ['2025-08-28T14:01:00+00:00', '2025-08-28T14:00:00+00:00'];
-  const at = (id: string, label: string | undefined, values: number[], times = stamps, status = 'Complete') => ({
-    Id: id,
-    ...(label !== undefined ? { Label: label } : {}),
-    Timestamps: times.slice(0, values.length),
-    Values: values,
-    StatusCode: status,
-  });
-  // A SEARCH over ClientConnectionCount, whose metrics also have Client Authentication, under a label that leaves it out.
-  const broker = (b: number) => `ClientConnectionCount Cluster Name=events, Broker ID=${b}`;
-
-  it('with dynamic labels: one series per result, none overwritten, and a warning naming the label and a label that tells them apart', () => {
-    const { series, warnings } = read({
-      MetricDataResults: [at('ccc', broker(1), [90, 80]), at('ccc', broker(2), [9, 8]), at('ccc', broker(1), [12, 12])],
-    });
-    expect(series.map((s) => [s.key, s.points.map((p) => p.value)])).toEqual([
-      [`${broker(1)}, Result=1`, [80, 90]],
-      [`${broker(1)}, Result=2`, [12, 12]],
-      [broker(2), [8, 9]],
-    ]);
-    expect(series[1]).toMatchObject({ cluster: 'events', dimensions: { 'Broker ID': '1', Result: '2' } });
-    expect(seriesName({ signal: 'ConnectionCount', dimensions: { Result: '2' } })).toBe('ConnectionCount (result 2)');
-    expect(warnings).toEqual([
-      `page1.json: MetricDataResults[2] ("${broker(1)}") is the same series as an earlier result of its page: ` +
-        `two results of one page are two metrics, so they are kept apart (as ${broker(1)}, Result=2), not merged; ` +
-        "their label leaves out a dimension they differ by: name it in the query's Label, e.g. " +
-        `"\${PROP('MetricName')} Cluster Name=\${PROP('Dim.Cluster Name')}, Broker ID=\${PROP('Dim.Broker ID')}, NAME=\${PROP('Dim.NAME')}", ` +
-        "NAME being that dimension (Client Authentication, for MSK's ClientConnectionCount)",
-    ]);
-  });
-
-  it('merges each across pages by its place among its page’s results for that series, and warns once', () => {
-    const page = (values: number[], time: string, more: boolean) => ({
-      MetricDataResults: [1, 2].flatMap((b) => values.map((v) => at('ccc', broker(b), [v + b], [time], more ? 'PartialData' : 'Complete'))),
-      ...(more ? { NextToken: 't' } : {}),
-    });
-    const { series, warnings } = read(page([90, 12], stamps[0]!, true), page([80, 12], stamps[1]!, false));
-    expect(series.map((s) => [s.key, s.points.map((p) => p.value)])).toEqual([
-      [`${broker(1)}, Result=1`, [81, 91]],
-      [`${broker(1)}, Result=2`, [13, 13]],
-      [`${broker(2)}, Result=1`, [82, 92]],
-      [`${broker(2)}, Result=2`, [14, 14]],
-    ]);
-    expect(warnings).toEqual([
-      expect.stringMatching(
-        /^page1\.json: MetricDataResults\[1\] \(.*\) is the same series as an earlier result of its page \(and 1 more series\): /,
-      ),
-    ]);
-  });
-
-  it('with default labels: the Id tells queries apart, the place tells apart the results of one', () => {
-    const { series, warnings } = read({
-      MetricDataResults: [at('m0', 'ConnectionCount', [1]), at('m1', 'ConnectionCount', [2]), at('m0', 'ConnectionCount', [3])],
-    });
-    expect(series.map((s) => [s.key, s.points[0]!.value])).toEqual([
-      ['ConnectionCount Id=m0, Result=1', 1],
-      ['ConnectionCount Id=m0, Result=2', 3],
-      ['ConnectionCount Id=m1', 2],
-    ]);
-    expect(warnings).toEqual([
-      expect.stringContaining(
-        'page1.json: MetricDataResults[2] ("ConnectionCount") is the same series as an earlier result of its page: ' +
-          'two results of one page are two metrics, so they are kept apart (as ConnectionCount Id=m0, Result=2), not merged; ' +
-          `their label leaves out a dimension they differ by: name it in the query's Label, e.g. "\${PROP('MetricName')} NAME=\${PROP('Dim.NAME')}"`,
-      ),
     ]);
   });
 });
