@@ -1,12 +1,15 @@
 /**
  * GetMetricData results joined into series. A result's key is what its label names: the signal and
  * dimensions of a dynamic label, whatever the query's Id; for the metric name alone (the default
- * label, the same for every broker), the Id and label. Results of one key are pieces of one series
- * unless they disagree: GetMetricData's pages, the CLI's concatenation of them (one Id several times
- * in one document), exports of other or overlapping time ranges. Results that give one time two
- * values are two metrics the label does not tell apart (a SEARCH over `ClientConnectionCount`
- * without `Client Authentication`, two clusters without `Cluster Name`): separate series, warned.
- * Never matched by place: a page leaves out the results that said Complete on an earlier one.
+ * label, the same for every broker), the Id and label. Results of one key are pieces of one series:
+ * GetMetricData's pages, the CLI's concatenation of them, exports of other or overlapping time
+ * ranges. Where a later page gives a time another value, it is a revision (CloudWatch revises its
+ * latest points as late data arrives, so two exports taken at different times disagree on the last
+ * minutes of the first): the later point wins. Only results of one page (one response) that give one
+ * time two values are two metrics the label does not tell apart (a SEARCH over
+ * `ClientConnectionCount` without `Client Authentication`, two queries of one request without
+ * `Cluster Name`): separate series, warned. Never matched by place: a page leaves out the results
+ * that said Complete on an earlier one.
  */
 import { ID_DIMENSION, type MetricPoint, type MetricSeries, RESULT_DIMENSION } from '../core/metric-series.ts';
 import { dynamicLabel } from './cloudwatch-search.ts';
@@ -16,9 +19,11 @@ import { FREE_TEXT_DIMENSION, keyOf } from './metric-label.ts';
 export interface Piece {
   readonly id: string | undefined;
   readonly label: string;
-  /** `file: field`, for warnings. */
-  readonly at: string;
+  /** The file and the result's field in it (`MetricDataResults[3]`), for warnings. */
   readonly source: string;
+  readonly field: string;
+  /** The page (one response) it is on, numbered in reading order: what two values of one time mean depends on it. */
+  readonly page: number;
   readonly identity: Omit<MetricSeries, 'points'>;
   readonly points: readonly MetricPoint[];
   /** StatusCode Complete: its series takes no more pages while another of its key still expects some. */
@@ -31,22 +36,26 @@ export interface Piece {
 interface Entry {
   /** The Id of its first result: what tells it from others of its label, where theirs differ. */
   readonly id: string | undefined;
-  /** Its first result, for warnings. */
-  readonly first: Pick<Piece, 'at' | 'label'>;
+  /** Its first result: for warnings, and (for a series split from another of its key) the page that split it. */
+  readonly first: Pick<Piece, 'source' | 'field' | 'label' | 'page'>;
   readonly identity: Omit<MetricSeries, 'points'>;
-  readonly values: Map<number, number>;
+  /** Each time's value, and the page it came from. */
+  readonly values: Map<number, { value: number; page: number }>;
   saidComplete: boolean;
   whole: boolean;
   lastSource: string;
 }
+
+/** Beyond this many labels split on one page, their warning is one line that names the first few. */
+const LISTED_SPLITS = 3;
 
 /** The series the pieces make, named and sorted by key, with warnings for splits and exports that stop short. */
 export function seriesOf(pieces: readonly Piece[]): { series: MetricSeries[]; warnings: string[] } {
   const byKey = new Map<string, Entry[]>();
   for (const piece of pieces) {
     const entry = entryFor(byKey, piece);
-    // Disagreements go to another series (entryFor): what remains is a repeated point, with one value.
-    for (const { time, value } of piece.points) entry.values.set(time, value);
+    // Another value of this page went to another series (entryFor): one of an earlier page is revised.
+    for (const { time, value } of piece.points) entry.values.set(time, { value, page: piece.page });
     entry.saidComplete ||= piece.saidComplete;
     entry.whole ||= piece.whole;
     entry.lastSource = piece.source;
@@ -55,30 +64,43 @@ export function seriesOf(pieces: readonly Piece[]): { series: MetricSeries[]; wa
   const named = keyed(entries);
   const series = named.map(({ identity, values }) => ({
     ...identity,
-    points: [...values].map(([time, value]) => ({ time, value })).sort((a, b) => a.time - b.time),
+    points: [...values].map(([time, { value }]) => ({ time, value })).sort((a, b) => a.time - b.time),
   }));
+  const nameOf = (e: Entry) => named[entries.indexOf(e)]!.identity.key;
   return {
     series: series.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
-    warnings: [...incompleteWarning(entries), ...[...byKey.values()].flatMap((split) => splitWarning(split, named, entries))],
+    warnings: [...incompleteWarning(entries), ...splitWarnings([...byKey.values()], nameOf)],
   };
 }
 
 /**
- * The series of a piece's key that it continues: one that has not said Complete (a series whose
- * earlier page did takes no more), else any; either only if no time has another value there.
- * Else a series of its own.
+ * The series of a piece's key that it continues. Not one with another value at a time from the
+ * piece's own page: two results of one response are two metrics. Of the others, the one it revises
+ * least (a continuation revises nothing; a later export only its latest points), then one that has
+ * not said Complete (a series whose earlier page did takes no more), then the first. Else a series
+ * of its own.
  */
 function entryFor(byKey: Map<string, Entry[]>, piece: Piece): Entry {
   const { id, identity } = piece;
   const byLabel = Object.keys(identity.dimensions).length > 0;
   const key = JSON.stringify(byLabel ? [identity.key] : [id ?? null, identity.key]);
   const same = byKey.get(key) ?? [];
-  const fits = same.filter((e) => piece.points.every(({ time, value }) => (e.values.get(time) ?? value) === value));
-  const found = fits.find((e) => !e.saidComplete) ?? fits[0];
+  const fits = same.flatMap((entry) => {
+    let revised = 0;
+    for (const { time, value } of piece.points) {
+      const had = entry.values.get(time);
+      if (had === undefined || had.value === value) continue;
+      if (had.page === piece.page) return [];
+      revised++;
+    }
+    return [{ entry, revised }];
+  });
+  fits.sort((a, b) => a.revised - b.revised || Number(a.entry.saidComplete) - Number(b.entry.saidComplete));
+  const found = fits[0]?.entry;
   if (found) return found;
   const entry: Entry = {
     id,
-    first: { at: piece.at, label: piece.label },
+    first: { source: piece.source, field: piece.field, label: piece.label, page: piece.page },
     identity,
     values: new Map(),
     saidComplete: false,
@@ -121,18 +143,49 @@ function incompleteWarning(entries: readonly Entry[]): string[] {
   ];
 }
 
-/** A key split into several series: as `keyed` names the second, and a label that would tell them apart. */
-function splitWarning(split: readonly Entry[], named: readonly Entry[], entries: readonly Entry[]): string[] {
-  if (split.length < 2) return [];
-  const { first, identity } = split[1]!;
-  const more = split.length > 2 ? `, and ${split.length - 2} more` : '';
-  const dimensions = Object.keys(identity.dimensions).filter((d) => d !== FREE_TEXT_DIMENSION);
+/**
+ * Keys split into several series, per page that split them: for each key, where its second series
+ * began, as `keyed` names it, and a label that would tell them apart; where more than
+ * LISTED_SPLITS keys split on one page (a SEARCH over every broker), one line naming the first few.
+ */
+function splitWarnings(byKey: readonly (readonly Entry[])[], nameOf: (e: Entry) => string): string[] {
+  const byPage = new Map<number, Entry[][]>();
+  for (const split of byKey) {
+    const ofPage = new Map<number, Entry[]>();
+    for (const e of split.slice(1)) ofPage.set(e.first.page, [...(ofPage.get(e.first.page) ?? []), e]);
+    for (const [page, apart] of ofPage) byPage.set(page, [...(byPage.get(page) ?? []), apart]);
+  }
+  return [...byPage.entries()]
+    .sort(([a], [b]) => a - b)
+    .flatMap(([, keys]) => {
+      const advice = adviceFor(keys.map((apart) => apart[0]!.identity));
+      if (keys.length <= LISTED_SPLITS)
+        return keys.map((apart) => {
+          const { first } = apart[0]!;
+          const more = apart.length > 1 ? `, and ${apart.length - 1} more` : '';
+          return (
+            `${first.source}: ${first.field} ("${first.label.slice(0, 200)}") names the same series as an earlier result of its page, ` +
+            `with another value at a time both have: two metrics, so they are kept apart (as ${nameOf(apart[0]!)}${more}), not merged; ${advice}`
+          );
+        });
+      const listed = keys.slice(0, LISTED_SPLITS).map((apart) => `${apart[0]!.first.field} ("${apart[0]!.first.label.slice(0, 200)}")`);
+      return [
+        `${keys[0]![0]!.first.source}: results of ${keys.length} labels name the same series as an earlier result of their page, ` +
+          `with another value at a time both have: ${listed.join(', ')}, and ${keys.length - LISTED_SPLITS} more: ` +
+          `two metrics each, so they are kept apart (as ${nameOf(keys[0]![0]!)}, …), not merged; ${advice}`,
+      ];
+    });
+}
+
+/** A label that tells apart what the given ones do not: theirs, with the dimension they leave out. */
+function adviceFor(identities: readonly Omit<MetricSeries, 'points'>[]): string {
+  const dimensions = Object.keys(identities[0]!.dimensions).filter((d) => d !== FREE_TEXT_DIMENSION);
   const label = dynamicLabel({ dimensions: [...dimensions, 'NAME'] });
-  const cluster = dimensions.includes('Cluster Name') ? '' : 'Cluster Name, which it leaves out, if they are two clusters; ';
-  return [
-    `${first.at} ("${first.label.slice(0, 200)}") names the same series as an earlier result, with another value at a time both have: ` +
-      `two metrics, so they are kept apart (as ${named[entries.indexOf(split[1]!)]!.identity.key}${more}), not merged; ` +
-      `their label leaves out a dimension they differ by: name it in the query's Label, e.g. "${label}", ` +
-      `NAME being that dimension (${cluster}Client Authentication, for MSK's ClientConnectionCount)`,
-  ];
+  const cluster = identities.some((i) => !('Cluster Name' in i.dimensions))
+    ? 'Cluster Name, which it leaves out, if they are two clusters; '
+    : '';
+  return (
+    `their label leaves out a dimension they differ by: name it in the query's Label, e.g. "${label}", ` +
+    `NAME being that dimension (${cluster}Client Authentication, for MSK's ClientConnectionCount)`
+  );
 }

@@ -5,8 +5,10 @@
  * Each result is read here: its label as the signal it names and, with a dynamic label such as
  * `${PROP('MetricName')} Cluster Name=${PROP('Dim.Cluster Name')}, Broker ID=${PROP('Dim.Broker ID')}`,
  * its dimensions as `Name=Value` pairs; its points, checked; and whether it said it was whole.
- * How results join into series is get-metric-data-series.ts. A label that names no signal may
- * still be an `Id` that does (`connectionCreationRate_b1`).
+ * Each is read with the page (one response) it is on: a document, an element of an array of pages,
+ * or one of the pages the CLI concatenates. How results join into series is
+ * get-metric-data-series.ts. A label that names no signal may still be an `Id` that does
+ * (`connectionCreationRate_b1`).
  */
 import { InputError } from '../core/errors.ts';
 import { MAX_LABEL_LENGTH, quote, readTime, type ValueKind, valueProblem } from '../core/input-bounds.ts';
@@ -45,9 +47,9 @@ export function readGetMetricData(
   const kinds = new Map(signals.flatMap((s) => (typeof s !== 'string' && s.kind ? [[s.name, s.kind] as const] : [])));
   const pieces: Piece[] = [];
   const warnings: string[] = [];
+  const pages = pageNumbers();
   for (const { source, document } of documents) {
-    const pages = Array.isArray(document) ? document : [document];
-    pages.forEach((page, pageIndex) => {
+    (Array.isArray(document) ? document : [document]).forEach((page, pageIndex) => {
       const prefix = Array.isArray(document) ? `[${pageIndex}].` : '';
       const results = (page as { MetricDataResults?: unknown } | null)?.MetricDataResults;
       if (!Array.isArray(results)) {
@@ -55,9 +57,12 @@ export function readGetMetricData(
       }
       const hasNextToken =
         typeof (page as { NextToken?: unknown }).NextToken === 'string' && (page as { NextToken: string }).NextToken !== '';
+      const pageOf = pages.next(hasNextToken);
       results.forEach((item: unknown, index) => {
         const field = `${prefix}MetricDataResults[${index}]`;
         const result = checkedResult(item, source, field);
+        const id = typeof result.Id === 'string' && result.Id !== '' ? result.Id : undefined;
+        const pageNumber = pageOf(id);
         const identity = identify(result, signalNames, { file: source, field: `${field}.Label` });
         if (!identity) {
           warnings.push(`${source}: ${field} (${result.Label ?? result.Id}) names no configured signal: ignored`);
@@ -72,14 +77,13 @@ export function readGetMetricData(
           warnings.push(
             `${source}: ${skipped.count} point${skipped.count > 1 ? 's' : ''} of ${field} out of bounds for ${identity.signal}, skipped (the first, ${skipped.first.field}: ${skipped.first.problem})`,
           );
-        const id = typeof result.Id === 'string' && result.Id !== '' ? result.Id : undefined;
         const saidComplete = result.StatusCode === 'Complete';
-        const at = `${source}: ${field}`;
         pieces.push({
           id,
           label: result.Label ?? result.Id ?? '',
-          at,
           source,
+          field,
+          page: pageNumber,
           identity,
           points,
           saidComplete,
@@ -90,6 +94,32 @@ export function readGetMetricData(
   }
   const { series, warnings: joined } = seriesOf(pieces);
   return { series, warnings: [...warnings, ...joined] };
+}
+
+/**
+ * Numbers the pages (responses) results are on, in reading order: each document or element of an
+ * array of pages is one. The CLI's auto-paginated output concatenates pages (and drops NextToken);
+ * a response lists each query's results together, so there an Id seen before that comes back after
+ * another starts the next page. A page that carries NextToken is one response, whatever the order of its Ids.
+ */
+function pageNumbers(): { next(hasNextToken: boolean): (id: string | undefined) => number } {
+  let number = 0;
+  return {
+    next(hasNextToken) {
+      number++;
+      let seen = new Set<string | undefined>();
+      let previous: string | undefined | null = null;
+      return (id) => {
+        if (!hasNextToken && seen.has(id) && id !== previous) {
+          number++;
+          seen = new Set();
+        }
+        seen.add(id);
+        previous = id;
+        return number;
+      };
+    },
+  };
 }
 
 /** A result as read: its Id, Label and StatusCode strings (or absent), its arrays unchecked. */

@@ -137,7 +137,7 @@ describe('series identity: a label with dimensions names its series; the metric 
     expect(seriesName(series[0]!)).toBe('ClientConnectionCount on broker 1');
     expect(warnings).toEqual([
       expect.stringMatching(
-        /^page1\.json: MetricDataResults\[4\] \("ClientConnectionCount Broker ID=1"\) names the same series as an earlier result, with another value at a time both have: .*kept apart \(as ClientConnectionCount Broker ID=1, Id=x2\)/,
+        /^page1\.json: MetricDataResults\[4\] \("ClientConnectionCount Broker ID=1"\) names the same series as an earlier result of its page, with another value at a time both have: .*kept apart \(as ClientConnectionCount Broker ID=1, Id=x2\)/,
       ),
     ]);
   });
