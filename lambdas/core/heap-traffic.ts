@@ -146,14 +146,15 @@ export function trafficAtOf(traffic: readonly WatchPoint[], periodMs: number): (
 export const TRAFFIC_MOVED = Math.log(1.2);
 
 /**
- * For a cluster with no traffic signal: have its connections moved since `from` (where a heap
- * slope's window begins)? Connections then stand for traffic, and heap moves with traffic both
- * ways: up with a surge, down with a lull and back up after it, so a slope across either is
- * traffic's. Each series as heap follows traffic: the log of its mean over the newest
- * HEAP_TRAFFIC_WINDOW_PERIODS against that over as many periods before `from` (a minute's spike
- * fills buffers); the median over brokers. A series whose newest reading is older than the window
- * at `now` (dark) is not asked: its last readings are not traffic now. Where the cluster has a
- * traffic signal this is not asked: the heap's slope is measured net of it (heap-watch.ts).
+ * Where the cluster's traffic signal cannot say (it has no readings, or none over the
+ * HEAP_TRAFFIC_WINDOW_PERIODS before `from` or since `now` less that window: dark), have its
+ * connections moved since `from` (where a heap slope's window begins)? Connections then stand for
+ * traffic, and heap moves with traffic both ways: up with a surge, down with a lull and back up
+ * after it, so a slope across either is traffic's. Each series as heap follows traffic: the log of
+ * its mean over the newest HEAP_TRAFFIC_WINDOW_PERIODS against that over as many periods before
+ * `from` (a minute's spike fills buffers); the median over brokers. A series gone dark is not
+ * asked: its last readings are not traffic now. Where the traffic signal reads, this is not asked:
+ * the heap's slope is measured net of it (heap-watch.ts).
  */
 export function connectionsMoved(
   index: SeriesIndex,
@@ -162,9 +163,11 @@ export function connectionsMoved(
   from: number,
   periodMs: number,
   now: number,
+  traffic: readonly WatchPoint[],
 ): boolean {
   const span = HEAP_TRAFFIC_WINDOW_PERIODS * periodMs;
   const start = Math.floor(from / periodMs) * periodMs;
+  if (meanRatio(traffic, start - span, start, now - span) !== undefined) return false;
   return fastSignals(config).some((signal) => {
     const ratios = (index.get(indexKey(cluster, signal.name)) ?? []).flatMap((s) => {
       const ratio = meanRatio(

@@ -15,9 +15,9 @@
  * that traffic's swings explain is traffic's. Before, the slope was measured again from wherever
  * traffic had moved by a fifth: on real request traffic that was every half hour, and the slope
  * never had its hour (heap-only storms stopped 14 of 33; without that guard and without the
- * regression, 32 false rollbacks; bench/guard/RESULTS.md). With no traffic signal, connections
- * stand for traffic, and a move of theirs still starts the slope anew: a producer storm's own
- * connections are not traffic to regress on. A step's heap watch ends at the flag's next step or after
+ * regression, 32 false rollbacks; bench/guard/RESULTS.md). Where the traffic signal cannot say
+ * (none, or dark), connections stand for traffic, and a move of theirs still starts the slope anew:
+ * a producer storm's own connections are not traffic to regress on. A step's heap watch ends at the flag's next step or after
  * HEAP_WATCH_MS; kept in the state as plain JSON until then.
  */
 import type { GuardrailConfig, SignalConfig } from './config.ts';
@@ -164,9 +164,9 @@ function fastResponded(entry: HeapEntry, watches: readonly WatchEntry[]): boolea
 }
 
 /**
- * Where the slope since the release is measured from. Anew from now when, with no traffic signal,
- * connections moved since the window began (heap-traffic.ts connectionsMoved), anew where the traffic
- * signal's readings resumed after a gap, and anew
+ * Where the slope since the release is measured from. Anew from now when, where the traffic signal
+ * cannot say (none, or dark), connections moved since the window began (heap-traffic.ts
+ * connectionsMoved), anew where the traffic signal's readings resumed after a gap, and anew
  * from another release's fast alarm on the cluster since this release: that storm's producer-ID state
  * stays on the heap for a day after its rollback (producer.id.expiration.ms), so a climb across its
  * alarm is not this release's to answer for; a climb that goes on for the minimum window after it is.
@@ -174,8 +174,7 @@ function fastResponded(entry: HeapEntry, watches: readonly WatchEntry[]): boolea
 function reanchor(entry: HeapEntry, config: GuardrailConfig, context: HeapContext, traffic: readonly WatchPoint[]): void {
   const from = entry.anchor ?? entry.since;
   const periodMs = config.metricPeriodSeconds * 1000;
-  if (traffic.length === 0 && connectionsMoved(context.index, config, entry.cluster, from, periodMs, context.now))
-    entry.anchor = context.now;
+  if (connectionsMoved(context.index, config, entry.cluster, from, periodMs, context.now, traffic)) entry.anchor = context.now;
   const resumed = trafficResumed(traffic, from, periodMs);
   if (resumed !== undefined && resumed > (entry.anchor ?? entry.since)) entry.anchor = resumed;
   for (const w of context.watches) {

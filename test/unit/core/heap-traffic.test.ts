@@ -83,7 +83,7 @@ describe('heap per unit of traffic', () => {
   });
 });
 
-describe('whether connections moved since a heap slope began (a cluster with no traffic signal)', () => {
+describe('whether connections moved since a heap slope began, where the traffic signal cannot say', () => {
   const noTraffic = parseConfig('signals:\n  MessagesInPerSec: { enabled: false }\n  BytesInPerSec: { enabled: false }\n');
   /** `signal` on three brokers for 180 minutes, its log at minute m from `at`; brokers 2 and 3 dark from `darkFrom`, where broker 1 holds. */
   function series(signal: string, at: (m: number) => number, darkFrom?: number) {
@@ -96,7 +96,8 @@ describe('whether connections moved since a heap slope began (a cluster with no 
     });
     return seriesIndex(Object.fromEntries(states.map((s) => [s.key, s])));
   }
-  const moved = (at: (m: number) => number) => connectionsMoved(series('ConnectionCount', at), noTraffic, 'c', 60 * MIN, MIN, 180 * MIN);
+  const moved = (at: (m: number) => number) =>
+    connectionsMoved(series('ConnectionCount', at), noTraffic, 'c', 60 * MIN, MIN, 180 * MIN, []);
 
   it('says no while connections hold, yes when they rose or fell since (heap follows traffic both ways)', () => {
     expect(moved(() => 0.02 * Math.sin(1))).toBe(false);
@@ -110,10 +111,18 @@ describe('whether connections moved since a heap slope began (a cluster with no 
 
   it('asks only connection signals, and not a series gone dark: its last readings are not traffic now', () => {
     const bytes = series('BytesInPerSec', (m) => (m >= 120 ? Math.log(3) : 0));
-    expect(connectionsMoved(bytes, noTraffic, 'c', 60 * MIN, MIN, 180 * MIN)).toBe(false);
+    expect(connectionsMoved(bytes, noTraffic, 'c', 60 * MIN, MIN, 180 * MIN, [])).toBe(false);
     // Brokers 2 and 3 rose and went dark at minute 100 (their last readings still show the rise); broker 1 held.
     const dark = series('ConnectionCount', (m) => (m >= 80 ? Math.log(1.6) : 0), 100);
-    expect(connectionsMoved(dark, noTraffic, 'c', 60 * MIN, MIN, 110 * MIN)).toBe(true);
-    expect(connectionsMoved(dark, noTraffic, 'c', 60 * MIN, MIN, 180 * MIN)).toBe(false);
+    expect(connectionsMoved(dark, noTraffic, 'c', 60 * MIN, MIN, 110 * MIN, [])).toBe(true);
+    expect(connectionsMoved(dark, noTraffic, 'c', 60 * MIN, MIN, 180 * MIN, [])).toBe(false);
+  });
+
+  it('is not asked where the traffic signal reads around the window (the slope is net of it), and is where it went dark', () => {
+    const surge = series('ConnectionCount', (m) => (m >= 120 ? Math.log(2) : 0));
+    const traffic = (until: number) => Array.from({ length: until }, (_, m) => ({ time: m * MIN, value: 15 }));
+    expect(connectionsMoved(surge, noTraffic, 'c', 60 * MIN, MIN, 180 * MIN, traffic(180))).toBe(false);
+    // Records dark from minute 100: their last readings are not traffic now.
+    expect(connectionsMoved(surge, noTraffic, 'c', 60 * MIN, MIN, 180 * MIN, traffic(100))).toBe(true);
   });
 });
