@@ -3,8 +3,8 @@
  * regressor (for heap after GC, the cluster's log traffic as heap follows it): the slope is then
  * time's own coefficient in the regression on both, the climb that the regressor does not explain.
  * Where the two cannot be told apart (time and the regressor nearly collinear, as over a steady
- * ramp of traffic) there is no slope: a climb then may be either's. Where the regressor's
- * coefficient comes out negative (more traffic never frees heap), the slope is time's alone. Pure.
+ * ramp of traffic) or the regressor's coefficient comes out negative (more traffic never frees
+ * heap), the slope is time's alone. Pure.
  */
 import { lowerBound, type WatchPoint } from './watch-points.ts';
 
@@ -14,7 +14,7 @@ const MIN_POINTS = 10;
 /** Time and regressor sharing more of their variance (a variance inflation over 10, the textbook bound) are not told apart. */
 const MAX_SHARED = 0.9;
 
-/** The slope of the points with from <= time < to; with `beside`, only points it has a value for, net of it. Undefined with fewer than MIN_POINTS, or time and `beside` collinear. */
+/** The slope of the points with from <= time < to; with `beside`, only points it has a value for, net of it. Undefined with fewer than MIN_POINTS. */
 export function slopePerHour(
   points: readonly WatchPoint[],
   from: number,
@@ -35,7 +35,7 @@ export function slopePerHour(
   return xs.length >= MIN_POINTS ? timeCoefficient(xs, rs, ys) : undefined;
 }
 
-/** Time's coefficient in y ~ 1 + x + r (x alone where r is constant or would free heap); undefined when x does not vary or r is collinear with it. */
+/** Time's coefficient in y ~ 1 + x + r (x alone where r is constant, collinear with x, or would free heap); undefined when x does not vary. */
 function timeCoefficient(xs: readonly number[], rs: readonly number[], ys: readonly number[]): number | undefined {
   const mean = (v: readonly number[]) => v.reduce((a, b) => a + b, 0) / v.length;
   const [mx, mr, my] = [mean(xs), mean(rs), mean(ys)];
@@ -51,7 +51,7 @@ function timeCoefficient(xs: readonly number[], rs: readonly number[], ys: reado
   if (!(sxx > 0)) return undefined;
   const alone = sxy / sxx;
   if (!(srr > 0)) return alone;
-  if ((sxr * sxr) / (sxx * srr) > MAX_SHARED) return undefined;
+  if ((sxr * sxr) / (sxx * srr) > MAX_SHARED) return alone;
   const det = sxx * srr - sxr * sxr;
   const perTraffic = (sxx * sry - sxr * sxy) / det;
   return perTraffic < 0 ? alone : (srr * sxy - sxr * sry) / det;

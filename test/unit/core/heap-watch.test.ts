@@ -74,6 +74,29 @@ function climbUnderSwings(after: number) {
   return seriesIndex(Object.fromEntries(states.map((s) => [s.key, s])));
 }
 
+/** Heap and BytesInPerSec on three brokers to `after` minutes past the release, each at minute m (from the export's start) by its function. */
+function heapAndBytes(after: number, heapAt: (m: number) => number, logBytes: (m: number) => number) {
+  const states = [1, 2, 3].flatMap((b) => {
+    const h = newSeriesState({ key: `heap/${b}`, signal: heap.name, cluster: 'c', dimensions: { 'Broker ID': String(b) } });
+    const t = newSeriesState({ key: `bytes/${b}`, signal: 'BytesInPerSec', cluster: 'c', dimensions: { 'Broker ID': String(b) } });
+    for (let m = 0; m < 180 + after; m++) {
+      remember(h.history, 1000, m * MIN, heapAt(m) + 0.1 * Math.sin(m * b));
+      remember(t.history, 1000, m * MIN, 15 + logBytes(m));
+    }
+    return [h, t];
+  });
+  return seriesIndex(Object.fromEntries(states.map((s) => [s.key, s])));
+}
+
+/** The minute after the release at which a heap watch checked every minute on the data up to then (as the detector does) first calls for action; -1 for none. */
+function firstAction(minutes: number, world: (after: number) => SeriesIndex): number {
+  const entry = openHeapWatch(step, 'c', heap.name);
+  const context = { watches: [], releases: [step], slopeBefore: () => {} };
+  for (let m = 1; m <= minutes; m++)
+    if (checkHeap(entry, heap, perTraffic, { ...context, index: world(m), now: RELEASE + m * MIN })?.withinHorizon) return m;
+  return -1;
+}
+
 /** Another release's fast watch on the cluster, alarmed at `time` (the fields the heap watch reads). */
 const alarmedAt = (time: number) =>
   ({ purpose: 'step', cluster: 'c', release: { id: 'other' }, watch: { status: 'alarm', alarm: { time } } }) as unknown as WatchEntry;
@@ -120,6 +143,13 @@ describe('the heap watch of a release, where a traffic signal is configured', ()
     );
     expect(found.findIndex((trend) => trend?.withinHorizon)).toBeGreaterThanOrEqual(59);
     expect(found.findIndex((trend) => trend?.withinHorizon)).toBeLessThan(75);
+  });
+
+  it('finds a climb under a steady ramp of traffic, where time and traffic cannot be told apart', () => {
+    const ramp = (m: number) => (0.15 * m) / 60 + 0.05 * Math.sin(m * 1.7);
+    const climb = (m: number) => 60 + (m > 180 ? (m - 180) / 6 : 0);
+    expect(firstAction(120, (after) => heapAndBytes(after, climb, ramp))).toBeGreaterThanOrEqual(60);
+    expect(firstAction(120, (after) => heapAndBytes(after, climb, ramp))).toBeLessThan(75);
   });
 
   it('judges the heap as it is where traffic is not configured or not exported', () => {
