@@ -125,21 +125,25 @@ export function heapPerTraffic(
  */
 export const HEAP_TRAFFIC_WINDOW_PERIODS = 30;
 
-/** The heap per unit of the cluster's traffic (`trafficPoints`), β and R₀ learnt over [from, to): heapPerTraffic on trailingTraffic. */
+/** The cluster's traffic (`trafficPoints`) as heap follows it: trailingTraffic over HEAP_TRAFFIC_WINDOW_PERIODS. Built once per check, read by both below. */
+export function followedTraffic(traffic: readonly WatchPoint[], periodMs: number): WatchPoint[] {
+  return trailingTraffic(traffic, HEAP_TRAFFIC_WINDOW_PERIODS * periodMs);
+}
+
+/** The heap per unit of the followed traffic (followedTraffic), β and R₀ learnt over [from, to). */
 export function heapPerTrafficOf(
   histories: readonly BrokerHistory[],
-  traffic: readonly WatchPoint[],
+  followed: readonly WatchPoint[],
   from: number,
   to: number,
   periodMs: number,
 ): BrokerHistory[] | undefined {
-  return heapPerTraffic(histories, trailingTraffic(traffic, HEAP_TRAFFIC_WINDOW_PERIODS * periodMs), from, to, STALE_PERIODS * periodMs);
+  return heapPerTraffic(histories, followed, from, to, STALE_PERIODS * periodMs);
 }
 
-/** The cluster's log traffic as heap follows it (trailingTraffic), at a time; undefined with no reading near it. */
-export function trafficAtOf(traffic: readonly WatchPoint[], periodMs: number): (time: number) => number | undefined {
-  const trailing = trailingTraffic(traffic, HEAP_TRAFFIC_WINDOW_PERIODS * periodMs);
-  return (time) => trafficNear(trailing, time, STALE_PERIODS * periodMs);
+/** The followed traffic (followedTraffic) at a time; undefined with no reading near it. */
+export function trafficAtOf(followed: readonly WatchPoint[], periodMs: number): (time: number) => number | undefined {
+  return (time) => trafficNear(followed, time, STALE_PERIODS * periodMs);
 }
 
 /** Connections (standing for traffic) that moved by this much (log ratio, either way) since a heap slope's window began moved the heap: the climb is not the release's. */

@@ -23,7 +23,7 @@
 import type { GuardrailConfig, SignalConfig } from './config.ts';
 import { DOSE_DROP } from './dose.ts';
 import type { Finding } from './finding.ts';
-import { connectionsMoved, HEAP_TRAFFIC_WINDOW_PERIODS, heapPerTrafficOf, trafficAtOf } from './heap-traffic.ts';
+import { connectionsMoved, followedTraffic, HEAP_TRAFFIC_WINDOW_PERIODS, heapPerTrafficOf, trafficAtOf } from './heap-traffic.ts';
 import { type HeapTrend, type HeapTrendSettings, heapTrend, heapTrendSettings, slopeBeforeOf } from './heap-trend.ts';
 import { type ReleaseEvent, releaseName, sameRollout } from './release.ts';
 import { indexKey, type SeriesIndex } from './series-index.ts';
@@ -95,18 +95,19 @@ export function checkHeap(entry: HeapEntry, signal: SignalConfig, config: Guardr
     return undefined;
   }
   const settings = heapSettings(signal, config);
-  // The cluster's traffic, built once: both the re-anchoring and the heap per unit of traffic read it.
+  // The cluster's traffic, built once: the re-anchoring, the heap per unit of traffic and the slope net of traffic read it.
   const traffic = trafficPoints(clusterTraffic(context.index, config, entry.cluster));
   if (!entry.found) reanchor(entry, config, context, traffic);
   const series = context.index.get(indexKey(entry.cluster, entry.signal)) ?? [];
   const actual = brokerHistories(series, signal, false);
-  const judged = heapHistories(entry, actual, signal, config, traffic);
+  const followed = traffic.length > 0 ? followedTraffic(traffic, settings.periodMs) : [];
+  const judged = heapHistories(entry, actual, signal, config, followed);
   const flagBefore = entry.purpose === 'step' ? context.flagSlopeBefore?.(entry.release, entry.cluster) : undefined;
   const trend = heapTrend(judged, entry.since, now, settings, {
     from: entry.anchor ?? entry.since,
     actual,
     ...(flagBefore !== undefined ? { flagBefore } : {}),
-    ...(traffic.length > 0 ? { trafficAt: trafficAtOf(traffic, settings.periodMs) } : {}),
+    ...(followed.length > 0 ? { trafficAt: trafficAtOf(followed, settings.periodMs) } : {}),
   });
   if (trend.kind === 'too-early') {
     if (entry.purpose === 'step') context.slopeBefore(entry.release, entry.cluster, () => slopeBeforeOf(judged, entry.since, settings));
@@ -139,12 +140,12 @@ function heapHistories(
   actual: BrokerHistory[],
   signal: SignalConfig,
   config: GuardrailConfig,
-  traffic: readonly WatchPoint[],
+  followed: readonly WatchPoint[],
 ): BrokerHistory[] {
-  if (traffic.length === 0) return actual;
+  if (followed.length === 0) return actual;
   const { periodMs, beforePeriods } = heapSettings(signal, config);
   const start = Math.floor(entry.release.time / periodMs) * periodMs;
-  return heapPerTrafficOf(actual, traffic, start - beforePeriods * periodMs, start, periodMs) ?? actual;
+  return heapPerTrafficOf(actual, followed, start - beforePeriods * periodMs, start, periodMs) ?? actual;
 }
 
 function laterStep(release: ReleaseEvent, releases: readonly ReleaseEvent[], now: number): boolean {
