@@ -14,6 +14,7 @@ import { RecordingFlagController } from '../../lambdas/adapters/memory/index.ts'
 import { parseConfig } from '../../lambdas/core/config.ts';
 import type { ReleaseEvent } from '../../lambdas/core/release.ts';
 import { createDetectorHandler, type DetectorOutcome } from '../../lambdas/handlers/detector.ts';
+import { firstStep } from '../unit/core/release-watch-fixtures.ts';
 
 const MINUTE = 60_000;
 const t0 = Date.parse('2026-11-02T10:00:00Z');
@@ -82,16 +83,7 @@ describe('the detector Lambda on its cadence', () => {
     for (let m = 0; m < 12; m++) outcomes.push(await invoke(m));
     expect(reasons(outcomes).join(' ')).toBe('first - - - - idle - - - - idle -');
     // A step at 10:12:20, seen by the webhook at once: the 10:13 run reads, and every run until 10:22:20.
-    const step: ReleaseEvent = {
-      kind: 'rollout-step',
-      id: 's',
-      time: t0 + 12 * MINUTE + 20_000,
-      flag: 'f',
-      environment: 'production',
-      target: { kind: 'fallthrough' },
-      fromPercent: 0,
-      toPercent: 1,
-    };
+    const step: ReleaseEvent = { ...firstStep(t0 + 12 * MINUTE + 20_000), id: 's' };
     const staging: ReleaseEvent = { kind: 'deploy', id: 'd', time: t0 + 2 * MINUTE, service: 'api', version: '2', environment: 'staging' };
     await new DynamoStore(dynamo as never, 't').addReleases([step, staging]);
     const after: DetectorOutcome[] = [];
@@ -117,16 +109,7 @@ describe('the detector Lambda on its cadence', () => {
   it('logs a rollout step outside the guarded environment once, as it lands, rather than dropping it unsaid; a deploy to staging is no news', async () => {
     const { dynamo, invoke, warnings } = deploy('clusters: [a]\nenvironment: prod\n');
     await invoke(0);
-    const step: ReleaseEvent = {
-      kind: 'rollout-step',
-      id: 's',
-      time: t0 + MINUTE,
-      flag: 'f',
-      environment: 'production',
-      target: { kind: 'fallthrough' },
-      fromPercent: 0,
-      toPercent: 1,
-    };
+    const step: ReleaseEvent = { ...firstStep(t0 + MINUTE), id: 's' };
     const staging: ReleaseEvent = { kind: 'deploy', id: 'd', time: t0 + 2 * MINUTE, service: 'api', version: '2', environment: 'staging' };
     await new DynamoStore(dynamo as never, 't').addReleases([step, staging]);
     for (let m = 1; m < 12; m++) await invoke(m);
