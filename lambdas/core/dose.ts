@@ -4,7 +4,7 @@
  * percentage, half the excess over the flag's baseline, or less); an excess that stays where it
  * was is something else's (traffic, a burst that came with the step), and steps nothing back
  * further. The bound leaves room for noise over the smallest step-down of a rollout (100% → 50%:
- * half the excess).
+ * half the excess). Fast signals only: a heap's hourly slope cannot resolve it (heap-watch.ts).
  */
 export const DOSE_DROP = 0.75;
 

@@ -18,7 +18,7 @@ export interface BrokerEvidence {
 export interface WatchEvidence {
   /** fast: a release watch's sequential test; heap: a heap trend that started at the release. */
   readonly kind: 'fast' | 'heap';
-  /** step: the release's own effect; excess: what persists of a rolled-back flag's, against its level before its first step. */
+  /** step: the release's own effect; excess: what persists of a rolled-back flag's, against its level before its first step (heap: against a flat heap). */
   readonly purpose: 'step' | 'excess';
   readonly cluster: string;
   readonly signal: string;
@@ -32,7 +32,7 @@ export interface WatchEvidence {
   readonly sinceFirstStep?: number;
   /** fast, sustained: the watch's second stage (watch-sustained.ts): the statistic is the mean log excess over `periods` since the release, the threshold the one it had to reach. */
   readonly stage?: 'sustained';
-  /** fast: the CUSUM statistic, its threshold, the smallest factor the mean excess had to reach, the periods since the onset. */
+  /** fast: the CUSUM statistic, its threshold, the smallest factor the mean excess had to reach, the periods since the onset; heap: the change of slope asked (points per hour) over the periods the slope since was measured on. */
   readonly statistic?: number;
   readonly threshold?: number;
   readonly minFactor?: number;
@@ -42,7 +42,7 @@ export interface WatchEvidence {
   readonly brokers?: readonly BrokerEvidence[];
   /** fast: the values are per unit of the cluster's traffic signal, at its level before the release (traffic-reference.ts). */
   readonly perTraffic?: boolean;
-  /** heap: slopes (points per hour) before the release (or, for an excess, before the flag's first step) and since; the level now; the forecast. */
+  /** heap: slopes (points per hour) before the release (0 for an excess: a flat heap) and since; the level now; the forecast. */
   readonly slopeBefore?: number;
   readonly slopeAfter?: number;
   readonly level?: number;
@@ -65,14 +65,20 @@ export interface Finding {
 export function describeEvidence(evidence: WatchEvidence): string {
   const e = evidence;
   if (e.kind === 'heap') {
-    const against = e.purpose === 'excess' ? "the flag's first step" : 'the release';
+    const excess = e.purpose === 'excess';
+    const against = excess ? 'after the rollback' : `${formatNumber(e.slopeBefore ?? 0)} before the release`;
+    const asked =
+      e.threshold !== undefined
+        ? `; ${excess ? '' : 'a change of '}≥ ${formatNumber(e.threshold)} asked over ${e.periods ?? 0} periods`
+        : '';
     return (
       `${e.signal} on ${e.cluster} climbing ${formatNumber(e.slopeAfter ?? 0)} points/h since ${formatTime(e.onset)} ` +
-      `(${formatNumber(e.slopeBefore ?? 0)} before ${against}), at ${formatNumber(e.level ?? 0)}%: ` +
+      `(${against}${asked}), at ${formatNumber(e.level ?? 0)}%: ` +
       `${formatNumber(e.limitPercent ?? 0)}% in ${Number.isFinite(e.msToLimit ?? Infinity) ? formatDuration(e.msToLimit!) : 'never at this slope'}` +
       `${e.horizonMs !== undefined ? ` (horizon ${formatDuration(e.horizonMs)})` : ''}`
     );
   }
+
   const against = `${e.purpose === 'excess' ? "its level before the flag's first step" : 'expected'}${e.perTraffic ? ' per unit of traffic' : ''}`;
   const brokers = (e.brokers ?? []).map((b) => `${b.series} ${formatNumber(b.value)} (expected ${formatNumber(b.expected)})`).join(', ');
   return (

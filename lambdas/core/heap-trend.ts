@@ -11,6 +11,12 @@
  * The release's heap excess is the change of slope; `msToLimit` is when the pooled level (the median
  * of the newest points of the heap as it is, where the trend is judged per unit of traffic) reaches
  * the limit at the slope since the release.
+ *
+ * A slope is trusted after `minAfterPeriods`; where the flag's earlier step already climbed (the
+ * dose and response: a step up makes the climb steeper), from a third of that, asking a change of
+ * slope that grows as the window shrinks (`slopeChangeAsked`). On real traffic a heap follows a
+ * surge for half an hour, so a short window on its own reads surges as climbs (13 false rollbacks
+ * in 66 benign cases, bench/guard/RESULTS.md); the earlier step's climb is what tells them apart.
  */
 import { slopePerHour } from './least-squares.ts';
 import { type BrokerHistory, median, type WatchPoint } from './watch-points.ts';
@@ -42,6 +48,8 @@ export interface HeapTrend {
   readonly withinHorizon: boolean;
   /** Each broker's level now (the heap as it is) and its slopes before and since (points per hour). */
   readonly brokers?: readonly BrokerTrend[];
+  /** The change of slope asked of a climb (points per hour), over the window measured. */
+  readonly asked?: number;
   /** How long the slope since was measured over (from the release, or from where it was told to). */
   readonly measuredMs?: number;
 }
@@ -71,6 +79,19 @@ export interface HeapTrendOptions {
   readonly flagBefore?: number;
   /** The cluster's log traffic as heap follows it, at a time: the slope since the release is measured net of it (least-squares.ts). */
   readonly trafficAt?: (time: number) => number | undefined;
+  /** The flag's earlier step climbed: judged from a third of `minAfterPeriods`. */
+  readonly early?: boolean;
+}
+
+/** A flag whose earlier step climbed is judged from this share of the minimum window. */
+const EARLY_SHARE = 1 / 3;
+
+/**
+ * The change of slope asked over `periods` since the release: `minSlopeChange` from the minimum
+ * window on; over fewer, more, as the error of a least-squares slope grows (as n^-1.5 over n points).
+ */
+export function slopeChangeAsked(settings: HeapTrendSettings, periods: number): number {
+  return settings.minSlopeChange * Math.max(1, (settings.minAfterPeriods / periods) ** 1.5);
 }
 
 /** The heap trend of a release at `releaseTime`, seen at `now`, from each broker's heap points (before and after). */
@@ -79,11 +100,12 @@ export function heapTrend(
   releaseTime: number,
   now: number,
   settings: HeapTrendSettings,
-  { from = releaseTime, actual = histories, flagBefore = Infinity, trafficAt }: HeapTrendOptions = {},
+  { from = releaseTime, actual = histories, flagBefore = Infinity, trafficAt, early = false }: HeapTrendOptions = {},
 ): HeapTrend {
   const start = Math.floor(releaseTime / settings.periodMs) * settings.periodMs;
   const since = Math.max(start, from);
-  if (now - since < settings.minAfterPeriods * settings.periodMs) return { kind: 'too-early', withinHorizon: false };
+  const periods = (now - since) / settings.periodMs;
+  if (periods < settings.minAfterPeriods * (early ? EARLY_SHARE : 1)) return { kind: 'too-early', withinHorizon: false };
   const slopes = brokerSlopes(histories, start, since, now, settings, trafficAt);
   const levels = new Map(actual.map((h) => [h.broker, levelOf(h.points, now)]));
   const brokers: BrokerTrend[] = [];
@@ -97,7 +119,8 @@ export function heapTrend(
   const level = median(brokers.map((b) => b.level));
   const msToLimit =
     level >= settings.limitPercent ? 0 : slopeAfter > 0 ? ((settings.limitPercent - level) / slopeAfter) * HOUR_MS : Infinity;
-  const rising = slopeAfter > 0 && Math.min(slopeAfter, median(slopes.map((s) => s.lately))) - slopeBefore >= settings.minSlopeChange;
+  const asked = slopeChangeAsked(settings, periods);
+  const rising = slopeAfter > 0 && Math.min(slopeAfter, median(slopes.map((s) => s.lately))) - slopeBefore >= asked;
   return {
     kind: rising ? 'rising' : 'steady',
     slopeBefore,
@@ -106,14 +129,15 @@ export function heapTrend(
     msToLimit,
     withinHorizon: rising && msToLimit <= settings.horizonMs,
     brokers,
+    asked,
     measuredMs: now - since,
   };
 }
 
 /**
  * The slope before a release, known at the release: a flag's baseline keeps its first step's,
- * though the flag's next step may come before that step's watch has its hour of data (the
- * remaining climb after a heap rollback is judged against it). Undefined with no broker measured.
+ * though the flag's next step may come before that step's watch has its hour of data (its later
+ * steps are judged against it). Undefined with no broker measured.
  */
 export function slopeBeforeOf(histories: readonly BrokerHistory[], releaseTime: number, settings: HeapTrendSettings): number | undefined {
   const start = Math.floor(releaseTime / settings.periodMs) * settings.periodMs;

@@ -5,9 +5,15 @@
  * explain it, and the limit is forecast within the configured horizon (from the heap as it is). A
  * flag's later step is judged against the lower of the slope before it and the slope before the
  * flag's first step: a climb the flag's earlier steps began is the flag's, not one this step
- * inherited. After a rollback that a heap trend caused, the flag's remaining climb is judged
- * against its slope before its first step: what persists at the lower percentage, having fallen
- * with it (dose.ts), steps it back again.
+ * inherited; and where an earlier step of the flag climbed, a later one is judged early
+ * (heap-trend.ts). After a rollback that a heap trend caused, a climb that persists at the lower
+ * percentage steps the flag back again, judged against a flat heap. Not against the slope before
+ * the flag's first step: measured over two hours, that holds the morning's rise or fall (a rise of
+ * 1.4 points an hour hid a flag's climb at 1% for 6 hours; a fall reads a flat heap as a climb),
+ * where over the hours the remaining climb is watched, a heap per unit of traffic holds its level.
+ * Nor asked to have fallen with the percentage, as a fast signal's excess is (dose.ts): an hour's
+ * slope on real traffic cannot tell the climb at 1% from the one at 5% (5.0 and 5.7 points an hour,
+ * where the flag added a fifth: bench/guard/RESULTS.md).
  *
  * Where the cluster has a traffic signal, the heap is judged per unit of traffic (heap-traffic.ts:
  * its part that moved with traffic before the release taken out), and its slope since the release
@@ -21,7 +27,6 @@
  * HEAP_WATCH_MS; kept in the state as plain JSON until then.
  */
 import type { GuardrailConfig, SignalConfig } from './config.ts';
-import { DOSE_DROP } from './dose.ts';
 import type { Finding } from './finding.ts';
 import { connectionsMoved, followedTraffic, HEAP_TRAFFIC_WINDOW_PERIODS, heapPerTrafficOf, trafficAtOf } from './heap-traffic.ts';
 import { type HeapTrend, type HeapTrendSettings, heapTrend, heapTrendSettings, slopeBeforeOf } from './heap-trend.ts';
@@ -36,7 +41,7 @@ export interface HeapEntry {
   readonly release: ReleaseEvent;
   readonly cluster: string;
   readonly signal: string;
-  /** step: a trend starting at the release; excess: the slope since a rollback against `reference`. */
+  /** step: a trend starting at the release; excess: the slope since a rollback, against a flat heap. */
   readonly purpose: 'step' | 'excess';
   /** Where the trend is measured from: the release, or the rollback. */
   readonly since: number;
@@ -45,12 +50,10 @@ export interface HeapEntry {
    * what came before is not the release's to answer for, such as a surge of connections).
    */
   anchor?: number;
-  /** excess: the flag's heap slope before its first step (points per hour). */
-  readonly reference?: number;
-  /** excess: the flag's excess slope over `reference` when it was stepped back, which a slope of the flag's must fall below in proportion. */
-  readonly before?: number;
   /** A deploy's climb was found: it is watched on (the episode stays open while it lasts), with no more gates. */
   found?: boolean;
+  /** step: the heap climbed, as last judged (`climbs`); told to the flag's baseline when the watch ends. */
+  climbing?: boolean;
   done: boolean;
 }
 
@@ -85,12 +88,17 @@ export interface HeapContext {
   readonly slopeBefore: (release: ReleaseEvent, cluster: string, slope: () => number | undefined) => void;
   /** The heap slope before the flag's first step, for its later steps (undefined: the first step, a deploy, not measured). */
   readonly flagSlopeBefore?: (release: ReleaseEvent, cluster: string) => number | undefined;
+  /** Told, when a step's heap watch ends without a rollback, that its heap climbed (not within the horizon). */
+  readonly climbed?: (release: ReleaseEvent, cluster: string) => void;
+  /** Whether an earlier step of the release's flag climbed on the cluster. */
+  readonly flagClimbed?: (release: ReleaseEvent, cluster: string) => boolean;
 }
 
 /** The heap trend that calls for action (a rollback, or a critical alert for a deploy); undefined while there is none. */
 export function checkHeap(entry: HeapEntry, signal: SignalConfig, config: GuardrailConfig, context: HeapContext): HeapTrend | undefined {
   const { now } = context;
   if (now - entry.since > HEAP_WATCH_MS || (entry.purpose === 'step' && laterStep(entry.release, context.releases, now))) {
+    if (entry.climbing) context.climbed?.(entry.release, entry.cluster);
     entry.done = true;
     return undefined;
   }
@@ -107,22 +115,25 @@ export function checkHeap(entry: HeapEntry, signal: SignalConfig, config: Guardr
     from: entry.anchor ?? entry.since,
     actual,
     ...(flagBefore !== undefined ? { flagBefore } : {}),
+    early: entry.purpose === 'step' && (context.flagClimbed?.(entry.release, entry.cluster) ?? false),
     ...(followed.length > 0 ? { trafficAt: trafficAtOf(followed, settings.periodMs) } : {}),
   });
   if (trend.kind === 'too-early') {
+    // A slope measured anew (reanchor) has not climbed yet.
+    entry.climbing = false;
     if (entry.purpose === 'step') context.slopeBefore(entry.release, entry.cluster, () => slopeBeforeOf(judged, entry.since, settings));
     return undefined;
   }
   if (entry.purpose === 'excess') {
     const periods = (now - (entry.anchor ?? entry.since)) / settings.periodMs;
     const needed = Math.max(MIN_EXCESS_SLOPE, (settings.minSlopeChange * settings.minAfterPeriods) / periods);
-    const excess = trend.slopeAfter! - (entry.reference ?? 0);
+    const excess = trend.slopeAfter!;
     if (excess < needed) return undefined;
     entry.done = true;
-    // What did not fall with the percentage is not the flag's to answer for: no further step back.
-    return entry.before === undefined || excess <= DOSE_DROP * entry.before ? trend : undefined;
+    return { ...trend, slopeBefore: 0, asked: needed };
   }
   context.slopeBefore(entry.release, entry.cluster, () => trend.slopeBefore);
+  entry.climbing = climbs(trend);
   if (!trend.withinHorizon || (!entry.found && fastResponded(entry, context.watches))) return undefined;
   // A flag's step is rolled back (its excess is watched from there); a deploy's climb goes on, and is watched on.
   if (entry.release.kind === 'rollout-step') entry.done = true;
@@ -146,6 +157,16 @@ function heapHistories(
   const { periodMs, beforePeriods } = heapSettings(signal, config);
   const start = Math.floor(entry.release.time / periodMs) * periodMs;
   return heapPerTrafficOf(actual, followed, start - beforePeriods * periodMs, start, periodMs) ?? actual;
+}
+
+/**
+ * Whether a step's heap climbs: a rising trend whose climb holds from a heap that was not falling
+ * (a flat heap after a falling one changes slope, but does not climb). As last judged when its
+ * watch ends (over its time at its percentage, from its anchor): a climb in its first hour that
+ * then faded is not one.
+ */
+function climbs(trend: HeapTrend): boolean {
+  return trend.kind === 'rising' && trend.slopeAfter! - Math.max(0, trend.slopeBefore!) >= trend.asked!;
 }
 
 function laterStep(release: ReleaseEvent, releases: readonly ReleaseEvent[], now: number): boolean {
@@ -199,12 +220,12 @@ function trafficResumed(traffic: readonly WatchPoint[], from: number, periodMs: 
 }
 
 /**
- * A heap watch's finding: the climb since the release (or the rollback) against the slope before it,
+ * A heap watch's finding: the climb since the release against the slope before it (since a rollback: against a flat heap),
  * the forecast, and each broker: its heap now (`value`) and where it would be had its slope not
  * changed over the window the climb was measured on (`expected`).
  */
 export function heapFinding(entry: HeapEntry, trend: HeapTrend, settings: HeapTrendSettings, series: readonly string[]): Finding {
-  const slopeBefore = entry.purpose === 'excess' ? (entry.reference ?? 0) : trend.slopeBefore!;
+  const slopeBefore = trend.slopeBefore!;
   const hours = (trend.measuredMs ?? 0) / 3_600_000;
   return {
     release: entry.release,
@@ -223,10 +244,12 @@ export function heapFinding(entry: HeapEntry, trend: HeapTrend, settings: HeapTr
       msToLimit: trend.msToLimit!,
       limitPercent: settings.limitPercent,
       horizonMs: settings.horizonMs,
+      threshold: trend.asked!,
+      periods: Math.round((trend.measuredMs ?? 0) / settings.periodMs),
       brokers: (trend.brokers ?? []).map((b) => ({
         series: b.broker,
         value: b.level,
-        expected: b.level - (b.slopeAfter - (entry.purpose === 'excess' ? slopeBefore : b.slopeBefore)) * hours,
+        expected: b.level - (b.slopeAfter - (entry.purpose === 'excess' ? 0 : b.slopeBefore)) * hours,
       })),
     },
   };

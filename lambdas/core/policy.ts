@@ -76,10 +76,10 @@ export function decide(finding: Finding, config: GuardrailConfig, context: Polic
 
 /**
  * The guardrail's own further step back: to the flag's next lower earlier percentage, or 0. A heap
- * climb goes to 0 at once: it was measured at two percentages and fell with the percentage (dose.ts),
- * so it is the flag's at any percentage, and at the next lower one (a fifth of 5%'s climb at 1%) it
- * would take longer to measure than the horizon leaves; a fast signal's excess is measured again at
- * each lower percentage within minutes.
+ * climb goes to 0 at once: the heap went on climbing after a rollback its climb caused
+ * (heap-watch.ts), and at the next lower percentage (a fifth of 5%'s climb at 1%) it would take
+ * longer to measure than the horizon leaves; a fast signal's excess is measured again at each
+ * lower percentage within minutes.
  */
 function stepBack(finding: Finding, rollbackTo: GuardrailConfig['rollback']['to'], context: PolicyContext): Verdict {
   const step = finding.release as RolloutStep;

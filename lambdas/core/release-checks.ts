@@ -20,9 +20,11 @@ import type { GuardrailState } from './state.ts';
 import {
   baselineFor,
   baselineOf,
+  climbedBefore,
   excessHeapWatches,
   excessWatches,
   expireBaselines,
+  rememberHeapClimb,
   rememberHeapSlope,
   rememberWatch,
 } from './step-back.ts';
@@ -146,6 +148,11 @@ function heapFindings(state: GuardrailState, input: CheckInput, config: Guardrai
       const baseline = release.kind === 'rollout-step' ? baselineOf(flagBaselines, release) : undefined;
       return baseline && baseline.since < release.time ? baseline.heapSlope[cluster] : undefined;
     },
+    climbed: (release: ReleaseEvent, cluster: string) => {
+      if (release.kind === 'rollout-step') rememberHeapClimb(flagBaselines, release, cluster);
+    },
+    flagClimbed: (release: ReleaseEvent, cluster: string) =>
+      release.kind === 'rollout-step' && climbedBefore(flagBaselines, release, cluster),
   };
   const findings: Finding[] = [];
   for (const entry of heapWatches) {
@@ -178,7 +185,7 @@ export function watchExcess(state: GuardrailState, decision: Decision, finding: 
   }
   const heap = heapSignal(config);
   const clusters = heap ? clusterSeries(input.index, heap).map((list) => list[0]!.cluster) : [];
-  if (heap) heapWatches.push(...excessHeapWatches(baseline, step, clusters, heap.name, input.now, finding.evidence.slopeAfter ?? 0));
+  if (heap) heapWatches.push(...excessHeapWatches(step, clusters, heap.name, input.now));
 }
 
 /** Periods whose per-broker median is a signal's level at a rollback: the dose its excess must fall from. */

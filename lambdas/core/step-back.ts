@@ -1,13 +1,13 @@
 /**
  * Stepping back while the storm goes on. A flag's baseline is what its signals were before its
  * first watched step: each fast signal's watch as it opened (the levels before the step, the
- * cluster's noise), and the heap slope before it. After a rollback to a lower percentage that is
- * not 0, what persists of the flag's effect is judged against that baseline: a fresh release watch
- * on the same levels, from a couple of periods after the rollback (a rollback takes a minute to
- * act), or the heap slope since the rollback against the slope before the first step. Persisting,
- * it steps the flag back again (policy.ts: the freeze and the cooldown do not hold back the
- * guardrail's own step-backs), each step its own decision with its evidence, down to 0 or off,
- * as long as it fell with the percentage (dose.ts): what did not is not the flag's.
+ * cluster's noise), the heap slope before it, and the highest step whose heap climbed. After a
+ * rollback to a lower percentage that is not 0, what persists of the flag's effect is judged: a
+ * fresh release watch on the baseline's levels, from a couple of periods after the rollback (a
+ * rollback takes a minute to act), as long as it fell with the percentage (dose.ts: what did not
+ * is not the flag's); or the heap's climb since the rollback (heap-watch.ts). Persisting, it steps
+ * the flag back again (policy.ts: the freeze and the cooldown do not hold back the guardrail's own
+ * step-backs), each step its own decision with its evidence, down to 0 or off.
  */
 import type { HeapEntry } from './heap-watch.ts';
 import { guardKey, type RolloutStep } from './release.ts';
@@ -24,6 +24,8 @@ export interface FlagBaseline {
   readonly fast: Record<string, { readonly cluster: string; readonly signal: string; readonly watch: ReleaseWatch }>;
   /** Per cluster, the heap slope before the first step (points per hour). */
   readonly heapSlope: Record<string, number>;
+  /** Per cluster, the lowest percentage a step of the flag took it to whose heap climbed (heap-watch.ts): its later steps from there up are judged early. */
+  heapClimbed?: Record<string, number>;
 }
 
 /** A later step of the flag is judged against its first step's baseline only this long: traffic moves. */
@@ -66,6 +68,20 @@ export function rememberHeapSlope(
   if (measured !== undefined) baseline.heapSlope[cluster] = measured;
 }
 
+/** Keeps that this step's heap climbed on the cluster. */
+export function rememberHeapClimb(baselines: Record<string, FlagBaseline>, step: RolloutStep, cluster: string): void {
+  const baseline = baselineOf(baselines, step);
+  if (!baseline) return;
+  baseline.heapClimbed ??= {};
+  baseline.heapClimbed[cluster] = Math.min(baseline.heapClimbed[cluster] ?? Infinity, step.toPercent);
+}
+
+/** Whether a step of the flag before this one climbed on the cluster (at or below the percentage this step starts from). */
+export function climbedBefore(baselines: Readonly<Record<string, FlagBaseline>>, step: RolloutStep, cluster: string): boolean {
+  const at = baselineOf(baselines, step)?.heapClimbed?.[cluster];
+  return at !== undefined && at <= step.fromPercent;
+}
+
 export function baselineOf(baselines: Readonly<Record<string, FlagBaseline>>, step: RolloutStep): FlagBaseline | undefined {
   const key = guardKey(step.flag, step.environment, step.target);
   return Object.hasOwn(baselines, key) ? baselines[key] : undefined;
@@ -104,15 +120,8 @@ export function excessWatches(
   });
 }
 
-/** Heap watches of what persists of the flag's heap climb after a rollback at `now`, against its slope before its first step; `slope`: the climb at the rollback. */
-export function excessHeapWatches(
-  baseline: FlagBaseline,
-  step: RolloutStep,
-  clusters: readonly string[],
-  signal: string,
-  now: number,
-  slope: number,
-): HeapEntry[] {
+/** Heap watches of what persists of the flag's heap climb after a rollback at `now` (heap-watch.ts). */
+export function excessHeapWatches(step: RolloutStep, clusters: readonly string[], signal: string, now: number): HeapEntry[] {
   return clusters.map((cluster) => ({
     id: `${step.id}/${cluster}/${signal}/excess/${now}`,
     release: step,
@@ -120,8 +129,6 @@ export function excessHeapWatches(
     signal,
     purpose: 'excess',
     since: now,
-    reference: baseline.heapSlope[cluster] ?? 0,
-    before: slope - (baseline.heapSlope[cluster] ?? 0),
     done: false,
   }));
 }

@@ -49,6 +49,29 @@ describe('the heap trend of a release', () => {
     expect(trend.kind).toBe('steady');
   });
 
+  it("judges a step early where the flag's earlier step climbed, asking a steeper climb of a shorter window", () => {
+    // 20 minutes after the step: 30 points an hour (a 25% step of a flag that climbed at 5%).
+    const steep = heapHistories((m) => 55 + (m > 0 ? (30 * m) / 60 : 0), 21);
+    const at = START + 21 * MIN;
+    expect(heapTrend(steep, RELEASE, at, heap).kind).toBe('too-early');
+    const early = heapTrend(steep, RELEASE, at, heap, { early: true });
+    expect(early).toMatchObject({ kind: 'rising', withinHorizon: true });
+    // Over about a third of the window, about 3^1.5 times the change of slope asked over the whole of it.
+    const periods = (at - RELEASE) / MIN;
+    expect(early.asked!).toBeCloseTo(heap.minSlopeChange * (heap.minAfterPeriods / periods) ** 1.5, 5);
+    // 3 points an hour would be a climb over the full hour; over 20 minutes it is not yet told from noise.
+    const mild = heapHistories((m) => 55 + (m > 0 ? (3 * m) / 60 : 0), 21);
+    expect(heapTrend(mild, RELEASE, at, heap, { early: true }).kind).toBe('steady');
+    expect(
+      heapTrend(
+        heapHistories((m) => 55 + (m > 0 ? (3 * m) / 60 : 0), 61),
+        RELEASE,
+        START + 61 * MIN,
+        heap,
+      ).kind,
+    ).toBe('rising');
+  });
+
   it("judges a flag's later step against the slope before the flag's first step: a climb its earlier steps began is the flag's", () => {
     // The flag's 25% step, 2 h after its 5% step began a climb of 8 points an hour, at 82%.
     const histories = heapHistories((m) => 74 + (8 * m) / 60, 90);

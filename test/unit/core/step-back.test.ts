@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { RolloutStep } from '../../../lambdas/core/release.ts';
-import { baselineFor, baselineOf, type FlagBaseline, rememberHeapSlope } from '../../../lambdas/core/step-back.ts';
+import {
+  baselineFor,
+  baselineOf,
+  climbedBefore,
+  type FlagBaseline,
+  rememberHeapClimb,
+  rememberHeapSlope,
+} from '../../../lambdas/core/step-back.ts';
 import { firstStep, MIN } from './release-watch-fixtures.ts';
 
 describe('step-back baselines', () => {
@@ -28,5 +35,26 @@ describe('step-back baselines', () => {
     rememberHeapSlope(baselines, first, 'events', () => 0.2);
     rememberHeapSlope(baselines, first, 'events', () => 0.7);
     expect(baseline.heapSlope).toEqual({ events: 0.2 });
+  });
+
+  it('keep the lowest percentage whose heap climbed: a step up from there or above is judged early, one from below is not', () => {
+    const baselines: Record<string, FlagBaseline> = {};
+    const T = Date.UTC(2025, 7, 28, 14);
+    const first = firstStep(T);
+    baselineFor(baselines, first);
+    const at = (from: number, to: number, minutes: number): RolloutStep => ({
+      ...first,
+      id: `${to}`,
+      time: T + minutes * MIN,
+      fromPercent: from,
+      toPercent: to,
+    });
+    expect(climbedBefore(baselines, at(1, 5, 120), 'events')).toBe(false);
+    rememberHeapClimb(baselines, at(1, 5, 120), 'events');
+    rememberHeapClimb(baselines, at(5, 25, 240), 'events');
+    // Stepped back to 5% and up again: the 5% step's climb still counts, though 25%'s was told later.
+    expect(climbedBefore(baselines, at(5, 25, 300), 'events')).toBe(true);
+    expect(climbedBefore(baselines, at(1, 5, 300), 'events')).toBe(false);
+    expect(climbedBefore(baselines, at(5, 25, 300), 'other')).toBe(false);
   });
 });
