@@ -37,7 +37,7 @@ import {
   TARGET_PERIODS,
 } from './judge.ts';
 import { type Engine, runClosedLoop } from './loop.ts';
-import { loadTextures, resolveDataDir } from './textures.ts';
+import { loadTextures, resolveDataDir, type Texture } from './textures.ts';
 import { MINUTE_MS, runWorld, type World } from './world.ts';
 
 /** The engine: lambdas/app/replay.ts, as `stormguard replay` runs it (release watches decide, background detection warns). */
@@ -118,19 +118,29 @@ export interface SuiteOptions {
   readonly progress?: (done: number, total: number) => void;
 }
 
-export async function runSuite(options: SuiteOptions = {}): Promise<{ results: CaseResult[]; dataDir: string; textures: number }> {
-  const dataDir = resolveDataDir(options.data);
-  const textures = loadTextures(dataDir).filter((t) => !options.textures || options.textures.test(t.name));
-  const cases = guardCases(textures)
-    .filter((c) => !options.kinds || options.kinds.includes(c.kind))
+/**
+ * The suite's cases for the chosen textures and kinds, in its worlds. Cases are made for every
+ * texture and then chosen: a case's seed is its texture's place in the whole suite, so a part
+ * (`--textures`) runs the suite's own cases.
+ */
+export function suiteCases(all: readonly Texture[], options: SuiteOptions): { cases: GuardCase[]; textures: number } {
+  const chosen = new Set(all.filter((t) => !options.textures || options.textures.test(t.name)).map((t) => t.name));
+  const cases = guardCases(all)
+    .filter((c) => chosen.has(c.texture) && (!options.kinds || options.kinds.includes(c.kind)))
     .map((c) => (options.constantCreation ? { ...c, world: { ...c.world, constantCreation: options.constantCreation } } : c))
     .map((c) => (options.darkRecords === undefined ? c : withDarkRecords(c, options.darkRecords)));
+  return { cases, textures: chosen.size };
+}
+
+export async function runSuite(options: SuiteOptions = {}): Promise<{ results: CaseResult[]; dataDir: string; textures: number }> {
+  const dataDir = resolveDataDir(options.data);
+  const { cases, textures } = suiteCases(loadTextures(dataDir), options);
   const results: CaseResult[] = [];
   for (const c of cases) {
     results.push(await runCase(c, options.engine ?? mainEngine, options.config));
     options.progress?.(results.length, cases.length);
   }
-  return { results, dataDir, textures: textures.length };
+  return { results, dataDir, textures };
 }
 
 function printMarkdown(results: readonly CaseResult[], summary: readonly Summary[], header: string): void {

@@ -9,7 +9,7 @@ import { CASE_KINDS, type GuardCase, guardCases } from '../../bench/guard/cases.
 import { exportCase } from '../../bench/guard/export.ts';
 import { judge } from '../../bench/guard/judge.ts';
 import { applyDecisions } from '../../bench/guard/loop.ts';
-import { mainEngine, runCase } from '../../bench/guard/run.ts';
+import { mainEngine, runCase, suiteCases } from '../../bench/guard/run.ts';
 import { loadTextures, MAX_TRAFFIC, MIN_TRAFFIC, resolveDataDir, TEXTURE_CATEGORIES, trafficWindow } from '../../bench/guard/textures.ts';
 import { minutePercent, runWorld } from '../../bench/guard/world.ts';
 import { defaultConfig } from '../../lambdas/core/config.ts';
@@ -63,6 +63,19 @@ describe('cases', () => {
     expect(cases).toHaveLength(14); // per texture: 2 benign rollouts, a compression rollout, 6 storms, and one of each other kind
     expect(guardCases(smooth).map((c) => c.world.seed)).toEqual(cases.map((c) => c.world.seed));
     expect(new Set(cases.map((c) => c.labels))).toEqual(new Set(['default', 'dynamic']));
+  });
+
+  it("runs the suite's own cases for a part of it: --textures and --kinds choose, they do not reseed", () => {
+    const part = suiteCases(textures, { textures: /exchange-2_cpm/, kinds: ['storm-after-noise'] });
+    const whole = guardCases(textures).filter(
+      (c) => c.texture === 'realAdExchange/exchange-2_cpm_results' && c.kind === 'storm-after-noise',
+    );
+    expect(part.textures).toBe(1);
+    expect(part.cases.map((c) => [c.id, c.world.seed, c.labels, c.storm?.time])).toEqual(
+      whole.map((c) => [c.id, c.world.seed, c.labels, c.storm?.time]),
+    );
+    // Made from its place in the whole suite, not first in a suite of one.
+    expect(part.cases[0]!.world.seed).not.toBe(guardCases(textures.filter((t) => t.name.includes('exchange-2_cpm')))[0]!.world.seed);
   });
 
   it('makes a storm of the named factor at its step, and later steps bigger still', () => {
