@@ -35,12 +35,24 @@ const BASELINE_KEPT_MS = 13 * 3_600_000;
 /** Periods after a rollback before the flag's remaining excess is judged: the rollback takes a minute to act. */
 export const SETTLE_PERIODS = 2;
 
-/** The baseline for this step of its rollout target (a rule's apart): the target's first step's, while recent enough; else this step's. */
+/**
+ * The baseline for this step of its rollout target (a rule's apart): the target's first step's,
+ * while recent enough; else this step's, which keeps the climbs of the one it replaces: levels move
+ * with traffic, a flag's dose and response does not.
+ */
 export function baselineFor(baselines: Record<string, FlagBaseline>, step: RolloutStep): FlagBaseline {
   const key = guardKey(step.flag, step.environment, step.target);
   const existing = Object.hasOwn(baselines, key) ? baselines[key] : undefined;
   if (existing && step.time - existing.since <= BASELINE_REUSE_MS) return existing;
-  const created: FlagBaseline = { flag: step.flag, environment: step.environment, since: step.time, fast: {}, heapSlope: {} };
+  const climbed = existing?.heapClimbed;
+  const created: FlagBaseline = {
+    flag: step.flag,
+    environment: step.environment,
+    since: step.time,
+    fast: {},
+    heapSlope: {},
+    ...(climbed ? { heapClimbed: { ...climbed } } : {}),
+  };
   baselines[key] = created;
   return created;
 }

@@ -56,5 +56,9 @@ describe('step-back baselines', () => {
     expect(climbedBefore(baselines, at(5, 25, 300), 'events')).toBe(true);
     expect(climbedBefore(baselines, at(1, 5, 300), 'events')).toBe(false);
     expect(climbedBefore(baselines, at(5, 25, 300), 'other')).toBe(false);
+    // A step more than BASELINE_REUSE_MS after the first starts a new baseline: its levels are new, the climbs are kept.
+    const late = at(5, 25, 7 * 60);
+    expect(baselineFor(baselines, late).since).toBe(late.time);
+    expect(climbedBefore(baselines, late, 'events')).toBe(true);
   });
 });
