@@ -90,8 +90,16 @@ const EARLY_SHARE = 1 / 3;
  * The change of slope asked over `periods` since the release: `minSlopeChange` from the minimum
  * window on; over fewer, more, as the error of a least-squares slope grows (as n^-1.5 over n points).
  */
-export function slopeChangeAsked(settings: HeapTrendSettings, periods: number): number {
+function slopeChangeAsked(settings: HeapTrendSettings, periods: number): number {
   return settings.minSlopeChange * Math.max(1, (settings.minAfterPeriods / periods) ** 1.5);
+}
+
+/** A slope over a longer window is surer: the climb asked of what persists after a rollback shrinks with the window, to this floor (points/h). */
+const MIN_REMAINING_SLOPE = 0.3;
+
+/** The climb asked (points per hour) of what persists `periods` after a rollback, judged from the minimum window on against a flat heap (heap-watch.ts). */
+export function remainingClimbAsked(settings: HeapTrendSettings, periods: number): number {
+  return Math.max(MIN_REMAINING_SLOPE, (settings.minSlopeChange * settings.minAfterPeriods) / periods);
 }
 
 /** The heap trend of a release at `releaseTime`, seen at `now`, from each broker's heap points (before and after). */

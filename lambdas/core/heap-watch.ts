@@ -29,7 +29,7 @@
 import type { GuardrailConfig, SignalConfig } from './config.ts';
 import type { Finding } from './finding.ts';
 import { connectionsMoved, followedTraffic, HEAP_TRAFFIC_WINDOW_PERIODS, heapPerTrafficOf, trafficAtOf } from './heap-traffic.ts';
-import { type HeapTrend, type HeapTrendSettings, heapTrend, heapTrendSettings, slopeBeforeOf } from './heap-trend.ts';
+import { type HeapTrend, type HeapTrendSettings, heapTrend, heapTrendSettings, remainingClimbAsked, slopeBeforeOf } from './heap-trend.ts';
 import { type ReleaseEvent, releaseName, sameRollout } from './release.ts';
 import { indexKey, type SeriesIndex } from './series-index.ts';
 import { clusterTraffic, trafficPoints } from './traffic-reference.ts';
@@ -59,8 +59,6 @@ export interface HeapEntry {
 
 /** How long a release's heap is watched for a trend (or until the flag's next step). */
 export const HEAP_WATCH_MS = 6 * 3_600_000;
-/** A slope over a longer window is surer: the excess slope asked shrinks with the window, to this floor (points/h). */
-const MIN_EXCESS_SLOPE = 0.3;
 
 /** The slow signal: heap after GC, the percentage with a forecast limit. */
 export function heapSignal(config: Pick<GuardrailConfig, 'signals'>): SignalConfig | undefined {
@@ -109,7 +107,7 @@ export function checkHeap(entry: HeapEntry, signal: SignalConfig, config: Guardr
   const series = context.index.get(indexKey(entry.cluster, entry.signal)) ?? [];
   const actual = brokerHistories(series, signal, false);
   const followed = traffic.length > 0 ? followedTraffic(traffic, settings.periodMs) : [];
-  const judged = heapHistories(entry, actual, signal, config, followed);
+  const judged = heapHistories(entry, actual, settings, followed);
   const flagBefore = entry.purpose === 'step' ? context.flagSlopeBefore?.(entry.release, entry.cluster) : undefined;
   const trend = heapTrend(judged, entry.since, now, settings, {
     from: entry.anchor ?? entry.since,
@@ -126,7 +124,7 @@ export function checkHeap(entry: HeapEntry, signal: SignalConfig, config: Guardr
   }
   if (entry.purpose === 'excess') {
     const periods = (now - (entry.anchor ?? entry.since)) / settings.periodMs;
-    const needed = Math.max(MIN_EXCESS_SLOPE, (settings.minSlopeChange * settings.minAfterPeriods) / periods);
+    const needed = remainingClimbAsked(settings, periods);
     const excess = trend.slopeAfter!;
     if (excess < needed) return undefined;
     entry.done = true;
@@ -149,12 +147,10 @@ export function checkHeap(entry: HeapEntry, signal: SignalConfig, config: Guardr
 function heapHistories(
   entry: HeapEntry,
   actual: BrokerHistory[],
-  signal: SignalConfig,
-  config: GuardrailConfig,
+  { periodMs, beforePeriods }: HeapTrendSettings,
   followed: readonly WatchPoint[],
 ): BrokerHistory[] {
   if (followed.length === 0) return actual;
-  const { periodMs, beforePeriods } = heapSettings(signal, config);
   const start = Math.floor(entry.release.time / periodMs) * periodMs;
   return heapPerTrafficOf(actual, followed, start - beforePeriods * periodMs, start, periodMs) ?? actual;
 }
