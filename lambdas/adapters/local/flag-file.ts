@@ -43,8 +43,9 @@ export class FlagFileController implements FlagController {
   async setRollout(request: Parameters<FlagController['setRollout']>[0]): Promise<Omit<Outcome, 'time'>> {
     const file = await this.read();
     const flag = this.flagIn(file, request.flag);
+    const rule = ruleOf(flag, request.target);
     const control = this.controlOf(flag);
-    const before = rulePercent(flag.on, ruleOf(flag, request.target), control) ?? 0;
+    const before = rulePercent(flag.on, rule, control) ?? 0;
     if (request.turnOff ? !flag.on : before <= request.percent) {
       return {
         status: 'unchanged',
@@ -53,7 +54,7 @@ export class FlagFileController implements FlagController {
     }
     const shareBefore = await this.measure(flag, request.target);
     if (request.turnOff) flag.on = false;
-    else setWeights(flag, ruleOf(flag, request.target), control, request.percent);
+    else setWeights(flag, rule, control, request.percent);
     await this.write(file, flag);
     const shareAfter = await this.measure(flag, request.target);
     const which = request.target.kind === 'rule' ? ` reaching ${targetLabel(request.target)}` : '';

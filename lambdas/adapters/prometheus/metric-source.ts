@@ -161,6 +161,7 @@ export class PrometheusMetricSource implements MetricSource {
   ): { series: MetricSeries[]; warnings: string[] } {
     const clusterLabel = this.options.clusterLabel ?? 'cluster';
     const brokerLabel = this.options.brokerLabel ?? 'broker';
+    const periodMs = this.config.metricPeriodSeconds * 1000;
     const merged = new Map<string, { series: Omit<MetricSeries, 'points'>; labels: string; points: Map<number, number> }>();
     const warnings: string[] = [];
     let skipped = 0;
@@ -181,7 +182,7 @@ export class PrometheusMetricSource implements MetricSource {
       }
       merged.set(identity.key, entry);
       for (const [stamp, raw] of result.values ?? []) {
-        const time = periodEndingAt(Math.round(Number(stamp) * 1000), this.config.metricPeriodSeconds * 1000);
+        const time = periodEndingAt(Math.round(Number(stamp) * 1000), periodMs);
         const value = readDecimal(raw);
         if (value === undefined || !Number.isFinite(time)) skipped++;
         else if (valueProblem(value, signal.kind)) outOfBounds++;
