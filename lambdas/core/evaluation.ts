@@ -32,6 +32,7 @@ import { knownPercent } from './exposure.ts';
 import type { Finding } from './finding.ts';
 import { freezeOf, rekeyRuleFreezes, remember, revertsFreeze } from './freeze.ts';
 import { watchFreshness } from './freshness.ts';
+import { groupBy } from './group-by.ts';
 import { HEAP_WATCH_MS, heapSettings, heapSignal } from './heap-watch.ts';
 import { FULL_POINTS } from './history.ts';
 import type { MetricSeries } from './metric-series.ts';
@@ -285,15 +286,4 @@ class EvaluationContext {
     }
     return decisions;
   }
-}
-
-function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const group = groups.get(k);
-    if (group) group.push(item);
-    else groups.set(k, [item]);
-  }
-  return groups;
 }

@@ -15,6 +15,7 @@ import { describeRelease } from './alert.ts';
 import type { Episode } from './episode.ts';
 import { describeEvidence } from './finding.ts';
 import { formatClock, formatDuration, formatNumber, formatPercent } from './format.ts';
+import { groupBy } from './group-by.ts';
 import type { Counterfactual, MarkerKind, ReportData, ReportSource } from './incident-report-data.ts';
 import { seriesName } from './metric-series.ts';
 import { flagTarget, releaseName } from './release.ts';
@@ -68,10 +69,8 @@ function signalCharts(
   within: (time: number) => boolean,
   first: Episode['first'] | undefined,
 ): ReportData['charts'] {
-  const bySignal = new Map<string, Recorded[]>();
-  for (const recorded of [...recorder.series.values()].sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }))) {
-    bySignal.set(recorded.signal, [...(bySignal.get(recorded.signal) ?? []), recorded]);
-  }
+  const sorted = [...recorder.series.values()].sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
+  const bySignal = groupBy(sorted, (recorded) => recorded.signal);
   return [...bySignal].map(([signal, series]) => {
     const times = [...new Set(series.flatMap((s) => s.points.map((p) => p.time)))].filter(within).sort((a, b) => a - b);
     const index = new Map(times.map((t, i) => [t, i]));

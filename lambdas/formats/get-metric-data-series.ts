@@ -11,6 +11,7 @@
  * `Cluster Name`): separate series, warned. Never matched by place: a page leaves out the results
  * that said Complete on an earlier one.
  */
+import { groupBy } from '../core/group-by.ts';
 import { ID_DIMENSION, type MetricPoint, type MetricSeries, RESULT_DIMENSION } from '../core/metric-series.ts';
 import { dynamicLabel } from './cloudwatch-search.ts';
 import { FREE_TEXT_DIMENSION, keyOf } from './metric-label.ts';
@@ -117,8 +118,7 @@ function entryFor(byKey: Map<string, Entry[]>, piece: Piece): Entry {
  * pseudo-dimension, from 1) where several share it.
  */
 function keyed(entries: readonly Entry[]): Entry[] {
-  const byKey = new Map<string, Entry[]>();
-  for (const e of entries) byKey.set(e.identity.key, [...(byKey.get(e.identity.key) ?? []), e]);
+  const byKey = groupBy(entries, (e) => e.identity.key);
   return entries.map((e) => {
     const shared = byKey.get(e.identity.key)!;
     const byId = new Set(shared.map((s) => s.id)).size > 1 && e.id !== undefined;
@@ -151,9 +151,7 @@ function incompleteWarning(entries: readonly Entry[]): string[] {
 function splitWarnings(byKey: readonly (readonly Entry[])[], nameOf: (e: Entry) => string): string[] {
   const byPage = new Map<number, Entry[][]>();
   for (const split of byKey) {
-    const ofPage = new Map<number, Entry[]>();
-    for (const e of split.slice(1)) ofPage.set(e.first.page, [...(ofPage.get(e.first.page) ?? []), e]);
-    for (const [page, apart] of ofPage) byPage.set(page, [...(byPage.get(page) ?? []), apart]);
+    for (const [page, apart] of groupBy(split.slice(1), (e) => e.first.page)) byPage.set(page, [...(byPage.get(page) ?? []), apart]);
   }
   return [...byPage.entries()]
     .sort(([a], [b]) => a - b)
