@@ -19,11 +19,15 @@ const target = z.discriminatedUnion('kind', [
   z.looseObject({ kind: z.literal('rule'), ruleId: z.string(), label: z.optional(z.string()) }),
 ]);
 
-const seriesState = z.looseObject({
+/** What names a series (a DynamoDB head's gate summary lists series by it). */
+export const seriesRefSchema = z.looseObject({
   key: z.string(),
   signal: z.string(),
   cluster: z.string(),
   dimensions: byKey(z.string()),
+});
+
+const seriesState = z.extend(seriesRefSchema, {
   detector: z.looseObject({ lastTime: z.nullable(time()) }),
   history: z.looseObject({ times: z.array(time()), values: z.array(z.number()) }),
   blind: z.boolean(),

@@ -10,7 +10,7 @@ import type { GuardrailConfig } from '../../core/config-schema.ts';
 import { parseInput, StateConflictError } from '../../core/errors.ts';
 import { newSeriesState, type SeriesState } from '../../core/series.ts';
 import { type GuardrailState, newGuardrailState } from '../../core/state.ts';
-import { stateFieldsSchema } from '../../core/state-schema.ts';
+import { seriesRefSchema, stateFieldsSchema } from '../../core/state-schema.ts';
 import '../../core/zod-messages.ts';
 import { loadLegacyState } from './legacy.ts';
 import { compress, decompress, type HeadFields, type LogEntry } from './series-log.ts';
@@ -41,14 +41,13 @@ export function encodeHead(head: StoredHead): Uint8Array {
   return compress(head);
 }
 
-const seriesRef = z.looseObject({ key: z.string(), signal: z.string(), cluster: z.string(), dimensions: z.record(z.string(), z.string()) });
 /** The state's fields, as a state file's are checked, and the head's own: its log and the gate's summary. */
 const headSchema = z.extend(stateFieldsSchema, {
   log: z.array(z.tuple([z.number(), z.string(), z.number(), z.enum(['p', 's'])])),
   gate: z.optional(
     z.looseObject({
-      blind: z.array(seriesRef),
-      overHeadroom: z.array(z.extend(seriesRef, { time: z.number(), value: z.number() })),
+      blind: z.array(seriesRefSchema),
+      overHeadroom: z.array(z.extend(seriesRefSchema, { time: z.number(), value: z.number() })),
     }),
   ),
 });
