@@ -7,7 +7,7 @@
  * BLOCK of points, which is what the correlator computes over anyway: the default 780 minutes
  * take 252 values, not 780. Cost: O(FULL_POINTS) per point at worst; O(capacity / BLOCK) memory.
  */
-import { linearRegression, median } from 'simple-statistics';
+import { median } from 'simple-statistics';
 
 export interface History {
   times: number[];
@@ -20,7 +20,6 @@ export interface History {
 export const FULL_POINTS = 120;
 /** Older points become one median per this many. */
 const BLOCK = 5;
-const HOUR_MS = 3_600_000;
 
 export function newHistory(): History {
   return { times: [], values: [], compacted: 0 };
@@ -59,14 +58,4 @@ export function valuesBetween(history: History, from: number, to: number): numbe
 export function medianBetween(history: History, from: number, to: number, minPoints = 3): number | undefined {
   const values = valuesBetween(history, from, to);
   return values.length >= minPoints ? median(values) : undefined;
-}
-
-/** Least-squares slope per hour with from <= time < to, or undefined with fewer than `minPoints`. */
-export function slopeBetween(history: History, from: number, to: number, minPoints = 10): number | undefined {
-  const points: number[][] = [];
-  for (let i = 0; i < history.times.length; i++) {
-    const time = history.times[i]!;
-    if (time >= from && time < to) points.push([(time - from) / HOUR_MS, history.values[i]!]);
-  }
-  return points.length >= minPoints ? linearRegression(points).m : undefined;
 }

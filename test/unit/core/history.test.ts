@@ -1,17 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  FULL_POINTS,
-  type History,
-  medianBetween,
-  newHistory,
-  remember,
-  slopeBetween,
-  valuesBetween,
-} from '../../../lambdas/core/history.ts';
+import { FULL_POINTS, type History, medianBetween, newHistory, remember, valuesBetween } from '../../../lambdas/core/history.ts';
 
 const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
 /** Older points become one median per this many (history.ts, not exported). */
 const BLOCK = 5;
 
@@ -163,58 +154,5 @@ describe('medianBetween', () => {
     // Before minute 10 only the two medians (2 and 7) are left.
     expect(valuesBetween(long, 0, 10 * MINUTE)).toEqual([2, 7]);
     expect(medianBetween(long, 0, 10 * MINUTE, 2)).toBe(4.5);
-  });
-});
-
-describe('slopeBetween', () => {
-  it('gives a line its slope per hour', () => {
-    // 0.5 per minute = 30 per hour, from any intercept.
-    const history = fill(
-      10_000,
-      minutes(60, (i) => 40 + 0.5 * i),
-    );
-    expect(slopeBetween(history, 0, 60 * MINUTE)).toBeCloseTo(30, 9);
-    expect(slopeBetween(history, 20 * MINUTE, 50 * MINUTE)).toBeCloseTo(30, 9);
-  });
-
-  it('gives a falling line a negative slope and a flat one zero', () => {
-    expect(
-      slopeBetween(
-        fill(
-          10_000,
-          minutes(30, (i) => 90 - i),
-        ),
-        0,
-        HOUR,
-      ),
-    ).toBeCloseTo(-60, 9);
-    expect(
-      slopeBetween(
-        fill(
-          10_000,
-          minutes(30, () => 7),
-        ),
-        0,
-        HOUR,
-      ),
-    ).toBeCloseTo(0, 12);
-  });
-
-  it('is the same over compacted blocks of a line (their middle points lie on it)', () => {
-    const history = fill(
-      10_000,
-      minutes(FULL_POINTS + 20 * BLOCK, (i) => 2 * i),
-    );
-    expect(history.compacted).toBeGreaterThan(0);
-    expect(slopeBetween(history, 0, 4 * HOUR)).toBeCloseTo(120, 6);
-  });
-
-  it('is undefined with fewer than minPoints', () => {
-    const history = fill(
-      10_000,
-      minutes(9, (i) => i),
-    );
-    expect(slopeBetween(history, 0, HOUR)).toBeUndefined();
-    expect(slopeBetween(history, 0, HOUR, 2)).toBeCloseTo(60, 9);
   });
 });
