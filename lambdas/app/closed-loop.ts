@@ -9,7 +9,7 @@
 
 import type { GuardrailConfig } from '../core/config.ts';
 import type { MetricSeries } from '../core/metric-series.ts';
-import { controlVariations } from '../formats/launchdarkly.ts';
+import { timelineScope } from '../formats/timeline.ts';
 import { exportScenario, readExport } from '../simulator/export.ts';
 import type { Scenario } from '../simulator/scenario.ts';
 import { applyRollbacks, simulate } from '../simulator/simulate.ts';
@@ -33,8 +33,8 @@ export async function replayClosedLoop(
   hooks: ReplayHooks = {},
 ): Promise<ClosedLoop> {
   const signals = config.signals.map((s) => s.name);
-  const controls = controlVariations(config);
-  const open = readExport(exportScenario(scenario, simulate(scenario)).files, signals, controls);
+  const scope = timelineScope(config);
+  const open = readExport(exportScenario(scenario, simulate(scenario)).files, signals, scope);
   const withoutGuardrail = await replay(
     { series: open.metrics.series, releases: open.timeline.events },
     config,
@@ -42,7 +42,7 @@ export async function replayClosedLoop(
     hooks.cadence ? { cadence: true } : {},
   );
   const changed = applyRollbacks(scenario, withoutGuardrail.decisions);
-  const closed = readExport(exportScenario(changed, simulate(changed)).files, signals, controls);
+  const closed = readExport(exportScenario(changed, simulate(changed)).files, signals, scope);
   const result = await replay({ series: closed.metrics.series, releases: closed.timeline.events }, config, ports.live, hooks);
   return {
     withoutGuardrail,

@@ -73,6 +73,9 @@ export const auditEntrySchema = z.object({
   member: z.optional(z.object({ email: z.optional(z.string()) })),
   previousVersion: z.optional(z.unknown()),
   currentVersion: z.optional(z.unknown()),
+  /** What the entry changed, as resource specifiers (`proj/default:env/production:flag/checkout`). */
+  target: z.optional(z.object({ resources: z.optional(z.array(z.string())) })),
+  accesses: z.optional(z.array(z.object({ resource: z.optional(z.string()) }))),
 });
 
 /**
@@ -174,6 +177,17 @@ export function rulePercent(on: boolean, rule: ServingRule | undefined, control:
 /** A target's rule (the fallthrough for the default rule), its own id's, never another's. */
 export function ruleOf(config: EnvironmentConfig, target: RolloutTarget): z.output<typeof variationOrRollout> | undefined {
   return target.kind === 'fallthrough' ? config.fallthrough : config.rules?.find((r) => r._id === target.ruleId);
+}
+
+/**
+ * The projects an audit entry's resource specifiers name (`proj/<key>…`). A flag's and an
+ * environment's keys are only unique within a project, and a webhook hears the whole account.
+ * Empty where the entry names none (a hand-written timeline).
+ */
+export function projectsOf(entry: Pick<AuditEntry, 'target' | 'accesses'>): string[] {
+  const specifiers = [...(entry.target?.resources ?? []), ...(entry.accesses ?? []).flatMap((a) => (a.resource ? [a.resource] : []))];
+  const projects = specifiers.flatMap((specifier) => /^proj\/([^:;]+)/.exec(specifier)?.[1] ?? []);
+  return [...new Set(projects)];
 }
 
 /** A flag change one audit entry records: the flag before and after it. */

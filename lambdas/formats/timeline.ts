@@ -7,7 +7,7 @@ import { InputError, parseInput } from '../core/errors.ts';
 import { readTime } from '../core/input-bounds.ts';
 import { orderedUnique, type ReleaseEvent } from '../core/release.ts';
 import { isDeployEvent, readDeployEvent } from './deploy-event.ts';
-import { auditEntrySchema, type FlagChange, flagChangeOf, isAuditEntry, stepsOf } from './launchdarkly.ts';
+import { auditEntrySchema, controlVariations, type FlagChange, flagChangeOf, isAuditEntry, projectsOf, stepsOf } from './launchdarkly.ts';
 
 export interface TimelineReadout {
   readonly events: ReleaseEvent[];
@@ -16,14 +16,25 @@ export interface TimelineReadout {
   readonly warnings: string[];
 }
 
-/**
- * `controls`: a control variation per flag key, where exposure is measured against a variation other
- * than the off variation (configuration `flags.<key>.controlVariation`).
- */
-export function readTimeline(
-  documents: ReadonlyArray<{ source: string; document: unknown }>,
-  controls: Readonly<Record<string, number>> = {},
-): TimelineReadout {
+/** How the guarded flags are read (from the configuration: `timelineScope`). */
+export interface TimelineScope {
+  /**
+   * A control variation per flag key, where exposure is measured against a variation other than
+   * the off variation (configuration `flags.<key>.controlVariation`).
+   */
+  readonly controls?: Readonly<Record<string, number>>;
+  /** The LaunchDarkly project the flags are in (`launchDarkly.projectKey`): entries naming only others are not its steps. */
+  readonly project?: string | undefined;
+}
+
+/** A configuration's scope: its flags' control variations and its LaunchDarkly project. */
+export function timelineScope(
+  config: Parameters<typeof controlVariations>[0] & { readonly launchDarkly?: { readonly projectKey: string } | undefined },
+): TimelineScope {
+  return { controls: controlVariations(config), project: config.launchDarkly?.projectKey };
+}
+
+export function readTimeline(documents: ReadonlyArray<{ source: string; document: unknown }>, scope: TimelineScope = {}): TimelineReadout {
   const events: ReleaseEvent[] = [];
   const flagChanges: FlagChange[] = [];
   const warnings: string[] = [];
@@ -36,6 +47,11 @@ export function readTimeline(
         const date = readTime(entry.date, 'ms');
         if ('problem' in date) throw new InputError({ file: source, field: `${field}.date` }, date.problem);
         if (entry.kind !== 'flag') continue;
+        const projects = projectsOf(entry);
+        if (scope.project !== undefined && projects.length > 0 && !projects.includes(scope.project)) {
+          warnings.push(`${source}: ${field} (${entry._id}) is a change in project ${projects.join(', ')}, not ${scope.project}: left out`);
+          continue;
+        }
         if (!entry.previousVersion || !entry.currentVersion) {
           warnings.push(
             `${source}: ${field} (${entry._id}) has no previousVersion/currentVersion: fetch the entry itself to read its steps`,
@@ -44,7 +60,7 @@ export function readTimeline(
         }
         const change = flagChangeOf(entry, source, field);
         flagChanges.push(change);
-        events.push(...stepsOf(entry, change, controls));
+        events.push(...stepsOf(entry, change, scope.controls));
       } else {
         throw new InputError(
           { file: source, field },

@@ -8,18 +8,19 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { readDelivery } from '../adapters/launchdarkly/webhook.ts';
+import type { TimelineScope } from '../formats/timeline.ts';
 import type { ReleaseLog } from '../ports.ts';
-import { controlsFromEnvironment } from './shared/controls.ts';
 import { requiredEnvironment } from './shared/environment.ts';
 import { releaseLog } from './shared/release-log.ts';
 import { bodyOf } from './shared/request.ts';
 import { secretFrom, secretsManager } from './shared/secrets.ts';
+import { timelineScopeFromEnvironment } from './shared/timeline-scope.ts';
 
 export interface WebhookWiring {
   readonly store: Pick<ReleaseLog, 'addReleases'>;
   readonly secret: () => Promise<string>;
-  /** The flags' control variations: what a step's percentage is measured against. */
-  readonly controls?: Readonly<Record<string, number>>;
+  /** The flags' control variations (what a step's percentage is measured against) and their LaunchDarkly project. */
+  readonly scope?: TimelineScope;
 }
 
 export function createWebhookHandler(
@@ -27,7 +28,7 @@ export function createWebhookHandler(
 ): (event: Pick<APIGatewayProxyEventV2, 'body' | 'isBase64Encoded' | 'headers'>) => Promise<APIGatewayProxyStructuredResultV2> {
   return async (event) => {
     const body = bodyOf(event);
-    const verdict = readDelivery(body, event.headers['x-ld-signature'], await wiring.secret(), wiring.controls);
+    const verdict = readDelivery(body, event.headers['x-ld-signature'], await wiring.secret(), wiring.scope);
     if (verdict.status !== 200) return { statusCode: verdict.status, body: JSON.stringify({ message: verdict.reason }) };
     await wiring.store.addReleases(verdict.releases);
     return { statusCode: 200, body: JSON.stringify({ releases: verdict.releases.length }) };
@@ -44,7 +45,7 @@ export const handler = (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyS
   wired ??= createWebhookHandler({
     store: releaseLog(dynamo),
     secret: secretFrom(secrets, requiredEnvironment('WEBHOOK_SECRET_ARN')),
-    controls: controlsFromEnvironment(),
+    scope: timelineScopeFromEnvironment(),
   });
   return wired(event);
 };

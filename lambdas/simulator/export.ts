@@ -8,7 +8,7 @@
  */
 import type { MetricReadout } from '../core/metric-series.ts';
 import { readGetMetricData, type SignalName } from '../formats/get-metric-data.ts';
-import { readTimeline, type TimelineReadout } from '../formats/timeline.ts';
+import { readTimeline, type TimelineReadout, type TimelineScope } from '../formats/timeline.ts';
 import { auditLog, hexId } from './audit-log.ts';
 import type { Scenario } from './scenario.ts';
 import type { SimulationResult } from './simulate.ts';
@@ -32,16 +32,16 @@ export function readDocuments(
   metrics: Documents,
   timeline: Documents,
   signalNames: readonly SignalName[],
-  controls: Readonly<Record<string, number>> = {},
+  scope: TimelineScope = {},
 ): { metrics: MetricReadout; timeline: TimelineReadout } {
-  return { metrics: readGetMetricData(metrics, signalNames), timeline: readTimeline(timeline, controls) };
+  return { metrics: readGetMetricData(metrics, signalNames), timeline: readTimeline(timeline, scope) };
 }
 
 /** A simulation's export read back through the same readers as a user's files. */
 export function readExport(
   files: ScenarioExport['files'],
   signalNames: readonly SignalName[],
-  controls: Readonly<Record<string, number>> = {},
+  scope: TimelineScope = {},
 ): { metrics: MetricReadout; timeline: TimelineReadout } {
   const documents = Object.entries(files).map(([source, document]) => ({ source, document }));
   const isMetrics = (d: { source: string }) => d.source.startsWith('metrics-');
@@ -49,7 +49,7 @@ export function readExport(
     documents.filter(isMetrics),
     documents.filter((d) => !isMetrics(d)),
     signalNames,
-    controls,
+    scope,
   );
 }
 

@@ -37,6 +37,8 @@ describe('signatureIsValid', () => {
     expect(signatureIsValid(body, sign(delivery, 'other'), SECRET)).toBe(false);
     expect(signatureIsValid(Buffer.from(`${delivery} `), sign(delivery), SECRET)).toBe(false);
     expect(signatureIsValid(body, sign(delivery).slice(0, 32), SECRET)).toBe(false);
+    // Hex decoding drops an odd trailing digit: a signature and one digit more is not the signature.
+    expect(signatureIsValid(body, `${sign(delivery)}0`, SECRET)).toBe(false);
     expect(signatureIsValid(body, 'not hex at all', SECRET)).toBe(false);
     expect(signatureIsValid(body, undefined, SECRET)).toBe(false);
   });
@@ -78,8 +80,27 @@ describe('the webhook Lambda', () => {
     });
   });
 
+  it("leaves out another project's flag of the same key: the webhook hears the whole account", async () => {
+    const scoped = createWebhookHandler({ store, secret: async () => SECRET, scope: { project: 'shop' } });
+    const time = Date.parse('2025-09-02T09:00:00Z');
+    const inProject = (project: string, id: string) => {
+      const entry = stepEntry(id, time, 'checkout-producer-per-request', 0, 75);
+      return JSON.stringify({
+        ...entry,
+        target: { name: 'A flag', resources: [`proj/${project}:env/production:flag/checkout-producer-per-request`] },
+        accesses: [{ action: 'updateFallthrough', resource: `proj/${project}:env/production:flag/checkout-producer-per-request` }],
+      });
+    };
+    const post = (body: string) => scoped({ body, isBase64Encoded: false, headers: { 'x-ld-signature': sign(body) } });
+    expect(await post(inProject('mobile-app', 'other-1'))).toMatchObject({ statusCode: 200, body: '{"releases":0}' });
+    expect(await post(inProject('shop', 'own-1'))).toMatchObject({ statusCode: 200, body: '{"releases":1}' });
+    const ids = (await store.releases(time)).map((r) => r.id);
+    expect(ids.some((id) => id.startsWith('own-1/'))).toBe(true);
+    expect(ids.some((id) => id.startsWith('other-1/'))).toBe(false);
+  });
+
   it("reads a multivariate flag's step against the flag's configured control variation", async () => {
-    const controlled = createWebhookHandler({ store, secret: async () => SECRET, controls: { storm: 1 } });
+    const controlled = createWebhookHandler({ store, secret: async () => SECRET, scope: { controls: { storm: 1 } } });
     const time = Date.parse('2025-08-29T14:00:00Z');
     const body = JSON.stringify(auditEntry('mv-1', time, multivariateVersion(2_000, 1_000), multivariateVersion(10_000, 5_000)));
     expect((await controlled({ body, isBase64Encoded: false, headers: { 'x-ld-signature': sign(body) } })).statusCode).toBe(200);

@@ -44,7 +44,10 @@ export class LaunchDarklyAuditLog {
         if (item.kind === 'flag') entries.push(await this.get(`/api/v2/auditlog/${encodeURIComponent(item._id)}`));
       path = listing._links?.next?.href;
     }
-    return readTimeline([{ source: 'LaunchDarkly audit log', document: entries }], this.options.controls).events;
+    return readTimeline([{ source: 'LaunchDarkly audit log', document: entries }], {
+      controls: this.options.controls,
+      project: this.options.projectKey,
+    }).events;
   }
 
   private async get<T>(path: string): Promise<T> {

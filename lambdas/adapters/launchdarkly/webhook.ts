@@ -7,14 +7,14 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { InputError } from '../../core/errors.ts';
 import type { ReleaseEvent } from '../../core/release.ts';
-import { readTimeline } from '../../formats/timeline.ts';
+import { readTimeline, type TimelineScope } from '../../formats/timeline.ts';
 
 /** Deliveries are audit-log entries with two flag versions: far below this. */
 export const MAX_WEBHOOK_BYTES = 256 * 1024;
 
-/** Whether `signature` is the hex HMAC-SHA256 of `body` under `secret`; constant time for equal lengths. */
+/** Whether `signature` is the hex HMAC-SHA256 of `body` under `secret` (64 hex digits); constant time. */
 export function signatureIsValid(body: Buffer, signature: string | undefined, secret: string): boolean {
-  if (!signature || !/^[0-9a-f]+$/i.test(signature)) return false;
+  if (!signature || !/^[0-9a-f]{64}$/i.test(signature)) return false;
   const expected = createHmac('sha256', secret).update(body).digest();
   const given = Buffer.from(signature, 'hex');
   return given.length === expected.length && timingSafeEqual(given, expected);
@@ -26,14 +26,11 @@ export type WebhookVerdict =
 
 /**
  * Checks a delivery's size and signature, then reads its releases. Nothing is parsed before the
- * signature holds. `controls`: the flags' control variations (readTimeline).
+ * signature holds. `scope`: the flags' control variations and their project (readTimeline): a
+ * webhook hears every project of the account, and another project's flag of the same key is not
+ * the guarded one.
  */
-export function readDelivery(
-  body: Buffer,
-  signature: string | undefined,
-  secret: string,
-  controls: Readonly<Record<string, number>> = {},
-): WebhookVerdict {
+export function readDelivery(body: Buffer, signature: string | undefined, secret: string, scope: TimelineScope = {}): WebhookVerdict {
   if (body.length > MAX_WEBHOOK_BYTES) return { status: 413, reason: `deliveries are at most ${MAX_WEBHOOK_BYTES} bytes` };
   if (!signatureIsValid(body, signature, secret)) return { status: 401, reason: signature ? 'bad signature' : 'missing X-LD-Signature' };
   let document: unknown;
@@ -43,7 +40,7 @@ export function readDelivery(
     return { status: 400, reason: 'the body is not JSON' };
   }
   try {
-    return { status: 200, releases: readTimeline([{ source: 'webhook', document }], controls).events };
+    return { status: 200, releases: readTimeline([{ source: 'webhook', document }], scope).events };
   } catch (error) {
     if (error instanceof InputError) return { status: 400, reason: error.message };
     throw error;

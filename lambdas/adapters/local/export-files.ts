@@ -6,8 +6,9 @@ import type { GuardrailConfig } from '../../core/config.ts';
 import { InputError } from '../../core/errors.ts';
 import type { MetricSeries } from '../../core/metric-series.ts';
 import type { ReleaseEvent } from '../../core/release.ts';
-import { controlVariations, type FlagChange } from '../../formats/launchdarkly.ts';
+import type { FlagChange } from '../../formats/launchdarkly.ts';
 import { checkSpacing } from '../../formats/metric-spacing.ts';
+import { timelineScope } from '../../formats/timeline.ts';
 import { readDocuments } from '../../simulator/export.ts';
 import { checkReadable, MAX_EXPORT_BYTES, readJson } from './files.ts';
 
@@ -37,7 +38,7 @@ export async function loadExports(
   for (const source of metricFiles) metricDocuments.push({ source, document: await readJson(source) });
   const timelineDocuments: Array<{ source: string; document: unknown }> = [];
   for (const source of timelineFiles) timelineDocuments.push({ source, document: await readJson(source) });
-  const { metrics, timeline } = readDocuments(metricDocuments, timelineDocuments, config.signals, controlVariations(config));
+  const { metrics, timeline } = readDocuments(metricDocuments, timelineDocuments, config.signals, timelineScope(config));
   if (metrics.series.length === 0) {
     const names = config.signals.map((s) => s.name).join(', ');
     throw new InputError({ file: metricFiles.join(', ') }, `no series names a configured signal (${names}) in its Label`);

@@ -7,7 +7,7 @@ import { auditEntry } from '../../support/fixtures.ts';
 import { EU_RULE, flagVersion, multivariateVersion as multi, ruledVersion as ruled } from '../../support/flag-versions.ts';
 
 const T = Date.parse('2025-01-01T00:00:00Z');
-const read = (document: unknown, controls?: Record<string, number>) => readTimeline([{ source: 'timeline.json', document }], controls);
+const read = (document: unknown, controls?: Record<string, number>) => readTimeline([{ source: 'timeline.json', document }], { controls });
 
 describe('audit entries of rules, multivariate flags and prerequisites', () => {
   it("names a rule's step by the rule's description (else its clauses), and leaves the other rules' unchanged targets out", () => {

@@ -72,6 +72,28 @@ describe('rollout steps from LaunchDarkly audit entries', () => {
     expect(events).toHaveLength(1);
   });
 
+  it('leaves out, with a warning, a change in another project: flag and environment keys are only unique within one', () => {
+    const inProject = (id: string, resources: string[], accesses: string[] = []) => ({
+      ...stepEntry(id, T + 1000, 'storm', 1, 5),
+      target: { name: 'A flag', resources },
+      accesses: accesses.map((resource) => ({ action: 'updateFallthrough', resource })),
+    });
+    const documents = [
+      inProject('mine', ['proj/shop:env/production:flag/storm']),
+      inProject('theirs', ['proj/mobile-app:env/production:flag/storm']),
+      inProject('accesses-only', [], ['proj/mobile-app;team-a:env/production:flag/storm']),
+      stepEntry('unscoped', T + 2000, 'storm', 5, 25),
+    ];
+    const { events, warnings } = readTimeline([{ source: 'timeline.json', document: documents }], { project: 'shop' });
+    expect(events.map((e) => e.id.split('/')[0])).toEqual(['mine', 'unscoped']);
+    expect(warnings).toEqual([
+      'timeline.json: [1] (theirs) is a change in project mobile-app, not shop: left out',
+      'timeline.json: [2] (accesses-only) is a change in project mobile-app, not shop: left out',
+    ]);
+    // With no project configured, every entry is read.
+    expect(readTimeline([{ source: 'timeline.json', document: documents }]).events).toHaveLength(4);
+  });
+
   it('warns about entries listed without their versions', () => {
     const { events, warnings } = read([{ ...stepEntry('a', T + 1, 'f', 0, 1), previousVersion: undefined }]);
     expect(events).toEqual([]);
