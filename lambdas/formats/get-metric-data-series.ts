@@ -5,11 +5,12 @@
  * GetMetricData's pages, the CLI's concatenation of them, exports of other or overlapping time
  * ranges. Where a later page gives a time another value, it is a revision (CloudWatch revises its
  * latest points as late data arrives, so two exports taken at different times disagree on the last
- * minutes of the first): the later point wins. Only results of one page (one response) that give one
+ * minutes of the first): the later point wins. Results of one page (one response) that give one
  * time two values are two metrics the label does not tell apart (a SEARCH over
  * `ClientConnectionCount` without `Client Authentication`, two queries of one request without
- * `Cluster Name`): separate series, warned. Never matched by place: a page leaves out the results
- * that said Complete on an earlier one.
+ * `Cluster Name`); so is a later page that gives other values further back than the latest
+ * REVISION_WINDOW_MS (one export per cluster, both with default labels): separate series, warned.
+ * Never matched by place: a page leaves out the results that said Complete on an earlier one.
  */
 import { groupBy } from '../core/group-by.ts';
 import { ID_DIMENSION, type MetricPoint, type MetricSeries, RESULT_DIMENSION } from '../core/metric-series.ts';
@@ -45,7 +46,14 @@ interface Entry {
   saidComplete: boolean;
   whole: boolean;
   lastSource: string;
+  /** Its latest time so far: revisions reach REVISION_WINDOW_MS back from it. */
+  latest: number;
+  /** Why it is not the series of its key before it: another value on one page, or further back than a revision reaches. */
+  readonly apart: 'page' | 'export';
 }
+
+/** How far back from a series' latest point CloudWatch's late data revises it: other values further back are another metric's. */
+export const REVISION_WINDOW_MS = 30 * 60_000;
 
 /** Beyond this many labels split on one page, their warning is one line that names the first few. */
 const LISTED_SPLITS = 3;
@@ -56,7 +64,10 @@ export function seriesOf(pieces: readonly Piece[]): { series: MetricSeries[]; wa
   for (const piece of pieces) {
     const entry = entryFor(byKey, piece);
     // Another value of this page went to another series (entryFor): one of an earlier page is revised.
-    for (const { time, value } of piece.points) entry.values.set(time, { value, page: piece.page });
+    for (const { time, value } of piece.points) {
+      entry.values.set(time, { value, page: piece.page });
+      entry.latest = Math.max(entry.latest, time);
+    }
     entry.saidComplete ||= piece.saidComplete;
     entry.whole ||= piece.whole;
     entry.lastSource = piece.source;
@@ -86,12 +97,17 @@ function entryFor(byKey: Map<string, Entry[]>, piece: Piece): Entry {
   const byLabel = Object.keys(identity.dimensions).length > 0;
   const key = JSON.stringify(byLabel ? [identity.key] : [id ?? null, identity.key]);
   const same = byKey.get(key) ?? [];
+  let apart: Entry['apart'] = 'export';
   const fits = same.flatMap((entry) => {
     let revised = 0;
     for (const { time, value } of piece.points) {
       const had = entry.values.get(time);
       if (had === undefined || had.value === value) continue;
-      if (had.page === piece.page) return [];
+      if (had.page === piece.page) {
+        apart = 'page';
+        return [];
+      }
+      if (time < entry.latest - REVISION_WINDOW_MS) return [];
       revised++;
     }
     return [{ entry, revised }];
@@ -100,6 +116,8 @@ function entryFor(byKey: Map<string, Entry[]>, piece: Piece): Entry {
   const found = fits[0]?.entry;
   if (found) return found;
   const entry: Entry = {
+    apart,
+    latest: -Infinity,
     id,
     first: { source: piece.source, field: piece.field, label: piece.label, page: piece.page },
     identity,
@@ -149,30 +167,40 @@ function incompleteWarning(entries: readonly Entry[]): string[] {
  * LISTED_SPLITS keys split on one page (a SEARCH over every broker), one line naming the first few.
  */
 function splitWarnings(byKey: readonly (readonly Entry[])[], nameOf: (e: Entry) => string): string[] {
+  // Per page, and per reason on it (a page can split from itself and from an earlier export).
   const byPage = new Map<number, Entry[][]>();
+  const order = (e: Entry) => 2 * e.first.page + (e.apart === 'page' ? 0 : 1);
   for (const split of byKey) {
-    for (const [page, apart] of groupBy(split.slice(1), (e) => e.first.page)) byPage.set(page, [...(byPage.get(page) ?? []), apart]);
+    for (const [at, apart] of groupBy(split.slice(1), order)) byPage.set(at, [...(byPage.get(at) ?? []), apart]);
   }
   return [...byPage.entries()]
     .sort(([a], [b]) => a - b)
     .flatMap(([, keys]) => {
       const advice = adviceFor(keys.map((apart) => apart[0]!.identity));
+      const reason = keys[0]![0]!.apart;
       if (keys.length <= LISTED_SPLITS)
         return keys.map((apart) => {
           const { first } = apart[0]!;
           const more = apart.length > 1 ? `, and ${apart.length - 1} more` : '';
           return (
-            `${first.source}: ${first.field} ("${first.label.slice(0, 200)}") names the same series as an earlier result of its page, ` +
-            `with another value at a time both have: two metrics, so they are kept apart (as ${nameOf(apart[0]!)}${more}), not merged; ${advice}`
+            `${first.source}: ${first.field} ("${first.label.slice(0, 200)}") names the same series as ${whyApart(reason, 'its')}: ` +
+            `two metrics, so they are kept apart (as ${nameOf(apart[0]!)}${more}), not merged; ${advice}`
           );
         });
       const listed = keys.slice(0, LISTED_SPLITS).map((apart) => `${apart[0]!.first.field} ("${apart[0]!.first.label.slice(0, 200)}")`);
       return [
-        `${keys[0]![0]!.first.source}: results of ${keys.length} labels name the same series as an earlier result of their page, ` +
-          `with another value at a time both have: ${listed.join(', ')}, and ${keys.length - LISTED_SPLITS} more: ` +
+        `${keys[0]![0]!.first.source}: results of ${keys.length} labels name the same series as ${whyApart(reason, 'their')}: ` +
+          `${listed.join(', ')}, and ${keys.length - LISTED_SPLITS} more: ` +
           `two metrics each, so they are kept apart (as ${nameOf(keys[0]![0]!)}, …), not merged; ${advice}`,
       ];
     });
+}
+
+/** What a split's warning says of the earlier result it is not the series of (`its` page, or `their` page). */
+function whyApart(apart: Entry['apart'], whose: 'its' | 'their'): string {
+  return apart === 'page'
+    ? `an earlier result of ${whose} page, with another value at a time both have`
+    : `an earlier export's, with other values further back than CloudWatch revises late data (${REVISION_WINDOW_MS / 60_000} minutes before its latest point)`;
 }
 
 /** A label that tells apart what the given ones do not: theirs, with the dimension they leave out. */

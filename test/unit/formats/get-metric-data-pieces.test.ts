@@ -188,6 +188,40 @@ describe('a later page that gives a time another value revises it: one series, t
     ]);
   });
 
+  it('one export per cluster, both with default labels and Ids m0..: other values an hour back are no revision but two metrics, kept apart and warned about', () => {
+    const hour = minutes(0, 59);
+    const clusterA = at(
+      'm0',
+      'HeapMemoryAfterGC',
+      hour.map((_, i) => 90 - i / 2),
+      hour,
+    );
+    const clusterB = at(
+      'm0',
+      'HeapMemoryAfterGC',
+      hour.map((_, i) => 30 + (i % 3)),
+      hour,
+    );
+    const readout = read({ MetricDataResults: [clusterA] }, { MetricDataResults: [clusterB] });
+    expect(readout.series.map((s) => [s.key, Math.max(...s.points.map((p) => p.value))])).toEqual([
+      ['HeapMemoryAfterGC Result=1', 90],
+      ['HeapMemoryAfterGC Result=2', 32],
+    ]);
+    expect(readout.warnings).toEqual([
+      expect.stringMatching(
+        /^page2\.json: MetricDataResults\[0\] \("HeapMemoryAfterGC"\) names the same series as an earlier export's, with other values further back than CloudWatch revises late data \(30 minutes before its latest point\): two metrics, so they are kept apart \(as HeapMemoryAfterGC Result=2\), not merged; .*Cluster Name, which it leaves out, if they are two clusters/,
+      ),
+    ]);
+    // The same hour exported twice, its last 30 minutes revised: one series, the later values kept.
+    const revised = at(
+      'm0',
+      'HeapMemoryAfterGC',
+      hour.map((_, i) => (i < 30 ? 1 : 90 - i / 2)),
+      hour,
+    );
+    expect(read({ MetricDataResults: [clusterA] }, { MetricDataResults: [revised] }).series).toHaveLength(1);
+  });
+
   it('a page with NextToken is one response whatever the order of its Ids: results of one key there that disagree stay apart', () => {
     const readout = read({
       MetricDataResults: [first, at('m9', 'HeapMemoryAfterGC', [1]), { ...first, Values: first.Values.map(() => 12) }],
