@@ -9,6 +9,7 @@
  */
 
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -144,9 +145,15 @@ async function atomicFile(
   await mkdir(dirname(path), { recursive: true });
   const temporary = `${path}.${randomUUID()}.tmp`;
   const stream = createWriteStream(temporary);
+  // A failed write (a full disk) is an 'error' event: kept, and thrown by the next write or the commit.
+  let failure: Error | undefined;
+  stream.on('error', (error) => {
+    failure ??= error;
+  });
   return {
     write: async (text) => {
-      if (!stream.write(text)) await new Promise<void>((resolve) => stream.once('drain', () => resolve()));
+      if (failure) throw failure;
+      if (!stream.write(text)) await once(stream, 'drain');
     },
     commit: async () => {
       stream.end();

@@ -53,6 +53,12 @@ export async function main(argv: readonly string[], io: Io = terminalIo, depende
   }
 }
 
+/** An error of the operating system (ENOSPC, EIO, EMFILE…), as Node raises it: a code and the call that failed. */
+function isSystemError(error: unknown): error is NodeJS.ErrnoException {
+  const { code, syscall } = (error ?? {}) as NodeJS.ErrnoException;
+  return error instanceof Error && typeof code === 'string' && /^E[A-Z0-9]+$/.test(code) && typeof syscall === 'string';
+}
+
 function report(error: unknown, io: Io): number {
   if (error instanceof CommanderError) {
     // Commander has printed its message; help and version are not failures.
@@ -64,6 +70,11 @@ function report(error: unknown, io: Io): number {
   }
   if (error instanceof StormguardError) {
     io.err(`stormguard: ${error.message}\n`);
+    return 1;
+  }
+  if (isSystemError(error)) {
+    // The machine's, not the user's input nor a bug: a full disk, a file another process holds.
+    io.err(`stormguard: ${error.message}${error.path && !error.message.includes(error.path) ? ` (${error.path})` : ''}\n`);
     return 1;
   }
   io.err(`stormguard: internal error (please report it): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

@@ -74,8 +74,8 @@ export class FileStateStore implements StateStore {
     const next = state.revision + 1;
     await mkdir(this.revisionsPath, { recursive: true });
     const written = join(this.folder, `.state.${randomUUID()}.tmp`);
-    await writeFile(written, JSON.stringify({ ...state, revision: next }));
     try {
+      await writeFile(written, JSON.stringify({ ...state, revision: next }));
       // The compare-and-swap: link(2) fails if the revision exists, whoever made it.
       await link(written, join(this.revisionsPath, `${next}.json`));
     } catch (error) {
