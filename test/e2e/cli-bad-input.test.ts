@@ -3,6 +3,7 @@
  * exits 2 with a message naming the field, and an absurd point is skipped and said, never a hang,
  * a stack trace or a rollback missed.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdir, readdir, readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -247,6 +248,16 @@ describe('a user mistake exits 2 naming the field, never a stack trace', () => {
     expect(await stormguard('detect', big)).toMatchObject({
       code: 2,
       err: `stormguard: ${big}: is 201 MB, more than the 200 MB read at most (it is parsed whole, in memory): split it into several files\n`,
+    });
+  });
+
+  it('detect on a pipe: said, not read as a file without its header (the second of its two reads found the pipe drained)', async () => {
+    const fifo = join(await newFolder(), 'scores.fifo');
+    execFileSync('mkfifo', [fifo]);
+    expect(await stormguard('detect', fifo)).toEqual({
+      code: 2,
+      out: '',
+      err: `stormguard: ${fifo}: is a pipe or a device, expected a file: detect reads its input twice (write it to a file first)\n`,
     });
   });
 });
