@@ -164,6 +164,33 @@ describe('the Prometheus source against a stub server', () => {
     );
   });
 
+  it('a matrix not shaped as the HTTP API gives it (a proxy, another server): an error naming where, never a crash', async () => {
+    const shapes: Array<[unknown[], string]> = [
+      [[null], 'data.result[0]'],
+      [[{ metric: {}, values: 5 }], 'data.result[0].values'],
+      [
+        [
+          {
+            metric: {},
+            values: [
+              [1, '2'],
+              [5, 6],
+            ],
+          },
+        ],
+        'data.result[0].values[1][1]',
+      ],
+    ];
+    for (const [result, field] of shapes) {
+      handler = answer(200, matrix(result));
+      const read = source().read(t0 - 60_000, t0 + 60_000);
+      await expect(read).rejects.toThrow(
+        `answered the query for ConnectionCreationRate with a matrix not shaped as the HTTP API's (${field}: `,
+      );
+      await expect(read).rejects.toMatchObject({ code: 'PROMETHEUS_QUERY' });
+    }
+  });
+
   it('5xx: retried, then an error; a 5xx followed by an answer is an answer', async () => {
     let calls = 0;
     handler = (_, response) =>
