@@ -146,7 +146,7 @@ function askLocal(folder: string, configPath: string | undefined, request: GateR
         { field: '--at' },
         `${iso(at)} is before the state's last evaluation, ${iso(evaluatedAt)}: a state folder answers as of then or later, never earlier`,
       );
-    // An ambiguous or unknown --rule is the caller's mistake: a usage error, not an answer.
+    // An ambiguous --rule (several guarded targets, none named) is the caller's mistake: a usage error, not an answer.
     const chosen = state && gateTarget(state, [], request);
     if (chosen && 'problem' in chosen) throw new InputError({ field: '--rule' }, chosen.problem.replace(/^--rule: /, ''));
     // The replay's flag file (its LaunchDarkly, of the guarded environment) says what the flag

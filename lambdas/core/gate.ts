@@ -17,7 +17,7 @@ import { isUnguarded, unguardedReasons } from './coverage.ts';
 import { type Episode, isOpen } from './episode.ts';
 import { knownPercent } from './exposure.ts';
 import { formatDuration, formatNumber, formatPercent, formatTime } from './format.ts';
-import { freezeOf, rekeyRuleFreezes } from './freeze.ts';
+import { type Freeze, freezeOf, rekeyRuleFreezes } from './freeze.ts';
 import { guardrailIsStale } from './freshness.ts';
 import { gateTarget } from './gate-target.ts';
 import { seriesName } from './metric-series.ts';
@@ -64,6 +64,13 @@ export function decideGate(
     return { verdict: 'unknown', reasons: ['the guardrail has not evaluated yet: there is nothing to decide on'], evidence: {} };
   rekeyRuleFreezes(state);
   const { flag, environment, targetPercent } = request;
+  // Another environment's steps, freezes and bake time are none of the guardrail's: a typo is not a clear road.
+  if (environment !== config.environment)
+    return {
+      verdict: 'unknown',
+      reasons: [`the guardrail guards environment ${config.environment}, not ${environment}: it knows nothing of that environment's steps`],
+      evidence: {},
+    };
   const chosen = gateTarget(state, releases, request);
   if ('problem' in chosen) return { verdict: 'unknown', reasons: [chosen.problem], evidence: {} };
   const { target } = chosen;
@@ -71,7 +78,11 @@ export function decideGate(
   const lastStep = releases
     .filter((r) => r.kind === 'rollout-step' && r.flag === flag && r.environment === environment && r.time <= now)
     .at(-1);
-  const currentPercent = stepFrom(knownPercent(state, releases, flag, environment, target, now)?.percent, served);
+  const freeze = freezeOf(state, flag, environment, target);
+  const currentPercent = Math.min(
+    stepFrom(knownPercent(state, releases, flag, environment, target, now)?.percent, served),
+    freeze?.percent ?? Number.POSITIVE_INFINITY,
+  );
   const evidence = {
     target: targetLabel(target),
     currentPercent,
@@ -89,7 +100,7 @@ export function decideGate(
   const blind = Object.values(state.series)
     .filter((s) => s.blind)
     .map(seriesName);
-  const reasons = objections(state, config, { flag, environment, target, now, lastStep, open, blind });
+  const reasons = objections(state, config, { flag, target, freeze, now, lastStep, open, blind });
   const unguarded = Object.entries(state.coverage ?? {}).flatMap(([cluster, gaps]) => (isUnguarded(gaps) ? [cluster] : []));
   const answerEvidence = { ...evidence, openEpisodes: open.map((e) => e.id), blindSeries: blind, unguardedClusters: unguarded };
   if (reasons.length > 0) return { verdict: 'deny', reasons, evidence: answerEvidence };
@@ -104,8 +115,8 @@ export function decideGate(
  * The percentage a step is judged from: the lower of what the guardrail knows and what is served.
  * A flag file holds every change of the replay in order (the timeline's later steps too), so its
  * percentage may be newer than the guardrail's own; but a step at or below the percentage skips
- * every guard, so where the two differ the step is judged from the lower. The guardrail's own
- * percentage of a frozen target is at most its freeze's: no step above the freeze is taken for one down.
+ * every guard, so where the two differ the step is judged from the lower. decideGate caps it at a
+ * freeze's: a human's step up, not yet reverted, does not make a step above the freeze one down.
  */
 function stepFrom(known: number | undefined, served: number | undefined): number {
   if (known === undefined || served === undefined) return known ?? served ?? 0;
@@ -118,20 +129,19 @@ function objections(
   config: GuardrailConfig,
   at: {
     flag: string;
-    environment: string;
     target: RolloutTarget;
+    freeze: Freeze | undefined;
     now: number;
     lastStep: ReleaseEvent | undefined;
     open: readonly Episode[];
     blind: readonly string[];
   },
 ): string[] {
-  const { flag, now, lastStep, open, blind } = at;
+  const { flag, freeze, now, lastStep, open, blind } = at;
   const reasons: string[] = [];
   const evaluatedAt = state.evaluatedAt ?? now;
   if (guardrailIsStale(evaluatedAt, now, config))
     reasons.push(`blind: the guardrail last evaluated at ${formatTime(evaluatedAt)}, ${formatDuration(now - evaluatedAt)} ago`);
-  const freeze = freezeOf(state, flag, at.environment, at.target);
   if (freeze) {
     reasons.push(
       `frozen: ${flagTarget(flag, at.target)} is frozen at ${formatPercent(freeze.percent)} since ${formatTime(freeze.since)} until acknowledged (stormguard ack)`,

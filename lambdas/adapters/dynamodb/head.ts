@@ -107,6 +107,14 @@ export async function loadAllHeads(table: Table): Promise<GuardrailState | undef
   return mergeHeads(heads);
 }
 
+/** Adds `from`'s entries to `into`, each replacing one of its key only where `wins(theirs, this)`. */
+function mergeBy<T>(into: Record<string, T>, from: Readonly<Record<string, T>>, wins: (had: T, next: T) => boolean): void {
+  for (const [key, next] of Object.entries(from)) {
+    const had = Object.hasOwn(into, key) ? into[key] : undefined;
+    if (had === undefined || wins(had, next)) into[key] = next;
+  }
+}
+
 /**
  * Every shard as the gate sees the guardrail: their heads merged (episodes, freezes, cooldowns,
  * clusters' coverage; the oldest evaluation), and of series only the blind ones and those over their headroom.
@@ -120,9 +128,10 @@ export function mergeHeads(heads: readonly Item[]): GuardrailState {
     // The guardrail is as fresh as its stalest shard.
     evaluatedAt = evaluatedAt === null || head.evaluatedAt === null ? null : Math.min(evaluatedAt, head.evaluatedAt);
     merged.episodes.push(...head.episodes);
-    Object.assign(merged.freezes, head.freezes);
-    Object.assign(merged.setPercents, head.setPercents);
-    Object.assign(merged.lastRollbackAt, head.lastRollbackAt);
+    // A flag may span shards: of two shards' memories of one target, the stricter freeze, the newer percentage, the later rollback.
+    mergeBy(merged.freezes, head.freezes, (a, b) => b.percent < a.percent || (b.percent === a.percent && b.since < a.since));
+    mergeBy(merged.setPercents, head.setPercents, (a, b) => b.time > a.time);
+    mergeBy(merged.lastRollbackAt, head.lastRollbackAt, (a, b) => b > a);
     // Shards guard disjoint clusters: the gate reads every shard's. One that recorded none (saved
     // before coverage was) leaves the guardrail's unknown: the gate denies till that shard evaluates.
     if (!head.coverage) coverageKnown = false;

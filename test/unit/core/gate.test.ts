@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { mergeHeads } from '../../../lambdas/adapters/dynamodb/head.ts';
 import { parseConfig } from '../../../lambdas/core/config.ts';
 import { decideGate } from '../../../lambdas/core/gate.ts';
 import type { RolloutStep } from '../../../lambdas/core/release.ts';
@@ -76,10 +77,33 @@ describe('decideGate', () => {
     }
   });
 
-  it('always allows a step down, frozen or not', () => {
+  it('always allows a step down, frozen or not; down from the freeze where a frozen target is', () => {
     const state = healthy();
-    state.freezes['storm/production'] = stormFreeze({ since: now, decisionId: 'd' });
     expect(decideGate(state, [step(120, 1, 5)], config, { ...request, targetPercent: 1 }, now).verdict).toBe('allow');
+    state.freezes['storm/production'] = stormFreeze({ since: now, decisionId: 'd', percent: 5 });
+    expect(decideGate(state, [step(120, 1, 5)], config, { ...request, targetPercent: 1 }, now).verdict).toBe('allow');
+    // Frozen at 0%, 1% is a step up, whatever the timeline last said.
+    state.freezes['storm/production'] = stormFreeze({ since: now, decisionId: 'd' });
+    expect(decideGate(state, [step(120, 1, 5)], config, { ...request, targetPercent: 1 }, now).verdict).toBe('deny');
+  });
+
+  it("caps a frozen target's percentage at the freeze: a human's step up, not yet reverted, makes no step above it one down", () => {
+    const state = healthy();
+    state.freezes['storm/production'] = stormFreeze({ since: now - 60 * MINUTE, decisionId: 'd' });
+    // Frozen at 0% an hour ago; someone stepped 0% → 25% a minute ago, before the guardrail reverted it.
+    const answer = decideGate(state, [step(61, 0, 1), step(1, 0, 25)], config, { ...request, targetPercent: 10 }, now);
+    expect(answer).toMatchObject({ verdict: 'deny', evidence: { currentPercent: 0 } });
+    expect(answer.reasons.join('\n')).toContain('frozen: storm is frozen at 0%');
+  });
+
+  it('cannot decide for an environment it does not guard: its steps, freezes and bake time are unknown there', () => {
+    const state = healthy();
+    state.freezes['storm/production'] = stormFreeze({ since: now - 60 * MINUTE, decisionId: 'd' });
+    expect(decideGate(state, [step(120, 1, 5)], config, { ...request, environment: 'Production' }, now)).toEqual({
+      verdict: 'unknown',
+      reasons: ["the guardrail guards environment production, not Production: it knows nothing of that environment's steps"],
+      evidence: {},
+    });
   });
 
   it('without a timeline, judges the step from what the flag serves (a replay flag file), never from 0%', () => {
@@ -165,5 +189,38 @@ describe('decideGate per rule', () => {
     expect(decideGate(state, [onRule(100, 0, 1)], config, { ...request, ruleId: 'rule-eu' }, now).verdict).toBe('deny');
     expect(decideGate(state, [onRule(100, 0, 1)], config, { ...request, ruleId: 'fallthrough' }, now).verdict).toBe('allow');
     expect(Object.keys(state.lastRollbackAt)).toEqual(['storm/production/rule rule-eu']);
+  });
+});
+
+describe('the gate Lambda over several shards (mergeHeads)', () => {
+  // A flag whose clusters are in two shards: each shard's head remembers what it did to it.
+  const head = (fields: Partial<Pick<GuardrailState, 'freezes' | 'setPercents' | 'lastRollbackAt'>>) => {
+    const { series: _series, revision: _revision, ...state } = { ...healthy(), coverage: {}, ...fields };
+    return { body: JSON.stringify({ ...state, log: [] }) };
+  };
+  const key = 'storm/production/fallthrough';
+
+  it('keeps, whatever the order of the shards, the newer percentage, the stricter freeze and the later rollback', () => {
+    const older = head({
+      setPercents: { [key]: { percent: 5, time: now - 60 * MINUTE } },
+      freezes: { 'storm/production': stormFreeze({ since: now - 60 * MINUTE, decisionId: 'a', percent: 5 }) },
+      lastRollbackAt: { 'storm/production': now - 60 * MINUTE },
+    });
+    const newer = head({
+      setPercents: { [key]: { percent: 1, time: now - 10 * MINUTE } },
+      freezes: { 'storm/production': stormFreeze({ since: now - 10 * MINUTE, decisionId: 'b', percent: 1 }) },
+      lastRollbackAt: { 'storm/production': now - 10 * MINUTE },
+    });
+    for (const heads of [
+      [older, newer],
+      [newer, older],
+    ]) {
+      const merged = mergeHeads(heads);
+      expect(merged.setPercents[key]).toEqual({ percent: 1, time: now - 10 * MINUTE });
+      expect(merged.freezes['storm/production']).toMatchObject({ percent: 1, decisionId: 'b' });
+      expect(merged.lastRollbackAt['storm/production']).toBe(now - 10 * MINUTE);
+      // At 1% and frozen there, 3% is a step up: denied.
+      expect(decideGate(merged, [], config, { ...request, targetPercent: 3 }, now).verdict).toBe('deny');
+    }
   });
 });
