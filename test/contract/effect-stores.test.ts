@@ -72,4 +72,16 @@ describe.each(stores)('%s', (_, create) => {
     expect(await store.claimAlert(key, T + 2 * MINUTE)).toBe('sent');
     expect(await store.claimAlert(key, T + MINUTE)).toBe('sent');
   });
+
+  it('the same for keys and decision ids beyond DynamoDB’s 1024-byte sort key (an alert naming a dozen decisions)', async () => {
+    const store = await create();
+    const key = `episode/events-msk/2025-08-28T14:00:00.000Z/${Array.from({ length: 40 }, (_, i) => `decision-${i}-${'x'.repeat(20)}`).join('+')} → PagerDuty`;
+    expect(await store.claimAlert(key, T)).toBe('claimed');
+    await store.recordAlertSent(key, T);
+    expect(await store.claimAlert(key, T + MINUTE)).toBe('sent');
+    const id = `d-${'y'.repeat(1100)}`;
+    await store.recordDecision(decision(id));
+    await store.recordAlerted(id);
+    expect(await store.pendingDecisions(T - 3_600_000)).toEqual([]);
+  });
 });

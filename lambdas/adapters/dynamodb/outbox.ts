@@ -89,7 +89,7 @@ export async function recordAlerted(table: Table, decisionId: string): Promise<v
   await table.client.send(
     new UpdateCommand({
       TableName: table.name,
-      Key: { pk: 'decision', sk: decisionId },
+      Key: { pk: 'decision', sk: sortKey(decisionId) },
       UpdateExpression: 'REMOVE alertPending',
       ConditionExpression: 'attribute_exists(pk)',
     }),
@@ -119,7 +119,7 @@ export async function recordAlertSent(table: Table, key: string, now: number): P
   await table.client.send(
     new UpdateCommand({
       TableName: table.name,
-      Key: { pk: 'alert', sk: key },
+      Key: { pk: 'alert', sk: sortKey(key) },
       UpdateExpression: 'SET sentAt = :now',
       ExpressionAttributeValues: { ':now': now },
     }),
