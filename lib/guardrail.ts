@@ -32,6 +32,9 @@ import type { StormguardGuardrailProps, StormguardSecrets } from './props.ts';
 import { type DetectorSecrets, newSecret, newSecrets } from './secrets.ts';
 import { DETECTOR_TIMEOUT, selfAlarms } from './self-alarms.ts';
 
+/** The webhook's concurrent runs at most: LaunchDarkly sends a delivery per change, seconds apart. */
+const WEBHOOK_CONCURRENCY = 5;
+
 /** The configuration's share of the 4 KB the environment variables of a Lambda may hold. */
 const MAX_CONFIG_BYTES = 3000;
 
@@ -124,7 +127,7 @@ export class StormguardGuardrail extends Construct {
     this.table.grantReadData(this.gate);
     this.ack = this.newAck(retention, common);
     this.deploys = newFunction(this, 'Deploys', 'deploys', retention, { timeout: Duration.seconds(10), environment: common });
-    this.table.grantWriteData(this.deploys);
+    this.grantReleaseWrites(this.deploys);
     this.deploysUrl = this.deploys.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
     const launchDarkly = secrets.launchDarklyToken ? this.newLaunchDarklyIntake(secrets.launchDarklyToken, retention, common) : undefined;
     if (launchDarkly) {
@@ -146,6 +149,17 @@ export class StormguardGuardrail extends Construct {
       config,
       alarms,
       props.dashboardName ?? Names.uniqueResourceName(this, { separator: '-', maxLength: 255 }),
+    );
+  }
+
+  /** Lets a function that only stores releases (adapters/dynamodb/releases.ts) write their items, and no other: not the heads, freezes or decisions. */
+  private grantReleaseWrites(fn: lambda.IFunction): void {
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:BatchWriteItem'],
+        resources: [this.table.tableArn],
+        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['release'] } },
+      }),
     );
   }
 
@@ -228,10 +242,12 @@ export class StormguardGuardrail extends Construct {
     const webhookSecret = newSecret(this, 'LaunchDarklyWebhookSecret', "the LaunchDarkly webhook's signing secret");
     const webhook = newFunction(this, 'Webhook', 'webhook', retention, {
       timeout: Duration.seconds(10),
+      // Its URL is public (signatures are checked inside): a flood is throttled here, not in the account's other functions (the gate, ack).
+      reservedConcurrentExecutions: WEBHOOK_CONCURRENCY,
       environment: { ...common, WEBHOOK_SECRET_ARN: webhookSecret.secretArn },
     });
     webhookSecret.grantRead(webhook);
-    this.table.grantWriteData(webhook);
+    this.grantReleaseWrites(webhook);
     // LaunchDarkly cannot sign AWS requests: the function checks X-LD-Signature before anything else.
     const webhookUrl = webhook.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
     const backfill = newFunction(this, 'Backfill', 'backfill', retention, {
@@ -239,7 +255,7 @@ export class StormguardGuardrail extends Construct {
       environment: { ...common, LAUNCHDARKLY_TOKEN_SECRET_ARN: token.secretArn },
     });
     token.grantRead(backfill);
-    this.table.grantWriteData(backfill);
+    this.grantReleaseWrites(backfill);
     new events.Rule(this, 'BackfillSchedule', {
       schedule: events.Schedule.rate(Duration.minutes(15)),
       targets: [new targets.LambdaFunction(backfill, { retryAttempts: 2 })],

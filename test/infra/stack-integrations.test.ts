@@ -47,4 +47,25 @@ describe('the Stormguard stack with LaunchDarkly, PagerDuty and Slack', () => {
       .map((p) => p.Properties.Roles[0]!.Ref);
     expect(readers.map((r) => r.replace(/Role.*$/, '').replace(/^Guardrail/, '')).sort()).toEqual(['Backfill', 'Detector', 'Webhook']);
   });
+
+  it('lets the deploy-events, webhook and backfill Lambdas write release items alone, and caps the public webhook', () => {
+    const policies = Object.values(full.findResources('AWS::IAM::Policy')) as Array<{
+      Properties: { Roles: Array<{ Ref: string }>; PolicyDocument: { Statement: Array<{ Action: unknown; Condition?: unknown }> } };
+    }>;
+    for (const name of ['Deploys', 'Webhook', 'Backfill']) {
+      const own = policies.filter((p) => p.Properties.Roles.some((r) => r.Ref.startsWith(`Guardrail${name}Role`)));
+      const table = own.flatMap((p) => p.Properties.PolicyDocument.Statement).filter((s) => JSON.stringify(s.Action).includes('dynamodb:'));
+      expect(table, name).toEqual([
+        expect.objectContaining({
+          Action: 'dynamodb:BatchWriteItem',
+          Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['release'] } },
+        }),
+      ]);
+    }
+    const functions = Object.entries(full.findResources('AWS::Lambda::Function')) as Array<
+      [string, { Properties: Record<string, unknown> }]
+    >;
+    const webhook = functions.find(([id]) => /^GuardrailWebhook[0-9A-F]+$/.test(id));
+    expect(webhook?.[1].Properties.ReservedConcurrentExecutions).toBe(5);
+  });
 });
