@@ -12,6 +12,7 @@ import type { GuardrailConfig } from '../core/config-schema.ts';
 import { fieldPath, InputError } from '../core/errors.ts';
 import { decideGate, type GateAnswer } from '../core/gate.ts';
 import { MAX_NAME_LENGTH } from '../core/input-bounds.ts';
+import { planShards } from '../core/shards.ts';
 import type { ReleaseLog, StateStore } from '../ports.ts';
 import '../core/zod-messages.ts';
 import { configFromEnvironment } from './shared/config.ts';
@@ -74,7 +75,8 @@ export const handler = (event: unknown): Promise<GateAnswer> => {
     const config = configFromEnvironment();
     const table = { client: dynamo, name: requiredEnvironment('TABLE_NAME') };
     // Every shard's head: the gate answers for the whole guardrail, and reads no series (nor carries their code).
-    wired = createGateHandler(config, { load: () => loadAllHeads(table), releases: (until) => releasesUntil(table, until) });
+    const shards = planShards(config).map((s) => s.id);
+    wired = createGateHandler(config, { load: () => loadAllHeads(table, shards), releases: (until) => releasesUntil(table, until) });
   }
   return wired(event);
 };

@@ -50,6 +50,22 @@ describe('a DynamoDB state that is not one', () => {
     expect(answer.reasons).toEqual([expect.stringMatching(/state cannot be read: DynamoDB item guardrail\/shard#1: field `freezes`/)]);
   });
 
+  it('the gate cannot decide while a planned shard has saved no head: its clusters are watched by no one', async () => {
+    const planned = (shards: string[]) =>
+      createGateHandler(
+        parseConfig(''),
+        { load: () => loadAllHeads({ client: dynamo.client, name: dynamo.table }, shards), releases: async () => [] },
+        () => now,
+      );
+    await putHead('0');
+    expect((await planned(['0'])(request)).verdict).toBe('allow');
+    const answer = await planned(['0', '1', '2'])(request);
+    expect(answer).toMatchObject({ verdict: 'unknown' });
+    expect(answer.reasons).toEqual([
+      expect.stringMatching(/cannot be read: shards 1, 2 of 3 have saved no evaluation yet: their clusters are not watched/),
+    ]);
+  });
+
   it('the gate cannot decide on a state item from before shards whose episodes are not a list', async () => {
     const stored = { ...newGuardrailState(), evaluatedAt: now - 60_000, episodes: 'none', seriesKeys: [] };
     const item = { pk: 'guardrail', sk: 'state', revision: 1, body: JSON.stringify(stored) };

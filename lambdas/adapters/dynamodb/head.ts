@@ -7,7 +7,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import { isBusy } from '../../core/cadence.ts';
 import type { GuardrailConfig } from '../../core/config-schema.ts';
-import { parseInput, StateConflictError } from '../../core/errors.ts';
+import { InputError, parseInput, StateConflictError } from '../../core/errors.ts';
 import { newSeriesState, type SeriesState } from '../../core/series.ts';
 import { type GuardrailState, newGuardrailState } from '../../core/state.ts';
 import { seriesRefSchema, stateFieldsSchema } from '../../core/state-schema.ts';
@@ -99,11 +99,19 @@ export function gateSummary(series: Record<string, SeriesState>, config: Guardra
 
 /**
  * The guardrail as the gate reads it: every shard's head, merged (mergeHeads); before shards, the
- * one state item. Apart from DynamoStore so that the gate Lambda carries no series code.
+ * one state item. Apart from DynamoStore so that the gate Lambda carries no series code. `shards`:
+ * the shards the configuration plans (shards.ts); one with no head yet (clusters just added, or a
+ * shard failing before its first save) watches nothing, and is said: never merged away as healthy.
  */
-export async function loadAllHeads(table: Table): Promise<GuardrailState | undefined> {
+export async function loadAllHeads(table: Table, shards: readonly string[] = []): Promise<GuardrailState | undefined> {
   const heads = await queryAll(table, 'guardrail', 'shard#', 'shard#\uffff');
   if (heads.length === 0) return loadLegacyState(table.client, table.name);
+  const missing = shards.filter((id) => !heads.some((item) => item.sk === headKey(id).sk));
+  if (missing.length > 0)
+    throw new InputError(
+      {},
+      `${missing.length === 1 ? 'shard' : 'shards'} ${missing.join(', ')} of ${shards.length} ${missing.length === 1 ? 'has' : 'have'} saved no evaluation yet: their clusters are not watched (each runs every minute; see its log if this lasts)`,
+    );
   return mergeHeads(heads);
 }
 
