@@ -17,11 +17,16 @@ import { secretFrom, secretsManager } from './shared/secrets.ts';
 /** Read back further than the schedule, so a late or failed run loses nothing. */
 export const BACKFILL_WINDOW_MS = 2 * 3_600_000;
 
-export function createBackfillHandler(auditLog: Pick<LaunchDarklyAuditLog, 'releasesSince'>, store: Pick<ReleaseLog, 'addReleases'>) {
-  return async (event: Pick<ScheduledEvent, 'time'>): Promise<{ releases: number }> => {
-    const releases = await auditLog.releasesSince(Date.parse(event.time) - BACKFILL_WINDOW_MS);
+export function createBackfillHandler(
+  auditLog: Pick<LaunchDarklyAuditLog, 'releasesSince'>,
+  store: Pick<ReleaseLog, 'addReleases'>,
+  log: (entry: { level: 'warn'; message: string }) => void = (entry) => console.log(JSON.stringify(entry)),
+) {
+  return async (event: Pick<ScheduledEvent, 'time'>): Promise<{ releases: number; warnings: number }> => {
+    const { releases, warnings } = await auditLog.releasesSince(Date.parse(event.time) - BACKFILL_WINDOW_MS);
     await store.addReleases(releases);
-    return { releases: releases.length };
+    for (const message of warnings) log({ level: 'warn', message });
+    return { releases: releases.length, warnings: warnings.length };
   };
 }
 
@@ -31,7 +36,7 @@ const dynamo = DynamoDBDocumentClient.from(client);
 const secrets = secretsManager({ credentials: client.config.credentials, region: client.config.region });
 let wired: ReturnType<typeof createBackfillHandler> | undefined;
 
-export const handler = (event: ScheduledEvent): Promise<{ releases: number }> => {
+export const handler = (event: ScheduledEvent): Promise<{ releases: number; warnings: number }> => {
   if (!wired) {
     const config = configFromEnvironment();
     if (!config.launchDarkly) throw new Error('STORMGUARD_CONFIG: the backfill needs `launchDarkly.projectKey`');

@@ -2,7 +2,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LaunchDarklyAuditLog } from '../../lambdas/adapters/launchdarkly/audit-log.ts';
 import { createBackfillHandler } from '../../lambdas/handlers/backfill.ts';
-import { stepEntry } from '../support/fixtures.ts';
+import { auditEntry, flagVersion, stepEntry } from '../support/fixtures.ts';
 import { type FakeLaunchDarkly, fakeLaunchDarkly, type Prism, specAvailable, startPrism } from '../support/launchdarkly.ts';
 
 let prism: Prism;
@@ -32,7 +32,8 @@ describe.skipIf(!specAvailable)('LaunchDarklyAuditLog', () => {
       stepEntry('e4', t + 2 * HOUR, 'other', 0, 50),
     );
     const auditLog = new LaunchDarklyAuditLog({ baseUrl: ld.url, projectKey: 'default', token: async () => 'api-key' });
-    const releases = await auditLog.releasesSince(t - HOUR);
+    const { releases, warnings } = await auditLog.releasesSince(t - HOUR);
+    expect(warnings).toEqual([]);
     expect(releases.map((r) => r.kind === 'rollout-step' && [r.flag, r.fromPercent, r.toPercent])).toEqual([
       ['storm', 1, 5],
       ['storm', 5, 25],
@@ -51,7 +52,34 @@ describe.skipIf(!specAvailable)('LaunchDarklyAuditLog', () => {
       new LaunchDarklyAuditLog({ baseUrl: ld.url, projectKey: 'default', token: async () => 'api-key' }),
       { addReleases: async (r) => void stored.push(...r) },
     );
-    expect(await backfill({ time: new Date(t + HOUR).toISOString() })).toEqual({ releases: 1 });
-    expect(await backfill({ time: new Date(t + 3 * HOUR).toISOString() })).toEqual({ releases: 0 });
+    expect(await backfill({ time: new Date(t + HOUR).toISOString() })).toEqual({ releases: 1, warnings: 0 });
+    expect(await backfill({ time: new Date(t + 3 * HOUR).toISOString() })).toEqual({ releases: 0, warnings: 0 });
+  });
+
+  it('skips an entry it cannot read, saying which and why, and stores the others: one bad entry never costs the window', async () => {
+    // Weights that do not sum to 100000: not a rollout LaunchDarkly would serve.
+    const bad = auditEntry(
+      'e-bad',
+      t + 1000,
+      flagVersion('storm', { production: { weights: [5000, 95000] } }),
+      flagVersion('storm', { production: { weights: [1, 95000] } }),
+    );
+    ld.auditLog.push(stepEntry('e2', t, 'storm', 1, 5), bad, stepEntry('e3', t + 2000, 'other', 0, 50));
+    const stored: unknown[] = [];
+    const logged: unknown[] = [];
+    const backfill = createBackfillHandler(
+      new LaunchDarklyAuditLog({ baseUrl: ld.url, projectKey: 'default', token: async () => 'api-key' }),
+      { addReleases: async (r) => void stored.push(...r) },
+      (entry) => void logged.push(entry),
+    );
+    expect(await backfill({ time: new Date(t + HOUR).toISOString() })).toEqual({ releases: 2, warnings: 1 });
+    expect(logged).toEqual([
+      {
+        level: 'warn',
+        message: expect.stringMatching(
+          /^LaunchDarkly audit log entry e-bad: field `\(document\)\.currentVersion.*the weights sum to .*: skipped$/,
+        ),
+      },
+    ]);
   });
 });

@@ -4,7 +4,8 @@
  * whole (`GET /api/v2/auditlog/{id}`: the listing leaves out the flag's versions), read into
  * rollout steps by the same reader as a delivery.
  */
-import type { ReleaseEvent } from '../../core/release.ts';
+import { InputError } from '../../core/errors.ts';
+import { orderedUnique, type ReleaseEvent } from '../../core/release.ts';
 import { readTimeline } from '../../formats/timeline.ts';
 import { type RetryOptions, retryingFetch } from '../http/retrying-fetch.ts';
 
@@ -33,21 +34,47 @@ export class LaunchDarklyAuditLog {
     this.baseUrl = (options.baseUrl ?? 'https://app.launchdarkly.com').replace(/\/$/, '');
   }
 
-  /** The rollout steps recorded after `after` (epoch ms). */
-  async releasesSince(after: number): Promise<ReleaseEvent[]> {
+  /**
+   * The rollout steps recorded after `after` (epoch ms), and what could not be read: an entry the
+   * reader refuses is skipped and said, never the whole window lost with it (on every run, until
+   * that entry ages out); pages beyond `maxPages` are said too.
+   */
+  async releasesSince(after: number): Promise<{ releases: ReleaseEvent[]; warnings: string[] }> {
     const spec = encodeURIComponent(`proj/${this.options.projectKey}:env/*:flag/*`);
     let path: string | undefined = `/api/v2/auditlog?after=${after}&limit=${PAGE_SIZE}&spec=${spec}`;
-    const entries: unknown[] = [];
-    for (let page = 0; path && page < (this.options.maxPages ?? 10); page++) {
+    const releases: ReleaseEvent[] = [];
+    const warnings: string[] = [];
+    const maxPages = this.options.maxPages ?? 10;
+    for (let page = 0; path && page < maxPages; page++) {
       const listing: Listing = await this.get(path);
-      for (const item of listing.items)
-        if (item.kind === 'flag') entries.push(await this.get(`/api/v2/auditlog/${encodeURIComponent(item._id)}`));
+      for (const item of listing.items) {
+        if (item.kind !== 'flag') continue;
+        const entry = await this.get(`/api/v2/auditlog/${encodeURIComponent(item._id)}`);
+        const read = this.read(entry, item._id);
+        releases.push(...read.releases);
+        warnings.push(...read.warnings);
+      }
       path = listing._links?.next?.href;
     }
-    return readTimeline([{ source: 'LaunchDarkly audit log', document: entries }], {
-      controls: this.options.controls,
-      project: this.options.projectKey,
-    }).events;
+    if (path)
+      warnings.push(
+        `the audit log holds more than ${maxPages} pages of entries since ${new Date(after).toISOString()}: the oldest were not read`,
+      );
+    return { releases: orderedUnique(releases), warnings };
+  }
+
+  /** One entry through the timeline's reader; a refused one is a warning naming it. */
+  private read(entry: unknown, id: string): { releases: ReleaseEvent[]; warnings: string[] } {
+    try {
+      const { events, warnings } = readTimeline([{ source: `LaunchDarkly audit log entry ${id}`, document: entry }], {
+        controls: this.options.controls,
+        project: this.options.projectKey,
+      });
+      return { releases: events, warnings };
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      return { releases: [], warnings: [`${error.message}: skipped`] };
+    }
   }
 
   private async get<T>(path: string): Promise<T> {
