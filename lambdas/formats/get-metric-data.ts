@@ -22,6 +22,7 @@ interface GetMetricDataResult {
   Timestamps?: unknown;
   Values?: unknown;
   StatusCode?: string;
+  Messages?: unknown;
 }
 
 /** GetMetricData's own limit on a query's Id. */
@@ -47,6 +48,8 @@ export function readGetMetricData(
   const kinds = new Map(signals.flatMap((s) => (typeof s !== 'string' && s.kind ? [[s.name, s.kind] as const] : [])));
   const pieces: Piece[] = [];
   const warnings: string[] = [];
+  /** Per message of a file's results, the results that said it. */
+  const said = new Map<string, { source: string; message: string; fields: string[] }>();
   const pages = pageNumbers();
   for (const { source, document } of documents) {
     (Array.isArray(document) ? document : [document]).forEach((page, pageIndex) => {
@@ -58,9 +61,15 @@ export function readGetMetricData(
       const hasNextToken =
         typeof (page as { NextToken?: unknown }).NextToken === 'string' && (page as { NextToken: string }).NextToken !== '';
       const pageOf = pages.next(hasNextToken);
+      for (const message of messagesOf((page as { Messages?: unknown }).Messages))
+        warnings.push(`${source}: ${prefix}Messages: GetMetricData said ${message}`);
       results.forEach((item: unknown, index) => {
         const field = `${prefix}MetricDataResults[${index}]`;
         const result = checkedResult(item, source, field);
+        for (const message of messagesOf(result.Messages)) {
+          const key = JSON.stringify([source, message]);
+          said.set(key, { source, message, fields: [...(said.get(key)?.fields ?? []), field] });
+        }
         const id = typeof result.Id === 'string' && result.Id !== '' ? result.Id : undefined;
         const pageNumber = pageOf(id);
         const identity = identify(result, signalNames, { file: source, field: `${field}.Label` });
@@ -93,7 +102,28 @@ export function readGetMetricData(
     });
   }
   const { series, warnings: joined } = seriesOf(pieces);
-  return { series, warnings: [...warnings, ...joined] };
+  return { series, warnings: [...warnings, ...resultMessages(said), ...joined] };
+}
+
+/**
+ * What GetMetricData said of a page or a result (`Messages`: `[{ Code, Value }]`), as `Code: Value`:
+ * dropped datapoints (`ArithmeticError`), a query over its limits; each at most 200 characters.
+ */
+function messagesOf(messages: unknown): string[] {
+  if (!Array.isArray(messages)) return [];
+  return messages.flatMap((m) => {
+    const { Code, Value } = (m ?? {}) as { Code?: unknown; Value?: unknown };
+    const text = [Code, Value].filter((part) => typeof part === 'string' && part !== '').join(': ');
+    return text ? [text.slice(0, 200)] : [];
+  });
+}
+
+/** One warning per message and file, naming the first few results that said it. */
+function resultMessages(said: ReadonlyMap<string, { source: string; message: string; fields: readonly string[] }>): string[] {
+  return [...said.values()].map(({ source, message, fields }) => {
+    const named = `${fields.slice(0, 3).join(', ')}${fields.length > 3 ? `, and ${fields.length - 3} more` : ''}`;
+    return `${source}: ${named} said ${message}`;
+  });
 }
 
 /**

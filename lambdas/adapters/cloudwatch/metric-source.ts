@@ -55,10 +55,8 @@ export class CloudWatchMetricSource implements MetricSource {
     }
     const readout = readGetMetricData(documents, this.config.signals);
     const series = readout.series.map((s) => ({ ...s, points: s.points.filter((p) => p.time > from && p.time <= to) }));
-    const messages = documents.flatMap(({ source, document }) =>
-      ((document as { Messages?: Array<{ Code?: string; Value?: string }> }).Messages ?? []).map((m) => `${source}: ${m.Code}: ${m.Value}`),
-    );
-    return { series, warnings: [...readout.warnings, ...messages] };
+    // The reader says what GetMetricData said (Messages), of each page and result, as for an export.
+    return { series, warnings: readout.warnings };
   }
 }
 

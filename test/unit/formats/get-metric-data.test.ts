@@ -55,6 +55,26 @@ describe('GetMetricData results', () => {
     expect(warnings).toEqual([expect.stringMatching(/CpuUser.*names no configured signal/), expect.stringMatching(/StatusCode Forbidden/)]);
   });
 
+  it('says what GetMetricData said of a page or its results (Messages): points it dropped are missing data, not a quiet broker', () => {
+    const dropped = {
+      Code: 'ArithmeticError',
+      Value: 'One or more data-points have been dropped due to non-numeric values (NaN, -Infinite, +Infinite)',
+    };
+    const label = (b: number) => `ConnectionCount Cluster Name=events, Broker ID=${b}`;
+    const { series, warnings } = read({
+      MetricDataResults: [1, 2, 3, 4, 5].map((b) => ({
+        ...result(label(b), ['2025-01-01T00:00:00Z'], [1]),
+        Messages: b < 5 ? [dropped] : [],
+      })),
+      Messages: [{ Code: 'MaxMetricsExceeded', Value: 'The maximum number of metrics was exceeded' }],
+    });
+    expect(series).toHaveLength(5);
+    expect(warnings).toEqual([
+      'page1.json: Messages: GetMetricData said MaxMetricsExceeded: The maximum number of metrics was exceeded',
+      `page1.json: MetricDataResults[0], MetricDataResults[1], MetricDataResults[2], and 1 more said ArithmeticError: ${dropped.Value}`,
+    ]);
+  });
+
   it('names the field of a value that is not a number', () => {
     expect(() => read({ MetricDataResults: [result('ConnectionCount', ['2025-01-01T00:00:00Z'], ['NaN'])] })).toThrow(
       'page1.json: field `MetricDataResults[0].Values[0]`: expected a finite number, got "NaN"',
