@@ -13,7 +13,7 @@ import { type PrometheusAuth, PrometheusMetricSource } from '../lambdas/adapters
 import type { GuardrailConfig } from '../lambdas/core/config.ts';
 import { InputError } from '../lambdas/core/errors.ts';
 import { readDecimal, readTime } from '../lambdas/core/input-bounds.ts';
-import { readTimeline } from '../lambdas/formats/timeline.ts';
+import { readTimeline, timelineScope } from '../lambdas/formats/timeline.ts';
 
 /** As a replay of exported files (lambdas/app/schedule.ts): 92 days of periods at most. */
 const MAX_SPAN_MS = 92 * 86_400_000;
@@ -49,7 +49,7 @@ export async function loadFromPrometheus(
     );
   }
   const documents = await Promise.all((options.timeline ?? []).map(async (source) => ({ source, document: await readJson(source) })));
-  const timeline = readTimeline(documents);
+  const timeline = readTimeline(documents, timelineScope(config));
   return {
     series: metrics.series,
     releases: timeline.events,

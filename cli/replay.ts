@@ -93,7 +93,7 @@ export function replayCommand(io: Io, setExit: (code: number) => void): Command 
         title: inputs.title,
         mode: config.mode,
         series: inputs.exported.series.length,
-        warnings: [...inputs.exported.warnings, ...run.result.warnings],
+        warnings: [...inputs.exported.warnings, ...timelineOutside(inputs.exported), ...run.result.warnings],
         logScale: logScaleOf(config),
         stateFolder,
         ...(run.withoutGuardrail ? { withoutGuardrail: run.withoutGuardrail } : {}),
@@ -209,6 +209,22 @@ async function runReplay(options: Options, config: GuardrailConfig, inputs: Inpu
   bar?.stop();
   await store.save(run.result.state);
   return run;
+}
+
+/**
+ * A timeline none of whose releases falls within the datapoints' span (another day's audit log):
+ * every anomaly then reads "no release correlates", which is said here, not left to be guessed.
+ */
+function timelineOutside({ series, releases }: Inputs['exported']): string[] {
+  if (releases.length === 0) return [];
+  let last = Number.NEGATIVE_INFINITY;
+  for (const s of series) for (const p of s.points) last = Math.max(last, p.time);
+  const first = firstTime(series);
+  if (releases.some((r) => r.time >= first && r.time <= last)) return [];
+  const span = (a: number, b: number) => `${new Date(a).toISOString()} .. ${new Date(b).toISOString()}`;
+  return [
+    `no release of the timeline (${span(releases[0]!.time, releases.at(-1)!.time)}) falls within the datapoints (${span(first, last)}): nothing can be attributed to one`,
+  ];
 }
 
 /** The replay's start: its first datapoint (the flags are as the audit log had them then). */

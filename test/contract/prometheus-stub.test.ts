@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -8,6 +9,7 @@ import { DEFAULT_PROMQL } from '../../lambdas/adapters/prometheus/queries.ts';
 import { parseConfig } from '../../lambdas/core/config.ts';
 import { InputError, StormguardError } from '../../lambdas/core/errors.ts';
 import { newFolder, stormguard } from '../support/cli.ts';
+import { stepEntry } from '../support/fixtures.ts';
 
 const START = '2025-08-28T08:00:00Z';
 const END = '2025-08-28T20:00:00Z';
@@ -296,6 +298,36 @@ describe('the Prometheus source against a stub server', () => {
   it('refuses a URL with credentials in it, and one that is not http(s)', () => {
     expect(() => source({ url: 'http://user:pw@127.0.0.1:9090' })).toThrow(/field `prometheus.url`: has credentials in it/);
     expect(() => source({ url: 'ftp://127.0.0.1' })).toThrow(/field `prometheus.url`: expected http or https/);
+  });
+
+  it("replay --prometheus reads its timeline as the configuration scopes it: another project's change is left out, and said", async () => {
+    const folder = await newFolder();
+    const config = join(folder, 'stormguard.config.yaml');
+    await writeFile(config, 'launchDarkly: { projectKey: shop }\n');
+    const entry = {
+      ...stepEntry('other-project', Date.parse('2025-08-28T14:00:00Z'), 'storm', 0, 25),
+      target: { resources: ['proj/mobile-app:env/production:flag/storm'] },
+    };
+    await writeFile(join(folder, 'audit.json'), JSON.stringify([entry]));
+    const t = Date.parse(START);
+    handler = answer(
+      200,
+      matrix([
+        broker(
+          { cluster: 'events', broker: '1' },
+          Array.from({ length: 60 }, (_, i) => [t + i * 60_000, '3']),
+        ),
+      ]),
+    );
+    const { code, out } = await stormguard(
+      ...['replay', '--prometheus', base, '--from', START, '--to', '2025-08-28T09:00:00Z', '--timeline', join(folder, 'audit.json')],
+      ...['--config', config, '--state', join(folder, 'state'), '--json'],
+    );
+    expect(code).toBe(0);
+    const result = JSON.parse(out) as { warnings: string[]; decisions: unknown[] };
+    expect(result.warnings).toContain(
+      `${join(folder, 'audit.json')}: [0] (other-project) is a change in project mobile-app, not shop: left out`,
+    );
   });
 
   it('replay --prometheus: --from and --to are required, and bad input exits 2 without a stack trace', async () => {

@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scenariosFolder } from '../../cli/paths.ts';
-import { newFolder, replayJson, stormguard } from '../support/cli.ts';
+import { newFolder, type ReplayJson, replayJson, stormguard } from '../support/cli.ts';
 
 const expected = async (name: string) => JSON.parse(await readFile(join(scenariosFolder, name, 'scenario.json'), 'utf8')).expected;
 const rollbacks = (result: Awaited<ReturnType<typeof replayJson>>) => result.decisions.filter((d) => d.action === 'rollback');
@@ -125,6 +125,30 @@ describe('stormguard replay: the bundled scenarios end as written down', () => {
     expect(result.decisions).toEqual([]);
     expect(result.warnings).toContain(
       '4 of 4 rollout steps are in environment "production", not the guarded "prod": never watched nor rolled back (the guarded environment is `environment` in the configuration)',
+    );
+  });
+
+  it("another day's timeline (none of its releases within the datapoints): the storm is unexplained, and the replay says why", async () => {
+    const folder = join(scenariosFolder, 'pagerduty-2025');
+    const audit = JSON.parse(await readFile(join(folder, 'launchdarkly-audit-log.json'), 'utf8')) as Array<{ date: number }>;
+    const dayLater = join(await newFolder(), 'audit.json');
+    await writeFile(dayLater, JSON.stringify(audit.map((entry) => ({ ...entry, date: entry.date + 86_400_000 }))));
+    const { code, out } = await stormguard(
+      'replay',
+      '--metrics',
+      join(folder, 'metrics-page-1.json'),
+      join(folder, 'metrics-page-2.json'),
+      '--timeline',
+      dayLater,
+      '--state',
+      join(await newFolder(), 'state'),
+      '--json',
+    );
+    expect(code).toBe(0);
+    const result = JSON.parse(out) as ReplayJson;
+    expect(result.decisions).toEqual([]);
+    expect(result.warnings).toContain(
+      'no release of the timeline (2025-08-29T14:00:00.000Z .. 2025-08-29T17:00:00.000Z) falls within the datapoints (2025-08-28T08:00:00.000Z .. 2025-08-28T18:48:00.000Z): nothing can be attributed to one',
     );
   });
 
