@@ -138,7 +138,15 @@ const answerSchema = z.object({
 function askLocal(folder: string, configPath: string | undefined, request: GateRequest, at: number | undefined): () => Promise<GateAnswer> {
   return async () => {
     const config = configPath ? await loadConfig(configPath) : defaultConfig();
-    const state = await (await FileStateStore.existing(folder)).load();
+    const store = await FileStateStore.existing(folder);
+    // A state that is not one is an answer, "cannot decide", as the gate Lambda gives it (--json prints it).
+    let state: Awaited<ReturnType<typeof store.load>>;
+    try {
+      state = await store.load();
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      return { verdict: 'unknown', reasons: [`the guardrail's state cannot be read: ${error.message}`], evidence: {} };
+    }
     // The state is its last evaluation, not a history: an earlier --at would be judged by what came after it.
     const evaluatedAt = state?.evaluatedAt ?? null;
     if (at !== undefined && evaluatedAt !== null && at < evaluatedAt)

@@ -176,7 +176,7 @@ describe('a user mistake exits 2 naming the field, never a stack trace', () => {
     expect([ack.code, ack.err]).toEqual([2, `stormguard: ${file}: is a file, expected a state folder\n`]);
   });
 
-  it('a corrupt or old state.json, a state folder that does not exist: exit 2 naming the file and field (a TypeError and exit 1, read as deny, once)', async () => {
+  it('a corrupt or old state.json: cannot decide (exit 2), naming the file and field, in --json too; a state folder that does not exist: exit 2 (a TypeError and exit 1, read as deny, once)', async () => {
     const folder = join(await newFolder(), 'state');
     await mkdir(folder);
     const gate = () => stormguard('gate', '--flag', 'f', '--env', 'production', '--to', '5', '--state', folder);
@@ -184,8 +184,11 @@ describe('a user mistake exits 2 naming the field, never a stack trace', () => {
     await writeFile(file, JSON.stringify({ version: 1, revision: 1, evaluatedAt: 1756400000000 }));
     expect(await gate()).toMatchObject({
       code: 2,
-      err: `stormguard: ${file}: field \`series\`: Invalid input: expected record, received undefined\n`,
+      out: `unknown: f in production → 5%\n  the guardrail's state cannot be read: ${file}: field \`series\`: Invalid input: expected record, received undefined\n`,
     });
+    const json = await stormguard('gate', '--flag', 'f', '--env', 'production', '--to', '5', '--state', folder, '--json');
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.out)).toMatchObject({ verdict: 'unknown', reasons: [expect.stringContaining(`${file}: field \`series\``)] });
     // A real state with a freeze (the bundled storm's rollback), one freeze's target then broken.
     const replayed = join(folder, '..', 'replayed');
     expect((await stormguard('replay', '--state', replayed)).code).toBe(0);
@@ -194,11 +197,11 @@ describe('a user mistake exits 2 naming the field, never a stack trace', () => {
     await writeFile(file, JSON.stringify(state));
     expect(await gate()).toMatchObject({
       code: 2,
-      err: `stormguard: ${file}: field \`freezes.x.target.ruleId\`: Invalid input: expected string, received undefined\n`,
+      out: expect.stringContaining(`${file}: field \`freezes.x.target.ruleId\`: Invalid input: expected string, received undefined\n`),
     });
     // The gate reads what a cluster never reported: a broken record of it is named too.
     await writeFile(file, JSON.stringify({ ...JSON.parse(await readFile(join(replayed, 'state.json'), 'utf8')), coverage: { c: null } }));
-    expect(await gate()).toMatchObject({ code: 2, err: expect.stringContaining(`${file}: field \`coverage.c\``) });
+    expect(await gate()).toMatchObject({ code: 2, out: expect.stringContaining(`${file}: field \`coverage.c\``) });
     const missing = join(folder, 'nowhere');
     const expected = {
       code: 2,
