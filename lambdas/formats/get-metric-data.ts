@@ -13,6 +13,7 @@
 import { InputError } from '../core/errors.ts';
 import { MAX_LABEL_LENGTH, quote, readTime, type ValueKind, valueProblem } from '../core/input-bounds.ts';
 import type { MetricPoint, MetricReadout } from '../core/metric-series.ts';
+import { messageLog } from './get-metric-data-messages.ts';
 import { type Piece, seriesOf } from './get-metric-data-series.ts';
 import { identify } from './metric-label.ts';
 
@@ -48,8 +49,7 @@ export function readGetMetricData(
   const kinds = new Map(signals.flatMap((s) => (typeof s !== 'string' && s.kind ? [[s.name, s.kind] as const] : [])));
   const pieces: Piece[] = [];
   const warnings: string[] = [];
-  /** Per message of a file's results, the results that said it. */
-  const said = new Map<string, { source: string; message: string; fields: string[] }>();
+  const said = messageLog();
   const pages = pageNumbers();
   for (const { source, document } of documents) {
     (Array.isArray(document) ? document : [document]).forEach((page, pageIndex) => {
@@ -61,15 +61,11 @@ export function readGetMetricData(
       const hasNextToken =
         typeof (page as { NextToken?: unknown }).NextToken === 'string' && (page as { NextToken: string }).NextToken !== '';
       const pageOf = pages.next(hasNextToken);
-      for (const message of messagesOf((page as { Messages?: unknown }).Messages))
-        warnings.push(`${source}: ${prefix}Messages: GetMetricData said ${message}`);
+      said.record(source, `${prefix}Messages`, (page as { Messages?: unknown }).Messages);
       results.forEach((item: unknown, index) => {
         const field = `${prefix}MetricDataResults[${index}]`;
         const result = checkedResult(item, source, field);
-        for (const message of messagesOf(result.Messages)) {
-          const key = JSON.stringify([source, message]);
-          said.set(key, { source, message, fields: [...(said.get(key)?.fields ?? []), field] });
-        }
+        said.record(source, field, result.Messages);
         const id = typeof result.Id === 'string' && result.Id !== '' ? result.Id : undefined;
         const pageNumber = pageOf(id);
         const identity = identify(result, signalNames, { file: source, field: `${field}.Label` });
@@ -102,28 +98,7 @@ export function readGetMetricData(
     });
   }
   const { series, warnings: joined } = seriesOf(pieces);
-  return { series, warnings: [...warnings, ...resultMessages(said), ...joined] };
-}
-
-/**
- * What GetMetricData said of a page or a result (`Messages`: `[{ Code, Value }]`), as `Code: Value`:
- * dropped datapoints (`ArithmeticError`), a query over its limits; each at most 200 characters.
- */
-function messagesOf(messages: unknown): string[] {
-  if (!Array.isArray(messages)) return [];
-  return messages.flatMap((m) => {
-    const { Code, Value } = (m ?? {}) as { Code?: unknown; Value?: unknown };
-    const text = [Code, Value].filter((part) => typeof part === 'string' && part !== '').join(': ');
-    return text ? [text.slice(0, 200)] : [];
-  });
-}
-
-/** One warning per message and file, naming the first few results that said it. */
-function resultMessages(said: ReadonlyMap<string, { source: string; message: string; fields: readonly string[] }>): string[] {
-  return [...said.values()].map(({ source, message, fields }) => {
-    const named = `${fields.slice(0, 3).join(', ')}${fields.length > 3 ? `, and ${fields.length - 3} more` : ''}`;
-    return `${source}: ${named} said ${message}`;
-  });
+  return { series, warnings: [...warnings, ...said.warnings(), ...joined] };
 }
 
 /**

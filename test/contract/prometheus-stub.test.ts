@@ -1,6 +1,3 @@
-import { writeFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSecret, prometheusSourceFromSecret } from '../../lambdas/adapters/prometheus/from-secret.ts';
@@ -9,56 +6,34 @@ import { DEFAULT_PROMQL } from '../../lambdas/adapters/prometheus/queries.ts';
 import { parseConfig } from '../../lambdas/core/config.ts';
 import { InputError, StormguardError } from '../../lambdas/core/errors.ts';
 import { newFolder, stormguard } from '../support/cli.ts';
-import { stepEntry } from '../support/fixtures.ts';
+import { answer, broker, type Handler, matrix, type PrometheusStub, prometheusStub } from '../support/prometheus-stub.ts';
 
 const START = '2025-08-28T08:00:00Z';
 const END = '2025-08-28T20:00:00Z';
 const noWait = { sleep: async () => {} };
 
-type Handler = (request: IncomingMessage & { body: string }, response: ServerResponse) => void;
-
 describe('the Prometheus source against a stub server', () => {
-  let stub: Server;
-  let base = '';
+  let stub: PrometheusStub;
   let handler: Handler = () => {};
-  const requests: Array<{ headers: IncomingMessage['headers']; body: URLSearchParams; path: string }> = [];
   const config = parseConfig(
     'signals:\n  ConnectionCount: { enabled: false }\n  ClientConnectionCount: { enabled: false }\n  HeapMemoryAfterGC: { enabled: false }\n  ProducerIdCount: { enabled: false }\n  BytesInPerSec: { enabled: false }\n  MessagesInPerSec: { enabled: false }\n',
   );
   const t0 = Date.parse('2025-08-28T14:00:00Z');
-  const matrix = (result: unknown[], extra: Record<string, unknown> = {}) =>
-    JSON.stringify({ status: 'success', data: { resultType: 'matrix', result }, ...extra });
-  // Each value as the server gives it: at the evaluation time asked for, the period's last millisecond.
-  const broker = (labels: Record<string, string>, values: Array<[number, string]>) => ({
-    metric: { __name__: 'x', ...labels },
-    values: values.map(([period, value]) => [(period + 59_999) / 1000, value]),
-  });
-  const answer = (status: number, body: string) => (_: unknown, response: ServerResponse) =>
-    void response.writeHead(status, { 'content-type': 'application/json' }).end(body);
-
   beforeAll(async () => {
-    stub = createServer((request, response) => {
-      let body = '';
-      request.on('data', (chunk) => (body += chunk));
-      request.on('end', () => {
-        requests.push({ headers: request.headers, body: new URLSearchParams(body), path: request.url ?? '' });
-        handler(Object.assign(request, { body }), response);
-      });
-    });
-    await new Promise<void>((resolve) => stub.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(stub.address() as AddressInfo).port}`;
+    stub = await prometheusStub();
+    stub.handle((request, response) => handler(request, response));
   });
-  afterAll(() => new Promise((resolve) => stub.close(resolve)));
+  afterAll(() => stub.close());
   const source = (options: Partial<ConstructorParameters<typeof PrometheusMetricSource>[0]> = {}, cfg = config) =>
-    new PrometheusMetricSource({ url: base, retry: noWait, ...options }, cfg);
+    new PrometheusMetricSource({ url: stub.base, retry: noWait, ...options }, cfg);
 
   it('asks query_range for each signal, each complete period at its last millisecond, with step and timeout', async () => {
-    requests.length = 0;
+    stub.requests.length = 0;
     handler = answer(200, matrix([]));
     await source({ timeoutMs: 5000 }).read(t0 + 30_000, t0 + 10 * 60_000);
-    expect(requests).toHaveLength(1);
-    expect(requests[0]!.path).toBe('/api/v1/query_range');
-    expect(Object.fromEntries(requests[0]!.body)).toEqual({
+    expect(stub.requests).toHaveLength(1);
+    expect(stub.requests[0]!.path).toBe('/api/v1/query_range');
+    expect(Object.fromEntries(stub.requests[0]!.body)).toEqual({
       query: DEFAULT_PROMQL.ConnectionCreationRate,
       start: String((t0 + 2 * 60_000 - 1) / 1000),
       end: String((t0 + 10 * 60_000 - 1) / 1000),
@@ -166,33 +141,6 @@ describe('the Prometheus source against a stub server', () => {
     );
   });
 
-  it('a matrix not shaped as the HTTP API gives it (a proxy, another server): an error naming where, never a crash', async () => {
-    const shapes: Array<[unknown[], string]> = [
-      [[null], 'data.result[0]'],
-      [[{ metric: {}, values: 5 }], 'data.result[0].values'],
-      [
-        [
-          {
-            metric: {},
-            values: [
-              [1, '2'],
-              [5, 6],
-            ],
-          },
-        ],
-        'data.result[0].values[1][1]',
-      ],
-    ];
-    for (const [result, field] of shapes) {
-      handler = answer(200, matrix(result));
-      const read = source().read(t0 - 60_000, t0 + 60_000);
-      await expect(read).rejects.toThrow(
-        `answered the query for ConnectionCreationRate with a matrix not shaped as the HTTP API's (${field}: `,
-      );
-      await expect(read).rejects.toMatchObject({ code: 'PROMETHEUS_QUERY' });
-    }
-  });
-
   it('5xx: retried, then an error; a 5xx followed by an answer is an answer', async () => {
     let calls = 0;
     handler = (_, response) =>
@@ -227,7 +175,7 @@ describe('the Prometheus source against a stub server', () => {
   });
 
   it('sends basic or bearer credentials, and never puts them in an error', async () => {
-    requests.length = 0;
+    stub.requests.length = 0;
     handler = answer(401, 'unauthorized');
     const basic = await source({ auth: { kind: 'basic', username: 'guard', password: 's3cret-pw' } })
       .read(t0 - 60_000, t0 + 60_000)
@@ -235,7 +183,7 @@ describe('the Prometheus source against a stub server', () => {
     const bearer = await source({ auth: { kind: 'bearer', token: 'tok-123456' } })
       .read(t0 - 60_000, t0 + 60_000)
       .catch((e: unknown) => e as StormguardError);
-    expect(requests.map((r) => r.headers.authorization)).toEqual([
+    expect(stub.requests.map((r) => r.headers.authorization)).toEqual([
       `Basic ${Buffer.from('guard:s3cret-pw').toString('base64')}`,
       'Bearer tok-123456',
     ]);
@@ -246,18 +194,18 @@ describe('the Prometheus source against a stub server', () => {
   });
 
   it('signs for Amazon Managed Service for Prometheus with SigV4, service aps', async () => {
-    requests.length = 0;
+    stub.requests.length = 0;
     handler = answer(200, matrix([]));
     const credentials = {
       accessKeyId: 'AKIDEXAMPLE',
       secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
       sessionToken: 'session-token',
     };
-    await source({ url: `${base}/workspaces/ws-123`, auth: { kind: 'sigv4', region: 'eu-west-1', credentials } }).read(
+    await source({ url: `${stub.base}/workspaces/ws-123`, auth: { kind: 'sigv4', region: 'eu-west-1', credentials } }).read(
       t0 - 60_000,
       t0 + 60_000,
     );
-    const { headers, path } = requests[0]!;
+    const { headers, path } = stub.requests[0]!;
     expect(path).toBe('/workspaces/ws-123/api/v1/query_range');
     expect(headers.authorization).toMatch(
       /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/aps\/aws4_request, SignedHeaders=[a-z0-9;-]*host[a-z0-9;-]*, Signature=[0-9a-f]{64}$/,
@@ -268,18 +216,18 @@ describe('the Prometheus source against a stub server', () => {
   });
 
   it('in AWS: built from its Secrets Manager secret, read once; a malformed secret names the field, never a value', async () => {
-    requests.length = 0;
+    stub.requests.length = 0;
     handler = answer(200, matrix([broker({ cluster: 'c', broker: '1' }, [[t0, '3']])]));
     let reads = 0;
     const secret = async () => (
-      reads++, JSON.stringify({ url: base, auth: { kind: 'bearer', token: 'tok-from-secret' }, timeoutSeconds: 5 })
+      reads++, JSON.stringify({ url: stub.base, auth: { kind: 'bearer', token: 'tok-from-secret' }, timeoutSeconds: 5 })
     );
     const fromSecret = prometheusSourceFromSecret(secret, config);
     await fromSecret.read(t0 - 60_000, t0 + 60_000);
     const readout = await fromSecret.read(t0 - 60_000, t0 + 60_000);
     expect(readout.series[0]!.points).toEqual([{ time: t0, value: 3 }]);
     expect(reads).toBe(1);
-    expect(requests[0]!.headers.authorization).toBe('Bearer tok-from-secret');
+    expect(stub.requests[0]!.headers.authorization).toBe('Bearer tok-from-secret');
     expect(() => parseSecret('{"url": "http://x", "auth": {"kind": "bearer"}}')).toThrow(
       'the Prometheus secret: field `auth.token`: expected string',
     );
@@ -300,46 +248,26 @@ describe('the Prometheus source against a stub server', () => {
     expect(() => source({ url: 'ftp://127.0.0.1' })).toThrow(/field `prometheus.url`: expected http or https/);
   });
 
-  it("replay --prometheus reads its timeline as the configuration scopes it: another project's change is left out, and said", async () => {
-    const folder = await newFolder();
-    const config = join(folder, 'stormguard.config.yaml');
-    await writeFile(config, 'launchDarkly: { projectKey: shop }\n');
-    const entry = {
-      ...stepEntry('other-project', Date.parse('2025-08-28T14:00:00Z'), 'storm', 0, 25),
-      target: { resources: ['proj/mobile-app:env/production:flag/storm'] },
-    };
-    await writeFile(join(folder, 'audit.json'), JSON.stringify([entry]));
-    const t = Date.parse(START);
-    handler = answer(
-      200,
-      matrix([
-        broker(
-          { cluster: 'events', broker: '1' },
-          Array.from({ length: 60 }, (_, i) => [t + i * 60_000, '3']),
-        ),
-      ]),
-    );
-    const { code, out } = await stormguard(
-      ...['replay', '--prometheus', base, '--from', START, '--to', '2025-08-28T09:00:00Z', '--timeline', join(folder, 'audit.json')],
-      ...['--config', config, '--state', join(folder, 'state'), '--json'],
-    );
-    expect(code).toBe(0);
-    const result = JSON.parse(out) as { warnings: string[]; decisions: unknown[] };
-    expect(result.warnings).toContain(
-      `${join(folder, 'audit.json')}: [0] (other-project) is a change in project mobile-app, not shop: left out`,
-    );
-  });
-
   it('replay --prometheus: --from and --to are required, and bad input exits 2 without a stack trace', async () => {
-    const noFrom = await stormguard('replay', '--prometheus', base, '--to', END);
+    const noFrom = await stormguard('replay', '--prometheus', stub.base, '--to', END);
     expect(noFrom).toMatchObject({ code: 2, err: expect.stringMatching(/field `--from`: is required with --prometheus/) });
-    const badTo = await stormguard('replay', '--prometheus', base, '--from', START, '--to', 'yesterday');
+    const badTo = await stormguard('replay', '--prometheus', stub.base, '--from', START, '--to', 'yesterday');
     expect(badTo).toMatchObject({
       code: 2,
       err: 'stormguard: field `--to`: expected an ISO 8601 time such as 2025-08-28T14:00:00Z, got "yesterday"\n',
     });
     handler = answer(200, matrix([]));
-    const empty = await stormguard('replay', '--prometheus', base, '--from', START, '--to', END, '--state', join(await newFolder(), 's'));
+    const empty = await stormguard(
+      'replay',
+      '--prometheus',
+      stub.base,
+      '--from',
+      START,
+      '--to',
+      END,
+      '--state',
+      join(await newFolder(), 's'),
+    );
     expect(empty).toMatchObject({ code: 2, err: expect.stringMatching(/field `--prometheus`: no series for any configured signal/) });
     expect(empty.err).not.toMatch(/\n\s+at /);
   });

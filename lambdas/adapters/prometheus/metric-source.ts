@@ -13,16 +13,15 @@
  * and timeouts are retried, then an error; `warnings` (partial data) and `infos` come back as
  * readout warnings; NaN and infinite values are skipped and counted, never read as numbers.
  */
-import * as z from 'zod/mini';
 import type { GuardrailConfig, SignalConfig } from '../../core/config.ts';
-import { fieldPath, InputError, StormguardError } from '../../core/errors.ts';
+import { InputError, StormguardError } from '../../core/errors.ts';
 import { readDecimal, valueProblem } from '../../core/input-bounds.ts';
 import type { MetricPoint, MetricReadout, MetricSeries } from '../../core/metric-series.ts';
 import type { MetricSource } from '../../ports.ts';
 import { RetriesExhaustedError, type RetryOptions, retryingFetch } from '../http/retrying-fetch.ts';
+import { checkedMatrix, type RangeResult } from './matrix.ts';
 import { queryFor } from './queries.ts';
 import { type SigV4Settings, signedHeaders } from './sigv4.ts';
-import '../../core/zod-messages.ts';
 
 export type PrometheusAuth =
   | { readonly kind: 'none' }
@@ -123,16 +122,8 @@ export class PrometheusMetricSource implements MetricSource {
         `Prometheus answered with a ${String(data?.resultType)}, not a range of series (matrix): the query must give series over time`,
       );
     }
-    const matrix = matrixSchema.safeParse(data.result);
-    if (!matrix.success) {
-      const issue = matrix.error.issues[0]!;
-      throw new StormguardError(
-        'PROMETHEUS_QUERY',
-        `Prometheus at ${this.where()} answered the query for ${signal.name} with a matrix not shaped as the HTTP API's (data.result${fieldPath(issue.path)}: ${issue.message})`,
-      );
-    }
     const notes = [...strings(document.warnings), ...strings(document.infos).map((info) => `info: ${info}`)];
-    return { result: matrix.data, notes };
+    return { result: checkedMatrix(data.result, this.where(), signal.name), notes };
   }
 
   private async headers(url: URL, body: string): Promise<Record<string, string>> {
@@ -214,15 +205,6 @@ export class PrometheusMetricSource implements MetricSource {
     return `${this.base.origin}${this.base.pathname}`;
   }
 }
-
-/** A range query's series as the HTTP API gives them: labels, and [unix seconds, "value"] pairs. */
-const matrixSchema = z.array(
-  z.object({
-    metric: z.optional(z.record(z.string(), z.string())),
-    values: z.optional(z.array(z.tuple([z.union([z.number(), z.string()]), z.string()]))),
-  }),
-);
-type RangeResult = z.output<typeof matrixSchema>[number];
 
 interface PrometheusDocument {
   status?: string;

@@ -77,7 +77,7 @@ describe('CloudWatchMetricSource with mocked responses', () => {
     expect(calls[0]!.args[0].input).toMatchObject({ StartTime: new Date(t0), ScanBy: 'TimestampAscending' });
     const rate = readout.series.find((s) => s.signal === 'ConnectionCreationRate')!;
     expect(rate.points.map((p) => p.value)).toEqual([8, 9]); // t0 itself is before the window
-    expect(readout.warnings).toEqual([expect.stringMatching(/said MaxMetricsExceeded/), expect.stringMatching(/StatusCode Forbidden/)]);
+    expect(readout.warnings).toEqual([expect.stringMatching(/StatusCode Forbidden/), expect.stringMatching(/said MaxMetricsExceeded/)]);
   });
 
   it('sends at most 500 queries a request', async () => {

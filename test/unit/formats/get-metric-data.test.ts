@@ -70,7 +70,7 @@ describe('GetMetricData results', () => {
     });
     expect(series).toHaveLength(5);
     expect(warnings).toEqual([
-      'page1.json: Messages: GetMetricData said MaxMetricsExceeded: The maximum number of metrics was exceeded',
+      'page1.json: Messages said MaxMetricsExceeded: The maximum number of metrics was exceeded',
       `page1.json: MetricDataResults[0], MetricDataResults[1], MetricDataResults[2], and 1 more said ArithmeticError: ${dropped.Value}`,
     ]);
   });
