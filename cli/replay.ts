@@ -24,6 +24,7 @@ import { buildReport, ReportRecorder } from '../lambdas/core/incident-report.ts'
 import type { MetricSeries } from '../lambdas/core/metric-series.ts';
 import type { ReleaseEvent } from '../lambdas/core/release.ts';
 import { controlVariations } from '../lambdas/formats/launchdarkly.ts';
+import { scenarioScope } from '../lambdas/formats/timeline.ts';
 import { loadConfig, loadScenario, scenarioExports } from './inputs.ts';
 import { type Io, parseOptions } from './io.ts';
 import { renderText, toJson } from './summary.ts';
@@ -149,7 +150,8 @@ async function chooseInputs(options: Options, config: GuardrailConfig): Promise<
   return {
     name,
     title: `${name}${options.closedLoop ? ', closed loop' : ''}`,
-    exported: await loadExports(files.metrics, files.timeline, config),
+    // A bundled scenario's audit log is of its own LaunchDarkly project, not the configured one.
+    exported: await loadExports(files.metrics, files.timeline, config, scenarioScope(config)),
   };
 }
 

@@ -9,7 +9,7 @@
 
 import type { GuardrailConfig } from '../core/config.ts';
 import type { MetricSeries } from '../core/metric-series.ts';
-import { timelineScope } from '../formats/timeline.ts';
+import { scenarioScope } from '../formats/timeline.ts';
 import { exportScenario, readExport } from '../simulator/export.ts';
 import type { Scenario } from '../simulator/scenario.ts';
 import { applyRollbacks, simulate } from '../simulator/simulate.ts';
@@ -33,7 +33,7 @@ export async function replayClosedLoop(
   hooks: ReplayHooks = {},
 ): Promise<ClosedLoop> {
   const signals = config.signals.map((s) => s.name);
-  const scope = timelineScope(config);
+  const scope = scenarioScope(config);
   const open = readExport(exportScenario(scenario, simulate(scenario)).files, signals, scope);
   const withoutGuardrail = await replay(
     { series: open.metrics.series, releases: open.timeline.events },

@@ -34,6 +34,15 @@ export function timelineScope(
   return { controls: controlVariations(config), project: config.launchDarkly?.projectKey };
 }
 
+/**
+ * How a simulated or bundled scenario's timeline is read: the configuration's control variations,
+ * but not its project: the simulator writes its own (`default`), and a drill on a test project
+ * replays a scenario's steps there.
+ */
+export function scenarioScope(config: Parameters<typeof timelineScope>[0]): TimelineScope {
+  return { controls: timelineScope(config).controls };
+}
+
 export function readTimeline(documents: ReadonlyArray<{ source: string; document: unknown }>, scope: TimelineScope = {}): TimelineReadout {
   const events: ReleaseEvent[] = [];
   const flagChanges: FlagChange[] = [];

@@ -128,6 +128,16 @@ describe('stormguard replay: the bundled scenarios end as written down', () => {
     );
   });
 
+  it('a bundled scenario with a configured LaunchDarkly project: its own audit log is read all the same, open and closed loop', async () => {
+    const config = join(await newFolder(), 'stormguard.config.yaml');
+    await writeFile(config, 'launchDarkly: { projectKey: shop }\n');
+    for (const loop of [[], ['--closed-loop']]) {
+      const result = await replayJson('pagerduty-2025', '--config', config, ...loop);
+      expect(rollbacks(result), loop.join(' ')).toHaveLength(1);
+      expect(result.warnings.filter((w) => w.includes('not shop'))).toEqual([]);
+    }
+  });
+
   it("another day's timeline (none of its releases within the datapoints): the storm is unexplained, and the replay says why", async () => {
     const folder = join(scenariosFolder, 'pagerduty-2025');
     const audit = JSON.parse(await readFile(join(folder, 'launchdarkly-audit-log.json'), 'utf8')) as Array<{ date: number }>;

@@ -8,7 +8,7 @@ import type { MetricSeries } from '../../core/metric-series.ts';
 import type { ReleaseEvent } from '../../core/release.ts';
 import type { FlagChange } from '../../formats/launchdarkly.ts';
 import { checkSpacing } from '../../formats/metric-spacing.ts';
-import { timelineScope } from '../../formats/timeline.ts';
+import { type TimelineScope, timelineScope } from '../../formats/timeline.ts';
 import { readDocuments } from '../../simulator/export.ts';
 import { checkReadable, MAX_EXPORT_BYTES, readJson } from './files.ts';
 
@@ -20,10 +20,12 @@ export interface LoadedExports {
   readonly warnings: string[];
 }
 
+/** `scope`: how the timeline is read; the configuration's (its control variations and LaunchDarkly project) unless given. */
 export async function loadExports(
   metricFiles: readonly string[],
   timelineFiles: readonly string[],
   config: GuardrailConfig,
+  scope: TimelineScope = timelineScope(config),
 ): Promise<LoadedExports> {
   // Read one after another, and MAX_EXPORT_BYTES in all: each file is parsed whole, in memory.
   let total = 0;
@@ -38,7 +40,7 @@ export async function loadExports(
   for (const source of metricFiles) metricDocuments.push({ source, document: await readJson(source) });
   const timelineDocuments: Array<{ source: string; document: unknown }> = [];
   for (const source of timelineFiles) timelineDocuments.push({ source, document: await readJson(source) });
-  const { metrics, timeline } = readDocuments(metricDocuments, timelineDocuments, config.signals, timelineScope(config));
+  const { metrics, timeline } = readDocuments(metricDocuments, timelineDocuments, config.signals, scope);
   if (metrics.series.length === 0) {
     const names = config.signals.map((s) => s.name).join(', ');
     throw new InputError({ file: metricFiles.join(', ') }, `no series names a configured signal (${names}) in its Label`);
