@@ -98,7 +98,10 @@ function entryFor(byKey: Map<string, Entry[]>, piece: Piece): Entry {
   const key = JSON.stringify(byLabel ? [identity.key] : [id ?? null, identity.key]);
   const same = byKey.get(key) ?? [];
   let apart: Entry['apart'] = 'export';
+  const pieceLatest = Math.max(...piece.points.map((p) => p.time));
   const fits = same.flatMap((entry) => {
+    // Late data revises the end of the earlier of the two exports, whichever is read first.
+    const reach = Math.min(entry.latest, pieceLatest) - REVISION_WINDOW_MS;
     let revised = 0;
     for (const { time, value } of piece.points) {
       const had = entry.values.get(time);
@@ -107,7 +110,7 @@ function entryFor(byKey: Map<string, Entry[]>, piece: Piece): Entry {
         apart = 'page';
         return [];
       }
-      if (time < entry.latest - REVISION_WINDOW_MS) return [];
+      if (time < reach) return [];
       revised++;
     }
     return [{ entry, revised }];

@@ -190,18 +190,16 @@ describe('a later page that gives a time another value revises it: one series, t
 
   it('one export per cluster, both with default labels and Ids m0..: other values an hour back are no revision but two metrics, kept apart and warned about', () => {
     const hour = minutes(0, 59);
-    const clusterA = at(
-      'm0',
-      'HeapMemoryAfterGC',
-      hour.map((_, i) => 90 - i / 2),
-      hour,
-    );
-    const clusterB = at(
-      'm0',
-      'HeapMemoryAfterGC',
-      hour.map((_, i) => 30 + (i % 3)),
-      hour,
-    );
+    // Newest first: value(i) is the point i minutes before 14:59.
+    const heap = (value: (i: number) => number, times = hour) =>
+      at(
+        'm0',
+        'HeapMemoryAfterGC',
+        times.map((_, i) => value(i)),
+        times,
+      );
+    const clusterA = heap((i) => 90 - i / 2);
+    const clusterB = heap((i) => 30 + (i % 3));
     const readout = read({ MetricDataResults: [clusterA] }, { MetricDataResults: [clusterB] });
     expect(readout.series.map((s) => [s.key, Math.max(...s.points.map((p) => p.value))])).toEqual([
       ['HeapMemoryAfterGC Result=1', 90],
@@ -213,13 +211,26 @@ describe('a later page that gives a time another value revises it: one series, t
       ),
     ]);
     // The same hour exported twice, its last 30 minutes revised: one series, the later values kept.
-    const revised = at(
+    const revised = heap((i) => (i < 30 ? 1 : 90 - i / 2));
+    expect(read({ MetricDataResults: [clusterA] }, { MetricDataResults: [revised] }).series).toHaveLength(1);
+    // An hour, then a longer export taken later that revises the hour's last minutes: one series in either reading order.
+    const twoHours = minutes(0, 59)
+      .map((t) => t.replace('T14:', 'T15:'))
+      .concat(hour);
+    const later = at(
       'm0',
       'HeapMemoryAfterGC',
-      hour.map((_, i) => (i < 30 ? 1 : 90 - i / 2)),
-      hour,
+      twoHours.map((_, i) => (i < 65 ? 1 : 90 - (i - 60) / 2)),
+      twoHours,
     );
-    expect(read({ MetricDataResults: [clusterA] }, { MetricDataResults: [revised] }).series).toHaveLength(1);
+    for (const pages of [
+      [clusterA, later],
+      [later, clusterA],
+    ])
+      expect(
+        read(...pages.map((r) => ({ MetricDataResults: [r] }))).series,
+        pages[0] === later ? 'the later first' : 'in order',
+      ).toHaveLength(1);
   });
 
   it('a page with NextToken is one response whatever the order of its Ids: results of one key there that disagree stay apart', () => {
