@@ -1,6 +1,6 @@
 /**
  * The guardrail watches itself: errors, throttles, runs near the timeout, a missing heartbeat
- * (missing data breaches) and stale data, each to the alert topic.
+ * (missing data breaches), alerts that do not get out, and stale data, each to the alert topic.
  */
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -16,16 +16,11 @@ const DURATION_ALARM_FRACTION = 0.8;
 const STALE_DATA_SECONDS = 600;
 
 export function selfAlarms(scope: Construct, fn: lambda.IFunction): cloudwatch.Alarm[] {
-  const detectorMetric = (metricName: string, statistic: string) =>
-    new cloudwatch.Metric({
-      namespace: METRICS_NAMESPACE,
-      metricName,
-      dimensionsMap: { service: DETECTOR_SERVICE },
-      statistic,
-      period: Duration.minutes(1),
-    });
-  const heartbeat = detectorMetric('Heartbeat', 'SampleCount');
-  const dataAge = detectorMetric('DataAge', 'Maximum');
+  return [...functionAlarms(scope, fn), ...reportedAlarms(scope)];
+}
+
+/** What Lambda says of the detector function: errors, throttles, runs near the timeout. */
+function functionAlarms(scope: Construct, fn: lambda.IFunction): cloudwatch.Alarm[] {
   return [
     new cloudwatch.Alarm(scope, 'DetectorErrors', {
       alarmDescription: 'Stormguard: the detector failed in 2 of the last 3 minutes',
@@ -52,18 +47,41 @@ export function selfAlarms(scope: Construct, fn: lambda.IFunction): cloudwatch.A
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     }),
+  ];
+}
+
+/** What the detector reports of itself (embedded metric format): its heartbeat, alerts that did not get out, the data's age. */
+function reportedAlarms(scope: Construct): cloudwatch.Alarm[] {
+  const detectorMetric = (metricName: string, statistic: string) =>
+    new cloudwatch.Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName,
+      dimensionsMap: { service: DETECTOR_SERVICE },
+      statistic,
+      period: Duration.minutes(1),
+    });
+  return [
     new cloudwatch.Alarm(scope, 'HeartbeatMissing', {
       alarmDescription: 'Stormguard: no detector heartbeat for 3 minutes: the guardrail is not watching',
-      metric: heartbeat,
+      metric: detectorMetric('Heartbeat', 'SampleCount'),
       threshold: 1,
       evaluationPeriods: 3,
       comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
       // No heartbeat at all is the failure scope alarm exists for.
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
     }),
+    new cloudwatch.Alarm(scope, 'NotifierErrors', {
+      alarmDescription:
+        'Stormguard: alerts have failed to reach PagerDuty, Slack or SNS for 3 minutes (the detector log says which and why)',
+      metric: detectorMetric('NotifierErrors', 'Sum'),
+      threshold: 1,
+      evaluationPeriods: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }),
     new cloudwatch.Alarm(scope, 'StaleData', {
       alarmDescription: `Stormguard: the newest datapoint is over ${STALE_DATA_SECONDS / 60} minutes old: the guardrail is blind`,
-      metric: dataAge,
+      metric: detectorMetric('DataAge', 'Maximum'),
       threshold: STALE_DATA_SECONDS,
       evaluationPeriods: 3,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,

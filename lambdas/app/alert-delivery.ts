@@ -4,7 +4,7 @@
  * finished by the next (effects.ts tells the whole scheme).
  */
 import type { Alert } from '../core/alert.ts';
-import { DeadlineExceededError } from '../core/errors.ts';
+import { DeadlineExceededError, UnavailableError } from '../core/errors.ts';
 import type { Notifier, StateStore } from '../ports.ts';
 
 /** How long an alert in the outbox is tried again before it is given up (and said so). */
@@ -40,7 +40,8 @@ async function deliverAll(alerts: readonly Alert[], delivery: Delivery): Promise
 export /**
  * Delivers an alert to every notifier at once (one that hangs delays no other), each claimed by
  * key. True when it is done with: sent everywhere, or refused for good (said in notifierErrors);
- * false when some delivery is left for a later run (out of time, or a copy of this run has it).
+ * false when some delivery is left for a later run (out of time, the service unavailable, or a
+ * copy of this run has it).
  */
 async function deliver(alert: Alert, { ports, now, sent, notifierErrors }: Delivery): Promise<boolean> {
   let attempted = false;
@@ -54,7 +55,8 @@ async function deliver(alert: Alert, { ports, now, sent, notifierErrors }: Deliv
       try {
         await notifier.notify(alert);
       } catch (error) {
-        if (error instanceof DeadlineExceededError) {
+        // Out of time, or the service did not answer: a later run may get through. A refusal will not.
+        if (error instanceof DeadlineExceededError || error instanceof UnavailableError) {
           notifierErrors.push(`${notifier.name}: ${error.message}; left for the next run`);
           return false;
         }

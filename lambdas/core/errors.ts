@@ -31,6 +31,18 @@ export class StateConflictError extends StormguardError {
 }
 
 /**
+ * An outside service did not answer, or answered that it cannot now (5xx, a rate limit, a
+ * throttle), after its retries: nothing is known to have changed, and a later run may succeed.
+ * What it was for is kept and tried again, never given up as if refused.
+ */
+export class UnavailableError extends StormguardError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('UNAVAILABLE', message, options);
+    this.name = 'UnavailableError';
+  }
+}
+
+/**
  * An outside call gave up because the run's time budget would not allow it (or its wait) to end
  * in time. Nothing is known to have changed: what it was for is left for the next run.
  */

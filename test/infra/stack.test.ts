@@ -37,7 +37,7 @@ describe('the Stormguard stack', () => {
       'AWS::Lambda::Url': 1,
       'AWS::Events::Rule': 1,
       'AWS::DynamoDB::GlobalTable': 1,
-      'AWS::CloudWatch::Alarm': 5,
+      'AWS::CloudWatch::Alarm': 6,
       'AWS::CloudWatch::Dashboard': 1,
       'AWS::SNS::Topic': 1,
       'AWS::SNS::Subscription': 1,
@@ -94,6 +94,14 @@ describe('the Stormguard stack', () => {
     });
     for (const metric of ['Errors', 'Throttles', 'Duration'])
       template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/Lambda', MetricName: metric });
+    // Alerts that do not get out (PagerDuty refusing, Slack down) reach the topic, which does not go through them.
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'Stormguard',
+      MetricName: 'NotifierErrors',
+      Statistic: 'Sum',
+      EvaluationPeriods: 3,
+      AlarmActions: [Match.objectLike({ Ref: Match.stringLikeRegexp('Alerts') })],
+    });
   });
 
   it('encrypts the alert topic with a rotating key that CloudWatch alarms may use, and requires TLS', () => {

@@ -9,7 +9,7 @@
  *
  * Errors name the request by its label, never by its URL: a webhook URL is a secret.
  */
-import { DeadlineExceededError } from '../../core/errors.ts';
+import { DeadlineExceededError, UnavailableError } from '../../core/errors.ts';
 
 export interface RetryOptions {
   /** @default 4 */
@@ -27,7 +27,7 @@ export interface RetryOptions {
   readonly random?: () => number;
 }
 
-export class RetriesExhaustedError extends Error {
+export class RetriesExhaustedError extends UnavailableError {
   constructor(
     readonly attempts: number,
     readonly lastProblem: string,

@@ -5,7 +5,7 @@
  */
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { Alert } from '../../core/alert.ts';
-import { DeadlineExceededError } from '../../core/errors.ts';
+import { DeadlineExceededError, UnavailableError } from '../../core/errors.ts';
 import type { Notifier } from '../../ports.ts';
 
 /** SNS subjects: ASCII, no line breaks, under 100 characters. */
@@ -40,18 +40,29 @@ export class SnsNotifier implements Notifier {
         severity: { DataType: 'String', StringValue: alert.severity },
       },
     });
-    if (!Number.isFinite(left)) {
-      await this.client.send(command);
-      return;
-    }
-    const signal = AbortSignal.timeout(left);
+    const signal = Number.isFinite(left) ? AbortSignal.timeout(left) : undefined;
     try {
-      await Promise.race([this.client.send(command, { abortSignal: signal }), aborted(signal)]);
+      await (signal ? Promise.race([this.client.send(command, { abortSignal: signal }), aborted(signal)]) : this.client.send(command));
     } catch (error) {
-      if (signal.aborted) throw new DeadlineExceededError(`SNS Publish: no answer within the run's deadline (${Math.round(left)} ms)`);
-      throw error;
+      if (signal?.aborted) throw new DeadlineExceededError(`SNS Publish: no answer within the run's deadline (${Math.round(left)} ms)`);
+      throw unavailable(error) ?? error;
     }
   }
+}
+
+/**
+ * An SDK error SNS may not give again (a throttle, a fault on its side: the SDK's own retries
+ * spent), as UnavailableError: the alert is kept for the next run. A refusal (a 4xx) is not.
+ */
+function unavailable(error: unknown): UnavailableError | undefined {
+  const { $retryable, $fault, name, message } = (error ?? {}) as {
+    $retryable?: unknown;
+    $fault?: unknown;
+    name?: unknown;
+    message?: unknown;
+  };
+  if ($retryable === undefined && $fault !== 'server') return undefined;
+  return new UnavailableError(`SNS Publish: ${String(name)}: ${String(message)}`, { cause: error });
 }
 
 /** Rejects when the signal aborts (a client that ignores the signal is not waited for either). */
