@@ -71,8 +71,26 @@ describe('PagerDuty Events API v2', () => {
     });
   });
 
-  it('keeps the summary within the 1024 characters the API allows', () => {
-    expect(pagerDutyEvent({ ...episode, title: 'x'.repeat(5000) }, 'k', []).payload!.summary).toHaveLength(1024);
+  it('keeps the summary within the 1024 characters the API allows, the details within 32 KB, the dedup key within 255', () => {
+    const long = pagerDutyEvent({ ...episode, title: 'x'.repeat(5000), text: 'y'.repeat(600_000) }, 'k', [])!;
+    expect(long.payload!.summary).toHaveLength(1024);
+    expect((long.payload!.custom_details.details as string).length).toBe(32 * 1024);
+    // An episode naming a dozen decisions: the trigger and its resolve share one bounded key.
+    const key = `episode/events-msk/${'d'.repeat(400)}`;
+    const trigger = pagerDutyEvent({ ...episode, key }, 'k', [])!;
+    const resolve = pagerDutyEvent({ ...episode, key, kind: 'resolved', severity: 'info' }, 'k', [])!;
+    expect(trigger.dedup_key.length).toBeLessThanOrEqual(255);
+    expect(resolve.dedup_key).toBe(trigger.dedup_key);
+    expect(pagerDutyEvent({ ...episode, key: `${key}x` }, 'k', [])!.dedup_key).not.toBe(trigger.dedup_key);
+  });
+
+  it('never triggers for a warning (an anomaly no release explains, a blind signal): whether it pages is the service’s rule, not the severity', async () => {
+    expect(pagerDutyEvent({ ...episode, severity: 'warning' }, 'k', [])).toBeUndefined();
+    expect(pagerDutyEvent({ ...episode, kind: 'blind', severity: 'warning' }, 'k', [])).toBeUndefined();
+    received = [];
+    const notifier = new PagerDutyNotifier({ routingKey: async () => 'R0UT1NGKEY', url: `${url}/v2/enqueue` });
+    await notifier.notify({ ...episode, severity: 'warning' });
+    expect(received).toEqual([]);
   });
 
   it('posts to the Events API, retrying 429 as told, and reports a refusal', async () => {

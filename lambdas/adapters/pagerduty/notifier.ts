@@ -1,8 +1,12 @@
 /**
- * The PagerDuty Notifier, over the Events API v2 (`POST /v2/enqueue`): an episode, a blind signal
- * or a reverted step triggers an incident; its end resolves it. The dedup key is the alert's key,
- * so one episode is one incident however many brokers and signals it spans.
+ * The PagerDuty Notifier, over the Events API v2 (`POST /v2/enqueue`): a critical alert (a
+ * rollback, a revert, a release found moving a signal) triggers an incident; its end resolves it.
+ * Warnings (an anomaly no release explains, a blind signal) go to Slack and the topic, never here:
+ * whether an incident pages is the service's urgency rule, not the event's severity. The dedup key
+ * is the alert's key (hashed past the API's 255 characters), so one episode is one incident
+ * however many brokers and signals it spans.
  */
+import { createHash } from 'node:crypto';
 import type { Alert } from '../../core/alert.ts';
 import type { Notifier } from '../../ports.ts';
 import { type RetryOptions, retryingFetch } from '../http/retrying-fetch.ts';
@@ -10,6 +14,10 @@ import { type RetryOptions, retryingFetch } from '../http/retrying-fetch.ts';
 export const PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';
 /** The Events API's limit on a summary. */
 const SUMMARY_LIMIT = 1024;
+/** The Events API's limit on a dedup key. */
+const DEDUP_KEY_LIMIT = 255;
+/** The details are cut here: an event is at most 512 KB, and a page is read on a phone. */
+const DETAILS_LIMIT = 32 * 1024;
 
 export interface PagerDutyEvent {
   readonly routing_key: string;
@@ -46,6 +54,7 @@ export class PagerDutyNotifier implements Notifier {
   async notify(alert: Alert): Promise<void> {
     const routingKey = await this.options.routingKey();
     const event = pagerDutyEvent(alert, routingKey, this.options.links ?? []);
+    if (!event) return;
     const response = await retryingFetch(
       this.options.url ?? PAGERDUTY_EVENTS_URL,
       { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(event) },
@@ -60,11 +69,19 @@ export class PagerDutyNotifier implements Notifier {
   }
 }
 
-/** The Events API v2 event for an alert: resolved and sight-restored resolve; the rest trigger. */
-export function pagerDutyEvent(alert: Alert, routingKey: string, links: ReadonlyArray<{ href: string; text: string }>): PagerDutyEvent {
+/**
+ * The Events API v2 event for an alert: resolved and sight-restored resolve (a key never triggered
+ * resolves nothing); a critical alert triggers; anything else is no event (undefined).
+ */
+export function pagerDutyEvent(
+  alert: Alert,
+  routingKey: string,
+  links: ReadonlyArray<{ href: string; text: string }>,
+): PagerDutyEvent | undefined {
   const resolves = alert.kind === 'resolved' || alert.kind === 'sight-restored';
-  const dedupKey = alert.key;
+  const dedupKey = boundedKey(alert.key);
   if (resolves) return { routing_key: routingKey, event_action: 'resolve', dedup_key: dedupKey, client: 'Stormguard' };
+  if (alert.severity !== 'critical') return undefined;
   const summary = `${alert.title.replace(/^\[Stormguard\] /, '')}`;
   return {
     routing_key: routingKey,
@@ -78,9 +95,19 @@ export function pagerDutyEvent(alert: Alert, routingKey: string, links: Readonly
       component: alert.episodeId?.split('/')[0] ?? 'kafka',
       group: 'kafka',
       class: alert.kind,
-      custom_details: { details: alert.text, ...(alert.decisionIds ? { decisions: alert.decisionIds } : {}) },
+      custom_details: {
+        details: alert.text.length > DETAILS_LIMIT ? `${alert.text.slice(0, DETAILS_LIMIT - 1)}…` : alert.text,
+        ...(alert.decisionIds ? { decisions: alert.decisionIds } : {}),
+      },
     },
     client: 'Stormguard',
     ...(links.length + (alert.links?.length ?? 0) > 0 ? { links: [...(alert.links ?? []), ...links] } : {}),
   };
+}
+
+/** A dedup key within the API's limit: as it is, or its start and a hash of the whole (the same for a trigger and its resolve). */
+function boundedKey(key: string): string {
+  if (key.length <= DEDUP_KEY_LIMIT) return key;
+  const hash = createHash('sha256').update(key).digest('hex').slice(0, 32);
+  return `${key.slice(0, DEDUP_KEY_LIMIT - hash.length - 1)}#${hash}`;
 }
