@@ -132,6 +132,19 @@ describe('Slack incoming webhook', () => {
     ]);
   });
 
+  it('escapes what it quotes, so that a rule description or an author cannot mention @channel, a user or spoof a link', () => {
+    const hostile = { ...episode, text: 'rule "<!channel> EU & <https://evil.example|runbook>" (r1) stepped by <@U0123ABCD>' };
+    const message = slackMessage(hostile);
+    const section = (message.blocks[1] as { text: { text: string } }).text.text;
+    const expected = 'rule "&lt;!channel&gt; EU &amp; &lt;https://evil.example|runbook&gt;" (r1) stepped by &lt;@U0123ABCD&gt;';
+    expect(section).toBe(expected);
+    expect(message.text).toBe(`${episode.title}\n${expected}`);
+    // Cut to the section's 3000 characters, never inside an escape.
+    const cut = (slackMessage({ ...episode, text: '&'.repeat(5000) }).blocks[1] as { text: { text: string } }).text.text;
+    expect(cut.length).toBeLessThanOrEqual(3000);
+    expect(cut).toMatch(/^(&amp;)+…$/);
+  });
+
   it('keeps the header within Block Kit’s 150 characters', () => {
     const header = slackMessage({ ...episode, title: 'y'.repeat(400) }).blocks[0] as { text: { text: string } };
     expect(header.text.text).toHaveLength(150);

@@ -7,9 +7,10 @@ import type { Alert } from '../../core/alert.ts';
 import type { Notifier } from '../../ports.ts';
 import { type RetryOptions, redactUrl, retryingFetch } from '../http/retrying-fetch.ts';
 
-/** Block Kit limits: a header's text, a section's text. */
+/** Block Kit limits: a header's text, a section's text; a message's `text`. */
 const HEADER_LIMIT = 150;
 const SECTION_LIMIT = 3000;
+const TEXT_LIMIT = 40_000;
 
 export interface SlackOptions extends RetryOptions {
   /** The incoming webhook URL (a secret: Secrets Manager in AWS). */
@@ -40,10 +41,10 @@ const ICON: Record<Alert['severity'], string> = { critical: ':rotating_light:', 
 export function slackMessage(alert: Alert): { text: string; blocks: unknown[] } {
   const title = alert.title.replace(/^\[Stormguard\] /, '');
   return {
-    text: `${alert.title}\n${alert.text}`,
+    text: mrkdwn(`${alert.title}\n${alert.text}`, TEXT_LIMIT),
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: cut(`Stormguard: ${title}`, HEADER_LIMIT), emoji: true } },
-      { type: 'section', text: { type: 'mrkdwn', text: cut(alert.text, SECTION_LIMIT) } },
+      { type: 'section', text: { type: 'mrkdwn', text: mrkdwn(alert.text, SECTION_LIMIT) } },
       ...(alert.links?.length
         ? [{ type: 'section', text: { type: 'mrkdwn', text: alert.links.map((l) => `<${l.href}|${l.text}>`).join(' · ') } }]
         : []),
@@ -52,12 +53,22 @@ export function slackMessage(alert: Alert): { text: string; blocks: unknown[] } 
         elements: [
           {
             type: 'mrkdwn',
-            text: `${ICON[alert.severity]} ${alert.severity} · ${alert.kind} · ${new Date(alert.time).toISOString()} · \`${alert.key}\``,
+            text: `${ICON[alert.severity]} ${alert.severity} · ${alert.kind} · ${new Date(alert.time).toISOString()} · \`${mrkdwn(alert.key, SECTION_LIMIT)}\``,
           },
         ],
       },
     ],
   };
+}
+
+/**
+ * Text for mrkdwn: `&`, `<` and `>` escaped as Slack asks, so that a name from outside (a rule's
+ * description, a deploy's author, a label) cannot become `<!channel>`, a mention or a link; then
+ * cut, never inside an escape.
+ */
+function mrkdwn(text: string, limit: number): string {
+  const escaped = text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+  return escaped.length > limit ? `${escaped.slice(0, limit - 1).replace(/&[a-z]{0,3}$/, '')}…` : escaped;
 }
 
 function cut(text: string, limit: number): string {
