@@ -83,6 +83,11 @@ describe('secretFrom', () => {
     answers = [{ value: '  ' }];
     await expect(secretFrom(secretsManager.reader, ARN)()).rejects.toThrow(SecretNotConfiguredError);
   });
+
+  it('gives the value without the newline `put-secret-value --secret-string file://key` keeps', async () => {
+    answers = [{ value: 'R0UT1NGKEY\n' }];
+    expect(await secretFrom(secretsManager.reader, ARN)()).toBe('R0UT1NGKEY');
+  });
 });
 
 describe('secretsManager', () => {

@@ -107,8 +107,9 @@ export function secretFrom(read: SecretReader, arn: string, { maxAgeSeconds = SE
         if (kept === entry) kept = undefined;
       });
     }
-    const value = await kept.value;
-    if (typeof value !== 'string' || value.trim() === '' || value.trim() === SECRET_PLACEHOLDER) throw new SecretNotConfiguredError(arn);
+    // `--secret-string file://key` keeps the file's newline: PagerDuty would refuse the key with it.
+    const value = (await kept.value)?.trim();
+    if (!value || value === SECRET_PLACEHOLDER) throw new SecretNotConfiguredError(arn);
     return value;
   };
 }
