@@ -208,17 +208,29 @@ export function flagChangeOf(entry: AuditEntry, source: string, field: string): 
   };
 }
 
+/** A rule's label quotes a clause's first values, and is cut to this many characters: a rule of 4,000 keys is named, not listed. */
+const LABEL_VALUES = 3;
+const MAX_LABEL = 200;
+
 /**
  * A rule as people read it: its description, else its clauses (`region is one of eu, uk and plan is
- * not one of free`); undefined when it has neither.
+ * not one of free`); undefined when it has neither. At most MAX_LABEL characters: it is quoted in
+ * every alert's title and text.
  */
 export function ruleLabel(r: Pick<Rule, 'description' | 'clauses'>): string | undefined {
-  if (r.description?.trim()) return r.description.trim();
-  const clauses = (r.clauses ?? []).map(
-    (c) =>
-      `${c.attribute} ${c.op === 'in' ? (c.negate ? 'is not one of' : 'is one of') : `${c.negate ? 'not ' : ''}${c.op}`} ${c.values.map(String).join(', ')}`,
-  );
-  return clauses.length > 0 ? clauses.join(' and ') : undefined;
+  const label = r.description?.trim() || clausesLabel(r.clauses ?? []);
+  if (!label) return undefined;
+  return label.length > MAX_LABEL ? `${label.slice(0, MAX_LABEL - 1)}…` : label;
+}
+
+function clausesLabel(clauses: readonly Clause[]): string {
+  return clauses
+    .map((c) => {
+      const op = c.op === 'in' ? (c.negate ? 'is not one of' : 'is one of') : `${c.negate ? 'not ' : ''}${c.op}`;
+      const more = c.values.length > LABEL_VALUES ? ` and ${c.values.length - LABEL_VALUES} more` : '';
+      return `${c.attribute} ${op} ${c.values.slice(0, LABEL_VALUES).map(String).join(', ')}${more}`;
+    })
+    .join(' and ');
 }
 
 /** The rollout steps one audit entry records, per environment and target (a rule named as people read it). */

@@ -32,7 +32,7 @@ export class SnsNotifier implements Notifier {
     const command = new PublishCommand({
       TopicArn: this.topicArn,
       Subject: subject(alert.title),
-      Message: `${alert.title}\n\n${alert.text}${(alert.links ?? []).map((l) => `\n${l.text}: ${l.href}`).join('')}`,
+      Message: message(alert),
       MessageAttributes: {
         key: { DataType: 'String', StringValue: alert.key },
         ...(alert.id ? { id: { DataType: 'String', StringValue: alert.id } } : {}),
@@ -68,6 +68,14 @@ function unavailable(error: unknown): UnavailableError | undefined {
 /** Rejects when the signal aborts (a client that ignores the signal is not waited for either). */
 function aborted(signal: AbortSignal): Promise<never> {
   return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+}
+
+/** SNS takes a message of 256 KB: the text is cut well within it (4 bytes a character at most). */
+const MESSAGE_CHARACTERS = 60_000;
+
+function message(alert: Alert): string {
+  const text = alert.text.length > MESSAGE_CHARACTERS ? `${alert.text.slice(0, MESSAGE_CHARACTERS - 1)}…` : alert.text;
+  return `${alert.title}\n\n${text}${(alert.links ?? []).map((l) => `\n${l.text}: ${l.href}`).join('')}`;
 }
 
 /** The title as an SNS subject: arrows spelled out, other non-ASCII dropped, cut to the limit. */

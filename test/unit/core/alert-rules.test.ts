@@ -37,6 +37,12 @@ describe('alerts about a rollout behind a rule name the rule as people read it',
     ];
     expect(ruleLabel({ clauses })).toBe('region is one of eu, uk and plan is not one of free and version semVerGreaterThan 2.0.0');
     expect(ruleLabel({ description: '  ', clauses: [] })).toBeUndefined();
+    // A rule of 4,000 keys is named by its first values, within 200 characters: it is quoted in every alert.
+    const keys = Array.from({ length: 4000 }, (_, i) => `customer-${i}`);
+    expect(ruleLabel({ clauses: [{ attribute: 'key', op: 'in', values: keys }] })).toBe(
+      'key is one of customer-0, customer-1, customer-2 and 3997 more',
+    );
+    expect(ruleLabel({ description: 'd'.repeat(500) })).toHaveLength(200);
     const unnamed = rollback({ target: { kind: 'rule', ruleId: 'rule-7' } });
     const alert = renderAlert({ kind: 'reverted', time: T0, decisionId: unnamed.id }, contextOf([], [{ ...unnamed, action: 'revert' }]));
     expect(alert.title).toContain(`${FLAG} rule rule-7 stepped up`);
