@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
@@ -52,13 +52,8 @@ export function detectCommand(io: Io): Command {
     .addOption(new Option('--direction <direction>', 'which deviations are anomalous').choices(['up', 'down', 'both']).default('both'))
     .action(async (input: string, raw: unknown) => {
       const options = parseOptions(optionsSchema, raw);
-      await checkReadable(input, MAX_CSV_BYTES);
       // Read twice (settings, then scores): a pipe would be empty the second time, and read as no header.
-      if (!(await stat(input)).isFile())
-        throw new InputError(
-          { file: input },
-          'is a pipe or a device, expected a file: detect reads its input twice (write it to a file first)',
-        );
+      await checkReadable(input, MAX_CSV_BYTES, { readTwice: true });
       if (options.output) await checkWritable(options.output);
       const open = () => createReadStream(input);
       const series = await readSeries(open, input);

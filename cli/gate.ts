@@ -159,8 +159,7 @@ function askLocal(folder: string, configPath: string | undefined, request: GateR
     if (chosen && 'problem' in chosen) throw new InputError({ field: '--rule' }, chosen.problem.replace(/^--rule: /, ''));
     // The replay's flag file (its LaunchDarkly, of the guarded environment) says what the flag
     // serves, the timeline's later steps included; decideGate weighs it against the state's own change.
-    const served =
-      chosen && request.environment === config.environment ? await flagFileServes(folder, config, request.flag, chosen.target) : undefined;
+    const served = chosen ? await flagFileServes(folder, config, request.flag, chosen.target) : undefined;
     // A local state is a replay's or a drill's: judged as of its own last evaluation. It has no
     // timeline of its own: the bake time is judged by the gate Lambda.
     return decideGate(state, [], config, request, at ?? evaluatedAt ?? 0, served);

@@ -94,7 +94,7 @@ export function replayCommand(io: Io, setExit: (code: number) => void): Command 
         title: inputs.title,
         mode: config.mode,
         series: inputs.exported.series.length,
-        warnings: [...inputs.exported.warnings, ...timelineOutside(inputs.exported), ...run.result.warnings],
+        warnings: [...inputs.exported.warnings, ...timelineOutsideWarnings(inputs.exported), ...run.result.warnings],
         logScale: logScaleOf(config),
         stateFolder,
         ...(run.withoutGuardrail ? { withoutGuardrail: run.withoutGuardrail } : {}),
@@ -217,7 +217,7 @@ async function runReplay(options: Options, config: GuardrailConfig, inputs: Inpu
  * A timeline none of whose releases falls within the datapoints' span (another day's audit log):
  * every anomaly then reads "no release correlates", which is said here, not left to be guessed.
  */
-function timelineOutside({ series, releases }: Inputs['exported']): string[] {
+function timelineOutsideWarnings({ series, releases }: Inputs['exported']): string[] {
   if (releases.length === 0) return [];
   let last = Number.NEGATIVE_INFINITY;
   for (const s of series) for (const p of s.points) last = Math.max(last, p.time);
@@ -225,7 +225,7 @@ function timelineOutside({ series, releases }: Inputs['exported']): string[] {
   if (releases.some((r) => r.time >= first && r.time <= last)) return [];
   const span = (a: number, b: number) => `${new Date(a).toISOString()} .. ${new Date(b).toISOString()}`;
   return [
-    `no release of the timeline (${span(releases[0]!.time, releases.at(-1)!.time)}) falls within the datapoints (${span(first, last)}): nothing can be attributed to one`,
+    `no release of the timeline (${span(releases[0]!.time, releases.at(-1)!.time)}) falls within the datapoints (${span(first, last)}): none can be watched from its minute on (the audit log of another day?)`,
   ];
 }
 

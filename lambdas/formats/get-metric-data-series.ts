@@ -49,7 +49,7 @@ interface Entry {
   /** Its latest time so far: revisions reach REVISION_WINDOW_MS back from it. */
   latest: number;
   /** Why it is not the series of its key before it: another value on one page, or further back than a revision reaches. */
-  readonly apart: 'page' | 'export';
+  readonly splitBy: 'page' | 'export';
 }
 
 /** How far back from a series' latest point CloudWatch's late data revises it: other values further back are another metric's. */
@@ -97,7 +97,7 @@ function entryFor(byKey: Map<string, Entry[]>, piece: Piece): Entry {
   const byLabel = Object.keys(identity.dimensions).length > 0;
   const key = JSON.stringify(byLabel ? [identity.key] : [id ?? null, identity.key]);
   const same = byKey.get(key) ?? [];
-  let apart: Entry['apart'] = 'export';
+  let splitBy: Entry['splitBy'] = 'export';
   const pieceLatest = Math.max(...piece.points.map((p) => p.time));
   const fits = same.flatMap((entry) => {
     // Late data revises the end of the earlier of the two exports, whichever is read first.
@@ -107,7 +107,7 @@ function entryFor(byKey: Map<string, Entry[]>, piece: Piece): Entry {
       const had = entry.values.get(time);
       if (had === undefined || had.value === value) continue;
       if (had.page === piece.page) {
-        apart = 'page';
+        splitBy = 'page';
         return [];
       }
       if (time < reach) return [];
@@ -119,7 +119,7 @@ function entryFor(byKey: Map<string, Entry[]>, piece: Piece): Entry {
   const found = fits[0]?.entry;
   if (found) return found;
   const entry: Entry = {
-    apart,
+    splitBy,
     latest: -Infinity,
     id,
     first: { source: piece.source, field: piece.field, label: piece.label, page: piece.page },
@@ -172,7 +172,7 @@ function incompleteWarning(entries: readonly Entry[]): string[] {
 function splitWarnings(byKey: readonly (readonly Entry[])[], nameOf: (e: Entry) => string): string[] {
   // Per page, and per reason on it (a page can split from itself and from an earlier export).
   const byPage = new Map<number, Entry[][]>();
-  const order = (e: Entry) => 2 * e.first.page + (e.apart === 'page' ? 0 : 1);
+  const order = (e: Entry) => 2 * e.first.page + (e.splitBy === 'page' ? 0 : 1);
   for (const split of byKey) {
     for (const [at, apart] of groupBy(split.slice(1), order)) byPage.set(at, [...(byPage.get(at) ?? []), apart]);
   }
@@ -180,7 +180,7 @@ function splitWarnings(byKey: readonly (readonly Entry[])[], nameOf: (e: Entry) 
     .sort(([a], [b]) => a - b)
     .flatMap(([, keys]) => {
       const advice = adviceFor(keys.map((apart) => apart[0]!.identity));
-      const reason = keys[0]![0]!.apart;
+      const reason = keys[0]![0]!.splitBy;
       if (keys.length <= LISTED_SPLITS)
         return keys.map((apart) => {
           const { first } = apart[0]!;
@@ -200,8 +200,8 @@ function splitWarnings(byKey: readonly (readonly Entry[])[], nameOf: (e: Entry) 
 }
 
 /** What a split's warning says of the earlier result it is not the series of (`its` page, or `their` page). */
-function whyApart(apart: Entry['apart'], whose: 'its' | 'their'): string {
-  return apart === 'page'
+function whyApart(splitBy: Entry['splitBy'], whose: 'its' | 'their'): string {
+  return splitBy === 'page'
     ? `an earlier result of ${whose} page, with another value at a time both have`
     : `an earlier export's, with other values further back than CloudWatch revises late data (${REVISION_WINDOW_MS / 60_000} minutes before its latest point)`;
 }

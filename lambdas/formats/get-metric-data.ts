@@ -49,7 +49,7 @@ export function readGetMetricData(
   const kinds = new Map(signals.flatMap((s) => (typeof s !== 'string' && s.kind ? [[s.name, s.kind] as const] : [])));
   const pieces: Piece[] = [];
   const warnings: string[] = [];
-  const said = messageLog();
+  const messages = messageLog();
   const pages = pageNumbers();
   for (const { source, document } of documents) {
     (Array.isArray(document) ? document : [document]).forEach((page, pageIndex) => {
@@ -61,11 +61,11 @@ export function readGetMetricData(
       const hasNextToken =
         typeof (page as { NextToken?: unknown }).NextToken === 'string' && (page as { NextToken: string }).NextToken !== '';
       const pageOf = pages.next(hasNextToken);
-      said.record(source, `${prefix}Messages`, (page as { Messages?: unknown }).Messages);
+      messages.record(source, `${prefix}Messages`, (page as { Messages?: unknown }).Messages);
       results.forEach((item: unknown, index) => {
         const field = `${prefix}MetricDataResults[${index}]`;
         const result = checkedResult(item, source, field);
-        said.record(source, field, result.Messages);
+        messages.record(source, field, result.Messages);
         const id = typeof result.Id === 'string' && result.Id !== '' ? result.Id : undefined;
         const pageNumber = pageOf(id);
         const identity = identify(result, signalNames, { file: source, field: `${field}.Label` });
@@ -98,7 +98,7 @@ export function readGetMetricData(
     });
   }
   const { series, warnings: joined } = seriesOf(pieces);
-  return { series, warnings: [...warnings, ...said.warnings(), ...joined] };
+  return { series, warnings: [...warnings, ...messages.warnings(), ...joined] };
 }
 
 /**

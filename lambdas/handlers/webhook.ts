@@ -25,11 +25,14 @@ export interface WebhookWiring {
 
 export function createWebhookHandler(
   wiring: WebhookWiring,
+  log: (entry: { level: 'warn'; message: string }) => void = (entry) => console.log(JSON.stringify(entry)),
 ): (event: Pick<APIGatewayProxyEventV2, 'body' | 'isBase64Encoded' | 'headers'>) => Promise<APIGatewayProxyStructuredResultV2> {
   return async (event) => {
     const body = bodyOf(event);
     const verdict = readDelivery(body, event.headers['x-ld-signature'], await wiring.secret(), wiring.scope);
     if (verdict.status !== 200) return { statusCode: verdict.status, body: JSON.stringify({ message: verdict.reason }) };
+    // What was left out is said (another project's change): a wrong projectKey is not a silent 200.
+    for (const message of verdict.warnings) log({ level: 'warn', message });
     await wiring.store.addReleases(verdict.releases);
     return { statusCode: 200, body: JSON.stringify({ releases: verdict.releases.length }) };
   };

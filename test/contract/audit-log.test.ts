@@ -56,6 +56,16 @@ describe.skipIf(!specAvailable)('LaunchDarklyAuditLog', () => {
     expect(await backfill({ time: new Date(t + 3 * HOUR).toISOString() })).toEqual({ releases: 0, warnings: 0 });
   });
 
+  it('says when the window holds more pages than it reads: the oldest entries were not read', async () => {
+    ld.auditLog.push(...Array.from({ length: 21 }, (_, i) => stepEntry(`p${i}`, t + i * 1000, 'storm', i, i + 1)));
+    const auditLog = new LaunchDarklyAuditLog({ baseUrl: ld.url, projectKey: 'default', token: async () => 'api-key', maxPages: 1 });
+    const { releases, warnings } = await auditLog.releasesSince(t - HOUR);
+    expect(releases.length).toBeLessThan(21);
+    expect(warnings).toEqual([
+      `the audit log holds more than 1 pages of entries since ${new Date(t - HOUR).toISOString()}: the oldest were not read`,
+    ]);
+  });
+
   it('skips an entry it cannot read, saying which and why, and stores the others: one bad entry never costs the window', async () => {
     // Weights that do not sum to 100000: not a rollout LaunchDarkly would serve.
     const bad = auditEntry(

@@ -66,6 +66,30 @@ describe('a DynamoDB state that is not one', () => {
     ]);
   });
 
+  it('a shard no longer planned: its stale evaluation is left out, its freezes still hold', async () => {
+    await putHead('0');
+    const freeze = {
+      flag: 'storm',
+      environment: 'production',
+      target: { kind: 'fallthrough' },
+      percent: 0,
+      since: now - 3_600_000,
+      decisionId: 'd',
+    };
+    await putHead('1', (body) => {
+      body.evaluatedAt = now - 86_400_000;
+      body.freezes = { 'storm/production': freeze };
+    });
+    const planned = createGateHandler(
+      parseConfig(''),
+      { load: () => loadAllHeads({ client: dynamo.client, name: dynamo.table }, ['0']), releases: async () => [] },
+      () => now,
+    );
+    const answer = await planned(request);
+    expect(answer.verdict).toBe('deny');
+    expect(answer.reasons).toEqual([expect.stringMatching(/^frozen: storm is frozen at 0%/)]);
+  });
+
   it('the gate cannot decide on a state item from before shards whose episodes are not a list', async () => {
     const stored = { ...newGuardrailState(), evaluatedAt: now - 60_000, episodes: 'none', seriesKeys: [] };
     const item = { pk: 'guardrail', sk: 'state', revision: 1, body: JSON.stringify(stored) };

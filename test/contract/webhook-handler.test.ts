@@ -81,7 +81,11 @@ describe('the webhook Lambda', () => {
   });
 
   it("leaves out another project's flag of the same key: the webhook hears the whole account", async () => {
-    const scoped = createWebhookHandler({ store, secret: async () => SECRET, scope: { project: 'shop' } });
+    const logged: unknown[] = [];
+    const scoped = createWebhookHandler(
+      { store, secret: async () => SECRET, scope: { project: 'shop' } },
+      (entry) => void logged.push(entry),
+    );
     const time = Date.parse('2025-09-02T09:00:00Z');
     const inProject = (project: string, id: string) => {
       const entry = stepEntry(id, time, 'checkout-producer-per-request', 0, 75);
@@ -93,6 +97,9 @@ describe('the webhook Lambda', () => {
     };
     const post = (body: string) => scoped({ body, isBase64Encoded: false, headers: { 'x-ld-signature': sign(body) } });
     expect(await post(inProject('mobile-app', 'other-1'))).toMatchObject({ statusCode: 200, body: '{"releases":0}' });
+    expect(logged).toEqual([
+      { level: 'warn', message: 'webhook: (document) (other-1) is a change in project mobile-app, not shop: left out' },
+    ]);
     expect(await post(inProject('shop', 'own-1'))).toMatchObject({ statusCode: 200, body: '{"releases":1}' });
     const ids = (await store.releases(time)).map((r) => r.id);
     expect(ids.some((id) => id.startsWith('own-1/'))).toBe(true);

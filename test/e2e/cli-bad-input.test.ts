@@ -260,7 +260,7 @@ describe('a user mistake exits 2 naming the field, never a stack trace', () => {
     expect(await stormguard('detect', fifo)).toEqual({
       code: 2,
       out: '',
-      err: `stormguard: ${fifo}: is a pipe or a device, expected a file: detect reads its input twice (write it to a file first)\n`,
+      err: `stormguard: ${fifo}: is a pipe or a device, expected a file: it is read twice (write it to a file first)\n`,
     });
   });
 });

@@ -4,6 +4,7 @@
  * full disk does, after its first chunk reached the file.
  */
 import type * as Fs from 'node:fs';
+import type * as FsPromises from 'node:fs/promises';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -26,6 +27,16 @@ vi.mock('node:fs', async (importOriginal) => {
   };
   return { ...fs, default: { ...fs, createWriteStream }, createWriteStream };
 });
+// A state save's own write fails as a full disk does (its temporary file half-written); any other write goes through.
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const fs = await importOriginal<typeof FsPromises>();
+  const writeFile: typeof fs.writeFile = async (path, data, options) => {
+    if (!String(path).includes('.state.')) return fs.writeFile(path, data, options);
+    await fs.writeFile(path, String(data).slice(0, 100));
+    throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' });
+  };
+  return { ...fs, default: { ...fs, writeFile }, writeFile };
+});
 
 describe('a full disk', () => {
   it('detect --output: one line naming the failure, exit 1, no partial file and the old output kept', async () => {
@@ -38,5 +49,13 @@ describe('a full disk', () => {
     expect(err).toBe('stormguard: ENOSPC: no space left on device, write\n');
     expect((await readdir(folder)).sort()).toEqual(['scores.csv', 'series.csv']);
     expect(await readFile(join(folder, 'scores.csv'), 'utf8')).toBe('the scores of an earlier run\n');
+  });
+
+  it('replay --state: the state save fails in one line, exit 1, and leaves no temporary file', async () => {
+    const state = join(await newFolder(), 'state');
+    const { code, err } = await stormguard('replay', '--state', state);
+    expect(code).toBe(1);
+    expect(err).toBe('stormguard: ENOSPC: no space left on device, write\n');
+    expect((await readdir(state)).filter((name) => name.endsWith('.tmp'))).toEqual([]);
   });
 });

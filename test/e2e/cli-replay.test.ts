@@ -158,7 +158,7 @@ describe('stormguard replay: the bundled scenarios end as written down', () => {
     const result = JSON.parse(out) as ReplayJson;
     expect(result.decisions).toEqual([]);
     expect(result.warnings).toContain(
-      'no release of the timeline (2025-08-29T14:00:00.000Z .. 2025-08-29T17:00:00.000Z) falls within the datapoints (2025-08-28T08:00:00.000Z .. 2025-08-28T18:48:00.000Z): nothing can be attributed to one',
+      'no release of the timeline (2025-08-29T14:00:00.000Z .. 2025-08-29T17:00:00.000Z) falls within the datapoints (2025-08-28T08:00:00.000Z .. 2025-08-28T18:48:00.000Z): none can be watched from its minute on (the audit log of another day?)',
     );
   });
 

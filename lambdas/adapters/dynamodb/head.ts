@@ -8,6 +8,7 @@ import * as z from 'zod/mini';
 import { isBusy } from '../../core/cadence.ts';
 import type { GuardrailConfig } from '../../core/config-schema.ts';
 import { InputError, parseInput, StateConflictError } from '../../core/errors.ts';
+import type { FlagMemory } from '../../core/freeze.ts';
 import { newSeriesState, type SeriesState } from '../../core/series.ts';
 import { type GuardrailState, newGuardrailState } from '../../core/state.ts';
 import { seriesRefSchema, stateFieldsSchema } from '../../core/state-schema.ts';
@@ -100,22 +101,27 @@ export function gateSummary(series: Record<string, SeriesState>, config: Guardra
 /**
  * The guardrail as the gate reads it: every shard's head, merged (mergeHeads); before shards, the
  * one state item. Apart from DynamoStore so that the gate Lambda carries no series code. `shards`:
- * the shards the configuration plans (shards.ts); one with no head yet (clusters just added, or a
- * shard failing before its first save) watches nothing, and is said: never merged away as healthy.
+ * the shards the configuration plans (shards.ts): one with no head yet (clusters just added, or a
+ * shard failing before its first save) watches nothing, and is said, never merged away as healthy;
+ * of one no longer planned (fewer clusters), only its freezes and changes count, not its ever older evaluation.
  */
-export async function loadAllHeads(table: Table, shards: readonly string[] = []): Promise<GuardrailState | undefined> {
-  const heads = await queryAll(table, 'guardrail', 'shard#', 'shard#\uffff');
-  if (heads.length === 0) return loadLegacyState(table.client, table.name);
+export async function loadAllHeads(table: Table, shards?: readonly string[]): Promise<GuardrailState | undefined> {
+  const stored = await queryAll(table, 'guardrail', 'shard#', 'shard#\uffff');
+  if (stored.length === 0) return loadLegacyState(table.client, table.name);
+  if (!shards) return mergeHeads(stored);
+  const planned = new Set(shards.map((id) => headKey(id).sk));
+  const heads = stored.filter((item) => planned.has(item.sk as string));
+  const retired = stored.filter((item) => !planned.has(item.sk as string));
   const missing = shards.filter((id) => !heads.some((item) => item.sk === headKey(id).sk));
   if (missing.length > 0)
     throw new InputError(
       {},
       `${missing.length === 1 ? 'shard' : 'shards'} ${missing.join(', ')} of ${shards.length} ${missing.length === 1 ? 'has' : 'have'} saved no evaluation yet: their clusters are not watched (each runs every minute; see its log if this lasts)`,
     );
-  return mergeHeads(heads);
+  return mergeHeads(heads, retired);
 }
 
-/** Adds `from`'s entries to `into`, each replacing one of its key only where `wins(theirs, this)`. */
+/** Adds `from`'s entries to `into`, each replacing the one of its key only where `wins(had, next)`. */
 function mergeBy<T>(into: Record<string, T>, from: Readonly<Record<string, T>>, wins: (had: T, next: T) => boolean): void {
   for (const [key, next] of Object.entries(from)) {
     const had = Object.hasOwn(into, key) ? into[key] : undefined;
@@ -127,7 +133,7 @@ function mergeBy<T>(into: Record<string, T>, from: Readonly<Record<string, T>>, 
  * Every shard as the gate sees the guardrail: their heads merged (episodes, freezes, cooldowns,
  * clusters' coverage; the oldest evaluation), and of series only the blind ones and those over their headroom.
  */
-export function mergeHeads(heads: readonly Item[]): GuardrailState {
+export function mergeHeads(heads: readonly Item[], retired: readonly Item[] = []): GuardrailState {
   const merged = newGuardrailState();
   let evaluatedAt: number | null = Infinity;
   let coverageKnown = true;
@@ -136,10 +142,7 @@ export function mergeHeads(heads: readonly Item[]): GuardrailState {
     // The guardrail is as fresh as its stalest shard.
     evaluatedAt = evaluatedAt === null || head.evaluatedAt === null ? null : Math.min(evaluatedAt, head.evaluatedAt);
     merged.episodes.push(...head.episodes);
-    // A flag may span shards: of two shards' memories of one target, the stricter freeze, the newer percentage, the later rollback.
-    mergeBy(merged.freezes, head.freezes, (a, b) => b.percent < a.percent || (b.percent === a.percent && b.since < a.since));
-    mergeBy(merged.setPercents, head.setPercents, (a, b) => b.time > a.time);
-    mergeBy(merged.lastRollbackAt, head.lastRollbackAt, (a, b) => b > a);
+    mergeFlagMemory(merged, head);
     // Shards guard disjoint clusters: the gate reads every shard's. One that recorded none (saved
     // before coverage was) leaves the guardrail's unknown: the gate denies till that shard evaluates.
     if (!head.coverage) coverageKnown = false;
@@ -153,7 +156,16 @@ export function mergeHeads(heads: readonly Item[]): GuardrailState {
     for (const s of gate?.blind ?? []) merged.series[s.key] = summarised(s, true);
     for (const s of gate?.overHeadroom ?? []) merged.series[s.key] = summarised(s, merged.series[s.key]?.blind ?? false, s);
   }
+  // A shard no longer planned watches nothing now, but what it froze stays frozen until acknowledged.
+  for (const item of retired) mergeFlagMemory(merged, readHead(item));
   merged.evaluatedAt = evaluatedAt;
   if (!coverageKnown) delete merged.coverage;
   return merged;
+}
+
+/** A flag may span shards: of two shards' memories of one target, the stricter freeze, the newer percentage, the later rollback. */
+function mergeFlagMemory(into: FlagMemory, head: FlagMemory): void {
+  mergeBy(into.freezes, head.freezes, (a, b) => b.percent < a.percent || (b.percent === a.percent && b.since < a.since));
+  mergeBy(into.setPercents, head.setPercents, (a, b) => b.time > a.time);
+  mergeBy(into.lastRollbackAt, head.lastRollbackAt, (a, b) => b > a);
 }

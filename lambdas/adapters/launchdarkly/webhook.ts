@@ -21,7 +21,7 @@ export function signatureIsValid(body: Buffer, signature: string | undefined, se
 }
 
 export type WebhookVerdict =
-  | { readonly status: 200; readonly releases: ReleaseEvent[] }
+  | { readonly status: 200; readonly releases: ReleaseEvent[]; readonly warnings: string[] }
   | { readonly status: 400 | 401 | 413; readonly reason: string };
 
 /**
@@ -40,7 +40,8 @@ export function readDelivery(body: Buffer, signature: string | undefined, secret
     return { status: 400, reason: 'the body is not JSON' };
   }
   try {
-    return { status: 200, releases: readTimeline([{ source: 'webhook', document }], scope).events };
+    const { events, warnings } = readTimeline([{ source: 'webhook', document }], scope);
+    return { status: 200, releases: events, warnings };
   } catch (error) {
     if (error instanceof InputError) return { status: 400, reason: error.message };
     throw error;

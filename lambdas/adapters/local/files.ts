@@ -18,16 +18,23 @@ export const MAX_EXPORT_BYTES = 200 * 1024 * 1024;
 /** A configuration, a scenario or a state file: far below this. */
 export const MAX_SMALL_FILE_BYTES = 16 * 1024 * 1024;
 
-/** The size of a file to be read, or an InputError that says why it cannot be read. */
-export async function checkReadable(path: string, maxBytes: number): Promise<number> {
+/**
+ * The size of a file to be read, or an InputError that says why it cannot be read. `readTwice`:
+ * it is read twice, so a pipe (empty the second time) or a device is refused.
+ */
+export async function checkReadable(path: string, maxBytes: number, { readTwice = false } = {}): Promise<number> {
   let size: number;
+  let file: boolean;
   try {
     const found = await stat(path);
     if (found.isDirectory()) throw Object.assign(new Error('directory'), { code: 'EISDIR' });
     size = found.size;
+    file = found.isFile();
   } catch (error) {
     throw new InputError({ file: path }, pathProblem(error), { cause: error });
   }
+  if (readTwice && !file)
+    throw new InputError({ file: path }, 'is a pipe or a device, expected a file: it is read twice (write it to a file first)');
   if (size > maxBytes) {
     throw new InputError(
       { file: path },
