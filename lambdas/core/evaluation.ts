@@ -207,7 +207,8 @@ class EvaluationContext {
   /**
    * A finding about a release already told of still explains its signal's open episode, without
    * another alert: one that names the release stays open while the finding lasts (a deploy's heap
-   * climb), one no release explained yet is explained.
+   * climb), one no release explained yet is explained. Never marked alerted: nothing was sent about
+   * it, so no "resolved" follows, and it holds back no warning of its cluster.
    */
   private explainQuietly(finding: Finding, reason: string): Record<string, never> {
     const { now } = this.input;
@@ -215,9 +216,7 @@ class EvaluationContext {
     const named = open?.attribution?.kind === 'attributed' && open.attribution.release.id === finding.release.id;
     if (named) open.lastAnomalyAt = Math.max(open.lastAnomalyAt, now);
     else if (open && open.attribution?.kind !== 'attributed' && open.alertedAt === undefined) {
-      const episode = episodeForFinding(this.state.episodes, finding, now);
-      episode.holdReason = reason;
-      episode.alertedAt = now;
+      episodeForFinding(this.state.episodes, finding, now).holdReason = reason;
     }
     return {};
   }

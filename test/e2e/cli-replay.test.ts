@@ -138,6 +138,17 @@ describe('stormguard replay: the bundled scenarios end as written down', () => {
     }
   });
 
+  it('an episode explained quietly (a step-up of the frozen flag, its revert already paged) is not marked alerted: no "resolved" follows it', async () => {
+    const state = join(await newFolder(), 'state');
+    expect((await stormguard('replay', '--state', state)).code).toBe(0);
+    const { episodes } = JSON.parse(await readFile(join(state, 'state.json'), 'utf8')) as {
+      episodes: Array<{ id: string; alertedAt?: number; holdReason?: string }>;
+    };
+    const quiet = episodes.filter((e) => e.holdReason?.includes('is frozen at 0%'));
+    expect(quiet.map((e) => e.id.split('/')[1])).toEqual(['ClientConnectionCount', 'ConnectionCount']);
+    expect(quiet.map((e) => e.alertedAt)).toEqual([undefined, undefined]);
+  });
+
   it("another day's timeline (none of its releases within the datapoints): the storm is unexplained, and the replay says why", async () => {
     const folder = join(scenariosFolder, 'pagerduty-2025');
     const audit = JSON.parse(await readFile(join(folder, 'launchdarkly-audit-log.json'), 'utf8')) as Array<{ date: number }>;
