@@ -2,9 +2,10 @@
  * The alerts a run's effects send: their idempotency keys, which decisions each is about, and the
  * text of one owed by a run that stopped before saving its episode.
  */
-import { type Alert, type AlertIntent, renderAlert } from '../core/alert.ts';
+import { type Alert, type AlertIntent, describeRelease, renderAlert } from '../core/alert.ts';
 import type { Decision, Outcome } from '../core/decision.ts';
 import { formatPercent, formatTime } from '../core/format.ts';
+import { flagTarget } from '../core/release.ts';
 
 /** The alert's idempotency key: the same for this alert whichever run renders it. */
 export function alertId(intent: AlertIntent): string {
@@ -54,8 +55,9 @@ function decisionOnlyAlert(decision: Decision, outcome: Outcome | undefined): Om
           : decision.action === 'revert'
             ? 'reverted'
             : 'rolled back';
-  const step = decision.turnOff ? 'off' : `${formatPercent(decision.fromPercent)} → ${formatPercent(decision.toPercent)}`;
-  const { signal, effect } = decision.evidence;
+  const step = `${formatPercent(decision.fromPercent)} → ${decision.turnOff ? 'off' : formatPercent(decision.toPercent)}`;
+  const { signal, effect, release } = decision.evidence;
+  const flag = flagTarget(decision.flag, decision.target);
   return {
     key: decision.episodeId ? `episode/${decision.episodeId}` : `revert/${decision.id}`,
     kind: decision.episodeId ? 'episode' : 'reverted',
@@ -63,11 +65,12 @@ function decisionOnlyAlert(decision: Decision, outcome: Outcome | undefined): Om
     time: decision.time,
     ...(decision.episodeId ? { episodeId: decision.episodeId } : {}),
     decisionIds: [decision.id],
-    title: `[Stormguard] ${verb} ${decision.flag} ${step}${signal ? `: ${signal}${effect !== undefined ? ` ${effect.toFixed(1)}x baseline` : ''}` : ''}`,
+    title: `[Stormguard] ${verb} ${flag} ${step}${signal ? `: ${signal}${effect !== undefined ? ` ${effect.toFixed(1)}x baseline` : ''}` : ''}`,
     text: [
       `Decision ${decision.id}, made ${formatTime(decision.time)}; the run that made it stopped before alerting, and a later run finished it.`,
+      ...(release ? [`Release: ${describeRelease(release)}.`] : []),
       `Reason: ${decision.reason}.`,
-      `Action: ${verb} ${decision.flag} in ${decision.environment} ${step} (${decision.mode} mode)${outcome ? `: ${outcome.detail}` : ''}.`,
+      `Action: ${verb} ${flag} in ${decision.environment} ${step} (${decision.mode} mode)${outcome ? `: ${outcome.detail}` : ''}.`,
     ].join('\n'),
   };
 }

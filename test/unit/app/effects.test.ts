@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryStateStore } from '../../../lambdas/adapters/memory/index.ts';
+import { render } from '../../../lambdas/app/effect-alerts.ts';
 import { carryOut } from '../../../lambdas/app/effects.ts';
 import type { Alert } from '../../../lambdas/core/alert.ts';
 import { defaultConfig } from '../../../lambdas/core/config.ts';
 import { newGuardrailState } from '../../../lambdas/core/state.ts';
+import { stormRollback, stormRolloutStep } from '../../support/storm.ts';
 
 const T0 = Date.parse('2025-08-28T14:00:00Z');
 const blind: Alert = {
@@ -38,5 +40,28 @@ describe('the outbox of alerts about saved evaluations', () => {
     }
     expect(sent).toEqual([blind.id]);
     expect((await store.load())!.outbox ?? []).toEqual([]);
+  });
+});
+
+describe('the alert owed by a run that stopped before saving its episode', () => {
+  it('names the rule, the step to off, and the release, as the episode alert would', () => {
+    const decision = stormRollback({
+      id: 'd1',
+      time: T0,
+      reason: 'ConnectionCreationRate 2.0x expected',
+      episodeId: 'events-msk/ConnectionCreationRate/x',
+      target: { kind: 'rule', ruleId: 'r1', label: 'region is one of eu' },
+      fromPercent: 25,
+      turnOff: true,
+      evidence: { release: stormRolloutStep({ id: 's1', time: T0 - 60_000, fromPercent: 5, toPercent: 25, by: 'priya@example.com' }) },
+    });
+    const alert = render(
+      { kind: 'episode', time: T0, episodeId: decision.episodeId!, decisionIds: [decision.id] },
+      { episodes: [], decisions: new Map([[decision.id, decision]]), outcomes: new Map(), logScale: () => true },
+    );
+    expect(alert.title).toBe('[Stormguard] rolled back storm rule "region is one of eu" (r1) 25% → off');
+    expect(alert.text).toContain('Release: flag storm in production');
+    expect(alert.text).toContain('by priya@example.com');
+    expect(alert.text).toContain('Action: rolled back storm rule "region is one of eu" (r1) in production 25% → off (enforce mode).');
   });
 });
