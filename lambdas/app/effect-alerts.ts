@@ -2,7 +2,7 @@
  * The alerts a run's effects send: their idempotency keys, which decisions each is about, and the
  * text of one owed by a run that stopped before saving its episode.
  */
-import { type Alert, type AlertIntent, describeRelease, renderAlert } from '../core/alert.ts';
+import { type Alert, type AlertIntent, describeRelease, renderAlert, revertKey } from '../core/alert.ts';
 import type { Decision, Outcome } from '../core/decision.ts';
 import { formatPercent, formatTime } from '../core/format.ts';
 import { flagTarget } from '../core/release.ts';
@@ -59,7 +59,7 @@ function decisionOnlyAlert(decision: Decision, outcome: Outcome | undefined): Om
   const { signal, effect, release } = decision.evidence;
   const flag = flagTarget(decision.flag, decision.target);
   return {
-    key: decision.episodeId ? `episode/${decision.episodeId}` : `revert/${decision.id}`,
+    key: decision.episodeId ? `episode/${decision.episodeId}` : revertKey(decision),
     kind: decision.episodeId ? 'episode' : 'reverted',
     severity: 'critical',
     time: decision.time,

@@ -14,7 +14,7 @@ import { type Episode, episodeSignal } from './episode.ts';
 import { describeCandidates, describeEvidence } from './finding.ts';
 import { formatDuration, formatEffect, formatNumber, formatPercent, formatTime } from './format.ts';
 import type { SightChange } from './freshness.ts';
-import { flagTarget, type ReleaseEvent, releaseName, targetLabel } from './release.ts';
+import { flagTarget, guardKey, type ReleaseEvent, releaseName, targetLabel } from './release.ts';
 
 /** Something to tell people; rendered into text once the decisions' outcomes are known. */
 export type AlertIntent =
@@ -74,7 +74,7 @@ export function renderAlert(intent: AlertIntent, context: AlertContext): Alert {
       const decision = context.decisions.get(intent.decisionId)!;
       const release = decision.evidence.release;
       return {
-        key: `revert/${decision.id}`,
+        key: revertKey(decision),
         kind: 'reverted',
         severity: 'critical',
         time: intent.time,
@@ -106,6 +106,14 @@ export function renderAlert(intent: AlertIntent, context: AlertContext): Alert {
       };
     }
   }
+}
+
+/**
+ * The key of a revert's alert: the frozen target's, so that the reverts of one freeze are one
+ * incident (PagerDuty folds a trigger into the open incident of its key: one page, not one a step).
+ */
+export function revertKey(decision: Pick<Decision, 'flag' | 'environment' | 'target'>): string {
+  return `revert/${guardKey(decision.flag, decision.environment, decision.target)}`;
 }
 
 /** How on-call lifts the freeze a rollback left, once the cause is fixed. */

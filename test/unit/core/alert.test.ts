@@ -204,8 +204,11 @@ describe('renderAlert: a reverted step-up of a frozen flag', () => {
     contextOf([], [revert], [[revert.id, applied('reverted')]]),
   );
 
-  it('is critical, keyed by its decision', () => {
-    expect(alert).toMatchObject({ kind: 'reverted', severity: 'critical', key: `revert/${revert.id}`, decisionIds: [revert.id] });
+  it('is critical, keyed by the frozen target: the reverts of one freeze are one incident, one page', () => {
+    expect(alert).toMatchObject({ kind: 'reverted', severity: 'critical', key: `revert/${FLAG}/production`, decisionIds: [revert.id] });
+    const later = { ...revert, id: `${revert.id}-later`, fromPercent: 25 };
+    const again = renderAlert({ kind: 'reverted', time: T0 + 120 * MINUTE, decisionId: later.id }, contextOf([], [later], []));
+    expect(again.key).toBe(alert.key);
   });
 
   it('names the flag, the step up and what it was reverted to', () => {
