@@ -136,6 +136,15 @@ describe('a user mistake exits 2 naming the field, never a stack trace', () => {
     expect(JSON.parse(out).decisions[0]).toMatchObject({ action: 'rollback', fromPercent: 1, toPercent: 0 });
   });
 
+  it('labels that name no Cluster Name (broker only): one cluster, default, and the replay says so', async () => {
+    const { replay } = await exports(undefined, (text) => text.replaceAll('Cluster Name=events-msk, ', ''));
+    const { code, out } = await replay();
+    expect(code).toBe(0);
+    expect(JSON.parse(out).warnings).toContain(
+      '30 of 30 series name no Cluster Name (a label of the metric name alone, or one that leaves it out): read as one cluster, default; give each query a dynamic label that names it (docs/formats.md)',
+    );
+  });
+
   it('a flag named constructor is decided on like any other (it was a TypeError): the SDK of the local stand-in cannot serve it, and says so', async () => {
     const { folder, replay } = await exports();
     const audit = await readFile(join(SCENARIO, 'launchdarkly-audit-log.json'), 'utf8');

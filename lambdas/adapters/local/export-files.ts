@@ -50,6 +50,20 @@ export async function loadExports(
     series: metrics.series,
     releases: timeline.events,
     flagChanges: timeline.flagChanges,
-    warnings: [...metrics.warnings, ...timeline.warnings],
+    warnings: [...metrics.warnings, ...unclustered(metrics.series), ...timeline.warnings],
   };
+}
+
+/**
+ * Series whose labels name no `Cluster Name` (the default label, the metric name alone) are one
+ * cluster, `default`, whatever clusters they came from: said, so that a replay of several is not
+ * taken for a replay of each.
+ */
+function unclustered(series: readonly MetricSeries[]): string[] {
+  const without = series.filter((s) => !Object.hasOwn(s.dimensions, 'Cluster Name'));
+  if (without.length === 0) return [];
+  return [
+    `${without.length} of ${series.length} series name no Cluster Name (a label of the metric name alone, or one that leaves it out): ` +
+      `read as one cluster, ${without[0]!.cluster}; give each query a dynamic label that names it (docs/formats.md)`,
+  ];
 }
