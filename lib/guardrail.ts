@@ -163,12 +163,12 @@ export class StormguardGuardrail extends Construct {
     );
   }
 
-  /** The acknowledge function: it reads and writes the shards' heads only (adapters/dynamodb/head-store.ts), never a decision, release or series item. */
+  /** The acknowledge function: it lists, reads and writes the shards' heads only (adapters/dynamodb/head-store.ts), never a decision, release or series item. */
   private newAck(retention: logs.RetentionDays, common: Record<string, string>): lambda.Function {
     const ack = newFunction(this, 'Ack', 'ack', retention, { timeout: Duration.seconds(10), environment: common });
     ack.addToRolePolicy(
       new iam.PolicyStatement({
-        actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
         resources: [this.table.tableArn],
         conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['guardrail'] } },
       }),

@@ -8,6 +8,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
+import { storedShards } from '../adapters/dynamodb/head.ts';
 import { headStore } from '../adapters/dynamodb/head-store.ts';
 import { acknowledge } from '../app/acknowledge.ts';
 import { fieldPath, StormguardError } from '../core/errors.ts';
@@ -38,12 +39,16 @@ export type AckAnswer =
 
 type AckStore = Pick<StateStore, 'load' | 'save'>;
 
-/** `stores`: the state store, or each shard's; every shard is tried, and the answer says what each lifted or why it failed. */
+/**
+ * `stores`: the state store, or each shard's (or how to find them, each time: a retired shard's
+ * freezes are lifted too); every shard is tried, and the answer says what each lifted or why it failed.
+ */
 export function createAckHandler(
-  stores: AckStore | readonly AckStore[],
+  stores: AckStore | readonly AckStore[] | (() => Promise<readonly AckStore[]>),
   now: () => number = Date.now,
 ): (event: unknown) => Promise<AckAnswer> {
-  const shards = Array.isArray(stores) ? (stores as readonly AckStore[]) : [stores as AckStore];
+  const shardsOf = async (): Promise<readonly AckStore[]> =>
+    typeof stores === 'function' ? stores() : Array.isArray(stores) ? (stores as readonly AckStore[]) : [stores as AckStore];
   return async (event) => {
     const request = requestSchema.safeParse(event);
     if (!request.success) {
@@ -54,7 +59,7 @@ export function createAckHandler(
     const lifted: Acknowledgement[] = [];
     const failures: unknown[] = [];
     let notFrozen = '';
-    for (const store of shards) {
+    for (const store of await shardsOf()) {
       try {
         lifted.push(...(await acknowledge(store, request.data, time)));
       } catch (error) {
@@ -74,9 +79,10 @@ let wired: ReturnType<typeof createAckHandler> | undefined;
 
 export const handler = (event: unknown): Promise<AckAnswer> => {
   if (!wired) {
-    const table = requiredEnvironment('TABLE_NAME');
-    // The shards as the construct and the detector split them (core/shards.ts).
-    wired = createAckHandler(planShards(configFromEnvironment()).map(({ id }) => headStore({ client: dynamo, name: table }, id)));
+    const table = { client: dynamo, name: requiredEnvironment('TABLE_NAME') };
+    // The shards as the construct and the detector split them (core/shards.ts), and any a smaller configuration retired.
+    const planned = planShards(configFromEnvironment()).map(({ id }) => id);
+    wired = createAckHandler(async () => (await storedShards(table, planned)).map((id) => headStore(table, id)));
   }
   return wired(event);
 };

@@ -1,5 +1,6 @@
 /** The acknowledge Lambda against dynalite: it lifts a freeze kept in the state table, in whichever shard holds it, and says who and why. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { storedShards } from '../../lambdas/adapters/dynamodb/head.ts';
 import { headStore } from '../../lambdas/adapters/dynamodb/head-store.ts';
 import { DynamoStore } from '../../lambdas/adapters/dynamodb/store.ts';
 import { StateConflictError } from '../../lambdas/core/errors.ts';
@@ -119,6 +120,18 @@ describe('the acknowledge Lambda', () => {
     expect(answer).toMatchObject({ acknowledged: true, acknowledgements: [{ decisionId: freeze.decisionId, by: 'priya' }] });
     expect((await new DynamoStore(dynamo.client, dynamo.table, { shard: '1' }).load())!.freezes).toEqual({});
     expect((await new DynamoStore(dynamo.client, dynamo.table, { shard: '0' }).load())!.acknowledgements ?? []).toEqual([]);
+  });
+
+  it('lifts the freeze a shard no longer planned holds (the gate still denies on it): every stored head is visited', async () => {
+    await frozenStore('3');
+    const table = { client: dynamo.client, name: dynamo.table };
+    expect(await storedShards(table, ['0'])).toEqual(['0', '3']);
+    const answer = await createAckHandler(
+      async () => (await storedShards(table, ['0'])).map((id) => headStore(table, id)),
+      () => T0 + 60_000,
+    )({ flag: 'storm', environment: 'production', by: 'priya', reason: 'fixed' });
+    expect(answer).toMatchObject({ acknowledged: true, acknowledgements: [{ decisionId: freeze.decisionId, by: 'priya' }] });
+    expect((await new DynamoStore(dynamo.client, dynamo.table, { shard: '3' }).load())!.freezes).toEqual({});
   });
 
   it("lifts the freeze in the shard's head alone: the detector keeps its series, and a run that loaded before runs again", async () => {

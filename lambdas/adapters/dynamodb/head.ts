@@ -121,6 +121,15 @@ export async function loadAllHeads(table: Table, shards?: readonly string[]): Pr
   return mergeHeads(heads, retired);
 }
 
+/**
+ * The shards whose heads are stored, the planned ones first: a shard no longer planned still holds
+ * the freezes its detector made, which the gate keeps and an acknowledgement must be able to lift.
+ */
+export async function storedShards(table: Table, planned: readonly string[]): Promise<string[]> {
+  const stored = await queryAll(table, 'guardrail', 'shard#', 'shard#\uffff');
+  return [...new Set([...planned, ...stored.map((item) => String(item.sk).slice('shard#'.length))])];
+}
+
 /** Adds `from`'s entries to `into`, each replacing the one of its key only where `wins(had, next)`. */
 function mergeBy<T>(into: Record<string, T>, from: Readonly<Record<string, T>>, wins: (had: T, next: T) => boolean): void {
   for (const [key, next] of Object.entries(from)) {
