@@ -79,6 +79,15 @@ function reportedAlarms(scope: Construct): cloudwatch.Alarm[] {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     }),
+    new cloudwatch.Alarm(scope, 'AlertsLost', {
+      alarmDescription:
+        'Stormguard: an alert was refused by PagerDuty, Slack or SNS, or given up after retries (the detector log says which)',
+      metric: detectorMetric('AlertsLost', 'Sum'),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }),
     new cloudwatch.Alarm(scope, 'StaleData', {
       alarmDescription: `Stormguard: the newest datapoint is over ${STALE_DATA_SECONDS / 60} minutes old: the guardrail is blind`,
       metric: detectorMetric('DataAge', 'Maximum'),

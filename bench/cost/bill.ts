@@ -39,7 +39,7 @@ export const divide = (a: Cost, n: number): Cost => Object.fromEntries(Object.en
 export function paperFixed(): Array<{ item: string; usd: number }> {
   const backfillRuns = MONTH_MINUTES / 15;
   return [
-    { item: 'six alarms on the guardrail itself', usd: 6 * PRICES.alarmPerMonth },
+    { item: 'seven alarms on the guardrail itself', usd: 7 * PRICES.alarmPerMonth },
     { item: 'the dashboard', usd: PRICES.dashboardPerMonth },
     { item: "the alert topic's KMS key", usd: PRICES.kmsKeyPerMonth },
     { item: 'two secrets (LaunchDarkly token, webhook signing secret)', usd: 2 * PRICES.secretPerMonth },

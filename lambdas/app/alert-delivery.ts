@@ -7,6 +7,14 @@ import type { Alert } from '../core/alert.ts';
 import { DeadlineExceededError, UnavailableError } from '../core/errors.ts';
 import type { Notifier, StateStore } from '../ports.ts';
 
+/** How a delivery error kept for a later run ends; any other is an alert lost (refused, or given up). */
+export const LEFT_FOR_NEXT_RUN = '; left for the next run';
+
+/** Of a run's notifier errors, those that lost an alert (the AlertsLost metric). */
+export function alertsLost(notifierErrors: readonly string[]): number {
+  return notifierErrors.filter((e) => !e.endsWith(LEFT_FOR_NEXT_RUN)).length;
+}
+
 /** How long an alert in the outbox is tried again before it is given up (and said so). */
 export const OUTBOX_TRY_FOR_MS = 15 * 60_000;
 
@@ -57,7 +65,7 @@ async function deliver(alert: Alert, { ports, now, sent, notifierErrors }: Deliv
       } catch (error) {
         // Out of time, or the service did not answer: a later run may get through. A refusal will not.
         if (error instanceof DeadlineExceededError || error instanceof UnavailableError) {
-          notifierErrors.push(`${notifier.name}: ${error.message}; left for the next run`);
+          notifierErrors.push(`${notifier.name}: ${error.message}${LEFT_FOR_NEXT_RUN}`);
           return false;
         }
         notifierErrors.push(`${notifier.name}: ${error instanceof Error ? error.message : String(error)}`);

@@ -26,6 +26,7 @@ import { renderReportPage } from '../adapters/report/incident-page.ts';
 import { S3Reports } from '../adapters/s3/incident-pages.ts';
 import { SlackNotifier } from '../adapters/slack/notifier.ts';
 import { SnsNotifier } from '../adapters/sns/notifier.ts';
+import { alertsLost } from '../app/alert-delivery.ts';
 import { keepIncidentPages } from '../app/incident-pages.ts';
 import { type ReadResult, type RunPorts, runOnce, type SkippedRun } from '../app/run-once.ts';
 import type { GuardrailConfig } from '../core/config-schema.ts';
@@ -160,6 +161,7 @@ function report(result: ReadResult, { metrics, log }: DetectorWiring): void {
   metrics.addMetric('Decisions', MetricUnit.Count, result.acted.length);
   metrics.addMetric('DecisionsDeferred', MetricUnit.Count, result.deferred.length);
   metrics.addMetric('NotifierErrors', MetricUnit.Count, result.notifierErrors.length);
+  metrics.addMetric('AlertsLost', MetricUnit.Count, alertsLost(result.notifierErrors));
   if (result.dataAgeSeconds !== undefined) metrics.addMetric('DataAge', MetricUnit.Seconds, result.dataAgeSeconds);
   for (const { cluster, signal, baseline } of result.baselines) {
     metrics.singleMetric().addDimensions({ Cluster: cluster, Signal: signal }).addMetric('Baseline', MetricUnit.NoUnit, baseline);

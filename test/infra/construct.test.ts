@@ -61,7 +61,7 @@ describe('the construct as a CDK user meets it', () => {
       expect(resource).toBeDefined();
     }
     expect(Object.keys(events.secrets).sort()).toEqual(['launchDarklyToken', 'launchDarklyWebhookSecret', 'pagerDutyRoutingKey']);
-    expect(events.alarms).toHaveLength(6);
+    expect(events.alarms).toHaveLength(7);
     expect(payments.webhook).toBeUndefined();
     expect(payments.backfill).toBeUndefined();
     expect(payments.secrets).toEqual({});

@@ -37,7 +37,7 @@ describe('the Stormguard stack', () => {
       'AWS::Lambda::Url': 1,
       'AWS::Events::Rule': 1,
       'AWS::DynamoDB::GlobalTable': 1,
-      'AWS::CloudWatch::Alarm': 6,
+      'AWS::CloudWatch::Alarm': 7,
       'AWS::CloudWatch::Dashboard': 1,
       'AWS::SNS::Topic': 1,
       'AWS::SNS::Subscription': 1,
@@ -102,6 +102,8 @@ describe('the Stormguard stack', () => {
       EvaluationPeriods: 3,
       AlarmActions: [Match.objectLike({ Ref: Match.stringLikeRegexp('Alerts') })],
     });
+    // One alert refused or given up is one too many: at once.
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'Stormguard', MetricName: 'AlertsLost', EvaluationPeriods: 1 });
   });
 
   it('encrypts the alert topic with a rotating key that CloudWatch alarms may use, and requires TLS', () => {

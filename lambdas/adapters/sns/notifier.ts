@@ -51,18 +51,28 @@ export class SnsNotifier implements Notifier {
 }
 
 /**
- * An SDK error SNS may not give again (a throttle, a fault on its side: the SDK's own retries
- * spent), as UnavailableError: the alert is kept for the next run. A refusal (a 4xx) is not.
+ * An SDK error SNS may not give again, the SDK's own retries spent, as UnavailableError: the alert
+ * is kept for the next run. That is a throttle (SNS's `Throttled`, KMS's), a fault on its side
+ * (5xx, 429), or no answer at all (a timeout, a reset connection: no HTTP status). A refusal (any
+ * other 4xx: access denied, a topic not found) is not.
  */
 function unavailable(error: unknown): UnavailableError | undefined {
-  const { $retryable, $fault, name, message } = (error ?? {}) as {
+  const { $retryable, $fault, $metadata, name, message } = (error ?? {}) as {
     $retryable?: unknown;
     $fault?: unknown;
+    $metadata?: { httpStatusCode?: number };
     name?: unknown;
     message?: unknown;
   };
-  if ($retryable === undefined && $fault !== 'server') return undefined;
-  return new UnavailableError(`SNS Publish: ${String(name)}: ${String(message)}`, { cause: error });
+  const status = $metadata?.httpStatusCode;
+  const transient =
+    $retryable !== undefined ||
+    $fault === 'server' ||
+    status === undefined ||
+    status === 429 ||
+    status >= 500 ||
+    /Throttl/i.test(String(name));
+  return transient ? new UnavailableError(`SNS Publish: ${String(name)}: ${String(message)}`, { cause: error }) : undefined;
 }
 
 /** Rejects when the signal aborts (a client that ignores the signal is not waited for either). */

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { RetriesExhaustedError } from '../../../lambdas/adapters/http/retrying-fetch.ts';
 import { MemoryStateStore } from '../../../lambdas/adapters/memory/index.ts';
 import { SnsNotifier } from '../../../lambdas/adapters/sns/notifier.ts';
-import { type Delivery, deliver, deliverAll, OUTBOX_TRY_FOR_MS } from '../../../lambdas/app/alert-delivery.ts';
+import { alertsLost, type Delivery, deliver, deliverAll, OUTBOX_TRY_FOR_MS } from '../../../lambdas/app/alert-delivery.ts';
 import type { Alert } from '../../../lambdas/core/alert.ts';
 import type { Notifier } from '../../../lambdas/ports.ts';
 
@@ -53,14 +53,27 @@ describe('deliver', () => {
     const late = delivery(flaky([]), new MemoryStateStore(), T + OUTBOX_TRY_FOR_MS + 1);
     expect(await deliverAll([page], late)).toEqual([]);
     expect(late.notifierErrors).toEqual([expect.stringMatching(/^gave up delivering a1 after 15 minutes/)]);
+    // Both lost an alert (the AlertsLost alarm, at once); one left for the next run did not.
+    expect(alertsLost([...refused.notifierErrors, ...late.notifierErrors, 'PagerDuty: no answer; left for the next run'])).toBe(2);
   });
 
   it("an SNS throttle or fault on SNS's side is unavailable, not refused: kept for the next run", async () => {
-    const fault = (fields: Record<string, unknown>) => Object.assign(new Error('Rate exceeded'), { name: 'Throttling', ...fields });
+    // As the SDK raises them (@aws-sdk/client-sns's exception classes carry these fields).
+    const fault = (name: string, status: number | undefined, fields: Record<string, unknown> = {}) =>
+      Object.assign(new Error(name), {
+        name,
+        $fault: status && status < 500 ? 'client' : 'server',
+        $metadata: { httpStatusCode: status },
+        ...fields,
+      });
     for (const [error, kept] of [
-      [fault({ $retryable: { throttling: true } }), true],
-      [fault({ $fault: 'server' }), true],
-      [fault({ $fault: 'client', name: 'AuthorizationError' }), false],
+      [fault('ThrottledException', 400), true],
+      [fault('KMSThrottlingException', 400), true],
+      [fault('InternalErrorException', 500), true],
+      [fault('TimeoutError', undefined, { $fault: 'client' }), true],
+      [fault('Throttling', 400, { $retryable: { throttling: true } }), true],
+      [fault('AuthorizationErrorException', 403), false],
+      [fault('NotFoundException', 404), false],
     ] as const) {
       const client = { send: async () => Promise.reject(error) };
       const sns = new SnsNotifier(client as never, 'arn:aws:sns:eu-west-1:123456789012:alerts');
