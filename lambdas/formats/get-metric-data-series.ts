@@ -98,7 +98,8 @@ function entryFor(byKey: Map<string, Entry[]>, piece: Piece): Entry {
   const key = JSON.stringify(byLabel ? [identity.key] : [id ?? null, identity.key]);
   const same = byKey.get(key) ?? [];
   let splitBy: Entry['splitBy'] = 'export';
-  const pieceLatest = Math.max(...piece.points.map((p) => p.time));
+  // A loop, not a spread: a result of 200,000 points overflows the call stack as arguments.
+  const pieceLatest = piece.points.reduce((latest, p) => Math.max(latest, p.time), Number.NEGATIVE_INFINITY);
   const fits = same.flatMap((entry) => {
     // Late data revises the end of the earlier of the two exports, whichever is read first.
     const reach = Math.min(entry.latest, pieceLatest) - REVISION_WINDOW_MS;

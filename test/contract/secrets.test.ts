@@ -7,6 +7,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { UnavailableError } from '../../lambdas/core/errors.ts';
 import {
   secretsManager as readerOf,
   SECRET_MAX_AGE_SECONDS,
@@ -101,6 +102,8 @@ describe('secretsManager', () => {
         url: `http://127.0.0.1:${(hanging.address() as AddressInfo).port}/`,
         timeoutMs: 200,
       });
+      // Unavailable, not refused: the page it was read for is kept for the next run (alert-delivery.ts).
+      await expect(reader(ARN)).rejects.toThrow(UnavailableError);
       await expect(reader(ARN)).rejects.toThrow(`reading the secret ${ARN} failed: no answer within 200 ms`);
     } finally {
       hanging.closeAllConnections();

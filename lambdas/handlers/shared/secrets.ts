@@ -14,7 +14,7 @@
 
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import { AwsClient } from 'aws4fetch';
-import { StormguardError } from '../../core/errors.ts';
+import { StormguardError, UnavailableError } from '../../core/errors.ts';
 import { SECRET_PLACEHOLDER } from '../../names.ts';
 
 /** How long a value read is kept: a rotated secret is in use within this. */
@@ -72,16 +72,16 @@ export function secretsManager({ credentials, region, url: endpoint, timeoutMs =
       })
       .catch((error: unknown) => {
         if (!(error instanceof DOMException && error.name === 'TimeoutError')) throw error;
-        throw new StormguardError('SECRET_READ_FAILED', `reading the secret ${secretId} failed: no answer within ${timeoutMs} ms`);
+        throw new UnavailableError(`reading the secret ${secretId} failed: no answer within ${timeoutMs} ms`);
       });
     const body = await response.text();
     if (!response.ok) {
       const error = parsed(body) as { __type?: string; message?: string; Message?: string };
       const type = error.__type?.split('#').pop() ?? `HTTP ${response.status}`;
-      throw new StormguardError(
-        'SECRET_READ_FAILED',
-        `reading the secret ${secretId} failed: ${type}: ${error.message ?? error.Message ?? ''}`,
-      );
+      const said = `reading the secret ${secretId} failed: ${type}: ${error.message ?? error.Message ?? ''}`;
+      // A throttle or a fault of its own passes (what the secret was for is tried again); a refusal does not.
+      if (response.status >= 500 || response.status === 429 || /Throttl/i.test(type)) throw new UnavailableError(said);
+      throw new StormguardError('SECRET_READ_FAILED', said);
     }
     return (parsed(body) as { SecretString?: string }).SecretString;
   };

@@ -75,6 +75,19 @@ describe('GetMetricData results', () => {
     ]);
   });
 
+  it('reads a result of 200,000 points, twice (a later export): no RangeError from spreading it as arguments', () => {
+    const t0 = Date.parse('2025-01-01T00:00:00Z') / 1000;
+    const times = Array.from({ length: 200_000 }, (_, i) => t0 + i * 60);
+    const big = {
+      Id: 'm1',
+      Label: 'ConnectionCount Cluster Name=c, Broker ID=1',
+      Timestamps: times,
+      Values: times.map(() => 1),
+      StatusCode: 'Complete',
+    };
+    expect(read({ MetricDataResults: [big] }, { MetricDataResults: [big] }).series[0]!.points).toHaveLength(200_000);
+  });
+
   it('names the field of a value that is not a number', () => {
     expect(() => read({ MetricDataResults: [result('ConnectionCount', ['2025-01-01T00:00:00Z'], ['NaN'])] })).toThrow(
       'page1.json: field `MetricDataResults[0].Values[0]`: expected a finite number, got "NaN"',
