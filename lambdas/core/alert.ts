@@ -31,7 +31,7 @@ export type AlertIntent =
   | SightChange;
 
 export interface Alert {
-  /** Deduplication key: the same for every alert about one episode (or one blind signal). */
+  /** Deduplication key: the same for every alert about one episode (or one blind signal, or one frozen target's reverts). */
   readonly key: string;
   /** Idempotency key: this one alert, whichever run sends it (set when it is queued for delivery). */
   readonly id?: string;
