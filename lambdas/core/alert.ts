@@ -109,11 +109,13 @@ export function renderAlert(intent: AlertIntent, context: AlertContext): Alert {
 }
 
 /**
- * The key of a revert's alert: the frozen target's, so that the reverts of one freeze are one
- * incident (PagerDuty folds a trigger into the open incident of its key: one page, not one a step).
+ * The key of a revert's alert: the freeze's (its target, and when it began), so that the reverts of
+ * one freeze are one incident (PagerDuty folds a trigger into the open incident of its key: one
+ * page, not one a step), and a later freeze of the target pages again.
  */
-export function revertKey(decision: Pick<Decision, 'flag' | 'environment' | 'target'>): string {
-  return `revert/${guardKey(decision.flag, decision.environment, decision.target)}`;
+export function revertKey(decision: Pick<Decision, 'flag' | 'environment' | 'target' | 'frozenSince'>): string {
+  const since = decision.frozenSince === undefined ? '' : `/${new Date(decision.frozenSince).toISOString()}`;
+  return `revert/${guardKey(decision.flag, decision.environment, decision.target)}${since}`;
 }
 
 /** How on-call lifts the freeze a rollback left, once the cause is fixed. */

@@ -25,6 +25,8 @@ export interface Decision {
   readonly turnOff: boolean;
   readonly reason: string;
   readonly episodeId?: string;
+  /** A revert's: when the freeze it holds to began (the reverts of one freeze are one incident). */
+  readonly frozenSince?: number;
   readonly evidence: Evidence;
 }
 
@@ -105,6 +107,7 @@ export function revertDecision(
     toPercent: freeze.percent,
     turnOff: false,
     reason: `${release.flag} is frozen at ${freeze.percent}% since ${formatTime(freeze.since)}, until acknowledged`,
+    frozenSince: freeze.since,
     evidence: { release },
   };
 }

@@ -130,6 +130,7 @@ export const revert: Decision = {
   toPercent: 0,
   turnOff: false,
   reason: `${FLAG} is frozen at 0% since 2025-08-28 14:01 UTC, until acknowledged`,
+  frozenSince: T0 + MINUTE,
   evidence: { release: { ...release, id: 'audit-2', time: T0 + 60 * MINUTE, fromPercent: 0, toPercent: 5 } },
 };
 

@@ -204,11 +204,17 @@ describe('renderAlert: a reverted step-up of a frozen flag', () => {
     contextOf([], [revert], [[revert.id, applied('reverted')]]),
   );
 
-  it('is critical, keyed by the frozen target: the reverts of one freeze are one incident, one page', () => {
-    expect(alert).toMatchObject({ kind: 'reverted', severity: 'critical', key: `revert/${FLAG}/production`, decisionIds: [revert.id] });
-    const later = { ...revert, id: `${revert.id}-later`, fromPercent: 25 };
-    const again = renderAlert({ kind: 'reverted', time: T0 + 120 * MINUTE, decisionId: later.id }, contextOf([], [later], []));
-    expect(again.key).toBe(alert.key);
+  it('is critical, keyed by its freeze: the reverts of one freeze are one incident, one page; a later freeze pages again', () => {
+    expect(alert).toMatchObject({
+      kind: 'reverted',
+      severity: 'critical',
+      key: `revert/${FLAG}/production/${new Date(T0 + MINUTE).toISOString()}`,
+      decisionIds: [revert.id],
+    });
+    const keyOf = (decision: Decision) =>
+      renderAlert({ kind: 'reverted', time: T0 + 120 * MINUTE, decisionId: decision.id }, contextOf([], [decision], [])).key;
+    expect(keyOf({ ...revert, id: `${revert.id}-later`, fromPercent: 25 })).toBe(alert.key);
+    expect(keyOf({ ...revert, id: 'audit-9/revert', frozenSince: T0 + 300 * MINUTE })).not.toBe(alert.key);
   });
 
   it('names the flag, the step up and what it was reverted to', () => {
