@@ -73,6 +73,11 @@ describe.skipIf(!specAvailable)('LaunchDarklyFlagController: a rollout behind a 
     ]);
     expect(servedPercent(production(), EU)).toBe(5);
     expect(servedPercent(production(), { kind: 'rule', ruleId: 'rule-us' })).toBe(100);
+    // The approval applies absolute weights, with no version test: the approver is told what was read, and when to reject it.
+    const { description } = fake.ld.requests.find((r) => r.method === 'POST')!.body as { description: string };
+    expect(description).toMatch(
+      /^Stormguard rollback of storm rule .* to 5% \(it served \d+(\.\d+)?% at version \d+\)\. If it serves less now, reject this request: approving it would raise it back to 5%\.$/,
+    );
   });
 
   it('says which rule the flag does not have', async () => {

@@ -163,7 +163,8 @@ export class LaunchDarklyFlagController implements FlagController {
     });
     if (response.status === 200) return { status: 'applied', detail: '' };
     if (response.status === 409) return { status: 'changed-under', detail: `409 ${await this.reason(response)}` };
-    if (response.status === 405) return this.approvalRequired(flag, environment, [instructionFor(plan)], comment);
+    if (response.status === 405)
+      return this.approvalRequired(flag, environment, [instructionFor(plan)], comment, approvalDescription(plan));
     if (response.status === 400) {
       const why = await this.reason(response);
       if ((await this.readFlag(flag, environment))._version !== read._version) return { status: 'changed-under', detail: `400 ${why}` };
@@ -183,6 +184,7 @@ export class LaunchDarklyFlagController implements FlagController {
     environment: string,
     instructions: Instruction[],
     comment: string,
+    description: string,
   ): Promise<Omit<Outcome, 'time'>> {
     if (this.options.onApprovalRequired !== 'request-approval') {
       return {
@@ -191,7 +193,7 @@ export class LaunchDarklyFlagController implements FlagController {
       };
     }
     const path = `/api/v2/projects/${enc(this.options.projectKey)}/flags/${enc(flag)}/environments/${enc(environment)}/approval-requests`;
-    const response = await this.send('POST', path, { description: `Stormguard rollback of ${flag}`, comment, instructions });
+    const response = await this.send('POST', path, { description, comment, instructions });
     refuseUnless(response, 201, `requesting approval for ${flag}`);
     const { _id: id } = (await response.json()) as { _id?: string };
     return {
@@ -238,4 +240,16 @@ function environmentOf(flag: RestFlag, environment: string): EnvironmentConfig {
 
 function enc(part: string): string {
   return encodeURIComponent(part);
+}
+
+/**
+ * What an approver reads: the rollback's absolute target, and the flag as read when it was asked.
+ * An approval applies its weights whenever it is given, with no version test: had someone lowered
+ * the flag since, approving would raise it, and the approver is told to reject it then.
+ */
+function approvalDescription(plan: Plan): string {
+  const to = plan.turnOff ? 'off' : formatPercent(plan.percent);
+  const served = servedPercent(plan.config, plan.target, plan.control);
+  const was = served === undefined ? '' : ` (it served ${formatPercent(served)} at version ${plan.read._version})`;
+  return `Stormguard rollback of ${plan.flag} ${targetLabel(plan.target)} to ${to}${was}. If it serves less now, reject this request: approving it would raise it back to ${to}.`;
 }
