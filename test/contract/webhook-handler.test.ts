@@ -68,6 +68,16 @@ describe('the webhook Lambda', () => {
     expect(await store.releases(Date.parse('2026-01-01T00:00:00Z'))).toEqual(before);
   });
 
+  it('takes the delivery of a flag with 20,000 individual targets (about 1 MB): turned away, its step would wait for the backfill', async () => {
+    const entry = stepEntry('big-1', Date.parse('2025-09-03T09:00:00Z'), 'checkout-producer-per-request', 0, 1);
+    const targets = [{ values: Array.from({ length: 20_000 }, (_, i) => `customer-${i}-${'k'.repeat(16)}`), variation: 0 }];
+    for (const version of [entry.previousVersion, entry.currentVersion] as Array<{ environments: Record<string, Record<string, unknown>> }>)
+      version.environments.production!.targets = targets;
+    const body = JSON.stringify(entry);
+    expect(body.length).toBeGreaterThan(1_000_000);
+    expect(await post(body, sign(body))).toMatchObject({ statusCode: 200, body: '{"releases":1}' });
+  });
+
   it('refuses bodies over the size bound, and signed bodies that are not deliveries', async () => {
     const huge = 'x'.repeat(MAX_WEBHOOK_BYTES + 1);
     expect((await post(huge, sign(huge))).statusCode).toBe(413);

@@ -9,8 +9,12 @@ import { InputError } from '../../core/errors.ts';
 import type { ReleaseEvent } from '../../core/release.ts';
 import { readTimeline, type TimelineScope } from '../../formats/timeline.ts';
 
-/** Deliveries are audit-log entries with two flag versions: far below this. */
-export const MAX_WEBHOOK_BYTES = 256 * 1024;
+/**
+ * Deliveries are audit-log entries with two flag versions: a flag with 20,000 individual targets
+ * makes one of about 1 MB. Turned away, its step would wait for the backfill (15 minutes) to be
+ * watched. A Function URL takes 6 MB.
+ */
+export const MAX_WEBHOOK_BYTES = 4 * 1024 * 1024;
 
 /** Whether `signature` is the hex HMAC-SHA256 of `body` under `secret` (64 hex digits); constant time. */
 export function signatureIsValid(body: Buffer, signature: string | undefined, secret: string): boolean {
