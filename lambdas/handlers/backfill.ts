@@ -11,6 +11,7 @@ import { controlVariations } from '../formats/launchdarkly.ts';
 import type { ReleaseLog } from '../ports.ts';
 import { configFromEnvironment } from './shared/config.ts';
 import { requiredEnvironment } from './shared/environment.ts';
+import { type LogEntry, logLine } from './shared/log.ts';
 import { releaseLog } from './shared/release-log.ts';
 import { secretFrom, secretsManager } from './shared/secrets.ts';
 
@@ -20,7 +21,7 @@ export const BACKFILL_WINDOW_MS = 2 * 3_600_000;
 export function createBackfillHandler(
   auditLog: Pick<LaunchDarklyAuditLog, 'releasesSince'>,
   store: Pick<ReleaseLog, 'addReleases'>,
-  log: (entry: { level: 'warn'; message: string }) => void = (entry) => console.log(JSON.stringify(entry)),
+  log: (entry: LogEntry) => void = logLine,
 ) {
   return async (event: Pick<ScheduledEvent, 'time'>): Promise<{ releases: number; warnings: number }> => {
     const { releases, warnings } = await auditLog.releasesSince(Date.parse(event.time) - BACKFILL_WINDOW_MS);

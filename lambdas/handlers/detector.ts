@@ -38,6 +38,7 @@ import type { FlagController, MetricSource, Notifier, ReleaseLog, ReportStore, S
 import { RunBudget } from './shared/budget.ts';
 import { configFromEnvironment } from './shared/config.ts';
 import { requiredEnvironment } from './shared/environment.ts';
+import { type LogEntry, logLine } from './shared/log.ts';
 import { secretFrom, secretsManager } from './shared/secrets.ts';
 
 export interface DetectorWiring {
@@ -55,7 +56,7 @@ export interface DetectorWiring {
   /** Where signals come from instead of CloudWatch (Prometheus, where its secret is configured). */
   readonly metricSource?: MetricSource;
   readonly metrics: Metrics;
-  readonly log: (entry: Record<string, unknown>) => void;
+  readonly log: (entry: LogEntry) => void;
   /** The run's time budget, started by each invocation; the adapters given to this wiring read it. */
   readonly budget?: RunBudget;
   /**
@@ -241,7 +242,7 @@ export const handler = (event: DetectorEvent, context: Context): Promise<Detecto
         : {}),
       ...(process.env.REPORTS_BUCKET ? { reports: new S3Reports(s3, process.env.REPORTS_BUCKET) } : {}),
       metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: DETECTOR_SERVICE }),
-      log: (entry) => console.log(JSON.stringify(entry)),
+      log: logLine,
     });
   }
   return wired(event, context);

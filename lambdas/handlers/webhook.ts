@@ -11,6 +11,7 @@ import { readDelivery } from '../adapters/launchdarkly/webhook.ts';
 import type { TimelineScope } from '../formats/timeline.ts';
 import type { ReleaseLog } from '../ports.ts';
 import { requiredEnvironment } from './shared/environment.ts';
+import { type LogEntry, logLine } from './shared/log.ts';
 import { releaseLog } from './shared/release-log.ts';
 import { bodyOf } from './shared/request.ts';
 import { secretFrom, secretsManager } from './shared/secrets.ts';
@@ -25,7 +26,7 @@ export interface WebhookWiring {
 
 export function createWebhookHandler(
   wiring: WebhookWiring,
-  log: (entry: { level: 'warn'; message: string }) => void = (entry) => console.log(JSON.stringify(entry)),
+  log: (entry: LogEntry) => void = logLine,
 ): (event: Pick<APIGatewayProxyEventV2, 'body' | 'isBase64Encoded' | 'headers'>) => Promise<APIGatewayProxyStructuredResultV2> {
   return async (event) => {
     const body = bodyOf(event);
