@@ -6,6 +6,12 @@ import { newFolder, type ReplayJson, replayJson, stormguard } from '../support/c
 
 const expected = async (name: string) => JSON.parse(await readFile(join(scenariosFolder, name, 'scenario.json'), 'utf8')).expected;
 const rollbacks = (result: Awaited<ReturnType<typeof replayJson>>) => result.decisions.filter((d) => d.action === 'rollback');
+/** `replay --json` of the bundled storm's metric pages as a user's export, with `timeline`. */
+const replayStormExport = (timeline: string, ...extra: string[]) => {
+  const folder = join(scenariosFolder, 'pagerduty-2025');
+  const pages = [join(folder, 'metrics-page-1.json'), join(folder, 'metrics-page-2.json')];
+  return stormguard('replay', '--metrics', ...pages, '--timeline', timeline, '--json', ...extra);
+};
 
 describe('stormguard replay: the bundled scenarios end as written down', () => {
   it('pagerduty-2025: one rollback of the storm flag at its first visible step, within two periods, back to the previous step', async () => {
@@ -96,19 +102,7 @@ describe('stormguard replay: the bundled scenarios end as written down', () => {
     const config = join(await newFolder(), 'stormguard.config.yaml');
     await (await import('node:fs/promises')).writeFile(config, 'mode: enforce\nrollback:\n  to: zero\n');
     const state = join(await newFolder(), 'state');
-    const { code, out } = await stormguard(
-      'replay',
-      '--metrics',
-      join(folder, 'metrics-page-1.json'),
-      join(folder, 'metrics-page-2.json'),
-      '--timeline',
-      join(folder, 'launchdarkly-audit-log.json'),
-      '--config',
-      config,
-      '--state',
-      state,
-      '--json',
-    );
+    const { code, out } = await replayStormExport(join(folder, 'launchdarkly-audit-log.json'), '--config', config, '--state', state);
     expect(code).toBe(0);
     expect(JSON.parse(out).decisions[0]).toMatchObject({ action: 'rollback', toPercent: 0 });
     const alerts = (await readFile(join(state, 'alerts.jsonl'), 'utf8'))
@@ -154,17 +148,7 @@ describe('stormguard replay: the bundled scenarios end as written down', () => {
     const audit = JSON.parse(await readFile(join(folder, 'launchdarkly-audit-log.json'), 'utf8')) as Array<{ date: number }>;
     const dayLater = join(await newFolder(), 'audit.json');
     await writeFile(dayLater, JSON.stringify(audit.map((entry) => ({ ...entry, date: entry.date + 86_400_000 }))));
-    const { code, out } = await stormguard(
-      'replay',
-      '--metrics',
-      join(folder, 'metrics-page-1.json'),
-      join(folder, 'metrics-page-2.json'),
-      '--timeline',
-      dayLater,
-      '--state',
-      join(await newFolder(), 'state'),
-      '--json',
-    );
+    const { code, out } = await replayStormExport(dayLater, '--state', join(await newFolder(), 'state'));
     expect(code).toBe(0);
     const result = JSON.parse(out) as ReplayJson;
     expect(result.decisions).toEqual([]);
