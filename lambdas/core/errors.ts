@@ -42,6 +42,11 @@ export class UnavailableError extends StormguardError {
   }
 }
 
+/** An answer a service may not give again: a rate limit (429), a fault of its own (5xx), or a throttle by name (an AWS error's type). */
+export function saysUnavailable(status: number, name = ''): boolean {
+  return status === 429 || status >= 500 || /Throttl/i.test(name);
+}
+
 /**
  * An outside call gave up because the run's time budget would not allow it (or its wait) to end
  * in time. Nothing is known to have changed: what it was for is left for the next run.

@@ -9,7 +9,7 @@
  *
  * Errors name the request by its label, never by its URL: a webhook URL is a secret.
  */
-import { DeadlineExceededError, UnavailableError } from '../../core/errors.ts';
+import { DeadlineExceededError, saysUnavailable, UnavailableError } from '../../core/errors.ts';
 
 export interface RetryOptions {
   /** @default 4 */
@@ -78,7 +78,7 @@ export async function retryingFetch(
       if (attempt < attempts) await wait(backoff(attempt));
       continue;
     }
-    if (response.status !== 429 && response.status < 500) return response;
+    if (!saysUnavailable(response.status)) return response;
     lastProblem = `${name}: ${response.status} ${redact((await response.text().catch(() => '')).slice(0, 200))}`;
     if (attempt < attempts)
       await wait(response.status === 429 ? rateLimitWait(response, now, backoff(attempt), jitter()) : backoff(attempt));

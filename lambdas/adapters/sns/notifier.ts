@@ -5,7 +5,7 @@
  */
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { Alert } from '../../core/alert.ts';
-import { DeadlineExceededError, UnavailableError } from '../../core/errors.ts';
+import { DeadlineExceededError, saysUnavailable, UnavailableError } from '../../core/errors.ts';
 import type { Notifier } from '../../ports.ts';
 
 /** SNS subjects: ASCII, no line breaks, under 100 characters. */
@@ -65,13 +65,7 @@ function unavailable(error: unknown): UnavailableError | undefined {
     message?: unknown;
   };
   const status = $metadata?.httpStatusCode;
-  const transient =
-    $retryable !== undefined ||
-    $fault === 'server' ||
-    status === undefined ||
-    status === 429 ||
-    status >= 500 ||
-    /Throttl/i.test(String(name));
+  const transient = $retryable !== undefined || $fault === 'server' || status === undefined || saysUnavailable(status, String(name));
   return transient ? new UnavailableError(`SNS Publish: ${String(name)}: ${String(message)}`, { cause: error }) : undefined;
 }
 

@@ -14,7 +14,7 @@
 
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import { AwsClient } from 'aws4fetch';
-import { StormguardError, UnavailableError } from '../../core/errors.ts';
+import { StormguardError, saysUnavailable, UnavailableError } from '../../core/errors.ts';
 import { SECRET_PLACEHOLDER } from '../../names.ts';
 
 /** How long a value read is kept: a rotated secret is in use within this. */
@@ -80,7 +80,7 @@ export function secretsManager({ credentials, region, url: endpoint, timeoutMs =
       const type = error.__type?.split('#').pop() ?? `HTTP ${response.status}`;
       const said = `reading the secret ${secretId} failed: ${type}: ${error.message ?? error.Message ?? ''}`;
       // A throttle or a fault of its own passes (what the secret was for is tried again); a refusal does not.
-      if (response.status >= 500 || response.status === 429 || /Throttl/i.test(type)) throw new UnavailableError(said);
+      if (saysUnavailable(response.status, type)) throw new UnavailableError(said);
       throw new StormguardError('SECRET_READ_FAILED', said);
     }
     return (parsed(body) as { SecretString?: string }).SecretString;
