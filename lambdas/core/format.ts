@@ -47,6 +47,11 @@ export function formatEffect(effect: number, logScale: boolean): string {
   return logScale ? `${effect.toFixed(1)}x baseline` : `${effect >= 0 ? '+' : ''}${effect.toFixed(1)} points over baseline`;
 }
 
+/** Text of at most `limit` characters: as it is, or its start and an ellipsis. */
+export function cut(text: string, limit: number): string {
+  return text.length > limit ? `${text.slice(0, limit - 1)}…` : text;
+}
+
 export function formatPercent(percent: number): string {
   return `${Number(percent.toFixed(3))}%`;
 }

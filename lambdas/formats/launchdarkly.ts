@@ -6,6 +6,7 @@
 
 import * as z from 'zod/mini';
 import { parseInput } from '../core/errors.ts';
+import { cut } from '../core/format.ts';
 import { MAX_NAME_LENGTH } from '../core/input-bounds.ts';
 import { type RolloutStep, type RolloutTarget, targetName } from '../core/release.ts';
 import '../core/zod-messages.ts';
@@ -220,7 +221,7 @@ const MAX_LABEL = 200;
 export function ruleLabel(r: Pick<Rule, 'description' | 'clauses'>): string | undefined {
   const label = r.description?.trim() || clausesLabel(r.clauses ?? []);
   if (!label) return undefined;
-  return label.length > MAX_LABEL ? `${label.slice(0, MAX_LABEL - 1)}…` : label;
+  return cut(label, MAX_LABEL);
 }
 
 function clausesLabel(clauses: readonly Clause[]): string {

@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Alert } from '../../core/alert.ts';
+import { cut } from '../../core/format.ts';
 import type { Notifier } from '../../ports.ts';
 import { type RetryOptions, retryingFetch } from '../http/retrying-fetch.ts';
 
@@ -88,7 +89,7 @@ export function pagerDutyEvent(
     event_action: 'trigger',
     dedup_key: dedupKey,
     payload: {
-      summary: summary.length > SUMMARY_LIMIT ? `${summary.slice(0, SUMMARY_LIMIT - 1)}…` : summary,
+      summary: cut(summary, SUMMARY_LIMIT),
       source: 'stormguard',
       severity: alert.severity,
       timestamp: new Date(alert.time).toISOString(),
@@ -96,7 +97,7 @@ export function pagerDutyEvent(
       group: 'kafka',
       class: alert.kind,
       custom_details: {
-        details: alert.text.length > DETAILS_LIMIT ? `${alert.text.slice(0, DETAILS_LIMIT - 1)}…` : alert.text,
+        details: cut(alert.text, DETAILS_LIMIT),
         ...(alert.decisionIds ? { decisions: alert.decisionIds } : {}),
       },
     },

@@ -4,6 +4,7 @@
  * notifications.
  */
 import type { Alert } from '../../core/alert.ts';
+import { cut } from '../../core/format.ts';
 import type { Notifier } from '../../ports.ts';
 import { type RetryOptions, redactUrl, retryingFetch } from '../http/retrying-fetch.ts';
 
@@ -69,8 +70,4 @@ export function slackMessage(alert: Alert): { text: string; blocks: unknown[] } 
 function mrkdwn(text: string, limit: number): string {
   const escaped = text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
   return escaped.length > limit ? `${escaped.slice(0, limit - 1).replace(/&[a-z]{0,3}$/, '')}…` : escaped;
-}
-
-function cut(text: string, limit: number): string {
-  return text.length > limit ? `${text.slice(0, limit - 1)}…` : text;
 }

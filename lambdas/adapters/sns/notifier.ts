@@ -6,6 +6,7 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { Alert } from '../../core/alert.ts';
 import { DeadlineExceededError, saysUnavailable, UnavailableError } from '../../core/errors.ts';
+import { cut } from '../../core/format.ts';
 import type { Notifier } from '../../ports.ts';
 
 /** SNS subjects: ASCII, no line breaks, under 100 characters. */
@@ -78,8 +79,7 @@ function aborted(signal: AbortSignal): Promise<never> {
 const MESSAGE_CHARACTERS = 60_000;
 
 function message(alert: Alert): string {
-  const text = alert.text.length > MESSAGE_CHARACTERS ? `${alert.text.slice(0, MESSAGE_CHARACTERS - 1)}…` : alert.text;
-  return `${alert.title}\n\n${text}${(alert.links ?? []).map((l) => `\n${l.text}: ${l.href}`).join('')}`;
+  return `${alert.title}\n\n${cut(alert.text, MESSAGE_CHARACTERS)}${(alert.links ?? []).map((l) => `\n${l.text}: ${l.href}`).join('')}`;
 }
 
 /** The title as an SNS subject: arrows spelled out, other non-ASCII dropped, cut to the limit. */
