@@ -106,13 +106,13 @@ export function gateSummary(series: Record<string, SeriesState>, config: Guardra
  * of one no longer planned (fewer clusters), only its freezes and changes count, not its ever older evaluation.
  */
 export async function loadAllHeads(table: Table, shards?: readonly string[]): Promise<GuardrailState | undefined> {
-  const stored = await queryAll(table, 'guardrail', 'shard#', 'shard#\uffff');
+  const stored = await storedHeads(table);
   if (stored.length === 0) return loadLegacyState(table.client, table.name);
   if (!shards) return mergeHeads(stored);
-  const planned = new Set(shards.map((id) => headKey(id).sk));
-  const heads = stored.filter((item) => planned.has(item.sk as string));
-  const retired = stored.filter((item) => !planned.has(item.sk as string));
-  const missing = shards.filter((id) => !heads.some((item) => item.sk === headKey(id).sk));
+  const planned = new Set(shards);
+  const heads = stored.filter((item) => planned.has(shardOf(item)));
+  const retired = stored.filter((item) => !planned.has(shardOf(item)));
+  const missing = shards.filter((id) => !heads.some((item) => shardOf(item) === id));
   if (missing.length > 0)
     throw new InputError(
       {},
@@ -126,8 +126,18 @@ export async function loadAllHeads(table: Table, shards?: readonly string[]): Pr
  * the freezes its detector made, which the gate keeps and an acknowledgement must be able to lift.
  */
 export async function storedShards(table: Table, planned: readonly string[]): Promise<string[]> {
-  const stored = await queryAll(table, 'guardrail', 'shard#', 'shard#\uffff');
-  return [...new Set([...planned, ...stored.map((item) => String(item.sk).slice('shard#'.length))])];
+  return [...new Set([...planned, ...(await storedHeads(table)).map(shardOf)])];
+}
+
+/** Every shard head stored (`guardrail`/`shard#<id>`). */
+function storedHeads(table: Table): Promise<Item[]> {
+  const { pk, sk: prefix } = headKey('');
+  return queryAll(table, pk, prefix, `${prefix}\uffff`);
+}
+
+/** The shard a head item is of (headKey's inverse). */
+function shardOf(item: Item): string {
+  return String(item.sk).slice(headKey('').sk.length);
 }
 
 /** Adds `from`'s entries to `into`, each replacing the one of its key only where `wins(had, next)`. */
