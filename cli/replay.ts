@@ -166,7 +166,7 @@ function requireDatapoints({ title, exported }: Inputs): void {
 async function runReplay(options: Options, config: GuardrailConfig, inputs: Inputs, stateFolder: string, io: Io): Promise<ReplayRun> {
   // The LaunchDarkly SDK behind the flag file loads only for a replay.
   const { FlagFileController } = await import('../lambdas/adapters/local/flag-file.ts');
-  const start = firstTime(inputs.exported.series);
+  const start = dataSpan(inputs.exported.series).first;
   const at = { environment: config.environment, start };
   const flags = await FlagFileController.create(join(stateFolder, FLAG_FILE), inputs.exported.flagChanges, at, controlVariations(config));
   const store = new FileStateStore(stateFolder);
@@ -219,9 +219,7 @@ async function runReplay(options: Options, config: GuardrailConfig, inputs: Inpu
  */
 function timelineOutsideWarnings({ series, releases }: Inputs['exported']): string[] {
   if (releases.length === 0) return [];
-  let last = Number.NEGATIVE_INFINITY;
-  for (const s of series) for (const p of s.points) last = Math.max(last, p.time);
-  const first = firstTime(series);
+  const { first, last } = dataSpan(series);
   if (releases.some((r) => r.time >= first && r.time <= last)) return [];
   const span = (a: number, b: number) => `${new Date(a).toISOString()} .. ${new Date(b).toISOString()}`;
   return [
@@ -229,11 +227,16 @@ function timelineOutsideWarnings({ series, releases }: Inputs['exported']): stri
   ];
 }
 
-/** The replay's start: its first datapoint (the flags are as the audit log had them then). */
-function firstTime(series: readonly MetricSeries[]): number {
+/** The first and last datapoints: the replay starts at the first (the flags are as the audit log had them then). */
+function dataSpan(series: readonly MetricSeries[]): { first: number; last: number } {
   let first = Number.POSITIVE_INFINITY;
-  for (const s of series) for (const p of s.points) first = Math.min(first, p.time);
-  return first;
+  let last = Number.NEGATIVE_INFINITY;
+  for (const s of series)
+    for (const p of s.points) {
+      first = Math.min(first, p.time);
+      last = Math.max(last, p.time);
+    }
+  return { first, last };
 }
 
 async function writeReport(path: string, run: ReplayRun, title: string, config: GuardrailConfig): Promise<void> {
