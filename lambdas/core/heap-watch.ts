@@ -125,8 +125,7 @@ export function checkHeap(entry: HeapEntry, signal: SignalConfig, config: Guardr
   if (entry.purpose === 'excess') {
     const periods = (now - (entry.anchor ?? entry.since)) / settings.periodMs;
     const needed = remainingClimbAsked(settings, periods);
-    const excess = trend.slopeAfter!;
-    if (excess < needed) return undefined;
+    if (trend.slopeAfter! < needed) return undefined;
     entry.done = true;
     return { ...trend, slopeBefore: 0, asked: needed };
   }

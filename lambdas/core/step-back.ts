@@ -1,7 +1,7 @@
 /**
  * Stepping back while the storm goes on. A flag's baseline is what its signals were before its
  * first watched step: each fast signal's watch as it opened (the levels before the step, the
- * cluster's noise), the heap slope before it, and the highest step whose heap climbed. After a
+ * cluster's noise), the heap slope before it, and the lowest percentage whose heap climbed. After a
  * rollback to a lower percentage that is not 0, what persists of the flag's effect is judged: a
  * fresh release watch on the baseline's levels, from a couple of periods after the rollback (a
  * rollback takes a minute to act), as long as it fell with the percentage (dose.ts: what did not
