@@ -4,7 +4,7 @@
  */
 import { type Alert, type AlertIntent, describeRelease, renderAlert, revertKey } from '../core/alert.ts';
 import type { Decision, Outcome } from '../core/decision.ts';
-import { formatPercent, formatTime } from '../core/format.ts';
+import { formatFactor, formatPercent, formatTime } from '../core/format.ts';
 import { flagTarget } from '../core/release.ts';
 
 /** The alert's idempotency key: the same for this alert whichever run renders it. */
@@ -65,7 +65,7 @@ function decisionOnlyAlert(decision: Decision, outcome: Outcome | undefined): Om
     time: decision.time,
     ...(decision.episodeId ? { episodeId: decision.episodeId } : {}),
     decisionIds: [decision.id],
-    title: `[Stormguard] ${verb} ${flag} ${step}${signal ? `: ${signal}${effect !== undefined ? ` ${effect.toFixed(1)}x baseline` : ''}` : ''}`,
+    title: `[Stormguard] ${verb} ${flag} ${step}${signal ? `: ${signal}${effect !== undefined ? ` ${formatFactor(effect)}` : ''}` : ''}`,
     text: [
       `Decision ${decision.id}, made ${formatTime(decision.time)}; the run that made it stopped before alerting, and a later run finished it.`,
       ...(release ? [`Release: ${describeRelease(release)}.`] : []),

@@ -12,7 +12,7 @@
 import type { Decision, Outcome } from './decision.ts';
 import { type Episode, episodeSignal } from './episode.ts';
 import { describeCandidates, describeEvidence } from './finding.ts';
-import { formatDuration, formatEffect, formatNumber, formatPercent, formatTime } from './format.ts';
+import { formatDuration, formatEffect, formatFactor, formatNumber, formatPercent, formatTime } from './format.ts';
 import type { SightChange } from './freshness.ts';
 import { flagTarget, guardKey, type ReleaseEvent, releaseName, targetLabel } from './release.ts';
 
@@ -156,7 +156,7 @@ function episodeAlert(intent: Extract<AlertIntent, { kind: 'episode' }>, episode
   };
 }
 
-/** "ConnectionCreationRate 2.3x baseline on events-msk", "HeapMemoryAfterGC to 90% in 4 h 10 min on events-msk" */
+/** "ConnectionCreationRate 2.04x expected on events-msk", "HeapMemoryAfterGC to 90% in 4 h 10 min on events-msk" */
 function what(episode: Episode, context: AlertContext): string {
   const signal = episodeSignal(episode);
   const evidence = episode.attribution?.kind === 'attributed' ? episode.attribution.evidence : undefined;
@@ -164,9 +164,8 @@ function what(episode: Episode, context: AlertContext): string {
     evidence?.kind === 'heap' ? evidence.msToLimit : episode.first.kind === 'forecast' ? episode.first.msToLimit : undefined;
   if (msToLimit !== undefined)
     return `${signal} to its limit in ${Number.isFinite(msToLimit) ? formatDuration(msToLimit) : 'never at this slope'} on ${episode.cluster}`;
-  const effect = evidence
-    ? formatEffect(evidence.factor ?? 1, true)
-    : formatEffect(episode.first.effect, context.logScale(episode.first.signal));
+  // The release watch's factor, as its evidence line says it; the signal line's "x baseline" is the first anomalous point's.
+  const effect = evidence ? formatFactor(evidence.factor ?? 1) : formatEffect(episode.first.effect, context.logScale(episode.first.signal));
   return `${signal} ${effect} on ${episode.cluster}`;
 }
 

@@ -42,6 +42,11 @@ export function formatNumber(value: number): string {
   return digits <= 6 ? rounded.toFixed(digits) : value.toFixed(6);
 }
 
+/** "2.04x expected": a release watch's pooled factor, observed over what the cluster's past expected. */
+export function formatFactor(factor: number): string {
+  return `${formatNumber(factor)}x expected`;
+}
+
 /** "2.1x baseline" for factors, "+12.3 points over baseline" for differences. */
 export function formatEffect(effect: number, logScale: boolean): string {
   return logScale ? `${effect.toFixed(1)}x baseline` : `${effect >= 0 ? '+' : ''}${effect.toFixed(1)} points over baseline`;

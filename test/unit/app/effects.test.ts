@@ -44,7 +44,7 @@ describe('the outbox of alerts about saved evaluations', () => {
 });
 
 describe('the alert owed by a run that stopped before saving its episode', () => {
-  it('names the rule, the step to off, and the release, as the episode alert would', () => {
+  it('names the rule, the step to off, the signal with its factor over expected, and the release, as the episode alert would', () => {
     const decision = stormRollback({
       id: 'd1',
       time: T0,
@@ -53,13 +53,19 @@ describe('the alert owed by a run that stopped before saving its episode', () =>
       target: { kind: 'rule', ruleId: 'r1', label: 'region is one of eu' },
       fromPercent: 25,
       turnOff: true,
-      evidence: { release: stormRolloutStep({ id: 's1', time: T0 - 60_000, fromPercent: 5, toPercent: 25, by: 'priya@example.com' }) },
+      evidence: {
+        release: stormRolloutStep({ id: 's1', time: T0 - 60_000, fromPercent: 5, toPercent: 25, by: 'priya@example.com' }),
+        signal: 'ConnectionCreationRate',
+        effect: 2.04,
+      },
     });
     const alert = render(
       { kind: 'episode', time: T0, episodeId: decision.episodeId!, decisionIds: [decision.id] },
       { episodes: [], decisions: new Map([[decision.id, decision]]), outcomes: new Map(), logScale: () => true },
     );
-    expect(alert.title).toBe('[Stormguard] rolled back storm rule "region is one of eu" (r1) 25% → off');
+    expect(alert.title).toBe(
+      '[Stormguard] rolled back storm rule "region is one of eu" (r1) 25% → off: ConnectionCreationRate 2.04x expected',
+    );
     expect(alert.text).toContain('Release: flag storm in production');
     expect(alert.text).toContain('by priya@example.com');
     expect(alert.text).toContain('Action: rolled back storm rule "region is one of eu" (r1) in production 25% → off (enforce mode).');

@@ -35,10 +35,14 @@ describe('renderAlert: an episode with a rollback', () => {
     });
   });
 
-  it('says in its title what was done first, to which flag, the step, the signal against its baseline, and the release', () => {
+  it("says in its title what was done first, to which flag, the step, the watch's factor over expected, and the release", () => {
     expect(alert.title).toBe(
-      `[Stormguard] rolled back ${FLAG} 1% → 0%: ConnectionCreationRate 2.3x baseline on events-msk after ${FLAG} 0% → 1%`,
+      `[Stormguard] rolled back ${FLAG} 1% → 0%: ConnectionCreationRate 2.31x expected on events-msk after ${FLAG} 0% → 1%`,
     );
+  });
+
+  it('gives in its title the factor its evidence line gives, one number for one effect', () => {
+    expect(alert.text).toContain('ConnectionCreationRate 2.31x expected on events-msk from');
   });
 
   it('says the signal against its baseline, the release (who, when, which step), and the action with its outcome', () => {
@@ -107,7 +111,7 @@ describe('renderAlert: an episode without a decision', () => {
     );
     expect(alert.severity).toBe('critical');
     expect(alert.key).toBe(`episode/${episode.id}`);
-    expect(alert.title).toBe(`[Stormguard] ConnectionCreationRate 2.3x baseline on events-msk after ${FLAG} 0% → 1%: no rollback`);
+    expect(alert.title).toBe(`[Stormguard] ConnectionCreationRate 2.31x expected on events-msk after ${FLAG} 0% → 1%: no rollback`);
     expect(alert.text).toContain('Action: none (cooldown: rolled back 20 min ago).');
   });
 
