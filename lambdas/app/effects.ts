@@ -7,7 +7,8 @@
  *   that; then it is finished. One left unfinished is pending: a later run takes it over
  *   (`resumeDecision`: of two copies of a run, one), acts if it still has to (the flag controller
  *   reads the flag again and never raises it), records the outcome and delivers the alert.
- * - A change the flag controller could not make in the run's time budget (DeadlineExceededError)
+ * - A change the flag controller could not make now (out of the run's time budget:
+ *   DeadlineExceededError; LaunchDarkly throttling or down past its retries: UnavailableError)
  *   stays pending for the next run, for RETRY_ACTION_FOR_MS; after that it is a failure, and pages.
  * - Every alert has an idempotency key (`Alert.id`). Its delivery to each notifier is claimed by
  *   key and recorded as sent: a duplicate run never sends it again, and a delivery its run did not
@@ -24,7 +25,7 @@ import type { Alert, AlertIntent } from '../core/alert.ts';
 import type { GuardrailConfig } from '../core/config.ts';
 import type { Decision, Outcome } from '../core/decision.ts';
 import { logScaleOf } from '../core/detector-settings.ts';
-import { DeadlineExceededError } from '../core/errors.ts';
+import { DeadlineExceededError, UnavailableError } from '../core/errors.ts';
 import type { Evaluation } from '../core/evaluation.ts';
 import { formatPercent } from '../core/format.ts';
 import type { GuardrailState } from '../core/state.ts';
@@ -32,7 +33,7 @@ import type { FlagController, Notifier, StateStore } from '../ports.ts';
 import { type Delivery, deliver, deliverAll } from './alert-delivery.ts';
 import { decisionIdsOf, intentOf, render } from './effect-alerts.ts';
 
-/** How long a recorded change that could not be made (out of time) is tried again, run after run. */
+/** How long a recorded change that could not be made now (out of time, LaunchDarkly unavailable) is tried again, run after run. */
 export const RETRY_ACTION_FOR_MS = 5 * 60_000;
 /** How far back unfinished decisions are looked for. */
 export const PENDING_LOOKBACK_MS = 6 * 3_600_000;
@@ -118,14 +119,14 @@ async function actOn(held: ReadonlyMap<string, Decision>, outcomes: Map<string, 
   for (const decision of held.values()) {
     if (outcomes.has(decision.id)) continue;
     let result = await execute(decision, ports.flags);
-    if (result instanceof DeadlineExceededError) {
+    if (result instanceof Error) {
       if (now - decision.time < RETRY_ACTION_FOR_MS) {
         deferred.push({ decision, reason: result.message });
         continue;
       }
       result = {
         status: 'failed',
-        detail: `not done within ${RETRY_ACTION_FOR_MS / 60_000} minutes of the decision, each run out of time (${result.message}): roll it back by hand`,
+        detail: `not done within ${RETRY_ACTION_FOR_MS / 60_000} minutes of the decision, tried run after run (last: ${result.message}): roll it back by hand`,
       };
     }
     const outcome = { ...result, time: now };
@@ -191,7 +192,11 @@ function setOutbox(state: GuardrailState, alerts: Alert[]): void {
   else delete state.outbox;
 }
 
-async function execute(decision: Decision, flags: FlagController): Promise<Omit<Outcome, 'time'> | DeadlineExceededError> {
+/** The outcome, or why it cannot be had now (the next run tries again). */
+async function execute(
+  decision: Decision,
+  flags: FlagController,
+): Promise<Omit<Outcome, 'time'> | DeadlineExceededError | UnavailableError> {
   if (decision.mode === 'observe') return { status: 'observed', detail: 'observe mode: recorded, not acted on' };
   try {
     return await flags.setRollout({
@@ -203,7 +208,7 @@ async function execute(decision: Decision, flags: FlagController): Promise<Omit<
       comment: `Stormguard ${decision.action} ${formatPercent(decision.fromPercent)} → ${formatPercent(decision.toPercent)}: ${decision.reason} [decision ${decision.id}]`,
     });
   } catch (error) {
-    if (error instanceof DeadlineExceededError) return error;
+    if (error instanceof DeadlineExceededError || error instanceof UnavailableError) return error;
     return { status: 'failed', detail: error instanceof Error ? error.message : String(error) };
   }
 }

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { LaunchDarklyOptions } from '../../lambdas/adapters/launchdarkly/flag-controller.ts';
+import { UnavailableError } from '../../lambdas/core/errors.ts';
 import { stormguard } from '../support/cli.ts';
 import { restFlag, specAvailable } from '../support/launchdarkly.ts';
 import { controllerFor, rollback, useFakeLaunchDarkly } from '../support/launchdarkly-controller.ts';
@@ -114,15 +115,16 @@ describe.skipIf(!specAvailable)('LaunchDarklyFlagController', () => {
     expect(fake.waits).toEqual([3000 + 250]);
   });
 
-  it('retries 5xx with growing backoff, and gives up after the bounded attempts', async () => {
+  it('retries 5xx with growing backoff; past the bounded attempts, unavailable (not refused): the next run tries again', async () => {
     fake.ld.flags.set('storm', restFlag('storm', 'production', 25));
     fake.ld.script.push({ method: 'PATCH', status: 503 }, { method: 'PATCH', status: 502 });
     expect((await controller().setRollout(rollback(5))).status).toBe('applied');
     expect(fake.waits).toEqual([500 + 250, 1000 + 250]);
     fake.ld.flags.set('storm', restFlag('storm', 'production', 25));
     for (let i = 0; i < 4; i++) fake.ld.script.push({ method: 'PATCH', status: 500 });
-    const failed = await controller().setRollout(rollback(5));
-    expect(failed).toMatchObject({ status: 'failed', detail: expect.stringMatching(/did not answer after 4 attempts \(PATCH .*: 500/) });
+    const unavailable = controller().setRollout(rollback(5));
+    await expect(unavailable).rejects.toThrow(UnavailableError);
+    await expect(unavailable).rejects.toThrow(/did not answer after 4 attempts \(PATCH .*: 500/);
   });
 
   it('asks for approval where the environment requires it (405), and says so; or only fails', async () => {

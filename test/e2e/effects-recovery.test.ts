@@ -47,6 +47,23 @@ describe.skipIf(!specAvailable)('effects exactly once, with recovery', () => {
     expect(pagerDuty.events.filter((e) => e.dedup_key.startsWith('blind/'))).toHaveLength(0);
   }, 60_000);
 
+  it('LaunchDarkly down past its retries: the rollback is left for the next run, not failed for good', async () => {
+    const { state, minute } = await stateBefore((r) => r.acted.some((d) => d.action === 'rollback'));
+    const store = await deployed(state);
+    for (let i = 0; i < 4; i++) launchDarkly().script.push({ method: 'PATCH', status: 503 });
+    const first = await runOnce(config, world(store), runAt(minute));
+    expect(first.deferred.map((d) => d.reason)).toEqual([expect.stringMatching(/LaunchDarkly did not answer after 4 attempts .*503/)]);
+    expect([...first.outcomes.values()]).toEqual([]);
+    expect(serving()).toBe(1);
+    expect(rollbackIncidents()).toHaveLength(0);
+
+    const second = await runOnce(config, world(store), runAt(minute + 1));
+    expect(second.resumed).toHaveLength(1);
+    expect(serving()).toBe(0);
+    expect([...second.outcomes.values()].map((o) => o.status)).toEqual(['applied']);
+    expect(rollbackIncidents()).toHaveLength(1);
+  }, 60_000);
+
   it('the time budget: LaunchDarkly asks to wait 30 s, then PagerDuty hangs; each run ends in its budget, the next runs finish, one page', async () => {
     const { state, minute } = await stateBefore((r) => r.acted.some((d) => d.action === 'rollback'));
     const store = await deployed(state);

@@ -16,6 +16,7 @@
  * - 429: wait as `Retry-After` (seconds) or `X-Ratelimit-Reset` (epoch ms) say, plus jitter, then
  *   retry; a wait past the run's deadline is not waited (DeadlineExceededError: the next run resumes);
  * - 5xx and timeouts: bounded retries with exponential backoff and jitter, within the deadline;
+ * - 429s or 5xx past the bounded retries: UnavailableError, nothing known changed (the next runs try again);
  * - 405 (the environment requires approval): an approval request (semantic patch instructions)
  *   where configured, else a failure; either way the decision's alert pages a human;
  * - 400 (a conflict with a pending change): again with `ignoreConflicts=true` where configured, else a failure;
@@ -23,7 +24,7 @@
  */
 
 import type { Outcome } from '../../core/decision.ts';
-import { DeadlineExceededError } from '../../core/errors.ts';
+import { DeadlineExceededError, UnavailableError } from '../../core/errors.ts';
 import { formatPercent } from '../../core/format.ts';
 import { targetLabel } from '../../core/release.ts';
 import { configuredControl, type EnvironmentConfig, servedPercent } from '../../formats/launchdarkly.ts';
@@ -219,8 +220,9 @@ export class LaunchDarklyFlagController implements FlagController {
       );
     } catch (error) {
       if (error instanceof DeadlineExceededError) throw error; // nothing known changed: the next run resumes
+      // Throttled or down, not a refusal: the change is tried again by the next runs (effects.ts).
       if (error instanceof RetriesExhaustedError)
-        throw new LaunchDarklyError(`LaunchDarkly did not answer after ${error.attempts} attempts (${error.lastProblem})`);
+        throw new UnavailableError(`LaunchDarkly did not answer after ${error.attempts} attempts (${error.lastProblem})`, { cause: error });
       throw error;
     }
   }
