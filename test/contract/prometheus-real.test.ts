@@ -62,6 +62,14 @@ const available = requires(
 const SAMPLINGS = [
   { name: 'sampled at each period’s start', offsetsSeconds: [0], processors: 1, brokerLabel: 'broker' },
   { name: 'scraped every 15 s at :07, :22, :37 and :52', offsetsSeconds: [7, 22, 37, 52], processors: 3, brokerLabel: 'instance' },
+  // A rolling restart: each broker in turn comes back on another node, its `pod` label changed.
+  {
+    name: 'each broker restarted on another pod',
+    offsetsSeconds: [0],
+    processors: 1,
+    brokerLabel: 'broker',
+    restartsFrom: '2025-08-28T11:05:00Z',
+  },
 ];
 
 describe.skipIf(!available).each(SAMPLINGS)('the 2025 storm from a real Prometheus, $name', (sampling) => {
@@ -176,19 +184,34 @@ describe.skipIf(!available).each(SAMPLINGS)('the 2025 storm from a real Promethe
   });
 });
 
-/** The exporter's families as sampled: each period's value at each offset into it, split over the network processors. */
+/** The exporter's families as sampled: each period's value at each offset into it, split over the network processors, and over pods where brokers restart. */
 function asSampled(families: readonly MetricFamily[], sampling: (typeof SAMPLINGS)[number]): MetricFamily[] {
   const spread = (points: readonly MetricPoint[], share: number) =>
     points.flatMap((p) => sampling.offsetsSeconds.map((offset) => ({ time: p.time + offset * 1000, value: p.value * share })));
   const processors = Array.from({ length: sampling.processors }, (_, i) => String(i));
   return families.map((family) => ({
     ...family,
-    samples: family.samples.flatMap(({ labels, points }) =>
-      'networkProcessor' in labels
-        ? processors.map((networkProcessor) => ({ labels: { ...labels, networkProcessor }, points: spread(points, 1 / processors.length) }))
-        : [{ labels, points: spread(points, 1) }],
-    ),
+    samples: family.samples
+      .flatMap(({ labels, points }) =>
+        'networkProcessor' in labels
+          ? processors.map((networkProcessor) => ({
+              labels: { ...labels, networkProcessor },
+              points: spread(points, 1 / processors.length),
+            }))
+          : [{ labels, points: spread(points, 1) }],
+      )
+      .flatMap((sample) => (sampling.restartsFrom ? onPods(sample, sampling.brokerLabel, Date.parse(sampling.restartsFrom)) : [sample])),
   }));
+}
+
+/** A broker's sample on its first pod until its restart (broker n at `from` + 5n minutes), then on another. */
+function onPods(sample: MetricFamily['samples'][number], brokerLabel: string, from: number): Array<MetricFamily['samples'][number]> {
+  const broker = sample.labels[brokerLabel]!;
+  const restart = from + Number.parseInt(broker, 10) * 5 * 60_000;
+  return [
+    { labels: { ...sample.labels, pod: `kafka-${broker}-a` }, points: sample.points.filter((p) => p.time < restart) },
+    { labels: { ...sample.labels, pod: `kafka-${broker}-b` }, points: sample.points.filter((p) => p.time >= restart) },
+  ];
 }
 
 /** `stormguard replay --prometheus … --json`, optionally with a configuration. */

@@ -120,6 +120,32 @@ describe('the Prometheus source against a stub server', () => {
     );
   });
 
+  it('joins a broker restarted on another node (its instance changed) into one series, the new one winning the lookback', async () => {
+    const at = (minutes: number, value: string): [number, string] => [t0 + minutes * 60_000, value];
+    // Prometheus orders results by labels: the new node's series comes first. The old one repeats its
+    // last sample for two periods after the new one began (the 5-minute lookback of a stopped series).
+    handler = answer(
+      200,
+      matrix([
+        broker({ cluster: 'c', broker: '1', instance: 'node-a' }, [at(5, '2'), at(6, '2'), at(7, '2'), at(8, '2')]),
+        broker({ cluster: 'c', broker: '1', instance: 'node-b' }, [at(0, '1'), at(1, '1'), at(2, '1'), at(3, '1'), at(5, '1'), at(6, '1')]),
+      ]),
+    );
+    const readout = await source().read(t0 - 60_000, t0 + 10 * 60_000);
+    expect(readout.series).toHaveLength(1);
+    expect(readout.series[0]!.points.map((p) => [(p.time - t0) / 60_000, p.value])).toEqual([
+      [0, 1],
+      [1, 1],
+      [2, 1],
+      [3, 1],
+      [5, 2],
+      [6, 2],
+      [7, 2],
+      [8, 2],
+    ]);
+    expect(readout.warnings).toEqual([]);
+  });
+
   it('400 bad_data: an input error naming the signal’s promql', async () => {
     handler = answer(400, JSON.stringify({ status: 'error', errorType: 'bad_data', error: '1:5: parse error: unclosed left parenthesis' }));
     const error = await source()

@@ -21,6 +21,7 @@ import type { MetricSource } from '../../ports.ts';
 import { RetriesExhaustedError, type RetryOptions, retryingFetch } from '../http/retrying-fetch.ts';
 import { checkedMatrix, type RangeResult } from './matrix.ts';
 import { queryFor } from './queries.ts';
+import { seriesOf } from './series.ts';
 import { type SigV4Settings, signedHeaders } from './sigv4.ts';
 
 export type PrometheusAuth =
@@ -72,7 +73,17 @@ export class PrometheusMetricSource implements MetricSource {
         matrix.push(...answer.result);
         warnings.push(...answer.notes.map((note) => `Prometheus: ${signal.name}: ${note}`));
       }
-      const mapped = this.toSeries(signal, matrix, from, to);
+      const mapped = seriesOf(
+        signal,
+        matrix,
+        { from, to },
+        {
+          clusterLabel: this.options.clusterLabel ?? 'cluster',
+          brokerLabel: this.options.brokerLabel ?? 'broker',
+          clusters: this.config.clusters,
+          periodMs: stepMs,
+        },
+      );
       series.push(...mapped.series);
       warnings.push(...mapped.warnings);
     }
@@ -153,53 +164,6 @@ export class PrometheusMetricSource implements MetricSource {
     );
   }
 
-  /** Range results as the guardrail's series: one per cluster and broker. */
-  private toSeries(
-    signal: SignalConfig,
-    matrix: readonly RangeResult[],
-    from: number,
-    to: number,
-  ): { series: MetricSeries[]; warnings: string[] } {
-    const clusterLabel = this.options.clusterLabel ?? 'cluster';
-    const brokerLabel = this.options.brokerLabel ?? 'broker';
-    const periodMs = this.config.metricPeriodSeconds * 1000;
-    const merged = new Map<string, { series: Omit<MetricSeries, 'points'>; labels: string; points: Map<number, number> }>();
-    const warnings: string[] = [];
-    let skipped = 0;
-    let outOfBounds = 0;
-    for (const result of matrix) {
-      const labels = result.metric ?? {};
-      const cluster = labels[clusterLabel] ?? (this.config.clusters.length === 1 ? this.config.clusters[0]! : 'default');
-      if (this.config.clusters.length > 0 && !this.config.clusters.includes(cluster)) continue;
-      const broker = labels[brokerLabel] ?? labels.instance;
-      const identity = seriesIdentity(signal.name, cluster, broker);
-      const described = describeLabels(labels);
-      const entry = merged.get(identity.key) ?? { series: identity, labels: described, points: new Map<number, number>() };
-      if (entry.labels !== described) {
-        warnings.push(
-          `Prometheus: ${signal.name}: several series for ${identity.key} ({${entry.labels}} and {${described}}): kept the first; aggregate the others away in signals.${signal.name}.promql`,
-        );
-        continue;
-      }
-      merged.set(identity.key, entry);
-      for (const [stamp, raw] of result.values ?? []) {
-        const time = periodEndingAt(Math.round(Number(stamp) * 1000), periodMs);
-        const value = readDecimal(raw);
-        if (value === undefined || !Number.isFinite(time)) skipped++;
-        else if (valueProblem(value, signal.kind)) outOfBounds++;
-        else if (time > from && time <= to) entry.points.set(time, value);
-      }
-    }
-    if (skipped > 0)
-      warnings.push(`Prometheus: ${signal.name}: ${skipped} NaN, infinite or non-decimal values skipped (missing data is not zero)`);
-    if (outOfBounds > 0)
-      warnings.push(
-        `Prometheus: ${signal.name}: ${outOfBounds} values out of bounds for a ${signal.kind} (${signal.kind === 'percent' ? '0..100' : 'beyond ±1e12'}) skipped`,
-      );
-    const series = [...merged.values()].map(({ series: s, points }) => ({ ...s, points: sortedPoints(points) }));
-    return { series, warnings };
-  }
-
   /** The server, for messages: no credentials, no query. */
   private where(): string {
     return `${this.base.origin}${this.base.pathname}`;
@@ -213,16 +177,6 @@ interface PrometheusDocument {
   error?: string;
   warnings?: unknown;
   infos?: unknown;
-}
-
-/** The same identity the CloudWatch reader gives `Signal Cluster Name=…, Broker ID=…`. */
-function seriesIdentity(signal: string, cluster: string, broker: string | undefined): Omit<MetricSeries, 'points'> {
-  const dimensions: Record<string, string> =
-    broker === undefined ? { 'Cluster Name': cluster } : { 'Cluster Name': cluster, 'Broker ID': broker };
-  const scope = Object.entries(dimensions)
-    .map(([name, value]) => `${name}=${value}`)
-    .join(', ');
-  return { key: `${signal} ${scope}`, signal, dimensions, cluster };
 }
 
 /**
@@ -240,11 +194,6 @@ export function stepWindows(from: number, to: number, stepMs: number): Array<[nu
     windows.push([start, Math.min(last, start + (MAX_STEPS_PER_QUERY - 1) * stepMs)]);
   }
   return windows;
-}
-
-/** The period a value evaluated at `time` covers: the one ending at the next boundary (T + step − 1 ms, or T + step itself: T). */
-export function periodEndingAt(time: number, stepMs: number): number {
-  return Math.ceil(time / stepMs) * stepMs - stepMs;
 }
 
 function parseBaseUrl(url: string): URL {
@@ -276,16 +225,4 @@ function parseJson(text: string): PrometheusDocument | undefined {
 
 function strings(value: unknown): string[] {
   return Array.isArray(value) ? value.map(String) : [];
-}
-
-function describeLabels(labels: Readonly<Record<string, string>>): string {
-  return Object.entries(labels)
-    .filter(([name]) => name !== '__name__')
-    .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([name, value]) => `${name}="${value}"`)
-    .join(', ');
-}
-
-function sortedPoints(points: Map<number, number>): MetricPoint[] {
-  return [...points.entries()].sort(([a], [b]) => a - b).map(([time, value]) => ({ time, value }));
 }

@@ -4,7 +4,8 @@
  * stamps it.
  */
 import { describe, expect, it } from 'vitest';
-import { MAX_STEPS_PER_QUERY, periodEndingAt, stepWindows } from '../../../lambdas/adapters/prometheus/metric-source.ts';
+import { MAX_STEPS_PER_QUERY, stepWindows } from '../../../lambdas/adapters/prometheus/metric-source.ts';
+import { periodEndingAt } from '../../../lambdas/adapters/prometheus/series.ts';
 
 const MINUTE = 60_000;
 const t0 = Date.parse('2025-08-28T08:00:00Z');
