@@ -32,7 +32,7 @@ export function newFunction(
   retention: logs.RetentionDays,
   options: { timeout: Duration; environment: Record<string, string>; reservedConcurrentExecutions?: number } & Pick<
     lambda.FunctionOptions,
-    'vpc' | 'vpcSubnets' | 'securityGroups'
+    'vpc' | 'vpcSubnets' | 'securityGroups' | 'retryAttempts' | 'maxEventAge'
   >,
 ): lambda.Function {
   const logGroup = new logs.LogGroup(scope, `${id}Logs`, { retention });

@@ -204,6 +204,10 @@ export class StormguardGuardrail extends Construct {
       timeout: DETECTOR_TIMEOUT,
       // One run at a time per shard is enough; an overlapping one is refused by the state's revision anyway.
       reservedConcurrentExecutions: shards.length + 1,
+      // Lambda's own retries of an async run (twice, up to 6 h late, with the old event time) would
+      // run a stale minute over a newer one: the next minute's run does the work instead.
+      retryAttempts: 0,
+      maxEventAge: Duration.minutes(1),
       environment: {
         ...common,
         ALERT_TOPIC_ARN: this.alertTopic.topicArn,
@@ -252,13 +256,16 @@ export class StormguardGuardrail extends Construct {
     const webhookUrl = webhook.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
     const backfill = newFunction(this, 'Backfill', 'backfill', retention, {
       timeout: Duration.seconds(60),
+      // The next run, 15 minutes on, reads the same two hours: no retries spending the token's rate limit meanwhile.
+      retryAttempts: 0,
+      maxEventAge: Duration.minutes(5),
       environment: { ...common, LAUNCHDARKLY_TOKEN_SECRET_ARN: token.secretArn },
     });
     token.grantRead(backfill);
     this.grantReleaseWrites(backfill);
     new events.Rule(this, 'BackfillSchedule', {
       schedule: events.Schedule.rate(Duration.minutes(15)),
-      targets: [new targets.LambdaFunction(backfill, { retryAttempts: 2 })],
+      targets: [new targets.LambdaFunction(backfill, { retryAttempts: 2, maxEventAge: Duration.minutes(5) })],
     });
     return { webhook, webhookUrl, backfill, webhookSecret };
   }

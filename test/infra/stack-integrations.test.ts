@@ -31,6 +31,11 @@ describe('the Stormguard stack with LaunchDarkly, PagerDuty and Slack', () => {
     });
   });
 
+  it('runs the backfill once per schedule: no Lambda retries of a failed run spending the token meanwhile', () => {
+    full.resourceCountIs('AWS::Lambda::EventInvokeConfig', 2);
+    full.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 300 });
+  });
+
   it('creates each secret holding the placeholder, not a generated value, so "not set yet" is told apart from a value', () => {
     const secrets = Object.values(full.findResources('AWS::SecretsManager::Secret')) as Array<{ Properties: Record<string, unknown> }>;
     expect(secrets.map((s) => [s.Properties.SecretString, s.Properties.GenerateSecretString])).toEqual(

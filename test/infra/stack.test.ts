@@ -46,6 +46,7 @@ describe('the Stormguard stack', () => {
       'AWS::Logs::LogGroup': 4,
       'AWS::SecretsManager::Secret': 0,
       'AWS::S3::Bucket': 1,
+      'AWS::Lambda::EventInvokeConfig': 1,
     };
     for (const [type, count] of Object.entries(counts)) template.resourceCountIs(type, count);
   });
@@ -69,6 +70,11 @@ describe('the Stormguard stack', () => {
     for (const fn of Object.values(template.findResources('AWS::Lambda::Function')))
       expect(JSON.stringify(fn)).not.toContain('enable-source-maps');
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
+  });
+
+  it('lets no failed detector run be run again by Lambda, late, with its old minute: the next minute does its work', () => {
+    template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 1);
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 });
   });
 
   it('keeps state on demand, with point-in-time recovery and expiry', () => {
