@@ -10,6 +10,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { InputError } from '../lambdas/core/errors.ts';
 
 /**
  * The prebuilt bundle of a handler: dist/lambda/<name>, beside dist/lib/ in the package, or under
@@ -20,7 +21,7 @@ export function lambdaBundle(name: string): string {
   const here = dirname(fileURLToPath(import.meta.url));
   const root = basename(dirname(here)) === 'dist' ? dirname(dirname(here)) : dirname(here);
   const folder = join(root, 'dist', 'lambda', name);
-  if (!existsSync(join(folder, 'index.mjs'))) throw new Error(`StormguardGuardrail: no Lambda bundle at ${folder} (run \`npm run build\`)`);
+  if (!existsSync(join(folder, 'index.mjs'))) throw new InputError({ file: folder }, 'no Lambda bundle here (run `npm run build` first)');
   return folder;
 }
 

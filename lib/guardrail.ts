@@ -23,6 +23,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { type GuardrailConfig, resolveConfig } from '../lambdas/core/config-schema.ts';
+import { InputError } from '../lambdas/core/errors.ts';
 import { planShards } from '../lambdas/core/shards.ts';
 import { newAlertTopic } from './alert-topic.ts';
 import { newDashboard } from './dashboard.ts';
@@ -38,19 +39,23 @@ const WEBHOOK_CONCURRENCY = 5;
 /** The configuration's share of the 4 KB the environment variables of a Lambda may hold. */
 const MAX_CONFIG_BYTES = 3000;
 
-/** The configuration as the Lambdas read it (JSON), refused at synth when the guardrail could not run with it. */
-function checkedConfigJson(props: StormguardGuardrailProps, config: GuardrailConfig): string {
+/** The configuration as the Lambdas read it (JSON), refused at synth (an input error: one line, exit 2) when the guardrail could not run with it. */
+function checkedConfigJson(props: StormguardGuardrailProps, config: GuardrailConfig, path: string): string {
   if (config.clusters.length === 0) {
-    throw new Error('StormguardGuardrail: the configuration names no cluster to watch (set `clusters` to the MSK `Cluster Name` values)');
+    throw new InputError(
+      { file: `${path}: config`, field: 'clusters' },
+      'names no cluster to watch (set it to the MSK `Cluster Name` values)',
+    );
   }
   if ((props.schedule?.toSeconds() ?? 60) < config.metricPeriodSeconds) {
-    throw new Error(`StormguardGuardrail: the schedule must not be shorter than the metric period (${config.metricPeriodSeconds} s)`);
+    throw new InputError({ file: path, field: 'schedule' }, `must not be shorter than the metric period (${config.metricPeriodSeconds} s)`);
   }
   // The Lambdas read the configuration as written (JSON) and apply the same defaults.
   const configJson = JSON.stringify(props.config);
   if (Buffer.byteLength(configJson) > MAX_CONFIG_BYTES) {
-    throw new Error(
-      `StormguardGuardrail: the configuration is ${Buffer.byteLength(configJson)} bytes as JSON; Lambda environment variables hold 4 KB in all, so keep it under ${MAX_CONFIG_BYTES} (leave defaults out)`,
+    throw new InputError(
+      { file: `${path}: config` },
+      `${Buffer.byteLength(configJson)} bytes as JSON; Lambda environment variables hold 4 KB in all, so keep it under ${MAX_CONFIG_BYTES} (leave defaults out)`,
     );
   }
   return configJson;
@@ -97,7 +102,7 @@ export class StormguardGuardrail extends Construct {
     super(scope, id);
     const config = resolveConfig(props.config, `${this.node.path}: config`);
     this.config = config;
-    const configJson = checkedConfigJson(props, config);
+    const configJson = checkedConfigJson(props, config, this.node.path);
     this.table = new dynamodb.TableV2(this, 'State', {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
       sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },

@@ -1,7 +1,12 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { InputError } from '../../lambdas/core/errors.ts';
 import { stormguardApp } from '../../lib/app.ts';
 import { StormguardGuardrail } from '../../lib/index.ts';
 import { context } from '../support/cdk-context.ts';
@@ -82,11 +87,26 @@ describe('the construct as a CDK user meets it', () => {
 });
 
 describe('the construct refuses what cannot work, at synth time', () => {
-  it('a configuration that names no cluster', () => {
-    expect(() => stormguardApp({ configText: 'mode: observe\n', configSource: 'x', appProps: { context } })).toThrow(
-      'StormguardGuardrail: the configuration names no cluster to watch (set `clusters` to the MSK `Cluster Name` values)',
+  it('a configuration that names no cluster: an input error naming the field (the CDK app prints one line and exits 2)', () => {
+    const synth = () => stormguardApp({ configText: 'mode: observe\n', configSource: 'x', appProps: { context } });
+    expect(synth).toThrow(InputError);
+    expect(synth).toThrow(
+      'Stormguard/Guardrail: config: field `clusters`: names no cluster to watch (set it to the MSK `Cluster Name` values)',
     );
   });
+
+  it('the CDK app (cdk.json) on a configuration with no cluster: one line naming the field, exit 2, no stack trace', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'stormguard-cdk-'));
+    await writeFile(join(folder, 'stormguard.config.yaml'), 'mode: observe\n');
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'bin/cdk.ts'], {
+      env: { ...process.env, STORMGUARD_CONFIG_FILE: join(folder, 'stormguard.config.yaml') },
+      encoding: 'utf8',
+    });
+    expect(run.status).toBe(2);
+    expect(run.stderr.trim()).toBe(
+      'stormguard: Stormguard/Guardrail: config: field `clusters`: names no cluster to watch (set it to the MSK `Cluster Name` values)',
+    );
+  }, 60_000);
 
   it('a configuration object with an unknown key, by field', () => {
     const stack = new Stack(new App({ context }), 'Bad');
