@@ -47,6 +47,7 @@ export function readTimeline(documents: ReadonlyArray<{ source: string; document
   const events: ReleaseEvent[] = [];
   const flagChanges: FlagChange[] = [];
   const warnings: string[] = [];
+  const seen = new Set<string>();
   for (const { source, document } of documents) {
     for (const { item, field } of entriesOf(document)) {
       if (isDeployEvent(item)) {
@@ -57,6 +58,7 @@ export function readTimeline(documents: ReadonlyArray<{ source: string; document
         if ('problem' in date) throw new InputError({ file: source, field: `${field}.date` }, date.problem);
         if (entry.kind !== 'flag') continue;
         const projects = projectsOf(entry);
+        for (const project of projects) seen.add(project);
         if (scope.project !== undefined && projects.length > 0 && !projects.includes(scope.project)) {
           warnings.push(`${source}: ${field} (${entry._id}) is a change in project ${projects.join(', ')}, not ${scope.project}: left out`);
           continue;
@@ -78,6 +80,11 @@ export function readTimeline(documents: ReadonlyArray<{ source: string; document
       }
     }
   }
+  // Environment and flag keys are unique only within a project: without one configured, two projects' flags of one key are read as one.
+  if (scope.project === undefined && seen.size > 1)
+    warnings.push(
+      `the timeline holds changes in ${seen.size} LaunchDarkly projects (${[...seen].sort().join(', ')}) and no launchDarkly.projectKey is configured: flags of the same key in them are read as one; set it to the guarded project`,
+    );
   // Repeated entries (a webhook and the audit log) are one change; the order is LaunchDarkly's.
   const changes = [...new Map(flagChanges.map((c) => [c.id, c])).values()].sort((a, b) => a.time - b.time);
   return { events: orderedUnique(events), flagChanges: changes, warnings };

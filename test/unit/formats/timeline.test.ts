@@ -90,8 +90,14 @@ describe('rollout steps from LaunchDarkly audit entries', () => {
       'timeline.json: [1] (theirs) is a change in project mobile-app, not shop: left out',
       'timeline.json: [2] (accesses-only) is a change in project mobile-app, not shop: left out',
     ]);
-    // With no project configured, every entry is read.
-    expect(readTimeline([{ source: 'timeline.json', document: documents }]).events).toHaveLength(4);
+    // With no project configured, every entry is read, and the projects' mix is said.
+    const unscoped = readTimeline([{ source: 'timeline.json', document: documents }]);
+    expect(unscoped.events).toHaveLength(4);
+    expect(unscoped.warnings).toEqual([
+      'the timeline holds changes in 2 LaunchDarkly projects (mobile-app, shop) and no launchDarkly.projectKey is configured: flags of the same key in them are read as one; set it to the guarded project',
+    ]);
+    // One project, or none named: nothing to say.
+    expect(readTimeline([{ source: 'timeline.json', document: [documents[0], documents[3]] }]).warnings).toEqual([]);
   });
 
   it('warns about entries listed without their versions', () => {
