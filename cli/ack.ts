@@ -43,9 +43,7 @@ export function ackCommand(io: Io, dependencies: AckDependencies = realDependenc
     .option('--by <name>', 'who acknowledges (default: this machine’s user)')
     .option('--rule <id>', 'lift only this rule’s freeze (`fallthrough`: the default rule’s); default: every frozen target of the flag')
     .addOption(
-      new Option('--function <name>', 'in AWS: the acknowledge Lambda (name or ARN; the stack’s AckFunctionName output)').conflicts(
-        'state',
-      ),
+      new Option('--function <name>', 'in AWS: the acknowledge Lambda (name or ARN; the stack’s AckFunction output)').conflicts('state'),
     )
     .option('--region <region>', 'with --function: its region (default: the SDK’s)')
     .option('--state <folder>', "a local state folder (a replay's or a drill's)")

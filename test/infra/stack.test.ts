@@ -7,6 +7,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ackCommand } from '../../cli/ack.ts';
+import { terminalIo } from '../../cli/io.ts';
 import { stormguardApp } from '../../lib/app.ts';
 import { context } from '../support/cdk-context.ts';
 
@@ -195,6 +197,13 @@ describe('the Stormguard stack', () => {
     ).toBe(true);
     // The source maps stay out of the uploaded assets.
     expect(assets.some((a) => readdirSync(join(assemblyDirectory, a)).some((f) => f.endsWith('.map')))).toBe(false);
+  });
+
+  it("names in `stormguard ack --function`'s help an output of this stack that holds the acknowledge function", () => {
+    const help = ackCommand(terminalIo).options.find((option) => option.long === '--function')?.description ?? '';
+    const output = /the stack’s (\w+) output/.exec(help)?.[1] ?? '(none named)';
+    expect(Object.keys(template.findOutputs('*'))).toContain(output);
+    expect(template.findOutputs(output)[output]?.Description).toMatch(/^stormguard ack /);
   });
 
   it('draws each cluster on the dashboard', () => {
