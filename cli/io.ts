@@ -11,10 +11,31 @@ export interface Io {
 }
 
 export const terminalIo: Io = {
-  out: (text) => process.stdout.write(text),
-  err: (text) => process.stderr.write(text),
+  out: (text) => void watched(process.stdout).write(text),
+  err: (text) => void watched(process.stderr).write(text),
   interactive: Boolean(process.stderr.isTTY),
 };
+
+/** The terminal's streams, given their error handler when first written to (not on import: tests write to buffers). */
+const watching = new WeakSet<NodeJS.WriteStream>();
+function watched(stream: NodeJS.WriteStream): NodeJS.WriteStream {
+  if (!watching.has(stream)) {
+    watching.add(stream);
+    stream.on('error', (error) => endOnWriteError(error, stream === process.stdout));
+  }
+  return stream;
+}
+
+/**
+ * A reader that stopped reading (`stormguard detect … | head`) closes the pipe: the command ends
+ * quietly with 0, as Unix tools do, not with Node's unhandled 'error' and its stack. Any other
+ * failure to write (`> /dev/full`) is one line and exit 1; one of stderr's own cannot be said.
+ */
+function endOnWriteError(error: NodeJS.ErrnoException, isStdout: boolean): never {
+  if (error.code === 'EPIPE') process.exit(0);
+  if (isStdout) process.stderr.write(`stormguard: cannot write to standard output: ${error.message}\n`);
+  process.exit(1);
+}
 
 /** Checks a command's options; a wrong value is an input error naming the option as typed (`--closed-loop`). */
 export function parseOptions<T>(schema: Checker<T>, raw: unknown): T {
