@@ -13,7 +13,7 @@ import { InputError, StormguardError } from '../lambdas/core/errors.ts';
 import { flagTarget } from '../lambdas/core/release.ts';
 import type { AckAnswer } from '../lambdas/handlers/ack.ts';
 import { invokeLambda } from './invoke.ts';
-import { type Io, parseOptions } from './io.ts';
+import { type Io, parseOptions, requireCompanions } from './io.ts';
 
 export const optionsSchema = z.object({
   // As the acknowledge Lambda takes them (lambdas/handlers/ack.ts).
@@ -51,6 +51,7 @@ export function ackCommand(io: Io, dependencies: AckDependencies = realDependenc
       const options = parseOptions(optionsSchema, raw);
       if (!options.function && !options.state)
         throw new InputError({ field: '--function' }, 'name the acknowledge Lambda (--function), or a local state folder (--state)');
+      requireCompanions(raw, { region: ['function'] });
       const request: AcknowledgeRequest = {
         flag: options.flag,
         environment: options.env,

@@ -18,7 +18,7 @@ import type { RolloutTarget } from '../lambdas/core/release.ts';
 import { controlVariations } from '../lambdas/formats/launchdarkly.ts';
 import { loadConfig } from './inputs.ts';
 import { invokeLambda } from './invoke.ts';
-import { type Io, numberOption, parseOptions } from './io.ts';
+import { type Io, numberOption, parseOptions, requireCompanions } from './io.ts';
 
 const EXIT = { allow: 0, deny: 1, unknown: 2 } as const;
 const MAX_TIMEOUT_SECONDS = 86_400;
@@ -33,6 +33,7 @@ export const optionsSchema = z.object({
   state: z.string().optional(),
   config: z.string().optional(),
   wait: z.boolean().optional(),
+  // The defaults are here, not commander's: a defaulted option would look given, and refused without --wait.
   // A pipeline waits a day at most, asking at most every hour and at least every second: larger
   // numbers overflow the timer (Node fires at once beyond 24.8 days) and the gate is asked in a loop.
   timeout: numberOption('seconds, such as 1800')
@@ -80,14 +81,15 @@ export function gateCommand(io: Io, setExit: (code: number) => void, dependencie
     .option('--state <folder>', 'decide from a local state folder instead (drills, replays)')
     .option('--config <file>', 'with --state: the configuration (default: embedded defaults)')
     .option('--wait', 'ask again until allowed, or until --timeout')
-    .option('--timeout <seconds>', 'with --wait: give up after this long', '1800')
-    .option('--interval <seconds>', 'with --wait: ask this often', '60')
+    .option('--timeout <seconds>', 'with --wait: give up after this long (default: 1800)')
+    .option('--interval <seconds>', 'with --wait: ask this often (default: 60)')
     .option('--at <time>', 'with --state: decide as of this ISO time, at or after the state’s last evaluation (the default)')
     .option('--json', 'print the answer as JSON')
     .action(async (raw: unknown) => {
       const options = parseOptions(optionsSchema, raw);
       if (!options.function && !options.state)
         throw new InputError({ field: '--function' }, 'name the gate Lambda (--function), or a local state folder (--state)');
+      requireCompanions(raw, { config: ['state'], at: ['state'], region: ['function'], timeout: ['wait'], interval: ['wait'] });
       const request: GateRequest = {
         flag: options.flag,
         environment: options.env,

@@ -42,8 +42,23 @@ export function parseOptions<T>(schema: Checker<T>, raw: unknown): T {
   const result = schema.safeParse(raw);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
-  const option = `--${String(issue.path[0] ?? '').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-  throw new InputError({ field: option }, issue.message);
+  throw new InputError({ field: asTyped(String(issue.path[0] ?? '')) }, issue.message);
+}
+
+/** An option's key as the user types it: `closedLoop` is `--closed-loop`. */
+const asTyped = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+/**
+ * Refuses an option given without one it works with (`--from` without `--prometheus`): ignored, it
+ * would leave the user believing it applied. A usage error naming both, before any work. `raw` is
+ * what the command line gave (no defaults); `companions` maps an option to those it works with.
+ */
+export function requireCompanions(raw: unknown, companions: Readonly<Record<string, readonly string[]>>): void {
+  const given = raw as Record<string, unknown>;
+  for (const [option, needs] of Object.entries(companions)) {
+    if (given[option] !== undefined && !needs.some((need) => given[need] !== undefined))
+      throw new InputError({ field: asTyped(option) }, `goes with ${needs.map(asTyped).join(' or ')}`);
+  }
 }
 
 /** A non-negative number typed on the command line, read as every user number is: an empty or non-numeric value is an error, never 0. */

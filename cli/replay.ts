@@ -26,7 +26,7 @@ import type { ReleaseEvent } from '../lambdas/core/release.ts';
 import { controlVariations } from '../lambdas/formats/launchdarkly.ts';
 import { scenarioScope } from '../lambdas/formats/timeline.ts';
 import { loadConfig, loadScenario, scenarioExports } from './inputs.ts';
-import { type Io, parseOptions } from './io.ts';
+import { type Io, parseOptions, requireCompanions } from './io.ts';
 import { renderText, toJson } from './summary.ts';
 
 export const DEFAULT_SCENARIO = 'pagerduty-2025';
@@ -83,6 +83,8 @@ export function replayCommand(io: Io, setExit: (code: number) => void): Command 
     )
     .action(async (raw: unknown) => {
       const options = parseOptions(optionsSchema, raw);
+      // A bundled scenario has its own timeline, and its own metrics in place of Prometheus's.
+      requireCompanions(raw, { timeline: ['metrics', 'prometheus'], from: ['prometheus'], to: ['prometheus'], sigv4: ['prometheus'] });
       // A report that cannot be written is said before the run, not after it and its state are written.
       if (options.report) await checkWritable(options.report);
       const config = await replayConfig(options);
@@ -122,8 +124,6 @@ interface ReplayRun {
 }
 
 async function replayConfig(options: Options): Promise<GuardrailConfig> {
-  if (options.timeline && !options.metrics && !options.prometheus)
-    throw new InputError({ field: '--timeline' }, 'goes with --metrics (a bundled scenario has its own timeline)');
   if (options.closedLoop && (options.metrics || options.prometheus))
     throw new InputError({ field: '--closed-loop' }, 'needs a bundled scenario: exported data cannot be re-lived');
   const loaded = await loadConfig(options.config);
