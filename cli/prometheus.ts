@@ -39,6 +39,9 @@ export async function loadFromPrometheus(
       { field: '--to' },
       `is ${Math.round((to - from) / 86_400_000)} days after --from: a replay spans at most ${MAX_SPAN_MS / 86_400_000} days`,
     );
+  // The timeline is read and checked first: a missing or wrong file is said at once, not after (or instead of) a network failure.
+  const documents = await Promise.all((options.timeline ?? []).map(async (source) => ({ source, document: await readJson(source) })));
+  const timeline = readTimeline(documents, timelineScope(config));
   const source = new PrometheusMetricSource({ url: options.prometheus, auth: authFrom(options.sigv4, env), ...timeoutFrom(env) }, config);
   // The replay's first period starts at `from`: read it too (the source reads from < t <= to).
   const metrics = await source.read(from - 1, to);
@@ -48,8 +51,6 @@ export async function loadFromPrometheus(
       `no series for any configured signal (${config.signals.map((s) => s.name).join(', ')}) between --from and --to; check the PromQL (docs/configuration.md)`,
     );
   }
-  const documents = await Promise.all((options.timeline ?? []).map(async (source) => ({ source, document: await readJson(source) })));
-  const timeline = readTimeline(documents, timelineScope(config));
   return {
     series: metrics.series,
     releases: timeline.events,

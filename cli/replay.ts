@@ -85,12 +85,13 @@ export function replayCommand(io: Io, setExit: (code: number) => void): Command 
       const options = parseOptions(optionsSchema, raw);
       // A bundled scenario has its own timeline, and its own metrics in place of Prometheus's.
       requireCompanions(raw, { timeline: ['metrics', 'prometheus'], from: ['prometheus'], to: ['prometheus'], sigv4: ['prometheus'] });
-      // A report that cannot be written is said before the run, not after it and its state are written.
+      // Where the report and the state go is checked before any input is read or Prometheus asked, not after the run.
       if (options.report) await checkWritable(options.report);
+      if (options.state !== undefined) await requireNewOrEmpty(options.state);
       const config = await replayConfig(options);
       const inputs = await chooseInputs(options, config);
       requireDatapoints(inputs);
-      const stateFolder = await prepareStateFolder(options.state, inputs.name);
+      const stateFolder = options.state ?? (await clearDefaultStateFolder(inputs.name));
       const run = await runReplay(options, config, inputs, stateFolder, io);
       const summary = {
         title: inputs.title,
@@ -259,17 +260,18 @@ function launchDarklyController(config: GuardrailConfig): LaunchDarklyFlagContro
   return new LaunchDarklyFlagController({ ...config.launchDarkly, token: async () => token, controls: controlVariations(config) });
 }
 
-/** A replay starts from nothing: its own folder under .stormguard/, or a new or empty one the user names. */
-async function prepareStateFolder(requested: string | undefined, name: string): Promise<string> {
-  if (requested === undefined) {
-    const folder = join('.stormguard', 'replays', name);
-    await rm(folder, { recursive: true, force: true });
-    return folder;
-  }
-  const found = await stat(requested).catch(() => undefined);
-  if (found && !found.isDirectory()) throw new InputError({ field: '--state' }, `${requested} is a file: name a new or empty folder`);
-  const existing = await readdir(requested).catch(() => [] as string[]);
+/** A replay starts from nothing: its own folder under .stormguard/, emptied once its inputs are read... */
+async function clearDefaultStateFolder(name: string): Promise<string> {
+  const folder = join('.stormguard', 'replays', name);
+  await rm(folder, { recursive: true, force: true });
+  return folder;
+}
+
+/** ...or a new or empty folder the user names, so nothing of theirs is overwritten. */
+async function requireNewOrEmpty(folder: string): Promise<void> {
+  const found = await stat(folder).catch(() => undefined);
+  if (found && !found.isDirectory()) throw new InputError({ field: '--state' }, `${folder} is a file: name a new or empty folder`);
+  const existing = await readdir(folder).catch(() => [] as string[]);
   if (existing.length > 0)
-    throw new InputError({ field: '--state' }, `${requested} is not empty: name a new or empty folder, so nothing of yours is overwritten`);
-  return requested;
+    throw new InputError({ field: '--state' }, `${folder} is not empty: name a new or empty folder, so nothing of yours is overwritten`);
 }
