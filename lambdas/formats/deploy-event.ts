@@ -21,9 +21,13 @@ export const deployEventSchema = z.object({
   by: z.optional(z.string().check(z.maxLength(MAX_NAME_LENGTH))),
 });
 
-/** Whether a timeline entry looks like a deploy event rather than a LaunchDarkly entry. */
+/**
+ * Whether a timeline entry is meant as a deploy event: not a LaunchDarkly entry (`_id`), and a key
+ * only deploy events have. One of them misspelt (`verison`) is then named by the schema, not met
+ * with "expected an audit-log entry or a deploy event".
+ */
 export function isDeployEvent(item: unknown): boolean {
-  return typeof item === 'object' && item !== null && 'service' in item && 'version' in item;
+  return typeof item === 'object' && item !== null && !('_id' in item) && ['service', 'version', 'environment'].some((key) => key in item);
 }
 
 export function readDeployEvent(item: unknown, source: string, field: string): Deploy {

@@ -131,6 +131,12 @@ describe('deploy events', () => {
     );
   });
 
+  it('names the field a misspelt key left missing', () => {
+    expect(() => read([{ id: 'd1', time: '2025-01-01T11:00:00Z', service: 'api', verison: '1.2', environment: 'production' }])).toThrow(
+      /field `\[0\]\.version`/,
+    );
+  });
+
   it('rejects what is neither', () => {
     expect(() => read([{ hello: 'world' }])).toThrow(/expected a LaunchDarkly audit-log entry/);
   });
