@@ -6,7 +6,7 @@
  */
 import { InputError } from '../core/errors.ts';
 import { MAX_NAME_LENGTH } from '../core/input-bounds.ts';
-import type { MetricSeries } from '../core/metric-series.ts';
+import { ID_DIMENSION, type MetricSeries, RESULT_DIMENSION } from '../core/metric-series.ts';
 
 const DEFAULT_CLUSTER = 'default';
 
@@ -46,8 +46,7 @@ export function identify(
   const cluster = pairs.get('Cluster Name') ?? DEFAULT_CLUSTER;
   if (cluster.length > MAX_NAME_LENGTH)
     throw new InputError(at, `names a cluster of ${cluster.length} characters, more than ${MAX_NAME_LENGTH}: not a cluster name`);
-  // Built from entries: a dimension named `__proto__` or `constructor` is a dimension like any other.
-  const dimensions: Record<string, string> = Object.fromEntries(pairs);
+  const dimensions = inOrder(Object.fromEntries(pairs));
   return {
     key: keyOf(signal, dimensions),
     signal,
@@ -126,9 +125,34 @@ function signalInId(id: string | undefined, signalNames: readonly string[]): str
   return [...signalNames].sort((a, b) => b.length - a.length).find((name) => flat.includes(name.toLowerCase()));
 }
 
-/** A series' key: its signal, then its dimensions as `Name=Value` pairs. */
+/**
+ * Dimensions that lead, in this order: MSK's, as the default label and the Prometheus source write
+ * them, so those keys (and the series a saved state knows by them) stay as they were.
+ */
+const LEADING_DIMENSIONS: readonly string[] = ['Cluster Name', 'Broker ID'];
+/** Pseudo-dimensions that tell apart what a label does not: last, after every real one. */
+const TRAILING_DIMENSIONS: readonly string[] = [ID_DIMENSION, RESULT_DIMENSION];
+
+function rank(name: string): number {
+  const leading = LEADING_DIMENSIONS.indexOf(name);
+  if (leading >= 0) return leading;
+  const trailing = TRAILING_DIMENSIONS.indexOf(name);
+  return trailing >= 0 ? LEADING_DIMENSIONS.length + 1 + trailing : LEADING_DIMENSIONS.length;
+}
+
+/**
+ * Dimensions in one fixed order, whatever the order a label wrote them in: two labels that name
+ * the same dimensions in another order (a colleague's template) name one series, and show it alike.
+ */
+function inOrder(dimensions: Readonly<Record<string, string>>): Record<string, string> {
+  const entries = Object.entries(dimensions).sort(([a], [b]) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+  // Built from entries: a dimension named `__proto__` or `constructor` is a dimension like any other.
+  return Object.fromEntries(entries);
+}
+
+/** A series' key: its signal, then its dimensions as `Name=Value` pairs, in their fixed order (inOrder). */
 export function keyOf(signal: string, dimensions: Readonly<Record<string, string>>): string {
-  const scope = Object.entries(dimensions)
+  const scope = Object.entries(inOrder(dimensions))
     .map(([name, value]) => `${name}=${value}`)
     .join(', ');
   return scope ? `${signal} ${scope}` : signal;
