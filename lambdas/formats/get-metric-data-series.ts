@@ -46,6 +46,8 @@ interface Entry {
   saidComplete: boolean;
   whole: boolean;
   lastSource: string;
+  /** The order its last result's points came in, where they tell: what that page's next ones hold. */
+  lastScanBy: ScanBy | undefined;
   /** Its latest time so far: revisions reach REVISION_WINDOW_MS back from it. */
   latest: number;
   /** Why it is not the series of its key before it: another value on one page, or further back than a revision reaches. */
@@ -71,6 +73,7 @@ export function seriesOf(pieces: readonly Piece[]): { series: MetricSeries[]; wa
     entry.saidComplete ||= piece.saidComplete;
     entry.whole ||= piece.whole;
     entry.lastSource = piece.source;
+    entry.lastScanBy = scanByOf(piece.points);
   }
   const entries = [...byKey.values()].flat();
   const named = keyed(entries);
@@ -129,6 +132,7 @@ function entryFor(byKey: Map<string, Entry[]>, piece: Piece): Entry {
     saidComplete: false,
     whole: false,
     lastSource: piece.source,
+    lastScanBy: undefined,
   };
   byKey.set(key, [...same, entry]);
   return entry;
@@ -161,8 +165,37 @@ function incompleteWarning(entries: readonly Entry[]): string[] {
   if (incomplete.length === 0) return [];
   return [
     `incomplete export: ${incomplete.length} series end in a page that carries NextToken (${incomplete[0]!.lastSource}${incomplete.length > 1 ? ', …' : ''}): ` +
-      "their points on the next pages are missing (the oldest, in GetMetricData's default order, newest first); fetch them (--next-token) and pass them too",
+      `their points on the next pages are missing: ${missingEnd(incomplete.map((e) => e.lastScanBy))}; fetch those pages and pass them too ` +
+      '(`aws cloudwatch get-metric-data` fetches every page unless given --max-items or --no-paginate; to go on from this page, run the same command with its NextToken as --starting-token)',
   ];
+}
+
+/** GetMetricData's ScanBy: the order a page's points go in. */
+type ScanBy = 'TimestampAscending' | 'TimestampDescending';
+
+/** The order of a result's points, where they tell (two or more, all one way). */
+function scanByOf(points: readonly MetricPoint[]): ScanBy | undefined {
+  let rising = 0;
+  let falling = 0;
+  for (let i = 1; i < points.length; i++) {
+    if (points[i]!.time > points[i - 1]!.time) rising++;
+    else if (points[i]!.time < points[i - 1]!.time) falling++;
+  }
+  if (rising > 0 && falling === 0) return 'TimestampAscending';
+  if (falling > 0 && rising === 0) return 'TimestampDescending';
+  return undefined;
+}
+
+/** Which end of the series the next pages hold, from the order the pages that stop short go in. */
+function missingEnd(orders: readonly (ScanBy | undefined)[]): string {
+  const known = new Set(orders.filter((o) => o !== undefined));
+  const only = known.size === 1 ? [...known][0] : undefined;
+  if (only === 'TimestampAscending') return 'the newest, where a storm would be (the pages go oldest first, ScanBy TimestampAscending)';
+  if (only === 'TimestampDescending') return "the oldest (the pages go newest first, ScanBy TimestampDescending, GetMetricData's default)";
+  return (
+    "the oldest if the pages go newest first (ScanBy TimestampDescending, GetMetricData's default), " +
+    'the newest, where a storm would be, if they go oldest first (TimestampAscending)'
+  );
 }
 
 /**

@@ -76,7 +76,7 @@ describe('series identity: a label with dimensions names its series; the metric 
     });
     expect(cut.warnings).toEqual([
       expect.stringMatching(
-        /^incomplete export: 1 series end in a page that carries NextToken .*the oldest, in GetMetricData's default order/,
+        /^incomplete export: 1 series end in a page that carries NextToken .*missing: the oldest if the pages go newest first .*, the newest, where a storm would be, if they go oldest first/,
       ),
     ]);
   });
@@ -150,5 +150,45 @@ describe('series identity: a label with dimensions names its series; the metric 
       ['ClientConnectionCount', 'ClientConnectionCount'],
       ['ConnectionCount', 'ConnectionCount Series=broker 1'],
     ]);
+  });
+});
+
+describe('an export that stops short: which end is missing, from the order its pages go in, and how the CLI fetches it', () => {
+  const minutes = ['2025-08-28T14:00:00Z', '2025-08-28T14:01:00Z', '2025-08-28T14:02:00Z'];
+  const page = (stamps: string[]) => ({
+    MetricDataResults: [1, 2].map((b) => ({
+      Id: `m${b}`,
+      Label: `ConnectionCount Cluster Name=events, Broker ID=${b}`,
+      Timestamps: stamps,
+      Values: stamps.map((_, i) => i + b),
+      StatusCode: 'PartialData',
+    })),
+    NextToken: 'more',
+  });
+
+  it('pages that go oldest first (ScanBy TimestampAscending) miss the newest points', () => {
+    const { warnings } = read(page(minutes));
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^incomplete export: 2 series .*missing: the newest, where a storm would be \(the pages go oldest first, ScanBy TimestampAscending\)/,
+      ),
+    ]);
+  });
+
+  it('pages that go newest first (the default) miss the oldest', () => {
+    const { warnings } = read(page([...minutes].reverse()));
+    expect(warnings).toEqual([
+      expect.stringMatching(/^incomplete export: 2 series .*missing: the oldest \(the pages go newest first, ScanBy TimestampDescending/),
+    ]);
+  });
+
+  it('names the CLI options that fetch the rest: every page by default, or --starting-token (get-metric-data has no --next-token)', () => {
+    for (const stamps of [minutes, [...minutes].reverse(), minutes.slice(0, 1)]) {
+      const [warning] = read(page(stamps)).warnings;
+      expect(warning).toMatch(
+        /fetches every page unless given --max-items or --no-paginate; to go on from this page, run the same command with its NextToken as --starting-token/,
+      );
+      expect(warning).not.toMatch(/--next-token/);
+    }
   });
 });
