@@ -5,7 +5,7 @@
  */
 
 /** Places named in one warning; more are counted. */
-const LISTED = 3;
+export const LISTED = 3;
 /** A message's `Code: Value` is cut to this many characters. */
 const MAX_MESSAGE = 200;
 
@@ -24,12 +24,14 @@ export function messageLog(): MessageLog {
         said.set(key, { source, message, fields: [...(said.get(key)?.fields ?? []), field] });
       }
     },
-    warnings: () =>
-      [...said.values()].map(({ source, message, fields }) => {
-        const more = fields.length > LISTED ? `, and ${fields.length - LISTED} more` : '';
-        return `${source}: ${fields.slice(0, LISTED).join(', ')}${more} said ${message}`;
-      }),
+    warnings: () => [...said.values()].map(({ source, message, fields }) => `${source}: ${listed(fields)} said ${message}`),
   };
+}
+
+/** The first LISTED places, and how many more: `a, b, c, and 4 more`. */
+export function listed(places: readonly string[]): string {
+  const more = places.length > LISTED ? `, and ${places.length - LISTED} more` : '';
+  return `${places.slice(0, LISTED).join(', ')}${more}`;
 }
 
 function messagesOf(messages: unknown): string[] {

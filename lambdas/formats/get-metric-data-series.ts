@@ -15,6 +15,7 @@
 import { groupBy } from '../core/group-by.ts';
 import { ID_DIMENSION, type MetricPoint, type MetricSeries, RESULT_DIMENSION } from '../core/metric-series.ts';
 import { dynamicLabel } from './cloudwatch-search.ts';
+import { LISTED, listed } from './get-metric-data-messages.ts';
 import { FREE_TEXT_DIMENSION, keyOf } from './metric-label.ts';
 
 /** One result as read: where it is, what its label names, its points and what it said of itself. */
@@ -32,6 +33,8 @@ export interface Piece {
   readonly saidComplete: boolean;
   /** Complete, or on a page without NextToken: its series does not stop short. */
   readonly whole: boolean;
+  /** A StatusCode other than Complete or PartialData (Forbidden, InternalError): warned of where it is read. */
+  readonly failed: boolean;
 }
 
 /** One series as assembled. */
@@ -45,6 +48,8 @@ interface Entry {
   readonly values: Map<number, { value: number; page: number }>;
   saidComplete: boolean;
   whole: boolean;
+  /** One of its results failed (Piece.failed), and was warned of. */
+  failed: boolean;
   lastSource: string;
   /** The order its last result's points came in, where they tell: what that page's next ones hold. */
   lastScanBy: ScanBy | undefined;
@@ -56,9 +61,6 @@ interface Entry {
 
 /** How far back from a series' latest point CloudWatch's late data revises it: other values further back are another metric's. */
 export const REVISION_WINDOW_MS = 30 * 60_000;
-
-/** Beyond this many labels split on one page, their warning is one line that names the first few. */
-const LISTED_SPLITS = 3;
 
 /** The series the pieces make, named and sorted by key, with warnings for splits and exports that stop short. */
 export function seriesOf(pieces: readonly Piece[]): { series: MetricSeries[]; warnings: string[] } {
@@ -72,6 +74,7 @@ export function seriesOf(pieces: readonly Piece[]): { series: MetricSeries[]; wa
     }
     entry.saidComplete ||= piece.saidComplete;
     entry.whole ||= piece.whole;
+    entry.failed ||= piece.failed;
     entry.lastSource = piece.source;
     entry.lastScanBy = scanByOf(piece.points);
   }
@@ -84,7 +87,7 @@ export function seriesOf(pieces: readonly Piece[]): { series: MetricSeries[]; wa
   const nameOf = (e: Entry) => named[entries.indexOf(e)]!.identity.key;
   return {
     series: series.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
-    warnings: [...incompleteWarning(entries), ...splitWarnings([...byKey.values()], nameOf)],
+    warnings: [...incompleteWarning(entries), ...emptyWarnings(entries), ...splitWarnings([...byKey.values()], nameOf)],
   };
 }
 
@@ -131,6 +134,7 @@ function entryFor(byKey: Map<string, Entry[]>, piece: Piece): Entry {
     values: new Map(),
     saidComplete: false,
     whole: false,
+    failed: false,
     lastSource: piece.source,
     lastScanBy: undefined,
   };
@@ -170,6 +174,26 @@ function incompleteWarning(entries: readonly Entry[]): string[] {
   ];
 }
 
+/**
+ * Series without a point (every result of theirs empty: a broker down for the whole range, a metric
+ * the cluster does not publish) are left out of their signal: one warning per file and signal,
+ * naming the first results. A result that failed is warned of where it is read, not again here.
+ */
+function emptyWarnings(entries: readonly Entry[]): string[] {
+  const empty = entries.filter((e) => e.values.size === 0 && !e.failed);
+  return [...groupBy(empty, (e) => JSON.stringify([e.first.source, e.identity.signal])).values()].map((group) => {
+    const { source } = group[0]!.first;
+    const results = group.map(
+      ({ id, first }) => `${first.field} (${id && id !== first.label ? `${id}, ` : ''}"${first.label.slice(0, 200)}")`,
+    );
+    const left = group.length === 1 ? 'its series is' : `their ${group.length} series are`;
+    return (
+      `${source}: ${listed(results)} returned no points: ${left} left out of ${group[0]!.identity.signal} ` +
+      '(nothing in the time range: a broker down throughout, or a metric the cluster does not publish, such as an MSK metric of the PER_BROKER monitoring level on a cluster at DEFAULT)'
+    );
+  });
+}
+
 /** GetMetricData's ScanBy: the order a page's points go in. */
 type ScanBy = 'TimestampAscending' | 'TimestampDescending';
 
@@ -201,7 +225,7 @@ function missingEnd(orders: readonly (ScanBy | undefined)[]): string {
 /**
  * Keys split into several series, per page that split them: for each key, where its second series
  * began, as `keyed` names it, and a label that would tell them apart; where more than
- * LISTED_SPLITS keys split on one page (a SEARCH over every broker), one line naming the first few.
+ * LISTED keys split on one page (a SEARCH over every broker), one line naming the first few.
  */
 function splitWarnings(byKey: readonly (readonly Entry[])[], nameOf: (e: Entry) => string): string[] {
   // Per page, and per reason on it (a page can split from itself and from an earlier export).
@@ -215,7 +239,7 @@ function splitWarnings(byKey: readonly (readonly Entry[])[], nameOf: (e: Entry) 
     .flatMap(([, keys]) => {
       const advice = adviceFor(keys.map((apart) => apart[0]!.identity));
       const reason = keys[0]![0]!.splitBy;
-      if (keys.length <= LISTED_SPLITS)
+      if (keys.length <= LISTED)
         return keys.map((apart) => {
           const { first } = apart[0]!;
           const more = apart.length > 1 ? `, and ${apart.length - 1} more` : '';
@@ -224,10 +248,10 @@ function splitWarnings(byKey: readonly (readonly Entry[])[], nameOf: (e: Entry) 
             `two metrics, so they are kept apart (as ${nameOf(apart[0]!)}${more}), not merged; ${advice}`
           );
         });
-      const listed = keys.slice(0, LISTED_SPLITS).map((apart) => `${apart[0]!.first.field} ("${apart[0]!.first.label.slice(0, 200)}")`);
+      const labels = keys.map((apart) => `${apart[0]!.first.field} ("${apart[0]!.first.label.slice(0, 200)}")`);
       return [
         `${keys[0]![0]!.first.source}: results of ${keys.length} labels name the same series as ${whyApart(reason, 'their')}: ` +
-          `${listed.join(', ')}, and ${keys.length - LISTED_SPLITS} more: ` +
+          `${listed(labels)}: ` +
           `two metrics each, so they are kept apart (as ${nameOf(keys[0]![0]!)}, …), not merged; ${advice}`,
       ];
     });

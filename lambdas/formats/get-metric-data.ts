@@ -74,10 +74,8 @@ export function readGetMetricData(
           return;
         }
         const { points, skipped } = readPoints(result, source, field, kinds.get(identity.signal));
-        if (result.StatusCode && result.StatusCode !== 'Complete' && result.StatusCode !== 'PartialData') {
-          const what = points.length > 0 ? 'its points are used as they are' : 'it has no points';
-          warnings.push(`${source}: ${field} has StatusCode ${result.StatusCode.slice(0, 80)}: ${what}`);
-        }
+        const failure = failureOf(result, `${source}: ${field}`, points.length);
+        if (failure) warnings.push(failure);
         if (skipped)
           warnings.push(
             `${source}: ${skipped.count} point${skipped.count > 1 ? 's' : ''} of ${field} out of bounds for ${identity.signal}, skipped (the first, ${skipped.first.field}: ${skipped.first.problem})`,
@@ -93,12 +91,20 @@ export function readGetMetricData(
           points,
           saidComplete,
           whole: saidComplete || !hasNextToken,
+          failed: failure !== undefined,
         });
       });
     });
   }
   const { series, warnings: joined } = seriesOf(pieces);
   return { series, warnings: [...warnings, ...messages.warnings(), ...joined] };
+}
+
+/** A StatusCode other than Complete or PartialData (Forbidden, InternalError): the result failed, warned of once, here. */
+function failureOf(result: GetMetricDataResult, where: string, points: number): string | undefined {
+  const status = result.StatusCode;
+  if (!status || status === 'Complete' || status === 'PartialData') return undefined;
+  return `${where} has StatusCode ${status.slice(0, 80)}: ${points > 0 ? 'its points are used as they are' : 'it has no points'}`;
 }
 
 /**

@@ -192,3 +192,50 @@ describe('an export that stops short: which end is missing, from the order its p
     }
   });
 });
+
+describe('a result without points: its series is left out of its signal, and said so, one line per file and signal', () => {
+  const result = (id: string, signal: string, broker: number, stamps: string[], status = 'Complete') => ({
+    Id: id,
+    Label: `${signal} Cluster Name=events, Broker ID=${broker}`,
+    Timestamps: stamps,
+    Values: stamps.map(() => broker),
+    StatusCode: status,
+  });
+  const at = ['2025-08-28T14:00:00Z'];
+
+  it("names the file, the result's Id and label, and the signal it is missing from", () => {
+    const { series, warnings } = read({
+      MetricDataResults: [result('ccr1', 'ConnectionCreationRate', 1, at), result('ccr6', 'ConnectionCreationRate', 6, [])],
+    });
+    expect(series.map((s) => s.points.length)).toEqual([1, 0]);
+    expect(warnings).toEqual([
+      'page1.json: MetricDataResults[1] (ccr6, "ConnectionCreationRate Cluster Name=events, Broker ID=6") returned no points: ' +
+        'its series is left out of ConnectionCreationRate (nothing in the time range: a broker down throughout, or a metric the cluster does not publish, such as an MSK metric of the PER_BROKER monitoring level on a cluster at DEFAULT)',
+    ]);
+  });
+
+  it('says many empty results in one line per file and signal, naming the first three', () => {
+    const brokers = Array.from({ length: 40 }, (_, i) => i + 1);
+    const page = (signal: string) => brokers.map((b) => result(`${signal}${b}`, signal, b, []));
+    const { warnings } = read(
+      { MetricDataResults: [...page('ConnectionCreationRate'), ...page('ConnectionCount')] },
+      { MetricDataResults: page('ConnectionCreationRate').map((r, i) => ({ ...r, Id: `q${i}` })) },
+    );
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^page1\.json: MetricDataResults\[0\] \(ConnectionCreationRate1, .*\), MetricDataResults\[1\] .*, MetricDataResults\[2\] .*, and 37 more returned no points: their 40 series are left out of ConnectionCreationRate /,
+      ),
+      expect.stringMatching(
+        /^page1\.json: MetricDataResults\[40\] .*, and 37 more returned no points: their 40 series are left out of ConnectionCount /,
+      ),
+    ]);
+  });
+
+  it('says nothing of a series that has points in another export, nor again of a result whose StatusCode failed', () => {
+    const { warnings } = read(
+      { MetricDataResults: [result('m1', 'ConnectionCount', 1, []), result('m2', 'ConnectionCount', 2, [], 'Forbidden')] },
+      { MetricDataResults: [result('m1', 'ConnectionCount', 1, at)] },
+    );
+    expect(warnings).toEqual(['page1.json: MetricDataResults[1] has StatusCode Forbidden: it has no points']);
+  });
+});
