@@ -54,10 +54,7 @@ export function readGetMetricData(
   for (const { source, document } of documents) {
     (Array.isArray(document) ? document : [document]).forEach((page, pageIndex) => {
       const prefix = Array.isArray(document) ? `[${pageIndex}].` : '';
-      const results = (page as { MetricDataResults?: unknown } | null)?.MetricDataResults;
-      if (!Array.isArray(results)) {
-        throw new InputError({ file: source, field: `${prefix}MetricDataResults` }, 'expected an array (the output of GetMetricData)');
-      }
+      const results = resultsOf(page, source, prefix);
       const hasNextToken =
         typeof (page as { NextToken?: unknown }).NextToken === 'string' && (page as { NextToken: string }).NextToken !== '';
       const pageOf = pages.next(hasNextToken);
@@ -98,6 +95,25 @@ export function readGetMetricData(
   }
   const { series, warnings: joined } = seriesOf(pieces);
   return { series, warnings: [...warnings, ...messages.warnings(), ...joined] };
+}
+
+/**
+ * A page's results. `aws cloudwatch get-metric-statistics` output (one metric's `Label` and
+ * `Datapoints`), the command most like get-metric-data, is named as such: its points name no dimension.
+ */
+function resultsOf(page: unknown, source: string, prefix: string): unknown[] {
+  const { MetricDataResults: results, Datapoints: datapoints } = (typeof page === 'object' && page !== null ? page : {}) as Record<
+    string,
+    unknown
+  >;
+  if (Array.isArray(results)) return results;
+  if (results === undefined && Array.isArray(datapoints))
+    throw new InputError(
+      { file: source, field: `${prefix}Datapoints` },
+      'is the output of `aws cloudwatch get-metric-statistics` (Label, Datapoints); expected that of `aws cloudwatch get-metric-data` ' +
+        '(MetricDataResults; docs/formats.md, "Metrics in: CloudWatch GetMetricData output")',
+    );
+  throw new InputError({ file: source, field: `${prefix}MetricDataResults` }, 'expected an array (the output of GetMetricData)');
 }
 
 /** A StatusCode other than Complete or PartialData (Forbidden, InternalError): the result failed, warned of once, here. */

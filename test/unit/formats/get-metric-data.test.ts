@@ -104,9 +104,19 @@ describe('GetMetricData results', () => {
   });
 
   it('rejects a document that is not GetMetricData output', () => {
-    expect(() => read({ Datapoints: [] })).toThrow(
-      'page1.json: field `MetricDataResults`: expected an array (the output of GetMetricData)',
-    );
+    expect(() => read({ Results: [] })).toThrow('page1.json: field `MetricDataResults`: expected an array (the output of GetMetricData)');
+  });
+
+  it('names get-metric-statistics output (Label, Datapoints) as such, alone or in an array of pages', () => {
+    const statistics = {
+      Label: 'ConnectionCreationRate',
+      Datapoints: [{ Timestamp: '2025-08-28T14:00:00Z', Average: 5, Unit: 'Count/Second' }],
+    };
+    const said =
+      'is the output of `aws cloudwatch get-metric-statistics` (Label, Datapoints); expected that of `aws cloudwatch get-metric-data` ' +
+      '(MetricDataResults; docs/formats.md, "Metrics in: CloudWatch GetMetricData output")';
+    expect(() => read(statistics)).toThrow(`page1.json: field \`Datapoints\`: ${said}`);
+    expect(() => read([{ MetricDataResults: [] }, statistics])).toThrow(`page1.json: field \`[1].Datapoints\`: ${said}`);
   });
 
   it('rejects a document that is not GetMetricData output, even after good pages', () => {
