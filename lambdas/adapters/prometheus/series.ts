@@ -5,6 +5,7 @@
 import type { SignalConfig } from '../../core/config.ts';
 import { readDecimal, valueProblem } from '../../core/input-bounds.ts';
 import type { MetricPoint, MetricSeries } from '../../core/metric-series.ts';
+import { keyOf } from '../../formats/metric-label.ts';
 import type { RangeResult } from './matrix.ts';
 
 /** Which labels name a series' cluster and broker, the clusters configured, and the period. */
@@ -102,14 +103,11 @@ function pointsOf(result: RangeResult, read: PointsRead): Array<[number, number]
   return points;
 }
 
-/** The same identity the CloudWatch reader gives `Signal Cluster Name=…, Broker ID=…`. */
+/** The same identity the CloudWatch reader gives `Signal Cluster Name=…, Broker ID=…` (metric-label.ts `keyOf`). */
 function seriesIdentity(signal: string, cluster: string, broker: string | undefined): Omit<MetricSeries, 'points'> {
   const dimensions: Record<string, string> =
     broker === undefined ? { 'Cluster Name': cluster } : { 'Cluster Name': cluster, 'Broker ID': broker };
-  const scope = Object.entries(dimensions)
-    .map(([name, value]) => `${name}=${value}`)
-    .join(', ');
-  return { key: `${signal} ${scope}`, signal, dimensions, cluster };
+  return { key: keyOf(signal, dimensions), signal, dimensions, cluster };
 }
 
 /** The period a value evaluated at `time` covers: the one ending at the next boundary (T + step − 1 ms, or T + step itself: T). */
