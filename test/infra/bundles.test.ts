@@ -24,7 +24,7 @@ const BUDGET_BYTES = 300_000;
  * docs/benchmarks.md, "Lambda bundles"; `npm run bench:bundles -- --breakdown`.
  */
 const OVER_BUDGET: Readonly<Record<string, number>> = {
-  detector: 648_000,
+  detector: 655_000,
 };
 const bundles = join(import.meta.dirname, '../../dist/lambda');
 
