@@ -45,3 +45,34 @@ export function readDeployEvent(item: unknown, source: string, field: string): D
     ...(event.by ? { by: event.by } : {}),
   };
 }
+
+/**
+ * A deploy event is blamed for an effect that begins after it and before the next release, and a
+ * deploy is named, never rolled back: one posted with a time well before it arrived (a pipeline's
+ * wrong clock, a replayed event) could land between a flag's step and the storm it started, and
+ * take the blame. The intake stores deploys of the guarded environment stamped within these bounds
+ * of their arrival; the replay (`--timeline`) reads any time.
+ */
+export const DEPLOY_LATE_MS = 15 * 60_000;
+export const DEPLOY_EARLY_MS = 2 * 60_000;
+
+/** The posted deploys the intake stores, those of other environments it leaves out, and why any time is refused (field and reason); nothing is stored when one is. */
+export function admitDeploys(
+  deploys: readonly Deploy[],
+  { now, environment }: { readonly now: number; readonly environment: string },
+): { admitted: Deploy[]; elsewhere: number; refused: string[] } {
+  const refused: string[] = [];
+  for (const deploy of deploys) {
+    const field = `deploy ${deploy.id}: field \`time\``;
+    if (deploy.time > now + DEPLOY_EARLY_MS)
+      refused.push(
+        `${field}: ${new Date(deploy.time).toISOString()} is ahead of the time it arrived (${new Date(now).toISOString()}): check the pipeline's clock`,
+      );
+    else if (deploy.time < now - DEPLOY_LATE_MS)
+      refused.push(
+        `${field}: ${new Date(deploy.time).toISOString()} is more than ${DEPLOY_LATE_MS / 60_000} minutes before it arrived (${new Date(now).toISOString()}): post a deploy as it lands (a late one could be blamed for an effect that began before it)`,
+      );
+  }
+  const admitted = deploys.filter((d) => d.environment === environment);
+  return { admitted, elsewhere: deploys.length - admitted.length, refused };
+}

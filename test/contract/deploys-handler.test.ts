@@ -1,12 +1,15 @@
-/** The deploy-events Lambda: deploy events in, stored for the correlator; anything else refused with the reason. */
+/** The deploy-events Lambda: deploy events of the guarded environment in, stamped near their arrival; anything else refused with the reason. */
 import { describe, expect, it } from 'vitest';
 import type { ReleaseEvent } from '../../lambdas/core/release.ts';
 import { createDeploysHandler } from '../../lambdas/handlers/deploys.ts';
 import { stepEntry } from '../support/fixtures.ts';
 
+const ARRIVAL = Date.parse('2025-10-02T10:01:00Z');
+const guarded = { environment: 'production', now: () => ARRIVAL };
+
 describe('the deploy-events Lambda', () => {
   const stored: ReleaseEvent[] = [];
-  const handler = createDeploysHandler({ addReleases: async (r) => void stored.push(...r) });
+  const handler = createDeploysHandler({ addReleases: async (r) => void stored.push(...r) }, guarded);
   const post = (body: unknown) => handler({ body: typeof body === 'string' ? body : JSON.stringify(body), isBase64Encoded: false });
 
   it('stores deploy events, one or several', async () => {
@@ -23,6 +26,32 @@ describe('the deploy-events Lambda', () => {
     expect(stored.map((r) => r.id)).toEqual(['d-1', 'd-1', 'd-2']);
   });
 
+  it("stores only the guarded environment's deploys, and says how many others it left out", async () => {
+    stored.length = 0;
+    const deploy = { id: 'd-3', time: '2025-10-02T10:00:00Z', service: 'payments-api', version: '2.14.0', environment: 'production' };
+    expect(await post([deploy, { ...deploy, id: 'd-4', environment: 'staging' }])).toMatchObject({
+      statusCode: 200,
+      body: '{"deploys":1,"otherEnvironments":1}',
+    });
+    expect(stored.map((r) => r.id)).toEqual(['d-3']);
+  });
+
+  it("refuses a deploy stamped long before it arrived, or after, storing nothing: it could take the blame for a flag's storm", async () => {
+    stored.length = 0;
+    const deploy = { id: 'd-5', time: '2025-10-02T09:40:00Z', service: 'payments-api', version: '2.14.0', environment: 'production' };
+    const late = await post([{ ...deploy, id: 'd-6', time: '2025-10-02T10:00:00Z' }, deploy]);
+    expect(late).toMatchObject({
+      statusCode: 400,
+      body: expect.stringContaining('deploy d-5: field `time`: 2025-10-02T09:40:00.000Z is more than 15 minutes before it arrived'),
+    });
+    const ahead = await post({ ...deploy, time: '2025-10-02T10:05:00Z' });
+    expect(ahead).toMatchObject({
+      statusCode: 400,
+      body: expect.stringContaining('field `time`: 2025-10-02T10:05:00.000Z is ahead of the time it arrived'),
+    });
+    expect(stored).toEqual([]);
+  });
+
   it('refuses what is not a deploy event, saying why', async () => {
     expect((await post('not json')).statusCode).toBe(400);
     expect(await post({ id: 'd', time: 'soon', service: 's', version: 'v', environment: 'e' })).toMatchObject({
@@ -37,7 +66,7 @@ describe('the deploy-events Lambda', () => {
 });
 
 describe('the deploy-events Lambda on times that are not times', () => {
-  const handler = createDeploysHandler({ addReleases: async () => {} });
+  const handler = createDeploysHandler({ addReleases: async () => {} }, guarded);
   const post = (time: unknown) =>
     handler({ body: JSON.stringify({ id: 'd', time, service: 's', version: 'v', environment: 'e' }), isBase64Encoded: false });
 
