@@ -5,10 +5,11 @@
 
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { ScheduledEvent } from 'aws-lambda';
+import type { Context, ScheduledEvent } from 'aws-lambda';
 import { LaunchDarklyAuditLog } from '../adapters/launchdarkly/audit-log.ts';
 import { controlVariations } from '../formats/launchdarkly.ts';
 import type { ReleaseLog } from '../ports.ts';
+import { RunBudget } from './shared/budget.ts';
 import { configFromEnvironment } from './shared/config.ts';
 import { requiredEnvironment } from './shared/environment.ts';
 import { type LogEntry, logLine } from './shared/log.ts';
@@ -37,16 +38,25 @@ const dynamo = DynamoDBDocumentClient.from(client);
 const secrets = secretsManager({ credentials: client.config.credentials, region: client.config.region });
 let wired: ReturnType<typeof createBackfillHandler> | undefined;
 
-export const handler = (event: ScheduledEvent): Promise<{ releases: number; warnings: number }> => {
+// The reading stops in time to store what it read (the budget's margin), the Lambda's timeout being 60 s.
+const budget = new RunBudget({ alertsMs: 0 });
+
+export const handler = (
+  event: ScheduledEvent,
+  context?: Pick<Context, 'getRemainingTimeInMillis'>,
+): Promise<{ releases: number; warnings: number }> => {
   if (!wired) {
     const config = configFromEnvironment();
     if (!config.launchDarkly) throw new Error('STORMGUARD_CONFIG: the backfill needs `launchDarkly.projectKey`');
     const auditLog = new LaunchDarklyAuditLog({
       ...config.launchDarkly,
+      environment: config.environment,
       token: secretFrom(secrets, requiredEnvironment('LAUNCHDARKLY_TOKEN_SECRET_ARN')),
       controls: controlVariations(config),
+      deadline: budget.alerts,
     });
     wired = createBackfillHandler(auditLog, releaseLog(dynamo));
   }
+  if (context) budget.start(context.getRemainingTimeInMillis());
   return wired(event);
 };

@@ -22,16 +22,17 @@ afterEach(async () => {
 
 const HOUR = 3_600_000;
 const t = Date.parse('2025-08-28T14:00:00Z');
+const options = () => ({ baseUrl: ld.url, projectKey: 'default', environment: 'production', token: async () => 'api-key' });
 
 describe.skipIf(!specAvailable)('LaunchDarklyAuditLog', () => {
-  it('reads the rollout steps since a time, page by page, each entry fetched whole', async () => {
+  it("reads the guarded environment's rollout steps since a time, page by page, each entry fetched whole", async () => {
     ld.auditLog.push(
       stepEntry('e1', t - 3 * HOUR, 'storm', 0, 1),
       stepEntry('e2', t, 'storm', 1, 5),
       stepEntry('e3', t + HOUR, 'storm', 5, 25),
       stepEntry('e4', t + 2 * HOUR, 'other', 0, 50),
     );
-    const auditLog = new LaunchDarklyAuditLog({ baseUrl: ld.url, projectKey: 'default', token: async () => 'api-key' });
+    const auditLog = new LaunchDarklyAuditLog(options());
     const { releases, warnings } = await auditLog.releasesSince(t - HOUR);
     expect(warnings).toEqual([]);
     expect(releases.map((r) => r.kind === 'rollout-step' && [r.flag, r.fromPercent, r.toPercent])).toEqual([
@@ -41,28 +42,36 @@ describe.skipIf(!specAvailable)('LaunchDarklyAuditLog', () => {
     ]);
     expect(ld.requests.filter((r) => r.path.startsWith('/api/v2/auditlog?')).length).toBe(2);
     expect(ld.requests[0]!.path).toBe(
-      `/api/v2/auditlog?after=${t - HOUR}&limit=20&spec=${encodeURIComponent('proj/default:env/*:flag/*')}`,
+      `/api/v2/auditlog?after=${t - HOUR}&limit=20&spec=${encodeURIComponent('proj/default:env/production:flag/*')}`,
     );
   });
 
   it('backfills the last two hours into the store, as often as it runs', async () => {
     ld.auditLog.push(stepEntry('e2', t, 'storm', 1, 5));
     const stored: unknown[] = [];
-    const backfill = createBackfillHandler(
-      new LaunchDarklyAuditLog({ baseUrl: ld.url, projectKey: 'default', token: async () => 'api-key' }),
-      { addReleases: async (r) => void stored.push(...r) },
-    );
+    const backfill = createBackfillHandler(new LaunchDarklyAuditLog(options()), { addReleases: async (r) => void stored.push(...r) });
     expect(await backfill({ time: new Date(t + HOUR).toISOString() })).toEqual({ releases: 1, warnings: 0 });
     expect(await backfill({ time: new Date(t + 3 * HOUR).toISOString() })).toEqual({ releases: 0, warnings: 0 });
   });
 
   it('says when the window holds more pages than it reads: the oldest entries were not read', async () => {
     ld.auditLog.push(...Array.from({ length: 21 }, (_, i) => stepEntry(`p${i}`, t + i * 1000, 'storm', i, i + 1)));
-    const auditLog = new LaunchDarklyAuditLog({ baseUrl: ld.url, projectKey: 'default', token: async () => 'api-key', maxPages: 1 });
+    const auditLog = new LaunchDarklyAuditLog({ ...options(), maxPages: 1 });
     const { releases, warnings } = await auditLog.releasesSince(t - HOUR);
     expect(releases.length).toBeLessThan(21);
     expect(warnings).toEqual([
       `the audit log holds more than 1 pages of entries since ${new Date(t - HOUR).toISOString()}: the oldest were not read`,
+    ]);
+  });
+
+  it('stops when its time is up, keeping the newest steps it read and saying the rest was not read', async () => {
+    ld.auditLog.push(...Array.from({ length: 5 }, (_, i) => stepEntry(`d${i}`, t + i * 1000, 'storm', i, i + 1)));
+    // The clock passes the deadline once the listing and two entries are read.
+    const auditLog = new LaunchDarklyAuditLog({ ...options(), deadline: () => 5_000, now: () => (ld.requests.length >= 3 ? 10_000 : 0) });
+    const { releases, warnings } = await auditLog.releasesSince(t - HOUR);
+    expect(releases.map((r) => r.kind === 'rollout-step' && r.toPercent)).toEqual([4, 5]);
+    expect(warnings).toEqual([
+      expect.stringMatching(/^out of time after 2 steps read \(.*\): the older entries of the window were not read$/),
     ]);
   });
 
@@ -78,7 +87,7 @@ describe.skipIf(!specAvailable)('LaunchDarklyAuditLog', () => {
     const stored: unknown[] = [];
     const logged: unknown[] = [];
     const backfill = createBackfillHandler(
-      new LaunchDarklyAuditLog({ baseUrl: ld.url, projectKey: 'default', token: async () => 'api-key' }),
+      new LaunchDarklyAuditLog(options()),
       { addReleases: async (r) => void stored.push(...r) },
       (entry) => void logged.push(entry),
     );

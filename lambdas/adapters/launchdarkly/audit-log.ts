@@ -4,7 +4,7 @@
  * whole (`GET /api/v2/auditlog/{id}`: the listing leaves out the flag's versions), read into
  * rollout steps by the same reader as a delivery.
  */
-import { InputError } from '../../core/errors.ts';
+import { DeadlineExceededError, InputError } from '../../core/errors.ts';
 import { orderedUnique, type ReleaseEvent } from '../../core/release.ts';
 import { readTimeline } from '../../formats/timeline.ts';
 import { type RetryOptions, retryingFetch } from '../http/retrying-fetch.ts';
@@ -13,6 +13,8 @@ export interface AuditLogOptions extends RetryOptions {
   /** @default https://app.launchdarkly.com */
   readonly baseUrl?: string;
   readonly projectKey: string;
+  /** The guarded environment's key: entries of other environments are not asked for. */
+  readonly environment: string;
   readonly token: () => Promise<string>;
   /** Pages read at most per backfill. @default 10 */
   readonly maxPages?: number;
@@ -40,27 +42,40 @@ export class LaunchDarklyAuditLog {
    * that entry ages out); pages beyond `maxPages` are said too.
    */
   async releasesSince(after: number): Promise<{ releases: ReleaseEvent[]; warnings: string[] }> {
-    const spec = encodeURIComponent(`proj/${this.options.projectKey}:env/*:flag/*`);
-    let path: string | undefined = `/api/v2/auditlog?after=${after}&limit=${PAGE_SIZE}&spec=${spec}`;
     const releases: ReleaseEvent[] = [];
     const warnings: string[] = [];
-    const maxPages = this.options.maxPages ?? 10;
-    for (let page = 0; path && page < maxPages; page++) {
+    try {
+      const left = await this.readPages(after, releases, warnings);
+      if (left)
+        warnings.push(
+          `the audit log holds more than ${this.options.maxPages ?? 10} pages of entries since ${new Date(after).toISOString()}: the oldest were not read`,
+        );
+    } catch (error) {
+      if (!(error instanceof DeadlineExceededError)) throw error;
+      // Newest first: what was read is kept (stored by the caller); the older rest was read by earlier runs, or is read by the next.
+      warnings.push(`out of time after ${releases.length} steps read (${error.message}): the older entries of the window were not read`);
+    }
+    return { releases: orderedUnique(releases), warnings };
+  }
+
+  /**
+   * The listing's pages, newest first (LaunchDarkly's order), each flag entry read into `releases`;
+   * only the guarded environment's entries are asked for. Whether pages were left beyond `maxPages`.
+   */
+  private async readPages(after: number, releases: ReleaseEvent[], warnings: string[]): Promise<boolean> {
+    const spec = encodeURIComponent(`proj/${this.options.projectKey}:env/${this.options.environment}:flag/*`);
+    let path: string | undefined = `/api/v2/auditlog?after=${after}&limit=${PAGE_SIZE}&spec=${spec}`;
+    for (let page = 0; path && page < (this.options.maxPages ?? 10); page++) {
       const listing: Listing = await this.get(path);
       for (const item of listing.items) {
         if (item.kind !== 'flag') continue;
-        const entry = await this.get(`/api/v2/auditlog/${encodeURIComponent(item._id)}`);
-        const read = this.read(entry, item._id);
+        const read = this.read(await this.get(`/api/v2/auditlog/${encodeURIComponent(item._id)}`), item._id);
         releases.push(...read.releases);
         warnings.push(...read.warnings);
       }
       path = listing._links?.next?.href;
     }
-    if (path)
-      warnings.push(
-        `the audit log holds more than ${maxPages} pages of entries since ${new Date(after).toISOString()}: the oldest were not read`,
-      );
-    return { releases: orderedUnique(releases), warnings };
+    return path !== undefined;
   }
 
   /** One entry through the timeline's reader; a refused one is a warning naming it. */
