@@ -164,7 +164,7 @@ function askLocal(folder: string, configPath: string | undefined, request: GateR
     const served = chosen ? await flagFileServes(folder, config, request.flag, chosen.target) : undefined;
     // A local state is a replay's or a drill's: judged as of its own last evaluation. It has no
     // timeline of its own: the bake time is judged by the gate Lambda.
-    return decideGate(state, [], config, request, at ?? evaluatedAt ?? 0, served);
+    return decideGate(state, [], config, request, at ?? evaluatedAt ?? 0, { served });
   };
 }
 

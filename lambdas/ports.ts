@@ -24,6 +24,12 @@ export interface ReleaseLog {
   addReleases(releases: readonly ReleaseEvent[]): Promise<void>;
 }
 
+/** When the release timeline was last read back whole from LaunchDarkly: what the gate's sight of it rests on (freshness.ts `timelineIsStale`). */
+export interface TimelineReads {
+  markTimelineRead(time: number): Promise<void>;
+  timelineReadAt(): Promise<number | undefined>;
+}
+
 /** A decision recorded and not finished: its outcome, or its alert, is still owed. */
 export interface PendingDecision {
   readonly decision: Decision;

@@ -30,6 +30,18 @@ export function guardrailIsStale(evaluatedAt: number, now: number, config: Guard
   return now - evaluatedAt > config.freshness.staleAfterPeriods * periodMs + config.publishDelaySeconds * 1000 + idleWaitMs;
 }
 
+/** How often the release timeline is read back from LaunchDarkly's audit log (the backfill's schedule). */
+export const TIMELINE_READ_EVERY_MS = 15 * 60_000;
+
+/**
+ * Whether the release timeline may be missing steps: no read back from LaunchDarkly has finished in
+ * two of its periods and some minutes (a webhook missed, a token refused, the backfill failing).
+ * Its steps are what the guardrail watches and the gate bakes; without them it is blind.
+ */
+export function timelineIsStale(readAt: number | undefined, now: number): boolean {
+  return readAt === undefined || now - readAt > 2 * TIMELINE_READ_EVERY_MS + 5 * 60_000;
+}
+
 /** Marks series that went blind or came back; one change per cluster and signal. */
 export function watchFreshness(states: Readonly<Record<string, SeriesState>>, now: number, config: GuardrailConfig): SightChange[] {
   const periodMs = config.metricPeriodSeconds * 1000;

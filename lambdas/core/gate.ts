@@ -18,7 +18,7 @@ import { type Episode, isOpen } from './episode.ts';
 import { knownPercent } from './exposure.ts';
 import { formatDuration, formatNumber, formatPercent, formatTime } from './format.ts';
 import { type Freeze, freezeOf, rekeyRuleFreezes } from './freeze.ts';
-import { guardrailIsStale } from './freshness.ts';
+import { guardrailIsStale, TIMELINE_READ_EVERY_MS, timelineIsStale } from './freshness.ts';
 import { gateTarget } from './gate-target.ts';
 import { seriesName } from './metric-series.ts';
 import { flagTarget, type ReleaseEvent, type RolloutTarget, targetLabel } from './release.ts';
@@ -48,17 +48,21 @@ export interface GateAnswer {
   };
 }
 
-/**
- * `served`: the target's percentage as the flag system serves it, from a caller without the
- * timeline (a replay's flag file), so that a step down is a step down there too (stepFrom).
- */
+/** What else a caller knows of the flag and the timeline. */
+export interface GateContext {
+  /** The target's percentage as the flag system serves it, from a caller without the timeline (a replay's flag file), so that a step down is a step down there too (stepFrom). */
+  readonly served?: number;
+  /** Where the timeline is read back from LaunchDarkly (in AWS): when that last finished, if ever (freshness.ts `timelineIsStale`). */
+  readonly timelineRead?: { readonly at: number | undefined };
+}
+
 export function decideGate(
   state: GuardrailState | undefined,
   releases: readonly ReleaseEvent[],
   config: GuardrailConfig,
   request: GateRequest,
   now: number,
-  served?: number,
+  { served, timelineRead }: GateContext = {},
 ): GateAnswer {
   if (!state || state.evaluatedAt === null)
     return { verdict: 'unknown', reasons: ['the guardrail has not evaluated yet: there is nothing to decide on'], evidence: {} };
@@ -101,6 +105,7 @@ export function decideGate(
     .filter((s) => s.blind)
     .map(seriesName);
   const reasons = objections(state, config, { flag, target, freeze, now, lastStep, open, blind });
+  if (timelineRead && timelineIsStale(timelineRead.at, now)) reasons.unshift(timelineBlind(timelineRead.at, now));
   const unguarded = Object.entries(state.coverage ?? {}).flatMap(([cluster, gaps]) => (isUnguarded(gaps) ? [cluster] : []));
   const answerEvidence = { ...evidence, openEpisodes: open.map((e) => e.id), blindSeries: blind, unguardedClusters: unguarded };
   if (reasons.length > 0) return { verdict: 'deny', reasons, evidence: answerEvidence };
@@ -121,6 +126,11 @@ export function decideGate(
 function stepFrom(known: number | undefined, served: number | undefined): number {
   if (known === undefined || served === undefined) return known ?? served ?? 0;
   return Math.min(known, served);
+}
+
+function timelineBlind(readAt: number | undefined, now: number): string {
+  const when = readAt === undefined ? 'never' : `last at ${formatTime(readAt)}, ${formatDuration(now - readAt)} ago`;
+  return `blind: the release timeline was read back from LaunchDarkly ${when} (it is read every ${formatDuration(TIMELINE_READ_EVERY_MS)}): steps since may be unknown; see the backfill function's logs and the LaunchDarkly token`;
 }
 
 /** Every reason to say no to a step up, in a fixed order. */

@@ -8,7 +8,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { LaunchDarklyAuditLog } from '../adapters/launchdarkly/audit-log.ts';
 import { controlVariations } from '../formats/launchdarkly.ts';
-import type { ReleaseLog } from '../ports.ts';
+import type { ReleaseLog, TimelineReads } from '../ports.ts';
 import { RunBudget } from './shared/budget.ts';
 import { configFromEnvironment } from './shared/config.ts';
 import { requiredEnvironment } from './shared/environment.ts';
@@ -16,17 +16,20 @@ import { type LogEntry, logLine } from './shared/log.ts';
 import { releaseLog } from './shared/release-log.ts';
 import { secretFrom, secretsManager } from './shared/secrets.ts';
 
-/** Read back further than the schedule, so a late or failed run loses nothing. */
+/** Read back further than the schedule (freshness.ts TIMELINE_READ_EVERY_MS), so a late or failed run loses nothing. */
 export const BACKFILL_WINDOW_MS = 2 * 3_600_000;
 
 export function createBackfillHandler(
   auditLog: Pick<LaunchDarklyAuditLog, 'releasesSince'>,
-  store: Pick<ReleaseLog, 'addReleases'>,
+  store: Pick<ReleaseLog, 'addReleases'> & Pick<TimelineReads, 'markTimelineRead'>,
   log: (entry: LogEntry) => void = logLine,
 ) {
   return async (event: Pick<ScheduledEvent, 'time'>): Promise<{ releases: number; warnings: number }> => {
-    const { releases, warnings } = await auditLog.releasesSince(Date.parse(event.time) - BACKFILL_WINDOW_MS);
+    const time = Date.parse(event.time);
+    const { releases, warnings } = await auditLog.releasesSince(time - BACKFILL_WINDOW_MS);
     await store.addReleases(releases);
+    // Read to now (LaunchDarkly answered): the gate's sight of the timeline rests on this mark.
+    await store.markTimelineRead(time);
     for (const message of warnings) log({ level: 'warn', message });
     return { releases: releases.length, warnings: warnings.length };
   };

@@ -46,12 +46,29 @@ describe.skipIf(!specAvailable)('LaunchDarklyAuditLog', () => {
     );
   });
 
-  it('backfills the last two hours into the store, as often as it runs', async () => {
+  it('backfills the last two hours into the store, as often as it runs, marking each read that finished', async () => {
     ld.auditLog.push(stepEntry('e2', t, 'storm', 1, 5));
     const stored: unknown[] = [];
-    const backfill = createBackfillHandler(new LaunchDarklyAuditLog(options()), { addReleases: async (r) => void stored.push(...r) });
+    const marks: number[] = [];
+    const backfill = createBackfillHandler(new LaunchDarklyAuditLog(options()), {
+      addReleases: async (r) => void stored.push(...r),
+      markTimelineRead: async (time) => void marks.push(time),
+    });
     expect(await backfill({ time: new Date(t + HOUR).toISOString() })).toEqual({ releases: 1, warnings: 0 });
     expect(await backfill({ time: new Date(t + 3 * HOUR).toISOString() })).toEqual({ releases: 0, warnings: 0 });
+    expect(marks).toEqual([t + HOUR, t + 3 * HOUR]);
+  });
+
+  it('marks no read when LaunchDarkly refuses the token: the gate then sees the timeline go stale', async () => {
+    ld.auditLog.push(stepEntry('e2', t, 'storm', 1, 5));
+    ld.script.push({ method: 'GET', status: 401 });
+    const marks: number[] = [];
+    const backfill = createBackfillHandler(new LaunchDarklyAuditLog(options()), {
+      addReleases: async () => {},
+      markTimelineRead: async (time) => void marks.push(time),
+    });
+    await expect(backfill({ time: new Date(t + HOUR).toISOString() })).rejects.toThrow(/401/);
+    expect(marks).toEqual([]);
   });
 
   it('says when the window holds more pages than it reads: the oldest entries were not read', async () => {
@@ -88,7 +105,7 @@ describe.skipIf(!specAvailable)('LaunchDarklyAuditLog', () => {
     const logged: unknown[] = [];
     const backfill = createBackfillHandler(
       new LaunchDarklyAuditLog(options()),
-      { addReleases: async (r) => void stored.push(...r) },
+      { addReleases: async (r) => void stored.push(...r), markTimelineRead: async () => {} },
       (entry) => void logged.push(entry),
     );
     expect(await backfill({ time: new Date(t + HOUR).toISOString() })).toEqual({ releases: 2, warnings: 1 });

@@ -2,6 +2,7 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_ITEM_BYTES, StateTooLargeError } from '../../lambdas/adapters/dynamodb/item-size.ts';
+import { markTimelineRead, timelineReadAt } from '../../lambdas/adapters/dynamodb/releases.ts';
 import { DynamoStore } from '../../lambdas/adapters/dynamodb/store.ts';
 import type { Decision } from '../../lambdas/core/decision.ts';
 import { StateConflictError } from '../../lambdas/core/errors.ts';
@@ -81,6 +82,17 @@ describe('DynamoStore', () => {
     await store.addReleases([step('b', 2000), step('a', 1000), step('b', 2000), step('c', 3000)]);
     expect((await store.releases(2000)).map((r) => r.id)).toEqual(['a', 'b']);
     expect((await store.releases(5000)).map((r) => r.id)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('keeps when the timeline was last read back, which no read of releases meets, however late', async () => {
+    const table = { client: dynamo.client, name: dynamo.table };
+    expect(await timelineReadAt(table)).toBeUndefined();
+    await markTimelineRead(table, 1_000);
+    await markTimelineRead(table, 2_000);
+    expect(await timelineReadAt(table)).toBe(2_000);
+    const store = new DynamoStore(dynamo.client, dynamo.table);
+    await store.addReleases([{ kind: 'deploy', id: 'd', time: 3_000, service: 's', version: '1', environment: 'production' }]);
+    expect((await store.releases(Date.parse('9999-12-31T00:00:00Z'))).map((r) => r.id)).toContain('d');
   });
 
   it('refuses a save with an item over its limit before writing anything: the state is never split', async () => {

@@ -1,4 +1,9 @@
-/** Releases in the table: partition `release`, sort key `<ISO time>#<id>`, kept 30 days. */
+/**
+ * Releases in the table: partition `release`, sort key `<ISO time>#<id>`, kept 30 days; and when
+ * the timeline was last read back whole from LaunchDarkly (`~timeline-read`: `~` sorts after every
+ * time, so no query of releases by time meets it).
+ */
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { orderedUnique, type ReleaseEvent } from '../../core/release.ts';
 import { batchPut, expiry, queryEach, sortKey, type Table, WRITE_BATCH } from './table.ts';
 
@@ -32,4 +37,17 @@ export async function releasesUntil(table: Table, until: number): Promise<Releas
 
 function releaseKey(release: ReleaseEvent): string {
   return sortKey(`${new Date(release.time).toISOString()}#${release.id}`);
+}
+
+const TIMELINE_READ_KEY = { pk: 'release', sk: '~timeline-read' };
+
+/** Records that the timeline was read back whole at `time` (the backfill, after a run that finished). */
+export async function markTimelineRead(table: Table, time: number): Promise<void> {
+  await batchPut(table, [{ ...TIMELINE_READ_KEY, readAt: time }]);
+}
+
+/** When the timeline was last read back whole, if ever. */
+export async function timelineReadAt(table: Table): Promise<number | undefined> {
+  const { Item } = await table.client.send(new GetCommand({ TableName: table.name, Key: TIMELINE_READ_KEY }));
+  return typeof Item?.readAt === 'number' ? Item.readAt : undefined;
 }

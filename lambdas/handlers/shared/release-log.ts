@@ -4,11 +4,15 @@
  * so that they carry none of the state's code (the journal's replay links the whole evaluation).
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { addReleases } from '../../adapters/dynamodb/releases.ts';
-import type { ReleaseLog } from '../../ports.ts';
+import { addReleases, markTimelineRead, timelineReadAt } from '../../adapters/dynamodb/releases.ts';
+import type { ReleaseLog, TimelineReads } from '../../ports.ts';
 import { requiredEnvironment } from './environment.ts';
 
-export function releaseLog(client: Pick<DynamoDBDocumentClient, 'send'>): Pick<ReleaseLog, 'addReleases'> {
+export function releaseLog(client: Pick<DynamoDBDocumentClient, 'send'>): Pick<ReleaseLog, 'addReleases'> & TimelineReads {
   const table = { client, name: requiredEnvironment('TABLE_NAME') };
-  return { addReleases: (releases) => addReleases(table, releases) };
+  return {
+    addReleases: (releases) => addReleases(table, releases),
+    markTimelineRead: (time) => markTimelineRead(table, time),
+    timelineReadAt: () => timelineReadAt(table),
+  };
 }

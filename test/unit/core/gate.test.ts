@@ -106,21 +106,38 @@ describe('decideGate', () => {
     });
   });
 
+  it('denies while the release timeline has not been read back from LaunchDarkly for two of its periods: steps since may be unknown', () => {
+    const answer = (at: number | undefined) => decideGate(healthy(), [step(120, 1, 5)], config, request, now, { timelineRead: { at } });
+    expect(answer(now - 20 * MINUTE).verdict).toBe('allow');
+    expect(answer(now - 40 * MINUTE)).toMatchObject({
+      verdict: 'deny',
+      reasons: [
+        "blind: the release timeline was read back from LaunchDarkly last at 2025-08-28 15:20 UTC, 40 min ago (it is read every 15 min): steps since may be unknown; see the backfill function's logs and the LaunchDarkly token",
+      ],
+    });
+    expect(answer(undefined).reasons).toEqual([
+      expect.stringMatching(/^blind: the release timeline was read back from LaunchDarkly never \(it is read every 15 min\)/),
+    ]);
+  });
+
   it('without a timeline, judges the step from what the flag serves (a replay flag file), never from 0%', () => {
     const state = healthy();
     state.episodes.push({ id: 'c/1', onset: now - 5 * MINUTE, signals: ['ConnectionCreationRate'] } as never);
-    expect(decideGate(state, [], config, request, now, 75)).toMatchObject({ verdict: 'allow', evidence: { currentPercent: 75 } });
+    expect(decideGate(state, [], config, request, now, { served: 75 })).toMatchObject({
+      verdict: 'allow',
+      evidence: { currentPercent: 75 },
+    });
     expect(decideGate(state, [], config, request, now).verdict).toBe('deny');
     // The guardrail's own change is what it knows best: a rollback it made stands.
     state.setPercents['storm/production/fallthrough'] = { percent: 0, time: now - MINUTE };
-    expect(decideGate(state, [], config, request, now, 75)).toMatchObject({ verdict: 'deny', evidence: { currentPercent: 0 } });
+    expect(decideGate(state, [], config, request, now, { served: 75 })).toMatchObject({ verdict: 'deny', evidence: { currentPercent: 0 } });
   });
 
   it("judges a frozen flag's step from what it serves where a later step left it lower than the guardrail's own change", () => {
     const state = healthy();
     state.freezes['storm/production'] = stormFreeze({ since: now - 60 * MINUTE, decisionId: 'd', percent: 3 });
     state.setPercents['storm/production/fallthrough'] = { percent: 3, time: now - 60 * MINUTE };
-    const answer = decideGate(state, [], config, { ...request, targetPercent: 3 }, now, 0);
+    const answer = decideGate(state, [], config, { ...request, targetPercent: 3 }, now, { served: 0 });
     expect(answer).toMatchObject({ verdict: 'deny', evidence: { currentPercent: 0 } });
     expect(answer.reasons.join('\n')).toContain('frozen: storm is frozen at 3%');
   });
