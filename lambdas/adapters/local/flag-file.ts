@@ -22,10 +22,14 @@ interface FlagFile {
 }
 
 export class FlagFileController implements FlagController {
-  /** `controls`: a control variation per flag key, where exposure is not measured against the off variation. */
+  /**
+   * `controls`: a control variation per flag key, where exposure is not measured against the off
+   * variation. `environment`: the one the file was made for, to say why a flag is not in it.
+   */
   constructor(
     readonly path: string,
     private readonly controls: Readonly<Record<string, number>> = {},
+    private readonly environment?: string,
   ) {}
 
   /** A flag file with every recorded flag of the environment as it stood at `start`. */
@@ -37,7 +41,7 @@ export class FlagFileController implements FlagController {
   ): Promise<FlagFileController> {
     const flags = flagsAsOf(changes, at.environment, at.start);
     await writeAtomically(path, JSON.stringify({ flags, segments: {} }, null, 2));
-    return new FlagFileController(path, controls);
+    return new FlagFileController(path, controls, at.environment);
   }
 
   async setRollout(request: Parameters<FlagController['setRollout']>[0]): Promise<Omit<Outcome, 'time'>> {
@@ -103,8 +107,12 @@ export class FlagFileController implements FlagController {
 
   private flagIn(file: FlagFile, key: string): SdkFlag {
     const flag = ownFlag(file.flags, key);
-    if (!flag) throw new StormguardError('FLAG_NOT_FOUND', `flag ${key} is not in ${this.path}: no audit-log entry records it`);
-    return flag;
+    if (flag) return flag;
+    const why =
+      this.environment === undefined
+        ? 'no audit-log entry records it'
+        : `no audit-log entry records how it stood in environment ${this.environment} when the replay starts (a change before then, or a later one's previousVersion, holding ${this.environment})`;
+    throw new StormguardError('FLAG_NOT_FOUND', `flag ${key} is not in ${this.path}: ${why}`);
   }
 
   private async read(): Promise<FlagFile> {

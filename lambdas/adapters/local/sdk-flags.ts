@@ -1,7 +1,8 @@
 /**
  * Flags in the LaunchDarkly SDK's data format (what its file data source reads), made from the
  * flags as LaunchDarkly's audit log records them: each as it stood when a replay starts (the
- * `currentVersion` of its latest change before then, else the `previousVersion` of its first), with
+ * `currentVersion` of its latest change before then, else the `previousVersion` of its first later
+ * one, of the changes whose version holds the guarded environment), with
  * its rules and their clauses, its prerequisites, its individual targets, its variations and its
  * off variation, so that the SDK serves each context what LaunchDarkly would have.
  */
@@ -77,20 +78,29 @@ export const flagFileSchema = z.object({
 /** A boolean flag's variations, where a recorded version lists none. */
 const BOOLEAN_VARIATIONS = [true, false];
 
-/** Every recorded flag that has the environment, as it stood at `start`. */
+/**
+ * Every recorded flag that has the environment, as it stood at `start`. Only versions holding the
+ * environment count: an entry of another environment or project (whose versions may hold only
+ * `staging`, or a `prod` of theirs) says nothing of how the guarded one stood.
+ */
 export function flagsAsOf(changes: readonly FlagChange[], environment: string, start: number): Record<string, SdkFlag> {
-  const latest = new Map<string, FlagVersion>();
+  const asOf = new Map<string, { version: FlagVersion; config: EnvironmentConfig }>();
   for (const change of changes) {
     const key = change.current.key;
-    if (change.time < start) latest.set(key, change.current);
-    else if (!latest.has(key)) latest.set(key, change.previous);
+    const before = change.time < start;
+    if (!before && asOf.has(key)) continue;
+    const version = before ? change.current : change.previous;
+    const config = configIn(version, environment);
+    if (config) asOf.set(key, { version, config });
   }
   const flags: Record<string, SdkFlag> = {};
-  for (const [key, version] of latest) {
-    const config = Object.hasOwn(version.environments, environment) ? version.environments[environment] : undefined;
-    if (config) setFlag(flags, key, sdkFlagOf(version, config));
-  }
+  for (const [key, { version, config }] of asOf) setFlag(flags, key, sdkFlagOf(version, config));
   return flags;
+}
+
+/** A version's environment: its own, never Object.prototype's (an environment named `constructor` is one). */
+function configIn(version: FlagVersion, environment: string): EnvironmentConfig | undefined {
+  return Object.hasOwn(version.environments, environment) ? version.environments[environment] : undefined;
 }
 
 /** One flag version's environment in the SDK's format. */

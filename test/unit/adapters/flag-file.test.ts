@@ -64,9 +64,29 @@ describe('FlagFileController: the flag as the audit log recorded it, evaluated b
     expect(await flags.measureShare('storm')).toMatchObject({ share: 0, matched: 10000 });
   });
 
-  it('says which flag no audit entry records', async () => {
+  it('says which flag no audit entry records in the environment', async () => {
     const flags = await FlagFileController.create(join(folder, 'flags.json'), [change(500, onDefault(0), onDefault(1))], at);
-    await expect(flags.setRollout({ ...rollback(0), flag: 'nope' })).rejects.toThrow(/flag nope is not in .*no audit-log entry records it/);
+    await expect(flags.setRollout({ ...rollback(0), flag: 'nope' })).rejects.toThrow(
+      /flag nope is not in .*no audit-log entry records how it stood in environment production when the replay starts/,
+    );
+  });
+
+  it('starts from the first version holding the environment: an entry of another environment or project before it does not drop the flag', async () => {
+    // The same flag, its only environment renamed.
+    const elsewhere = (name: string, percent: number) => {
+      const version = onDefault(percent);
+      return { ...version, environments: Object.fromEntries(Object.values(version.environments).map((c) => [name, c])) };
+    };
+    for (const name of ['staging', 'prod']) {
+      const changes = [change(1500, elsewhere(name, 0), elsewhere(name, 1)), change(2000, onDefault(3), onDefault(5))];
+      const flags = await FlagFileController.create(join(folder, `${name}.json`), changes, at);
+      expect((await fileOf(flags)).flags.storm.fallthrough.rollout.variations).toEqual(booleanWeights(3));
+      await flags.applyStep(step(25));
+      // Before the start too: the latest change holding the environment, not the latest change.
+      const before = [change(500, onDefault(0), onDefault(7)), change(600, elsewhere(name, 0), elsewhere(name, 1))];
+      const later = await FlagFileController.create(join(folder, `${name}-before.json`), before, at);
+      expect((await fileOf(later)).flags.storm.fallthrough.rollout.variations).toEqual(booleanWeights(7));
+    }
   });
 });
 
