@@ -8,7 +8,16 @@ import { InputError } from '../core/errors.ts';
 import { MAX_NAME_LENGTH } from '../core/input-bounds.ts';
 import { ID_DIMENSION, type MetricSeries, RESULT_DIMENSION } from '../core/metric-series.ts';
 
+/** The cluster of a series that names none, where no one configured cluster is what it must be. */
 const DEFAULT_CLUSTER = 'default';
+
+/**
+ * The cluster a series that names none is read as: the configured one where there is one (a
+ * single cluster's metrics need not name it), else `default`: with several, it could be any.
+ */
+export function unnamedCluster(clusters: readonly string[]): string {
+  return clusters.length === 1 ? clusters[0]! : DEFAULT_CLUSTER;
+}
 
 /** The pseudo-dimension holding a label's text where it has no `Name=Value` pairs (`broker 1`). */
 export const FREE_TEXT_DIMENSION = 'Series';

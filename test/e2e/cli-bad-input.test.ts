@@ -136,12 +136,37 @@ describe('a user mistake exits 2 naming the field, never a stack trace', () => {
     expect(JSON.parse(out).decisions[0]).toMatchObject({ action: 'rollback', fromPercent: 1, toPercent: 0 });
   });
 
-  it('labels that name no Cluster Name (broker only): one cluster, default, and the replay says so', async () => {
+  it('labels that name no Cluster Name (broker only), no cluster configured: one cluster, default, and the replay says so', async () => {
     const { replay } = await exports(undefined, (text) => text.replaceAll('Cluster Name=events-msk, ', ''));
     const { code, out } = await replay();
     expect(code).toBe(0);
     expect(JSON.parse(out).warnings).toContain(
       '30 of 30 series name no Cluster Name (a label of the metric name alone, or one that leaves it out): read as one cluster, default; give each query a dynamic label that names it (docs/formats.md)',
+    );
+  });
+
+  it('labels that name no Cluster Name, one cluster configured: that cluster, guarded and rolled back there, and the replay says so', async () => {
+    const { folder, replay } = await exports(undefined, (text) => text.replaceAll('Cluster Name=events-msk, ', ''));
+    await writeFile(join(folder, 'config.yaml'), 'clusters: [events-msk]\n');
+    const { code, out } = await replay('--config', join(folder, 'config.yaml'));
+    expect(code).toBe(0);
+    const result = JSON.parse(out);
+    expect(result.warnings).toContain(
+      '30 of 30 series name no Cluster Name (a label of the metric name alone, or one that leaves it out): read as the one configured cluster, events-msk; give each query a dynamic label that names it (docs/formats.md)',
+    );
+    // They were read as a cluster `default`: events-msk blind (the gate denying), the rollback on a cluster no one configured.
+    expect(result.warnings.join('\n')).not.toMatch(/blind/);
+    expect(result.decisions[0]).toMatchObject({ action: 'rollback', fromPercent: 1 });
+    expect(result.episodes[0].cluster).toBe('events-msk');
+  });
+
+  it('labels that name no Cluster Name, several clusters configured: one cluster, default, said to be none of them', async () => {
+    const { folder, replay } = await exports(undefined, (text) => text.replaceAll('Cluster Name=events-msk, ', ''));
+    await writeFile(join(folder, 'config.yaml'), 'clusters: [events-msk, orders-msk]\n');
+    const { code, out } = await replay('--config', join(folder, 'config.yaml'));
+    expect(code).toBe(0);
+    expect(JSON.parse(out).warnings).toContain(
+      '30 of 30 series name no Cluster Name (a label of the metric name alone, or one that leaves it out): read as one cluster, default, none of the 2 configured (events-msk, orders-msk); give each query a dynamic label that names it (docs/formats.md)',
     );
   });
 

@@ -6,7 +6,9 @@ import type { GuardrailConfig } from '../../core/config.ts';
 import { InputError } from '../../core/errors.ts';
 import type { MetricSeries } from '../../core/metric-series.ts';
 import type { ReleaseEvent } from '../../core/release.ts';
+import { listed } from '../../formats/get-metric-data-messages.ts';
 import type { FlagChange } from '../../formats/launchdarkly.ts';
+import { unnamedCluster } from '../../formats/metric-label.ts';
 import { checkSpacing } from '../../formats/metric-spacing.ts';
 import { type TimelineScope, timelineScope } from '../../formats/timeline.ts';
 import { readDocuments } from '../../simulator/export.ts';
@@ -47,23 +49,33 @@ export async function loadExports(
   }
   checkSpacing(metrics.series, config.metricPeriodSeconds, metricFiles.join(', '));
   return {
-    series: metrics.series,
+    series: metrics.series.map((s) => (namesCluster(s) ? s : { ...s, cluster: unnamedCluster(config.clusters) })),
     releases: timeline.events,
     flagChanges: timeline.flagChanges,
-    warnings: [...metrics.warnings, ...unclustered(metrics.series), ...timeline.warnings],
+    warnings: [...metrics.warnings, ...unclustered(metrics.series, config.clusters), ...timeline.warnings],
   };
 }
 
+const namesCluster = (series: MetricSeries) => Object.hasOwn(series.dimensions, 'Cluster Name');
+
 /**
- * Series whose labels name no `Cluster Name` (the default label, the metric name alone) are one
- * cluster, `default`, whatever clusters they came from: said, so that a replay of several is not
- * taken for a replay of each.
+ * Series whose labels name no `Cluster Name` (the default label, the metric name alone): the one
+ * configured cluster's, as the Prometheus source reads series without its cluster label; with
+ * several configured, one cluster, `default`, whatever clusters they came from. Said either way:
+ * a replay of several is not to be taken for a replay of each.
  */
-function unclustered(series: readonly MetricSeries[]): string[] {
-  const without = series.filter((s) => !Object.hasOwn(s.dimensions, 'Cluster Name'));
-  if (without.length === 0) return [];
+function unclustered(series: readonly MetricSeries[], clusters: readonly string[]): string[] {
+  const without = series.filter((s) => !namesCluster(s)).length;
+  if (without === 0) return [];
+  const cluster = unnamedCluster(clusters);
+  const readAs =
+    clusters.length === 1
+      ? `read as the one configured cluster, ${cluster}`
+      : clusters.length > 1
+        ? `read as one cluster, ${cluster}, none of the ${clusters.length} configured (${listed(clusters)})`
+        : `read as one cluster, ${cluster}`;
   return [
-    `${without.length} of ${series.length} series name no Cluster Name (a label of the metric name alone, or one that leaves it out): ` +
-      `read as one cluster, ${without[0]!.cluster}; give each query a dynamic label that names it (docs/formats.md)`,
+    `${without} of ${series.length} series name no Cluster Name (a label of the metric name alone, or one that leaves it out): ` +
+      `${readAs}; give each query a dynamic label that names it (docs/formats.md)`,
   ];
 }

@@ -5,7 +5,7 @@
 import type { SignalConfig } from '../../core/config.ts';
 import { readDecimal, valueProblem } from '../../core/input-bounds.ts';
 import type { MetricPoint, MetricSeries } from '../../core/metric-series.ts';
-import { keyOf } from '../../formats/metric-label.ts';
+import { keyOf, unnamedCluster } from '../../formats/metric-label.ts';
 import type { RangeResult } from './matrix.ts';
 
 /** Which labels name a series' cluster and broker, the clusters configured, and the period. */
@@ -31,8 +31,7 @@ export function seriesOf(
   const read: PointsRead = { periodMs, from, to, kind: signal.kind, skipped: 0, outOfBounds: 0 };
   const merged = new Map<string, { series: Omit<MetricSeries, 'points'>; labels: string; points: Map<number, number> }>();
   const warnings: string[] = [];
-  const clusterOf = (labels: Readonly<Record<string, string>>) =>
-    labels[clusterLabel] ?? (clusters.length === 1 ? clusters[0]! : 'default');
+  const clusterOf = (labels: Readonly<Record<string, string>>) => labels[clusterLabel] ?? unnamedCluster(clusters);
   const watched = matrix.filter((result) => clusters.length === 0 || clusters.includes(clusterOf(result.metric ?? {})));
   for (const { result, points } of byFirstSample(watched, read)) {
     const labels = result.metric ?? {};
