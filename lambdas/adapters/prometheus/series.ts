@@ -5,6 +5,7 @@
 import type { SignalConfig } from '../../core/config.ts';
 import { readDecimal, valueProblem } from '../../core/input-bounds.ts';
 import type { MetricPoint, MetricSeries } from '../../core/metric-series.ts';
+import { listed } from '../../formats/get-metric-data-messages.ts';
 import { keyOf, unnamedCluster } from '../../formats/metric-label.ts';
 import type { RangeResult } from './matrix.ts';
 
@@ -32,7 +33,11 @@ export function seriesOf(
   const merged = new Map<string, { series: Omit<MetricSeries, 'points'>; labels: string; points: Map<number, number> }>();
   const warnings: string[] = [];
   const clusterOf = (labels: Readonly<Record<string, string>>) => labels[clusterLabel] ?? unnamedCluster(clusters);
-  const watched = matrix.filter((result) => clusters.length === 0 || clusters.includes(clusterOf(result.metric ?? {})));
+  const { watched, unlabelled } = watchedOf(matrix, clusterOf, clusters, clusterLabel);
+  if (unlabelled > 0)
+    warnings.push(
+      `Prometheus: ${signal.name}: ${unlabelled} of ${matrix.length} series have no \`${clusterLabel}\` label (clusterLabel): with ${clusters.length} clusters configured (${listed(clusters)}) they are none of them, left out; add the label where they are scraped and keep it in signals.${signal.name}.promql`,
+    );
   for (const { result, points } of byFirstSample(watched, read)) {
     const labels = result.metric ?? {};
     const cluster = clusterOf(labels);
@@ -59,6 +64,26 @@ export function seriesOf(
     );
   const series = [...merged.values()].map(({ series: s, points }) => ({ ...s, points: sortedPoints(points) }));
   return { series, warnings };
+}
+
+/**
+ * The results of the configured clusters (all, where none is configured), and how many others
+ * have no cluster label: with several clusters configured, such a series could be any of them.
+ */
+function watchedOf(
+  matrix: readonly RangeResult[],
+  clusterOf: (labels: Readonly<Record<string, string>>) => string,
+  clusters: readonly string[],
+  clusterLabel: string,
+): { watched: RangeResult[]; unlabelled: number } {
+  const watched: RangeResult[] = [];
+  let unlabelled = 0;
+  for (const result of matrix) {
+    const labels = result.metric ?? {};
+    if (clusters.length === 0 || clusters.includes(clusterOf(labels))) watched.push(result);
+    else if (labels[clusterLabel] === undefined) unlabelled++;
+  }
+  return { watched, unlabelled };
 }
 
 /** Prometheus's default lookback (`--query.lookback-delta`): how long a series that stopped still answers with its last sample. */
