@@ -31,5 +31,10 @@ export const LISTENER_LABELS = ['listener', 'networkProcessor'] as const;
 /** Listeners that carry broker-to-broker or controller traffic (MSK, Strimzi, Confluent names). */
 export const INTER_BROKER_LISTENERS = '(?i)(replication|internal|controller|controlplane).*';
 
-/** The old-generation pools of the HotSpot collectors (G1, Parallel, CMS, Serial). */
-export const OLD_GEN_POOLS = '.*Old Gen|Tenured Gen';
+/**
+ * The pools whose CollectionUsage is the heap left after GC, one per HotSpot collector (PromQL
+ * matches the whole name): the old generation of G1, Parallel, CMS and generational Shenandoah
+ * (`… Old Gen`), Serial (`Tenured Gen`) and generational ZGC (`ZGC Old Generation`); the one pool,
+ * the whole heap, of single-generation ZGC (`ZHeap`) and Shenandoah (`Shenandoah`).
+ */
+export const OLD_GEN_POOLS = '.*Old Gen|Tenured Gen|ZGC Old Generation|ZHeap|Shenandoah';
