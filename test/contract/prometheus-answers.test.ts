@@ -50,6 +50,20 @@ describe('a Prometheus answer and its timeline', () => {
     }
   });
 
+  it('a range result whose every broker holds each value over 3 periods: the read says the scrape is slower than the period', async () => {
+    const config = parseConfig('signals:\n  ConnectionCount: { enabled: false }\n  HeapMemoryAfterGC: { enabled: false }\n');
+    const source = new PrometheusMetricSource({ url: stub.base, retry: { sleep: async () => {} } }, config);
+    const t = Date.parse(START);
+    // As Prometheus answers a scrape every 3 minutes at a 60 s step: each sample at three steps.
+    const everyThird = (b: number): Array<[number, string]> =>
+      Array.from({ length: 60 }, (_, i) => [t + i * 60_000, String(b * 100 + Math.floor((i + b) / 3))]);
+    stub.handle(answer(200, matrix([1, 2, 3].map((b) => broker({ cluster: 'events', broker: String(b) }, everyThird(b))))));
+    const readout = await source.read(t - 1, t + 60 * 60_000);
+    expect(readout.warnings.filter((w) => w.includes('over 3 periods'))).toEqual([
+      expect.stringMatching(/series that change often .* scraped about every 180 s.* set `metricPeriodSeconds: 180`/),
+    ]);
+  });
+
   it("replay --prometheus reads its timeline as the configuration scopes it: another project's change is left out, and said", async () => {
     const folder = await newFolder();
     const config = join(folder, 'stormguard.config.yaml');

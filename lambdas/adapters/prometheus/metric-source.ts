@@ -21,6 +21,7 @@ import type { MetricSource } from '../../ports.ts';
 import { RetriesExhaustedError, type RetryOptions, retryingFetch } from '../http/retrying-fetch.ts';
 import { checkedMatrix, type RangeResult } from './matrix.ts';
 import { queryFor } from './queries.ts';
+import { repeatedSamples } from './scrape-interval.ts';
 import { seriesOf } from './series.ts';
 import { type SigV4Settings, signedHeaders } from './sigv4.ts';
 
@@ -87,6 +88,7 @@ export class PrometheusMetricSource implements MetricSource {
       series.push(...mapped.series);
       warnings.push(...mapped.warnings);
     }
+    warnings.push(...repeatedSamples(series, stepMs));
     return { series: series.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)), warnings };
   }
 

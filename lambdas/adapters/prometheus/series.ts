@@ -87,7 +87,7 @@ function watchedOf(
 }
 
 /** Prometheus's default lookback (`--query.lookback-delta`): how long a series that stopped still answers with its last sample. */
-const LOOKBACK_MS = 5 * 60_000;
+export const LOOKBACK_MS = 5 * 60_000;
 
 /** Whether `points` take over from `earlier` (points so far, in time order of arrival): they start at most a lookback before its end, and go on past it. */
 function continues(earlier: ReadonlyMap<number, number>, points: ReadonlyArray<[number, number]>): boolean {
