@@ -4,7 +4,7 @@
 
 /** "2025-08-28 13:02 UTC" */
 export function formatTime(time: number): string {
-  return isDate(time) ? new Date(time).toISOString().slice(0, 16).replace('T', ' ') + ' UTC' : `(time ${String(time)})`;
+  return isDate(time) ? `${new Date(time).toISOString().slice(0, 16).replace('T', ' ')} UTC` : `(time ${String(time)})`;
 }
 
 /** "13:02" */

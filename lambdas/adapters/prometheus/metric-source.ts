@@ -15,8 +15,7 @@
  */
 import type { GuardrailConfig, SignalConfig } from '../../core/config.ts';
 import { InputError, StormguardError } from '../../core/errors.ts';
-import { readDecimal, valueProblem } from '../../core/input-bounds.ts';
-import type { MetricPoint, MetricReadout, MetricSeries } from '../../core/metric-series.ts';
+import type { MetricReadout, MetricSeries } from '../../core/metric-series.ts';
 import type { MetricSource } from '../../ports.ts';
 import { RetriesExhaustedError, type RetryOptions, retryingFetch } from '../http/retrying-fetch.ts';
 import { checkedMatrix, type RangeResult } from './matrix.ts';
