@@ -235,12 +235,6 @@ function writtenSignals(raw: unknown): Record<string, readonly string[]> {
   );
 }
 
-/**
- * The DynamoDB store keeps a shard's series in CHECKPOINT_BUCKETS items by a hash of their key
- * (adapters/dynamodb/series-log.ts BUCKETS), each at most CHECKPOINT_ITEM_BYTES (store.ts
- * MAX_ITEM_BYTES). The configuration is refused when the fullest bucket of a shard of
- * `shards.maxSeries` series could exceed it, so that the store's own check never has to refuse a
-
 /** The defaults: what runs when no configuration is given. */
 export function defaultConfig(): GuardrailConfig {
   return resolveConfig({}, 'embedded defaults');
