@@ -250,9 +250,10 @@ function withSignalDefaults(
   const signals: SignalConfig[] = [];
   for (const name of names) {
     const own: Record<string, unknown> = Object.hasOwn(parsed.signals, name) ? parsed.signals[name]! : {};
+    const keys = Object.hasOwn(written, name) ? written[name]! : Object.keys(own);
     const merged = {
       ...(Object.hasOwn(MSK_SIGNALS, name) ? MSK_SIGNALS[name] : {}),
-      ...Object.fromEntries((Object.hasOwn(written, name) ? written[name]! : Object.keys(own)).map((key) => [key, own[key]])),
+      ...Object.fromEntries(keys.map((key) => [key, own[key]])),
     };
     const checked = signalSchema.safeParse(merged);
     if (!checked.success) {
@@ -260,8 +261,11 @@ function withSignalDefaults(
       const field = ['signals', name, ...issue.path.map(String)].join('.');
       throw new InputError({ file: source, field }, issue.message);
     }
-    const problem = signalProblem(checked.data);
-    if (problem) throw new InputError({ file: source, field: `signals.${name}.${problem.field}` }, problem.message);
+    const problem = signalProblem(name, checked.data, keys);
+    if (problem) {
+      const at = ['signals', name, problem.field];
+      throw new InputError({ file: source, line: lineOf(at), field: at.join('.') }, problem.message);
+    }
     if (checked.data.enabled) signals.push({ ...checked.data, name });
   }
   const config = { ...parsed, signals };

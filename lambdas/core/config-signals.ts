@@ -58,18 +58,57 @@ export const signalSchema = z.strictObject({
   fallsWithCompression: withDefault(z.boolean(), false),
 });
 
-export type SignalConfig = z.output<typeof signalSchema> & { readonly name: string };
+type Signal = z.output<typeof signalSchema>;
 
-/** What a signal's settings cannot mean together: the field and why, or undefined. */
-export function signalProblem(signal: z.output<typeof signalSchema>): { field: string; message: string } | undefined {
-  if (signal.forecast && signal.kind !== 'percent')
-    return { field: 'forecast', message: 'a forecast needs `kind: percent` (it is a time to a percentage limit)' };
-  if (!signal.traffic) return undefined;
-  if (signal.kind === 'percent')
-    return { field: 'traffic', message: 'traffic is a rate or a count (bytes or messages in), not a percentage' };
-  if (signal.headroomPercent !== undefined)
-    return { field: 'traffic', message: 'a traffic signal is never guarded: drop its `headroomPercent`, or its `traffic`' };
-  return undefined;
+export type SignalConfig = Signal & { readonly name: string };
+
+/**
+ * What a signal's settings cannot mean together: `field` cannot be set with `cause`'s value. The
+ * field at fault is the one the user wrote; where `field` is a default's, `cause` is, and the
+ * message says what the default is (`byDefault`) and how to undo it (`undo`).
+ */
+const RULES: ReadonlyArray<{
+  field: keyof Signal;
+  cause: keyof Signal;
+  broken: (signal: Signal) => boolean;
+  message: string;
+  byDefault: string;
+  undo?: string;
+}> = [
+  {
+    field: 'forecast',
+    cause: 'kind',
+    broken: (s) => s.forecast !== undefined && s.kind !== 'percent',
+    message: 'a forecast needs `kind: percent` (it is a time to a percentage limit)',
+    byDefault: 'has a forecast by default',
+    undo: 'a default forecast cannot be turned off: keep `kind: percent`',
+  },
+  {
+    field: 'traffic',
+    cause: 'kind',
+    broken: (s) => s.traffic && s.kind === 'percent',
+    message: 'traffic is a rate or a count (bytes or messages in), not a percentage',
+    byDefault: 'is a traffic signal by default',
+    undo: '`traffic: false` makes it an ordinary signal',
+  },
+  {
+    field: 'traffic',
+    cause: 'headroomPercent',
+    broken: (s) => s.traffic && s.headroomPercent !== undefined,
+    message: 'a traffic signal is never guarded: drop its `headroomPercent`, or set `traffic: false`',
+    byDefault: 'is a traffic signal by default',
+  },
+];
+
+/**
+ * What the signal `name`'s settings cannot mean together, blaming a field in `written` (those its
+ * entry sets) where one is to blame, or undefined.
+ */
+export function signalProblem(name: string, signal: Signal, written: readonly string[]): { field: string; message: string } | undefined {
+  const rule = RULES.find((r) => r.broken(signal));
+  if (!rule) return undefined;
+  if (written.includes(rule.field) || !written.includes(rule.cause)) return { field: rule.field, message: rule.message };
+  return { field: rule.cause, message: [`${name} ${rule.byDefault}, and ${rule.message}`, rule.undo].filter(Boolean).join('; ') };
 }
 
 /** Amazon MSK's CloudWatch metrics (namespace AWS/Kafka) and the self-managed JMX equivalent. */

@@ -67,6 +67,25 @@ describe('configuration constraints', () => {
     );
   });
 
+  it('blames the field a user wrote, on its line, when it conflicts with a default they did not write', () => {
+    expect(errorOf('signals:\n  HeapMemoryAfterGC:\n    minChange: 5\n    kind: rate\n').message).toBe(
+      'stormguard.config.yaml, line 4: field `signals.HeapMemoryAfterGC.kind`: HeapMemoryAfterGC has a forecast by default, ' +
+        'and a forecast needs `kind: percent` (it is a time to a percentage limit); a default forecast cannot be turned off: keep `kind: percent`',
+    );
+    expect(errorOf('signals:\n  MessagesInPerSec: { kind: percent }\n').message).toBe(
+      'stormguard.config.yaml, line 2: field `signals.MessagesInPerSec.kind`: MessagesInPerSec is a traffic signal by default, ' +
+        'and traffic is a rate or a count (bytes or messages in), not a percentage; `traffic: false` makes it an ordinary signal',
+    );
+    expect(errorOf('signals:\n  BytesInPerSec:\n    headroomPercent: 50\n').message).toBe(
+      'stormguard.config.yaml, line 3: field `signals.BytesInPerSec.headroomPercent`: BytesInPerSec is a traffic signal by default, ' +
+        'and a traffic signal is never guarded: drop its `headroomPercent`, or set `traffic: false`',
+    );
+    // Where both are written, the field at fault is, on its own line.
+    expect(errorOf('signals:\n  Lag:\n    kind: rate\n    forecast: {}\n').message).toBe(
+      'stormguard.config.yaml, line 4: field `signals.Lag.forecast`: a forecast needs `kind: percent` (it is a time to a percentage limit)',
+    );
+  });
+
   it('changes only the fields a signal’s entry writes: the rest stay the defaults’', () => {
     const config = parseConfig('signals:\n  BytesInPerSec: { statistic: Maximum }\n  HeapMemoryAfterGC: { headroomPercent: 70 }\n');
     const signal = (name: string) => config.signals.find((s) => s.name === name)!;
