@@ -21,7 +21,7 @@ import {
   withDefault,
 } from './config-fields.ts';
 import { LIMITS } from './config-limits.ts';
-import { MSK_SIGNALS, type SignalConfig, signalProblem, signalSchema } from './config-signals.ts';
+import { MSK_SIGNALS, resolveSignal, type SignalConfig, signalSchema } from './config-signals.ts';
 import { InputError } from './errors.ts';
 import { QUIET_PERIODS } from './likelihood.ts';
 import { reservedKeyPath } from './reserved-keys.ts';
@@ -251,22 +251,8 @@ function withSignalDefaults(
   for (const name of names) {
     const own: Record<string, unknown> = Object.hasOwn(parsed.signals, name) ? parsed.signals[name]! : {};
     const keys = Object.hasOwn(written, name) ? written[name]! : Object.keys(own);
-    const merged = {
-      ...(Object.hasOwn(MSK_SIGNALS, name) ? MSK_SIGNALS[name] : {}),
-      ...Object.fromEntries(keys.map((key) => [key, own[key]])),
-    };
-    const checked = signalSchema.safeParse(merged);
-    if (!checked.success) {
-      const issue = checked.error.issues[0]!;
-      const field = ['signals', name, ...issue.path.map(String)].join('.');
-      throw new InputError({ file: source, field }, issue.message);
-    }
-    const problem = signalProblem(name, checked.data, keys);
-    if (problem) {
-      const at = ['signals', name, problem.field];
-      throw new InputError({ file: source, line: lineOf(at), field: at.join('.') }, problem.message);
-    }
-    if (checked.data.enabled) signals.push({ ...checked.data, name });
+    const signal = resolveSignal(name, Object.fromEntries(keys.map((key) => [key, own[key]])), source, lineOf);
+    if (signal.enabled) signals.push({ ...signal, name });
   }
   const config = { ...parsed, signals };
   checkShardCapacity(config, source, lineOf);

@@ -1,11 +1,12 @@
 /**
- * One signal's settings (`signals.<metric name>` of a configuration) and the signals guarded with
- * no configuration at all: Amazon MSK's.
+ * One signal's settings (`signals.<metric name>` of a configuration), the signals guarded with
+ * no configuration at all (Amazon MSK's), and a signal's entry merged with them.
  */
 
 import * as z from 'zod/mini';
 import { atMost, nonnegative, positive, searchText, withDefault } from './config-fields.ts';
 import { LIMITS } from './config-limits.ts';
+import { InputError } from './errors.ts';
 import { FULL_POINTS } from './history.ts';
 
 export const signalSchema = z.strictObject({
@@ -101,10 +102,43 @@ const RULES: ReadonlyArray<{
 ];
 
 /**
+ * The signal `name`: MSK's defaults for it, if any, with the fields its entry writes, checked
+ * (`source` and `lineOf` place errors). Only a new signal can lack a kind: it is said to need one.
+ */
+export function resolveSignal(
+  name: string,
+  written: Partial<Signal>,
+  source: string,
+  lineOf: (path: string[]) => number | undefined,
+): Signal {
+  const at = (...fields: string[]) => {
+    const path = ['signals', name, ...fields];
+    return { file: source, line: lineOf(path), field: path.join('.') };
+  };
+  const merged = { ...(Object.hasOwn(MSK_SIGNALS, name) ? MSK_SIGNALS[name] : {}), ...written };
+  if (merged.kind === undefined) {
+    const kinds = signalSchema.shape.kind.options;
+    throw new InputError(
+      at('kind'),
+      `missing: a signal that is not one of the defaults needs a kind (${kinds.slice(0, -1).join(', ')} or ${kinds.at(-1)})`,
+    );
+  }
+  const checked = signalSchema.safeParse(merged);
+  if (!checked.success) {
+    // configSchema checked the entry's fields one by one: this checks them with the defaults'.
+    const issue = checked.error.issues[0]!;
+    throw new InputError(at(...issue.path.map(String)), issue.message);
+  }
+  const problem = signalProblem(name, checked.data, Object.keys(written));
+  if (problem) throw new InputError(at(problem.field), problem.message);
+  return checked.data;
+}
+
+/**
  * What the signal `name`'s settings cannot mean together, blaming a field in `written` (those its
  * entry sets) where one is to blame, or undefined.
  */
-export function signalProblem(name: string, signal: Signal, written: readonly string[]): { field: string; message: string } | undefined {
+function signalProblem(name: string, signal: Signal, written: readonly string[]): { field: string; message: string } | undefined {
   const rule = RULES.find((r) => r.broken(signal));
   if (!rule) return undefined;
   if (written.includes(rule.field) || !written.includes(rule.cause)) return { field: rule.field, message: rule.message };

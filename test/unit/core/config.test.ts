@@ -49,8 +49,10 @@ describe('configuration', () => {
     expect(error.message).toMatch(/expected number/);
   });
 
-  it('rejects a custom signal with no kind, naming it', () => {
-    expect(errorOf('signals:\n  Mystery: { zThreshold: 3 }\n').location.field).toBe('signals.Mystery.kind');
+  it('rejects a new signal with no kind, on the line of its name, saying a new one needs it', () => {
+    expect(errorOf('mode: observe\nsignals:\n  Mystery:\n    zThreshold: 3\n').message).toBe(
+      'stormguard.config.yaml, line 3: field `signals.Mystery.kind`: missing: a signal that is not one of the defaults needs a kind (rate, count or percent)',
+    );
   });
 
   it('names the line of a YAML syntax error', () => {
