@@ -209,7 +209,7 @@ export function resolveConfig(
     throw new InputError({ file: source, line: lineOf(reserved), field: reserved.join('.') }, 'a key named __proto__ is not accepted');
   const result = configSchema.safeParse(raw ?? {});
   if (!result.success) {
-    const issue = result.error.issues[0]!;
+    const issue = causeOf(result.error.issues);
     const path = issue.path.map(String);
     const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
     const fieldPath = keys.length > 0 ? [...path, keys[0]!] : path;
@@ -219,6 +219,20 @@ export function resolveConfig(
     throw new InputError({ file: source, line: lineOf(fieldPath), field: fieldPath.join('.') || '(top level)' }, message);
   }
   return withSignalDefaults(result.data, writtenSignals(raw), source, lineOf);
+}
+
+/**
+ * The issue to report: the first, unless its object also has an unknown key, reported instead
+ * (a misspelt key leaves the field it meant missing: the unknown key is the cause, and the known
+ * keys listed with it show which was meant).
+ */
+function causeOf(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue {
+  const first = issues[0]!;
+  const object = first.path.slice(0, -1);
+  const unknown = issues.find(
+    (i) => i.code === 'unrecognized_keys' && i.path.length === object.length && i.path.every((key, n) => key === object[n]),
+  );
+  return first.code === 'unrecognized_keys' ? first : (unknown ?? first);
 }
 
 /** The fields each signal's entry sets as written: those, and only those, replace the defaults' (the parse fills in the rest). */

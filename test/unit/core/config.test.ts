@@ -43,6 +43,12 @@ describe('configuration', () => {
     );
   });
 
+  it('reports a misspelt key rather than the field it leaves missing', () => {
+    expect(errorOf('mode: observe\nlaunchDarkly:\n  projectkey: default\n').message).toBe(
+      'stormguard.config.yaml, line 3: field `launchDarkly.projectkey`: unknown key (expected one of: projectKey, baseUrl, onApprovalRequired, onConflict)',
+    );
+  });
+
   it('names the field of a value of the wrong type', () => {
     const error = errorOf('detector:\n  warmupPeriods: many\n');
     expect(error.location).toMatchObject({ line: 2, field: 'detector.warmupPeriods' });
