@@ -99,7 +99,7 @@ describe('the acknowledge Lambda', () => {
     const handler = createAckHandler(ackStore());
     expect(await handler({ flag: 'storm', environment: 'production', by: 'priya' })).toEqual({
       acknowledged: false,
-      reason: 'bad request: field `reason`: Invalid input: expected string, received undefined',
+      reason: 'bad request: field `reason`: missing: expected a string',
     });
     expect(await handler({ flag: 'storm', environment: 'production', by: 'priya', reason: 'x', extra: 1 })).toMatchObject({
       acknowledged: false,

@@ -218,7 +218,7 @@ describe('a user mistake exits 2 naming the field, never a stack trace', () => {
     await writeFile(file, JSON.stringify({ version: 1, revision: 1, evaluatedAt: 1756400000000 }));
     expect(await gate()).toMatchObject({
       code: 2,
-      out: `unknown: f in production → 5%\n  the guardrail's state cannot be read: ${file}: field \`series\`: Invalid input: expected record, received undefined\n`,
+      out: `unknown: f in production → 5%\n  the guardrail's state cannot be read: ${file}: field \`series\`: missing: expected a record\n`,
     });
     const json = await stormguard('gate', '--flag', 'f', '--env', 'production', '--to', '5', '--state', folder, '--json');
     expect(json.code).toBe(2);
@@ -231,7 +231,7 @@ describe('a user mistake exits 2 naming the field, never a stack trace', () => {
     await writeFile(file, JSON.stringify(state));
     expect(await gate()).toMatchObject({
       code: 2,
-      out: expect.stringContaining(`${file}: field \`freezes.x.target.ruleId\`: Invalid input: expected string, received undefined\n`),
+      out: expect.stringContaining(`${file}: field \`freezes.x.target.ruleId\`: missing: expected a string\n`),
     });
     // The gate reads what a cluster never reported: a broken record of it is named too.
     await writeFile(file, JSON.stringify({ ...JSON.parse(await readFile(join(replayed, 'state.json'), 'utf8')), coverage: { c: null } }));

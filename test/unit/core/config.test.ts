@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import * as z from 'zod/mini';
 import { defaultConfig, parseConfig } from '../../../lambdas/core/config.ts';
 import { InputError } from '../../../lambdas/core/errors.ts';
 
@@ -47,6 +48,19 @@ describe('configuration', () => {
     expect(errorOf('mode: observe\nlaunchDarkly:\n  projectkey: default\n').message).toBe(
       'stormguard.config.yaml, line 3: field `launchDarkly.projectkey`: unknown key (expected one of: projectKey, baseUrl, onApprovalRequired, onConflict)',
     );
+  });
+
+  it('says a required field is missing, rather than that it received undefined', () => {
+    expect(errorOf('mode: observe\nlaunchDarkly:\n  onConflict: page\n').message).toBe(
+      'stormguard.config.yaml, line 2: field `launchDarkly.projectKey`: missing: expected a string',
+    );
+    // Every schema in lambdas/ reads zod's messages from zod-messages.ts: a missing option or array says so too.
+    const issues = z.object({ to: z.enum(['zero', 'off']), at: z.array(z.string()), on: z.boolean() }).safeParse({}).error?.issues;
+    expect(issues?.map((issue) => issue.message)).toEqual([
+      'missing: expected one of "zero"|"off"',
+      'missing: expected an array',
+      'missing: expected a boolean',
+    ]);
   });
 
   it('names the field of a value of the wrong type', () => {
