@@ -92,18 +92,21 @@ export function createDetectorHandler(
   return async (event, context) => {
     const { metrics } = wiring;
     if (context) wiring.budget?.start(context.getRemainingTimeInMillis());
-    metrics.addMetric('Heartbeat', MetricUnit.Count, 1);
     try {
       const ports = portsOf(event.shard ?? (Object.keys(shards).length === 1 ? Object.keys(shards)[0]! : ONLY_SHARD));
       const result = await runOnce(ports.config, ports, Date.parse(event.time));
-      if (!result.read) return { status: 'skipped', result };
-      report(result, wiring);
-      if (wiring.reports) {
-        const failures = await keepIncidentPages(result, wiring.reports, renderReportPage, wiring.config);
-        if (failures.length > 0) metrics.addMetric('ReportErrors', MetricUnit.Count, failures.length);
-        for (const message of failures) wiring.log({ level: 'error', message });
+      if (result.read) {
+        report(result, wiring);
+        if (wiring.reports) {
+          const failures = await keepIncidentPages(result, wiring.reports, renderReportPage, wiring.config);
+          if (failures.length > 0) metrics.addMetric('ReportErrors', MetricUnit.Count, failures.length);
+          for (const message of failures) wiring.log({ level: 'error', message });
+        }
       }
-      return { status: 'evaluated', result };
+      // Alive is a run that did its work (evaluated, or skipped by the cadence): a run that throws
+      // every time must leave the heartbeat missing, not keep its alarm quiet.
+      metrics.addMetric('Heartbeat', MetricUnit.Count, 1);
+      return result.read ? { status: 'evaluated', result } : { status: 'skipped', result };
     } catch (error) {
       if (error instanceof StateConflictError) {
         // EventBridge delivered twice, a run overlapped, or an acknowledgement lifted a freeze: what
