@@ -30,6 +30,7 @@ import { newDashboard } from './dashboard.ts';
 import { allowDetector } from './detector-role.ts';
 import { newFunction } from './function.ts';
 import type { StormguardGuardrailProps, StormguardSecrets } from './props.ts';
+import { detectorSchedule } from './schedule.ts';
 import { type DetectorSecrets, newSecret, newSecrets } from './secrets.ts';
 import { DETECTOR_TIMEOUT, selfAlarms } from './self-alarms.ts';
 
@@ -46,9 +47,6 @@ function checkedConfigJson(props: StormguardGuardrailProps, config: GuardrailCon
       { file: `${path}: config`, field: 'clusters' },
       'names no cluster to watch (set it to the MSK `Cluster Name` values)',
     );
-  }
-  if ((props.schedule?.toSeconds() ?? 60) < config.metricPeriodSeconds) {
-    throw new InputError({ file: path, field: 'schedule' }, `must not be shorter than the metric period (${config.metricPeriodSeconds} s)`);
   }
   // The Lambdas read the configuration as written (JSON) and apply the same defaults.
   const configJson = JSON.stringify(props.config);
@@ -103,6 +101,7 @@ export class StormguardGuardrail extends Construct {
     const config = resolveConfig(props.config, `${this.node.path}: config`);
     this.config = config;
     const configJson = checkedConfigJson(props, config, this.node.path);
+    const schedule = detectorSchedule(props.schedule, config, this.node.path);
     this.table = new dynamodb.TableV2(this, 'State', {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
       sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
@@ -126,7 +125,7 @@ export class StormguardGuardrail extends Construct {
     this.reports = this.newReportsBucket(props);
     const detector = this.newDetector(props, secrets, retention, common);
     this.detector = detector;
-    this.detectorSchedules = planShards(config).map((shard) => this.newSchedule(detector, shard.id, props));
+    this.detectorSchedules = planShards(config).map((shard) => this.newSchedule(detector, shard.id, schedule));
 
     this.gate = newFunction(this, 'Gate', 'gate', retention, { timeout: Duration.seconds(10), environment: common });
     this.table.grantReadData(this.gate);
@@ -142,7 +141,7 @@ export class StormguardGuardrail extends Construct {
     }
     this.secrets = { ...secrets, ...(launchDarkly ? { launchDarklyWebhookSecret: launchDarkly.webhookSecret } : {}) };
 
-    const alarms = selfAlarms(this, detector);
+    const alarms = selfAlarms(this, detector, schedule);
     const action = new SnsAction(this.alertTopic);
     for (const alarm of alarms) {
       alarm.addAlarmAction(action);
@@ -232,10 +231,10 @@ export class StormguardGuardrail extends Construct {
     return detector;
   }
 
-  /** Every minute per shard, naming it; most runs only look at the release timeline (configuration `cadence`). */
-  private newSchedule(detector: lambda.IFunction, shard: string, props: StormguardGuardrailProps): events.Rule {
+  /** Every `schedule` (a minute) per shard, naming it; most runs only look at the release timeline (configuration `cadence`). */
+  private newSchedule(detector: lambda.IFunction, shard: string, schedule: Duration): events.Rule {
     return new events.Rule(this, shard === '0' ? 'Schedule' : `Schedule${shard}`, {
-      schedule: events.Schedule.rate(props.schedule ?? Duration.minutes(1)),
+      schedule: events.Schedule.rate(schedule),
       targets: [
         new targets.LambdaFunction(detector, {
           event: events.RuleTargetInput.fromObject({ shard, time: events.EventField.time }),

@@ -17,7 +17,8 @@ export interface StormguardGuardrailProps {
    */
   readonly config: StormguardConfig;
   /**
-   * How often the detector runs.
+   * How often the detector runs: at least the metric period, at most 8 hours. The alarms on the
+   * detector count their periods in runs of it (HeartbeatMissing: 3 runs without one).
    * @default one minute
    */
   readonly schedule?: Duration;

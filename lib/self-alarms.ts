@@ -7,6 +7,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { DETECTOR_SERVICE, METRICS_NAMESPACE } from '../lambdas/names.ts';
+import { ALARM_RUNS } from './schedule.ts';
 
 /** The detector's timeout: the run must end before the next one starts. */
 export const DETECTOR_TIMEOUT = Duration.seconds(50);
@@ -15,25 +16,32 @@ const DURATION_ALARM_FRACTION = 0.8;
 /** Data older than this at evaluation means CloudWatch is not delivering. */
 const STALE_DATA_SECONDS = 600;
 
-export function selfAlarms(scope: Construct, fn: lambda.IFunction): cloudwatch.Alarm[] {
-  return [...functionAlarms(scope, fn), ...reportedAlarms(scope)];
+/**
+ * The alarms on the detector run on `schedule`: each alarm period is one run of every shard, so a
+ * detector run every 5 minutes is not "missing" four minutes in five, and "2 of 3" counts runs.
+ */
+export function selfAlarms(scope: Construct, fn: lambda.IFunction, schedule: Duration): cloudwatch.Alarm[] {
+  return [...functionAlarms(scope, fn, schedule), ...reportedAlarms(scope, schedule)];
 }
 
+/** `runs` runs of the detector, said in minutes. */
+const minutesOf = (schedule: Duration, runs: number) => `${(schedule.toMinutes() * runs).toLocaleString('en')} minutes`;
+
 /** What Lambda says of the detector function: errors, throttles, runs near the timeout. */
-function functionAlarms(scope: Construct, fn: lambda.IFunction): cloudwatch.Alarm[] {
+function functionAlarms(scope: Construct, fn: lambda.IFunction, period: Duration): cloudwatch.Alarm[] {
   return [
     new cloudwatch.Alarm(scope, 'DetectorErrors', {
-      alarmDescription: 'Stormguard: the detector failed in 2 of the last 3 minutes',
-      metric: fn.metricErrors({ period: Duration.minutes(1) }),
+      alarmDescription: `Stormguard: the detector failed in 2 of its last ${ALARM_RUNS} runs (${minutesOf(period, ALARM_RUNS)})`,
+      metric: fn.metricErrors({ period }),
       threshold: 1,
-      evaluationPeriods: 3,
+      evaluationPeriods: ALARM_RUNS,
       datapointsToAlarm: 2,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     }),
     new cloudwatch.Alarm(scope, 'DetectorThrottles', {
       alarmDescription: 'Stormguard: the detector was throttled',
-      metric: fn.metricThrottles({ period: Duration.minutes(1) }),
+      metric: fn.metricThrottles({ period }),
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -41,9 +49,9 @@ function functionAlarms(scope: Construct, fn: lambda.IFunction): cloudwatch.Alar
     }),
     new cloudwatch.Alarm(scope, 'DetectorDuration', {
       alarmDescription: `Stormguard: runs take over ${DURATION_ALARM_FRACTION * 100}% of the detector's timeout`,
-      metric: fn.metricDuration({ period: Duration.minutes(1), statistic: 'Maximum' }),
+      metric: fn.metricDuration({ period, statistic: 'Maximum' }),
       threshold: DETECTOR_TIMEOUT.toMilliseconds() * DURATION_ALARM_FRACTION,
-      evaluationPeriods: 3,
+      evaluationPeriods: ALARM_RUNS,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     }),
@@ -51,31 +59,30 @@ function functionAlarms(scope: Construct, fn: lambda.IFunction): cloudwatch.Alar
 }
 
 /** What the detector reports of itself (embedded metric format): its heartbeat, alerts that did not get out, the data's age. */
-function reportedAlarms(scope: Construct): cloudwatch.Alarm[] {
+function reportedAlarms(scope: Construct, period: Duration): cloudwatch.Alarm[] {
   const detectorMetric = (metricName: string, statistic: string) =>
     new cloudwatch.Metric({
       namespace: METRICS_NAMESPACE,
       metricName,
       dimensionsMap: { service: DETECTOR_SERVICE },
       statistic,
-      period: Duration.minutes(1),
+      period,
     });
   return [
     new cloudwatch.Alarm(scope, 'HeartbeatMissing', {
-      alarmDescription: 'Stormguard: no detector heartbeat for 3 minutes: the guardrail is not watching',
+      alarmDescription: `Stormguard: no detector run completed in ${minutesOf(period, ALARM_RUNS)}: the guardrail is not watching`,
       metric: detectorMetric('Heartbeat', 'SampleCount'),
       threshold: 1,
-      evaluationPeriods: 3,
+      evaluationPeriods: ALARM_RUNS,
       comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
       // No heartbeat at all is the failure scope alarm exists for.
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
     }),
     new cloudwatch.Alarm(scope, 'NotifierErrors', {
-      alarmDescription:
-        'Stormguard: alerts have failed to reach PagerDuty, Slack or SNS for 3 minutes (the detector log says which and why)',
+      alarmDescription: `Stormguard: alerts have failed to reach PagerDuty, Slack or SNS for ${ALARM_RUNS} runs (the detector log says which and why)`,
       metric: detectorMetric('NotifierErrors', 'Sum'),
       threshold: 1,
-      evaluationPeriods: 3,
+      evaluationPeriods: ALARM_RUNS,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     }),

@@ -1,0 +1,47 @@
+/**
+ * The alarms on the guardrail itself, as the template has them: their periods follow the
+ * detector's schedule and cadence, so each can fire whatever the schedule.
+ */
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../../lambdas/core/errors.ts';
+import { StormguardGuardrail, type StormguardGuardrailProps } from '../../lib/index.ts';
+import { context } from '../support/cdk-context.ts';
+
+interface AlarmProperties {
+  readonly AlarmDescription: string;
+  readonly Namespace: string;
+  readonly MetricName: string;
+  readonly Period: number;
+  readonly EvaluationPeriods: number;
+  readonly DatapointsToAlarm?: number;
+  readonly Threshold: number;
+  readonly TreatMissingData: string;
+}
+
+function alarmsOf(props: Partial<StormguardGuardrailProps> = {}): Record<string, AlarmProperties> {
+  const stack = new Stack(new App({ context }), 'Alarms');
+  new StormguardGuardrail(stack, 'Guardrail', { config: { clusters: ['events-msk'] }, ...props });
+  const alarms = Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm');
+  return Object.fromEntries(
+    Object.entries(alarms).map(([id, a]) => [id.replace(/^Guardrail/, '').replace(/[0-9A-F]{8}$/, ''), a.Properties as AlarmProperties]),
+  );
+}
+
+describe('the alarms on the detector', () => {
+  it('count their periods in runs of its schedule: a detector run every 5 minutes is not missing, and 2 failed runs of 3 still alarm', () => {
+    const alarms = alarmsOf({ schedule: Duration.minutes(5) });
+    for (const id of ['DetectorErrors', 'DetectorThrottles', 'DetectorDuration', 'HeartbeatMissing', 'NotifierErrors', 'AlertsLost'])
+      expect(alarms[id]?.Period, id).toBe(300);
+    expect(alarms.HeartbeatMissing).toMatchObject({ EvaluationPeriods: 3, TreatMissingData: 'breaching' });
+    expect(alarms.HeartbeatMissing?.AlarmDescription).toContain('15 minutes');
+    expect(alarms.DetectorErrors).toMatchObject({ EvaluationPeriods: 3, DatapointsToAlarm: 2 });
+    expect(alarmsOf().HeartbeatMissing?.Period).toBe(60);
+  });
+
+  it('refuse a schedule whose three runs CloudWatch could not evaluate (over a day): an input error naming the field', () => {
+    expect(() => alarmsOf({ schedule: Duration.hours(9) })).toThrow(InputError);
+    expect(() => alarmsOf({ schedule: Duration.hours(9) })).toThrow(/Alarms\/Guardrail: field `schedule`: must be at most 8 hours/);
+  });
+});
