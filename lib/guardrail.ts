@@ -141,7 +141,7 @@ export class StormguardGuardrail extends Construct {
     }
     this.secrets = { ...secrets, ...(launchDarkly ? { launchDarklyWebhookSecret: launchDarkly.webhookSecret } : {}) };
 
-    const alarms = selfAlarms(this, detector, schedule);
+    const alarms = selfAlarms(this, detector, schedule, config);
     const action = new SnsAction(this.alertTopic);
     for (const alarm of alarms) {
       alarm.addAlarmAction(action);

@@ -6,6 +6,8 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
+import { longestReadIntervalMs } from '../lambdas/core/cadence.ts';
+import type { GuardrailConfig } from '../lambdas/core/config-schema.ts';
 import { DETECTOR_SERVICE, METRICS_NAMESPACE } from '../lambdas/names.ts';
 import { ALARM_RUNS } from './schedule.ts';
 
@@ -20,9 +22,13 @@ const STALE_DATA_SECONDS = 600;
  * The alarms on the detector run on `schedule`: each alarm period is one run of every shard, so a
  * detector run every 5 minutes is not "missing" four minutes in five, and "2 of 3" counts runs.
  */
-export function selfAlarms(scope: Construct, fn: lambda.IFunction, schedule: Duration): cloudwatch.Alarm[] {
-  return [...functionAlarms(scope, fn, schedule), ...reportedAlarms(scope, schedule)];
+export function selfAlarms(scope: Construct, fn: lambda.IFunction, schedule: Duration, config: GuardrailConfig): cloudwatch.Alarm[] {
+  return [...functionAlarms(scope, fn, schedule), ...reportedAlarms(scope, schedule), staleDataAlarm(scope, schedule, config)];
 }
+
+/** A metric the detector reports of itself (embedded metric format), over `period`. */
+const detectorMetric = (metricName: string, statistic: string, period: Duration) =>
+  new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: DETECTOR_SERVICE }, statistic, period });
 
 /** `runs` runs of the detector, said in minutes. */
 const minutesOf = (schedule: Duration, runs: number) => `${(schedule.toMinutes() * runs).toLocaleString('en')} minutes`;
@@ -58,20 +64,12 @@ function functionAlarms(scope: Construct, fn: lambda.IFunction, period: Duration
   ];
 }
 
-/** What the detector reports of itself (embedded metric format): its heartbeat, alerts that did not get out, the data's age. */
+/** What the detector reports of itself: its heartbeat, alerts that did not get out. */
 function reportedAlarms(scope: Construct, period: Duration): cloudwatch.Alarm[] {
-  const detectorMetric = (metricName: string, statistic: string) =>
-    new cloudwatch.Metric({
-      namespace: METRICS_NAMESPACE,
-      metricName,
-      dimensionsMap: { service: DETECTOR_SERVICE },
-      statistic,
-      period,
-    });
   return [
     new cloudwatch.Alarm(scope, 'HeartbeatMissing', {
       alarmDescription: `Stormguard: no detector run completed in ${minutesOf(period, ALARM_RUNS)}: the guardrail is not watching`,
-      metric: detectorMetric('Heartbeat', 'SampleCount'),
+      metric: detectorMetric('Heartbeat', 'SampleCount', period),
       threshold: 1,
       evaluationPeriods: ALARM_RUNS,
       comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
@@ -80,7 +78,7 @@ function reportedAlarms(scope: Construct, period: Duration): cloudwatch.Alarm[] 
     }),
     new cloudwatch.Alarm(scope, 'NotifierErrors', {
       alarmDescription: `Stormguard: alerts have failed to reach PagerDuty, Slack or SNS for ${ALARM_RUNS} runs (the detector log says which and why)`,
-      metric: detectorMetric('NotifierErrors', 'Sum'),
+      metric: detectorMetric('NotifierErrors', 'Sum', period),
       threshold: 1,
       evaluationPeriods: ALARM_RUNS,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -89,19 +87,33 @@ function reportedAlarms(scope: Construct, period: Duration): cloudwatch.Alarm[] 
     new cloudwatch.Alarm(scope, 'AlertsLost', {
       alarmDescription:
         'Stormguard: an alert was refused by PagerDuty, Slack or SNS, or given up after retries (the detector log says which)',
-      metric: detectorMetric('AlertsLost', 'Sum'),
+      metric: detectorMetric('AlertsLost', 'Sum', period),
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     }),
-    new cloudwatch.Alarm(scope, 'StaleData', {
-      alarmDescription: `Stormguard: the newest datapoint is over ${STALE_DATA_SECONDS / 60} minutes old: the guardrail is blind`,
-      metric: detectorMetric('DataAge', 'Maximum'),
-      threshold: STALE_DATA_SECONDS,
-      evaluationPeriods: 3,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    }),
   ];
+}
+
+/**
+ * The data's age, as the runs that read report it (a read that found nothing reports a day:
+ * handlers/detector.ts). Only those runs report it, every minute while a release is watched and
+ * every `cadence.idleMinutes` otherwise: the period is the longest wait between two reads (in
+ * runs of the schedule), so each period holds one; 2 of 3, so that a read that fell into the next
+ * period (an empty one, not breaching) does not hide two stale ones. The run's own failures and
+ * silence are HeartbeatMissing's and DetectorErrors'.
+ */
+function staleDataAlarm(scope: Construct, schedule: Duration, config: GuardrailConfig): cloudwatch.Alarm {
+  const runs = Math.ceil(longestReadIntervalMs(config) / schedule.toMilliseconds());
+  const period = Duration.minutes(schedule.toMinutes() * runs);
+  return new cloudwatch.Alarm(scope, 'StaleData', {
+    alarmDescription: `Stormguard: the newest datapoint read was over ${STALE_DATA_SECONDS / 60} minutes old, or none was read, in 2 of the last ${ALARM_RUNS} reads (${minutesOf(period, ALARM_RUNS)}): the guardrail is blind`,
+    metric: detectorMetric('DataAge', 'Maximum', period),
+    threshold: STALE_DATA_SECONDS,
+    evaluationPeriods: ALARM_RUNS,
+    datapointsToAlarm: 2,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  });
 }

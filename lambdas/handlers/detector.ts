@@ -77,6 +77,13 @@ export type DetectorOutcome =
 /** The scheduled event, with the shard it is for (each shard's schedule says; none: shard '0'). */
 export type DetectorEvent = Pick<ScheduledEvent, 'time'> & { readonly shard?: string };
 
+/**
+ * The data age a read that found no datapoint at all reports: older than any alarm allows. Left
+ * unreported, a guardrail that CloudWatch gives nothing (a renamed cluster, a monitoring level
+ * switched off) would never raise StaleData, which reads the age of the runs that read.
+ */
+export const NO_DATA_AGE_SECONDS = 86_400;
+
 /** The shard of a deployment with one: every configured cluster. */
 export const ONLY_SHARD = '0';
 
@@ -166,7 +173,7 @@ function report(result: ReadResult, { metrics, log }: DetectorWiring): void {
   metrics.addMetric('DecisionsDeferred', MetricUnit.Count, result.deferred.length);
   metrics.addMetric('NotifierErrors', MetricUnit.Count, result.notifierErrors.length);
   metrics.addMetric('AlertsLost', MetricUnit.Count, alertsLost(result.notifierErrors));
-  if (result.dataAgeSeconds !== undefined) metrics.addMetric('DataAge', MetricUnit.Seconds, result.dataAgeSeconds);
+  metrics.addMetric('DataAge', MetricUnit.Seconds, result.dataAgeSeconds ?? NO_DATA_AGE_SECONDS);
   for (const { cluster, signal, baseline } of result.baselines) {
     metrics.singleMetric().addDimensions({ Cluster: cluster, Signal: signal }).addMetric('Baseline', MetricUnit.NoUnit, baseline);
   }

@@ -8,7 +8,7 @@ import { MemoryStateStore } from '../../../lambdas/adapters/memory/index.ts';
 import { NoFlagController } from '../../../lambdas/adapters/none/flag-controller.ts';
 import { parseConfig } from '../../../lambdas/core/config.ts';
 import type { MetricSeries } from '../../../lambdas/core/metric-series.ts';
-import { createDetectorHandler, type DetectorWiring } from '../../../lambdas/handlers/detector.ts';
+import { createDetectorHandler, type DetectorWiring, NO_DATA_AGE_SECONDS } from '../../../lambdas/handlers/detector.ts';
 import type { MetricSource } from '../../../lambdas/ports.ts';
 
 const MINUTE = 60_000;
@@ -84,5 +84,20 @@ describe("the detector's heartbeat", () => {
       [1, 0],
       [0, 1],
     ]);
+  });
+});
+
+describe("the detector's data age", () => {
+  it('is reported by every run that reads: the newest datapoint’s age, or, where the read found none at all, NO_DATA_AGE_SECONDS', async () => {
+    // The newest point read is for the period 3 minutes before the evaluation: it ended 2 minutes before.
+    let data = true;
+    const { runs, invoke } = deploy({
+      read: async (_from, to) => ({ series: brokerSeries(data ? to - 3 * MINUTE : undefined), warnings: [] }),
+    });
+    await invoke(0);
+    data = false;
+    await invoke(1);
+    await invoke(5);
+    expect(runs.map((r) => r.DataAge)).toEqual([[120], undefined, [NO_DATA_AGE_SECONDS]]);
   });
 });
