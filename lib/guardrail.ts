@@ -2,7 +2,8 @@
  * StormguardGuardrail: the whole guardrail as one construct. A table for its state, the detector
  * Lambda on a one-minute schedule per shard of the clusters (core/shards.ts), an alert topic whose path does not involve Kafka, alarms on
  * the guardrail itself (errors, throttles, duration near the timeout, a missing heartbeat, stale
- * data), and a dashboard; with LaunchDarkly configured, the webhook and the audit-log backfill.
+ * data), and a dashboard; with LaunchDarkly configured, the webhook and the audit-log backfill
+ * (intake.ts), and alarms on their failures.
  *
  * The Lambda code is prebuilt (dist/lambda/<name>, by `npm run build`): a synth needs neither
  * esbuild nor Docker, and deploys the bundles that were tested.
@@ -18,7 +19,6 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
@@ -29,13 +29,11 @@ import { newAlertTopic } from './alert-topic.ts';
 import { newDashboard } from './dashboard.ts';
 import { allowDetector } from './detector-role.ts';
 import { newFunction } from './function.ts';
+import { grantReleaseWrites, intakeAlarms, newLaunchDarklyIntake } from './intake.ts';
 import type { StormguardGuardrailProps, StormguardSecrets } from './props.ts';
 import { detectorSchedule } from './schedule.ts';
-import { type DetectorSecrets, newSecret, newSecrets } from './secrets.ts';
+import { type DetectorSecrets, newSecrets } from './secrets.ts';
 import { DETECTOR_TIMEOUT, selfAlarms } from './self-alarms.ts';
-
-/** The webhook's concurrent runs at most: LaunchDarkly sends a delivery per change, seconds apart. */
-const WEBHOOK_CONCURRENCY = 5;
 
 /** The configuration's share of the 4 KB the environment variables of a Lambda may hold. */
 const MAX_CONFIG_BYTES = 3000;
@@ -131,9 +129,10 @@ export class StormguardGuardrail extends Construct {
     this.table.grantReadData(this.gate);
     this.ack = this.newAck(retention, common);
     this.deploys = newFunction(this, 'Deploys', 'deploys', retention, { timeout: Duration.seconds(10), environment: common });
-    this.grantReleaseWrites(this.deploys);
+    grantReleaseWrites(this.deploys, this.table);
     this.deploysUrl = this.deploys.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
-    const launchDarkly = secrets.launchDarklyToken ? this.newLaunchDarklyIntake(secrets.launchDarklyToken, retention, common) : undefined;
+    const token = secrets.launchDarklyToken;
+    const launchDarkly = token ? newLaunchDarklyIntake(this, { token, table: this.table, retention, common }) : undefined;
     if (launchDarkly) {
       this.webhook = launchDarkly.webhook;
       this.webhookUrl = launchDarkly.webhookUrl;
@@ -141,7 +140,7 @@ export class StormguardGuardrail extends Construct {
     }
     this.secrets = { ...secrets, ...(launchDarkly ? { launchDarklyWebhookSecret: launchDarkly.webhookSecret } : {}) };
 
-    const alarms = selfAlarms(this, detector, schedule, config);
+    const alarms = [...selfAlarms(this, detector, schedule, config), ...(launchDarkly ? intakeAlarms(this, launchDarkly) : [])];
     const action = new SnsAction(this.alertTopic);
     for (const alarm of alarms) {
       alarm.addAlarmAction(action);
@@ -153,17 +152,6 @@ export class StormguardGuardrail extends Construct {
       config,
       alarms,
       props.dashboardName ?? Names.uniqueResourceName(this, { separator: '-', maxLength: 255 }),
-    );
-  }
-
-  /** Lets a function that only stores releases (adapters/dynamodb/releases.ts) write their items, and no other: not the heads, freezes or decisions. */
-  private grantReleaseWrites(fn: lambda.IFunction): void {
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['dynamodb:BatchWriteItem'],
-        resources: [this.table.tableArn],
-        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['release'] } },
-      }),
     );
   }
 
@@ -243,35 +231,6 @@ export class StormguardGuardrail extends Construct {
         }),
       ],
     });
-  }
-
-  /** The release timeline from LaunchDarkly: the signed webhook and the audit-log backfill every 15 minutes. */
-  private newLaunchDarklyIntake(token: secretsmanager.ISecret, retention: logs.RetentionDays, common: Record<string, string>) {
-    const webhookSecret = newSecret(this, 'LaunchDarklyWebhookSecret', "the LaunchDarkly webhook's signing secret");
-    const webhook = newFunction(this, 'Webhook', 'webhook', retention, {
-      timeout: Duration.seconds(10),
-      // Its URL is public (signatures are checked inside): a flood is throttled here, not in the account's other functions (the gate, ack).
-      reservedConcurrentExecutions: WEBHOOK_CONCURRENCY,
-      environment: { ...common, WEBHOOK_SECRET_ARN: webhookSecret.secretArn },
-    });
-    webhookSecret.grantRead(webhook);
-    this.grantReleaseWrites(webhook);
-    // LaunchDarkly cannot sign AWS requests: the function checks X-LD-Signature before anything else.
-    const webhookUrl = webhook.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
-    const backfill = newFunction(this, 'Backfill', 'backfill', retention, {
-      timeout: Duration.seconds(60),
-      // The next run, 15 minutes on, reads the same two hours: no retries spending the token's rate limit meanwhile.
-      retryAttempts: 0,
-      maxEventAge: Duration.minutes(5),
-      environment: { ...common, LAUNCHDARKLY_TOKEN_SECRET_ARN: token.secretArn },
-    });
-    token.grantRead(backfill);
-    this.grantReleaseWrites(backfill);
-    new events.Rule(this, 'BackfillSchedule', {
-      schedule: events.Schedule.rate(Duration.minutes(15)),
-      targets: [new targets.LambdaFunction(backfill, { retryAttempts: 2, maxEventAge: Duration.minutes(5) })],
-    });
-    return { webhook, webhookUrl, backfill, webhookSecret };
   }
 
   /** Lets `grantee` read the guardrail's state, decisions and releases (the table). */

@@ -31,7 +31,11 @@ export function createWebhookHandler(
   return async (event) => {
     const body = bodyOf(event);
     const verdict = readDelivery(body, event.headers['x-ld-signature'], await wiring.secret(), wiring.scope);
-    if (verdict.status !== 200) return { statusCode: verdict.status, body: JSON.stringify({ message: verdict.reason }) };
+    if (verdict.status !== 200) {
+      // The WebhookRefused alarm counts the answer (lib/intake.ts); the log says why (a wrong signing secret: every delivery 401).
+      log({ level: 'warn', message: `delivery refused (${verdict.status}): ${verdict.reason}` });
+      return { statusCode: verdict.status, body: JSON.stringify({ message: verdict.reason }) };
+    }
     // What was left out is said (another project's change): a wrong projectKey is not a silent 200.
     for (const message of verdict.warnings) log({ level: 'warn', message });
     await wiring.store.addReleases(verdict.releases);

@@ -62,6 +62,13 @@ describe('the webhook Lambda', () => {
     expect(await post(delivery)).toMatchObject({ statusCode: 401, body: '{"message":"missing X-LD-Signature"}' });
   });
 
+  it('says in its log why it refused a delivery, which the WebhookRefused alarm counts', async () => {
+    const logged: unknown[] = [];
+    const logging = createWebhookHandler({ store, secret: async () => SECRET }, (entry) => void logged.push(entry));
+    await logging({ body: delivery, isBase64Encoded: false, headers: { 'x-ld-signature': sign(delivery, 'an old secret') } });
+    expect(logged).toEqual([{ level: 'warn', message: 'delivery refused (401): bad signature' }]);
+  });
+
   it('changes nothing when a delivery is replayed', async () => {
     const before = await store.releases(Date.parse('2026-01-01T00:00:00Z'));
     expect((await post(delivery, sign(delivery))).statusCode).toBe(200);

@@ -56,12 +56,12 @@ afterAll(async () => {
   await secretsManager?.close();
 });
 
-/** Calls a bundle's handler with `event` in a fresh node; returns what it resolved to. */
+/** Calls a bundle's handler with `event` in a fresh node; returns what it resolved to (written after its log lines). */
 async function invoke(name: string, event: unknown): Promise<unknown> {
   const url = pathToFileURL(join(bundles, name, 'index.mjs')).href;
   const script = `const { handler } = await import(${JSON.stringify(url)}); process.stdout.write(JSON.stringify(await handler(${JSON.stringify(event)})));`;
   const { stdout } = await run(process.execPath, ['--no-warnings', '--input-type=module', '-e', script], { env: environment });
-  return JSON.parse(stdout);
+  return JSON.parse(stdout.split('\n').at(-1)!);
 }
 
 describe('the Lambda bundles', () => {

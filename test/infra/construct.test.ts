@@ -66,7 +66,9 @@ describe('the construct as a CDK user meets it', () => {
       expect(resource).toBeDefined();
     }
     expect(Object.keys(events.secrets).sort()).toEqual(['launchDarklyToken', 'launchDarklyWebhookSecret', 'pagerDutyRoutingKey']);
-    expect(events.alarms).toHaveLength(7);
+    // The detector's seven, and the webhook's and the backfill's.
+    expect(events.alarms).toHaveLength(9);
+    expect(payments.alarms).toHaveLength(7);
     expect(payments.webhook).toBeUndefined();
     expect(payments.backfill).toBeUndefined();
     expect(payments.secrets).toEqual({});

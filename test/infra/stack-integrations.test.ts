@@ -73,4 +73,32 @@ describe('the Stormguard stack with LaunchDarkly, PagerDuty and Slack', () => {
     const webhook = functions.find(([id]) => /^GuardrailWebhook[0-9A-F]+$/.test(id));
     expect(webhook?.[1].Properties.ReservedConcurrentExecutions).toBe(5);
   });
+
+  it('alarms, to the alert topic, when the webhook refuses or fails a delivery and when a backfill run fails: releases must not stop silently', () => {
+    full.resourceCountIs('AWS::CloudWatch::Alarm', 7 + 2);
+    const functionIds = Object.keys(full.findResources('AWS::Lambda::Function'));
+    const ref = (name: string) => ({ Ref: functionIds.find((id) => new RegExp(`^Guardrail${name}[0-9A-F]+$`).test(id)) });
+    const urlAnswers = (metricName: string) =>
+      Match.objectLike({
+        MetricStat: Match.objectLike({
+          Metric: { Namespace: 'AWS/Lambda', MetricName: metricName, Dimensions: [{ Name: 'FunctionName', Value: ref('Webhook') }] },
+          Stat: 'Sum',
+        }),
+      });
+    const toTopic = { AlarmActions: [Match.objectLike({ Ref: Match.stringLikeRegexp('Alerts') })] };
+    full.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Metrics: Match.arrayWith([urlAnswers('Url4xxCount'), urlAnswers('Url5xxCount')]),
+      Threshold: 1,
+      EvaluationPeriods: 1,
+      ...toTopic,
+    });
+    full.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: ref('Backfill') }],
+      Period: 900,
+      EvaluationPeriods: 1,
+      ...toTopic,
+    });
+  });
 });

@@ -1,0 +1,116 @@
+/**
+ * The release timeline from LaunchDarkly, where `launchDarkly` is configured: the signed webhook
+ * (a public Function URL) and the audit-log backfill every 15 minutes, and their alarms. Both only
+ * store releases; when either stops storing them, the gate allows steps no one watches, so each
+ * failure reaches the alert topic.
+ */
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { newFunction } from './function.ts';
+import { newSecret } from './secrets.ts';
+
+/** The webhook's concurrent runs at most: LaunchDarkly sends a delivery per change, seconds apart. */
+const WEBHOOK_CONCURRENCY = 5;
+/** How often the backfill reads the audit log back. */
+const BACKFILL_SCHEDULE = Duration.minutes(15);
+/** The webhook's refusals are counted over this: one refused delivery is one too many. */
+const WEBHOOK_ALARM_PERIOD = Duration.minutes(5);
+
+export interface LaunchDarklyIntake {
+  readonly webhook: lambda.Function;
+  readonly webhookUrl: lambda.FunctionUrl;
+  readonly backfill: lambda.Function;
+  readonly webhookSecret: secretsmanager.ISecret;
+}
+
+/** Lets a function that only stores releases (adapters/dynamodb/releases.ts) write their items, and no other: not the heads, freezes or decisions. */
+export function grantReleaseWrites(fn: lambda.IFunction, table: dynamodb.ITableV2): void {
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['dynamodb:BatchWriteItem'],
+      resources: [table.tableArn],
+      conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['release'] } },
+    }),
+  );
+}
+
+export function newLaunchDarklyIntake(
+  scope: Construct,
+  {
+    token,
+    table,
+    retention,
+    common,
+  }: { token: secretsmanager.ISecret; table: dynamodb.ITableV2; retention: logs.RetentionDays; common: Record<string, string> },
+): LaunchDarklyIntake {
+  const webhookSecret = newSecret(scope, 'LaunchDarklyWebhookSecret', "the LaunchDarkly webhook's signing secret");
+  const webhook = newFunction(scope, 'Webhook', 'webhook', retention, {
+    timeout: Duration.seconds(10),
+    // Its URL is public (signatures are checked inside): a flood is throttled here, not in the account's other functions (the gate, ack).
+    reservedConcurrentExecutions: WEBHOOK_CONCURRENCY,
+    environment: { ...common, WEBHOOK_SECRET_ARN: webhookSecret.secretArn },
+  });
+  webhookSecret.grantRead(webhook);
+  grantReleaseWrites(webhook, table);
+  // LaunchDarkly cannot sign AWS requests: the function checks X-LD-Signature before anything else.
+  const webhookUrl = webhook.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
+  const backfill = newFunction(scope, 'Backfill', 'backfill', retention, {
+    timeout: Duration.seconds(60),
+    // The next run, 15 minutes on, reads the same two hours: no retries spending the token's rate limit meanwhile.
+    retryAttempts: 0,
+    maxEventAge: Duration.minutes(5),
+    environment: { ...common, LAUNCHDARKLY_TOKEN_SECRET_ARN: token.secretArn },
+  });
+  token.grantRead(backfill);
+  grantReleaseWrites(backfill, table);
+  new events.Rule(scope, 'BackfillSchedule', {
+    schedule: events.Schedule.rate(BACKFILL_SCHEDULE),
+    targets: [new targets.LambdaFunction(backfill, { retryAttempts: 2, maxEventAge: Duration.minutes(5) })],
+  });
+  return { webhook, webhookUrl, backfill, webhookSecret };
+}
+
+/**
+ * The intake's alarms. The webhook's refused deliveries are what Lambda counts of its URL's answers
+ * (4xx: a bad or missing signature, as with the wrong signing secret; 5xx: the function failed, as
+ * with the secret still the placeholder): every refusal, whatever its cause, per function, with no
+ * log filter to keep in step with the handler. The backfill fails as a whole run: one is worth knowing.
+ */
+export function intakeAlarms(
+  scope: Construct,
+  { webhook, backfill }: Pick<LaunchDarklyIntake, 'webhook' | 'backfill'>,
+): cloudwatch.Alarm[] {
+  const answers = (metricName: string) => webhook.metric(metricName, { statistic: 'Sum', period: WEBHOOK_ALARM_PERIOD });
+  return [
+    new cloudwatch.Alarm(scope, 'WebhookRefused', {
+      alarmDescription:
+        'Stormguard: the LaunchDarkly webhook refused or failed a delivery (its signing secret not set, or not the one LaunchDarkly signs with; the webhook log says why): rollout steps may not reach the guardrail',
+      metric: new cloudwatch.MathExpression({
+        expression: 'FILL(refused, 0) + FILL(failed, 0)',
+        usingMetrics: { refused: answers('Url4xxCount'), failed: answers('Url5xxCount') },
+        period: WEBHOOK_ALARM_PERIOD,
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }),
+    new cloudwatch.Alarm(scope, 'BackfillErrors', {
+      alarmDescription:
+        'Stormguard: the LaunchDarkly audit-log backfill failed (its token not set, refused or rate-limited; the backfill log says why): rollout steps the webhook missed are not read back',
+      metric: backfill.metricErrors({ period: BACKFILL_SCHEDULE }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }),
+  ];
+}
