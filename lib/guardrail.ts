@@ -125,8 +125,7 @@ export class StormguardGuardrail extends Construct {
     this.detector = detector;
     this.detectorSchedules = planShards(config).map((shard) => this.newSchedule(detector, shard.id, schedule));
 
-    this.gate = newFunction(this, 'Gate', 'gate', retention, { timeout: Duration.seconds(10), environment: common });
-    this.table.grantReadData(this.gate);
+    this.gate = this.newGate(retention, common);
     this.ack = this.newAck(retention, common);
     this.deploys = newFunction(this, 'Deploys', 'deploys', retention, { timeout: Duration.seconds(10), environment: common });
     grantReleaseWrites(this.deploys, this.table);
@@ -153,6 +152,21 @@ export class StormguardGuardrail extends Construct {
       alarms,
       props.dashboardName ?? Names.uniqueResourceName(this, { separator: '-', maxLength: 255 }),
     );
+  }
+
+  /**
+   * The gate: it reads the shards' heads and the releases (Query), and the state of the layout
+   * before shards (GetItem, BatchGetItem for its series); no Scan, no stream.
+   */
+  private newGate(retention: logs.RetentionDays, common: Record<string, string>): lambda.Function {
+    const gate = newFunction(this, 'Gate', 'gate', retention, { timeout: Duration.seconds(10), environment: common });
+    gate.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:BatchGetItem'],
+        resources: [this.table.tableArn],
+      }),
+    );
+    return gate;
   }
 
   /** The acknowledge function: it lists, reads and writes the shards' heads only (adapters/dynamodb/head-store.ts), never a decision, release or series item. */

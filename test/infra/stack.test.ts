@@ -173,6 +173,19 @@ describe('the Stormguard stack', () => {
     ]);
   });
 
+  it("lets the gate read the shards' heads, the releases and the state before shards, and nothing else: no Scan, no stream", () => {
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')) as Array<{
+      Properties: { Roles: Array<{ Ref: string }>; PolicyDocument: { Statement: Array<{ Action: string | string[] }> } };
+    }>;
+    const gate = policies.filter((p) => p.Properties.Roles.some((r) => r.Ref.startsWith('GuardrailGateRole')));
+    const actions = gate.flatMap((p) => p.Properties.PolicyDocument.Statement).flatMap((s) => [s.Action].flat());
+    expect(actions.filter((a) => a.startsWith('dynamodb:')).sort()).toEqual([
+      'dynamodb:BatchGetItem',
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+    ]);
+  });
+
   it('keeps incident reports private, encrypted, TLS-only and expiring, and bundles the page’s chart library with the detector', () => {
     template.hasResourceProperties('AWS::S3::Bucket', {
       BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
