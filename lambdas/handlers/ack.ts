@@ -15,6 +15,7 @@ import { fieldPath, StormguardError } from '../core/errors.ts';
 import type { Acknowledgement } from '../core/freeze.ts';
 import { planShards } from '../core/shards.ts';
 import type { StateStore } from '../ports.ts';
+import { clientOptions } from './shared/aws-clients.ts';
 import { configFromEnvironment } from './shared/config.ts';
 import { requiredEnvironment } from './shared/environment.ts';
 
@@ -74,7 +75,7 @@ export function createAckHandler(
   };
 }
 
-const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient(clientOptions()));
 let wired: ReturnType<typeof createAckHandler> | undefined;
 
 export const handler = (event: unknown): Promise<AckAnswer> => {

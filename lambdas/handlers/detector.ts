@@ -35,6 +35,7 @@ import { planShards } from '../core/shards.ts';
 import { controlVariations } from '../formats/launchdarkly.ts';
 import { DETECTOR_SERVICE, METRICS_NAMESPACE } from '../names.ts';
 import type { FlagController, MetricSource, Notifier, ReleaseLog, ReportStore, StateStore } from '../ports.ts';
+import { clientOptions, metricClientOptions } from './shared/aws-clients.ts';
 import { RunBudget } from './shared/budget.ts';
 import { configFromEnvironment } from './shared/config.ts';
 import { requiredEnvironment } from './shared/environment.ts';
@@ -227,13 +228,13 @@ function fromEnvironment(config: GuardrailConfig, budget: RunBudget): Pick<Detec
 }
 
 // Created once per container; the configuration and names are read on the first invocation.
-const cloudwatch = new CloudWatchClient({});
-const dynamoClient = new DynamoDBClient({});
+const cloudwatch = new CloudWatchClient(metricClientOptions());
+const dynamoClient = new DynamoDBClient(clientOptions());
 const dynamo = DynamoDBDocumentClient.from(dynamoClient);
-const sns = new SNSClient({});
+const sns = new SNSClient(clientOptions());
 // Secrets read with the DynamoDB client's credentials and region (shared/secrets.ts says why).
 const secrets = secretsManager({ credentials: dynamoClient.config.credentials, region: dynamoClient.config.region });
-const s3 = new S3Client({});
+const s3 = new S3Client(clientOptions());
 let wired: ReturnType<typeof createDetectorHandler> | undefined;
 
 export const handler = (event: DetectorEvent, context: Context): Promise<DetectorOutcome> => {

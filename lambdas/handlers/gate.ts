@@ -15,6 +15,7 @@ import { MAX_NAME_LENGTH } from '../core/input-bounds.ts';
 import { planShards } from '../core/shards.ts';
 import type { ReleaseLog, StateStore } from '../ports.ts';
 import '../core/zod-messages.ts';
+import { clientOptions } from './shared/aws-clients.ts';
 import { configFromEnvironment } from './shared/config.ts';
 import { requiredEnvironment } from './shared/environment.ts';
 
@@ -67,7 +68,7 @@ async function reading<T>(what: string, read: Promise<T>): Promise<{ value: T } 
   }
 }
 
-const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient(clientOptions()));
 let wired: ReturnType<typeof createGateHandler> | undefined;
 
 export const handler = (event: unknown): Promise<GateAnswer> => {

@@ -10,6 +10,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { readDelivery } from '../adapters/launchdarkly/webhook.ts';
 import type { TimelineScope } from '../formats/timeline.ts';
 import type { ReleaseLog } from '../ports.ts';
+import { clientOptions } from './shared/aws-clients.ts';
 import { requiredEnvironment } from './shared/environment.ts';
 import { type LogEntry, logLine } from './shared/log.ts';
 import { releaseLog } from './shared/release-log.ts';
@@ -43,7 +44,7 @@ export function createWebhookHandler(
   };
 }
 
-const client = new DynamoDBClient({});
+const client = new DynamoDBClient(clientOptions());
 const dynamo = DynamoDBDocumentClient.from(client);
 // Secrets read with the DynamoDB client's credentials and region (shared/secrets.ts says why).
 const secrets = secretsManager({ credentials: client.config.credentials, region: client.config.region });
