@@ -9,6 +9,7 @@ import type { Context, ScheduledEvent } from 'aws-lambda';
 import { LaunchDarklyAuditLog } from '../adapters/launchdarkly/audit-log.ts';
 import { controlVariations } from '../formats/launchdarkly.ts';
 import type { ReleaseLog, TimelineReads } from '../ports.ts';
+import { clientOptions } from './shared/aws-clients.ts';
 import { RunBudget } from './shared/budget.ts';
 import { configFromEnvironment } from './shared/config.ts';
 import { requiredEnvironment } from './shared/environment.ts';
@@ -35,7 +36,7 @@ export function createBackfillHandler(
   };
 }
 
-const client = new DynamoDBClient({});
+const client = new DynamoDBClient(clientOptions());
 const dynamo = DynamoDBDocumentClient.from(client);
 // Secrets read with the DynamoDB client's credentials and region (shared/secrets.ts says why).
 const secrets = secretsManager({ credentials: client.config.credentials, region: client.config.region });

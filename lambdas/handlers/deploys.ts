@@ -12,6 +12,7 @@ import { InputError } from '../core/errors.ts';
 import { admitDeploys } from '../formats/deploy-event.ts';
 import { readTimeline } from '../formats/timeline.ts';
 import type { ReleaseLog } from '../ports.ts';
+import { clientOptions } from './shared/aws-clients.ts';
 import { configFromEnvironment } from './shared/config.ts';
 import { releaseLog } from './shared/release-log.ts';
 import { bodyOf } from './shared/request.ts';
@@ -50,7 +51,7 @@ export function createDeploysHandler(
   };
 }
 
-const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient(clientOptions()));
 let wired: ReturnType<typeof createDeploysHandler> | undefined;
 
 export const handler = (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {

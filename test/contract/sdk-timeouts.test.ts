@@ -1,7 +1,7 @@
 /**
  * The Lambdas' AWS SDK clients against an endpoint that accepts connections and never answers (a
  * hung socket): each handler, as deployed (its module-scope clients), gives up within its Lambda's
- * timeout (10 s for the gate, the acknowledgement and the webhook; the detector's DynamoDB reads
+ * timeout (10 s for the gate, the acknowledgement, the webhook and deploy events; the detector's DynamoDB reads
  * alike), with the SDK's timeout error, rather than hanging until Lambda stops it.
  */
 import { createHmac } from 'node:crypto';
@@ -60,6 +60,8 @@ describe("the Lambdas' SDK requests to an endpoint that never answers", () => {
     const ack = (await import('../../lambdas/handlers/ack.ts')).handler;
     const webhook = (await import('../../lambdas/handlers/webhook.ts')).handler;
     const detector = (await import('../../lambdas/handlers/detector.ts')).handler;
+    const deploys = (await import('../../lambdas/handlers/deploys.ts')).handler;
+    const deploy = { id: 'd-1', time: new Date().toISOString(), service: 'checkout', version: '2.0.0', environment: 'production' };
     const results = await Promise.all([
       failing(() => gate({ flag: 'f', environment: 'production', targetPercent: 5 })),
       failing(() => ack({ flag: 'f', environment: 'production', by: 'oncall', reason: 'drill' })),
@@ -71,6 +73,7 @@ describe("the Lambdas' SDK requests to an endpoint that never answers", () => {
         } as never),
       ),
       failing(() => detector({ time: new Date().toISOString() } as never, context)),
+      failing(() => deploys({ body: JSON.stringify(deploy), isBase64Encoded: false } as never)),
     ]);
     for (const [i, { ms, error }] of results.entries()) {
       expect(String(error), `handler ${i}`).toMatch(/requestTimeout/);
