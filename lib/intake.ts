@@ -14,13 +14,14 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { TIMELINE_READ_EVERY_MS } from '../lambdas/core/freshness.ts';
 import { newFunction } from './function.ts';
 import { newSecret } from './secrets.ts';
 
 /** The webhook's concurrent runs at most: LaunchDarkly sends a delivery per change, seconds apart. */
 const WEBHOOK_CONCURRENCY = 5;
-/** How often the backfill reads the audit log back. */
-const BACKFILL_SCHEDULE = Duration.minutes(15);
+/** How often the backfill reads the audit log back: the gate counts on it (freshness.ts `timelineIsStale`). */
+const BACKFILL_SCHEDULE = Duration.millis(TIMELINE_READ_EVERY_MS);
 /** The webhook's refusals are counted over this: one refused delivery is one too many. */
 const WEBHOOK_ALARM_PERIOD = Duration.minutes(5);
 

@@ -7,13 +7,13 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import { loadAllHeads } from '../adapters/dynamodb/head.ts';
-import { releasesUntil } from '../adapters/dynamodb/releases.ts';
+import { releasesUntil, timelineReadAt } from '../adapters/dynamodb/releases.ts';
 import type { GuardrailConfig } from '../core/config-schema.ts';
 import { fieldPath, InputError } from '../core/errors.ts';
 import { decideGate, type GateAnswer } from '../core/gate.ts';
 import { MAX_NAME_LENGTH } from '../core/input-bounds.ts';
 import { planShards } from '../core/shards.ts';
-import type { ReleaseLog, StateStore } from '../ports.ts';
+import type { ReleaseLog, StateStore, TimelineReads } from '../ports.ts';
 import '../core/zod-messages.ts';
 import { clientOptions } from './shared/aws-clients.ts';
 import { configFromEnvironment } from './shared/config.ts';
@@ -27,9 +27,10 @@ const requestSchema = z.strictObject({
   ruleId: z.optional(key()),
 });
 
+/** `timelineReadAt` where the timeline is read back from LaunchDarkly (`launchDarkly` configured): without a recent read the gate is blind to steps. */
 export function createGateHandler(
   config: GuardrailConfig,
-  store: Pick<StateStore, 'load'> & Pick<ReleaseLog, 'releases'>,
+  store: Pick<StateStore, 'load'> & Pick<ReleaseLog, 'releases'> & Partial<Pick<TimelineReads, 'timelineReadAt'>>,
   now: () => number = Date.now,
 ): (event: unknown) => Promise<GateAnswer> {
   return async (event) => {
@@ -43,13 +44,15 @@ export function createGateHandler(
       };
     }
     const time = now();
-    const [state, releases] = await Promise.all([
+    const [state, releases, readAt] = await Promise.all([
       reading("the guardrail's state", store.load()),
       reading('the release timeline', store.releases(time)),
+      store.timelineReadAt?.(),
     ]);
     if ('answer' in state) return state.answer;
     if ('answer' in releases) return releases.answer;
-    return decideGate(state.value, releases.value, config, request.data, time);
+    const timelineRead = store.timelineReadAt ? { at: readAt } : undefined;
+    return decideGate(state.value, releases.value, config, request.data, time, timelineRead ? { timelineRead } : {});
   };
 }
 
@@ -77,7 +80,12 @@ export const handler = (event: unknown): Promise<GateAnswer> => {
     const table = { client: dynamo, name: requiredEnvironment('TABLE_NAME') };
     // Every shard's head: the gate answers for the whole guardrail, and reads no series (nor carries their code).
     const shards = planShards(config).map((s) => s.id);
-    wired = createGateHandler(config, { load: () => loadAllHeads(table, shards), releases: (until) => releasesUntil(table, until) });
+    wired = createGateHandler(config, {
+      load: () => loadAllHeads(table, shards),
+      releases: (until) => releasesUntil(table, until),
+      // Read back by the backfill, where LaunchDarkly is configured (lib/intake.ts).
+      ...(config.launchDarkly ? { timelineReadAt: () => timelineReadAt(table) } : {}),
+    });
   }
   return wired(event);
 };

@@ -127,6 +127,17 @@ describe('createGateHandler: a good request', () => {
     expect(store.asked).toEqual([now]);
   });
 
+  it('denies where the timeline is read back from LaunchDarkly and was not lately, allows where it was', async () => {
+    const readAt = (at: number | undefined) => ({ ...storeWith(healthy()), timelineReadAt: async () => at });
+    const stale = await gate.createGateHandler(config, readAt(now - 60 * MINUTE), () => now)(request);
+    expect(stale.verdict).toBe('deny');
+    expect(stale.reasons).toEqual([
+      expect.stringMatching(/^blind: the release timeline was read back from LaunchDarkly last at 2025-08-28 15:00 UTC/),
+    ]);
+    expect((await gate.createGateHandler(config, readAt(undefined), () => now)(request)).verdict).toBe('deny');
+    expect((await gate.createGateHandler(config, readAt(now - 10 * MINUTE), () => now)(request)).verdict).toBe('allow');
+  });
+
   it('answers unknown for a release it cannot read, naming the release timeline, not the state', async () => {
     const store = { load: async () => healthy(), releases: async () => Promise.reject(new InputError({ field: 'body' }, 'not a release')) };
     expect(await gate.createGateHandler(config, store, () => now)(request)).toEqual({
