@@ -27,11 +27,13 @@ export function createBackfillHandler(
 ) {
   return async (event: Pick<ScheduledEvent, 'time'>): Promise<{ releases: number; warnings: number }> => {
     const time = Date.parse(event.time);
-    const { releases, warnings } = await auditLog.releasesSince(time - BACKFILL_WINDOW_MS);
+    const { releases, warnings, upToDate } = await auditLog.releasesSince(time - BACKFILL_WINDOW_MS);
     await store.addReleases(releases);
-    // Read to now (LaunchDarkly answered): the gate's sight of the timeline rests on this mark.
-    await store.markTimelineRead(time);
     for (const message of warnings) log({ level: 'warn', message });
+    // The gate's sight of the timeline rests on this mark: only a read of the newest entries makes it.
+    // Short of that the run fails, for BackfillErrors to say (lib/intake.ts).
+    if (!upToDate) throw new Error("the audit log's newest entries were not read in this run's time: the timeline is not marked read");
+    await store.markTimelineRead(time);
     return { releases: releases.length, warnings: warnings.length };
   };
 }

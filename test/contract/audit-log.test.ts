@@ -92,6 +92,22 @@ describe.skipIf(!specAvailable)('LaunchDarklyAuditLog', () => {
     ]);
   });
 
+  it('out of time before its newest page is read whole, stores what it read and fails unmarked: the gate must not take the timeline as read', async () => {
+    ld.auditLog.push(...Array.from({ length: 5 }, (_, i) => stepEntry(`d${i}`, t + i * 1000, 'storm', i, i + 1)));
+    // The fake pages two entries at a time: the clock passes the deadline after the first page's listing and one entry.
+    const auditLog = new LaunchDarklyAuditLog({ ...options(), deadline: () => 5_000, now: () => (ld.requests.length >= 2 ? 10_000 : 0) });
+    const stored: unknown[] = [];
+    const marks: number[] = [];
+    const backfill = createBackfillHandler(
+      auditLog,
+      { addReleases: async (r) => void stored.push(...r), markTimelineRead: async (time) => void marks.push(time) },
+      () => {},
+    );
+    await expect(backfill({ time: new Date(t + HOUR).toISOString() })).rejects.toThrow(/newest entries were not read/);
+    expect(stored).toHaveLength(1);
+    expect(marks).toEqual([]);
+  });
+
   it('skips an entry it cannot read, saying which and why, and stores the others: one bad entry never costs the window', async () => {
     // Weights that do not sum to 100000: not a rollout LaunchDarkly would serve.
     const bad = auditEntry(

@@ -39,39 +39,42 @@ export class LaunchDarklyAuditLog {
   /**
    * The rollout steps recorded after `after` (epoch ms), and what could not be read: an entry the
    * reader refuses is skipped and said, never the whole window lost with it (on every run, until
-   * that entry ages out); pages beyond `maxPages` are said too.
+   * that entry ages out); pages beyond `maxPages` are said too. `upToDate`: the newest page was
+   * read whole (newest first: nothing since an earlier read is missing); not so when the run's time
+   * ran out before (a rate limit asking to wait past it, a slow answer).
    */
-  async releasesSince(after: number): Promise<{ releases: ReleaseEvent[]; warnings: string[] }> {
-    const releases: ReleaseEvent[] = [];
-    const warnings: string[] = [];
+  async releasesSince(after: number): Promise<{ releases: ReleaseEvent[]; warnings: string[]; upToDate: boolean }> {
+    const read = { releases: [] as ReleaseEvent[], warnings: [] as string[], pages: 0 };
     try {
-      const left = await this.readPages(after, releases, warnings);
-      if (left)
-        warnings.push(
+      if (await this.readPages(after, read))
+        read.warnings.push(
           `the audit log holds more than ${this.options.maxPages ?? 10} pages of entries since ${new Date(after).toISOString()}: the oldest were not read`,
         );
     } catch (error) {
       if (!(error instanceof DeadlineExceededError)) throw error;
-      // Newest first: what was read is kept (stored by the caller); the older rest was read by earlier runs, or is read by the next.
-      warnings.push(`out of time after ${releases.length} steps read (${error.message}): the older entries of the window were not read`);
+      // What was read is kept (stored by the caller); the older rest was read by earlier runs, or is read by the next.
+      read.warnings.push(
+        `out of time after ${read.releases.length} steps read (${error.message}): the older entries of the window were not read`,
+      );
     }
-    return { releases: orderedUnique(releases), warnings };
+    return { releases: orderedUnique(read.releases), warnings: read.warnings, upToDate: read.pages > 0 };
   }
 
   /**
-   * The listing's pages, newest first (LaunchDarkly's order), each flag entry read into `releases`;
-   * only the guarded environment's entries are asked for. Whether pages were left beyond `maxPages`.
+   * The listing's pages, newest first (LaunchDarkly's order), each flag entry read into `read`
+   * (`pages`: how many were read whole); only the guarded environment's entries are asked for.
+   * Whether pages were left beyond `maxPages`.
    */
-  private async readPages(after: number, releases: ReleaseEvent[], warnings: string[]): Promise<boolean> {
+  private async readPages(after: number, read: { releases: ReleaseEvent[]; warnings: string[]; pages: number }): Promise<boolean> {
     const spec = encodeURIComponent(`proj/${this.options.projectKey}:env/${this.options.environment}:flag/*`);
     let path: string | undefined = `/api/v2/auditlog?after=${after}&limit=${PAGE_SIZE}&spec=${spec}`;
-    for (let page = 0; path && page < (this.options.maxPages ?? 10); page++) {
+    for (; path && read.pages < (this.options.maxPages ?? 10); read.pages++) {
       const listing: Listing = await this.get(path);
       for (const item of listing.items) {
         if (item.kind !== 'flag') continue;
-        const read = this.read(await this.get(`/api/v2/auditlog/${encodeURIComponent(item._id)}`), item._id);
-        releases.push(...read.releases);
-        warnings.push(...read.warnings);
+        const entry = this.read(await this.get(`/api/v2/auditlog/${encodeURIComponent(item._id)}`), item._id);
+        read.releases.push(...entry.releases);
+        read.warnings.push(...entry.warnings);
       }
       path = listing._links?.next?.href;
     }
