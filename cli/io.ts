@@ -28,11 +28,14 @@ function watched(stream: NodeJS.WriteStream): NodeJS.WriteStream {
 
 /**
  * A reader that stopped reading (`stormguard detect … | head`) closes the pipe: the command ends
- * quietly with 0, as Unix tools do, not with Node's unhandled 'error' and its stack. Any other
+ * quietly, not with Node's unhandled 'error' and its stack, and with 141 (128 + SIGPIPE), the
+ * status of a Unix tool the pipe killed: never 0, which from `gate` means "allow". Any other
  * failure to write (`> /dev/full`) is one line and exit 1; one of stderr's own cannot be said.
  */
+const CLOSED_PIPE_EXIT = 141;
+
 function endOnWriteError(error: NodeJS.ErrnoException, isStdout: boolean): never {
-  if (error.code === 'EPIPE') process.exit(0);
+  if (error.code === 'EPIPE') process.exit(CLOSED_PIPE_EXIT);
   if (isStdout) process.stderr.write(`stormguard: cannot write to standard output: ${error.message}\n`);
   process.exit(1);
 }

@@ -1,7 +1,8 @@
 /**
  * Standard output that fails under the CLI, in a spawned process (the terminal's streams, not a
- * test's buffers): a reader that stops early (`| head`) ends the command quietly with 0, as Unix
- * tools do; another failure to write is one line and exit 1. Never Node's unhandled 'error' stack.
+ * test's buffers): a reader that stops early (`| head`) ends the command quietly with 141, as the
+ * pipe's SIGPIPE ends a Unix tool (never 0: from the gate, "allow"); another failure to write is
+ * one line and exit 1. Never Node's unhandled 'error' stack.
  */
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
@@ -12,11 +13,17 @@ import { newFolder } from '../support/cli.ts';
 
 const entry = join(import.meta.dirname, '../support/cli-process.ts');
 
-/** Runs the CLI with stdout a pipe closed after its first chunk (or, given `stdout`, that file descriptor). */
-function run(argv: string[], stdout?: number): Promise<{ code: number | null; signal: string | null; first: string; err: string }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', entry, ...argv], { stdio: ['ignore', stdout ?? 'pipe', 'pipe'] });
+/** Runs the CLI with stdout a pipe closed after its first chunk, or at once (`unread`), or given `stdout`, that file descriptor. */
+function run(
+  argv: string[],
+  stdout?: number | 'unread',
+): Promise<{ code: number | null; signal: string | null; first: string; err: string }> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', entry, ...argv], {
+    stdio: ['ignore', typeof stdout === 'number' ? stdout : 'pipe', 'pipe'],
+  });
   let first = '';
   let err = '';
+  if (stdout === 'unread') proc.stdout?.destroy();
   proc.stdout?.once('data', (chunk: Buffer) => {
     first = chunk.toString();
     proc.stdout?.destroy();
@@ -34,16 +41,22 @@ async function longCsv(): Promise<string> {
 }
 
 describe('standard output closed or failing', () => {
-  it('detect | head: ends quietly, exit 0, after the rows the reader took', async () => {
+  it('detect | head: ends quietly, exit 141 (the pipe closed), after the rows the reader took', async () => {
     const { code, signal, first, err } = await run(['detect', await longCsv()]);
     expect(first.startsWith('timestamp,value,anomaly_score\n')).toBe(true);
-    expect({ code, signal, err }).toEqual({ code: 0, signal: null, err: '' });
+    expect({ code, signal, err }).toEqual({ code: 141, signal: null, err: '' });
   });
 
-  it('replay --json | head: ends quietly, exit 0', async () => {
+  it('replay --json | head: ends quietly, exit 141', async () => {
     const { code, first, err } = await run(['replay', '--json', '--state', join(await newFolder(), 'state')]);
     expect(first.startsWith('{')).toBe(true);
-    expect({ code, err }).toEqual({ code: 0, err: '' });
+    expect({ code, err }).toEqual({ code: 141, err: '' });
+  });
+
+  it('gate | a reader that reads nothing: exit 141, never 0, which would say "allow"', async () => {
+    const empty = await newFolder();
+    const { code } = await run(['gate', '--flag', 'storm', '--env', 'production', '--to', '5', '--state', empty], 'unread');
+    expect(code).toBe(141);
   });
 
   it('a full device behind stdout: one line naming it, exit 1', async () => {
