@@ -78,10 +78,7 @@ export function decideGate(
   const chosen = gateTarget(state, releases, request);
   if ('problem' in chosen) return { verdict: 'unknown', reasons: [chosen.problem], evidence: {} };
   const { target } = chosen;
-  // The bake time counts from the flag's last step of any rule: they share the code path it gates.
-  const lastStep = releases
-    .filter((r) => r.kind === 'rollout-step' && r.flag === flag && r.environment === environment && r.time <= now)
-    .at(-1);
+  const lastStep = lastStepOf(releases, flag, environment, now);
   const freeze = freezeOf(state, flag, environment, target);
   const currentPercent = Math.min(
     stepFrom(knownPercent(state, releases, flag, environment, target, now)?.percent, served),
@@ -93,7 +90,9 @@ export function decideGate(
     evaluatedAt: new Date(state.evaluatedAt).toISOString(),
     ...(lastStep ? { lastStepAt: new Date(lastStep.time).toISOString() } : {}),
   };
-  if (targetPercent <= currentPercent) {
+  // A timeline missing steps may put the flag higher than it is: only off is surely a step down then.
+  const timelineBlind = timelineRead !== undefined && timelineIsStale(timelineRead.at, now);
+  if (targetPercent <= currentPercent && !(timelineBlind && targetPercent > 0)) {
     return {
       verdict: 'allow',
       reasons: [`a step down (${formatPercent(currentPercent)} → ${formatPercent(targetPercent)}) is always allowed`],
@@ -105,7 +104,7 @@ export function decideGate(
     .filter((s) => s.blind)
     .map(seriesName);
   const reasons = objections(state, config, { flag, target, freeze, now, lastStep, open, blind });
-  if (timelineRead && timelineIsStale(timelineRead.at, now)) reasons.unshift(timelineBlind(timelineRead.at, now));
+  if (timelineBlind) reasons.unshift(blindToTimeline(timelineRead.at, now));
   const unguarded = Object.entries(state.coverage ?? {}).flatMap(([cluster, gaps]) => (isUnguarded(gaps) ? [cluster] : []));
   const answerEvidence = { ...evidence, openEpisodes: open.map((e) => e.id), blindSeries: blind, unguardedClusters: unguarded };
   if (reasons.length > 0) return { verdict: 'deny', reasons, evidence: answerEvidence };
@@ -114,6 +113,11 @@ export function decideGate(
     reasons: [`no guard objects to ${flagTarget(flag, target)} ${formatPercent(currentPercent)} → ${formatPercent(targetPercent)}`],
     evidence: answerEvidence,
   };
+}
+
+/** The flag's last step by `now`, of any rule: the bake time counts from it, the rules sharing the code path it gates. */
+function lastStepOf(releases: readonly ReleaseEvent[], flag: string, environment: string, now: number): ReleaseEvent | undefined {
+  return releases.filter((r) => r.kind === 'rollout-step' && r.flag === flag && r.environment === environment && r.time <= now).at(-1);
 }
 
 /**
@@ -128,7 +132,7 @@ function stepFrom(known: number | undefined, served: number | undefined): number
   return Math.min(known, served);
 }
 
-function timelineBlind(readAt: number | undefined, now: number): string {
+function blindToTimeline(readAt: number | undefined, now: number): string {
   const when = readAt === undefined ? 'never' : `last at ${formatTime(readAt)}, ${formatDuration(now - readAt)} ago`;
   return `blind: the release timeline was read back from LaunchDarkly ${when} (it is read every ${formatDuration(TIMELINE_READ_EVERY_MS)}): steps since may be unknown; see the backfill function's logs and the LaunchDarkly token`;
 }

@@ -120,6 +120,13 @@ describe('decideGate', () => {
     ]);
   });
 
+  it('blind to the timeline, takes no step as a step down but to 0: a missed step may have left the flag lower than it knows', () => {
+    const to = (targetPercent: number) =>
+      decideGate(healthy(), [step(120, 1, 5)], config, { ...request, targetPercent }, now, { timelineRead: { at: now - 60 * MINUTE } });
+    expect(to(1).verdict).toBe('deny');
+    expect(to(0).verdict).toBe('allow');
+  });
+
   it('without a timeline, judges the step from what the flag serves (a replay flag file), never from 0%', () => {
     const state = healthy();
     state.episodes.push({ id: 'c/1', onset: now - 5 * MINUTE, signals: ['ConnectionCreationRate'] } as never);
