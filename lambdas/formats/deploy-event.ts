@@ -61,8 +61,10 @@ export function admitDeploys(
   deploys: readonly Deploy[],
   { now, environment }: { readonly now: number; readonly environment: string },
 ): { admitted: Deploy[]; elsewhere: number; refused: string[] } {
+  // Only the guarded environment's are stored, so only theirs are judged: a late staging deploy never costs a production one in the same request.
+  const admitted = deploys.filter((d) => d.environment === environment);
   const refused: string[] = [];
-  for (const deploy of deploys) {
+  for (const deploy of admitted) {
     const field = `deploy ${deploy.id}: field \`time\``;
     if (deploy.time > now + DEPLOY_EARLY_MS)
       refused.push(
@@ -73,6 +75,5 @@ export function admitDeploys(
         `${field}: ${new Date(deploy.time).toISOString()} is more than ${DEPLOY_LATE_MS / 60_000} minutes before it arrived (${new Date(now).toISOString()}): post a deploy as it lands (a late one could be blamed for an effect that began before it)`,
       );
   }
-  const admitted = deploys.filter((d) => d.environment === environment);
   return { admitted, elsewhere: deploys.length - admitted.length, refused };
 }

@@ -34,6 +34,16 @@ describe('the deploy-events Lambda', () => {
       body: '{"deploys":1,"otherEnvironments":1}',
     });
     expect(stored.map((r) => r.id)).toEqual(['d-3']);
+    // Another environment's deploy is not judged: posted late, it costs the guarded one nothing.
+    expect(
+      await post([
+        { ...deploy, id: 'd-7' },
+        { ...deploy, id: 'd-8', environment: 'staging', time: '2025-10-02T08:00:00Z' },
+      ]),
+    ).toMatchObject({
+      statusCode: 200,
+      body: '{"deploys":1,"otherEnvironments":1}',
+    });
   });
 
   it("refuses a deploy stamped long before it arrived, or after, storing nothing: it could take the blame for a flag's storm", async () => {
