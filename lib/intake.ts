@@ -1,8 +1,10 @@
 /**
  * The release timeline from LaunchDarkly, where `launchDarkly` is configured: the signed webhook
  * (a public Function URL) and the audit-log backfill every 15 minutes, and their alarms. Both only
- * store releases; when either stops storing them, the gate allows steps no one watches, so each
- * failure reaches the alert topic.
+ * store releases; a failing backfill blinds the gate to the timeline (it denies after 35 minutes),
+ * and each failure reaches the alert topic. A webhook's 4xx does not: its URL is public, and any
+ * scanner's unsigned request is one; a wrong signing secret shows in its log, and the backfill reads
+ * the steps it refused.
  */
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -89,16 +91,11 @@ export function intakeAlarms(
   scope: Construct,
   { webhook, backfill }: Pick<LaunchDarklyIntake, 'webhook' | 'backfill'>,
 ): cloudwatch.Alarm[] {
-  const answers = (metricName: string) => webhook.metric(metricName, { statistic: 'Sum', period: WEBHOOK_ALARM_PERIOD });
   return [
-    new cloudwatch.Alarm(scope, 'WebhookRefused', {
+    new cloudwatch.Alarm(scope, 'WebhookFailed', {
       alarmDescription:
-        'Stormguard: the LaunchDarkly webhook refused or failed a delivery (its signing secret not set, or not the one LaunchDarkly signs with; the webhook log says why): rollout steps may not reach the guardrail',
-      metric: new cloudwatch.MathExpression({
-        expression: 'FILL(refused, 0) + FILL(failed, 0)',
-        usingMetrics: { refused: answers('Url4xxCount'), failed: answers('Url5xxCount') },
-        period: WEBHOOK_ALARM_PERIOD,
-      }),
+        'Stormguard: the LaunchDarkly webhook failed a delivery (5xx: its signing secret not set yet, or a fault; the webhook log says why): rollout steps reach the guardrail only through the backfill, up to 15 minutes late',
+      metric: webhook.metric('Url5xxCount', { statistic: 'Sum', period: WEBHOOK_ALARM_PERIOD }),
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

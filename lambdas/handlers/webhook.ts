@@ -33,7 +33,7 @@ export function createWebhookHandler(
     const body = bodyOf(event);
     const verdict = readDelivery(body, event.headers['x-ld-signature'], await wiring.secret(), wiring.scope);
     if (verdict.status !== 200) {
-      // The WebhookRefused alarm counts the answer (lib/intake.ts); the log says why (a wrong signing secret: every delivery 401).
+      // The log says why (a wrong signing secret: every delivery 401); WebhookFailed alarms on a 5xx (lib/intake.ts).
       log({ level: 'warn', message: `delivery refused (${verdict.status}): ${verdict.reason}` });
       return { statusCode: verdict.status, body: JSON.stringify({ message: verdict.reason }) };
     }

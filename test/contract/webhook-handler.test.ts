@@ -62,7 +62,7 @@ describe('the webhook Lambda', () => {
     expect(await post(delivery)).toMatchObject({ statusCode: 401, body: '{"message":"missing X-LD-Signature"}' });
   });
 
-  it('says in its log why it refused a delivery, which the WebhookRefused alarm counts', async () => {
+  it('says in its log why it refused a delivery (a wrong signing secret shows there)', async () => {
     const logged: unknown[] = [];
     const logging = createWebhookHandler({ store, secret: async () => SECRET }, (entry) => void logged.push(entry));
     await logging({ body: delivery, isBase64Encoded: false, headers: { 'x-ld-signature': sign(delivery, 'an old secret') } });
