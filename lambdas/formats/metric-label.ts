@@ -19,6 +19,14 @@ export function unnamedCluster(clusters: readonly string[]): string {
   return clusters.length === 1 ? clusters[0]! : DEFAULT_CLUSTER;
 }
 
+/** Whether a series' label named its cluster. */
+export const namesCluster = (series: Pick<MetricSeries, 'dimensions'>) => Object.hasOwn(series.dimensions, 'Cluster Name');
+
+/** Series as the configured clusters read them: one that names no cluster is `unnamedCluster`'s (an export and the live source alike). */
+export function inClusters<S extends MetricSeries>(series: readonly S[], clusters: readonly string[]): S[] {
+  return series.map((s) => (namesCluster(s) ? s : { ...s, cluster: unnamedCluster(clusters) }));
+}
+
 /** The pseudo-dimension holding a label's text where it has no `Name=Value` pairs (`broker 1`). */
 export const FREE_TEXT_DIMENSION = 'Series';
 

@@ -18,6 +18,7 @@ import type { GuardrailConfig } from '../../core/config.ts';
 import type { MetricReadout } from '../../core/metric-series.ts';
 import { dynamicLabel, searchExpression } from '../../formats/cloudwatch-search.ts';
 import { readGetMetricData } from '../../formats/get-metric-data.ts';
+import { inClusters } from '../../formats/metric-label.ts';
 import type { MetricSource } from '../../ports.ts';
 
 /** GetMetricData's limit of queries per request. */
@@ -54,7 +55,11 @@ export class CloudWatchMetricSource implements MetricSource {
       } while (nextToken);
     }
     const readout = readGetMetricData(documents, this.config.signals);
-    const series = readout.series.map((s) => ({ ...s, points: s.points.filter((p) => p.time > from && p.time <= to) }));
+    // A signal whose dimensions leave out Cluster Name is read as a replay of its export reads it.
+    const series = inClusters(readout.series, this.config.clusters).map((s) => ({
+      ...s,
+      points: s.points.filter((p) => p.time > from && p.time <= to),
+    }));
     // The reader says what GetMetricData said (Messages), of each page and result, as for an export.
     return { series, warnings: readout.warnings };
   }

@@ -8,7 +8,7 @@ import type { MetricSeries } from '../../core/metric-series.ts';
 import type { ReleaseEvent } from '../../core/release.ts';
 import { listed } from '../../formats/get-metric-data-messages.ts';
 import type { FlagChange } from '../../formats/launchdarkly.ts';
-import { unnamedCluster } from '../../formats/metric-label.ts';
+import { inClusters, namesCluster, unnamedCluster } from '../../formats/metric-label.ts';
 import { checkSpacing } from '../../formats/metric-spacing.ts';
 import { type TimelineScope, timelineScope } from '../../formats/timeline.ts';
 import { readDocuments } from '../../simulator/export.ts';
@@ -49,14 +49,12 @@ export async function loadExports(
   }
   checkSpacing(metrics.series, config.metricPeriodSeconds, metricFiles.join(', '));
   return {
-    series: metrics.series.map((s) => (namesCluster(s) ? s : { ...s, cluster: unnamedCluster(config.clusters) })),
+    series: inClusters(metrics.series, config.clusters),
     releases: timeline.events,
     flagChanges: timeline.flagChanges,
     warnings: [...metrics.warnings, ...unclustered(metrics.series, config.clusters), ...timeline.warnings],
   };
 }
-
-const namesCluster = (series: MetricSeries) => Object.hasOwn(series.dimensions, 'Cluster Name');
 
 /**
  * Series whose labels name no `Cluster Name` (the default label, the metric name alone): the one

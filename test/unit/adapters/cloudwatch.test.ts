@@ -80,6 +80,19 @@ describe('CloudWatchMetricSource with mocked responses', () => {
     expect(readout.warnings).toEqual([expect.stringMatching(/StatusCode Forbidden/), expect.stringMatching(/said MaxMetricsExceeded/)]);
   });
 
+  it("reads a signal whose dimensions leave out Cluster Name as the one configured cluster's, as a replay of its export does", async () => {
+    const custom = parseConfig(
+      'clusters: [events-msk]\nsignals:\n  ProducersCreated: { kind: rate, namespace: Orders, dimensions: [Service] }\n',
+    );
+    cloudwatch.on(GetMetricDataCommand).resolves({
+      MetricDataResults: [
+        { Id: 'q0', Label: 'ProducersCreated Service=orders', Timestamps: [new Date(t0 + MINUTE)], Values: [3], StatusCode: 'Complete' },
+      ],
+    });
+    const readout = await new CloudWatchMetricSource(cloudwatch as unknown as CloudWatchClient, custom).read(t0, t0 + MINUTE);
+    expect(readout.series.find((s) => s.signal === 'ProducersCreated')?.cluster).toBe('events-msk');
+  });
+
   it('sends at most 500 queries a request', async () => {
     const many = parseConfig(`clusters: [${Array.from({ length: 130 }, (_, i) => `c${i}`).join(', ')}]\n`);
     cloudwatch.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
