@@ -64,7 +64,7 @@ function functionAlarms(scope: Construct, fn: lambda.IFunction, period: Duration
   ];
 }
 
-/** What the detector reports of itself: its heartbeat, alerts that did not get out. */
+/** What the detector reports of itself: its heartbeat, decisions it could not carry out yet, alerts that did not get out. */
 function reportedAlarms(scope: Construct, period: Duration): cloudwatch.Alarm[] {
   return [
     new cloudwatch.Alarm(scope, 'HeartbeatMissing', {
@@ -81,6 +81,14 @@ function reportedAlarms(scope: Construct, period: Duration): cloudwatch.Alarm[] 
       metric: detectorMetric('NotifierErrors', 'Sum', period),
       threshold: 1,
       evaluationPeriods: ALARM_RUNS,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }),
+    new cloudwatch.Alarm(scope, 'DecisionsDeferred', {
+      alarmDescription: `Stormguard: a rollback or revert could not be made in 2 runs (${minutesOf(period, 2)}): LaunchDarkly unavailable, or out of time; it is tried for 5 minutes, then paged as failed (the detector log says why)`,
+      metric: detectorMetric('DecisionsDeferred', 'Sum', period),
+      threshold: 1,
+      evaluationPeriods: 2,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     }),

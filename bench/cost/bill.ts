@@ -39,8 +39,8 @@ export const divide = (a: Cost, n: number): Cost => Object.fromEntries(Object.en
 export function paperFixed(): Array<{ item: string; usd: number }> {
   const backfillRuns = MONTH_MINUTES / 15;
   return [
-    // The detector's seven, the backfill's errors, and the webhook's failures (its 5xx answers).
-    { item: 'nine alarms on the guardrail itself', usd: 9 * PRICES.alarmPerMonth },
+    // The detector's eight, the backfill's errors, and the webhook's failures (its 5xx answers).
+    { item: 'ten alarms on the guardrail itself', usd: 10 * PRICES.alarmPerMonth },
     { item: 'the dashboard', usd: PRICES.dashboardPerMonth },
     { item: "the alert topic's KMS key", usd: PRICES.kmsKeyPerMonth },
     { item: 'two secrets (LaunchDarkly token, webhook signing secret)', usd: 2 * PRICES.secretPerMonth },

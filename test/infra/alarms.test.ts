@@ -33,7 +33,15 @@ function alarmsOf(props: Partial<StormguardGuardrailProps> = {}): Record<string,
 describe('the alarms on the detector', () => {
   it('count their periods in runs of its schedule: a detector run every 5 minutes is not missing, and 2 failed runs of 3 still alarm', () => {
     const alarms = alarmsOf({ schedule: Duration.minutes(5) });
-    for (const id of ['DetectorErrors', 'DetectorThrottles', 'DetectorDuration', 'HeartbeatMissing', 'NotifierErrors', 'AlertsLost'])
+    for (const id of [
+      'DetectorErrors',
+      'DetectorThrottles',
+      'DetectorDuration',
+      'HeartbeatMissing',
+      'NotifierErrors',
+      'DecisionsDeferred',
+      'AlertsLost',
+    ])
       expect(alarms[id]?.Period, id).toBe(300);
     expect(alarms.HeartbeatMissing).toMatchObject({ EvaluationPeriods: 3, TreatMissingData: 'breaching' });
     expect(alarms.HeartbeatMissing?.AlarmDescription).toContain('15 minutes');

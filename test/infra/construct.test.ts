@@ -67,8 +67,8 @@ describe('the construct as a CDK user meets it', () => {
     }
     expect(Object.keys(events.secrets).sort()).toEqual(['launchDarklyToken', 'launchDarklyWebhookSecret', 'pagerDutyRoutingKey']);
     // The detector's seven, and the webhook's and the backfill's.
-    expect(events.alarms).toHaveLength(9);
-    expect(payments.alarms).toHaveLength(7);
+    expect(events.alarms).toHaveLength(10);
+    expect(payments.alarms).toHaveLength(8);
     expect(payments.webhook).toBeUndefined();
     expect(payments.backfill).toBeUndefined();
     expect(payments.secrets).toEqual({});

@@ -75,7 +75,7 @@ describe('the Stormguard stack with LaunchDarkly, PagerDuty and Slack', () => {
   });
 
   it('alarms, to the alert topic, when the webhook fails a delivery (5xx, not the 4xx any caller of a public URL can cause) and when a backfill run fails', () => {
-    full.resourceCountIs('AWS::CloudWatch::Alarm', 7 + 2);
+    full.resourceCountIs('AWS::CloudWatch::Alarm', 8 + 2);
     const functionIds = Object.keys(full.findResources('AWS::Lambda::Function'));
     const ref = (name: string) => ({ Ref: functionIds.find((id) => new RegExp(`^Guardrail${name}[0-9A-F]+$`).test(id)) });
     const toTopic = { AlarmActions: [Match.objectLike({ Ref: Match.stringLikeRegexp('Alerts') })] };

@@ -39,7 +39,7 @@ describe('the Stormguard stack', () => {
       'AWS::Lambda::Url': 1,
       'AWS::Events::Rule': 1,
       'AWS::DynamoDB::GlobalTable': 1,
-      'AWS::CloudWatch::Alarm': 7,
+      'AWS::CloudWatch::Alarm': 8,
       'AWS::CloudWatch::Dashboard': 1,
       'AWS::SNS::Topic': 1,
       'AWS::SNS::Subscription': 1,
@@ -112,6 +112,12 @@ describe('the Stormguard stack', () => {
     });
     // One alert refused or given up is one too many: at once.
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'Stormguard', MetricName: 'AlertsLost', EvaluationPeriods: 1 });
+    // A rollback LaunchDarkly would not take for two runs is said before it is paged as failed, 5 minutes on.
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'Stormguard',
+      MetricName: 'DecisionsDeferred',
+      EvaluationPeriods: 2,
+    });
   });
 
   it('encrypts the alert topic with a rotating key that CloudWatch alarms may use, and requires TLS', () => {
