@@ -24,7 +24,7 @@ export interface ReleaseLog {
   addReleases(releases: readonly ReleaseEvent[]): Promise<void>;
 }
 
-/** When the release timeline was last read back whole from LaunchDarkly: what the gate's sight of it rests on (freshness.ts `timelineIsStale`). */
+/** When the release timeline was last read back up to date from LaunchDarkly (its newest entries read): what the gate's sight of it rests on (freshness.ts `timelineIsStale`). */
 export interface TimelineReads {
   markTimelineRead(time: number): Promise<void>;
   timelineReadAt(): Promise<number | undefined>;

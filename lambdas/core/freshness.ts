@@ -34,7 +34,7 @@ export function guardrailIsStale(evaluatedAt: number, now: number, config: Guard
 export const TIMELINE_READ_EVERY_MS = 15 * 60_000;
 
 /**
- * Whether the release timeline may be missing steps: no read back from LaunchDarkly has finished in
+ * Whether the release timeline may be missing steps: no read back from LaunchDarkly has reached now in
  * two of its periods and some minutes (a webhook missed, a token refused, the backfill failing).
  * Its steps are what the guardrail watches and the gate bakes; without them it is blind.
  */

@@ -1,6 +1,6 @@
 /**
  * Releases in the table: partition `release`, sort key `<ISO time>#<id>`, kept 30 days; and when
- * the timeline was last read back whole from LaunchDarkly (`~timeline-read`: `~` sorts after every
+ * the timeline was last read back up to date from LaunchDarkly (`~timeline-read`: `~` sorts after every
  * time, so no query of releases by time meets it).
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
@@ -41,12 +41,12 @@ function releaseKey(release: ReleaseEvent): string {
 
 const TIMELINE_READ_KEY = { pk: 'release', sk: '~timeline-read' };
 
-/** Records that the timeline was read back whole at `time` (the backfill, after a run that finished). */
+/** Records that the timeline was read back up to date at `time` (the backfill, once it read the audit log's newest page whole). */
 export async function markTimelineRead(table: Table, time: number): Promise<void> {
   await batchPut(table, [{ ...TIMELINE_READ_KEY, readAt: time }]);
 }
 
-/** When the timeline was last read back whole, if ever. */
+/** When the timeline was last read back up to date, if ever. */
 export async function timelineReadAt(table: Table): Promise<number | undefined> {
   const { Item } = await table.client.send(new GetCommand({ TableName: table.name, Key: TIMELINE_READ_KEY }));
   return typeof Item?.readAt === 'number' ? Item.readAt : undefined;
