@@ -45,7 +45,7 @@ const secrets = secretsManager({ credentials: client.config.credentials, region:
 let wired: ReturnType<typeof createBackfillHandler> | undefined;
 
 // The reading stops in time to store what it read (the budget's margin), the Lambda's timeout being 60 s.
-const budget = new RunBudget({ alertsMs: 0 });
+const budget = new RunBudget();
 
 export const handler = (
   event: ScheduledEvent,
@@ -59,7 +59,7 @@ export const handler = (
       environment: config.environment,
       token: secretFrom(secrets, requiredEnvironment('LAUNCHDARKLY_TOKEN_SECRET_ARN')),
       controls: controlVariations(config),
-      deadline: budget.alerts,
+      deadline: budget.calls,
     });
     wired = createBackfillHandler(auditLog, releaseLog(dynamo));
   }

@@ -30,6 +30,8 @@ export class RunBudget {
 
   /** By when a flag change must be over (epoch ms). */
   readonly flags = (): number => this.end - this.alertsMs;
-  /** By when an alert's delivery must be over (epoch ms). */
-  readonly alerts = (): number => this.end;
+  /** By when any outside call must be over (epoch ms): the run's end, less the margin. */
+  readonly calls = (): number => this.end;
+  /** By when an alert's delivery must be over (epoch ms): the detector's last calls. */
+  readonly alerts = this.calls;
 }
