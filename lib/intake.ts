@@ -7,7 +7,7 @@
  * the steps it refused.
  */
 import { Duration } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -19,6 +19,7 @@ import type { Construct } from 'constructs';
 import { TIMELINE_READ_EVERY_MS } from '../lambdas/core/freshness.ts';
 import { newFunction } from './function.ts';
 import { newSecret } from './secrets.ts';
+import { alarmAtLeast } from './self-alarms.ts';
 
 /** The webhook's concurrent runs at most: LaunchDarkly sends a delivery per change, seconds apart. */
 const WEBHOOK_CONCURRENCY = 5;
@@ -82,33 +83,25 @@ export function newLaunchDarklyIntake(
 }
 
 /**
- * The intake's alarms. The webhook's refused deliveries are what Lambda counts of its URL's answers
- * (4xx: a bad or missing signature, as with the wrong signing secret; 5xx: the function failed, as
- * with the secret still the placeholder): every refusal, whatever its cause, per function, with no
- * log filter to keep in step with the handler. The backfill fails as a whole run: one is worth knowing.
+ * The intake's alarms. The webhook's failed deliveries (5xx: the function failed, as with the
+ * secret still the placeholder) are what Lambda counts of its URL's answers, per function; its
+ * 4xx are not counted, as any caller of the public URL can cause one. The backfill fails as a
+ * whole run: one is worth knowing.
  */
 export function intakeAlarms(
   scope: Construct,
   { webhook, backfill }: Pick<LaunchDarklyIntake, 'webhook' | 'backfill'>,
 ): cloudwatch.Alarm[] {
   return [
-    new cloudwatch.Alarm(scope, 'WebhookFailed', {
-      alarmDescription:
+    alarmAtLeast(scope, 'WebhookFailed', {
+      description:
         'Stormguard: the LaunchDarkly webhook failed a delivery (5xx: its signing secret not set yet, or a fault; the webhook log says why): rollout steps reach the guardrail only through the backfill, up to 15 minutes late',
       metric: webhook.metric('Url5xxCount', { statistic: 'Sum', period: WEBHOOK_ALARM_PERIOD }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     }),
-    new cloudwatch.Alarm(scope, 'BackfillErrors', {
-      alarmDescription:
+    alarmAtLeast(scope, 'BackfillErrors', {
+      description:
         'Stormguard: the LaunchDarkly audit-log backfill failed (its token not set, refused or rate-limited; the backfill log says why): rollout steps the webhook missed are not read back',
       metric: backfill.metricErrors({ period: BACKFILL_SCHEDULE }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     }),
   ];
 }

@@ -33,33 +33,44 @@ const detectorMetric = (metricName: string, statistic: string, period: Duration)
 /** `runs` runs of the detector, said in minutes. */
 const minutesOf = (schedule: Duration, runs: number) => `${(schedule.toMinutes() * runs).toLocaleString('en')} minutes`;
 
+/**
+ * An alarm when `metric` reaches `threshold` (a count: 1) in `periods` periods (`datapoints` of
+ * them, where given); a period without data reaches nothing. Most of the guardrail's alarms are one.
+ */
+export function alarmAtLeast(
+  scope: Construct,
+  id: string,
+  a: { description: string; metric: cloudwatch.IMetric; threshold?: number; periods?: number; datapoints?: number },
+): cloudwatch.Alarm {
+  return new cloudwatch.Alarm(scope, id, {
+    alarmDescription: a.description,
+    metric: a.metric,
+    threshold: a.threshold ?? 1,
+    evaluationPeriods: a.periods ?? 1,
+    ...(a.datapoints !== undefined ? { datapointsToAlarm: a.datapoints } : {}),
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  });
+}
+
 /** What Lambda says of the detector function: errors, throttles, runs near the timeout. */
 function functionAlarms(scope: Construct, fn: lambda.IFunction, period: Duration): cloudwatch.Alarm[] {
   return [
-    new cloudwatch.Alarm(scope, 'DetectorErrors', {
-      alarmDescription: `Stormguard: the detector failed in 2 of its last ${ALARM_RUNS} runs (${minutesOf(period, ALARM_RUNS)})`,
+    alarmAtLeast(scope, 'DetectorErrors', {
+      description: `Stormguard: the detector failed in 2 of its last ${ALARM_RUNS} runs (${minutesOf(period, ALARM_RUNS)})`,
       metric: fn.metricErrors({ period }),
-      threshold: 1,
-      evaluationPeriods: ALARM_RUNS,
-      datapointsToAlarm: 2,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      periods: ALARM_RUNS,
+      datapoints: 2,
     }),
-    new cloudwatch.Alarm(scope, 'DetectorThrottles', {
-      alarmDescription: 'Stormguard: the detector was throttled',
+    alarmAtLeast(scope, 'DetectorThrottles', {
+      description: 'Stormguard: the detector was throttled',
       metric: fn.metricThrottles({ period }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     }),
-    new cloudwatch.Alarm(scope, 'DetectorDuration', {
-      alarmDescription: `Stormguard: runs take over ${DURATION_ALARM_FRACTION * 100}% of the detector's timeout`,
+    alarmAtLeast(scope, 'DetectorDuration', {
+      description: `Stormguard: runs take over ${DURATION_ALARM_FRACTION * 100}% of the detector's timeout`,
       metric: fn.metricDuration({ period, statistic: 'Maximum' }),
       threshold: DETECTOR_TIMEOUT.toMilliseconds() * DURATION_ALARM_FRACTION,
-      evaluationPeriods: ALARM_RUNS,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      periods: ALARM_RUNS,
     }),
   ];
 }
@@ -76,30 +87,19 @@ function reportedAlarms(scope: Construct, period: Duration): cloudwatch.Alarm[] 
       // No heartbeat at all is the failure scope alarm exists for.
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
     }),
-    new cloudwatch.Alarm(scope, 'NotifierErrors', {
-      alarmDescription: `Stormguard: alerts have failed to reach PagerDuty, Slack or SNS for ${ALARM_RUNS} runs (the detector log says which and why)`,
+    alarmAtLeast(scope, 'NotifierErrors', {
+      description: `Stormguard: alerts have failed to reach PagerDuty, Slack or SNS for ${ALARM_RUNS} runs (the detector log says which and why)`,
       metric: detectorMetric('NotifierErrors', 'Sum', period),
-      threshold: 1,
-      evaluationPeriods: ALARM_RUNS,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      periods: ALARM_RUNS,
     }),
-    new cloudwatch.Alarm(scope, 'DecisionsDeferred', {
-      alarmDescription: `Stormguard: a rollback or revert could not be made in 2 runs (${minutesOf(period, 2)}): LaunchDarkly unavailable, or out of time; it is tried for 5 minutes, then paged as failed (the detector log says why)`,
+    alarmAtLeast(scope, 'DecisionsDeferred', {
+      description: `Stormguard: a rollback or revert could not be made in 2 runs (${minutesOf(period, 2)}): LaunchDarkly unavailable, or out of time; it is tried for 5 minutes, then paged as failed (the detector log says why)`,
       metric: detectorMetric('DecisionsDeferred', 'Sum', period),
-      threshold: 1,
-      evaluationPeriods: 2,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      periods: 2,
     }),
-    new cloudwatch.Alarm(scope, 'AlertsLost', {
-      alarmDescription:
-        'Stormguard: an alert was refused by PagerDuty, Slack or SNS, or given up after retries (the detector log says which)',
+    alarmAtLeast(scope, 'AlertsLost', {
+      description: 'Stormguard: an alert was refused by PagerDuty, Slack or SNS, or given up after retries (the detector log says which)',
       metric: detectorMetric('AlertsLost', 'Sum', period),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     }),
   ];
 }
